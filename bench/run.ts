@@ -1,0 +1,6 @@
+// `npm run bench`: figures, not pass/fail. Each benchmark prints its own lines.
+import { benchStackStart } from './local-stack';
+import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
+
+await benchStackStart();
+await benchStepFunctionsOverhead();

@@ -1,0 +1,32 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { dynamoDbClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
+import { loadResourceConfig } from '../shared/config';
+import { awsProbes } from '../shared/health/aws-probes';
+import { checkHealth } from '../shared/health/check-health';
+import { logger, metrics, tracer } from '../shared/powertools';
+
+const probes = awsProbes(loadResourceConfig(), {
+  dynamodb: dynamoDbClient(),
+  sqs: sqsClient(),
+  sns: snsClient(),
+  sfn: sfnClient(),
+});
+
+const lambdaHandler = async (): Promise<APIGatewayProxyResultV2> => {
+  const report = await checkHealth(probes);
+  if (report.status !== 'up') logger.warn('Unhealthy component', { report });
+  return {
+    statusCode: report.status === 'up' ? 200 : 503,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(report),
+  };
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(injectLambdaContext(logger, { clearState: true }));

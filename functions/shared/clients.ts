@@ -1,0 +1,25 @@
+// AWS SDK v3 clients, one per container, traced. Endpoints come from the standard environment
+// (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, ...), so the same code serves AWS, LocalStack and the
+// embedded stack. Each client is created on first use so a Lambda pays only for the clients it needs.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './powertools';
+
+function once<T>(create: () => T): () => T {
+  let client: T | undefined;
+  return () => {
+    client ??= create();
+    return client;
+  };
+}
+
+export const dynamoDbClient = once(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
+export const documentClient = once(() =>
+  DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
+);
+export const sqsClient = once(() => tracer.captureAWSv3Client(new SQSClient({})));
+export const snsClient = once(() => tracer.captureAWSv3Client(new SNSClient({})));
+export const sfnClient = once(() => tracer.captureAWSv3Client(new SFNClient({})));

@@ -1,0 +1,72 @@
+// Execution status changes kept per execution, one item per status. EventBridge delivers at least once,
+// so the write is conditional on the item not existing: a redelivered event changes nothing.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ExecutionStatusDetail } from './execution-status-event';
+
+/** Status items are telemetry, not the task record: they expire after 30 days. */
+const RETENTION_SECONDS = 30 * 24 * 3600;
+
+export interface ExecutionStatusRecord extends ExecutionStatusDetail {
+  readonly eventId: string;
+  readonly eventTime: string;
+}
+
+export interface ExecutionStatusStore {
+  /** Returns false when this status was already recorded for the execution. */
+  record(change: ExecutionStatusRecord): Promise<boolean>;
+  list(executionArn: string): Promise<ExecutionStatusRecord[]>;
+}
+
+const executionKey = (executionArn: string) => `EXECUTION#${executionArn}`;
+
+export class DynamoExecutionStatusStore implements ExecutionStatusStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  async record(change: ExecutionStatusRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: executionKey(change.executionArn),
+            sk: `STATUS#${change.status}`,
+            type: 'ExecutionStatus',
+            ...change,
+            expiresAt: this.nowSeconds() + RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async list(executionArn: string): Promise<ExecutionStatusRecord[]> {
+    const records: ExecutionStatusRecord[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :status)',
+          ExpressionAttributeValues: { ':pk': executionKey(executionArn), ':status': 'STATUS#' },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk: _pk, sk: _sk, type: _type, expiresAt: _expiresAt, ...record } = item;
+        records.push(record as ExecutionStatusRecord);
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return records;
+  }
+}

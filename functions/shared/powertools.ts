@@ -1,0 +1,11 @@
+// Logger, Metrics and Tracer, created once per container with the service name and namespace.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+
+export const SERVICE_NAME = 'stepwise';
+export const METRICS_NAMESPACE = 'stepwise';
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
+export const tracer = new Tracer({ serviceName: SERVICE_NAME });

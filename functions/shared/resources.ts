@@ -1,0 +1,128 @@
+// The shapes of every AWS resource stepwise owns, declared once. The CDK constructs (lib/) and the
+// embedded local stack (local/) both build from these, so the two cannot drift apart.
+
+export type Role = 'OWNER' | 'ADMIN' | 'MEMBER';
+
+export const APP_NAME = 'stepwise';
+
+/** Single-table design: every item lives in one table keyed by pk/sk, with two overloaded GSIs. */
+export const TABLE = {
+  /** Physical name on the local stack; on AWS CloudFormation names it and the Lambdas get it as TABLE_NAME. */
+  localName: 'stepwise',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; heartbeats, events and fine-grained metric buckets expire through it. */
+  timeToLiveAttribute: 'expiresAt',
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+} as const;
+
+export type IndexName = (typeof TABLE.globalSecondaryIndexes)[number]['indexName'];
+
+export interface QueueShape {
+  /** CDK construct id. */
+  readonly id: string;
+  /** Queue name on the local stack (CloudFormation names it on AWS). */
+  readonly localName: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionDays: number;
+  /** Messages received this many times without being deleted move to the DLQ. */
+  readonly deadLetter?: { readonly id: string; readonly localName: string; readonly maxReceiveCount: number };
+}
+
+export const QUEUES = {
+  /** Default worker queue for `agent` steps (Step Functions sends with a task token). */
+  agentSteps: {
+    id: 'AgentStepsQueue',
+    localName: 'stepwise-agent-steps',
+    visibilityTimeoutSeconds: 120,
+    retentionDays: 4,
+    deadLetter: { id: 'AgentStepsDlq', localName: 'stepwise-agent-steps-dlq', maxReceiveCount: 5 },
+  },
+  /** Execution status events that the task-events Lambda failed to process after its retries. */
+  taskEventsDlq: {
+    id: 'TaskEventsDlq',
+    localName: 'stepwise-task-events-dlq',
+    visibilityTimeoutSeconds: 30,
+    retentionDays: 14,
+  },
+} as const satisfies Record<string, QueueShape>;
+
+export type Severity = 'CRITICAL' | 'WARNING' | 'INFO';
+
+export interface TopicShape {
+  readonly id: string;
+  readonly localName: string;
+  readonly severity: Severity;
+}
+
+/** Alert topics by severity; email subscriptions and the Slack/webhook notifier hang off them. */
+export const TOPICS = {
+  critical: { id: 'CriticalAlertsTopic', localName: 'stepwise-alerts-critical', severity: 'CRITICAL' },
+  warning: { id: 'WarningAlertsTopic', localName: 'stepwise-alerts-warning', severity: 'WARNING' },
+  info: { id: 'InfoAlertsTopic', localName: 'stepwise-alerts-info', severity: 'INFO' },
+} as const satisfies Record<string, TopicShape>;
+
+export interface FunctionShape {
+  /** Folder under functions/ holding handler.ts. */
+  readonly folder: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly description: string;
+}
+
+/** Every Lambda the stack deploys, by the name routes, schedules and subscriptions refer to. */
+export const FUNCTIONS = {
+  health: {
+    folder: 'health',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Reports the status of each stepwise component',
+  },
+  taskEvents: {
+    folder: 'task-events',
+    memoryMb: 256,
+    timeoutSeconds: 30,
+    description: 'Records Step Functions execution status changes',
+  },
+} as const satisfies Record<string, FunctionShape>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteShape {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/tasks/{id}`. */
+  readonly path: string;
+  readonly handler: FunctionName;
+  /** Minimum role, or 'public' for routes that need no credentials (health probes). */
+  readonly access: Role | 'public';
+}
+
+/** The HTTP API. API Gateway (CDK) and the local HTTP server are both built from this table. */
+export const ROUTES: readonly RouteShape[] = [
+  { method: 'GET', path: '/health', handler: 'health', access: 'public' },
+];
+
+export interface ScheduleShape {
+  readonly id: string;
+  readonly handler: FunctionName;
+  readonly rateMinutes: number;
+}
+
+/** EventBridge schedules on AWS; timers on the local stack. */
+export const SCHEDULES: readonly ScheduleShape[] = [];
+
+export interface SubscriptionShape {
+  readonly topic: keyof typeof TOPICS;
+  readonly handler: FunctionName;
+}
+
+/** SNS topics that invoke a Lambda. */
+export const SUBSCRIPTIONS: readonly SubscriptionShape[] = [];
+
+/** Step Functions status changes (EventBridge on AWS, the local endpoint's emitter here) go to this handler. */
+export const EXECUTION_STATUS_HANDLER: FunctionName = 'taskEvents';

@@ -1,0 +1,36 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { documentClient } from '../shared/clients';
+import { requireEnv } from '../shared/config';
+import {
+  type ExecutionStatusChangeEvent,
+  ExecutionStatusChangeEventSchema,
+} from '../shared/executions/execution-status-event';
+import { DynamoExecutionStatusStore } from '../shared/executions/execution-status-store';
+import { recordExecutionStatus } from '../shared/executions/record-execution-status';
+import { logger, metrics, tracer } from '../shared/powertools';
+
+const store = new DynamoExecutionStatusStore(documentClient(), requireEnv('TABLE_NAME'));
+
+const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
+  const { executionArn, status } = event.detail;
+  logger.appendKeys({ executionArn, status });
+  const { recorded } = await recordExecutionStatus(event, store);
+  if (!recorded) {
+    logger.info('Duplicate status event ignored');
+    return;
+  }
+  const statusMetric = metrics.singleMetric();
+  statusMetric.addDimension('status', status);
+  statusMetric.addMetric('ExecutionStatusChanges', MetricUnit.Count, 1);
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(parser({ schema: ExecutionStatusChangeEventSchema }));

@@ -1,0 +1,183 @@
+// API Gateway (HTTP API) on the local stack: an HTTP server built from the shared route table that calls
+// the real handlers with payload format 2.0 events, and answers the way API Gateway does where no
+// handler runs (404 for an unknown route, 413 over the 10 MB payload limit, 500 when a handler throws).
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RouteShape } from '../functions/shared/resources';
+import type { LocalAwsSettings } from './settings';
+
+/** API Gateway's own limit on a request payload. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+export type RouteInvoker = (route: RouteShape, event: APIGatewayProxyEventV2) => Promise<unknown>;
+
+export interface LocalApiGatewayOptions {
+  readonly routes: readonly RouteShape[];
+  readonly invoke: RouteInvoker;
+  /** Called with what a handler threw (API Gateway answers 500 and logs it). */
+  readonly onError?: (error: unknown, routeKey: string) => void;
+}
+
+interface CompiledRoute {
+  readonly route: RouteShape;
+  readonly pattern: RegExp;
+  readonly parameterNames: string[];
+}
+
+export function createApiGatewayServer(settings: LocalAwsSettings, options: LocalApiGatewayOptions): Server {
+  const routes = options.routes.map(compileRoute);
+  return createServer((request, response) => {
+    handle(settings, routes, options, request, response).catch((error: unknown) => {
+      options.onError?.(error, `${request.method} ${request.url}`);
+      if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
+    });
+  });
+}
+
+async function handle(
+  settings: LocalAwsSettings,
+  routes: CompiledRoute[],
+  options: LocalApiGatewayOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = request.method ?? 'GET';
+  const match = matchRoute(routes, method, url.pathname);
+  if (!match) {
+    send(response, 404, { message: 'Not Found' });
+    return;
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    send(response, 413, { message: 'Request Entity Too Large' });
+    return;
+  }
+  const event = toEvent(settings, match, request, url, body);
+  let result: unknown;
+  try {
+    result = await options.invoke(match.route, event);
+  } catch (error) {
+    options.onError?.(error, event.routeKey);
+    send(response, 500, { message: 'Internal Server Error' });
+    return;
+  }
+  writeResult(response, result);
+}
+
+function compileRoute(route: RouteShape): CompiledRoute {
+  const parameterNames: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const parameter = /^\{(\w+)(\+?)\}$/.exec(segment);
+      if (!parameter) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      parameterNames.push(parameter[1] ?? '');
+      return parameter[2] ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { route, pattern: new RegExp(`^${source}$`), parameterNames };
+}
+
+function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+  for (const compiled of routes) {
+    if (compiled.route.method !== method) continue;
+    const found = compiled.pattern.exec(path);
+    if (!found) continue;
+    const pathParameters = Object.fromEntries(
+      compiled.parameterNames.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? '')]),
+    );
+    return { ...compiled, pathParameters };
+  }
+  return undefined;
+}
+
+/** Resolves undefined when the body exceeds API Gateway's payload limit. */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PAYLOAD_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const TEXT_CONTENT = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.+-]+\+json))/;
+
+function toEvent(
+  settings: LocalAwsSettings,
+  match: NonNullable<ReturnType<typeof matchRoute>>,
+  request: IncomingMessage,
+  url: URL,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined && name !== 'cookie')
+      headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim());
+  const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'application/json');
+  const routeKey = `${match.route.method} ${match.route.path}`;
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies && { cookies }),
+    headers,
+    ...(url.search && { queryStringParameters: query }),
+    ...(match.parameterNames.length > 0 && { pathParameters: match.pathParameters }),
+    requestContext: {
+      accountId: settings.accountId,
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: match.route.method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 && {
+      body: isText ? body.toString('utf8') : body.toString('base64'),
+    }),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+/** Payload format 2.0: a result without statusCode is a 200 JSON body, as API Gateway infers it. */
+function writeResult(response: ServerResponse, result: unknown): void {
+  if (!isStructured(result)) {
+    send(response, 200, result ?? null);
+    return;
+  }
+  const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  response.writeHead(result.statusCode ?? 200, headers);
+  const body = result.body ?? '';
+  response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function isStructured(result: unknown): result is APIGatewayProxyStructuredResultV2 {
+  return typeof result === 'object' && result !== null && 'statusCode' in result;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}

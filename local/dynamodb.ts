@@ -1,0 +1,75 @@
+// DynamoDB on the local stack: dynalite, persisted with LevelDB under the data folder. Tables come from
+// the shared shapes. dynalite has no UpdateTimeToLive and no transactions: TTL is not set up here (items
+// simply never expire locally) and no code path may rely on transactions.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { TABLE } from '../functions/shared/resources';
+import { closeServer, listen } from './listen';
+import type { LocalAwsSettings } from './settings';
+
+export interface LocalDynamoDb {
+  readonly url: string;
+  readonly tableName: string;
+  close(): Promise<void>;
+}
+
+export async function startDynamoDb(
+  settings: LocalAwsSettings,
+  { dataDir, port }: { dataDir: string; port: number },
+): Promise<LocalDynamoDb> {
+  const path = join(dataDir, 'dynamodb');
+  await mkdir(path, { recursive: true });
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const url = await listen(server, port, settings.host);
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: settings.region,
+    credentials: settings.credentials,
+  });
+  try {
+    await createTable(client, TABLE.localName);
+  } finally {
+    client.destroy();
+  }
+  return { url, tableName: TABLE.localName, close: () => closeServer(server) };
+}
+
+async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const keyAttributes = [
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: TABLE.globalSecondaryIndexes.map((index) => ({
+          IndexName: index.indexName,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      }),
+    );
+  } catch (error) {
+    // A restart finds the table of the previous run in the data folder.
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+}

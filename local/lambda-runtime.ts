@@ -1,0 +1,115 @@
+// Runs the project's real Lambda handlers in this process, with a Lambda-shaped context and the
+// function's configured timeout. Functions are addressed like on AWS: by name or ARN
+// (`stepwise-<folder>` locally), so the ASL and integrations need no local special case.
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { FUNCTIONS, type FunctionName, type FunctionShape } from '../functions/shared/resources';
+import type { LocalAwsSettings } from './settings';
+
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface LocalFunction {
+  readonly shape: FunctionShape;
+  load(): Promise<LambdaHandler>;
+}
+
+/** Lambda's own error for a function that runs past its timeout. */
+export class LambdaTimeoutError extends Error {
+  override name = 'Sandbox.Timedout';
+}
+
+export class FunctionNotFoundError extends Error {
+  override name = 'ResourceNotFoundException';
+}
+
+export const localFunctionName = (shape: FunctionShape) => `stepwise-${shape.folder}`;
+
+export function projectFunctions(): Record<string, LocalFunction> {
+  return Object.fromEntries(
+    (Object.entries(FUNCTIONS) as [FunctionName, FunctionShape][]).map(([key, shape]) => [
+      key,
+      {
+        shape,
+        load: async () => {
+          const module = (await import(`../functions/${shape.folder}/handler.ts`)) as {
+            handler: LambdaHandler;
+          };
+          return module.handler;
+        },
+      },
+    ]),
+  );
+}
+
+export class LambdaRuntime {
+  private readonly byName = new Map<string, LocalFunction>();
+  private readonly handlers = new Map<string, Promise<LambdaHandler>>();
+
+  constructor(
+    private readonly settings: LocalAwsSettings,
+    private readonly functions: Record<string, LocalFunction> = projectFunctions(),
+  ) {
+    for (const fn of Object.values(functions)) this.byName.set(localFunctionName(fn.shape), fn);
+  }
+
+  arn(key: string): string {
+    const fn = this.functions[key];
+    if (!fn) throw new FunctionNotFoundError(`No function ${key}`);
+    return `arn:aws:lambda:${this.settings.region}:${this.settings.accountId}:function:${localFunctionName(fn.shape)}`;
+  }
+
+  /** Invoke by the key in FUNCTIONS. */
+  invoke(key: string, event: unknown): Promise<unknown> {
+    const fn = this.functions[key];
+    if (!fn) return Promise.reject(new FunctionNotFoundError(`No function ${key}`));
+    return this.run(localFunctionName(fn.shape), fn, event);
+  }
+
+  /** Invoke by function name, partial ARN or ARN (with an optional qualifier), as Step Functions does. */
+  invokeByName(nameOrArn: string, event: unknown): Promise<unknown> {
+    const name = nameOrArn.replace(/^arn:aws:lambda:[^:]+:[^:]+:function:/, '').split(':')[0] ?? '';
+    const fn = this.byName.get(name);
+    if (!fn) return Promise.reject(new FunctionNotFoundError(`Function not found: ${nameOrArn}`));
+    return this.run(name, fn, event);
+  }
+
+  private async run(name: string, fn: LocalFunction, event: unknown): Promise<unknown> {
+    let handler = this.handlers.get(name);
+    if (!handler) {
+      handler = fn.load();
+      this.handlers.set(name, handler);
+    }
+    const timeoutMs = fn.shape.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const context = this.context(name, fn.shape, deadline);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LambdaTimeoutError(`Task timed out after ${fn.shape.timeoutSeconds} seconds`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([(await handler)(event, context), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private context(name: string, shape: FunctionShape, deadline: number): Context {
+    return {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${this.settings.region}:${this.settings.accountId}:function:${name}`,
+      memoryLimitInMB: String(shape.memoryMb),
+      awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/${name}`,
+      logStreamName: 'local',
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
+  }
+}

@@ -1,0 +1,75 @@
+// SQS and SNS on the local stack: fauxqs, persisted in SQLite under the data folder. Queues (with their
+// DLQ redrive policies) and topics come from the shared shapes; fauxqs' setup is idempotent, so a
+// restart keeps the messages, subscriptions and attributes of the previous run.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startFauxqs } from 'fauxqs';
+import { QUEUES, type QueueShape, TOPICS } from '../functions/shared/resources';
+import type { LocalAwsSettings } from './settings';
+
+export type QueueKey = keyof typeof QUEUES;
+export type TopicKey = keyof typeof TOPICS;
+
+export interface LocalMessaging {
+  /** fauxqs serves SQS and SNS on one endpoint. */
+  readonly url: string;
+  readonly queueUrls: Record<QueueKey, string>;
+  readonly topicArns: Record<TopicKey, string>;
+  close(): Promise<void>;
+}
+
+export async function startMessaging(
+  settings: LocalAwsSettings,
+  { dataDir, port }: { dataDir: string; port: number },
+): Promise<LocalMessaging> {
+  const path = join(dataDir, 'fauxqs');
+  await mkdir(path, { recursive: true });
+  // fauxqs always binds 0.0.0.0 (no option to change it); its URLs and our clients use loopback.
+  const server = await startFauxqs({ port, logger: false, dataDir: path, defaultRegion: settings.region });
+  const queueArn = (name: string) => `arn:aws:sqs:${settings.region}:${settings.accountId}:${name}`;
+  const shapes: QueueShape[] = Object.values(QUEUES);
+  const result = server.setup({
+    region: settings.region,
+    queues: [
+      // Dead-letter queues first, so every redrive target exists.
+      ...shapes.flatMap((queue) =>
+        queue.deadLetter ? [{ name: queue.deadLetter.localName, attributes: retention(queue) }] : [],
+      ),
+      ...shapes.map((queue) => ({
+        name: queue.localName,
+        attributes: {
+          ...retention(queue),
+          VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+          ...(queue.deadLetter && {
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: queueArn(queue.deadLetter.localName),
+              maxReceiveCount: queue.deadLetter.maxReceiveCount,
+            }),
+          }),
+        },
+      })),
+    ],
+    topics: Object.values(TOPICS).map((topic) => ({ name: topic.localName })),
+  });
+  const url = `http://${settings.host}:${server.port}`;
+  // fauxqs finds a queue by name whatever the URL's host, but the SDK sends to the QueueUrl's host; the
+  // URLs fauxqs stores keep the port of the run that created them, so build them for this run.
+  const queueUrls = mapShapes(QUEUES, (queue) => `${url}/${settings.accountId}/${queue.localName}`);
+  const arnByName = new Map(result.topics.map((topic) => [topic.name, topic.arn]));
+  const topicArns = mapShapes(TOPICS, (topic) => arnByName.get(topic.localName) ?? '');
+  return { url, queueUrls, topicArns, close: () => server.stop() };
+}
+
+function mapShapes<K extends string, S>(
+  shapes: Record<K, S>,
+  value: (shape: S) => string,
+): Record<K, string> {
+  return Object.fromEntries(Object.entries<S>(shapes).map(([key, shape]) => [key, value(shape)])) as Record<
+    K,
+    string
+  >;
+}
+
+function retention(queue: QueueShape): Record<string, string> {
+  return { MessageRetentionPeriod: String(queue.retentionDays * 24 * 3600) };
+}

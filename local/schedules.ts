@@ -1,0 +1,40 @@
+// EventBridge schedules on the local stack: a timer per schedule shape that invokes its handler with a
+// "Scheduled Event" shaped like EventBridge's. A run still in progress is not started again, as a
+// Lambda concurrency limit of one would have it.
+import { randomUUID } from 'node:crypto';
+import type { ScheduleShape } from '../functions/shared/resources';
+import type { LocalAwsSettings } from './settings';
+
+export type ScheduledInvoker = (schedule: ScheduleShape, event: unknown) => Promise<unknown>;
+
+export function startSchedules(
+  settings: LocalAwsSettings,
+  schedules: readonly ScheduleShape[],
+  invoke: ScheduledInvoker,
+  onError: (error: unknown, schedule: ScheduleShape) => void,
+): { stop(): void } {
+  const timers = schedules.map((schedule) => {
+    let running = false;
+    return setInterval(() => {
+      if (running) return;
+      running = true;
+      const event = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: settings.accountId,
+        time: new Date().toISOString(),
+        region: settings.region,
+        resources: [`arn:aws:events:${settings.region}:${settings.accountId}:rule/stepwise-${schedule.id}`],
+        detail: {},
+      };
+      invoke(schedule, event)
+        .catch((error: unknown) => onError(error, schedule))
+        .finally(() => {
+          running = false;
+        });
+    }, schedule.rateMinutes * 60_000);
+  });
+  return { stop: () => timers.forEach(clearInterval) };
+}

@@ -1,0 +1,61 @@
+// `npm start`: the embedded local stack in the foreground until Ctrl-C or SIGTERM.
+//   STEPWISE_PORT       API port (default 3000)
+//   STEPWISE_DATA_DIR   data folder (default .stepwise/ in the project)
+//   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: free)
+//   STEPWISE_LOG_LEVEL  handler log level (default INFO)
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENDPOINTS_FILE, startLocalStack } from './stack';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    console.error(`${name} must be a port number (0-65535), got "${raw}"`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const dataDir = resolve(process.env.STEPWISE_DATA_DIR || resolve(projectRoot, '.stepwise'));
+const stack = await startLocalStack({
+  dataDir,
+  apiPort: port('STEPWISE_PORT', 3000),
+  ports: {
+    dynamodb: port('STEPWISE_DYNAMODB_PORT', 0),
+    messaging: port('STEPWISE_MESSAGING_PORT', 0),
+    stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
+  },
+  logLevel: process.env.STEPWISE_LOG_LEVEL || 'INFO',
+});
+
+const { endpoints } = stack;
+console.log(`stepwise local stack is up (data in ${dataDir})
+
+  API             ${endpoints.api}          (health: ${endpoints.api}/health)
+  DynamoDB        ${endpoints.dynamodb}   table ${endpoints.tableName}
+  SQS + SNS       ${endpoints.sqs}
+  Step Functions  ${endpoints.stepfunctions}
+
+Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
+Press Ctrl-C to stop.`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal} received, stopping...`);
+  try {
+    await stack.stop();
+    console.log('stopped');
+    process.exit(0);
+  } catch (error) {
+    console.error('failed to stop cleanly', error);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,23 @@
+// Starts the embedded stack once for the integration tests, on free ports and a temporary data folder,
+// and stops it afterwards so no test depends on anything left running.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { type LocalEndpoints, startLocalStack } from '../../local/stack';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    endpoints: LocalEndpoints;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
+  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
+  project.provide('endpoints', stack.endpoints);
+  return async () => {
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

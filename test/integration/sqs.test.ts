@@ -1,0 +1,75 @@
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { describe, expect, inject, it } from 'vitest';
+import { QUEUES } from '../../functions/shared/resources';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { sqs } = localClients(endpoints);
+
+async function freshQueue(name: string, attributes: Record<string, string> = {}) {
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: `${name}-${Date.now()}`, Attributes: attributes }),
+  );
+  if (!QueueUrl) throw new Error('no queue url');
+  return QueueUrl;
+}
+
+describe('SQS on the embedded stack', () => {
+  it('long polling waits for a message sent during the poll', async () => {
+    const QueueUrl = await freshQueue('long-poll');
+    const started = Date.now();
+    const receive = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));
+    setTimeout(() => void sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'late' })), 500);
+    const { Messages } = await receive;
+    expect(Messages?.map((message) => message.Body)).toEqual(['late']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('redelivers a message whose visibility timeout ran out without a delete', async () => {
+    const QueueUrl = await freshQueue('visibility', { VisibilityTimeout: '1' });
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'again' }));
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+    expect(first.Messages).toHaveLength(1);
+    const hidden = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
+    expect(hidden.Messages ?? []).toHaveLength(0);
+    const second = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 3 }));
+    expect(second.Messages?.[0]?.Body).toBe('again');
+    expect(second.Messages?.[0]?.MessageId).toBe(first.Messages?.[0]?.MessageId);
+  });
+
+  it('moves a message to the agent-steps DLQ after maxReceiveCount receives', async () => {
+    const QueueUrl = endpoints.queueUrls.agentSteps ?? '';
+    const dlqUrl =
+      endpoints.queueUrls.agentSteps?.replace(/[^/]+$/, QUEUES.agentSteps.deadLetter.localName) ?? '';
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }),
+    );
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({
+      deadLetterTargetArn: expect.stringContaining(QUEUES.agentSteps.deadLetter.localName),
+    });
+    const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'poison' }));
+    for (let receive = 1; receive <= QUEUES.agentSteps.deadLetter.maxReceiveCount; receive++) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 2 }));
+      const message = Messages?.find((candidate) => candidate.MessageId === MessageId);
+      expect(message, `receive ${receive}`).toBeDefined();
+      // Give it back at once instead of waiting out the queue's visibility timeout.
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
+    const afterLimit = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+    expect(afterLimit.Messages ?? []).toHaveLength(0);
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 2 }));
+    expect(Messages?.map((message) => message.MessageId)).toEqual([MessageId]);
+  });
+});

@@ -1,0 +1,20 @@
+// Real AWS SDK v3 clients pointed at the embedded stack's endpoints.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LOCAL_AWS } from '../../local/settings';
+import type { LocalEndpoints } from '../../local/stack';
+
+export function localClients(endpoints: LocalEndpoints) {
+  const base = { region: endpoints.region, credentials: LOCAL_AWS.credentials };
+  const dynamodb = new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb });
+  return {
+    dynamodb,
+    documents: DynamoDBDocumentClient.from(dynamodb),
+    sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
+    sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
+    sfn: new SFNClient({ ...base, endpoint: endpoints.stepfunctions }),
+  };
+}

@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteShape } from '../../../functions/shared/resources';
+import { createApiGatewayServer } from '../../../local/api-gateway';
+import { closeServer, listen } from '../../../local/listen';
+import { LOCAL_AWS } from '../../../local/settings';
+
+const routes: RouteShape[] = [
+  { method: 'GET', path: '/tasks/{id}', handler: 'health', access: 'public' },
+  { method: 'POST', path: '/echo', handler: 'health', access: 'public' },
+  { method: 'GET', path: '/plain', handler: 'health', access: 'public' },
+  { method: 'GET', path: '/boom', handler: 'health', access: 'public' },
+];
+
+let server: Server;
+let url: string;
+const events: APIGatewayProxyEventV2[] = [];
+const errors: string[] = [];
+
+beforeAll(async () => {
+  server = createApiGatewayServer(LOCAL_AWS, {
+    routes,
+    invoke: async (route, event) => {
+      events.push(event);
+      if (route.path === '/boom') throw new Error('handler bug');
+      if (route.path === '/plain') return { hello: 'world' };
+      return { statusCode: 201, headers: { 'x-route': event.routeKey }, body: event.body ?? '' };
+    },
+    onError: (_error, routeKey) => errors.push(routeKey),
+  });
+  url = await listen(server, 0, '127.0.0.1');
+});
+
+afterAll(() => closeServer(server));
+
+describe('local API Gateway server', () => {
+  it('passes a payload format 2.0 event with path and query parameters', async () => {
+    const response = await fetch(`${url}/tasks/abc%20d?status=RUNNING&status=FAILED&limit=5`);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-route')).toBe('GET /tasks/{id}');
+    const event = events.at(-1);
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'GET /tasks/{id}',
+      rawPath: '/tasks/abc%20d',
+      rawQueryString: 'status=RUNNING&status=FAILED&limit=5',
+      pathParameters: { id: 'abc d' },
+      queryStringParameters: { status: 'RUNNING,FAILED', limit: '5' },
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'GET' }, stage: '$default', accountId: LOCAL_AWS.accountId },
+    });
+  });
+
+  it('passes a JSON body as text and a binary body base64-encoded', async () => {
+    await fetch(`${url}/echo`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(events.at(-1)).toMatchObject({ body: '{"a":1}', isBase64Encoded: false });
+    await fetch(`${url}/echo`, {
+      method: 'POST',
+      body: new Uint8Array([0, 1, 2]),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(events.at(-1)).toMatchObject({ body: 'AAEC', isBase64Encoded: true });
+  });
+
+  it('answers a result without statusCode as a 200 JSON body', async () => {
+    const response = await fetch(`${url}/plain`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: 'world' });
+  });
+
+  it('answers 500 without details when the handler throws, and reports the error', async () => {
+    const response = await fetch(`${url}/boom`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+    expect(errors).toContain('GET /boom');
+  });
+
+  it('answers 404 for an unknown route and 413 above the 10 MB payload limit', async () => {
+    expect((await fetch(`${url}/unknown`)).status).toBe(404);
+    const tooBig = await fetch(`${url}/echo`, { method: 'POST', body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    expect(tooBig.status).toBe(413);
+  });
+});
