@@ -84,7 +84,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir: options.dataDir,
       endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
       invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
-      onStatusChange: (event) => runtime.invoke(EXECUTION_STATUS_HANDLER, event),
+      onStatusChange: async (event) => {
+        await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
+      },
     });
     stoppers.push(stepfunctions.close);
 

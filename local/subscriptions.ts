@@ -45,7 +45,8 @@ export async function startSubscriptions(
       const subscription = await clients.sns.send(
         new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
       );
-      return poll(clients.sqs, QueueUrl ?? '', abort.signal, async (envelope) => {
+      // Wrapped so that Promise.all waits for the subscriptions to exist, not for the pollers to end.
+      const done = poll(clients.sqs, QueueUrl ?? '', abort.signal, async (envelope) => {
         try {
           await invoke(shape, toSnsEvent(envelope, subscription.SubscriptionArn ?? ''));
           return true;
@@ -54,12 +55,13 @@ export async function startSubscriptions(
           return false;
         }
       }).catch((error: unknown) => onError(error, shape));
+      return { done };
     }),
   );
   return {
     stop: async () => {
       abort.abort();
-      await Promise.all(pollers);
+      await Promise.all(pollers.map((poller) => poller.done));
     },
   };
 }
