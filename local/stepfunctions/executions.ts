@@ -1,0 +1,261 @@
+// Execution bookkeeping: starts executions on the cached interpreter with the context, task handlers and
+// history they need, records their outcome, stops them, and persists the records.
+import { randomUUID } from 'node:crypto';
+import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import { assertExecutionArn, assertValidName, executionArn, type Partition } from './arns';
+import type { DefinitionCache } from './definition';
+import { executionAlreadyExists, executionDoesNotExist, invalidExecutionInput } from './errors';
+import { History, type HistoryEvent } from './history';
+import type { Integrations } from './integrations';
+import type { StateMachineRecord } from './state-machines';
+import type { ExecutionSnapshot, ExecutionStatus, StatusEventEmitter } from './status-events';
+import type { JsonFileStore } from './store';
+import { createTaskHandlers } from './task-runner';
+import type { TaskTokens } from './task-tokens';
+
+export interface ExecutionRecord extends ExecutionSnapshot {
+  status: ExecutionStatus;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  history: HistoryEvent[];
+}
+
+interface Outcome {
+  status: ExecutionStatus;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+interface Running {
+  readonly abort: () => void;
+  readonly done: Promise<void>;
+}
+
+export const RESTART_CAUSE = 'The local stack restarted while the execution was running';
+
+export interface ExecutionsDependencies {
+  readonly partition: Partition;
+  readonly definitions: DefinitionCache;
+  readonly integrations: Integrations;
+  readonly tokens: TaskTokens;
+  readonly statusEvents: StatusEventEmitter;
+  readonly store?: JsonFileStore<ExecutionRecord[]>;
+}
+
+/** The interpreter's rejection, as DescribeExecution reports it. */
+export function outcomeOfFailure(error: unknown): Outcome {
+  if (error instanceof ExecutionTimeoutError) {
+    return {
+      status: 'TIMED_OUT',
+      error: 'States.Timeout',
+      cause: 'The execution exceeded its TimeoutSeconds',
+    };
+  }
+  if (error instanceof ExecutionAbortedError) return { status: 'ABORTED' };
+  const failure =
+    error instanceof ExecutionError && error.cause instanceof Error ? error.cause : (error as Error);
+  // A Fail state without Error/Cause: the interpreter fills in placeholders that AWS does not have.
+  if (failure?.constructor?.name === 'FailStateError') {
+    return {
+      status: 'FAILED',
+      error: failure.name === 'FailStateError' ? undefined : failure.name,
+      cause: failure.message === 'Execution failed because of a Fail state' ? undefined : failure.message,
+    };
+  }
+  return {
+    status: 'FAILED',
+    error: failure?.name ?? 'States.Runtime',
+    cause: failure?.message ?? String(error),
+  };
+}
+
+const terminalEvents: Record<Exclude<ExecutionStatus, 'RUNNING'>, [string, string]> = {
+  SUCCEEDED: ['ExecutionSucceeded', 'executionSucceededEventDetails'],
+  FAILED: ['ExecutionFailed', 'executionFailedEventDetails'],
+  TIMED_OUT: ['ExecutionTimedOut', 'executionTimedOutEventDetails'],
+  ABORTED: ['ExecutionAborted', 'executionAbortedEventDetails'],
+};
+
+function addTerminalEvent(record: ExecutionRecord): void {
+  if (record.status === 'RUNNING') return;
+  const [type, key] = terminalEvents[record.status];
+  const details =
+    record.status === 'SUCCEEDED'
+      ? { output: record.output, outputDetails: { truncated: false } }
+      : { error: record.error, cause: record.cause };
+  new History(record.history).add(type, { [key]: details });
+}
+
+export class Executions {
+  private readonly records = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, Running>();
+  private closing = false;
+
+  constructor(private readonly deps: ExecutionsDependencies) {}
+
+  /** Loads persisted records; executions that were running cannot resume, so they end ABORTED. */
+  async restore(): Promise<void> {
+    for (const record of (await this.deps.store?.load()) ?? []) {
+      this.records.set(record.executionArn, record);
+      if (record.status !== 'RUNNING') continue;
+      Object.assign(record, { status: 'ABORTED', stopDate: Date.now(), cause: RESTART_CAUSE });
+      addTerminalEvent(record);
+      this.deps.statusEvents.emit(record);
+    }
+    this.persist();
+  }
+
+  start(stateMachine: StateMachineRecord, nameInput: unknown, inputText: unknown): ExecutionRecord {
+    const name = nameInput === undefined ? randomUUID() : assertValidName(nameInput);
+    const input = inputText === undefined ? '{}' : inputText;
+    let parsedInput: unknown;
+    try {
+      if (typeof input !== 'string') throw new Error('input must be a string');
+      parsedInput = JSON.parse(input);
+    } catch (error) {
+      throw invalidExecutionInput((error as Error).message);
+    }
+    const arn = executionArn(this.deps.partition, stateMachine.name, name);
+    const existing = this.records.get(arn);
+    if (existing) {
+      // AWS: idempotent for a running Standard execution started again with the same input.
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw executionAlreadyExists(arn);
+    }
+    const compiled = this.deps.definitions.compile(stateMachine.definition);
+
+    const record: ExecutionRecord = {
+      executionArn: arn,
+      stateMachineArn: stateMachine.stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      input: input as string,
+      history: [],
+    };
+    const history = new History(record.history);
+    history.add('ExecutionStarted', {
+      executionStartedEventDetails: {
+        input,
+        inputDetails: { truncated: false },
+        roleArn: stateMachine.roleArn,
+      },
+    });
+    this.records.set(arn, record);
+
+    // `$$.Task.Token`: minted when a Task's Parameters read it, claimed by that Task's handler, which the
+    // interpreter calls synchronously right after evaluating the Parameters.
+    let pendingToken: string | undefined;
+    const tokens = this.deps.tokens;
+    const context = {
+      Execution: {
+        Id: arn,
+        Name: name,
+        RoleArn: stateMachine.roleArn,
+        StartTime: new Date(record.startDate).toISOString(),
+      },
+      StateMachine: { Id: stateMachine.stateMachineArn, Name: stateMachine.name },
+      Task: {
+        get Token() {
+          pendingToken ??= tokens.mint();
+          return pendingToken;
+        },
+      },
+    };
+    const stopped = new AbortController();
+    const handlers = createTaskHandlers(compiled.tasks, {
+      region: this.deps.partition.region,
+      history,
+      integrations: this.deps.integrations,
+      tokens,
+      signal: stopped.signal,
+      claimToken: () => {
+        const token = pendingToken ?? tokens.mint();
+        pendingToken = undefined;
+        return token;
+      },
+    });
+    const run = compiled.interpreter.run(parsedInput as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context,
+    });
+    const historyDone = (async () => {
+      for await (const event of run.eventLogs) history.addFromInterpreter(event);
+    })();
+    const done = run.result
+      .then(
+        (output): Outcome => ({ status: 'SUCCEEDED', output: JSON.stringify(output) }),
+        (error: unknown) => outcomeOfFailure(error),
+      )
+      .then(async (outcome) => {
+        stopped.abort(); // tasks still waiting (a Parallel sibling, a token) stop waiting
+        await historyDone;
+        this.finish(record, outcome);
+      })
+      .catch((error: unknown) => console.error(`[stepfunctions] bookkeeping failed for ${arn}`, error));
+    this.running.set(arn, { abort: run.abort, done });
+
+    this.persist();
+    this.deps.statusEvents.emit(record);
+    return record;
+  }
+
+  describe(arn: unknown): ExecutionRecord {
+    const record = this.records.get(assertExecutionArn(arn));
+    if (!record) throw executionDoesNotExist(String(arn));
+    return record;
+  }
+
+  /** Newest first, as AWS lists them. */
+  list(stateMachineArn: string, statusFilter?: unknown): ExecutionRecord[] {
+    return [...this.records.values()]
+      .filter(
+        (r) =>
+          r.stateMachineArn === stateMachineArn && (statusFilter === undefined || r.status === statusFilter),
+      )
+      .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  /** StopExecution: the status is ABORTED at once; the history's end follows when the interpreter stops. */
+  stop(arn: unknown, error: unknown, cause: unknown): ExecutionRecord {
+    const record = this.describe(arn);
+    const running = this.running.get(record.executionArn);
+    if (record.status !== 'RUNNING' || !running) return record;
+    Object.assign(record, {
+      status: 'ABORTED',
+      stopDate: Date.now(),
+      error: typeof error === 'string' ? error : undefined,
+      cause: typeof cause === 'string' ? cause : undefined,
+    });
+    running.abort();
+    return record;
+  }
+
+  /**
+   * Stops every execution without recording an outcome: persisted records stay RUNNING, so the next start
+   * reports them ABORTED, as it must after a crash too.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const running = [...this.running.values()];
+    for (const execution of running) execution.abort();
+    await Promise.all(running.map((execution) => execution.done));
+    await this.deps.store?.flush();
+  }
+
+  private finish(record: ExecutionRecord, outcome: Outcome): void {
+    this.running.delete(record.executionArn);
+    if (this.closing) return;
+    if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
+    addTerminalEvent(record);
+    this.persist();
+    this.deps.statusEvents.emit(record);
+  }
+
+  private persist(): void {
+    this.deps.store?.save([...this.records.values()]);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The embedded stack's Step Functions endpoint: the AWS Step Functions JSON protocol (awsJson1_0, `POST /`
+ * with `X-Amz-Target: AWSStepFunctions.<Action>`) over Node's http module, executing the deployed ASL with
+ * aws-local-stepfunctions.
+ *
+ * Emulated:
+ * - CreateStateMachine (idempotent on the same name, definition and type), UpdateStateMachine,
+ *   DescribeStateMachine, ListStateMachines, DeleteStateMachine; StartExecution (idempotent for a running
+ *   execution with the same name and input), DescribeExecution, ListExecutions, StopExecution,
+ *   GetExecutionHistory; SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat. Other actions answer
+ *   UnknownOperationException. Errors carry the AWS names (StateMachineDoesNotExist, InvalidDefinition, ...).
+ * - Task resources: `lambda:invoke` (result wrapped as `{ StatusCode, Payload, ... }`; a function error fails
+ *   the task with the error's name), plain Lambda ARNs, `sqs:sendMessage`, `sns:publish`,
+ *   `dynamodb:putItem|getItem|updateItem|deleteItem`, and `.waitForTaskToken` on lambda:invoke and
+ *   sqs:sendMessage with `HeartbeatSeconds` (`States.HeartbeatTimeout`, also matched by `States.Timeout`).
+ * - Context object: `$$.Execution.Id/Name/RoleArn/StartTime/Input`, `$$.StateMachine.Id/Name`,
+ *   `$$.Task.Token` (one per Task attempt), `$$.Map.Item.*` — also inside Parallel branches and Map
+ *   iterations.
+ * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
+ * - With `dataDir`: state machines and execution records persist; executions running when the process
+ *   stopped are ABORTED on the next start (they cannot resume), with their status event.
+ *
+ * Differs from AWS:
+ * - Inside Parallel branches and Map iterations, `$$.Execution.Input` and `$$.Execution.StartTime` are the
+ *   branch's input and start time (the interpreter's doing); `$$.State.*` (so `$$.State.RetryCount`) is
+ *   not available, and `$$.Task.Token` only means something in a Task's Parameters.
+ * - JSONata is refused (InvalidDefinition) rather than silently ignored; `.sync` patterns, activities and
+ *   any resource not listed above fail the task with `States.Runtime` (AWS would refuse some at create).
+ * - HeartbeatSeconds only applies to `.waitForTaskToken` tasks; `States.TaskFailed` also matches
+ *   `States.HeartbeatTimeout` (the interpreter exempts only its own `States.Timeout`).
+ * - A Task without TimeoutSeconds is limited to ~24.8 days (the largest Node timer), not unlimited.
+ * - EXPRESS state machines run like STANDARD ones; no versions, aliases, tags, redrive, activities or
+ *   Map Runs. Execution history is approximate: the state, task and Map iteration events, no
+ *   Parallel branch or retry markers, and only per-execution (not per-branch) previousEventIds.
+ * - A task of a Parallel branch cancelled by a sibling's failure keeps its token until the execution ends.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createActions } from './actions';
+import { DefinitionCache } from './definition';
+import { SfnApiError } from './errors';
+import { type ExecutionRecord, Executions } from './executions';
+import { Integrations } from './integrations';
+import { type StateMachineRecord, StateMachines } from './state-machines';
+import { type ExecutionStatusChangeEvent, StatusEventEmitter } from './status-events';
+import { JsonFileStore } from './store';
+import { TaskTokens } from './task-tokens';
+
+export type { ExecutionStatusChangeEvent } from './status-events';
+
+export interface StepFunctionsLocalOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  region: string;
+  accountId: string;
+  /** If set, state machines and execution records persist in `<dataDir>/stepfunctions/*.json`. */
+  dataDir?: string;
+  /** AWS SDK endpoints of the other local emulators, for service integrations. */
+  endpoints: { sqs: string; sns: string; dynamodb: string };
+  /** Invokes a Lambda by FunctionName (name or ARN, as written in the ASL Parameters). */
+  invokeLambda: (functionName: string, payload: unknown) => Promise<unknown>;
+  /** Called with each "Step Functions Execution Status Change" event in EventBridge's exact shape. */
+  onStatusChange?: (event: ExecutionStatusChangeEvent) => Promise<void> | void;
+}
+
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES)
+        reject(new SfnApiError('SerializationException', 'Request body too large', 413));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseRequest(body: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = body.trim() === '' ? {} : JSON.parse(body);
+  } catch {
+    throw new SfnApiError('SerializationException', 'Request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SfnApiError('SerializationException', 'Request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(text);
+}
+
+export async function startStepFunctionsLocal(
+  options: StepFunctionsLocalOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const partition = { region: options.region, accountId: options.accountId };
+  const definitions = new DefinitionCache();
+  const tokens = new TaskTokens();
+  const integrations = new Integrations(options);
+  const statusEvents = new StatusEventEmitter(partition, options.onStatusChange);
+  const stores = options.dataDir
+    ? {
+        stateMachines: JsonFileStore.in<StateMachineRecord[]>(options.dataDir, 'state-machines'),
+        executions: JsonFileStore.in<ExecutionRecord[]>(options.dataDir, 'executions'),
+      }
+    : undefined;
+  const stateMachines = new StateMachines(partition, definitions, stores?.stateMachines);
+  const executions = new Executions({
+    partition,
+    definitions,
+    integrations,
+    tokens,
+    statusEvents,
+    store: stores?.executions,
+  });
+  await stateMachines.restore();
+  await executions.restore();
+  const actions = createActions(stateMachines, executions, tokens);
+
+  const server = createServer(async (request, response) => {
+    try {
+      if (request.method !== 'POST')
+        throw new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const [service, actionName = ''] = target.split('.');
+      const action = service === 'AWSStepFunctions' ? actions[actionName] : undefined;
+      const body = parseRequest(await readBody(request));
+      if (!action)
+        throw new SfnApiError('UnknownOperationException', `Unknown or unsupported operation: ${target}`);
+      send(response, 200, await action(body));
+    } catch (error) {
+      if (error instanceof SfnApiError) {
+        send(response, error.statusCode, { __type: error.code, message: error.message });
+      } else {
+        console.error('[stepfunctions] internal error', error);
+        send(response, 500, {
+          __type: 'InternalFailure',
+          message: (error as Error)?.message ?? 'Internal failure',
+        });
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await executions.close();
+      tokens.close();
+      await stateMachines.flush();
+      await statusEvents.drain();
+      integrations.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// Runs the Task states of one execution in place of the interpreter's own Lambda call (through its
+// `taskResourceLocalHandlers` override): service integrations, task tokens and heartbeats, the Task's
+// `TimeoutSeconds` as seen by the token, and the Task* history events.
+
+import type { TaskStateDefinition } from './definition';
+import { TaskError } from './errors';
+import type { History } from './history';
+import { type Integrations, parseResource, type TaskResource } from './integrations';
+import type { TaskTokens } from './task-tokens';
+
+export interface TaskExecutionContext {
+  readonly region: string;
+  readonly history: History;
+  readonly integrations: Integrations;
+  readonly tokens: TaskTokens;
+  /** Aborted when the execution ends or is stopped: pending tasks stop waiting. */
+  readonly signal: AbortSignal;
+  /** The token the current Task's Parameters read from `$$.Task.Token` (one per Task attempt). */
+  claimToken(): string;
+}
+
+type Handler = (input: unknown) => Promise<never>;
+
+/** One handler per Task state name, as the interpreter's override option expects. */
+export function createTaskHandlers(
+  tasks: Map<string, TaskStateDefinition>,
+  execution: TaskExecutionContext,
+): Record<string, Handler> {
+  const handlers: Record<string, Handler> = {};
+  for (const [name, state] of tasks) {
+    handlers[name] = (input) => runTask(state, input, execution) as Promise<never>;
+  }
+  return handlers;
+}
+
+/** `$.a.b` on the Task's effective input, which is where the interpreter reads `TimeoutSecondsPath`. */
+function readPath(input: unknown, path: string): unknown {
+  let value: unknown = input;
+  for (const key of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value;
+}
+
+function timeoutSeconds(state: TaskStateDefinition, input: unknown): number | undefined {
+  if (state.TimeoutSeconds !== undefined) return state.TimeoutSeconds;
+  const fromPath = state.TimeoutSecondsPath ? readPath(input, state.TimeoutSecondsPath) : undefined;
+  return typeof fromPath === 'number' ? fromPath : undefined;
+}
+
+// Plain Lambda ARNs have their own history events on AWS (LambdaFunctionScheduled, ...).
+function eventNames(resource: TaskResource) {
+  const lambda = resource.lambdaFunctionArn !== undefined;
+  const prefix = lambda ? 'LambdaFunction' : 'Task';
+  const key = (phase: string) => `${lambda ? 'lambdaFunction' : 'task'}${phase}EventDetails`;
+  const base = lambda ? {} : { resourceType: resource.resourceType, resource: resource.resource };
+  return { prefix, key, base };
+}
+
+async function runTask(state: TaskStateDefinition, input: unknown, execution: TaskExecutionContext) {
+  // Claimed before any await: the next Task to evaluate `$$.Task.Token` must get a fresh one.
+  const token = execution.claimToken();
+  const resource = parseResource(state.Resource);
+  const timeout = timeoutSeconds(state, input);
+  // The interpreter's events reach the history through an async generator; yield once so its
+  // TaskStateEntered is recorded before this task's own events.
+  await new Promise((resolve) => setImmediate(resolve));
+  if (execution.signal.aborted) throw new TaskError('States.Aborted', 'Execution stopped', false);
+  if (!resource) {
+    throw new TaskError('States.Runtime', `Resource ${state.Resource} is not supported locally`, false);
+  }
+
+  const { history } = execution;
+  const { prefix, key, base } = eventNames(resource);
+  history.add(`${prefix}Scheduled`, {
+    [key('Scheduled')]: resource.lambdaFunctionArn
+      ? { resource: resource.lambdaFunctionArn, input: JSON.stringify(input), timeoutInSeconds: timeout }
+      : {
+          ...base,
+          region: execution.region,
+          parameters: JSON.stringify(input),
+          timeoutInSeconds: timeout,
+          heartbeatInSeconds: state.HeartbeatSeconds,
+        },
+  });
+  history.add(`${prefix}Started`, resource.lambdaFunctionArn ? {} : { [key('Started')]: base });
+
+  const work = async () => {
+    if (!resource.waitForTaskToken) return execution.integrations.call(resource, input);
+    const completion = execution.tokens.wait(token, state.HeartbeatSeconds);
+    completion.catch(() => {}); // observed below; avoids an unhandled rejection while the call runs
+    const submitted = await execution.integrations.call(resource, input);
+    history.add('TaskSubmitted', {
+      taskSubmittedEventDetails: { ...base, output: JSON.stringify(submitted) },
+    });
+    return completion;
+  };
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(deadline);
+      execution.signal.removeEventListener('abort', onAbort);
+      execution.tokens.expire(token);
+      return true;
+    };
+    const onAbort = () => {
+      if (settle()) reject(new TaskError('States.Aborted', 'Execution stopped', false));
+    };
+    execution.signal.addEventListener('abort', onAbort, { once: true });
+    // The interpreter enforces TimeoutSeconds itself (States.Timeout); this timer only records the timeout
+    // and retires the task's token, so a late SendTaskSuccess gets TaskTimedOut as on AWS. The interpreter's
+    // own timer wins the race; rejecting a moment later just releases this promise.
+    const deadline =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (!settle()) return;
+            history.add(`${prefix}TimedOut`, {
+              [key('TimedOut')]: {
+                ...base,
+                error: 'States.Timeout',
+                cause: `Task timed out after ${timeout} s`,
+              },
+            });
+            setTimeout(() => reject(new TaskError('States.Timeout', 'Task timed out')), 100).unref();
+          }, timeout * 1000);
+
+    work().then(
+      (output) => {
+        if (!settle()) return;
+        history.add(`${prefix}Succeeded`, {
+          [key('Succeeded')]: { ...base, output: JSON.stringify(output ?? null) },
+        });
+        resolve(output);
+      },
+      (error: unknown) => {
+        const failure =
+          error instanceof TaskError
+            ? error
+            : new TaskError('States.TaskFailed', String((error as Error)?.message ?? error));
+        if (!settle()) return;
+        const phase = failure.name === 'States.HeartbeatTimeout' ? 'TimedOut' : 'Failed';
+        history.add(`${prefix}${phase}`, {
+          [key(phase)]: { ...base, error: failure.name, cause: failure.message },
+        });
+        reject(failure);
+      },
+    );
+  });
+}

@@ -1,0 +1,84 @@
+// With a dataDir, the local Step Functions endpoint keeps state machines and execution records across a
+// restart; an execution that was running when it stopped cannot resume, so it is reported ABORTED.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ExecutionStatusChangeEvent, startStepFunctionsLocal } from '../../local/stepfunctions/server';
+
+const region = 'us-east-1';
+const accountId = '000000000000';
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'stepwise-sfn-'));
+});
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function start(events: ExecutionStatusChangeEvent[] = []) {
+  const server = await startStepFunctionsLocal({
+    port: 0,
+    region,
+    accountId,
+    dataDir,
+    endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
+    invokeLambda: async () => null,
+    onStatusChange: (event) => {
+      events.push(event);
+    },
+  });
+  const sfn = new SFNClient({
+    region,
+    endpoint: server.url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  return {
+    sfn,
+    close: async () => {
+      sfn.destroy();
+      await server.close();
+    },
+  };
+}
+
+it('keeps state machines across a restart and aborts the executions it was running', async () => {
+  const definition = JSON.stringify({
+    StartAt: 'Wait',
+    States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
+  });
+  const first = await start();
+  const { stateMachineArn } = await first.sfn.send(
+    new CreateStateMachineCommand({
+      name: 'durable',
+      roleArn: `arn:aws:iam::${accountId}:role/x`,
+      definition,
+    }),
+  );
+  const { executionArn } = await first.sfn.send(
+    new StartExecutionCommand({ stateMachineArn, name: 'interrupted' }),
+  );
+  await first.close();
+
+  const events: ExecutionStatusChangeEvent[] = [];
+  const second = await start(events);
+  try {
+    const machine = await second.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    expect(machine.definition).toBe(definition);
+    const execution = await second.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(execution.status).toBe('ABORTED');
+    expect(execution.cause).toMatch(/restarted/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events.map((e) => [e.detail.executionArn, e.detail.status])).toEqual([[executionArn, 'ABORTED']]);
+  } finally {
+    await second.close();
+  }
+});
