@@ -1,0 +1,277 @@
+// The workflow definition DSL: a zod schema (the single source of truth), the TypeScript types inferred
+// from it, and the defaults the compiler applies. docs/workflow.schema.json is generated from this schema
+// (`npx tsx functions/shared/workflows/write-schema.ts`); a unit test fails when it is stale.
+//
+// Data a step can read (as `.$` params, `when` paths, `items`, `secondsPath`):
+//   $.task             { id, orgId, workflowId, workflowVersion } of the running task
+//   $.input            the task's input (checked against `inputSchema` by the API)
+//   $.steps            all steps recorded so far; $.steps.<id> is { status, output } of a step this step
+//                      (transitively) depends on
+// Inside the nested `steps` of a `map` step, each iteration sees instead:
+//   $.item, $.mapIndex the current element of `items` and its index (0-based)
+//   $.input, $.task    as above
+//   $.steps.<id>       the iteration's own sub-steps only (outer steps are not visible: pass what an
+//                      iteration needs through `items`)
+// Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
+import { z } from 'zod';
+
+/**
+ * Every step type the DSL knows, declared once. `approval` and `agent` are reserved: the schema accepts
+ * them so definitions can be written ahead, but the compiler has no states for them yet, and validation
+ * refuses them with a message naming the step (see `isCompilableStepType` in compile-workflow.ts).
+ */
+export const RUNNABLE_STEP_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
+export const RESERVED_STEP_TYPES = ['approval', 'agent'] as const;
+export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', ...RESERVED_STEP_TYPES] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** Retry defaults (ARCHITECTURE.md "Defaults"): 3 retries, 1 s, x2, full jitter, at most 60 s apart. */
+export const DEFAULT_RETRY_POLICY = {
+  maxAttempts: 3,
+  intervalSeconds: 1,
+  backoffRate: 2,
+  maxDelaySeconds: 60,
+  jitter: 'FULL',
+} as const;
+/** A step's timeout when neither the step nor the workflow's `defaults` set one. */
+export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
+export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
+export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;
+/** Step Functions' inline Map runs at most 40 iterations at once. */
+export const MAX_MAP_CONCURRENCY = 40;
+export const DEFAULT_MAP_CONCURRENCY = 10;
+
+export const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** A plain reference path: `$.a.b`, `$.a[0].b` (no wildcards, filters or context `$$` paths). */
+export const REFERENCE_PATH = /^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[\d+\])*$/;
+
+const Slug = z
+  .string()
+  .regex(SLUG, 'must be a slug: lowercase letters, digits, _ or -, at most 64 characters');
+const ReferencePath = z
+  .string()
+  .regex(REFERENCE_PATH, 'must be a JSONPath reference like $.input.x or $.steps.<id>.output.y');
+
+export const RetryPolicySchema = z
+  .strictObject({
+    maxAttempts: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .optional()
+      .meta({ description: 'Retries after the first attempt (ASL MaxAttempts).', default: 3 }),
+    intervalSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .optional()
+      .meta({ description: 'Wait before the first retry.', default: 1 }),
+    backoffRate: z
+      .number()
+      .min(1)
+      .max(10)
+      .optional()
+      .meta({ description: 'Multiplier of the wait for each further retry.', default: 2 }),
+    maxDelaySeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(86400)
+      .optional()
+      .meta({ description: 'Upper bound of any wait between attempts.', default: 60 }),
+    jitter: z
+      .enum(['FULL', 'NONE'])
+      .optional()
+      .meta({ description: 'FULL waits a random time up to the computed delay.', default: 'FULL' }),
+  })
+  .meta({
+    description:
+      'Retry policy; unset fields come from the workflow defaults.retry, then the built-in defaults.',
+  });
+export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
+
+const StepTimeout = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_STEP_TIMEOUT_SECONDS)
+  .meta({ description: 'Per attempt, in seconds.', default: DEFAULT_STEP_TIMEOUT_SECONDS });
+
+const ComparisonValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const OrderedValue = z.union([z.string(), z.number()]);
+const COMPARISON_OPERATORS = [
+  'equals',
+  'notEquals',
+  'greaterThan',
+  'lessThan',
+  'greaterThanOrEquals',
+  'lessThanOrEquals',
+  'isPresent',
+  'matches',
+] as const;
+
+export const ComparisonSchema = z
+  .strictObject({
+    path: ReferencePath,
+    equals: ComparisonValue.optional(),
+    notEquals: ComparisonValue.optional(),
+    greaterThan: OrderedValue.optional(),
+    lessThan: OrderedValue.optional(),
+    greaterThanOrEquals: OrderedValue.optional(),
+    lessThanOrEquals: OrderedValue.optional(),
+    isPresent: z.boolean().optional(),
+    matches: z.string().min(1).optional().meta({ description: 'A glob: * matches any characters.' }),
+  })
+  .superRefine((value, ctx) => {
+    const operators = COMPARISON_OPERATORS.filter((op) => value[op] !== undefined);
+    if (operators.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `a comparison needs exactly one operator (${COMPARISON_OPERATORS.join(', ')}), got ${operators.length === 0 ? 'none' : operators.join(', ')}`,
+      });
+    }
+  });
+export type Comparison = z.infer<typeof ComparisonSchema>;
+
+export type Condition = Comparison | { and: Condition[] } | { or: Condition[] } | { not: Condition };
+
+export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    ComparisonSchema,
+    z.strictObject({ and: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ or: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ not: ConditionSchema }),
+  ]),
+);
+
+const Params = z.record(z.string(), z.unknown()).meta({
+  description:
+    'Action parameters. Keys ending in .$ take a JSONPath ($.input..., $.steps.<id>.output..., $.item...) or an intrinsic (States.Format(...)) resolved at run time. `simulate` is passed through for failure injection.',
+});
+
+const baseStep = {
+  id: Slug,
+  name: z.string().min(1).max(200).optional(),
+  dependsOn: z.array(z.string()).optional().meta({ description: 'Ids of steps that must finish first.' }),
+  when: ConditionSchema.optional().meta({ description: 'Run only if this holds; otherwise SKIPPED.' }),
+};
+
+const runnableFields = {
+  retry: RetryPolicySchema.optional(),
+  timeoutSeconds: StepTimeout.optional(),
+  continueOnError: z
+    .boolean()
+    .optional()
+    .meta({ description: 'On failure record FAILED and go on instead of failing the task.' }),
+  params: Params.optional(),
+};
+
+export const RunnableStepSchema = z.strictObject({
+  ...baseStep,
+  type: z.enum(RUNNABLE_STEP_TYPES),
+  ...runnableFields,
+});
+export type RunnableStep = z.infer<typeof RunnableStepSchema>;
+
+export const WaitStepSchema = z
+  .strictObject({
+    ...baseStep,
+    type: z.literal('wait'),
+    seconds: z.number().int().min(0).max(MAX_WORKFLOW_TIMEOUT_SECONDS).optional(),
+    secondsPath: ReferencePath.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.seconds === undefined) === (value.secondsPath === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seconds'],
+        message: 'a wait step needs seconds or secondsPath',
+      });
+    }
+  });
+export type WaitStep = z.infer<typeof WaitStepSchema>;
+
+export const ReservedStepSchema = z.strictObject({
+  ...baseStep,
+  type: z.enum(RESERVED_STEP_TYPES),
+  ...runnableFields,
+});
+export type ReservedStep = z.infer<typeof ReservedStepSchema>;
+
+const mapFields = {
+  ...baseStep,
+  type: z.literal('map'),
+  items: ReferencePath.meta({ description: 'JSONPath to the array to iterate, e.g. $.input.companies.' }),
+  maxConcurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_MAP_CONCURRENCY)
+    .optional()
+    .meta({ default: DEFAULT_MAP_CONCURRENCY }),
+  continueOnError: runnableFields.continueOnError,
+};
+
+const MapStepHeadSchema = z.strictObject(mapFields);
+export type MapStep = z.infer<typeof MapStepHeadSchema> & { steps: Step[] };
+
+// A getter makes the schema recursive (zod 4's way): a map's sub-steps are full steps. MapStep is typed
+// by hand because TypeScript cannot infer a self-referencing schema's type.
+export const MapStepSchema: z.ZodType<MapStep> = z.strictObject({
+  ...mapFields,
+  get steps() {
+    return z
+      .array(StepSchema)
+      .min(1)
+      .meta({ description: 'A sub-DAG run per item; it sees $.item, $.mapIndex, $.input and $.task.' });
+  },
+});
+
+export type Step = RunnableStep | WaitStep | MapStep | ReservedStep;
+
+export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
+  RunnableStepSchema,
+  WaitStepSchema,
+  MapStepSchema as unknown as typeof MapStepHeadSchema,
+  ReservedStepSchema,
+]) as unknown as z.ZodType<Step>;
+
+export const WorkflowDefinitionSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: Slug,
+    version: z.number().int().positive(),
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    inputSchema: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'A JSON Schema the task input must satisfy.' }),
+    defaults: z
+      .strictObject({ retry: RetryPolicySchema.optional(), timeoutSeconds: StepTimeout.optional() })
+      .optional(),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_WORKFLOW_TIMEOUT_SECONDS)
+      .optional()
+      .meta({ description: 'Limit for the whole task, in seconds.' }),
+    steps: z.array(StepSchema).min(1),
+  })
+  .meta({ title: 'stepwise workflow definition' });
+export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
+
+/** The published JSON Schema of a workflow definition (the input side: defaulted fields are optional). */
+export function workflowJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(WorkflowDefinitionSchema, {
+      target: 'draft-2020-12',
+      io: 'input',
+      unrepresentable: 'any',
+    }),
+    $id: 'https://stepwise.dev/schemas/workflow.schema.json',
+  };
+}

@@ -1,0 +1,529 @@
+// Validates a raw workflow definition: first its shape (the zod schema), then what a schema cannot say
+// (ids, the dependency graph, what conditions and references may read). Every problem is one
+// ValidationIssue with the rule it breaks, a message naming the step and field, and the field path
+// (`steps[2].retry.backoffRate`, `steps[0].steps[1].when.path`). Throws nothing: the HTTP layer turns
+// `errors` into a 400 (errors[0].message as the message, all of them as details).
+import { Ajv } from 'ajv';
+import type { z } from 'zod';
+import { isCompilableStepType } from './compile-workflow';
+import {
+  type Condition,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  STEP_TYPES,
+  type Step,
+  type WorkflowDefinition,
+  WorkflowDefinitionSchema,
+} from './definition';
+
+export const VALIDATION_RULES = [
+  'schema',
+  'unique-step-ids',
+  'unknown-dependency',
+  'self-dependency',
+  'cycle',
+  'no-entry-step',
+  'unreachable-step',
+  'retry-range',
+  'timeout-range',
+  'invalid-condition',
+  'unknown-step-type',
+  'invalid-reference',
+  'invalid-input-schema',
+  'nested-map',
+] as const;
+export type ValidationRule = (typeof VALIDATION_RULES)[number];
+
+export interface ValidationIssue {
+  readonly rule: ValidationRule;
+  readonly message: string;
+  readonly stepId?: string;
+  readonly field?: string;
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly definition: WorkflowDefinition }
+  | { readonly ok: false; readonly errors: ValidationIssue[] };
+
+export function validateWorkflow(raw: unknown): ValidationResult {
+  const parsed = WorkflowDefinitionSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => fromZodIssue(i, raw)) };
+  const definition = parsed.data;
+  const errors = [
+    ...checkInputSchema(definition),
+    ...checkUniqueIds(definition.steps, 'steps'),
+    ...checkWorkflowLimits(definition),
+    ...checkScope(definition.steps, 'steps', {
+      definition,
+      inMap: false,
+      inputProperties: declaredInputProperties(definition.inputSchema),
+    }),
+  ];
+  return errors.length === 0 ? { ok: true, definition } : { ok: false, errors };
+}
+
+// ---- schema issues ---------------------------------------------------------------------------------
+
+const fieldPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((field, key) => {
+    if (typeof key === 'number') return `${field}[${key}]`;
+    return field === '' ? String(key) : `${field}.${String(key)}`;
+  }, '');
+
+/** The id of the innermost step a schema issue's path is in, read from the raw input. */
+function stepIdAt(raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  let node: unknown = raw;
+  let id: string | undefined;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i];
+    if (typeof node !== 'object' || node === null || key === undefined) break;
+    node = (node as Record<PropertyKey, unknown>)[key as string];
+    if (path[i - 1] === 'steps' && typeof key === 'number') {
+      const candidate = (node as { id?: unknown } | undefined)?.id;
+      id = typeof candidate === 'string' ? candidate : undefined;
+    }
+  }
+  return id;
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ValidationIssue {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  const field = fieldPath(path);
+  const stepId = stepIdAt(raw, issue.path);
+  const where = stepId ? `Step '${stepId}' (${field})` : field ? field : 'The workflow definition';
+  const last = path.at(-1);
+  const withStep = (rule: ValidationRule, message: string): ValidationIssue => ({
+    rule,
+    message: `${where}: ${message}`,
+    ...(stepId && { stepId }),
+    ...(field && { field }),
+  });
+  if (issue.code === 'invalid_union' && last === 'type' && 'note' in issue) {
+    const type = stepTypeAt(raw, issue.path);
+    return withStep(
+      'unknown-step-type',
+      `unknown step type ${JSON.stringify(type)}; expected one of ${STEP_TYPES.join(', ')}`,
+    );
+  }
+  const message = describeZodIssue(issue);
+  if (path.includes('when')) return withStep('invalid-condition', message);
+  const range = issue.code === 'too_big' || issue.code === 'too_small';
+  if (range && path.includes('retry')) return withStep('retry-range', message);
+  if (range && last === 'timeoutSeconds') return withStep('timeout-range', message);
+  return withStep('schema', message);
+}
+
+function stepTypeAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = raw;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key as string];
+  }
+  return node;
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'is required';
+  if (issue.code === 'unrecognized_keys') return `unknown field (${issue.keys.join(', ')})`;
+  return issue.message;
+}
+
+// ---- semantic checks -------------------------------------------------------------------------------
+
+function checkInputSchema(definition: WorkflowDefinition): ValidationIssue[] {
+  if (!definition.inputSchema) return [];
+  const ajv = new Ajv({ strict: false, validateSchema: false });
+  if (ajv.validateSchema(definition.inputSchema)) return [];
+  const detail = ajv.errorsText(ajv.errors, { dataVar: 'inputSchema' });
+  return [
+    {
+      rule: 'invalid-input-schema',
+      field: 'inputSchema',
+      message: `inputSchema is not a valid JSON Schema: ${detail}`,
+    },
+  ];
+}
+
+function declaredInputProperties(schema: Record<string, unknown> | undefined): Set<string> | undefined {
+  const properties = schema?.properties;
+  if (typeof properties !== 'object' || properties === null) return undefined;
+  // With additional properties allowed, an undeclared name may still be present.
+  if (schema?.additionalProperties !== undefined && schema.additionalProperties !== false) return undefined;
+  return new Set(Object.keys(properties));
+}
+
+/** Step ids are unique across the whole workflow, map sub-steps included (step records key on them). */
+function checkUniqueIds(steps: readonly Step[], prefix: string): ValidationIssue[] {
+  const seen = new Map<string, string>();
+  const issues: ValidationIssue[] = [];
+  const visit = (list: readonly Step[], at: string) => {
+    list.forEach((step, i) => {
+      const field = `${at}[${i}].id`;
+      const first = seen.get(step.id);
+      if (first) {
+        issues.push({
+          rule: 'unique-step-ids',
+          stepId: step.id,
+          field,
+          message: `Step id '${step.id}' is used more than once (${first} and ${field}); step ids must be unique in the workflow, map sub-steps included`,
+        });
+      } else seen.set(step.id, field);
+      if (step.type === 'map') visit(step.steps, `${at}[${i}].steps`);
+    });
+  };
+  visit(steps, prefix);
+  return issues;
+}
+
+function effectiveRetry(definition: WorkflowDefinition, own?: RetryPolicy): Required<RetryPolicy> {
+  return { ...DEFAULT_RETRY_POLICY, ...definition.defaults?.retry, ...own };
+}
+
+function checkWorkflowLimits(definition: WorkflowDefinition): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const retry = definition.defaults?.retry;
+  if (retry) {
+    const effective = effectiveRetry(definition);
+    if (effective.maxDelaySeconds < effective.intervalSeconds) {
+      issues.push({
+        rule: 'retry-range',
+        field: 'defaults.retry.maxDelaySeconds',
+        message: `defaults.retry.maxDelaySeconds (${effective.maxDelaySeconds}) is below intervalSeconds (${effective.intervalSeconds})`,
+      });
+    }
+  }
+  const total = definition.timeoutSeconds;
+  const stepDefault = definition.defaults?.timeoutSeconds;
+  if (total !== undefined && stepDefault !== undefined && stepDefault > total) {
+    issues.push({
+      rule: 'timeout-range',
+      field: 'defaults.timeoutSeconds',
+      message: `defaults.timeoutSeconds (${stepDefault}) exceeds the workflow timeoutSeconds (${total})`,
+    });
+  }
+  return issues;
+}
+
+interface ScopeEnv {
+  readonly definition: WorkflowDefinition;
+  readonly inMap: boolean;
+  /** Declared `inputSchema` properties when the schema closes the input to them. */
+  readonly inputProperties: Set<string> | undefined;
+}
+
+/** Checks one DAG (the workflow's steps or a map's sub-steps) and, recursively, its maps. */
+function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const at = (i: number) => `${prefix}[${i}]`;
+  const byId = new Map<string, Step>();
+  for (const step of steps) if (!byId.has(step.id)) byId.set(step.id, step);
+
+  // Dependencies: known, not the step itself. Only valid edges enter the graph.
+  const deps = new Map<string, string[]>();
+  const selfDependent = new Set<string>();
+  steps.forEach((step, i) => {
+    const valid: string[] = [];
+    (step.dependsOn ?? []).forEach((dep, j) => {
+      const field = `${at(i)}.dependsOn[${j}]`;
+      if (dep === step.id) {
+        selfDependent.add(step.id);
+        issues.push({
+          rule: 'self-dependency',
+          stepId: step.id,
+          field,
+          message: `Step '${step.id}' (${field}) depends on itself`,
+        });
+      } else if (!byId.has(dep)) {
+        issues.push({
+          rule: 'unknown-dependency',
+          stepId: step.id,
+          field,
+          message: `Step '${step.id}' (${field}) depends on '${dep}', which is not a step${
+            env.inMap ? ' of the same map (map sub-steps can only depend on each other)' : ''
+          }`,
+        });
+      } else if (!valid.includes(dep)) valid.push(dep);
+    });
+    deps.set(step.id, valid);
+  });
+
+  if (!steps.some((s) => (s.dependsOn ?? []).length === 0)) {
+    issues.push({
+      rule: 'no-entry-step',
+      field: prefix,
+      message: `${prefix}: every step depends on another step, so none can start; at least one step needs no dependsOn`,
+    });
+  }
+
+  const cycles = findCycles(steps, deps);
+  const inCycle = new Set(cycles.flat());
+  for (const cycle of cycles) {
+    const first = cycle[0] ?? '';
+    const index = steps.findIndex((s) => s.id === first);
+    // Printed in run order: `a -> b` means b depends on a.
+    const reversed = [...cycle].reverse();
+    const at0 = reversed.indexOf(first);
+    const order = [...reversed.slice(at0), ...reversed.slice(0, at0)];
+    issues.push({
+      rule: 'cycle',
+      stepId: first,
+      field: `${at(index)}.dependsOn`,
+      message: `Steps depend on each other in a cycle: ${[...order, order[0]].join(' -> ')} (each must finish before the next)`,
+    });
+  }
+
+  // Reachable: every dependency can finish (Kahn's algorithm). Steps in a cycle are reported as such.
+  const done = new Set<string>();
+  for (let progress = true; progress; ) {
+    progress = false;
+    for (const step of steps) {
+      if (done.has(step.id) || selfDependent.has(step.id)) continue;
+      if ((deps.get(step.id) ?? []).every((d) => done.has(d))) {
+        done.add(step.id);
+        progress = true;
+      }
+    }
+  }
+  steps.forEach((step, i) => {
+    if (done.has(step.id) || inCycle.has(step.id) || selfDependent.has(step.id)) return;
+    const blocker = (deps.get(step.id) ?? []).find((d) => !done.has(d)) ?? '';
+    const why = inCycle.has(blocker)
+      ? 'which is part of a dependency cycle'
+      : selfDependent.has(blocker)
+        ? 'which depends on itself'
+        : 'which can never run either';
+    issues.push({
+      rule: 'unreachable-step',
+      stepId: step.id,
+      field: `${at(i)}.dependsOn`,
+      message: `Step '${step.id}' can never run: it depends on '${blocker}', ${why}`,
+    });
+  });
+
+  const ancestors = transitiveDependencies(steps, deps);
+  steps.forEach((step, i) => {
+    const field = at(i);
+    const known = ancestors.get(step.id) ?? new Set<string>();
+    const ref = (path: string) => checkReference(path, env, byId, known);
+    if (!isCompilableStepType(step.type)) {
+      issues.push({
+        rule: 'unknown-step-type',
+        stepId: step.id,
+        field: `${field}.type`,
+        message: `Step '${step.id}' (${field}.type): type '${step.type}' is reserved but not supported yet`,
+      });
+    }
+    if (step.when) {
+      for (const { path, field: where } of conditionPaths(step.when, `${field}.when`)) {
+        const problem = ref(path);
+        if (problem) {
+          issues.push({
+            rule: 'invalid-condition',
+            stepId: step.id,
+            field: where,
+            message: `Step '${step.id}' (${where}): ${problem}`,
+          });
+        }
+      }
+    }
+    const reference = (where: string, value: unknown) => {
+      const problem = checkDynamicValue(value, ref);
+      if (problem) {
+        issues.push({
+          rule: 'invalid-reference',
+          stepId: step.id,
+          field: where,
+          message: `Step '${step.id}' (${where}): ${problem}`,
+        });
+      }
+    };
+    if ('params' in step && step.params) {
+      for (const { key, value, field: where } of dynamicParams(step.params, `${field}.params`)) {
+        reference(where, value);
+        void key;
+      }
+    }
+    if (step.type === 'wait' && step.secondsPath) reference(`${field}.secondsPath`, step.secondsPath);
+    if ('retry' in step && step.retry) {
+      const retry = effectiveRetry(env.definition, step.retry);
+      if (retry.maxDelaySeconds < retry.intervalSeconds) {
+        issues.push({
+          rule: 'retry-range',
+          stepId: step.id,
+          field: `${field}.retry.maxDelaySeconds`,
+          message: `Step '${step.id}' (${field}.retry.maxDelaySeconds): maxDelaySeconds (${retry.maxDelaySeconds}) is below intervalSeconds (${retry.intervalSeconds})`,
+        });
+      }
+    }
+    const total = env.definition.timeoutSeconds;
+    if ('timeoutSeconds' in step && step.timeoutSeconds !== undefined && total !== undefined) {
+      if (step.timeoutSeconds > total) {
+        issues.push({
+          rule: 'timeout-range',
+          stepId: step.id,
+          field: `${field}.timeoutSeconds`,
+          message: `Step '${step.id}' (${field}.timeoutSeconds): ${step.timeoutSeconds} exceeds the workflow timeoutSeconds (${total})`,
+        });
+      }
+    }
+    if (step.type === 'map') {
+      reference(`${field}.items`, step.items);
+      if (env.inMap) {
+        issues.push({
+          rule: 'nested-map',
+          stepId: step.id,
+          field: `${field}.type`,
+          message: `Step '${step.id}' (${field}.type): a map step cannot be nested in another map step`,
+        });
+      } else {
+        issues.push(...checkScope(step.steps, `${field}.steps`, { ...env, inMap: true }));
+      }
+    }
+  });
+  return issues;
+}
+
+/** Each cycle of the graph once (a strongly connected component of 2+ steps), as a path of ids. */
+function findCycles(steps: readonly Step[], deps: Map<string, string[]>): string[][] {
+  // Tarjan's strongly connected components.
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const connect = (id: string) => {
+    index.set(id, counter);
+    low.set(id, counter);
+    counter++;
+    stack.push(id);
+    onStack.add(id);
+    for (const dep of deps.get(id) ?? []) {
+      if (!index.has(dep)) {
+        connect(dep);
+        low.set(id, Math.min(low.get(id) ?? 0, low.get(dep) ?? 0));
+      } else if (onStack.has(dep)) low.set(id, Math.min(low.get(id) ?? 0, index.get(dep) ?? 0));
+    }
+    if (low.get(id) === index.get(id)) {
+      const component: string[] = [];
+      for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+        onStack.delete(top);
+        component.push(top);
+        if (top === id) break;
+      }
+      if (component.length > 1) components.push(component);
+    }
+  };
+  for (const step of steps) if (!index.has(step.id)) connect(step.id);
+  // One readable cycle per component: follow dependencies inside it until a step repeats.
+  const order = steps.map((s) => s.id);
+  return components.map((component) => {
+    const members = new Set(component);
+    const start = order.find((id) => members.has(id)) ?? component[0] ?? '';
+    const path = [start];
+    for (;;) {
+      const current = path.at(-1) ?? start;
+      const nextId = (deps.get(current) ?? []).find((d) => members.has(d)) ?? start;
+      const seenAt = path.indexOf(nextId);
+      if (seenAt >= 0) return path.slice(seenAt);
+      path.push(nextId);
+    }
+  });
+}
+
+function transitiveDependencies(steps: readonly Step[], deps: Map<string, string[]>) {
+  const result = new Map<string, Set<string>>();
+  for (const step of steps) {
+    const seen = new Set<string>();
+    const pending = [...(deps.get(step.id) ?? [])];
+    for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      pending.push(...(deps.get(id) ?? []));
+    }
+    result.set(step.id, seen);
+  }
+  return result;
+}
+
+function conditionPaths(condition: Condition, field: string): { path: string; field: string }[] {
+  if ('and' in condition) return condition.and.flatMap((c, i) => conditionPaths(c, `${field}.and[${i}]`));
+  if ('or' in condition) return condition.or.flatMap((c, i) => conditionPaths(c, `${field}.or[${i}]`));
+  if ('not' in condition) return conditionPaths(condition.not, `${field}.not`);
+  return [{ path: condition.path, field: `${field}.path` }];
+}
+
+/** `.$` keys of params at any depth, except inside `simulate` (passed through untouched). */
+function dynamicParams(params: unknown, field: string): { key: string; value: unknown; field: string }[] {
+  if (Array.isArray(params)) return params.flatMap((item, i) => dynamicParams(item, `${field}[${i}]`));
+  if (typeof params !== 'object' || params === null) return [];
+  return Object.entries(params).flatMap(([key, value]) => {
+    if (key === 'simulate' && field.endsWith('.params')) return [];
+    const here = `${field}.${key}`;
+    return key.endsWith('.$') ? [{ key, value, field: here }] : dynamicParams(value, here);
+  });
+}
+
+const PATHS_IN_INTRINSIC = /\$(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[\d+\])*/g;
+
+/** Why a dynamic value (`"x.$": value`) is not usable here, or undefined. */
+function checkDynamicValue(value: unknown, ref: (path: string) => string | undefined): string | undefined {
+  if (typeof value !== 'string') return 'a .$ value must be a string (a JSONPath or an intrinsic function)';
+  if (value.startsWith('$$')) {
+    return `${value} reads the context object, which workflows do not use; read $.task, $.item or $.mapIndex instead`;
+  }
+  if (value.startsWith('States.')) {
+    for (const path of value.match(PATHS_IN_INTRINSIC) ?? []) {
+      if (path === '$') continue;
+      const problem = ref(path);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (value.startsWith('$')) return ref(value);
+  return `${JSON.stringify(value)} is neither a JSONPath ($.…) nor an intrinsic function (States.…)`;
+}
+
+const TASK_FIELDS = new Set(['id', 'orgId', 'workflowId', 'workflowVersion']);
+const PATH_HEAD = /^\$(?:\.([A-Za-z0-9_][A-Za-z0-9_-]*)(?:\.([A-Za-z0-9_][A-Za-z0-9_-]*))?)?/;
+
+/** Why `path` does not refer to data a step can see, or undefined. */
+function checkReference(
+  path: string,
+  env: ScopeEnv,
+  scopeSteps: Map<string, Step>,
+  dependencies: Set<string>,
+): string | undefined {
+  const [, root, second] = PATH_HEAD.exec(path) ?? [];
+  const roots = env.inMap
+    ? '$.input, $.task, $.steps.<id>, $.item or $.mapIndex'
+    : '$.input, $.task or $.steps.<id>';
+  switch (root) {
+    case 'input':
+      if (second && env.inputProperties && !env.inputProperties.has(second)) {
+        return `${path} reads input.${second}, which inputSchema does not declare (declared: ${[...env.inputProperties].join(', ')})`;
+      }
+      return undefined;
+    case 'task':
+      return second && !TASK_FIELDS.has(second)
+        ? `${path}: the task has only ${[...TASK_FIELDS].join(', ')}`
+        : undefined;
+    case 'item':
+    case 'mapIndex':
+      return env.inMap ? undefined : `${path}: $.${root} exists only inside the steps of a map step`;
+    case 'steps':
+      // The whole of $.steps is fine: it holds exactly the steps finished so far.
+      if (!second) return path === '$.steps' ? undefined : `${path} must name a step: $.steps.<id>...`;
+      if (!scopeSteps.has(second)) {
+        return env.inMap
+          ? `${path} reads step '${second}', which is not a sub-step of this map (an iteration sees only its own steps; pass outer data through items)`
+          : `${path} reads step '${second}', which does not exist`;
+      }
+      if (!dependencies.has(second)) {
+        return `${path} reads step '${second}', which is not among its dependencies; add '${second}' to dependsOn`;
+      }
+      return undefined;
+    default:
+      return `${path} must start with ${roots}`;
+  }
+}

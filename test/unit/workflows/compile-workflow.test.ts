@@ -1,0 +1,444 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type AslDefinition,
+  compileWorkflow,
+  STEP_RUNNER_ARN_PLACEHOLDER,
+} from '../../../functions/shared/workflows/compile-workflow';
+import type { WorkflowDefinition } from '../../../functions/shared/workflows/definition';
+import { validateWorkflow } from '../../../functions/shared/workflows/validate-workflow';
+import { allStates, finishedBefore, validateAsl } from './asl-helpers';
+
+type StepSpec = { id: string; dependsOn?: string[] } & Record<string, unknown>;
+
+function define(steps: StepSpec[], extra: object = {}): WorkflowDefinition {
+  const result = validateWorkflow({
+    id: 'wf',
+    version: 1,
+    name: 'Workflow',
+    steps: steps.map((s) => (s.type ? s : { type: 'transform', params: { expression: '1' }, ...s })),
+    ...extra,
+  });
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.definition;
+}
+
+function expectValidAsl(asl: AslDefinition) {
+  const result = validateAsl(asl, { checkPaths: true, checkArn: true });
+  expect(result.isValid, result.errorsText()).toBe(true);
+}
+
+/** Every dependency holds, and every pair of independent steps may run at the same time. */
+function expectDagKept(definition: WorkflowDefinition, asl: AslDefinition) {
+  const ids = definition.steps.map((s) => s.id);
+  const before = finishedBefore(asl, ids);
+  const deps = new Map(definition.steps.map((s) => [s.id, s.dependsOn ?? []]));
+  const ancestors = (id: string, seen = new Set<string>()): Set<string> => {
+    for (const d of deps.get(id) ?? []) if (!seen.has(d)) ancestors(d, seen.add(d));
+    return seen;
+  };
+  for (const id of ids) {
+    expect(before.has(id), `${id} is on the main path`).toBe(true);
+    for (const dep of ancestors(id))
+      expect(before.get(id)?.has(dep), `${dep} finishes before ${id}`).toBe(true);
+  }
+  return { before, ancestors };
+}
+
+const parallelOf = (before: Map<string, Set<string>>, a: string, b: string) =>
+  !before.get(a)?.has(b) && !before.get(b)?.has(a);
+
+describe('DAG shapes', () => {
+  it('compiles a chain to a sequence of Task states named by step id', () => {
+    const definition = define([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['b'] }]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    expectDagKept(definition, asl);
+    expect(asl.StartAt).toBe('a');
+    expect(asl.States.a?.Next).toBe('b');
+    expect(asl.States.b?.Next).toBe('c');
+    expect(asl.States.c?.End).toBe(true);
+    expect(Object.values(asl.States).some((s) => s.Type === 'Parallel')).toBe(false);
+  });
+
+  it('runs the two middle steps of a diamond in parallel, between the first and the last', () => {
+    const definition = define([
+      { id: 'a' },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'c', dependsOn: ['a'] },
+      { id: 'd', dependsOn: ['b', 'c'] },
+    ]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    const { before } = expectDagKept(definition, asl);
+    expect(parallelOf(before, 'b', 'c')).toBe(true);
+    const parallel = Object.values(asl.States).find((s) => s.Type === 'Parallel');
+    expect(parallel?.Branches).toHaveLength(2);
+    expect(parallel?.ResultSelector).toEqual({
+      'task.$': '$[0].task',
+      'input.$': '$[0].input',
+      'steps.$': 'States.JsonMerge($[0].steps, $[1].steps, false)',
+    });
+  });
+
+  it('fans out to many steps at once and merges all their results', () => {
+    const leaves = Array.from({ length: 12 }, (_, i) => ({ id: `leaf-${i}`, dependsOn: ['root'] }));
+    const definition = define([{ id: 'root' }, ...leaves]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    const { before } = expectDagKept(definition, asl);
+    for (const a of leaves)
+      for (const b of leaves) if (a !== b) expect(parallelOf(before, a.id, b.id)).toBe(true);
+    const parallel = Object.values(asl.States).find((s) => s.Type === 'Parallel');
+    expect(parallel?.Branches).toHaveLength(12);
+    const merge = (parallel?.ResultSelector as Record<string, string> | undefined)?.['steps.$'] ?? '';
+    for (let i = 0; i < 12; i++) expect(merge).toContain(`$[${i}].steps`);
+  });
+
+  it('fans in: independent entry steps run together before the step that needs them all', () => {
+    const definition = define([
+      { id: 'x' },
+      { id: 'y' },
+      { id: 'z' },
+      { id: 'join', dependsOn: ['x', 'y', 'z'] },
+    ]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    const { before } = expectDagKept(definition, asl);
+    expect(parallelOf(before, 'x', 'y') && parallelOf(before, 'y', 'z') && parallelOf(before, 'x', 'z')).toBe(
+      true,
+    );
+  });
+
+  it('runs independent chains side by side, each in its own order', () => {
+    const definition = define([
+      { id: 'a1' },
+      { id: 'a2', dependsOn: ['a1'] },
+      { id: 'b1' },
+      { id: 'b2', dependsOn: ['b1'] },
+    ]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    const { before } = expectDagKept(definition, asl);
+    for (const a of ['a1', 'a2']) for (const b of ['b1', 'b2']) expect(parallelOf(before, a, b)).toBe(true);
+  });
+
+  it('keeps every dependency of an irregular DAG (and documents the extra wait it may add)', () => {
+    const definition = define([
+      { id: 'a' },
+      { id: 'c' },
+      { id: 'b', dependsOn: ['a'] },
+      { id: 'd', dependsOn: ['a', 'c'] },
+      { id: 'e', dependsOn: ['b', 'd'] },
+      { id: 'f', dependsOn: ['c'] },
+    ]);
+    const asl = compileWorkflow(definition);
+    expectValidAsl(asl);
+    const { before } = expectDagKept(definition, asl);
+    expect(parallelOf(before, 'a', 'c')).toBe(true);
+    expect(parallelOf(before, 'b', 'd')).toBe(true);
+  });
+
+  it('gives every state a unique name across branches and a Comment', () => {
+    const definition = define([
+      { id: 'a' },
+      { id: 'b', dependsOn: ['a'], continueOnError: true },
+      { id: 'c', dependsOn: ['a'], when: { path: '$.input.go', equals: true } },
+    ]);
+    const asl = compileWorkflow(definition);
+    const states = allStates(asl);
+    expect(Object.keys(states)).toEqual(
+      expect.arrayContaining(['a', 'b', 'c', 'b failed', 'c when', 'c skipped']),
+    );
+    for (const [name, state] of Object.entries(states)) {
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(state.Comment, name).toBeTruthy();
+    }
+  });
+});
+
+describe('runnable steps', () => {
+  const definition = define(
+    [
+      { id: 'fetch', type: 'http', params: { url: 'https://example.com', 'query.$': '$.input.q' } },
+      {
+        id: 'tuned',
+        dependsOn: ['fetch'],
+        retry: { maxAttempts: 5, intervalSeconds: 3, backoffRate: 1.5, maxDelaySeconds: 30, jitter: 'NONE' },
+        timeoutSeconds: 42,
+      },
+      { id: 'no-retry', dependsOn: ['tuned'], retry: { maxAttempts: 0 } },
+    ],
+    { defaults: { retry: { intervalSeconds: 2 }, timeoutSeconds: 120 }, timeoutSeconds: 3600 },
+  );
+  const asl = compileWorkflow(definition, { stepRunnerArn: 'arn:aws:lambda:us-east-1:1:function:runner' });
+
+  it('invokes the step runner with the run payload and writes only $.steps.<id>', () => {
+    expect(asl.States.fetch).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: 'arn:aws:lambda:us-east-1:1:function:runner',
+        Payload: {
+          kind: 'run',
+          'task.$': '$.task',
+          step: { id: 'fetch', type: 'http' },
+          params: { url: 'https://example.com', 'query.$': '$.input.q' },
+          context: { 'input.$': '$.input', 'steps.$': '$.steps' },
+        },
+      },
+      ResultSelector: { 'status.$': '$.Payload.status', 'output.$': '$.Payload.output' },
+      ResultPath: '$.steps.fetch',
+    });
+  });
+
+  it('maps the workflow defaults, then built-in defaults, to Retry and TimeoutSeconds; never retries a timeout', () => {
+    expect(asl.States.fetch?.TimeoutSeconds).toBe(120);
+    expect(asl.States.fetch?.Retry).toEqual([
+      { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 },
+      {
+        ErrorEquals: ['States.ALL'],
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 3,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      },
+    ]);
+  });
+
+  it("maps a step's own retry policy and timeout", () => {
+    expect(asl.States.tuned?.TimeoutSeconds).toBe(42);
+    expect(asl.States.tuned?.Retry).toEqual([
+      { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 },
+      {
+        ErrorEquals: ['States.ALL'],
+        IntervalSeconds: 3,
+        BackoffRate: 1.5,
+        MaxAttempts: 5,
+        MaxDelaySeconds: 30,
+        JitterStrategy: 'NONE',
+      },
+    ]);
+    expect(asl.States['no-retry']?.Retry).toEqual([{ ErrorEquals: ['States.Timeout'], MaxAttempts: 0 }]);
+  });
+
+  it('uses 300 s and 3 retries at 1 s x2 with full jitter when nothing is set', () => {
+    const plain = compileWorkflow(define([{ id: 'only' }]));
+    expect(plain.States.only?.TimeoutSeconds).toBe(300);
+    expect((plain.States.only?.Retry as unknown[] | undefined)?.[1]).toMatchObject({
+      IntervalSeconds: 1,
+      BackoffRate: 2,
+      MaxAttempts: 3,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    });
+    expect(plain.TimeoutSeconds).toBeUndefined();
+    expect(plain.States.only?.Parameters).toMatchObject({ FunctionName: STEP_RUNNER_ARN_PLACEHOLDER });
+  });
+
+  it('sets the workflow timeout as the machine TimeoutSeconds', () => {
+    expect(asl.TimeoutSeconds).toBe(3600);
+    expectValidAsl(asl);
+  });
+
+  it('records a failure, then fails the execution with the step error', () => {
+    expect(asl.States.fetch?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'fetch failed' },
+    ]);
+    expect(asl.States['fetch failed']).toMatchObject({
+      Type: 'Task',
+      Parameters: {
+        Payload: {
+          kind: 'record',
+          'task.$': '$.task',
+          step: { id: 'fetch', type: 'http' },
+          status: 'FAILED',
+          'error.$': '$.error.Error',
+          'cause.$': '$.error.Cause',
+        },
+      },
+      ResultPath: null,
+      Next: 'fetch fail workflow',
+    });
+    expect(asl.States['fetch fail workflow']).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+  });
+
+  it('with continueOnError records the failure as the step result and goes on', () => {
+    const going = compileWorkflow(
+      define([
+        { id: 'a', continueOnError: true },
+        { id: 'b', dependsOn: ['a'] },
+      ]),
+    );
+    expect(going.States['a failed']?.Next).toBe('a continue');
+    expect(going.States['a continue']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { status: 'FAILED', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
+      ResultPath: '$.steps.a',
+      Next: 'a clear error',
+    });
+    expect(going.States['a clear error']).toMatchObject({
+      Parameters: { 'task.$': '$.task', 'input.$': '$.input', 'steps.$': '$.steps' },
+      Next: 'b',
+    });
+    expectValidAsl(going);
+  });
+});
+
+describe('when, wait and map', () => {
+  it('puts a Choice before a conditional step; the other way records SKIPPED', () => {
+    const asl = compileWorkflow(
+      define([
+        {
+          id: 'maybe',
+          when: {
+            or: [
+              { path: '$.input.mode', equals: 'fast' },
+              { not: { path: '$.input.count', greaterThan: 3 } },
+              {
+                and: [
+                  { path: '$.input.name', matches: 'a*' },
+                  { path: '$.input.flag', isPresent: true },
+                ],
+              },
+            ],
+          },
+        },
+      ]),
+    );
+    expectValidAsl(asl);
+    expect(asl.StartAt).toBe('maybe when');
+    const choice = asl.States['maybe when'];
+    expect(choice?.Default).toBe('maybe skipped');
+    expect(choice?.Choices).toEqual([
+      {
+        Or: [
+          {
+            And: [
+              { Variable: '$.input.mode', IsPresent: true },
+              { Variable: '$.input.mode', IsString: true },
+              { Variable: '$.input.mode', StringEquals: 'fast' },
+            ],
+          },
+          {
+            Not: {
+              And: [
+                { Variable: '$.input.count', IsPresent: true },
+                { Variable: '$.input.count', IsNumeric: true },
+                { Variable: '$.input.count', NumericGreaterThan: 3 },
+              ],
+            },
+          },
+          {
+            And: [
+              {
+                And: [
+                  { Variable: '$.input.name', IsPresent: true },
+                  { Variable: '$.input.name', IsString: true },
+                  { Variable: '$.input.name', StringMatches: 'a*' },
+                ],
+              },
+              { Variable: '$.input.flag', IsPresent: true },
+            ],
+          },
+        ],
+        Next: 'maybe',
+      },
+    ]);
+    expect(asl.States['maybe skipped']).toMatchObject({
+      Parameters: {
+        Payload: { kind: 'record', status: 'SKIPPED', step: { id: 'maybe', type: 'transform' } },
+      },
+      ResultSelector: { status: 'SKIPPED' },
+      ResultPath: '$.steps.maybe',
+      End: true,
+    });
+  });
+
+  it('compiles wait to a Wait state and records it done', () => {
+    const asl = compileWorkflow(
+      define([
+        { id: 'pause', type: 'wait', seconds: 5 },
+        { id: 'later', type: 'wait', secondsPath: '$.input.delay', dependsOn: ['pause'] },
+      ]),
+    );
+    expectValidAsl(asl);
+    expect(asl.States.pause).toMatchObject({ Type: 'Wait', Seconds: 5, Next: 'pause done' });
+    expect(asl.States['pause done']).toMatchObject({
+      Type: 'Pass',
+      Result: { status: 'SUCCEEDED' },
+      ResultPath: '$.steps.pause',
+    });
+    expect(asl.States.later).toMatchObject({ Type: 'Wait', SecondsPath: '$.input.delay' });
+  });
+
+  it('compiles map to a Map state whose iterations run the sub-DAG with the item', () => {
+    const asl = compileWorkflow(
+      define([
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.companies',
+          maxConcurrency: 4,
+          steps: [
+            { id: 'look', type: 'llm', params: { 'prompt.$': '$.item.name' } },
+            { id: 'other', type: 'llm', params: { prompt: 'x' } },
+            { id: 'sum', type: 'transform', dependsOn: ['look', 'other'], params: { expression: '1' } },
+          ],
+        },
+      ]),
+    );
+    expectValidAsl(asl);
+    const map = asl.States.each;
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.input.companies',
+      MaxConcurrency: 4,
+      ItemSelector: {
+        'task.$': '$.task',
+        'input.$': '$.input',
+        'item.$': '$$.Map.Item.Value',
+        'mapIndex.$': '$$.Map.Item.Index',
+        steps: {},
+      },
+      ResultSelector: { status: 'SUCCEEDED', 'output.$': '$' },
+      ResultPath: '$.steps.each',
+    });
+    const processor = map?.ItemProcessor as AslDefinition;
+    expect(allStates(processor).look).toMatchObject({
+      Parameters: {
+        Payload: {
+          step: { id: 'look', type: 'llm', 'mapIndex.$': '$.mapIndex' },
+          params: { 'prompt.$': '$.item.name' },
+          context: { 'input.$': '$.input', 'steps.$': '$.steps', 'item.$': '$.item' },
+        },
+      },
+    });
+    const parallel = Object.values(processor.States).find((s) => s.Type === 'Parallel');
+    expect(parallel?.ResultSelector).toMatchObject({ 'item.$': '$[0].item', 'mapIndex.$': '$[0].mapIndex' });
+    expect(processor.States['each item done']).toMatchObject({
+      Type: 'Pass',
+      OutputPath: '$.steps',
+      End: true,
+    });
+  });
+
+  it('refuses a reserved step type naming the step', () => {
+    const definition = {
+      id: 'wf',
+      version: 1,
+      name: 'W',
+      steps: [{ id: 'ask', type: 'approval' }],
+    } as unknown as WorkflowDefinition;
+    expect(() => compileWorkflow(definition)).toThrow(/Step ask: type 'approval' is not supported/);
+  });
+
+  it('is pure: the same definition compiles to the same ASL', () => {
+    const definition = define([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'] }]);
+    expect(JSON.stringify(compileWorkflow(definition))).toBe(JSON.stringify(compileWorkflow(definition)));
+  });
+});

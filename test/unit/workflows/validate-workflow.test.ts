@@ -1,0 +1,330 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type ValidationIssue,
+  validateWorkflow,
+} from '../../../functions/shared/workflows/validate-workflow';
+
+const workflow = (steps: object[], extra: object = {}) => ({
+  id: 'wf',
+  version: 1,
+  name: 'W',
+  steps,
+  ...extra,
+});
+const step = (id: string, extra: object = {}) => ({
+  id,
+  type: 'transform',
+  params: { expression: '1' },
+  ...extra,
+});
+
+function errorsOf(raw: unknown): ValidationIssue[] {
+  const result = validateWorkflow(raw);
+  if (result.ok) throw new Error('expected the definition to be invalid');
+  return result.errors;
+}
+
+/** The single issue of a rule, checked for its step and field. */
+function issue(raw: unknown, rule: string): ValidationIssue {
+  const errors = errorsOf(raw);
+  const found = errors.filter((e) => e.rule === rule);
+  expect(found, JSON.stringify(errors)).toHaveLength(1);
+  return found[0] as ValidationIssue;
+}
+
+describe('validateWorkflow', () => {
+  it('accepts a valid definition and returns it typed', () => {
+    const result = validateWorkflow(workflow([step('a'), step('b', { dependsOn: ['a'] })]));
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.definition.steps.map((s) => s.id)).toEqual(['a', 'b']);
+  });
+
+  it('schema: maps zod issues to field paths naming the step', () => {
+    const found = issue(workflow([step('a'), { id: 'b', type: 'http', dependOn: ['a'] }]), 'schema');
+    expect(found).toMatchObject({ stepId: 'b', field: 'steps[1].dependOn' });
+    expect(found.message).toBe("Step 'b' (steps[1].dependOn): unknown field (dependOn)");
+    expect(issue({ id: 'Bad Id', version: 1, name: 'W', steps: [step('a')] }, 'schema').field).toBe('id');
+    expect(issue(workflow([{ id: 'a', type: 'http', name: 7 }]), 'schema').message).toContain(
+      'steps[0].name',
+    );
+    expect(errorsOf('nope')[0]?.rule).toBe('schema');
+    expect(issue(workflow([]), 'schema').field).toBe('steps');
+  });
+
+  it('unique-step-ids: the same id twice, nested map steps included', () => {
+    const found = issue(
+      workflow([
+        step('a'),
+        { id: 'm', type: 'map', items: '$.input.x', dependsOn: ['a'], steps: [step('a')] },
+      ]),
+      'unique-step-ids',
+    );
+    expect(found).toMatchObject({ stepId: 'a', field: 'steps[1].steps[0].id' });
+    expect(found.message).toContain('steps[0].id and steps[1].steps[0].id');
+  });
+
+  it('unknown-dependency', () => {
+    const found = issue(
+      workflow([step('a'), step('b', { dependsOn: ['a', 'ghost'] })]),
+      'unknown-dependency',
+    );
+    expect(found).toMatchObject({ stepId: 'b', field: 'steps[1].dependsOn[1]' });
+    expect(found.message).toBe("Step 'b' (steps[1].dependsOn[1]) depends on 'ghost', which is not a step");
+  });
+
+  it('self-dependency', () => {
+    const found = issue(workflow([step('a'), step('b', { dependsOn: ['b'] })]), 'self-dependency');
+    expect(found).toMatchObject({ stepId: 'b', field: 'steps[1].dependsOn[0]' });
+    expect(found.message).toBe("Step 'b' (steps[1].dependsOn[0]) depends on itself");
+  });
+
+  it('cycle: names the cycle in run order', () => {
+    const found = issue(
+      workflow([
+        step('start'),
+        step('a', { dependsOn: ['start', 'c'] }),
+        step('b', { dependsOn: ['a'] }),
+        step('c', { dependsOn: ['b'] }),
+      ]),
+      'cycle',
+    );
+    expect(found.message).toContain('a -> b -> c -> a');
+    expect(found.stepId).toBe('a');
+  });
+
+  it('no-entry-step: every step depends on another', () => {
+    const found = issue(
+      workflow([step('a', { dependsOn: ['b'] }), step('b', { dependsOn: ['a'] })]),
+      'no-entry-step',
+    );
+    expect(found).toMatchObject({ field: 'steps' });
+    expect(found.message).toContain('at least one step needs no dependsOn');
+  });
+
+  it('unreachable-step: a step after a cycle can never run', () => {
+    const found = issue(
+      workflow([
+        step('start'),
+        step('a', { dependsOn: ['start', 'b'] }),
+        step('b', { dependsOn: ['a'] }),
+        step('after', { dependsOn: ['b'] }),
+      ]),
+      'unreachable-step',
+    );
+    expect(found).toMatchObject({ stepId: 'after', field: 'steps[3].dependsOn' });
+    expect(found.message).toBe(
+      "Step 'after' can never run: it depends on 'b', which is part of a dependency cycle",
+    );
+  });
+
+  it('retry-range: out-of-range fields and a max delay below the interval', () => {
+    const found = issue(workflow([step('a', { retry: { backoffRate: 50 } })]), 'retry-range');
+    expect(found).toMatchObject({ stepId: 'a', field: 'steps[0].retry.backoffRate' });
+    expect(found.message).toMatch(/^Step 'a' \(steps\[0\]\.retry\.backoffRate\): Too big/);
+    expect(issue(workflow([step('a', { retry: { maxAttempts: 11 } })]), 'retry-range').field).toBe(
+      'steps[0].retry.maxAttempts',
+    );
+    expect(
+      issue(workflow([step('a', { retry: { intervalSeconds: 30, maxDelaySeconds: 10 } })]), 'retry-range')
+        .field,
+    ).toBe('steps[0].retry.maxDelaySeconds');
+    expect(
+      issue(
+        workflow([step('a')], { defaults: { retry: { jitter: 'FULL', intervalSeconds: 0 } } }),
+        'retry-range',
+      ).field,
+    ).toBe('defaults.retry.intervalSeconds');
+  });
+
+  it('timeout-range: out of range, or longer than the workflow', () => {
+    expect(issue(workflow([step('a', { timeoutSeconds: 0 })]), 'timeout-range').field).toBe(
+      'steps[0].timeoutSeconds',
+    );
+    const found = issue(
+      workflow([step('a', { timeoutSeconds: 600 })], { timeoutSeconds: 60 }),
+      'timeout-range',
+    );
+    expect(found.message).toBe(
+      "Step 'a' (steps[0].timeoutSeconds): 600 exceeds the workflow timeoutSeconds (60)",
+    );
+  });
+
+  it('invalid-condition: a when path must read known data', () => {
+    const notDependency = issue(
+      workflow([step('a'), step('b', { when: { path: '$.steps.a.output.ok', equals: true } })]),
+      'invalid-condition',
+    );
+    expect(notDependency).toMatchObject({ stepId: 'b', field: 'steps[1].when.path' });
+    expect(notDependency.message).toContain("add 'a' to dependsOn");
+    const undeclared = issue(
+      workflow(
+        [
+          step('a', {
+            when: {
+              and: [
+                { path: '$.input.mode', equals: 'x' },
+                { path: '$.input.nope', isPresent: true },
+              ],
+            },
+          }),
+        ],
+        {
+          inputSchema: {
+            type: 'object',
+            properties: { mode: { type: 'string' } },
+            additionalProperties: false,
+          },
+        },
+      ),
+      'invalid-condition',
+    );
+    expect(undeclared.field).toBe('steps[0].when.and[1].path');
+    expect(undeclared.message).toContain('inputSchema does not declare');
+    expect(
+      issue(workflow([step('a', { when: { path: '$.elsewhere', equals: 1 } })]), 'invalid-condition').message,
+    ).toContain('must start with $.input');
+    expect(
+      issue(
+        workflow([step('a', { when: { path: '$.input.x', equals: 1, lessThan: 2 } })]),
+        'invalid-condition',
+      ).message,
+    ).toContain('exactly one operator');
+  });
+
+  it('accepts conditions and references on transitive dependencies, the input and map items', () => {
+    const result = validateWorkflow(
+      workflow([
+        step('a'),
+        step('b', { dependsOn: ['a'] }),
+        step('c', {
+          dependsOn: ['b'],
+          when: { path: '$.steps.a.output.ok', equals: true },
+          params: { expression: '1', 'data.$': "States.Format('{} {}', $.steps.a.output, $.input.x)" },
+        }),
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.steps.a.output.list',
+          dependsOn: ['a'],
+          steps: [
+            step('inner', {
+              when: { path: '$.item.ok', isPresent: true },
+              params: { 'data.$': '$.item', expression: '1' },
+            }),
+          ],
+        },
+      ]),
+    );
+    expect(result.ok, JSON.stringify(result)).toBe(true);
+  });
+
+  it('unknown-step-type: an unknown type, and a reserved one the compiler does not support yet', () => {
+    const unknown = issue(workflow([{ id: 'a', type: 'teleport' }]), 'unknown-step-type');
+    expect(unknown).toMatchObject({ stepId: 'a', field: 'steps[0].type' });
+    expect(unknown.message).toContain('unknown step type "teleport"');
+    const reserved = issue(workflow([{ id: 'ask', type: 'approval' }]), 'unknown-step-type');
+    expect(reserved.message).toBe(
+      "Step 'ask' (steps[0].type): type 'approval' is reserved but not supported yet",
+    );
+  });
+
+  it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
+    const found = issue(
+      workflow([step('a'), step('b', { params: { expression: '1', 'data.$': '$.steps.a.output' } })]),
+      'invalid-reference',
+    );
+    expect(found).toMatchObject({ stepId: 'b', field: 'steps[1].params.data.$' });
+    expect(
+      issue(workflow([step('a', { params: { 'x.$': '$$.Execution.Id' } })]), 'invalid-reference').message,
+    ).toContain('context object');
+    expect(
+      issue(workflow([step('a', { params: { 'x.$': '$.item' } })]), 'invalid-reference').message,
+    ).toContain('only inside the steps of a map');
+    expect(
+      issue(
+        workflow([step('a', { params: { nested: { 'x.$': "States.Format('{}', $.steps.zz)" } } })]),
+        'invalid-reference',
+      ).field,
+    ).toBe('steps[0].params.nested.x.$');
+  });
+
+  it('passes simulate through untouched', () => {
+    const result = validateWorkflow(workflow([step('a', { params: { simulate: { 'odd.$': 'whatever' } } })]));
+    expect(result.ok).toBe(true);
+  });
+
+  it('validates map sub-steps with the same rules, fields prefixed', () => {
+    const errors = errorsOf(
+      workflow([
+        step('outer'),
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.input.list',
+          steps: [
+            step('x', { dependsOn: ['outer'] }),
+            step('y', { params: { expression: '1', 'data.$': '$.steps.outer.output' } }),
+            { id: 'z', type: 'http', retry: { backoffRate: 0 } },
+          ],
+        },
+      ]),
+    );
+    expect(errors.map((e) => [e.rule, e.field])).toEqual([
+      ['retry-range', 'steps[1].steps[2].retry.backoffRate'],
+    ]);
+    const semantic = errorsOf(
+      workflow([
+        step('outer'),
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.input.list',
+          steps: [
+            step('x', { dependsOn: ['outer'] }),
+            step('y', { params: { expression: '1', 'data.$': '$.steps.outer' } }),
+          ],
+        },
+      ]),
+    );
+    expect(semantic.map((e) => [e.rule, e.field])).toEqual([
+      ['unknown-dependency', 'steps[1].steps[0].dependsOn[0]'],
+      ['invalid-reference', 'steps[1].steps[1].params.data.$'],
+    ]);
+  });
+
+  it('nested-map: a map inside a map', () => {
+    const found = issue(
+      workflow([
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.input.list',
+          steps: [{ id: 'n', type: 'map', items: '$.item', steps: [step('x')] }],
+        },
+      ]),
+      'nested-map',
+    );
+    expect(found.field).toBe('steps[0].steps[0].type');
+  });
+
+  it('invalid-input-schema', () => {
+    expect(
+      issue(workflow([step('a')], { inputSchema: { type: 'banana' } }), 'invalid-input-schema').field,
+    ).toBe('inputSchema');
+  });
+
+  it('never throws, whatever it is given', () => {
+    for (const raw of [
+      null,
+      undefined,
+      42,
+      [],
+      { steps: 'x' },
+      { steps: [null] },
+      workflow([{ id: 'a', type: 'map' }]),
+    ]) {
+      expect(() => validateWorkflow(raw)).not.toThrow();
+      expect(validateWorkflow(raw).ok).toBe(false);
+    }
+  });
+});
