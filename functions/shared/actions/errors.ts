@@ -1,0 +1,118 @@
+// Errors the built-in step actions throw. Each has a stable `name`, because that is what the step-runner
+// Lambda reports to Step Functions as the error, and so what a workflow's ASL Retry/Catch
+// (`ErrorEquals`) matches on. Messages are for people; never match on them.
+
+/** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */
+export class InvalidStepParamsError extends Error {
+  override name = 'InvalidStepParams';
+  constructor(
+    readonly action: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`Invalid ${action} step params: ${field ? `${field}: ` : ''}${message}`);
+  }
+}
+
+/** The step names an action the step runner does not have. */
+export class UnknownActionError extends Error {
+  override name = 'UnknownAction';
+  constructor(readonly action: string) {
+    super(`Unknown step action "${action}" (expected one of http, llm, transform, lambda)`);
+  }
+}
+
+/** An HTTP call ended (after any retries) with a status the step did not expect. */
+export class HttpStatusError extends Error {
+  override name = 'HttpStatusError';
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    readonly attempts: number,
+    readonly bodyPreview?: string,
+  ) {
+    super(
+      `HTTP ${status} from ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}` +
+        (bodyPreview ? `: ${bodyPreview}` : ''),
+    );
+  }
+}
+
+/** Every attempt of an HTTP call timed out. */
+export class HttpTimeoutError extends Error {
+  override name = 'HttpTimeoutError';
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+    readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `No response from ${url} within ${timeoutMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'})`,
+      options,
+    );
+  }
+}
+
+/** An HTTP call could not reach the server (DNS, refused or reset connection), after any retries. */
+export class HttpRequestError extends Error {
+  override name = 'HttpRequestError';
+  constructor(
+    readonly url: string,
+    readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    const cause = options?.cause instanceof Error ? (options.cause.cause ?? options.cause) : options?.cause;
+    const detail = cause instanceof Error ? cause.message : String(cause ?? 'unknown error');
+    super(
+      `Request to ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`,
+      options,
+    );
+  }
+}
+
+/**
+ * An LLM provider refused or failed a chat request (after the retries of the provider or its SDK client).
+ * `status` is the HTTP status when there was one; `code` the provider's error type, e.g. Bedrock's
+ * `ThrottlingException` or OpenAI's `rate_limit_exceeded`.
+ */
+export class LlmProviderError extends Error {
+  override name = 'LlmProviderError';
+  constructor(
+    readonly provider: string,
+    message: string,
+    readonly details: { readonly status?: number; readonly code?: string; readonly attempts?: number } = {},
+    options?: ErrorOptions,
+  ) {
+    super(`${provider}: ${message}`, options);
+  }
+}
+
+/** A JSONata expression failed to compile or evaluate. `position` is the character offset, when known. */
+export class TransformError extends Error {
+  override name = 'TransformError';
+  constructor(
+    message: string,
+    readonly details: { readonly code?: string; readonly position?: number; readonly token?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The user's Lambda function returned an error. The error's `name` is the function's own `errorType`
+ * (e.g. `ValidationError`), as Step Functions' own Lambda integration reports it, so Retry/Catch written
+ * for the function keeps working; without one (a crash or timeout) it is `Lambda.Unknown`.
+ */
+export class LambdaFunctionError extends Error {
+  override name: string;
+  constructor(
+    readonly functionArn: string,
+    readonly errorType: string | undefined,
+    message: string,
+    readonly trace?: readonly string[],
+  ) {
+    super(message);
+    this.name = errorType || 'Lambda.Unknown';
+  }
+}

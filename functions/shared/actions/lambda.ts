@@ -1,0 +1,74 @@
+// The `lambda` step action: invokes a user's function synchronously and returns its JSON result. A
+// function error becomes an error named after the function's own errorType, which is what Step
+// Functions' native Lambda integration reports, so the workflow's Retry/Catch can match it. Throttling
+// and service errors are retried by the SDK client (maxAttempts) and surface with their SDK names.
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { z } from 'zod';
+import { LambdaFunctionError } from './errors';
+import { parseStepParams } from './step-params';
+
+/** A function name, partial or full ARN, optionally with a version or alias (the Invoke API's pattern). */
+const FUNCTION_NAME =
+  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+
+export const LambdaParamsSchema = z
+  .object({
+    functionArn: z.string().min(1).max(170).regex(FUNCTION_NAME, 'must be a Lambda function name or ARN'),
+    payload: z.unknown().optional(),
+  })
+  .strict();
+
+export type LambdaParams = z.input<typeof LambdaParamsSchema>;
+
+/** The slice of LambdaClient the action uses, so tests can pass a fake `send`. */
+export interface InvokeClient {
+  send(command: InvokeCommand): Promise<InvokeCommandOutput>;
+}
+
+/** A Lambda client retrying throttling like the rest of stepwise (3 retries); no socket timeout, since a
+ * user function may legitimately run for up to 15 minutes. */
+export function createLambdaClient(options: { readonly maxAttempts?: number } = {}): LambdaClient {
+  return new LambdaClient({ maxAttempts: options.maxAttempts ?? 4, retryMode: 'standard' });
+}
+
+export async function runLambdaAction(
+  params: LambdaParams,
+  deps: { readonly lambda: InvokeClient },
+): Promise<unknown> {
+  const { functionArn, payload } = parseStepParams('lambda', LambdaParamsSchema, params);
+  const response = await deps.lambda.send(
+    new InvokeCommand({
+      FunctionName: functionArn,
+      InvocationType: 'RequestResponse',
+      Payload: new TextEncoder().encode(JSON.stringify(payload ?? {})),
+    }),
+  );
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+  const result = parseJson(text);
+  if (response.FunctionError) {
+    const error = (typeof result === 'object' && result !== null ? result : {}) as {
+      errorType?: unknown;
+      errorMessage?: unknown;
+      trace?: unknown;
+    };
+    throw new LambdaFunctionError(
+      functionArn,
+      typeof error.errorType === 'string' ? error.errorType : undefined,
+      typeof error.errorMessage === 'string'
+        ? error.errorMessage
+        : `${functionArn} failed (${response.FunctionError})${text ? `: ${text.slice(0, 300)}` : ''}`,
+      Array.isArray(error.trace) ? error.trace.map(String) : undefined,
+    );
+  }
+  return result;
+}
+
+/** A function's result is JSON (null when it returned nothing); anything else is returned as text. */
+function parseJson(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,96 @@
+// LLM provider for Amazon Bedrock through the model-agnostic Converse API. System messages go to
+// `system`, the rest to `messages`. Throttling and 5xx are retried by the SDK client itself (standard
+// retry mode, `maxAttempts`), so there is no second retry loop here.
+import {
+  BedrockRuntimeClient,
+  ConverseCommand,
+  type ConverseCommandOutput,
+  type Message,
+  type SystemContentBlock,
+} from '@aws-sdk/client-bedrock-runtime';
+import { LlmProviderError } from '../errors';
+import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
+
+/** The slice of BedrockRuntimeClient the provider uses, so tests can pass a fake `send`. */
+export interface ConverseClient {
+  send(command: ConverseCommand): Promise<ConverseCommandOutput>;
+}
+
+export interface BedrockClientOptions {
+  /** Attempts per call, the first included, for throttling and 5xx (SDK standard retry mode). @default 4 */
+  readonly maxAttempts?: number;
+  /** Socket-level request timeout. @default 120000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** A Bedrock Runtime client retrying like the rest of stepwise: 3 retries with full-jitter backoff. */
+export function createBedrockRuntimeClient(options: BedrockClientOptions = {}): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    maxAttempts: options.maxAttempts ?? 4,
+    retryMode: 'standard',
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 120_000 },
+  });
+}
+
+export function createBedrockConverseProvider(deps: {
+  readonly client: ConverseClient;
+  readonly now?: () => number;
+}): LlmProvider {
+  const now = deps.now ?? Date.now;
+  return {
+    name: 'bedrock',
+    async chat(request: ChatRequest): Promise<ChatResponse> {
+      const system: SystemContentBlock[] = request.messages
+        .filter((message) => message.role === 'system')
+        .map((message) => ({ text: message.content }));
+      const messages: Message[] = request.messages
+        .filter((message) => message.role !== 'system')
+        .map((message) => ({
+          role: message.role === 'assistant' ? 'assistant' : 'user',
+          content: [{ text: message.content }],
+        }));
+      const inferenceConfig = {
+        ...(request.maxTokens !== undefined && { maxTokens: request.maxTokens }),
+        ...(request.temperature !== undefined && { temperature: request.temperature }),
+      };
+      const command = new ConverseCommand({
+        modelId: request.model,
+        messages,
+        ...(system.length > 0 && { system }),
+        ...(Object.keys(inferenceConfig).length > 0 && { inferenceConfig }),
+      });
+      const startedAt = now();
+      let output: ConverseCommandOutput;
+      try {
+        output = await deps.client.send(command);
+      } catch (error) {
+        throw toProviderError(error);
+      }
+      // Reasoning models put a reasoningContent block before the text, so take every text block rather
+      // than content[0].
+      const text = (output.output?.message?.content ?? [])
+        .map((block) => block.text)
+        .filter((part): part is string => typeof part === 'string')
+        .join('');
+      return {
+        text,
+        model: request.model,
+        usage: { inputTokens: output.usage?.inputTokens ?? 0, outputTokens: output.usage?.outputTokens ?? 0 },
+        latencyMs: output.metrics?.latencyMs ?? now() - startedAt,
+        provider: 'bedrock',
+        ...(output.stopReason && { stopReason: output.stopReason }),
+      };
+    },
+  };
+}
+
+function toProviderError(error: unknown): LlmProviderError {
+  if (!(error instanceof Error)) return new LlmProviderError('bedrock', String(error));
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new LlmProviderError(
+    'bedrock',
+    `${error.name}: ${error.message}`,
+    { code: error.name, ...(status !== undefined && { status }) },
+    { cause: error },
+  );
+}

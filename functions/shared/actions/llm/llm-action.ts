@@ -1,0 +1,62 @@
+// The `llm` step action: one chat completion through the configured provider. A step may pick the
+// provider and model; otherwise LLM_PROVIDER and LLM_DEFAULT_MODEL (provider-config.ts) decide.
+import { z } from 'zod';
+import { InvalidStepParamsError } from '../errors';
+import { parseStepParams } from '../step-params';
+import type { ChatMessage, LlmProvider, LlmProviderName } from './provider';
+
+export const LlmParamsSchema = z
+  .object({
+    provider: z.enum(['openai', 'bedrock']).optional(),
+    model: z.string().min(1).optional(),
+    system: z.string().min(1).optional(),
+    prompt: z.string().min(1),
+    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+  })
+  .strict();
+
+export type LlmParams = z.input<typeof LlmParamsSchema>;
+
+export interface LlmActionDeps {
+  /** The provider a step gets when it names none (LLM_PROVIDER). */
+  readonly defaultProvider: LlmProviderName;
+  /** The model a step gets when it names none (LLM_DEFAULT_MODEL). */
+  readonly defaultModel?: string;
+  /** The provider instance for a name (created once, on first use). */
+  readonly provider: (name: LlmProviderName) => LlmProvider;
+}
+
+export interface LlmActionResult {
+  readonly text: string;
+  readonly model: string;
+  readonly provider: LlmProviderName;
+  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly latencyMs: number;
+  readonly attempts?: number;
+}
+
+export async function runLlmAction(params: LlmParams, deps: LlmActionDeps): Promise<LlmActionResult> {
+  const p = parseStepParams('llm', LlmParamsSchema, params);
+  const model = p.model ?? deps.defaultModel;
+  if (!model)
+    throw new InvalidStepParamsError('llm', 'model', 'is required (no LLM_DEFAULT_MODEL is configured)');
+  const messages: ChatMessage[] = [
+    ...(p.system ? [{ role: 'system' as const, content: p.system }] : []),
+    { role: 'user', content: p.prompt },
+  ];
+  const response = await deps.provider(p.provider ?? deps.defaultProvider).chat({
+    model,
+    messages,
+    ...(p.maxTokens !== undefined && { maxTokens: p.maxTokens }),
+    ...(p.temperature !== undefined && { temperature: p.temperature }),
+  });
+  return {
+    text: response.text,
+    model: response.model,
+    provider: response.provider,
+    usage: response.usage,
+    latencyMs: response.latencyMs,
+    ...(response.attempts !== undefined && { attempts: response.attempts }),
+  };
+}

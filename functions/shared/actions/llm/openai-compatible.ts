@@ -1,0 +1,124 @@
+// LLM provider for any OpenAI-compatible chat-completions endpoint (OpenAI, Azure/OpenRouter/LiteLLM
+// gateways, vLLM, Ollama, local/fake-llm.ts): POST <baseUrl>/chat/completions, retried with backoff on
+// 429, 5xx and timeouts through the shared fetchWithRetry.
+import { z } from 'zod';
+import { LlmProviderError } from '../errors';
+import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
+import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+export interface OpenAiCompatibleOptions extends HttpDeps {
+  /** e.g. https://api.openai.com/v1 (no trailing /chat/completions). */
+  readonly baseUrl: string;
+  /** Sent as `Authorization: Bearer <key>`; a function is called per request (e.g. a cached secret). */
+  readonly apiKey?: string | (() => Promise<string | undefined>);
+  /** Per attempt. @default 120000 */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryParams;
+}
+
+const CompletionSchema = z.object({
+  model: z.string().optional(),
+  choices: z
+    .array(
+      z.object({
+        message: z.object({ content: z.string().nullish() }),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .min(1),
+  usage: z
+    .object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
+    .nullish(),
+});
+
+const ErrorBodySchema = z.object({
+  error: z.object({ message: z.string().optional(), type: z.string().nullish(), code: z.unknown() }),
+});
+
+export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
+  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  return {
+    name: 'openai',
+    async chat(request: ChatRequest): Promise<ChatResponse> {
+      const apiKey = typeof options.apiKey === 'function' ? await options.apiKey() : options.apiKey;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        accept: 'application/json',
+      };
+      if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+      const body = {
+        model: request.model,
+        messages: request.messages.map(({ role, content }) => ({ role, content })),
+        ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+        ...(request.temperature !== undefined && { temperature: request.temperature }),
+      };
+      let response: Awaited<ReturnType<typeof fetchWithRetry>>;
+      try {
+        response = await fetchWithRetry(
+          {
+            url: endpoint,
+            init: { method: 'POST', headers, body: JSON.stringify(body) },
+            timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+            retry: options.retry,
+            maxBodyBytes: MAX_RESPONSE_BYTES,
+          },
+          options,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const code = error instanceof Error ? error.name : undefined;
+        const attempts = (error as { attempts?: unknown } | undefined)?.attempts;
+        throw new LlmProviderError(
+          'openai',
+          message,
+          { code, ...(typeof attempts === 'number' && { attempts }) },
+          { cause: error },
+        );
+      }
+      const { status, attempts } = response;
+      const json = parseJson(response.text);
+      if (status < 200 || status >= 300) {
+        const detail = ErrorBodySchema.safeParse(json);
+        const message = detail.success ? detail.data.error.message : response.text.slice(0, 300);
+        const code = detail.success ? String(detail.data.error.code ?? detail.data.error.type ?? '') : '';
+        throw new LlmProviderError('openai', `HTTP ${status} from ${endpoint}: ${message || 'no detail'}`, {
+          status,
+          attempts,
+          ...(code && { code }),
+        });
+      }
+      const completion = CompletionSchema.safeParse(json);
+      if (!completion.success) {
+        throw new LlmProviderError('openai', `Unexpected chat completion response from ${endpoint}`, {
+          status,
+          attempts,
+          code: 'InvalidResponse',
+        });
+      }
+      const [choice] = completion.data.choices;
+      return {
+        text: choice?.message.content ?? '',
+        model: completion.data.model ?? request.model,
+        usage: {
+          inputTokens: completion.data.usage?.prompt_tokens ?? 0,
+          outputTokens: completion.data.usage?.completion_tokens ?? 0,
+        },
+        latencyMs: response.durationMs,
+        provider: 'openai',
+        attempts,
+        ...(choice?.finish_reason && { stopReason: choice.finish_reason }),
+      };
+    },
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { describe, expect, it } from 'vitest';
+import { LambdaFunctionError } from '../../../functions/shared/actions/errors';
+import { runLambdaAction } from '../../../functions/shared/actions/lambda';
+
+const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:enrich-order';
+
+function fakeLambda(response: Partial<InvokeCommandOutput>) {
+  const sent: InvokeCommand[] = [];
+  return {
+    sent,
+    lambda: {
+      send: async (command: InvokeCommand) => {
+        sent.push(command);
+        return { $metadata: {}, StatusCode: 200, ...response } as InvokeCommandOutput;
+      },
+    },
+  };
+}
+
+// The SDK types Payload as its blob adapter; a plain Uint8Array is what the action actually reads.
+const encode = (value: unknown) =>
+  new TextEncoder().encode(JSON.stringify(value)) as unknown as InvokeCommandOutput['Payload'];
+
+describe('runLambdaAction', () => {
+  it('invokes the function synchronously with the payload and returns its JSON result', async () => {
+    const { lambda, sent } = fakeLambda({ Payload: encode({ enriched: true }) });
+    expect(await runLambdaAction({ functionArn: ARN, payload: { orderId: 'o-1' } }, { lambda })).toEqual({
+      enriched: true,
+    });
+    const input = sent[0]?.input;
+    expect(input).toMatchObject({ FunctionName: ARN, InvocationType: 'RequestResponse' });
+    expect(JSON.parse(new TextDecoder().decode(input?.Payload as Uint8Array))).toEqual({ orderId: 'o-1' });
+  });
+
+  it('returns null when the function returns nothing', async () => {
+    const { lambda } = fakeLambda({});
+    expect(await runLambdaAction({ functionArn: 'enrich-order:live' }, { lambda })).toBeNull();
+  });
+
+  it("throws an error named after the function's errorType", async () => {
+    const { lambda } = fakeLambda({
+      FunctionError: 'Unhandled',
+      Payload: encode({ errorType: 'OrderNotFound', errorMessage: 'no order o-1', trace: ['at handler'] }),
+    });
+    const error = await runLambdaAction({ functionArn: ARN }, { lambda }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LambdaFunctionError);
+    expect(error).toMatchObject({
+      name: 'OrderNotFound',
+      message: 'no order o-1',
+      errorType: 'OrderNotFound',
+      trace: ['at handler'],
+    });
+  });
+
+  it('names an error without errorType (e.g. a timeout) Lambda.Unknown', async () => {
+    const { lambda } = fakeLambda({
+      FunctionError: 'Unhandled',
+      Payload: encode({ errorMessage: 'Task timed out after 3.00 seconds' }),
+    });
+    await expect(runLambdaAction({ functionArn: ARN }, { lambda })).rejects.toMatchObject({
+      name: 'Lambda.Unknown',
+      message: 'Task timed out after 3.00 seconds',
+    });
+  });
+
+  it('rejects an invalid function name naming the field', async () => {
+    const { lambda, sent } = fakeLambda({});
+    await expect(runLambdaAction({ functionArn: 'not a function!' }, { lambda })).rejects.toMatchObject({
+      name: 'InvalidStepParams',
+      field: 'functionArn',
+    });
+    expect(sent).toHaveLength(0);
+  });
+});

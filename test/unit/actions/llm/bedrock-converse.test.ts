@@ -1,0 +1,118 @@
+import {
+  type ConverseCommand,
+  type ConverseCommandOutput,
+  ThrottlingException,
+} from '@aws-sdk/client-bedrock-runtime';
+import { describe, expect, it } from 'vitest';
+import { LlmProviderError } from '../../../../functions/shared/actions/errors';
+import {
+  createBedrockConverseProvider,
+  createBedrockRuntimeClient,
+} from '../../../../functions/shared/actions/llm/bedrock-converse';
+
+function fakeClient(output: Partial<ConverseCommandOutput> | Error) {
+  const sent: ConverseCommand[] = [];
+  return {
+    sent,
+    client: {
+      send: async (command: ConverseCommand) => {
+        sent.push(command);
+        if (output instanceof Error) throw output;
+        return { $metadata: {}, ...output } as ConverseCommandOutput;
+      },
+    },
+  };
+}
+
+const answer: Partial<ConverseCommandOutput> = {
+  output: { message: { role: 'assistant', content: [{ text: 'Paris is sunny.' }] } },
+  usage: { inputTokens: 12, outputTokens: 4, totalTokens: 16 },
+  metrics: { latencyMs: 321 },
+  stopReason: 'end_turn',
+};
+
+describe('Bedrock Converse provider', () => {
+  it('sends system prompts apart from messages, with the inference config', async () => {
+    const { client, sent } = fakeClient(answer);
+    await createBedrockConverseProvider({ client }).chat({
+      model: 'anthropic.claude-3-haiku-20240307-v1:0',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Weather in Paris?' },
+      ],
+      maxTokens: 100,
+      temperature: 0.3,
+    });
+    expect(sent[0]?.input).toEqual({
+      modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+      messages: [{ role: 'user', content: [{ text: 'Weather in Paris?' }] }],
+      system: [{ text: 'Be brief.' }],
+      inferenceConfig: { maxTokens: 100, temperature: 0.3 },
+    });
+  });
+
+  it('omits system and inferenceConfig when the request has none', async () => {
+    const { client, sent } = fakeClient(answer);
+    await createBedrockConverseProvider({ client }).chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(sent[0]?.input).toEqual({ modelId: 'm', messages: [{ role: 'user', content: [{ text: 'hi' }] }] });
+  });
+
+  it('maps the text, token usage and latency Bedrock reports', async () => {
+    const { client } = fakeClient(answer);
+    const response = await createBedrockConverseProvider({ client }).chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response).toEqual({
+      text: 'Paris is sunny.',
+      model: 'm',
+      provider: 'bedrock',
+      usage: { inputTokens: 12, outputTokens: 4 },
+      latencyMs: 321,
+      stopReason: 'end_turn',
+    });
+  });
+
+  it('skips a reasoning block before the text', async () => {
+    const { client } = fakeClient({
+      ...answer,
+      output: {
+        message: {
+          role: 'assistant',
+          content: [{ reasoningContent: { reasoningText: { text: 'thinking…' } } }, { text: 'Answer.' }],
+        },
+      },
+    });
+    const response = await createBedrockConverseProvider({ client }).chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.text).toBe('Answer.');
+  });
+
+  it('wraps an SDK error in LlmProviderError keeping its name as code', async () => {
+    const throttled = new ThrottlingException({
+      message: 'Too many requests',
+      $metadata: { httpStatusCode: 429 },
+    });
+    const { client } = fakeClient(throttled);
+    const error = await createBedrockConverseProvider({ client })
+      .chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmProviderError);
+    expect(error).toMatchObject({
+      name: 'LlmProviderError',
+      details: { code: 'ThrottlingException', status: 429 },
+      cause: throttled,
+    });
+  });
+
+  it('creates a client that retries 3 times (4 attempts)', async () => {
+    const client = createBedrockRuntimeClient();
+    expect(await client.config.maxAttempts()).toBe(4);
+    client.destroy();
+  });
+});

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LlmProviderError } from '../../../../functions/shared/actions/errors';
+import { createOpenAiCompatibleProvider } from '../../../../functions/shared/actions/llm/openai-compatible';
+import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
+
+let fake: FakeLlm;
+
+beforeAll(async () => {
+  fake = await startFakeLlm();
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+function provider(options: { apiKey?: string; timeoutMs?: number; maxRetries?: number } = {}) {
+  const delays: number[] = [];
+  const llm = createOpenAiCompatibleProvider({
+    baseUrl: `${fake.url}/`,
+    apiKey: options.apiKey,
+    timeoutMs: options.timeoutMs,
+    retry: { maxRetries: options.maxRetries },
+    sleep: async (ms) => void delays.push(ms),
+    random: () => 0,
+  });
+  return { llm, delays };
+}
+
+describe('OpenAI-compatible provider (against the fake LLM over HTTP)', () => {
+  it('posts a chat completion and maps text, model and token usage', async () => {
+    const { llm } = provider({ apiKey: 'sk-test' });
+    const response = await llm.chat({
+      model: 'gpt-test',
+      messages: [
+        { role: 'system', content: 'You summarise.' },
+        { role: 'user', content: 'Summarise the quarterly report please' },
+      ],
+      maxTokens: 64,
+      temperature: 0.2,
+    });
+    expect(response).toMatchObject({
+      text: 'Summary: Summarise the quarterly report please',
+      model: 'gpt-test',
+      provider: 'openai',
+      usage: { inputTokens: 7, outputTokens: 6 },
+      attempts: 1,
+      stopReason: 'stop',
+    });
+    expect(response.latencyMs).toBeGreaterThanOrEqual(0);
+    const request = fake.requests.at(-1);
+    expect(request).toMatchObject({ path: '/v1/chat/completions', authorization: 'Bearer sk-test' });
+    expect(request?.body).toMatchObject({ model: 'gpt-test', max_tokens: 64, temperature: 0.2 });
+  });
+
+  it('sends no Authorization header without an API key', async () => {
+    const { llm } = provider();
+    await llm.chat({ model: 'm', messages: [{ role: 'user', content: 'no key' }] });
+    expect(fake.requests.at(-1)?.authorization).toBeUndefined();
+  });
+
+  it('retries a 429 after its Retry-After and succeeds', async () => {
+    const { llm, delays } = provider();
+    const response = await llm.chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'busy model [fail:429]' }],
+    });
+    expect(response).toMatchObject({ text: 'Summary: busy model', attempts: 2 });
+    expect(delays).toEqual([1_000]);
+  });
+
+  it('retries a 500 and succeeds', async () => {
+    const { llm } = provider();
+    const response = await llm.chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'glitch [fail:500]' }],
+    });
+    expect(response.attempts).toBe(2);
+  });
+
+  it('throws LlmProviderError with the status once retries run out', async () => {
+    const { llm, delays } = provider({ maxRetries: 2 });
+    const error = await llm
+      .chat({ model: 'm', messages: [{ role: 'user', content: 'down [fail-always:503]' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LlmProviderError);
+    expect(error).toMatchObject({ name: 'LlmProviderError', details: { status: 503, attempts: 3 } });
+    expect(delays).toHaveLength(2);
+  });
+
+  it('does not retry a 400 and reports the provider message', async () => {
+    const { llm, delays } = provider();
+    const error = await llm
+      .chat({ model: 'm', messages: [{ role: 'user', content: 'bad [fail-always:400]' }] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'LlmProviderError', details: { status: 400, attempts: 1 } });
+    expect((error as Error).message).toContain('Forced failure 400');
+    expect(delays).toEqual([]);
+  });
+
+  it('retries a timed-out attempt', async () => {
+    const { llm, delays } = provider({ timeoutMs: 150, maxRetries: 1 });
+    const error = await llm
+      .chat({ model: 'm', messages: [{ role: 'user', content: 'slow [delay:2000]' }] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'LlmProviderError',
+      details: { code: 'HttpTimeoutError', attempts: 2 },
+    });
+    expect(delays).toHaveLength(1);
+  });
+});

@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidStepParamsError, UnknownActionError } from '../../../functions/shared/actions/errors';
+import type { LlmProvider } from '../../../functions/shared/actions/llm/provider';
+import { type ActionDeps, createActionRunner, runAction } from '../../../functions/shared/actions/run-action';
+import { type FakeLlm, startFakeLlm } from '../../../local/fake-llm';
+
+const fakeProvider: LlmProvider = {
+  name: 'openai',
+  chat: async (request) => ({
+    text: 'hello',
+    model: request.model,
+    usage: { inputTokens: 5, outputTokens: 1 },
+    latencyMs: 42,
+    provider: 'openai',
+    attempts: 2,
+  }),
+};
+
+const deps: ActionDeps = {
+  http: { sleep: async () => undefined },
+  llm: { defaultProvider: 'openai', defaultModel: 'm-1', provider: () => fakeProvider },
+  lambda: () => ({
+    send: async () => ({
+      $metadata: {},
+      StatusCode: 200,
+      Payload: new TextEncoder().encode('{"ok":true}') as unknown as InvokeCommandOutput['Payload'],
+    }),
+  }),
+};
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"pong":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('runAction', () => {
+  it('runs an http step and reports its attempts', async () => {
+    const result = await runAction('http', { url: `${base}/ping` }, deps);
+    expect(result.output).toMatchObject({ status: 200, body: { pong: true } });
+    expect(result.metrics).toEqual({ attempts: 1 });
+  });
+
+  it('runs an llm step and reports the call in metrics', async () => {
+    const result = await runAction('llm', { prompt: 'hi' }, deps);
+    expect(result.output).toEqual({
+      text: 'hello',
+      model: 'm-1',
+      provider: 'openai',
+      usage: { inputTokens: 5, outputTokens: 1 },
+      latencyMs: 42,
+    });
+    expect(result.metrics).toEqual({
+      attempts: 2,
+      llm: { provider: 'openai', model: 'm-1', inputTokens: 5, outputTokens: 1, latencyMs: 42 },
+    });
+  });
+
+  it('runs transform and lambda steps', async () => {
+    expect(await runAction('transform', { expression: 'a + 1', data: { a: 1 } }, deps)).toEqual({
+      output: 2,
+      metrics: {},
+    });
+    expect(await runAction('lambda', { functionArn: 'my-fn' }, deps)).toEqual({
+      output: { ok: true },
+      metrics: {},
+    });
+  });
+
+  it.each([
+    ['http', { url: 42 }, 'url'],
+    ['http', { url: 'https://example.com', retry: { jitter: 'some' } }, 'retry.jitter'],
+    ['llm', { prompt: 7 }, 'prompt'],
+    ['llm', { prompt: 'x', topP: 1 }, 'topP'],
+    ['transform', {}, 'expression'],
+    ['lambda', { payload: {} }, 'functionArn'],
+  ])('rejects %s params %j naming the field %s', async (type, params, field) => {
+    const error = await runAction(type, params, deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidStepParamsError);
+    expect(error).toMatchObject({ name: 'InvalidStepParams', field });
+    expect((error as Error).message).toContain(`Invalid ${type} step params: ${field}`);
+  });
+
+  it('rejects params that are not an object', async () => {
+    await expect(runAction('transform', 'a + 1', deps)).rejects.toMatchObject({ name: 'InvalidStepParams' });
+  });
+
+  it('rejects an unknown action type', async () => {
+    await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownActionError);
+    await expect(runAction('email', {}, deps)).rejects.toMatchObject({ name: 'UnknownAction' });
+  });
+});
+
+describe('createActionRunner', () => {
+  let fake: FakeLlm;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+  });
+
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it('wires the llm action to the OpenAI-compatible endpoint from the environment', async () => {
+    const run = createActionRunner({
+      env: {
+        LLM_PROVIDER: 'openai',
+        LLM_BASE_URL: fake.url,
+        LLM_API_KEY: 'k',
+        LLM_DEFAULT_MODEL: 'fake-llm-1',
+      },
+    });
+    const result = await run('llm', { prompt: 'Return a JSON list of 2 colours' });
+    expect(JSON.parse((result.output as { text: string }).text)).toHaveLength(2);
+    expect(result.metrics.llm).toMatchObject({ provider: 'openai', model: 'fake-llm-1' });
+    expect(fake.requests.at(-1)?.authorization).toBe('Bearer k');
+  });
+
+  it('fails at creation when the LLM configuration is invalid', () => {
+    expect(() => createActionRunner({ env: { LLM_PROVIDER: 'nope' } })).toThrow(/LLM_PROVIDER/);
+  });
+});
