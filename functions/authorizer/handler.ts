@@ -1,0 +1,38 @@
+// HTTP API Lambda authorizer (payload format 2.0, simple responses). Thin: the decision lives in
+// shared/auth/authorizer-decision.ts. Attach it with caching off (or with $context.routeKey among the
+// identity sources): the answer depends on the route's required role, not only on the credential.
+// It only reads the table (GetItem of a key by its hash), so it can be bound read-only.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { DynamoApiKeyStore } from '../shared/auth/api-keys';
+import { type AuthorizerResult, type DecideDeps, decide } from '../shared/auth/authorizer-decision';
+import { createJwtVerifier, loadJwtConfig } from '../shared/auth/jwt';
+import { documentClient } from '../shared/clients';
+import { requireEnv } from '../shared/config';
+import { logger, metrics, tracer } from '../shared/powertools';
+
+const jwtConfig = loadJwtConfig();
+const deps: DecideDeps = {
+  apiKeys: new DynamoApiKeyStore(documentClient(), requireEnv('TABLE_NAME')),
+  ...(jwtConfig && { verifyJwt: createJwtVerifier(jwtConfig) }),
+};
+
+const lambdaHandler = async (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> => {
+  const { response, denied, identity } = await decide(event, deps);
+  logger.appendKeys({
+    routeKey: event.routeKey,
+    ...(identity && { org_id: identity.orgId, principal: identity.principal, authMethod: identity.method }),
+  });
+  if (denied) logger.info('Request denied', { reason: denied.denied });
+  metrics.addMetric(denied ? 'AuthorizationDenied' : 'AuthorizationAllowed', MetricUnit.Count, 1);
+  return response;
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(injectLambdaContext(logger, { clearState: true }));

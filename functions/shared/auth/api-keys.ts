@@ -1,0 +1,245 @@
+// API keys: long random secrets bound to one organization and one role. Only the SHA-256 of a key is
+// stored, so the plaintext is shown once, at creation, and a leaked table dump authenticates nobody.
+// A 256-bit random key needs no salt or slow hash: there is nothing to brute-force.
+//
+// Items (single-item conditional writes only: the local DynamoDB has no transactions):
+//   APIKEY#<sha256 hex> / APIKEY     the key: keyHash, keyId, orgId, role, name, createdAt, revokedAt?;
+//                                    gsi1 (ORG#<org>#APIKEYS, <createdAt>#<keyId>) lists an org's keys
+//   ORG#<org> / APIKEY#<keyId>       pointer from the public keyId to the hash, for revocation and cursors
+// The pointer is written first: a failure between the two writes leaves a pointer to no key (harmless,
+// invisible in listings, and the keyId is simply not reused), never a working key that cannot be
+// revoked. Each write is `attribute_not_exists(pk)`; finding its own item already there (an SDK retry
+// after a lost response) counts as success, so repeating a create is safe. Revocation is one
+// conditional update that keeps the first revokedAt.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { BadRequestError } from '../http/errors';
+import type { Role } from '../resources';
+import { decodeCursor, encodeCursor } from '../tasks/cursor';
+import { isRole } from './identity';
+
+export const API_KEY_PREFIX = 'sw_';
+/** `sw_` + 32 random bytes in base64url (43 characters, no padding). */
+const API_KEY_PATTERN = /^sw_[A-Za-z0-9_-]{43}$/;
+
+export interface ApiKeyRecord {
+  /** Short public id: safe to show, log and use in URLs. */
+  readonly keyId: string;
+  readonly orgId: string;
+  readonly role: Role;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+export interface NewApiKey {
+  readonly orgId: string;
+  readonly role: Role;
+  readonly name: string;
+}
+
+export interface CreatedApiKey {
+  /** The only time the plaintext exists outside the caller's hands. */
+  readonly plaintext: string;
+  readonly key: ApiKeyRecord;
+}
+
+export interface ApiKeyPage {
+  readonly items: ApiKeyRecord[];
+  readonly cursor?: string;
+}
+
+export interface ApiKeyStore {
+  /** Stores a new key by its hash; false when the keyId is already taken in the org (pick another). */
+  create(key: ApiKeyRecord, keyHash: string): Promise<boolean>;
+  /** The key whose plaintext this is, revoked or not; undefined when unknown. */
+  findByKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
+  /** An org's keys, newest first, revoked ones included; `limit` is 1..100. @default 50 */
+  listByOrg(orgId: string, options?: { limit?: number; cursor?: string }): Promise<ApiKeyPage>;
+  /** Revokes once (a repeat keeps the first revokedAt); undefined when the org has no such key. */
+  revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
+}
+
+export function isApiKeyFormat(value: string): boolean {
+  return API_KEY_PATTERN.test(value);
+}
+
+export function hashApiKey(plaintext: string): string {
+  return createHash('sha256').update(plaintext, 'utf8').digest('hex');
+}
+
+export function generateApiKey(): { plaintext: string; keyHash: string; keyId: string } {
+  const plaintext = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return { plaintext, keyHash: hashApiKey(plaintext), keyId: randomBytes(6).toString('base64url') };
+}
+
+/** Creates a key and returns its plaintext, once. Retries the (unlikely) keyId collision within the org. */
+export async function createApiKey(
+  store: ApiKeyStore,
+  { orgId, role, name }: NewApiKey,
+  now: () => Date = () => new Date(),
+): Promise<CreatedApiKey> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { plaintext, keyHash, keyId } = generateApiKey();
+    const key: ApiKeyRecord = { keyId, orgId, role, name, createdAt: now().toISOString() };
+    if (await store.create(key, keyHash)) return { plaintext, key };
+  }
+  throw new Error(`Could not allocate a unique API key id in org ${orgId}`);
+}
+
+const keyItemKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
+const pointerKey = (orgId: string, keyId: string) => ({ pk: `ORG#${orgId}`, sk: `APIKEY#${keyId}` });
+const orgKeysPartition = (orgId: string) => `ORG#${orgId}#APIKEYS`;
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export class DynamoApiKeyStore implements ApiKeyStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(key: ApiKeyRecord, keyHash: string): Promise<boolean> {
+    const pointer = { ...pointerKey(key.orgId, key.keyId), type: 'ApiKeyPointer', keyId: key.keyId, keyHash };
+    if (!(await this.putOnce(pointer, (existing) => existing.keyHash === keyHash))) return false;
+    const item = {
+      ...keyItemKey(keyHash),
+      type: 'ApiKey',
+      ...key,
+      keyHash,
+      gsi1pk: orgKeysPartition(key.orgId),
+      gsi1sk: `${key.createdAt}#${key.keyId}`,
+    };
+    // A repeat of the same write (an SDK retry after a lost response) finds its own item: still success.
+    if (!(await this.putOnce(item, (existing) => existing.keyId === key.keyId))) {
+      throw new Error(`API key hash collision for ${key.keyId}`);
+    }
+    return true;
+  }
+
+  async findByKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
+    if (!isApiKeyFormat(plaintext)) return undefined;
+    const keyHash = hashApiKey(plaintext);
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyItemKey(keyHash), ConsistentRead: true }),
+    );
+    if (!Item || typeof Item.keyHash !== 'string' || !sameHash(Item.keyHash, keyHash)) return undefined;
+    return toRecord(Item);
+  }
+
+  async listByOrg(orgId: string, options: { limit?: number; cursor?: string } = {}): Promise<ApiKeyPage> {
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': orgKeysPartition(orgId) },
+        ScanIndexForward: false,
+        Limit: Math.min(Math.max(options.limit ?? 50, 1), 100),
+        ExclusiveStartKey: await this.startKey(orgId, options.cursor),
+      }),
+    );
+    return {
+      items: Items.map(toRecord),
+      ...(LastEvaluatedKey && { cursor: encodeCursor({ after: LastEvaluatedKey.gsi1sk }) }),
+    };
+  }
+
+  async revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
+    const keyHash = await this.hashOf(orgId, keyId);
+    if (!keyHash) return undefined;
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyItemKey(keyHash),
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk) AND orgId = :org',
+          ExpressionAttributeValues: { ':at': at, ':org': orgId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toRecord(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Conditional put; when the item exists, `isSame` decides whether it is this very write repeated. */
+  private async putOnce(
+    item: Record<string, unknown>,
+    isSame: (existing: Record<string, unknown>) => boolean,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          ConsistentRead: true,
+        }),
+      );
+      return Item !== undefined && isSame(Item);
+    }
+  }
+
+  private async hashOf(orgId: string, keyId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: pointerKey(orgId, keyId), ConsistentRead: true }),
+    );
+    return typeof Item?.keyHash === 'string' ? Item.keyHash : undefined;
+  }
+
+  /**
+   * Cursors carry only the public `<createdAt>#<keyId>` sort key; the hash the index needs to resume
+   * comes from the pointer item, so no key hash ever leaves the table.
+   */
+  private async startKey(orgId: string, cursor: string | undefined) {
+    const decoded = decodeCursor(cursor);
+    if (decoded === undefined) return undefined;
+    const gsi1sk = typeof decoded.after === 'string' ? decoded.after : '';
+    const keyId = gsi1sk.slice(gsi1sk.lastIndexOf('#') + 1);
+    const keyHash = gsi1sk.includes('#') && keyId ? await this.hashOf(orgId, keyId) : undefined;
+    if (!keyHash) {
+      throw new BadRequestError('Invalid cursor', [
+        { field: 'cursor', message: 'not a cursor this API returned' },
+      ]);
+    }
+    return { ...keyItemKey(keyHash), gsi1pk: orgKeysPartition(orgId), gsi1sk };
+  }
+}
+
+function toRecord(item: Record<string, unknown>): ApiKeyRecord {
+  const role = item.role;
+  if (!isRole(role)) throw new Error(`API key ${String(item.keyId)} has an invalid role`);
+  return {
+    keyId: String(item.keyId),
+    orgId: String(item.orgId),
+    role,
+    name: String(item.name),
+    createdAt: String(item.createdAt),
+    ...(typeof item.revokedAt === 'string' && { revokedAt: item.revokedAt }),
+  };
+}

@@ -1,0 +1,74 @@
+// First-run setup for `npm start` (and a fresh deployment): the default organization and an OWNER API
+// key to call the API with. Idempotent: the plaintext key is returned only by the run that created it;
+// later runs return just its keyId. A lost plaintext is replaced with resetBootstrapKey.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type ApiKeyStore, createApiKey, DynamoApiKeyStore } from './api-keys';
+import { DynamoOrgStore, type OrgStore } from './org-store';
+
+export interface BootstrapDeps {
+  readonly orgs: OrgStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly now?: () => Date;
+}
+
+/** The DynamoDB-backed stores, for callers (the local stack, the CLI) that hold a client and a table. */
+export const dynamoBootstrapDeps = (client: DynamoDBDocumentClient, tableName: string): BootstrapDeps => ({
+  orgs: new DynamoOrgStore(client, tableName),
+  apiKeys: new DynamoApiKeyStore(client, tableName),
+});
+
+export interface BootstrapResult {
+  readonly orgId: string;
+  /** True when this call created the org. */
+  readonly orgCreated: boolean;
+  /** The OWNER key issued at bootstrap. */
+  readonly keyId: string;
+  /** The key's plaintext, only when this call issued it. Show it once; it is not stored. */
+  readonly plaintext?: string;
+}
+
+export const BOOTSTRAP_KEY_NAME = 'bootstrap owner key';
+
+export async function ensureDefaultOrg(
+  deps: BootstrapDeps,
+  { orgId = 'default', name }: { orgId?: string; name: string },
+): Promise<BootstrapResult> {
+  const now = deps.now ?? (() => new Date());
+  const orgCreated = await deps.orgs.create({ orgId, name, createdAt: now().toISOString() });
+  const org = await deps.orgs.get(orgId);
+  if (org?.bootstrapKeyId) return { orgId, orgCreated, keyId: org.bootstrapKeyId };
+  // No bootstrap key yet: a new org, or an earlier run that stopped before issuing one.
+  const { plaintext, key } = await createApiKey(
+    deps.apiKeys,
+    { orgId, role: 'OWNER', name: BOOTSTRAP_KEY_NAME },
+    now,
+  );
+  if (await deps.orgs.swapBootstrapKey(orgId, key.keyId, undefined)) {
+    return { orgId, orgCreated, keyId: key.keyId, plaintext };
+  }
+  // Another process bootstrapped concurrently and its key won: withdraw ours.
+  await deps.apiKeys.revoke(orgId, key.keyId, now().toISOString());
+  const winner = await deps.orgs.get(orgId);
+  return { orgId, orgCreated, keyId: winner?.bootstrapKeyId ?? key.keyId };
+}
+
+/** Issues a new bootstrap OWNER key and revokes the previous one (for a lost plaintext). */
+export async function resetBootstrapKey(
+  deps: BootstrapDeps,
+  { orgId = 'default' }: { orgId?: string } = {},
+): Promise<Required<BootstrapResult>> {
+  const now = deps.now ?? (() => new Date());
+  const org = await deps.orgs.get(orgId);
+  if (!org) throw new Error(`Organization ${orgId} does not exist`);
+  const { plaintext, key } = await createApiKey(
+    deps.apiKeys,
+    { orgId, role: 'OWNER', name: BOOTSTRAP_KEY_NAME },
+    now,
+  );
+  if (!(await deps.orgs.swapBootstrapKey(orgId, key.keyId, org.bootstrapKeyId))) {
+    await deps.apiKeys.revoke(orgId, key.keyId, now().toISOString());
+    throw new Error(`The bootstrap key of ${orgId} changed concurrently; try again`);
+  }
+  if (org.bootstrapKeyId) await deps.apiKeys.revoke(orgId, org.bootstrapKeyId, now().toISOString());
+  return { orgId, orgCreated: false, keyId: key.keyId, plaintext };
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  type ApiKeyRecord,
+  createApiKey,
+  DynamoApiKeyStore,
+  generateApiKey,
+  hashApiKey,
+} from '../../functions/shared/auth/api-keys';
+import {
+  dynamoBootstrapDeps,
+  ensureDefaultOrg,
+  resetBootstrapKey,
+} from '../../functions/shared/auth/bootstrap-org';
+import { BadRequestError } from '../../functions/shared/http/errors';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { documents } = localClients(endpoints);
+const TableName = endpoints.tableName;
+const store = new DynamoApiKeyStore(documents, TableName);
+const newOrg = () => `org-${randomUUID()}`;
+
+/** A clock that moves one second per reading, so creation order is unambiguous. */
+function steppingClock(start = Date.parse('2026-01-01T00:00:00Z')) {
+  let tick = 0;
+  return () => new Date(start + 1000 * tick++);
+}
+
+describe('DynamoApiKeyStore', () => {
+  it('finds a created key by its plaintext', async () => {
+    const orgId = newOrg();
+    const { plaintext, key } = await createApiKey(store, { orgId, role: 'ADMIN', name: 'deploy' });
+    expect(await store.findByKey(plaintext)).toEqual(key);
+    expect(key).toMatchObject({ orgId, role: 'ADMIN', name: 'deploy' });
+  });
+
+  it('stores the SHA-256 of the key, never the plaintext', async () => {
+    const orgId = newOrg();
+    const { plaintext, key } = await createApiKey(store, { orgId, role: 'MEMBER', name: 'ci' });
+    const hash = hashApiKey(plaintext);
+    const { Item } = await documents.send(
+      new GetCommand({ TableName, Key: { pk: `APIKEY#${hash}`, sk: 'APIKEY' } }),
+    );
+    expect(Item).toMatchObject({ keyId: key.keyId, orgId, gsi1pk: `ORG#${orgId}#APIKEYS` });
+    const { Items = [] } = await documents.send(
+      new QueryCommand({
+        TableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ORG#${orgId}` },
+      }),
+    );
+    expect(Items).toEqual([expect.objectContaining({ sk: `APIKEY#${key.keyId}`, keyHash: hash })]);
+    expect(JSON.stringify([Item, ...Items])).not.toContain(plaintext.slice(3));
+  });
+
+  it('does not find an unknown or malformed key', async () => {
+    expect(await store.findByKey(generateApiKey().plaintext)).toBeUndefined();
+    expect(await store.findByKey('sw_nope')).toBeUndefined();
+  });
+
+  it("lists an org's keys newest first, page by page, with cursors that reveal no hash", async () => {
+    const orgId = newOrg();
+    const clock = steppingClock();
+    const created: ApiKeyRecord[] = [];
+    for (let i = 0; i < 5; i++) {
+      created.push((await createApiKey(store, { orgId, role: 'MEMBER', name: `key-${i}` }, clock)).key);
+    }
+    await createApiKey(store, { orgId: newOrg(), role: 'OWNER', name: 'another org' });
+    const pages: ApiKeyRecord[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listByOrg(orgId, { limit: 2, cursor });
+      pages.push(page.items);
+      cursor = page.cursor;
+      if (cursor) expect(Buffer.from(cursor, 'base64url').toString()).not.toMatch(/[0-9a-f]{64}|APIKEY#/);
+    } while (cursor);
+    expect(pages.flat().map((key) => key.name)).toEqual(['key-4', 'key-3', 'key-2', 'key-1', 'key-0']);
+    expect(pages[0]).toHaveLength(2);
+    expect(pages.flat()).toEqual([...created].reverse());
+  });
+
+  it('rejects a cursor it did not issue as a 400', async () => {
+    await expect(store.listByOrg(newOrg(), { cursor: 'garbage' })).rejects.toBeInstanceOf(BadRequestError);
+    const forged = Buffer.from(JSON.stringify({ after: '2026-01-01T00:00:00.000Z#nokey' })).toString(
+      'base64url',
+    );
+    await expect(store.listByOrg(newOrg(), { cursor: forged })).rejects.toBeInstanceOf(BadRequestError);
+    // A genuine cursor of one org does not page through another's keys.
+    const orgId = newOrg();
+    for (let i = 0; i < 2; i++) await createApiKey(store, { orgId, role: 'MEMBER', name: `k${i}` });
+    const { cursor } = await store.listByOrg(orgId, { limit: 1 });
+    expect(cursor).toBeDefined();
+    await expect(store.listByOrg(newOrg(), { cursor })).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it('revokes a key by its keyId, once', async () => {
+    const orgId = newOrg();
+    const { plaintext, key } = await createApiKey(store, { orgId, role: 'OWNER', name: 'laptop' });
+    const revoked = await store.revoke(orgId, key.keyId, '2026-02-01T00:00:00.000Z');
+    expect(revoked).toEqual({ ...key, revokedAt: '2026-02-01T00:00:00.000Z' });
+    expect(await store.findByKey(plaintext)).toMatchObject({ revokedAt: '2026-02-01T00:00:00.000Z' });
+    const again = await store.revoke(orgId, key.keyId, '2026-03-01T00:00:00.000Z');
+    expect(again?.revokedAt).toBe('2026-02-01T00:00:00.000Z');
+  });
+
+  it("cannot revoke another org's key or a key that does not exist", async () => {
+    const orgId = newOrg();
+    const { plaintext, key } = await createApiKey(store, { orgId, role: 'OWNER', name: 'laptop' });
+    expect(await store.revoke(newOrg(), key.keyId, new Date().toISOString())).toBeUndefined();
+    expect(await store.revoke(orgId, 'missing', new Date().toISOString())).toBeUndefined();
+    expect((await store.findByKey(plaintext))?.revokedAt).toBeUndefined();
+  });
+
+  it('treats a repeated create of the same key as success (an SDK retry after a lost response)', async () => {
+    const orgId = newOrg();
+    const { plaintext, keyHash, keyId } = generateApiKey();
+    const key = { keyId, orgId, role: 'MEMBER' as const, name: 'retry', createdAt: new Date().toISOString() };
+    expect(await store.create(key, keyHash)).toBe(true);
+    expect(await store.create(key, keyHash)).toBe(true);
+    expect(await store.findByKey(plaintext)).toEqual(key);
+  });
+
+  it('refuses a keyId already taken in the org by another key', async () => {
+    const orgId = newOrg();
+    const first = generateApiKey();
+    const second = generateApiKey();
+    const key = {
+      keyId: first.keyId,
+      orgId,
+      role: 'MEMBER' as const,
+      name: 'a',
+      createdAt: new Date().toISOString(),
+    };
+    expect(await store.create(key, first.keyHash)).toBe(true);
+    expect(await store.create(key, second.keyHash)).toBe(false);
+    expect(await store.findByKey(second.plaintext)).toBeUndefined();
+  });
+});
+
+describe('ensureDefaultOrg on DynamoDB', () => {
+  const deps = dynamoBootstrapDeps(documents, TableName);
+
+  it('creates the org and an OWNER key once, and replaces a lost key on request', async () => {
+    const orgId = newOrg();
+    const first = await ensureDefaultOrg(deps, { orgId, name: 'Acme' });
+    expect(first).toMatchObject({ orgId, orgCreated: true, plaintext: expect.stringMatching(/^sw_/) });
+    expect(await store.findByKey(first.plaintext ?? '')).toMatchObject({ orgId, role: 'OWNER' });
+    const { Item } = await documents.send(
+      new GetCommand({ TableName, Key: { pk: `ORG#${orgId}`, sk: 'ORG' } }),
+    );
+    expect(Item).toMatchObject({ orgId, name: 'Acme', bootstrapKeyId: first.keyId });
+
+    expect(await ensureDefaultOrg(deps, { orgId, name: 'Acme' })).toEqual({
+      orgId,
+      orgCreated: false,
+      keyId: first.keyId,
+    });
+
+    const reset = await resetBootstrapKey(deps, { orgId });
+    expect(await store.findByKey(reset.plaintext)).toMatchObject({ role: 'OWNER', keyId: reset.keyId });
+    expect((await store.findByKey(first.plaintext ?? ''))?.revokedAt).toBeDefined();
+  });
+
+  it('issues exactly one bootstrap key when two processes start at once', async () => {
+    const orgId = newOrg();
+    const results = await Promise.all([
+      ensureDefaultOrg(deps, { orgId, name: 'Race' }),
+      ensureDefaultOrg(deps, { orgId, name: 'Race' }),
+    ]);
+    const withPlaintext = results.filter((result) => result.plaintext !== undefined);
+    expect(withPlaintext).toHaveLength(1);
+    expect(results[0]?.keyId).toBe(results[1]?.keyId);
+    const active = (await store.listByOrg(orgId)).items.filter((key) => key.revokedAt === undefined);
+    expect(active.map((key) => key.keyId)).toEqual([results[0]?.keyId]);
+  });
+});

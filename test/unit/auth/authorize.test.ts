@@ -1,0 +1,91 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import {
+  hasAccess,
+  identityFromEvent,
+  requiredAccess,
+  requireRole,
+  toAuthorizerContext,
+} from '../../../functions/shared/auth/authorize';
+import type { Identity } from '../../../functions/shared/auth/identity';
+import { ForbiddenError, UnauthorizedError } from '../../../functions/shared/http/errors';
+import type { Role, RouteShape } from '../../../functions/shared/resources';
+
+const as = (role: Role): Identity => ({ orgId: 'org-1', role, principal: 'p', method: 'api-key' });
+
+describe('role hierarchy', () => {
+  it.each([
+    ['OWNER', 'OWNER', true],
+    ['OWNER', 'ADMIN', true],
+    ['OWNER', 'MEMBER', true],
+    ['ADMIN', 'OWNER', false],
+    ['ADMIN', 'ADMIN', true],
+    ['ADMIN', 'MEMBER', true],
+    ['MEMBER', 'OWNER', false],
+    ['MEMBER', 'ADMIN', false],
+    ['MEMBER', 'MEMBER', true],
+  ] as const)('%s on a route that needs %s: %s', (role, required, allowed) => {
+    expect(hasAccess(role, required)).toBe(allowed);
+  });
+
+  it('lets anyone, even anonymous, use a public route', () => {
+    expect(hasAccess(undefined, 'public')).toBe(true);
+    expect(hasAccess('MEMBER', 'public')).toBe(true);
+  });
+
+  it('refuses anonymous callers everything that is not public', () => {
+    expect(hasAccess(undefined, 'MEMBER')).toBe(false);
+  });
+
+  it('requireRole throws a 403 ForbiddenError naming the role needed', () => {
+    expect(() => requireRole(as('MEMBER'), 'ADMIN')).toThrow(ForbiddenError);
+    expect(() => requireRole(as('MEMBER'), 'ADMIN')).toThrow(/ADMIN role; the caller is MEMBER/);
+    expect(() => requireRole(as('ADMIN'), 'ADMIN')).not.toThrow();
+  });
+});
+
+describe('requiredAccess', () => {
+  const routes: RouteShape[] = [
+    { method: 'GET', path: '/tasks/{id}', handler: 'health', access: 'MEMBER' },
+    { method: 'GET', path: '/admin/tasks', handler: 'health', access: 'ADMIN' },
+  ];
+
+  it('finds the access of a route by the route key API Gateway sends', () => {
+    expect(requiredAccess('GET /tasks/{id}', routes)).toBe('MEMBER');
+    expect(requiredAccess('GET /admin/tasks', routes)).toBe('ADMIN');
+  });
+
+  it('reads the shared route table by default', () => {
+    expect(requiredAccess('GET /tasks/{id}')).toBe('MEMBER');
+    expect(requiredAccess('POST /workflows')).toBe('ADMIN');
+    expect(requiredAccess('GET /health')).toBe('public');
+  });
+
+  it('knows nothing of a route key that is not in the table', () => {
+    expect(requiredAccess('DELETE /tasks/{id}', routes)).toBeUndefined();
+    expect(requiredAccess('$default', routes)).toBeUndefined();
+  });
+});
+
+describe('identityFromEvent', () => {
+  const event = (authorizer: unknown) =>
+    ({ requestContext: { authorizer } }) as unknown as Pick<APIGatewayProxyEventV2, 'requestContext'>;
+
+  it('reads the identity the authorizer put in the request context', () => {
+    const identity: Identity = { orgId: 'org-9', role: 'ADMIN', principal: 'user-1', method: 'jwt' };
+    expect(identityFromEvent(event({ lambda: toAuthorizerContext(identity) }))).toEqual(identity);
+  });
+
+  it('throws a 401 UnauthorizedError when the route ran without the authorizer', () => {
+    expect(() => identityFromEvent(event(undefined))).toThrow(UnauthorizedError);
+  });
+
+  it('throws a 401 UnauthorizedError when the context is incomplete or carries an unknown role', () => {
+    expect(() => identityFromEvent(event({ lambda: { orgId: 'org-9', role: 'ADMIN' } }))).toThrow(
+      UnauthorizedError,
+    );
+    expect(() =>
+      identityFromEvent(event({ lambda: { orgId: 'o', role: 'ROOT', principal: 'p', method: 'jwt' } })),
+    ).toThrow(UnauthorizedError);
+  });
+});

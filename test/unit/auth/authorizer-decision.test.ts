@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { createApiKey } from '../../../functions/shared/auth/api-keys';
+import { decide } from '../../../functions/shared/auth/authorizer-decision';
+import type { AuthResult } from '../../../functions/shared/auth/identity';
+import type { Role, RouteShape } from '../../../functions/shared/resources';
+import { InMemoryApiKeyStore } from './in-memory-stores';
+
+const routes: RouteShape[] = [
+  { method: 'GET', path: '/health', handler: 'health', access: 'public' },
+  { method: 'GET', path: '/tasks/{id}', handler: 'health', access: 'MEMBER' },
+  { method: 'GET', path: '/admin/tasks', handler: 'health', access: 'ADMIN' },
+];
+
+async function setup(role: Role) {
+  const apiKeys = new InMemoryApiKeyStore();
+  const { plaintext, key } = await createApiKey(apiKeys, { orgId: 'org-1', role, name: 'test' });
+  return { deps: { apiKeys, routes }, headers: { authorization: `Bearer ${plaintext}` }, key };
+}
+
+describe('decide', () => {
+  it('allows a MEMBER key on a MEMBER route and passes its identity as context', async () => {
+    const { deps, headers, key } = await setup('MEMBER');
+    const { response } = await decide({ routeKey: 'GET /tasks/{id}', headers }, deps);
+    expect(response).toEqual({
+      isAuthorized: true,
+      context: { orgId: 'org-1', role: 'MEMBER', principal: key.keyId, method: 'api-key' },
+    });
+  });
+
+  it('denies a MEMBER key on an admin route, saying why for the logs', async () => {
+    const { deps, headers } = await setup('MEMBER');
+    const decision = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
+    expect(decision.response).toEqual({ isAuthorized: false, context: {} });
+    expect(decision.denied).toEqual({ denied: 'GET /admin/tasks needs ADMIN; the caller is MEMBER' });
+    expect(decision.identity).toMatchObject({ orgId: 'org-1', role: 'MEMBER' });
+  });
+
+  it('allows an OWNER key on an admin route', async () => {
+    const { deps, headers } = await setup('OWNER');
+    const { response } = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
+    expect(response).toMatchObject({ isAuthorized: true, context: { role: 'OWNER' } });
+  });
+
+  it('reads the credential from the identity source when the headers do not carry it', async () => {
+    const { deps, headers } = await setup('ADMIN');
+    const decision = await decide(
+      { routeKey: 'GET /admin/tasks', identitySource: [headers.authorization] },
+      deps,
+    );
+    expect(decision.response.isAuthorized).toBe(true);
+  });
+
+  it('denies a request whose credential is not accepted', async () => {
+    const { deps } = await setup('OWNER');
+    const decision = await decide(
+      { routeKey: 'GET /tasks/{id}', headers: { authorization: 'Basic dXNlcjpwYXNz' } },
+      deps,
+    );
+    expect(decision.response).toEqual({ isAuthorized: false, context: {} });
+    expect(decision.denied?.denied).toMatch(/Bearer/);
+  });
+
+  it('takes the org and role of a JWT from the verifier', async () => {
+    const { deps } = await setup('MEMBER');
+    const verifyJwt = async (): Promise<AuthResult> => ({
+      orgId: 'org-7',
+      role: 'ADMIN',
+      principal: 'user-1',
+      method: 'jwt',
+    });
+    const { response } = await decide(
+      { routeKey: 'GET /admin/tasks', headers: { authorization: 'Bearer a.b.c' } },
+      { ...deps, verifyJwt },
+    );
+    expect(response).toEqual({
+      isAuthorized: true,
+      context: { orgId: 'org-7', role: 'ADMIN', principal: 'user-1', method: 'jwt' },
+    });
+  });
+
+  it('denies a route key that is not in the route table, even for an OWNER', async () => {
+    const { deps, headers } = await setup('OWNER');
+    const decision = await decide({ routeKey: 'DELETE /tasks/{id}', headers }, deps);
+    expect(decision.response.isAuthorized).toBe(false);
+    expect(decision.denied?.denied).toMatch(/not in the route table/);
+  });
+
+  it('allows a public route without credentials', async () => {
+    const { deps } = await setup('MEMBER');
+    const { response } = await decide({ routeKey: 'GET /health', headers: {} }, deps);
+    expect(response).toEqual({ isAuthorized: true, context: {} });
+  });
+
+  it('uses the shared route table by default', async () => {
+    const { deps, headers } = await setup('MEMBER');
+    const { apiKeys } = deps;
+    expect((await decide({ routeKey: 'POST /workflows', headers }, { apiKeys })).response.isAuthorized).toBe(
+      false,
+    );
+    expect((await decide({ routeKey: 'GET /tasks', headers }, { apiKeys })).response.isAuthorized).toBe(true);
+  });
+});
