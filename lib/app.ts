@@ -1,0 +1,94 @@
+// Builds the CDK app: the stepwise stack configured from context, checked by cdk-nag's AWS Solutions
+// pack. bin/app.ts runs it for the CLI; the infra tests call it directly, without the CLI.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Node } from 'constructs';
+import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
+
+/** The stack's name when the `stackName` context value does not set one. */
+export const DEFAULT_STACK_NAME = 'Stepwise';
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly stack: StepwiseStack;
+  /** The cdk-nag pack registered on the app (its `validateScope` lists unacknowledged findings). */
+  readonly nag: AwsSolutionsChecks;
+}
+
+function contextString(node: Node, key: string): string | undefined {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new Error(`Context value ${key} must be a string`);
+  return value.trim() || undefined;
+}
+
+/**
+ * Stack settings from context (`cdk synth -c key=value` or cdk.json):
+ * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, llmProvider, llmBaseUrl,
+ * llmDefaultModel, llmApiKeySecret (secret name or ARN).
+ */
+export function stackPropsFromContext(node: Node): StepwiseStackProps {
+  const alertEmails = contextString(node, 'alertEmails')
+    ?.split(',')
+    .map((email) => email.trim())
+    .filter(Boolean);
+  const llm: LlmSettings = {
+    ...optional('provider', contextString(node, 'llmProvider')),
+    ...optional('baseUrl', contextString(node, 'llmBaseUrl')),
+    ...optional('defaultModel', contextString(node, 'llmDefaultModel')),
+    ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
+  };
+  return {
+    ...(alertEmails?.length && { alertEmails }),
+    ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
+    ...optional('jwtAudience', contextString(node, 'jwtAudience')),
+    llm,
+  };
+}
+
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
+export interface BuildAppOptions {
+  /** Context values on top of (and overriding) cdk.json and `-c` values. */
+  readonly context?: Record<string, unknown>;
+  /**
+   * Where the cloud assembly goes.
+   * @default - the CLI's output directory, or a temporary directory outside the CLI
+   */
+  readonly outdir?: string;
+  /**
+   * Account and region of the stack.
+   * @default - CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when set, else environment-agnostic
+   */
+  readonly env?: { readonly account?: string; readonly region?: string };
+  /**
+   * Whether synthesis also validates the templates against the CloudFormation resource schemas
+   * (several seconds; the infra tests turn it off except in the test that checks it).
+   * @default true
+   */
+  readonly builtinCloudFormationValidation?: boolean;
+}
+
+/** The app with its one stack, checked by the AWS Solutions pack at synthesis. */
+export function buildApp(options: BuildAppOptions = {}): BuiltApp {
+  const app = new App({
+    ...(options.outdir && { outdir: options.outdir }),
+    ...(options.context && { context: options.context }),
+    ...(options.builtinCloudFormationValidation !== undefined && {
+      builtinCloudFormationValidation: options.builtinCloudFormationValidation,
+    }),
+  });
+  const account = options.env ? options.env.account : process.env.CDK_DEFAULT_ACCOUNT;
+  const region = options.env ? options.env.region : process.env.CDK_DEFAULT_REGION;
+  const stack = new StepwiseStack(app, 'Stepwise', {
+    stackName: contextString(app.node, 'stackName') ?? DEFAULT_STACK_NAME,
+    description: 'stepwise: agent and LLM workflows on Step Functions, with their API and telemetry',
+    ...((account || region) && { env: { account, region } }),
+    ...stackPropsFromContext(app.node),
+  });
+  const nag = new AwsSolutionsChecks(app);
+  Validations.of(app).addPlugins(nag);
+  return { app, stack, nag };
+}

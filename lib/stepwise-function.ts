@@ -1,0 +1,138 @@
+// The house Lambda construct: every stepwise function is a NodejsFunction with the same runtime,
+// architecture, tracing, logging and bundling, built from its shape in functions/shared/resources.ts.
+// Least-privilege helpers grant table access on the table and its named indexes only (no `index/*`).
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { APP_NAME, type FunctionShape } from '../functions/shared/resources';
+
+/** The repository root: entries, the lock file and esbuild's working directory are resolved from it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Lets bundled CommonJS dependencies call `require` inside the ESM bundle. */
+const ESM_REQUIRE_SHIM =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+export interface StepwiseFunctionProps {
+  /** The function's shape: folder under functions/, memory, timeout and description. */
+  readonly shape: FunctionShape;
+  /**
+   * Environment variables on top of the Powertools and Node defaults.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * How long the function's log group keeps events.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The repository root holding `functions/` and `package-lock.json`.
+   * @default the parent of lib/
+   */
+  readonly projectRoot?: string;
+}
+
+/** A table and the GSI names that `grantTable*` scope index permissions to. */
+export interface TableBinding {
+  readonly table: dynamodb.ITable;
+  readonly indexNames: readonly string[];
+}
+
+/**
+ * A NodejsFunction on nodejs24.x/arm64 with X-Ray active tracing, an explicit log group with retention,
+ * and an ESM, minified, source-mapped bundle built by the local esbuild (never Docker).
+ */
+export class StepwiseFunction extends NodejsFunction {
+  /** The log group the function writes to (created here, so its retention is ours to set). */
+  readonly functionLogGroup: logs.ILogGroup;
+
+  constructor(scope: Construct, id: string, props: StepwiseFunctionProps) {
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    // Created beside the function (a construct cannot create children before super()); the explicit
+    // log group replaces the LogRetention custom resource and is removed with the stack.
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of the default one, which would carry AWSLambdaBasicExecutionRole
+    // (log writes to every log group in the account): this one may write to its own log group only.
+    const role = new iam.Role(scope, `${id}ServiceRole`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.shape.folder} function`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      entry: resolve(projectRoot, 'functions', props.shape.folder, 'handler.ts'),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: resolve(projectRoot, 'package-lock.json'),
+      description: props.shape.description,
+      memorySize: props.shape.memoryMb,
+      timeout: Duration.seconds(props.shape.timeoutSeconds),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      role,
+      // Only the SDK v2 runtimes need the keep-alive variable; SDK v3 reuses connections by default.
+      awsSdkConnectionReuse: false,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: APP_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: APP_NAME,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        // nodejs24.x ships AWS SDK v3; bundling it would only grow the package and cold start.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    this.functionLogGroup = logGroup;
+  }
+
+  /** GetItem/BatchGetItem/Query/ConditionCheckItem on the table and its named indexes. */
+  grantTableRead(binding: TableBinding): iam.Grant {
+    return this.grantTable(binding, TABLE_READ_ACTIONS);
+  }
+
+  /** Read plus PutItem/UpdateItem/DeleteItem/BatchWriteItem; no Scan, which no request path uses. */
+  grantTableReadWrite(binding: TableBinding): iam.Grant {
+    return this.grantTable(binding, [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+  }
+
+  private grantTable(binding: TableBinding, actions: string[]): iam.Grant {
+    const { table, indexNames } = binding;
+    return iam.Grant.addToPrincipal({
+      grantee: this,
+      actions,
+      resourceArns: [table.tableArn, ...indexNames.map((name) => `${table.tableArn}/index/${name}`)],
+    });
+  }
+}

@@ -1,0 +1,301 @@
+// The stepwise stack: composes one construct per concern (data, messaging, workflows, api) and one
+// StepwiseFunction per entry of FUNCTIONS, wires every function to the shared resources through
+// environment variables, and grants each function only what its code calls.
+import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { Api } from './api';
+import { Data } from './data';
+import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
+import { Messaging, type QueueKey, type TopicKey } from './messaging';
+import { StepwiseFunction } from './stepwise-function';
+import { STATE_MACHINE_NAME_PREFIX, Workflows } from './workflows';
+
+/** The LLM provider settings of the step runner's `llm` action. */
+export interface LlmSettings {
+  /**
+   * The provider the `llm` action uses when a step names none.
+   * @default 'openai'
+   */
+  readonly provider?: string;
+  /**
+   * Base URL of an OpenAI-compatible endpoint.
+   * @default - the provider's own default
+   */
+  readonly baseUrl?: string;
+  /**
+   * Model used when a step names none.
+   * @default - the provider's own default
+   */
+  readonly defaultModel?: string;
+  /**
+   * Name (or complete ARN) of the Secrets Manager secret holding the provider's API key. The step runner
+   * gets its ARN as LLM_API_KEY_SECRET_ARN and may read it; the key itself never sits in the template.
+   * @default - no API key (Bedrock needs none)
+   */
+  readonly apiKeySecret?: string;
+}
+
+export interface StepwiseStackProps extends StackProps {
+  /**
+   * Email addresses subscribed to every alert topic.
+   * @default - none
+   */
+  readonly alertEmails?: readonly string[];
+  /**
+   * OIDC issuer whose JWTs the authorizer accepts (AUTH_JWT_ISSUER).
+   * @default - JWT authentication off: API keys only
+   */
+  readonly jwtIssuer?: string;
+  /**
+   * Audience (Cognito app client id) the JWTs must carry (AUTH_JWT_AUDIENCE).
+   * @default - not checked
+   */
+  readonly jwtAudience?: string;
+  /**
+   * Settings of the step runner's `llm` action.
+   * @default - provider openai, no API key secret
+   */
+  readonly llm?: LlmSettings;
+}
+
+const WILDCARD_REASON_XRAY =
+  'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.';
+
+export class StepwiseStack extends Stack {
+  readonly data: Data;
+  readonly messaging: Messaging;
+  readonly functions: Readonly<Record<FunctionName, StepwiseFunction>>;
+  readonly workflows: Workflows;
+  readonly api: Api;
+
+  constructor(scope: Construct, id: string, props: StepwiseStackProps = {}) {
+    super(scope, id, props);
+    this.data = new Data(this, 'Data');
+    this.messaging = new Messaging(this, 'Messaging', {
+      ...(props.alertEmails && { alertEmails: props.alertEmails }),
+    });
+    const { queues, topics } = this.messaging;
+
+    const functions = {} as Record<FunctionName, StepwiseFunction>;
+    for (const [name, shape] of Object.entries(FUNCTIONS) as [
+      FunctionName,
+      (typeof FUNCTIONS)[FunctionName],
+    ][]) {
+      functions[name] = new StepwiseFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
+        shape,
+      });
+      // The execution role's default policy holds the X-Ray statement that tracing adds; every other
+      // wildcard grant lives in a policy of its own with its own acknowledgement.
+      const defaultPolicy = functions[name].role?.node.tryFindChild('DefaultPolicy');
+      if (defaultPolicy) {
+        Validations.of(defaultPolicy).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: WILDCARD_REASON_XRAY,
+        });
+      }
+    }
+    this.functions = functions;
+    const { stepRunner } = functions;
+
+    this.workflows = new Workflows(this, 'Workflows', {
+      functions,
+      stepRunner,
+      queues: Object.values(queues),
+      topics,
+      statusEventsDeadLetterQueue: queues.taskEventsDlq,
+    });
+
+    // Every function sees every shared resource, as on the local stack (local/stack.ts).
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.data.table.tableName,
+      WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
+    };
+    for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {
+      environment[queueUrlEnvName(key)] = queue.queueUrl;
+    }
+    for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
+      environment[topicArnEnvName(key)] = topic.topicArn;
+    }
+    for (const [name, fn] of Object.entries(functions) as [FunctionName, StepwiseFunction][]) {
+      for (const [variable, value] of Object.entries(environment)) fn.addEnvironment(variable, value);
+      // STEP_RUNNER_ARN goes to every function but the step runner: its own ARN in its environment would
+      // be a circular reference, and its code never needs it (state machines carry the ARN).
+      if (name !== 'stepRunner') fn.addEnvironment('STEP_RUNNER_ARN', stepRunner.functionArn);
+    }
+
+    this.grantFunctionPermissions(functions);
+    this.configureAuthorizer(functions.authorizer, props);
+    this.configureStepRunner(stepRunner, props.llm ?? {});
+
+    this.api = new Api(this, 'Api', { functions });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
+      new CfnOutput(this, `${pascalCase(key)}TopicArn`, { value: topic.topicArn });
+    }
+    new CfnOutput(this, 'WorkflowRoleArn', {
+      value: this.workflows.role.roleArn,
+      description: 'The role every workflow state machine runs as',
+    });
+  }
+
+  private grantFunctionPermissions(functions: Readonly<Record<FunctionName, StepwiseFunction>>): void {
+    const { health, taskEvents, api, authorizer, stepRunner, reconciler } = functions;
+    const { table } = this.data;
+
+    for (const fn of [api, stepRunner, taskEvents, reconciler]) fn.grantTableReadWrite(this.data);
+    authorizer.grantTableRead(this.data);
+
+    // Health: one cheap read per component (functions/shared/health/aws-probes.ts).
+    health.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [table.tableArn] }),
+    );
+    health.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: this.messaging.allQueues.map((queue) => queue.queueArn),
+      }),
+    );
+    health.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:GetTopicAttributes'],
+        resources: Object.values(this.messaging.topics).map((topic) => topic.topicArn),
+      }),
+    );
+    const listStateMachines = this.functionPolicy(health, 'ListStateMachines', [
+      new iam.PolicyStatement({ actions: ['states:ListStateMachines'], resources: ['*'] }),
+    ]);
+    Validations.of(listStateMachines).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'states:ListStateMachines supports no resource-level permissions; the health probe only lists one.',
+    });
+
+    // The api registers workflows (one state machine per version) and starts, stops and reads executions.
+    const stateMachineArn = this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `${STATE_MACHINE_NAME_PREFIX}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const executionArn = this.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${STATE_MACHINE_NAME_PREFIX}*:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.grantOnWorkflowStateMachines(api, stateMachineArn, [
+      'states:CreateStateMachine',
+      'states:UpdateStateMachine',
+      'states:DescribeStateMachine',
+      'states:StartExecution',
+    ]);
+    this.grantOnWorkflowStateMachines(api, executionArn, [
+      'states:StopExecution',
+      'states:DescribeExecution',
+    ]);
+    this.workflows.role.grantPassRole(api.grantPrincipal);
+    this.grantOnWorkflowStateMachines(reconciler, executionArn, ['states:DescribeExecution']);
+
+    // The step runner invokes users' functions by ARN (the `lambda` action) and Bedrock models.
+    const invokeUserFunctions = this.functionPolicy(stepRunner, 'InvokeUserFunctions', [
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: ['*'] }),
+      // ...but never stepwise's own functions: an invoke with a forged event could impersonate API
+      // Gateway (and its authorizer context) to the api function. CloudFormation names them
+      // `<stack name>-<logical id>-<suffix>`.
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: `${this.stackName}-*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    ]);
+    Validations.of(invokeUserFunctions).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "The `lambda` step action invokes users' own functions, whose ARNs are only known at runtime from workflow definitions; the stack's own functions are denied.",
+    });
+    const bedrock = this.functionPolicy(stepRunner, 'InvokeBedrockModels', [
+      // Converse and ConverseStream are authorized as bedrock:InvokeModel(WithResponseStream).
+      new iam.PolicyStatement({
+        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
+        resources: ['*'],
+      }),
+    ]);
+    Validations.of(bedrock).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The `llm` step action calls the Bedrock model a workflow step names (foundation models and cross-region inference profiles), known only at runtime.',
+    });
+  }
+
+  /**
+   * Step Functions actions on the workflow state machines (or their executions), which the api creates at
+   * runtime: the wildcard after the `stepwise-` name prefix is acknowledged for exactly that ARN.
+   */
+  private grantOnWorkflowStateMachines(fn: StepwiseFunction, arn: string, actions: string[]): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [arn] }));
+    const defaultPolicy = fn.role?.node.tryFindChild('DefaultPolicy');
+    if (!defaultPolicy) throw new Error(`${fn.node.id} has no default policy`);
+    Validations.of(defaultPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${this.resolveForNag(arn)}]`,
+      reason: `Workflow state machines are created at runtime, one per workflow version, all named ${STATE_MACHINE_NAME_PREFIX}*: the wildcard stops at that prefix in this account and region.`,
+    });
+  }
+
+  /** JWT settings for the authorizer; without an issuer it accepts API keys only. */
+  private configureAuthorizer(authorizer: StepwiseFunction, props: StepwiseStackProps): void {
+    if (props.jwtIssuer) authorizer.addEnvironment('AUTH_JWT_ISSUER', props.jwtIssuer);
+    if (props.jwtAudience) authorizer.addEnvironment('AUTH_JWT_AUDIENCE', props.jwtAudience);
+  }
+
+  private configureStepRunner(stepRunner: StepwiseFunction, llm: LlmSettings): void {
+    stepRunner.addEnvironment('LLM_PROVIDER', llm.provider ?? 'openai');
+    if (llm.baseUrl) stepRunner.addEnvironment('LLM_BASE_URL', llm.baseUrl);
+    if (llm.defaultModel) stepRunner.addEnvironment('LLM_DEFAULT_MODEL', llm.defaultModel);
+    if (llm.apiKeySecret) {
+      const secret = llm.apiKeySecret.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'LlmApiKeySecret', llm.apiKeySecret)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'LlmApiKeySecret', llm.apiKeySecret);
+      stepRunner.addEnvironment('LLM_API_KEY_SECRET_ARN', secret.secretArn);
+      secret.grantRead(stepRunner);
+    }
+  }
+
+  /** A policy of its own on a function's role, so a wildcard grant can be acknowledged by itself. */
+  private functionPolicy(fn: StepwiseFunction, id: string, statements: iam.PolicyStatement[]): iam.Policy {
+    const role = fn.role;
+    if (!role) throw new Error(`${fn.node.id} has no execution role`);
+    const policy = new iam.Policy(this, `${fn.node.id}${id}Policy`, { statements });
+    role.attachInlinePolicy(policy);
+    return policy;
+  }
+
+  /** An ARN as cdk-nag prints it in finding ids: pseudo parameters as `<AWS::Region>`. */
+  private resolveForNag(arn: string): string {
+    const resolved: unknown = this.resolve(arn);
+    const parts = (resolved as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1];
+    if (!parts) return String(resolved);
+    return parts
+      .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
+      .join('');
+  }
+}
+
+function pascalCase(key: string): string {
+  return constantCase(key)
+    .toLowerCase()
+    .split('_')
+    .map((word) => `${word[0]?.toUpperCase() ?? ''}${word.slice(1)}`)
+    .join('');
+}

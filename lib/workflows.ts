@@ -1,0 +1,157 @@
+// What the workflows run as and what reacts to them:
+// - the IAM role every workflow state machine runs as (the api Lambda creates one state machine per
+//   workflow version at runtime and passes this role);
+// - the EventBridge rule that sends Step Functions status changes of stepwise state machines to
+//   EXECUTION_STATUS_HANDLER, with retries and a dead-letter queue so no status change is lost;
+// - the SCHEDULES (EventBridge rate rules) and SUBSCRIPTIONS (SNS -> Lambda) of resources.ts.
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  APP_NAME,
+  EXECUTION_STATUS_HANDLER,
+  type FunctionName,
+  SCHEDULES,
+  SUBSCRIPTIONS,
+  type TOPICS,
+} from '../functions/shared/resources';
+
+/** Every workflow state machine is named `stepwise-...` (see stateMachineName in the registry). */
+export const STATE_MACHINE_NAME_PREFIX = `${APP_NAME}-`;
+
+export interface WorkflowsProps {
+  readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
+  /** The function the workflows' built-in steps invoke. */
+  readonly stepRunner: lambda.IFunction;
+  /** Queues the workflows may send to (`agent` steps, with a task token). */
+  readonly queues: readonly sqs.IQueue[];
+  readonly topics: Readonly<Record<keyof typeof TOPICS, sns.ITopic>>;
+  /** Where status change events go when EXECUTION_STATUS_HANDLER keeps failing. */
+  readonly statusEventsDeadLetterQueue: sqs.IQueue;
+  /**
+   * How often EventBridge retries delivering a status change to the handler.
+   * @default 8
+   */
+  readonly statusEventRetryAttempts?: number;
+}
+
+export class Workflows extends Construct {
+  /** The role every workflow state machine runs as. */
+  readonly role: iam.Role;
+  /** The permissions of the workflow role (X-Ray and log delivery need `*`). */
+  readonly policy: iam.Policy;
+  readonly executionStatusRule: events.Rule;
+  readonly scheduleRules: readonly events.Rule[];
+
+  constructor(scope: Construct, id: string, props: WorkflowsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.role = new iam.Role(this, 'StateMachineRole', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'The role every stepwise workflow state machine runs as',
+    });
+    this.policy = new iam.Policy(this, 'StateMachinePolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'InvokeStepRunner',
+          actions: ['lambda:InvokeFunction'],
+          // Unqualified: the compiled state machines invoke $LATEST by the ARN in STEP_RUNNER_ARN.
+          resources: [props.stepRunner.functionArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SendAgentSteps',
+          actions: ['sqs:SendMessage'],
+          resources: props.queues.map((queue) => queue.queueArn),
+        }),
+        // X-Ray and CloudWatch Logs vended delivery support no resource-level permissions.
+        new iam.PolicyStatement({
+          sid: 'XRayTracing',
+          actions: [
+            'xray:PutTraceSegments',
+            'xray:PutTelemetryRecords',
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+          ],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'LogDelivery',
+          actions: [
+            'logs:CreateLogDelivery',
+            'logs:GetLogDelivery',
+            'logs:UpdateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:DescribeResourcePolicies',
+            'logs:DescribeLogGroups',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+
+    Validations.of(this.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery actions use *: neither supports resource-level permissions.',
+    });
+
+    // Status changes of this account and region's stepwise state machines only.
+    this.executionStatusRule = new events.Rule(this, 'ExecutionStatusRule', {
+      description: `Step Functions status changes of ${STATE_MACHINE_NAME_PREFIX}* state machines`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: events.Match.prefix(
+            stack.formatArn({
+              service: 'states',
+              resource: 'stateMachine',
+              resourceName: STATE_MACHINE_NAME_PREFIX,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(props.functions[EXECUTION_STATUS_HANDLER], {
+          deadLetterQueue: props.statusEventsDeadLetterQueue,
+          retryAttempts: props.statusEventRetryAttempts ?? 8,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    Validations.of(props.statusEventsDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue of the execution status rule; a dead-letter queue of its own would only move the messages again.',
+    });
+
+    this.scheduleRules = SCHEDULES.map(
+      (schedule) =>
+        new events.Rule(this, schedule.id, {
+          description: `Runs ${schedule.handler} every ${schedule.rateMinutes} minute(s)`,
+          schedule: events.Schedule.rate(Duration.minutes(schedule.rateMinutes)),
+          targets: [new targets.LambdaFunction(props.functions[schedule.handler])],
+        }),
+    );
+
+    for (const subscription of SUBSCRIPTIONS) {
+      props.topics[subscription.topic].addSubscription(
+        new subscriptions.LambdaSubscription(props.functions[subscription.handler]),
+      );
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZER_HANDLER, type FunctionName, ROUTES } from '../../functions/shared/resources';
+import type { StepwiseStack } from '../../lib/stepwise-stack';
+import { logicalId, synthesize } from './synth';
+
+describe('the HTTP API', () => {
+  let stack: StepwiseStack;
+  let template: Template;
+  let routes: { Properties: Record<string, unknown> }[];
+  let integrations: ReturnType<Template['findResources']>;
+  let authorizerId: string | undefined;
+  beforeAll(() => {
+    ({ stack, template } = synthesize());
+    routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+  });
+  const functionId = (name: FunctionName) => logicalId(stack, stack.functions[name]);
+
+  it('has exactly the routes of the shared route table', () => {
+    const routeKeys = routes.map((route) => route.Properties.RouteKey as string).sort();
+    expect(routeKeys).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it.each(ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s is integrated with its handler and authorized as its access requires',
+    (routeKey, route) => {
+      const resource = routes.find((r) => r.Properties.RouteKey === routeKey);
+      if (route.access === 'public') {
+        expect(resource?.Properties).toMatchObject({ AuthorizationType: 'NONE' });
+        expect(resource?.Properties.AuthorizerId).toBeUndefined();
+      } else {
+        expect(resource?.Properties).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizerId },
+        });
+      }
+      const target = JSON.stringify(resource?.Properties.Target);
+      const integrationId = Object.keys(integrations).find((id) => target.includes(`"${id}"`));
+      expect(integrations[integrationId ?? '']?.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [functionId(route.handler), 'Arn'] },
+      });
+    },
+  );
+
+  it('shares one integration per function across its routes', () => {
+    const handlers = new Set(ROUTES.map((route) => route.handler));
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', handlers.size);
+  });
+
+  it('authorizes with the authorizer function: simple responses, Authorization header, no caching', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId(AUTHORIZER_HANDLER), 'Arn'] }])],
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [functionId(AUTHORIZER_HANDLER), 'Arn'] },
+    });
+  });
+
+  it('logs every request of the auto-deployed default stage to its access log group', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(stack, stack.api.accessLogGroup), 'Arn'] },
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('outputs the API URL', () => {
+    template.hasOutput('ApiUrl', {});
+  });
+});

@@ -1,0 +1,241 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { loadResourceConfig } from '../../functions/shared/config';
+import { FUNCTIONS, type FunctionName, TABLE } from '../../functions/shared/resources';
+import {
+  actionsOf,
+  allowedActionsOn,
+  functionStatements,
+  logicalId,
+  resourcesOf,
+  type Synthesized,
+  synthesize,
+} from './synth';
+
+const names = Object.keys(FUNCTIONS) as FunctionName[];
+const TABLE_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+function variables(built: Synthesized, name: FunctionName): Record<string, unknown> {
+  const resource =
+    built.template.findResources('AWS::Lambda::Function')[
+      logicalId(built.stack, built.stack.functions[name])
+    ];
+  return resource?.Properties.Environment.Variables ?? {};
+}
+
+describe('functions', () => {
+  const built = synthesize();
+  const { stack, template } = built;
+
+  it('deploys one function per shape', () => {
+    template.resourceCountIs('AWS::Lambda::Function', names.length);
+  });
+
+  it.each(names)('%s runs on nodejs24.x/arm64 with active tracing and its shape', (name) => {
+    const shape = FUNCTIONS[name];
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Handler: 'index.handler',
+      MemorySize: shape.memoryMb,
+      Timeout: shape.timeoutSeconds,
+      Description: shape.description,
+      LoggingConfig: { LogGroup: { Ref: logicalId(stack, stack.functions[name].functionLogGroup) } },
+    });
+  });
+
+  it.each(names)('%s logs to its own log group, kept one month', (name) => {
+    const logGroup =
+      template.findResources('AWS::Logs::LogGroup')[logicalId(stack, stack.functions[name].functionLogGroup)];
+    expect(logGroup?.Properties).toMatchObject({ RetentionInDays: 30 });
+  });
+
+  it.each(names)('%s sees every shared resource and the Powertools settings', (name) => {
+    const env = variables(built, name);
+    expect(env).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: 'stepwise',
+      POWERTOOLS_METRICS_NAMESPACE: 'stepwise',
+      NODE_OPTIONS: '--enable-source-maps',
+      TABLE_NAME: { Ref: logicalId(stack, stack.data.table) },
+      AGENT_STEPS_QUEUE_URL: { Ref: logicalId(stack, stack.messaging.queues.agentSteps) },
+      TASK_EVENTS_DLQ_URL: { Ref: logicalId(stack, stack.messaging.queues.taskEventsDlq) },
+      CRITICAL_TOPIC_ARN: { Ref: logicalId(stack, stack.messaging.topics.critical) },
+      WARNING_TOPIC_ARN: { Ref: logicalId(stack, stack.messaging.topics.warning) },
+      INFO_TOPIC_ARN: { Ref: logicalId(stack, stack.messaging.topics.info) },
+      WORKFLOW_ROLE_ARN: { 'Fn::GetAtt': [logicalId(stack, stack.workflows.role), 'Arn'] },
+    });
+    // The names functions/shared/config.ts reads are all there.
+    expect(() =>
+      loadResourceConfig(Object.fromEntries(Object.keys(env).map((key) => [key, 'set']))),
+    ).not.toThrow();
+  });
+
+  it.each(names.filter((name) => name !== 'stepRunner'))('%s gets the step runner ARN', (name) => {
+    expect(variables(built, name).STEP_RUNNER_ARN).toEqual({
+      'Fn::GetAtt': [logicalId(stack, stack.functions.stepRunner), 'Arn'],
+    });
+  });
+
+  it('configures the step runner for the openai provider by default, without an API key', () => {
+    const env = variables(built, 'stepRunner');
+    expect(env.LLM_PROVIDER).toBe('openai');
+    expect(env.LLM_API_KEY_SECRET_ARN).toBeUndefined();
+    expect(variables(built, 'authorizer').AUTH_JWT_ISSUER).toBeUndefined();
+  });
+
+  it('passes JWT and LLM settings from context, and lets the step runner read the API key secret', () => {
+    const configured = synthesize({
+      jwtIssuer: 'https://issuer.example.com/pool',
+      jwtAudience: 'client-id',
+      llmProvider: 'bedrock',
+      llmBaseUrl: 'https://llm.example.com/v1',
+      llmDefaultModel: 'model-x',
+      llmApiKeySecret: 'stepwise/llm-api-key',
+    });
+    expect(variables(configured, 'authorizer')).toMatchObject({
+      AUTH_JWT_ISSUER: 'https://issuer.example.com/pool',
+      AUTH_JWT_AUDIENCE: 'client-id',
+    });
+    const env = variables(configured, 'stepRunner');
+    expect(env).toMatchObject({
+      LLM_PROVIDER: 'bedrock',
+      LLM_BASE_URL: 'https://llm.example.com/v1',
+      LLM_DEFAULT_MODEL: 'model-x',
+    });
+    expect(JSON.stringify(env.LLM_API_KEY_SECRET_ARN)).toContain(':secret:stepwise/llm-api-key');
+    const secretActions = functionStatements(configured, 'stepRunner')
+      .filter((s) => JSON.stringify(s.Resource).includes(':secret:stepwise/llm-api-key'))
+      .flatMap(actionsOf);
+    expect(secretActions).toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('function permissions', () => {
+  const built = synthesize();
+  const { stack, template } = built;
+  const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.data.table), 'Arn'] };
+  const indexArns = TABLE.globalSecondaryIndexes.map((index) => ({
+    'Fn::Join': ['', [tableArn, `/index/${index.indexName}`]],
+  }));
+
+  it('gives no function role a managed policy (no AWSLambdaBasicExecutionRole on every log group)', () => {
+    for (const name of names) {
+      const role = stack.functions[name].role;
+      const resource = template.findResources('AWS::IAM::Role')[logicalId(stack, role ?? stack)];
+      expect(resource?.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it.each(names)('%s may write only to its own log group', (name) => {
+    const logGroupArn = { 'Fn::GetAtt': [logicalId(stack, stack.functions[name].functionLogGroup), 'Arn'] };
+    expect(allowedActionsOn(functionStatements(built, name), logGroupArn)).toEqual(
+      expect.arrayContaining(['logs:CreateLogStream', 'logs:PutLogEvents']),
+    );
+  });
+
+  it.each(['api', 'stepRunner', 'taskEvents', 'reconciler'] as const)(
+    '%s reads and writes the table and queries its indexes, without Scan',
+    (name) => {
+      const statements = functionStatements(built, name);
+      for (const resource of [tableArn, ...indexArns]) {
+        const actions = allowedActionsOn(statements, resource);
+        expect(actions).toEqual(
+          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', ...TABLE_WRITES]),
+        );
+        expect(actions).not.toContain('dynamodb:Scan');
+      }
+    },
+  );
+
+  it('the authorizer only reads the table', () => {
+    const statements = functionStatements(built, 'authorizer');
+    const actions = allowedActionsOn(statements, tableArn);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of TABLE_WRITES) expect(actions).not.toContain(write);
+    // API key use is recorded elsewhere only through reads here: no write on any resource.
+    expect(statements.flatMap(actionsOf).filter((action) => TABLE_WRITES.includes(action))).toEqual([]);
+  });
+
+  it('health may only describe the table, the queues, the topics and list state machines', () => {
+    const statements = functionStatements(built, 'health');
+    expect(allowedActionsOn(statements, tableArn)).toEqual(['dynamodb:DescribeTable']);
+    for (const queue of stack.messaging.allQueues) {
+      expect(allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] })).toEqual([
+        'sqs:GetQueueAttributes',
+      ]);
+    }
+    for (const topic of Object.values(stack.messaging.topics)) {
+      expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual([
+        'sns:GetTopicAttributes',
+      ]);
+    }
+    expect(allowedActionsOn(statements, '*')).toEqual(
+      expect.arrayContaining(['states:ListStateMachines', 'xray:PutTraceSegments']),
+    );
+  });
+
+  it('the api manages stepwise-* state machines and executions and may pass only the workflow role', () => {
+    const statements = functionStatements(built, 'api');
+    const byResource = (pattern: string) =>
+      statements.filter((s) => JSON.stringify(s.Resource).includes(pattern)).flatMap(actionsOf);
+    expect(byResource(':stateMachine:stepwise-*')).toEqual(
+      expect.arrayContaining([
+        'states:CreateStateMachine',
+        'states:UpdateStateMachine',
+        'states:DescribeStateMachine',
+        'states:StartExecution',
+      ]),
+    );
+    expect(byResource(':execution:stepwise-*:*')).toEqual(
+      expect.arrayContaining(['states:StopExecution', 'states:DescribeExecution']),
+    );
+    expect(
+      allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, stack.workflows.role), 'Arn'] }),
+    ).toEqual(['iam:PassRole']);
+  });
+
+  it('the reconciler may describe stepwise-* executions', () => {
+    const statements = functionStatements(built, 'reconciler');
+    const describe = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));
+    expect(JSON.stringify(describe.map((s) => s.Resource))).toContain(':execution:stepwise-*:*');
+  });
+
+  it("the step runner may invoke users' functions but not the stack's own, and Bedrock models", () => {
+    const statements = functionStatements(built, 'stepRunner');
+    expect(allowedActionsOn(statements, '*')).toEqual(
+      expect.arrayContaining(['lambda:InvokeFunction', 'bedrock:InvokeModel']),
+    );
+    const deny = statements.find((s) => s.Effect === 'Deny');
+    expect(deny && actionsOf(deny)).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(deny?.Resource)).toContain(`:function:${stack.stackName}-*`);
+  });
+
+  it('uses * in a function default policy only for X-Ray, whose actions have no resource-level permissions', () => {
+    for (const name of names) {
+      const role = stack.functions[name].role;
+      const defaultPolicy = role?.node.tryFindChild('DefaultPolicy');
+      const policy = template.findResources('AWS::IAM::Policy')[logicalId(stack, defaultPolicy ?? stack)];
+      const wildcard = (policy?.Properties.PolicyDocument.Statement ?? []).filter(
+        (s: { Resource: unknown }) => resourcesOf(s as never).includes('*'),
+      );
+      expect(wildcard.flatMap(actionsOf).sort()).toEqual([
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+  });
+
+  it('lets API Gateway invoke the route handlers', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'apigateway.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId(stack, stack.functions.api), 'Arn'] },
+      SourceArn: Match.anyValue(),
+    });
+  });
+});

@@ -1,0 +1,180 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { Schedule } from 'aws-cdk-lib/aws-events';
+import { describe, expect, it } from 'vitest';
+import { EXECUTION_STATUS_HANDLER, SCHEDULES, SUBSCRIPTIONS } from '../../functions/shared/resources';
+import type { StepwiseStack } from '../../lib/stepwise-stack';
+import { actionsOf, allowedActionsOn, logicalId, type Statement, statementsOfRole, synthesize } from './synth';
+
+describe('the workflow role', () => {
+  let stack: StepwiseStack;
+  let template: Template;
+  let roleId: string;
+  let statements: Statement[];
+  beforeAll(() => {
+    ({ stack, template } = synthesize());
+    roleId = logicalId(stack, stack.workflows.role);
+    statements = statementsOfRole(template, roleId);
+  });
+
+  it('is assumed by Step Functions of this account only', () => {
+    const role = template.findResources('AWS::IAM::Role')[roleId];
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'states.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+
+  it('may invoke the step runner and send to the queues', () => {
+    expect(
+      allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, stack.functions.stepRunner), 'Arn'] }),
+    ).toEqual(['lambda:InvokeFunction']);
+    for (const queue of Object.values(stack.messaging.queues)) {
+      expect(allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] })).toEqual([
+        'sqs:SendMessage',
+      ]);
+    }
+  });
+
+  it('may trace to X-Ray and deliver logs, which need *', () => {
+    expect(allowedActionsOn(statements, '*').sort()).toEqual(
+      [
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ].sort(),
+    );
+    expect(statements.flatMap(actionsOf)).not.toContain('lambda:*');
+  });
+
+  it('is an output', () => {
+    template.hasOutput('WorkflowRoleArn', { Value: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+  });
+});
+
+describe('execution status events', () => {
+  let template: Template;
+  let handlerArn: { 'Fn::GetAtt': [string, 'Arn'] };
+  let dlqId: string;
+  let ruleId: string;
+  beforeAll(() => {
+    const built = synthesize();
+    template = built.template;
+    const { stack } = built;
+    handlerArn = { 'Fn::GetAtt': [logicalId(stack, stack.functions[EXECUTION_STATUS_HANDLER]), 'Arn'] };
+    dlqId = logicalId(stack, stack.messaging.queues.taskEventsDlq);
+    ruleId = logicalId(stack, stack.workflows.executionStatusRule);
+  });
+
+  it('go from stepwise-* state machines of this account and region to the status handler', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [
+            {
+              prefix: {
+                'Fn::Join': [
+                  '',
+                  [
+                    'arn:',
+                    { Ref: 'AWS::Partition' },
+                    ':states:',
+                    { Ref: 'AWS::Region' },
+                    ':',
+                    { Ref: 'AWS::AccountId' },
+                    ':stateMachine:stepwise-',
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: handlerArn,
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlqId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 },
+        }),
+      ],
+    });
+  });
+
+  it('that cannot be delivered land in the task-events DLQ, which EventBridge may write to for this rule only', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlqId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: handlerArn,
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+});
+
+describe('schedules and subscriptions', () => {
+  let stack: StepwiseStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synthesize());
+  });
+
+  it('creates one rule per schedule plus the status rule', () => {
+    template.resourceCountIs('AWS::Events::Rule', SCHEDULES.length + 1);
+  });
+
+  it.each(SCHEDULES.map((schedule) => [schedule.id, schedule] as const))(
+    '%s runs its handler at its rate',
+    (_id, schedule) => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: Schedule.rate(Duration.minutes(schedule.rateMinutes)).expressionString,
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions[schedule.handler]), 'Arn'] },
+          }),
+        ],
+      });
+    },
+  );
+
+  it('subscribes each subscription handler to its topic', () => {
+    template.resourcePropertiesCountIs(
+      'AWS::SNS::Subscription',
+      { Protocol: 'lambda' },
+      SUBSCRIPTIONS.length,
+    );
+    for (const subscription of SUBSCRIPTIONS) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        TopicArn: { Ref: logicalId(stack, stack.messaging.topics[subscription.topic]) },
+        Endpoint: { 'Fn::GetAtt': [logicalId(stack, stack.functions[subscription.handler]), 'Arn'] },
+      });
+    }
+  });
+});
