@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit (pure code), integration (AWS SDK v3 clients against the embedded stack, which a
-// global setup starts once on free ports) and infra (CDK assertions and cdk-nag on the synthesized stack).
+// Four projects: unit (pure code), integration (AWS SDK v3 clients against the embedded stack, which a
+// global setup starts once on free ports), e2e (the HTTP API as a black box: the embedded stack, or any
+// deployment given by STEPWISE_E2E_URL/STEPWISE_E2E_API_KEY) and infra (CDK assertions and cdk-nag).
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +13,15 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 90_000,
           hookTimeout: 120_000,
         },
       },

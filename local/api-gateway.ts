@@ -3,7 +3,11 @@
 // handler runs (404 for an unknown route, 413 over the 10 MB payload limit, 500 when a handler throws).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+} from 'aws-lambda';
 import type { RouteShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
 
@@ -12,9 +16,18 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 export type RouteInvoker = (route: RouteShape, event: APIGatewayProxyEventV2) => Promise<unknown>;
 
+export type RouteAuthorizer = (
+  event: APIGatewayRequestAuthorizerEventV2,
+) => Promise<{ isAuthorized: boolean; context?: Record<string, unknown> }>;
+
 export interface LocalApiGatewayOptions {
   readonly routes: readonly RouteShape[];
   readonly invoke: RouteInvoker;
+  /**
+   * The Lambda authorizer of the non-public routes (simple responses). As on AWS, a request without an
+   * Authorization header never reaches it (401), and a denial is a 403.
+   */
+  readonly authorize?: RouteAuthorizer;
   /** Called with what a handler threw (API Gateway answers 500 and logs it). */
   readonly onError?: (error: unknown, routeKey: string) => void;
 }
@@ -57,6 +70,19 @@ async function handle(
   const event = toEvent(settings, match, request, url, body);
   let result: unknown;
   try {
+    if (match.route.access !== 'public') {
+      const authorization = event.headers.authorization;
+      if (!authorization || !options.authorize) {
+        send(response, 401, { message: 'Unauthorized' });
+        return;
+      }
+      const decision = await options.authorize(toAuthorizerEvent(settings, event, authorization));
+      if (!decision.isAuthorized) {
+        send(response, 403, { message: 'Forbidden' });
+        return;
+      }
+      (event.requestContext as { authorizer?: unknown }).authorizer = { lambda: decision.context ?? {} };
+    }
     result = await options.invoke(match.route, event);
   } catch (error) {
     options.onError?.(error, event.routeKey);
@@ -157,6 +183,28 @@ function toEvent(
       body: isText ? body.toString('utf8') : body.toString('base64'),
     }),
     isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function toAuthorizerEvent(
+  settings: LocalAwsSettings,
+  event: APIGatewayProxyEventV2,
+  authorization: string,
+): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:${settings.region}:${settings.accountId}:local/$default/${event.routeKey.replace(' ', '')}`,
+    identitySource: [authorization],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    cookies: event.cookies ?? [],
+    headers: event.headers,
+    queryStringParameters: event.queryStringParameters ?? {},
+    requestContext: event.requestContext,
+    pathParameters: event.pathParameters ?? {},
+    stageVariables: {},
   };
 }
 

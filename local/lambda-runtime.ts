@@ -78,6 +78,8 @@ export class LambdaRuntime {
     if (!handler) {
       handler = fn.load();
       this.handlers.set(name, handler);
+      // A module that failed to load (bad configuration) is loaded afresh next time, as a new container.
+      handler.catch(() => this.handlers.delete(name));
     }
     const timeoutMs = fn.shape.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,23 @@
 // The embedded local stack: every emulator on loopback, the real handlers wired to them the way the CDK
 // stack wires them on AWS, all in this process. `npm start` and the integration tests both start it here.
+import './powertools-environment';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EXECUTION_STATUS_HANDLER, ROUTES, SCHEDULES, SUBSCRIPTIONS } from '../functions/shared/resources';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  AUTHORIZER_HANDLER,
+  EXECUTION_STATUS_HANDLER,
+  ROUTES,
+  SCHEDULES,
+  SUBSCRIPTIONS,
+} from '../functions/shared/resources';
 import { createApiGatewayServer } from './api-gateway';
+import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
+import { startFakeLlm } from './fake-llm';
 import { LambdaRuntime } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
@@ -26,6 +37,8 @@ export interface LocalStackOptions {
     readonly messaging?: number;
     readonly stepfunctions?: number;
   };
+  /** OpenAI-compatible endpoint for `llm` steps. @default a deterministic fake served by the stack */
+  readonly llmBaseUrl?: string;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -50,6 +63,8 @@ export interface LocalEndpoints {
 export interface LocalStack {
   readonly endpoints: LocalEndpoints;
   readonly runtime: LambdaRuntime;
+  /** The default organization's OWNER key, also in `<dataDir>/dev-credentials.json`. */
+  readonly credentials: DevCredentials;
   stop(): Promise<void>;
 }
 
@@ -75,7 +90,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(messaging.close);
 
+    let llmBaseUrl = options.llmBaseUrl;
+    if (!llmBaseUrl) {
+      const fakeLlm = await startFakeLlm({ host: settings.host });
+      stoppers.push(fakeLlm.close);
+      llmBaseUrl = fakeLlm.url;
+    }
+
     const runtime = new LambdaRuntime(settings);
+    let configureHandlers: () => void = () => undefined;
+    const handlersConfigured = new Promise<void>((resolve) => {
+      configureHandlers = resolve;
+    });
     const stepfunctions = await startStepFunctionsLocal({
       host: settings.host,
       port: options.ports?.stepfunctions ?? 0,
@@ -84,7 +110,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir: options.dataDir,
       endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
       invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
+      // Executions restored at start may report before the handlers' environment exists: hold them.
       onStatusChange: async (event) => {
+        await handlersConfigured;
         await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
       },
     });
@@ -105,19 +133,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       CRITICAL_TOPIC_ARN: messaging.topicArns.critical,
       WARNING_TOPIC_ARN: messaging.topicArns.warning,
       INFO_TOPIC_ARN: messaging.topicArns.info,
+      // Step Functions here does not assume roles, but the API passes one as on AWS.
+      WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
+      STEP_RUNNER_ARN: runtime.arn('stepRunner'),
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: llmBaseUrl,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
     Object.assign(process.env, environment, {
-      POWERTOOLS_SERVICE_NAME: 'stepwise',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
-      // No X-Ray daemon and no CloudWatch here: tracing off, EMF metrics not printed.
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
     });
+    configureHandlers();
 
     const api = createApiGatewayServer(settings, {
       routes: ROUTES,
       invoke: (route, event) => runtime.invoke(route.handler, event),
+      authorize: async (event) =>
+        (await runtime.invoke(AUTHORIZER_HANDLER, event)) as {
+          isAuthorized: boolean;
+          context?: Record<string, unknown>;
+        },
       onError: (error, routeKey) => log(`Handler for ${routeKey} failed`, error),
     });
     const apiUrl = await listen(api, options.apiPort, settings.host);
@@ -165,7 +200,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       environment,
     };
     await writeFile(join(options.dataDir, ENDPOINTS_FILE), `${JSON.stringify(endpoints, null, 2)}\n`);
-    return { endpoints, runtime, stop };
+    const dynamoDbClient = new DynamoDBClient({
+      region: settings.region,
+      credentials: settings.credentials,
+      endpoint: dynamodb.url,
+    });
+    stoppers.push(() => dynamoDbClient.destroy());
+    const credentials = await ensureDevCredentials(
+      options.dataDir,
+      apiUrl,
+      DynamoDBDocumentClient.from(dynamoDbClient),
+      dynamodb.tableName,
+    );
+    return { endpoints, runtime, credentials, stop };
   } catch (error) {
     await stop();
     throw error;

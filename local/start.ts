@@ -3,8 +3,11 @@
 //   STEPWISE_DATA_DIR   data folder (default .stepwise/ in the project)
 //   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: free)
 //   STEPWISE_LOG_LEVEL  handler log level (default INFO)
+//   STEPWISE_LLM_BASE_URL  OpenAI-compatible endpoint for `llm` steps (default: a local deterministic fake)
+import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_CREDENTIALS_FILE } from './dev-credentials';
 import { ENDPOINTS_FILE, startLocalStack } from './stack';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -30,9 +33,10 @@ const stack = await startLocalStack({
     stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
   },
   logLevel: process.env.STEPWISE_LOG_LEVEL || 'INFO',
+  llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
 });
 
-const { endpoints } = stack;
+const { endpoints, credentials } = stack;
 console.log(`stepwise local stack is up (data in ${dataDir})
 
   API             ${endpoints.api}          (health: ${endpoints.api}/health)
@@ -40,6 +44,8 @@ console.log(`stepwise local stack is up (data in ${dataDir})
   SQS + SNS       ${endpoints.sqs}
   Step Functions  ${endpoints.stepfunctions}
 
+Organization    ${credentials.orgId}, OWNER API key: ${credentials.apiKey}
+                (send it as "Authorization: Bearer <key>"; saved in ${resolve(dataDir, DEV_CREDENTIALS_FILE)})
 Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
 Press Ctrl-C to stop.`);
 

@@ -85,7 +85,31 @@ export const FUNCTIONS = {
     folder: 'task-events',
     memoryMb: 256,
     timeoutSeconds: 30,
-    description: 'Records Step Functions execution status changes',
+    description: 'Records Step Functions execution status changes and settles tasks',
+  },
+  api: {
+    folder: 'api',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    description: 'The HTTP API: workflows and tasks',
+  },
+  authorizer: {
+    folder: 'authorizer',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'HTTP API Lambda authorizer: JWT or API key, role per route',
+  },
+  stepRunner: {
+    folder: 'step-runner',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    description: 'Runs built-in step actions (http, llm, transform, lambda) and records attempts',
+  },
+  reconciler: {
+    folder: 'reconciler',
+    memoryMb: 256,
+    timeoutSeconds: 120,
+    description: 'Settles tasks whose execution ended without a status event reaching us',
   },
 } as const satisfies Record<string, FunctionShape>;
 
@@ -105,7 +129,18 @@ export interface RouteShape {
 /** The HTTP API. API Gateway (CDK) and the local HTTP server are both built from this table. */
 export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/health', handler: 'health', access: 'public' },
+  { method: 'GET', path: '/openapi.json', handler: 'api', access: 'public' },
+  { method: 'POST', path: '/workflows', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/workflows', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/workflows/{id}', handler: 'api', access: 'MEMBER' },
+  { method: 'POST', path: '/tasks', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/tasks', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/tasks/{id}', handler: 'api', access: 'MEMBER' },
+  { method: 'POST', path: '/tasks/{id}/cancel', handler: 'api', access: 'MEMBER' },
 ];
+
+/** The Lambda authorizer every route but the public ones goes through. */
+export const AUTHORIZER_HANDLER: FunctionName = 'authorizer';
 
 export interface ScheduleShape {
   readonly id: string;
@@ -114,7 +149,9 @@ export interface ScheduleShape {
 }
 
 /** EventBridge schedules on AWS; timers on the local stack. */
-export const SCHEDULES: readonly ScheduleShape[] = [];
+export const SCHEDULES: readonly ScheduleShape[] = [
+  { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
+];
 
 export interface SubscriptionShape {
   readonly topic: keyof typeof TOPICS;

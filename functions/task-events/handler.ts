@@ -13,13 +13,19 @@ import {
 import { DynamoExecutionStatusStore } from '../shared/executions/execution-status-store';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { logger, metrics, tracer } from '../shared/powertools';
+import { TaskStore } from '../shared/tasks/task-store';
 
-const store = new DynamoExecutionStatusStore(documentClient(), requireEnv('TABLE_NAME'));
+const tableName = requireEnv('TABLE_NAME');
+const stores = {
+  statuses: new DynamoExecutionStatusStore(documentClient(), tableName),
+  tasks: new TaskStore(documentClient(), tableName),
+};
 
 const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
-  const { executionArn, status } = event.detail;
-  logger.appendKeys({ executionArn, status });
-  const { recorded } = await recordExecutionStatus(event, store);
+  const { executionArn, status, name } = event.detail;
+  logger.appendKeys({ executionArn, status, task_id: name });
+  const { recorded, settled } = await recordExecutionStatus(event, stores);
+  if (settled) logger.info('Task settled');
   if (!recorded) {
     logger.info('Duplicate status event ignored');
     return;

@@ -4,11 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import type { DevCredentials } from '../../local/dev-credentials';
 import { type LocalEndpoints, startLocalStack } from '../../local/stack';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     endpoints: LocalEndpoints;
+    credentials: DevCredentials;
   }
 }
 
@@ -16,6 +18,7 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
   const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
   project.provide('endpoints', stack.endpoints);
+  project.provide('credentials', stack.credentials);
   return async () => {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });

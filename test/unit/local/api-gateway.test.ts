@@ -11,6 +11,7 @@ const routes: RouteShape[] = [
   { method: 'POST', path: '/echo', handler: 'health', access: 'public' },
   { method: 'GET', path: '/plain', handler: 'health', access: 'public' },
   { method: 'GET', path: '/boom', handler: 'health', access: 'public' },
+  { method: 'GET', path: '/private', handler: 'health', access: 'MEMBER' },
 ];
 
 let server: Server;
@@ -28,6 +29,10 @@ beforeAll(async () => {
       return { statusCode: 201, headers: { 'x-route': event.routeKey }, body: event.body ?? '' };
     },
     onError: (_error, routeKey) => errors.push(routeKey),
+    authorize: async (event) =>
+      event.identitySource[0] === 'Bearer good'
+        ? { isAuthorized: true, context: { orgId: 'org-1', role: 'MEMBER' } }
+        : { isAuthorized: false },
   });
   url = await listen(server, 0, '127.0.0.1');
 });
@@ -84,5 +89,20 @@ describe('local API Gateway server', () => {
     expect((await fetch(`${url}/unknown`)).status).toBe(404);
     const tooBig = await fetch(`${url}/echo`, { method: 'POST', body: 'x'.repeat(10 * 1024 * 1024 + 1) });
     expect(tooBig.status).toBe(413);
+  });
+
+  it('answers 401 without an Authorization header and 403 when the authorizer denies, as API Gateway does', async () => {
+    const before = events.length;
+    expect((await fetch(`${url}/private`)).status).toBe(401);
+    expect((await fetch(`${url}/private`, { headers: { authorization: 'Bearer bad' } })).status).toBe(403);
+    expect(events).toHaveLength(before);
+  });
+
+  it("passes the authorizer's context to the handler under requestContext.authorizer.lambda", async () => {
+    const response = await fetch(`${url}/private`, { headers: { authorization: 'Bearer good' } });
+    expect(response.status).toBe(201);
+    expect(events.at(-1)?.requestContext).toMatchObject({
+      authorizer: { lambda: { orgId: 'org-1', role: 'MEMBER' } },
+    });
   });
 });

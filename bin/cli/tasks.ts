@@ -1,0 +1,75 @@
+// `stepwise tasks start|get|watch`.
+import { readFile } from 'node:fs/promises';
+import { type Connection, call } from './api-client';
+
+interface TaskView {
+  taskId: string;
+  status: string;
+  workflowId: string;
+  error?: string;
+  cause?: string;
+  steps?: { stepId: string; mapIndex?: number; status: string; attempts: number; error?: string }[];
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+
+export async function parseInput(raw: string | undefined): Promise<unknown> {
+  if (raw === undefined) return {};
+  const text = raw.startsWith('@') ? await readFile(raw.slice(1), 'utf8') : raw;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--input is not JSON: ${(error as Error).message}`);
+  }
+}
+
+export async function startTaskCommand(
+  connection: Connection,
+  workflowId: string,
+  options: { input?: string; version?: string; idempotencyKey?: string; agentId?: string },
+): Promise<void> {
+  const body = {
+    workflowId,
+    input: await parseInput(options.input),
+    ...(options.version && { version: Number(options.version) }),
+    ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey }),
+    ...(options.agentId && { agentId: options.agentId }),
+  };
+  const { body: task } = await call<TaskView>(connection, 'POST', '/tasks', body);
+  process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
+}
+
+export async function getTaskCommand(connection: Connection, taskId: string): Promise<void> {
+  const { body } = await call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+}
+
+function render(task: TaskView): string {
+  const lines = [`task ${task.taskId} (${task.workflowId}): ${task.status}`];
+  for (const step of task.steps ?? []) {
+    const name = step.mapIndex === undefined ? step.stepId : `${step.stepId}[${step.mapIndex}]`;
+    const error = step.error ? `  ${step.error}` : '';
+    lines.push(`  ${name.padEnd(32)} ${step.status.padEnd(10)} attempts ${step.attempts}${error}`);
+  }
+  if (task.error) lines.push(`  error: ${task.error}${task.cause ? ` (${task.cause})` : ''}`);
+  return lines.join('\n');
+}
+
+/** Shows live step status until the task ends; exits non-zero unless it SUCCEEDED. */
+export async function watchTaskCommand(
+  connection: Connection,
+  taskId: string,
+  intervalMs = 1_000,
+): Promise<number> {
+  let previous = '';
+  for (;;) {
+    const { body } = await call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
+    const view = render(body);
+    if (view !== previous) {
+      process.stdout.write(`${view}\n\n`);
+      previous = view;
+    }
+    if (TERMINAL.has(body.status)) return body.status === 'SUCCEEDED' ? 0 : 1;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -1,0 +1,74 @@
+// The stepwise CLI. Run it with `npm run stepwise -- <command>`.
+import { parseArgs } from 'node:util';
+import { ApiError, resolveConnection } from './cli/api-client';
+import { getTaskCommand, startTaskCommand, watchTaskCommand } from './cli/tasks';
+import { deployWorkflows } from './cli/workflows-deploy';
+
+const USAGE = `usage: stepwise <command> [options]
+
+  workflows deploy <files or folders> [--skip-existing]
+  tasks start <workflowId> [--input <json|@file>] [--version N] [--idempotency-key K] [--agent-id A]
+  tasks get <taskId>
+  tasks watch <taskId>
+
+options: --url <api url>  --api-key <key>   (or STEPWISE_URL / STEPWISE_API_KEY; default: the local stack's
+         dev-credentials.json written by npm start)`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      'api-key': { type: 'string' },
+      'skip-existing': { type: 'boolean', default: false },
+      input: { type: 'string' },
+      version: { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      'agent-id': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, command, ...rest] = positionals;
+  if (values.help || !group) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const connection = () => resolveConnection({ url: values.url, apiKey: values['api-key'] });
+  const target = rest[0];
+  switch (`${group} ${command}`) {
+    case 'workflows deploy':
+      if (rest.length === 0) break;
+      return deployWorkflows(await connection(), rest, { skipExisting: values['skip-existing'] ?? false });
+    case 'tasks start':
+      if (!target) break;
+      await startTaskCommand(await connection(), target, {
+        input: values.input,
+        version: values.version,
+        idempotencyKey: values['idempotency-key'],
+        agentId: values['agent-id'],
+      });
+      return 0;
+    case 'tasks get':
+      if (!target) break;
+      await getTaskCommand(await connection(), target);
+      return 0;
+    case 'tasks watch':
+      if (!target) break;
+      return watchTaskCommand(await connection(), target);
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ApiError) {
+      console.error(`error ${error.status} ${error.body.error ?? ''}: ${error.message}`);
+      for (const detail of error.body.details ?? []) console.error(`  ${JSON.stringify(detail)}`);
+    } else {
+      console.error(`error: ${(error as Error).message}`);
+    }
+    process.exit(1);
+  },
+);

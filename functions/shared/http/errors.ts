@@ -1,0 +1,94 @@
+// Errors a client can cause, each with its HTTP status, mapped to a response in one place. Anything
+// else is our fault: a 500 with no detail, logged with its stack.
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+export interface ErrorDetail {
+  readonly field?: string;
+  readonly stepId?: string;
+  readonly rule?: string;
+  readonly message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: readonly ErrorDetail[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = code;
+  }
+}
+
+export class BadRequestError extends HttpError {
+  constructor(message: string, details?: readonly ErrorDetail[], options?: ErrorOptions) {
+    super(400, 'BadRequest', message, details, options);
+  }
+}
+
+export class ValidationError extends HttpError {
+  constructor(message: string, details: readonly ErrorDetail[]) {
+    super(400, 'ValidationError', message, details);
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(message = 'Missing or invalid credentials') {
+    super(401, 'Unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message);
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, 'NotFound', message);
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(message: string, details?: readonly ErrorDetail[]) {
+    super(409, 'Conflict', message, details);
+  }
+}
+
+export class PayloadTooLargeError extends HttpError {
+  constructor(limitBytes: number) {
+    super(413, 'PayloadTooLarge', `Request body exceeds ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpError {
+  constructor(received: string | undefined) {
+    super(415, 'UnsupportedMediaType', `Content-Type must be application/json, got ${received ?? 'none'}`);
+  }
+}
+
+export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(
+  error: unknown,
+  logUnexpected: (error: unknown) => void,
+): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof HttpError) {
+    return jsonResponse(error.statusCode, {
+      error: error.code,
+      message: error.message,
+      ...(error.details && { details: error.details }),
+    });
+  }
+  logUnexpected(error);
+  return jsonResponse(500, { error: 'InternalError', message: 'Internal server error' });
+}

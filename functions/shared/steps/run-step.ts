@@ -1,0 +1,90 @@
+// The step-runner's domain: numbers and records each attempt of a step (the local interpreter has no
+// `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
+// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`).
+import type { TaskStore } from '../tasks/task-store';
+import { applySimulation, SimulateSchema } from './simulate';
+import type { RecordStepPayload, RunStepPayload, StepPayload } from './step-payload';
+
+export interface ActionResult {
+  readonly output: unknown;
+  readonly metrics?: Record<string, unknown>;
+}
+
+/** Runs a built-in action (`http`, `llm`, `transform`, `lambda`) with resolved params. */
+export type ActionRunner = (type: string, params: Record<string, unknown>) => Promise<ActionResult>;
+
+export interface StepRunnerDeps {
+  readonly tasks: TaskStore;
+  readonly runAction: ActionRunner;
+  readonly now?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface StepResult {
+  readonly status: 'SUCCEEDED';
+  readonly output: unknown;
+  readonly attempt: number;
+}
+
+const OUTPUT_SUMMARY_CHARS = 1_000;
+
+export async function handleStepPayload(
+  payload: StepPayload,
+  deps: StepRunnerDeps,
+): Promise<StepResult | null> {
+  return payload.kind === 'run' ? runStep(payload, deps) : recordStep(payload, deps).then(() => null);
+}
+
+export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Promise<StepResult> {
+  const now = deps.now ?? (() => new Date());
+  const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const { task, step } = payload;
+  const startedAt = now();
+  await deps.tasks.markRunning(task.id, startedAt.toISOString());
+  const attempt = await deps.tasks.startAttempt(task.id, step.id, step.mapIndex, startedAt.toISOString());
+  const finish = (
+    status: 'SUCCEEDED' | 'FAILED',
+    detail: { error?: string; cause?: string; output?: unknown },
+  ) => {
+    const endedAt = now();
+    return deps.tasks.finishAttempt({
+      taskId: task.id,
+      stepId: step.id,
+      mapIndex: step.mapIndex,
+      attempt,
+      status,
+      error: detail.error,
+      cause: detail.cause,
+      outputSummary: detail.output === undefined ? undefined : summarize(detail.output),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+    });
+  };
+  try {
+    const { simulate, ...params } = payload.params;
+    await applySimulation(SimulateSchema.optional().parse(simulate), attempt, sleep);
+    const { output } = await deps.runAction(step.type, params);
+    await finish('SUCCEEDED', { output });
+    return { status: 'SUCCEEDED', output, attempt };
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    await finish('FAILED', { error: failure.name, cause: failure.message });
+    throw failure;
+  }
+}
+
+async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Promise<void> {
+  const at = (deps.now ?? (() => new Date()))().toISOString();
+  await deps.tasks.markRunning(payload.task.id, at);
+  await deps.tasks.recordStepOutcome(payload.task.id, payload.step.id, payload.step.mapIndex, {
+    status: payload.status,
+    error: payload.error ?? undefined,
+    cause: payload.cause ?? undefined,
+    at,
+  });
+}
+
+function summarize(output: unknown): string {
+  const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
+  return text.length <= OUTPUT_SUMMARY_CHARS ? text : `${text.slice(0, OUTPUT_SUMMARY_CHARS)}…`;
+}

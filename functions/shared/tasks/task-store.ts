@@ -1,0 +1,418 @@
+// Tasks and their step attempts in the single table. Every write is a single-item conditional write
+// (the local DynamoDB has no transactions), so each is safe to repeat:
+//   TASK#<id> / TASK                      the task; gsi1 lists an org's tasks by creation time, gsi2 holds
+//                                         it under ACTIVE while it is not terminal (for reconciliation)
+//   TASK#<id> / STEP#<step>[#<i>]         per step (and map iteration): status and attempt counter
+//   TASK#<id> / ATTEMPT#<step>[#<i>]#<n>  one item per attempt
+//   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './cursor';
+import type { StepAttempt, StepStatus, Task, TaskStatus } from './task';
+
+const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
+const stepKey = (stepId: string, mapIndex?: number) =>
+  mapIndex === undefined ? stepId : `${stepId}#${String(mapIndex).padStart(5, '0')}`;
+const ACTIVE = 'ACTIVE';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor?: string;
+}
+
+export interface StepSummary {
+  readonly stepId: string;
+  readonly mapIndex?: number;
+  readonly status: StepStatus;
+  readonly attempts: number;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly updatedAt: string;
+}
+
+export interface TaskListFilter {
+  readonly status?: TaskStatus;
+  readonly workflowId?: string;
+  readonly agentId?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface Settlement {
+  readonly status: TaskStatus;
+  readonly at: string;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+export class TaskStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Claims a client idempotency key for a task; returns the task id that already holds it, if any. */
+  async claimIdempotencyKey(orgId: string, key: string, taskId: string): Promise<string | undefined> {
+    const Key = { pk: `IDEMPOTENCY#${orgId}#${key}`, sk: 'IDEMPOTENCY' };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...Key, taskId, createdAt: new Date().toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key }));
+      return Item?.taskId as string;
+    }
+  }
+
+  /** Creates the task; false when it already exists (a retried request). */
+  async create(task: Task): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...taskKey(task.taskId),
+            type: 'Task',
+            ...task,
+            gsi1pk: `ORG#${task.orgId}#TASKS`,
+            gsi1sk: `${task.createdAt}#${task.taskId}`,
+            gsi2pk: ACTIVE,
+            gsi2sk: `${task.createdAt}#${task.taskId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The task, or undefined when it does not exist or belongs to another organization. */
+  async get(orgId: string, taskId: string): Promise<Task | undefined> {
+    const task = await this.getAnyOrg(taskId);
+    return task?.orgId === orgId ? task : undefined;
+  }
+
+  async getAnyOrg(taskId: string): Promise<Task | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }),
+    );
+    return Item ? toTask(Item) : undefined;
+  }
+
+  async list(orgId: string, filter: TaskListFilter): Promise<Page<Task>> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':pk': `ORG#${orgId}#TASKS` };
+    const conditions: string[] = [];
+    let range = '';
+    if (filter.from && filter.to) {
+      range = ' AND gsi1sk BETWEEN :from AND :to';
+      values[':from'] = filter.from;
+      values[':to'] = `${filter.to}\uffff`;
+    } else if (filter.from) {
+      range = ' AND gsi1sk >= :from';
+      values[':from'] = filter.from;
+    } else if (filter.to) {
+      range = ' AND gsi1sk <= :to';
+      values[':to'] = `${filter.to}\uffff`;
+    }
+    for (const field of ['status', 'workflowId', 'agentId'] as const) {
+      if (filter[field] === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = filter[field];
+      conditions.push(`#${field} = :${field}`);
+    }
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: `gsi1pk = :pk${range}`,
+        ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
+        ExpressionAttributeNames: conditions.length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: filter.limit ?? 50,
+        ExclusiveStartKey: decodeCursor(filter.cursor),
+      }),
+    );
+    return { items: Items.map(toTask), cursor: encodeCursor(LastEvaluatedKey) };
+  }
+
+  /** Tasks not yet terminal that were created before `before`, oldest first, for reconciliation. */
+  async listActive(before: string, limit = 100): Promise<Task[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :before',
+        ExpressionAttributeValues: { ':active': ACTIVE, ':before': before },
+        Limit: limit,
+      }),
+    );
+    return Items.map(toTask);
+  }
+
+  /** PENDING -> RUNNING; false if the task had already moved on. */
+  async markRunning(taskId: string, at: string): Promise<boolean> {
+    return this.conditionalUpdate(
+      taskId,
+      'SET #status = :running, startedAt = :at, updatedAt = :at',
+      '#status = :pending',
+      { ':running': 'RUNNING', ':pending': 'PENDING', ':at': at },
+    );
+  }
+
+  /** Moves a task to a terminal status once; false if it was already terminal. */
+  async settle(taskId: string, settlement: Settlement): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':status': settlement.status,
+      ':at': settlement.at,
+      ':pending': 'PENDING',
+      ':running': 'RUNNING',
+    };
+    const sets = ['#status = :status', 'endedAt = :at', 'updatedAt = :at'];
+    for (const field of ['output', 'error', 'cause'] as const) {
+      if (settlement[field] === undefined) continue;
+      values[`:${field}`] = settlement[field];
+      sets.push(`#${field} = :${field}`);
+    }
+    return this.conditionalUpdate(
+      taskId,
+      `SET ${sets.join(', ')} REMOVE gsi2pk, gsi2sk`,
+      '#status IN (:pending, :running)',
+      values,
+      { '#output': 'output', '#error': 'error', '#cause': 'cause' },
+    );
+  }
+
+  /** Starts the next attempt of a step and returns its number (1 for the first). */
+  async startAttempt(
+    taskId: string,
+    stepId: string,
+    mapIndex: number | undefined,
+    at: string,
+  ): Promise<number> {
+    const key = stepKey(stepId, mapIndex);
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `TASK#${taskId}`, sk: `STEP#${key}` },
+        UpdateExpression:
+          'ADD attempts :one SET #status = :running, stepId = :stepId, updatedAt = :at, mapIndex = :mapIndex REMOVE #error, #cause',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':running': 'RUNNING',
+          ':stepId': stepId,
+          ':at': at,
+          ':mapIndex': mapIndex ?? null,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const attempt = Number(Attributes?.attempts ?? 1);
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `TASK#${taskId}`,
+          sk: `ATTEMPT#${key}#${String(attempt).padStart(3, '0')}`,
+          taskId,
+          stepId,
+          mapIndex,
+          attempt,
+          status: 'RUNNING',
+          startedAt: at,
+        },
+      }),
+    );
+    return attempt;
+  }
+
+  async finishAttempt(
+    attempt: Pick<
+      StepAttempt,
+      'taskId' | 'stepId' | 'mapIndex' | 'attempt' | 'status' | 'error' | 'cause' | 'outputSummary'
+    > & {
+      readonly endedAt: string;
+      readonly durationMs: number;
+    },
+  ): Promise<void> {
+    const key = stepKey(attempt.stepId, attempt.mapIndex);
+    const values = {
+      ':status': attempt.status,
+      ':endedAt': attempt.endedAt,
+      ':durationMs': attempt.durationMs,
+      ':error': attempt.error ?? null,
+      ':cause': attempt.cause ?? null,
+      ':summary': attempt.outputSummary ?? null,
+    };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: {
+            pk: `TASK#${attempt.taskId}`,
+            sk: `ATTEMPT#${key}#${String(attempt.attempt).padStart(3, '0')}`,
+          },
+          UpdateExpression:
+            'SET #status = :status, endedAt = :endedAt, durationMs = :durationMs, #error = :error, #cause = :cause, outputSummary = :summary',
+          // An attempt the state machine already closed (it timed out) stays as the state machine recorded it.
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
+          ExpressionAttributeValues: { ...values, ':running': 'RUNNING' },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      throw error;
+    }
+    await this.setStepStatus(
+      attempt.taskId,
+      attempt.stepId,
+      attempt.mapIndex,
+      attempt.status,
+      attempt.endedAt,
+      attempt,
+    );
+  }
+
+  /**
+   * Records a step outcome decided by the state machine rather than by an attempt: SKIPPED by a `when`,
+   * or FAILED after its retries (including `States.Timeout`, which no attempt can report itself). An
+   * attempt still marked RUNNING is closed with the same error.
+   */
+  async recordStepOutcome(
+    taskId: string,
+    stepId: string,
+    mapIndex: number | undefined,
+    outcome: { status: 'FAILED' | 'SKIPPED'; error?: string; cause?: string; at: string },
+  ): Promise<void> {
+    await this.setStepStatus(taskId, stepId, mapIndex, outcome.status, outcome.at, outcome);
+    if (outcome.status !== 'FAILED') return;
+    const attempts = await this.listAttempts(taskId);
+    const last = attempts.filter((a) => a.stepId === stepId && a.mapIndex === mapIndex).at(-1);
+    if (last?.status === 'RUNNING') {
+      await this.finishAttempt({
+        ...last,
+        status: 'FAILED',
+        error: outcome.error,
+        cause: outcome.cause,
+        endedAt: outcome.at,
+        durationMs: Date.parse(outcome.at) - Date.parse(last.startedAt),
+      });
+    }
+  }
+
+  async listSteps(taskId: string): Promise<StepSummary[]> {
+    return (await this.queryPrefix(taskId, 'STEP#')) as unknown as StepSummary[];
+  }
+
+  async listAttempts(taskId: string): Promise<StepAttempt[]> {
+    return (await this.queryPrefix(taskId, 'ATTEMPT#')) as unknown as StepAttempt[];
+  }
+
+  private async setStepStatus(
+    taskId: string,
+    stepId: string,
+    mapIndex: number | undefined,
+    status: StepStatus,
+    at: string,
+    detail: { error?: string; cause?: string },
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `TASK#${taskId}`, sk: `STEP#${stepKey(stepId, mapIndex)}` },
+        UpdateExpression:
+          'SET #status = :status, stepId = :stepId, mapIndex = :mapIndex, updatedAt = :at, #error = :error, #cause = :cause, attempts = if_not_exists(attempts, :zero)',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error', '#cause': 'cause' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':stepId': stepId,
+          ':mapIndex': mapIndex ?? null,
+          ':at': at,
+          ':error': detail.error ?? null,
+          ':cause': detail.cause ?? null,
+          ':zero': 0,
+        },
+      }),
+    );
+  }
+
+  private async queryPrefix(taskId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) items.push(withoutNulls(item));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  }
+
+  private async conditionalUpdate(
+    taskId: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+    extraNames: Record<string, string> = {},
+  ): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    for (const [name, attribute] of Object.entries(extraNames)) {
+      if (update.includes(name)) names[name] = attribute;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(taskId),
+          UpdateExpression: update,
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function withoutNulls(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== null));
+}
+
+function toTask(item: Record<string, unknown>): Task {
+  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...task } = item;
+  return withoutNulls(task) as unknown as Task;
+}

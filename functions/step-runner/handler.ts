@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { createActionRunner } from '../shared/actions/run-action';
+import { documentClient } from '../shared/clients';
+import { requireEnv } from '../shared/config';
+import { logger, metrics, tracer } from '../shared/powertools';
+import { handleStepPayload, type StepResult } from '../shared/steps/run-step';
+import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
+import { TaskStore } from '../shared/tasks/task-store';
+
+const deps = {
+  tasks: new TaskStore(documentClient(), requireEnv('TABLE_NAME')),
+  runAction: createActionRunner(),
+};
+
+const lambdaHandler = async (payload: StepPayload): Promise<StepResult | null> => {
+  logger.appendKeys({
+    task_id: payload.task.id,
+    org_id: payload.task.orgId,
+    workflow_id: payload.task.workflowId,
+    step_id: payload.step.id,
+  });
+  return handleStepPayload(payload, deps);
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(parser({ schema: StepPayloadSchema }));

@@ -1,0 +1,188 @@
+// Retries, timeouts, failures, conditions and map concurrency, driven through `simulate` step params.
+import { describe, expect, it } from 'vitest';
+import { registerWorkflow, request, runTask, waitForTask } from './http-client';
+
+const transform = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'transform',
+  params: { expression: '$', 'data.$': '$.input', ...((extra.params as object) ?? {}) },
+  ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'params')),
+});
+
+describe('step reliability', () => {
+  it('retries a step that fails twice, ending SUCCEEDED with 3 attempts at growing intervals', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'flaky',
+      version: 1,
+      name: 'flaky',
+      steps: [
+        transform('flaky', {
+          params: { simulate: { failUntilAttempt: 3 } },
+          retry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 2, jitter: 'NONE' },
+        }),
+      ],
+    });
+    const task = await runTask(workflowId);
+    expect(task.status).toBe('SUCCEEDED');
+    const attempts = task.attempts.filter((a) => a.stepId === 'flaky').sort((a, b) => a.attempt - b.attempt);
+    expect(attempts.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'FAILED'],
+      [2, 'FAILED'],
+      [3, 'SUCCEEDED'],
+    ]);
+    const starts = attempts.map((a) => Date.parse(a.startedAt));
+    const gaps = [(starts[1] ?? 0) - (starts[0] ?? 0), (starts[2] ?? 0) - (starts[1] ?? 0)];
+    expect(gaps[0]).toBeGreaterThanOrEqual(900);
+    expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
+  });
+
+  it('fails a step that runs past its timeout with States.Timeout recorded on it', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'slow',
+      version: 1,
+      name: 'slow',
+      steps: [transform('sleepy', { timeoutSeconds: 1, params: { simulate: { sleepSeconds: 3 } } })],
+    });
+    const task = await runTask(workflowId);
+    expect(['FAILED', 'TIMED_OUT']).toContain(task.status);
+    expect(task.steps.find((step) => step.stepId === 'sleepy')).toMatchObject({
+      status: 'FAILED',
+      error: 'States.Timeout',
+    });
+  });
+
+  it('fails the task with the error of a step that always fails', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'broken',
+      version: 1,
+      name: 'broken',
+      steps: [
+        transform('broken', {
+          params: { simulate: { fail: true, error: 'PaymentDeclined' } },
+          retry: { maxAttempts: 1, intervalSeconds: 1 },
+        }),
+        transform('after', { dependsOn: ['broken'] }),
+      ],
+    });
+    const task = await runTask(workflowId);
+    expect(task.status).toBe('FAILED');
+    expect(task.error).toBe('PaymentDeclined');
+    expect(task.steps.find((step) => step.stepId === 'broken')).toMatchObject({
+      status: 'FAILED',
+      attempts: 2,
+    });
+    expect(task.steps.find((step) => step.stepId === 'after')).toBeUndefined();
+  });
+
+  it('lets the task finish when a failing step says continueOnError', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'tolerant',
+      version: 1,
+      name: 'tolerant',
+      steps: [
+        transform('optional', {
+          continueOnError: true,
+          params: { simulate: { fail: true } },
+          retry: { maxAttempts: 0, intervalSeconds: 1 },
+        }),
+        transform('after', { dependsOn: ['optional'] }),
+      ],
+    });
+    const task = await runTask(workflowId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.steps.find((step) => step.stepId === 'optional')?.status).toBe('FAILED');
+    expect(task.steps.find((step) => step.stepId === 'after')?.status).toBe('SUCCEEDED');
+  });
+
+  it('skips the branch a `when` does not take, recording it SKIPPED', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'branching',
+      version: 1,
+      name: 'branching',
+      steps: [
+        transform('fast', { when: { path: '$.input.mode', equals: 'fast' } }),
+        transform('slow', { when: { path: '$.input.mode', equals: 'slow' } }),
+      ],
+    });
+    const task = await runTask(workflowId, { mode: 'fast' });
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.steps.find((step) => step.stepId === 'fast')?.status).toBe('SUCCEEDED');
+    expect(task.steps.find((step) => step.stepId === 'slow')?.status).toBe('SKIPPED');
+  });
+
+  it('runs a map over 20 items never more than 4 at a time', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'fanout',
+      version: 1,
+      name: 'fanout',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.items',
+          maxConcurrency: 4,
+          steps: [
+            {
+              id: 'work',
+              type: 'transform',
+              params: { expression: '$ * 2', 'data.$': '$.item', simulate: { sleepSeconds: 0.3 } },
+            },
+          ],
+        },
+      ],
+    });
+    const task = await runTask(workflowId, { items: Array.from({ length: 20 }, (_, index) => index) });
+    expect(task.status).toBe('SUCCEEDED');
+    const runs = task.attempts.filter((a) => a.stepId === 'work');
+    expect(runs).toHaveLength(20);
+    const edges = runs.flatMap((a) => [
+      { at: Date.parse(a.startedAt), delta: 1 },
+      { at: Date.parse(a.endedAt ?? a.startedAt), delta: -1 },
+    ]);
+    edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let running = 0;
+    let peak = 0;
+    for (const edge of edges) {
+      running += edge.delta;
+      peak = Math.max(peak, running);
+    }
+    expect(peak).toBeLessThanOrEqual(4);
+    expect(peak).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('task lifecycle', () => {
+  it('gives one task and one execution for the same idempotency key', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'idempotent',
+      version: 1,
+      name: 'idempotent',
+      steps: [transform('only')],
+    });
+    const body = { workflowId, input: { n: 1 }, idempotencyKey: `key-${workflowId}` };
+    const first = await request<{ taskId: string }>('POST', '/tasks', body);
+    const second = await request<{ taskId: string }>('POST', '/tasks', body);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body.taskId).toBe(first.body.taskId);
+    const task = await waitForTask(first.body.taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.attempts.filter((a) => a.stepId === 'only')).toHaveLength(1);
+  });
+
+  it('cancels a running task', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'cancellable',
+      version: 1,
+      name: 'cancellable',
+      steps: [{ id: 'pause', type: 'wait', seconds: 30 }],
+    });
+    const started = await request<{ taskId: string }>('POST', '/tasks', { workflowId });
+    const cancelled = await request<{ status: string }>('POST', `/tasks/${started.body.taskId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('CANCELLED');
+    const task = await waitForTask(started.body.taskId);
+    expect(task.status).toBe('CANCELLED');
+    expect((await request('POST', `/tasks/${started.body.taskId}/cancel`)).status).toBe(409);
+  });
+});
