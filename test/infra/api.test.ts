@@ -7,7 +7,7 @@ import { logicalId, synthesize } from './synth';
 describe('the HTTP API', () => {
   let stack: StepwiseStack;
   let template: Template;
-  let routes: { Properties: Record<string, unknown> }[];
+  let routes: ReturnType<Template['findResources']>[string][];
   let integrations: ReturnType<Template['findResources']>;
   let authorizerId: string | undefined;
   beforeAll(() => {

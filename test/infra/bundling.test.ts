@@ -1,25 +1,37 @@
 // The one synthesis that bundles: every function's entry must build with the local esbuild (never
 // Docker) into an ESM bundle with a source map and the createRequire shim.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '../../functions/shared/resources';
-import { buildApp } from '../../lib/app';
+import { type BuiltApp, buildApp } from '../../lib/app';
 import { logicalId } from './synth';
 
+interface SynthesizedTemplate {
+  readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
+}
+
 describe('function bundles', () => {
-  const outdir = mkdtempSync(join(tmpdir(), 'stepwise-bundles-'));
-  const { app, stack } = buildApp({
-    context: { 'aws:cdk:enable-asset-metadata': true },
-    env: {},
-    outdir,
-    builtinCloudFormationValidation: false,
+  let outdir: string;
+  let stack: BuiltApp['stack'];
+  let template: SynthesizedTemplate;
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'stepwise-bundles-'));
+    const built = buildApp({
+      context: { 'aws:cdk:enable-asset-metadata': true },
+      env: {},
+      outdir,
+    });
+    built.app.synth();
+    stack = built.stack;
+    template = JSON.parse(
+      readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8'),
+    ) as SynthesizedTemplate;
   });
-  app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}.template.json`), 'utf8')) as {
-    Resources: Record<string, { Metadata?: Record<string, string> }>;
-  };
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundles to an ESM file with a source map', (name) => {
     const assetPath =

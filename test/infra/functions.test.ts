@@ -1,7 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadResourceConfig } from '../../functions/shared/config';
 import { FUNCTIONS, type FunctionName, TABLE } from '../../functions/shared/resources';
+import type { StepwiseStack } from '../../lib/stepwise-stack';
 import {
   actionsOf,
   allowedActionsOn,
@@ -29,8 +30,13 @@ function variables(built: Synthesized, name: FunctionName): Record<string, unkno
 }
 
 describe('functions', () => {
-  const built = synthesize();
-  const { stack, template } = built;
+  let built: Synthesized;
+  let stack: StepwiseStack;
+  let template: Template;
+  beforeAll(() => {
+    built = synthesize();
+    ({ stack, template } = built);
+  });
 
   it('deploys one function per shape', () => {
     template.resourceCountIs('AWS::Lambda::Function', names.length);
@@ -117,12 +123,19 @@ describe('functions', () => {
 });
 
 describe('function permissions', () => {
-  const built = synthesize();
-  const { stack, template } = built;
-  const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.data.table), 'Arn'] };
-  const indexArns = TABLE.globalSecondaryIndexes.map((index) => ({
-    'Fn::Join': ['', [tableArn, `/index/${index.indexName}`]],
-  }));
+  let built: Synthesized;
+  let stack: StepwiseStack;
+  let template: Template;
+  let tableArn: { 'Fn::GetAtt': [string, 'Arn'] };
+  let indexArns: unknown[];
+  beforeAll(() => {
+    built = synthesize();
+    ({ stack, template } = built);
+    tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.data.table), 'Arn'] };
+    indexArns = TABLE.globalSecondaryIndexes.map((index) => ({
+      'Fn::Join': ['', [tableArn, `/index/${index.indexName}`]],
+    }));
+  });
 
   it('gives no function role a managed policy (no AWSLambdaBasicExecutionRole on every log group)', () => {
     for (const name of names) {

@@ -1,10 +1,17 @@
 import { Duration } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXECUTION_STATUS_HANDLER, SCHEDULES, SUBSCRIPTIONS } from '../../functions/shared/resources';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
-import { actionsOf, allowedActionsOn, logicalId, type Statement, statementsOfRole, synthesize } from './synth';
+import {
+  actionsOf,
+  allowedActionsOn,
+  logicalId,
+  type Statement,
+  statementsOfRole,
+  synthesize,
+} from './synth';
 
 describe('the workflow role', () => {
   let stack: StepwiseStack;

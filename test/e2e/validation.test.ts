@@ -1,0 +1,128 @@
+// Bad input gets a 4xx that names what is wrong, never a 5xx.
+import { describe, expect, it } from 'vitest';
+import { RUN, registerWorkflow, request } from './http-client';
+
+const step = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'transform',
+  params: { expression: '1' },
+  ...extra,
+});
+const workflow = (steps: unknown[], extra: Record<string, unknown> = {}) => ({
+  id: `bad_${RUN}`,
+  version: 1,
+  name: 'bad',
+  steps,
+  ...extra,
+});
+
+const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }][] = [
+  ['duplicate step ids', workflow([step('a'), step('a')]), { rule: 'unique-step-ids', stepId: 'a' }],
+  [
+    'unknown dependency',
+    workflow([step('a', { dependsOn: ['ghost'] })]),
+    { rule: 'unknown-dependency', stepId: 'a' },
+  ],
+  ['self dependency', workflow([step('a', { dependsOn: ['a'] })]), { rule: 'self-dependency', stepId: 'a' }],
+  [
+    'a cycle',
+    workflow([step('start'), step('a', { dependsOn: ['start', 'b'] }), step('b', { dependsOn: ['a'] })]),
+    { rule: 'cycle' },
+  ],
+  [
+    'no entry step',
+    workflow([step('a', { dependsOn: ['b'] }), step('b', { dependsOn: ['a'] })]),
+    { rule: 'no-entry-step' },
+  ],
+  [
+    'a retry out of range',
+    workflow([step('a', { retry: { backoffRate: 50 } })]),
+    { rule: 'retry-range', stepId: 'a', field: /steps\[0\]\.retry\.backoffRate/ },
+  ],
+  [
+    'a condition on unknown data',
+    workflow([step('a'), step('b', { when: { path: '$.steps.nowhere.output', equals: 1 } })]),
+    { rule: 'invalid-condition', stepId: 'b' },
+  ],
+  [
+    'an unknown step type',
+    workflow([{ id: 'a', type: 'teleport' }]),
+    { rule: 'unknown-step-type', stepId: 'a', field: /steps\[0\]\.type/ },
+  ],
+  [
+    'a timeout out of range',
+    workflow([step('a', { timeoutSeconds: 0 })]),
+    { rule: 'timeout-range', stepId: 'a', field: /steps\[0\]\.timeoutSeconds/ },
+  ],
+];
+
+describe('workflow validation over HTTP', () => {
+  for (const [name, definition, expected] of cases) {
+    it(`rejects ${name} with 400 naming the rule`, async () => {
+      const { status, body } = await request<{
+        error: string;
+        message: string;
+        details: Record<string, string>[];
+      }>('POST', '/workflows', definition);
+      expect(status).toBe(400);
+      expect(body.error).toBe('ValidationError');
+      const detail = body.details.find((d) => d.rule === expected.rule);
+      expect(detail, JSON.stringify(body.details)).toBeDefined();
+      if (expected.stepId) expect(detail?.stepId).toBe(expected.stepId);
+      if (expected.field) expect(detail?.field).toMatch(expected.field);
+      expect(detail?.message).toContain(expected.stepId ?? '');
+    });
+  }
+});
+
+describe('request validation over HTTP', () => {
+  it('rejects task input that does not match the workflow schema, naming the field', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'typed',
+      version: 1,
+      name: 'typed',
+      inputSchema: { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'] },
+      steps: [step('only')],
+    });
+    const { status, body } = await request<{ details: { field: string }[] }>('POST', '/tasks', {
+      workflowId,
+      input: { count: 'three' },
+    });
+    expect(status).toBe(400);
+    expect(body.details[0]?.field).toBe('input.count');
+  });
+
+  it('answers 400 to malformed JSON', async () => {
+    const { status, body } = await request('POST', '/tasks', undefined, { rawBody: '{"workflowId": ' });
+    expect(status).toBe(400);
+    expect(body.message).toMatch(/Malformed JSON/);
+  });
+
+  it('answers 415 to a body that is not JSON', async () => {
+    const { status } = await request('POST', '/tasks', undefined, {
+      rawBody: 'workflowId=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(status).toBe(415);
+  });
+
+  it('answers 413 to a body over 256 KB', async () => {
+    const { status } = await request('POST', '/tasks', {
+      workflowId: 'x',
+      input: { blob: 'x'.repeat(300_000) },
+    });
+    expect(status).toBe(413);
+  });
+
+  it('answers 400 naming unknown fields, and 404 for an unknown workflow or task', async () => {
+    const unknownField = await request<{ details: { field?: string }[] }>('POST', '/tasks', {
+      workflowId: 'x',
+      surprise: true,
+    });
+    expect(unknownField.status).toBe(400);
+    expect((await request('POST', '/tasks', { workflowId: `missing_${RUN}` })).status).toBe(404);
+    expect((await request('GET', '/tasks/no-such-task')).status).toBe(404);
+    expect((await request('GET', '/tasks?status=NOPE')).status).toBe(400);
+    expect((await request('GET', '/tasks?cursor=%%%')).status).toBe(400);
+  });
+});
