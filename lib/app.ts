@@ -24,8 +24,8 @@ function contextString(node: Node, key: string): string | undefined {
 
 /**
  * Stack settings from context (`cdk synth -c key=value` or cdk.json):
- * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, llmProvider, llmBaseUrl,
- * llmDefaultModel, llmApiKeySecret (secret name or ARN).
+ * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtOrgClaim, jwtRoleClaim,
+ * llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -42,6 +42,9 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...(alertEmails?.length && { alertEmails }),
     ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
     ...optional('jwtAudience', contextString(node, 'jwtAudience')),
+    ...optional('jwtJwksUri', contextString(node, 'jwtJwksUri')),
+    ...optional('jwtOrgClaim', contextString(node, 'jwtOrgClaim')),
+    ...optional('jwtRoleClaim', contextString(node, 'jwtRoleClaim')),
     llm,
   };
 }

@@ -55,6 +55,21 @@ export interface StepwiseStackProps extends StackProps {
    */
   readonly jwtAudience?: string;
   /**
+   * Where the issuer publishes its signing keys (AUTH_JWT_JWKS_URI).
+   * @default - `<jwtIssuer>/.well-known/jwks.json`
+   */
+  readonly jwtJwksUri?: string;
+  /**
+   * The JWT claim naming the caller's organization (AUTH_JWT_ORG_CLAIM).
+   * @default - `custom:org_id`
+   */
+  readonly jwtOrgClaim?: string;
+  /**
+   * The JWT claim holding the caller's role (AUTH_JWT_ROLE_CLAIM).
+   * @default - `custom:role`
+   */
+  readonly jwtRoleClaim?: string;
+  /**
    * Settings of the step runner's `llm` action.
    * @default - provider openai, no API key secret
    */
@@ -257,6 +272,9 @@ export class StepwiseStack extends Stack {
   private configureAuthorizer(authorizer: StepwiseFunction, props: StepwiseStackProps): void {
     if (props.jwtIssuer) authorizer.addEnvironment('AUTH_JWT_ISSUER', props.jwtIssuer);
     if (props.jwtAudience) authorizer.addEnvironment('AUTH_JWT_AUDIENCE', props.jwtAudience);
+    if (props.jwtJwksUri) authorizer.addEnvironment('AUTH_JWT_JWKS_URI', props.jwtJwksUri);
+    if (props.jwtOrgClaim) authorizer.addEnvironment('AUTH_JWT_ORG_CLAIM', props.jwtOrgClaim);
+    if (props.jwtRoleClaim) authorizer.addEnvironment('AUTH_JWT_ROLE_CLAIM', props.jwtRoleClaim);
   }
 
   private configureStepRunner(stepRunner: StepwiseFunction, llm: LlmSettings): void {

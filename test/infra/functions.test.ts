@@ -99,6 +99,9 @@ describe('functions', () => {
     const configured = synthesize({
       jwtIssuer: 'https://issuer.example.com/pool',
       jwtAudience: 'client-id',
+      jwtJwksUri: 'https://issuer.example.com/keys',
+      jwtOrgClaim: 'org',
+      jwtRoleClaim: 'cognito:groups',
       llmProvider: 'bedrock',
       llmBaseUrl: 'https://llm.example.com/v1',
       llmDefaultModel: 'model-x',
@@ -107,6 +110,9 @@ describe('functions', () => {
     expect(variables(configured, 'authorizer')).toMatchObject({
       AUTH_JWT_ISSUER: 'https://issuer.example.com/pool',
       AUTH_JWT_AUDIENCE: 'client-id',
+      AUTH_JWT_JWKS_URI: 'https://issuer.example.com/keys',
+      AUTH_JWT_ORG_CLAIM: 'org',
+      AUTH_JWT_ROLE_CLAIM: 'cognito:groups',
     });
     const env = variables(configured, 'stepRunner');
     expect(env).toMatchObject({

@@ -21,7 +21,7 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
     const app = buildApp({
       context: { 'aws:cdk:bundling-stacks': [], ...context },
       env: {},
-      // Schema validation takes seconds per synthesis; cdk-nag.test.ts runs it once.
+      // Schema validation takes seconds per synthesis; bundling.test.ts runs the one full synthesis.
       builtinCloudFormationValidation: false,
     });
     built = { ...app, template: Template.fromStack(app.stack) };
