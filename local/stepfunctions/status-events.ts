@@ -83,7 +83,8 @@ export function statusChangeEvent(
  * stream. A failing listener is logged and never disturbs the executions.
  */
 export class StatusEventEmitter {
-  private queue: Promise<void> = Promise.resolve();
+  /** Delivery is ordered per execution and concurrent across executions, as EventBridge would be. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly partition: Partition,
@@ -94,7 +95,8 @@ export class StatusEventEmitter {
     const listener = this.listener;
     if (!listener) return;
     const event = statusChangeEvent(this.partition, execution);
-    this.queue = this.queue.then(async () => {
+    const key = event.detail.executionArn;
+    const delivered = (this.queues.get(key) ?? Promise.resolve()).then(async () => {
       try {
         await listener(event);
       } catch (error) {
@@ -104,10 +106,14 @@ export class StatusEventEmitter {
         );
       }
     });
+    this.queues.set(key, delivered);
+    void delivered.then(() => {
+      if (this.queues.get(key) === delivered) this.queues.delete(key);
+    });
   }
 
   /** Resolves once every event emitted so far has been delivered. */
-  drain(): Promise<void> {
-    return this.queue;
+  async drain(): Promise<void> {
+    await Promise.all(this.queues.values());
   }
 }

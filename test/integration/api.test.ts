@@ -27,4 +27,12 @@ describe('local API Gateway', () => {
     const response = await fetch(`${endpoints.api}/health`, { method: 'DELETE' });
     expect(response.status).toBe(404);
   });
+
+  it('serves the OpenAPI document without credentials', async () => {
+    const response = await fetch(`${endpoints.api}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toContain('/tasks/{id}');
+  });
 });

@@ -19,7 +19,7 @@ describe('execution status events reach the task-events handler', () => {
     const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
     await expect
       .poll(async () => (await store.list(executionArn)).map((record) => record.status).sort(), {
-        timeout: 10_000,
+        timeout: 30_000,
       })
       .toEqual(['RUNNING', 'SUCCEEDED']);
     const succeeded = (await store.list(executionArn)).find((record) => record.status === 'SUCCEEDED');
