@@ -17,6 +17,8 @@ import type { LocalAwsSettings } from './settings';
 export interface LocalDynamoDb {
   readonly url: string;
   readonly tableName: string;
+  /** Requests served so far, by operation (`PutItem`, `Query`, ...), for benchmarks. */
+  requestCounts(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,17 @@ export async function startDynamoDb(
   } finally {
     client.destroy();
   }
-  return { url, tableName: TABLE.localName, close: () => closeServer(server) };
+  const counts: Record<string, number> = {};
+  server.on('request', (request) => {
+    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+    counts[operation] = (counts[operation] ?? 0) + 1;
+  });
+  return {
+    url,
+    tableName: TABLE.localName,
+    requestCounts: () => ({ ...counts }),
+    close: () => closeServer(server),
+  };
 }
 
 async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {

@@ -65,6 +65,8 @@ export interface LocalStack {
   readonly runtime: LambdaRuntime;
   /** The default organization's OWNER key, also in `<dataDir>/dev-credentials.json`. */
   readonly credentials: DevCredentials;
+  /** DynamoDB requests served so far, by operation. */
+  dynamodbRequests(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -212,7 +214,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DynamoDBDocumentClient.from(dynamoDbClient),
       dynamodb.tableName,
     );
-    return { endpoints, runtime, credentials, stop };
+    return { endpoints, runtime, credentials, dynamodbRequests: dynamodb.requestCounts, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,51 @@
+// `npm start` as a user runs it: the embedded stack in a child process of its own, found through the
+// files it writes to its data folder. Handlers are modules loaded once per process, so a stack of its own
+// process is the only way to run two stacks side by side (the integration and e2e projects).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DevCredentials } from '../../local/dev-credentials';
+import type { LocalEndpoints } from '../../local/stack';
+
+export interface StackProcess {
+  readonly child: ChildProcess;
+  readonly endpoints: LocalEndpoints;
+  readonly credentials: DevCredentials;
+}
+
+export async function startStackProcess(dataDir: string): Promise<StackProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: { ...process.env, STEPWISE_DATA_DIR: dataDir, STEPWISE_PORT: '0', STEPWISE_LOG_LEVEL: 'ERROR' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack did not start:\n${output}`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`stack exited with ${code}:\n${output}`)));
+    child.stdout?.on('data', () => {
+      if (output.includes('Press Ctrl-C to stop.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  const read = async <T>(file: string) => JSON.parse(await readFile(join(dataDir, file), 'utf8')) as T;
+  return {
+    child,
+    endpoints: await read<LocalEndpoints>('endpoints.json'),
+    credentials: await read<DevCredentials>('dev-credentials.json'),
+  };
+}
+
+/** SIGTERM, as Ctrl-C would; resolves with the exit code. */
+export async function stopStackProcess(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
