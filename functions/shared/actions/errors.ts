@@ -1,24 +1,29 @@
 // Errors the built-in step actions throw. Each has a stable `name`, because that is what the step-runner
 // Lambda reports to Step Functions as the error, and so what a workflow's ASL Retry/Catch
-// (`ErrorEquals`) matches on. Messages are for people; never match on them.
+// (`ErrorEquals`) matches on. Messages are for people; never match on them. Each class is named like the
+// error it throws (`class X { name = 'X' }`) so code and ASL say the same thing.
 
 /** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */
-export class InvalidStepParamsError extends Error {
+export class InvalidStepParams extends Error {
   override name = 'InvalidStepParams';
   constructor(
     readonly action: string,
     readonly field: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`Invalid ${action} step params: ${field ? `${field}: ` : ''}${message}`);
+    super(`Invalid ${action} step params: ${field ? `${field}: ` : ''}${message}`, options);
   }
 }
 
-/** The step names an action the step runner does not have. */
-export class UnknownActionError extends Error {
-  override name = 'UnknownAction';
-  constructor(readonly action: string) {
-    super(`Unknown step action "${action}" (expected one of http, llm, transform, lambda)`);
+/** The step's type is not one of the built-in actions the step runner has. */
+export class UnknownStepType extends Error {
+  override name = 'UnknownStepType';
+  constructor(
+    readonly type: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Unknown step type "${type}" (expected one of http, llm, transform, lambda)`, options);
   }
 }
 
@@ -30,10 +35,12 @@ export class HttpStatusError extends Error {
     readonly url: string,
     readonly attempts: number,
     readonly bodyPreview?: string,
+    options?: ErrorOptions,
   ) {
     super(
       `HTTP ${status} from ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}` +
         (bodyPreview ? `: ${bodyPreview}` : ''),
+      options,
     );
   }
 }
@@ -94,8 +101,9 @@ export class TransformError extends Error {
   constructor(
     message: string,
     readonly details: { readonly code?: string; readonly position?: number; readonly token?: string } = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -111,8 +119,9 @@ export class LambdaFunctionError extends Error {
     readonly errorType: string | undefined,
     message: string,
     readonly trace?: readonly string[],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = errorType || 'Lambda.Unknown';
   }
 }

@@ -2,7 +2,7 @@
 // with its zod schema (errors name the field); this module only picks the action, shapes the metrics the
 // step runner records, and, in createActionRunner, wires the real dependencies once per container.
 import { tracer } from '../powertools';
-import { UnknownActionError } from './errors';
+import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
 import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
@@ -74,7 +74,7 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
         metrics: {},
       };
     default:
-      throw new UnknownActionError(type);
+      throw new UnknownStepType(type);
   }
 }
 

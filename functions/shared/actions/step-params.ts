@@ -2,7 +2,7 @@
 // InvalidStepParams error that names the field, so a workflow author sees `http step params: url: ...`
 // rather than a stack trace from deep inside the action.
 import type { z } from 'zod';
-import { InvalidStepParamsError } from './errors';
+import { InvalidStepParams } from './errors';
 
 export function parseStepParams<S extends z.ZodType>(
   action: string,
@@ -12,7 +12,7 @@ export function parseStepParams<S extends z.ZodType>(
   const parsed = schema.safeParse(params ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  if (!issue) throw new InvalidStepParamsError(action, '', 'invalid params');
+  if (!issue) throw new InvalidStepParams(action, '', 'invalid params');
   const path = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
     const [key] = issue.keys;
@@ -31,5 +31,5 @@ export function parseStepParams<S extends z.ZodType>(
 }
 
 function throwInvalid(action: string, field: string, message: string): never {
-  throw new InvalidStepParamsError(action, field, message);
+  throw new InvalidStepParams(action, field, message);
 }

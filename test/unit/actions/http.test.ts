@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   HttpStatusError,
   HttpTimeoutError,
-  InvalidStepParamsError,
+  InvalidStepParams,
 } from '../../../functions/shared/actions/errors';
 import { MAX_OUTPUT_BODY_BYTES, runHttpAction } from '../../../functions/shared/actions/http';
 
@@ -217,7 +217,7 @@ describe('runHttpAction', () => {
     [{ url: 'https://example.com', headerz: {} }, 'headerz'],
   ])('rejects invalid params %j naming the field %s', async (params, field) => {
     const error = await runHttpAction(params as never, deps().deps).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidStepParamsError);
+    expect(error).toBeInstanceOf(InvalidStepParams);
     expect(error).toMatchObject({ name: 'InvalidStepParams', field });
     expect((error as Error).message).toContain(field);
   });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidStepParamsError, UnknownActionError } from '../../../functions/shared/actions/errors';
+import { InvalidStepParams, UnknownStepType } from '../../../functions/shared/actions/errors';
 import type { LlmProvider } from '../../../functions/shared/actions/llm/provider';
 import { type ActionDeps, createActionRunner, runAction } from '../../../functions/shared/actions/run-action';
 import { type FakeLlm, startFakeLlm } from '../../../local/fake-llm';
@@ -90,7 +90,7 @@ describe('runAction', () => {
     ['lambda', { payload: {} }, 'functionArn'],
   ])('rejects %s params %j naming the field %s', async (type, params, field) => {
     const error = await runAction(type, params, deps).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidStepParamsError);
+    expect(error).toBeInstanceOf(InvalidStepParams);
     expect(error).toMatchObject({ name: 'InvalidStepParams', field });
     expect((error as Error).message).toContain(`Invalid ${type} step params: ${field}`);
   });
@@ -99,9 +99,9 @@ describe('runAction', () => {
     await expect(runAction('transform', 'a + 1', deps)).rejects.toMatchObject({ name: 'InvalidStepParams' });
   });
 
-  it('rejects an unknown action type', async () => {
-    await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownActionError);
-    await expect(runAction('email', {}, deps)).rejects.toMatchObject({ name: 'UnknownAction' });
+  it('rejects an unknown step type with UnknownStepType', async () => {
+    await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownStepType);
+    await expect(runAction('email', {}, deps)).rejects.toMatchObject({ name: 'UnknownStepType', type: 'email' });
   });
 });
 

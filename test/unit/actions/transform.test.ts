@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidStepParamsError, TransformError } from '../../../functions/shared/actions/errors';
+import { InvalidStepParams, TransformError } from '../../../functions/shared/actions/errors';
 import { runTransformAction } from '../../../functions/shared/actions/transform';
 
 const orders = {
@@ -77,6 +77,6 @@ describe('runTransformAction', () => {
       name: 'InvalidStepParams',
       field: 'expression',
     });
-    await expect(runTransformAction({ expression: '' })).rejects.toBeInstanceOf(InvalidStepParamsError);
+    await expect(runTransformAction({ expression: '' })).rejects.toBeInstanceOf(InvalidStepParams);
   });
 });

@@ -1,7 +1,7 @@
 // The `llm` step action: one chat completion through the configured provider. A step may pick the
 // provider and model; otherwise LLM_PROVIDER and LLM_DEFAULT_MODEL (provider-config.ts) decide.
 import { z } from 'zod';
-import { InvalidStepParamsError } from '../errors';
+import { InvalidStepParams } from '../errors';
 import { parseStepParams } from '../step-params';
 import type { ChatMessage, LlmProvider, LlmProviderName } from './provider';
 
@@ -40,7 +40,7 @@ export async function runLlmAction(params: LlmParams, deps: LlmActionDeps): Prom
   const p = parseStepParams('llm', LlmParamsSchema, params);
   const model = p.model ?? deps.defaultModel;
   if (!model)
-    throw new InvalidStepParamsError('llm', 'model', 'is required (no LLM_DEFAULT_MODEL is configured)');
+    throw new InvalidStepParams('llm', 'model', 'is required (no LLM_DEFAULT_MODEL is configured)');
   const messages: ChatMessage[] = [
     ...(p.system ? [{ role: 'system' as const, content: p.system }] : []),
     { role: 'user', content: p.prompt },

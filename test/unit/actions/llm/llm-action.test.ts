@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidStepParamsError } from '../../../../functions/shared/actions/errors';
+import { InvalidStepParams } from '../../../../functions/shared/actions/errors';
 import { runLlmAction } from '../../../../functions/shared/actions/llm/llm-action';
 import type {
   ChatRequest,
@@ -71,7 +71,7 @@ describe('runLlmAction', () => {
       defaultProvider: 'openai',
       provider: fakeProviders().provider,
     }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InvalidStepParamsError);
+    expect(error).toBeInstanceOf(InvalidStepParams);
     expect(error).toMatchObject({ name: 'InvalidStepParams', field });
   });
 });
