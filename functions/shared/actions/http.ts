@@ -17,6 +17,8 @@ import { parseStepParams } from './step-params';
 
 /** Bodies larger than this are returned as a truncated text preview (Step Functions state limit: 256 KiB). */
 export const MAX_OUTPUT_BODY_BYTES = 64 * 1024;
+/** Appended to a cut body, so a reader of the step output (or the next step) sees it is incomplete. */
+export const TRUNCATION_MARKER = `…[truncated: body larger than ${MAX_OUTPUT_BODY_BYTES} bytes]`;
 const ERROR_PREVIEW_CHARS = 300;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -90,7 +92,7 @@ export interface HttpDeps {
 export interface HttpActionResult {
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** Parsed JSON for a JSON response, else text; a truncated text preview when larger than 64 KiB. */
+  /** Parsed JSON for a JSON response, else text; beyond 64 KiB, the first 64 KiB as text + TRUNCATION_MARKER. */
   readonly body: unknown;
   readonly bodyTruncated?: true;
   readonly attempts: number;
@@ -133,7 +135,9 @@ export async function runHttpAction(params: HttpParams, deps: HttpDeps = {}): Pr
   return {
     status: response.status,
     headers: keptHeaders(response.headers),
-    body: response.truncated ? response.text : parseBody(response.text, response.headers.get('content-type')),
+    body: response.truncated
+      ? `${response.text}${TRUNCATION_MARKER}`
+      : parseBody(response.text, response.headers.get('content-type')),
     ...(response.truncated && { bodyTruncated: true as const }),
     attempts: response.attempts,
     durationMs: response.durationMs,

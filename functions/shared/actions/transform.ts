@@ -81,5 +81,6 @@ function toTransformError(phase: 'compile' | 'evaluate', error: unknown): Transf
   return new TransformError(
     `JSONata ${phase === 'compile' ? 'syntax' : 'evaluation'} error${code ? ` ${code}` : ''}${where}: ${message}`,
     { ...(code && { code }), ...(position !== undefined && { position }), ...(token && { token }) },
+    { cause: error },
   );
 }

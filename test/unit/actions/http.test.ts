@@ -6,7 +6,11 @@ import {
   HttpTimeoutError,
   InvalidStepParams,
 } from '../../../functions/shared/actions/errors';
-import { MAX_OUTPUT_BODY_BYTES, runHttpAction } from '../../../functions/shared/actions/http';
+import {
+  MAX_OUTPUT_BODY_BYTES,
+  runHttpAction,
+  TRUNCATION_MARKER,
+} from '../../../functions/shared/actions/http';
 
 type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -197,12 +201,15 @@ describe('runHttpAction', () => {
     expect(delays).toHaveLength(1);
   });
 
-  it('returns a truncated text preview of a huge body', async () => {
+  it('cuts a body beyond 64 KiB and marks it truncated', async () => {
     scripts.set('/huge', [json(200, { data: 'x'.repeat(MAX_OUTPUT_BODY_BYTES * 2) })]);
     const result = await runHttpAction({ url: `${base}/huge` }, deps().deps);
     expect(result.bodyTruncated).toBe(true);
     expect(typeof result.body).toBe('string');
-    expect((result.body as string).length).toBe(MAX_OUTPUT_BODY_BYTES);
+    const body = result.body as string;
+    expect(body.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expect(body.length).toBe(MAX_OUTPUT_BODY_BYTES + TRUNCATION_MARKER.length);
+    expect(body.startsWith('{"data":"xxx')).toBe(true);
   });
 
   it.each([

@@ -101,7 +101,10 @@ describe('runAction', () => {
 
   it('rejects an unknown step type with UnknownStepType', async () => {
     await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownStepType);
-    await expect(runAction('email', {}, deps)).rejects.toMatchObject({ name: 'UnknownStepType', type: 'email' });
+    await expect(runAction('email', {}, deps)).rejects.toMatchObject({
+      name: 'UnknownStepType',
+      type: 'email',
+    });
   });
 });
 

@@ -47,6 +47,7 @@ describe('runTransformAction', () => {
     expect(error).toMatchObject({ name: 'TransformError', details: { code: expect.any(String) } });
     expect((error as TransformError).details.position).toBeGreaterThan(0);
     expect((error as Error).message).toMatch(/syntax error .* at position \d+/);
+    expect((error as Error).cause).toMatchObject({ code: expect.any(String), position: expect.any(Number) });
   });
 
   it('throws TransformError on an evaluation error', async () => {

@@ -39,8 +39,7 @@ export interface LlmActionResult {
 export async function runLlmAction(params: LlmParams, deps: LlmActionDeps): Promise<LlmActionResult> {
   const p = parseStepParams('llm', LlmParamsSchema, params);
   const model = p.model ?? deps.defaultModel;
-  if (!model)
-    throw new InvalidStepParams('llm', 'model', 'is required (no LLM_DEFAULT_MODEL is configured)');
+  if (!model) throw new InvalidStepParams('llm', 'model', 'is required (no LLM_DEFAULT_MODEL is configured)');
   const messages: ChatMessage[] = [
     ...(p.system ? [{ role: 'system' as const, content: p.system }] : []),
     { role: 'user', content: p.prompt },
