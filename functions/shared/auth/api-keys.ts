@@ -11,8 +11,8 @@
 // revoked. Each write is `attribute_not_exists(pk)`; finding its own item already there (an SDK retry
 // after a lost response) counts as success, so repeating a create is safe. Revocation is one
 // conditional update that keeps the first revokedAt.
+
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BadRequestError } from '../http/errors';
 import type { Role } from '../resources';
+import { isConditionFailure } from '../table-items';
 import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import { isRole } from './identity';
 
@@ -97,7 +98,6 @@ export async function createApiKey(
 const keyItemKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
 const pointerKey = (orgId: string, keyId: string) => ({ pk: `ORG#${orgId}`, sk: `APIKEY#${keyId}` });
 const orgKeysPartition = (orgId: string) => `ORG#${orgId}#APIKEYS`;
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

@@ -1,7 +1,8 @@
 // Organizations in the single table: ORG#<id> / ORG, holding the name and which API key was issued when
 // the org was bootstrapped. Single-item conditional writes only, each safe to repeat.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../table-items';
 
 export interface Org {
   readonly orgId: string;
@@ -20,7 +21,6 @@ export interface OrgStore {
 }
 
 const orgKey = (orgId: string) => ({ pk: `ORG#${orgId}`, sk: 'ORG' });
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class DynamoOrgStore implements OrgStore {
   constructor(

@@ -1,7 +1,7 @@
 // Execution status changes kept per execution, one item per status. EventBridge delivers at least once,
 // so the write is conditional on the item not existing: a redelivered event changes nothing.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { fromItem, isConditionFailure } from '../table-items';
 import type { ExecutionStatusDetail } from './execution-status-event';
 
 /** Status items are telemetry, not the task record: they expire after 30 days. */
@@ -44,7 +44,7 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -62,8 +62,7 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        const { pk: _pk, sk: _sk, type: _type, expiresAt: _expiresAt, ...record } = item;
-        records.push(record as ExecutionStatusRecord);
+        records.push(fromItem<ExecutionStatusRecord>(item));
       }
       cursor = page.LastEvaluatedKey;
     } while (cursor);

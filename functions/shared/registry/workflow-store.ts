@@ -1,7 +1,6 @@
 // Registered workflows, per organization, one item per version plus a summary item:
 //   ORG#<org>#WORKFLOW#<id> / WORKFLOW          name, latest version; gsi1 lists an org's workflows
 //   ORG#<org>#WORKFLOW#<id> / VERSION#<000001>  the definition and its state machine
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -9,6 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { fromItem, isConditionFailure } from '../table-items';
 import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import type { WorkflowDefinition } from '../workflows/definition';
 
@@ -57,7 +57,7 @@ export class WorkflowStore {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
     // The summary follows the highest version registered, whatever order versions arrive in.
@@ -83,7 +83,7 @@ export class WorkflowStore {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     return true;
   }
@@ -101,7 +101,7 @@ export class WorkflowStore {
         Key: { pk: workflowPk(orgId, workflowId), sk: versionSk(resolved) },
       }),
     );
-    return Item ? strip<WorkflowVersion>(Item) : undefined;
+    return Item ? fromItem<WorkflowVersion>(Item) : undefined;
   }
 
   async getSummary(orgId: string, workflowId: string): Promise<WorkflowSummary | undefined> {
@@ -111,7 +111,7 @@ export class WorkflowStore {
         Key: { pk: workflowPk(orgId, workflowId), sk: 'WORKFLOW' },
       }),
     );
-    return Item ? strip<WorkflowSummary>(Item) : undefined;
+    return Item ? fromItem<WorkflowSummary>(Item) : undefined;
   }
 
   async listVersions(orgId: string, workflowId: string): Promise<WorkflowVersion[]> {
@@ -122,7 +122,7 @@ export class WorkflowStore {
         ExpressionAttributeValues: { ':pk': workflowPk(orgId, workflowId), ':prefix': 'VERSION#' },
       }),
     );
-    return Items.map((item) => strip<WorkflowVersion>(item));
+    return Items.map((item) => fromItem<WorkflowVersion>(item));
   }
 
   async list(
@@ -141,13 +141,8 @@ export class WorkflowStore {
       }),
     );
     return {
-      items: Items.map((item) => strip<WorkflowSummary>(item)),
+      items: Items.map((item) => fromItem<WorkflowSummary>(item)),
       cursor: encodeCursor(LastEvaluatedKey),
     };
   }
-}
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== null)) as T;
 }

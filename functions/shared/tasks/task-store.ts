@@ -5,7 +5,6 @@
 //   TASK#<id> / STEP#<step>[#<i>]         per step (and map iteration): status and attempt counter
 //   TASK#<id> / ATTEMPT#<step>[#<i>]#<n>  one item per attempt
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -13,6 +12,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { fromItem, isConditionFailure } from '../table-items';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { StepAttempt, StepStatus, Task, TaskStatus } from './task';
 
@@ -53,8 +53,6 @@ export interface Settlement {
   readonly error?: string;
   readonly cause?: string;
 }
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class TaskStore {
   constructor(
@@ -116,7 +114,7 @@ export class TaskStore {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }),
     );
-    return Item ? toTask(Item) : undefined;
+    return Item ? fromItem<Task>(Item) : undefined;
   }
 
   async list(orgId: string, filter: TaskListFilter): Promise<Page<Task>> {
@@ -154,7 +152,7 @@ export class TaskStore {
         ExclusiveStartKey: decodeCursor(filter.cursor),
       }),
     );
-    return { items: Items.map(toTask), cursor: encodeCursor(LastEvaluatedKey) };
+    return { items: Items.map((item) => fromItem<Task>(item)), cursor: encodeCursor(LastEvaluatedKey) };
   }
 
   /** Tasks not yet terminal that were created before `before`, oldest first, for reconciliation. */
@@ -168,7 +166,7 @@ export class TaskStore {
         Limit: limit,
       }),
     );
-    return Items.map(toTask);
+    return Items.map((item) => fromItem<Task>(item));
   }
 
   /** PENDING -> RUNNING; false if the task had already moved on. */
@@ -372,7 +370,7 @@ export class TaskStore {
           ExclusiveStartKey: cursor,
         }),
       );
-      for (const { pk: _pk, sk: _sk, ...item } of page.Items ?? []) items.push(withoutNulls(item));
+      for (const item of page.Items ?? []) items.push(fromItem(item));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return items;
@@ -406,13 +404,4 @@ export class TaskStore {
       throw error;
     }
   }
-}
-
-function withoutNulls(item: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(item).filter(([, value]) => value !== null));
-}
-
-function toTask(item: Record<string, unknown>): Task {
-  const { pk: _pk, sk: _sk, type: _type, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, ...task } = item;
-  return withoutNulls(task) as unknown as Task;
 }

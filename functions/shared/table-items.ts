@@ -1,0 +1,22 @@
+// What every store of the single table shares: telling a failed condition from a real error, and turning
+// a stored item back into its domain record (without key attributes and without the nulls that stand for
+// cleared attributes).
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TABLE } from './resources';
+
+export const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException;
+
+const STORAGE_ATTRIBUTES = new Set<string>([
+  TABLE.partitionKey,
+  TABLE.sortKey,
+  TABLE.timeToLiveAttribute,
+  'type',
+  ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+]);
+
+export function fromItem<T>(item: Record<string, unknown>): T {
+  return Object.fromEntries(
+    Object.entries(item).filter(([name, value]) => value !== null && !STORAGE_ATTRIBUTES.has(name)),
+  ) as T;
+}
