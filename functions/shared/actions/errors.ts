@@ -3,6 +3,22 @@
 // (`ErrorEquals`) matches on. Messages are for people; never match on them. Each class is named like the
 // error it throws (`class X { name = 'X' }`) so code and ASL say the same thing.
 
+/**
+ * Errors of deterministic failures: the same step with the same params fails the same way again, so the
+ * compiled ASL never retries them (a `MaxAttempts: 0` retrier ahead of `States.ALL`). Documented in the
+ * README ("Retries"); renaming one breaks users' Retry/Catch, so names only ever get added.
+ * `OutboundAddressRefused` (the `http` outbound-address guard) and `LambdaNotAllowed` (the `lambda` step
+ * allowlist) are thrown by those guards.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  'HttpClientError',
+  'TransformError',
+  'InvalidStepParams',
+  'UnknownStepType',
+  'OutboundAddressRefused',
+  'LambdaNotAllowed',
+] as const;
+
 /** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */
 export class InvalidStepParams extends Error {
   override name = 'InvalidStepParams';
@@ -27,7 +43,10 @@ export class UnknownStepType extends Error {
   }
 }
 
-/** An HTTP call ended (after any retries) with a status the step did not expect. */
+/**
+ * An HTTP call ended (after any retries) with a status the step did not expect: a 5xx, 408 or 429 after
+ * the in-step retries, or an unexpected 1xx-3xx. Retried by the step's policy.
+ */
 export class HttpStatusError extends Error {
   override name = 'HttpStatusError';
   constructor(
@@ -44,6 +63,15 @@ export class HttpStatusError extends Error {
     );
   }
 }
+
+/** An HTTP call got a 4xx other than 408 and 429 that the step did not expect: never retried. */
+export class HttpClientError extends HttpStatusError {
+  override name = 'HttpClientError';
+}
+
+/** A 4xx other than 408 (Request Timeout) and 429 (Too Many Requests) says the request itself is wrong. */
+export const isClientErrorStatus = (status: number) =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 /** Every attempt of an HTTP call timed out. */
 export class HttpTimeoutError extends Error {

@@ -12,7 +12,13 @@ import {
   retryWithBackoff,
   type Sleep,
 } from '../retry/retry-with-backoff';
-import { HttpRequestError, HttpStatusError, HttpTimeoutError } from './errors';
+import {
+  HttpClientError,
+  HttpRequestError,
+  HttpStatusError,
+  HttpTimeoutError,
+  isClientErrorStatus,
+} from './errors';
 import { parseStepParams } from './step-params';
 
 /** Bodies larger than this are returned as a truncated text preview (Step Functions state limit: 256 KiB). */
@@ -125,7 +131,9 @@ export async function runHttpAction(params: HttpParams, deps: HttpDeps = {}): Pr
     deps,
   );
   if (!isExpected(response.status)) {
-    throw new HttpStatusError(
+    // A 4xx the step did not expect fails the same way every time: named so the ASL does not retry it.
+    const StatusError = isClientErrorStatus(response.status) ? HttpClientError : HttpStatusError;
+    throw new StatusError(
       response.status,
       describeUrl(url),
       response.attempts,

@@ -12,9 +12,6 @@ import type { LlmProvider, LlmProviderName } from './llm/provider';
 import { loadLlmConfig } from './llm/provider-config';
 import { runTransformAction, type TransformParams } from './transform';
 
-export const ACTION_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
-
 // Type aliases rather than interfaces so they fit the step runner's `Record<string, unknown>` metrics.
 export type LlmCallMetrics = {
   readonly provider: LlmProviderName;
@@ -38,10 +35,6 @@ export interface ActionDeps {
   readonly llm: LlmActionDeps;
   /** The Lambda client of the `lambda` action, created on first use. */
   readonly lambda: () => InvokeClient;
-}
-
-export function isActionType(type: string): type is ActionType {
-  return (ACTION_TYPES as readonly string[]).includes(type);
 }
 
 export async function runAction(type: string, params: unknown, deps: ActionDeps): Promise<ActionOutcome> {

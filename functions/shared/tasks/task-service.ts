@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../http/errors';
 import type { WorkflowStore } from '../registry/workflow-store';
+import { cleanCause } from '../steps/clean-error';
 import type { InputValidator } from './input-validator';
 import { isTerminal, TASK_STATUS_BY_EXECUTION_STATUS, type Task } from './task';
 import type { TaskStore } from './task-store';
@@ -144,7 +145,7 @@ export async function settleTask(outcome: ExecutionOutcome, tasks: TaskStore): P
     at: outcome.stoppedAt.toISOString(),
     output: outcome.output ? summarizeOutput(outcome.output) : undefined,
     error: outcome.error ?? undefined,
-    cause: outcome.cause ? outcome.cause.slice(0, 4_000) : undefined,
+    cause: cleanCause(outcome.cause),
   });
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  HttpClientError,
   HttpStatusError,
   HttpTimeoutError,
   InvalidStepParams,
@@ -127,17 +128,36 @@ describe('runHttpAction', () => {
     expect(received).toHaveLength(3);
   });
 
-  it('throws HttpStatusError on a 404 without retrying', async () => {
+  it('throws HttpClientError (never retried by the ASL) on a 404, without retrying in the step', async () => {
     scripts.set('/missing', [json(404, { error: 'not found' })]);
     const { delays, deps: d } = deps();
-    await expect(runHttpAction({ url: `${base}/missing` }, d)).rejects.toMatchObject({
-      name: 'HttpStatusError',
-      status: 404,
-      attempts: 1,
-    });
+    const error = await runHttpAction({ url: `${base}/missing` }, d).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpClientError);
+    expect(error).toMatchObject({ name: 'HttpClientError', status: 404, attempts: 1 });
     expect(received).toHaveLength(1);
     expect(delays).toEqual([]);
   });
+
+  it.each([400, 401, 403, 409, 410, 422])('names an unexpected %i HttpClientError', async (status) => {
+    scripts.set('/client', [json(status, {})]);
+    await expect(runHttpAction({ url: `${base}/client` }, deps().deps)).rejects.toMatchObject({
+      name: 'HttpClientError',
+      status,
+      attempts: 1,
+    });
+  });
+
+  it.each([408, 429, 503])(
+    'retries %i in the step, then names it HttpStatusError (retried by the ASL)',
+    async (status) => {
+      scripts.set('/busy', [json(status, {})]);
+      const error = await runHttpAction({ url: `${base}/busy`, retry: { maxRetries: 1 } }, deps().deps).catch(
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeInstanceOf(HttpClientError);
+      expect(error).toMatchObject({ name: 'HttpStatusError', status, attempts: 2 });
+    },
+  );
 
   it('accepts the statuses listed in expectedStatus, and does not retry an expected 503', async () => {
     scripts.set('/gone', [json(404, { gone: true })]);
