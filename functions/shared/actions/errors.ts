@@ -16,6 +16,7 @@ export const NON_RETRYABLE_ERRORS = [
   'InvalidStepParams',
   'UnknownStepType',
   'OutboundAddressRefused',
+  'TooManyRedirects',
   'LambdaNotAllowed',
 ] as const;
 
@@ -103,6 +104,39 @@ export class HttpRequestError extends Error {
       `Request to ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`,
       options,
     );
+  }
+}
+
+/**
+ * An outbound call (an `http` step, or a redirect an LLM endpoint answered with) was about to connect to
+ * an address the deployment does not allow: loopback, private, link-local (cloud metadata), unique-local,
+ * multicast or reserved. Never retried: the same URL resolves to the same kind of address.
+ */
+export class OutboundAddressRefused extends Error {
+  override name = 'OutboundAddressRefused';
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Refused to connect to ${host}${address === host ? '' : ` (${address})`}: ${reason}; ` +
+        "the host is not in the deployment's outbound allowlist (OUTBOUND_ALLOWED_HOSTS)",
+      options,
+    );
+  }
+}
+
+/** An outbound call was redirected more times than allowed. */
+export class TooManyRedirects extends Error {
+  override name = 'TooManyRedirects';
+  constructor(
+    readonly url: string,
+    readonly maxRedirects: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${url} redirected more than ${maxRedirects} times`, options);
   }
 }
 
