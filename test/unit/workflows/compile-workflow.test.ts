@@ -270,6 +270,7 @@ describe('runnable steps', () => {
         'UnknownStepType',
         'OutboundAddressRefused',
         'LambdaNotAllowed',
+        'LlmClientError',
       ]),
     );
     const retry = asl.States.fetch?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];

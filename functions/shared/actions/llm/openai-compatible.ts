@@ -2,7 +2,7 @@
 // gateways, vLLM, Ollama, local/fake-llm.ts): POST <baseUrl>/chat/completions, retried with backoff on
 // 429, 5xx and timeouts through the shared fetchWithRetry.
 import { z } from 'zod';
-import { LlmProviderError } from '../errors';
+import { isClientErrorStatus, LlmClientError, LlmProviderError } from '../errors';
 import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
 
@@ -84,7 +84,8 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         const detail = ErrorBodySchema.safeParse(json);
         const message = detail.success ? detail.data.error.message : response.text.slice(0, 300);
         const code = detail.success ? String(detail.data.error.code ?? detail.data.error.type ?? '') : '';
-        throw new LlmProviderError('openai', `HTTP ${status} from ${endpoint}: ${message || 'no detail'}`, {
+        const Failure = isClientErrorStatus(status) ? LlmClientError : LlmProviderError;
+        throw new Failure('openai', `HTTP ${status} from ${endpoint}: ${message || 'no detail'}`, {
           status,
           attempts,
           ...(code && { code }),
