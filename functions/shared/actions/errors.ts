@@ -125,3 +125,18 @@ export class LambdaFunctionError extends Error {
     this.name = errorType || 'Lambda.Unknown';
   }
 }
+
+/**
+ * A `lambda` step named a function the deployment does not allow for the task's organization
+ * (LAMBDA_FUNCTIONS). Deterministic: retrying cannot change the answer.
+ */
+export class LambdaNotAllowed extends Error {
+  override name = 'LambdaNotAllowed';
+  constructor(
+    readonly functionArn: string,
+    readonly orgId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Function ${functionArn} is not allowed for organization ${orgId}`, options);
+  }
+}

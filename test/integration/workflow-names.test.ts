@@ -1,0 +1,105 @@
+// State machine names cannot collide across organizations: `acme-prod`/`etl` and `acme`/`prod-etl` read
+// alike (the old naming gave both `stepwise-acme-prod-etl-v1`, and the second registration replaced the
+// first org's machine), yet each org's task runs its own definition. Over HTTP, on the embedded stack.
+import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { documents, sfn } = localClients(endpoints);
+const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+
+async function call(method: string, path: string, apiKey: string, body?: unknown) {
+  const response = await fetch(`${endpoints.api}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function runTask(apiKey: string, workflowId: string): Promise<Record<string, unknown>> {
+  const started = await call('POST', '/tasks', apiKey, { workflowId });
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { body } = await call('GET', `/tasks/${started.body.taskId}`, apiKey);
+    if (TERMINAL.has(body.status as string)) return body;
+    if (Date.now() > deadline) throw new Error(`task still ${body.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const transformWorkflow = (id: string, result: string) => ({
+  id,
+  version: 1,
+  name: id,
+  steps: [{ id: 'say', type: 'transform', params: { expression: JSON.stringify(result) } }],
+});
+
+const orgs = [
+  { orgId: 'acme-prod', workflowId: 'etl', result: 'acme-prod runs etl' },
+  { orgId: 'acme', workflowId: 'prod-etl', result: 'acme runs prod-etl' },
+] as const;
+const apiKeys = new Map<string, string>();
+const machines = new Map<string, string>();
+
+beforeAll(async () => {
+  for (const { orgId, workflowId, result } of orgs) {
+    const key = (await createApiKey(keys, { orgId, role: 'OWNER', name: 'names test' })).plaintext;
+    apiKeys.set(orgId, key);
+    const registered = await call('POST', '/workflows', key, transformWorkflow(workflowId, result));
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    machines.set(orgId, (registered.body.workflow as { stateMachineArn: string }).stateMachineArn);
+  }
+});
+
+describe('state machine names', () => {
+  it('give acme-prod/etl v1 and acme/prod-etl v1 a machine each, named with the stack prefix', async () => {
+    const [first, second] = orgs.map(({ orgId }) => machines.get(orgId) ?? '');
+    expect(first).not.toBe(second);
+    for (const arn of [first, second]) {
+      expect(arn).toMatch(/:stateMachine:stepwise-local_[A-Za-z0-9_-]+$/);
+      const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: arn }));
+      expect(described.stateMachineArn).toBe(arn);
+    }
+  });
+
+  it("run each org's task on its own definition", async () => {
+    for (const { orgId, workflowId, result } of orgs) {
+      const task = await runTask(apiKeys.get(orgId) ?? '', workflowId);
+      expect(task.status, JSON.stringify(task)).toBe('SUCCEEDED');
+      expect(JSON.stringify(task.output)).toContain(result);
+      const other = orgs.find((o) => o.orgId !== orgId)?.result ?? '';
+      expect(JSON.stringify(task.output)).not.toContain(other);
+    }
+  });
+
+  it('refuses a lambda step whose function the deployment does not allow for the org, naming step and field', async () => {
+    const response = await call('POST', '/workflows', apiKeys.get('acme') ?? '', {
+      id: 'calls-lambda',
+      version: 1,
+      name: 'calls lambda',
+      steps: [
+        {
+          id: 'invoke',
+          type: 'lambda',
+          params: { functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:stepwise-api' },
+        },
+      ],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.details).toEqual([
+      expect.objectContaining({
+        stepId: 'invoke',
+        field: 'steps[0].params.functionArn',
+        rule: 'lambdaAllowlist',
+      }),
+    ]);
+  });
+});
