@@ -102,4 +102,36 @@ describe('state machine names', () => {
       }),
     ]);
   });
+
+  it('fails a lambda step whose functionArn.$ resolves to a function the org may not invoke, with LambdaNotAllowed', async () => {
+    const key = apiKeys.get('acme') ?? '';
+    const registered = await call('POST', '/workflows', key, {
+      id: 'dynamic-lambda',
+      version: 1,
+      name: 'dynamic lambda',
+      steps: [
+        {
+          id: 'invoke',
+          type: 'lambda',
+          retry: { maxAttempts: 0 },
+          params: { 'functionArn.$': '$.input.fn' },
+        },
+      ],
+    });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const started = await call('POST', '/tasks', key, {
+      workflowId: 'dynamic-lambda',
+      input: { fn: 'arn:aws:lambda:us-east-1:000000000000:function:stepwise-api' },
+    });
+    expect(started.status).toBe(201);
+    const deadline = Date.now() + 30_000;
+    let task: Record<string, unknown> = {};
+    while (!TERMINAL.has(task.status as string) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      task = (await call('GET', `/tasks/${started.body.taskId}`, key)).body;
+    }
+    expect(task.status).toBe('FAILED');
+    const attempts = task.attempts as { stepId: string; error?: string }[];
+    expect(attempts.map((attempt) => attempt.error)).toEqual(['LambdaNotAllowed']);
+  });
 });

@@ -5,6 +5,7 @@ import { tracer } from '../powertools';
 import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
+import { type LambdaAllowlist, loadLambdaAllowlist } from './lambda-allowlist';
 import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
 import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-action';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
@@ -38,13 +39,25 @@ export interface ActionDeps {
   readonly llm: LlmActionDeps;
   /** The Lambda client of the `lambda` action, created on first use. */
   readonly lambda: () => InvokeClient;
+  /** The functions each org's `lambda` steps may invoke (LAMBDA_FUNCTIONS). */
+  readonly lambdaFunctions: LambdaAllowlist;
+}
+
+/** What an action knows of the task it runs for. */
+export interface ActionContext {
+  readonly orgId: string;
 }
 
 export function isActionType(type: string): type is ActionType {
   return (ACTION_TYPES as readonly string[]).includes(type);
 }
 
-export async function runAction(type: string, params: unknown, deps: ActionDeps): Promise<ActionOutcome> {
+export async function runAction(
+  type: string,
+  params: unknown,
+  deps: ActionDeps,
+  context: ActionContext,
+): Promise<ActionOutcome> {
   switch (type) {
     case 'http': {
       const output = await runHttpAction(params as HttpParams, deps.http);
@@ -70,7 +83,11 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
       return { output: await runTransformAction(params as TransformParams), metrics: {} };
     case 'lambda':
       return {
-        output: await runLambdaAction(params as LambdaParams, { lambda: deps.lambda() }),
+        output: await runLambdaAction(params as LambdaParams, {
+          lambda: deps.lambda(),
+          allowlist: deps.lambdaFunctions,
+          orgId: context.orgId,
+        }),
         metrics: {},
       };
     default:
@@ -79,16 +96,18 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
 }
 
 /**
- * The step runner's action runner with real dependencies: LLM configuration read from the environment
- * now (so a bad LLM_PROVIDER fails the cold start), SDK clients and LLM providers created on first use.
+ * The step runner's action runner with real dependencies: LLM configuration and the lambda allowlist read
+ * from the environment now (so a bad value fails the cold start), SDK clients and LLM providers created on
+ * first use.
  */
 export function createActionRunner(
   options: {
     readonly env?: Readonly<Record<string, string | undefined>>;
     readonly deps?: Partial<ActionDeps>;
   } = {},
-): (type: string, params: unknown) => Promise<ActionOutcome> {
-  const config = loadLlmConfig(options.env ?? process.env);
+): (type: string, params: unknown, context: ActionContext) => Promise<ActionOutcome> {
+  const env = options.env ?? process.env;
+  const config = loadLlmConfig(env);
   const providers = new Map<LlmProviderName, LlmProvider>();
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
@@ -112,7 +131,8 @@ export function createActionRunner(
       lambda ??= tracer.captureAWSv3Client(createLambdaClient());
       return lambda;
     },
+    lambdaFunctions: loadLambdaAllowlist(env),
     ...options.deps,
   };
-  return (type, params) => runAction(type, params, deps);
+  return (type, params, context) => runAction(type, params, deps, context);
 }

@@ -19,6 +19,8 @@ const fakeProvider: LlmProvider = {
   }),
 };
 
+const MY_FN = 'arn:aws:lambda:eu-west-1:123456789012:function:my-fn';
+
 const deps: ActionDeps = {
   http: { sleep: async () => undefined },
   llm: { defaultProvider: 'openai', defaultModel: 'm-1', provider: () => fakeProvider },
@@ -29,7 +31,9 @@ const deps: ActionDeps = {
       Payload: new TextEncoder().encode('{"ok":true}') as unknown as InvokeCommandOutput['Payload'],
     }),
   }),
+  lambdaFunctions: { 'org-a': [MY_FN] },
 };
+const task = { orgId: 'org-a' };
 
 let server: Server;
 let base: string;
@@ -50,13 +54,13 @@ afterAll(async () => {
 
 describe('runAction', () => {
   it('runs an http step and reports its attempts', async () => {
-    const result = await runAction('http', { url: `${base}/ping` }, deps);
+    const result = await runAction('http', { url: `${base}/ping` }, deps, task);
     expect(result.output).toMatchObject({ status: 200, body: { pong: true } });
     expect(result.metrics).toEqual({ attempts: 1 });
   });
 
   it('runs an llm step and reports the call in metrics', async () => {
-    const result = await runAction('llm', { prompt: 'hi' }, deps);
+    const result = await runAction('llm', { prompt: 'hi' }, deps, task);
     expect(result.output).toEqual({
       text: 'hello',
       model: 'm-1',
@@ -71,11 +75,11 @@ describe('runAction', () => {
   });
 
   it('runs transform and lambda steps', async () => {
-    expect(await runAction('transform', { expression: 'a + 1', data: { a: 1 } }, deps)).toEqual({
+    expect(await runAction('transform', { expression: 'a + 1', data: { a: 1 } }, deps, task)).toEqual({
       output: 2,
       metrics: {},
     });
-    expect(await runAction('lambda', { functionArn: 'my-fn' }, deps)).toEqual({
+    expect(await runAction('lambda', { functionArn: MY_FN }, deps, task)).toEqual({
       output: { ok: true },
       metrics: {},
     });
@@ -89,19 +93,21 @@ describe('runAction', () => {
     ['transform', {}, 'expression'],
     ['lambda', { payload: {} }, 'functionArn'],
   ])('rejects %s params %j naming the field %s', async (type, params, field) => {
-    const error = await runAction(type, params, deps).catch((e: unknown) => e);
+    const error = await runAction(type, params, deps, task).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidStepParams);
     expect(error).toMatchObject({ name: 'InvalidStepParams', field });
     expect((error as Error).message).toContain(`Invalid ${type} step params: ${field}`);
   });
 
   it('rejects params that are not an object', async () => {
-    await expect(runAction('transform', 'a + 1', deps)).rejects.toMatchObject({ name: 'InvalidStepParams' });
+    await expect(runAction('transform', 'a + 1', deps, task)).rejects.toMatchObject({
+      name: 'InvalidStepParams',
+    });
   });
 
   it('rejects an unknown step type with UnknownStepType', async () => {
-    await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownStepType);
-    await expect(runAction('email', {}, deps)).rejects.toMatchObject({
+    await expect(runAction('email', {}, deps, task)).rejects.toBeInstanceOf(UnknownStepType);
+    await expect(runAction('email', {}, deps, task)).rejects.toMatchObject({
       name: 'UnknownStepType',
       type: 'email',
     });
@@ -128,10 +134,26 @@ describe('createActionRunner', () => {
         LLM_DEFAULT_MODEL: 'fake-llm-1',
       },
     });
-    const result = await run('llm', { prompt: 'Return a JSON list of 2 colours' });
+    const result = await run('llm', { prompt: 'Return a JSON list of 2 colours' }, task);
     expect(JSON.parse((result.output as { text: string }).text)).toHaveLength(2);
     expect(result.metrics.llm).toMatchObject({ provider: 'openai', model: 'fake-llm-1' });
     expect(fake.requests.at(-1)?.authorization).toBe('Bearer k');
+  });
+
+  it('reads the lambda allowlist from LAMBDA_FUNCTIONS and fails at creation when it is malformed', async () => {
+    const send = async () =>
+      ({ $metadata: {}, StatusCode: 200, Payload: undefined }) as unknown as InvokeCommandOutput;
+    const run = createActionRunner({
+      env: { LAMBDA_FUNCTIONS: JSON.stringify({ 'org-a': [MY_FN] }) },
+      deps: { lambda: () => ({ send }) },
+    });
+    expect(await run('lambda', { functionArn: MY_FN }, task)).toEqual({ output: null, metrics: {} });
+    await expect(run('lambda', { functionArn: MY_FN }, { orgId: 'org-b' })).rejects.toMatchObject({
+      name: 'LambdaNotAllowed',
+    });
+    expect(() => createActionRunner({ env: { LAMBDA_FUNCTIONS: '{"org-a":"x"}' } })).toThrow(
+      /LAMBDA_FUNCTIONS/,
+    );
   });
 
   it('fails at creation when the LLM configuration is invalid', () => {
