@@ -140,3 +140,15 @@ export class LambdaNotAllowed extends Error {
     super(`Function ${functionArn} is not allowed for organization ${orgId}`, options);
   }
 }
+
+/** The LLM API key could not be read from its Secrets Manager secret (LLM_API_KEY_SECRET_ARN). */
+export class LlmApiKeyUnavailable extends Error {
+  override name = 'LlmApiKeyUnavailable';
+  constructor(
+    readonly secretId: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Could not read the LLM API key from ${secretId}: ${reason}`, options);
+  }
+}

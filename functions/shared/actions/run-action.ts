@@ -6,6 +6,7 @@ import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
 import { type LambdaAllowlist, loadLambdaAllowlist } from './lambda-allowlist';
+import { lazySecretsManager, llmApiKey, type SecretsGetter } from './llm/api-key';
 import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
 import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-action';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
@@ -104,14 +105,17 @@ export function createActionRunner(
   options: {
     readonly env?: Readonly<Record<string, string | undefined>>;
     readonly deps?: Partial<ActionDeps>;
+    /** Where LLM_API_KEY_SECRET_ARN is read. @default Powertools' SecretsProvider, created on first use */
+    readonly secrets?: () => SecretsGetter;
   } = {},
 ): (type: string, params: unknown, context: ActionContext) => Promise<ActionOutcome> {
   const env = options.env ?? process.env;
   const config = loadLlmConfig(env);
+  const apiKey = llmApiKey(config, options.secrets ?? lazySecretsManager());
   const providers = new Map<LlmProviderName, LlmProvider>();
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
-      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey })
+      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey })
       : createBedrockConverseProvider({ client: tracer.captureAWSv3Client(createBedrockRuntimeClient()) });
   let lambda: InvokeClient | undefined;
   const deps: ActionDeps = {

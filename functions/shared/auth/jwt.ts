@@ -62,8 +62,11 @@ export function loadJwtConfig(env: NodeJS.ProcessEnv = process.env): JwtConfig |
 }
 
 function loadClaimMapping(env: NodeJS.ProcessEnv): ClaimMapping {
-  const { AUTH_JWT_GROUPS_CLAIM: groupsClaim, AUTH_JWT_ORG_CLAIM: orgClaim, AUTH_JWT_ROLE_CLAIM: roleClaim } =
-    env;
+  const {
+    AUTH_JWT_GROUPS_CLAIM: groupsClaim,
+    AUTH_JWT_ORG_CLAIM: orgClaim,
+    AUTH_JWT_ROLE_CLAIM: roleClaim,
+  } = env;
   if (!orgClaim && !roleClaim) return { kind: 'groups', groupsClaim: groupsClaim || DEFAULT_GROUPS_CLAIM };
   if (!orgClaim || !roleClaim) {
     throw new ConfigurationError('AUTH_JWT_ORG_CLAIM and AUTH_JWT_ROLE_CLAIM must be set together');
