@@ -64,11 +64,11 @@ export async function registerWorkflow(
       [{ field: 'version', message: 'already registered' }],
     );
   }
-  const asl = JSON.stringify(compileWorkflow(definition, { stepRunnerArn: deps.stepRunnerArn }));
+  const asl = compile(definition, deps);
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const owner: StateMachineOwner = { orgId, workflowId: definition.id, version: definition.version };
   const name = stateMachineName(deps.stateMachinePrefix, orgId, definition.id, definition.version);
-  const stateMachineArn = await createOwnStateMachine(deps, name, owner, asl, now);
+  const { stateMachineArn, updated } = await createOwnStateMachine(deps, name, owner, asl, now);
   const workflow: WorkflowVersion = {
     orgId,
     workflowId: definition.id,
@@ -84,6 +84,8 @@ export async function registerWorkflow(
   if (!created) {
     const winner = await deps.store.getVersion(orgId, definition.id, definition.version);
     if (winner && !isDeepStrictEqual(winner.definition, definition)) {
+      // Our update may have landed after the winner's: put back the definition the stored version runs.
+      if (updated) await deps.stateMachines.update(name, compile(winner.definition, deps));
       throw new ConflictError(
         `Workflow ${definition.id} version ${definition.version} was registered concurrently`,
       );
@@ -92,25 +94,29 @@ export async function registerWorkflow(
   return { created, workflow };
 }
 
+const compile = (definition: WorkflowDefinition, deps: WorkflowRegistryDeps) =>
+  JSON.stringify(compileWorkflow(definition, { stepRunnerArn: deps.stepRunnerArn }));
+
 async function createOwnStateMachine(
   deps: WorkflowRegistryDeps,
   name: string,
   owner: StateMachineOwner,
   asl: string,
   at: string,
-): Promise<string> {
+): Promise<{ readonly stateMachineArn: string; readonly updated: boolean }> {
   const claim = await deps.ownership.claim(name, owner, at);
   if (!claim.claimed && !sameOwner(claim.owner, owner)) throw nameTaken(name, owner);
   const created = await deps.stateMachines.create(name, asl);
-  if (created !== undefined) return created;
+  if (created !== undefined) return { stateMachineArn: created, updated: false };
   if (claim.claimed) {
     // The machine predates our claim: nothing proves it is ours (another deployment with this prefix,
     // or one made outside stepwise). Give the name back and leave the machine alone.
     await deps.ownership.release(name, owner);
     throw nameTaken(name, owner);
   }
-  // Our own claim from an earlier attempt that failed before storing the version: bring it up to date.
-  return deps.stateMachines.update(name, asl);
+  // Our own claim from an earlier attempt that failed before storing the version (or a concurrent
+  // registration of the same version): bring it up to date.
+  return { stateMachineArn: await deps.stateMachines.update(name, asl), updated: true };
 }
 
 function nameTaken(name: string, owner: StateMachineOwner): ConflictError {

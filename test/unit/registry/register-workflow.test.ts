@@ -3,6 +3,7 @@ import { ConflictError, ValidationError } from '../../../functions/shared/http/e
 import {
   registerWorkflow,
   type WorkflowRegistryDeps,
+  type WorkflowVersions,
 } from '../../../functions/shared/registry/register-workflow';
 import { stateMachineName } from '../../../functions/shared/registry/state-machine-name';
 import { InMemoryOwnership, InMemoryStateMachines, InMemoryWorkflowVersions } from './in-memory-registry';
@@ -107,6 +108,33 @@ describe('registerWorkflow', () => {
     expect(error).toMatchObject({ statusCode: 409, details: [{ rule: 'stateMachineOwnership' }] });
     expect(stateMachines.definitions.get(name)).toBe('{"org":"b"}');
     expect(ownership.owners.get(name)).toEqual({ orgId: 'org-b', workflowId: 'etl', version: 1 });
+  });
+
+  it('leaves the machine on the stored definition when a concurrent registration of the version wins', async () => {
+    const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
+    // The winner claimed, created and is about to store; our attempt sees its claim and updates.
+    await ownership.claim(name, { orgId: 'org-a', workflowId: 'etl', version: 1 });
+    const winner = await registerWorkflow('org-a', workflow('etl', '"winner"'), {
+      ...deps,
+      store: new InMemoryWorkflowVersions(),
+    });
+    const winnerAsl = stateMachines.definitions.get(name);
+    // The winner stores its version between our getVersion and our putVersion.
+    let stored = false;
+    const storeWinnerFirst: WorkflowVersions = {
+      getVersion: async () => (stored ? winner.workflow : undefined),
+      putVersion: async () => {
+        stored = true;
+        return false;
+      },
+    };
+    const error = await registerWorkflow('org-a', workflow('etl', '"loser"'), {
+      ...deps,
+      store: storeWinnerFirst,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(stateMachines.definitions.get(name)).toBe(winnerAsl);
+    expect(winnerAsl).toContain('winner');
   });
 
   describe('lambda steps', () => {
