@@ -1,14 +1,25 @@
 // State machine names cannot collide across organizations: `acme-prod`/`etl` and `acme`/`prod-etl` read
 // alike (the old naming gave both `stepwise-acme-prod-etl-v1`, and the second registration replaced the
 // first org's machine), yet each org's task runs its own definition. Over HTTP, on the embedded stack.
-import { DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { stateMachineName } from '../../functions/shared/registry/state-machine-name';
+import { DynamoStateMachineOwnership } from '../../functions/shared/registry/state-machine-ownership';
+import { LOCAL_STATE_MACHINE_PREFIX } from '../../local/stack';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
 const { documents, sfn } = localClients(endpoints);
 const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
+const ownership = new DynamoStateMachineOwnership(documents, endpoints.tableName);
+const roleArn = endpoints.environment.WORKFLOW_ROLE_ARN ?? '';
+const PLACEHOLDER_ASL = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Succeed' } } });
+
+async function describeDefinition(name: string): Promise<string> {
+  const stateMachineArn = `arn:aws:states:${endpoints.region}:${endpoints.accountId}:stateMachine:${name}`;
+  return (await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }))).definition ?? '';
+}
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 
 async function call(method: string, path: string, apiKey: string, body?: unknown) {
@@ -133,5 +144,35 @@ describe('state machine names', () => {
     expect(task.status).toBe('FAILED');
     const attempts = task.attempts as { stepId: string; error?: string }[];
     expect(attempts.map((attempt) => attempt.error)).toEqual(['LambdaNotAllowed']);
+  });
+
+  it('answers 409 and leaves alone a machine of that name that no ownership record proves is ours', async () => {
+    const name = stateMachineName(LOCAL_STATE_MACHINE_PREFIX, 'acme', 'squatted', 1);
+    await sfn.send(new CreateStateMachineCommand({ name, definition: PLACEHOLDER_ASL, roleArn }));
+    const response = await call(
+      'POST',
+      '/workflows',
+      apiKeys.get('acme') ?? '',
+      transformWorkflow('squatted', 'x'),
+    );
+    expect(response.status).toBe(409);
+    expect(response.body.message).toContain(name);
+    expect(await describeDefinition(name)).toBe(PLACEHOLDER_ASL);
+    // The name was given back: a later proof of ownership is not faked by this attempt.
+    const claim = await ownership.claim(name, { orgId: 'acme', workflowId: 'squatted', version: 1 }, 'now');
+    expect(claim.claimed).toBe(true);
+  });
+
+  it("updates a machine left by the org's own registration that failed before storing the version", async () => {
+    const owner = { orgId: 'acme', workflowId: 'left-over', version: 1 };
+    const name = stateMachineName(LOCAL_STATE_MACHINE_PREFIX, owner.orgId, owner.workflowId, 1);
+    expect((await ownership.claim(name, owner, new Date().toISOString())).claimed).toBe(true);
+    await sfn.send(new CreateStateMachineCommand({ name, definition: PLACEHOLDER_ASL, roleArn }));
+    const key = apiKeys.get('acme') ?? '';
+    const response = await call('POST', '/workflows', key, transformWorkflow('left-over', 'second try'));
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(await describeDefinition(name)).toContain('second try');
+    const task = await runTask(key, 'left-over');
+    expect(JSON.stringify(task.output)).toContain('second try');
   });
 });
