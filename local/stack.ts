@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -39,6 +40,11 @@ export interface LocalStackOptions {
   };
   /** OpenAI-compatible endpoint for `llm` steps. @default a deterministic fake served by the stack */
   readonly llmBaseUrl?: string;
+  /**
+   * Functions each org's `lambda` steps may invoke, as the JSON of LAMBDA_FUNCTIONS
+   * (`{"<orgId>": ["arn:aws:lambda:...:function:<name>"]}`). @default process.env.LAMBDA_FUNCTIONS, else none
+   */
+  readonly lambdaFunctions?: string;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -72,9 +78,15 @@ export interface LocalStack {
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 
+/** The local stack's state machine name prefix (a CDK stack derives its own from the stack name). */
+export const LOCAL_STATE_MACHINE_PREFIX = 'stepwise-local';
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const settings = LOCAL_AWS;
   const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
+  const lambdaFunctions = options.lambdaFunctions ?? process.env.LAMBDA_FUNCTIONS;
+  // Checked before anything starts, so a malformed allowlist is one clear error, not a failing handler.
+  if (lambdaFunctions) parseLambdaAllowlist(lambdaFunctions, 'LAMBDA_FUNCTIONS');
   await mkdir(options.dataDir, { recursive: true });
   const stoppers: (() => Promise<void> | void)[] = [];
   const stop = async () => {
@@ -141,6 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),
+      STATE_MACHINE_PREFIX: LOCAL_STATE_MACHINE_PREFIX,
+      ...(lambdaFunctions && { LAMBDA_FUNCTIONS: lambdaFunctions }),
       LLM_PROVIDER: 'openai',
       LLM_BASE_URL: llmBaseUrl,
       OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,

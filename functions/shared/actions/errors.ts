@@ -198,3 +198,30 @@ export class LambdaFunctionError extends Error {
     this.name = errorType || 'Lambda.Unknown';
   }
 }
+
+/**
+ * A `lambda` step named a function the deployment does not allow for the task's organization
+ * (LAMBDA_FUNCTIONS). Deterministic: retrying cannot change the answer.
+ */
+export class LambdaNotAllowed extends Error {
+  override name = 'LambdaNotAllowed';
+  constructor(
+    readonly functionArn: string,
+    readonly orgId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Function ${functionArn} is not allowed for organization ${orgId}`, options);
+  }
+}
+
+/** The LLM API key could not be read from its Secrets Manager secret (LLM_API_KEY_SECRET_ARN). */
+export class LlmApiKeyUnavailable extends Error {
+  override name = 'LlmApiKeyUnavailable';
+  constructor(
+    readonly secretId: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Could not read the LLM API key from ${secretId}: ${reason}`, options);
+  }
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BadRequestError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
+import type { WorkflowStore } from '../registry/workflow-store';
 import { TASK_STATUSES } from '../tasks/task';
 import { cancelTask, StartTaskRequestSchema, startTask, type TaskServiceDeps } from '../tasks/task-service';
 
@@ -15,7 +16,8 @@ export interface CallerIdentity {
 }
 
 export interface ApiDeps {
-  readonly registry: WorkflowRegistryDeps;
+  /** Registration, plus the store the read routes list and get from. */
+  readonly registry: WorkflowRegistryDeps & { readonly store: WorkflowStore };
   readonly taskService: TaskServiceDeps;
 }
 
