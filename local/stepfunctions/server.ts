@@ -19,8 +19,16 @@
  * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
  * - With `dataDir`: state machines and execution records persist; executions running when the process
  *   stopped are ABORTED on the next start (they cannot resume), with their status event.
+ * - ASL semantics as AWS documents them, checked by test/integration/stepfunctions-conformance.test.ts. Where
+ *   aws-local-stepfunctions 3.0.0 differed, patches/aws-local-stepfunctions+3.0.0.patch (applied by npm's
+ *   postinstall through patch-package) fixes it: `Is*: false` tests (IsPresent false on a missing field),
+ *   typed comparisons that do not match a value of another type, StringMatches with only `*` special,
+ *   intrinsic escapes (the interpreter deleted every backslash of a result, breaking States.JsonToString),
+ *   States.JsonMerge changing its first argument, `ResultPath: "$"`, intrinsics in ErrorPath/CausePath.
  *
  * Differs from AWS:
+ * - asl-validator refuses the `\\\\` escape (a literal backslash) inside an intrinsic function's quoted
+ *   argument, so such a definition is InvalidDefinition here; `\\'`, `\\{` and `\\}` work.
  * - Inside Parallel branches and Map iterations, `$$.Execution.Input` and `$$.Execution.StartTime` are the
  *   branch's input and start time (the interpreter's doing); `$$.State.*` (so `$$.State.RetryCount`) is
  *   not available, and `$$.Task.Token` only means something in a Task's Parameters.
