@@ -18,7 +18,8 @@
  *   iterations.
  * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
  * - With `dataDir`: state machines and execution records persist; executions running when the process
- *   stopped are ABORTED on the next start (they cannot resume), with their status event.
+ *   stopped (cleanly or killed) end FAILED with `Local.ExecutionLost` on the next start (they cannot
+ *   resume), with their status event.
  * - ASL semantics as AWS documents them, checked by test/integration/stepfunctions-conformance.test.ts. Where
  *   aws-local-stepfunctions 3.0.0 differed, patches/aws-local-stepfunctions+3.0.0.patch (applied by npm's
  *   postinstall through patch-package) fixes it: `Is*: false` tests (IsPresent false on a missing field),

@@ -49,3 +49,11 @@ export async function stopStackProcess(child: ChildProcess): Promise<number | nu
   child.kill('SIGTERM');
   return exited;
 }
+
+/** SIGKILL, as a crash or `kill -9` would: nothing in the process gets to clean up. */
+export async function killStackProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
