@@ -138,9 +138,12 @@ export async function startStepFunctionsLocal(
     statusEvents,
     store: stores?.executions,
   });
-  await stateMachines.restore();
-  await executions.restore();
-  const actions = createActions(stateMachines, executions, tokens);
+  // Restored only once the port is ours: restoring fails lost executions and reports them, which a stack
+  // that then cannot start must not do. Requests wait for it.
+  let actionsReady: (actions: ReturnType<typeof createActions>) => void = () => undefined;
+  const ready = new Promise<ReturnType<typeof createActions>>((resolve) => {
+    actionsReady = resolve;
+  });
 
   const server = createServer(async (request, response) => {
     try {
@@ -148,6 +151,7 @@ export async function startStepFunctionsLocal(
         throw new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
       const target = String(request.headers['x-amz-target'] ?? '');
       const [service, actionName = ''] = target.split('.');
+      const actions = await ready;
       const action = service === 'AWSStepFunctions' ? actions[actionName] : undefined;
       const body = parseRequest(await readBody(request));
       if (!action)
@@ -169,6 +173,14 @@ export async function startStepFunctionsLocal(
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  try {
+    await stateMachines.restore();
+    await executions.restore();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  actionsReady(createActions(stateMachines, executions, tokens));
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
