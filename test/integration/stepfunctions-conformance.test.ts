@@ -164,6 +164,13 @@ const choiceCases: Record<string, ChoiceCase[]> = {
     [{ Variable: '$.v', StringGreaterThanEquals: 'b' }, { v: 'b' }, 'match'],
     [{ Variable: '$.v', StringLessThanEquals: 'b' }, { v: 'ba' }, 'no match'],
   ],
+  // "...Path" variants (the compiler emits none; users' ASL may): the same type rule for the Variable.
+  'Path variants': [
+    [{ Variable: '$.v', NumericLessThanPath: '$.limit' }, { v: 5, limit: 10 }, 'match'],
+    [{ Variable: '$.v', NumericLessThanPath: '$.limit' }, { v: '5', limit: 10 }, 'no match'],
+    [{ Variable: '$.v', StringEqualsPath: '$.other' }, { v: 'a', other: 'a' }, 'match'],
+    [{ Variable: '$.v', StringEqualsPath: '$.other' }, { v: 'a' }, NO_FIELD],
+  ],
   // "IsNull ... IsPresent ... IsNumeric ... IsString ... IsBoolean": each takes true or false; false
   // matches when the test fails.
   'Is* type tests': [
