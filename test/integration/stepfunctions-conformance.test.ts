@@ -706,6 +706,36 @@ describe('Retry, timeouts and heartbeats (AWS: "Error handling in Step Functions
     expect(calls['max-attempts']).toBe(3);
   });
 
+  it('caps each retry delay at MaxDelaySeconds (IntervalSeconds x BackoffRate^n would be 1 s, then 10 s)', async () => {
+    const started = Date.now();
+    const execution = await execute(
+      {
+        StartAt: 'Call',
+        States: {
+          Call: lambdaTask('flaky', {
+            Retry: [
+              {
+                ErrorEquals: ['States.ALL'],
+                IntervalSeconds: 1,
+                BackoffRate: 10,
+                MaxDelaySeconds: 1,
+                MaxAttempts: 2,
+                JitterStrategy: 'NONE',
+              },
+            ],
+            End: true,
+          }),
+        },
+      },
+      { key: 'max-delay' },
+    );
+    expect(execution.error).toBe('FlakyError');
+    expect(calls['max-delay']).toBe(3);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(1900);
+    expect(elapsed).toBeLessThan(6000);
+  });
+
   it('fails a Task that runs past TimeoutSeconds with States.Timeout, which a Catch can name', async () => {
     const execution = await execute({
       StartAt: 'Call',
