@@ -24,6 +24,7 @@ import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
 import { LOCAL_AWS } from './settings';
+import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 
@@ -88,20 +89,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Checked before anything starts, so a malformed allowlist is one clear error, not a failing handler.
   if (lambdaFunctions) parseLambdaAllowlist(lambdaFunctions, 'LAMBDA_FUNCTIONS');
   await mkdir(options.dataDir, { recursive: true });
-  const stoppers: (() => Promise<void> | void)[] = [];
+  // Released last, once everything that writes to the folder has stopped.
+  const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne();
   };
+  const ports = {
+    dynamodb: options.ports?.dynamodb ?? 0,
+    messaging: options.ports?.messaging ?? 0,
+    stepfunctions: options.ports?.stepfunctions ?? 0,
+  };
   try {
-    const dynamodb = await startDynamoDb(settings, {
-      dataDir: options.dataDir,
-      port: options.ports?.dynamodb ?? 0,
-    });
+    const dynamodb = await bindingPort('dynamodb', ports.dynamodb, () =>
+      startDynamoDb(settings, { dataDir: options.dataDir, port: ports.dynamodb }),
+    );
     stoppers.push(dynamodb.close);
-    const messaging = await startMessaging(settings, {
-      dataDir: options.dataDir,
-      port: options.ports?.messaging ?? 0,
-    });
+    const messaging = await bindingPort('messaging', ports.messaging, () =>
+      startMessaging(settings, { dataDir: options.dataDir, port: ports.messaging }),
+    );
     stoppers.push(messaging.close);
 
     let llmBaseUrl = options.llmBaseUrl;
@@ -119,20 +124,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const handlersConfigured = new Promise<void>((resolve) => {
       configureHandlers = resolve;
     });
-    const stepfunctions = await startStepFunctionsLocal({
-      host: settings.host,
-      port: options.ports?.stepfunctions ?? 0,
-      region: settings.region,
-      accountId: settings.accountId,
-      dataDir: options.dataDir,
-      endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
-      invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
-      // Executions restored at start may report before the handlers' environment exists: hold them.
-      onStatusChange: async (event) => {
-        await handlersConfigured;
-        await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
-      },
-    });
+    const stepfunctions = await bindingPort('stepfunctions', ports.stepfunctions, () =>
+      startStepFunctionsLocal({
+        host: settings.host,
+        port: ports.stepfunctions,
+        region: settings.region,
+        accountId: settings.accountId,
+        dataDir: options.dataDir,
+        endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
+        invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
+        // Executions restored at start may report before the handlers' environment exists: hold them.
+        onStatusChange: async (event) => {
+          await handlersConfigured;
+          await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
+        },
+      }),
+    );
     stoppers.push(stepfunctions.close);
 
     const environment: Record<string, string> = {
@@ -175,7 +182,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
       onError: (error, routeKey) => log(`Handler for ${routeKey} failed`, error),
     });
-    const apiUrl = await listen(api, options.apiPort, settings.host);
+    const apiUrl = await bindingPort('api', options.apiPort, () =>
+      listen(api, options.apiPort, settings.host),
+    );
     stoppers.push(() => closeServer(api));
 
     const schedules = startSchedules(

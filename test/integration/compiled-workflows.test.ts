@@ -321,6 +321,25 @@ describe('conditions, failures, timeouts and retries', () => {
     expect(run.runsOf('aggregate')).toHaveLength(1);
   });
 
+  // Its description: "standard when none is given". The `when` of standard is `mode equals standard OR
+  // mode isPresent false`, which compiles to `IsPresent: false`: on AWS that matches a missing field.
+  it('takes the standard branch and produces its result when no mode is given', async () => {
+    const run = await runWorkflow(conditional, { items: [3, 1, 2] });
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(run.runsOf('standard')).toHaveLength(1);
+    expect(run.runsOf('fast')).toHaveLength(0);
+    expect(run.runsOf('thorough')).toHaveLength(0);
+    expect(run.output.steps.fast).toEqual({ status: 'SKIPPED' });
+    expect(run.output.steps.thorough).toEqual({ status: 'SKIPPED' });
+    const standard = run.output.steps.standard as { status: string; output: { text: string } };
+    expect(standard.status).toBe('SUCCEEDED');
+    expect(standard.output.text).toBe(answer('Give a short analysis of 3 numbers: [3,1,2]'));
+    expect(run.output.steps.aggregate).toEqual({
+      status: 'SUCCEEDED',
+      output: { mode: 'standard', result: standard.output.text },
+    });
+  });
+
   it('takes another branch for another input', async () => {
     const run = await runWorkflow(conditional, { mode: 'thorough', items: [1] });
     expect(run.execution.status).toBe('SUCCEEDED');
