@@ -15,6 +15,7 @@ import {
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
 import { createApiGatewayServer } from './api-gateway';
+import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
 import { startFakeLlm } from './fake-llm';
@@ -142,8 +143,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LLM_BASE_URL: llmBaseUrl,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
+    // The cursor key is left out of `environment`, which endpoints.json publishes.
     Object.assign(process.env, environment, {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });
     configureHandlers();
 
