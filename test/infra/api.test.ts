@@ -58,7 +58,7 @@ describe('the HTTP API', () => {
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
       // None: requests without an Authorization header reach the authorizer (and get the product's 401).
-      IdentitySource: Match.absent(),
+      IdentitySource: [],
       AuthorizerResultTtlInSeconds: 0,
       AuthorizerUri: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId(AUTHORIZER_HANDLER), 'Arn'] }])],
