@@ -32,8 +32,10 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
-    const field = path.length > 0 ? path.join('.') : undefined;
-    return { field, message: field ? `${field}: ${issue.message}` : issue.message };
+    // The body itself when the path is empty; an empty key is spelled out so the field is never blank.
+    const field =
+      path.length > 0 ? path.map(String).join('.') || '(empty key)' : what === 'query' ? 'query' : 'body';
+    return { field, message: `${field}: ${issue.message}` };
   });
   throw new ValidationError(`Invalid ${what}: ${details[0]?.message}`, details);
 }

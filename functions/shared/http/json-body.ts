@@ -1,5 +1,6 @@
 // Request bodies: JSON only, at most 256 KB (Step Functions' own input limit, so anything accepted here
-// also fits an execution input) and at most 32 levels deep, parsed with an error that says where it broke.
+// also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can hold,
+// no __proto__ keys), parsed with an error that says where it broke.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 
@@ -22,45 +23,88 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
     ? Buffer.from(event.body ?? '', 'base64')
     : Buffer.from(event.body ?? '', 'utf8');
   if (raw.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  if (raw.length === 0) throw new BadRequestError('Request body is empty; expected a JSON object');
+  if (raw.length === 0) {
+    throw new BadRequestError('Request body is empty; expected a JSON object', [
+      { field: 'body', rule: 'json', message: 'body is empty' },
+    ]);
+  }
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch (error) {
-    throw new BadRequestError(`Malformed JSON: ${(error as Error).message}`, undefined, { cause: error });
+    const message = `Malformed JSON: ${(error as Error).message}`;
+    throw new BadRequestError(message, [{ field: 'body', rule: 'json', message }], { cause: error });
   }
-  assertJsonDepth(body, MAX_JSON_DEPTH);
+  assertStorableJson(body, MAX_JSON_DEPTH);
   return body;
 }
 
-/** Throws a 400 naming the outermost field whose value nests deeper than `maxDepth` levels. */
-export function assertJsonDepth(value: unknown, maxDepth: number, field = 'body'): void {
-  const tooDeep = deepestField(value, maxDepth);
-  if (tooDeep === undefined) return;
-  const name = tooDeep === '' ? field : field === 'body' ? tooDeep : `${field}.${tooDeep}`;
-  throw new ValidationError(`${name} nests deeper than ${maxDepth} levels`, [
-    {
-      field: name,
-      rule: 'max-depth',
-      message: `${name} nests deeper than ${maxDepth} levels of objects and arrays`,
-    },
-  ]);
+/** DynamoDB's number range; the SDK also refuses integers it cannot represent exactly. */
+const MAX_DECIMAL = 1e126;
+const MIN_DECIMAL = 1e-130;
+
+interface JsonProblem {
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
 }
 
 /**
- * The top-level key (or '' for the value itself) under which `value` nests deeper than `maxDepth`
- * objects/arrays, or undefined when it does not. Iterative, so no input can exhaust the stack.
+ * Throws a 400 for the first part of a parsed body that could not be stored as sent: nesting deeper than
+ * `maxDepth` (naming the outermost field), a number DynamoDB or the SDK cannot hold, or a `__proto__`
+ * key (which JavaScript objects cannot carry as data). Iterative, so no input can exhaust the stack.
  */
-function deepestField(value: unknown, maxDepth: number): string | undefined {
-  const pending: { node: unknown; depth: number; top: string }[] = [{ node: value, depth: 0, top: '' }];
+export function assertStorableJson(value: unknown, maxDepth: number): void {
+  const problem = findProblem(value, maxDepth);
+  if (problem) throw new ValidationError(problem.message, [problem]);
+}
+
+function findProblem(value: unknown, maxDepth: number): JsonProblem | undefined {
+  const pending: { node: unknown; depth: number; path: string; top: string }[] = [
+    { node: value, depth: 0, path: '', top: '' },
+  ];
   for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
-    const { node, depth, top } = entry;
+    const { node, depth, path, top } = entry;
+    const field = path || 'body';
+    if (typeof node === 'number' && !isStorableNumber(node)) {
+      return {
+        field,
+        rule: 'number-range',
+        message: `${field}: numbers must be integers within ±${Number.MAX_SAFE_INTEGER} or decimals between ${MIN_DECIMAL} and ${MAX_DECIMAL} in magnitude`,
+      };
+    }
     if (typeof node !== 'object' || node === null) continue;
-    if (depth + 1 > maxDepth) return top;
-    const children = Array.isArray(node) ? node.entries() : Object.entries(node);
-    for (const [key, child] of children) {
-      pending.push({ node: child, depth: depth + 1, top: depth === 0 ? String(key) : top });
+    if (depth + 1 > maxDepth) {
+      const name = top || 'body';
+      return {
+        field: name,
+        rule: 'max-depth',
+        message: `${name} nests deeper than ${maxDepth} levels of objects and arrays`,
+      };
+    }
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => {
+        pending.push({ node: child, depth: depth + 1, path: `${path}[${i}]`, top: top || String(i) });
+      });
+      continue;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (key === '__proto__') {
+        return {
+          field: childPath,
+          rule: 'reserved-key',
+          message: `${childPath}: the key __proto__ is not allowed`,
+        };
+      }
+      pending.push({ node: child, depth: depth + 1, path: childPath, top: top || key });
     }
   }
   return undefined;
+}
+
+function isStorableNumber(value: number): boolean {
+  if (Number.isInteger(value)) return Number.isSafeInteger(value);
+  const magnitude = Math.abs(value);
+  return magnitude >= MIN_DECIMAL && magnitude < MAX_DECIMAL;
 }
