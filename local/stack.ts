@@ -16,6 +16,7 @@ import {
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
 import { createApiGatewayServer } from './api-gateway';
+import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
 import { startFakeLlm } from './fake-llm';
@@ -167,8 +168,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
+    // The cursor key is left out of `environment`, which endpoints.json publishes.
     Object.assign(process.env, environment, {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });
     configureHandlers();
 

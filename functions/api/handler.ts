@@ -9,7 +9,9 @@ import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
+import { CursorSigner } from '../shared/http/signed-cursor';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
@@ -37,6 +39,7 @@ const deps: ApiDeps = {
     newId: () => crypto.randomUUID(),
     now: () => new Date(),
   },
+  cursors: new CursorSigner(cursorKeyFromEnvironment()),
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
