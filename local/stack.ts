@@ -8,6 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
+import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -47,6 +48,12 @@ export interface LocalStackOptions {
    * (`{"<orgId>": ["arn:aws:lambda:...:function:<name>"]}`). @default process.env.LAMBDA_FUNCTIONS, else none
    */
   readonly lambdaFunctions?: string;
+  /**
+   * Hosts (`host` or `host:port`, comma-separated) that `http` steps may reach although they resolve to
+   * loopback or private addresses, e.g. a mock server of your own. The fake LLM is always allowed.
+   * @default process.env.OUTBOUND_ALLOWED_HOSTS, else none
+   */
+  readonly outboundAllowedHosts?: string;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -89,6 +96,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const lambdaFunctions = options.lambdaFunctions ?? process.env.LAMBDA_FUNCTIONS;
   // Checked before anything starts, so a malformed allowlist is one clear error, not a failing handler.
   if (lambdaFunctions) parseLambdaAllowlist(lambdaFunctions, 'LAMBDA_FUNCTIONS');
+  const userAllowedHosts = options.outboundAllowedHosts ?? process.env.OUTBOUND_ALLOWED_HOSTS ?? '';
+  parseAllowedHosts(userAllowedHosts);
   await mkdir(options.dataDir, { recursive: true });
   // Released last, once everything that writes to the folder has stopped.
   const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
@@ -111,14 +120,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(messaging.close);
 
     let llmBaseUrl = options.llmBaseUrl;
-    // Steps may reach the stack's own fake LLM and nothing else on loopback (not its emulators).
-    let outboundAllowedHosts = '';
+    // Steps may reach the stack's own fake LLM and the hosts the user allows, nothing else on loopback
+    // (not the stack's emulators).
+    const allowedHosts = userAllowedHosts ? [userAllowedHosts] : [];
     if (!llmBaseUrl) {
       const fakeLlm = await startFakeLlm({ host: settings.host });
       stoppers.push(fakeLlm.close);
       llmBaseUrl = fakeLlm.url;
-      outboundAllowedHosts = new URL(fakeLlm.url).host;
+      allowedHosts.push(new URL(fakeLlm.url).host);
     }
+    const outboundAllowedHosts = allowedHosts.join(',');
 
     const runtime = new LambdaRuntime(settings);
     let configureHandlers: () => void = () => undefined;

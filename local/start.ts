@@ -4,9 +4,13 @@
 //   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: free)
 //   STEPWISE_LOG_LEVEL  handler log level (default INFO)
 //   STEPWISE_LLM_BASE_URL  OpenAI-compatible endpoint for `llm` steps (default: a local deterministic fake)
+//   LLM_API_KEY         API key sent to that endpoint
+//   OUTBOUND_ALLOWED_HOSTS  hosts `http` steps may reach on loopback/private addresses (default: none)
+//   LAMBDA_FUNCTIONS    JSON org id -> function ARNs that `lambda` steps may invoke (default: none)
 import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigurationError } from '../functions/shared/config';
 import { DEV_CREDENTIALS_FILE } from './dev-credentials';
 import { ENDPOINTS_FILE, type LocalStack, startLocalStack } from './stack';
 import {
@@ -63,8 +67,10 @@ try {
     llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
   });
 } catch (error) {
-  if (!(error instanceof StartupConflictError)) throw error;
-  console.error(conflictLine(error));
+  // What the user can fix (a port, a folder, a setting) is one line; anything else is a bug: a stack trace.
+  if (error instanceof StartupConflictError) console.error(conflictLine(error));
+  else if (error instanceof ConfigurationError) console.error(`stepwise: ${error.message}`);
+  else throw error;
   process.exit(1);
 }
 
