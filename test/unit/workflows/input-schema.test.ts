@@ -45,4 +45,20 @@ describe('compileInputSchema', () => {
     expect(validate('someone@example.com')).toBe(true);
     expect(validate('nope')).toBe(false);
   });
+
+  it('runs a catastrophic-backtracking pattern in linear time (a backtracking engine would take hours here)', () => {
+    const validate = compileInputSchema({ type: 'string', pattern: '^(a+)+$' });
+    expect(validate(`${'a'.repeat(60)}!`)).toBe(false);
+    expect(validate('aaaa')).toBe(true);
+    const keys = compileInputSchema({ type: 'object', patternProperties: { '^(x+)+$': { type: 'number' } } });
+    expect(keys({ [`${'x'.repeat(60)}!`]: 'any' })).toBe(true);
+    expect(keys({ xxx: 'not a number' })).toBe(false);
+  });
+
+  it('refuses a pattern that cannot run in linear time (a backreference), naming inputSchema', () => {
+    expect(failure({ type: 'string', pattern: '^(a+)\\1$' })).toMatchObject({
+      field: 'inputSchema',
+      message: expect.stringMatching(/linear time/),
+    });
+  });
 });
