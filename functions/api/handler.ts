@@ -8,11 +8,12 @@ import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
-import { TaskStore } from '../shared/tasks/task-store';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const tableName = requireEnv('TABLE_NAME');
 const workflows = new WorkflowStore(documentClient(), tableName);
@@ -24,9 +25,9 @@ const deps: ApiDeps = {
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
   },
   taskService: {
-    tasks: new TaskStore(documentClient(), tableName),
+    tasks: new DynamoTaskStore(documentClient(), tableName),
     workflows,
-    sfn: sfnClient(),
+    executions: stepFunctionsExecutions(sfnClient()),
     inputValidator: new InputValidator(),
     newId: () => crypto.randomUUID(),
     now: () => new Date(),

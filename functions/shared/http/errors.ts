@@ -64,6 +64,22 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** A well-formed request that cannot be done as asked, e.g. an idempotency key reused for another request. */
+export class UnprocessableError extends HttpError {
+  constructor(message: string, details: readonly ErrorDetail[]) {
+    super(422, 'Unprocessable', message, details);
+  }
+}
+
+/** A field that fits the request body limit but not a limit further on (Step Functions' 256 KB input). */
+export class FieldTooLargeError extends HttpError {
+  constructor(field: string, limitBytes: number, sizeBytes: number) {
+    super(413, 'PayloadTooLarge', `${field} is too large: ${sizeBytes} bytes where ${limitBytes} fit`, [
+      { field, message: `${field} must fit in ${limitBytes} bytes of execution input` },
+    ]);
+  }
+}
+
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(received: string | undefined) {
     super(415, 'UnsupportedMediaType', `Content-Type must be application/json, got ${received ?? 'none'}`);

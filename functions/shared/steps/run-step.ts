@@ -1,6 +1,8 @@
 // The step-runner's domain: numbers and records each attempt of a step (the local interpreter has no
 // `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
-// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`).
+// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). A task's RUNNING
+// status comes from its execution's start (task-events), not from here.
+import { closingStatus, isTerminal } from '../tasks/task';
 import type { TaskStore } from '../tasks/task-store';
 import { applySimulation, SimulateSchema } from './simulate';
 import type { RecordStepPayload, RunStepPayload, StepPayload } from './step-payload';
@@ -28,6 +30,11 @@ export interface StepResult {
 
 const OUTPUT_SUMMARY_CHARS = 1_000;
 
+/** The step's task ended (cancelled, timed out, lost) before this attempt could start its work. */
+export class TaskEndedError extends Error {
+  override name = 'TaskEnded';
+}
+
 export async function handleStepPayload(
   payload: StepPayload,
   deps: StepRunnerDeps,
@@ -40,8 +47,19 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const { task, step } = payload;
   const startedAt = now();
-  await deps.tasks.markRunning(task.id, startedAt.toISOString());
   const attempt = await deps.tasks.startAttempt(task.id, step.id, step.mapIndex, startedAt.toISOString());
+  if (attempt === undefined) throw new TaskEndedError(`Task ${task.id} ended; step ${step.id} was closed`);
+  // The task may have ended (and closed its open steps) just before this attempt was written: read it
+  // after the write, so that either the settling saw this attempt or this attempt sees the ended task.
+  const current = await deps.tasks.getAnyOrg(task.id);
+  if (current && isTerminal(current.status)) {
+    await deps.tasks.closeOpenSteps(task.id, {
+      status: closingStatus(current.status),
+      at: startedAt.toISOString(),
+      cause: `The task ended ${current.status} while this step was open`,
+    });
+    throw new TaskEndedError(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
+  }
   const finish = (
     status: 'SUCCEEDED' | 'FAILED',
     detail: { error?: string; cause?: string; output?: unknown },
@@ -75,7 +93,6 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
 
 async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Promise<void> {
   const at = (deps.now ?? (() => new Date()))().toISOString();
-  await deps.tasks.markRunning(payload.task.id, at);
   await deps.tasks.recordStepOutcome(payload.task.id, payload.step.id, payload.step.mapIndex, {
     status: payload.status,
     error: payload.error ?? undefined,
