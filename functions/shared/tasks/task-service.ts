@@ -79,9 +79,8 @@ export async function startTask(
   if (size > MAX_EXECUTION_INPUT_BYTES)
     throw new FieldTooLargeError('input', MAX_EXECUTION_INPUT_BYTES, size);
 
-  let requestHash: string | undefined;
   if (request.idempotencyKey) {
-    requestHash = hashRequest({ ...request, input });
+    const requestHash = hashRequest({ ...request, input });
     const holder = await deps.tasks.claimIdempotencyKey(orgId, request.idempotencyKey, {
       taskId,
       requestHash,
@@ -114,7 +113,6 @@ export async function startTask(
     workflowVersion: workflow.version,
     agentId: request.agentId,
     idempotencyKey: request.idempotencyKey,
-    requestHash,
     status: 'PENDING',
     input,
     executionArn: `${workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`,

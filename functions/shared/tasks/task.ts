@@ -45,8 +45,6 @@ export interface Task {
   readonly workflowVersion: number;
   readonly agentId?: string;
   readonly idempotencyKey?: string;
-  /** Hash of the request that used the idempotency key: the same key with another request is refused. */
-  readonly requestHash?: string;
   readonly status: TaskStatus;
   readonly input: unknown;
   readonly output?: unknown;
