@@ -7,7 +7,8 @@ import { deployWorkflows } from './cli/workflows-deploy';
 const USAGE = `usage: stepwise <command> [options]
 
   workflows deploy <files or folders> [--skip-existing]
-  tasks start <workflowId> [--input <json|@file>] [--version N] [--idempotency-key K] [--agent-id A]
+  tasks start <workflowId> [--input <json|@file> | --example] [--version N] [--idempotency-key K] [--agent-id A]
+                                          (--example sends examples/inputs/<workflowId>.json)
   tasks get <taskId>
   tasks watch <taskId>
 
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
       'api-key': { type: 'string' },
       'skip-existing': { type: 'boolean', default: false },
       input: { type: 'string' },
+      example: { type: 'boolean', default: false },
       version: { type: 'string' },
       'idempotency-key': { type: 'string' },
       'agent-id': { type: 'string' },
@@ -43,6 +45,7 @@ async function main(): Promise<number> {
       if (!target) break;
       await startTaskCommand(await connection(), target, {
         input: values.input,
+        example: values.example,
         version: values.version,
         idempotencyKey: values['idempotency-key'],
         agentId: values['agent-id'],

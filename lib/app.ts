@@ -25,12 +25,17 @@ function contextString(node: Node, key: string): string | undefined {
 /**
  * Stack settings from context (`cdk synth -c key=value` or cdk.json):
  * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtOrgClaim, jwtRoleClaim,
- * llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN).
+ * llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
+ * outboundAllowedHosts (comma-separated `host` or `host:port`).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
     ?.split(',')
     .map((email) => email.trim())
+    .filter(Boolean);
+  const outboundAllowedHosts = contextString(node, 'outboundAllowedHosts')
+    ?.split(',')
+    .map((host) => host.trim())
     .filter(Boolean);
   const llm: LlmSettings = {
     ...optional('provider', contextString(node, 'llmProvider')),
@@ -46,6 +51,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('jwtOrgClaim', contextString(node, 'jwtOrgClaim')),
     ...optional('jwtRoleClaim', contextString(node, 'jwtRoleClaim')),
     llm,
+    ...(outboundAllowedHosts?.length && { outboundAllowedHosts }),
   };
 }
 

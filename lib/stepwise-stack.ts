@@ -5,6 +5,10 @@ import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-c
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  OUTBOUND_ALLOWED_HOSTS,
+  parseAllowedHosts,
+} from '../functions/shared/actions/outbound/allowed-hosts';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
 import { Api } from './api';
 import { Data } from './data';
@@ -74,6 +78,12 @@ export interface StepwiseStackProps extends StackProps {
    * @default - provider openai, no API key secret
    */
   readonly llm?: LlmSettings;
+  /**
+   * Hosts (`host` or `host:port`) that `http` steps may reach although they resolve to loopback, private,
+   * link-local or other internal addresses, which are otherwise refused (OUTBOUND_ALLOWED_HOSTS).
+   * @default - none
+   */
+  readonly outboundAllowedHosts?: readonly string[];
 }
 
 const WILDCARD_REASON_XRAY =
@@ -144,6 +154,11 @@ export class StepwiseStack extends Stack {
     this.grantFunctionPermissions(functions);
     this.configureAuthorizer(functions.authorizer, props);
     this.configureStepRunner(stepRunner, props.llm ?? {});
+    if (props.outboundAllowedHosts?.length) {
+      const hosts = props.outboundAllowedHosts.join(',');
+      parseAllowedHosts(hosts, 'outboundAllowedHosts'); // a malformed entry fails the synth, not a cold start
+      stepRunner.addEnvironment(OUTBOUND_ALLOWED_HOSTS, hosts);
+    }
 
     this.api = new Api(this, 'Api', { functions });
 

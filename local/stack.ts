@@ -93,10 +93,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(messaging.close);
 
     let llmBaseUrl = options.llmBaseUrl;
+    // Steps may reach the stack's own fake LLM and nothing else on loopback (not its emulators).
+    let outboundAllowedHosts = '';
     if (!llmBaseUrl) {
       const fakeLlm = await startFakeLlm({ host: settings.host });
       stoppers.push(fakeLlm.close);
       llmBaseUrl = fakeLlm.url;
+      outboundAllowedHosts = new URL(fakeLlm.url).host;
     }
 
     const runtime = new LambdaRuntime(settings);
@@ -140,6 +143,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),
       LLM_PROVIDER: 'openai',
       LLM_BASE_URL: llmBaseUrl,
+      OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
     Object.assign(process.env, environment, {

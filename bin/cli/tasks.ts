@@ -1,6 +1,7 @@
 // `stepwise tasks start|get|watch`.
 import { readFile } from 'node:fs/promises';
 import { type Connection, call } from './api-client';
+import { readExampleInput } from './example-input';
 
 interface TaskView {
   taskId: string;
@@ -26,11 +27,14 @@ export async function parseInput(raw: string | undefined): Promise<unknown> {
 export async function startTaskCommand(
   connection: Connection,
   workflowId: string,
-  options: { input?: string; version?: string; idempotencyKey?: string; agentId?: string },
+  options: { input?: string; example?: boolean; version?: string; idempotencyKey?: string; agentId?: string },
 ): Promise<void> {
+  if (options.example && options.input !== undefined) {
+    throw new Error('Pass either --input or --example, not both');
+  }
   const body = {
     workflowId,
-    input: await parseInput(options.input),
+    input: options.example ? await readExampleInput(workflowId) : await parseInput(options.input),
     ...(options.version && { version: Number(options.version) }),
     ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey }),
     ...(options.agentId && { agentId: options.agentId }),

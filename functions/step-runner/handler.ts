@@ -7,7 +7,7 @@ import { createActionRunner } from '../shared/actions/run-action';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
-import { handleStepPayload, type StepResult } from '../shared/steps/run-step';
+import { handleStepPayload, type RecordedFailure, type StepResult } from '../shared/steps/run-step';
 import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 
@@ -16,14 +16,20 @@ const deps = {
   runAction: createActionRunner(),
 };
 
-const lambdaHandler = async (payload: StepPayload): Promise<StepResult | null> => {
+const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | null> => {
   logger.appendKeys({
     task_id: payload.task.id,
     org_id: payload.task.orgId,
     workflow_id: payload.task.workflowId,
     step_id: payload.step.id,
   });
-  return handleStepPayload(payload, deps);
+  try {
+    return await handleStepPayload(payload, deps);
+  } catch (error) {
+    // A failed attempt reaches Step Functions without its stack trace; the log keeps it (as the cause).
+    logger.warn('Step attempt failed', error as Error);
+    throw error;
+  }
 };
 
 export const handler = middy(lambdaHandler)

@@ -4,6 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { registerWorkflow, request, type TaskDetail, waitForTask } from './http-client';
 
+/** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
+const POLL = { timeout: 15_000, interval: 100 };
+
 /** The API's request body limit, which is also Step Functions' execution input limit (256 KiB). */
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -32,7 +35,7 @@ describe('task status follows the execution', () => {
       steps: [{ id: 'pause', type: 'wait', seconds: 3 }],
     });
     const taskId = await start(workflowId);
-    await expect.poll(async () => (await get(taskId)).status).toBe('RUNNING');
+    await expect.poll(async () => (await get(taskId)).status, POLL).toBe('RUNNING');
     expect((await get(taskId)).startedAt).toEqual(expect.any(String));
     expect((await waitForTask(taskId)).status).toBe('SUCCEEDED');
   });
@@ -54,7 +57,7 @@ describe('task status follows the execution', () => {
       .poll(async () => {
         const task = await get(taskId);
         return [task.status, task.steps[0]?.status, task.steps[0]?.attempts];
-      })
+      }, POLL)
       .toEqual(['RUNNING', 'RETRYING', 1]);
     const task = await waitForTask(taskId);
     expect(task.status).toBe('SUCCEEDED');

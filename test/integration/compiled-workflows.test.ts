@@ -14,6 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLlmAction } from '../../functions/shared/actions/llm/llm-action';
 import { runTransformAction } from '../../functions/shared/actions/transform';
+import { cleanCause } from '../../functions/shared/steps/clean-error';
 import { SimulateSchema } from '../../functions/shared/steps/simulate';
 import { type StepPayload, StepPayloadSchema } from '../../functions/shared/steps/step-payload';
 import { compileWorkflow } from '../../functions/shared/workflows/compile-workflow';
@@ -41,6 +42,8 @@ interface RecordCall {
   mapIndex?: number;
   status: 'FAILED' | 'SKIPPED';
   error?: string | null;
+  /** The Cause as Step Functions passed it (the Lambda error JSON for a thrown error). */
+  rawCause?: string | null;
 }
 
 const runs: RunCall[] = [];
@@ -75,7 +78,10 @@ async function runAction(type: string, params: Record<string, unknown>): Promise
   return { type, params };
 }
 
-/** The step runner as the state machine sees it: validates the payload contract, counts attempts. */
+/**
+ * The step runner as the state machine sees it: validates the payload contract, counts attempts, and
+ * answers a FAILED record with the error cleaned (as functions/shared/steps/run-step.ts does).
+ */
 async function stepRunner(raw: unknown): Promise<unknown> {
   const payload = StepPayloadSchema.parse(raw);
   const { task, step } = payload;
@@ -86,8 +92,11 @@ async function stepRunner(raw: unknown): Promise<unknown> {
       mapIndex: step.mapIndex,
       status: payload.status,
       error: payload.error,
+      rawCause: payload.cause,
     });
-    return null;
+    return payload.status === 'FAILED'
+      ? { error: payload.error ?? 'Unknown', cause: cleanCause(payload.cause) ?? '' }
+      : null;
   }
   const key = `${task.id}/${step.id}/${step.mapIndex ?? ''}`;
   const attempt = (attempts.get(key) ?? 0) + 1;
@@ -316,7 +325,7 @@ describe('conditions, failures, timeouts and retries', () => {
     expect(run.output.steps.flaky).toEqual({
       status: 'FAILED',
       error: 'SimulatedFailure',
-      cause: expect.stringContaining('Simulated failure on attempt 1'),
+      cause: 'Simulated failure on attempt 1',
     });
     expect(Object.keys(run.output)).toEqual(['task', 'input', 'steps']);
     expect(only(run.recordsOf('flaky'))).toMatchObject({ status: 'FAILED', error: 'SimulatedFailure' });
@@ -337,7 +346,7 @@ describe('conditions, failures, timeouts and retries', () => {
     );
     expect(run.execution.status).toBe('FAILED');
     expect(run.execution.error).toBe('PaymentDeclined');
-    expect(run.execution.cause).toContain('Simulated failure on attempt 2');
+    expect(run.execution.cause).toBe('Simulated failure on attempt 2');
     expect(run.runsOf('charge')).toHaveLength(2);
     expect(only(run.recordsOf('charge'))).toMatchObject({ status: 'FAILED', error: 'PaymentDeclined' });
     expect(run.runsOf('ship')).toHaveLength(0);
@@ -373,6 +382,85 @@ describe('conditions, failures, timeouts and retries', () => {
     expect((second?.startedAt ?? 0) - (first?.endedAt ?? 0)).toBeGreaterThanOrEqual(900);
     expect(run.output.steps.flaky).toEqual({ status: 'SUCCEEDED', output: 'ok' });
     expect(run.recordsOf('flaky')).toHaveLength(0);
+  });
+});
+
+describe('errors that are never retried, and clean causes', () => {
+  const retrying = { maxAttempts: 2, intervalSeconds: 1, backoffRate: 1, jitter: 'NONE' };
+  /** No stack frame, no server path, no Lambda error JSON. */
+  const expectClean = (text: string | null | undefined) => {
+    expect(text).toEqual(expect.any(String));
+    expect(text).not.toMatch(/\n|\s+at .*:\d+|\/work\/|node_modules|errorType|"trace"/);
+  };
+
+  it("fails a transform whose JSONata calls $error after one attempt, with the user's message as cause", async () => {
+    const run = await runWorkflow(
+      workflow('jsonata-error', [
+        {
+          id: 'check',
+          type: 'transform',
+          retry: retrying,
+          params: { expression: '$error("amount must be positive")' },
+        },
+      ]),
+    );
+    expect(run.execution.status).toBe('FAILED');
+    expect(run.execution.error).toBe('TransformError');
+    expect(run.runsOf('check')).toHaveLength(1);
+    // Step Functions hands the record state the Lambda error JSON with its trace ...
+    expect(only(run.recordsOf('check')).rawCause).toContain('"trace"');
+    // ... and the execution fails with the clean message.
+    expect(run.execution.cause).toContain('amount must be positive');
+    expectClean(run.execution.cause);
+  });
+
+  it('does not retry an error the step lists in nonRetryableErrors', async () => {
+    const run = await runWorkflow(
+      workflow('listed-error', [
+        {
+          id: 'lookup',
+          type: 'http',
+          retry: { ...retrying, nonRetryableErrors: ['OrderNotFound'] },
+          params: { simulate: { fail: true, error: 'OrderNotFound' } },
+        },
+      ]),
+    );
+    expect(run.execution.status).toBe('FAILED');
+    expect(run.execution.error).toBe('OrderNotFound');
+    expect(run.runsOf('lookup')).toHaveLength(1);
+  });
+
+  it('does not retry an error the workflow defaults list, and still retries one that is on no list', async () => {
+    const run = await runWorkflow(
+      workflow(
+        'default-list',
+        [
+          {
+            id: 'listed',
+            type: 'http',
+            continueOnError: true,
+            params: { simulate: { fail: true, error: 'QuotaExceeded' } },
+          },
+          {
+            id: 'unlisted',
+            type: 'http',
+            dependsOn: ['listed'],
+            continueOnError: true,
+            // The name a 503 that outlasted the in-step retries gets.
+            params: { simulate: { fail: true, error: 'HttpStatusError' } },
+          },
+        ],
+        { defaults: { retry: { ...retrying, nonRetryableErrors: ['QuotaExceeded'] } } },
+      ),
+    );
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(run.runsOf('listed')).toHaveLength(1);
+    expect(run.runsOf('unlisted')).toHaveLength(3);
+    expect(run.output.steps.unlisted).toEqual({
+      status: 'FAILED',
+      error: 'HttpStatusError',
+      cause: 'Simulated failure on attempt 3',
+    });
   });
 });
 

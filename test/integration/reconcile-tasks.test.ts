@@ -9,6 +9,9 @@ import { reconcileTasks } from '../../functions/shared/tasks/task-service';
 import { ACTIVE_SHARDS, DynamoTaskStore, type TaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
 
+/** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
+const POLL = { timeout: 15_000, interval: 100 };
+
 const endpoints = inject('endpoints');
 const { documents, sfn } = localClients(endpoints);
 const tasks = new DynamoTaskStore(documents, endpoints.tableName);
@@ -70,7 +73,7 @@ describe('reconcileTasks', () => {
       .poll(async () => {
         await reconcileTasks({ tasks, executions, now });
         return [(await tasks.getAnyOrg(endedId))?.status, (await tasks.getAnyOrg(lostId))?.status];
-      })
+      }, POLL)
       .toEqual(['SUCCEEDED', 'FAILED']);
     expect(await tasks.getAnyOrg(endedId)).toMatchObject({ status: 'SUCCEEDED', output: { a: 1 } });
     expect(await tasks.getAnyOrg(lostId)).toMatchObject({ status: 'FAILED', error: 'ExecutionLost' });
@@ -150,9 +153,9 @@ describe('reconcileTasks', () => {
     const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`;
     await tasks.create(task(taskId, executionArn, 'PENDING'));
     await sfn.send(new StartExecutionCommand({ stateMachineArn, name: taskId, input: '{}' }));
-    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status).toBe('RUNNING');
+    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status, POLL).toBe('RUNNING');
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stuck' }));
-    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status).toBe('FAILED');
+    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status, POLL).toBe('FAILED');
     expect(await tasks.getAnyOrg(taskId)).toMatchObject({
       error: 'ExecutionAborted',
       cause: 'The execution was stopped outside stepwise: Operator: stuck',

@@ -18,6 +18,9 @@ import { startTask } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
 
+/** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
+const POLL = { timeout: 15_000, interval: 100 };
+
 const endpoints = inject('endpoints');
 const credentials = inject('credentials');
 const { documents, sfn } = localClients(endpoints);
@@ -87,7 +90,7 @@ describe('cancel', () => {
       .poll(async () => {
         const task = await get(taskId);
         return [task.status, task.steps.map((s) => s.status)];
-      })
+      }, POLL)
       .toEqual(['RUNNING', ['RUNNING']]);
 
     const cancelled = await call<TaskDetail>('POST', `/tasks/${taskId}/cancel`);
@@ -127,7 +130,7 @@ describe('cancel', () => {
       }),
     );
     await expect
-      .poll(async () => (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status)
+      .poll(async () => (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status, POLL)
       .toBe('SUCCEEDED');
     const taskId = randomUUID();
     const at = new Date().toISOString();

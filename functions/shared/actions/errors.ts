@@ -3,6 +3,23 @@
 // (`ErrorEquals`) matches on. Messages are for people; never match on them. Each class is named like the
 // error it throws (`class X { name = 'X' }`) so code and ASL say the same thing.
 
+/**
+ * Errors of deterministic failures: the same step with the same params fails the same way again, so the
+ * compiled ASL never retries them (a `MaxAttempts: 0` retrier ahead of `States.ALL`). Documented in the
+ * README ("Retries"); renaming one breaks users' Retry/Catch, so names only ever get added.
+ * `OutboundAddressRefused` (the `http` outbound-address guard) and `LambdaNotAllowed` (the `lambda` step
+ * allowlist) are thrown by those guards.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  'HttpClientError',
+  'TransformError',
+  'InvalidStepParams',
+  'UnknownStepType',
+  'OutboundAddressRefused',
+  'TooManyRedirects',
+  'LambdaNotAllowed',
+] as const;
+
 /** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */
 export class InvalidStepParams extends Error {
   override name = 'InvalidStepParams';
@@ -27,7 +44,10 @@ export class UnknownStepType extends Error {
   }
 }
 
-/** An HTTP call ended (after any retries) with a status the step did not expect. */
+/**
+ * An HTTP call ended (after any retries) with a status the step did not expect: a 5xx, 408 or 429 after
+ * the in-step retries, or an unexpected 1xx-3xx. Retried by the step's policy.
+ */
 export class HttpStatusError extends Error {
   override name = 'HttpStatusError';
   constructor(
@@ -44,6 +64,15 @@ export class HttpStatusError extends Error {
     );
   }
 }
+
+/** An HTTP call got a 4xx other than 408 and 429 that the step did not expect: never retried. */
+export class HttpClientError extends HttpStatusError {
+  override name = 'HttpClientError';
+}
+
+/** A 4xx other than 408 (Request Timeout) and 429 (Too Many Requests) says the request itself is wrong. */
+export const isClientErrorStatus = (status: number) =>
+  status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 /** Every attempt of an HTTP call timed out. */
 export class HttpTimeoutError extends Error {
@@ -75,6 +104,39 @@ export class HttpRequestError extends Error {
       `Request to ${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${detail}`,
       options,
     );
+  }
+}
+
+/**
+ * An outbound call (an `http` step, or a redirect an LLM endpoint answered with) was about to connect to
+ * an address the deployment does not allow: loopback, private, link-local (cloud metadata), unique-local,
+ * multicast or reserved. Never retried: the same URL resolves to the same kind of address.
+ */
+export class OutboundAddressRefused extends Error {
+  override name = 'OutboundAddressRefused';
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Refused to connect to ${host}${address === host ? '' : ` (${address})`}: ${reason}; ` +
+        "the host is not in the deployment's outbound allowlist (OUTBOUND_ALLOWED_HOSTS)",
+      options,
+    );
+  }
+}
+
+/** An outbound call was redirected more times than allowed. */
+export class TooManyRedirects extends Error {
+  override name = 'TooManyRedirects';
+  constructor(
+    readonly url: string,
+    readonly maxRedirects: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${url} redirected more than ${maxRedirects} times`, options);
   }
 }
 

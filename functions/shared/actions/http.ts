@@ -1,7 +1,9 @@
 // The `http` step action: one HTTP call with a timeout per attempt, retried with backoff on 429, 5xx,
 // timeouts and network errors (honouring Retry-After), returning a JSON-friendly summary of the response
 // for the next step. `fetchWithRetry` is the same loop for other actions that speak HTTP (the
-// OpenAI-compatible LLM provider), so there is one implementation of "call a flaky HTTP service".
+// OpenAI-compatible LLM provider), so there is one implementation of "call a flaky HTTP service". Every
+// call goes through the outbound-address guard (outbound/guarded-fetch.ts); a refused address fails at
+// once with OutboundAddressRefused, never retried.
 import { z } from 'zod';
 import {
   defaultSleep,
@@ -12,7 +14,19 @@ import {
   retryWithBackoff,
   type Sleep,
 } from '../retry/retry-with-backoff';
-import { HttpRequestError, HttpStatusError, HttpTimeoutError } from './errors';
+import {
+  HttpClientError,
+  HttpRequestError,
+  HttpStatusError,
+  HttpTimeoutError,
+  isClientErrorStatus,
+} from './errors';
+import {
+  describeUrl,
+  guardedFetch,
+  type OutboundPolicy,
+  type OutboundRequestInit,
+} from './outbound/guarded-fetch';
 import { parseStepParams } from './step-params';
 
 /** Bodies larger than this are returned as a truncated text preview (Step Functions state limit: 256 KiB). */
@@ -79,8 +93,8 @@ export const HttpParamsSchema = z
 export type HttpParams = z.input<typeof HttpParamsSchema>;
 
 export interface HttpDeps {
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
+  /** Hosts allowlisted by the deployment, and the resolver (tests fake it). @default none, system DNS */
+  readonly outbound?: OutboundPolicy;
   readonly sleep?: Sleep;
   readonly random?: () => number;
   /** Wall clock in ms (durations, Retry-After dates). @default Date.now */
@@ -125,7 +139,9 @@ export async function runHttpAction(params: HttpParams, deps: HttpDeps = {}): Pr
     deps,
   );
   if (!isExpected(response.status)) {
-    throw new HttpStatusError(
+    // A 4xx the step did not expect fails the same way every time: named so the ASL does not retry it.
+    const StatusError = isClientErrorStatus(response.status) ? HttpClientError : HttpStatusError;
+    throw new StatusError(
       response.status,
       describeUrl(url),
       response.attempts,
@@ -146,7 +162,7 @@ export async function runHttpAction(params: HttpParams, deps: HttpDeps = {}): Pr
 
 export interface FetchWithRetryRequest {
   readonly url: string;
-  readonly init: Omit<RequestInit, 'signal'>;
+  readonly init: Omit<OutboundRequestInit, 'signal'>;
   readonly timeoutMs: number;
   /** Statuses the caller wants as they are; such a status is never retried, even a 503. */
   readonly isExpected?: (status: number) => boolean;
@@ -173,7 +189,6 @@ export async function fetchWithRetry(
   request: FetchWithRetryRequest,
   deps: HttpDeps = {},
 ): Promise<FetchedResponse> {
-  const doFetch = deps.fetch ?? globalThis.fetch;
   const now = deps.now ?? Date.now;
   const isExpected = request.isExpected ?? (() => false);
   const startedAt = now();
@@ -195,7 +210,7 @@ export async function fetchWithRetry(
       attempts++;
       const timeout = AbortSignal.timeout(request.timeoutMs);
       const signal = deps.signal ? AbortSignal.any([timeout, deps.signal]) : timeout;
-      const response = await doFetch(request.url, { ...request.init, signal });
+      const response = await guardedFetch(request.url, { ...request.init, signal }, deps.outbound);
       const { text, truncated } = await readLimited(response, request.maxBodyBytes);
       return { status: response.status, headers: response.headers, text, truncated };
     }, options);
@@ -255,9 +270,4 @@ function keptHeaders(headers: Headers): Record<string, string> {
     if (value !== null) kept[name] = value;
   }
   return kept;
-}
-
-/** The URL without its query or credentials, which may hold secrets, for error messages. */
-function describeUrl(url: URL): string {
-  return `${url.origin}${url.pathname}`;
 }

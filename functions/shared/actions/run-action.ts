@@ -10,10 +10,8 @@ import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-acti
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
 import type { LlmProvider, LlmProviderName } from './llm/provider';
 import { loadLlmConfig } from './llm/provider-config';
+import { OUTBOUND_ALLOWED_HOSTS, parseAllowedHosts } from './outbound/allowed-hosts';
 import { runTransformAction, type TransformParams } from './transform';
-
-export const ACTION_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
-export type ActionType = (typeof ACTION_TYPES)[number];
 
 // Type aliases rather than interfaces so they fit the step runner's `Record<string, unknown>` metrics.
 export type LlmCallMetrics = {
@@ -33,15 +31,11 @@ export type ActionMetrics = {
 export type ActionOutcome = { readonly output: unknown; readonly metrics: ActionMetrics };
 
 export interface ActionDeps {
-  /** fetch, sleep, clock and abort signal of the `http` action. */
+  /** Outbound allowlist and resolver, sleep, clock and abort signal of the `http` action. */
   readonly http?: HttpDeps;
   readonly llm: LlmActionDeps;
   /** The Lambda client of the `lambda` action, created on first use. */
   readonly lambda: () => InvokeClient;
-}
-
-export function isActionType(type: string): type is ActionType {
-  return (ACTION_TYPES as readonly string[]).includes(type);
 }
 
 export async function runAction(type: string, params: unknown, deps: ActionDeps): Promise<ActionOutcome> {
@@ -79,8 +73,9 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
 }
 
 /**
- * The step runner's action runner with real dependencies: LLM configuration read from the environment
- * now (so a bad LLM_PROVIDER fails the cold start), SDK clients and LLM providers created on first use.
+ * The step runner's action runner with real dependencies: LLM configuration and the outbound allowlist
+ * read from the environment now (so a bad LLM_PROVIDER or OUTBOUND_ALLOWED_HOSTS fails the cold start),
+ * SDK clients and LLM providers created on first use.
  */
 export function createActionRunner(
   options: {
@@ -89,13 +84,15 @@ export function createActionRunner(
   } = {},
 ): (type: string, params: unknown) => Promise<ActionOutcome> {
   const config = loadLlmConfig(options.env ?? process.env);
+  const outbound = { allowedHosts: parseAllowedHosts((options.env ?? process.env)[OUTBOUND_ALLOWED_HOSTS]) };
   const providers = new Map<LlmProviderName, LlmProvider>();
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
-      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey })
+      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey, outbound })
       : createBedrockConverseProvider({ client: tracer.captureAWSv3Client(createBedrockRuntimeClient()) });
   let lambda: InvokeClient | undefined;
   const deps: ActionDeps = {
+    http: { outbound },
     llm: {
       defaultProvider: config.provider,
       defaultModel: config.defaultModel,

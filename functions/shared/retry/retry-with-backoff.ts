@@ -115,9 +115,9 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-/** 429 Too Many Requests and every 5xx: the statuses a retry can fix. */
+/** 408 Request Timeout, 429 Too Many Requests and every 5xx: the statuses a retry can fix. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 408 || status === 429 || status >= 500;
 }
 
 /**

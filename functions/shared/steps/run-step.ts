@@ -1,9 +1,11 @@
 // The step-runner's domain: numbers and records each attempt of a step (the local interpreter has no
 // `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
-// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). A task's RUNNING
+// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). Errors leave it
+// clean (clean-error.ts): the name, and the message without stack trace or server paths. A task's RUNNING
 // status comes from its execution's start (task-events), not from here.
 import { closingStatus, isTerminal } from '../tasks/task';
 import type { TaskStore } from '../tasks/task-store';
+import { cleanCause, cleanError, StepFailure } from './clean-error';
 import { applySimulation, SimulateSchema } from './simulate';
 import type { RecordStepPayload, RunStepPayload, StepPayload } from './step-payload';
 
@@ -35,11 +37,17 @@ export class TaskEndedError extends Error {
   override name = 'TaskEnded';
 }
 
+/** The clean error of a step recorded FAILED: the name and the message (no stack trace, no JSON). */
+export interface RecordedFailure {
+  readonly error: string;
+  readonly cause: string;
+}
+
 export async function handleStepPayload(
   payload: StepPayload,
   deps: StepRunnerDeps,
-): Promise<StepResult | null> {
-  return payload.kind === 'run' ? runStep(payload, deps) : recordStep(payload, deps).then(() => null);
+): Promise<StepResult | RecordedFailure | null> {
+  return payload.kind === 'run' ? runStep(payload, deps) : recordStep(payload, deps);
 }
 
 export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Promise<StepResult> {
@@ -85,20 +93,28 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
     await finish('SUCCEEDED', { output });
     return { status: 'SUCCEEDED', output, attempt };
   } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    await finish('FAILED', { error: failure.name, cause: failure.message });
-    throw failure;
+    const clean = cleanError(error);
+    await finish('FAILED', { error: clean.error, cause: clean.message });
+    throw new StepFailure(clean, { cause: error });
   }
 }
 
-async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Promise<void> {
+/**
+ * Records a step FAILED or SKIPPED. For FAILED, answers the error cleaned, which the state machine puts
+ * back in `$.error` for its Fail state and continueOnError result: Step Functions' Cause of a step-runner
+ * error is the Lambda error JSON with a stack trace.
+ */
+async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Promise<RecordedFailure | null> {
   const at = (deps.now ?? (() => new Date()))().toISOString();
+  const error = payload.error ?? undefined;
+  const cause = cleanCause(payload.cause);
   await deps.tasks.recordStepOutcome(payload.task.id, payload.step.id, payload.step.mapIndex, {
     status: payload.status,
-    error: payload.error ?? undefined,
-    cause: payload.cause ?? undefined,
+    error,
+    cause,
     at,
   });
+  return payload.status === 'FAILED' ? { error: error ?? 'Unknown', cause: cause ?? '' } : null;
 }
 
 function summarize(output: unknown): string {

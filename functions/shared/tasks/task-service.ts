@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../http/errors';
 import type { WorkflowStore } from '../registry/workflow-store';
+import { cleanCause } from '../steps/clean-error';
 import type { InputValidator } from './input-validator';
 import { CANCEL_ERROR, closingStatus, isTerminal, type Task, type TaskEnd, taskEndOf } from './task';
 import type { TaskStore } from './task-store';
@@ -176,7 +177,7 @@ export async function cancelTask(orgId: string, taskId: string, deps: TaskServic
   await deps.executions.stop(task.executionArn, CANCEL_ERROR, CANCEL_CAUSE);
   const execution = await deps.executions.describe(task.executionArn);
   // No execution: the start never happened (or failed), so nothing ran and the cancel stands.
-  const end = (execution && taskEndOf(execution)) ?? {
+  const end = (execution && taskEndOf({ ...execution, cause: cleanCause(execution.cause) })) ?? {
     status: 'CANCELLED' as const,
     error: CANCEL_ERROR,
     cause: CANCEL_CAUSE,
@@ -211,7 +212,11 @@ export interface ExecutionOutcome {
 
 /** Settles a task from its execution's terminal status; false when nothing changed. */
 export async function settleTask(outcome: ExecutionOutcome, tasks: TaskStore): Promise<boolean> {
-  const end = taskEndOf({ status: outcome.executionStatus, error: outcome.error, cause: outcome.cause });
+  const end = taskEndOf({
+    status: outcome.executionStatus,
+    error: outcome.error,
+    cause: cleanCause(outcome.cause),
+  });
   if (!end) return false;
   return endTask(
     outcome.taskId,
@@ -239,10 +244,7 @@ async function endTask(
   end: TaskEnd & { at: string; startedAt?: string; output?: unknown },
   tasks: TaskStore,
 ): Promise<boolean> {
-  const changed = await tasks.settle(taskId, {
-    ...end,
-    cause: end.cause ? end.cause.slice(0, 4_000) : undefined,
-  });
+  const changed = await tasks.settle(taskId, end);
   const status = changed ? end.status : (await tasks.getAnyOrg(taskId))?.status;
   if (status && isTerminal(status)) {
     await tasks.closeOpenSteps(taskId, {

@@ -8,9 +8,11 @@
 //   wait                                     Wait, then `{ status: 'SUCCEEDED' }`
 //   map                                      Map over `items`; `{ status: 'SUCCEEDED', output: [<iteration steps>] }`
 //   `when` false                             step runner `kind: record, status: SKIPPED` -> `{ status: 'SKIPPED' }`
-//   failure after retries                    step runner `kind: record, status: FAILED`, then a Fail state
-//                                            with the step's error, or with continueOnError
-//                                            `{ status: 'FAILED', error, cause }` and on.
+//   failure after retries                    step runner `kind: record, status: FAILED` (answers the error
+//                                            cleaned: Cause becomes the message, without the Lambda error
+//                                            JSON and its stack trace), then a Fail state with the step's
+//                                            error, or with continueOnError `{ status: 'FAILED', error, cause }`
+//                                            and on.
 //
 // Parallelism: the DAG is turned into nested sequences and Parallel states (series-parallel
 // decomposition): a set of steps that splits into independent groups (no dependency between them) runs as
@@ -19,6 +21,7 @@
 // on when both sit in one connected group (a -> b, a -> d, c -> d: b waits for c too). Each Parallel
 // merges its branches' `steps` back with States.JsonMerge (shallow: branches add disjoint keys).
 
+import { NON_RETRYABLE_ERRORS } from '../actions/errors';
 import { conditionToChoiceRule } from './compile-condition';
 import {
   DEFAULT_MAP_CONCURRENCY,
@@ -273,14 +276,19 @@ function compileRunnable(step: RunnableStep, scope: Scope, next: string | undefi
 }
 
 /**
- * A timed-out attempt is not retried (a step that runs past its timeout fails with States.Timeout,
- * which `States.ALL` would otherwise match); everything else is retried by the step's policy.
+ * Never retried (`MaxAttempts: 0`): a timed-out attempt (a step that runs past its timeout fails with
+ * States.Timeout, which `States.ALL` would otherwise match), the built-in deterministic failures
+ * (NON_RETRYABLE_ERRORS) and the policy's own `nonRetryableErrors`. Everything else is retried by the
+ * policy. Step Functions tries retriers in order and `States.ALL` must be the last, so it comes after.
  */
 export function retriers(policy: Required<RetryPolicy>): Record<string, unknown>[] {
-  const noRetryOnTimeout = { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 };
-  if (policy.maxAttempts === 0) return [noRetryOnTimeout];
+  const neverRetried = {
+    ErrorEquals: [...new Set(['States.Timeout', ...NON_RETRYABLE_ERRORS, ...policy.nonRetryableErrors])],
+    MaxAttempts: 0,
+  };
+  if (policy.maxAttempts === 0) return [neverRetried];
   return [
-    noRetryOnTimeout,
+    neverRetried,
     {
       ErrorEquals: ['States.ALL'],
       IntervalSeconds: policy.intervalSeconds,
@@ -342,8 +350,10 @@ function compileMap(step: MapStep, scope: Scope, next: string | undefined): stri
 }
 
 /**
- * After a step failed for good (`$.error` holds `{ Error, Cause }`): record it, then fail the execution
- * with the step's error, or with continueOnError write `{ status: 'FAILED', error, cause }` and go on.
+ * After a step failed for good (`$.error` holds `{ Error, Cause }`, Cause being the Lambda error JSON with
+ * its stack trace when the step runner threw): record it, which replaces `$.error` with the clean
+ * `{ Error, Cause: <message> }`, then fail the execution with that, or with continueOnError write
+ * `{ status: 'FAILED', error, cause }` and go on.
  */
 function compileFailure(step: RunnableStep | MapStep, scope: Scope, next: string | undefined): string {
   const failed = claim(scope.ctx, `${step.id} failed`);
@@ -375,8 +385,9 @@ function compileFailure(step: RunnableStep | MapStep, scope: Scope, next: string
   }
   scope.states[failed] = {
     ...invokeStepRunner(scope, recordPayload(step, scope, 'FAILED')),
-    Comment: `Records ${step.id} FAILED with its error.`,
-    ResultPath: null,
+    Comment: `Records ${step.id} FAILED; the step runner answers the error cleaned (the message, no stack trace).`,
+    ResultSelector: { 'Error.$': '$.Payload.error', 'Cause.$': '$.Payload.cause' },
+    ResultPath: '$.error',
     Next: after,
   };
   return failed;

@@ -25,14 +25,18 @@ export const RESERVED_STEP_TYPES = ['approval', 'agent'] as const;
 export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', ...RESERVED_STEP_TYPES] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
-/** Retry defaults (ARCHITECTURE.md "Defaults"): 3 retries, 1 s, x2, full jitter, at most 60 s apart. */
-export const DEFAULT_RETRY_POLICY = {
+/**
+ * Retry defaults (ARCHITECTURE.md "Defaults"): 3 retries, 1 s, x2, full jitter, at most 60 s apart; no
+ * error names beyond the built-in non-retryable ones (NON_RETRYABLE_ERRORS in actions/errors.ts).
+ */
+export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicy>> = {
   maxAttempts: 3,
   intervalSeconds: 1,
   backoffRate: 2,
   maxDelaySeconds: 60,
   jitter: 'FULL',
-} as const;
+  nonRetryableErrors: [],
+};
 /** A step's timeout when neither the step nor the workflow's `defaults` set one. */
 export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
 export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
@@ -40,6 +44,10 @@ export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;
 /** Step Functions' inline Map runs at most 40 iterations at once. */
 export const MAX_MAP_CONCURRENCY = 40;
 export const DEFAULT_MAP_CONCURRENCY = 10;
+
+/** Step Functions' limit on an error name (SendTaskFailure `error`). */
+export const MAX_ERROR_NAME_LENGTH = 256;
+export const MAX_NON_RETRYABLE_ERRORS = 50;
 
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A plain reference path: `$.a.b`, `$.a[0].b` (no wildcards, filters or context `$$` paths). */
@@ -85,6 +93,22 @@ export const RetryPolicySchema = z
       .enum(['FULL', 'NONE'])
       .optional()
       .meta({ description: 'FULL waits a random time up to the computed delay.', default: 'FULL' }),
+    nonRetryableErrors: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(MAX_ERROR_NAME_LENGTH)
+          .refine((name) => name !== 'States.ALL', {
+            message: 'States.ALL cannot be listed: to retry nothing, set maxAttempts to 0',
+          }),
+      )
+      .max(MAX_NON_RETRYABLE_ERRORS)
+      .optional()
+      .meta({
+        description:
+          "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors.",
+      }),
   })
   .meta({
     description:

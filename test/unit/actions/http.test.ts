@@ -2,22 +2,27 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  HttpClientError,
   HttpStatusError,
   HttpTimeoutError,
   InvalidStepParams,
+  OutboundAddressRefused,
 } from '../../../functions/shared/actions/errors';
 import {
   MAX_OUTPUT_BODY_BYTES,
   runHttpAction,
   TRUNCATION_MARKER,
 } from '../../../functions/shared/actions/http';
+import { type AllowedHost, parseAllowedHost } from '../../../functions/shared/actions/outbound/allowed-hosts';
 
 type Reply = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 // A real HTTP server on a free port; each path answers with its scripted replies in order (the last one
-// repeats), and every request is recorded.
+// repeats), and every request is recorded. It listens on loopback, which the outbound-address guard
+// refuses, so these tests allowlist its host:port as a deployment would (`allowed`).
 let server: Server;
 let base: string;
+let allowed: AllowedHost;
 const scripts = new Map<string, Reply[]>();
 const received: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
 
@@ -44,6 +49,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  allowed = parseAllowedHost(new URL(base).host);
 });
 
 afterAll(async () => {
@@ -58,7 +64,14 @@ beforeEach(() => {
 
 function deps() {
   const delays: number[] = [];
-  return { delays, deps: { sleep: async (ms: number) => void delays.push(ms), random: () => 0.5 } };
+  return {
+    delays,
+    deps: {
+      outbound: { allowedHosts: [allowed] },
+      sleep: async (ms: number) => void delays.push(ms),
+      random: () => 0.5,
+    },
+  };
 }
 
 describe('runHttpAction', () => {
@@ -127,17 +140,36 @@ describe('runHttpAction', () => {
     expect(received).toHaveLength(3);
   });
 
-  it('throws HttpStatusError on a 404 without retrying', async () => {
+  it('throws HttpClientError (never retried by the ASL) on a 404, without retrying in the step', async () => {
     scripts.set('/missing', [json(404, { error: 'not found' })]);
     const { delays, deps: d } = deps();
-    await expect(runHttpAction({ url: `${base}/missing` }, d)).rejects.toMatchObject({
-      name: 'HttpStatusError',
-      status: 404,
-      attempts: 1,
-    });
+    const error = await runHttpAction({ url: `${base}/missing` }, d).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpClientError);
+    expect(error).toMatchObject({ name: 'HttpClientError', status: 404, attempts: 1 });
     expect(received).toHaveLength(1);
     expect(delays).toEqual([]);
   });
+
+  it.each([400, 401, 403, 409, 410, 422])('names an unexpected %i HttpClientError', async (status) => {
+    scripts.set('/client', [json(status, {})]);
+    await expect(runHttpAction({ url: `${base}/client` }, deps().deps)).rejects.toMatchObject({
+      name: 'HttpClientError',
+      status,
+      attempts: 1,
+    });
+  });
+
+  it.each([408, 429, 503])(
+    'retries %i in the step, then names it HttpStatusError (retried by the ASL)',
+    async (status) => {
+      scripts.set('/busy', [json(status, {})]);
+      const error = await runHttpAction({ url: `${base}/busy`, retry: { maxRetries: 1 } }, deps().deps).catch(
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeInstanceOf(HttpClientError);
+      expect(error).toMatchObject({ name: 'HttpStatusError', status, attempts: 2 });
+    },
+  );
 
   it('accepts the statuses listed in expectedStatus, and does not retry an expected 503', async () => {
     scripts.set('/gone', [json(404, { gone: true })]);
@@ -191,14 +223,38 @@ describe('runHttpAction', () => {
 
   it('retries a refused connection and then throws HttpRequestError', async () => {
     const closed = createServer();
+    // Loopback, allowlisted below as the scripted server is.
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const { delays, deps: d } = deps();
     await expect(
-      runHttpAction({ url: `http://127.0.0.1:${port}/`, retry: { maxRetries: 1 } }, d),
+      runHttpAction(
+        { url: `http://127.0.0.1:${port}/`, retry: { maxRetries: 1 } },
+        { ...d, outbound: { allowedHosts: [parseAllowedHost(`127.0.0.1:${port}`)] } },
+      ),
     ).rejects.toMatchObject({ name: 'HttpRequestError', attempts: 2 });
     expect(delays).toHaveLength(1);
+  });
+
+  it('refuses the same server when its host is not allowlisted, at once and without retrying', async () => {
+    scripts.set('/items', [json(200, { items: [] })]);
+    const { delays, deps: d } = deps();
+    const error = await runHttpAction({ url: `${base}/items` }, { ...d, outbound: {} }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(OutboundAddressRefused);
+    expect(error).toMatchObject({ name: 'OutboundAddressRefused', reason: 'loopback address' });
+    expect(received).toEqual([]);
+    expect(delays).toEqual([]);
+  });
+
+  it('follows a redirect within the allowlisted host and returns the final response', async () => {
+    scripts.set('/old', [(_req, res) => res.writeHead(301, { location: '/new' }).end()]);
+    scripts.set('/new', [json(200, { moved: true })]);
+    const result = await runHttpAction({ url: `${base}/old` }, deps().deps);
+    expect(result).toMatchObject({ status: 200, body: { moved: true }, attempts: 1 });
+    expect(received.map((r) => r.url)).toEqual(['/old', '/new']);
   });
 
   it('cuts a body beyond 64 KiB and marks it truncated', async () => {

@@ -4,6 +4,7 @@ import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidStepParams, UnknownStepType } from '../../../functions/shared/actions/errors';
 import type { LlmProvider } from '../../../functions/shared/actions/llm/provider';
+import { type AllowedHost, parseAllowedHost } from '../../../functions/shared/actions/outbound/allowed-hosts';
 import { type ActionDeps, createActionRunner, runAction } from '../../../functions/shared/actions/run-action';
 import { type FakeLlm, startFakeLlm } from '../../../local/fake-llm';
 
@@ -19,8 +20,10 @@ const fakeProvider: LlmProvider = {
   }),
 };
 
+// The http server below is on loopback; allowlisted here as a deployment would (`allowed`).
+const allowed: AllowedHost[] = [];
 const deps: ActionDeps = {
-  http: { sleep: async () => undefined },
+  http: { outbound: { allowedHosts: allowed }, sleep: async () => undefined },
   llm: { defaultProvider: 'openai', defaultModel: 'm-1', provider: () => fakeProvider },
   lambda: () => ({
     send: async () => ({
@@ -41,6 +44,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  allowed.push(parseAllowedHost(new URL(base).host));
 });
 
 afterAll(async () => {
@@ -136,5 +140,21 @@ describe('createActionRunner', () => {
 
   it('fails at creation when the LLM configuration is invalid', () => {
     expect(() => createActionRunner({ env: { LLM_PROVIDER: 'nope' } })).toThrow(/LLM_PROVIDER/);
+  });
+
+  it('lets http steps reach only the hosts OUTBOUND_ALLOWED_HOSTS lists', async () => {
+    const url = `${base}/ping`;
+    const listed = createActionRunner({
+      env: { OUTBOUND_ALLOWED_HOSTS: `example.com, ${new URL(base).host}` },
+    });
+    expect((await listed('http', { url })).output).toMatchObject({ status: 200 });
+    const unlisted = createActionRunner({ env: {} });
+    await expect(unlisted('http', { url })).rejects.toMatchObject({ name: 'OutboundAddressRefused' });
+  });
+
+  it('fails at creation when OUTBOUND_ALLOWED_HOSTS has a malformed entry', () => {
+    expect(() => createActionRunner({ env: { OUTBOUND_ALLOWED_HOSTS: 'https://x.example/' } })).toThrow(
+      /OUTBOUND_ALLOWED_HOSTS: "https:\/\/x.example\/"/,
+    );
   });
 });

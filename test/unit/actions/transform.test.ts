@@ -58,6 +58,15 @@ describe('runTransformAction', () => {
     expect((error as Error).message).toMatch(/evaluation error/);
   });
 
+  it("throws TransformError with the user's message for a $error() call", async () => {
+    const error = await runTransformAction({
+      expression: 'amount < 0 ? $error("amount must not be negative") : amount',
+      data: { amount: -1 },
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TransformError', details: { code: 'D3137' } });
+    expect((error as Error).message).toContain('amount must not be negative');
+  });
+
   it('stops runaway recursion at the depth limit', async () => {
     const error = await runTransformAction({
       expression: '($f := function($n) { 1 + $f($n + 1) }; $f(0))',

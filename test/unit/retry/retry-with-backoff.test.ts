@@ -146,7 +146,7 @@ describe('parseRetryAfter', () => {
 
 describe('retry classification', () => {
   it('treats 429 and 5xx as retryable statuses, other 4xx not', () => {
-    expect([429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
+    expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).toBe(true);
     expect([400, 401, 403, 404, 409].some(isRetryableStatus)).toBe(false);
   });
 

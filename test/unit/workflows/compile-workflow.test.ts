@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NON_RETRYABLE_ERRORS } from '../../../functions/shared/actions/errors';
 import {
   type AslDefinition,
   compileWorkflow,
@@ -191,10 +192,10 @@ describe('runnable steps', () => {
     });
   });
 
-  it('maps the workflow defaults, then built-in defaults, to Retry and TimeoutSeconds; never retries a timeout', () => {
+  it('maps the workflow defaults, then built-in defaults, to Retry and TimeoutSeconds; never retries a timeout or a deterministic error', () => {
     expect(asl.States.fetch?.TimeoutSeconds).toBe(120);
     expect(asl.States.fetch?.Retry).toEqual([
-      { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 },
+      { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
       {
         ErrorEquals: ['States.ALL'],
         IntervalSeconds: 2,
@@ -209,7 +210,7 @@ describe('runnable steps', () => {
   it("maps a step's own retry policy and timeout", () => {
     expect(asl.States.tuned?.TimeoutSeconds).toBe(42);
     expect(asl.States.tuned?.Retry).toEqual([
-      { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 },
+      { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
       {
         ErrorEquals: ['States.ALL'],
         IntervalSeconds: 3,
@@ -219,7 +220,9 @@ describe('runnable steps', () => {
         JitterStrategy: 'NONE',
       },
     ]);
-    expect(asl.States['no-retry']?.Retry).toEqual([{ ErrorEquals: ['States.Timeout'], MaxAttempts: 0 }]);
+    expect(asl.States['no-retry']?.Retry).toEqual([
+      { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+    ]);
   });
 
   it('uses 300 s and 3 retries at 1 s x2 with full jitter when nothing is set', () => {
@@ -234,6 +237,66 @@ describe('runnable steps', () => {
     });
     expect(plain.TimeoutSeconds).toBeUndefined();
     expect(plain.States.only?.Parameters).toMatchObject({ FunctionName: STEP_RUNNER_ARN_PLACEHOLDER });
+  });
+
+  it('never retries the built-in deterministic errors, ahead of the States.ALL retrier', () => {
+    expect(NON_RETRYABLE_ERRORS).toEqual(
+      expect.arrayContaining([
+        'HttpClientError',
+        'TransformError',
+        'InvalidStepParams',
+        'UnknownStepType',
+        'OutboundAddressRefused',
+        'LambdaNotAllowed',
+      ]),
+    );
+    const retry = asl.States.fetch?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+    expect(retry.map((r) => r.MaxAttempts)).toEqual([0, 3]);
+    expect(retry[0]?.ErrorEquals).toEqual(
+      expect.arrayContaining(['States.Timeout', ...NON_RETRYABLE_ERRORS]),
+    );
+    expect(retry.at(-1)?.ErrorEquals).toEqual(['States.ALL']);
+    expect(retry.slice(0, -1).flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
+  });
+
+  it("adds a step's nonRetryableErrors, which replace the workflow default list", () => {
+    const listed = compileWorkflow(
+      define(
+        [
+          { id: 'inherits' },
+          {
+            id: 'own',
+            dependsOn: ['inherits'],
+            retry: { nonRetryableErrors: ['OrderNotFound', 'HttpClientError'] },
+          },
+          { id: 'none', dependsOn: ['own'], retry: { nonRetryableErrors: [] } },
+        ],
+        { defaults: { retry: { nonRetryableErrors: ['QuotaExceeded'] } } },
+      ),
+    );
+    const retryOf = (id: string) => (listed.States[id]?.Retry ?? []) as { ErrorEquals: string[] }[];
+    const neverRetried = (id: string) => retryOf(id)[0]?.ErrorEquals;
+    expect(neverRetried('inherits')).toEqual(['States.Timeout', ...NON_RETRYABLE_ERRORS, 'QuotaExceeded']);
+    // Listed once even when it is also built in.
+    expect(neverRetried('own')).toEqual(['States.Timeout', ...NON_RETRYABLE_ERRORS, 'OrderNotFound']);
+    expect(neverRetried('none')).toEqual(['States.Timeout', ...NON_RETRYABLE_ERRORS]);
+    expect(retryOf('own').at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'] });
+    expectValidAsl(listed);
+  });
+
+  it('refuses States.ALL, an empty name and a name over 256 characters in nonRetryableErrors', () => {
+    for (const name of ['States.ALL', '', 'x'.repeat(257)]) {
+      const result = validateWorkflow({
+        id: 'wf',
+        version: 1,
+        name: 'Workflow',
+        steps: [
+          { id: 'a', type: 'transform', params: { expression: '1' }, retry: { nonRetryableErrors: [name] } },
+        ],
+      });
+      expect(result.ok, name).toBe(false);
+      if (!result.ok) expect(JSON.stringify(result.errors)).toContain('nonRetryableErrors');
+    }
   });
 
   it('sets the workflow timeout as the machine TimeoutSeconds', () => {
@@ -257,7 +320,9 @@ describe('runnable steps', () => {
           'cause.$': '$.error.Cause',
         },
       },
-      ResultPath: null,
+      // The step runner answers the error clean; it replaces the raw one for the Fail state.
+      ResultSelector: { 'Error.$': '$.Payload.error', 'Cause.$': '$.Payload.cause' },
+      ResultPath: '$.error',
       Next: 'fetch fail workflow',
     });
     expect(asl.States['fetch fail workflow']).toMatchObject({

@@ -1,9 +1,11 @@
 // LLM provider for any OpenAI-compatible chat-completions endpoint (OpenAI, Azure/OpenRouter/LiteLLM
 // gateways, vLLM, Ollama, local/fake-llm.ts): POST <baseUrl>/chat/completions, retried with backoff on
-// 429, 5xx and timeouts through the shared fetchWithRetry.
+// 429, 5xx and timeouts through the shared fetchWithRetry. The base URL is deployment configuration, so
+// its host:port is allowlisted for the outbound-address guard; a redirect elsewhere is checked as usual.
 import { z } from 'zod';
-import { LlmProviderError } from '../errors';
+import { LlmProviderError, OutboundAddressRefused } from '../errors';
 import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
+import { allowedHostOf } from '../outbound/allowed-hosts';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -40,6 +42,13 @@ const ErrorBodySchema = z.object({
 
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {
   const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
+  const deps: HttpDeps = {
+    ...options,
+    outbound: {
+      ...options.outbound,
+      allowedHosts: [...(options.outbound?.allowedHosts ?? []), allowedHostOf(new URL(endpoint))],
+    },
+  };
   return {
     name: 'openai',
     async chat(request: ChatRequest): Promise<ChatResponse> {
@@ -65,9 +74,10 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
             retry: options.retry,
             maxBodyBytes: MAX_RESPONSE_BYTES,
           },
-          options,
+          deps,
         );
       } catch (error) {
+        if (error instanceof OutboundAddressRefused) throw error;
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof Error ? error.name : undefined;
         const attempts = (error as { attempts?: unknown } | undefined)?.attempts;

@@ -1,6 +1,9 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmProviderError } from '../../../../functions/shared/actions/errors';
 import { createOpenAiCompatibleProvider } from '../../../../functions/shared/actions/llm/openai-compatible';
+import { parseAllowedHost } from '../../../../functions/shared/actions/outbound/allowed-hosts';
 import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
 
 let fake: FakeLlm;
@@ -13,6 +16,8 @@ afterAll(async () => {
   await fake.close();
 });
 
+// The fake LLM listens on loopback, which the outbound-address guard refuses; it is reachable here because
+// it is the configured base URL, whose host:port the provider allowlists (as the deployment's own config).
 function provider(options: { apiKey?: string; timeoutMs?: number; maxRetries?: number } = {}) {
   const delays: number[] = [];
   const llm = createOpenAiCompatibleProvider({
@@ -107,5 +112,43 @@ describe('OpenAI-compatible provider (against the fake LLM over HTTP)', () => {
       details: { code: 'HttpTimeoutError', attempts: 2 },
     });
     expect(delays).toHaveLength(1);
+  });
+
+  describe('behind an endpoint that redirects', () => {
+    let redirector: Server;
+    let redirectorUrl: string;
+
+    beforeAll(async () => {
+      redirector = createServer((req, res) => {
+        res.writeHead(307, { location: `${fake.url}${req.url?.replace(/^\/v1/, '')}` });
+        res.end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+      redirectorUrl = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/v1`;
+    });
+
+    afterAll(async () => {
+      redirector.closeAllConnections();
+      await new Promise((resolve) => redirector.close(resolve));
+    });
+
+    it('refuses a redirect to a loopback host that is not allowlisted, without retrying', async () => {
+      const before = fake.requests.length;
+      const llm = createOpenAiCompatibleProvider({ baseUrl: redirectorUrl, sleep: async () => undefined });
+      const error = await llm
+        .chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'OutboundAddressRefused', host: new URL(fake.url).host });
+      expect(fake.requests.length).toBe(before);
+    });
+
+    it('follows it to a host the deployment allowlists', async () => {
+      const llm = createOpenAiCompatibleProvider({
+        baseUrl: redirectorUrl,
+        outbound: { allowedHosts: [parseAllowedHost(new URL(fake.url).host)] },
+      });
+      const response = await llm.chat({ model: 'm', messages: [{ role: 'user', content: 'hello there' }] });
+      expect(response.text).toBe('Summary: hello there');
+    });
   });
 });
