@@ -2,7 +2,7 @@
 // `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
 // the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). Errors leave it
 // clean (clean-error.ts): the name, and the message without stack trace or server paths. A task's RUNNING
-// status comes from its execution's start (task-events), not from here.
+// status comes from its execution's start (task-events); a step marks it only if it got there first.
 import { closingStatus, isTerminal } from '../tasks/task';
 import type { TaskStore } from '../tasks/task-store';
 import { cleanCause, cleanError, StepFailure } from './clean-error';
@@ -68,6 +68,9 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
     });
     throw new TaskEndedError(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
   }
+  // The execution's RUNNING event normally marks the task first; when it is slower than the first step,
+  // the step does (one conditional write, only in that race).
+  if (current?.status === 'PENDING') await deps.tasks.markRunning(task.id, startedAt.toISOString());
   const finish = (
     status: 'SUCCEEDED' | 'FAILED',
     detail: { error?: string; cause?: string; output?: unknown },

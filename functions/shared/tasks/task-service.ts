@@ -13,7 +13,15 @@ import {
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import type { InputValidator } from './input-validator';
-import { CANCEL_ERROR, closingStatus, isTerminal, type Task, type TaskEnd, taskEndOf } from './task';
+import {
+  CANCEL_ERROR,
+  closingStatus,
+  isTerminal,
+  type Task,
+  type TaskEnd,
+  type TaskStatus,
+  taskEndOf,
+} from './task';
 import type { TaskStore } from './task-store';
 
 export const StartTaskRequestSchema = z
@@ -236,23 +244,25 @@ const outcomeDetail = (execution: ExecutionDescription | undefined) => ({
 });
 
 /**
- * Moves the task to its end once, then closes whatever step or attempt is still open in it. The closing
- * runs on every call, so a redelivered event finishes the work of one that failed half-way.
+ * Moves the task to its end once, closing whatever step or attempt is still open in it: first, so that no
+ * reader sees an ended task with an open step, and again after, for a step that opened meanwhile (the
+ * step runner checks the task after opening one, so one side always sees the other). Both run on every
+ * call, so a redelivered event finishes the work of one that failed half-way.
  */
 async function endTask(
   taskId: string,
   end: TaskEnd & { at: string; startedAt?: string; output?: unknown },
   tasks: TaskStore,
 ): Promise<boolean> {
+  const closing = (status: TaskStatus) => ({
+    status: closingStatus(status),
+    at: end.at,
+    cause: `The task ended ${status} while this step was open`,
+  });
+  await tasks.closeOpenSteps(taskId, closing(end.status));
   const changed = await tasks.settle(taskId, end);
   const status = changed ? end.status : (await tasks.getAnyOrg(taskId))?.status;
-  if (status && isTerminal(status)) {
-    await tasks.closeOpenSteps(taskId, {
-      status: closingStatus(status),
-      at: end.at,
-      cause: `The task ended ${status} while this step was open`,
-    });
-  }
+  if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
   return changed;
 }
 

@@ -3,6 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handleStepPayload, runStep, TaskEndedError } from '../../../functions/shared/steps/run-step';
 import type { RunStepPayload } from '../../../functions/shared/steps/step-payload';
+import type { Task } from '../../../functions/shared/tasks/task';
 import { InMemoryTaskStore } from '../tasks/in-memory-task-store';
 
 const TASK = { id: 't1', orgId: 'o', workflowId: 'w', workflowVersion: 1 };
@@ -15,20 +16,22 @@ function payload(stepId: string, params: Record<string, unknown> = {}): RunStepP
   return { kind: 'run', task: TASK, step: { id: stepId, type: 'transform' }, params, context: {} };
 }
 
+const RUNNING_TASK: Task = {
+  taskId: TASK.id,
+  orgId: 'o',
+  workflowId: 'w',
+  workflowVersion: 1,
+  status: 'RUNNING',
+  input: {},
+  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:w:t1',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
 beforeEach(async () => {
   tasks = new InMemoryTaskStore();
   clock = 0;
-  await tasks.create({
-    taskId: TASK.id,
-    orgId: 'o',
-    workflowId: 'w',
-    workflowVersion: 1,
-    status: 'RUNNING',
-    input: {},
-    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:w:t1',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-  });
+  await tasks.create(RUNNING_TASK);
 });
 
 describe('runStep', () => {
@@ -133,6 +136,16 @@ describe('runStep', () => {
       durationMs: 1,
     });
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RUNNING', attempts: 2 }]);
+  });
+
+  it('marks a task RUNNING when its first step starts before the execution RUNNING event arrived', async () => {
+    await tasks.create({ ...RUNNING_TASK, taskId: 'pending', status: 'PENDING' });
+    const runAction = async () => ({ output: 1 });
+    await runStep({ ...payload('a'), task: { ...TASK, id: 'pending' } }, { tasks, runAction, now, sleep });
+    expect(await tasks.getAnyOrg('pending')).toMatchObject({
+      status: 'RUNNING',
+      startedAt: expect.any(String),
+    });
   });
 
   it('records a step the state machine skipped, without attempts', async () => {
