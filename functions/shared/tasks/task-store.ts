@@ -15,7 +15,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite, fromItem } from '../table-items';
 import { decodeCursor, encodeCursor } from './cursor';
-import type { ClosingStatus, StepAttempt, StepStatus, Task, TaskStatus } from './task';
+import {
+  type ClosingStatus,
+  OPEN_STEP_STATUSES,
+  type StepAttempt,
+  type StepStatus,
+  type Task,
+  type TaskStatus,
+} from './task';
 
 export interface Page<T> {
   readonly items: T[];
@@ -462,7 +469,7 @@ export class DynamoTaskStore implements TaskStore {
     ];
     let closed = 0;
     for (const item of items) {
-      if (item.status !== 'RUNNING' && item.status !== 'RETRYING') continue;
+      if (!OPEN_STEP_STATUSES.includes(item.status as StepStatus)) continue;
       const isAttempt = String(item.sk).startsWith('ATTEMPT#');
       const values: Record<string, unknown> = {
         ':status': closing.status,
