@@ -79,11 +79,13 @@ export class Api extends Construct {
       },
     });
 
-    // Simple responses: API Gateway answers 403 when the authorizer says no, and 401 without calling it
-    // when the Authorization header is missing. No caching: the decision depends on the route's role.
+    // Simple responses. No identity source (allowed because caching is off, and caching must be off: the
+    // decision depends on the route's role), so a request without an Authorization header reaches the
+    // authorizer too instead of getting API Gateway's bare 401. The authorizer passes refusals to the
+    // handler in its context, which answers 401/403 in the product's error shape.
     const authorizer = new HttpLambdaAuthorizer('Authorizer', props.functions[AUTHORIZER_HANDLER], {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: ['$request.header.Authorization'],
+      identitySource: [],
       resultsCacheTtl: Duration.seconds(0),
     });
     const noAuthorizer = new apigw.HttpNoneAuthorizer();

@@ -3,6 +3,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
+import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
 
 /** The stack's name when the `stackName` context value does not set one. */
@@ -24,9 +25,10 @@ function contextString(node: Node, key: string): string | undefined {
 
 /**
  * Stack settings from context (`cdk synth -c key=value` or cdk.json):
- * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtOrgClaim, jwtRoleClaim,
- * llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
- * outboundAllowedHosts (comma-separated `host` or `host:port`).
+ * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtGroupsClaim, jwtOrgClaim,
+ * jwtRoleClaim, llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
+ * outboundAllowedHosts (comma-separated `host` or `host:port`),
+ * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -43,16 +45,27 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('defaultModel', contextString(node, 'llmDefaultModel')),
     ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
   };
+  const lambdaFunctions = contextLambdaFunctions(node);
   return {
     ...(alertEmails?.length && { alertEmails }),
     ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
     ...optional('jwtAudience', contextString(node, 'jwtAudience')),
     ...optional('jwtJwksUri', contextString(node, 'jwtJwksUri')),
+    ...optional('jwtGroupsClaim', contextString(node, 'jwtGroupsClaim')),
     ...optional('jwtOrgClaim', contextString(node, 'jwtOrgClaim')),
     ...optional('jwtRoleClaim', contextString(node, 'jwtRoleClaim')),
     llm,
     ...(outboundAllowedHosts?.length && { outboundAllowedHosts }),
+    ...(lambdaFunctions && { lambdaFunctions }),
   };
+}
+
+/** `-c lambdaFunctions='{"org-a":["arn:..."]}'` (a JSON string) or the same object in cdk.json. */
+function contextLambdaFunctions(node: Node): LambdaAllowlist | undefined {
+  const value: unknown = node.tryGetContext('lambdaFunctions');
+  if (value === undefined || value === null || value === '') return undefined;
+  const json = typeof value === 'string' ? value : JSON.stringify(value);
+  return parseLambdaAllowlist(json, 'Context value lambdaFunctions');
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -1,21 +1,23 @@
 // The stepwise stack: composes one construct per concern (data, messaging, workflows, api) and one
 // StepwiseFunction per entry of FUNCTIONS, wires every function to the shared resources through
 // environment variables, and grants each function only what its code calls.
-import { ArnFormat, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { FUNCTION_ARN, type LambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import {
   OUTBOUND_ALLOWED_HOSTS,
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
+import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
 import { Api } from './api';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
 import { Messaging, type QueueKey, type TopicKey } from './messaging';
 import { StepwiseFunction } from './stepwise-function';
-import { STATE_MACHINE_NAME_PREFIX, Workflows } from './workflows';
+import { Workflows } from './workflows';
 
 /** The LLM provider settings of the step runner's `llm` action. */
 export interface LlmSettings {
@@ -49,13 +51,14 @@ export interface StepwiseStackProps extends StackProps {
    */
   readonly alertEmails?: readonly string[];
   /**
-   * OIDC issuer whose JWTs the authorizer accepts (AUTH_JWT_ISSUER).
+   * OIDC issuer whose JWTs the authorizer accepts (AUTH_JWT_ISSUER). Requires `jwtAudience`.
    * @default - JWT authentication off: API keys only
    */
   readonly jwtIssuer?: string;
   /**
-   * Audience (Cognito app client id) the JWTs must carry (AUTH_JWT_AUDIENCE).
-   * @default - not checked
+   * Audience (Cognito app client id) the JWTs must carry (AUTH_JWT_AUDIENCE); required with `jwtIssuer`,
+   * since without it any token the issuer signs for any client would be accepted.
+   * @default - none (only valid without `jwtIssuer`)
    */
   readonly jwtAudience?: string;
   /**
@@ -64,15 +67,30 @@ export interface StepwiseStackProps extends StackProps {
    */
   readonly jwtJwksUri?: string;
   /**
-   * The JWT claim naming the caller's organization (AUTH_JWT_ORG_CLAIM).
-   * @default - `custom:org_id`
+   * The JWT claim listing the caller's groups, named `stepwise:<orgId>:<ROLE>` (AUTH_JWT_GROUPS_CLAIM).
+   * Cognito's `cognito:groups` is set by administrators only, so users cannot promote themselves.
+   * @default - `cognito:groups`
+   */
+  readonly jwtGroupsClaim?: string;
+  /**
+   * A claim naming the caller's organization (AUTH_JWT_ORG_CLAIM), used with `jwtRoleClaim` instead of
+   * groups, for identity providers where only administrators can set these claims. Never use claims
+   * users can write (such as Cognito custom attributes that the app client may write).
+   * @default - org and role come from groups
    */
   readonly jwtOrgClaim?: string;
   /**
-   * The JWT claim holding the caller's role (AUTH_JWT_ROLE_CLAIM).
-   * @default - `custom:role`
+   * A claim holding the caller's role (AUTH_JWT_ROLE_CLAIM); set together with `jwtOrgClaim`.
+   * @default - org and role come from groups
    */
   readonly jwtRoleClaim?: string;
+  /**
+   * The Lambda functions each organization's `lambda` steps may invoke: org id -> unqualified function
+   * ARNs. The step runner may invoke exactly these (and their versions and aliases); with none, it may
+   * invoke no function at all.
+   * @default - no `lambda` steps can run
+   */
+  readonly lambdaFunctions?: LambdaAllowlist;
   /**
    * Settings of the step runner's `llm` action.
    * @default - provider openai, no API key secret
@@ -95,9 +113,14 @@ export class StepwiseStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, StepwiseFunction>>;
   readonly workflows: Workflows;
   readonly api: Api;
+  /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
+  readonly stateMachinePrefix: string;
 
   constructor(scope: Construct, id: string, props: StepwiseStackProps = {}) {
     super(scope, id, props);
+    checkJwtSettings(props);
+    const lambdaFunctions = checkLambdaFunctions(props.lambdaFunctions ?? {});
+    this.stateMachinePrefix = stackStateMachinePrefix(this.stackName);
     this.data = new Data(this, 'Data');
     this.messaging = new Messaging(this, 'Messaging', {
       ...(props.alertEmails && { alertEmails: props.alertEmails }),
@@ -126,6 +149,7 @@ export class StepwiseStack extends Stack {
     const { stepRunner } = functions;
 
     this.workflows = new Workflows(this, 'Workflows', {
+      stateMachinePrefix: this.stateMachinePrefix,
       functions,
       stepRunner,
       queues: Object.values(queues),
@@ -151,8 +175,15 @@ export class StepwiseStack extends Stack {
       if (name !== 'stepRunner') fn.addEnvironment('STEP_RUNNER_ARN', stepRunner.functionArn);
     }
 
+    functions.api.addEnvironment('STATE_MACHINE_PREFIX', this.stateMachinePrefix);
+    // Registration refuses functions outside the allowlist; the step runner checks again at run time.
+    const lambdaFunctionsJson = JSON.stringify(lambdaFunctions);
+    for (const fn of [functions.api, stepRunner]) fn.addEnvironment('LAMBDA_FUNCTIONS', lambdaFunctionsJson);
+
     this.grantFunctionPermissions(functions);
+    this.grantLambdaSteps(stepRunner, lambdaFunctions);
     this.configureAuthorizer(functions.authorizer, props);
+    this.configureCursorKey(functions.api);
     this.configureStepRunner(stepRunner, props.llm ?? {});
     if (props.outboundAllowedHosts?.length) {
       const hosts = props.outboundAllowedHosts.join(',');
@@ -170,6 +201,21 @@ export class StepwiseStack extends Stack {
     new CfnOutput(this, 'WorkflowRoleArn', {
       value: this.workflows.role.roleArn,
       description: 'The role every workflow state machine runs as',
+    });
+  }
+
+  /** The key that signs pagination cursors: generated by the stack, read by the api at run time. */
+  private configureCursorKey(api: StepwiseFunction): void {
+    const secret = new secretsmanager.Secret(this, 'CursorSigningKey', {
+      description: 'stepwise: HMAC key of the pagination cursors the API issues',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    secret.grantRead(api);
+    api.addEnvironment('CURSOR_KEY_SECRET_ARN', secret.secretArn);
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The key only signs pagination cursors; replacing it (a new secret value) merely ends the cursors issued before, so no rotation Lambda is needed.',
     });
   }
 
@@ -205,19 +251,10 @@ export class StepwiseStack extends Stack {
         'states:ListStateMachines supports no resource-level permissions; the health probe only lists one.',
     });
 
-    // The api registers workflows (one state machine per version) and starts, stops and reads executions.
-    const stateMachineArn = this.formatArn({
-      service: 'states',
-      resource: 'stateMachine',
-      resourceName: `${STATE_MACHINE_NAME_PREFIX}*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const executionArn = this.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${STATE_MACHINE_NAME_PREFIX}*:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    // The api registers workflows (one state machine per version) and starts, stops and reads executions,
+    // of this stack's machines only (`<prefix>_*`; no other stack's prefix starts that way).
+    const stateMachineArn = this.workflows.stateMachineArnPattern;
+    const executionArn = this.workflows.executionArnPattern;
     this.grantOnWorkflowStateMachines(api, stateMachineArn, [
       'states:CreateStateMachine',
       'states:UpdateStateMachine',
@@ -231,30 +268,7 @@ export class StepwiseStack extends Stack {
     this.workflows.role.grantPassRole(api.grantPrincipal);
     this.grantOnWorkflowStateMachines(reconciler, executionArn, ['states:DescribeExecution']);
 
-    // The step runner invokes users' functions by ARN (the `lambda` action) and Bedrock models.
-    const invokeUserFunctions = this.functionPolicy(stepRunner, 'InvokeUserFunctions', [
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: ['*'] }),
-      // ...but never stepwise's own functions: an invoke with a forged event could impersonate API
-      // Gateway (and its authorizer context) to the api function. CloudFormation names them
-      // `<stack name>-<logical id>-<suffix>`.
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: `${this.stackName}-*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    ]);
-    Validations.of(invokeUserFunctions).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        "The `lambda` step action invokes users' own functions, whose ARNs are only known at runtime from workflow definitions; the stack's own functions are denied.",
-    });
+    // The step runner calls Bedrock models (the `llm` action); `lambda` steps: grantLambdaSteps.
     const bedrock = this.functionPolicy(stepRunner, 'InvokeBedrockModels', [
       // Converse and ConverseStream are authorized as bedrock:InvokeModel(WithResponseStream).
       new iam.PolicyStatement({
@@ -270,8 +284,29 @@ export class StepwiseStack extends Stack {
   }
 
   /**
+   * The step runner may invoke exactly the allowlisted functions, each bare or qualified (`:*`: versions
+   * and aliases), and nothing when the allowlist is empty: no `*`, no Deny by a guessed name pattern.
+   */
+  private grantLambdaSteps(stepRunner: StepwiseFunction, allowlist: LambdaAllowlist): void {
+    const arns = [...new Set(Object.values(allowlist).flat())].sort();
+    if (arns.length === 0) return;
+    const policy = this.functionPolicy(stepRunner, 'InvokeAllowedFunctions', [
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: arns.flatMap((arn) => [arn, `${arn}:*`]),
+      }),
+    ]);
+    for (const arn of arns) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arn}:*]`,
+        reason: `Versions and aliases of ${arn}, which the deployment allowlists for \`lambda\` steps.`,
+      });
+    }
+  }
+
+  /**
    * Step Functions actions on the workflow state machines (or their executions), which the api creates at
-   * runtime: the wildcard after the `stepwise-` name prefix is acknowledged for exactly that ARN.
+   * runtime: the wildcard after this stack's `<prefix>_` is acknowledged for exactly that ARN.
    */
   private grantOnWorkflowStateMachines(fn: StepwiseFunction, arn: string, actions: string[]): void {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [arn] }));
@@ -279,15 +314,17 @@ export class StepwiseStack extends Stack {
     if (!defaultPolicy) throw new Error(`${fn.node.id} has no default policy`);
     Validations.of(defaultPolicy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${this.resolveForNag(arn)}]`,
-      reason: `Workflow state machines are created at runtime, one per workflow version, all named ${STATE_MACHINE_NAME_PREFIX}*: the wildcard stops at that prefix in this account and region.`,
+      reason: `Workflow state machines are created at runtime, one per workflow version, all named ${this.workflows.stateMachineNameStart}*: the wildcard stops at this stack's prefix in this account and region.`,
     });
   }
 
-  /** JWT settings for the authorizer; without an issuer it accepts API keys only. */
+  /** JWT settings for the authorizer (checked by checkJwtSettings); without an issuer, API keys only. */
   private configureAuthorizer(authorizer: StepwiseFunction, props: StepwiseStackProps): void {
-    if (props.jwtIssuer) authorizer.addEnvironment('AUTH_JWT_ISSUER', props.jwtIssuer);
+    if (!props.jwtIssuer) return;
+    authorizer.addEnvironment('AUTH_JWT_ISSUER', props.jwtIssuer);
     if (props.jwtAudience) authorizer.addEnvironment('AUTH_JWT_AUDIENCE', props.jwtAudience);
     if (props.jwtJwksUri) authorizer.addEnvironment('AUTH_JWT_JWKS_URI', props.jwtJwksUri);
+    if (props.jwtGroupsClaim) authorizer.addEnvironment('AUTH_JWT_GROUPS_CLAIM', props.jwtGroupsClaim);
     if (props.jwtOrgClaim) authorizer.addEnvironment('AUTH_JWT_ORG_CLAIM', props.jwtOrgClaim);
     if (props.jwtRoleClaim) authorizer.addEnvironment('AUTH_JWT_ROLE_CLAIM', props.jwtRoleClaim);
   }
@@ -323,6 +360,39 @@ export class StepwiseStack extends Stack {
       .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
       .join('');
   }
+}
+
+/** The JWT settings the authorizer would refuse at cold start, refused at synth instead. */
+function checkJwtSettings(props: StepwiseStackProps): void {
+  const jwtOnly = ['jwtAudience', 'jwtJwksUri', 'jwtGroupsClaim', 'jwtOrgClaim', 'jwtRoleClaim'] as const;
+  if (!props.jwtIssuer) {
+    const stray = jwtOnly.filter((key) => props[key] !== undefined);
+    if (stray.length > 0) throw new Error(`${stray.join(', ')} need jwtIssuer`);
+    return;
+  }
+  if (!props.jwtAudience) {
+    throw new Error(
+      'jwtAudience is required with jwtIssuer: the app client id (Cognito) or audience your tokens carry',
+    );
+  }
+  if ((props.jwtOrgClaim === undefined) !== (props.jwtRoleClaim === undefined)) {
+    throw new Error('jwtOrgClaim and jwtRoleClaim go together (or neither, to use groups)');
+  }
+  if (props.jwtGroupsClaim !== undefined && props.jwtOrgClaim !== undefined) {
+    throw new Error('Set jwtGroupsClaim or jwtOrgClaim/jwtRoleClaim, not both');
+  }
+}
+
+function checkLambdaFunctions(allowlist: LambdaAllowlist): LambdaAllowlist {
+  for (const [orgId, arns] of Object.entries(allowlist)) {
+    const bad = arns.find((arn) => !FUNCTION_ARN.test(arn));
+    if (orgId === '' || bad !== undefined) {
+      throw new Error(
+        `lambdaFunctions.${orgId}: ${bad ?? ''} is not an unqualified function ARN (arn:aws:lambda:<region>:<account>:function:<name>)`,
+      );
+    }
+  }
+  return allowlist;
 }
 
 function pascalCase(key: string): string {

@@ -13,8 +13,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { stateMachineNameStart } from '../functions/shared/registry/state-machine-name';
 import {
-  APP_NAME,
   EXECUTION_STATUS_HANDLER,
   type FunctionName,
   SCHEDULES,
@@ -22,10 +22,12 @@ import {
   type TOPICS,
 } from '../functions/shared/resources';
 
-/** Every workflow state machine is named `stepwise-...` (see stateMachineName in the registry). */
-export const STATE_MACHINE_NAME_PREFIX = `${APP_NAME}-`;
-
 export interface WorkflowsProps {
+  /**
+   * This stack's state machine name prefix (STATE_MACHINE_PREFIX): every workflow state machine it
+   * creates is named `<prefix>_...` (stateMachineName in functions/shared/registry).
+   */
+  readonly stateMachinePrefix: string;
   readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
   /** The function the workflows' built-in steps invoke. */
   readonly stepRunner: lambda.IFunction;
@@ -48,14 +50,34 @@ export class Workflows extends Construct {
   readonly policy: iam.Policy;
   readonly executionStatusRule: events.Rule;
   readonly scheduleRules: readonly events.Rule[];
+  /** `<prefix>_`: where every name of this stack's workflow state machines starts. */
+  readonly stateMachineNameStart: string;
+  /** ARN pattern of this stack's workflow state machines (`...:stateMachine:<prefix>_*`). */
+  readonly stateMachineArnPattern: string;
+  /** ARN pattern of their executions (`...:execution:<prefix>_*:*`). */
+  readonly executionArnPattern: string;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.stateMachineNameStart = stateMachineNameStart(props.stateMachinePrefix);
+    const statesArn = (resource: string, resourceName: string) =>
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    this.stateMachineArnPattern = statesArn('stateMachine', `${this.stateMachineNameStart}*`);
+    this.executionArnPattern = statesArn('execution', `${this.stateMachineNameStart}*:*`);
 
+    // Only this stack's state machines may run as the role (Step Functions sets aws:SourceArn).
     this.role = new iam.Role(this, 'StateMachineRole', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': this.stateMachineArnPattern },
+        },
       }),
       description: 'The role every stepwise workflow state machine runs as',
     });
@@ -107,21 +129,14 @@ export class Workflows extends Construct {
         'Only the X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery actions use *: neither supports resource-level permissions.',
     });
 
-    // Status changes of this account and region's stepwise state machines only.
+    // Status changes of this stack's state machines only (this account, region and name prefix).
     this.executionStatusRule = new events.Rule(this, 'ExecutionStatusRule', {
-      description: `Step Functions status changes of ${STATE_MACHINE_NAME_PREFIX}* state machines`,
+      description: `Step Functions status changes of ${this.stateMachineNameStart}* state machines`,
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
         detail: {
-          stateMachineArn: events.Match.prefix(
-            stack.formatArn({
-              service: 'states',
-              resource: 'stateMachine',
-              resourceName: STATE_MACHINE_NAME_PREFIX,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
+          stateMachineArn: events.Match.prefix(statesArn('stateMachine', this.stateMachineNameStart)),
         },
       },
       targets: [

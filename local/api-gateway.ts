@@ -1,6 +1,7 @@
 // API Gateway (HTTP API) on the local stack: an HTTP server built from the shared route table that calls
 // the real handlers with payload format 2.0 events, and answers the way API Gateway does where no
 // handler runs (404 for an unknown route, 413 over the 10 MB payload limit, 500 when a handler throws).
+// A path parameter that is not valid percent-encoding is a 400 naming the parameter.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
@@ -24,8 +25,9 @@ export interface LocalApiGatewayOptions {
   readonly routes: readonly RouteShape[];
   readonly invoke: RouteInvoker;
   /**
-   * The Lambda authorizer of the non-public routes (simple responses). As on AWS, a request without an
-   * Authorization header never reaches it (401), and a denial is a 403.
+   * The Lambda authorizer of the non-public routes (simple responses), configured as on AWS: no identity
+   * source and no caching, so every request of such a route reaches it, with or without an Authorization
+   * header; `isAuthorized: false` is API Gateway's bare 403.
    */
   readonly authorize?: RouteAuthorizer;
   /** Called with what a handler threw (API Gateway answers 500 and logs it). */
@@ -62,6 +64,11 @@ async function handle(
     send(response, 404, { message: 'Not Found' });
     return;
   }
+  if ('badParameter' in match) {
+    const message = `${match.badParameter} is not valid percent-encoding`;
+    send(response, 400, { error: 'BadRequest', message, details: [{ field: match.badParameter, message }] });
+    return;
+  }
   const body = await readBody(request);
   if (body === undefined) {
     send(response, 413, { message: 'Request Entity Too Large' });
@@ -71,12 +78,10 @@ async function handle(
   let result: unknown;
   try {
     if (match.route.access !== 'public') {
-      const authorization = event.headers.authorization;
-      if (!authorization || !options.authorize) {
-        send(response, 401, { message: 'Unauthorized' });
-        return;
-      }
-      const decision = await options.authorize(toAuthorizerEvent(settings, event, authorization));
+      // Without an authorizer nothing but the public routes is served (fail closed).
+      const decision = options.authorize
+        ? await options.authorize(toAuthorizerEvent(settings, event))
+        : { isAuthorized: false };
       if (!decision.isAuthorized) {
         send(response, 403, { message: 'Forbidden' });
         return;
@@ -106,14 +111,25 @@ function compileRoute(route: RouteShape): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), parameterNames };
 }
 
-function matchRoute(routes: CompiledRoute[], method: string, path: string) {
+type MatchedRoute = CompiledRoute & { readonly pathParameters: Record<string, string> };
+
+function matchRoute(
+  routes: CompiledRoute[],
+  method: string,
+  path: string,
+): MatchedRoute | { readonly badParameter: string } | undefined {
   for (const compiled of routes) {
     if (compiled.route.method !== method) continue;
     const found = compiled.pattern.exec(path);
     if (!found) continue;
-    const pathParameters = Object.fromEntries(
-      compiled.parameterNames.map((name, index) => [name, decodeURIComponent(found[index + 1] ?? '')]),
-    );
+    const pathParameters: Record<string, string> = {};
+    for (const [index, name] of compiled.parameterNames.entries()) {
+      try {
+        pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+      } catch {
+        return { badParameter: name };
+      }
+    }
     return { ...compiled, pathParameters };
   }
   return undefined;
@@ -135,7 +151,7 @@ const TEXT_CONTENT = /^(text\/|application\/(json|xml|x-www-form-urlencoded|[\w.
 
 function toEvent(
   settings: LocalAwsSettings,
-  match: NonNullable<ReturnType<typeof matchRoute>>,
+  match: MatchedRoute,
   request: IncomingMessage,
   url: URL,
   body: Buffer,
@@ -189,13 +205,12 @@ function toEvent(
 function toAuthorizerEvent(
   settings: LocalAwsSettings,
   event: APIGatewayProxyEventV2,
-  authorization: string,
 ): APIGatewayRequestAuthorizerEventV2 {
   return {
     version: '2.0',
     type: 'REQUEST',
     routeArn: `arn:aws:execute-api:${settings.region}:${settings.accountId}:local/$default/${event.routeKey.replace(' ', '')}`,
-    identitySource: [authorization],
+    identitySource: [],
     routeKey: event.routeKey,
     rawPath: event.rawPath,
     rawQueryString: event.rawQueryString,

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -15,6 +16,7 @@ import {
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
 import { createApiGatewayServer } from './api-gateway';
+import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
 import { startFakeLlm } from './fake-llm';
@@ -23,6 +25,7 @@ import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
 import { LOCAL_AWS } from './settings';
+import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 
@@ -39,6 +42,11 @@ export interface LocalStackOptions {
   };
   /** OpenAI-compatible endpoint for `llm` steps. @default a deterministic fake served by the stack */
   readonly llmBaseUrl?: string;
+  /**
+   * Functions each org's `lambda` steps may invoke, as the JSON of LAMBDA_FUNCTIONS
+   * (`{"<orgId>": ["arn:aws:lambda:...:function:<name>"]}`). @default process.env.LAMBDA_FUNCTIONS, else none
+   */
+  readonly lambdaFunctions?: string;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -72,24 +80,34 @@ export interface LocalStack {
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 
+/** The local stack's state machine name prefix (a CDK stack derives its own from the stack name). */
+export const LOCAL_STATE_MACHINE_PREFIX = 'stepwise-local';
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const settings = LOCAL_AWS;
   const log = options.log ?? ((message, error) => console.error(message, error ?? ''));
+  const lambdaFunctions = options.lambdaFunctions ?? process.env.LAMBDA_FUNCTIONS;
+  // Checked before anything starts, so a malformed allowlist is one clear error, not a failing handler.
+  if (lambdaFunctions) parseLambdaAllowlist(lambdaFunctions, 'LAMBDA_FUNCTIONS');
   await mkdir(options.dataDir, { recursive: true });
-  const stoppers: (() => Promise<void> | void)[] = [];
+  // Released last, once everything that writes to the folder has stopped.
+  const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne();
   };
+  const ports = {
+    dynamodb: options.ports?.dynamodb ?? 0,
+    messaging: options.ports?.messaging ?? 0,
+    stepfunctions: options.ports?.stepfunctions ?? 0,
+  };
   try {
-    const dynamodb = await startDynamoDb(settings, {
-      dataDir: options.dataDir,
-      port: options.ports?.dynamodb ?? 0,
-    });
+    const dynamodb = await bindingPort('dynamodb', ports.dynamodb, () =>
+      startDynamoDb(settings, { dataDir: options.dataDir, port: ports.dynamodb }),
+    );
     stoppers.push(dynamodb.close);
-    const messaging = await startMessaging(settings, {
-      dataDir: options.dataDir,
-      port: options.ports?.messaging ?? 0,
-    });
+    const messaging = await bindingPort('messaging', ports.messaging, () =>
+      startMessaging(settings, { dataDir: options.dataDir, port: ports.messaging }),
+    );
     stoppers.push(messaging.close);
 
     let llmBaseUrl = options.llmBaseUrl;
@@ -107,20 +125,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const handlersConfigured = new Promise<void>((resolve) => {
       configureHandlers = resolve;
     });
-    const stepfunctions = await startStepFunctionsLocal({
-      host: settings.host,
-      port: options.ports?.stepfunctions ?? 0,
-      region: settings.region,
-      accountId: settings.accountId,
-      dataDir: options.dataDir,
-      endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
-      invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
-      // Executions restored at start may report before the handlers' environment exists: hold them.
-      onStatusChange: async (event) => {
-        await handlersConfigured;
-        await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
-      },
-    });
+    const stepfunctions = await bindingPort('stepfunctions', ports.stepfunctions, () =>
+      startStepFunctionsLocal({
+        host: settings.host,
+        port: ports.stepfunctions,
+        region: settings.region,
+        accountId: settings.accountId,
+        dataDir: options.dataDir,
+        endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
+        invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
+        // Executions restored at start may report before the handlers' environment exists: hold them.
+        onStatusChange: async (event) => {
+          await handlersConfigured;
+          await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
+        },
+      }),
+    );
     stoppers.push(stepfunctions.close);
 
     const environment: Record<string, string> = {
@@ -141,13 +161,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),
+      STATE_MACHINE_PREFIX: LOCAL_STATE_MACHINE_PREFIX,
+      ...(lambdaFunctions && { LAMBDA_FUNCTIONS: lambdaFunctions }),
       LLM_PROVIDER: 'openai',
       LLM_BASE_URL: llmBaseUrl,
       OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
+    // The cursor key is left out of `environment`, which endpoints.json publishes.
     Object.assign(process.env, environment, {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+      CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });
     configureHandlers();
 
@@ -161,7 +185,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
       onError: (error, routeKey) => log(`Handler for ${routeKey} failed`, error),
     });
-    const apiUrl = await listen(api, options.apiPort, settings.host);
+    const apiUrl = await bindingPort('api', options.apiPort, () =>
+      listen(api, options.apiPort, settings.host),
+    );
     stoppers.push(() => closeServer(api));
 
     const schedules = startSchedules(

@@ -8,7 +8,13 @@ import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEV_CREDENTIALS_FILE } from './dev-credentials';
-import { ENDPOINTS_FILE, startLocalStack } from './stack';
+import { ENDPOINTS_FILE, type LocalStack, startLocalStack } from './stack';
+import {
+  DataDirInUseError,
+  type LocalService,
+  PortInUseError,
+  StartupConflictError,
+} from './startup-conflicts';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,18 +29,44 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+const PORT_VARIABLES: Record<LocalService, string> = {
+  api: 'STEPWISE_PORT',
+  dynamodb: 'STEPWISE_DYNAMODB_PORT',
+  messaging: 'STEPWISE_MESSAGING_PORT',
+  stepfunctions: 'STEPWISE_STEPFUNCTIONS_PORT',
+};
+
+/** One line saying what is in the way and what to do about it. */
+function conflictLine(error: StartupConflictError): string {
+  if (error instanceof PortInUseError) {
+    const variable = PORT_VARIABLES[error.service];
+    return `stepwise: port ${error.port} (${variable}) is already in use. Stop what listens on it, or set ${variable} to another port (0 picks a free one).`;
+  }
+  if (error instanceof DataDirInUseError) {
+    return `stepwise: data folder ${error.dataDir} is in use by another running stack (pid ${error.holderPid}). Stop that stack, or set STEPWISE_DATA_DIR to another folder.`;
+  }
+  return `stepwise: ${error.message}`;
+}
+
 const dataDir = resolve(process.env.STEPWISE_DATA_DIR || resolve(projectRoot, '.stepwise'));
-const stack = await startLocalStack({
-  dataDir,
-  apiPort: port('STEPWISE_PORT', 3000),
-  ports: {
-    dynamodb: port('STEPWISE_DYNAMODB_PORT', 0),
-    messaging: port('STEPWISE_MESSAGING_PORT', 0),
-    stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
-  },
-  logLevel: process.env.STEPWISE_LOG_LEVEL || 'INFO',
-  llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
-});
+let stack: LocalStack;
+try {
+  stack = await startLocalStack({
+    dataDir,
+    apiPort: port('STEPWISE_PORT', 3000),
+    ports: {
+      dynamodb: port('STEPWISE_DYNAMODB_PORT', 0),
+      messaging: port('STEPWISE_MESSAGING_PORT', 0),
+      stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
+    },
+    logLevel: process.env.STEPWISE_LOG_LEVEL || 'INFO',
+    llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
+  });
+} catch (error) {
+  if (!(error instanceof StartupConflictError)) throw error;
+  console.error(conflictLine(error));
+  process.exit(1);
+}
 
 const { endpoints, credentials } = stack;
 console.log(`stepwise local stack is up (data in ${dataDir})

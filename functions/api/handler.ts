@@ -4,13 +4,19 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
+import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
+import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
+import { CursorSigner } from '../shared/http/signed-cursor';
 import { logger, metrics, tracer } from '../shared/powertools';
+import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
+import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
+import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -20,9 +26,11 @@ const workflows = new WorkflowStore(documentClient(), tableName);
 const deps: ApiDeps = {
   registry: {
     store: workflows,
-    sfn: sfnClient(),
-    roleArn: requireEnv('WORKFLOW_ROLE_ARN'),
+    ownership: new DynamoStateMachineOwnership(documentClient(), tableName),
+    stateMachines: new SfnStateMachines(sfnClient(), requireEnv('WORKFLOW_ROLE_ARN')),
+    stateMachinePrefix: loadStateMachinePrefix(),
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
+    lambdaFunctions: loadLambdaAllowlist(),
   },
   taskService: {
     tasks: new DynamoTaskStore(documentClient(), tableName),
@@ -32,6 +40,7 @@ const deps: ApiDeps = {
     newId: () => crypto.randomUUID(),
     now: () => new Date(),
   },
+  cursors: new CursorSigner(cursorKeyFromEnvironment()),
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

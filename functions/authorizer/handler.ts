@@ -1,6 +1,6 @@
 // HTTP API Lambda authorizer (payload format 2.0, simple responses). Thin: the decision lives in
-// shared/auth/authorizer-decision.ts. Attach it with caching off (or with $context.routeKey among the
-// identity sources): the answer depends on the route's required role, not only on the credential.
+// shared/auth/authorizer-decision.ts. Attach it with caching off and no identity source: the answer
+// depends on the route's required role, and a request without credentials must reach it too.
 // It only reads the table (GetItem of a key by its hash), so it can be bound read-only.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -27,7 +27,7 @@ const lambdaHandler = async (event: APIGatewayRequestAuthorizerEventV2): Promise
     routeKey: event.routeKey,
     ...(identity && { org_id: identity.orgId, principal: identity.principal, authMethod: identity.method }),
   });
-  if (denied) logger.info('Request denied', { reason: denied.denied });
+  if (denied) logger.info('Request refused', { reason: denied.denied });
   metrics.addMetric(denied ? 'AuthorizationDenied' : 'AuthorizationAllowed', MetricUnit.Count, 1);
   return response;
 };

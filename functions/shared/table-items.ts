@@ -4,8 +4,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { TABLE } from './resources';
 
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException;
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 /**
  * Awaits a conditional write: its result, or undefined when the condition did not hold (the item exists,

@@ -34,7 +34,15 @@ interface Running {
   readonly done: Promise<void>;
 }
 
-export const RESTART_CAUSE = 'The local stack restarted while the execution was running';
+/**
+ * How an execution that was running when the stack stopped ends on the next start. It cannot resume (the
+ * interpreter's state is in memory only), and it did not succeed: FAILED with an error name a task, a
+ * Catch-free consumer or a person can recognize, not ABORTED (which reads as a deliberate StopExecution).
+ */
+export const EXECUTION_LOST = {
+  error: 'Local.ExecutionLost',
+  cause: 'The local stack stopped while this execution ran; executions cannot resume',
+} as const;
 
 export interface ExecutionsDependencies {
   readonly partition: Partition;
@@ -96,12 +104,12 @@ export class Executions {
 
   constructor(private readonly deps: ExecutionsDependencies) {}
 
-  /** Loads persisted records; executions that were running cannot resume, so they end ABORTED. */
+  /** Loads persisted records; executions that were running cannot resume: they end FAILED, {@link EXECUTION_LOST}. */
   async restore(): Promise<void> {
     for (const record of (await this.deps.store?.load()) ?? []) {
       this.records.set(record.executionArn, record);
       if (record.status !== 'RUNNING') continue;
-      Object.assign(record, { status: 'ABORTED', stopDate: Date.now(), cause: RESTART_CAUSE });
+      Object.assign(record, { status: 'FAILED', stopDate: Date.now(), ...EXECUTION_LOST });
       addTerminalEvent(record);
       this.deps.statusEvents.emit(record);
     }
@@ -236,7 +244,7 @@ export class Executions {
 
   /**
    * Stops every execution without recording an outcome: persisted records stay RUNNING, so the next start
-   * reports them ABORTED, as it must after a crash too.
+   * reports them lost (FAILED), as it must after a crash too.
    */
   async close(): Promise<void> {
     this.closing = true;

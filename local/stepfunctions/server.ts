@@ -18,9 +18,18 @@
  *   iterations.
  * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
  * - With `dataDir`: state machines and execution records persist; executions running when the process
- *   stopped are ABORTED on the next start (they cannot resume), with their status event.
+ *   stopped (cleanly or killed) end FAILED with `Local.ExecutionLost` on the next start (they cannot
+ *   resume), with their status event.
+ * - ASL semantics as AWS documents them, checked by test/integration/stepfunctions-conformance.test.ts. Where
+ *   aws-local-stepfunctions 3.0.0 differed, patches/aws-local-stepfunctions+3.0.0.patch (applied by npm's
+ *   postinstall through patch-package) fixes it: `Is*: false` tests (IsPresent false on a missing field),
+ *   typed comparisons that do not match a value of another type, StringMatches with only `*` special,
+ *   intrinsic escapes (the interpreter deleted every backslash of a result, breaking States.JsonToString),
+ *   States.JsonMerge changing its first argument, `ResultPath: "$"`, intrinsics in ErrorPath/CausePath.
  *
  * Differs from AWS:
+ * - asl-validator refuses the `\\\\` escape (a literal backslash) inside an intrinsic function's quoted
+ *   argument, so such a definition is InvalidDefinition here; `\\'`, `\\{` and `\\}` work.
  * - Inside Parallel branches and Map iterations, `$$.Execution.Input` and `$$.Execution.StartTime` are the
  *   branch's input and start time (the interpreter's doing); `$$.State.*` (so `$$.State.RetryCount`) is
  *   not available, and `$$.Task.Token` only means something in a Task's Parameters.
@@ -129,9 +138,12 @@ export async function startStepFunctionsLocal(
     statusEvents,
     store: stores?.executions,
   });
-  await stateMachines.restore();
-  await executions.restore();
-  const actions = createActions(stateMachines, executions, tokens);
+  // Restored only once the port is ours: restoring fails lost executions and reports them, which a stack
+  // that then cannot start must not do. Requests wait for it.
+  let actionsReady: (actions: ReturnType<typeof createActions>) => void = () => undefined;
+  const ready = new Promise<ReturnType<typeof createActions>>((resolve) => {
+    actionsReady = resolve;
+  });
 
   const server = createServer(async (request, response) => {
     try {
@@ -139,6 +151,7 @@ export async function startStepFunctionsLocal(
         throw new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
       const target = String(request.headers['x-amz-target'] ?? '');
       const [service, actionName = ''] = target.split('.');
+      const actions = await ready;
       const action = service === 'AWSStepFunctions' ? actions[actionName] : undefined;
       const body = parseRequest(await readBody(request));
       if (!action)
@@ -160,6 +173,14 @@ export async function startStepFunctionsLocal(
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
+  try {
+    await stateMachines.restore();
+    await executions.restore();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  actionsReady(createActions(stateMachines, executions, tokens));
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 

@@ -1,26 +1,45 @@
 // The e2e suite is an HTTP black box. With STEPWISE_E2E_URL and STEPWISE_E2E_API_KEY (an OWNER or ADMIN
 // key) it runs against that deployment (LocalStack, AWS); without them it runs `npm start` itself.
+// STEPWISE_E2E_OTHER_ORG_API_KEY (an OWNER key of a second organization) enables the cross-org cases
+// against a deployment; on the embedded stack such a key is made in its table.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { localClients } from '../support/aws-clients';
 import { startStackProcess, stopStackProcess } from '../support/stack-process';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    api: { url: string; apiKey: string };
+    api: { url: string; apiKey: string; otherOrgApiKey?: string };
   }
 }
 
 export default async function setup(project: TestProject) {
-  const { STEPWISE_E2E_URL: url, STEPWISE_E2E_API_KEY: apiKey } = process.env;
+  const { STEPWISE_E2E_URL: url, STEPWISE_E2E_API_KEY: apiKey, STEPWISE_E2E_OTHER_ORG_API_KEY } = process.env;
   if (url && apiKey) {
-    project.provide('api', { url: url.replace(/\/$/, ''), apiKey });
+    project.provide('api', {
+      url: url.replace(/\/$/, ''),
+      apiKey,
+      ...(STEPWISE_E2E_OTHER_ORG_API_KEY && { otherOrgApiKey: STEPWISE_E2E_OTHER_ORG_API_KEY }),
+    });
     return;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-e2e-'));
   const stack = await startStackProcess(dataDir);
-  project.provide('api', { url: stack.endpoints.api, apiKey: stack.credentials.apiKey });
+  const { dynamodb, documents } = localClients(stack.endpoints);
+  const otherOrg = await createApiKey(new DynamoApiKeyStore(documents, stack.endpoints.tableName), {
+    orgId: 'e2e-other-org',
+    role: 'OWNER',
+    name: 'e2e second organization',
+  });
+  dynamodb.destroy();
+  project.provide('api', {
+    url: stack.endpoints.api,
+    apiKey: stack.credentials.apiKey,
+    otherOrgApiKey: otherOrg.plaintext,
+  });
   return async () => {
     await stopStackProcess(stack.child);
     await rm(dataDir, { recursive: true, force: true });

@@ -51,13 +51,14 @@ describe('the HTTP API', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Integration', handlers.size);
   });
 
-  it('authorizes with the authorizer function: simple responses, Authorization header, no caching', () => {
+  it('authorizes with the authorizer function: simple responses, no identity source, no caching', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
-      IdentitySource: ['$request.header.Authorization'],
+      // None: requests without an Authorization header reach the authorizer (and get the product's 401).
+      IdentitySource: [],
       AuthorizerResultTtlInSeconds: 0,
       AuthorizerUri: Match.objectLike({
         'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [functionId(AUTHORIZER_HANDLER), 'Arn'] }])],
@@ -80,6 +81,29 @@ describe('the HTTP API', () => {
       },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('signs cursors with a generated secret that only the api function reads, by reference', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) },
+    });
+    const [secretId] = Object.keys(secrets);
+    expect(secretId).toBeDefined();
+    const functions = template.findResources('AWS::Lambda::Function');
+    const readers = Object.entries(functions)
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.CURSOR_KEY_SECRET_ARN)
+      .map(([id]) => id);
+    expect(readers).toEqual([functionId('api')]);
+    expect(functions[functionId('api')]?.Properties.Environment.Variables.CURSOR_KEY_SECRET_ARN).toEqual({
+      Ref: secretId,
+    });
+    const apiRole = functions[functionId('api')]?.Properties.Role['Fn::GetAtt'][0];
+    const grants = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+      (policy) =>
+        JSON.stringify(policy.Properties.Roles).includes(apiRole) &&
+        JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
+    );
+    expect(JSON.stringify(grants)).toContain('secretsmanager:GetSecretValue');
   });
 
   it('outputs the API URL', () => {

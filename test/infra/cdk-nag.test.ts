@@ -30,6 +30,7 @@ describe('cdk-nag AwsSolutions', () => {
       jwtAudience: 'client-id',
       llmApiKeySecret: 'stepwise/llm-api-key',
       llmBaseUrl: 'https://llm.example.com/v1',
+      lambdaFunctions: '{"org-a":["arn:aws:lambda:eu-west-1:123456789012:function:enrich"]}',
     });
     expect(findings(configured)).toEqual([]);
   });

@@ -24,14 +24,32 @@ describe('the workflow role', () => {
     statements = statementsOfRole(template, roleId);
   });
 
-  it('is assumed by Step Functions of this account only', () => {
+  it("is assumed by Step Functions for this account's <prefix>_* state machines only", () => {
     const role = template.findResources('AWS::IAM::Role')[roleId];
     expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       expect.objectContaining({
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
         Principal: { Service: 'states.amazonaws.com' },
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':states:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':stateMachine:Stepwise_*',
+                ],
+              ],
+            },
+          },
+        },
       }),
     ]);
   });
@@ -86,7 +104,7 @@ describe('execution status events', () => {
     ruleId = logicalId(stack, stack.workflows.executionStatusRule);
   });
 
-  it('go from stepwise-* state machines of this account and region to the status handler', () => {
+  it("go from this stack's Stepwise_* state machines of this account and region to the status handler", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
@@ -104,7 +122,7 @@ describe('execution status events', () => {
                     { Ref: 'AWS::Region' },
                     ':',
                     { Ref: 'AWS::AccountId' },
-                    ':stateMachine:stepwise-',
+                    ':stateMachine:Stepwise_',
                   ],
                 ],
               },

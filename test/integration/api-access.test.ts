@@ -17,7 +17,11 @@ async function call(method: string, path: string, apiKey?: string, body?: unknow
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    challenge: response.headers.get('www-authenticate'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const workflow = {
@@ -42,24 +46,58 @@ beforeAll(async () => {
 });
 
 describe('API access', () => {
-  it('answers 401 without credentials on every non-public route', async () => {
+  it('answers 401 in the error shape with WWW-Authenticate without credentials on every non-public route', async () => {
     for (const [method, path] of [
       ['GET', '/workflows'],
       ['POST', '/workflows'],
+      ['GET', `/workflows/${workflow.id}`],
       ['POST', '/tasks'],
+      ['GET', '/tasks'],
       ['GET', `/tasks/${taskId}`],
+      ['POST', `/tasks/${taskId}/cancel`],
     ] as const) {
-      expect((await call(method, path)).status, `${method} ${path}`).toBe(401);
+      const response = await call(method, path);
+      expect(response.status, `${method} ${path}`).toBe(401);
+      expect(response.challenge).toBe('Bearer');
+      expect(response.body).toMatchObject({
+        error: 'Unauthorized',
+        message: 'Authorization: missing Authorization header',
+        details: [{ field: 'Authorization', rule: 'credentials' }],
+      });
     }
   });
 
-  it('answers 403 to a MEMBER key on a workflow-admin route', async () => {
+  it('answers 403 naming the role needed to a MEMBER key on a workflow-admin route', async () => {
     const response = await call('POST', '/workflows', memberKey, { ...workflow, version: 2 });
     expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({
+      error: 'Forbidden',
+      message: 'POST /workflows needs the ADMIN role; the caller is MEMBER',
+      details: [{ rule: 'role', message: 'needs the ADMIN role' }],
+    });
   });
 
-  it('answers 403 to an unknown key', async () => {
-    expect((await call('GET', '/workflows', 'sw_not-a-real-key')).status).toBe(403);
+  it.each([
+    ['a malformed key', 'sw_not-a-real-key', 'API key is malformed'],
+    ['an unknown key', `sw_${'A'.repeat(43)}`, 'API key is not known'],
+    ['a JWT while no issuer is configured', 'a.b.c', 'JWT authentication is not configured'],
+  ])('answers 401 with the reason to %s', async (_name, credential, reason) => {
+    const response = await call('GET', '/workflows', credential);
+    expect(response.status).toBe(401);
+    expect(response.challenge).toBe('Bearer');
+    expect(response.body).toMatchObject({ error: 'Unauthorized', message: `Authorization: ${reason}` });
+  });
+
+  it('answers 401 naming the revocation to a revoked key', async () => {
+    const { plaintext, key } = await createApiKey(keys, {
+      orgId: credentials.orgId,
+      role: 'OWNER',
+      name: 'gone',
+    });
+    await keys.revoke(credentials.orgId, key.keyId, new Date().toISOString());
+    const response = await call('GET', '/workflows', plaintext);
+    expect(response.status).toBe(401);
+    expect(response.body.message).toContain(`API key ${key.keyId} was revoked`);
   });
 
   it('lets a MEMBER start and read its own tasks', async () => {

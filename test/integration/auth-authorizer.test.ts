@@ -62,11 +62,15 @@ const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` 
 const keyFor = async (role: Role) => (await createApiKey(store, { orgId, role, name: role })).plaintext;
 
 describe('authorizer handler with keys in DynamoDB', () => {
-  it('denies a MEMBER key on an admin route', async () => {
+  it('passes a FORBIDDEN denial naming ADMIN for a MEMBER key on an admin route, and no identity', async () => {
     const member = await keyFor('MEMBER');
     expect(await handler(event('GET /test-auth/admin', bearer(member)), context)).toEqual({
-      isAuthorized: false,
-      context: {},
+      isAuthorized: true,
+      context: {
+        denial: 'FORBIDDEN',
+        reason: 'GET /test-auth/admin needs the ADMIN role; the caller is MEMBER',
+        requiredRole: 'ADMIN',
+      },
     });
   });
 
@@ -86,30 +90,61 @@ describe('authorizer handler with keys in DynamoDB', () => {
     }
   });
 
-  it('denies an ADMIN key on an OWNER route', async () => {
+  it('passes a FORBIDDEN denial naming OWNER for an ADMIN key on an OWNER route', async () => {
     const admin = await keyFor('ADMIN');
     const result = await handler(event('DELETE /test-auth/org', bearer(admin)), context);
-    expect(result).toMatchObject({ isAuthorized: false });
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: expect.objectContaining({ denial: 'FORBIDDEN', requiredRole: 'OWNER' }),
+    });
   });
 
-  it('denies an unknown key', async () => {
+  it('passes an UNAUTHENTICATED denial for an unknown key', async () => {
     const result = await handler(
       event('GET /test-auth/tasks/{id}', bearer(generateApiKey().plaintext)),
       context,
     );
-    expect(result).toMatchObject({ isAuthorized: false });
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: 'API key is not known' },
+    });
   });
 
-  it('denies a revoked key', async () => {
+  it('passes an UNAUTHENTICATED denial naming the revocation for a revoked key', async () => {
     const { plaintext, key } = await createApiKey(store, { orgId, role: 'OWNER', name: 'revoked' });
     await store.revoke(orgId, key.keyId, new Date().toISOString());
     const result = await handler(event('GET /test-auth/tasks/{id}', bearer(plaintext)), context);
-    expect(result).toMatchObject({ isAuthorized: false });
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: {
+        denial: 'UNAUTHENTICATED',
+        reason: expect.stringContaining(`API key ${key.keyId} was revoked`),
+      },
+    });
   });
 
-  it('denies a JWT when no issuer is configured', async () => {
+  it('passes an UNAUTHENTICATED denial for a JWT when no issuer is configured', async () => {
     const result = await handler(event('GET /test-auth/tasks/{id}', bearer('a.b.c')), context);
-    expect(result).toMatchObject({ isAuthorized: false });
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: 'JWT authentication is not configured' },
+    });
+  });
+
+  it('passes an UNAUTHENTICATED denial when the request has no Authorization header', async () => {
+    const result = await handler(event('GET /test-auth/tasks/{id}', {}), context);
+    expect(result).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: 'missing Authorization header' },
+    });
+  });
+
+  it('refuses outright a route key that is not in the route table', async () => {
+    const owner = await keyFor('OWNER');
+    expect(await handler(event('DELETE /nowhere', bearer(owner)), context)).toEqual({
+      isAuthorized: false,
+      context: {},
+    });
   });
 
   it('allows a public route whatever the credentials', async () => {

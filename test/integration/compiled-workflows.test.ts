@@ -129,6 +129,25 @@ async function stepRunner(raw: unknown): Promise<unknown> {
   }
 }
 
+/**
+ * Lambda service errors to raise instead of invoking the step runner (it never sees the call), by
+ * `<workflow id>/<step id>/<run|record>`: the error names, one per invocation, in order.
+ */
+const lambdaServiceErrors = new Map<string, string[]>();
+
+class LambdaServiceError extends Error {}
+
+function throwLambdaServiceError(raw: unknown): void {
+  const payload = raw as { kind?: string; task?: { workflowId?: string }; step?: { id?: string } };
+  const name = lambdaServiceErrors
+    .get(`${payload.task?.workflowId}/${payload.step?.id}/${payload.kind}`)
+    ?.shift();
+  if (!name) return;
+  const error = new LambdaServiceError('Service unavailable');
+  error.name = name;
+  throw error;
+}
+
 let sfn: SFNClient;
 let stop: () => Promise<void>;
 
@@ -140,6 +159,7 @@ beforeAll(async () => {
     endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
     invokeLambda: async (functionName, payload) => {
       if (functionName !== stepRunnerArn) throw new Error(`unexpected function ${functionName}`);
+      throwLambdaServiceError(payload);
       return stepRunner(payload);
     },
   });
@@ -299,6 +319,25 @@ describe('conditions, failures, timeouts and retries', () => {
     expect(only(run.recordsOf('standard')).status).toBe('SKIPPED');
     expect(only(run.recordsOf('thorough')).status).toBe('SKIPPED');
     expect(run.runsOf('aggregate')).toHaveLength(1);
+  });
+
+  // Its description: "standard when none is given". The `when` of standard is `mode equals standard OR
+  // mode isPresent false`, which compiles to `IsPresent: false`: on AWS that matches a missing field.
+  it('takes the standard branch and produces its result when no mode is given', async () => {
+    const run = await runWorkflow(conditional, { items: [3, 1, 2] });
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(run.runsOf('standard')).toHaveLength(1);
+    expect(run.runsOf('fast')).toHaveLength(0);
+    expect(run.runsOf('thorough')).toHaveLength(0);
+    expect(run.output.steps.fast).toEqual({ status: 'SKIPPED' });
+    expect(run.output.steps.thorough).toEqual({ status: 'SKIPPED' });
+    const standard = run.output.steps.standard as { status: string; output: { text: string } };
+    expect(standard.status).toBe('SUCCEEDED');
+    expect(standard.output.text).toBe(answer('Give a short analysis of 3 numbers: [3,1,2]'));
+    expect(run.output.steps.aggregate).toEqual({
+      status: 'SUCCEEDED',
+      output: { mode: 'standard', result: standard.output.text },
+    });
   });
 
   it('takes another branch for another input', async () => {
@@ -461,6 +500,62 @@ describe('errors that are never retried, and clean causes', () => {
       error: 'HttpStatusError',
       cause: 'Simulated failure on attempt 3',
     });
+  });
+});
+
+describe('Lambda service errors', () => {
+  it('survives them on runs and records, even for a step retried 0 times, without running the step twice', async () => {
+    lambdaServiceErrors.set('lambda-hiccups/once/run', [
+      'Lambda.ServiceException',
+      'Lambda.TooManyRequestsException',
+    ]);
+    lambdaServiceErrors.set('lambda-hiccups/maybe/record', ['Lambda.SdkClientException']);
+    lambdaServiceErrors.set('lambda-hiccups/broken/record', ['Lambda.AWSLambdaException']);
+    const run = await runWorkflow(
+      workflow('lambda-hiccups', [
+        { id: 'once', type: 'transform', retry: { maxAttempts: 0 }, params: { expression: '"ok"' } },
+        {
+          id: 'maybe',
+          type: 'transform',
+          dependsOn: ['once'],
+          when: { path: '$.input.go', equals: true },
+          params: { expression: '1' },
+        },
+        {
+          id: 'broken',
+          type: 'http',
+          dependsOn: ['maybe'],
+          continueOnError: true,
+          retry: { maxAttempts: 0 },
+          params: { simulate: { fail: true, error: 'PaymentDeclined' } },
+        },
+      ]),
+    );
+    expect(run.execution.status).toBe('SUCCEEDED');
+    expect(only(run.runsOf('once')).attempt).toBe(1);
+    expect(run.output.steps.once).toEqual({ status: 'SUCCEEDED', output: 'ok' });
+    expect(only(run.recordsOf('maybe'))).toMatchObject({ status: 'SKIPPED' });
+    expect(run.runsOf('broken')).toHaveLength(1);
+    expect(only(run.recordsOf('broken'))).toMatchObject({ status: 'FAILED', error: 'PaymentDeclined' });
+    expect(run.output.steps.broken).toMatchObject({ status: 'FAILED', error: 'PaymentDeclined' });
+  });
+
+  it('fails at once on one the step lists in nonRetryableErrors, and still records the failure', async () => {
+    lambdaServiceErrors.set('lambda-opt-out/post/run', ['Lambda.ServiceException']);
+    const run = await runWorkflow(
+      workflow('lambda-opt-out', [
+        {
+          id: 'post',
+          type: 'http',
+          retry: { maxAttempts: 3, nonRetryableErrors: ['Lambda.ServiceException'] },
+          params: { url: 'https://example.com' },
+        },
+      ]),
+    );
+    expect(run.execution.status).toBe('FAILED');
+    expect(run.execution.error).toBe('Lambda.ServiceException');
+    expect(run.runsOf('post')).toHaveLength(0);
+    expect(only(run.recordsOf('post'))).toMatchObject({ status: 'FAILED', error: 'Lambda.ServiceException' });
   });
 });
 

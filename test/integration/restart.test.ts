@@ -1,4 +1,5 @@
-// `npm start` stops cleanly on SIGTERM, and a second start finds the data of the first.
+// `npm start` stops cleanly on SIGTERM, and a second start finds the data of the first; killed with -9 in
+// the middle of running tasks, the next start settles every one of them: none is lost, none left running.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,12 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localClients } from '../support/aws-clients';
-import { startStackProcess, stopStackProcess } from '../support/stack-process';
+import {
+  killStackProcess,
+  type StackProcess,
+  startStackProcess,
+  stopStackProcess,
+} from '../support/stack-process';
 
 const dataDirs: string[] = [];
 
@@ -60,4 +66,92 @@ describe('npm start', () => {
       expect(await stopStackProcess(second.child)).toBe(0);
     }
   });
+});
+
+interface TaskView {
+  taskId: string;
+  status: string;
+  error?: string;
+  cause?: string;
+  steps: { stepId: string; status: string }[];
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+const OPEN_STEP = new Set(['RUNNING', 'RETRYING']);
+
+async function api<T>(stack: StackProcess, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${stack.endpoints.api}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${stack.credentials.apiKey}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+describe('npm start after kill -9', () => {
+  it('ends every task that was running FAILED with Local.ExecutionLost, none lost and no step left RUNNING', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-kill-'));
+    dataDirs.push(dataDir);
+    const first = await startStackProcess(dataDir);
+    // A step inside the step runner (RUNNING while it sleeps) next to a wait that no step runner sees.
+    await api(first, 'POST', '/workflows', {
+      id: 'interrupted',
+      version: 1,
+      name: 'interrupted',
+      steps: [
+        { id: 'work', type: 'transform', params: { expression: '1', simulate: { sleepSeconds: 30 } } },
+        { id: 'pause', type: 'wait', seconds: 30 },
+      ],
+    });
+    const taskIds: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { taskId } = await api<{ taskId: string }>(first, 'POST', '/tasks', {
+        workflowId: 'interrupted',
+        input: { n: i },
+      });
+      taskIds.push(taskId);
+    }
+    // Mid-run: every task's `work` step has started in the step runner.
+    const deadline = Date.now() + 30_000;
+    for (const taskId of taskIds) {
+      for (;;) {
+        const task = await api<TaskView>(first, 'GET', `/tasks/${taskId}`);
+        if (task.steps.some((step) => step.stepId === 'work')) break;
+        if (Date.now() > deadline)
+          throw new Error(`task ${taskId} never started work: ${JSON.stringify(task)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    await killStackProcess(first.child);
+
+    const second = await startStackProcess(dataDir);
+    try {
+      // A task ends, then its open steps are closed (two writes): poll until both happened or time is up.
+      const openSteps = (task: TaskView) => task.steps.filter((step) => OPEN_STEP.has(step.status));
+      const ended: TaskView[] = [];
+      const until = Date.now() + 20_000;
+      for (const taskId of taskIds) {
+        for (;;) {
+          const task = await api<TaskView>(second, 'GET', `/tasks/${taskId}`);
+          if ((TERMINAL.has(task.status) && openSteps(task).length === 0) || Date.now() > until) {
+            ended.push(task);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+      for (const task of ended) {
+        expect(task).toMatchObject({ status: 'FAILED', error: 'Local.ExecutionLost' });
+        expect(task.cause).toContain('executions cannot resume');
+        expect(openSteps(task)).toEqual([]);
+      }
+    } finally {
+      expect(await stopStackProcess(second.child)).toBe(0);
+    }
+  }, 120_000);
 });

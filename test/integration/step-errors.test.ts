@@ -1,5 +1,5 @@
 // Step failures through the embedded stack (API, compiled state machine, the real step runner, task
-// settlement): deterministic errors are attempted once, others retried by the policy, and every error a
+// settlement, the fake LLM): deterministic errors are attempted once, others retried by the policy, and every error a
 // user reads (attempt, step, task, a continueOnError result) is the error name plus a clean message:
 // no Lambda error JSON, stack trace or server path.
 import { describe, expect, inject, it } from 'vitest';
@@ -94,6 +94,23 @@ describe('step errors through the embedded stack', () => {
     expect(task.status).toBe('FAILED');
     expectClean(task, 'InvalidStepParams', 'url');
     expect(task.attempts.filter((a) => a.stepId === 'call')).toHaveLength(1);
+  });
+
+  it('fails an llm step the provider refuses (401, a bad API key) after one attempt, as LlmClientError', async () => {
+    const task = await runTask({
+      id: 'llm_refused',
+      steps: [
+        {
+          id: 'ask',
+          type: 'llm',
+          retry: retrying,
+          params: { model: 'fake-llm-1', prompt: 'Hello [fail-always:401]' },
+        },
+      ],
+    });
+    expect(task.status).toBe('FAILED');
+    expectClean(task, 'LlmClientError', 'HTTP 401');
+    expect(task.attempts.filter((a) => a.stepId === 'ask')).toHaveLength(1);
   });
 
   it('retries an error on no list, attempts a listed one once, and keeps continueOnError results clean', async () => {

@@ -1,5 +1,6 @@
 // With a dataDir, the local Step Functions endpoint keeps state machines and execution records across a
-// restart; an execution that was running when it stopped cannot resume, so it is reported ABORTED.
+// restart; an execution that was running when it stopped cannot resume, so it ends FAILED with
+// Local.ExecutionLost (and its status event).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ async function start(events: ExecutionStatusChangeEvent[] = []) {
   };
 }
 
-it('keeps state machines across a restart and aborts the executions it was running', async () => {
+it('keeps state machines across a restart and fails the executions it was running as lost', async () => {
   const definition = JSON.stringify({
     StartAt: 'Wait',
     States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
@@ -74,10 +75,15 @@ it('keeps state machines across a restart and aborts the executions it was runni
     const machine = await second.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
     expect(machine.definition).toBe(definition);
     const execution = await second.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(execution.status).toBe('ABORTED');
-    expect(execution.cause).toMatch(/restarted/);
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'Local.ExecutionLost',
+      cause: 'The local stack stopped while this execution ran; executions cannot resume',
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(events.map((e) => [e.detail.executionArn, e.detail.status])).toEqual([[executionArn, 'ABORTED']]);
+    expect(events.map((e) => [e.detail.executionArn, e.detail.status, e.detail.error])).toEqual([
+      [executionArn, 'FAILED', 'Local.ExecutionLost'],
+    ]);
   } finally {
     await second.close();
   }

@@ -13,11 +13,21 @@ export interface StackProcess {
   readonly credentials: DevCredentials;
 }
 
-export async function startStackProcess(dataDir: string): Promise<StackProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
-    env: { ...process.env, STEPWISE_DATA_DIR: dataDir, STEPWISE_PORT: '0', STEPWISE_LOG_LEVEL: 'ERROR' },
+function spawnStack(dataDir: string, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+    env: {
+      ...process.env,
+      STEPWISE_DATA_DIR: dataDir,
+      STEPWISE_PORT: '0',
+      STEPWISE_LOG_LEVEL: 'ERROR',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+export async function startStackProcess(dataDir: string): Promise<StackProcess> {
+  const child = spawnStack(dataDir);
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk;
@@ -48,4 +58,34 @@ export async function stopStackProcess(child: ChildProcess): Promise<number | nu
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   return exited;
+}
+
+/** SIGKILL, as a crash or `kill -9` would: nothing in the process gets to clean up. */
+export async function killStackProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Runs `npm start` expecting it to give up: resolves with its exit code and output once it exits. */
+export async function runFailingStackProcess(
+  dataDir: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnStack(dataDir, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('exit', (exitCode) => resolve(exitCode)),
+  );
+  clearTimeout(timer);
+  return { code, stdout, stderr };
 }

@@ -2,9 +2,27 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/shared/resources';
 
+interface Operation {
+  security?: unknown[];
+  requestBody?: unknown;
+  responses: Record<string, { $ref?: string; content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+
 const document = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, { security?: unknown[] }>>;
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    schemas: Record<string, { required?: string[] }>;
+    responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
+  };
 };
+
+/** The schema a response points to, following a shared response's $ref. */
+function errorSchemaOf(response: Operation['responses'][string]): string | undefined {
+  const resolved = response.$ref
+    ? document.components.responses[response.$ref.replace('#/components/responses/', '')]
+    : response;
+  return resolved?.content?.['application/json']?.schema?.$ref;
+}
 
 describe('OpenAPI document', () => {
   it('describes exactly the routes of the route table', () => {
@@ -20,6 +38,24 @@ describe('OpenAPI document', () => {
       expect(operation?.security?.length === 0, `${route.method} ${route.path}`).toBe(
         route.access === 'public',
       );
+    }
+  });
+
+  it('documents the error responses of every authenticated route in the shared error shape', () => {
+    expect(document.components.schemas.Error?.required).toEqual(['error', 'message']);
+    for (const route of ROUTES.filter((r) => r.access !== 'public')) {
+      const name = `${route.method} ${route.path}`;
+      const operation = document.paths[route.path]?.[route.method.toLowerCase()];
+      const expected = ['400', '401', '403'];
+      if (route.path.includes('{id}')) expected.push('404');
+      if (operation?.requestBody) expected.push('413', '415');
+      if (name === 'POST /tasks') expected.push('404', '422');
+      if (name === 'POST /workflows' || name === 'POST /tasks/{id}/cancel') expected.push('409');
+      for (const status of expected) {
+        const response = operation?.responses[status];
+        expect(response, `${name} ${status}`).toBeDefined();
+        if (response) expect(errorSchemaOf(response), `${name} ${status}`).toBe('#/components/schemas/Error');
+      }
     }
   });
 });

@@ -18,6 +18,7 @@ export const NON_RETRYABLE_ERRORS = [
   'OutboundAddressRefused',
   'TooManyRedirects',
   'LambdaNotAllowed',
+  'LlmClientError',
 ] as const;
 
 /** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */
@@ -143,7 +144,8 @@ export class TooManyRedirects extends Error {
 /**
  * An LLM provider refused or failed a chat request (after the retries of the provider or its SDK client).
  * `status` is the HTTP status when there was one; `code` the provider's error type, e.g. Bedrock's
- * `ThrottlingException` or OpenAI's `rate_limit_exceeded`.
+ * `ThrottlingException` or OpenAI's `rate_limit_exceeded`. Retried by the step's policy; a refused request
+ * is the LlmClientError subclass, never retried.
  */
 export class LlmProviderError extends Error {
   override name = 'LlmProviderError';
@@ -155,6 +157,15 @@ export class LlmProviderError extends Error {
   ) {
     super(`${provider}: ${message}`, options);
   }
+}
+
+/**
+ * An LLM provider refused the request itself: a 4xx other than 408 and 429 from an OpenAI-compatible
+ * endpoint (bad API key, unknown model, bad request), or Bedrock's ValidationException,
+ * AccessDeniedException or ResourceNotFoundException. Never retried: the same request fails the same way.
+ */
+export class LlmClientError extends LlmProviderError {
+  override name = 'LlmClientError';
 }
 
 /** A JSONata expression failed to compile or evaluate. `position` is the character offset, when known. */
@@ -185,5 +196,32 @@ export class LambdaFunctionError extends Error {
   ) {
     super(message, options);
     this.name = errorType || 'Lambda.Unknown';
+  }
+}
+
+/**
+ * A `lambda` step named a function the deployment does not allow for the task's organization
+ * (LAMBDA_FUNCTIONS). Deterministic: retrying cannot change the answer.
+ */
+export class LambdaNotAllowed extends Error {
+  override name = 'LambdaNotAllowed';
+  constructor(
+    readonly functionArn: string,
+    readonly orgId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Function ${functionArn} is not allowed for organization ${orgId}`, options);
+  }
+}
+
+/** The LLM API key could not be read from its Secrets Manager secret (LLM_API_KEY_SECRET_ARN). */
+export class LlmApiKeyUnavailable extends Error {
+  override name = 'LlmApiKeyUnavailable';
+  constructor(
+    readonly secretId: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Could not read the LLM API key from ${secretId}: ${reason}`, options);
   }
 }

@@ -1,10 +1,13 @@
-// The `lambda` step action: invokes a user's function synchronously and returns its JSON result. A
+// The `lambda` step action: invokes a user's function synchronously and returns its JSON result. Only
+// functions the deployment allows for the task's org (lambda-allowlist.ts) are invoked: registration
+// checks literal ARNs, and this check covers `functionArn.$` references resolved at run time. A
 // function error becomes an error named after the function's own errorType, which is what Step
 // Functions' native Lambda integration reports, so the workflow's Retry/Catch can match it. Throttling
 // and service errors are retried by the SDK client (maxAttempts) and surface with their SDK names.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
-import { LambdaFunctionError } from './errors';
+import { LambdaFunctionError, LambdaNotAllowed } from './errors';
+import { isLambdaAllowed, type LambdaAllowlist } from './lambda-allowlist';
 import { parseStepParams } from './step-params';
 
 /** A function name, partial or full ARN, optionally with a version or alias (the Invoke API's pattern). */
@@ -31,11 +34,19 @@ export function createLambdaClient(options: { readonly maxAttempts?: number } = 
   return new LambdaClient({ maxAttempts: options.maxAttempts ?? 4, retryMode: 'standard' });
 }
 
-export async function runLambdaAction(
-  params: LambdaParams,
-  deps: { readonly lambda: InvokeClient },
-): Promise<unknown> {
+export interface LambdaActionDeps {
+  readonly lambda: InvokeClient;
+  /** The functions each org may invoke (LAMBDA_FUNCTIONS). */
+  readonly allowlist: LambdaAllowlist;
+  /** The org of the task the step belongs to. */
+  readonly orgId: string;
+}
+
+export async function runLambdaAction(params: LambdaParams, deps: LambdaActionDeps): Promise<unknown> {
   const { functionArn, payload } = parseStepParams('lambda', LambdaParamsSchema, params);
+  if (!isLambdaAllowed(deps.allowlist, deps.orgId, functionArn)) {
+    throw new LambdaNotAllowed(functionArn, deps.orgId);
+  }
   const response = await deps.lambda.send(
     new InvokeCommand({
       FunctionName: functionArn,

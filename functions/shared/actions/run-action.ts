@@ -5,6 +5,8 @@ import { tracer } from '../powertools';
 import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
+import { type LambdaAllowlist, loadLambdaAllowlist } from './lambda-allowlist';
+import { lazySecretsManager, llmApiKey, type SecretsGetter } from './llm/api-key';
 import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
 import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-action';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
@@ -36,9 +38,21 @@ export interface ActionDeps {
   readonly llm: LlmActionDeps;
   /** The Lambda client of the `lambda` action, created on first use. */
   readonly lambda: () => InvokeClient;
+  /** The functions each org's `lambda` steps may invoke (LAMBDA_FUNCTIONS). */
+  readonly lambdaFunctions: LambdaAllowlist;
 }
 
-export async function runAction(type: string, params: unknown, deps: ActionDeps): Promise<ActionOutcome> {
+/** What an action knows of the task it runs for. */
+export interface ActionContext {
+  readonly orgId: string;
+}
+
+export async function runAction(
+  type: string,
+  params: unknown,
+  deps: ActionDeps,
+  context: ActionContext,
+): Promise<ActionOutcome> {
   switch (type) {
     case 'http': {
       const output = await runHttpAction(params as HttpParams, deps.http);
@@ -64,7 +78,11 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
       return { output: await runTransformAction(params as TransformParams), metrics: {} };
     case 'lambda':
       return {
-        output: await runLambdaAction(params as LambdaParams, { lambda: deps.lambda() }),
+        output: await runLambdaAction(params as LambdaParams, {
+          lambda: deps.lambda(),
+          allowlist: deps.lambdaFunctions,
+          orgId: context.orgId,
+        }),
         metrics: {},
       };
     default:
@@ -73,22 +91,26 @@ export async function runAction(type: string, params: unknown, deps: ActionDeps)
 }
 
 /**
- * The step runner's action runner with real dependencies: LLM configuration and the outbound allowlist
- * read from the environment now (so a bad LLM_PROVIDER or OUTBOUND_ALLOWED_HOSTS fails the cold start),
- * SDK clients and LLM providers created on first use.
+ * The step runner's action runner with real dependencies: LLM configuration, the outbound allowlist and
+ * the lambda allowlist read from the environment now (so a bad value fails the cold start), SDK clients
+ * and LLM providers created on first use.
  */
 export function createActionRunner(
   options: {
     readonly env?: Readonly<Record<string, string | undefined>>;
     readonly deps?: Partial<ActionDeps>;
+    /** Where LLM_API_KEY_SECRET_ARN is read. @default Powertools' SecretsProvider, created on first use */
+    readonly secrets?: () => SecretsGetter;
   } = {},
-): (type: string, params: unknown) => Promise<ActionOutcome> {
-  const config = loadLlmConfig(options.env ?? process.env);
-  const outbound = { allowedHosts: parseAllowedHosts((options.env ?? process.env)[OUTBOUND_ALLOWED_HOSTS]) };
+): (type: string, params: unknown, context: ActionContext) => Promise<ActionOutcome> {
+  const env = options.env ?? process.env;
+  const config = loadLlmConfig(env);
+  const outbound = { allowedHosts: parseAllowedHosts(env[OUTBOUND_ALLOWED_HOSTS]) };
+  const apiKey = llmApiKey(config, options.secrets ?? lazySecretsManager());
   const providers = new Map<LlmProviderName, LlmProvider>();
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
-      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey: config.apiKey, outbound })
+      ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey, outbound })
       : createBedrockConverseProvider({ client: tracer.captureAWSv3Client(createBedrockRuntimeClient()) });
   let lambda: InvokeClient | undefined;
   const deps: ActionDeps = {
@@ -109,7 +131,8 @@ export function createActionRunner(
       lambda ??= tracer.captureAWSv3Client(createLambdaClient());
       return lambda;
     },
+    lambdaFunctions: loadLambdaAllowlist(env),
     ...options.deps,
   };
-  return (type, params) => runAction(type, params, deps);
+  return (type, params, context) => runAction(type, params, deps, context);
 }

@@ -4,7 +4,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { z } from 'zod';
 import { BadRequestError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
+import type { CursorBinding, CursorSigner } from '../http/signed-cursor';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
+import type { WorkflowStore } from '../registry/workflow-store';
 import { TASK_STATUSES } from '../tasks/task';
 import { cancelTask, StartTaskRequestSchema, startTask, type TaskServiceDeps } from '../tasks/task-service';
 
@@ -15,8 +17,10 @@ export interface CallerIdentity {
 }
 
 export interface ApiDeps {
-  readonly registry: WorkflowRegistryDeps;
+  /** Registration, plus the store the read routes list and get from. */
+  readonly registry: WorkflowRegistryDeps & { readonly store: WorkflowStore };
   readonly taskService: TaskServiceDeps;
+  readonly cursors: CursorSigner;
 }
 
 export type ApiOperation = (
@@ -29,30 +33,90 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : undefined;
-    return { field, message: field ? `${field}: ${issue.message}` : issue.message };
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
+    // The body itself when the path is empty; an empty key is spelled out so the field is never blank.
+    const field =
+      path.length > 0 ? path.map(String).join('.') || '(empty key)' : what === 'query' ? 'query' : 'body';
+    return { field, message: `${field}: ${issue.message}` };
   });
   throw new ValidationError(`Invalid ${what}: ${details[0]?.message}`, details);
 }
 
+/** Far above any id the API issues (task ids are UUIDs, workflow ids slugs of 64), far below DynamoDB's key limit. */
+export const MAX_ID_LENGTH = 128;
+/** Same bound as the body's `idempotencyKey`: the key is part of a DynamoDB partition key. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
 const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   const value = event.pathParameters?.[name];
-  if (!value) throw new BadRequestError(`Missing path parameter ${name}`);
+  if (!value)
+    throw new BadRequestError(`Missing path parameter ${name}`, [
+      { field: name, message: `${name} is required` },
+    ]);
+  if (value.length > MAX_ID_LENGTH || !PRINTABLE.test(value)) {
+    throw new ValidationError(`Invalid path parameter ${name}`, [
+      { field: name, message: `${name} must be 1 to ${MAX_ID_LENGTH} characters without control characters` },
+    ]);
+  }
   return value;
 };
 
-const ListQuerySchema = z.object({
+const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+  .regex(PRINTABLE, 'has control characters');
+
+function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined {
+  const header = event.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  const result = IdempotencyKeySchema.safeParse(header);
+  if (result.success) return result.data;
+  const message = `Idempotency-Key header must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters without control characters`;
+  throw new ValidationError(message, [{ field: 'Idempotency-Key', message }]);
+}
+
+const ListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).optional(),
   cursor: z.string().optional(),
 });
 
+const IsoDateTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists');
+
 const TaskListQuerySchema = ListQuerySchema.extend({
   status: z.enum(TASK_STATUSES).optional(),
-  workflowId: z.string().optional(),
-  agentId: z.string().optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
+  workflowId: z.string().min(1).max(64).optional(),
+  agentId: z.string().min(1).max(128).optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+}).superRefine((query, ctx) => {
+  if (query.from === undefined || query.to === undefined) return;
+  if (Date.parse(query.from) <= Date.parse(query.to)) return;
+  for (const field of ['from', 'to'] as const) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `from (${query.from}) is later than to (${query.to})`,
+    });
+  }
 });
+
+/** Task times are stored as UTC ISO strings (`...Z`), so range bounds are compared in that form. */
+const toUtc = (value: string | undefined) =>
+  value === undefined ? undefined : new Date(value).toISOString();
+
+/** The listing a cursor pages through: route, org and every filter except `limit` and `cursor`. */
+function cursorBinding(
+  event: APIGatewayProxyEventV2,
+  identity: CallerIdentity,
+  query: Record<string, unknown>,
+): CursorBinding {
+  const { limit: _limit, cursor: _cursor, ...filters } = query;
+  return { route: event.routeKey, orgId: identity.orgId, query: filters as CursorBinding['query'] };
+}
 
 export const API_OPERATIONS: Record<string, ApiOperation> = {
   'POST /workflows': async (event, identity, deps) => {
@@ -62,8 +126,10 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
 
   'GET /workflows': async (event, identity, deps) => {
     const query = parseWith(ListQuerySchema, event.queryStringParameters ?? {}, 'query');
-    const page = await deps.registry.store.list(identity.orgId, query.limit, query.cursor);
-    return jsonResponse(200, page);
+    const binding = cursorBinding(event, identity, query);
+    const cursor = await deps.cursors.verify(binding, query.cursor);
+    const page = await deps.registry.store.list(identity.orgId, query.limit, cursor);
+    return jsonResponse(200, { ...page, cursor: await deps.cursors.sign(binding, page.cursor) });
   },
 
   'GET /workflows/{id}': async (event, identity, deps) => {
@@ -76,14 +142,22 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
 
   'POST /tasks': async (event, identity, deps) => {
     const body = parseWith(StartTaskRequestSchema, parseJsonBody(event), 'task request');
-    const idempotencyKey = body.idempotencyKey ?? event.headers['idempotency-key'];
+    const idempotencyKey = body.idempotencyKey ?? idempotencyKeyHeader(event);
     const { created, task } = await startTask(identity.orgId, { ...body, idempotencyKey }, deps.taskService);
     return jsonResponse(created ? 201 : 200, task);
   },
 
   'GET /tasks': async (event, identity, deps) => {
     const query = parseWith(TaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
-    return jsonResponse(200, await deps.taskService.tasks.list(identity.orgId, query));
+    const binding = cursorBinding(event, identity, query);
+    const cursor = await deps.cursors.verify(binding, query.cursor);
+    const page = await deps.taskService.tasks.list(identity.orgId, {
+      ...query,
+      from: toUtc(query.from),
+      to: toUtc(query.to),
+      cursor,
+    });
+    return jsonResponse(200, { ...page, cursor: await deps.cursors.sign(binding, page.cursor) });
   },
 
   'GET /tasks/{id}': async (event, identity, deps) => {

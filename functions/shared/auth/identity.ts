@@ -12,7 +12,7 @@ export interface Identity {
   readonly method: AuthMethod;
 }
 
-/** A credential that was presented but not accepted, and why (for the logs, never for the caller). */
+/** A credential that was missing or not accepted, and why (told to the caller in the 401). */
 export interface Denied {
   readonly denied: string;
 }

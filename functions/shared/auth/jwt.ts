@@ -1,19 +1,33 @@
 // JWT authentication against one OIDC issuer (Cognito or any other), configured from the environment
 // once per container. Signing keys come from the issuer's JWKS, fetched by jose and cached per container
 // (refetched on an unknown `kid`, with jose's cooldown), so a key rotation needs no redeploy.
+//
+// Org and role come only from claims users cannot write. By default that is a groups claim (Cognito's
+// `cognito:groups`, which only administrators can change) holding groups named `stepwise:<orgId>:<ROLE>`;
+// a token must name exactly one org. For identity providers whose claims the administrator controls,
+// explicit org and role claims can be configured instead. (Cognito custom attributes such as
+// `custom:role` are writable by users unless the app client forbids it, hence not the default.)
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ConfigurationError } from '../config';
 import type { Role } from '../resources';
-import { type AuthResult, deny, ROLES } from './identity';
+import { type AuthResult, type Denied, deny, isRole, ROLES } from './identity';
+
+/** Where org and role come from: groups named `stepwise:<orgId>:<ROLE>`, or one claim for each. */
+export type ClaimMapping =
+  | { readonly kind: 'groups'; readonly groupsClaim: string }
+  | { readonly kind: 'claims'; readonly orgClaim: string; readonly roleClaim: string };
 
 export interface JwtConfig {
   readonly issuer: string;
   /** Checked against `aud` (ID tokens) or, when a token has no `aud`, `client_id` (Cognito access tokens). */
-  readonly audience?: string;
+  readonly audience: string;
   readonly jwksUri: string;
-  readonly orgClaim: string;
-  readonly roleClaim: string;
+  readonly claims: ClaimMapping;
 }
+
+export const DEFAULT_GROUPS_CLAIM = 'cognito:groups';
+/** `stepwise:<orgId>:<ROLE>`; the org id is everything between the first and the last colon. */
+const GROUP = /^stepwise:(.+):([A-Z]+)$/;
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
 /** Clock skew between the issuer and Lambda that `exp`/`nbf` tolerate. */
@@ -22,14 +36,21 @@ const CLOCK_TOLERANCE_SECONDS = 5;
 /**
  * Reads the JWT settings; undefined (JWT authentication off, API keys only) when AUTH_JWT_ISSUER is unset.
  * - AUTH_JWT_ISSUER: the `iss` to accept, e.g. https://cognito-idp.<region>.amazonaws.com/<userPoolId>
- * - AUTH_JWT_AUDIENCE: optional; the app client id for Cognito
+ * - AUTH_JWT_AUDIENCE: required with an issuer; the app client id for Cognito
  * - AUTH_JWT_JWKS_URI: @default `<issuer>/.well-known/jwks.json` (where Cognito serves it)
- * - AUTH_JWT_ORG_CLAIM: @default `custom:org_id`
- * - AUTH_JWT_ROLE_CLAIM: @default `custom:role` (a string, or a list such as `cognito:groups`)
+ * - AUTH_JWT_GROUPS_CLAIM: @default `cognito:groups`; groups named `stepwise:<orgId>:<OWNER|ADMIN|MEMBER>`
+ * - AUTH_JWT_ORG_CLAIM and AUTH_JWT_ROLE_CLAIM: both or neither; instead of groups, for IdPs whose claims
+ *   only administrators can set (the role claim may be a string or a list)
  */
 export function loadJwtConfig(env: NodeJS.ProcessEnv = process.env): JwtConfig | undefined {
   const issuer = env.AUTH_JWT_ISSUER;
   if (!issuer) return undefined;
+  const audience = env.AUTH_JWT_AUDIENCE;
+  if (!audience) {
+    throw new ConfigurationError(
+      'AUTH_JWT_AUDIENCE is required with AUTH_JWT_ISSUER: without it any token the issuer signs for any client is accepted',
+    );
+  }
   const jwksUri = env.AUTH_JWT_JWKS_URI || `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
   for (const [name, value] of [
     ['AUTH_JWT_ISSUER', issuer],
@@ -37,13 +58,25 @@ export function loadJwtConfig(env: NodeJS.ProcessEnv = process.env): JwtConfig |
   ] as const) {
     if (!URL.canParse(value)) throw new ConfigurationError(`${name} is not a URL: ${value}`);
   }
-  return {
-    issuer,
-    ...(env.AUTH_JWT_AUDIENCE && { audience: env.AUTH_JWT_AUDIENCE }),
-    jwksUri,
-    orgClaim: env.AUTH_JWT_ORG_CLAIM || 'custom:org_id',
-    roleClaim: env.AUTH_JWT_ROLE_CLAIM || 'custom:role',
-  };
+  return { issuer, audience, jwksUri, claims: loadClaimMapping(env) };
+}
+
+function loadClaimMapping(env: NodeJS.ProcessEnv): ClaimMapping {
+  const {
+    AUTH_JWT_GROUPS_CLAIM: groupsClaim,
+    AUTH_JWT_ORG_CLAIM: orgClaim,
+    AUTH_JWT_ROLE_CLAIM: roleClaim,
+  } = env;
+  if (!orgClaim && !roleClaim) return { kind: 'groups', groupsClaim: groupsClaim || DEFAULT_GROUPS_CLAIM };
+  if (!orgClaim || !roleClaim) {
+    throw new ConfigurationError('AUTH_JWT_ORG_CLAIM and AUTH_JWT_ROLE_CLAIM must be set together');
+  }
+  if (groupsClaim) {
+    throw new ConfigurationError(
+      'AUTH_JWT_GROUPS_CLAIM cannot be combined with AUTH_JWT_ORG_CLAIM/AUTH_JWT_ROLE_CLAIM',
+    );
+  }
+  return { kind: 'claims', orgClaim, roleClaim };
 }
 
 const remoteKeySets = new Map<string, JWTVerifyGetKey>();
@@ -81,19 +114,49 @@ export function createJwtVerifier(
     } catch (error) {
       return denyVerificationError(error);
     }
-    if (config.audience !== undefined && !audienceMatches(payload, config.audience)) {
-      return deny('token audience is not accepted');
-    }
-    const orgId = payload[config.orgClaim];
-    if (typeof orgId !== 'string' || orgId === '') {
-      return deny(`token has no organization claim (${config.orgClaim})`);
-    }
-    const role = highestRole(payload[config.roleClaim]);
-    if (!role) {
-      return deny(`token has no valid role claim (${config.roleClaim}: one of ${ROLES.join(', ')})`);
-    }
-    return { orgId, role, principal: String(payload.sub), method: 'jwt' };
+    if (!audienceMatches(payload, config.audience)) return deny('token audience is not accepted');
+    const membership =
+      config.claims.kind === 'groups'
+        ? membershipFromGroups(payload, config.claims.groupsClaim)
+        : membershipFromClaims(payload, config.claims.orgClaim, config.claims.roleClaim);
+    if ('denied' in membership) return membership;
+    return { ...membership, principal: String(payload.sub), method: 'jwt' };
   };
+}
+
+type Membership = { readonly orgId: string; readonly role: Role } | Denied;
+
+/** One org from `stepwise:<orgId>:<ROLE>` groups (other groups are ignored); its strongest role wins. */
+function membershipFromGroups(payload: JWTPayload, claim: string): Membership {
+  const value = payload[claim];
+  const groups = (Array.isArray(value) ? value : [value]).filter((g): g is string => typeof g === 'string');
+  const rolesByOrg = new Map<string, Role[]>();
+  for (const group of groups) {
+    const [, orgId, role] = GROUP.exec(group) ?? [];
+    if (orgId === undefined || !isRole(role)) continue;
+    rolesByOrg.set(orgId, [...(rolesByOrg.get(orgId) ?? []), role]);
+  }
+  if (rolesByOrg.size === 0) {
+    return deny(`token has no stepwise group in ${claim} (stepwise:<orgId>:<${ROLES.join('|')}>)`);
+  }
+  if (rolesByOrg.size > 1) {
+    return deny(
+      `token has stepwise groups for more than one organization in ${claim} (${[...rolesByOrg.keys()].join(', ')})`,
+    );
+  }
+  const [[orgId, roles] = ['', []]] = rolesByOrg;
+  const role = highestRole(roles);
+  return role ? { orgId, role } : deny(`token has no valid role in ${claim}`);
+}
+
+function membershipFromClaims(payload: JWTPayload, orgClaim: string, roleClaim: string): Membership {
+  const orgId = payload[orgClaim];
+  if (typeof orgId !== 'string' || orgId === '') {
+    return deny(`token has no organization claim (${orgClaim})`);
+  }
+  const role = highestRole(payload[roleClaim]);
+  if (!role) return deny(`token has no valid role claim (${roleClaim}: one of ${ROLES.join(', ')})`);
+  return { orgId, role };
 }
 
 /** Cognito ID tokens carry the app client id in `aud`; its access tokens carry it in `client_id`. */

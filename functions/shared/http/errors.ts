@@ -34,15 +34,21 @@ export class ValidationError extends HttpError {
   }
 }
 
+/** 401: no usable credential. The response carries `WWW-Authenticate: Bearer` (RFC 6750). */
 export class UnauthorizedError extends HttpError {
-  constructor(message = 'Missing or invalid credentials') {
-    super(401, 'Unauthorized', message);
+  constructor(reason = 'missing or invalid credentials') {
+    super(401, 'Unauthorized', `Authorization: ${reason}`, [
+      { field: 'Authorization', rule: 'credentials', message: reason },
+    ]);
   }
 }
 
+/** 403: authenticated, but the role is too low; names the role needed when known. */
 export class ForbiddenError extends HttpError {
-  constructor(message: string) {
-    super(403, 'Forbidden', message);
+  constructor(reason: string, requiredRole?: string) {
+    super(403, 'Forbidden', reason, [
+      { rule: 'role', message: requiredRole ? `needs the ${requiredRole} role` : reason },
+    ]);
   }
 }
 
@@ -99,11 +105,13 @@ export function errorResponse(
   logUnexpected: (error: unknown) => void,
 ): APIGatewayProxyStructuredResultV2 {
   if (error instanceof HttpError) {
-    return jsonResponse(error.statusCode, {
+    const response = jsonResponse(error.statusCode, {
       error: error.code,
       message: error.message,
       ...(error.details && { details: error.details }),
     });
+    if (error.statusCode === 401) response.headers = { ...response.headers, 'www-authenticate': 'Bearer' };
+    return response;
   }
   logUnexpected(error);
   return jsonResponse(500, { error: 'InternalError', message: 'Internal server error' });

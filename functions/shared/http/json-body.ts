@@ -1,9 +1,18 @@
 // Request bodies: JSON only, at most 256 KB (Step Functions' own input limit, so anything accepted here
-// also fits an execution input), parsed with an error that says where it broke.
+// also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can hold,
+// no __proto__ keys), parsed with an error that says where it broke.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * DynamoDB stores maps and lists at most 32 levels deep. A body is stored with no wrapper (a workflow
+ * definition is its version item's `definition` attribute; a task's `input` sits one level below the
+ * body), so a body within 32 levels always fits. Bounding depth here also keeps every recursive walk
+ * behind the edge (validation, compilation, the local interpreter) far from a stack overflow.
+ */
+export const MAX_JSON_DEPTH = 32;
 
 export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers['content-type'];
@@ -14,10 +23,88 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
     ? Buffer.from(event.body ?? '', 'base64')
     : Buffer.from(event.body ?? '', 'utf8');
   if (raw.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
-  if (raw.length === 0) throw new BadRequestError('Request body is empty; expected a JSON object');
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch (error) {
-    throw new BadRequestError(`Malformed JSON: ${(error as Error).message}`, undefined, { cause: error });
+  if (raw.length === 0) {
+    throw new BadRequestError('Request body is empty; expected a JSON object', [
+      { field: 'body', rule: 'json', message: 'body is empty' },
+    ]);
   }
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    const message = `Malformed JSON: ${(error as Error).message}`;
+    throw new BadRequestError(message, [{ field: 'body', rule: 'json', message }], { cause: error });
+  }
+  assertStorableJson(body, MAX_JSON_DEPTH);
+  return body;
+}
+
+/** DynamoDB's number range; the SDK also refuses integers it cannot represent exactly. */
+const MAX_DECIMAL = 1e126;
+const MIN_DECIMAL = 1e-130;
+
+interface JsonProblem {
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/**
+ * Throws a 400 for the first part of a parsed body that could not be stored as sent: nesting deeper than
+ * `maxDepth` (naming the outermost field), a number DynamoDB or the SDK cannot hold, or a `__proto__`
+ * key (which JavaScript objects cannot carry as data). Iterative, so no input can exhaust the stack.
+ */
+export function assertStorableJson(value: unknown, maxDepth: number): void {
+  const problem = findProblem(value, maxDepth);
+  if (problem) throw new ValidationError(problem.message, [problem]);
+}
+
+function findProblem(value: unknown, maxDepth: number): JsonProblem | undefined {
+  const pending: { node: unknown; depth: number; path: string; top: string }[] = [
+    { node: value, depth: 0, path: '', top: '' },
+  ];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const { node, depth, path, top } = entry;
+    const field = path || 'body';
+    if (typeof node === 'number' && !isStorableNumber(node)) {
+      return {
+        field,
+        rule: 'number-range',
+        message: `${field}: numbers must be integers within ±${Number.MAX_SAFE_INTEGER} or decimals between ${MIN_DECIMAL} and ${MAX_DECIMAL} in magnitude`,
+      };
+    }
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth + 1 > maxDepth) {
+      const name = top || 'body';
+      return {
+        field: name,
+        rule: 'max-depth',
+        message: `${name} nests deeper than ${maxDepth} levels of objects and arrays`,
+      };
+    }
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => {
+        pending.push({ node: child, depth: depth + 1, path: `${path}[${i}]`, top: top || String(i) });
+      });
+      continue;
+    }
+    for (const [key, child] of Object.entries(node)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (key === '__proto__') {
+        return {
+          field: childPath,
+          rule: 'reserved-key',
+          message: `${childPath}: the key __proto__ is not allowed`,
+        };
+      }
+      pending.push({ node: child, depth: depth + 1, path: childPath, top: top || key });
+    }
+  }
+  return undefined;
+}
+
+function isStorableNumber(value: number): boolean {
+  if (Number.isInteger(value)) return Number.isSafeInteger(value);
+  const magnitude = Math.abs(value);
+  return magnitude >= MIN_DECIMAL && magnitude < MAX_DECIMAL;
 }

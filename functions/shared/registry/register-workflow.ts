@@ -1,26 +1,39 @@
-// Registering a workflow version: validate, compile to ASL, create (or update) its state machine, store
-// the version. A version is immutable: registering the same definition again changes nothing, a
-// different definition under an existing version is a conflict.
-
-import { createHash } from 'node:crypto';
+// Registering a workflow version: validate, compile to ASL, create its state machine, store the version.
+// A version is immutable: registering the same definition again changes nothing, a different definition
+// under an existing version is a conflict.
+//
+// The machine's name is derived from the deployment's prefix and a hash of (org, workflow, version)
+// (state-machine-name.ts), and the name is claimed in the ownership store before the machine is created.
+// An existing machine is updated only when that claim predates this call and names the caller's own
+// (org, workflow, version): a machine left by a registration that failed before storing its version.
+// Anything else is a 409, never an update of somebody else's machine.
 import { isDeepStrictEqual } from 'node:util';
-import {
-  CreateStateMachineCommand,
-  type SFNClient,
-  StateMachineAlreadyExists,
-  UpdateStateMachineCommand,
-} from '@aws-sdk/client-sfn';
-import { ConflictError, ValidationError } from '../http/errors';
+import { describeAllowed, isLambdaAllowed, type LambdaAllowlist } from '../actions/lambda-allowlist';
+import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
 import { compileWorkflow } from '../workflows/compile-workflow';
+import type { Step, WorkflowDefinition } from '../workflows/definition';
 import { validateWorkflow } from '../workflows/validate-workflow';
-import type { WorkflowStore, WorkflowVersion } from './workflow-store';
+import { stateMachineName } from './state-machine-name';
+import { type StateMachineOwner, type StateMachineOwnership, sameOwner } from './state-machine-ownership';
+import type { StateMachines } from './state-machines';
+import type { WorkflowVersion } from './workflow-store';
+
+/** The versions registration reads and writes (WorkflowStore on DynamoDB). */
+export interface WorkflowVersions {
+  getVersion(orgId: string, workflowId: string, version?: number): Promise<WorkflowVersion | undefined>;
+  /** Stores a new version; false when that version already exists. */
+  putVersion(version: WorkflowVersion): Promise<boolean>;
+}
 
 export interface WorkflowRegistryDeps {
-  readonly store: WorkflowStore;
-  readonly sfn: SFNClient;
-  /** The role every workflow state machine runs as. */
-  readonly roleArn: string;
+  readonly store: WorkflowVersions;
+  readonly ownership: StateMachineOwnership;
+  readonly stateMachines: StateMachines;
+  /** This deployment's state machine name prefix (STATE_MACHINE_PREFIX). */
+  readonly stateMachinePrefix: string;
   readonly stepRunnerArn: string;
+  /** The functions each org's `lambda` steps may invoke (LAMBDA_FUNCTIONS). */
+  readonly lambdaFunctions: LambdaAllowlist;
   readonly now?: () => Date;
 }
 
@@ -39,6 +52,10 @@ export async function registerWorkflow(
     throw new ValidationError(`Invalid workflow definition: ${result.errors[0]?.message}`, result.errors);
   }
   const { definition } = result;
+  const refused = refusedLambdaSteps(definition, orgId, deps.lambdaFunctions);
+  if (refused.length > 0) {
+    throw new ValidationError(`Invalid workflow definition: ${refused[0]?.message}`, refused);
+  }
   const existing = await deps.store.getVersion(orgId, definition.id, definition.version);
   if (existing) {
     if (isDeepStrictEqual(existing.definition, definition)) return { created: false, workflow: existing };
@@ -47,12 +64,11 @@ export async function registerWorkflow(
       [{ field: 'version', message: 'already registered' }],
     );
   }
-  const asl = JSON.stringify(compileWorkflow(definition, { stepRunnerArn: deps.stepRunnerArn }));
-  const stateMachineArn = await upsertStateMachine(
-    deps,
-    stateMachineName(orgId, definition.id, definition.version),
-    asl,
-  );
+  const asl = compile(definition, deps);
+  const now = (deps.now ?? (() => new Date()))().toISOString();
+  const owner: StateMachineOwner = { orgId, workflowId: definition.id, version: definition.version };
+  const name = stateMachineName(deps.stateMachinePrefix, orgId, definition.id, definition.version);
+  const { stateMachineArn, updated } = await createOwnStateMachine(deps, name, owner, asl, now);
   const workflow: WorkflowVersion = {
     orgId,
     workflowId: definition.id,
@@ -61,13 +77,15 @@ export async function registerWorkflow(
     description: definition.description,
     definition,
     stateMachineArn,
-    createdAt: (deps.now ?? (() => new Date()))().toISOString(),
+    createdAt: now,
   };
   // A concurrent registration of the same version may win the write; either way the version exists.
   const created = await deps.store.putVersion(workflow);
   if (!created) {
     const winner = await deps.store.getVersion(orgId, definition.id, definition.version);
     if (winner && !isDeepStrictEqual(winner.definition, definition)) {
+      // Our update may have landed after the winner's: put back the definition the stored version runs.
+      if (updated) await deps.stateMachines.update(name, compile(winner.definition, deps));
       throw new ConflictError(
         `Workflow ${definition.id} version ${definition.version} was registered concurrently`,
       );
@@ -76,39 +94,68 @@ export async function registerWorkflow(
   return { created, workflow };
 }
 
-/** State machine names allow 80 characters of [A-Za-z0-9-_]; long org ids are shortened by a hash. */
-export function stateMachineName(orgId: string, workflowId: string, version: number): string {
-  const name = `stepwise-${orgId}-${workflowId}-v${version}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  if (name.length <= 80) return name;
-  const digest = createHash('sha256').update(name).digest('hex').slice(0, 12);
-  return `${name.slice(0, 80 - digest.length - 1)}-${digest}`;
-}
+const compile = (definition: WorkflowDefinition, deps: WorkflowRegistryDeps) =>
+  JSON.stringify(compileWorkflow(definition, { stepRunnerArn: deps.stepRunnerArn }));
 
-async function upsertStateMachine(
+async function createOwnStateMachine(
   deps: WorkflowRegistryDeps,
   name: string,
-  definition: string,
-): Promise<string> {
-  try {
-    const created = await deps.sfn.send(
-      new CreateStateMachineCommand({
-        name,
-        definition,
-        roleArn: deps.roleArn,
-        type: 'STANDARD',
-        tracingConfiguration: { enabled: true },
-      }),
-    );
-    return created.stateMachineArn ?? '';
-  } catch (error) {
-    if (!(error instanceof StateMachineAlreadyExists)) throw error;
-    // Left by a registration that failed before storing the version: bring it up to date.
-    const region = await deps.sfn.config.region();
-    const account = deps.roleArn.split(':')[4];
-    const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
-    await deps.sfn.send(
-      new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn: deps.roleArn }),
-    );
-    return stateMachineArn;
+  owner: StateMachineOwner,
+  asl: string,
+  at: string,
+): Promise<{ readonly stateMachineArn: string; readonly updated: boolean }> {
+  const claim = await deps.ownership.claim(name, owner, at);
+  if (!claim.claimed && !sameOwner(claim.owner, owner)) throw nameTaken(name, owner);
+  const created = await deps.stateMachines.create(name, asl);
+  if (created !== undefined) return { stateMachineArn: created, updated: false };
+  if (claim.claimed) {
+    // The machine predates our claim: nothing proves it is ours (another deployment with this prefix,
+    // or one made outside stepwise). Give the name back and leave the machine alone.
+    await deps.ownership.release(name, owner);
+    throw nameTaken(name, owner);
   }
+  // Our own claim from an earlier attempt that failed before storing the version (or a concurrent
+  // registration of the same version): bring it up to date.
+  return { stateMachineArn: await deps.stateMachines.update(name, asl), updated: true };
+}
+
+function nameTaken(name: string, owner: StateMachineOwner): ConflictError {
+  return new ConflictError(
+    `State machine ${name} exists and does not belong to workflow ${owner.workflowId} version ${owner.version} of this organization`,
+    [
+      {
+        field: 'id',
+        rule: 'stateMachineOwnership',
+        message: `state machine ${name} belongs to another workflow`,
+      },
+    ],
+  );
+}
+
+/** `lambda` steps whose literal functionArn the deployment does not allow for the org. */
+function refusedLambdaSteps(
+  definition: WorkflowDefinition,
+  orgId: string,
+  allowlist: LambdaAllowlist,
+): ErrorDetail[] {
+  const refused: ErrorDetail[] = [];
+  const visit = (steps: readonly Step[], at: string) => {
+    steps.forEach((step, index) => {
+      const path = `${at}[${index}]`;
+      if (step.type === 'map') visit(step.steps, `${path}.steps`);
+      if (step.type !== 'lambda') return;
+      // A `functionArn.$` reference resolves at run time, where the step runner checks it.
+      const functionArn = step.params?.functionArn;
+      if (typeof functionArn !== 'string' || isLambdaAllowed(allowlist, orgId, functionArn)) return;
+      const field = `${path}.params.functionArn`;
+      refused.push({
+        stepId: step.id,
+        field,
+        rule: 'lambdaAllowlist',
+        message: `Step '${step.id}' (${field}): function ${functionArn} is not allowed for this organization; ${describeAllowed(allowlist, orgId)}`,
+      });
+    });
+  };
+  visit(definition.steps, 'steps');
+  return refused;
 }

@@ -14,8 +14,12 @@ export interface ActionResult {
   readonly metrics?: Record<string, unknown>;
 }
 
-/** Runs a built-in action (`http`, `llm`, `transform`, `lambda`) with resolved params. */
-export type ActionRunner = (type: string, params: Record<string, unknown>) => Promise<ActionResult>;
+/** Runs a built-in action (`http`, `llm`, `transform`, `lambda`) with resolved params, for the task's org. */
+export type ActionRunner = (
+  type: string,
+  params: Record<string, unknown>,
+  context: { readonly orgId: string },
+) => Promise<ActionResult>;
 
 export interface StepRunnerDeps {
   readonly tasks: TaskStore;
@@ -92,7 +96,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   try {
     const { simulate, ...params } = payload.params;
     await applySimulation(SimulateSchema.optional().parse(simulate), attempt, sleep);
-    const { output } = await deps.runAction(step.type, params);
+    const { output } = await deps.runAction(step.type, params, { orgId: task.orgId });
     await finish('SUCCEEDED', { output });
     return { status: 'SUCCEEDED', output, attempt };
   } catch (error) {

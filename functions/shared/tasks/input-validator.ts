@@ -1,28 +1,18 @@
-// Task input checked against the workflow's own JSON Schema (ajv), compiled once per workflow version.
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import type { ErrorDetail } from '../http/errors';
+// Task input checked against the workflow's own JSON Schema, compiled once per workflow version the way
+// registration compiled it (workflows/input-schema.ts).
+import { type ErrorDetail, ValidationError } from '../http/errors';
+import { compileInputSchema, type InputValidate, InvalidInputSchemaError } from '../workflows/input-schema';
 
-type Validate = ((data: unknown) => boolean) & {
-  errors?: { instancePath: string; message?: string; params: Record<string, unknown> }[] | null;
-};
+/** Compiled schemas kept per container; a version's schema never changes, so entries never go stale. */
+const MAX_CACHED = 500;
 
 export class InputValidator {
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
-  private readonly compiled = new Map<string, Validate>();
-
-  constructor() {
-    addFormats.default(this.ajv);
-  }
+  private readonly compiled = new Map<string, InputValidate>();
 
   /** Returns the problems with `input`, each naming its field; empty when it conforms. */
-  validate(cacheKey: string, schema: object | undefined, input: unknown): ErrorDetail[] {
+  validate(cacheKey: string, schema: Record<string, unknown> | undefined, input: unknown): ErrorDetail[] {
     if (!schema) return [];
-    let validate = this.compiled.get(cacheKey);
-    if (!validate) {
-      validate = this.ajv.compile(schema) as Validate;
-      this.compiled.set(cacheKey, validate);
-    }
+    const validate = this.compile(cacheKey, schema);
     if (validate(input)) return [];
     return (validate.errors ?? []).map((error) => {
       const missing = error.params.missingProperty;
@@ -31,5 +21,26 @@ export class InputValidator {
       const problem = typeof missing === 'string' ? 'is required' : (error.message ?? 'is invalid');
       return { field, message: `${field} ${problem}` };
     });
+  }
+
+  private compile(cacheKey: string, schema: Record<string, unknown>): InputValidate {
+    const cached = this.compiled.get(cacheKey);
+    if (cached) return cached;
+    let validate: InputValidate;
+    try {
+      validate = compileInputSchema(schema);
+    } catch (error) {
+      // Only a version registered before registration compiled schemas can get here.
+      if (!(error instanceof InvalidInputSchemaError)) throw error;
+      throw new ValidationError(`The workflow's ${error.message}; register a new version with a valid one`, [
+        { field: error.field, rule: 'invalid-input-schema', message: error.message },
+      ]);
+    }
+    if (this.compiled.size >= MAX_CACHED) {
+      const oldest = this.compiled.keys().next().value;
+      if (oldest !== undefined) this.compiled.delete(oldest);
+    }
+    this.compiled.set(cacheKey, validate);
+    return validate;
   }
 }

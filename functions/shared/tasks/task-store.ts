@@ -24,6 +24,11 @@ import {
   type TaskStatus,
 } from './task';
 
+/** Queries one filtered listing may make before it returns what it has (with a cursor to go on). */
+const MAX_LIST_READS = 10;
+/** Index items read per query of a filtered listing. */
+const FILTERED_READ_SIZE = 100;
+
 export interface Page<T> {
   readonly items: T[];
   readonly cursor?: string;
@@ -252,20 +257,40 @@ export class DynamoTaskStore implements TaskStore {
       values[`:${field}`] = filter[field];
       conditions.push(`#${field} = :${field}`);
     }
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: `gsi1pk = :pk${range}`,
-        ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
-        ExpressionAttributeNames: conditions.length > 0 ? names : undefined,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: filter.limit ?? 50,
-        ExclusiveStartKey: decodeCursor(filter.cursor),
-      }),
-    );
-    return { items: Items.map((item) => fromItem<Task>(item)), cursor: encodeCursor(LastEvaluatedKey) };
+    // status/workflowId/agentId are filters applied after DynamoDB's Limit, so one query may return
+    // fewer matches than asked: read on until the page is full, the index is exhausted or the read
+    // budget is spent (only then is a page short while more may match; its cursor goes on from there).
+    const limit = filter.limit ?? 50;
+    const items: Record<string, unknown>[] = [];
+    let startKey = decodeCursor(filter.cursor);
+    for (let reads = 0; reads < MAX_LIST_READS; reads++) {
+      const { Items = [], LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: `gsi1pk = :pk${range}`,
+          ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
+          ExpressionAttributeNames: conditions.length > 0 ? names : undefined,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: conditions.length > 0 ? Math.max(limit, FILTERED_READ_SIZE) : limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const [index, item] of Items.entries()) {
+        items.push(item);
+        if (items.length < limit) continue;
+        const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
+        const { pk, sk, gsi1pk, gsi1sk } = item;
+        return {
+          items: items.map((i) => fromItem<Task>(i)),
+          cursor: more ? encodeCursor({ pk, sk, gsi1pk, gsi1sk }) : undefined,
+        };
+      }
+      if (!LastEvaluatedKey) return { items: items.map((i) => fromItem<Task>(i)) };
+      startKey = LastEvaluatedKey;
+    }
+    return { items: items.map((i) => fromItem<Task>(i)), cursor: encodeCursor(startKey) };
   }
 
   async listActive(

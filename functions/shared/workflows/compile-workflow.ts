@@ -13,6 +13,7 @@
 //                                            JSON and its stack trace), then a Fail state with the step's
 //                                            error, or with continueOnError `{ status: 'FAILED', error, cause }`
 //                                            and on.
+// Every step-runner invocation retries the Lambda service's transient errors (LAMBDA_SERVICE_ERRORS).
 //
 // Parallelism: the DAG is turned into nested sequences and Parallel states (series-parallel
 // decomposition): a set of steps that splits into independent groups (no dependency between them) runs as
@@ -236,6 +237,7 @@ function compileStep(step: Step, scope: Scope, next: string | undefined): string
     Comment: `The condition of ${step.id} does not hold: record it SKIPPED.`,
     ResultSelector: { status: 'SKIPPED' },
     ResultPath: stepResultPath(step),
+    Retry: [lambdaServiceRetrier()],
     ...transition(next),
   };
   const choice = claim(scope.ctx, `${step.id} when`);
@@ -276,28 +278,59 @@ function compileRunnable(step: RunnableStep, scope: Scope, next: string | undefi
 }
 
 /**
- * Never retried (`MaxAttempts: 0`): a timed-out attempt (a step that runs past its timeout fails with
- * States.Timeout, which `States.ALL` would otherwise match), the built-in deterministic failures
- * (NON_RETRYABLE_ERRORS) and the policy's own `nonRetryableErrors`. Everything else is retried by the
- * policy. Step Functions tries retriers in order and `States.ALL` must be the last, so it comes after.
+ * Transient failures of the Lambda service in invoking the step runner, as Step Functions names them:
+ * retried on every step-runner invocation, as AWS recommends for `lambda:invoke` ("Handle Lambda service
+ * exceptions" in the Step Functions developer guide; CDK's LambdaInvoke retries the same by default).
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/**
+ * AWS's recommended 2 s x2, six times (about two minutes at most), with full jitter for throttling. Alone
+ * on the states recording a step SKIPPED or FAILED: recording is idempotent (it sets the step's status).
+ */
+function lambdaServiceRetrier(errors: readonly string[] = LAMBDA_SERVICE_ERRORS): Record<string, unknown> {
+  return {
+    ErrorEquals: [...errors],
+    IntervalSeconds: 2,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    JitterStrategy: 'FULL',
+  };
+}
+
+/**
+ * The Retry of a step's run state, in the order Step Functions tries them (first match wins):
+ * 1. Never retried (`MaxAttempts: 0`): a timed-out attempt (a step that runs past its timeout fails with
+ *    States.Timeout, which `States.ALL` would otherwise match), the built-in deterministic failures
+ *    (NON_RETRYABLE_ERRORS) and the policy's own `nonRetryableErrors`.
+ * 2. Lambda service errors (LAMBDA_SERVICE_ERRORS), on their own budget, whatever the policy's
+ *    `maxAttempts`: the platform failed to deliver the attempt, the step did not fail, so even a step
+ *    retried 0 times survives a Lambda hiccup. A name the policy lists in `nonRetryableErrors` stays
+ *    never retried (retrier 1 matches first), so a step that must not risk running twice (the invocation
+ *    may have reached the step runner before the error) can opt out by naming them.
+ * 3. Everything else, by the policy (`States.ALL`, which must be the last retrier).
  */
 export function retriers(policy: Required<RetryPolicy>): Record<string, unknown>[] {
-  const neverRetried = {
-    ErrorEquals: [...new Set(['States.Timeout', ...NON_RETRYABLE_ERRORS, ...policy.nonRetryableErrors])],
-    MaxAttempts: 0,
-  };
-  if (policy.maxAttempts === 0) return [neverRetried];
-  return [
-    neverRetried,
-    {
-      ErrorEquals: ['States.ALL'],
-      IntervalSeconds: policy.intervalSeconds,
-      BackoffRate: policy.backoffRate,
-      MaxAttempts: policy.maxAttempts,
-      MaxDelaySeconds: policy.maxDelaySeconds,
-      JitterStrategy: policy.jitter,
-    },
-  ];
+  const never = [...new Set(['States.Timeout', ...NON_RETRYABLE_ERRORS, ...policy.nonRetryableErrors])];
+  const transient = LAMBDA_SERVICE_ERRORS.filter((name) => !never.includes(name));
+  const result: Record<string, unknown>[] = [{ ErrorEquals: never, MaxAttempts: 0 }];
+  if (transient.length > 0) result.push(lambdaServiceRetrier(transient));
+  if (policy.maxAttempts === 0) return result;
+  result.push({
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: policy.intervalSeconds,
+    BackoffRate: policy.backoffRate,
+    MaxAttempts: policy.maxAttempts,
+    MaxDelaySeconds: policy.maxDelaySeconds,
+    JitterStrategy: policy.jitter,
+  });
+  return result;
 }
 
 function compileWait(step: WaitStep, scope: Scope, next: string | undefined): string {
@@ -388,6 +421,7 @@ function compileFailure(step: RunnableStep | MapStep, scope: Scope, next: string
     Comment: `Records ${step.id} FAILED; the step runner answers the error cleaned (the message, no stack trace).`,
     ResultSelector: { 'Error.$': '$.Payload.error', 'Cause.$': '$.Payload.cause' },
     ResultPath: '$.error',
+    Retry: [lambdaServiceRetrier()],
     Next: after,
   };
   return failed;

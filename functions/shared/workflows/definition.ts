@@ -62,13 +62,11 @@ const ReferencePath = z
 
 export const RetryPolicySchema = z
   .strictObject({
-    maxAttempts: z
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .optional()
-      .meta({ description: 'Retries after the first attempt (ASL MaxAttempts).', default: 3 }),
+    maxAttempts: z.number().int().min(0).max(10).optional().meta({
+      description:
+        "Retries after the first attempt (ASL MaxAttempts). The Lambda service's transient errors (Lambda.ServiceException, Lambda.TooManyRequestsException, ...) are retried apart, up to 6 times, whatever this says.",
+      default: 3,
+    }),
     intervalSeconds: z
       .number()
       .int()
@@ -107,7 +105,7 @@ export const RetryPolicySchema = z
       .optional()
       .meta({
         description:
-          "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors.",
+          "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors. Listing a Lambda service error (e.g. Lambda.ServiceException) stops its retries too.",
       }),
   })
   .meta({

@@ -3,7 +3,7 @@
 // ValidationIssue with the rule it breaks, a message naming the step and field, and the field path
 // (`steps[2].retry.backoffRate`, `steps[0].steps[1].when.path`). Throws nothing: the HTTP layer turns
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
-import { Ajv } from 'ajv';
+import jsonata from 'jsonata';
 import type { z } from 'zod';
 import { isCompilableStepType } from './compile-workflow';
 import {
@@ -15,6 +15,7 @@ import {
   type WorkflowDefinition,
   WorkflowDefinitionSchema,
 } from './definition';
+import { compileInputSchema, InvalidInputSchemaError } from './input-schema';
 
 export const VALIDATION_RULES = [
   'schema',
@@ -31,6 +32,7 @@ export const VALIDATION_RULES = [
   'invalid-reference',
   'invalid-input-schema',
   'nested-map',
+  'invalid-expression',
 ] as const;
 export type ValidationRule = (typeof VALIDATION_RULES)[number];
 
@@ -132,16 +134,35 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
 
 function checkInputSchema(definition: WorkflowDefinition): ValidationIssue[] {
   if (!definition.inputSchema) return [];
-  const ajv = new Ajv({ strict: false, validateSchema: false });
-  if (ajv.validateSchema(definition.inputSchema)) return [];
-  const detail = ajv.errorsText(ajv.errors, { dataVar: 'inputSchema' });
-  return [
-    {
-      rule: 'invalid-input-schema',
-      field: 'inputSchema',
-      message: `inputSchema is not a valid JSON Schema: ${detail}`,
-    },
-  ];
+  try {
+    compileInputSchema(definition.inputSchema);
+    return [];
+  } catch (error) {
+    if (!(error instanceof InvalidInputSchemaError)) throw error;
+    return [{ rule: 'invalid-input-schema', field: error.field, message: error.message }];
+  }
+}
+
+/** A `transform` step's literal JSONata expression, compiled now so a syntax error fails registration. */
+function checkExpression(step: Step, field: string): ValidationIssue | undefined {
+  const expression = step.type === 'transform' ? step.params?.expression : undefined;
+  if (typeof expression !== 'string') return undefined;
+  try {
+    jsonata(expression);
+    return undefined;
+  } catch (error) {
+    const { message, position } = (typeof error === 'object' && error !== null ? error : {}) as {
+      message?: unknown;
+      position?: unknown;
+    };
+    const where = typeof position === 'number' ? ` at position ${position}` : '';
+    return {
+      rule: 'invalid-expression',
+      stepId: step.id,
+      field: `${field}.params.expression`,
+      message: `Step '${step.id}' (${field}.params.expression): JSONata syntax error${where}: ${String(message ?? error)}`,
+    };
+  }
 }
 
 function declaredInputProperties(schema: Record<string, unknown> | undefined): Set<string> | undefined {
@@ -343,6 +364,8 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
         void key;
       }
     }
+    const expressionIssue = checkExpression(step, field);
+    if (expressionIssue) issues.push(expressionIssue);
     if (step.type === 'wait' && step.secondsPath) reference(`${field}.secondsPath`, step.secondsPath);
     if ('retry' in step && step.retry) {
       const retry = effectiveRetry(env.definition, step.retry);

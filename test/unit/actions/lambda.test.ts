@@ -1,9 +1,11 @@
 import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import { LambdaFunctionError } from '../../../functions/shared/actions/errors';
+import { LambdaFunctionError, LambdaNotAllowed } from '../../../functions/shared/actions/errors';
 import { runLambdaAction } from '../../../functions/shared/actions/lambda';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:enrich-order';
+/** The task's org and the deployment's allowlist, which allows ARN for org-a only. */
+const ORG_A = { orgId: 'org-a', allowlist: { 'org-a': [ARN] } };
 
 function fakeLambda(response: Partial<InvokeCommandOutput>) {
   const sent: InvokeCommand[] = [];
@@ -25,7 +27,9 @@ const encode = (value: unknown) =>
 describe('runLambdaAction', () => {
   it('invokes the function synchronously with the payload and returns its JSON result', async () => {
     const { lambda, sent } = fakeLambda({ Payload: encode({ enriched: true }) });
-    expect(await runLambdaAction({ functionArn: ARN, payload: { orderId: 'o-1' } }, { lambda })).toEqual({
+    expect(
+      await runLambdaAction({ functionArn: ARN, payload: { orderId: 'o-1' } }, { lambda, ...ORG_A }),
+    ).toEqual({
       enriched: true,
     });
     const input = sent[0]?.input;
@@ -35,7 +39,7 @@ describe('runLambdaAction', () => {
 
   it('returns null when the function returns nothing', async () => {
     const { lambda } = fakeLambda({});
-    expect(await runLambdaAction({ functionArn: 'enrich-order:live' }, { lambda })).toBeNull();
+    expect(await runLambdaAction({ functionArn: `${ARN}:live` }, { lambda, ...ORG_A })).toBeNull();
   });
 
   it("throws an error named after the function's errorType", async () => {
@@ -43,7 +47,7 @@ describe('runLambdaAction', () => {
       FunctionError: 'Unhandled',
       Payload: encode({ errorType: 'OrderNotFound', errorMessage: 'no order o-1', trace: ['at handler'] }),
     });
-    const error = await runLambdaAction({ functionArn: ARN }, { lambda }).catch((e: unknown) => e);
+    const error = await runLambdaAction({ functionArn: ARN }, { lambda, ...ORG_A }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LambdaFunctionError);
     expect(error).toMatchObject({
       name: 'OrderNotFound',
@@ -58,7 +62,7 @@ describe('runLambdaAction', () => {
       FunctionError: 'Unhandled',
       Payload: encode({ errorMessage: 'Task timed out after 3.00 seconds' }),
     });
-    await expect(runLambdaAction({ functionArn: ARN }, { lambda })).rejects.toMatchObject({
+    await expect(runLambdaAction({ functionArn: ARN }, { lambda, ...ORG_A })).rejects.toMatchObject({
       name: 'Lambda.Unknown',
       message: 'Task timed out after 3.00 seconds',
     });
@@ -66,10 +70,30 @@ describe('runLambdaAction', () => {
 
   it('rejects an invalid function name naming the field', async () => {
     const { lambda, sent } = fakeLambda({});
-    await expect(runLambdaAction({ functionArn: 'not a function!' }, { lambda })).rejects.toMatchObject({
+    await expect(
+      runLambdaAction({ functionArn: 'not a function!' }, { lambda, ...ORG_A }),
+    ).rejects.toMatchObject({
       name: 'InvalidStepParams',
       field: 'functionArn',
     });
     expect(sent).toHaveLength(0);
+  });
+
+  it('refuses, before invoking, a function the deployment does not allow for the task org', async () => {
+    const other = 'arn:aws:lambda:eu-west-1:123456789012:function:payroll';
+    for (const [functionArn, orgId] of [
+      [other, 'org-a'],
+      [ARN, 'org-b'],
+      ['enrich-order', 'org-a'],
+      [`${ARN}-copy`, 'org-a'],
+    ] as const) {
+      const { lambda, sent } = fakeLambda({ Payload: encode({}) });
+      const error = await runLambdaAction({ functionArn }, { ...ORG_A, orgId, lambda }).catch(
+        (e: unknown) => e,
+      );
+      expect(error, functionArn).toBeInstanceOf(LambdaNotAllowed);
+      expect(error).toMatchObject({ name: 'LambdaNotAllowed', functionArn, orgId });
+      expect(sent).toHaveLength(0);
+    }
   });
 });

@@ -22,6 +22,8 @@ const fakeProvider: LlmProvider = {
 
 // The http server below is on loopback; allowlisted here as a deployment would (`allowed`).
 const allowed: AllowedHost[] = [];
+const MY_FN = 'arn:aws:lambda:eu-west-1:123456789012:function:my-fn';
+
 const deps: ActionDeps = {
   http: { outbound: { allowedHosts: allowed }, sleep: async () => undefined },
   llm: { defaultProvider: 'openai', defaultModel: 'm-1', provider: () => fakeProvider },
@@ -32,7 +34,9 @@ const deps: ActionDeps = {
       Payload: new TextEncoder().encode('{"ok":true}') as unknown as InvokeCommandOutput['Payload'],
     }),
   }),
+  lambdaFunctions: { 'org-a': [MY_FN] },
 };
+const task = { orgId: 'org-a' };
 
 let server: Server;
 let base: string;
@@ -54,13 +58,13 @@ afterAll(async () => {
 
 describe('runAction', () => {
   it('runs an http step and reports its attempts', async () => {
-    const result = await runAction('http', { url: `${base}/ping` }, deps);
+    const result = await runAction('http', { url: `${base}/ping` }, deps, task);
     expect(result.output).toMatchObject({ status: 200, body: { pong: true } });
     expect(result.metrics).toEqual({ attempts: 1 });
   });
 
   it('runs an llm step and reports the call in metrics', async () => {
-    const result = await runAction('llm', { prompt: 'hi' }, deps);
+    const result = await runAction('llm', { prompt: 'hi' }, deps, task);
     expect(result.output).toEqual({
       text: 'hello',
       model: 'm-1',
@@ -75,11 +79,11 @@ describe('runAction', () => {
   });
 
   it('runs transform and lambda steps', async () => {
-    expect(await runAction('transform', { expression: 'a + 1', data: { a: 1 } }, deps)).toEqual({
+    expect(await runAction('transform', { expression: 'a + 1', data: { a: 1 } }, deps, task)).toEqual({
       output: 2,
       metrics: {},
     });
-    expect(await runAction('lambda', { functionArn: 'my-fn' }, deps)).toEqual({
+    expect(await runAction('lambda', { functionArn: MY_FN }, deps, task)).toEqual({
       output: { ok: true },
       metrics: {},
     });
@@ -93,19 +97,21 @@ describe('runAction', () => {
     ['transform', {}, 'expression'],
     ['lambda', { payload: {} }, 'functionArn'],
   ])('rejects %s params %j naming the field %s', async (type, params, field) => {
-    const error = await runAction(type, params, deps).catch((e: unknown) => e);
+    const error = await runAction(type, params, deps, task).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidStepParams);
     expect(error).toMatchObject({ name: 'InvalidStepParams', field });
     expect((error as Error).message).toContain(`Invalid ${type} step params: ${field}`);
   });
 
   it('rejects params that are not an object', async () => {
-    await expect(runAction('transform', 'a + 1', deps)).rejects.toMatchObject({ name: 'InvalidStepParams' });
+    await expect(runAction('transform', 'a + 1', deps, task)).rejects.toMatchObject({
+      name: 'InvalidStepParams',
+    });
   });
 
   it('rejects an unknown step type with UnknownStepType', async () => {
-    await expect(runAction('email', {}, deps)).rejects.toBeInstanceOf(UnknownStepType);
-    await expect(runAction('email', {}, deps)).rejects.toMatchObject({
+    await expect(runAction('email', {}, deps, task)).rejects.toBeInstanceOf(UnknownStepType);
+    await expect(runAction('email', {}, deps, task)).rejects.toMatchObject({
       name: 'UnknownStepType',
       type: 'email',
     });
@@ -132,10 +138,26 @@ describe('createActionRunner', () => {
         LLM_DEFAULT_MODEL: 'fake-llm-1',
       },
     });
-    const result = await run('llm', { prompt: 'Return a JSON list of 2 colours' });
+    const result = await run('llm', { prompt: 'Return a JSON list of 2 colours' }, task);
     expect(JSON.parse((result.output as { text: string }).text)).toHaveLength(2);
     expect(result.metrics.llm).toMatchObject({ provider: 'openai', model: 'fake-llm-1' });
     expect(fake.requests.at(-1)?.authorization).toBe('Bearer k');
+  });
+
+  it('reads the lambda allowlist from LAMBDA_FUNCTIONS and fails at creation when it is malformed', async () => {
+    const send = async () =>
+      ({ $metadata: {}, StatusCode: 200, Payload: undefined }) as unknown as InvokeCommandOutput;
+    const run = createActionRunner({
+      env: { LAMBDA_FUNCTIONS: JSON.stringify({ 'org-a': [MY_FN] }) },
+      deps: { lambda: () => ({ send }) },
+    });
+    expect(await run('lambda', { functionArn: MY_FN }, task)).toEqual({ output: null, metrics: {} });
+    await expect(run('lambda', { functionArn: MY_FN }, { orgId: 'org-b' })).rejects.toMatchObject({
+      name: 'LambdaNotAllowed',
+    });
+    expect(() => createActionRunner({ env: { LAMBDA_FUNCTIONS: '{"org-a":"x"}' } })).toThrow(
+      /LAMBDA_FUNCTIONS/,
+    );
   });
 
   it('fails at creation when the LLM configuration is invalid', () => {
@@ -147,9 +169,11 @@ describe('createActionRunner', () => {
     const listed = createActionRunner({
       env: { OUTBOUND_ALLOWED_HOSTS: `example.com, ${new URL(base).host}` },
     });
-    expect((await listed('http', { url })).output).toMatchObject({ status: 200 });
+    expect((await listed('http', { url }, { orgId: 'org-a' })).output).toMatchObject({ status: 200 });
     const unlisted = createActionRunner({ env: {} });
-    await expect(unlisted('http', { url })).rejects.toMatchObject({ name: 'OutboundAddressRefused' });
+    await expect(unlisted('http', { url }, { orgId: 'org-a' })).rejects.toMatchObject({
+      name: 'OutboundAddressRefused',
+    });
   });
 
   it('fails at creation when OUTBOUND_ALLOWED_HOSTS has a malformed entry', () => {

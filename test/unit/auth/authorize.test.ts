@@ -4,14 +4,11 @@ import {
   hasAccess,
   identityFromEvent,
   requiredAccess,
-  requireRole,
   toAuthorizerContext,
 } from '../../../functions/shared/auth/authorize';
 import type { Identity } from '../../../functions/shared/auth/identity';
 import { ForbiddenError, UnauthorizedError } from '../../../functions/shared/http/errors';
-import type { Role, RouteShape } from '../../../functions/shared/resources';
-
-const as = (role: Role): Identity => ({ orgId: 'org-1', role, principal: 'p', method: 'api-key' });
+import type { RouteShape } from '../../../functions/shared/resources';
 
 describe('role hierarchy', () => {
   it.each([
@@ -35,12 +32,6 @@ describe('role hierarchy', () => {
 
   it('refuses anonymous callers everything that is not public', () => {
     expect(hasAccess(undefined, 'MEMBER')).toBe(false);
-  });
-
-  it('requireRole throws a 403 ForbiddenError naming the role needed', () => {
-    expect(() => requireRole(as('MEMBER'), 'ADMIN')).toThrow(ForbiddenError);
-    expect(() => requireRole(as('MEMBER'), 'ADMIN')).toThrow(/ADMIN role; the caller is MEMBER/);
-    expect(() => requireRole(as('ADMIN'), 'ADMIN')).not.toThrow();
   });
 });
 
@@ -87,5 +78,41 @@ describe('identityFromEvent', () => {
     expect(() =>
       identityFromEvent(event({ lambda: { orgId: 'o', role: 'ROOT', principal: 'p', method: 'jwt' } })),
     ).toThrow(UnauthorizedError);
+  });
+
+  it('throws a 401 with the reason for an UNAUTHENTICATED denial', () => {
+    const denial = { denial: 'UNAUTHENTICATED', reason: 'API key is not known' };
+    expect(() => identityFromEvent(event({ lambda: denial }))).toThrow(UnauthorizedError);
+    expect(() => identityFromEvent(event({ lambda: denial }))).toThrow(/API key is not known/);
+  });
+
+  it('throws a 403 naming the role needed for a FORBIDDEN denial', () => {
+    const denial = {
+      denial: 'FORBIDDEN',
+      reason: 'POST /workflows needs the ADMIN role',
+      requiredRole: 'ADMIN',
+    };
+    expect(() => identityFromEvent(event({ lambda: denial }))).toThrow(ForbiddenError);
+    expect(() => identityFromEvent(event({ lambda: denial }))).toThrow(/needs the ADMIN role/);
+  });
+
+  it('never takes a denial for an identity, even one that also carries identity fields', () => {
+    const mixed = {
+      denial: 'FORBIDDEN',
+      reason: 'r',
+      orgId: 'org-9',
+      role: 'OWNER',
+      principal: 'p',
+      method: 'jwt',
+    };
+    expect(() => identityFromEvent(event({ lambda: mixed }))).toThrow(ForbiddenError);
+    expect(() => identityFromEvent(event({ lambda: { ...mixed, denial: 'SOMETHING' } }))).toThrow(
+      UnauthorizedError,
+    );
+  });
+
+  it('refuses an identity context with extra fields (strict)', () => {
+    const identity = { orgId: 'o', role: 'OWNER', principal: 'p', method: 'jwt', extra: 'x' };
+    expect(() => identityFromEvent(event({ lambda: identity }))).toThrow(UnauthorizedError);
   });
 });

@@ -27,12 +27,23 @@ describe('decide', () => {
     });
   });
 
-  it('denies a MEMBER key on an admin route, saying why for the logs', async () => {
+  it('passes a FORBIDDEN denial naming the role needed for a MEMBER key on an admin route', async () => {
     const { deps, headers } = await setup('MEMBER');
     const decision = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
-    expect(decision.response).toEqual({ isAuthorized: false, context: {} });
-    expect(decision.denied).toEqual({ denied: 'GET /admin/tasks needs ADMIN; the caller is MEMBER' });
+    const reason = 'GET /admin/tasks needs the ADMIN role; the caller is MEMBER';
+    expect(decision.response).toEqual({
+      isAuthorized: true,
+      context: { denial: 'FORBIDDEN', reason, requiredRole: 'ADMIN' },
+    });
+    expect(decision.denied).toEqual({ denied: reason });
     expect(decision.identity).toMatchObject({ orgId: 'org-1', role: 'MEMBER' });
+  });
+
+  it('never puts an identity into a denial context', async () => {
+    const { deps, headers } = await setup('MEMBER');
+    const { response } = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
+    expect(response.context).not.toHaveProperty('orgId');
+    expect(response.context).not.toHaveProperty('role');
   });
 
   it('allows an OWNER key on an admin route', async () => {
@@ -50,14 +61,35 @@ describe('decide', () => {
     expect(decision.response.isAuthorized).toBe(true);
   });
 
-  it('denies a request whose credential is not accepted', async () => {
+  it('passes an UNAUTHENTICATED denial with the reason when the credential is not accepted', async () => {
     const { deps } = await setup('OWNER');
     const decision = await decide(
       { routeKey: 'GET /tasks/{id}', headers: { authorization: 'Basic dXNlcjpwYXNz' } },
       deps,
     );
-    expect(decision.response).toEqual({ isAuthorized: false, context: {} });
+    expect(decision.response).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: 'Authorization must be "Bearer <token>"' },
+    });
     expect(decision.denied?.denied).toMatch(/Bearer/);
+  });
+
+  it('passes an UNAUTHENTICATED denial when there is no Authorization header at all', async () => {
+    const { deps } = await setup('OWNER');
+    const { response } = await decide({ routeKey: 'GET /tasks/{id}', headers: {} }, deps);
+    expect(response).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: 'missing Authorization header' },
+    });
+  });
+
+  it.each([
+    ['an unknown key', `Bearer sw_${'A'.repeat(43)}`, 'API key is not known'],
+    ['a malformed key', 'Bearer sw_short', 'API key is malformed'],
+  ])('passes an UNAUTHENTICATED denial for %s', async (_name, authorization, reason) => {
+    const { deps } = await setup('OWNER');
+    const { response } = await decide({ routeKey: 'GET /tasks/{id}', headers: { authorization } }, deps);
+    expect(response).toEqual({ isAuthorized: true, context: { denial: 'UNAUTHENTICATED', reason } });
   });
 
   it('takes the org and role of a JWT from the verifier', async () => {
@@ -94,9 +126,14 @@ describe('decide', () => {
   it('uses the shared route table by default', async () => {
     const { deps, headers } = await setup('MEMBER');
     const { apiKeys } = deps;
-    expect((await decide({ routeKey: 'POST /workflows', headers }, { apiKeys })).response.isAuthorized).toBe(
-      false,
-    );
-    expect((await decide({ routeKey: 'GET /tasks', headers }, { apiKeys })).response.isAuthorized).toBe(true);
+    expect(
+      (await decide({ routeKey: 'POST /workflows', headers }, { apiKeys })).response.context,
+    ).toMatchObject({
+      denial: 'FORBIDDEN',
+      requiredRole: 'ADMIN',
+    });
+    expect((await decide({ routeKey: 'GET /tasks', headers }, { apiKeys })).response.context).toMatchObject({
+      role: 'MEMBER',
+    });
   });
 });

@@ -66,10 +66,13 @@ interface TokenOptions {
 
 const idTokenClaims = {
   aud: 'app-client',
-  'custom:org_id': 'org-1',
-  'custom:role': 'ADMIN',
+  'cognito:groups': ['stepwise:org-1:ADMIN'],
   token_use: 'id',
 };
+
+/** Explicit org and role claims, for an identity provider whose claims only administrators set. */
+const explicitClaims = (overrides: Partial<JwtConfig> = {}) =>
+  config({ claims: { kind: 'claims', orgClaim: 'custom:org_id', roleClaim: 'custom:role' }, ...overrides });
 
 function token({
   claims = idTokenClaims,
@@ -92,20 +95,53 @@ describe('loadJwtConfig', () => {
     expect(loadJwtConfig({})).toBeUndefined();
   });
 
-  it('defaults the JWKS location and the claims to Cognito conventions', () => {
+  it('defaults the JWKS location and the groups claim to Cognito conventions', () => {
     expect(
-      loadJwtConfig({ AUTH_JWT_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/' }),
+      loadJwtConfig({
+        AUTH_JWT_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/',
+        AUTH_JWT_AUDIENCE: 'app-client',
+      }),
     ).toEqual({
       issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/',
+      audience: 'app-client',
       jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json',
-      orgClaim: 'custom:org_id',
-      roleClaim: 'custom:role',
+      claims: { kind: 'groups', groupsClaim: 'cognito:groups' },
     });
   });
 
+  it('requires an audience whenever an issuer is set, naming AUTH_JWT_AUDIENCE', () => {
+    expect(() => loadJwtConfig({ AUTH_JWT_ISSUER: issuer })).toThrow(ConfigurationError);
+    expect(() => loadJwtConfig({ AUTH_JWT_ISSUER: issuer })).toThrow(/AUTH_JWT_AUDIENCE/);
+  });
+
+  it('takes a groups claim, or explicit org and role claims set together', () => {
+    const base = { AUTH_JWT_ISSUER: issuer, AUTH_JWT_AUDIENCE: 'a' };
+    expect(loadJwtConfig({ ...base, AUTH_JWT_GROUPS_CLAIM: 'groups' })?.claims).toEqual({
+      kind: 'groups',
+      groupsClaim: 'groups',
+    });
+    expect(
+      loadJwtConfig({ ...base, AUTH_JWT_ORG_CLAIM: 'org', AUTH_JWT_ROLE_CLAIM: 'role' })?.claims,
+    ).toEqual({
+      kind: 'claims',
+      orgClaim: 'org',
+      roleClaim: 'role',
+    });
+    expect(() => loadJwtConfig({ ...base, AUTH_JWT_ORG_CLAIM: 'org' })).toThrow(/AUTH_JWT_ROLE_CLAIM/);
+    expect(() =>
+      loadJwtConfig({
+        ...base,
+        AUTH_JWT_GROUPS_CLAIM: 'g',
+        AUTH_JWT_ORG_CLAIM: 'o',
+        AUTH_JWT_ROLE_CLAIM: 'r',
+      }),
+    ).toThrow(/AUTH_JWT_GROUPS_CLAIM/);
+  });
+
   it('fails fast, naming the variable, when the issuer is not a URL', () => {
-    expect(() => loadJwtConfig({ AUTH_JWT_ISSUER: 'not a url' })).toThrow(ConfigurationError);
-    expect(() => loadJwtConfig({ AUTH_JWT_ISSUER: 'not a url' })).toThrow(/AUTH_JWT_ISSUER/);
+    const env = { AUTH_JWT_ISSUER: 'not a url', AUTH_JWT_AUDIENCE: 'a' };
+    expect(() => loadJwtConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadJwtConfig(env)).toThrow(/AUTH_JWT_ISSUER/);
   });
 });
 
@@ -130,17 +166,57 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     const verify = createJwtVerifier(config());
     const claims = {
       client_id: 'app-client',
-      'custom:org_id': 'org-1',
-      'custom:role': 'MEMBER',
+      'cognito:groups': ['stepwise:org-1:MEMBER'],
       token_use: 'access',
     };
     expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org-1', role: 'MEMBER' });
   });
 
-  it('takes the strongest role from a list claim such as cognito:groups', async () => {
-    const verify = createJwtVerifier(config({ roleClaim: 'cognito:groups' }));
-    const claims = { ...idTokenClaims, 'cognito:groups': ['member', 'OWNER', 'beta-testers'] };
-    expect(await verify(await token({ claims }))).toMatchObject({ role: 'OWNER' });
+  it('takes the strongest role of the one org in cognito:groups and ignores other groups', async () => {
+    const verify = createJwtVerifier(config());
+    const claims = {
+      ...idTokenClaims,
+      'cognito:groups': ['beta-testers', 'stepwise:org:1:MEMBER', 'stepwise:org:1:OWNER', 'OWNER'],
+    };
+    expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org:1', role: 'OWNER' });
+  });
+
+  it('ignores user-writable custom attributes: custom:org_id and custom:role grant nothing by default', async () => {
+    const verify = createJwtVerifier(config());
+    const claims = { aud: 'app-client', 'custom:org_id': 'org-1', 'custom:role': 'OWNER' };
+    expect(await verify(await token({ claims }))).toEqual({
+      denied: 'token has no stepwise group in cognito:groups (stepwise:<orgId>:<OWNER|ADMIN|MEMBER>)',
+    });
+  });
+
+  it('denies a token whose groups name more than one organization, naming them', async () => {
+    const verify = createJwtVerifier(config());
+    const claims = { ...idTokenClaims, 'cognito:groups': ['stepwise:org-1:OWNER', 'stepwise:org-2:MEMBER'] };
+    expect(await verify(await token({ claims }))).toEqual({
+      denied: 'token has stepwise groups for more than one organization in cognito:groups (org-1, org-2)',
+    });
+  });
+
+  it('denies groups with a role that is not a stepwise role (OPERATOR is not granted by groups)', async () => {
+    const verify = createJwtVerifier(config());
+    for (const groups of [['stepwise:org-1:OPERATOR'], ['stepwise:org-1:owner'], ['stepwise::ADMIN'], []]) {
+      const result = await verify(await token({ claims: { ...idTokenClaims, 'cognito:groups': groups } }));
+      expect(result, JSON.stringify(groups)).toEqual({
+        denied: expect.stringContaining('no stepwise group'),
+      });
+    }
+  });
+
+  it('reads a configured groups claim', async () => {
+    const verify = createJwtVerifier(config({ claims: { kind: 'groups', groupsClaim: 'groups' } }));
+    const claims = { aud: 'app-client', groups: 'stepwise:org-9:ADMIN' };
+    expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org-9', role: 'ADMIN' });
+  });
+
+  it('with explicit claims, maps the org claim and the strongest role of a role claim', async () => {
+    const verify = createJwtVerifier(explicitClaims());
+    const claims = { aud: 'app-client', 'custom:org_id': 'org-1', 'custom:role': ['member', 'OWNER'] };
+    expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org-1', role: 'OWNER' });
   });
 
   it('denies a token from another issuer', async () => {
@@ -161,9 +237,9 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     expect(result).toEqual({ denied: 'token expired' });
   });
 
-  it('denies a token without the organization claim, naming the claim', async () => {
-    const verify = createJwtVerifier(config());
-    const { 'custom:org_id': _org, ...claims } = idTokenClaims;
+  it('with explicit claims, denies a token without the organization claim, naming the claim', async () => {
+    const verify = createJwtVerifier(explicitClaims());
+    const claims = { aud: 'app-client', 'custom:role': 'ADMIN' };
     const result = await verify(await token({ claims }));
     expect(result).toEqual({
       denied: 'token has no organization claim (custom:org_id)',
@@ -181,9 +257,9 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     });
   });
 
-  it('denies a token whose role claim is missing or not a stepwise role', async () => {
-    const verify = createJwtVerifier(config());
-    const { 'custom:role': _role, ...claims } = idTokenClaims;
+  it('with explicit claims, denies a token whose role claim is missing or not a stepwise role', async () => {
+    const verify = createJwtVerifier(explicitClaims());
+    const claims = { aud: 'app-client', 'custom:org_id': 'org-1' };
     for (const tokenClaims of [claims, { ...claims, 'custom:role': 'SUPERUSER' }]) {
       const result = await verify(await token({ claims: tokenClaims }));
       expect(result).toEqual({ denied: expect.stringContaining('custom:role') });

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteShape } from '../../../functions/shared/resources';
 import { createApiGatewayServer } from '../../../local/api-gateway';
@@ -18,6 +18,7 @@ let server: Server;
 let url: string;
 const events: APIGatewayProxyEventV2[] = [];
 const errors: string[] = [];
+const authorizerEvents: APIGatewayRequestAuthorizerEventV2[] = [];
 
 beforeAll(async () => {
   server = createApiGatewayServer(LOCAL_AWS, {
@@ -29,10 +30,12 @@ beforeAll(async () => {
       return { statusCode: 201, headers: { 'x-route': event.routeKey }, body: event.body ?? '' };
     },
     onError: (_error, routeKey) => errors.push(routeKey),
-    authorize: async (event) =>
-      event.identitySource[0] === 'Bearer good'
+    authorize: async (event) => {
+      authorizerEvents.push(event);
+      return event.headers?.authorization === 'Bearer good'
         ? { isAuthorized: true, context: { orgId: 'org-1', role: 'MEMBER' } }
-        : { isAuthorized: false },
+        : { isAuthorized: false };
+    },
   });
   url = await listen(server, 0, '127.0.0.1');
 });
@@ -91,10 +94,26 @@ describe('local API Gateway server', () => {
     expect(tooBig.status).toBe(413);
   });
 
-  it('answers 401 without an Authorization header and 403 when the authorizer denies, as API Gateway does', async () => {
+  it('calls the authorizer even without an Authorization header (no identity source), as the CDK API does', async () => {
+    const before = authorizerEvents.length;
+    await fetch(`${url}/private`);
+    expect(authorizerEvents).toHaveLength(before + 1);
+    expect(authorizerEvents.at(-1)).toMatchObject({ routeKey: 'GET /private', identitySource: [] });
+  });
+
+  it("answers API Gateway's bare 403 when the authorizer refuses, without calling the handler", async () => {
     const before = events.length;
-    expect((await fetch(`${url}/private`)).status).toBe(401);
-    expect((await fetch(`${url}/private`, { headers: { authorization: 'Bearer bad' } })).status).toBe(403);
+    const response = await fetch(`${url}/private`, { headers: { authorization: 'Bearer bad' } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toEqual({ message: 'Forbidden' });
+    expect(events).toHaveLength(before);
+  });
+
+  it('answers 400 naming the parameter when a path parameter is not valid percent-encoding', async () => {
+    const before = events.length;
+    const response = await fetch(`${url}/tasks/%zz`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'BadRequest', details: [{ field: 'id' }] });
     expect(events).toHaveLength(before);
   });
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { NON_RETRYABLE_ERRORS } from '../../../functions/shared/actions/errors';
 import {
   type AslDefinition,
+  type AslState,
   compileWorkflow,
+  LAMBDA_SERVICE_ERRORS,
   STEP_RUNNER_ARN_PLACEHOLDER,
 } from '../../../functions/shared/workflows/compile-workflow';
 import type { WorkflowDefinition } from '../../../functions/shared/workflows/definition';
@@ -44,6 +46,23 @@ function expectDagKept(definition: WorkflowDefinition, asl: AslDefinition) {
   }
   return { before, ancestors };
 }
+
+/** AWS's recommended retrier for the Lambda service's transient errors (2 s x2, six times). */
+const lambdaServiceRetrier = (errors: readonly string[] = LAMBDA_SERVICE_ERRORS) => ({
+  ErrorEquals: [...errors],
+  IntervalSeconds: 2,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  JitterStrategy: 'FULL',
+});
+
+type Retrier = { ErrorEquals: string[]; MaxAttempts: number } & Record<string, unknown>;
+
+/** The retrier Step Functions applies to an error: the first whose ErrorEquals matches it. */
+const firstRetrier = (state: AslState, error: string): Retrier | undefined =>
+  ((state.Retry ?? []) as Retrier[]).find(
+    (r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'),
+  );
 
 const parallelOf = (before: Map<string, Set<string>>, a: string, b: string) =>
   !before.get(a)?.has(b) && !before.get(b)?.has(a);
@@ -196,6 +215,7 @@ describe('runnable steps', () => {
     expect(asl.States.fetch?.TimeoutSeconds).toBe(120);
     expect(asl.States.fetch?.Retry).toEqual([
       { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+      lambdaServiceRetrier(),
       {
         ErrorEquals: ['States.ALL'],
         IntervalSeconds: 2,
@@ -211,6 +231,7 @@ describe('runnable steps', () => {
     expect(asl.States.tuned?.TimeoutSeconds).toBe(42);
     expect(asl.States.tuned?.Retry).toEqual([
       { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+      lambdaServiceRetrier(),
       {
         ErrorEquals: ['States.ALL'],
         IntervalSeconds: 3,
@@ -222,13 +243,14 @@ describe('runnable steps', () => {
     ]);
     expect(asl.States['no-retry']?.Retry).toEqual([
       { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS], MaxAttempts: 0 },
+      lambdaServiceRetrier(),
     ]);
   });
 
   it('uses 300 s and 3 retries at 1 s x2 with full jitter when nothing is set', () => {
     const plain = compileWorkflow(define([{ id: 'only' }]));
     expect(plain.States.only?.TimeoutSeconds).toBe(300);
-    expect((plain.States.only?.Retry as unknown[] | undefined)?.[1]).toMatchObject({
+    expect((plain.States.only?.Retry as unknown[] | undefined)?.at(-1)).toMatchObject({
       IntervalSeconds: 1,
       BackoffRate: 2,
       MaxAttempts: 3,
@@ -248,10 +270,11 @@ describe('runnable steps', () => {
         'UnknownStepType',
         'OutboundAddressRefused',
         'LambdaNotAllowed',
+        'LlmClientError',
       ]),
     );
     const retry = asl.States.fetch?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
-    expect(retry.map((r) => r.MaxAttempts)).toEqual([0, 3]);
+    expect(retry.map((r) => r.MaxAttempts)).toEqual([0, 6, 3]);
     expect(retry[0]?.ErrorEquals).toEqual(
       expect.arrayContaining(['States.Timeout', ...NON_RETRYABLE_ERRORS]),
     );
@@ -297,6 +320,112 @@ describe('runnable steps', () => {
       expect(result.ok, name).toBe(false);
       if (!result.ok) expect(JSON.stringify(result.errors)).toContain('nonRetryableErrors');
     }
+  });
+
+  it("retries the Lambda service's transient errors on every step-runner invocation, as AWS recommends", () => {
+    // The names Step Functions gives them ("Handle Lambda service exceptions", Step Functions guide).
+    expect([...LAMBDA_SERVICE_ERRORS].sort()).toEqual([
+      'Lambda.AWSLambdaException',
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.SdkClientException',
+      'Lambda.ServiceException',
+      'Lambda.TooManyRequestsException',
+    ]);
+    const machine = compileWorkflow(
+      define([
+        { id: 'plain' },
+        { id: 'maybe', dependsOn: ['plain'], when: { path: '$.input.go', equals: true } },
+        { id: 'going', dependsOn: ['maybe'], continueOnError: true, retry: { maxAttempts: 0 } },
+        {
+          id: 'each',
+          type: 'map',
+          dependsOn: ['going'],
+          items: '$.input.list',
+          steps: [
+            {
+              id: 'inner',
+              type: 'transform',
+              params: { expression: '1' },
+              when: { path: '$.item.x', equals: 1 },
+            },
+          ],
+        },
+      ]),
+    );
+    expectValidAsl(machine);
+    const invocations = Object.entries(allStates(machine)).filter(
+      ([, state]) => state.Resource === 'arn:aws:states:::lambda:invoke',
+    );
+    // Runs and their skip and failure records; the Map state's failure record; map sub-steps.
+    expect(invocations.map(([name]) => name).sort()).toEqual(
+      [
+        'plain',
+        'plain failed',
+        'maybe',
+        'maybe skipped',
+        'maybe failed',
+        'going',
+        'going failed',
+        'each failed',
+        'inner',
+        'inner skipped',
+        'inner failed',
+      ].sort(),
+    );
+    for (const [name, state] of invocations) {
+      for (const error of LAMBDA_SERVICE_ERRORS) {
+        expect(firstRetrier(state, error), `${name}: ${error}`).toEqual(
+          expect.objectContaining({ MaxAttempts: 6, IntervalSeconds: 2, BackoffRate: 2 }),
+        );
+      }
+    }
+    // Recording is idempotent: that is the only retrier of a record state.
+    expect(machine.States['maybe skipped']?.Retry).toEqual([lambdaServiceRetrier()]);
+    expect(machine.States['going failed']?.Retry).toEqual([lambdaServiceRetrier()]);
+  });
+
+  it('retries a Lambda service error on its own budget, even for a step retried 0 times, unless the step lists it', () => {
+    const machine = compileWorkflow(
+      define([
+        { id: 'never', retry: { maxAttempts: 0 } },
+        { id: 'often', dependsOn: ['never'], retry: { maxAttempts: 9 } },
+        {
+          id: 'opted-out',
+          dependsOn: ['often'],
+          retry: { nonRetryableErrors: ['Lambda.ServiceException', 'Lambda.SdkClientException'] },
+        },
+        {
+          id: 'all-out',
+          dependsOn: ['opted-out'],
+          retry: { maxAttempts: 0, nonRetryableErrors: [...LAMBDA_SERVICE_ERRORS] },
+        },
+      ]),
+    );
+    expectValidAsl(machine);
+    const state = (id: string) => machine.States[id] as AslState;
+    expect(firstRetrier(state('never'), 'Lambda.ServiceException')?.MaxAttempts).toBe(6);
+    expect(firstRetrier(state('never'), 'SomethingElse')).toBeUndefined();
+    // The policy's budget is for the step's own failures; 6 Lambda service retries whatever it says.
+    expect(firstRetrier(state('often'), 'Lambda.TooManyRequestsException')?.MaxAttempts).toBe(6);
+    expect(firstRetrier(state('often'), 'SomethingElse')?.MaxAttempts).toBe(9);
+    // Deterministic failures still come first.
+    expect(firstRetrier(state('often'), 'HttpClientError')?.MaxAttempts).toBe(0);
+    expect(firstRetrier(state('opted-out'), 'Lambda.ServiceException')?.MaxAttempts).toBe(0);
+    expect(firstRetrier(state('opted-out'), 'Lambda.SdkClientException')?.MaxAttempts).toBe(0);
+    expect(firstRetrier(state('opted-out'), 'Lambda.TooManyRequestsException')?.MaxAttempts).toBe(6);
+    expect(state('opted-out').Retry).toContainEqual(
+      lambdaServiceRetrier([
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.AWSLambdaException',
+        'Lambda.TooManyRequestsException',
+      ]),
+    );
+    // Listing them all leaves no Lambda service retrier (never one with an empty ErrorEquals).
+    expect(state('all-out').Retry).toEqual([
+      { ErrorEquals: ['States.Timeout', ...NON_RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS], MaxAttempts: 0 },
+    ]);
+    // The failure record of a step that opted out still survives a Lambda service error.
+    expect(state('all-out failed').Retry).toEqual([lambdaServiceRetrier()]);
   });
 
   it('sets the workflow timeout as the machine TimeoutSeconds', () => {

@@ -311,6 +311,31 @@ describe('validateWorkflow', () => {
     expect(
       issue(workflow([step('a')], { inputSchema: { type: 'banana' } }), 'invalid-input-schema').field,
     ).toBe('inputSchema');
+    const draft07 = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object' };
+    expect(issue(workflow([step('a')], { inputSchema: draft07 }), 'invalid-input-schema').field).toBe(
+      'inputSchema.$schema',
+    );
+    expect(
+      issue(workflow([step('a')], { inputSchema: { $ref: '#/nope' } }), 'invalid-input-schema').field,
+    ).toBe('inputSchema');
+  });
+
+  it('invalid-expression: a JSONata syntax error in a transform step, in a map too', () => {
+    const top = issue(workflow([step('a', { params: { expression: '$foo(' } })]), 'invalid-expression');
+    expect(top).toMatchObject({ stepId: 'a', field: 'steps[0].params.expression' });
+    expect(top.message).toMatch(/Step 'a' .*JSONata syntax error/);
+    const inMap = issue(
+      workflow([
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.input.list',
+          steps: [step('x', { params: { expression: '(((' } })],
+        },
+      ]),
+      'invalid-expression',
+    );
+    expect(inMap).toMatchObject({ stepId: 'x', field: 'steps[0].steps[0].params.expression' });
   });
 
   it('never throws, whatever it is given', () => {

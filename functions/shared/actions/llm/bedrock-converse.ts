@@ -8,7 +8,7 @@ import {
   type Message,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { LlmProviderError } from '../errors';
+import { LlmClientError, LlmProviderError } from '../errors';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
 
 /** The slice of BedrockRuntimeClient the provider uses, so tests can pass a fake `send`. */
@@ -84,10 +84,18 @@ export function createBedrockConverseProvider(deps: {
   };
 }
 
+/**
+ * Bedrock errors that say the request itself is wrong (invalid input, no access to the model, no such
+ * model), so retrying cannot help. Throttling, ServiceUnavailable, ModelTimeout, ModelNotReady,
+ * ServiceQuotaExceeded ("resubmit later") and the rest stay retryable.
+ */
+const CLIENT_ERRORS = new Set(['ValidationException', 'AccessDeniedException', 'ResourceNotFoundException']);
+
 function toProviderError(error: unknown): LlmProviderError {
   if (!(error instanceof Error)) return new LlmProviderError('bedrock', String(error));
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return new LlmProviderError(
+  const Failure = CLIENT_ERRORS.has(error.name) ? LlmClientError : LlmProviderError;
+  return new Failure(
     'bedrock',
     `${error.name}: ${error.message}`,
     { code: error.name, ...(status !== undefined && { status }) },

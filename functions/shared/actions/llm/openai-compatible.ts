@@ -3,7 +3,7 @@
 // 429, 5xx and timeouts through the shared fetchWithRetry. The base URL is deployment configuration, so
 // its host:port is allowlisted for the outbound-address guard; a redirect elsewhere is checked as usual.
 import { z } from 'zod';
-import { LlmProviderError, OutboundAddressRefused } from '../errors';
+import { isClientErrorStatus, LlmClientError, LlmProviderError, OutboundAddressRefused } from '../errors';
 import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
 import { allowedHostOf } from '../outbound/allowed-hosts';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
@@ -94,7 +94,8 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         const detail = ErrorBodySchema.safeParse(json);
         const message = detail.success ? detail.data.error.message : response.text.slice(0, 300);
         const code = detail.success ? String(detail.data.error.code ?? detail.data.error.type ?? '') : '';
-        throw new LlmProviderError('openai', `HTTP ${status} from ${endpoint}: ${message || 'no detail'}`, {
+        const Failure = isClientErrorStatus(status) ? LlmClientError : LlmProviderError;
+        throw new Failure('openai', `HTTP ${status} from ${endpoint}: ${message || 'no detail'}`, {
           status,
           attempts,
           ...(code && { code }),

@@ -1,10 +1,15 @@
 import {
+  AccessDeniedException,
   type ConverseCommand,
   type ConverseCommandOutput,
+  ModelTimeoutException,
+  ResourceNotFoundException,
+  ServiceUnavailableException,
   ThrottlingException,
+  ValidationException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { describe, expect, it } from 'vitest';
-import { LlmProviderError } from '../../../../functions/shared/actions/errors';
+import { LlmClientError, LlmProviderError } from '../../../../functions/shared/actions/errors';
 import {
   createBedrockConverseProvider,
   createBedrockRuntimeClient,
@@ -108,6 +113,38 @@ describe('Bedrock Converse provider', () => {
       details: { code: 'ThrottlingException', status: 429 },
       cause: throttled,
     });
+  });
+
+  it('names the errors that say the request is wrong LlmClientError, and keeps the transient ones LlmProviderError', async () => {
+    const chat = (error: Error) =>
+      createBedrockConverseProvider({ client: fakeClient(error).client })
+        .chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+    const $metadata = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
+    const deterministic = [
+      new ValidationException({ message: 'Malformed input request', ...$metadata(400) }),
+      new AccessDeniedException({ message: 'No access to the model', ...$metadata(403) }),
+      new ResourceNotFoundException({ message: 'Model not found', ...$metadata(404) }),
+    ];
+    for (const sdkError of deterministic) {
+      const error = await chat(sdkError);
+      expect(error, sdkError.name).toBeInstanceOf(LlmClientError);
+      expect(error).toMatchObject({
+        name: 'LlmClientError',
+        details: { code: sdkError.name },
+        cause: sdkError,
+      });
+    }
+    const transient = [
+      new ThrottlingException({ message: 'Too many requests', ...$metadata(429) }),
+      new ServiceUnavailableException({ message: 'Unavailable', ...$metadata(503) }),
+      new ModelTimeoutException({ message: 'Model timed out', ...$metadata(408) }),
+    ];
+    for (const sdkError of transient) {
+      const error = await chat(sdkError);
+      expect(error, sdkError.name).not.toBeInstanceOf(LlmClientError);
+      expect(error).toMatchObject({ name: 'LlmProviderError', details: { code: sdkError.name } });
+    }
   });
 
   it('creates a client that retries 3 times (4 attempts)', async () => {

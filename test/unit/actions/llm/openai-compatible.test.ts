@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LlmProviderError } from '../../../../functions/shared/actions/errors';
+import {
+  LlmClientError,
+  LlmProviderError,
+  NON_RETRYABLE_ERRORS,
+} from '../../../../functions/shared/actions/errors';
 import { createOpenAiCompatibleProvider } from '../../../../functions/shared/actions/llm/openai-compatible';
 import { parseAllowedHost } from '../../../../functions/shared/actions/outbound/allowed-hosts';
 import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
@@ -92,14 +96,46 @@ describe('OpenAI-compatible provider (against the fake LLM over HTTP)', () => {
     expect(delays).toHaveLength(2);
   });
 
-  it('does not retry a 400 and reports the provider message', async () => {
+  it('does not retry a 400 and reports the provider message, as an LlmClientError', async () => {
     const { llm, delays } = provider();
     const error = await llm
       .chat({ model: 'm', messages: [{ role: 'user', content: 'bad [fail-always:400]' }] })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'LlmProviderError', details: { status: 400, attempts: 1 } });
+    expect(error).toBeInstanceOf(LlmClientError);
+    expect(error).toMatchObject({ name: 'LlmClientError', details: { status: 400, attempts: 1 } });
     expect((error as Error).message).toContain('Forced failure 400');
     expect(delays).toEqual([]);
+  });
+
+  it('names a bad API key (401), a forbidden (403) or an unknown model (404) LlmClientError, never retried by the workflow', async () => {
+    expect(NON_RETRYABLE_ERRORS).toContain('LlmClientError');
+    for (const status of [401, 403, 404, 422]) {
+      const { llm, delays } = provider();
+      const error = await llm
+        .chat({ model: 'm', messages: [{ role: 'user', content: `refused [fail-always:${status}]` }] })
+        .catch((e: unknown) => e);
+      expect(error, String(status)).toMatchObject({
+        name: 'LlmClientError',
+        details: { status, attempts: 1 },
+      });
+      // Still an LlmProviderError for code that catches provider failures.
+      expect(error).toBeInstanceOf(LlmProviderError);
+      expect(delays).toEqual([]);
+    }
+  });
+
+  it('keeps a 408 or 429 that outlasted the retries an LlmProviderError, which the workflow retries', async () => {
+    for (const status of [408, 429]) {
+      const { llm } = provider({ maxRetries: 1 });
+      const error = await llm
+        .chat({ model: 'm', messages: [{ role: 'user', content: `busy [fail-always:${status}]` }] })
+        .catch((e: unknown) => e);
+      expect(error, String(status)).toMatchObject({
+        name: 'LlmProviderError',
+        details: { status, attempts: 2 },
+      });
+      expect(error).not.toBeInstanceOf(LlmClientError);
+    }
   });
 
   it('retries a timed-out attempt', async () => {

@@ -25,6 +25,14 @@ describe('loadLlmConfig', () => {
     });
   });
 
+  it('reads the API key secret ARN, and refuses it together with LLM_API_KEY', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:k-AbCdEf';
+    expect(loadLlmConfig({ LLM_API_KEY_SECRET_ARN: arn })).toMatchObject({ apiKeySecretArn: arn });
+    expect(() => loadLlmConfig({ LLM_API_KEY_SECRET_ARN: arn, LLM_API_KEY: 'k' })).toThrow(
+      /LLM_API_KEY_SECRET_ARN/,
+    );
+  });
+
   it('fails naming LLM_PROVIDER when it is unknown', () => {
     expect(() => loadLlmConfig({ LLM_PROVIDER: 'azure' })).toThrow(/LLM_PROVIDER/);
     expect(() => loadLlmConfig({ LLM_PROVIDER: 'azure' })).toThrow(

@@ -1,0 +1,84 @@
+// Who owns a state machine name: one item per name, written with a conditional put before the machine
+// is created, so a name is bound to exactly one (org, workflow, version) for the life of the table.
+//   STATEMACHINE#<name> / OWNER   orgId, workflowId, version, claimedAt
+// Registration updates an existing machine only when this item proves it is the caller's own.
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite } from '../table-items';
+
+export interface StateMachineOwner {
+  readonly orgId: string;
+  readonly workflowId: string;
+  readonly version: number;
+}
+
+export interface Claim {
+  /** True when this call recorded the owner; false when an owner was already recorded. */
+  readonly claimed: boolean;
+  /** The recorded owner (the caller when `claimed`). */
+  readonly owner: StateMachineOwner;
+}
+
+export interface StateMachineOwnership {
+  /** Records `owner` for `name` unless an owner is recorded already. */
+  claim(name: string, owner: StateMachineOwner, at: string): Promise<Claim>;
+  /** Removes the record of `name` if it still names `owner`. */
+  release(name: string, owner: StateMachineOwner): Promise<void>;
+}
+
+export const sameOwner = (a: StateMachineOwner, b: StateMachineOwner): boolean =>
+  a.orgId === b.orgId && a.workflowId === b.workflowId && a.version === b.version;
+
+const key = (name: string) => ({ pk: `STATEMACHINE#${name}`, sk: 'OWNER' });
+
+export class DynamoStateMachineOwnership implements StateMachineOwnership {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(name: string, owner: StateMachineOwner, at: string): Promise<Claim> {
+    const claimed = await conditionalWrite(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key(name),
+            type: 'StateMachineOwner',
+            stateMachineName: name,
+            orgId: owner.orgId,
+            workflowId: owner.workflowId,
+            version: owner.version,
+            claimedAt: at,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (claimed) return { claimed: true, owner };
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),
+    );
+    if (!Item) throw new Error(`Ownership of state machine ${name} vanished while being claimed`);
+    return {
+      claimed: false,
+      owner: { orgId: Item.orgId, workflowId: Item.workflowId, version: Item.version },
+    };
+  }
+
+  async release(name: string, owner: StateMachineOwner): Promise<void> {
+    await conditionalWrite(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key(name),
+          ConditionExpression: 'orgId = :org AND workflowId = :workflow AND version = :version',
+          ExpressionAttributeValues: {
+            ':org': owner.orgId,
+            ':workflow': owner.workflowId,
+            ':version': owner.version,
+          },
+        }),
+      ),
+    );
+  }
+}

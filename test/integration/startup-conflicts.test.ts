@@ -1,0 +1,95 @@
+// `npm start` refuses to start next to what is in its way (a port in use, a data folder another running
+// stack holds) with one line on stderr saying what and what to do, and exit code 1; a lock left by a stack
+// that is gone does not stop it.
+import { spawnSync } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../../local/startup-conflicts';
+import { runFailingStackProcess, startStackProcess, stopStackProcess } from '../support/stack-process';
+
+const dataDirs: string[] = [];
+const servers: Server[] = [];
+
+afterAll(async () => {
+  for (const server of servers) server.close();
+  for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function newDataDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'stepwise-conflict-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+/** A port something else listens on. */
+async function occupiedPort(): Promise<number> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+function expectOneLine(stderr: string): string {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  expect(lines).toHaveLength(1);
+  expect(stderr).not.toMatch(/^\s+at /m);
+  return lines[0] ?? '';
+}
+
+describe('npm start with a port in use', () => {
+  it.each([
+    ['the API port', 'STEPWISE_PORT'],
+    ['an emulator port', 'STEPWISE_STEPFUNCTIONS_PORT'],
+    ['the DynamoDB port', 'STEPWISE_DYNAMODB_PORT'],
+  ])('exits 1 with one line naming %s (%s) and what to do', async (_what, variable) => {
+    const port = await occupiedPort();
+    const dataDir = await newDataDir();
+    const { code, stderr } = await runFailingStackProcess(dataDir, { [variable]: String(port) });
+    expect(code).toBe(1);
+    const line = expectOneLine(stderr);
+    expect(line).toContain(`port ${port} (${variable}) is already in use`);
+    expect(line).toContain(`set ${variable} to another port`);
+    // It released the data folder on the way out.
+    await expect(access(join(dataDir, LOCK_FILE))).rejects.toThrow();
+  });
+});
+
+describe('npm start on a data folder in use', () => {
+  it('exits 1 naming the folder and the running stack that holds it; the folder is free once that stack stops', async () => {
+    const dataDir = await newDataDir();
+    const running = await startStackProcess(dataDir);
+    try {
+      expect(await readFile(join(dataDir, LOCK_FILE), 'utf8')).toBe(`${running.child.pid}\n`);
+      const { code, stderr } = await runFailingStackProcess(dataDir, {});
+      expect(code).toBe(1);
+      const line = expectOneLine(stderr);
+      expect(line).toContain(
+        `data folder ${dataDir} is in use by another running stack (pid ${running.child.pid})`,
+      );
+      expect(line).toContain('set STEPWISE_DATA_DIR to another folder');
+      // The running stack is untouched.
+      expect((await fetch(`${running.endpoints.api}/health`)).status).toBe(200);
+    } finally {
+      expect(await stopStackProcess(running.child)).toBe(0);
+    }
+    await expect(access(join(dataDir, LOCK_FILE))).rejects.toThrow();
+  });
+
+  it('takes over a lock whose stack is gone', async () => {
+    const dataDir = await newDataDir();
+    // The pid of a process that has exited.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(join(dataDir, LOCK_FILE), `${gone}\n`);
+    const stack = await startStackProcess(dataDir);
+    try {
+      expect(await readFile(join(dataDir, LOCK_FILE), 'utf8')).toBe(`${stack.child.pid}\n`);
+    } finally {
+      expect(await stopStackProcess(stack.child)).toBe(0);
+    }
+  });
+});

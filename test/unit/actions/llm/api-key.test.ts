@@ -1,0 +1,96 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { type GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LlmApiKeyUnavailable } from '../../../../functions/shared/actions/errors';
+import {
+  API_KEY_MAX_AGE_SECONDS,
+  llmApiKey,
+  type SecretsGetter,
+} from '../../../../functions/shared/actions/llm/api-key';
+import { createActionRunner } from '../../../../functions/shared/actions/run-action';
+import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stepwise/llm-api-key-AbCdEf';
+
+/** A secrets provider that records what it was asked; Secrets Manager cannot run here. */
+function fakeSecrets(value: unknown = 'sk-from-secret') {
+  const reads: { name: string; maxAge: number }[] = [];
+  const getter: SecretsGetter = {
+    get: async (name, options) => {
+      reads.push({ name, maxAge: options.maxAge });
+      if (value instanceof Error) throw value;
+      return value;
+    },
+  };
+  return { reads, secrets: () => getter };
+}
+
+describe('llmApiKey', () => {
+  it('uses LLM_API_KEY as given, and no key when neither is set', () => {
+    const { secrets, reads } = fakeSecrets();
+    expect(llmApiKey({ apiKey: 'sk-local' }, secrets)).toBe('sk-local');
+    expect(llmApiKey({}, secrets)).toBeUndefined();
+    expect(reads).toEqual([]);
+  });
+
+  it('reads the secret only when a request needs the key, with a cache age', async () => {
+    const { secrets, reads } = fakeSecrets(' sk-from-secret\n');
+    const key = llmApiKey({ apiKeySecretArn: SECRET_ARN }, secrets);
+    expect(reads).toEqual([]);
+    expect(typeof key).toBe('function');
+    expect(await (key as () => Promise<string>)()).toBe('sk-from-secret');
+    expect(reads).toEqual([{ name: SECRET_ARN, maxAge: API_KEY_MAX_AGE_SECONDS }]);
+  });
+
+  it('fails with LlmApiKeyUnavailable naming the secret when it cannot be read or is not a string', async () => {
+    for (const value of [new Error('AccessDeniedException: no'), new Uint8Array([1]), '']) {
+      const key = llmApiKey(
+        { apiKeySecretArn: SECRET_ARN },
+        fakeSecrets(value).secrets,
+      ) as () => Promise<string>;
+      const error = await key().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LlmApiKeyUnavailable);
+      expect((error as Error).message).toContain(SECRET_ARN);
+    }
+  });
+
+  it("is cached by Powertools' SecretsProvider: one GetSecretValue for many requests", async () => {
+    const client = new SecretsManagerClient({
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const sent: string[] = [];
+    // The one call that would leave this machine, answered here.
+    client.send = (async (command: GetSecretValueCommand) => {
+      sent.push(String(command.input.SecretId));
+      return { SecretString: 'sk-cached', $metadata: {} };
+    }) as unknown as SecretsManagerClient['send'];
+    const provider = new SecretsProvider({ awsSdkV3Client: client });
+    const key = llmApiKey({ apiKeySecretArn: SECRET_ARN }, () => provider) as () => Promise<string>;
+    expect([await key(), await key(), await key()]).toEqual(['sk-cached', 'sk-cached', 'sk-cached']);
+    expect(sent).toEqual([SECRET_ARN]);
+  });
+});
+
+describe('the step runner with LLM_API_KEY_SECRET_ARN', () => {
+  let fake: FakeLlm;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  it('sends the key from the secret on llm calls and reads nothing before the first one', async () => {
+    const { secrets, reads } = fakeSecrets();
+    const run = createActionRunner({
+      env: { LLM_BASE_URL: fake.url, LLM_API_KEY_SECRET_ARN: SECRET_ARN, LLM_DEFAULT_MODEL: 'fake-llm-1' },
+      secrets,
+    });
+    await run('transform', { expression: '1' }, { orgId: 'org-a' });
+    expect(reads).toEqual([]);
+    await run('llm', { prompt: 'hello' }, { orgId: 'org-a' });
+    expect(fake.requests.at(-1)?.authorization).toBe('Bearer sk-from-secret');
+    expect(reads.map((read) => read.name)).toEqual([SECRET_ARN]);
+  });
+});

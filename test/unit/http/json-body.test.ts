@@ -1,0 +1,71 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../../functions/shared/http/errors';
+import { MAX_JSON_DEPTH, parseJsonBody } from '../../../functions/shared/http/json-body';
+
+const event = (body: string, contentType = 'application/json') =>
+  ({
+    headers: { 'content-type': contentType },
+    body,
+    isBase64Encoded: false,
+  }) as unknown as APIGatewayProxyEventV2;
+
+const nested = (depth: number): unknown => {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = { a: value };
+  return value;
+};
+
+function detailOf(body: string) {
+  try {
+    parseJsonBody(event(body));
+  } catch (error) {
+    if (error instanceof HttpError) return { status: error.statusCode, ...error.details?.[0] };
+    throw error;
+  }
+  return undefined;
+}
+
+describe('parseJsonBody', () => {
+  it(`accepts a body nested exactly ${MAX_JSON_DEPTH} levels and refuses one level more, naming the outermost field`, () => {
+    expect(detailOf(JSON.stringify(nested(MAX_JSON_DEPTH)))).toBeUndefined();
+    expect(detailOf(JSON.stringify({ workflowId: 'w', input: nested(MAX_JSON_DEPTH) }))).toMatchObject({
+      status: 400,
+      field: 'input',
+      rule: 'max-depth',
+    });
+  });
+
+  it('refuses a 100,000-deep array without exhausting the stack', () => {
+    expect(detailOf('['.repeat(100_000) + ']'.repeat(100_000))).toMatchObject({
+      status: 400,
+      rule: 'max-depth',
+    });
+  });
+
+  it.each([
+    ['an integer beyond 2^53', '{"input":{"n":12345678901234567890}}', 'input.n'],
+    ['1e308', '{"input":[1, 1e308]}', 'input[1]'],
+    ['a decimal below DynamoDB range', '{"x":1.5e-200}', 'x'],
+  ])('refuses %s, naming its path', (_name, body, field) => {
+    expect(detailOf(body)).toMatchObject({ status: 400, field, rule: 'number-range' });
+  });
+
+  it('accepts ordinary numbers', () => {
+    expect(detailOf('{"a":[0,-1,1.5,9007199254740991,-9007199254740991,-2.5e-10,1e-129]}')).toBeUndefined();
+  });
+
+  it('refuses a __proto__ key anywhere, naming its path', () => {
+    expect(detailOf('{"input":{"a":{"__proto__":{"x":1}}}}')).toMatchObject({
+      status: 400,
+      field: 'input.a.__proto__',
+      rule: 'reserved-key',
+    });
+  });
+
+  it('names the body for malformed and empty JSON, and answers 415 for another content type', () => {
+    expect(detailOf('{"a":')).toMatchObject({ status: 400, field: 'body', rule: 'json' });
+    expect(detailOf('')).toMatchObject({ status: 400, field: 'body', rule: 'json' });
+    expect(() => parseJsonBody(event('{}', 'text/plain'))).toThrow(/Content-Type must be application\/json/);
+  });
+});
