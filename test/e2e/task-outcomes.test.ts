@@ -99,12 +99,13 @@ describe('starting a task', () => {
     expect(first.status).toBe(201);
     const same = await request('POST', '/tasks', { workflowId, input: { n: 1 }, idempotencyKey });
     expect(same).toMatchObject({ status: 200, body: { taskId: first.body.taskId } });
-    const other = await request<{ details: { field: string }[] }>('POST', '/tasks', {
+    const other = await request<{ error: string; details: { field: string }[] }>('POST', '/tasks', {
       workflowId,
       input: { n: 2 },
       idempotencyKey,
     });
     expect(other.status).toBe(422);
+    expect(other.body.error).toBe('IdempotencyKeyReused');
     expect(other.body.details.map((detail) => detail.field)).toEqual(['idempotencyKey']);
   });
 
@@ -123,8 +124,14 @@ describe('starting a task', () => {
       input: { text: 'x'.repeat(MAX_BODY_BYTES - shell.length) },
     });
     expect(Buffer.byteLength(rawBody)).toBe(MAX_BODY_BYTES);
-    const refused = await request<{ details: { field: string }[] }>('POST', '/tasks', undefined, { rawBody });
+    const refused = await request<{ error: string; details: { field: string }[] }>(
+      'POST',
+      '/tasks',
+      undefined,
+      { rawBody },
+    );
     expect(refused.status).toBe(413);
+    expect(refused.body.error).toBe('PayloadTooLarge');
     expect(refused.body.details.map((detail) => detail.field)).toEqual(['input']);
     // The key was not claimed: a request that fits still gets it.
     const fits = await request('POST', '/tasks', { workflowId, idempotencyKey, input: { text: 'small' } });

@@ -72,17 +72,16 @@ export class PayloadTooLargeError extends HttpError {
 
 /** A well-formed request that cannot be done as asked, e.g. an idempotency key reused for another request. */
 export class UnprocessableError extends HttpError {
-  constructor(message: string, details: readonly ErrorDetail[]) {
-    super(422, 'Unprocessable', message, details);
+  constructor(message: string, details: readonly ErrorDetail[], code = 'Unprocessable') {
+    super(422, code, message, details);
   }
 }
 
-/** A field that fits the request body limit but not a limit further on (Step Functions' 256 KB input). */
-export class FieldTooLargeError extends HttpError {
-  constructor(field: string, limitBytes: number, sizeBytes: number) {
-    super(413, 'PayloadTooLarge', `${field} is too large: ${sizeBytes} bytes where ${limitBytes} fit`, [
-      { field, message: `${field} must fit in ${limitBytes} bytes of execution input` },
-    ]);
+/** A field that fits the request body limit but makes Step Functions' execution input too large. */
+export class ExecutionInputTooLargeError extends HttpError {
+  constructor(field: string, limitBytes: number) {
+    const message = `${field} makes an execution input over ${limitBytes} bytes`;
+    super(413, 'PayloadTooLarge', message, [{ field, message }]);
   }
 }
 

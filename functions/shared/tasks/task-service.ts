@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
 import {
   ConflictError,
-  FieldTooLargeError,
+  ExecutionInputTooLargeError,
   NotFoundError,
   UnprocessableError,
   ValidationError,
@@ -84,9 +84,9 @@ export async function startTask(
       input,
       steps: {},
     } satisfies ExecutionInput);
-  const size = Buffer.byteLength(executionInput(taskId), 'utf8');
-  if (size > MAX_EXECUTION_INPUT_BYTES)
-    throw new FieldTooLargeError('input', MAX_EXECUTION_INPUT_BYTES, size);
+  if (Buffer.byteLength(executionInput(taskId), 'utf8') > MAX_EXECUTION_INPUT_BYTES) {
+    throw new ExecutionInputTooLargeError('input', MAX_EXECUTION_INPUT_BYTES);
+  }
 
   if (request.idempotencyKey) {
     const requestHash = hashRequest({ ...request, input });
@@ -97,12 +97,16 @@ export async function startTask(
     if (holder) {
       // Claims made before request hashes were stored have none; they are taken at their word.
       if (holder.requestHash !== undefined && holder.requestHash !== requestHash) {
-        throw new UnprocessableError('Idempotency key already used for a different request', [
-          {
-            field: 'idempotencyKey',
-            message: 'idempotencyKey was used with another workflowId, version, input or agentId',
-          },
-        ]);
+        throw new UnprocessableError(
+          `Idempotency key ${request.idempotencyKey} was already used with a different request`,
+          [
+            {
+              field: 'idempotencyKey',
+              message: 'already used with a different request (workflowId, version, input or agentId)',
+            },
+          ],
+          'IdempotencyKeyReused',
+        );
       }
       const existing = await deps.tasks.getAnyOrg(holder.taskId);
       if (existing) {

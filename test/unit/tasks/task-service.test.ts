@@ -5,7 +5,11 @@ import type {
   ExecutionDescription,
   Executions,
 } from '../../../functions/shared/executions/step-functions-executions';
-import { ConflictError, FieldTooLargeError, UnprocessableError } from '../../../functions/shared/http/errors';
+import {
+  ConflictError,
+  ExecutionInputTooLargeError,
+  UnprocessableError,
+} from '../../../functions/shared/http/errors';
 import type { WorkflowVersion } from '../../../functions/shared/registry/workflow-store';
 import { InputValidator } from '../../../functions/shared/tasks/input-validator';
 import {
@@ -108,7 +112,7 @@ describe('startTask', () => {
     // Fits the request body limit on its own; the {task, input, steps} wrapper takes it over.
     const input = { text: 'x'.repeat(MAX_EXECUTION_INPUT_BYTES - 60) };
     const refused = startTask(ORG, { workflowId: 'wf', input, idempotencyKey: 'k' }, deps);
-    await expect(refused).rejects.toBeInstanceOf(FieldTooLargeError);
+    await expect(refused).rejects.toBeInstanceOf(ExecutionInputTooLargeError);
     await expect(refused).rejects.toMatchObject({ statusCode: 413, details: [{ field: 'input' }] });
     expect(tasks.tasks.size).toBe(0);
     expect(tasks.claims.size).toBe(0);
@@ -142,7 +146,11 @@ describe('startTask', () => {
       deps,
     );
     await expect(reused).rejects.toBeInstanceOf(UnprocessableError);
-    await expect(reused).rejects.toMatchObject({ statusCode: 422, details: [{ field: 'idempotencyKey' }] });
+    await expect(reused).rejects.toMatchObject({
+      statusCode: 422,
+      code: 'IdempotencyKeyReused',
+      details: [{ field: 'idempotencyKey' }],
+    });
     expect(tasks.tasks.size).toBe(1);
   });
 
