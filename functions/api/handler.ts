@@ -9,6 +9,7 @@ import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
 import { CursorSigner } from '../shared/http/signed-cursor';
@@ -18,7 +19,7 @@ import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ow
 import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
-import { TaskStore } from '../shared/tasks/task-store';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const tableName = requireEnv('TABLE_NAME');
 const workflows = new WorkflowStore(documentClient(), tableName);
@@ -32,9 +33,9 @@ const deps: ApiDeps = {
     lambdaFunctions: loadLambdaAllowlist(),
   },
   taskService: {
-    tasks: new TaskStore(documentClient(), tableName),
+    tasks: new DynamoTaskStore(documentClient(), tableName),
     workflows,
-    sfn: sfnClient(),
+    executions: stepFunctionsExecutions(sfnClient()),
     inputValidator: new InputValidator(),
     newId: () => crypto.randomUUID(),
     now: () => new Date(),

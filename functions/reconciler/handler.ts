@@ -5,20 +5,26 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { reconcileTasks } from '../shared/tasks/task-service';
-import { TaskStore } from '../shared/tasks/task-store';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const deps = {
-  tasks: new TaskStore(documentClient(), requireEnv('TABLE_NAME')),
-  sfn: sfnClient(),
+  tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
+  executions: stepFunctionsExecutions(sfnClient()),
   now: () => new Date(),
+  onError: (task: { taskId: string }, error: unknown) =>
+    logger.error('Could not reconcile task', { task_id: task.taskId, error }),
 };
 
 const lambdaHandler = async (): Promise<void> => {
-  const { checked, settled } = await reconcileTasks(deps);
-  metrics.addMetric('TasksReconciled', MetricUnit.Count, settled);
-  if (settled > 0) logger.warn('Settled tasks whose status event never arrived', { checked, settled });
+  const report = await reconcileTasks(deps);
+  metrics.addMetric('TasksReconciled', MetricUnit.Count, report.settled);
+  metrics.addMetric('TaskReconcileErrors', MetricUnit.Count, report.failed);
+  if (report.settled > 0 || report.started > 0) {
+    logger.warn('Caught up on tasks whose status events never arrived', { ...report });
+  }
 };
 
 export const handler = middy(lambdaHandler)

@@ -1,11 +1,23 @@
-// What every store of the single table shares: telling a failed condition from a real error, and turning
-// a stored item back into its domain record (without key attributes and without the nulls that stand for
-// cleared attributes).
+// What every store of the single table shares: conditional writes whose failed condition is an answer,
+// not an error, and turning a stored item back into its domain record (without key attributes and without
+// the nulls that stand for cleared attributes).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { TABLE } from './resources';
 
-export const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException;
+const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
+
+/**
+ * Awaits a conditional write: its result, or undefined when the condition did not hold (the item exists,
+ * the status moved on). Any other error is thrown.
+ */
+export async function conditionalWrite<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
 
 const STORAGE_ATTRIBUTES = new Set<string>([
   TABLE.partitionKey,

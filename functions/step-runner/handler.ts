@@ -9,10 +9,10 @@ import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { handleStepPayload, type RecordedFailure, type StepResult } from '../shared/steps/run-step';
 import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
-import { TaskStore } from '../shared/tasks/task-store';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const deps = {
-  tasks: new TaskStore(documentClient(), requireEnv('TABLE_NAME')),
+  tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
   runAction: createActionRunner(),
 };
 

@@ -13,19 +13,19 @@ import {
 import { DynamoExecutionStatusStore } from '../shared/executions/execution-status-store';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { logger, metrics, tracer } from '../shared/powertools';
-import { TaskStore } from '../shared/tasks/task-store';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const tableName = requireEnv('TABLE_NAME');
 const stores = {
   statuses: new DynamoExecutionStatusStore(documentClient(), tableName),
-  tasks: new TaskStore(documentClient(), tableName),
+  tasks: new DynamoTaskStore(documentClient(), tableName),
 };
 
 const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
   const { executionArn, status, name } = event.detail;
   logger.appendKeys({ executionArn, status, task_id: name });
-  const { recorded, settled } = await recordExecutionStatus(event, stores);
-  if (settled) logger.info('Task settled');
+  const { recorded, changed } = await recordExecutionStatus(event, stores);
+  if (changed) logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled');
   if (!recorded) {
     logger.info('Duplicate status event ignored');
     return;

@@ -1,59 +1,164 @@
-// The safety net behind best-effort status events: tasks whose execution ended, or never existed, are
-// settled from Step Functions itself.
-import { CreateStateMachineCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+// The safety net behind best-effort status events: tasks whose execution ended, runs, or never existed,
+// are brought in line with Step Functions itself, every one of them, one failure at a time.
+import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
 import type { Task } from '../../functions/shared/tasks/task';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
-import { TaskStore } from '../../functions/shared/tasks/task-store';
+import { ACTIVE_SHARDS, DynamoTaskStore, type TaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
+
+/** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
+const POLL = { timeout: 15_000, interval: 100 };
 
 const endpoints = inject('endpoints');
 const { documents, sfn } = localClients(endpoints);
-const tasks = new TaskStore(documents, endpoints.tableName);
+const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+const executions = stepFunctionsExecutions(sfn);
+const OLD = '2000-01-01T00:00:00.000Z';
+const now = () => new Date();
 
-function task(taskId: string, executionArn: string, createdAt: string): Task {
+function task(taskId: string, executionArn: string, status: Task['status'] = 'RUNNING'): Task {
   return {
     taskId,
     orgId: 'reconcile-org',
     workflowId: 'w',
     workflowVersion: 1,
-    status: 'RUNNING',
+    status,
     input: {},
     executionArn,
-    createdAt,
-    updatedAt: createdAt,
+    createdAt: OLD,
+    updatedAt: OLD,
   };
 }
 
+async function machine(states: Record<string, unknown>, startAt: string): Promise<string> {
+  const { stateMachineArn = '' } = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `reconcile-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+      roleArn: `arn:aws:iam::${endpoints.accountId}:role/local`,
+      definition: JSON.stringify({ StartAt: startAt, States: states }),
+    }),
+  );
+  return stateMachineArn;
+}
+
+async function allActive(): Promise<Task[]> {
+  const found: Task[] = [];
+  let position: Parameters<TaskStore['listActive']>[1];
+  do {
+    const page = await tasks.listActive(new Date().toISOString(), position);
+    found.push(...page.items);
+    position = page.next;
+  } while (position);
+  return found;
+}
+
+const lostArn = (id: string) => `arn:aws:states:us-east-1:${endpoints.accountId}:execution:none:${id}`;
+const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
 describe('reconcileTasks', () => {
   it('settles an old active task from its ended execution, and one whose execution vanished', async () => {
-    const { stateMachineArn = '' } = await sfn.send(
-      new CreateStateMachineCommand({
-        name: `reconcile-${Date.now()}`,
-        roleArn: `arn:aws:iam::${endpoints.accountId}:role/local`,
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-      }),
-    );
+    const stateMachineArn = await machine({ Done: { Type: 'Pass', End: true } }, 'Done');
     // The task is written after its execution started, so its status event may have found no task.
-    const endedId = `ended-${Date.now()}`;
+    const endedId = unique('ended');
     const { executionArn = '' } = await sfn.send(
       new StartExecutionCommand({ stateMachineArn, name: endedId, input: '{"steps":{"a":1}}' }),
     );
-    const lostId = `lost-${Date.now()}`;
-    const old = '2000-01-01T00:00:00.000Z';
-    await tasks.create(task(endedId, executionArn, old));
-    await tasks.create(task(lostId, `${executionArn}-missing`, old));
+    const lostId = unique('lost');
+    await tasks.create(task(endedId, executionArn));
+    await tasks.create(task(lostId, `${executionArn}-missing`));
     await expect
       .poll(async () => {
-        await reconcileTasks({ tasks, sfn, now: () => new Date() });
+        await reconcileTasks({ tasks, executions, now });
         return [(await tasks.getAnyOrg(endedId))?.status, (await tasks.getAnyOrg(lostId))?.status];
-      })
+      }, POLL)
       .toEqual(['SUCCEEDED', 'FAILED']);
     expect(await tasks.getAnyOrg(endedId)).toMatchObject({ status: 'SUCCEEDED', output: { a: 1 } });
     expect(await tasks.getAnyOrg(lostId)).toMatchObject({ status: 'FAILED', error: 'ExecutionLost' });
     // Settled tasks leave the active index: a second pass finds nothing of theirs to do.
-    const active = await tasks.listActive(new Date().toISOString());
-    expect(active.map((t) => t.taskId)).not.toContain(endedId);
-    expect(active.map((t) => t.taskId)).not.toContain(lostId);
+    const active = (await allActive()).map((t) => t.taskId);
+    expect(active).not.toContain(endedId);
+    expect(active).not.toContain(lostId);
+  });
+
+  it('reaches every active task, well past one page, spread over the index shards', async () => {
+    const prefix = unique('many');
+    const ids = Array.from({ length: 130 }, (_, i) => `${prefix}-${i}`);
+    await Promise.all(ids.map((id) => tasks.create(task(id, lostArn(id)))));
+    const partitions = new Set<string>();
+    for (const id of ids.slice(0, 40)) {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${id}`, sk: 'TASK' } }),
+      );
+      partitions.add(String(Item?.gsi2pk));
+    }
+    expect([...partitions].every((pk) => /^ACTIVE#\d+$/.test(pk))).toBe(true);
+    expect(partitions.size).toBeGreaterThan(ACTIVE_SHARDS / 2);
+
+    const report = await reconcileTasks({ tasks, executions, now });
+    expect(report.checked).toBeGreaterThanOrEqual(130);
+    const statuses = await Promise.all(ids.map(async (id) => (await tasks.getAnyOrg(id))?.status));
+    expect(new Set(statuses)).toEqual(new Set(['FAILED']));
+  });
+
+  it('goes on past a task whose check fails, and reports it', async () => {
+    const prefix = unique('isolated');
+    const ids = [0, 1, 2].map((i) => `${prefix}-${i}`);
+    for (const id of ids) await tasks.create(task(id, lostArn(id)));
+    const broken = ids[1];
+    // The real store, except that settling the one task throws as an unexpected DynamoDB error would.
+    const flaky: TaskStore = Object.create(tasks, {
+      settle: {
+        value: (taskId: string, settlement: Parameters<TaskStore['settle']>[1]) =>
+          taskId === broken ? Promise.reject(new Error('throttled')) : tasks.settle(taskId, settlement),
+      },
+    });
+    const errors: string[] = [];
+    const report = await reconcileTasks({
+      tasks: flaky,
+      executions,
+      now,
+      onError: (failed, error) => errors.push(`${failed.taskId}: ${(error as Error).message}`),
+    });
+    expect(errors).toContain(`${broken}: throttled`);
+    expect(report.failed).toBe(errors.length);
+    expect((await tasks.getAnyOrg(ids[0] ?? ''))?.status).toBe('FAILED');
+    expect((await tasks.getAnyOrg(ids[2] ?? ''))?.status).toBe('FAILED');
+    expect((await tasks.getAnyOrg(broken ?? ''))?.status).toBe('RUNNING');
+  });
+
+  it('marks RUNNING a PENDING task whose execution runs but whose RUNNING event was missed', async () => {
+    const stateMachineArn = await machine({ Pause: { Type: 'Wait', Seconds: 30, End: true } }, 'Pause');
+    const taskId = unique('missed-running');
+    // An execution not named after the task: its RUNNING event cannot reach the task, as if it was lost.
+    const { executionArn = '', startDate } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: `other-${taskId}`, input: '{}' }),
+    );
+    await tasks.create(task(taskId, executionArn, 'PENDING'));
+    const report = await reconcileTasks({ tasks, executions, now });
+    expect(report.started).toBeGreaterThanOrEqual(1);
+    const running = await tasks.getAnyOrg(taskId);
+    expect(running?.status).toBe('RUNNING');
+    expect(running?.startedAt).toBe(startDate?.toISOString());
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Cancelled' }));
+    await reconcileTasks({ tasks, executions, now });
+    expect((await tasks.getAnyOrg(taskId))?.status).toBe('CANCELLED');
+  });
+
+  it('ends FAILED, saying so, a task whose execution was stopped outside stepwise', async () => {
+    const stateMachineArn = await machine({ Pause: { Type: 'Wait', Seconds: 30, End: true } }, 'Pause');
+    const taskId = unique('stopped-elsewhere');
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`;
+    await tasks.create(task(taskId, executionArn, 'PENDING'));
+    await sfn.send(new StartExecutionCommand({ stateMachineArn, name: taskId, input: '{}' }));
+    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status, POLL).toBe('RUNNING');
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator', cause: 'stuck' }));
+    await expect.poll(async () => (await tasks.getAnyOrg(taskId))?.status, POLL).toBe('FAILED');
+    expect(await tasks.getAnyOrg(taskId)).toMatchObject({
+      error: 'ExecutionAborted',
+      cause: 'The execution was stopped outside stepwise: Operator: stuck',
+    });
   });
 });

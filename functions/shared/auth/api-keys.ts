@@ -13,17 +13,9 @@
 // conditional update that keeps the first revokedAt.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { BadRequestError } from '../http/errors';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../resources';
-import { isConditionFailure } from '../table-items';
-import { decodeCursor, encodeCursor } from '../tasks/cursor';
+import { conditionalWrite } from '../table-items';
 import { isRole } from './identity';
 
 export const API_KEY_PREFIX = 'sw_';
@@ -52,18 +44,11 @@ export interface CreatedApiKey {
   readonly key: ApiKeyRecord;
 }
 
-export interface ApiKeyPage {
-  readonly items: ApiKeyRecord[];
-  readonly cursor?: string;
-}
-
 export interface ApiKeyStore {
   /** Stores a new key by its hash; false when the keyId is already taken in the org (pick another). */
   create(key: ApiKeyRecord, keyHash: string): Promise<boolean>;
   /** The key whose plaintext this is, revoked or not; undefined when unknown. */
   findByKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
-  /** An org's keys, newest first, revoked ones included; `limit` is 1..100. @default 50 */
-  listByOrg(orgId: string, options?: { limit?: number; cursor?: string }): Promise<ApiKeyPage>;
   /** Revokes once (a repeat keeps the first revokedAt); undefined when the org has no such key. */
   revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
 }
@@ -139,29 +124,11 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return toRecord(Item);
   }
 
-  async listByOrg(orgId: string, options: { limit?: number; cursor?: string } = {}): Promise<ApiKeyPage> {
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': orgKeysPartition(orgId) },
-        ScanIndexForward: false,
-        Limit: Math.min(Math.max(options.limit ?? 50, 1), 100),
-        ExclusiveStartKey: await this.startKey(orgId, options.cursor),
-      }),
-    );
-    return {
-      items: Items.map(toRecord),
-      ...(LastEvaluatedKey && { cursor: encodeCursor({ after: LastEvaluatedKey.gsi1sk }) }),
-    };
-  }
-
   async revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {
     const keyHash = await this.hashOf(orgId, keyId);
     if (!keyHash) return undefined;
-    try {
-      const { Attributes } = await this.client.send(
+    const revoked = await conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyItemKey(keyHash),
@@ -170,12 +137,9 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           ExpressionAttributeValues: { ':at': at, ':org': orgId },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return Attributes ? toRecord(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return revoked?.Attributes ? toRecord(revoked.Attributes) : undefined;
   }
 
   /** Conditional put; when the item exists, `isSame` decides whether it is this very write repeated. */
@@ -183,26 +147,24 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     item: Record<string, unknown>,
     isSame: (existing: Record<string, unknown>) => boolean,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    const written = await conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const { Item } = await this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: item.pk, sk: item.sk },
-          ConsistentRead: true,
-        }),
-      );
-      return Item !== undefined && isSame(Item);
-    }
+      ),
+    );
+    if (written) return true;
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: item.pk, sk: item.sk },
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined && isSame(Item);
   }
 
   private async hashOf(orgId: string, keyId: string): Promise<string | undefined> {
@@ -210,24 +172,6 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       new GetCommand({ TableName: this.tableName, Key: pointerKey(orgId, keyId), ConsistentRead: true }),
     );
     return typeof Item?.keyHash === 'string' ? Item.keyHash : undefined;
-  }
-
-  /**
-   * Cursors carry only the public `<createdAt>#<keyId>` sort key; the hash the index needs to resume
-   * comes from the pointer item, so no key hash ever leaves the table.
-   */
-  private async startKey(orgId: string, cursor: string | undefined) {
-    const decoded = decodeCursor(cursor);
-    if (decoded === undefined) return undefined;
-    const gsi1sk = typeof decoded.after === 'string' ? decoded.after : '';
-    const keyId = gsi1sk.slice(gsi1sk.lastIndexOf('#') + 1);
-    const keyHash = gsi1sk.includes('#') && keyId ? await this.hashOf(orgId, keyId) : undefined;
-    if (!keyHash) {
-      throw new BadRequestError('Invalid cursor', [
-        { field: 'cursor', message: 'not a cursor this API returned' },
-      ]);
-    }
-    return { ...keyItemKey(keyHash), gsi1pk: orgKeysPartition(orgId), gsi1sk };
   }
 }
 

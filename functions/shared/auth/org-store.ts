@@ -2,7 +2,7 @@
 // the org was bootstrapped. Single-item conditional writes only, each safe to repeat.
 
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../table-items';
+import { conditionalWrite } from '../table-items';
 
 export interface Org {
   readonly orgId: string;
@@ -29,19 +29,16 @@ export class DynamoOrgStore implements OrgStore {
   ) {}
 
   async create(org: Org): Promise<boolean> {
-    try {
-      await this.client.send(
+    const written = await conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...orgKey(org.orgId), type: 'Org', ...org },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   async get(orgId: string): Promise<Org | undefined> {
@@ -58,8 +55,8 @@ export class DynamoOrgStore implements OrgStore {
   }
 
   async swapBootstrapKey(orgId: string, keyId: string, expected: string | undefined): Promise<boolean> {
-    try {
-      await this.client.send(
+    const written = await conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: orgKey(orgId),
@@ -73,11 +70,8 @@ export class DynamoOrgStore implements OrgStore {
             ...(expected !== undefined && { ':expected': expected }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written !== undefined;
   }
 }

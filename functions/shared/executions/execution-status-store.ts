@@ -1,7 +1,7 @@
 // Execution status changes kept per execution, one item per status. EventBridge delivers at least once,
 // so the write is conditional on the item not existing: a redelivered event changes nothing.
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { fromItem, isConditionFailure } from '../table-items';
+import { conditionalWrite, fromItem } from '../table-items';
 import type { ExecutionStatusDetail } from './execution-status-event';
 
 /** Status items are telemetry, not the task record: they expire after 30 days. */
@@ -28,8 +28,8 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
   ) {}
 
   async record(change: ExecutionStatusRecord): Promise<boolean> {
-    try {
-      await this.client.send(
+    const written = await conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -41,12 +41,9 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return written !== undefined;
   }
 
   async list(executionArn: string): Promise<ExecutionStatusRecord[]> {

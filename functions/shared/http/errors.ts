@@ -70,6 +70,21 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+/** A well-formed request that cannot be done as asked, e.g. an idempotency key reused for another request. */
+export class UnprocessableError extends HttpError {
+  constructor(message: string, details: readonly ErrorDetail[], code = 'Unprocessable') {
+    super(422, code, message, details);
+  }
+}
+
+/** A field that fits the request body limit but makes Step Functions' execution input too large. */
+export class ExecutionInputTooLargeError extends HttpError {
+  constructor(field: string, limitBytes: number) {
+    const message = `${field} makes an execution input over ${limitBytes} bytes`;
+    super(413, 'PayloadTooLarge', message, [{ field, message }]);
+  }
+}
+
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(received: string | undefined) {
     super(415, 'UnsupportedMediaType', `Content-Type must be application/json, got ${received ?? 'none'}`);

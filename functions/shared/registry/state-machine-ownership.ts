@@ -3,7 +3,7 @@
 //   STATEMACHINE#<name> / OWNER   orgId, workflowId, version, claimedAt
 // Registration updates an existing machine only when this item proves it is the caller's own.
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../table-items';
+import { conditionalWrite } from '../table-items';
 
 export interface StateMachineOwner {
   readonly orgId: string;
@@ -37,8 +37,8 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
   ) {}
 
   async claim(name: string, owner: StateMachineOwner, at: string): Promise<Claim> {
-    try {
-      await this.client.send(
+    const claimed = await conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -52,11 +52,9 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return { claimed: true, owner };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (claimed) return { claimed: true, owner };
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),
     );
@@ -68,8 +66,8 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
   }
 
   async release(name: string, owner: StateMachineOwner): Promise<void> {
-    try {
-      await this.client.send(
+    await conditionalWrite(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: key(name),
@@ -80,9 +78,7 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
             ':version': owner.version,
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }

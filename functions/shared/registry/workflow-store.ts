@@ -8,7 +8,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { fromItem, isConditionFailure } from '../table-items';
+import { conditionalWrite, fromItem } from '../table-items';
 import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import type { WorkflowDefinition } from '../workflows/definition';
 
@@ -43,8 +43,8 @@ export class WorkflowStore {
 
   /** Stores a new version; false when that version already exists. */
   async putVersion(version: WorkflowVersion): Promise<boolean> {
-    try {
-      await this.client.send(
+    const written = await conditionalWrite(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -55,14 +55,12 @@ export class WorkflowStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    if (!written) return false;
     // The summary follows the highest version registered, whatever order versions arrive in.
-    try {
-      await this.client.send(
+    await conditionalWrite(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: workflowPk(version.orgId, version.workflowId), sk: 'WORKFLOW' },
@@ -81,10 +79,8 @@ export class WorkflowStore {
             ':gsi1pk': `ORG#${version.orgId}#WORKFLOWS`,
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
     return true;
   }
 

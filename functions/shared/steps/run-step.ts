@@ -1,7 +1,9 @@
 // The step-runner's domain: numbers and records each attempt of a step (the local interpreter has no
 // `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
 // the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). Errors leave it
-// clean (clean-error.ts): the name, and the message without stack trace or server paths.
+// clean (clean-error.ts): the name, and the message without stack trace or server paths. A task's RUNNING
+// status comes from its execution's start (task-events); a step marks it only if it got there first.
+import { closingStatus, isTerminal } from '../tasks/task';
 import type { TaskStore } from '../tasks/task-store';
 import { cleanCause, cleanError, StepFailure } from './clean-error';
 import { applySimulation, SimulateSchema } from './simulate';
@@ -34,6 +36,11 @@ export interface StepResult {
 
 const OUTPUT_SUMMARY_CHARS = 1_000;
 
+/** The step's task ended (cancelled, timed out, lost) before this attempt could start its work. */
+export class TaskEndedError extends Error {
+  override name = 'TaskEnded';
+}
+
 /** The clean error of a step recorded FAILED: the name and the message (no stack trace, no JSON). */
 export interface RecordedFailure {
   readonly error: string;
@@ -52,8 +59,22 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const { task, step } = payload;
   const startedAt = now();
-  await deps.tasks.markRunning(task.id, startedAt.toISOString());
   const attempt = await deps.tasks.startAttempt(task.id, step.id, step.mapIndex, startedAt.toISOString());
+  if (attempt === undefined) throw new TaskEndedError(`Task ${task.id} ended; step ${step.id} was closed`);
+  // The task may have ended (and closed its open steps) just before this attempt was written: read it
+  // after the write, so that either the settling saw this attempt or this attempt sees the ended task.
+  const current = await deps.tasks.getAnyOrg(task.id);
+  if (current && isTerminal(current.status)) {
+    await deps.tasks.closeOpenSteps(task.id, {
+      status: closingStatus(current.status),
+      at: startedAt.toISOString(),
+      cause: `The task ended ${current.status} while this step was open`,
+    });
+    throw new TaskEndedError(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
+  }
+  // The execution's RUNNING event normally marks the task first; when it is slower than the first step,
+  // the step does (one conditional write, only in that race).
+  if (current?.status === 'PENDING') await deps.tasks.markRunning(task.id, startedAt.toISOString());
   const finish = (
     status: 'SUCCEEDED' | 'FAILED',
     detail: { error?: string; cause?: string; output?: unknown },
@@ -94,7 +115,6 @@ async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Pro
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const error = payload.error ?? undefined;
   const cause = cleanCause(payload.cause);
-  await deps.tasks.markRunning(payload.task.id, at);
   await deps.tasks.recordStepOutcome(payload.task.id, payload.step.id, payload.step.mapIndex, {
     status: payload.status,
     error,

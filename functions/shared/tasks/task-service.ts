@@ -1,19 +1,27 @@
 // Starting and cancelling tasks, and settling them from what Step Functions reports. The execution is
 // named after the task, so a retried start can never run the workflow twice.
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, ValidationError } from '../http/errors';
+import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
+import {
+  ConflictError,
+  ExecutionInputTooLargeError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../http/errors';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import type { InputValidator } from './input-validator';
-import { isTerminal, TASK_STATUS_BY_EXECUTION_STATUS, type Task } from './task';
+import {
+  CANCEL_ERROR,
+  closingStatus,
+  isTerminal,
+  type Task,
+  type TaskEnd,
+  type TaskStatus,
+  taskEndOf,
+} from './task';
 import type { TaskStore } from './task-store';
 
 export const StartTaskRequestSchema = z
@@ -30,8 +38,8 @@ export type StartTaskRequest = z.infer<typeof StartTaskRequestSchema>;
 
 export interface TaskServiceDeps {
   readonly tasks: TaskStore;
-  readonly workflows: WorkflowStore;
-  readonly sfn: SFNClient;
+  readonly workflows: Pick<WorkflowStore, 'getVersion'>;
+  readonly executions: Executions;
   readonly inputValidator: InputValidator;
   readonly newId: () => string;
   readonly now: () => Date;
@@ -43,6 +51,11 @@ export interface ExecutionInput {
   readonly input: unknown;
   readonly steps: Record<string, never>;
 }
+
+/** Step Functions refuses execution input over 256 KiB (UTF-8), so the task is refused before any write. */
+export const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
+
+const CANCEL_CAUSE = 'Cancelled by request';
 
 export async function startTask(
   orgId: string,
@@ -65,13 +78,44 @@ export async function startTask(
   }
 
   let taskId = deps.newId();
+  const executionInput = (id: string): string =>
+    JSON.stringify({
+      task: { id, orgId, workflowId: workflow.workflowId, workflowVersion: workflow.version },
+      input,
+      steps: {},
+    } satisfies ExecutionInput);
+  if (Buffer.byteLength(executionInput(taskId), 'utf8') > MAX_EXECUTION_INPUT_BYTES) {
+    throw new ExecutionInputTooLargeError('input', MAX_EXECUTION_INPUT_BYTES);
+  }
+
   if (request.idempotencyKey) {
-    const holder = await deps.tasks.claimIdempotencyKey(orgId, request.idempotencyKey, taskId);
+    const requestHash = hashRequest({ ...request, input });
+    const holder = await deps.tasks.claimIdempotencyKey(orgId, request.idempotencyKey, {
+      taskId,
+      requestHash,
+    });
     if (holder) {
-      const existing = await deps.tasks.getAnyOrg(holder);
-      if (existing) return { created: false, task: existing };
+      // Claims made before request hashes were stored have none; they are taken at their word.
+      if (holder.requestHash !== undefined && holder.requestHash !== requestHash) {
+        throw new UnprocessableError(
+          `Idempotency key ${request.idempotencyKey} was already used with a different request`,
+          [
+            {
+              field: 'idempotencyKey',
+              message: 'already used with a different request (workflowId, version, input or agentId)',
+            },
+          ],
+          'IdempotencyKeyReused',
+        );
+      }
+      const existing = await deps.tasks.getAnyOrg(holder.taskId);
+      if (existing) {
+        // The first request may have failed between writing the task and starting its execution.
+        if (existing.status === 'PENDING') await startExecution(existing, deps);
+        return { created: false, task: existing };
+      }
       // The earlier request claimed the key but stopped before creating the task: finish its work.
-      taskId = holder;
+      taskId = holder.taskId;
     }
   }
   const now = deps.now().toISOString();
@@ -89,43 +133,84 @@ export async function startTask(
     updatedAt: now,
   };
   await deps.tasks.create(task);
-  const executionInput: ExecutionInput = {
-    task: { id: taskId, orgId, workflowId: workflow.workflowId, workflowVersion: workflow.version },
-    input,
-    steps: {},
-  };
-  try {
-    await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: workflow.stateMachineArn,
-        name: taskId,
-        input: JSON.stringify(executionInput),
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ExecutionAlreadyExists)) throw error;
-  }
+  await deps.executions.start(workflow.stateMachineArn, taskId, executionInput(taskId));
   return { created: true, task };
 }
 
+/** Starts (again) the execution of a task that is still PENDING; a start that already happened is a no-op. */
+async function startExecution(task: Task, deps: TaskServiceDeps): Promise<void> {
+  const input: ExecutionInput = {
+    task: {
+      id: task.taskId,
+      orgId: task.orgId,
+      workflowId: task.workflowId,
+      workflowVersion: task.workflowVersion,
+    },
+    input: task.input,
+    steps: {},
+  };
+  const stateMachineArn = task.executionArn
+    .slice(0, -(task.taskId.length + 1))
+    .replace(':execution:', ':stateMachine:');
+  await deps.executions.start(stateMachineArn, task.taskId, JSON.stringify(input));
+}
+
+/** A stable hash of what a start request asks for, so the same key with another request is told apart. */
+export function hashRequest(request: StartTaskRequest): string {
+  const asked = {
+    workflowId: request.workflowId,
+    version: request.version ?? null,
+    input: request.input ?? {},
+    agentId: request.agentId ?? null,
+  };
+  return createHash('sha256').update(canonicalJson(asked)).digest('base64url');
+}
+
+/** JSON with object keys sorted, so `{a, b}` and `{b, a}` hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Stops the task's execution and records what really happened: CANCELLED when the stop took effect, or
+ * the execution's own end (409 naming it) when it had already ended before the stop arrived.
+ */
 export async function cancelTask(orgId: string, taskId: string, deps: TaskServiceDeps): Promise<Task> {
   const task = await deps.tasks.get(orgId, taskId);
   if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-  if (isTerminal(task.status)) throw new ConflictError(`Task ${taskId} already ended ${task.status}`);
-  try {
-    await deps.sfn.send(
-      new StopExecutionCommand({
-        executionArn: task.executionArn,
-        error: 'Cancelled',
-        cause: 'Cancelled by request',
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ExecutionDoesNotExist)) throw error;
-  }
-  await deps.tasks.settle(taskId, { status: 'CANCELLED', at: deps.now().toISOString(), error: 'Cancelled' });
-  return (await deps.tasks.get(orgId, taskId)) ?? task;
+  if (isTerminal(task.status)) throw alreadyEnded(task);
+  await deps.executions.stop(task.executionArn, CANCEL_ERROR, CANCEL_CAUSE);
+  const execution = await deps.executions.describe(task.executionArn);
+  // No execution: the start never happened (or failed), so nothing ran and the cancel stands.
+  const end = (execution && taskEndOf({ ...execution, cause: cleanCause(execution.cause) })) ?? {
+    status: 'CANCELLED' as const,
+    error: CANCEL_ERROR,
+    cause: CANCEL_CAUSE,
+  };
+  await endTask(
+    taskId,
+    { ...end, ...outcomeDetail(execution), at: (execution?.stopDate ?? deps.now()).toISOString() },
+    deps.tasks,
+  );
+  const ended = (await deps.tasks.get(orgId, taskId)) ?? task;
+  if (ended.status !== 'CANCELLED') throw alreadyEnded(ended);
+  return ended;
 }
+
+const alreadyEnded = (task: Task) =>
+  new ConflictError(`Task ${task.taskId} already ended ${task.status}`, [
+    {
+      field: 'status',
+      message: `the task is ${task.status}; only PENDING or RUNNING tasks can be cancelled`,
+    },
+  ]);
 
 export interface ExecutionOutcome {
   readonly taskId: string;
@@ -133,20 +218,56 @@ export interface ExecutionOutcome {
   readonly output?: string | null;
   readonly error?: string | null;
   readonly cause?: string | null;
+  readonly startedAt?: Date;
   readonly stoppedAt: Date;
 }
 
 /** Settles a task from its execution's terminal status; false when nothing changed. */
 export async function settleTask(outcome: ExecutionOutcome, tasks: TaskStore): Promise<boolean> {
-  const status = TASK_STATUS_BY_EXECUTION_STATUS[outcome.executionStatus];
-  if (!status) return false;
-  return tasks.settle(outcome.taskId, {
-    status,
-    at: outcome.stoppedAt.toISOString(),
-    output: outcome.output ? summarizeOutput(outcome.output) : undefined,
-    error: outcome.error ?? undefined,
+  const end = taskEndOf({
+    status: outcome.executionStatus,
+    error: outcome.error,
     cause: cleanCause(outcome.cause),
   });
+  if (!end) return false;
+  return endTask(
+    outcome.taskId,
+    {
+      ...end,
+      at: outcome.stoppedAt.toISOString(),
+      startedAt: outcome.startedAt?.toISOString(),
+      output: outcome.output ? summarizeOutput(outcome.output) : undefined,
+    },
+    tasks,
+  );
+}
+
+const outcomeDetail = (execution: ExecutionDescription | undefined) => ({
+  startedAt: execution?.startDate?.toISOString(),
+  output: execution?.output ? summarizeOutput(execution.output) : undefined,
+});
+
+/**
+ * Moves the task to its end once, closing whatever step or attempt is still open in it: first, so that no
+ * reader sees an ended task with an open step, and again after, for a step that opened meanwhile (the
+ * step runner checks the task after opening one, so one side always sees the other). Both run on every
+ * call, so a redelivered event finishes the work of one that failed half-way.
+ */
+async function endTask(
+  taskId: string,
+  end: TaskEnd & { at: string; startedAt?: string; output?: unknown },
+  tasks: TaskStore,
+): Promise<boolean> {
+  const closing = (status: TaskStatus) => ({
+    status: closingStatus(status),
+    at: end.at,
+    cause: `The task ended ${status} while this step was open`,
+  });
+  await tasks.closeOpenSteps(taskId, closing(end.status));
+  const changed = await tasks.settle(taskId, end);
+  const status = changed ? end.status : (await tasks.getAnyOrg(taskId))?.status;
+  if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
+  return changed;
 }
 
 /** The task's output is what its steps produced; large outputs are cut to keep the item small. */
@@ -163,45 +284,80 @@ function summarizeOutput(raw: string): unknown {
   }
 }
 
+export interface ReconcileDeps {
+  readonly tasks: TaskStore;
+  readonly executions: Executions;
+  readonly now: () => Date;
+  /** Told about a task whose check failed unexpectedly; the pass goes on with the next task. */
+  readonly onError?: (task: Task, error: unknown) => void;
+}
+
+export interface ReconcileReport {
+  readonly checked: number;
+  readonly settled: number;
+  /** PENDING tasks found running (their RUNNING event never arrived). */
+  readonly started: number;
+  readonly failed: number;
+}
+
 /**
- * The safety net behind status events, which EventBridge delivers best-effort: active tasks older than
- * `olderThanMs` are checked against their execution and settled if it has ended or vanished.
+ * The safety net behind status events, which EventBridge delivers best-effort: every active task older
+ * than `olderThanMs` is checked against its execution, marked RUNNING if it runs, settled if it has ended
+ * or vanished. One task's failure is reported and counted; it never stops the others.
  */
-export async function reconcileTasks(
-  deps: Pick<TaskServiceDeps, 'tasks' | 'sfn' | 'now'>,
-  olderThanMs = 60_000,
-): Promise<{ checked: number; settled: number }> {
+export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000): Promise<ReconcileReport> {
   const before = new Date(deps.now().getTime() - olderThanMs).toISOString();
-  const active = await deps.tasks.listActive(before);
-  let settled = 0;
-  for (const task of active) {
-    try {
-      const execution = await deps.sfn.send(
-        new DescribeExecutionCommand({ executionArn: task.executionArn }),
-      );
-      if (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') continue;
-      const changed = await settleTask(
-        {
-          taskId: task.taskId,
-          executionStatus: execution.status ?? '',
-          output: execution.output,
-          error: execution.error,
-          cause: execution.cause,
-          stoppedAt: execution.stopDate ?? deps.now(),
-        },
-        deps.tasks,
-      );
-      if (changed) settled++;
-    } catch (error) {
-      if (!(error instanceof ExecutionDoesNotExist)) throw error;
-      const changed = await deps.tasks.settle(task.taskId, {
+  const report = { checked: 0, settled: 0, started: 0, failed: 0 };
+  let position: Parameters<TaskStore['listActive']>[1];
+  do {
+    const page = await deps.tasks.listActive(before, position);
+    for (const task of page.items) {
+      report.checked++;
+      try {
+        const outcome = await reconcileTask(task, deps);
+        if (outcome) report[outcome]++;
+      } catch (error) {
+        report.failed++;
+        deps.onError?.(task, error);
+      }
+    }
+    position = page.next;
+  } while (position);
+  return report;
+}
+
+async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled' | 'started' | undefined> {
+  const execution = await deps.executions.describe(task.executionArn);
+  if (!execution) {
+    const changed = await endTask(
+      task.taskId,
+      {
         status: 'FAILED',
         at: deps.now().toISOString(),
         error: 'ExecutionLost',
         cause: 'The task has no Step Functions execution; it was never started or has expired',
-      });
-      if (changed) settled++;
-    }
+      },
+      deps.tasks,
+    );
+    return changed ? 'settled' : undefined;
   }
-  return { checked: active.length, settled };
+  if (execution.status === 'RUNNING') {
+    const at = (execution.startDate ?? deps.now()).toISOString();
+    return task.status === 'PENDING' && (await deps.tasks.markRunning(task.taskId, at))
+      ? 'started'
+      : undefined;
+  }
+  const changed = await settleTask(
+    {
+      taskId: task.taskId,
+      executionStatus: execution.status,
+      output: execution.output,
+      error: execution.error,
+      cause: execution.cause,
+      startedAt: execution.startDate,
+      stoppedAt: execution.stopDate ?? deps.now(),
+    },
+    deps.tasks,
+  );
+  return changed ? 'settled' : undefined;
 }

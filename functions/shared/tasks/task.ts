@@ -7,7 +7,36 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 export const isTerminal = (status: TaskStatus) => TERMINAL_STATUSES.includes(status);
 
-export type StepStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+/**
+ * A step (and each attempt) is RUNNING while an attempt runs; RETRYING after an attempt failed, until the
+ * state machine starts the next attempt or gives up (then FAILED). When its task ends while it is still
+ * open it is closed with the closing status of the task's end (see CLOSING_STATUS).
+ */
+export const STEP_STATUSES = [
+  'RUNNING',
+  'RETRYING',
+  'SUCCEEDED',
+  'FAILED',
+  'SKIPPED',
+  'CANCELLED',
+  'TIMED_OUT',
+  'ABORTED',
+] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+export type ClosingStatus = 'CANCELLED' | 'TIMED_OUT' | 'ABORTED';
+
+/** Steps and attempts are open while one of these; every other status is final. */
+export const OPEN_STEP_STATUSES: readonly StepStatus[] = ['RUNNING', 'RETRYING'];
+
+/**
+ * How open steps are closed when their task ends: cancelled with it, timed out with it, or ABORTED when
+ * the execution ended (succeeded, failed, lost) without the step reporting its own end.
+ */
+export function closingStatus(taskStatus: TaskStatus): ClosingStatus {
+  if (taskStatus === 'CANCELLED') return 'CANCELLED';
+  if (taskStatus === 'TIMED_OUT') return 'TIMED_OUT';
+  return 'ABORTED';
+}
 
 export interface Task {
   readonly taskId: string;
@@ -43,10 +72,41 @@ export interface StepAttempt {
   readonly outputSummary?: string;
 }
 
-/** Execution statuses as Step Functions reports them, and the task status each one ends in. */
-export const TASK_STATUS_BY_EXECUTION_STATUS: Record<string, TaskStatus | undefined> = {
-  SUCCEEDED: 'SUCCEEDED',
-  FAILED: 'FAILED',
-  TIMED_OUT: 'TIMED_OUT',
-  ABORTED: 'CANCELLED',
-};
+/** The error StopExecution is given when a task is cancelled through the API. */
+export const CANCEL_ERROR = 'Cancelled';
+
+export interface TaskEnd {
+  readonly status: TaskStatus;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/**
+ * The task status an ended execution means, with its error and cause. ABORTED is a cancel only when the
+ * API stopped it (error `Cancelled`); an execution stopped by anything else (the console, another tool)
+ * did not do its work, so the task FAILED with an error saying so.
+ */
+export function taskEndOf(execution: {
+  status?: string;
+  error?: string | null;
+  cause?: string | null;
+}): TaskEnd | undefined {
+  const error = execution.error ?? undefined;
+  const cause = execution.cause ?? undefined;
+  switch (execution.status) {
+    case 'SUCCEEDED':
+      return { status: 'SUCCEEDED' };
+    case 'FAILED':
+    case 'TIMED_OUT':
+      return { status: execution.status, error, cause };
+    case 'ABORTED':
+      if (error === CANCEL_ERROR) return { status: 'CANCELLED', error, cause };
+      return {
+        status: 'FAILED',
+        error: 'ExecutionAborted',
+        cause: `The execution was stopped outside stepwise${error || cause ? `: ${[error, cause].filter(Boolean).join(': ')}` : ''}`,
+      };
+    default:
+      return undefined;
+  }
+}

@@ -1,10 +1,5 @@
 // In-memory ApiKeyStore and OrgStore with the same contracts as the DynamoDB ones, for unit tests.
-import {
-  type ApiKeyPage,
-  type ApiKeyRecord,
-  type ApiKeyStore,
-  hashApiKey,
-} from '../../../functions/shared/auth/api-keys';
+import { type ApiKeyRecord, type ApiKeyStore, hashApiKey } from '../../../functions/shared/auth/api-keys';
 import type { Org, OrgStore } from '../../../functions/shared/auth/org-store';
 
 export class InMemoryApiKeyStore implements ApiKeyStore {
@@ -18,10 +13,6 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
 
   async findByKey(plaintext: string): Promise<ApiKeyRecord | undefined> {
     return this.byHash.get(hashApiKey(plaintext));
-  }
-
-  async listByOrg(orgId: string): Promise<ApiKeyPage> {
-    return { items: [...this.byHash.values()].filter((key) => key.orgId === orgId) };
   }
 
   async revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined> {

@@ -1,0 +1,315 @@
+// The task service against in-memory fakes of its store and of Step Functions: what it records for each
+// way a task can start, be cancelled, end and be reconciled.
+import { beforeEach, describe, expect, it } from 'vitest';
+import type {
+  ExecutionDescription,
+  Executions,
+} from '../../../functions/shared/executions/step-functions-executions';
+import {
+  ConflictError,
+  ExecutionInputTooLargeError,
+  UnprocessableError,
+} from '../../../functions/shared/http/errors';
+import type { WorkflowVersion } from '../../../functions/shared/registry/workflow-store';
+import { InputValidator } from '../../../functions/shared/tasks/input-validator';
+import {
+  cancelTask,
+  MAX_EXECUTION_INPUT_BYTES,
+  reconcileTasks,
+  settleTask,
+  startTask,
+  type TaskServiceDeps,
+} from '../../../functions/shared/tasks/task-service';
+import { InMemoryTaskStore } from './in-memory-task-store';
+
+const ORG = 'org-1';
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:wf';
+
+/** Step Functions as far as tasks see it: executions by ARN, and every call made. */
+class FakeExecutions implements Executions {
+  readonly byArn = new Map<string, ExecutionDescription & { input: string }>();
+  readonly calls: string[] = [];
+  failNextStart = false;
+
+  async start(stateMachineArn: string, name: string, input: string) {
+    this.calls.push(`start ${name}`);
+    if (this.failNextStart) {
+      this.failNextStart = false;
+      throw new Error('ServiceUnavailable');
+    }
+    const arn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    if (!this.byArn.has(arn)) this.byArn.set(arn, { status: 'RUNNING', input, startDate: new Date(0) });
+  }
+
+  async stop(executionArn: string, error: string, cause: string) {
+    this.calls.push(`stop ${executionArn}`);
+    const execution = this.byArn.get(executionArn);
+    if (execution?.status === 'RUNNING') {
+      this.byArn.set(executionArn, { ...execution, status: 'ABORTED', error, cause, stopDate: new Date(5) });
+    }
+  }
+
+  async describe(executionArn: string) {
+    return this.byArn.get(executionArn);
+  }
+
+  end(executionArn: string, end: Partial<ExecutionDescription>) {
+    const execution = this.byArn.get(executionArn);
+    if (!execution) throw new Error(`no execution ${executionArn}`);
+    this.byArn.set(executionArn, { ...execution, stopDate: new Date(9), ...end });
+  }
+}
+
+const workflow: WorkflowVersion = {
+  orgId: ORG,
+  workflowId: 'wf',
+  version: 1,
+  name: 'wf',
+  definition: {
+    id: 'wf',
+    version: 1,
+    name: 'wf',
+    inputSchema: { type: 'object' },
+    steps: [{ id: 'a', type: 'transform', params: { expression: '$' } }],
+  } as unknown as WorkflowVersion['definition'],
+  stateMachineArn: MACHINE,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+let tasks: InMemoryTaskStore;
+let executions: FakeExecutions;
+let deps: TaskServiceDeps;
+let ids: number;
+
+beforeEach(() => {
+  tasks = new InMemoryTaskStore();
+  executions = new FakeExecutions();
+  ids = 0;
+  deps = {
+    tasks,
+    workflows: { getVersion: async (orgId, id) => (orgId === ORG && id === 'wf' ? workflow : undefined) },
+    executions,
+    inputValidator: new InputValidator(),
+    newId: () => `task-${++ids}`,
+    now: () => new Date('2026-01-02T00:00:00.000Z'),
+  };
+});
+
+describe('startTask', () => {
+  it('writes a PENDING task and starts an execution named after it', async () => {
+    const { created, task } = await startTask(ORG, { workflowId: 'wf', input: { n: 1 } }, deps);
+    expect(created).toBe(true);
+    expect(task).toMatchObject({ taskId: 'task-1', status: 'PENDING', input: { n: 1 } });
+    expect(task.executionArn).toBe('arn:aws:states:us-east-1:123456789012:execution:wf:task-1');
+    expect(JSON.parse(executions.byArn.get(task.executionArn)?.input ?? '')).toEqual({
+      task: { id: 'task-1', orgId: ORG, workflowId: 'wf', workflowVersion: 1 },
+      input: { n: 1 },
+      steps: {},
+    });
+  });
+
+  it('refuses with 413 naming input, before writing anything, an input the execution wrapper pushes past 256 KB', async () => {
+    // Fits the request body limit on its own; the {task, input, steps} wrapper takes it over.
+    const input = { text: 'x'.repeat(MAX_EXECUTION_INPUT_BYTES - 60) };
+    const refused = startTask(ORG, { workflowId: 'wf', input, idempotencyKey: 'k' }, deps);
+    await expect(refused).rejects.toBeInstanceOf(ExecutionInputTooLargeError);
+    await expect(refused).rejects.toMatchObject({ statusCode: 413, details: [{ field: 'input' }] });
+    expect(tasks.tasks.size).toBe(0);
+    expect(tasks.claims.size).toBe(0);
+    expect(executions.calls).toEqual([]);
+  });
+
+  it('returns the first task for the same key and request, whatever the key order of the input', async () => {
+    const first = await startTask(
+      ORG,
+      { workflowId: 'wf', input: { a: 1, b: 2 }, idempotencyKey: 'k' },
+      deps,
+    );
+    const again = await startTask(
+      ORG,
+      { workflowId: 'wf', input: { b: 2, a: 1 }, idempotencyKey: 'k' },
+      deps,
+    );
+    expect(again).toMatchObject({ created: false, task: { taskId: first.task.taskId } });
+    expect(tasks.tasks.size).toBe(1);
+  });
+
+  it.each([
+    ['input', { input: { a: 2 } }],
+    ['version', { version: 1 }],
+    ['agentId', { agentId: 'agent-7' }],
+  ])('answers 422 naming idempotencyKey when the key comes back with another %s', async (_, change) => {
+    await startTask(ORG, { workflowId: 'wf', input: { a: 1 }, idempotencyKey: 'k' }, deps);
+    const reused = startTask(
+      ORG,
+      { workflowId: 'wf', input: { a: 1 }, idempotencyKey: 'k', ...change },
+      deps,
+    );
+    await expect(reused).rejects.toBeInstanceOf(UnprocessableError);
+    await expect(reused).rejects.toMatchObject({
+      statusCode: 422,
+      code: 'IdempotencyKeyReused',
+      details: [{ field: 'idempotencyKey' }],
+    });
+    expect(tasks.tasks.size).toBe(1);
+  });
+
+  it('completes, on a retry with the same key, a start whose StartExecution failed after the task was written', async () => {
+    executions.failNextStart = true;
+    const request = { workflowId: 'wf', input: {}, idempotencyKey: 'k' };
+    await expect(startTask(ORG, request, deps)).rejects.toThrow('ServiceUnavailable');
+    expect([...tasks.tasks.values()].map((t) => t.status)).toEqual(['PENDING']);
+    expect(executions.byArn.size).toBe(0);
+
+    const retried = await startTask(ORG, request, deps);
+    expect(retried.created).toBe(false);
+    expect(executions.byArn.get(retried.task.executionArn)?.status).toBe('RUNNING');
+    expect(executions.calls).toEqual(['start task-1', 'start task-1']);
+  });
+});
+
+describe('cancelTask', () => {
+  async function running() {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    await tasks.markRunning(task.taskId, '2026-01-02T00:00:01.000Z');
+    await tasks.startAttempt(task.taskId, 'a', undefined, '2026-01-02T00:00:02.000Z');
+    return task;
+  }
+
+  it('stops the execution, records CANCELLED and closes the open step and attempt', async () => {
+    const task = await running();
+    const cancelled = await cancelTask(ORG, task.taskId, deps);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'Cancelled' });
+    expect(executions.byArn.get(task.executionArn)?.status).toBe('ABORTED');
+    expect(await tasks.listSteps(task.taskId)).toMatchObject([{ stepId: 'a', status: 'CANCELLED' }]);
+    const [attempt] = await tasks.listAttempts(task.taskId);
+    expect(attempt).toMatchObject({ status: 'CANCELLED', endedAt: expect.any(String) });
+  });
+
+  it('records the real end and answers 409 naming it when the execution had already succeeded', async () => {
+    const task = await running();
+    executions.end(task.executionArn, { status: 'SUCCEEDED', output: '{"steps":{"a":{"ok":true}}}' });
+    const refused = cancelTask(ORG, task.taskId, deps);
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    await expect(refused).rejects.toThrow('already ended SUCCEEDED');
+    expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { a: { ok: true } },
+    });
+    // The step the execution never reported closing is closed, not left RUNNING.
+    expect(await tasks.listSteps(task.taskId)).toMatchObject([{ status: 'ABORTED' }]);
+  });
+
+  it('records FAILED with the execution error when the execution had already failed', async () => {
+    const task = await running();
+    executions.end(task.executionArn, { status: 'FAILED', error: 'SimulatedFailure', cause: 'boom' });
+    await expect(cancelTask(ORG, task.taskId, deps)).rejects.toThrow('already ended FAILED');
+    expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({ status: 'FAILED', error: 'SimulatedFailure' });
+  });
+
+  it('answers 409 for a task that already ended, without stopping anything', async () => {
+    const task = await running();
+    await cancelTask(ORG, task.taskId, deps);
+    executions.calls.length = 0;
+    await expect(cancelTask(ORG, task.taskId, deps)).rejects.toThrow('already ended CANCELLED');
+    expect(executions.calls).toEqual([]);
+  });
+});
+
+describe('settleTask', () => {
+  async function withOpenStep() {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    await tasks.startAttempt(task.taskId, 'a', undefined, '2026-01-02T00:00:02.000Z');
+    return task.taskId;
+  }
+  const stoppedAt = new Date('2026-01-02T00:01:00.000Z');
+
+  it.each([
+    ['TIMED_OUT', 'TIMED_OUT', 'TIMED_OUT', {}],
+    ['ABORTED', 'CANCELLED', 'CANCELLED', { error: 'Cancelled' }],
+    ['FAILED', 'FAILED', 'ABORTED', { error: 'Local.ExecutionLost', cause: 'restarted' }],
+  ])(
+    'an execution %s ends the task %s and closes its open step %s',
+    async (executionStatus, taskStatus, stepStatus, detail) => {
+      const taskId = await withOpenStep();
+      expect(await settleTask({ taskId, executionStatus, stoppedAt, ...detail }, tasks)).toBe(true);
+      expect(await tasks.getAnyOrg(taskId)).toMatchObject({
+        status: taskStatus,
+        endedAt: stoppedAt.toISOString(),
+      });
+      expect(await tasks.listSteps(taskId)).toMatchObject([{ status: stepStatus }]);
+    },
+  );
+
+  it('carries the error of an execution lost to a local restart through to the task', async () => {
+    const taskId = await withOpenStep();
+    await settleTask(
+      { taskId, executionStatus: 'FAILED', error: 'Local.ExecutionLost', cause: 'lost', stoppedAt },
+      tasks,
+    );
+    expect(await tasks.getAnyOrg(taskId)).toMatchObject({
+      status: 'FAILED',
+      error: 'Local.ExecutionLost',
+      cause: 'lost',
+    });
+  });
+
+  it('ends FAILED with an explanation, not as a user cancel, an execution stopped by someone else', async () => {
+    const taskId = await withOpenStep();
+    await settleTask(
+      { taskId, executionStatus: 'ABORTED', cause: 'The local stack restarted', stoppedAt },
+      tasks,
+    );
+    expect(await tasks.getAnyOrg(taskId)).toMatchObject({
+      status: 'FAILED',
+      error: 'ExecutionAborted',
+      cause: 'The execution was stopped outside stepwise: The local stack restarted',
+    });
+  });
+
+  it('keeps the execution start as startedAt when the RUNNING event never arrived', async () => {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    const startedAt = new Date('2026-01-02T00:00:00.500Z');
+    await settleTask({ taskId: task.taskId, executionStatus: 'SUCCEEDED', startedAt, stoppedAt }, tasks);
+    expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({
+      status: 'SUCCEEDED',
+      startedAt: startedAt.toISOString(),
+    });
+  });
+
+  it('closes open steps again on a redelivered event even though the task had already ended', async () => {
+    const taskId = await withOpenStep();
+    await tasks.settle(taskId, { status: 'TIMED_OUT', at: stoppedAt.toISOString() });
+    expect(await settleTask({ taskId, executionStatus: 'TIMED_OUT', stoppedAt }, tasks)).toBe(false);
+    expect(await tasks.listSteps(taskId)).toMatchObject([{ status: 'TIMED_OUT' }]);
+  });
+});
+
+describe('reconcileTasks', () => {
+  it('follows every page of active tasks and isolates a failing one', async () => {
+    for (let i = 0; i < 5; i++) await startTask(ORG, { workflowId: 'wf' }, deps);
+    for (const task of tasks.tasks.values()) executions.end(task.executionArn, { status: 'SUCCEEDED' });
+    const failing = 'task-3';
+    const original = tasks.settle.bind(tasks);
+    tasks.settle = async (taskId, settlement) => {
+      if (taskId === failing) throw new Error('throttled');
+      return original(taskId, settlement);
+    };
+    const failures: string[] = [];
+    const report = await reconcileTasks({
+      tasks,
+      executions,
+      now: () => new Date('2026-01-03T00:00:00.000Z'),
+      onError: (task) => failures.push(task.taskId),
+    });
+    expect(report).toEqual({ checked: 5, settled: 4, started: 0, failed: 1 });
+    expect(failures).toEqual([failing]);
+    expect([...tasks.tasks.values()].map((t) => t.status)).toEqual([
+      'SUCCEEDED',
+      'SUCCEEDED',
+      'PENDING',
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+  });
+});
