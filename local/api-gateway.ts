@@ -1,7 +1,9 @@
 // API Gateway (HTTP API) on the local stack: an HTTP server built from the shared route table that calls
 // the real handlers with payload format 2.0 events, and answers the way API Gateway does where no
 // handler runs (404 for an unknown route, 413 over the 10 MB payload limit, 500 when a handler throws).
-// A path parameter that is not valid percent-encoding is a 400 naming the parameter.
+// A path parameter that is not valid percent-encoding is a 400 naming the parameter. The request target
+// is split as sent, not parsed as a WHATWG URL: that reads a target starting with `//` as a host
+// (`//evil/tasks/1` would route as `/tasks/1`, `//[` would throw), where API Gateway matches the path.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
@@ -57,9 +59,13 @@ async function handle(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const url = parseRequestTarget(request.url ?? '/');
+  if (!url) {
+    send(response, 400, { message: 'Bad Request' });
+    return;
+  }
   const method = request.method ?? 'GET';
-  const match = matchRoute(routes, method, url.pathname);
+  const match = matchRoute(routes, method, url.path);
   if (!match) {
     send(response, 404, { message: 'Not Found' });
     return;
@@ -95,6 +101,30 @@ async function handle(
     return;
   }
   writeResult(response, result);
+}
+
+export interface RequestTarget {
+  /** As sent: percent-encoding kept, no dot segments resolved. */
+  readonly path: string;
+  /** Without the `?`; empty when there is none. */
+  readonly query: string;
+}
+
+/**
+ * The path and query of an origin-form target (`/path?query`) or of an absolute-form one
+ * (`http://host/path?query`, which HTTP/1.1 servers must accept); undefined for anything else (`*`).
+ */
+export function parseRequestTarget(target: string): RequestTarget | undefined {
+  let rest = target.split('#', 1)[0] ?? '';
+  if (!rest.startsWith('/')) {
+    const absolute = /^[a-z][a-z\d+.-]*:\/\/[^/?]*(.*)$/i.exec(rest);
+    if (!absolute) return undefined;
+    rest = absolute[1]?.startsWith('/') ? absolute[1] : `/${absolute[1] ?? ''}`;
+  }
+  const queryAt = rest.indexOf('?');
+  return queryAt < 0
+    ? { path: rest, query: '' }
+    : { path: rest.slice(0, queryAt), query: rest.slice(queryAt + 1) };
 }
 
 function compileRoute(route: RouteShape): CompiledRoute {
@@ -153,7 +183,7 @@ function toEvent(
   settings: LocalAwsSettings,
   match: MatchedRoute,
   request: IncomingMessage,
-  url: URL,
+  url: RequestTarget,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
@@ -162,7 +192,7 @@ function toEvent(
       headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
+  for (const [name, value] of new URLSearchParams(url.query))
     query[name] = name in query ? `${query[name]},${value}` : value;
   const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim());
   const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'application/json');
@@ -171,11 +201,11 @@ function toEvent(
   return {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: url.path,
+    rawQueryString: url.query,
     ...(cookies && { cookies }),
     headers,
-    ...(url.search && { queryStringParameters: query }),
+    ...(url.query && { queryStringParameters: query }),
     ...(match.parameterNames.length > 0 && { pathParameters: match.pathParameters }),
     requestContext: {
       accountId: settings.accountId,
@@ -184,7 +214,7 @@ function toEvent(
       domainPrefix: 'local',
       http: {
         method: match.route.method,
-        path: url.pathname,
+        path: url.path,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',

@@ -4,6 +4,7 @@
 // broken input schemas and JSONata, bad credentials. No response may be a 5xx; every 4xx is in the
 // product's error shape and names a field or a rule; the stack is healthy afterwards.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sendRawTarget } from '../support/raw-target';
 import { api, RUN, request } from './http-client';
 
 interface BadRequest {
@@ -417,6 +418,31 @@ describe('bad input over every route of the OpenAPI document', () => {
 
     const health = await request('GET', '/health', undefined, { apiKey: null });
     expect(health.status).toBe(200);
+  });
+
+  it("answers API Gateway's 404 to request targets that a URL parser would read as a host, never a 5xx", async () => {
+    const targets = [
+      '//[',
+      '//a@:x/tasks/1',
+      `//evil/tasks/${fixtures.taskId}`,
+      '//evil/health',
+      '//health',
+      '//',
+      '///tasks',
+      '//%zz/tasks',
+      `//${'x'.repeat(3000)}/tasks`,
+    ];
+    const outcomes = [];
+    for (const target of targets) {
+      const { status, text } = await sendRawTarget(api.url, 'GET', target, {
+        authorization: `Bearer ${api.apiKey}`,
+      });
+      outcomes.push({ target: target.slice(0, 40), status, text });
+    }
+    expect(outcomes).toEqual(
+      outcomes.map(({ target }) => ({ target, status: 404, text: JSON.stringify({ message: 'Not Found' }) })),
+    );
+    expect((await request('GET', '/health', undefined, { apiKey: null })).status).toBe(200);
   });
 
   it('refuses the cursors of another route, another organization, another query, or altered ones, naming cursor', async () => {

@@ -50,6 +50,11 @@ const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }
     { rule: 'unknown-step-type', stepId: 'a', field: /steps\[0\]\.type/ },
   ],
   [
+    'an input schema with an unknown format',
+    workflow([step('a')], { inputSchema: { type: 'string', format: 'nope' } }),
+    { rule: 'invalid-input-schema', field: /^inputSchema$/ },
+  ],
+  [
     'a timeout out of range',
     workflow([step('a', { timeoutSeconds: 0 })]),
     { rule: 'timeout-range', stepId: 'a', field: /steps\[0\]\.timeoutSeconds/ },

@@ -179,3 +179,18 @@ describe('starting', () => {
     expect((await ended(task.taskId)).status).toBe('SUCCEEDED');
   });
 });
+
+describe('settling', () => {
+  it('ends SUCCEEDED a task whose step output nests 40 deep, storing that output as a preview DynamoDB accepts', async () => {
+    const expression = `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`;
+    const workflowId = await register([{ id: 'deep', type: 'transform', params: { expression } }]);
+    const task = (await ended(await start(workflowId))) as TaskDetail & { output?: unknown };
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.output).toEqual({
+      deep: {
+        status: 'SUCCEEDED',
+        output: { truncated: true, preview: expression.replaceAll(' ', '') },
+      },
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/shared/resources';
+import { STEP_STATUSES, TASK_STATUSES } from '../../functions/shared/tasks/task';
 
 interface Operation {
   security?: unknown[];
@@ -11,10 +12,18 @@ interface Operation {
 const document = JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')) as {
   paths: Record<string, Record<string, Operation>>;
   components: {
-    schemas: Record<string, { required?: string[] }>;
+    schemas: Record<string, SchemaNode>;
     responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
   };
 };
+
+interface SchemaNode {
+  required?: string[];
+  enum?: string[];
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  allOf?: SchemaNode[];
+}
 
 /** The schema a response points to, following a shared response's $ref. */
 function errorSchemaOf(response: Operation['responses'][string]): string | undefined {
@@ -57,5 +66,15 @@ describe('OpenAPI document', () => {
         if (response) expect(errorSchemaOf(response), `${name} ${status}`).toBe('#/components/schemas/Error');
       }
     }
+  });
+
+  it('lists every status a task, a step and an attempt can have', () => {
+    const { schemas } = document.components;
+    expect(schemas.Task?.properties?.status?.enum).toEqual([...TASK_STATUSES]);
+    const detail = schemas.TaskDetail?.allOf?.[1]?.properties;
+    expect(detail?.steps?.items?.properties?.status?.enum).toEqual([...STEP_STATUSES]);
+    expect(detail?.attempts?.items?.properties?.status?.enum).toEqual(
+      STEP_STATUSES.filter((status) => status !== 'RETRYING' && status !== 'SKIPPED'),
+    );
   });
 });

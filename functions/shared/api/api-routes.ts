@@ -2,6 +2,7 @@
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { z } from 'zod';
+import type { Identity } from '../auth/identity';
 import { BadRequestError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorBinding, CursorSigner } from '../http/signed-cursor';
@@ -9,12 +10,6 @@ import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/registe
 import type { WorkflowStore } from '../registry/workflow-store';
 import { TASK_STATUSES } from '../tasks/task';
 import { cancelTask, StartTaskRequestSchema, startTask, type TaskServiceDeps } from '../tasks/task-service';
-
-export interface CallerIdentity {
-  readonly orgId: string;
-  readonly role: string;
-  readonly principal: string;
-}
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
@@ -25,7 +20,7 @@ export interface ApiDeps {
 
 export type ApiOperation = (
   event: APIGatewayProxyEventV2,
-  identity: CallerIdentity,
+  identity: Identity,
   deps: ApiDeps,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -111,7 +106,7 @@ const toUtc = (value: string | undefined) =>
 /** The listing a cursor pages through: route, org and every filter except `limit` and `cursor`. */
 function cursorBinding(
   event: APIGatewayProxyEventV2,
-  identity: CallerIdentity,
+  identity: Identity,
   query: Record<string, unknown>,
 ): CursorBinding {
   const { limit: _limit, cursor: _cursor, ...filters } = query;

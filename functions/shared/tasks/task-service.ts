@@ -22,6 +22,7 @@ import {
   type TaskStatus,
   taskEndOf,
 } from './task';
+import { summarizeOutput } from './task-output';
 import type { TaskStore } from './task-store';
 
 export const StartTaskRequestSchema = z
@@ -268,20 +269,6 @@ async function endTask(
   const status = changed ? end.status : (await tasks.getAnyOrg(taskId))?.status;
   if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
   return changed;
-}
-
-/** The task's output is what its steps produced; large outputs are cut to keep the item small. */
-const MAX_OUTPUT_CHARS = 32_000;
-function summarizeOutput(raw: string): unknown {
-  try {
-    const parsed = JSON.parse(raw) as { steps?: unknown };
-    const steps = JSON.stringify(parsed.steps ?? parsed);
-    return steps.length <= MAX_OUTPUT_CHARS
-      ? JSON.parse(steps)
-      : { truncated: true, preview: steps.slice(0, 2_000) };
-  } catch {
-    return { truncated: raw.length > MAX_OUTPUT_CHARS, preview: raw.slice(0, 2_000) };
-  }
 }
 
 export interface ReconcileDeps {

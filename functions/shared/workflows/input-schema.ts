@@ -9,6 +9,11 @@
 // the local stack, every tenant's). They run on V8's linear-time engine instead (the `l` flag), which
 // refuses what it cannot run in linear time (backreferences, lookarounds): such a schema is a 400 at
 // registration.
+//
+// An unknown `format` is refused: ajv would otherwise ignore it, and a schema that names a format
+// presumably means it to be checked. Other unknown keywords stay ignored, as JSON Schema reads them as
+// annotations. ajv ties both to `strictSchema`: `'log'` sends unknown keywords to the (silent) logger
+// but throws for an unknown format, which only `strictSchema: false` ignores.
 import { setFlagsFromString } from 'node:v8';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -53,6 +58,10 @@ export function compileInputSchema(schema: Record<string, unknown>): InputValida
   const ajv = new Ajv2020({
     allErrors: true,
     strict: false,
+    strictSchema: 'log',
+    // Otherwise strict mode tests each patternProperties pattern on the `properties` names with a
+    // backtracking RegExp (to warn about overlaps), outside the linear-time engine.
+    allowMatchingProperties: true,
     logger: false,
     unicodeRegExp: false,
     code: { regExp: linearRegExp },
@@ -62,6 +71,14 @@ export function compileInputSchema(schema: Record<string, unknown>): InputValida
     return ajv.compile(schema) as InputValidate;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
+    const format = /^unknown format "(.*)" ignored in schema at path "(.*)"$/.exec(reason);
+    if (format) {
+      throw new InvalidInputSchemaError(
+        'inputSchema',
+        `inputSchema uses the unknown format ${JSON.stringify(format[1])} at ${format[2]}; known formats: ${Object.keys(ajv.formats).join(', ')}`,
+        { cause: error },
+      );
+    }
     if (reason.includes('linear time')) {
       throw new InvalidInputSchemaError(
         'inputSchema',

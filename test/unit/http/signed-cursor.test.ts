@@ -48,4 +48,13 @@ describe('CursorSigner', () => {
       });
     }
   });
+
+  it('refuses a cursor whose MAC differs from the issued one only in characters base64url decoding ignores', async () => {
+    const cursor = (await signer.sign(binding, inner)) ?? '';
+    const [payload, mac = ''] = cursor.split('.');
+    const lastBitsFlipped = `${mac.slice(0, -1)}${String.fromCharCode(mac.charCodeAt(mac.length - 1) ^ 1)}`;
+    for (const bad of [`${cursor}!!`, `${cursor}=`, `${payload}.!${mac}`, `${payload}.${lastBitsFlipped}`]) {
+      await expect(signer.verify(binding, bad), bad).rejects.toBeInstanceOf(InvalidCursorError);
+    }
+  });
 });

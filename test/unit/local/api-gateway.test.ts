@@ -2,9 +2,10 @@ import type { Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteShape } from '../../../functions/shared/resources';
-import { createApiGatewayServer } from '../../../local/api-gateway';
+import { createApiGatewayServer, parseRequestTarget } from '../../../local/api-gateway';
 import { closeServer, listen } from '../../../local/listen';
 import { LOCAL_AWS } from '../../../local/settings';
+import { sendRawTarget } from '../../support/raw-target';
 
 const routes: RouteShape[] = [
   { method: 'GET', path: '/tasks/{id}', handler: 'health', access: 'public' },
@@ -123,5 +124,40 @@ describe('local API Gateway server', () => {
     expect(events.at(-1)?.requestContext).toMatchObject({
       authorizer: { lambda: { orgId: 'org-1', role: 'MEMBER' } },
     });
+  });
+
+  it("answers API Gateway's 404 for a target starting with // instead of reading it as a host or failing", async () => {
+    const before = events.length;
+    for (const target of ['//[', '//a@:x/tasks/1', '//evil/tasks/1', '//tasks/1', '//']) {
+      const response = await sendRawTarget(url, 'GET', target);
+      expect({ target, status: response.status, body: JSON.parse(response.text) }).toEqual({
+        target,
+        status: 404,
+        body: { message: 'Not Found' },
+      });
+    }
+    expect(events).toHaveLength(before);
+    expect(errors).not.toContainEqual(expect.stringContaining('//'));
+  });
+
+  it('routes an absolute-form target by its path and query', async () => {
+    const response = await sendRawTarget(url, 'GET', 'http://elsewhere/tasks/a%2Fb?limit=1');
+    expect(response.status).toBe(201);
+    expect(events.at(-1)).toMatchObject({
+      rawPath: '/tasks/a%2Fb',
+      rawQueryString: 'limit=1',
+      pathParameters: { id: 'a/b' },
+      queryStringParameters: { limit: '1' },
+    });
+  });
+});
+
+describe('parseRequestTarget', () => {
+  it('keeps the path as sent and splits off the query', () => {
+    expect(parseRequestTarget('//evil/tasks/1?a=1')).toEqual({ path: '//evil/tasks/1', query: 'a=1' });
+    expect(parseRequestTarget('/tasks/../x')).toEqual({ path: '/tasks/../x', query: '' });
+    expect(parseRequestTarget('/x?')).toEqual({ path: '/x', query: '' });
+    expect(parseRequestTarget('http://h')).toEqual({ path: '/', query: '' });
+    expect(parseRequestTarget('*')).toBeUndefined();
   });
 });

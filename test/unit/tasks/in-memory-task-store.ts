@@ -7,6 +7,7 @@ import {
   type StepStatus,
   type Task,
 } from '../../../functions/shared/tasks/task';
+import { depthOf, MAX_STORED_DEPTH } from '../../../functions/shared/tasks/task-output';
 import type {
   ActiveTasksPosition,
   FinishedAttempt,
@@ -81,6 +82,10 @@ export class InMemoryTaskStore implements TaskStore {
   async settle(taskId: string, settlement: Settlement) {
     const task = this.tasks.get(taskId);
     if (!task || isTerminal(task.status)) return false;
+    // DynamoDB refuses the whole update when a value nests deeper than it stores.
+    if (depthOf(settlement.output, MAX_STORED_DEPTH) > MAX_STORED_DEPTH) {
+      throw new Error('ValidationException: Nesting Levels have exceeded supported limits');
+    }
     const { at, startedAt, ...rest } = settlement;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
     Object.assign(task, defined, { endedAt: at, updatedAt: at, startedAt: task.startedAt ?? startedAt });

@@ -277,6 +277,20 @@ describe('settleTask', () => {
     });
   });
 
+  it('settles a task whose step output nests 40 deep, storing that output as a truncated preview', async () => {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    const output = JSON.stringify({ steps: { a: { status: 'SUCCEEDED', output: deep } } });
+    expect(
+      await settleTask({ taskId: task.taskId, executionStatus: 'SUCCEEDED', output, stoppedAt }, tasks),
+    ).toBe(true);
+    expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { a: { status: 'SUCCEEDED', output: { truncated: true, preview: JSON.stringify(deep) } } },
+    });
+  });
+
   it('closes open steps again on a redelivered event even though the task had already ended', async () => {
     const taskId = await withOpenStep();
     await tasks.settle(taskId, { status: 'TIMED_OUT', at: stoppedAt.toISOString() });

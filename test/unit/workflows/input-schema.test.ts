@@ -46,6 +46,38 @@ describe('compileInputSchema', () => {
     expect(validate('nope')).toBe(false);
   });
 
+  it('refuses an unknown format, naming inputSchema and the format, wherever it is', () => {
+    expect(failure({ format: 'nope' })).toMatchObject({
+      field: 'inputSchema',
+      message: expect.stringMatching(/unknown format "nope".*known formats: .*email/),
+    });
+    expect(failure({ type: 'object', properties: { a: { $defs: {}, format: 'emial' } } })).toMatchObject({
+      field: 'inputSchema',
+      message: expect.stringContaining('"emial" at #/properties/a'),
+    });
+  });
+
+  it('ignores unknown keywords other than format (JSON Schema reads them as annotations)', () => {
+    const validate = compileInputSchema({
+      type: 'object',
+      'x-ui': { widget: 'textarea' },
+      properties: { format: { type: 'string', description: 'a property named format' } },
+    });
+    expect(validate({ format: 'anything' })).toBe(true);
+    expect(validate({ format: 1 })).toBe(false);
+  });
+
+  it('compiles patternProperties next to properties without running the patterns on a backtracking engine', () => {
+    const name = `${'a'.repeat(40)}!`;
+    const validate = compileInputSchema({
+      type: 'object',
+      properties: { [name]: { type: 'string' }, aa: { type: 'string' } },
+      patternProperties: { '^(a+)+$': { minLength: 2 } },
+    });
+    expect(validate({ [name]: 'x', aa: 'xy' })).toBe(true);
+    expect(validate({ aa: 'x' })).toBe(false);
+  });
+
   it('runs a catastrophic-backtracking pattern in linear time (a backtracking engine would take hours here)', () => {
     const validate = compileInputSchema({ type: 'string', pattern: '^(a+)+$' });
     expect(validate(`${'a'.repeat(60)}!`)).toBe(false);

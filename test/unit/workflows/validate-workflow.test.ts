@@ -318,6 +318,9 @@ describe('validateWorkflow', () => {
     expect(
       issue(workflow([step('a')], { inputSchema: { $ref: '#/nope' } }), 'invalid-input-schema').field,
     ).toBe('inputSchema');
+    expect(
+      issue(workflow([step('a')], { inputSchema: { format: 'nope' } }), 'invalid-input-schema').field,
+    ).toBe('inputSchema');
   });
 
   it('invalid-expression: a JSONata syntax error in a transform step, in a map too', () => {

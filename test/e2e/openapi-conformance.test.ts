@@ -1,0 +1,136 @@
+// What the API really answers, checked against the OpenAPI document it serves: each response validates
+// against the documented schema (types, enums, required fields, formats), and carries no field the
+// document does not name.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readExampleInput } from '../../bin/cli/example-input';
+import { RUN, registerWorkflow, request, runTask } from './http-client';
+
+type Schema = Record<string, unknown>;
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, Schema> }>>;
+  components: { responses: Record<string, Schema> };
+}
+
+let document: OpenApiDocument;
+let ajv: Ajv2020;
+
+beforeAll(async () => {
+  document = (await request<OpenApiDocument>('GET', '/openapi.json', undefined, { apiKey: null })).body;
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  ajv.addSchema(document as unknown as Schema, 'openapi');
+});
+
+/** The documented schema of `status` for `method path`, following a shared response's $ref. */
+function responseSchema(method: string, path: string, status: number): Schema {
+  const documented = document.paths[path]?.[method.toLowerCase()]?.responses[String(status)];
+  if (!documented) throw new Error(`${method} ${path} documents no ${status}`);
+  const ref = documented.$ref as string | undefined;
+  const response = ref ? document.components.responses[ref.split('/').at(-1) ?? ''] : documented;
+  const content = response?.content as Record<string, { schema: Schema }> | undefined;
+  const schema = content?.['application/json']?.schema;
+  if (!schema) throw new Error(`${method} ${path} ${status} documents no JSON body`);
+  return schema;
+}
+
+const resolve = (schema: Schema): Schema => {
+  const ref = schema.$ref as string | undefined;
+  return ref ? resolve(ajv.getSchema(ref.startsWith('#') ? `openapi${ref}` : ref)?.schema as Schema) : schema;
+};
+
+/** Paths of fields in `value` that `schema` does not name (where it lists properties and allows no others). */
+function undocumentedFields(value: unknown, schema: Schema, at = '$'): string[] {
+  const resolved = resolve(schema);
+  const parts = [resolved, ...((resolved.allOf as Schema[] | undefined) ?? []).map(resolve)];
+  if (Array.isArray(value)) {
+    const items = parts.find((part) => part.items)?.items as Schema | undefined;
+    return items ? value.flatMap((item, i) => undocumentedFields(item, items, `${at}[${i}]`)) : [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  const properties = Object.assign({}, ...parts.map((part) => part.properties ?? {})) as Record<
+    string,
+    Schema
+  >;
+  const additional = parts.find((part) => part.additionalProperties !== undefined)?.additionalProperties;
+  if (Object.keys(properties).length === 0 && additional === undefined) return [];
+  return Object.entries(value).flatMap(([key, child]) => {
+    const where = `${at}.${key}`;
+    const declared = properties[key] ?? (typeof additional === 'object' ? (additional as Schema) : undefined);
+    if (declared) return undocumentedFields(child, declared, where);
+    return additional === true ? [] : [where];
+  });
+}
+
+async function expectConforming(
+  method: string,
+  path: string,
+  template: string,
+  expectedStatus: number,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  const response = await request(method, path, body, { headers });
+  expect(response.status, `${method} ${path}: ${JSON.stringify(response.body)}`).toBe(expectedStatus);
+  const schema = responseSchema(method, template, expectedStatus);
+  // The document's $refs are relative to it: point them at the copy ajv holds.
+  const validate = ajv.compile(
+    JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/', '"$ref":"openapi#/')),
+  );
+  validate(response.body);
+  expect(validate.errors ?? [], `${method} ${template} ${expectedStatus}`).toEqual([]);
+  expect(undocumentedFields(response.body, schema), `${method} ${template} ${expectedStatus}`).toEqual([]);
+  return response.body;
+}
+
+describe('responses conform to the OpenAPI document', () => {
+  it('GET /health', async () => {
+    await expectConforming('GET', '/health', '/health', 200);
+  });
+
+  it('workflows: register, re-register, list, get, and errors', async () => {
+    const definition = JSON.parse(
+      readFileSync(new URL('../../examples/workflows/data_pipeline.json', import.meta.url), 'utf8'),
+    );
+    const workflow = { ...definition, id: `conform_${RUN}` };
+    await expectConforming('POST', '/workflows', '/workflows', 201, workflow);
+    await expectConforming('POST', '/workflows', '/workflows', 200, workflow);
+    await expectConforming('POST', '/workflows', '/workflows', 409, { ...workflow, name: 'changed' });
+    await expectConforming('POST', '/workflows', '/workflows', 400, { ...workflow, steps: [] });
+    await expectConforming('GET', '/workflows?limit=1', '/workflows', 200);
+    await expectConforming('GET', `/workflows/${workflow.id}`, '/workflows/{id}', 200);
+    await expectConforming('GET', `/workflows/nope_${RUN}`, '/workflows/{id}', 404);
+  });
+
+  it('tasks: a finished example task with SKIPPED and map steps, its listing, a repeated start, cancels', async () => {
+    for (const example of ['conditional_workflow', 'agent_pipeline']) {
+      const definition = JSON.parse(
+        readFileSync(new URL(`../../examples/workflows/${example}.json`, import.meta.url), 'utf8'),
+      );
+      const workflowId = await registerWorkflow(definition);
+      const input = await readExampleInput(example);
+      const finished = await runTask(workflowId, input);
+      expect(finished.status).toBe('SUCCEEDED');
+      const detail = await expectConforming('GET', `/tasks/${finished.taskId}`, '/tasks/{id}', 200);
+      expect(detail.steps).not.toEqual([]);
+      await expectConforming('POST', `/tasks/${finished.taskId}/cancel`, '/tasks/{id}/cancel', 409);
+
+      const start = { workflowId, input, idempotencyKey: `conform-${example}-${RUN}` };
+      await expectConforming('POST', '/tasks', '/tasks', 201, start);
+      await expectConforming('POST', '/tasks', '/tasks', 200, start);
+      await expectConforming('POST', '/tasks', '/tasks', 422, { ...start, agentId: 'other' });
+    }
+    const waiting = await registerWorkflow({
+      id: 'conform_wait',
+      version: 1,
+      name: 'waits',
+      steps: [{ id: 'pause', type: 'wait', seconds: 30 }],
+    });
+    const started = await expectConforming('POST', '/tasks', '/tasks', 201, { workflowId: waiting });
+    await expectConforming('POST', `/tasks/${started.taskId}/cancel`, '/tasks/{id}/cancel', 200);
+    await expectConforming('GET', '/tasks?limit=2', '/tasks', 200);
+    await expectConforming('GET', `/tasks/nope_${RUN}`, '/tasks/{id}', 404);
+  });
+});
