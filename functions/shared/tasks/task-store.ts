@@ -15,7 +15,7 @@ import {
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite, fromItem } from '../table-items';
+import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
   type ClosingStatus,
@@ -188,15 +188,11 @@ export class DynamoTaskStore implements TaskStore {
     claim: IdempotencyClaim,
   ): Promise<IdempotencyClaim | undefined> {
     const Key = { pk: `IDEMPOTENCY#${orgId}#${key}`, sk: 'IDEMPOTENCY' };
-    const claimed = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...Key, ...claim, createdAt: new Date().toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const claimed = await putIfAbsent(this.client, this.tableName, {
+      ...Key,
+      ...claim,
+      createdAt: new Date().toISOString(),
+    });
     if (claimed) return undefined;
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
@@ -205,24 +201,15 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async create(task: Task): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...taskKey(task.taskId),
-            type: 'Task',
-            ...task,
-            gsi1pk: `ORG#${task.orgId}#TASKS`,
-            gsi1sk: `${task.createdAt}#${task.taskId}`,
-            gsi2pk: activePartition(activeShardOf(task.taskId)),
-            gsi2sk: `${task.createdAt}#${task.taskId}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return written !== undefined;
+    return putIfAbsent(this.client, this.tableName, {
+      ...taskKey(task.taskId),
+      type: 'Task',
+      ...task,
+      gsi1pk: `ORG#${task.orgId}#TASKS`,
+      gsi1sk: `${task.createdAt}#${task.taskId}`,
+      gsi2pk: activePartition(activeShardOf(task.taskId)),
+      gsi2sk: `${task.createdAt}#${task.taskId}`,
+    });
   }
 
   async get(orgId: string, taskId: string): Promise<Task | undefined> {
