@@ -3,7 +3,7 @@
 // Least-privilege helpers grant table access on the table and its named indexes only (no `index/*`).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +18,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Lets bundled CommonJS dependencies call `require` inside the ESM bundle. */
 const ESM_REQUIRE_SHIM =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Lambda's limit on a function's environment variables, measured as their JSON. */
+const ENVIRONMENT_LIMIT_BYTES = 4096;
+/** What an environment value known only at deploy time is counted as: enough for an ARN or queue URL. */
+const DEPLOY_TIME_VALUE_CHARS = 128;
 
 const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -115,6 +120,31 @@ export class StepwiseFunction extends NodejsFunction {
       },
     });
     this.functionLogGroup = logGroup;
+    this.node.addValidation({ validate: () => this.checkEnvironmentSize() });
+  }
+
+  /**
+   * Lambda refuses a function whose environment variables, measured as their JSON, exceed 4 KB; checked
+   * at synth so a long LAMBDA_FUNCTIONS fails with a clear error, not a failed deployment. A value known
+   * only at deploy time (an ARN, a queue URL) counts as DEPLOY_TIME_VALUE_CHARS.
+   */
+  private checkEnvironmentSize(): string[] {
+    const cfn = this.node.defaultChild as lambda.CfnFunction;
+    const resolved = Stack.of(this).resolve(cfn.environment) as
+      | { variables?: Record<string, unknown> }
+      | undefined;
+    const variables = Object.fromEntries(
+      Object.entries(resolved?.variables ?? {}).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value : 'x'.repeat(DEPLOY_TIME_VALUE_CHARS),
+      ]),
+    );
+    const size = Buffer.byteLength(JSON.stringify(variables));
+    if (size <= ENVIRONMENT_LIMIT_BYTES) return [];
+    const largest = Object.entries(variables).sort(([, a], [, b]) => b.length - a.length)[0]?.[0];
+    return [
+      `The environment variables of ${this.node.path} take about ${size} bytes, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} (4 KB); the largest is ${largest}${largest === 'LAMBDA_FUNCTIONS' ? ' (the lambdaFunctions setting: allowlist fewer functions)' : ''}`,
+    ];
   }
 
   /** GetItem/BatchGetItem/Query/ConditionCheckItem on the table and its named indexes. */

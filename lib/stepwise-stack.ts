@@ -1,7 +1,7 @@
 // The stepwise stack: composes one construct per concern (data, messaging, workflows, api) and one
 // StepwiseFunction per entry of FUNCTIONS, wires every function to the shared resources through
 // environment variables, and grants each function only what its code calls.
-import { CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -147,6 +147,7 @@ export class StepwiseStack extends Stack {
     }
     this.functions = functions;
     const { stepRunner } = functions;
+    this.refuseOwnFunctions(lambdaFunctions, functions);
 
     this.workflows = new Workflows(this, 'Workflows', {
       stateMachinePrefix: this.stateMachinePrefix,
@@ -181,7 +182,7 @@ export class StepwiseStack extends Stack {
     for (const fn of [functions.api, stepRunner]) fn.addEnvironment('LAMBDA_FUNCTIONS', lambdaFunctionsJson);
 
     this.grantFunctionPermissions(functions);
-    this.grantLambdaSteps(stepRunner, lambdaFunctions);
+    this.grantLambdaSteps(stepRunner, lambdaFunctions, functions);
     this.configureAuthorizer(functions.authorizer, props);
     this.configureCursorKey(functions.api);
     this.configureStepRunner(stepRunner, props.llm ?? {});
@@ -284,10 +285,55 @@ export class StepwiseStack extends Stack {
   }
 
   /**
-   * The step runner may invoke exactly the allowlisted functions, each bare or qualified (`:*`: versions
-   * and aliases), and nothing when the allowlist is empty: no `*`, no Deny by a guessed name pattern.
+   * Refuses an allowlist entry that is one of this stack's own functions: a `lambda` step invoking the api
+   * with a forged event would pass for API Gateway. Compared where the function's name is known at synth:
+   * a resolved ARN or name, or the name CloudFormation generates (`<stack name>-<logical id>-<suffix>`,
+   * unless truncated to 64 characters). The IAM Deny of grantLambdaSteps holds for the rest.
    */
-  private grantLambdaSteps(stepRunner: StepwiseFunction, allowlist: LambdaAllowlist): void {
+  private refuseOwnFunctions(
+    allowlist: LambdaAllowlist,
+    functions: Readonly<Record<FunctionName, StepwiseFunction>>,
+  ): void {
+    const own = Object.values(functions).map((fn) => ({
+      arn: Token.isUnresolved(fn.functionArn) ? undefined : fn.functionArn,
+      name: Token.isUnresolved(fn.functionName) ? undefined : fn.functionName,
+      generatedPrefix: Token.isUnresolved(this.stackName)
+        ? undefined
+        : `${this.stackName}-${this.getLogicalId(fn.node.defaultChild as CfnElement)}-`,
+    }));
+    for (const [orgId, arns] of Object.entries(allowlist)) {
+      for (const arn of arns) {
+        const name = arn.slice(arn.lastIndexOf(':') + 1);
+        const isOwn = own.some(
+          (fn) =>
+            fn.arn === arn || fn.name === name || (fn.generatedPrefix && name.startsWith(fn.generatedPrefix)),
+        );
+        if (isOwn) {
+          throw new Error(
+            `lambdaFunctions.${orgId}: ${arn} is a function of this stack; \`lambda\` steps may not invoke stepwise itself`,
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * The step runner may invoke exactly the allowlisted functions, each bare or qualified (`:*`: versions
+   * and aliases), and nothing when the allowlist is empty: no `*`. An explicit Deny on this stack's own
+   * functions (their exact ARNs) holds even if one of them is allowlisted under a name not known at synth.
+   */
+  private grantLambdaSteps(
+    stepRunner: StepwiseFunction,
+    allowlist: LambdaAllowlist,
+    functions: Readonly<Record<FunctionName, StepwiseFunction>>,
+  ): void {
+    this.functionPolicy(stepRunner, 'DenyInvokeOwnFunctions', [
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(functions).flatMap((fn) => [fn.functionArn, `${fn.functionArn}:*`]),
+      }),
+    ]);
     const arns = [...new Set(Object.values(allowlist).flat())].sort();
     if (arns.length === 0) return;
     const policy = this.functionPolicy(stepRunner, 'InvokeAllowedFunctions', [

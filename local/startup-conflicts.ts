@@ -1,7 +1,9 @@
 // What keeps `npm start` from starting that the user can fix: a port another process listens on, or a data
 // folder another running stack holds. start.ts prints each as one line and exits with 1.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, link, mkdir, open, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 
 /** The local stack's listeners whose port can be chosen (each has its own STEPWISE_*_PORT). */
 export type LocalService = 'api' | 'dynamodb' | 'messaging' | 'stepfunctions';
@@ -59,10 +61,54 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function readHolder(file: string): Promise<number | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const pid = Number.parseInt(text, 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+/** The lock file as one open saw it: the holder's pid and the file's identity. */
+interface LockState {
+  readonly pid: number | undefined;
+  readonly ino: bigint;
+}
+
+async function readLock(file: string): Promise<LockState | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const { ino } = await handle.stat({ bigint: true });
+    const pid = Number.parseInt(await handle.readFile('utf8'), 10);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, ino };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** How long a start waits for another start's takeover of the same stale lock to finish. */
+const TAKEOVER_WAIT_MS = 2_000;
+
+/**
+ * Removes the stale lock `stale` if it is still the one at `file`. Starts that all found it stale race
+ * for a guard directory named after its inode (mkdir is atomic), so only one removes it; without the
+ * guard, a second start's remove could delete the lock the first had just claimed. Resolves with false
+ * when another start holds the guard.
+ */
+async function removeStaleLock(file: string, stale: LockState): Promise<boolean> {
+  const guard = `${file}.takeover-${stale.ino}`;
+  try {
+    await mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    // Only the guard's holder removes this inode, so it cannot change between this read and the unlink.
+    const current = await readLock(file);
+    if (current?.ino === stale.ino && current.pid === stale.pid) await unlink(file);
+    return true;
+  } finally {
+    await rmdir(guard);
+  }
 }
 
 /**
@@ -72,21 +118,33 @@ async function readHolder(file: string): Promise<number | undefined> {
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const file = join(dataDir, LOCK_FILE);
-  const mine = `${process.pid}\n`;
-  const release = async () => {
-    if ((await readHolder(file)) === process.pid) await rm(file, { force: true });
-  };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await writeFile(file, mine, { flag: 'wx' });
-      return release;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  // The claim is a hard link to a complete file: it fails when a lock exists, and no start ever reads a
+  // lock that is created but not yet written.
+  const claim = join(dataDir, `${LOCK_FILE}.${process.pid}.${randomUUID()}`);
+  await writeFile(claim, `${process.pid}\n`, { flag: 'wx' });
+  try {
+    const deadline = Date.now() + TAKEOVER_WAIT_MS;
+    for (;;) {
+      try {
+        await link(claim, file);
+        const { ino } = await stat(claim, { bigint: true });
+        return async () => {
+          if ((await readLock(file))?.ino === ino) await unlink(file);
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const lock = await readLock(file);
+      if (lock?.pid !== undefined && isRunning(lock.pid)) throw new DataDirInUseError(dataDir, lock.pid);
+      if (lock === undefined || (await removeStaleLock(file, lock))) continue;
+      if (Date.now() > deadline) {
+        throw new StartupConflictError(
+          `data folder ${dataDir} has a stale lock another start did not finish taking over: remove ${file} and ${file}.takeover-${lock.ino}`,
+        );
+      }
+      await setTimeout(20);
     }
-    const holder = await readHolder(file);
-    if (holder !== undefined && isRunning(holder)) throw new DataDirInUseError(dataDir, holder);
-    await rm(file, { force: true });
+  } finally {
+    await rm(claim, { force: true });
   }
-  // Another stack took the stale lock between our two attempts.
-  throw new DataDirInUseError(dataDir, (await readHolder(file)) ?? 0);
 }

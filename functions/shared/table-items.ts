@@ -2,6 +2,7 @@
 // not an error, and turning a stored item back into its domain record (without key attributes and without
 // the nulls that stand for cleared attributes).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './resources';
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
@@ -17,6 +18,20 @@ export async function conditionalWrite<T>(write: Promise<T>): Promise<T | undefi
     if (isConditionFailure(error)) return undefined;
     throw error;
   }
+}
+
+/** Writes `item` unless an item with its key exists: false when one does. */
+export async function putIfAbsent(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  const written = await conditionalWrite(
+    client.send(
+      new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    ),
+  );
+  return written !== undefined;
 }
 
 const STORAGE_ATTRIBUTES = new Set<string>([

@@ -1,34 +1,13 @@
 // HTTP helpers for the e2e suite: requests with the suite's key, and polling a task to its end.
 import { inject } from 'vitest';
+import { apiClient } from '../support/api-request';
 
 export const api = inject('api');
 /** Workflow ids are immutable per version, so each run registers its own. */
 export const RUN = Date.now().toString(36);
 
-export interface Response<T = Record<string, unknown>> {
-  readonly status: number;
-  readonly body: T;
-}
-
-export async function request<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-  init: { apiKey?: string | null; headers?: Record<string, string>; rawBody?: string } = {},
-): Promise<Response<T>> {
-  const apiKey = init.apiKey === undefined ? api.apiKey : init.apiKey;
-  const response = await fetch(`${api.url}${path}`, {
-    method,
-    headers: {
-      ...(apiKey && { authorization: `Bearer ${apiKey}` }),
-      ...((body !== undefined || init.rawBody !== undefined) && { 'content-type': 'application/json' }),
-      ...init.headers,
-    },
-    body: init.rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
-}
+/** A request with the suite's key (RequestOptions.apiKey sends another, or null for none). */
+export const request = apiClient(api.url, api.apiKey);
 
 export interface TaskDetail {
   taskId: string;

@@ -112,15 +112,19 @@ describe('lambda steps', () => {
   const score = 'arn:aws:lambda:eu-west-1:123456789012:function:score';
   const allowlist = { 'org-a': [enrich], 'org-b': [score, enrich] };
 
-  const invokeResources = (built: Synthesized) =>
-    functionStatements(built, 'stepRunner')
-      .filter((s) =>
+  const invokeStatements = (built: Synthesized, effect: Statement['Effect']) =>
+    functionStatements(built, 'stepRunner').filter(
+      (s) =>
+        s.Effect === effect &&
         actionsOf(s).some((action) => action === 'lambda:InvokeFunction' || action === 'lambda:*'),
-      )
-      .flatMap((s) => {
-        expect(s.Effect).toBe('Allow');
-        return resourcesOf(s).map(render);
-      });
+    );
+  const invokeResources = (built: Synthesized) =>
+    invokeStatements(built, 'Allow').flatMap((s) => resourcesOf(s).map(render));
+  const build = (lambdaFunctions: unknown) => () =>
+    buildApp({
+      context: { 'aws:cdk:bundling-stacks': [], lambdaFunctions: JSON.stringify(lambdaFunctions) },
+      env: {},
+    }).app.synth();
 
   it('the step runner may invoke exactly the allowlisted functions, their versions and aliases', () => {
     const built = synthesize({ lambdaFunctions: JSON.stringify(allowlist) });
@@ -138,6 +142,38 @@ describe('lambda steps', () => {
       const resource = built.template.findResources('AWS::Lambda::Function')[logicalId(built.stack, fn)];
       expect(JSON.parse(resource?.Properties.Environment.Variables.LAMBDA_FUNCTIONS)).toEqual(allowlist);
     }
+  });
+
+  it("denies the step runner every one of the stack's own functions, by their exact ARNs", () => {
+    const built = synthesize({ lambdaFunctions: JSON.stringify(allowlist) });
+    const denied = invokeStatements(built, 'Deny').flatMap(resourcesOf);
+    const own = Object.values(built.stack.functions).flatMap((fn) => {
+      const arn = { 'Fn::GetAtt': [logicalId(built.stack, fn), 'Arn'] };
+      return [arn, { 'Fn::Join': ['', [arn, ':*']] }];
+    });
+    expect(denied).toHaveLength(own.length);
+    expect(denied).toEqual(expect.arrayContaining(own));
+    // Without an allowlist too: the Deny does not depend on what is allowed.
+    expect(invokeStatements(synthesize(), 'Deny').flatMap(resourcesOf)).toHaveLength(own.length);
+  });
+
+  it("refuses an allowlist entry that names one of the stack's own functions", () => {
+    const { stack } = synthesize();
+    const api = `${stack.stackName}-${logicalId(stack, stack.functions.api)}-AbCdEf123456`;
+    expect(build({ 'org-a': [enrich, `arn:aws:lambda:eu-west-1:123456789012:function:${api}`] })).toThrow(
+      /lambdaFunctions\.org-a: .* is a function of this stack/,
+    );
+    // Another stack's functions are not this stack's.
+    expect(build({ 'org-a': [`arn:aws:lambda:eu-west-1:123456789012:function:Other-${api}`] })).not.toThrow();
+  });
+
+  it("refuses an allowlist that would not fit in Lambda's 4 KB of environment variables", () => {
+    const many = Array.from(
+      { length: 40 },
+      (_, i) => `arn:aws:lambda:eu-west-1:123456789012:function:customer-function-${i}`,
+    );
+    expect(build({ 'org-a': many })).toThrow(/over Lambda's limit of 4096 \(4 KB\).*LAMBDA_FUNCTIONS/);
+    expect(build({ 'org-a': many.slice(0, 10) })).not.toThrow();
   });
 
   it('refuses an allowlist entry that is not an unqualified function ARN, naming the setting', () => {

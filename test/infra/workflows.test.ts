@@ -13,6 +13,22 @@ import {
   synthesize,
 } from './synth';
 
+/** A state machine ARN in this stack's account and region, as the template spells it. */
+const stateMachineArn = (name: string) => ({
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':states:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      `:stateMachine:${name}`,
+    ],
+  ],
+});
+
 describe('the workflow role', () => {
   let stack: StepwiseStack;
   let template: Template;
@@ -34,20 +50,7 @@ describe('the workflow role', () => {
         Condition: {
           StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
           ArnLike: {
-            'aws:SourceArn': {
-              'Fn::Join': [
-                '',
-                [
-                  'arn:',
-                  { Ref: 'AWS::Partition' },
-                  ':states:',
-                  { Ref: 'AWS::Region' },
-                  ':',
-                  { Ref: 'AWS::AccountId' },
-                  ':stateMachine:Stepwise_*',
-                ],
-              ],
-            },
+            'aws:SourceArn': stateMachineArn('Stepwise_*'),
           },
         },
       }),
@@ -112,20 +115,7 @@ describe('execution status events', () => {
         detail: {
           stateMachineArn: [
             {
-              prefix: {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':states:',
-                    { Ref: 'AWS::Region' },
-                    ':',
-                    { Ref: 'AWS::AccountId' },
-                    ':stateMachine:Stepwise_',
-                  ],
-                ],
-              },
+              prefix: stateMachineArn('Stepwise_'),
             },
           ],
         },

@@ -4,28 +4,16 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { type ApiReply, apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
 const { documents } = localClients(endpoints);
 const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-}
-
-async function call(apiKey: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const response = await fetch(`${endpoints.api}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${apiKey}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const request = apiClient(endpoints.api);
+const call = (apiKey: string, method: string, path: string, body?: unknown) =>
+  request(method, path, body, { apiKey });
 
 interface TaskItem {
   taskId: string;
@@ -170,7 +158,7 @@ describe('cursors', () => {
     expect(body.cursor, path).toEqual(expect.any(String));
     return encodeURIComponent(String(body.cursor));
   };
-  const expectCursorRefused = (reply: Reply) => {
+  const expectCursorRefused = (reply: ApiReply) => {
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ error: 'BadRequest', details: [{ field: 'cursor' }] });
   };

@@ -4,14 +4,8 @@
 // error, a timed-out step fails with States.Timeout (not retried), retries until success, and a map never
 // exceeds its maxConcurrency. The shipped examples run end to end offline.
 import { readdirSync, readFileSync } from 'node:fs';
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
 import { runLlmAction } from '../../functions/shared/actions/llm/llm-action';
 import { runTransformAction } from '../../functions/shared/actions/transform';
 import { cleanCause } from '../../functions/shared/steps/clean-error';
@@ -20,12 +14,9 @@ import { type StepPayload, StepPayloadSchema } from '../../functions/shared/step
 import { compileWorkflow } from '../../functions/shared/workflows/compile-workflow';
 import { validateWorkflow } from '../../functions/shared/workflows/validate-workflow';
 import { answer } from '../../local/fake-llm';
-import { startStepFunctionsLocal } from '../../local/stepfunctions/server';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localStateMachines } from '../support/local-state-machines';
 
-const region = 'us-east-1';
-const accountId = '000000000000';
-const roleArn = `arn:aws:iam::${accountId}:role/local`;
-const stepRunnerArn = `arn:aws:lambda:${region}:${accountId}:function:step-runner`;
+const stepRunnerArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:step-runner`;
 
 interface RunCall {
   taskId: string;
@@ -148,32 +139,10 @@ function throwLambdaServiceError(raw: unknown): void {
   throw error;
 }
 
-let sfn: SFNClient;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  const stepfunctions = await startStepFunctionsLocal({
-    port: 0,
-    region,
-    accountId,
-    endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
-    invokeLambda: async (functionName, payload) => {
-      if (functionName !== stepRunnerArn) throw new Error(`unexpected function ${functionName}`);
-      throwLambdaServiceError(payload);
-      return stepRunner(payload);
-    },
-  });
-  sfn = new SFNClient({
-    region,
-    endpoint: stepfunctions.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  stop = () => stepfunctions.close();
-});
-
-afterAll(async () => {
-  sfn?.destroy();
-  await stop?.();
+const stateMachines = localStateMachines(async (functionName, payload) => {
+  if (functionName !== stepRunnerArn) throw new Error(`unexpected function ${functionName}`);
+  throwLambdaServiceError(payload);
+  return stepRunner(payload);
 });
 
 let taskCounter = 0;
@@ -192,30 +161,16 @@ async function runWorkflow(raw: object, input: unknown = {}, timeoutMs = 30_000)
   if (!result.ok) throw new Error(`invalid workflow: ${JSON.stringify(result.errors)}`);
   const { definition } = result;
   const taskId = `task-${++taskCounter}`;
-  const { stateMachineArn } = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `${definition.id}-${taskCounter}`,
-      roleArn,
-      definition: JSON.stringify(compileWorkflow(definition, { stepRunnerArn })),
-    }),
+  const execution = await stateMachines.execute(
+    `${definition.id}-${taskCounter}`,
+    compileWorkflow(definition, { stepRunnerArn }),
+    {
+      task: { id: taskId, orgId: 'org-1', workflowId: definition.id, workflowVersion: definition.version },
+      input,
+      steps: {},
+    },
+    timeoutMs,
   );
-  const { executionArn } = await sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn,
-      input: JSON.stringify({
-        task: { id: taskId, orgId: 'org-1', workflowId: definition.id, workflowVersion: definition.version },
-        input,
-        steps: {},
-      }),
-    }),
-  );
-  const until = Date.now() + timeoutMs;
-  let execution: DescribeExecutionCommandOutput;
-  for (;;) {
-    execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status !== 'RUNNING' || Date.now() > until) break;
-    await sleep(25);
-  }
   return {
     execution,
     output: execution.output ? JSON.parse(execution.output) : undefined,

@@ -1,21 +1,12 @@
 // An `http` step pointed at the local stack's own DynamoDB on loopback (what a tenant could read before
 // the outbound-address guard) runs through the embedded stack and fails with the guard's error.
 import { describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../support/api-request';
 
 const endpoints = inject('endpoints');
 const credentials = inject('credentials');
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${endpoints.api}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${credentials.apiKey}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const call = apiClient(endpoints.api, credentials.apiKey);
 
 describe('outbound-address guard on the embedded stack', () => {
   it('fails a task whose http step targets 127.0.0.1 with OutboundAddressRefused', async () => {

@@ -3,6 +3,7 @@
 // user reads (attempt, step, task, a continueOnError result) is the error name plus a clean message:
 // no Lambda error JSON, stack trace or server path.
 import { describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../support/api-request';
 
 const endpoints = inject('endpoints');
 const credentials = inject('credentials');
@@ -21,17 +22,7 @@ interface TaskDetail extends Failure {
   attempts: (Failure & { stepId: string; attempt: number; status: string })[];
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${endpoints.api}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${credentials.apiKey}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const call = apiClient(endpoints.api, credentials.apiKey);
 
 async function runTask(definition: { id: string } & Record<string, unknown>): Promise<TaskDetail> {
   const workflowId = `${definition.id}_${RUN}`;

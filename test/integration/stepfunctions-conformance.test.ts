@@ -4,21 +4,11 @@
 // "Parallel", "Map", "Processing input and output", "Error handling"); each runs through the endpoint with
 // the real SFNClient. Divergences of aws-local-stepfunctions are fixed in
 // patches/aws-local-stepfunctions+3.0.0.patch or in local/stepfunctions/definition.ts, never in the ASL.
-import {
-  CreateStateMachineCommand,
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  SFNClient,
-  StartExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
 import { conditionToChoiceRule } from '../../functions/shared/workflows/compile-condition';
 import type { Condition } from '../../functions/shared/workflows/definition';
-import { startStepFunctionsLocal } from '../../local/stepfunctions/server';
-
-const region = 'us-east-1';
-const accountId = '000000000000';
-const roleArn = `arn:aws:iam::${accountId}:role/local`;
+import { localStateMachines } from '../support/local-state-machines';
 
 class FlakyError extends Error {
   override name = 'FlakyError';
@@ -43,54 +33,16 @@ const lambdas: Record<string, (payload: unknown) => Promise<unknown>> = {
   forget: async () => ({ accepted: true }),
 };
 
-let sfn: SFNClient;
-let stop: () => Promise<void>;
-
-beforeAll(async () => {
-  const stepfunctions = await startStepFunctionsLocal({
-    port: 0,
-    region,
-    accountId,
-    endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
-    invokeLambda: async (functionName, payload) => {
-      const lambda = lambdas[functionName.split(':').at(-1) ?? ''];
-      if (!lambda) throw new Error(`unexpected function ${functionName}`);
-      return lambda(payload);
-    },
-  });
-  sfn = new SFNClient({
-    region,
-    endpoint: stepfunctions.url,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  stop = () => stepfunctions.close();
-});
-
-afterAll(async () => {
-  sfn?.destroy();
-  await stop?.();
+const stateMachines = localStateMachines(async (functionName, payload) => {
+  const lambda = lambdas[functionName.split(':').at(-1) ?? ''];
+  if (!lambda) throw new Error(`unexpected function ${functionName}`);
+  return lambda(payload);
 });
 
 let machines = 0;
 
-async function execute(definition: object, input: unknown = {}): Promise<DescribeExecutionCommandOutput> {
-  const { stateMachineArn } = await sfn.send(
-    new CreateStateMachineCommand({
-      name: `conformance-${++machines}`,
-      roleArn,
-      definition: JSON.stringify(definition),
-    }),
-  );
-  const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
-  );
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status !== 'RUNNING' || Date.now() > until) return execution;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const execute = (definition: object, input: unknown = {}) =>
+  stateMachines.execute(`conformance-${++machines}`, definition, input);
 
 const outputOf = (execution: DescribeExecutionCommandOutput) => JSON.parse(execution.output ?? 'null');
 

@@ -16,6 +16,7 @@ import { WorkflowStore } from '../../functions/shared/registry/workflow-store';
 import { InputValidator } from '../../functions/shared/tasks/input-validator';
 import { startTask } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
+import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
 /** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
@@ -43,14 +44,7 @@ interface TaskDetail {
   attempts: { stepId: string; attempt: number; status: string; endedAt?: string }[];
 }
 
-async function call<T = Record<string, unknown>>(method: string, path: string, body?: unknown, raw?: string) {
-  const response = await fetch(`${endpoints.api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${credentials.apiKey}`, 'content-type': 'application/json' },
-    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
+const call = apiClient(endpoints.api, credentials.apiKey);
 
 async function register(steps: unknown[]): Promise<string> {
   const id = `outcomes_${randomUUID().slice(0, 8)}`;

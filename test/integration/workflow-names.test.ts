@@ -7,6 +7,7 @@ import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api
 import { stateMachineName } from '../../functions/shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../../functions/shared/registry/state-machine-ownership';
 import { LOCAL_STATE_MACHINE_PREFIX } from '../../local/stack';
+import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -22,17 +23,9 @@ async function describeDefinition(name: string): Promise<string> {
 }
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 
-async function call(method: string, path: string, apiKey: string, body?: unknown) {
-  const response = await fetch(`${endpoints.api}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${apiKey}`,
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const request = apiClient(endpoints.api);
+const call = (method: string, path: string, apiKey: string, body?: unknown) =>
+  request(method, path, body, { apiKey });
 
 async function runTask(apiKey: string, workflowId: string): Promise<Record<string, unknown>> {
   const started = await call('POST', '/tasks', apiKey, { workflowId });

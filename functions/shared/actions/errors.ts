@@ -8,7 +8,8 @@
  * compiled ASL never retries them (a `MaxAttempts: 0` retrier ahead of `States.ALL`). Documented in the
  * README ("Retries"); renaming one breaks users' Retry/Catch, so names only ever get added.
  * `OutboundAddressRefused` (the `http` outbound-address guard) and `LambdaNotAllowed` (the `lambda` step
- * allowlist) are thrown by those guards.
+ * allowlist) are thrown by those guards. `TaskEnded` is the step runner's (steps/run-step.ts): the task
+ * already ended, so a retry would only find it ended again.
  */
 export const NON_RETRYABLE_ERRORS = [
   'HttpClientError',
@@ -19,6 +20,7 @@ export const NON_RETRYABLE_ERRORS = [
   'TooManyRedirects',
   'LambdaNotAllowed',
   'LlmClientError',
+  'TaskEnded',
 ] as const;
 
 /** A step's params are invalid; `field` names the offending one (dotted path, e.g. `retry.maxRetries`). */

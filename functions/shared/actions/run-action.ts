@@ -2,11 +2,12 @@
 // with its zod schema (errors name the field); this module only picks the action, shapes the metrics the
 // step runner records, and, in createActionRunner, wires the real dependencies once per container.
 import { tracer } from '../powertools';
+import type { SecretsGetter } from '../secrets';
 import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
 import { type LambdaAllowlist, loadLambdaAllowlist } from './lambda-allowlist';
-import { lazySecretsManager, llmApiKey, type SecretsGetter } from './llm/api-key';
+import { llmApiKey } from './llm/api-key';
 import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
 import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-action';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
@@ -99,14 +100,14 @@ export function createActionRunner(
   options: {
     readonly env?: Readonly<Record<string, string | undefined>>;
     readonly deps?: Partial<ActionDeps>;
-    /** Where LLM_API_KEY_SECRET_ARN is read. @default Powertools' SecretsProvider, created on first use */
+    /** Where LLM_API_KEY_SECRET_ARN is read. @default secretsManager (../secrets.ts) */
     readonly secrets?: () => SecretsGetter;
   } = {},
 ): (type: string, params: unknown, context: ActionContext) => Promise<ActionOutcome> {
   const env = options.env ?? process.env;
   const config = loadLlmConfig(env);
   const outbound = { allowedHosts: parseAllowedHosts(env[OUTBOUND_ALLOWED_HOSTS]) };
-  const apiKey = llmApiKey(config, options.secrets ?? lazySecretsManager());
+  const apiKey = llmApiKey(config, options.secrets);
   const providers = new Map<LlmProviderName, LlmProvider>();
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'

@@ -13,9 +13,9 @@
 // conditional update that keeps the first revokedAt.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../resources';
-import { conditionalWrite } from '../table-items';
+import { conditionalWrite, putIfAbsent } from '../table-items';
 import { isRole } from './identity';
 
 export const API_KEY_PREFIX = 'sw_';
@@ -147,15 +147,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     item: Record<string, unknown>,
     isSame: (existing: Record<string, unknown>) => boolean,
   ): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const written = await putIfAbsent(this.client, this.tableName, item);
     if (written) return true;
     const { Item } = await this.client.send(
       new GetCommand({

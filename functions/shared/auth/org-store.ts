@@ -1,8 +1,8 @@
 // Organizations in the single table: ORG#<id> / ORG, holding the name and which API key was issued when
 // the org was bootstrapped. Single-item conditional writes only, each safe to repeat.
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite } from '../table-items';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, putIfAbsent } from '../table-items';
 
 export interface Org {
   readonly orgId: string;
@@ -29,16 +29,7 @@ export class DynamoOrgStore implements OrgStore {
   ) {}
 
   async create(org: Org): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...orgKey(org.orgId), type: 'Org', ...org },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return written !== undefined;
+    return putIfAbsent(this.client, this.tableName, { ...orgKey(org.orgId), type: 'Org', ...org });
   }
 
   async get(orgId: string): Promise<Org | undefined> {

@@ -1,7 +1,7 @@
 // Execution status changes kept per execution, one item per status. EventBridge delivers at least once,
 // so the write is conditional on the item not existing: a redelivered event changes nothing.
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite, fromItem } from '../table-items';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { fromItem, putIfAbsent } from '../table-items';
 import type { ExecutionStatusDetail } from './execution-status-event';
 
 /** Status items are telemetry, not the task record: they expire after 30 days. */
@@ -28,22 +28,13 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
   ) {}
 
   async record(change: ExecutionStatusRecord): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: executionKey(change.executionArn),
-            sk: `STATUS#${change.status}`,
-            type: 'ExecutionStatus',
-            ...change,
-            expiresAt: this.nowSeconds() + RETENTION_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return written !== undefined;
+    return putIfAbsent(this.client, this.tableName, {
+      pk: executionKey(change.executionArn),
+      sk: `STATUS#${change.status}`,
+      type: 'ExecutionStatus',
+      ...change,
+      expiresAt: this.nowSeconds() + RETENTION_SECONDS,
+    });
   }
 
   async list(executionArn: string): Promise<ExecutionStatusRecord[]> {

@@ -2,8 +2,8 @@
 // is created, so a name is bound to exactly one (org, workflow, version) for the life of the table.
 //   STATEMACHINE#<name> / OWNER   orgId, workflowId, version, claimedAt
 // Registration updates an existing machine only when this item proves it is the caller's own.
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite } from '../table-items';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, putIfAbsent } from '../table-items';
 
 export interface StateMachineOwner {
   readonly orgId: string;
@@ -37,23 +37,15 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
   ) {}
 
   async claim(name: string, owner: StateMachineOwner, at: string): Promise<Claim> {
-    const claimed = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...key(name),
-            type: 'StateMachineOwner',
-            stateMachineName: name,
-            orgId: owner.orgId,
-            workflowId: owner.workflowId,
-            version: owner.version,
-            claimedAt: at,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const claimed = await putIfAbsent(this.client, this.tableName, {
+      ...key(name),
+      type: 'StateMachineOwner',
+      stateMachineName: name,
+      orgId: owner.orgId,
+      workflowId: owner.workflowId,
+      version: owner.version,
+      claimedAt: at,
+    });
     if (claimed) return { claimed: true, owner };
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),

@@ -1,14 +1,8 @@
 // Registered workflows, per organization, one item per version plus a summary item:
 //   ORG#<org>#WORKFLOW#<id> / WORKFLOW          name, latest version; gsi1 lists an org's workflows
 //   ORG#<org>#WORKFLOW#<id> / VERSION#<000001>  the definition and its state machine
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite, fromItem } from '../table-items';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import type { WorkflowDefinition } from '../workflows/definition';
 
@@ -43,20 +37,12 @@ export class WorkflowStore {
 
   /** Stores a new version; false when that version already exists. */
   async putVersion(version: WorkflowVersion): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: workflowPk(version.orgId, version.workflowId),
-            sk: versionSk(version.version),
-            type: 'WorkflowVersion',
-            ...version,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const written = await putIfAbsent(this.client, this.tableName, {
+      pk: workflowPk(version.orgId, version.workflowId),
+      sk: versionSk(version.version),
+      type: 'WorkflowVersion',
+      ...version,
+    });
     if (!written) return false;
     // The summary follows the highest version registered, whatever order versions arrive in.
     await conditionalWrite(

@@ -37,7 +37,7 @@ export interface StepResult {
 const OUTPUT_SUMMARY_CHARS = 1_000;
 
 /** The step's task ended (cancelled, timed out, lost) before this attempt could start its work. */
-export class TaskEndedError extends Error {
+export class TaskEnded extends Error {
   override name = 'TaskEnded';
 }
 
@@ -60,7 +60,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   const { task, step } = payload;
   const startedAt = now();
   const attempt = await deps.tasks.startAttempt(task.id, step.id, step.mapIndex, startedAt.toISOString());
-  if (attempt === undefined) throw new TaskEndedError(`Task ${task.id} ended; step ${step.id} was closed`);
+  if (attempt === undefined) throw new TaskEnded(`Task ${task.id} ended; step ${step.id} was closed`);
   // The task may have ended (and closed its open steps) just before this attempt was written: read it
   // after the write, so that either the settling saw this attempt or this attempt sees the ended task.
   const current = await deps.tasks.getAnyOrg(task.id);
@@ -70,7 +70,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
       at: startedAt.toISOString(),
       cause: `The task ended ${current.status} while this step was open`,
     });
-    throw new TaskEndedError(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
+    throw new TaskEnded(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
   }
   // The execution's RUNNING event normally marks the task first; when it is slower than the first step,
   // the step does (one conditional write, only in that race).

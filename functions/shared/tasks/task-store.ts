@@ -12,8 +12,10 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { conditionalWrite, fromItem } from '../table-items';
+import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
   type ClosingStatus,
@@ -186,15 +188,11 @@ export class DynamoTaskStore implements TaskStore {
     claim: IdempotencyClaim,
   ): Promise<IdempotencyClaim | undefined> {
     const Key = { pk: `IDEMPOTENCY#${orgId}#${key}`, sk: 'IDEMPOTENCY' };
-    const claimed = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...Key, ...claim, createdAt: new Date().toISOString() },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const claimed = await putIfAbsent(this.client, this.tableName, {
+      ...Key,
+      ...claim,
+      createdAt: new Date().toISOString(),
+    });
     if (claimed) return undefined;
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
@@ -203,24 +201,15 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async create(task: Task): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...taskKey(task.taskId),
-            type: 'Task',
-            ...task,
-            gsi1pk: `ORG#${task.orgId}#TASKS`,
-            gsi1sk: `${task.createdAt}#${task.taskId}`,
-            gsi2pk: activePartition(activeShardOf(task.taskId)),
-            gsi2sk: `${task.createdAt}#${task.taskId}`,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return written !== undefined;
+    return putIfAbsent(this.client, this.tableName, {
+      ...taskKey(task.taskId),
+      type: 'Task',
+      ...task,
+      gsi1pk: `ORG#${task.orgId}#TASKS`,
+      gsi1sk: `${task.createdAt}#${task.taskId}`,
+      gsi2pk: activePartition(activeShardOf(task.taskId)),
+      gsi2sk: `${task.createdAt}#${task.taskId}`,
+    });
   }
 
   async get(orgId: string, taskId: string): Promise<Task | undefined> {
@@ -360,28 +349,22 @@ export class DynamoTaskStore implements TaskStore {
     at: string,
   ): Promise<number | undefined> {
     const key = stepKey(stepId, mapIndex);
-    const updated = await conditionalWrite(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `TASK#${taskId}`, sk: `STEP#${key}` },
-          UpdateExpression:
-            'ADD attempts :one SET #status = :running, stepId = :stepId, updatedAt = :at, mapIndex = :mapIndex, startedAt = if_not_exists(startedAt, :at) REMOVE #error, #cause, endedAt',
-          // A step closed with its ended task is not reopened by an attempt that started late.
-          ConditionExpression: NOT_CLOSED,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':running': 'RUNNING',
-            ':stepId': stepId,
-            ':at': at,
-            ':mapIndex': mapIndex ?? null,
-            ...CLOSED,
-          },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      ),
-    );
+    const updated = await this.updateTaskItem(taskId, `STEP#${key}`, {
+      UpdateExpression:
+        'ADD attempts :one SET #status = :running, stepId = :stepId, updatedAt = :at, mapIndex = :mapIndex, startedAt = if_not_exists(startedAt, :at) REMOVE #error, #cause, endedAt',
+      // A step closed with its ended task is not reopened by an attempt that started late.
+      ConditionExpression: NOT_CLOSED,
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':running': 'RUNNING',
+        ':stepId': stepId,
+        ':at': at,
+        ':mapIndex': mapIndex ?? null,
+        ...CLOSED,
+      },
+      ReturnValues: 'UPDATED_NEW',
+    });
     if (!updated) return undefined;
     const attempt = Number(updated.Attributes?.attempts ?? 1);
     await this.client.send(
@@ -416,25 +399,19 @@ export class DynamoTaskStore implements TaskStore {
     // A failed attempt leaves the step RETRYING: the state machine decides whether another attempt follows
     // or the step failed for good (then it records FAILED). Only the latest attempt moves the step.
     const succeeded = attempt.status === 'SUCCEEDED';
-    await conditionalWrite(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `TASK#${attempt.taskId}`, sk: `STEP#${key}` },
-          UpdateExpression: `SET #status = :status, updatedAt = :at, #error = :error, #cause = :cause${succeeded ? ', endedAt = :at' : ''}`,
-          ConditionExpression: `${IS_OPEN} AND attempts = :attempt`,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':status': succeeded ? 'SUCCEEDED' : 'RETRYING',
-            ':at': attempt.endedAt,
-            ':error': attempt.error ?? null,
-            ':cause': attempt.cause ?? null,
-            ':attempt': attempt.attempt,
-            ...OPEN,
-          },
-        }),
-      ),
-    );
+    await this.updateTaskItem(attempt.taskId, `STEP#${key}`, {
+      UpdateExpression: `SET #status = :status, updatedAt = :at, #error = :error, #cause = :cause${succeeded ? ', endedAt = :at' : ''}`,
+      ConditionExpression: `${IS_OPEN} AND attempts = :attempt`,
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':status': succeeded ? 'SUCCEEDED' : 'RETRYING',
+        ':at': attempt.endedAt,
+        ':error': attempt.error ?? null,
+        ':cause': attempt.cause ?? null,
+        ':attempt': attempt.attempt,
+        ...OPEN,
+      },
+    });
   }
 
   async recordStepOutcome(
@@ -444,29 +421,23 @@ export class DynamoTaskStore implements TaskStore {
     outcome: StepOutcome,
   ): Promise<void> {
     const key = stepKey(stepId, mapIndex);
-    const updated = await conditionalWrite(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `TASK#${taskId}`, sk: `STEP#${key}` },
-          UpdateExpression:
-            'SET #status = :status, stepId = :stepId, mapIndex = :mapIndex, updatedAt = :at, endedAt = :at, #error = :error, #cause = :cause, attempts = if_not_exists(attempts, :zero)',
-          ConditionExpression: NOT_CLOSED,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':status': outcome.status,
-            ':stepId': stepId,
-            ':mapIndex': mapIndex ?? null,
-            ':at': outcome.at,
-            ':error': outcome.error ?? null,
-            ':cause': outcome.cause ?? null,
-            ':zero': 0,
-            ...CLOSED,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      ),
-    );
+    const updated = await this.updateTaskItem(taskId, `STEP#${key}`, {
+      UpdateExpression:
+        'SET #status = :status, stepId = :stepId, mapIndex = :mapIndex, updatedAt = :at, endedAt = :at, #error = :error, #cause = :cause, attempts = if_not_exists(attempts, :zero)',
+      ConditionExpression: NOT_CLOSED,
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':status': outcome.status,
+        ':stepId': stepId,
+        ':mapIndex': mapIndex ?? null,
+        ':at': outcome.at,
+        ':error': outcome.error ?? null,
+        ':cause': outcome.cause ?? null,
+        ':zero': 0,
+        ...CLOSED,
+      },
+      ReturnValues: 'ALL_NEW',
+    });
     // A step that failed by timing out has an attempt that never reported its end: it ends with the error.
     const attempts = Number(updated?.Attributes?.attempts ?? 0);
     if (outcome.status !== 'FAILED' || attempts === 0) return;
@@ -503,18 +474,12 @@ export class DynamoTaskStore implements TaskStore {
         ...OPEN,
       };
       if (isAttempt) values[':durationMs'] = Date.parse(closing.at) - Date.parse(String(item.startedAt));
-      const written = await conditionalWrite(
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: `TASK#${taskId}`, sk: item.sk },
-            UpdateExpression: `SET #status = :status, endedAt = :at, updatedAt = :at, #cause = :cause${isAttempt ? ', durationMs = :durationMs' : ''}`,
-            ConditionExpression: IS_OPEN,
-            ExpressionAttributeNames: { '#status': 'status', '#cause': 'cause' },
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
+      const written = await this.updateTaskItem(taskId, String(item.sk), {
+        UpdateExpression: `SET #status = :status, endedAt = :at, updatedAt = :at, #cause = :cause${isAttempt ? ', durationMs = :durationMs' : ''}`,
+        ConditionExpression: IS_OPEN,
+        ExpressionAttributeNames: { '#status': 'status', '#cause': 'cause' },
+        ExpressionAttributeValues: values,
+      });
       if (written) closed++;
     }
     return closed;
@@ -539,28 +504,38 @@ export class DynamoTaskStore implements TaskStore {
       durationMs: number;
     },
   ): Promise<boolean> {
-    const written = await conditionalWrite(
+    const written = await this.updateTaskItem(taskId, sk, {
+      UpdateExpression:
+        'SET #status = :status, endedAt = :endedAt, durationMs = :durationMs, #error = :error, #cause = :cause, outputSummary = :summary',
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeNames: NAMES,
+      ExpressionAttributeValues: {
+        ':status': end.status,
+        ':endedAt': end.endedAt,
+        ':durationMs': end.durationMs,
+        ':error': end.error ?? null,
+        ':cause': end.cause ?? null,
+        ':summary': end.outputSummary ?? null,
+        ':running': 'RUNNING',
+      },
+    });
+    return written !== undefined;
+  }
+
+  /**
+   * A conditional update of one item of a task (the task, a step, an attempt): the attributes it returns,
+   * or undefined when its condition did not hold.
+   */
+  private updateTaskItem(
+    taskId: string,
+    sk: string,
+    update: Omit<UpdateCommandInput, 'TableName' | 'Key'>,
+  ): Promise<UpdateCommandOutput | undefined> {
+    return conditionalWrite(
       this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `TASK#${taskId}`, sk },
-          UpdateExpression:
-            'SET #status = :status, endedAt = :endedAt, durationMs = :durationMs, #error = :error, #cause = :cause, outputSummary = :summary',
-          ConditionExpression: '#status = :running',
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: {
-            ':status': end.status,
-            ':endedAt': end.endedAt,
-            ':durationMs': end.durationMs,
-            ':error': end.error ?? null,
-            ':cause': end.cause ?? null,
-            ':summary': end.outputSummary ?? null,
-            ':running': 'RUNNING',
-          },
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: `TASK#${taskId}`, sk }, ...update }),
       ),
     );
-    return written !== undefined;
   }
 
   /** Items of one task whose sort key starts with `prefix`, keys kept (callers sort and update by them). */
@@ -593,18 +568,12 @@ export class DynamoTaskStore implements TaskStore {
     for (const field of ['output', 'error', 'cause']) {
       if (update.includes(`#${field}`)) names[`#${field}`] = field;
     }
-    const written = await conditionalWrite(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: taskKey(taskId),
-          UpdateExpression: update,
-          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
+    const written = await this.updateTaskItem(taskId, taskKey(taskId).sk, {
+      UpdateExpression: update,
+      ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
     return written !== undefined;
   }
 }

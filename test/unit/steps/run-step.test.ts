@@ -1,7 +1,8 @@
 // The step runner against an in-memory task store: what each attempt and each state-machine decision
 // records, and that nothing it writes reopens a step of a task that has ended.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { handleStepPayload, runStep, TaskEndedError } from '../../../functions/shared/steps/run-step';
+import { NON_RETRYABLE_ERRORS } from '../../../functions/shared/actions/errors';
+import { handleStepPayload, runStep, TaskEnded } from '../../../functions/shared/steps/run-step';
 import type { RunStepPayload } from '../../../functions/shared/steps/step-payload';
 import type { Task } from '../../../functions/shared/tasks/task';
 import { InMemoryTaskStore } from '../tasks/in-memory-task-store';
@@ -101,9 +102,11 @@ describe('runStep', () => {
       return { output: 1 };
     };
     await expect(runStep(payload('late'), { tasks, runAction, now, sleep })).rejects.toBeInstanceOf(
-      TaskEndedError,
+      TaskEnded,
     );
     expect(ran).toBe(false);
+    // Retrying would only find the task ended again: the compiled ASL never retries it.
+    expect(NON_RETRYABLE_ERRORS).toContain(new TaskEnded('').name);
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ stepId: 'late', status: 'CANCELLED' }]);
     expect(await tasks.listAttempts(TASK.id)).toMatchObject([{ status: 'CANCELLED' }]);
   });

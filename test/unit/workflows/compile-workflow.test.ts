@@ -271,6 +271,7 @@ describe('runnable steps', () => {
         'OutboundAddressRefused',
         'LambdaNotAllowed',
         'LlmClientError',
+        'TaskEnded',
       ]),
     );
     const retry = asl.States.fetch?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];

@@ -2,28 +2,12 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { type GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmApiKeyUnavailable } from '../../../../functions/shared/actions/errors';
-import {
-  API_KEY_MAX_AGE_SECONDS,
-  llmApiKey,
-  type SecretsGetter,
-} from '../../../../functions/shared/actions/llm/api-key';
+import { API_KEY_MAX_AGE_SECONDS, llmApiKey } from '../../../../functions/shared/actions/llm/api-key';
 import { createActionRunner } from '../../../../functions/shared/actions/run-action';
 import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
+import { fakeSecrets } from '../../../support/fake-secrets';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:stepwise/llm-api-key-AbCdEf';
-
-/** A secrets provider that records what it was asked; Secrets Manager cannot run here. */
-function fakeSecrets(value: unknown = 'sk-from-secret') {
-  const reads: { name: string; maxAge: number }[] = [];
-  const getter: SecretsGetter = {
-    get: async (name, options) => {
-      reads.push({ name, maxAge: options.maxAge });
-      if (value instanceof Error) throw value;
-      return value;
-    },
-  };
-  return { reads, secrets: () => getter };
-}
 
 describe('llmApiKey', () => {
   it('uses LLM_API_KEY as given, and no key when neither is set', () => {

@@ -1,19 +1,15 @@
 // How guardedFetch follows redirects (checked per hop in outbound/ssrf.test.ts): method and body as fetch
 // rewrites them, credentials kept to their origin, a bounded count, one resolution per connection.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { IncomingMessage } from 'node:http';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseAllowedHosts } from '../../../../functions/shared/actions/outbound/allowed-hosts';
 import {
   guardedFetch,
   MAX_REDIRECTS,
   type OutboundPolicy,
 } from '../../../../functions/shared/actions/outbound/guarded-fetch';
-import { confineSocketsToLoopback } from './loopback-only';
+import { loopbackServer } from './loopback-only';
 
-let server: Server;
-let port: number;
-let release: () => void;
 const received: {
   host?: string;
   method?: string;
@@ -22,41 +18,30 @@ const received: {
   headers: IncomingMessage['headers'];
 }[] = [];
 
-beforeAll(async () => {
-  release = confineSocketsToLoopback();
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      received.push({ host: req.headers.host, method: req.method, url: req.url, body, headers: req.headers });
-      const url = new URL(req.url ?? '/', 'http://x');
-      const to = url.searchParams.get('to');
-      const status = Number(url.searchParams.get('status') ?? 302);
-      if (url.pathname === '/bare') {
-        res.writeHead(301);
-        res.end('moved, no location');
-      } else if (url.pathname === '/loop') {
-        res.writeHead(302, { location: '/loop' });
-        res.end();
-      } else if (to) {
-        res.writeHead(status, { location: to });
-        res.end();
-      } else {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('done');
-      }
-    });
+const server = loopbackServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => {
+    body += chunk;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  release();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  req.on('end', () => {
+    received.push({ host: req.headers.host, method: req.method, url: req.url, body, headers: req.headers });
+    const url = new URL(req.url ?? '/', 'http://x');
+    const to = url.searchParams.get('to');
+    const status = Number(url.searchParams.get('status') ?? 302);
+    if (url.pathname === '/bare') {
+      res.writeHead(301);
+      res.end('moved, no location');
+    } else if (url.pathname === '/loop') {
+      res.writeHead(302, { location: '/loop' });
+      res.end();
+    } else if (to) {
+      res.writeHead(status, { location: to });
+      res.end();
+    } else {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('done');
+    }
+  });
 });
 
 beforeEach(() => {
@@ -65,14 +50,14 @@ beforeEach(() => {
 
 const resolved: string[] = [];
 const policy = (): OutboundPolicy => ({
-  allowedHosts: parseAllowedHosts(`a.example:${port}, b.example:${port}`),
+  allowedHosts: parseAllowedHosts(`a.example:${server.port}, b.example:${server.port}`),
   resolve: async (hostname) => {
     resolved.push(hostname);
     return [{ address: '127.0.0.1', family: 4 }];
   },
 });
 const redirect = (host: string, to: string, status = 302) =>
-  `http://${host}:${port}/start?status=${status}&to=${encodeURIComponent(to)}`;
+  `http://${host}:${server.port}/start?status=${status}&to=${encodeURIComponent(to)}`;
 
 describe('guardedFetch', () => {
   it('turns a POST into a GET without its body on a 302 and on a 303', async () => {
@@ -100,33 +85,35 @@ describe('guardedFetch', () => {
 
   it('drops the Authorization header when a redirect leaves the origin', async () => {
     const headers = { authorization: 'Bearer sk-secret', 'x-trace': 't' };
-    await guardedFetch(redirect('a.example', `http://a.example:${port}/same`), { headers }, policy());
-    await guardedFetch(redirect('a.example', `http://b.example:${port}/other`), { headers }, policy());
+    await guardedFetch(redirect('a.example', `http://a.example:${server.port}/same`), { headers }, policy());
+    await guardedFetch(redirect('a.example', `http://b.example:${server.port}/other`), { headers }, policy());
     expect(received.map((r) => [r.host, r.headers.authorization, r.headers['x-trace']])).toEqual([
-      [`a.example:${port}`, 'Bearer sk-secret', 't'],
-      [`a.example:${port}`, 'Bearer sk-secret', 't'],
-      [`a.example:${port}`, 'Bearer sk-secret', 't'],
-      [`b.example:${port}`, undefined, 't'],
+      [`a.example:${server.port}`, 'Bearer sk-secret', 't'],
+      [`a.example:${server.port}`, 'Bearer sk-secret', 't'],
+      [`a.example:${server.port}`, 'Bearer sk-secret', 't'],
+      [`b.example:${server.port}`, undefined, 't'],
     ]);
   });
 
   it(`follows ${MAX_REDIRECTS} redirects and fails with TooManyRedirects on the next`, async () => {
-    const error = await guardedFetch(`http://a.example:${port}/loop?token=secret`, {}, policy()).catch(
+    const error = await guardedFetch(`http://a.example:${server.port}/loop?token=secret`, {}, policy()).catch(
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ name: 'TooManyRedirects', maxRedirects: MAX_REDIRECTS });
-    expect((error as Error).message).toBe(`http://a.example:${port}/loop redirected more than 5 times`);
+    expect((error as Error).message).toBe(
+      `http://a.example:${server.port}/loop redirected more than 5 times`,
+    );
     expect(received).toHaveLength(MAX_REDIRECTS + 1);
   });
 
   it('resolves each hop once, in the connection itself, so the checked address is the one connected', async () => {
     resolved.length = 0;
-    await guardedFetch(redirect('a.example', `http://b.example:${port}/x`), {}, policy());
+    await guardedFetch(redirect('a.example', `http://b.example:${server.port}/x`), {}, policy());
     expect(resolved).toEqual(['a.example', 'b.example']);
   });
 
   it('returns a redirect without a Location as it is', async () => {
-    const response = await guardedFetch(`http://a.example:${port}/bare`, {}, policy());
+    const response = await guardedFetch(`http://a.example:${server.port}/bare`, {}, policy());
     expect(response.status).toBe(301);
     expect(await response.text()).toBe('moved, no location');
   });
@@ -144,7 +131,7 @@ describe('guardedFetch', () => {
   it('rejects with the abort reason when the signal fires during the body', async () => {
     const controller = new AbortController();
     const response = await guardedFetch(
-      `http://a.example:${port}/done`,
+      `http://a.example:${server.port}/done`,
       { signal: controller.signal },
       policy(),
     );

@@ -1,7 +1,10 @@
 // A safety net for the SSRF tests: they point the guard at private and metadata addresses, and were the
 // guard ever broken, the test process would really connect there. While confined, a socket may connect
-// only to loopback, whether it was given an IP or resolved a name through its lookup.
-import { isIP, type LookupFunction, Socket } from 'node:net';
+// only to loopback, whether it was given an IP or resolved a name through its lookup. Also: the server on
+// loopback those suites point their requests at.
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { type AddressInfo, isIP, type LookupFunction, Socket } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -38,5 +41,31 @@ export function confineSocketsToLoopback(): () => void {
   } as typeof connect;
   return () => {
     Socket.prototype.connect = connect;
+  };
+}
+
+/**
+ * For the calling suite, from beforeAll to afterAll: sockets confined to loopback, and an HTTP server on
+ * 127.0.0.1 answering with `handler`. Its `port` is known once beforeAll has run.
+ */
+export function loopbackServer(handler: RequestListener): { readonly port: number } {
+  let server: Server | undefined;
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    release = confineSocketsToLoopback();
+    const listening = createServer(handler);
+    server = listening;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    release?.();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+  return {
+    get port() {
+      if (!server) throw new Error('loopbackServer: the port is known once beforeAll has run');
+      return (server.address() as AddressInfo).port;
+    },
   };
 }

@@ -1,41 +1,22 @@
-// SSRF: an `http` step must not reach loopback, private, link-local (metadata) or other internal
-// addresses, however the URL spells them and wherever a redirect points, unless the deployment allowlists
-// the host. Runs the real action against a real server on loopback; names resolve through a fake resolver.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { OutboundAddressRefused } from '../../../../functions/shared/actions/errors';
 import { type HttpDeps, runHttpAction } from '../../../../functions/shared/actions/http';
 import { parseAllowedHosts } from '../../../../functions/shared/actions/outbound/allowed-hosts';
 import type { Resolve } from '../../../../functions/shared/actions/outbound/guarded-fetch';
-import { confineSocketsToLoopback } from './loopback-only';
+import { loopbackServer } from './loopback-only';
 
-let server: Server;
-let port: number;
-let release: () => void;
 const received: string[] = [];
 
-beforeAll(async () => {
-  release = confineSocketsToLoopback();
-  server = createServer((req, res) => {
-    received.push(`${req.headers.host} ${req.url}`);
-    const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to');
-    if (to) {
-      res.writeHead(302, { location: to });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"secret":"internal"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
-});
-
-afterAll(async () => {
-  release();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+const server = loopbackServer((req, res) => {
+  received.push(`${req.headers.host} ${req.url}`);
+  const to = new URL(req.url ?? '/', 'http://x').searchParams.get('to');
+  if (to) {
+    res.writeHead(302, { location: to });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"secret":"internal"}');
 });
 
 beforeEach(() => {
@@ -71,7 +52,9 @@ function deps(allowed = ''): { deps: HttpDeps; delays: number[] } {
 
 async function refusal(url: string, allowed = ''): Promise<OutboundAddressRefused> {
   const { deps: d, delays } = deps(allowed);
-  const error = await runHttpAction({ url: url.replace('PORT', String(port)) }, d).catch((e: unknown) => e);
+  const error = await runHttpAction({ url: url.replace('PORT', String(server.port)) }, d).catch(
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(OutboundAddressRefused);
   expect(delays).toEqual([]); // never retried
   return error as OutboundAddressRefused;
@@ -101,17 +84,17 @@ describe('http step outbound-address guard', () => {
     expect(error.name).toBe('OutboundAddressRefused');
     expect(error.reason).toContain(reason);
     expect(error.message).toContain(
-      new URL(url.replace('PORT', String(port))).hostname.replace(/^\[|\]$/g, ''),
+      new URL(url.replace('PORT', String(server.port))).hostname.replace(/^\[|\]$/g, ''),
     );
     expect(received).toEqual([]);
   });
 
   it('refuses localhost, resolved by the system resolver to loopback', async () => {
     const error = await runHttpAction(
-      { url: `http://localhost:${port}/` },
+      { url: `http://localhost:${server.port}/` },
       { sleep: async () => undefined },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'OutboundAddressRefused', host: `localhost:${port}` });
+    expect(error).toMatchObject({ name: 'OutboundAddressRefused', host: `localhost:${server.port}` });
     expect((error as Error).message).toMatch(
       /^Refused to connect to localhost:\d+ \((127\.0\.0\.1|::1)\): loopback/,
     );
@@ -135,18 +118,18 @@ describe('http step outbound-address guard', () => {
   });
 
   it('refuses a name resolving to an IPv4-mapped loopback address', async () => {
-    expect(await refusal(`http://v6.example:${port}/`)).toMatchObject({ address: '::ffff:127.0.0.1' });
+    expect(await refusal(`http://v6.example:${server.port}/`)).toMatchObject({ address: '::ffff:127.0.0.1' });
   });
 
   it('refuses a public URL that redirects to loopback, without requesting the target', async () => {
     // partner.example is allowlisted (it stands for a public host); its redirect to 127.0.0.1 is not.
-    const target = `http://127.0.0.1:${port}/admin`;
+    const target = `http://127.0.0.1:${server.port}/admin`;
     const error = await refusal(
       `http://partner.example:PORT/?to=${encodeURIComponent(target)}`,
-      `partner.example:${port}`,
+      `partner.example:${server.port}`,
     );
-    expect(error).toMatchObject({ host: `127.0.0.1:${port}`, reason: 'loopback address' });
-    expect(received).toEqual([`partner.example:${port} /?to=${encodeURIComponent(target)}`]);
+    expect(error).toMatchObject({ host: `127.0.0.1:${server.port}`, reason: 'loopback address' });
+    expect(received).toEqual([`partner.example:${server.port} /?to=${encodeURIComponent(target)}`]);
   });
 
   it('refuses a redirect to a name resolving to the metadata address, and to a decimal IP', async () => {
@@ -154,7 +137,7 @@ describe('http step outbound-address guard', () => {
     for (const target of ['http://metadata.example/latest', 'http://2852039166/latest']) {
       const error = await refusal(
         `http://partner.example:PORT/?to=${encodeURIComponent(target)}`,
-        `partner.example:${port}`,
+        `partner.example:${server.port}`,
       );
       expect(error.address).toBe('169.254.169.254');
     }
@@ -162,9 +145,9 @@ describe('http step outbound-address guard', () => {
 
   it('reaches a host the deployment allowlists, by IP or by name', async () => {
     for (const [url, allowed] of [
-      [`http://127.0.0.1:${port}/ok`, `127.0.0.1:${port}`],
-      [`http://2130706433:${port}/ok`, `127.0.0.1:${port}`],
-      [`http://partner.example:${port}/ok`, 'partner.example'],
+      [`http://127.0.0.1:${server.port}/ok`, `127.0.0.1:${server.port}`],
+      [`http://2130706433:${server.port}/ok`, `127.0.0.1:${server.port}`],
+      [`http://partner.example:${server.port}/ok`, 'partner.example'],
     ] as const) {
       const result = await runHttpAction({ url }, deps(allowed).deps);
       expect(result).toMatchObject({ status: 200, body: { secret: 'internal' } });
@@ -172,7 +155,7 @@ describe('http step outbound-address guard', () => {
     expect(received).toHaveLength(3);
   });
 
-  it('refuses the allowlisted host on a port the entry does not name', async () => {
+  it('refuses the allowlisted host on a server.port the entry does not name', async () => {
     expect(await refusal('http://127.0.0.1:PORT/', '127.0.0.1:1')).toMatchObject({
       reason: 'loopback address',
     });
