@@ -83,12 +83,15 @@ export function createActions(
   tokens: TaskTokens,
 ): Record<string, Action> {
   return {
-    CreateStateMachine: (r) => {
+    // Writes answer only once on disk, so a stack killed right after an answer keeps what it acknowledged.
+    CreateStateMachine: async (r) => {
       const record = stateMachines.create(r);
+      await stateMachines.flush();
       return { stateMachineArn: record.stateMachineArn, creationDate: seconds(record.creationDate) };
     },
-    UpdateStateMachine: (r) => {
+    UpdateStateMachine: async (r) => {
       const record = stateMachines.update(r);
+      await stateMachines.flush();
       return { updateDate: seconds(record.updateDate), revisionId: record.revisionId };
     },
     DescribeStateMachine: (r) => describeStateMachine(stateMachines.get(r.stateMachineArn)),
@@ -104,12 +107,14 @@ export function createActions(
         nextToken,
       };
     },
-    DeleteStateMachine: (r) => {
+    DeleteStateMachine: async (r) => {
       stateMachines.delete(r.stateMachineArn);
+      await stateMachines.flush();
       return {};
     },
-    StartExecution: (r) => {
+    StartExecution: async (r) => {
       const record = executions.start(stateMachines.get(r.stateMachineArn), r.name, r.input);
+      await executions.flush();
       return { executionArn: record.executionArn, startDate: seconds(record.startDate) };
     },
     DescribeExecution: (r) => describeExecution(executions.describe(r.executionArn)),

@@ -254,6 +254,11 @@ export class Executions {
     await this.deps.store?.flush();
   }
 
+  /** Resolves once every record change so far is on disk. */
+  flush(): Promise<void> {
+    return this.deps.store?.flush() ?? Promise.resolve();
+  }
+
   private finish(record: ExecutionRecord, outcome: Outcome): void {
     this.running.delete(record.executionArn);
     if (this.closing) return;

@@ -1,6 +1,7 @@
 // With a dataDir, the local Step Functions endpoint keeps state machines and execution records across a
 // restart; an execution that was running when it stopped cannot resume, so it ends FAILED with
 // Local.ExecutionLost (and its status event).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,5 +87,31 @@ it('keeps state machines across a restart and fails the executions it was runnin
     ]);
   } finally {
     await second.close();
+  }
+});
+
+// A kill -9 right after an answer must not lose what the answer acknowledged: a task whose StartExecution
+// answered but whose execution never reached the disk ended ExecutionLost ("never started") a minute later.
+it('has a created state machine and a started execution on disk before it answers', async () => {
+  const stored = (name: string) => readFileSync(join(dataDir, 'stepfunctions', `${name}.json`), 'utf8');
+  const server = await start();
+  try {
+    for (let i = 0; i < 5; i++) {
+      const { stateMachineArn } = await server.sfn.send(
+        new CreateStateMachineCommand({
+          name: `acknowledged-${i}`,
+          roleArn: `arn:aws:iam::${accountId}:role/x`,
+          definition: JSON.stringify({
+            StartAt: 'W',
+            States: { W: { Type: 'Wait', Seconds: 60, End: true } },
+          }),
+        }),
+      );
+      expect(stored('state-machines')).toContain(stateMachineArn);
+      const { executionArn } = await server.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      expect(stored('executions')).toContain(executionArn);
+    }
+  } finally {
+    await server.close();
   }
 });
