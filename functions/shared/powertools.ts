@@ -7,5 +7,7 @@ export const SERVICE_NAME = 'stepwise';
 export const METRICS_NAMESPACE = 'stepwise';
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
+// Metrics' own warnings (an invocation without metrics, a bad dimension) go through the logger, so they are
+// structured and follow the log level instead of going to stdout unconditionally.
+export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE, logger });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });
