@@ -54,6 +54,12 @@ export interface LocalStackOptions {
    * @default process.env.OUTBOUND_ALLOWED_HOSTS, else none
    */
   readonly outboundAllowedHosts?: string;
+  /**
+   * Whether the SCHEDULES (the reconciler every minute) run on their timers. The integration tests turn
+   * them off and invoke those handlers themselves, so a background run cannot race a test for its tasks.
+   * @default true
+   */
+  readonly schedules?: boolean;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
   readonly log?: (message: string, error?: unknown) => void;
@@ -203,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const schedules = startSchedules(
       settings,
-      SCHEDULES,
+      options.schedules === false ? [] : SCHEDULES,
       (schedule, event) => runtime.invoke(schedule.handler, event),
       (error, schedule) => log(`Schedule ${schedule.id} failed`, error),
     );

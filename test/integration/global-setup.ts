@@ -16,7 +16,9 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
+  // Schedules off: the tests call the reconciler themselves, and a background run every minute would race
+  // them for the tasks they set up (schedules are covered by test/unit/local/schedules.test.ts).
+  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
   project.provide('endpoints', stack.endpoints);
   project.provide('credentials', stack.credentials);
   return async () => {
