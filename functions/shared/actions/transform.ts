@@ -11,13 +11,12 @@ const CACHE_SIZE = 200;
 /** Generous for reshaping a step's data; an endless (tail-recursive) loop stops here. */
 export const TRANSFORM_TIMEOUT_MS = 5_000;
 const MAX_DEPTH = 500;
+/** Also checked at registration for a literal expression. */
+export const MAX_EXPRESSION_LENGTH = 64 * 1024;
 
 export const TransformParamsSchema = z
   .object({
-    expression: z
-      .string()
-      .min(1)
-      .max(64 * 1024),
+    expression: z.string().min(1).max(MAX_EXPRESSION_LENGTH),
     data: z.unknown().optional(),
   })
   .strict();
