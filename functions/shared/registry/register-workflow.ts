@@ -19,6 +19,9 @@ import { type StateMachineOwner, type StateMachineOwnership, sameOwner } from '.
 import { StateMachineDefinitionRefused, type StateMachines } from './state-machines';
 import type { WorkflowVersion } from './workflow-store';
 
+/** Step Functions' hard quota on a state machine definition (1 MB), checked before anything is written. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024;
+
 /** The versions registration reads and writes (WorkflowStore on DynamoDB). */
 export interface WorkflowVersions {
   getVersion(orgId: string, workflowId: string, version?: number): Promise<WorkflowVersion | undefined>;
@@ -66,6 +69,13 @@ export async function registerWorkflow(
     );
   }
   const asl = compile(definition, deps);
+  const aslBytes = Buffer.byteLength(asl);
+  if (aslBytes > MAX_DEFINITION_BYTES) {
+    const message = `steps: the compiled state machine is ${aslBytes} bytes, over Step Functions' ${MAX_DEFINITION_BYTES}-byte definition limit; use fewer steps (each compiles to about 2 KB)`;
+    throw new ValidationError(`Invalid workflow definition: ${message}`, [
+      { field: 'steps', rule: 'max-definition-size', message },
+    ]);
+  }
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const owner: StateMachineOwner = { orgId, workflowId: definition.id, version: definition.version };
   const name = stateMachineName(deps.stateMachinePrefix, orgId, definition.id, definition.version);

@@ -131,6 +131,28 @@ describe('registerWorkflow', () => {
     expect(await store.getVersion('org-a', 'etl', 1)).toBeUndefined();
   });
 
+  it("refuses a definition that compiles over Step Functions' 1 MB limit, before claiming anything", async () => {
+    const steps = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: `s${i}`, type: 'transform', params: { expression: '1' } }));
+    const error = await registerWorkflow(
+      'org-a',
+      { id: 'big', version: 1, name: 'big', steps: steps(600) },
+      deps,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      statusCode: 400,
+      details: [{ field: 'steps', rule: 'max-definition-size' }],
+    });
+    expect(ownership.owners.size).toBe(0);
+    expect(stateMachines.calls).toEqual([]);
+    const fits = await registerWorkflow(
+      'org-a',
+      { id: 'big', version: 1, name: 'big', steps: steps(300) },
+      deps,
+    );
+    expect(fits.created).toBe(true);
+  });
+
   it("never touches a machine whose name another org's workflow owns", async () => {
     const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
     // A hash collision cannot be produced on purpose; the ownership record stands in for one.
