@@ -64,6 +64,8 @@ export function compileInputSchema(schema: Record<string, unknown>): InputValida
     allowMatchingProperties: true,
     logger: false,
     unicodeRegExp: false,
+    // 0.3 is a multiple of 0.1, though 0.3 / 0.1 is 2.9999999999999996 in binary floating point.
+    multipleOfPrecision: 9,
     code: { regExp: linearRegExp },
   });
   addFormats.default(ajv);
