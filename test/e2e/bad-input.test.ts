@@ -346,6 +346,16 @@ function corpus(): BadRequest[] {
           [{ id: 'only', type: 'transform', when: nested(500, { path: '$.input.a', equals: 1 }) }],
           Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, type: 'wait', seconds: 1 })),
         ];
+        // Params Step Functions itself refuses (its intrinsic grammar): a 400 naming the param, not a 500.
+        const refusedParams = [
+          "States.Format('{}', $.input.a",
+          'States.Nope(1)',
+          'States.MathAdd(1e300, 1e300)',
+        ];
+        refusedParams.forEach((value, i) => {
+          const steps = [{ id: 'only', type: 'transform', params: { expression: '1', 'x.$': value } }];
+          add(`param x.$ ${value}`, { path, body: JSON.stringify(workflowWith({ steps }, 300 + i)) });
+        });
         deepSteps.forEach((steps, i) => {
           add(`steps #${i}`, { path, body: JSON.stringify(workflowWith({ steps }, 200 + i)) });
         });
@@ -359,6 +369,12 @@ function corpus(): BadRequest[] {
             path,
             body: JSON.stringify(base),
             headers: { 'idempotency-key': key },
+          });
+        }
+        for (const idempotencyKey of ['\ud800', 'k\u0000']) {
+          add(`idempotencyKey ${JSON.stringify(idempotencyKey)}`, {
+            path,
+            body: JSON.stringify({ ...base, idempotencyKey }),
           });
         }
         add('an unknown version', { path, body: JSON.stringify({ ...base, version: 999_999 }) });
@@ -443,6 +459,43 @@ describe('bad input over every route of the OpenAPI document', () => {
       outcomes.map(({ target }) => ({ target, status: 404, text: JSON.stringify({ message: 'Not Found' }) })),
     );
     expect((await request('GET', '/health', undefined, { apiKey: null })).status).toBe(200);
+  });
+
+  it('refuses idempotency keys that storage would alter (lone surrogates) or with control characters, naming idempotencyKey', async () => {
+    // "\ud800" and "\udc00" both reach DynamoDB as U+FFFD: accepted, the second would return the first's task.
+    for (const idempotencyKey of ['\ud800', '\udc00', 'k\u0000']) {
+      const { status, body } = await request<{ details?: { field?: string }[] }>('POST', '/tasks', {
+        workflowId: fixtures.workflowId,
+        idempotencyKey,
+      });
+      expect(status, JSON.stringify(idempotencyKey)).toBe(400);
+      expect(body.details?.[0]?.field).toBe('idempotencyKey');
+    }
+  });
+
+  it('answers 400 naming the step and param when Step Functions refuses an intrinsic, and leaves the version free', async () => {
+    const id = `refused_intrinsic_${RUN}`;
+    const steps = (value: string) => [
+      { id: 'only', type: 'transform', params: { expression: '1', 'x.$': value } },
+    ];
+    const refused = await request<{ details?: { field?: string; stepId?: string; rule?: string }[] }>(
+      'POST',
+      '/workflows',
+      { id, version: 1, name: 'refused', steps: steps("States.Format('{}', $.input.a") },
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.details?.[0]).toMatchObject({
+      stepId: 'only',
+      field: 'steps[0].params.x.$',
+      rule: 'state-machine-definition',
+    });
+    const fixed = await request('POST', '/workflows', {
+      id,
+      version: 1,
+      name: 'refused',
+      steps: steps("States.Format('{}', $.input.a)"),
+    });
+    expect(fixed.status).toBe(201);
   });
 
   it('refuses the cursors of another route, another organization, another query, or altered ones, naming cursor', async () => {

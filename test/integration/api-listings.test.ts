@@ -150,6 +150,17 @@ describe('GET /tasks', () => {
     expect(status).toBe(400);
     expect((body.details as { field: string }[]).map((detail) => detail.field)).toEqual(['from', 'to']);
   });
+
+  it('answers 400 naming limit for anything but 1 to 100 in decimal digits', async () => {
+    for (const limit of ['0x10', '1e1', '0b11', '%205', '5.0', '+5', '0', '101', '']) {
+      const { status, body } = await call(owner, 'GET', `/tasks?limit=${limit}`);
+      expect(status, limit).toBe(400);
+      expect((body.details as { field: string }[])[0]?.field, limit).toBe('limit');
+    }
+    expect((await call(owner, 'GET', '/workflows?limit=0x10')).status).toBe(400);
+    expect((await call(owner, 'GET', '/tasks?limit=100')).status).toBe(200);
+    expect((await call(owner, 'GET', '/tasks?limit=07')).status).toBe(200);
+  });
 });
 
 describe('cursors', () => {

@@ -1,6 +1,9 @@
 import { CreateStateMachineCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, inject, it } from 'vitest';
-import { DynamoExecutionStatusStore } from '../../functions/shared/executions/execution-status-store';
+import {
+  DynamoExecutionStatusStore,
+  MAX_RECORDED_PAYLOAD_CHARS,
+} from '../../functions/shared/executions/execution-status-store';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -24,6 +27,27 @@ describe('execution status events reach the task-events handler', () => {
       .toEqual(['RUNNING', 'SUCCEEDED']);
     const succeeded = (await store.list(executionArn)).find((record) => record.status === 'SUCCEEDED');
     expect(succeeded).toMatchObject({ executionArn, stateMachineArn, output: '{}' });
+  });
+
+  it('records the end of an execution whose input and output together exceed the 400 KB item limit', async () => {
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `status-events-large-${Date.now()}`,
+        roleArn: `arn:aws:iam::${endpoints.accountId}:role/local`,
+        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+      }),
+    );
+    // 250 KB in, the same out: 500 KB of payload in the SUCCEEDED event.
+    const input = JSON.stringify({ text: 'x'.repeat(250_000) });
+    const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input }));
+    await expect
+      .poll(async () => (await store.list(executionArn)).map((record) => record.status).sort(), {
+        timeout: 30_000,
+      })
+      .toEqual(['RUNNING', 'SUCCEEDED']);
+    const succeeded = (await store.list(executionArn)).find((record) => record.status === 'SUCCEEDED');
+    expect(succeeded?.output?.startsWith(input.slice(0, MAX_RECORDED_PAYLOAD_CHARS))).toBe(true);
+    expect(succeeded?.output?.length).toBeLessThan(MAX_RECORDED_PAYLOAD_CHARS + 20);
   });
 
   it('ignores a redelivered status event (EventBridge delivers at least once)', async () => {

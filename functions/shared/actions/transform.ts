@@ -11,13 +11,17 @@ const CACHE_SIZE = 200;
 /** Generous for reshaping a step's data; an endless (tail-recursive) loop stops here. */
 export const TRANSFORM_TIMEOUT_MS = 5_000;
 const MAX_DEPTH = 500;
+/**
+ * A step's output travels in the execution's state, which Step Functions caps at 256 KB: a bigger result
+ * ([1..10000000] is 80 MB) fails the step here, by name, instead of in Step Functions or the local stack.
+ */
+export const MAX_RESULT_BYTES = 256 * 1024;
+/** Also checked at registration for a literal expression. */
+export const MAX_EXPRESSION_LENGTH = 64 * 1024;
 
 export const TransformParamsSchema = z
   .object({
-    expression: z
-      .string()
-      .min(1)
-      .max(64 * 1024),
+    expression: z.string().min(1).max(MAX_EXPRESSION_LENGTH),
     data: z.unknown().optional(),
   })
   .strict();
@@ -33,13 +37,21 @@ export async function runTransformAction(
 ): Promise<unknown> {
   const { expression, data } = parseStepParams('transform', TransformParamsSchema, params);
   const compiledExpression = compile(expression, options.timeoutMs ?? TRANSFORM_TIMEOUT_MS);
+  let text: string;
   try {
     // JSON round trip: drops JSONata's internal sequence flags and turns undefined into null.
     const result = await compiledExpression.evaluate(data);
-    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+    text = result === undefined ? 'null' : JSON.stringify(result);
   } catch (error) {
     throw toTransformError('evaluate', error);
   }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_RESULT_BYTES) {
+    throw new TransformError(
+      `JSONata result is ${bytes} bytes, over the ${MAX_RESULT_BYTES} bytes a step output may hold (Step Functions' 256 KB state limit)`,
+    );
+  }
+  return JSON.parse(text);
 }
 
 function compile(expression: string, timeoutMs: number): jsonata.Expression {

@@ -73,7 +73,13 @@ function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined
 }
 
 const ListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).optional(),
+  // Decimal digits only: Number() would also read 0x10, 1e1, 0b11 and " 5".
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100, in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
   cursor: z.string().optional(),
 });
 

@@ -6,6 +6,18 @@ import type { ExecutionStatusDetail } from './execution-status-event';
 
 /** Status items are telemetry, not the task record: they expire after 30 days. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
+/**
+ * An execution's input and output can each be 256 KB: together over DynamoDB's 400 KB item limit, and a
+ * status that cannot be recorded would never settle its task. The record keeps the start of each.
+ */
+export const MAX_RECORDED_PAYLOAD_CHARS = 16_000;
+const TRUNCATED = '…[truncated]';
+
+function bounded(payload: string | null | undefined): string | null | undefined {
+  if (payload === null || payload === undefined || payload.length <= MAX_RECORDED_PAYLOAD_CHARS)
+    return payload;
+  return `${payload.slice(0, MAX_RECORDED_PAYLOAD_CHARS)}${TRUNCATED}`;
+}
 
 export interface ExecutionStatusRecord extends ExecutionStatusDetail {
   readonly eventId: string;
@@ -33,6 +45,8 @@ export class DynamoExecutionStatusStore implements ExecutionStatusStore {
       sk: `STATUS#${change.status}`,
       type: 'ExecutionStatus',
       ...change,
+      input: bounded(change.input),
+      output: bounded(change.output),
       expiresAt: this.nowSeconds() + RETENTION_SECONDS,
     });
   }

@@ -1,6 +1,6 @@
 // Request bodies: JSON only, at most 256 KB (Step Functions' own input limit, so anything accepted here
 // also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can hold,
-// no __proto__ keys), parsed with an error that says where it broke.
+// no __proto__ keys, no lone surrogates), parsed with an error that says where it broke.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 
@@ -42,6 +42,11 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
 /** DynamoDB's number range; the SDK also refuses integers it cannot represent exactly. */
 const MAX_DECIMAL = 1e126;
 const MIN_DECIMAL = 1e-130;
+/**
+ * A UTF-16 surrogate not part of a pair (`"\ud800"` in JSON). It has no UTF-8 form, so DynamoDB and Step
+ * Functions would store U+FFFD instead: two different idempotency keys would become one.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 interface JsonProblem {
   readonly field: string;
@@ -66,6 +71,7 @@ function findProblem(value: unknown, maxDepth: number): JsonProblem | undefined 
   for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
     const { node, depth, path, top } = entry;
     const field = path || 'body';
+    if (typeof node === 'string' && LONE_SURROGATE.test(node)) return loneSurrogate(field);
     if (typeof node === 'number' && !isStorableNumber(node)) {
       return {
         field,
@@ -90,6 +96,7 @@ function findProblem(value: unknown, maxDepth: number): JsonProblem | undefined 
     }
     for (const [key, child] of Object.entries(node)) {
       const childPath = path ? `${path}.${key}` : key;
+      if (LONE_SURROGATE.test(key)) return loneSurrogate(path || 'body');
       if (key === '__proto__') {
         return {
           field: childPath,
@@ -101,6 +108,14 @@ function findProblem(value: unknown, maxDepth: number): JsonProblem | undefined 
     }
   }
   return undefined;
+}
+
+function loneSurrogate(field: string): JsonProblem {
+  return {
+    field,
+    rule: 'unicode',
+    message: `${field}: has a lone UTF-16 surrogate (\\ud800-\\udfff not in a pair), which is not valid Unicode`,
+  };
 }
 
 function isStorableNumber(value: number): boolean {

@@ -13,10 +13,14 @@ import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors
 import { compileWorkflow } from '../workflows/compile-workflow';
 import type { Step, WorkflowDefinition } from '../workflows/definition';
 import { validateWorkflow } from '../workflows/validate-workflow';
+import { refusedDefinitionError } from './refused-definition';
 import { stateMachineName } from './state-machine-name';
 import { type StateMachineOwner, type StateMachineOwnership, sameOwner } from './state-machine-ownership';
-import type { StateMachines } from './state-machines';
+import { StateMachineDefinitionRefused, type StateMachines } from './state-machines';
 import type { WorkflowVersion } from './workflow-store';
+
+/** Step Functions' hard quota on a state machine definition (1 MB), checked before anything is written. */
+export const MAX_DEFINITION_BYTES = 1024 * 1024;
 
 /** The versions registration reads and writes (WorkflowStore on DynamoDB). */
 export interface WorkflowVersions {
@@ -65,10 +69,23 @@ export async function registerWorkflow(
     );
   }
   const asl = compile(definition, deps);
+  const aslBytes = Buffer.byteLength(asl);
+  if (aslBytes > MAX_DEFINITION_BYTES) {
+    const message = `steps: the compiled state machine is ${aslBytes} bytes, over Step Functions' ${MAX_DEFINITION_BYTES}-byte definition limit; use fewer steps (each compiles to about 2 KB)`;
+    throw new ValidationError(`Invalid workflow definition: ${message}`, [
+      { field: 'steps', rule: 'max-definition-size', message },
+    ]);
+  }
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const owner: StateMachineOwner = { orgId, workflowId: definition.id, version: definition.version };
   const name = stateMachineName(deps.stateMachinePrefix, orgId, definition.id, definition.version);
-  const { stateMachineArn, updated } = await createOwnStateMachine(deps, name, owner, asl, now);
+  const { stateMachineArn, updated } = await createOwnStateMachine(deps, name, owner, asl, now).catch(
+    (error: unknown) => {
+      if (error instanceof StateMachineDefinitionRefused)
+        throw refusedDefinitionError(definition, error.message);
+      throw error;
+    },
+  );
   const workflow: WorkflowVersion = {
     orgId,
     workflowId: definition.id,
@@ -106,7 +123,12 @@ async function createOwnStateMachine(
 ): Promise<{ readonly stateMachineArn: string; readonly updated: boolean }> {
   const claim = await deps.ownership.claim(name, owner, at);
   if (!claim.claimed && !sameOwner(claim.owner, owner)) throw nameTaken(name, owner);
-  const created = await deps.stateMachines.create(name, asl);
+  const created = await deps.stateMachines.create(name, asl).catch(async (error: unknown) => {
+    // Nothing was created: leave no claim behind for a definition that never ran.
+    if (error instanceof StateMachineDefinitionRefused && claim.claimed)
+      await deps.ownership.release(name, owner);
+    throw error;
+  });
   if (created !== undefined) return { stateMachineArn: created, updated: false };
   if (claim.claimed) {
     // The machine predates our claim: nothing proves it is ours (another deployment with this prefix,

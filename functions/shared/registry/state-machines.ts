@@ -2,13 +2,31 @@
 // with an in-memory fake. Every machine runs as the one workflow role and is traced.
 import {
   CreateStateMachineCommand,
+  InvalidDefinition,
   type SFNClient,
   StateMachineAlreadyExists,
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 
+/**
+ * Step Functions refused a compiled definition (InvalidDefinition): something validation let through,
+ * such as a malformed intrinsic in a `.$` param. The message is Step Functions' own and names the state.
+ */
+export class StateMachineDefinitionRefused extends Error {
+  override name = 'StateMachineDefinitionRefused';
+}
+
+function refusedOr(error: unknown): unknown {
+  return error instanceof InvalidDefinition
+    ? new StateMachineDefinitionRefused(error.message, { cause: error })
+    : error;
+}
+
 export interface StateMachines {
-  /** Creates a STANDARD machine and returns its ARN; undefined when a machine of that name exists. */
+  /**
+   * Creates a STANDARD machine and returns its ARN; undefined when a machine of that name exists.
+   * Throws StateMachineDefinitionRefused when Step Functions refuses the definition (as does update).
+   */
   create(name: string, definition: string): Promise<string | undefined>;
   /** Replaces the definition of the existing machine `name` and returns its ARN. */
   update(name: string, definition: string): Promise<string>;
@@ -35,15 +53,19 @@ export class SfnStateMachines implements StateMachines {
       return created.stateMachineArn;
     } catch (error) {
       if (error instanceof StateMachineAlreadyExists) return undefined;
-      throw error;
+      throw refusedOr(error);
     }
   }
 
   async update(name: string, definition: string): Promise<string> {
     const stateMachineArn = await this.arnOf(name);
-    await this.sfn.send(
-      new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn: this.roleArn }),
-    );
+    try {
+      await this.sfn.send(
+        new UpdateStateMachineCommand({ stateMachineArn, definition, roleArn: this.roleArn }),
+      );
+    } catch (error) {
+      throw refusedOr(error);
+    }
     return stateMachineArn;
   }
 

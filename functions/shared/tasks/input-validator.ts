@@ -1,7 +1,12 @@
 // Task input checked against the workflow's own JSON Schema, compiled once per workflow version the way
 // registration compiled it (workflows/input-schema.ts).
 import { type ErrorDetail, ValidationError } from '../http/errors';
-import { compileInputSchema, type InputValidate, InvalidInputSchemaError } from '../workflows/input-schema';
+import {
+  compileInputSchema,
+  type InputValidate,
+  InvalidInputSchemaError,
+  SelfReferentialSchemaError,
+} from '../workflows/input-schema';
 
 /** Compiled schemas kept per container; a version's schema never changes, so entries never go stale. */
 const MAX_CACHED = 500;
@@ -13,7 +18,7 @@ export class InputValidator {
   validate(cacheKey: string, schema: Record<string, unknown> | undefined, input: unknown): ErrorDetail[] {
     if (!schema) return [];
     const validate = this.compile(cacheKey, schema);
-    if (validate(input)) return [];
+    if (this.conforms(validate, input)) return [];
     return (validate.errors ?? []).map((error) => {
       const missing = error.params.missingProperty;
       const path = `${error.instancePath}${typeof missing === 'string' ? `/${missing}` : ''}`;
@@ -21,6 +26,19 @@ export class InputValidator {
       const problem = typeof missing === 'string' ? 'is required' : (error.message ?? 'is invalid');
       return { field, message: `${field} ${problem}` };
     });
+  }
+
+  /** A loop registration's probe missed (one reached only through the input) overflows here instead. */
+  private conforms(validate: InputValidate, input: unknown): boolean {
+    try {
+      return validate(input);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      const { message } = new SelfReferentialSchemaError();
+      throw new ValidationError(`The workflow's ${message} for this input; register a new version`, [
+        { field: 'input', rule: 'invalid-input-schema', message },
+      ]);
+    }
   }
 
   private compile(cacheKey: string, schema: Record<string, unknown>): InputValidate {

@@ -31,7 +31,13 @@ export const StartTaskRequestSchema = z
     version: z.number().int().positive().optional(),
     input: z.unknown().optional(),
     agentId: z.string().min(1).max(128).optional(),
-    idempotencyKey: z.string().min(1).max(255).optional(),
+    // As the Idempotency-Key header: printable, since the key is stored and compared as sent.
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^\p{Cc}]+$/u, 'has control characters')
+      .optional(),
   })
   .strict();
 

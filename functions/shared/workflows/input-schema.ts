@@ -64,11 +64,14 @@ export function compileInputSchema(schema: Record<string, unknown>): InputValida
     allowMatchingProperties: true,
     logger: false,
     unicodeRegExp: false,
+    // 0.3 is a multiple of 0.1, though 0.3 / 0.1 is 2.9999999999999996 in binary floating point.
+    multipleOfPrecision: 9,
     code: { regExp: linearRegExp },
   });
   addFormats.default(ajv);
+  let validate: InputValidate;
   try {
-    return ajv.compile(schema) as InputValidate;
+    validate = ajv.compile(schema) as InputValidate;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const format = /^unknown format "(.*)" ignored in schema at path "(.*)"$/.exec(reason);
@@ -90,6 +93,29 @@ export function compileInputSchema(schema: Record<string, unknown>): InputValida
       'inputSchema',
       `inputSchema is not a valid JSON Schema (draft 2020-12, no remote $ref): ${reason}`,
       { cause: error },
+    );
+  }
+  // A reference cycle that reads no deeper into the input ({"$ref": "#"}, an unanchored $dynamicRef)
+  // compiles, then recurses until the stack overflows on whatever it is given.
+  for (const sample of [null, {}, [], '', 0]) {
+    try {
+      validate(sample);
+    } catch (error) {
+      if (error instanceof RangeError) throw new SelfReferentialSchemaError({ cause: error });
+      throw error;
+    }
+  }
+  return validate;
+}
+
+/** A schema whose references loop without reading deeper into the input: nothing can be checked against it. */
+export class SelfReferentialSchemaError extends InvalidInputSchemaError {
+  override name = 'SelfReferentialSchemaError';
+  constructor(options?: ErrorOptions) {
+    super(
+      'inputSchema',
+      'inputSchema refers to itself without reading deeper into the input (such as {"$ref": "#"}), so no input can be checked against it',
+      options,
     );
   }
 }

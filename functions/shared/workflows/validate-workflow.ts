@@ -5,6 +5,7 @@
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
 import jsonata from 'jsonata';
 import type { z } from 'zod';
+import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
 import { isCompilableStepType } from './compile-workflow';
 import {
   type Condition,
@@ -145,8 +146,22 @@ function checkInputSchema(definition: WorkflowDefinition): ValidationIssue[] {
 
 /** A `transform` step's literal JSONata expression, compiled now so a syntax error fails registration. */
 function checkExpression(step: Step, field: string): ValidationIssue | undefined {
-  const expression = step.type === 'transform' ? step.params?.expression : undefined;
-  if (typeof expression !== 'string') return undefined;
+  if (step.type !== 'transform') return undefined;
+  const expression = step.params?.expression;
+  // `expression.$` resolves at run time, where the step runner checks it.
+  if (expression === undefined && step.params?.['expression.$'] !== undefined) return undefined;
+  if (
+    typeof expression !== 'string' ||
+    expression.length === 0 ||
+    expression.length > MAX_EXPRESSION_LENGTH
+  ) {
+    return {
+      rule: 'invalid-expression',
+      stepId: step.id,
+      field: `${field}.params.expression`,
+      message: `Step '${step.id}' (${field}.params.expression): a transform step needs a JSONata expression, a string of 1 to ${MAX_EXPRESSION_LENGTH} characters (or expression.$)`,
+    };
+  }
   try {
     jsonata(expression);
     return undefined;

@@ -74,6 +74,14 @@ describe('runTransformAction', () => {
     expect(error).toMatchObject({ name: 'TransformError', details: { code: 'D1011' } });
   });
 
+  it("fails a result over Step Functions' 256 KB state limit with TransformError, and keeps one just under", async () => {
+    const error = await runTransformAction({ expression: '[1..1000000]' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransformError);
+    expect((error as Error).message).toMatch(/JSONata result is \d+ bytes, over the 262144 bytes/);
+    const fits = await runTransformAction({ expression: '$pad("", 262000, "x")' });
+    expect(typeof fits === 'string' && fits.length).toBe(262000);
+  });
+
   it('stops an endless loop at the time limit', async () => {
     const error = await runTransformAction(
       { expression: '($f := function($n) { $f($n + 1) }; $f(0))' },

@@ -63,6 +63,17 @@ describe('parseJsonBody', () => {
     });
   });
 
+  it('refuses a lone surrogate in a string or a key, which storage would turn into U+FFFD, naming its path', () => {
+    expect(detailOf('{"idempotencyKey":"k\\ud800"}')).toMatchObject({
+      status: 400,
+      field: 'idempotencyKey',
+      rule: 'unicode',
+    });
+    expect(detailOf('{"input":{"a":["\\udc00"]}}')).toMatchObject({ field: 'input.a[0]', rule: 'unicode' });
+    expect(detailOf('{"input":{"\\ud800":1}}')).toMatchObject({ field: 'input', rule: 'unicode' });
+    expect(detailOf('{"input":"\\ud83d\\ude42 \\u202e \\u0000"}')).toBeUndefined();
+  });
+
   it('names the body for malformed and empty JSON, and answers 415 for another content type', () => {
     expect(detailOf('{"a":')).toMatchObject({ status: 400, field: 'body', rule: 'json' });
     expect(detailOf('')).toMatchObject({ status: 400, field: 'body', rule: 'json' });

@@ -6,6 +6,7 @@ import {
   type WorkflowVersions,
 } from '../../../functions/shared/registry/register-workflow';
 import { stateMachineName } from '../../../functions/shared/registry/state-machine-name';
+import { StateMachineDefinitionRefused } from '../../../functions/shared/registry/state-machines';
 import { InMemoryOwnership, InMemoryStateMachines, InMemoryWorkflowVersions } from './in-memory-registry';
 
 const PREFIX = 'StackA';
@@ -97,6 +98,59 @@ describe('registerWorkflow', () => {
     expect(stateMachines.calls.map((call) => call.op)).not.toContain('update');
     expect(ownership.owners.has(name)).toBe(false);
     expect(await store.getVersion('org-a', 'etl', 1)).toBeUndefined();
+  });
+
+  it("maps Step Functions' refusal of the definition to a 400 naming the step and param, claim given back", async () => {
+    const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
+    // As Step Functions words it (the local emulator; AWS names the state by the same JSON pointer).
+    const refusal =
+      'Invalid State Machine Definition: \'State machine definition is invalid, see error(s) below:\n SCHEMA_VALIDATION_FAILED: /States/inner/Parameters/Payload/params/x.$ is invalid. must match format "asl_payload_template"\'';
+    stateMachines.create = async () => {
+      throw new StateMachineDefinitionRefused(refusal);
+    };
+    const definition = {
+      id: 'etl',
+      version: 1,
+      name: 'etl',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.xs',
+          steps: [{ id: 'inner', type: 'transform', params: { expression: '1', 'x.$': 'States.Nope(1)' } }],
+        },
+      ],
+    };
+    const error = await registerWorkflow('org-a', definition, deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({
+      statusCode: 400,
+      details: [{ stepId: 'inner', field: 'steps[0].steps[0].params.x.$', rule: 'state-machine-definition' }],
+    });
+    expect(ownership.owners.has(name)).toBe(false);
+    expect(await store.getVersion('org-a', 'etl', 1)).toBeUndefined();
+  });
+
+  it("refuses a definition that compiles over Step Functions' 1 MB limit, before claiming anything", async () => {
+    const steps = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: `s${i}`, type: 'transform', params: { expression: '1' } }));
+    const error = await registerWorkflow(
+      'org-a',
+      { id: 'big', version: 1, name: 'big', steps: steps(600) },
+      deps,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      statusCode: 400,
+      details: [{ field: 'steps', rule: 'max-definition-size' }],
+    });
+    expect(ownership.owners.size).toBe(0);
+    expect(stateMachines.calls).toEqual([]);
+    const fits = await registerWorkflow(
+      'org-a',
+      { id: 'big', version: 1, name: 'big', steps: steps(300) },
+      deps,
+    );
+    expect(fits.created).toBe(true);
   });
 
   it("never touches a machine whose name another org's workflow owns", async () => {

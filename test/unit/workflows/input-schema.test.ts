@@ -40,6 +40,24 @@ describe('compileInputSchema', () => {
     expect(second({ a: 1 })).toBe(false);
   });
 
+  it('refuses a schema whose references loop without reading deeper into the input, naming inputSchema', () => {
+    for (const schema of [{ $ref: '#' }, { $dynamicRef: '#meta' }, { allOf: [{ $ref: '#' }] }]) {
+      expect(() => compileInputSchema(schema), JSON.stringify(schema)).toThrow(
+        expect.objectContaining({ field: 'inputSchema', message: expect.stringMatching(/refers to itself/) }),
+      );
+    }
+    // Recursion through the input is bounded by the input and fine.
+    const tree = compileInputSchema({ type: 'object', properties: { child: { $ref: '#' } } });
+    expect(tree({ child: { child: {} } })).toBe(true);
+  });
+
+  it('reads multipleOf with decimals as decimal arithmetic, not binary floating point', () => {
+    const validate = compileInputSchema({ type: 'number', multipleOf: 0.1 });
+    expect([0.3, 0.7, 4.2, 1].map((n) => validate(n))).toEqual([true, true, true, true]);
+    expect(validate(0.35)).toBe(false);
+    expect(compileInputSchema({ multipleOf: 0.01 })(4.18)).toBe(true);
+  });
+
   it('validates formats as at task start (ajv-formats)', () => {
     const validate = compileInputSchema({ type: 'string', format: 'email' });
     expect(validate('someone@example.com')).toBe(true);

@@ -249,7 +249,9 @@ describe('validateWorkflow', () => {
   });
 
   it('passes simulate through untouched', () => {
-    const result = validateWorkflow(workflow([step('a', { params: { simulate: { 'odd.$': 'whatever' } } })]));
+    const result = validateWorkflow(
+      workflow([step('a', { params: { expression: '1', simulate: { 'odd.$': 'whatever' } } })]),
+    );
     expect(result.ok).toBe(true);
   });
 
@@ -339,6 +341,21 @@ describe('validateWorkflow', () => {
       'invalid-expression',
     );
     expect(inMap).toMatchObject({ stepId: 'x', field: 'steps[0].steps[0].params.expression' });
+  });
+
+  it('invalid-expression: a transform step without a string expression (or expression.$), or one over 64 KB', () => {
+    for (const params of [{ expression: 1 }, { expression: '' }, {}, { expression: 'x'.repeat(65_537) }]) {
+      expect(
+        issue(workflow([step('a', { params })]), 'invalid-expression'),
+        JSON.stringify(params).slice(0, 40),
+      ).toMatchObject({
+        stepId: 'a',
+        field: 'steps[0].params.expression',
+      });
+    }
+    expect(validateWorkflow(workflow([step('a', { params: { 'expression.$': '$.input.e' } })])).ok).toBe(
+      true,
+    );
   });
 
   it('never throws, whatever it is given', () => {
