@@ -131,4 +131,17 @@ describe('request validation over HTTP', () => {
     expect((await request('GET', '/tasks?status=NOPE')).status).toBe(400);
     expect((await request('GET', '/tasks?cursor=%%%')).status).toBe(400);
   });
+
+  it('answers 400 naming agentId for control or bidi characters, in a start and in a list filter', async () => {
+    for (const agentId of ['a\u0000b', 'evil\u202eexe', '\u200b']) {
+      const started = await request<{ details: { field?: string }[] }>('POST', '/tasks', {
+        workflowId: 'x',
+        agentId,
+      });
+      expect(started.status, JSON.stringify(agentId)).toBe(400);
+      expect(started.body.details.map((detail) => detail.field)).toContain('agentId');
+      const listed = await request('GET', `/tasks?agentId=${encodeURIComponent(agentId)}`);
+      expect(listed.status, JSON.stringify(agentId)).toBe(400);
+    }
+  });
 });

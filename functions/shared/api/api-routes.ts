@@ -90,7 +90,12 @@ const IsoDateTime = z.iso
 const TaskListQuerySchema = ListQuerySchema.extend({
   status: z.enum(TASK_STATUSES).optional(),
   workflowId: z.string().min(1).max(64).optional(),
-  agentId: z.string().min(1).max(128).optional(),
+  agentId: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters')
+    .optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
 }).superRefine((query, ctx) => {

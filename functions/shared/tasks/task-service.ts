@@ -30,7 +30,13 @@ export const StartTaskRequestSchema = z
     workflowId: z.string().min(1).max(64),
     version: z.number().int().positive().optional(),
     input: z.unknown().optional(),
-    agentId: z.string().min(1).max(128).optional(),
+    // A label that lists and metrics group by: printable, no control or bidi/formatting characters.
+    agentId: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters')
+      .optional(),
     // As the Idempotency-Key header: printable, since the key is stored and compared as sent.
     idempotencyKey: z
       .string()
