@@ -9,7 +9,15 @@ import type { CursorBinding, CursorSigner } from '../http/signed-cursor';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { TASK_STATUSES } from '../tasks/task';
-import { cancelTask, StartTaskRequestSchema, startTask, type TaskServiceDeps } from '../tasks/task-service';
+import {
+  AgentIdSchema,
+  cancelTask,
+  IdempotencyKeySchema,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  StartTaskRequestSchema,
+  startTask,
+  type TaskServiceDeps,
+} from '../tasks/task-service';
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
@@ -39,8 +47,6 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 /** Far above any id the API issues (task ids are UUIDs, workflow ids slugs of 64), far below DynamoDB's key limit. */
 export const MAX_ID_LENGTH = 128;
-/** Same bound as the body's `idempotencyKey`: the key is part of a DynamoDB partition key. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
 const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
@@ -56,12 +62,6 @@ const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   }
   return value;
 };
-
-const IdempotencyKeySchema = z
-  .string()
-  .min(1)
-  .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-  .regex(PRINTABLE, 'has control characters');
 
 function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined {
   const header = event.headers['idempotency-key'];
@@ -90,12 +90,7 @@ const IsoDateTime = z.iso
 const TaskListQuerySchema = ListQuerySchema.extend({
   status: z.enum(TASK_STATUSES).optional(),
   workflowId: z.string().min(1).max(64).optional(),
-  agentId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters')
-    .optional(),
+  agentId: AgentIdSchema.optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
 }).superRefine((query, ctx) => {

@@ -25,25 +25,30 @@ import {
 import { summarizeOutput } from './task-output';
 import type { TaskStore } from './task-store';
 
+/** The bound of an idempotency key (body field or header): the key is part of a DynamoDB partition key. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/** An idempotency key, body field or header: printable, since the key is stored and compared as sent. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+  .regex(/^[^\p{Cc}]+$/u, 'has control characters');
+
+/** A label that lists and metrics group by: printable, no control or bidi/formatting characters. */
+export const AgentIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters');
+
 export const StartTaskRequestSchema = z
   .object({
     workflowId: z.string().min(1).max(64),
     version: z.number().int().positive().optional(),
     input: z.unknown().optional(),
-    // A label that lists and metrics group by: printable, no control or bidi/formatting characters.
-    agentId: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters')
-      .optional(),
-    // As the Idempotency-Key header: printable, since the key is stored and compared as sent.
-    idempotencyKey: z
-      .string()
-      .min(1)
-      .max(255)
-      .regex(/^[^\p{Cc}]+$/u, 'has control characters')
-      .optional(),
+    agentId: AgentIdSchema.optional(),
+    idempotencyKey: IdempotencyKeySchema.optional(),
   })
   .strict();
 
