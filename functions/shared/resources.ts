@@ -13,6 +13,8 @@ export const TABLE = {
   sortKey: 'sk',
   /** Epoch seconds; heartbeats, events and fine-grained metric buckets expire through it. */
   timeToLiveAttribute: 'expiresAt',
+  /** DynamoDB's limit on nested maps and lists in an item, an attribute's own map counting as level 1. */
+  maxNestingDepth: 32,
   globalSecondaryIndexes: [
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },

@@ -2,6 +2,7 @@
 // also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can hold,
 // no __proto__ keys, no lone surrogates), parsed with an error that says where it broke.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { TABLE } from '../resources';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -12,7 +13,7 @@ export const MAX_BODY_BYTES = 256 * 1024;
  * body), so a body within 32 levels always fits. Bounding depth here also keeps every recursive walk
  * behind the edge (validation, compilation, the local interpreter) far from a stack overflow.
  */
-export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_DEPTH = TABLE.maxNestingDepth;
 
 export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers['content-type'];

@@ -4,8 +4,10 @@
 // fails would leave the task unsettled for good. So a step output that would nest too deep, like an
 // output too large for the item, is kept as a JSON preview marked `truncated: true`.
 
+import { TABLE } from '../resources';
+
 /** DynamoDB's nesting limit, the attribute's own map counting as the first level. */
-export const MAX_STORED_DEPTH = 32;
+export const MAX_STORED_DEPTH = TABLE.maxNestingDepth;
 const MAX_OUTPUT_CHARS = 32_000;
 const PREVIEW_CHARS = 2_000;
 
