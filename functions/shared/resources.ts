@@ -1,7 +1,11 @@
 // The shapes of every AWS resource stepwise owns, declared once. The CDK constructs (lib/) and the
 // embedded local stack (local/) both build from these, so the two cannot drift apart.
 
-export type Role = 'OWNER' | 'ADMIN' | 'MEMBER';
+/**
+ * Roles within an organization (OWNER > ADMIN > MEMBER), plus OPERATOR: a deployment-level role for the
+ * people who run the platform, the only one that reads across organizations.
+ */
+export type Role = 'OWNER' | 'ADMIN' | 'MEMBER' | 'OPERATOR';
 
 export const APP_NAME = 'stepwise';
 

@@ -14,7 +14,8 @@ import { type Identity, ROLES } from './identity';
 
 export type Access = Role | 'public';
 
-const RANK: Record<Role, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 };
+// OPERATOR ranks nowhere in an org's hierarchy: routes open to operators say so explicitly.
+const RANK: Record<Role, number> = { OPERATOR: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
 
 /** Whether a caller with `role` (undefined: anonymous) may use something that needs `required`. */
 export function hasAccess(role: Role | undefined, required: Access): boolean {
