@@ -1,13 +1,14 @@
 // End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at several
 // concurrencies; per task, the orchestration overhead (wall time from creation to end minus the steps'
-// own attempt durations) and the DynamoDB writes it caused.
+// own attempt durations), and the DynamoDB writes and consumed WCU it caused with the list of writes
+// (operation, item kind, writes per task, WCU per task), as the local DynamoDB's write meter counts them.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MeteredWrite } from '../local/dynamodb-write-meter';
 import { startLocalStack } from '../local/stack';
 import { ms, summarize } from './stats';
 
-const WRITE_OPERATIONS = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
 const TASKS_PER_LEVEL = { 1: 10, 16: 48, 64: 128 } as const;
 
 interface TaskDetail {
@@ -48,7 +49,7 @@ export async function benchTaskThroughput(): Promise<void> {
     };
     for (const [level, count] of Object.entries(TASKS_PER_LEVEL)) {
       const concurrency = Number(level);
-      const writesBefore = sumWrites(stack.dynamodbRequests());
+      const writesBefore = stack.dynamodbWrites().length;
       const overheads: number[] = [];
       let next = 0;
       const started = performance.now();
@@ -64,11 +65,13 @@ export async function benchTaskThroughput(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - started) / 1000;
-      const writes = (sumWrites(stack.dynamodbRequests()) - writesBefore) / count;
+      const writes = stack.dynamodbWrites().slice(writesBefore);
+      const wcu = writes.reduce((total, write) => total + write.wcu, 0);
       const { p50, p99 } = summarize(overheads);
       console.log(
-        `basic_sequence at concurrency ${concurrency}: ${(count / seconds).toFixed(1)} tasks/s; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB writes per task ${writes.toFixed(1)} (n=${count})`,
+        `basic_sequence at concurrency ${concurrency}: ${(count / seconds).toFixed(1)} tasks/s; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${(writes.length / count).toFixed(1)} writes, ${(wcu / count).toFixed(1)} WCU (n=${count})`,
       );
+      console.log(`  writes per task: ${listWrites(writes, count)}`);
     }
   } finally {
     await stack.stop();
@@ -76,6 +79,17 @@ export async function benchTaskThroughput(): Promise<void> {
   }
 }
 
-function sumWrites(counts: Record<string, number>): number {
-  return WRITE_OPERATIONS.reduce((total, operation) => total + (counts[operation] ?? 0), 0);
+/** `PutItem TASK 1.0 (1.0 WCU), UpdateItem STEP 3.0 (3.0 WCU), ...`: per operation and item kind, per task. */
+function listWrites(writes: readonly MeteredWrite[], tasks: number): string {
+  const groups = new Map<string, { writes: number; wcu: number }>();
+  for (const write of writes) {
+    const key = `${write.operation} ${write.kind}${write.conditionFailed ? ' (condition failed)' : ''}`;
+    const group = groups.get(key) ?? { writes: 0, wcu: 0 };
+    groups.set(key, { writes: group.writes + 1, wcu: group.wcu + write.wcu });
+  }
+  return [...groups]
+    .map(
+      ([key, group]) => `${key} ${(group.writes / tasks).toFixed(1)} (${(group.wcu / tasks).toFixed(1)} WCU)`,
+    )
+    .join(', ');
 }

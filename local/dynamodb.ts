@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE } from '../functions/shared/resources';
+import { type MeteredWrite, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
 
@@ -19,6 +20,8 @@ export interface LocalDynamoDb {
   readonly tableName: string;
   /** Requests served so far, by operation (`PutItem`, `Query`, ...), for benchmarks. */
   requestCounts(): Record<string, number>;
+  /** Writes served so far, oldest first, each with its item kind and consumed WCU (dynamodb-write-meter.ts). */
+  writes(): readonly MeteredWrite[];
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export async function startDynamoDb(
   } finally {
     client.destroy();
   }
+  const writes = meterWrites(server);
   const counts: Record<string, number> = {};
   server.on('request', (request) => {
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
@@ -49,6 +53,7 @@ export async function startDynamoDb(
     url,
     tableName: TABLE.localName,
     requestCounts: () => ({ ...counts }),
+    writes: () => [...writes],
     close: () => closeServer(server),
   };
 }

@@ -5,7 +5,8 @@
 //     ["item 1: <first words of the prompt>", ...];
 //   - any other prompt gets "Summary: <its first 12 words>" (with "…" when longer).
 // usage counts whitespace-separated words: prompt_tokens over all messages, completion_tokens over the
-// answer. `model` echoes the request's.
+// answer; usage.prompt_tokens_details.cached_tokens counts the system messages' words (a provider's prompt
+// cache serves a repeated system prompt). `model` echoes the request's.
 // Test hooks, written anywhere in the last user message:
 //   [fail:NNN]   the first request with this exact prompt gets HTTP NNN (400-599) with an OpenAI-style
 //                error body (and `Retry-After: 1` for 429 and 503); later ones succeed.
@@ -104,6 +105,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     }
     const text = answer(prompt);
     completions++;
+    const wordsOf = (role?: string) =>
+      body.messages
+        .filter((message) => role === undefined || message.role === role)
+        .reduce((sum, message) => sum + countWords(contentText(message.content)), 0);
+    const promptTokens = wordsOf();
+    const cachedTokens = wordsOf('system');
     return sendJson(res, 200, {
       id: `chatcmpl-fake-${completions}`,
       object: 'chat.completion',
@@ -111,14 +118,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       model: body.model,
       choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
       usage: {
-        prompt_tokens: body.messages.reduce(
-          (sum, message) => sum + countWords(contentText(message.content)),
-          0,
-        ),
+        prompt_tokens: promptTokens,
         completion_tokens: countWords(text),
-        total_tokens:
-          body.messages.reduce((sum, message) => sum + countWords(contentText(message.content)), 0) +
-          countWords(text),
+        total_tokens: promptTokens + countWords(text),
+        // As a provider's prompt cache would: the system messages, repeated call after call, are a hit.
+        prompt_tokens_details: { cached_tokens: cachedTokens },
       },
     });
   };

@@ -20,6 +20,7 @@ import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
+import type { MeteredWrite } from './dynamodb-write-meter';
 import { startFakeLlm } from './fake-llm';
 import { LambdaRuntime } from './lambda-runtime';
 import { closeServer, listen } from './listen';
@@ -88,6 +89,8 @@ export interface LocalStack {
   readonly credentials: DevCredentials;
   /** DynamoDB requests served so far, by operation. */
   dynamodbRequests(): Record<string, number>;
+  /** DynamoDB writes served so far, with item kind and consumed WCU. */
+  dynamodbWrites(): readonly MeteredWrite[];
   stop(): Promise<void>;
 }
 
@@ -261,7 +264,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DynamoDBDocumentClient.from(dynamoDbClient),
       dynamodb.tableName,
     );
-    return { endpoints, runtime, credentials, dynamodbRequests: dynamodb.requestCounts, stop };
+    return {
+      endpoints,
+      runtime,
+      credentials,
+      dynamodbRequests: dynamodb.requestCounts,
+      dynamodbWrites: dynamodb.writes,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -143,6 +143,8 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/tasks', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/tasks/{id}', handler: 'api', access: 'MEMBER' },
   { method: 'POST', path: '/tasks/{id}/cancel', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/tasks/{id}/events', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/tasks/{id}/timeline', handler: 'api', access: 'MEMBER' },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

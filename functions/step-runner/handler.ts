@@ -7,13 +7,21 @@ import { createActionRunner } from '../shared/actions/run-action';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
-import { handleStepPayload, type RecordedFailure, type StepResult } from '../shared/steps/run-step';
+import {
+  handleStepPayload,
+  type RecordedFailure,
+  type StepResult,
+  type StepRunnerDeps,
+} from '../shared/steps/run-step';
 import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { loadLlmPrices } from '../shared/telemetry/llm-prices';
 
-const deps = {
+const deps: StepRunnerDeps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
   runAction: createActionRunner(),
+  prices: loadLlmPrices(process.env.LLM_PRICES),
+  logger,
 };
 
 const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | null> => {
@@ -23,13 +31,8 @@ const lambdaHandler = async (payload: StepPayload): Promise<StepResult | Recorde
     workflow_id: payload.task.workflowId,
     step_id: payload.step.id,
   });
-  try {
-    return await handleStepPayload(payload, deps);
-  } catch (error) {
-    // A failed attempt reaches Step Functions without its stack trace; the log keeps it (as the cause).
-    logger.warn('Step attempt failed', error as Error);
-    throw error;
-  }
+  // The runner logs each attempt's start and end (a failure with its stack, which Step Functions never sees).
+  return handleStepPayload(payload, deps);
 };
 
 export const handler = middy(lambdaHandler)

@@ -10,26 +10,21 @@ import {
   type ExecutionStatusChangeEvent,
   ExecutionStatusChangeEventSchema,
 } from '../shared/executions/execution-status-event';
-import { DynamoExecutionStatusStore } from '../shared/executions/execution-status-store';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 
-const tableName = requireEnv('TABLE_NAME');
-const stores = {
-  statuses: new DynamoExecutionStatusStore(documentClient(), tableName),
-  tasks: new DynamoTaskStore(documentClient(), tableName),
-};
+const stores = { tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')) };
 
 const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
   const { executionArn, status, name } = event.detail;
   logger.appendKeys({ executionArn, status, task_id: name });
-  const { recorded, changed } = await recordExecutionStatus(event, stores);
-  if (changed) logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled');
-  if (!recorded) {
-    logger.info('Duplicate status event ignored');
+  const { changed } = await recordExecutionStatus(event, stores);
+  if (!changed) {
+    logger.info('Status event changed nothing (redelivered, or the task had moved on)');
     return;
   }
+  logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled');
   const statusMetric = metrics.singleMetric();
   statusMetric.addDimension('status', status);
   statusMetric.addMetric('ExecutionStatusChanges', MetricUnit.Count, 1);

@@ -1,68 +1,79 @@
-import { CreateStateMachineCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+// Execution status events reach the task-events handler, which marks the task RUNNING and settles it:
+// the settle write stores the task's metrics and settledAt and moves it into the settled index, and a
+// redelivered event (EventBridge delivers at least once) changes nothing.
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import {
-  DynamoExecutionStatusStore,
-  MAX_RECORDED_PAYLOAD_CHARS,
-} from '../../functions/shared/executions/execution-status-store';
+import type { ExecutionStatusChangeEvent } from '../../functions/shared/executions/execution-status-event';
+import { recordExecutionStatus } from '../../functions/shared/executions/record-execution-status';
+import type { Task } from '../../functions/shared/tasks/task';
+import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
+import { settledIndexKeys } from '../../functions/shared/telemetry/settled-index';
+import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
-const { sfn, documents } = localClients(endpoints);
-const store = new DynamoExecutionStatusStore(documents, endpoints.tableName);
+const credentials = inject('credentials');
+const { documents } = localClients(endpoints);
+const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+const call = apiClient(endpoints.api, credentials.apiKey);
 
-describe('execution status events reach the task-events handler', () => {
-  it('records RUNNING and SUCCEEDED for an execution, as EventBridge would deliver them on AWS', async () => {
-    const { stateMachineArn } = await sfn.send(
-      new CreateStateMachineCommand({
-        name: `status-events-${Date.now()}`,
-        roleArn: `arn:aws:iam::${endpoints.accountId}:role/local`,
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-      }),
+async function runTask(): Promise<Task> {
+  const id = `status_${randomUUID().slice(0, 8)}`;
+  const steps = [{ id: 'only', type: 'transform', params: { expression: '1 + 1', data: {} } }];
+  expect((await call('POST', '/workflows', { id, version: 1, name: id, steps })).status).toBe(201);
+  const { body } = await call<{ taskId: string }>('POST', '/tasks', { workflowId: id });
+  await expect
+    .poll(async () => (await tasks.getAnyOrg(body.taskId))?.status, { timeout: 15_000, interval: 100 })
+    .toBe('SUCCEEDED');
+  return (await tasks.getAnyOrg(body.taskId)) as Task;
+}
+
+function statusEvent(task: Task, status: 'RUNNING' | 'SUCCEEDED'): ExecutionStatusChangeEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: endpoints.accountId,
+    time: new Date().toISOString(),
+    region: endpoints.region,
+    resources: [task.executionArn],
+    detail: {
+      executionArn: task.executionArn,
+      stateMachineArn: task.executionArn.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, ''),
+      name: task.taskId,
+      status,
+      startDate: Date.parse(task.createdAt),
+      stopDate: status === 'RUNNING' ? null : Date.now(),
+      output: status === 'RUNNING' ? null : '{}',
+    },
+  };
+}
+
+describe('execution status events settle tasks', () => {
+  it('stores the metrics and settledAt with the settle, and moves the task into the settled index', async () => {
+    const task = await runTask();
+    expect(task.metrics).toMatchObject({
+      attempts: 1,
+      retries: 0,
+      durationMs: expect.any(Number),
+      queueMs: expect.any(Number),
+      steps: { only: { status: 'SUCCEEDED', attempts: 1, retries: 0 } },
+    });
+    expect(task.settledAt).toEqual(expect.any(String));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${task.taskId}`, sk: 'TASK' } }),
     );
-    const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
-    await expect
-      .poll(async () => (await store.list(executionArn)).map((record) => record.status).sort(), {
-        timeout: 30_000,
-      })
-      .toEqual(['RUNNING', 'SUCCEEDED']);
-    const succeeded = (await store.list(executionArn)).find((record) => record.status === 'SUCCEEDED');
-    expect(succeeded).toMatchObject({ executionArn, stateMachineArn, output: '{}' });
+    expect(Item).toMatchObject(settledIndexKeys(task.taskId, Date.parse(String(task.settledAt))));
   });
 
-  it('records the end of an execution whose input and output together exceed the 400 KB item limit', async () => {
-    const { stateMachineArn } = await sfn.send(
-      new CreateStateMachineCommand({
-        name: `status-events-large-${Date.now()}`,
-        roleArn: `arn:aws:iam::${endpoints.accountId}:role/local`,
-        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-      }),
-    );
-    // 250 KB in, the same out: 500 KB of payload in the SUCCEEDED event.
-    const input = JSON.stringify({ text: 'x'.repeat(250_000) });
-    const { executionArn = '' } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input }));
-    await expect
-      .poll(async () => (await store.list(executionArn)).map((record) => record.status).sort(), {
-        timeout: 30_000,
-      })
-      .toEqual(['RUNNING', 'SUCCEEDED']);
-    const succeeded = (await store.list(executionArn)).find((record) => record.status === 'SUCCEEDED');
-    expect(succeeded?.output?.startsWith(input.slice(0, MAX_RECORDED_PAYLOAD_CHARS))).toBe(true);
-    expect(succeeded?.output?.length).toBeLessThan(MAX_RECORDED_PAYLOAD_CHARS + 20);
-  });
-
-  it('ignores a redelivered status event (EventBridge delivers at least once)', async () => {
-    const change = {
-      executionArn: `arn:aws:states:us-east-1:000000000000:execution:m:redelivered-${Date.now()}`,
-      stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:m',
-      name: 'redelivered',
-      status: 'FAILED' as const,
-      startDate: 1,
-      stopDate: 2,
-      eventId: 'e1',
-      eventTime: '2026-01-01T00:00:00Z',
-    };
-    expect(await store.record(change)).toBe(true);
-    expect(await store.record({ ...change, eventId: 'e2' })).toBe(false);
-    expect((await store.list(change.executionArn)).map((record) => record.eventId)).toEqual(['e1']);
+  it('changes nothing on a redelivered event, RUNNING or terminal', async () => {
+    const task = await runTask();
+    expect(await recordExecutionStatus(statusEvent(task, 'SUCCEEDED'), { tasks })).toEqual({
+      changed: false,
+    });
+    expect(await recordExecutionStatus(statusEvent(task, 'RUNNING'), { tasks })).toEqual({ changed: false });
+    expect(await tasks.getAnyOrg(task.taskId)).toEqual(task);
   });
 });

@@ -22,6 +22,9 @@ export type LlmCallMetrics = {
   readonly model: string;
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (0 when it reports none). */
+  readonly cachedTokens: number;
+  readonly toolCalls: number;
   readonly latencyMs: number;
 };
 
@@ -60,7 +63,7 @@ export async function runAction(
       return { output, metrics: { attempts: output.attempts } };
     }
     case 'llm': {
-      const { attempts, ...output } = await runLlmAction(params as LlmParams, deps.llm);
+      const { attempts, toolCalls, ...output } = await runLlmAction(params as LlmParams, deps.llm);
       return {
         output,
         metrics: {
@@ -70,6 +73,8 @@ export async function runAction(
             model: output.model,
             inputTokens: output.usage.inputTokens,
             outputTokens: output.usage.outputTokens,
+            cachedTokens: output.usage.cachedTokens ?? 0,
+            toolCalls: toolCalls ?? 0,
             latencyMs: output.latencyMs,
           },
         },

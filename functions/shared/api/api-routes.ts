@@ -9,6 +9,7 @@ import type { CursorBinding, CursorSigner } from '../http/signed-cursor';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { TASK_STATUSES } from '../tasks/task';
+import { taskDetailOf } from '../tasks/task-detail';
 import {
   AgentIdSchema,
   cancelTask,
@@ -18,6 +19,7 @@ import {
   startTask,
   type TaskServiceDeps,
 } from '../tasks/task-service';
+import { TELEMETRY_OPERATIONS } from './telemetry-routes';
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
@@ -49,7 +51,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export const MAX_ID_LENGTH = 128;
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
-const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
+export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   const value = event.pathParameters?.[name];
   if (!value)
     throw new BadRequestError(`Missing path parameter ${name}`, [
@@ -165,14 +167,12 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     const taskId = pathParameter(event, 'id');
     const task = await deps.taskService.tasks.get(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    const [steps, attempts] = await Promise.all([
-      deps.taskService.tasks.listSteps(taskId),
-      deps.taskService.tasks.listAttempts(taskId),
-    ]);
-    return jsonResponse(200, { ...task, steps, attempts });
+    return jsonResponse(200, taskDetailOf(task, await deps.taskService.tasks.listSteps(taskId)));
   },
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
     return jsonResponse(200, await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService));
   },
+
+  ...TELEMETRY_OPERATIONS,
 };

@@ -1,17 +1,22 @@
-// The step-runner's domain: numbers and records each attempt of a step (the local interpreter has no
-// `$$.State.RetryCount`, and this way AWS and local agree), runs the step's action, and records outcomes
-// the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`). Errors leave it
-// clean (clean-error.ts): the name, and the message without stack trace or server paths. A task's RUNNING
-// status comes from its execution's start (task-events); a step marks it only if it got there first.
-import { closingStatus, isTerminal } from '../tasks/task';
-import type { TaskStore } from '../tasks/task-store';
+// The step-runner's domain: runs one attempt of a step's action and records it on the step's item, and
+// records outcomes the state machine decides (FAILED after retries or on timeout, SKIPPED by a `when`).
+// Attempts are numbered from the step item's attempt count, read before the attempt and written
+// conditionally on it (the local interpreter has no `$$.State.RetryCount`; this way AWS and local agree).
+// An attempt that ends within RUNNING_RECORD_AFTER_MS is written once, start and end together; a slower
+// one gets a RUNNING record at that mark, then its end. Errors leave it clean (clean-error.ts): the name,
+// and the message without stack trace or server paths. A task's RUNNING status comes from its
+// execution's start (task-events); a step marks it only if it got there first.
+import type { ActionMetrics } from '../actions/run-action';
+import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from '../tasks/task';
+import type { AttemptEnd, AttemptStart, StepRef, TaskStore } from '../tasks/task-store';
+import { costUsd, DEFAULT_LLM_PRICES, type PriceTable } from '../telemetry/llm-prices';
 import { cleanCause, cleanError, StepFailure } from './clean-error';
 import { applySimulation, SimulateSchema } from './simulate';
 import type { RecordStepPayload, RunStepPayload, StepPayload } from './step-payload';
 
 export interface ActionResult {
   readonly output: unknown;
-  readonly metrics?: Record<string, unknown>;
+  readonly metrics?: ActionMetrics;
 }
 
 /** Runs a built-in action (`http`, `llm`, `transform`, `lambda`) with resolved params, for the task's org. */
@@ -21,11 +26,24 @@ export type ActionRunner = (
   context: { readonly orgId: string },
 ) => Promise<ActionResult>;
 
+/** Where the step runner's lines go (Powertools' Logger on Lambda), with the context keys already on it. */
+export interface StepLogger {
+  info(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** An attempt that runs longer than this gets a RUNNING record before its end. */
+export const RUNNING_RECORD_AFTER_MS = 250;
+
 export interface StepRunnerDeps {
   readonly tasks: TaskStore;
   readonly runAction: ActionRunner;
+  /** Prices of LLM calls. @default DEFAULT_LLM_PRICES */
+  readonly prices?: PriceTable;
+  readonly logger?: StepLogger;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** @default RUNNING_RECORD_AFTER_MS */
+  readonly runningRecordAfterMs?: number;
 }
 
 export interface StepResult {
@@ -34,7 +52,9 @@ export interface StepResult {
   readonly attempt: number;
 }
 
-const OUTPUT_SUMMARY_CHARS = 1_000;
+/** Input and output summaries on an attempt are cut to this many characters. */
+export const SUMMARY_CHARS = 200;
+const CLOSED: readonly StepStatus[] = ['CANCELLED', 'TIMED_OUT', 'ABORTED'];
 
 /** The step's task ended (cancelled, timed out, lost) before this attempt could start its work. */
 export class TaskEnded extends Error {
@@ -54,56 +74,138 @@ export async function handleStepPayload(
   return payload.kind === 'run' ? runStep(payload, deps) : recordStep(payload, deps);
 }
 
+const stepRefOf = (payload: StepPayload): StepRef => ({
+  taskId: payload.task.id,
+  orgId: payload.task.orgId,
+  workflowId: payload.task.workflowId,
+  stepId: payload.step.id,
+  stepType: payload.step.type,
+  mapIndex: payload.step.mapIndex,
+});
+
+type Outcome = { ok: true; result: ActionResult } | { ok: false; error: unknown };
+
 export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Promise<StepResult> {
   const now = deps.now ?? (() => new Date());
   const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const log = deps.logger ?? { info: () => undefined };
   const { task, step } = payload;
+  const ref = stepRefOf(payload);
   const startedAt = now();
-  const attempt = await deps.tasks.startAttempt(task.id, step.id, step.mapIndex, startedAt.toISOString());
-  if (attempt === undefined) throw new TaskEnded(`Task ${task.id} ended; step ${step.id} was closed`);
-  // The task may have ended (and closed its open steps) just before this attempt was written: read it
-  // after the write, so that either the settling saw this attempt or this attempt sees the ended task.
-  const current = await deps.tasks.getAnyOrg(task.id);
+  const [current, recorded] = await Promise.all([
+    deps.tasks.getAnyOrg(task.id),
+    deps.tasks.getStep(task.id, step.id, step.mapIndex),
+  ]);
   if (current && isTerminal(current.status)) {
-    await deps.tasks.closeOpenSteps(task.id, {
-      status: closingStatus(current.status),
-      at: startedAt.toISOString(),
-      cause: `The task ended ${current.status} while this step was open`,
-    });
     throw new TaskEnded(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
+  }
+  if (recorded && CLOSED.includes(recorded.status)) {
+    throw new TaskEnded(`Task ${task.id} ended; step ${step.id} was closed`);
   }
   // The execution's RUNNING event normally marks the task first; when it is slower than the first step,
   // the step does (one conditional write, only in that race).
   if (current?.status === 'PENDING') await deps.tasks.markRunning(task.id, startedAt.toISOString());
-  const finish = (
-    status: 'SUCCEEDED' | 'FAILED',
-    detail: { error?: string; cause?: string; output?: unknown },
-  ) => {
-    const endedAt = now();
-    return deps.tasks.finishAttempt({
-      taskId: task.id,
-      stepId: step.id,
-      mapIndex: step.mapIndex,
-      attempt,
-      status,
-      error: detail.error,
-      cause: detail.cause,
-      outputSummary: detail.output === undefined ? undefined : summarize(detail.output),
-      endedAt: endedAt.toISOString(),
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-    });
+  const { simulate, ...params } = payload.params;
+  const start: AttemptStart = {
+    step: ref,
+    attempt: (recorded?.attempts ?? 0) + 1,
+    startedAt: startedAt.toISOString(),
+    inputSummary: summarize(params),
   };
-  try {
-    const { simulate, ...params } = payload.params;
+  const { attempt } = start;
+  log.info('Step attempt started', { attempt });
+
+  const outcome: Promise<Outcome> = (async () => {
     await applySimulation(SimulateSchema.optional().parse(simulate), attempt, sleep);
-    const { output } = await deps.runAction(step.type, params, { orgId: task.orgId });
-    await finish('SUCCEEDED', { output });
-    return { status: 'SUCCEEDED', output, attempt };
-  } catch (error) {
-    const clean = cleanError(error);
-    await finish('FAILED', { error: clean.error, cause: clean.message });
-    throw new StepFailure(clean, { cause: error });
+    return deps.runAction(step.type, params, { orgId: task.orgId });
+  })().then(
+    (result) => ({ ok: true, result }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), deps.runningRecordAfterMs ?? RUNNING_RECORD_AFTER_MS);
+  });
+  const first = await Promise.race([outcome.then(() => 'done' as const), slow]);
+  clearTimeout(timer);
+  let recordedRunning = false;
+  if (first === 'slow') {
+    recordedRunning = await deps.tasks.recordRunningAttempt(start);
+    if (recordedRunning) await closeIfTaskEnded(deps.tasks, task.id, now);
   }
+  const ended = await outcome;
+  const endedAt = now();
+  const durationMs = endedAt.getTime() - startedAt.getTime();
+  const end = (detail: Omit<AttemptEnd, 'endedAt' | 'durationMs'>): AttemptEnd => ({
+    ...detail,
+    endedAt: endedAt.toISOString(),
+    durationMs,
+  });
+  if (ended.ok) {
+    const { output, metrics } = ended.result;
+    const llm = llmUsageOf(metrics, deps.prices ?? DEFAULT_LLM_PRICES);
+    await deps.tasks.recordFinishedAttempt(
+      start,
+      end({ status: 'SUCCEEDED', outputSummary: summarize(output), llm }),
+      recordedRunning,
+    );
+    log.info('Step attempt succeeded', { attempt, durationMs, ...(llm && { llm }) });
+    return { status: 'SUCCEEDED', output, attempt };
+  }
+  const clean = cleanError(ended.error);
+  const written = await deps.tasks.recordFinishedAttempt(
+    start,
+    end({ status: 'FAILED', error: clean.error, cause: clean.message }),
+    recordedRunning,
+  );
+  // A failed attempt leaves its step RETRYING (open): if the task ended meanwhile, close it.
+  if (written) await closeIfTaskEnded(deps.tasks, task.id, now);
+  log.info('Step attempt failed', {
+    attempt,
+    durationMs,
+    error: clean.error,
+    cause: clean.message,
+    ...(ended.error instanceof Error && { stack: ended.error.stack }),
+  });
+  throw new StepFailure(clean, { cause: ended.error });
+}
+
+/**
+ * After a write that leaves a step open: the task may have ended (and closed its open steps) just before
+ * it. The settle closes open steps after its own write too, so either it saw this write or this read sees
+ * the ended task.
+ */
+async function closeIfTaskEnded(tasks: TaskStore, taskId: string, now: () => Date): Promise<void> {
+  const current = await tasks.getAnyOrg(taskId);
+  if (!current || !isTerminal(current.status)) return;
+  await tasks.closeOpenSteps(taskId, {
+    status: closingStatus(current.status),
+    at: current.endedAt ?? now().toISOString(),
+    cause: `The task ended ${current.status} while this step was open`,
+  });
+}
+
+/** An attempt's LLM usage from its action's metrics, priced; undefined for a step that called no LLM. */
+export function llmUsageOf(
+  metrics: ActionMetrics | undefined,
+  prices: PriceTable,
+): AttemptLlmUsage | undefined {
+  const llm = metrics?.llm;
+  if (!llm) return undefined;
+  const usage = {
+    provider: llm.provider,
+    model: llm.model,
+    tokensIn: llm.inputTokens,
+    tokensOut: llm.outputTokens,
+    cachedTokens: llm.cachedTokens,
+  };
+  return {
+    ...usage,
+    calls: 1,
+    toolCalls: llm.toolCalls,
+    latencyMs: llm.latencyMs,
+    costUsd: costUsd(prices, usage),
+  };
 }
 
 /**
@@ -115,16 +217,13 @@ async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Pro
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const error = payload.error ?? undefined;
   const cause = cleanCause(payload.cause);
-  await deps.tasks.recordStepOutcome(payload.task.id, payload.step.id, payload.step.mapIndex, {
-    status: payload.status,
-    error,
-    cause,
-    at,
-  });
+  await deps.tasks.recordStepOutcome(stepRefOf(payload), { status: payload.status, error, cause, at });
+  deps.logger?.info('Step outcome recorded', { status: payload.status, ...(error && { error }) });
   return payload.status === 'FAILED' ? { error: error ?? 'Unknown', cause: cause ?? '' } : null;
 }
 
-function summarize(output: unknown): string {
-  const text = typeof output === 'string' ? output : (JSON.stringify(output) ?? '');
-  return text.length <= OUTPUT_SUMMARY_CHARS ? text : `${text.slice(0, OUTPUT_SUMMARY_CHARS)}…`;
+function summarize(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  return text.length <= SUMMARY_CHARS ? text : `${text.slice(0, SUMMARY_CHARS - 1)}…`;
 }

@@ -12,6 +12,7 @@ import {
 } from '../http/errors';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
+import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
 import type { InputValidator } from './input-validator';
 import {
   CANCEL_ERROR,
@@ -240,14 +241,24 @@ export interface ExecutionOutcome {
   readonly stoppedAt: Date;
 }
 
-/** Settles a task from its execution's terminal status; false when nothing changed. */
-export async function settleTask(outcome: ExecutionOutcome, tasks: TaskStore): Promise<boolean> {
+/** A task this call settled, with what its run measured (EMF and live updates read it). */
+export interface SettledTask {
+  readonly task: Task;
+  readonly metrics: TaskMetrics;
+}
+
+/** Settles a task from its execution's terminal status; undefined when nothing changed. */
+export async function settleTask(
+  outcome: ExecutionOutcome,
+  tasks: TaskStore,
+  now: () => Date = () => new Date(),
+): Promise<SettledTask | undefined> {
   const end = taskEndOf({
     status: outcome.executionStatus,
     error: outcome.error,
     cause: cleanCause(outcome.cause),
   });
-  if (!end) return false;
+  if (!end) return undefined;
   return endTask(
     outcome.taskId,
     {
@@ -257,6 +268,7 @@ export async function settleTask(outcome: ExecutionOutcome, tasks: TaskStore): P
       output: outcome.output ? summarizeOutput(outcome.output) : undefined,
     },
     tasks,
+    now,
   );
 }
 
@@ -269,23 +281,43 @@ const outcomeDetail = (execution: ExecutionDescription | undefined) => ({
  * Moves the task to its end once, closing whatever step or attempt is still open in it: first, so that no
  * reader sees an ended task with an open step, and again after, for a step that opened meanwhile (the
  * step runner checks the task after opening one, so one side always sees the other). Both run on every
- * call, so a redelivered event finishes the work of one that failed half-way.
+ * call, so a redelivered event finishes the work of one that failed half-way. The settle write also
+ * stores what the run measured, from the steps read after the first closing (so never an open one), and
+ * moves the task into the settled index.
  */
 async function endTask(
   taskId: string,
   end: TaskEnd & { at: string; startedAt?: string; output?: unknown },
   tasks: TaskStore,
-): Promise<boolean> {
+  now: () => Date = () => new Date(),
+): Promise<SettledTask | undefined> {
   const closing = (status: TaskStatus) => ({
     status: closingStatus(status),
     at: end.at,
     cause: `The task ended ${status} while this step was open`,
   });
   await tasks.closeOpenSteps(taskId, closing(end.status));
-  const changed = await tasks.settle(taskId, end);
-  const status = changed ? end.status : (await tasks.getAnyOrg(taskId))?.status;
+  const [before, steps] = await Promise.all([tasks.getAnyOrg(taskId), tasks.listSteps(taskId)]);
+  let settled: SettledTask | undefined;
+  if (before && !isTerminal(before.status)) {
+    const metrics = computeTaskMetrics({ createdAt: before.createdAt, endedAt: end.at }, steps);
+    const settlement = { ...end, metrics, settledAt: now().toISOString() };
+    if (await tasks.settle(taskId, settlement)) {
+      const { at, settledAt, ...rest } = settlement;
+      const task = {
+        ...before,
+        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
+        startedAt: before.startedAt ?? end.startedAt,
+        endedAt: at,
+        updatedAt: at,
+        settledAt,
+      } as Task;
+      settled = { task, metrics };
+    }
+  }
+  const status = settled ? end.status : (await tasks.getAnyOrg(taskId))?.status;
   if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
-  return changed;
+  return settled;
 }
 
 export interface ReconcileDeps {

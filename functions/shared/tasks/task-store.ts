@@ -1,26 +1,35 @@
-// Tasks and their step attempts in the single table. Every write is a single-item conditional write
-// (the local DynamoDB has no transactions), so each is safe to repeat:
-//   TASK#<id> / TASK                      the task; gsi1 lists an org's tasks by creation time, gsi2 holds
-//                                         it under ACTIVE#<shard> while it is not terminal (reconciliation)
-//   TASK#<id> / STEP#<step>[#<i>]         per step (and map iteration): status, attempt counter, first start
-//   TASK#<id> / ATTEMPT#<step>[#<i>]#<n>  one item per attempt
+// Tasks and their steps in the single table. Every write is a single-item conditional write (the local
+// DynamoDB has no transactions), so each is safe to repeat:
+//   TASK#<id> / TASK                      the task; at settle also its TaskMetrics and settledAt
+//   TASK#<id> / STEP#<step>[#<i 5 digits>] per step (and map iteration): status, attempt count, first
+//                                         start, and `history`, its attempts (no item per attempt)
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started, and a hash of its request
+// Indexes:
+//   gsi1  task:  ORG#<org>#TASKS / <createdAt>#<taskId>                     an org's tasks, newest first
+//         step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
+//   gsi2  task:  ACTIVE#<shard> / <createdAt>#<taskId> until it settles (reconciliation), then
+//                SETTLED#<10 s slot>#<shard % 4> / <taskId> (the aggregate folder: settled-index.ts)
+//         step:  STEPS#<RUNNING|RETRYING>#<shard> / <since>#<org>#<taskId>#<stepKey>  open steps, all orgs
+// The step keys are sparse: present only while the step is RUNNING or RETRYING, removed by the write
+// that ends that state. `since` is the open attempt's start (RUNNING) or the failed attempt's end.
 import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
+import { settledIndexKeys } from '../telemetry/settled-index';
+import type { TaskMetrics } from '../telemetry/task-metrics';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
+  type AttemptRecord,
   type ClosingStatus,
   OPEN_STEP_STATUSES,
-  type StepAttempt,
+  type StepRecord,
   type StepStatus,
   type Task,
   type TaskStatus,
@@ -34,19 +43,6 @@ const FILTERED_READ_SIZE = 100;
 export interface Page<T> {
   readonly items: T[];
   readonly cursor?: string;
-}
-
-export interface StepSummary {
-  readonly stepId: string;
-  readonly mapIndex?: number;
-  readonly status: StepStatus;
-  readonly attempts: number;
-  readonly error?: string;
-  readonly cause?: string;
-  /** When its first attempt started; absent for a step that never ran (SKIPPED). */
-  readonly startedAt?: string;
-  readonly endedAt?: string;
-  readonly updatedAt: string;
 }
 
 export interface TaskListFilter {
@@ -67,6 +63,10 @@ export interface Settlement {
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
+  /** What the run measured (computed from the task and its steps just before this write). */
+  readonly metrics?: TaskMetrics;
+  /** The settle write's own clock time: it places the task in the settled index. */
+  readonly settledAt: string;
 }
 
 /** Where a walk over the active tasks stands: a shard and, within it, DynamoDB's LastEvaluatedKey. */
@@ -80,11 +80,25 @@ export interface IdempotencyClaim {
   readonly requestHash?: string;
 }
 
-export interface FinishedAttempt
-  extends Pick<
-    StepAttempt,
-    'taskId' | 'stepId' | 'mapIndex' | 'attempt' | 'error' | 'cause' | 'outputSummary'
-  > {
+/** Which step (or map iteration) of which task an attempt belongs to. */
+export interface StepRef {
+  readonly taskId: string;
+  readonly orgId: string;
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly stepType: string;
+  readonly mapIndex?: number;
+}
+
+/** An attempt as it starts: its number is the step's attempt count read before it plus one. */
+export interface AttemptStart {
+  readonly step: StepRef;
+  readonly attempt: number;
+  readonly startedAt: string;
+  readonly inputSummary?: string;
+}
+
+export interface AttemptEnd extends Pick<AttemptRecord, 'error' | 'cause' | 'outputSummary' | 'llm'> {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly endedAt: string;
   readonly durationMs: number;
@@ -125,34 +139,31 @@ export interface TaskStore {
   markRunning(taskId: string, at: string): Promise<boolean>;
   /** Moves a task to a terminal status once; false if it was already terminal. */
   settle(taskId: string, settlement: Settlement): Promise<boolean>;
-  /** Starts the next attempt of a step and returns its number, or undefined if the step was closed. */
-  startAttempt(
-    taskId: string,
-    stepId: string,
-    mapIndex: number | undefined,
-    at: string,
-  ): Promise<number | undefined>;
-  /** Ends an attempt the step runner ran; an attempt or step closed meanwhile stays as it was closed. */
-  finishAttempt(attempt: FinishedAttempt): Promise<void>;
+  /** The step item (consistent read): its attempt count numbers the next attempt. */
+  getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined>;
+  /**
+   * Records an attempt still running (written only once it has run RUNNING_RECORD_AFTER_MS); false when
+   * the step was closed with its task or another attempt got there first.
+   */
+  recordRunningAttempt(start: AttemptStart): Promise<boolean>;
+  /**
+   * Records an attempt's end: in the same write as its start when no RUNNING record was written
+   * (`wasRecordedRunning` false), else over that record. A step or attempt closed meanwhile stays as it
+   * was closed (false). A failed attempt leaves the step RETRYING until the state machine decides.
+   */
+  recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean): Promise<boolean>;
   /** Records a step outcome decided by the state machine: SKIPPED by a `when`, or FAILED for good. */
-  recordStepOutcome(
-    taskId: string,
-    stepId: string,
-    mapIndex: number | undefined,
-    outcome: StepOutcome,
-  ): Promise<void>;
-  /** Closes every step and attempt still open (RUNNING, RETRYING); returns how many items it closed. */
+  recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void>;
+  /** Closes every step still open (RUNNING, RETRYING) and its open attempt; returns how many it closed. */
   closeOpenSteps(taskId: string, closing: StepClosing): Promise<number>;
-  /** Steps in the order they first started (never-started ones by when they were recorded). */
-  listSteps(taskId: string): Promise<StepSummary[]>;
-  /** Attempts in the order they started. */
-  listAttempts(taskId: string): Promise<StepAttempt[]>;
+  /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
+  listSteps(taskId: string): Promise<StepRecord[]>;
 }
 
 const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
 const stepKey = (stepId: string, mapIndex?: number) =>
   mapIndex === undefined ? stepId : `${stepId}#${String(mapIndex).padStart(5, '0')}`;
-const attemptSk = (key: string, attempt: number) => `ATTEMPT#${key}#${String(attempt).padStart(3, '0')}`;
+const stepSk = (stepId: string, mapIndex?: number) => `STEP#${stepKey(stepId, mapIndex)}`;
 
 /**
  * Active tasks are spread over shards by a hash of their id, so the index has no single hot partition
@@ -168,12 +179,140 @@ const OPEN = { ':running': 'RUNNING', ':retrying': 'RETRYING' };
 const IS_OPEN = `${STATUS} IN (:running, :retrying)`;
 const NOT_CLOSED = `attribute_not_exists(${STATUS}) OR NOT (${STATUS} IN (:cancelled, :timedOut, :aborted))`;
 const CLOSED = { ':cancelled': 'CANCELLED', ':timedOut': 'TIMED_OUT', ':aborted': 'ABORTED' };
-const NAMES = { '#status': 'status', '#error': 'error', '#cause': 'cause' };
 
-/** Orders step and attempt items by their first start, then by key so equal times keep one order. */
+/** Orders step items by their first start, then by key so equal times keep one order. */
 function byStart(a: Record<string, unknown>, b: Record<string, unknown>): number {
   const when = (item: Record<string, unknown>) => String(item.startedAt ?? item.updatedAt ?? '');
   return when(a).localeCompare(when(b)) || String(a.sk).localeCompare(String(b.sk));
+}
+
+/** Attempts kept in a step's `history`; an attempt beyond is counted in `historyDropped` instead. */
+export const MAX_ATTEMPT_HISTORY = 25;
+const CLOSED_STATUSES: readonly StepStatus[] = ['CANCELLED', 'TIMED_OUT', 'ABORTED'];
+const INDEX_ATTRIBUTES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
+
+/**
+ * The sparse index keys of a step while it is open, for the RUNNING and RETRYING views: per org on gsi1,
+ * across orgs on gsi2 (sharded like active tasks). `since` is the open attempt's start for RUNNING, the
+ * failed attempt's end for RETRYING.
+ */
+export function openStepIndexKeys(step: StepRef, status: 'RUNNING' | 'RETRYING', since: string) {
+  const key = stepKey(step.stepId, step.mapIndex);
+  return {
+    gsi1pk: `ORG#${step.orgId}#STEPS#${status}`,
+    gsi1sk: `${since}#${step.taskId}#${key}`,
+    gsi2pk: `STEPS#${status}#${activeShardOf(step.taskId)}`,
+    gsi2sk: `${since}#${step.orgId}#${step.taskId}#${key}`,
+  };
+}
+
+/** The next attempt is written only over the count it was numbered from. */
+const nextAttemptCondition = (attempt: number) =>
+  attempt === 1
+    ? { expression: 'attribute_not_exists(attempts) OR attempts = :previous', values: { ':previous': 0 } }
+    : { expression: 'attempts = :previous', values: { ':previous': attempt - 1 } };
+
+/** The attempt still open in a step's history (its latest, while RUNNING), if any. */
+function openAttemptOf(step: StepRecord): AttemptRecord | undefined {
+  const latest = step.history[step.attempts - 1];
+  return latest?.attempt === step.attempts && latest.status === 'RUNNING' ? latest : undefined;
+}
+
+function toStepRecord(item: Record<string, unknown>): StepRecord {
+  const step = fromItem<StepRecord>(item);
+  return { ...step, attempts: step.attempts ?? 0, history: step.history ?? [] };
+}
+
+/** Drops undefined fields, so an attempt entry stores only what it has. */
+const defined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/** One UpdateItem of a step item, built up clause by clause with only the names and values it uses. */
+class StepWrite {
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+  private readonly names: Record<string, string> = {};
+  private readonly values: Record<string, unknown> = {};
+
+  constructor(
+    readonly sk: string,
+    private readonly step?: StepRef,
+  ) {}
+
+  /** A write that also (re)states the step's identity, so the first write of a step creates it whole. */
+  static of(step: StepRef): StepWrite {
+    return new StepWrite(stepSk(step.stepId, step.mapIndex), step).set({
+      orgId: step.orgId,
+      workflowId: step.workflowId,
+      stepId: step.stepId,
+      stepType: step.stepType,
+      ...(step.mapIndex !== undefined && { mapIndex: step.mapIndex }),
+    });
+  }
+
+  set(attributes: Record<string, unknown>): this {
+    for (const [name, value] of Object.entries(attributes)) {
+      this.names[`#${name}`] = name;
+      this.values[`:${name}`] = value;
+      this.sets.push(`#${name} = :${name}`);
+    }
+    return this;
+  }
+
+  firstStart(at: string): this {
+    this.names['#startedAt'] = 'startedAt';
+    this.values[':firstStart'] = at;
+    this.sets.push('#startedAt = if_not_exists(#startedAt, :firstStart)');
+    return this;
+  }
+
+  appendAttempt(attempt: number, entry: AttemptRecord): this {
+    if (attempt > MAX_ATTEMPT_HISTORY) return this.countDropped();
+    this.names['#history'] = 'history';
+    this.values[':entry'] = [defined(entry)];
+    this.values[':none'] = [];
+    this.sets.push('#history = list_append(if_not_exists(#history, :none), :entry)');
+    return this;
+  }
+
+  replaceAttempt(attempt: number, entry: AttemptRecord): this {
+    if (attempt > MAX_ATTEMPT_HISTORY) return this;
+    this.names['#history'] = 'history';
+    this.values[':replaced'] = defined(entry);
+    this.sets.push(`#history[${attempt - 1}] = :replaced`);
+    return this;
+  }
+
+  remove(...attributes: string[]): this {
+    for (const name of attributes) {
+      this.names[`#${name}`] = name;
+      this.removes.push(`#${name}`);
+    }
+    return this;
+  }
+
+  /** Puts the step in the open-step index of its status, or takes it out (undefined). */
+  index(status: 'RUNNING' | 'RETRYING' | undefined, since?: string): this {
+    if (!status || !this.step || !since) return this.remove(...INDEX_ATTRIBUTES);
+    return this.set(openStepIndexKeys(this.step, status, since));
+  }
+
+  toUpdate(condition: string, conditionValues: Record<string, unknown>) {
+    return {
+      UpdateExpression: `SET ${this.sets.join(', ')}${this.removes.length > 0 ? ` REMOVE ${this.removes.join(', ')}` : ''}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...this.names, '#status': 'status' },
+      ExpressionAttributeValues: { ...this.values, ...conditionValues },
+    };
+  }
+
+  private countDropped(): this {
+    this.names['#historyDropped'] = 'historyDropped';
+    this.values[':zero'] = 0;
+    this.values[':one'] = 1;
+    this.sets.push('#historyDropped = if_not_exists(#historyDropped, :zero) + :one');
+    return this;
+  }
 }
 
 export class DynamoTaskStore implements TaskStore {
@@ -324,201 +463,174 @@ export class DynamoTaskStore implements TaskStore {
       ':pending': 'PENDING',
       ':running': 'RUNNING',
     };
-    const sets = ['#status = :status', 'endedAt = :at', 'updatedAt = :at'];
+    const settled = settledIndexKeys(taskId, Date.parse(settlement.settledAt));
+    values[':settledAt'] = settlement.settledAt;
+    values[':gsi2pk'] = settled.gsi2pk;
+    values[':gsi2sk'] = settled.gsi2sk;
+    const sets = [
+      '#status = :status',
+      'endedAt = :at',
+      'updatedAt = :at',
+      'settledAt = :settledAt',
+      'gsi2pk = :gsi2pk',
+      'gsi2sk = :gsi2sk',
+    ];
     if (settlement.startedAt) {
       values[':startedAt'] = settlement.startedAt;
       sets.push('startedAt = if_not_exists(startedAt, :startedAt)');
     }
-    for (const field of ['output', 'error', 'cause'] as const) {
+    for (const field of ['output', 'error', 'cause', 'metrics'] as const) {
       if (settlement[field] === undefined) continue;
       values[`:${field}`] = settlement[field];
       sets.push(`#${field} = :${field}`);
     }
-    return this.updateTask(
-      taskId,
-      `SET ${sets.join(', ')} REMOVE gsi2pk, gsi2sk`,
-      '#status IN (:pending, :running)',
-      values,
-    );
+    return this.updateTask(taskId, `SET ${sets.join(', ')}`, '#status IN (:pending, :running)', values);
   }
 
-  async startAttempt(
-    taskId: string,
-    stepId: string,
-    mapIndex: number | undefined,
-    at: string,
-  ): Promise<number | undefined> {
-    const key = stepKey(stepId, mapIndex);
-    const updated = await this.updateTaskItem(taskId, `STEP#${key}`, {
-      UpdateExpression:
-        'ADD attempts :one SET #status = :running, stepId = :stepId, updatedAt = :at, mapIndex = :mapIndex, startedAt = if_not_exists(startedAt, :at) REMOVE #error, #cause, endedAt',
-      // A step closed with its ended task is not reopened by an attempt that started late.
-      ConditionExpression: NOT_CLOSED,
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: {
-        ':one': 1,
-        ':running': 'RUNNING',
-        ':stepId': stepId,
-        ':at': at,
-        ':mapIndex': mapIndex ?? null,
-        ...CLOSED,
-      },
-      ReturnValues: 'UPDATED_NEW',
-    });
-    if (!updated) return undefined;
-    const attempt = Number(updated.Attributes?.attempts ?? 1);
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: `TASK#${taskId}`,
-          sk: attemptSk(key, attempt),
-          taskId,
-          stepId,
-          mapIndex,
-          attempt,
-          status: 'RUNNING',
-          startedAt: at,
-        },
-      }),
-    );
-    return attempt;
-  }
-
-  async finishAttempt(attempt: FinishedAttempt): Promise<void> {
-    const key = stepKey(attempt.stepId, attempt.mapIndex);
-    const closed = await this.closeAttempt(attempt.taskId, attemptSk(key, attempt.attempt), {
-      status: attempt.status,
-      endedAt: attempt.endedAt,
-      durationMs: attempt.durationMs,
-      error: attempt.error,
-      cause: attempt.cause,
-      outputSummary: attempt.outputSummary,
-    });
-    if (!closed) return;
-    // A failed attempt leaves the step RETRYING: the state machine decides whether another attempt follows
-    // or the step failed for good (then it records FAILED). Only the latest attempt moves the step.
-    const succeeded = attempt.status === 'SUCCEEDED';
-    await this.updateTaskItem(attempt.taskId, `STEP#${key}`, {
-      UpdateExpression: `SET #status = :status, updatedAt = :at, #error = :error, #cause = :cause${succeeded ? ', endedAt = :at' : ''}`,
-      ConditionExpression: `${IS_OPEN} AND attempts = :attempt`,
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: {
-        ':status': succeeded ? 'SUCCEEDED' : 'RETRYING',
-        ':at': attempt.endedAt,
-        ':error': attempt.error ?? null,
-        ':cause': attempt.cause ?? null,
-        ':attempt': attempt.attempt,
-        ...OPEN,
-      },
-    });
-  }
-
-  async recordStepOutcome(
-    taskId: string,
-    stepId: string,
-    mapIndex: number | undefined,
-    outcome: StepOutcome,
-  ): Promise<void> {
-    const key = stepKey(stepId, mapIndex);
-    const updated = await this.updateTaskItem(taskId, `STEP#${key}`, {
-      UpdateExpression:
-        'SET #status = :status, stepId = :stepId, mapIndex = :mapIndex, updatedAt = :at, endedAt = :at, #error = :error, #cause = :cause, attempts = if_not_exists(attempts, :zero)',
-      ConditionExpression: NOT_CLOSED,
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: {
-        ':status': outcome.status,
-        ':stepId': stepId,
-        ':mapIndex': mapIndex ?? null,
-        ':at': outcome.at,
-        ':error': outcome.error ?? null,
-        ':cause': outcome.cause ?? null,
-        ':zero': 0,
-        ...CLOSED,
-      },
-      ReturnValues: 'ALL_NEW',
-    });
-    // A step that failed by timing out has an attempt that never reported its end: it ends with the error.
-    const attempts = Number(updated?.Attributes?.attempts ?? 0);
-    if (outcome.status !== 'FAILED' || attempts === 0) return;
+  async getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: `TASK#${taskId}`, sk: attemptSk(key, attempts) },
+        Key: { pk: `TASK#${taskId}`, sk: stepSk(stepId, mapIndex) },
         ConsistentRead: true,
       }),
     );
-    if (Item?.status !== 'RUNNING') return;
-    await this.closeAttempt(taskId, attemptSk(key, attempts), {
-      status: 'FAILED',
-      endedAt: outcome.at,
-      durationMs: Date.parse(outcome.at) - Date.parse(String(Item.startedAt)),
-      error: outcome.error,
-      cause: outcome.cause,
+    return Item ? toStepRecord(Item) : undefined;
+  }
+
+  async recordRunningAttempt(start: AttemptStart): Promise<boolean> {
+    const entry: AttemptRecord = {
+      attempt: start.attempt,
+      status: 'RUNNING',
+      startedAt: start.startedAt,
+      inputSummary: start.inputSummary,
+    };
+    const write = StepWrite.of(start.step)
+      .set({ status: 'RUNNING', attempts: start.attempt, updatedAt: start.startedAt })
+      .firstStart(start.startedAt)
+      .appendAttempt(start.attempt, entry)
+      .remove('error', 'cause')
+      .index('RUNNING', start.startedAt);
+    return this.writeStep(start.step.taskId, write, nextAttemptCondition(start.attempt));
+  }
+
+  async recordFinishedAttempt(
+    start: AttemptStart,
+    end: AttemptEnd,
+    wasRecordedRunning: boolean,
+  ): Promise<boolean> {
+    const succeeded = end.status === 'SUCCEEDED';
+    const entry: AttemptRecord = {
+      attempt: start.attempt,
+      startedAt: start.startedAt,
+      inputSummary: start.inputSummary,
+      ...end,
+    };
+    const write = StepWrite.of(start.step).set({
+      status: succeeded ? 'SUCCEEDED' : 'RETRYING',
+      attempts: start.attempt,
+      updatedAt: end.endedAt,
+      error: end.error ?? null,
+      cause: end.cause ?? null,
+      ...(succeeded && { endedAt: end.endedAt }),
+    });
+    if (succeeded) write.index(undefined);
+    else write.index('RETRYING', end.endedAt);
+    if (!wasRecordedRunning) {
+      write.firstStart(start.startedAt).appendAttempt(start.attempt, entry);
+      return this.writeStep(start.step.taskId, write, nextAttemptCondition(start.attempt));
+    }
+    // Over its own RUNNING record, which sits at index attempt - 1 (each attempt appends exactly once).
+    write.replaceAttempt(start.attempt, entry);
+    return this.writeStep(start.step.taskId, write, {
+      expression: `attempts = :attempt AND ${STATUS} = :running`,
+      values: { ':attempt': start.attempt, ':running': 'RUNNING' },
     });
   }
 
+  async recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void> {
+    // Read, then write conditionally on what was read: the write closes the open attempt it saw (a step
+    // that failed by timing out has one that never reported its end). A concurrent write means read again.
+    for (let tries = 0; tries < 3; tries++) {
+      const current = await this.getStep(step.taskId, step.stepId, step.mapIndex);
+      if (current && CLOSED_STATUSES.includes(current.status)) return;
+      const write = StepWrite.of(step)
+        .set({
+          status: outcome.status,
+          updatedAt: outcome.at,
+          endedAt: outcome.at,
+          error: outcome.error ?? null,
+          cause: outcome.cause ?? null,
+          attempts: current?.attempts ?? 0,
+        })
+        .index(undefined);
+      const open = current && openAttemptOf(current);
+      if (open && outcome.status === 'FAILED') {
+        write.replaceAttempt(open.attempt, {
+          ...open,
+          status: 'FAILED',
+          endedAt: outcome.at,
+          durationMs: Date.parse(outcome.at) - Date.parse(open.startedAt),
+          error: outcome.error,
+          cause: outcome.cause,
+        });
+      }
+      const written = await this.writeStep(
+        step.taskId,
+        write,
+        current
+          ? {
+              expression: `attempts = :read AND ${STATUS} = :readStatus`,
+              values: { ':read': current.attempts, ':readStatus': current.status },
+            }
+          : { expression: 'attribute_not_exists(pk)', values: {} },
+      );
+      if (written) return;
+    }
+  }
+
   async closeOpenSteps(taskId: string, closing: StepClosing): Promise<number> {
-    const items = [
-      ...(await this.queryPrefix(taskId, 'STEP#')),
-      ...(await this.queryPrefix(taskId, 'ATTEMPT#')),
-    ];
     let closed = 0;
-    for (const item of items) {
-      if (!OPEN_STEP_STATUSES.includes(item.status as StepStatus)) continue;
-      const isAttempt = String(item.sk).startsWith('ATTEMPT#');
-      const values: Record<string, unknown> = {
-        ':status': closing.status,
-        ':at': closing.at,
-        ':cause': closing.cause,
-        ...OPEN,
-      };
-      if (isAttempt) values[':durationMs'] = Date.parse(closing.at) - Date.parse(String(item.startedAt));
-      const written = await this.updateTaskItem(taskId, String(item.sk), {
-        UpdateExpression: `SET #status = :status, endedAt = :at, updatedAt = :at, #cause = :cause${isAttempt ? ', durationMs = :durationMs' : ''}`,
-        ConditionExpression: IS_OPEN,
-        ExpressionAttributeNames: { '#status': 'status', '#cause': 'cause' },
-        ExpressionAttributeValues: values,
-      });
+    for (const item of await this.queryPrefix(taskId, 'STEP#')) {
+      const step = toStepRecord(item);
+      if (!OPEN_STEP_STATUSES.includes(step.status)) continue;
+      const write = new StepWrite(String(item.sk))
+        .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
+        .index(undefined);
+      const open = openAttemptOf(step);
+      if (open) {
+        write.replaceAttempt(open.attempt, {
+          ...open,
+          status: closing.status,
+          endedAt: closing.at,
+          durationMs: Date.parse(closing.at) - Date.parse(open.startedAt),
+          cause: closing.cause,
+        });
+      }
+      const written = await this.updateTaskItem(
+        taskId,
+        write.sk,
+        write.toUpdate(`${IS_OPEN} AND attempts = :read`, { ...OPEN, ':read': step.attempts }),
+      );
       if (written) closed++;
     }
     return closed;
   }
 
-  async listSteps(taskId: string): Promise<StepSummary[]> {
-    const items = (await this.queryPrefix(taskId, 'STEP#')).sort(byStart);
-    return items.map((item) => fromItem<StepSummary>(item));
+  async listSteps(taskId: string): Promise<StepRecord[]> {
+    return (await this.queryPrefix(taskId, 'STEP#')).sort(byStart).map(toStepRecord);
   }
 
-  async listAttempts(taskId: string): Promise<StepAttempt[]> {
-    const items = (await this.queryPrefix(taskId, 'ATTEMPT#')).sort(byStart);
-    return items.map((item) => fromItem<StepAttempt>(item));
-  }
-
-  /** Ends an attempt that is still RUNNING; false when something closed it first. */
-  private async closeAttempt(
+  private async writeStep(
     taskId: string,
-    sk: string,
-    end: Pick<StepAttempt, 'status' | 'error' | 'cause' | 'outputSummary'> & {
-      endedAt: string;
-      durationMs: number;
-    },
+    write: StepWrite,
+    condition: { expression: string; values: Record<string, unknown> },
   ): Promise<boolean> {
-    const written = await this.updateTaskItem(taskId, sk, {
-      UpdateExpression:
-        'SET #status = :status, endedAt = :endedAt, durationMs = :durationMs, #error = :error, #cause = :cause, outputSummary = :summary',
-      ConditionExpression: '#status = :running',
-      ExpressionAttributeNames: NAMES,
-      ExpressionAttributeValues: {
-        ':status': end.status,
-        ':endedAt': end.endedAt,
-        ':durationMs': end.durationMs,
-        ':error': end.error ?? null,
-        ':cause': end.cause ?? null,
-        ':summary': end.outputSummary ?? null,
-        ':running': 'RUNNING',
-      },
-    });
+    const written = await this.updateTaskItem(
+      taskId,
+      write.sk,
+      write.toUpdate(`(${condition.expression}) AND (${NOT_CLOSED})`, { ...condition.values, ...CLOSED }),
+    );
     return written !== undefined;
   }
 
@@ -565,7 +677,7 @@ export class DynamoTaskStore implements TaskStore {
     values: Record<string, unknown>,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
-    for (const field of ['output', 'error', 'cause']) {
+    for (const field of ['output', 'error', 'cause', 'metrics']) {
       if (update.includes(`#${field}`)) names[`#${field}`] = field;
     }
     const written = await this.updateTaskItem(taskId, taskKey(taskId).sk, {

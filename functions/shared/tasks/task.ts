@@ -1,5 +1,6 @@
 // A task is one run of a workflow for an organization. Its status only moves forward:
 // PENDING -> RUNNING -> SUCCEEDED | FAILED | TIMED_OUT | CANCELLED.
+import type { LlmUsage, TaskMetrics } from '../telemetry/task-metrics';
 
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -55,6 +56,53 @@ export interface Task {
   readonly updatedAt: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
+  /** What the run measured, stored by the settle write. */
+  readonly metrics?: TaskMetrics;
+  /** When the settle write happened (its own clock; endedAt is the execution's stop time). */
+  readonly settledAt?: string;
+}
+
+/** What an attempt's LLM calls used: sums over its calls, with the provider and model they went to. */
+export interface AttemptLlmUsage extends Omit<LlmUsage, 'byModel'> {
+  readonly provider: string;
+  readonly model: string;
+}
+
+/** One attempt of a step, as kept in its step item's `history`. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly status: StepStatus;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly error?: string;
+  readonly cause?: string;
+  /** At most SUMMARY_CHARS each. */
+  readonly inputSummary?: string;
+  readonly outputSummary?: string;
+  readonly llm?: AttemptLlmUsage;
+}
+
+/** A step (or one map iteration of it) with its attempts: one item per step. */
+export interface StepRecord {
+  readonly orgId: string;
+  readonly workflowId: string;
+  readonly stepId: string;
+  readonly stepType: string;
+  /** Iteration of a `map` step, when the step runs inside one. */
+  readonly mapIndex?: number;
+  readonly status: StepStatus;
+  /** Attempts started (0 for a step that never ran: SKIPPED, or FAILED before any attempt). */
+  readonly attempts: number;
+  /** When its first attempt started; absent for a step that never ran. */
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly updatedAt: string;
+  readonly error?: string;
+  readonly cause?: string;
+  /** The attempts, oldest first, at most MAX_ATTEMPT_HISTORY; later ones are counted in historyDropped. */
+  readonly history: readonly AttemptRecord[];
+  readonly historyDropped?: number;
 }
 
 export interface StepAttempt {

@@ -74,7 +74,15 @@ describe('runAction', () => {
     });
     expect(result.metrics).toEqual({
       attempts: 2,
-      llm: { provider: 'openai', model: 'm-1', inputTokens: 5, outputTokens: 1, latencyMs: 42 },
+      llm: {
+        provider: 'openai',
+        model: 'm-1',
+        inputTokens: 5,
+        outputTokens: 1,
+        cachedTokens: 0,
+        toolCalls: 0,
+        latencyMs: 42,
+      },
     });
   });
 

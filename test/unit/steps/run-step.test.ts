@@ -2,6 +2,7 @@
 // records, and that nothing it writes reopens a step of a task that has ended.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NON_RETRYABLE_ERRORS } from '../../../functions/shared/actions/errors';
+import type { ActionMetrics } from '../../../functions/shared/actions/run-action';
 import { handleStepPayload, runStep, TaskEnded } from '../../../functions/shared/steps/run-step';
 import type { RunStepPayload } from '../../../functions/shared/steps/step-payload';
 import type { Task } from '../../../functions/shared/tasks/task';
@@ -12,6 +13,10 @@ let tasks: InMemoryTaskStore;
 let clock: number;
 const now = () => new Date(Date.parse('2026-01-01T00:00:00.000Z') + 1000 * clock++);
 const sleep = async () => {};
+
+const SETTLED = { settledAt: '2026-01-01T01:00:00.000Z' };
+/** Attempts end before the RUNNING record's mark unless a test lowers it. */
+const FAST = 60_000;
 
 function payload(stepId: string, params: Record<string, unknown> = {}): RunStepPayload {
   return { kind: 'run', task: TASK, step: { id: stepId, type: 'transform' }, params, context: {} };
@@ -36,30 +41,79 @@ beforeEach(async () => {
 });
 
 describe('runStep', () => {
-  it('records a succeeding attempt and the step SUCCEEDED with its start and end', async () => {
+  it('records a quick attempt in one write, its start and end together, and the step SUCCEEDED', async () => {
     const runAction = async () => ({ output: { ok: true } });
-    const result = await runStep(payload('a'), { tasks, runAction, now, sleep });
+    const result = await runStep(payload('a', { value: 1 }), {
+      tasks,
+      runAction,
+      now,
+      sleep,
+      runningRecordAfterMs: FAST,
+    });
     expect(result).toEqual({ status: 'SUCCEEDED', output: { ok: true }, attempt: 1 });
+    expect(tasks.stepWrites).toBe(1);
     expect(await tasks.listSteps(TASK.id)).toMatchObject([
       {
         stepId: 'a',
+        stepType: 'transform',
+        orgId: 'o',
+        workflowId: 'w',
         status: 'SUCCEEDED',
         attempts: 1,
         startedAt: expect.any(String),
         endedAt: expect.any(String),
+        history: [
+          {
+            attempt: 1,
+            status: 'SUCCEEDED',
+            startedAt: expect.any(String),
+            endedAt: expect.any(String),
+            durationMs: 1000,
+            inputSummary: '{"value":1}',
+            outputSummary: '{"ok":true}',
+          },
+        ],
       },
-    ]);
-    expect(await tasks.listAttempts(TASK.id)).toMatchObject([
-      { attempt: 1, status: 'SUCCEEDED', outputSummary: '{"ok":true}' },
     ]);
   });
 
+  it('writes a RUNNING record for an attempt still running at the mark, then its end over it', async () => {
+    let runningRecorded!: () => void;
+    const recorded = new Promise<void>((resolve) => {
+      runningRecorded = resolve;
+    });
+    const record = tasks.recordRunningAttempt.bind(tasks);
+    tasks.recordRunningAttempt = async (start) => {
+      const written = await record(start);
+      runningRecorded();
+      return written;
+    };
+    let seenWhileRunning: unknown;
+    const runAction = async () => {
+      await recorded;
+      seenWhileRunning = await tasks.getStep(TASK.id, 'slow');
+      return { output: 'late' };
+    };
+    await runStep(payload('slow'), { tasks, runAction, now, sleep, runningRecordAfterMs: 0 });
+    expect(seenWhileRunning).toMatchObject({
+      status: 'RUNNING',
+      attempts: 1,
+      history: [{ attempt: 1, status: 'RUNNING' }],
+    });
+    expect(tasks.stepWrites).toBe(2);
+    expect(await tasks.getStep(TASK.id, 'slow')).toMatchObject({
+      status: 'SUCCEEDED',
+      history: [{ attempt: 1, status: 'SUCCEEDED', outputSummary: 'late' }],
+    });
+  });
+
   it('leaves the step RETRYING after a failed attempt, and FAILED only when the state machine gives up', async () => {
-    const deps = { tasks, runAction: async () => ({ output: 1 }), now, sleep };
+    const deps = { tasks, runAction: async () => ({ output: 1 }), now, sleep, runningRecordAfterMs: FAST };
     const failing = payload('a', { simulate: { fail: true } });
     await expect(runStep(failing, deps)).rejects.toThrow('Simulated failure on attempt 1');
-    expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RETRYING', error: 'SimulatedFailure' }]);
-    expect(await tasks.listAttempts(TASK.id)).toMatchObject([{ status: 'FAILED' }]);
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      { status: 'RETRYING', error: 'SimulatedFailure', history: [{ status: 'FAILED' }] },
+    ]);
 
     await expect(runStep(failing, deps)).rejects.toThrow('attempt 2');
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RETRYING', attempts: 2 }]);
@@ -75,11 +129,29 @@ describe('runStep', () => {
       },
       deps,
     );
-    expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'FAILED', attempts: 2 }]);
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      { status: 'FAILED', attempts: 2, history: [{ attempt: 1 }, { attempt: 2, status: 'FAILED' }] },
+    ]);
+  });
+
+  it('numbers attempts from the step record, so a step failing twice then succeeding has attempts 1, 2, 3', async () => {
+    const deps = { tasks, runAction: async () => ({ output: 'ok' }), now, sleep, runningRecordAfterMs: FAST };
+    const flaky = payload('flaky', { simulate: { failUntilAttempt: 3 } });
+    await expect(runStep(flaky, deps)).rejects.toThrow('attempt 1');
+    await expect(runStep(flaky, deps)).rejects.toThrow('attempt 2');
+    await expect(runStep(flaky, deps)).resolves.toMatchObject({ attempt: 3 });
+    const step = await tasks.getStep(TASK.id, 'flaky');
+    expect(step?.history.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'FAILED'],
+      [2, 'FAILED'],
+      [3, 'SUCCEEDED'],
+    ]);
+    expect(tasks.stepWrites).toBe(3);
   });
 
   it('closes with the step FAILED an attempt still running when the state machine records a timeout', async () => {
-    await tasks.startAttempt(TASK.id, 'slow', undefined, now().toISOString());
+    const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'slow', stepType: 'transform' };
+    await tasks.recordRunningAttempt({ step: ref, attempt: 1, startedAt: now().toISOString() });
     await handleStepPayload(
       {
         kind: 'record',
@@ -90,12 +162,17 @@ describe('runStep', () => {
       },
       { tasks, runAction: async () => ({ output: 1 }), now },
     );
-    expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'FAILED', error: 'States.Timeout' }]);
-    expect(await tasks.listAttempts(TASK.id)).toMatchObject([{ status: 'FAILED', error: 'States.Timeout' }]);
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      {
+        status: 'FAILED',
+        error: 'States.Timeout',
+        history: [{ status: 'FAILED', error: 'States.Timeout', durationMs: 1000 }],
+      },
+    ]);
   });
 
-  it('does not run the action of a step whose task already ended, and closes the attempt it opened', async () => {
-    await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString() });
+  it('does not run the action of a step whose task already ended, and writes nothing', async () => {
+    await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
     let ran = false;
     const runAction = async () => {
       ran = true;
@@ -107,14 +184,14 @@ describe('runStep', () => {
     expect(ran).toBe(false);
     // Retrying would only find the task ended again: the compiled ASL never retries it.
     expect(NON_RETRYABLE_ERRORS).toContain(new TaskEnded('').name);
-    expect(await tasks.listSteps(TASK.id)).toMatchObject([{ stepId: 'late', status: 'CANCELLED' }]);
-    expect(await tasks.listAttempts(TASK.id)).toMatchObject([{ status: 'CANCELLED' }]);
+    expect(await tasks.listSteps(TASK.id)).toEqual([]);
   });
 
-  it('keeps a step CANCELLED when its attempt finishes after the task was cancelled', async () => {
+  it('keeps a step CANCELLED when its attempt, recorded RUNNING, finishes after the task was cancelled', async () => {
     const runAction = async () => {
-      // The task is cancelled while the action runs, and its open steps closed.
-      await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString() });
+      // The task is cancelled while the action runs (after its RUNNING record), and its open steps closed.
+      await expect.poll(async () => (await tasks.getStep(TASK.id, 'a'))?.status).toBe('RUNNING');
+      await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
       await tasks.closeOpenSteps(TASK.id, {
         status: 'CANCELLED',
         at: now().toISOString(),
@@ -122,22 +199,37 @@ describe('runStep', () => {
       });
       return { output: 'done anyway' };
     };
-    await runStep(payload('a'), { tasks, runAction, now, sleep });
+    await runStep(payload('a'), { tasks, runAction, now, sleep, runningRecordAfterMs: 0 });
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      { status: 'CANCELLED', history: [{ status: 'CANCELLED', cause: 'cancelled' }] },
+    ]);
+  });
+
+  it('closes the step a failed attempt leaves RETRYING when the task ended while it ran', async () => {
+    const runAction = async () => {
+      await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+      await tasks.closeOpenSteps(TASK.id, { status: 'CANCELLED', at: now().toISOString(), cause: 'c' });
+      throw new Error('boom');
+    };
+    await expect(
+      runStep(payload('a'), { tasks, runAction, now, sleep, runningRecordAfterMs: FAST }),
+    ).rejects.toThrow('boom');
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'CANCELLED' }]);
-    expect(await tasks.listAttempts(TASK.id)).toMatchObject([{ status: 'CANCELLED' }]);
   });
 
   it('does not let an earlier attempt that finishes late move the step of a newer attempt', async () => {
-    const first = await tasks.startAttempt(TASK.id, 'a', undefined, now().toISOString());
-    await tasks.startAttempt(TASK.id, 'a', undefined, now().toISOString());
-    await tasks.finishAttempt({
-      taskId: TASK.id,
-      stepId: 'a',
-      attempt: first ?? 0,
-      status: 'SUCCEEDED',
-      endedAt: now().toISOString(),
-      durationMs: 1,
-    });
+    const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
+    const first = { step: ref, attempt: 1, startedAt: now().toISOString() };
+    expect(await tasks.recordRunningAttempt(first)).toBe(true);
+    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() })).toBe(
+      true,
+    );
+    const late = await tasks.recordFinishedAttempt(
+      first,
+      { status: 'SUCCEEDED', endedAt: now().toISOString(), durationMs: 1 },
+      true,
+    );
+    expect(late).toBe(false);
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RUNNING', attempts: 2 }]);
   });
 
@@ -156,6 +248,87 @@ describe('runStep', () => {
       { kind: 'record', task: TASK, step: { id: 'b', type: 'transform' }, status: 'SKIPPED' },
       { tasks, runAction: async () => ({ output: 1 }), now },
     );
-    expect(await tasks.listSteps(TASK.id)).toMatchObject([{ stepId: 'b', status: 'SKIPPED', attempts: 0 }]);
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      { stepId: 'b', status: 'SKIPPED', attempts: 0, history: [] },
+    ]);
+  });
+
+  it('records the LLM usage of an attempt, priced from the table', async () => {
+    const metrics: ActionMetrics = {
+      llm: {
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        inputTokens: 1_000,
+        outputTokens: 500,
+        cachedTokens: 400,
+        toolCalls: 2,
+        latencyMs: 321,
+      },
+    };
+    await runStep(
+      { ...payload('ask'), step: { id: 'ask', type: 'llm' } },
+      {
+        tasks,
+        runAction: async () => ({ output: 'answer', metrics }),
+        now,
+        sleep,
+        runningRecordAfterMs: FAST,
+      },
+    );
+    // 600 uncached in at $0.15/M, 400 cached at $0.075/M, 500 out at $0.60/M.
+    const costUsd = (600 * 0.15 + 400 * 0.075 + 500 * 0.6) / 1e6;
+    expect((await tasks.getStep(TASK.id, 'ask'))?.history[0]?.llm).toEqual({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      calls: 1,
+      tokensIn: 1_000,
+      tokensOut: 500,
+      cachedTokens: 400,
+      toolCalls: 2,
+      latencyMs: 321,
+      costUsd: Math.round(costUsd * 1e6) / 1e6,
+    });
+  });
+
+  it('logs each attempt start and end, and each recorded outcome, through the logger it is given', async () => {
+    const lines: { message: string; attributes: Record<string, unknown> }[] = [];
+    const logger = {
+      info: (message: string, attributes: Record<string, unknown>) => lines.push({ message, attributes }),
+    };
+    const deps = {
+      tasks,
+      runAction: async () => ({ output: 1 }),
+      now,
+      sleep,
+      logger,
+      runningRecordAfterMs: FAST,
+    };
+    await runStep(payload('a'), deps);
+    await expect(runStep(payload('b', { simulate: { fail: true } }), deps)).rejects.toThrow();
+    await handleStepPayload(
+      {
+        kind: 'record',
+        task: TASK,
+        step: { id: 'b', type: 'transform' },
+        status: 'FAILED',
+        error: 'SimulatedFailure',
+      },
+      deps,
+    );
+    expect(lines).toMatchObject([
+      { message: 'Step attempt started', attributes: { attempt: 1 } },
+      { message: 'Step attempt succeeded', attributes: { attempt: 1, durationMs: 1000 } },
+      { message: 'Step attempt started', attributes: { attempt: 1 } },
+      {
+        message: 'Step attempt failed',
+        attributes: {
+          attempt: 1,
+          durationMs: 1000,
+          error: 'SimulatedFailure',
+          cause: 'Simulated failure on attempt 1',
+        },
+      },
+      { message: 'Step outcome recorded', attributes: { status: 'FAILED', error: 'SimulatedFailure' } },
+    ]);
   });
 });

@@ -1,24 +1,27 @@
 // An in-memory TaskStore with the same contract as DynamoTaskStore (conditions included), for unit tests
 // of the task service and the step runner.
 import {
+  type AttemptRecord,
   isTerminal,
   OPEN_STEP_STATUSES,
-  type StepAttempt,
+  type StepRecord,
   type StepStatus,
   type Task,
 } from '../../../functions/shared/tasks/task';
 import { depthOf, MAX_STORED_DEPTH } from '../../../functions/shared/tasks/task-output';
-import type {
-  ActiveTasksPosition,
-  FinishedAttempt,
-  IdempotencyClaim,
-  Page,
-  Settlement,
-  StepClosing,
-  StepOutcome,
-  StepSummary,
-  TaskListFilter,
-  TaskStore,
+import {
+  type ActiveTasksPosition,
+  type AttemptEnd,
+  type AttemptStart,
+  type IdempotencyClaim,
+  MAX_ATTEMPT_HISTORY,
+  type Page,
+  type Settlement,
+  type StepClosing,
+  type StepOutcome,
+  type StepRef,
+  type TaskListFilter,
+  type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -28,8 +31,9 @@ const PAGE = 2;
 
 export class InMemoryTaskStore implements TaskStore {
   readonly tasks = new Map<string, Mutable<Task>>();
-  readonly steps = new Map<string, Map<string, Mutable<StepSummary>>>();
-  readonly attempts = new Map<string, Mutable<StepAttempt>[]>();
+  readonly steps = new Map<string, Map<string, Mutable<StepRecord> & { history: AttemptRecord[] }>>();
+  /** Writes of step items, for tests that count them. */
+  stepWrites = 0;
   readonly claims = new Map<string, IdempotencyClaim>();
 
   async claimIdempotencyKey(orgId: string, key: string, claim: IdempotencyClaim) {
@@ -92,104 +96,154 @@ export class InMemoryTaskStore implements TaskStore {
     return true;
   }
 
-  async startAttempt(taskId: string, stepId: string, mapIndex: number | undefined, at: string) {
-    const steps = this.stepsOf(taskId);
-    const step = steps.get(stepKey(stepId, mapIndex));
-    if (step && CLOSED.includes(step.status)) return undefined;
-    const attempt = (step?.attempts ?? 0) + 1;
-    steps.set(stepKey(stepId, mapIndex), {
-      stepId,
-      mapIndex,
+  async getStep(taskId: string, stepId: string, mapIndex?: number) {
+    const step = this.stepsOf(taskId).get(stepKey(stepId, mapIndex));
+    return step ? structuredClone(step) : undefined;
+  }
+
+  async recordRunningAttempt(start: AttemptStart) {
+    const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
+    if (!this.canStart(step, start.attempt)) return false;
+    const entry: AttemptRecord = {
+      attempt: start.attempt,
       status: 'RUNNING',
-      attempts: attempt,
-      startedAt: step?.startedAt ?? at,
-      updatedAt: at,
-    });
-    this.attemptsOf(taskId).push({ taskId, stepId, mapIndex, attempt, status: 'RUNNING', startedAt: at });
-    return attempt;
+      startedAt: start.startedAt,
+      inputSummary: start.inputSummary,
+    };
+    this.writeStep(start.step, step, {
+      status: 'RUNNING',
+      attempts: start.attempt,
+      updatedAt: start.startedAt,
+      startedAt: step?.startedAt ?? start.startedAt,
+      error: undefined,
+      cause: undefined,
+    }).history.push(...(start.attempt <= MAX_ATTEMPT_HISTORY ? [entry] : []));
+    return true;
   }
 
-  async finishAttempt(finished: FinishedAttempt) {
-    const record = this.attemptsOf(finished.taskId).find(
-      (a) =>
-        a.stepId === finished.stepId && a.mapIndex === finished.mapIndex && a.attempt === finished.attempt,
-    );
-    if (record?.status !== 'RUNNING') return;
-    const { taskId: _, ...end } = finished;
-    Object.assign(record, end);
-    const step = this.stepsOf(finished.taskId).get(stepKey(finished.stepId, finished.mapIndex));
-    if (!step || !OPEN_STEP_STATUSES.includes(step.status) || step.attempts !== finished.attempt) return;
-    const succeeded = finished.status === 'SUCCEEDED';
-    Object.assign(step, {
-      status: succeeded ? 'SUCCEEDED' : 'RETRYING',
-      updatedAt: finished.endedAt,
-      error: finished.error,
-      cause: finished.cause,
-      ...(succeeded && { endedAt: finished.endedAt }),
+  async recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean) {
+    const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
+    const entry: AttemptRecord = {
+      attempt: start.attempt,
+      startedAt: start.startedAt,
+      inputSummary: start.inputSummary,
+      ...end,
+    };
+    const succeeded = end.status === 'SUCCEEDED';
+    const fields = {
+      status: (succeeded ? 'SUCCEEDED' : 'RETRYING') as StepStatus,
+      attempts: start.attempt,
+      updatedAt: end.endedAt,
+      error: end.error,
+      cause: end.cause,
+      ...(succeeded && { endedAt: end.endedAt }),
+    };
+    if (wasRecordedRunning) {
+      if (!step || step.attempts !== start.attempt || step.status !== 'RUNNING') return false;
+      const written = this.writeStep(start.step, step, fields);
+      if (start.attempt <= MAX_ATTEMPT_HISTORY) written.history[start.attempt - 1] = entry;
+      return true;
+    }
+    if (!this.canStart(step, start.attempt)) return false;
+    const written = this.writeStep(start.step, step, {
+      ...fields,
+      startedAt: step?.startedAt ?? start.startedAt,
     });
+    if (start.attempt <= MAX_ATTEMPT_HISTORY) written.history.push(entry);
+    else written.historyDropped = (written.historyDropped ?? 0) + 1;
+    return true;
   }
 
-  async recordStepOutcome(
-    taskId: string,
-    stepId: string,
-    mapIndex: number | undefined,
-    outcome: StepOutcome,
-  ) {
-    const steps = this.stepsOf(taskId);
-    const step = steps.get(stepKey(stepId, mapIndex));
+  async recordStepOutcome(ref: StepRef, outcome: StepOutcome) {
+    const step = this.stepsOf(ref.taskId).get(stepKey(ref.stepId, ref.mapIndex));
     if (step && CLOSED.includes(step.status)) return;
     const { at, ...rest } = outcome;
-    steps.set(stepKey(stepId, mapIndex), {
-      ...(step ?? { stepId, mapIndex, attempts: 0 }),
+    const written = this.writeStep(ref, step, {
       ...rest,
       updatedAt: at,
       endedAt: at,
+      attempts: step?.attempts ?? 0,
     });
-    if (outcome.status !== 'FAILED') return;
-    const last = this.attemptsOf(taskId).find(
-      (a) => a.stepId === stepId && a.mapIndex === mapIndex && a.attempt === step?.attempts,
-    );
-    if (last?.status === 'RUNNING') {
-      Object.assign(last, {
+    const open = written.history[written.attempts - 1];
+    if (outcome.status === 'FAILED' && open?.status === 'RUNNING') {
+      written.history[written.attempts - 1] = {
+        ...open,
         status: 'FAILED',
         endedAt: at,
-        durationMs: Date.parse(at) - Date.parse(last.startedAt),
+        durationMs: Date.parse(at) - Date.parse(open.startedAt),
         error: outcome.error,
         cause: outcome.cause,
-      });
+      };
     }
   }
 
   async closeOpenSteps(taskId: string, closing: StepClosing) {
     let closed = 0;
-    for (const item of [...this.stepsOf(taskId).values(), ...this.attemptsOf(taskId)]) {
-      if (!OPEN_STEP_STATUSES.includes(item.status)) continue;
-      Object.assign(item, { status: closing.status, endedAt: closing.at, cause: closing.cause });
+    for (const step of this.stepsOf(taskId).values()) {
+      if (!OPEN_STEP_STATUSES.includes(step.status)) continue;
+      Object.assign(step, {
+        status: closing.status,
+        endedAt: closing.at,
+        updatedAt: closing.at,
+        cause: closing.cause,
+      });
+      const open = step.history[step.attempts - 1];
+      if (open?.status === 'RUNNING') {
+        step.history[step.attempts - 1] = {
+          ...open,
+          status: closing.status,
+          endedAt: closing.at,
+          durationMs: Date.parse(closing.at) - Date.parse(open.startedAt),
+          cause: closing.cause,
+        };
+      }
+      this.stepWrites++;
       closed++;
     }
     return closed;
   }
 
   async listSteps(taskId: string) {
-    const when = (step: StepSummary) => step.startedAt ?? step.updatedAt;
+    const when = (step: StepRecord) => step.startedAt ?? step.updatedAt;
     return [...this.stepsOf(taskId).values()]
       .sort((a, b) => when(a).localeCompare(when(b)) || a.stepId.localeCompare(b.stepId))
-      .map((step) => ({ ...step }));
+      .map((step) => structuredClone(step));
   }
 
-  async listAttempts(taskId: string) {
-    return [...this.attemptsOf(taskId)].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  private canStart(step: StepRecord | undefined, attempt: number) {
+    if (step && CLOSED.includes(step.status)) return false;
+    return (step?.attempts ?? 0) === attempt - 1;
+  }
+
+  private writeStep(
+    ref: StepRef,
+    step: (Mutable<StepRecord> & { history: AttemptRecord[] }) | undefined,
+    fields: Partial<StepRecord>,
+  ) {
+    this.stepWrites++;
+    const written = step ?? {
+      orgId: ref.orgId,
+      workflowId: ref.workflowId,
+      stepId: ref.stepId,
+      stepType: ref.stepType,
+      mapIndex: ref.mapIndex,
+      status: 'RUNNING' as StepStatus,
+      attempts: 0,
+      updatedAt: '',
+      history: [],
+    };
+    Object.assign(written, fields);
+    for (const key of Object.keys(written) as (keyof typeof written)[]) {
+      if (written[key] === undefined) delete written[key];
+    }
+    this.stepsOf(ref.taskId).set(stepKey(ref.stepId, ref.mapIndex), written);
+    return written;
   }
 
   private stepsOf(taskId: string) {
-    const steps = this.steps.get(taskId) ?? new Map<string, Mutable<StepSummary>>();
+    const steps =
+      this.steps.get(taskId) ?? new Map<string, Mutable<StepRecord> & { history: AttemptRecord[] }>();
     this.steps.set(taskId, steps);
     return steps;
-  }
-
-  private attemptsOf(taskId: string) {
-    const attempts = this.attempts.get(taskId) ?? [];
-    this.attempts.set(taskId, attempts);
-    return attempts;
   }
 }

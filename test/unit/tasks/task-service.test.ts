@@ -168,11 +168,17 @@ describe('startTask', () => {
   });
 });
 
+/** A step of the task with an attempt still running (its RUNNING record written). */
+async function openStep(taskId: string) {
+  const step = { taskId, orgId: ORG, workflowId: 'wf', stepId: 'a', stepType: 'transform' };
+  await tasks.recordRunningAttempt({ step, attempt: 1, startedAt: '2026-01-02T00:00:02.000Z' });
+}
+
 describe('cancelTask', () => {
   async function running() {
     const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
     await tasks.markRunning(task.taskId, '2026-01-02T00:00:01.000Z');
-    await tasks.startAttempt(task.taskId, 'a', undefined, '2026-01-02T00:00:02.000Z');
+    await openStep(task.taskId);
     return task;
   }
 
@@ -182,8 +188,8 @@ describe('cancelTask', () => {
     expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'Cancelled' });
     expect(executions.byArn.get(task.executionArn)?.status).toBe('ABORTED');
     expect(await tasks.listSteps(task.taskId)).toMatchObject([{ stepId: 'a', status: 'CANCELLED' }]);
-    const [attempt] = await tasks.listAttempts(task.taskId);
-    expect(attempt).toMatchObject({ status: 'CANCELLED', endedAt: expect.any(String) });
+    const [step] = await tasks.listSteps(task.taskId);
+    expect(step?.history).toMatchObject([{ status: 'CANCELLED', endedAt: expect.any(String) }]);
   });
 
   it('records the real end and answers 409 naming it when the execution had already succeeded', async () => {
@@ -219,7 +225,7 @@ describe('cancelTask', () => {
 describe('settleTask', () => {
   async function withOpenStep() {
     const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
-    await tasks.startAttempt(task.taskId, 'a', undefined, '2026-01-02T00:00:02.000Z');
+    await openStep(task.taskId);
     return task.taskId;
   }
   const stoppedAt = new Date('2026-01-02T00:01:00.000Z');
@@ -232,7 +238,7 @@ describe('settleTask', () => {
     'an execution %s ends the task %s and closes its open step %s',
     async (executionStatus, taskStatus, stepStatus, detail) => {
       const taskId = await withOpenStep();
-      expect(await settleTask({ taskId, executionStatus, stoppedAt, ...detail }, tasks)).toBe(true);
+      expect(await settleTask({ taskId, executionStatus, stoppedAt, ...detail }, tasks)).toBeDefined();
       expect(await tasks.getAnyOrg(taskId)).toMatchObject({
         status: taskStatus,
         endedAt: stoppedAt.toISOString(),
@@ -284,17 +290,50 @@ describe('settleTask', () => {
     const output = JSON.stringify({ steps: { a: { status: 'SUCCEEDED', output: deep } } });
     expect(
       await settleTask({ taskId: task.taskId, executionStatus: 'SUCCEEDED', output, stoppedAt }, tasks),
-    ).toBe(true);
+    ).toBeDefined();
     expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({
       status: 'SUCCEEDED',
       output: { a: { status: 'SUCCEEDED', output: { truncated: true, preview: JSON.stringify(deep) } } },
     });
   });
 
+  it('stores what the run measured and when it settled, and answers them for EMF', async () => {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    const step = { taskId: task.taskId, orgId: ORG, workflowId: 'wf', stepId: 'a', stepType: 'transform' };
+    const start = { step, attempt: 1, startedAt: '2026-01-02T00:00:05.000Z' };
+    await tasks.recordFinishedAttempt(
+      start,
+      { status: 'SUCCEEDED', endedAt: '2026-01-02T00:00:07.000Z', durationMs: 2_000 },
+      false,
+    );
+    const settledAt = new Date('2026-01-02T00:01:01.000Z');
+    const settled = await settleTask(
+      { taskId: task.taskId, executionStatus: 'SUCCEEDED', stoppedAt },
+      tasks,
+      () => settledAt,
+    );
+    const createdAt = Date.parse(task.createdAt);
+    const metrics = {
+      queueMs: Date.parse(start.startedAt) - createdAt,
+      executionMs: stoppedAt.getTime() - Date.parse(start.startedAt),
+      durationMs: stoppedAt.getTime() - createdAt,
+      attempts: 1,
+      retries: 0,
+      steps: { a: { status: 'SUCCEEDED', durationMs: 2_000, attempts: 1, retries: 0 } },
+    };
+    expect(settled?.metrics).toEqual(metrics);
+    expect(settled?.task).toMatchObject({ status: 'SUCCEEDED', settledAt: settledAt.toISOString(), metrics });
+    expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({ settledAt: settledAt.toISOString(), metrics });
+  });
+
   it('closes open steps again on a redelivered event even though the task had already ended', async () => {
     const taskId = await withOpenStep();
-    await tasks.settle(taskId, { status: 'TIMED_OUT', at: stoppedAt.toISOString() });
-    expect(await settleTask({ taskId, executionStatus: 'TIMED_OUT', stoppedAt }, tasks)).toBe(false);
+    await tasks.settle(taskId, {
+      status: 'TIMED_OUT',
+      at: stoppedAt.toISOString(),
+      settledAt: stoppedAt.toISOString(),
+    });
+    expect(await settleTask({ taskId, executionStatus: 'TIMED_OUT', stoppedAt }, tasks)).toBeUndefined();
     expect(await tasks.listSteps(taskId)).toMatchObject([{ status: 'TIMED_OUT' }]);
   });
 });

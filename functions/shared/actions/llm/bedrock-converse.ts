@@ -75,7 +75,12 @@ export function createBedrockConverseProvider(deps: {
       return {
         text,
         model: request.model,
-        usage: { inputTokens: output.usage?.inputTokens ?? 0, outputTokens: output.usage?.outputTokens ?? 0 },
+        usage: {
+          inputTokens: output.usage?.inputTokens ?? 0,
+          outputTokens: output.usage?.outputTokens ?? 0,
+          cachedTokens: output.usage?.cacheReadInputTokens ?? 0,
+        },
+        toolCalls: (output.output?.message?.content ?? []).filter((block) => block.toolUse).length,
         latencyMs: output.metrics?.latencyMs ?? now() - startedAt,
         provider: 'bedrock',
         ...(output.stopReason && { stopReason: output.stopReason }),

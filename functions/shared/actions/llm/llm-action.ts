@@ -31,9 +31,14 @@ export interface LlmActionResult {
   readonly text: string;
   readonly model: string;
   readonly provider: LlmProviderName;
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly usage: {
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly cachedTokens?: number;
+  };
   readonly latencyMs: number;
   readonly attempts?: number;
+  readonly toolCalls?: number;
 }
 
 export async function runLlmAction(params: LlmParams, deps: LlmActionDeps): Promise<LlmActionResult> {
@@ -56,6 +61,7 @@ export async function runLlmAction(params: LlmParams, deps: LlmActionDeps): Prom
     provider: response.provider,
     usage: response.usage,
     latencyMs: response.latencyMs,
+    ...(response.toolCalls !== undefined && { toolCalls: response.toolCalls }),
     ...(response.attempts !== undefined && { attempts: response.attempts }),
   };
 }

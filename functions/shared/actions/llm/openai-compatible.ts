@@ -26,13 +26,17 @@ const CompletionSchema = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish() }),
+        message: z.object({ content: z.string().nullish(), tool_calls: z.array(z.unknown()).nullish() }),
         finish_reason: z.string().nullish(),
       }),
     )
     .min(1),
   usage: z
-    .object({ prompt_tokens: z.number().optional(), completion_tokens: z.number().optional() })
+    .object({
+      prompt_tokens: z.number().optional(),
+      completion_tokens: z.number().optional(),
+      prompt_tokens_details: z.object({ cached_tokens: z.number().optional() }).nullish(),
+    })
     .nullish(),
 });
 
@@ -116,7 +120,9 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
         usage: {
           inputTokens: completion.data.usage?.prompt_tokens ?? 0,
           outputTokens: completion.data.usage?.completion_tokens ?? 0,
+          cachedTokens: completion.data.usage?.prompt_tokens_details?.cached_tokens ?? 0,
         },
+        toolCalls: choice?.message.tool_calls?.length ?? 0,
         latencyMs: response.durationMs,
         provider: 'openai',
         attempts,

@@ -19,7 +19,14 @@ export interface ChatResponse {
   readonly text: string;
   /** The model that answered, as the provider reports it. */
   readonly model: string;
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number };
+  readonly usage: {
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    /** Input tokens served from the provider's prompt cache, where it reports them. */
+    readonly cachedTokens?: number;
+  };
+  /** Tool calls the model asked for in this response. */
+  readonly toolCalls?: number;
   /** Bedrock: the model latency it reports; OpenAI-compatible: wall time of the call, retries included. */
   readonly latencyMs: number;
   readonly provider: LlmProviderName;

@@ -75,10 +75,30 @@ describe('Bedrock Converse provider', () => {
       text: 'Paris is sunny.',
       model: 'm',
       provider: 'bedrock',
-      usage: { inputTokens: 12, outputTokens: 4 },
+      usage: { inputTokens: 12, outputTokens: 4, cachedTokens: 0 },
+      toolCalls: 0,
       latencyMs: 321,
       stopReason: 'end_turn',
     });
+  });
+
+  it('reports the input tokens read from the prompt cache and the tool calls asked for', async () => {
+    const { client } = fakeClient({
+      ...answer,
+      output: {
+        message: {
+          role: 'assistant',
+          content: [{ text: 'Checking.' }, { toolUse: { toolUseId: 't1', name: 'weather', input: {} } }],
+        },
+      },
+      usage: { inputTokens: 12, outputTokens: 4, totalTokens: 16, cacheReadInputTokens: 10 },
+    });
+    const response = await createBedrockConverseProvider({ client }).chat({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(response.usage).toEqual({ inputTokens: 12, outputTokens: 4, cachedTokens: 10 });
+    expect(response.toolCalls).toBe(1);
   });
 
   it('skips a reasoning block before the text', async () => {

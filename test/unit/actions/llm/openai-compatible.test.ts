@@ -36,7 +36,7 @@ function provider(options: { apiKey?: string; timeoutMs?: number; maxRetries?: n
 }
 
 describe('OpenAI-compatible provider (against the fake LLM over HTTP)', () => {
-  it('posts a chat completion and maps text, model and token usage', async () => {
+  it('posts a chat completion and maps text, model, token usage, cached tokens and tool calls', async () => {
     const { llm } = provider({ apiKey: 'sk-test' });
     const response = await llm.chat({
       model: 'gpt-test',
@@ -51,7 +51,9 @@ describe('OpenAI-compatible provider (against the fake LLM over HTTP)', () => {
       text: 'Summary: Summarise the quarterly report please',
       model: 'gpt-test',
       provider: 'openai',
-      usage: { inputTokens: 7, outputTokens: 6 },
+      // The fake LLM reports the system message's words as served from its prompt cache.
+      usage: { inputTokens: 7, outputTokens: 6, cachedTokens: 2 },
+      toolCalls: 0,
       attempts: 1,
       stopReason: 'stop',
     });

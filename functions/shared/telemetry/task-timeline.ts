@@ -1,0 +1,254 @@
+// A task's execution timeline, ready for a Gantt chart: per step in execution order, its window, status,
+// attempts with their windows and errors, summaries, LLM usage, and for a `map` step the roll-up of its
+// iterations; never-run steps of the definition last, PENDING. Pure: built from the task, its step items
+// and the workflow definition.
+import type { AttemptRecord, StepRecord, Task, TaskStatus } from '../tasks/task';
+import type { Step, WorkflowDefinition } from '../workflows/definition';
+import { type LlmUsage, sumLlmUsage } from './task-metrics';
+
+export interface TimelineAttempt {
+  readonly attempt: number;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface TimelineStep {
+  readonly stepId: string;
+  readonly type: string;
+  /** 1-based position in execution order. */
+  readonly order: number;
+  /** A step status, or PENDING for a step that has not run. */
+  readonly status: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly durationMs?: number;
+  readonly retryCount: number;
+  readonly attempts: TimelineAttempt[];
+  readonly inputSummary?: string;
+  readonly outputSummary?: string;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly iterations?: {
+    readonly total: number;
+    readonly byStatus: Record<string, number>;
+    readonly duration: { readonly minMs: number; readonly avgMs: number; readonly maxMs: number };
+  };
+  readonly llm?: LlmUsage;
+}
+
+export interface TaskTimeline {
+  readonly taskId: string;
+  readonly workflowId: string;
+  readonly status: TaskStatus;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  /** Created -> first step attempt start. */
+  readonly queueMs?: number;
+  /** Created -> ended. */
+  readonly durationMs?: number;
+  readonly steps: TimelineStep[];
+  readonly totals: {
+    readonly steps: number;
+    readonly completed: number;
+    /** Ended without success: FAILED, TIMED_OUT, CANCELLED, ABORTED. */
+    readonly failed: number;
+    readonly skipped: number;
+    readonly running: number;
+    readonly retrying: number;
+    readonly pending: number;
+    readonly retries: number;
+  };
+}
+
+/** Which status speaks for a map step's iterations: the first of these that any iteration has. */
+const ROLL_UP_ORDER = [
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+  'CANCELLED',
+  'RUNNING',
+  'RETRYING',
+  'SUCCEEDED',
+  'SKIPPED',
+];
+const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'CANCELLED', 'ABORTED'];
+
+const since = (from: string | undefined, to: string | undefined) =>
+  from && to ? Math.max(Date.parse(to) - Date.parse(from), 0) : undefined;
+const firstStart = (step: StepRecord) => step.startedAt ?? step.history[0]?.startedAt;
+const lastEnd = (step: StepRecord) => step.endedAt ?? step.history.at(-1)?.endedAt;
+const earliest = (values: (string | undefined)[]) =>
+  values.filter((v): v is string => v !== undefined).sort()[0];
+const latest = (values: (string | undefined)[]) =>
+  values
+    .filter((v): v is string => v !== undefined)
+    .sort()
+    .at(-1);
+const rollUp = (statuses: string[]) =>
+  ROLL_UP_ORDER.find((s) => statuses.includes(s)) ?? statuses[0] ?? 'PENDING';
+
+const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
+  attempt: attempt.attempt,
+  status: attempt.status,
+  startedAt: attempt.startedAt,
+  ...(attempt.endedAt !== undefined && { endedAt: attempt.endedAt }),
+  ...(attempt.durationMs !== undefined && { durationMs: attempt.durationMs }),
+  ...(attempt.error !== undefined && { error: attempt.error }),
+  ...(attempt.cause !== undefined && { cause: attempt.cause }),
+});
+
+/** Top-level steps of the definition, and the top-level map step each nested step runs under. */
+function definitionIndex(definition: WorkflowDefinition | undefined) {
+  const topLevel: Step[] = definition?.steps ?? [];
+  const mapOf = new Map<string, string>();
+  const walk = (steps: readonly Step[], mapId: string) => {
+    for (const step of steps) {
+      mapOf.set(step.id, mapId);
+      if (step.type === 'map') walk(step.steps, mapId);
+    }
+  };
+  for (const step of topLevel) if (step.type === 'map') walk(step.steps, step.id);
+  return { topLevel, mapOf };
+}
+
+type Unordered = Omit<TimelineStep, 'order'> & { readonly sortKey: string };
+
+function singleStep(step: StepRecord, type: string): Unordered {
+  const last = step.history.at(-1);
+  const llm = sumLlmUsage([step]);
+  const startedAt = firstStart(step);
+  const durationMs = since(startedAt, step.endedAt);
+  return {
+    stepId: step.stepId,
+    type,
+    status: step.status,
+    ...(startedAt && { startedAt }),
+    ...(step.endedAt && { endedAt: step.endedAt }),
+    ...(durationMs !== undefined && { durationMs }),
+    retryCount: Math.max(step.attempts - 1, 0),
+    attempts: step.history.map(attemptView),
+    ...(last?.inputSummary && { inputSummary: last.inputSummary }),
+    ...(last?.outputSummary && { outputSummary: last.outputSummary }),
+    ...(step.error && { error: step.error }),
+    ...(step.cause && { cause: step.cause }),
+    ...(llm && { llm }),
+    sortKey: startedAt ?? step.updatedAt,
+  };
+}
+
+/** A map step: its own item (when it failed as a whole) and its iterations' items, rolled up. */
+function mapStep(stepId: string, own: StepRecord | undefined, iterations: StepRecord[]): Unordered {
+  const byIndex = new Map<number, StepRecord[]>();
+  for (const item of iterations) {
+    const index = item.mapIndex ?? -1;
+    byIndex.set(index, [...(byIndex.get(index) ?? []), item]);
+  }
+  const byStatus: Record<string, number> = {};
+  const durations: number[] = [];
+  for (const items of byIndex.values()) {
+    const status = rollUp(items.map((item) => item.status));
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const duration = since(earliest(items.map(firstStart)), latest(items.map(lastEnd)));
+    if (duration !== undefined && !['RUNNING', 'RETRYING'].includes(status)) durations.push(duration);
+  }
+  const all = own ? [own, ...iterations] : iterations;
+  const startedAt = earliest(all.map(firstStart));
+  const status = own && own.status !== 'RUNNING' ? own.status : rollUp(iterations.map((item) => item.status));
+  const open = ['RUNNING', 'RETRYING'].includes(status);
+  const endedAt = open ? undefined : (own?.endedAt ?? latest(iterations.map(lastEnd)));
+  const llm = sumLlmUsage(all);
+  const failed = iterations.find((item) => item.error);
+  return {
+    stepId,
+    type: 'map',
+    status,
+    ...(startedAt && { startedAt }),
+    ...(endedAt && { endedAt }),
+    ...(since(startedAt, endedAt) !== undefined && { durationMs: since(startedAt, endedAt) }),
+    retryCount: iterations.reduce((sum, item) => sum + Math.max(item.attempts - 1, 0), 0),
+    attempts: [],
+    ...((own?.error ?? failed?.error) && { error: own?.error ?? failed?.error }),
+    ...((own?.cause ?? failed?.cause) && { cause: own?.cause ?? failed?.cause }),
+    iterations: {
+      total: byIndex.size,
+      byStatus,
+      duration: {
+        minMs: durations.length > 0 ? Math.min(...durations) : 0,
+        avgMs: durations.length > 0 ? Math.round(durations.reduce((a, b) => a + b, 0) / durations.length) : 0,
+        maxMs: durations.length > 0 ? Math.max(...durations) : 0,
+      },
+    },
+    ...(llm && { llm }),
+    sortKey: startedAt ?? own?.updatedAt ?? '',
+  };
+}
+
+export function buildTaskTimeline(
+  task: Task,
+  steps: readonly StepRecord[],
+  definition?: WorkflowDefinition,
+): TaskTimeline {
+  const { topLevel, mapOf } = definitionIndex(definition);
+  const typeOf = new Map(topLevel.map((step) => [step.id, step.type as string]));
+  const maps = new Map<string, { own?: StepRecord; iterations: StepRecord[] }>();
+  const entries: Unordered[] = [];
+  for (const step of steps) {
+    const mapId = step.mapIndex !== undefined ? (mapOf.get(step.stepId) ?? step.stepId) : undefined;
+    const ownMap = step.mapIndex === undefined && typeOf.get(step.stepId) === 'map' ? step.stepId : undefined;
+    const id = mapId ?? ownMap;
+    if (id !== undefined) {
+      const group = maps.get(id) ?? { iterations: [] };
+      if (ownMap) group.own = step;
+      else group.iterations.push(step);
+      maps.set(id, group);
+      continue;
+    }
+    entries.push(singleStep(step, typeOf.get(step.stepId) ?? step.stepType));
+  }
+  for (const [id, group] of maps) entries.push(mapStep(id, group.own, group.iterations));
+  entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
+  const seen = new Set(entries.map((entry) => entry.stepId));
+  const pending: Unordered[] = topLevel
+    .filter((step) => !seen.has(step.id))
+    .map((step) => ({
+      stepId: step.id,
+      type: step.type,
+      status: 'PENDING',
+      retryCount: 0,
+      attempts: [],
+      sortKey: '',
+    }));
+  const ordered = [...entries, ...pending].map(({ sortKey: _, ...entry }, index) => ({
+    ...entry,
+    order: index + 1,
+  })) as TimelineStep[];
+  const count = (...statuses: string[]) => ordered.filter((step) => statuses.includes(step.status)).length;
+  const queueMs = since(task.createdAt, earliest(steps.map(firstStart)));
+  const durationMs = since(task.createdAt, task.endedAt);
+  return {
+    taskId: task.taskId,
+    workflowId: task.workflowId,
+    status: task.status,
+    createdAt: task.createdAt,
+    ...(task.startedAt && { startedAt: task.startedAt }),
+    ...(task.endedAt && { endedAt: task.endedAt }),
+    ...(queueMs !== undefined && { queueMs }),
+    ...(durationMs !== undefined && { durationMs }),
+    steps: ordered,
+    totals: {
+      steps: ordered.length,
+      completed: count('SUCCEEDED'),
+      failed: count(...FAILED_STATUSES),
+      skipped: count('SKIPPED'),
+      running: count('RUNNING'),
+      retrying: count('RETRYING'),
+      pending: count('PENDING'),
+      retries: ordered.reduce((sum, step) => sum + step.retryCount, 0),
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// The DynamoDB write budget of a task (issue 7): a 3-step basic_sequence task costs at most 8 writes and
+// 10 WCU, counted by the local DynamoDB's write meter. The aggregates will add a fraction per task later,
+// so the budget is asserted with that headroom in mind. Its own stack, so no other test's writes count.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MeteredWrite } from '../../local/dynamodb-write-meter';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type ApiRequest, apiClient } from '../support/api-request';
+
+const TASKS = 6;
+let stack: LocalStack;
+let dataDir: string;
+let api: ApiRequest;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'stepwise-write-budget-'));
+  stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  api = apiClient(stack.endpoints.api, stack.credentials.apiKey);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('write budget', () => {
+  it(`keeps a basic_sequence task within 8 writes and 10 WCU (${TASKS} tasks)`, async () => {
+    const definition = JSON.parse(
+      await readFile(new URL('../../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
+    );
+    expect((await api('POST', '/workflows', definition)).status).toBe(201);
+    const before = stack.dynamodbWrites().length;
+    const ids = await Promise.all(
+      Array.from({ length: TASKS }, async (_, i) => {
+        const started = await api<{ taskId: string }>('POST', '/tasks', {
+          workflowId: definition.id,
+          input: { text: `budget ${i}` },
+        });
+        expect(started.status).toBe(201);
+        return started.body.taskId;
+      }),
+    );
+    for (const id of ids) {
+      await expect
+        .poll(async () => (await api<{ status: string }>('GET', `/tasks/${id}`)).body.status, {
+          timeout: 30_000,
+        })
+        .toBe('SUCCEEDED');
+    }
+    const writes: readonly MeteredWrite[] = stack.dynamodbWrites().slice(before);
+    const perTask = writes.length / TASKS;
+    const wcuPerTask = writes.reduce((sum, write) => sum + write.wcu, 0) / TASKS;
+    const kinds = new Set(writes.map((write) => write.kind));
+    expect([...kinds].sort()).toEqual(['STEP', 'TASK']);
+    expect(perTask).toBeLessThanOrEqual(8);
+    expect(wcuPerTask).toBeLessThanOrEqual(10);
+    // Every step of every task was written: at least one write per step.
+    expect(writes.filter((write) => write.kind === 'STEP').length).toBeGreaterThanOrEqual(3 * TASKS);
+  });
+});

@@ -1,0 +1,114 @@
+// buildTaskTimeline: steps in execution order with their attempts, map iterations rolled up under their
+// map step, never-run steps of the definition last, and totals.
+import { describe, expect, it } from 'vitest';
+import { buildTaskTimeline } from '../../../functions/shared/telemetry/task-timeline';
+import type { WorkflowDefinition } from '../../../functions/shared/workflows/definition';
+import { at, attempt, step, TASK } from './fixtures';
+
+const definition = {
+  id: 'wf',
+  version: 1,
+  name: 'wf',
+  steps: [
+    { id: 'fetch', type: 'http', params: {} },
+    {
+      id: 'each',
+      type: 'map',
+      items: '$.input.list',
+      dependsOn: ['fetch'],
+      steps: [{ id: 'inner', type: 'transform', params: {} }],
+    },
+    { id: 'after', type: 'transform', dependsOn: ['each'], params: {} },
+    { id: 'never', type: 'transform', dependsOn: ['after'], params: {} },
+  ],
+} as unknown as WorkflowDefinition;
+
+describe('buildTaskTimeline', () => {
+  it('lists steps in execution order with attempts, retry counts, windows and errors', () => {
+    const steps = [
+      step('fetch', 'SUCCEEDED', [
+        attempt(1, 2, 3, 'FAILED', { error: 'HttpServerError', cause: '503' }),
+        attempt(2, 4, 5, 'FAILED', { error: 'HttpServerError', cause: '503' }),
+        attempt(3, 7, 8, 'SUCCEEDED', { inputSummary: '{"url":"x"}', outputSummary: '{"status":200}' }),
+      ]),
+      step('inner', 'SUCCEEDED', [attempt(1, 9, 10, 'SUCCEEDED')], { mapIndex: 0 }),
+      step('inner', 'SUCCEEDED', [attempt(1, 9, 12, 'FAILED'), attempt(2, 13, 14, 'SUCCEEDED')], {
+        mapIndex: 1,
+      }),
+      step('after', 'RUNNING', [attempt(1, 15, undefined, 'RUNNING')]),
+    ];
+    const timeline = buildTaskTimeline({ ...TASK, status: 'RUNNING', endedAt: undefined }, steps, definition);
+    expect(timeline).toMatchObject({ taskId: 'task-1', workflowId: 'wf', status: 'RUNNING', queueMs: 2_000 });
+    expect(timeline.durationMs).toBeUndefined();
+    expect(timeline.steps.map((s) => [s.order, s.stepId, s.type, s.status, s.retryCount])).toEqual([
+      [1, 'fetch', 'http', 'SUCCEEDED', 2],
+      [2, 'each', 'map', 'SUCCEEDED', 1],
+      [3, 'after', 'transform', 'RUNNING', 0],
+      [4, 'never', 'transform', 'PENDING', 0],
+    ]);
+    expect(timeline.steps[0]).toMatchObject({
+      startedAt: at(2),
+      endedAt: at(8),
+      durationMs: 6_000,
+      inputSummary: '{"url":"x"}',
+      outputSummary: '{"status":200}',
+      attempts: [
+        {
+          attempt: 1,
+          status: 'FAILED',
+          startedAt: at(2),
+          endedAt: at(3),
+          durationMs: 1_000,
+          error: 'HttpServerError',
+          cause: '503',
+        },
+        { attempt: 2, status: 'FAILED' },
+        { attempt: 3, status: 'SUCCEEDED' },
+      ],
+    });
+    expect(timeline.steps[1]).toMatchObject({
+      startedAt: at(9),
+      endedAt: at(14),
+      durationMs: 5_000,
+      iterations: {
+        total: 2,
+        byStatus: { SUCCEEDED: 2 },
+        duration: { minMs: 1_000, avgMs: 3_000, maxMs: 5_000 },
+      },
+    });
+    expect(timeline.totals).toEqual({
+      steps: 4,
+      completed: 2,
+      failed: 0,
+      skipped: 0,
+      running: 1,
+      retrying: 0,
+      pending: 1,
+      retries: 3,
+    });
+  });
+
+  it('shows a step RETRYING between attempts, and counts failures and skips in the totals', () => {
+    const steps = [
+      step('fetch', 'RETRYING', [attempt(1, 2, 3, 'FAILED', { error: 'E' })], { error: 'E' }),
+      step('after', 'SKIPPED', [], { endedAt: at(1), updatedAt: at(1) }),
+    ];
+    const timeline = buildTaskTimeline({ ...TASK, status: 'RUNNING', endedAt: undefined }, steps, definition);
+    expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['after', 'SKIPPED'],
+      ['fetch', 'RETRYING'],
+      ['each', 'PENDING'],
+      ['never', 'PENDING'],
+    ]);
+    expect(timeline.totals).toMatchObject({ retrying: 1, skipped: 1, pending: 2, running: 0 });
+  });
+
+  it('still lists the steps that ran when the definition is unknown', () => {
+    const timeline = buildTaskTimeline(TASK, [
+      step('a', 'FAILED', [attempt(1, 1, 2, 'FAILED')], { error: 'E' }),
+    ]);
+    expect(timeline.steps).toMatchObject([{ stepId: 'a', type: 'transform', status: 'FAILED', error: 'E' }]);
+    expect(timeline.totals).toMatchObject({ steps: 1, failed: 1 });
+    expect(timeline.durationMs).toBe(20_000);
+  });
+});
