@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
+import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
 
 /** The stack's name when the `stackName` context value does not set one. */
@@ -28,7 +29,8 @@ function contextString(node: Node, key: string): string | undefined {
  * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtGroupsClaim, jwtOrgClaim,
  * jwtRoleClaim, llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
  * outboundAllowedHosts (comma-separated `host` or `host:port`),
- * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`).
+ * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
+ * llmPrices (JSON: `{"<provider>:<model>": {"input": 2.5, "output": 10, "cachedInput": 1.25}}`, USD per 1M tokens).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -44,6 +46,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('baseUrl', contextString(node, 'llmBaseUrl')),
     ...optional('defaultModel', contextString(node, 'llmDefaultModel')),
     ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
+    ...contextLlmPrices(node),
   };
   const lambdaFunctions = contextLambdaFunctions(node);
   return {
@@ -66,6 +69,16 @@ function contextLambdaFunctions(node: Node): LambdaAllowlist | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const json = typeof value === 'string' ? value : JSON.stringify(value);
   return parseLambdaAllowlist(json, 'Context value lambdaFunctions');
+}
+
+/** `-c llmPrices='{"openai:gpt-4o":{"input":2.5,"output":10}}'` (a JSON string) or the same object in cdk.json. */
+function contextLlmPrices(node: Node): Pick<LlmSettings, 'prices'> {
+  const value: unknown = node.tryGetContext('llmPrices');
+  if (value === undefined || value === null || value === '') return {};
+  const json = typeof value === 'string' ? value : JSON.stringify(value);
+  // Validated as the step runner will read it; only the deployment's own entries go into the template.
+  loadLlmPrices(json);
+  return { prices: JSON.parse(json) as LlmSettings['prices'] };
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

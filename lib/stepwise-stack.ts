@@ -1,6 +1,7 @@
 // The stepwise stack: composes one construct per concern (data, messaging, workflows, api) and one
 // StepwiseFunction per entry of FUNCTIONS, wires every function to the shared resources through
 // environment variables, and grants each function only what its code calls.
+
 import { type CfnElement, CfnOutput, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -12,6 +13,7 @@ import {
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { Api } from './api';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
@@ -42,6 +44,13 @@ export interface LlmSettings {
    * @default - no API key (Bedrock needs none)
    */
   readonly apiKeySecret?: string;
+  /**
+   * LLM prices per `<provider>:<model>` in USD per million tokens (`{input, output, cachedInput?}`), laid
+   * over the built-in table of list prices (functions/shared/telemetry/llm-prices.ts); the step runner
+   * gets them as LLM_PRICES and checks them at cold start.
+   * @default - the built-in table
+   */
+  readonly prices?: Readonly<Record<string, Price>>;
 }
 
 export interface StepwiseStackProps extends StackProps {
@@ -379,6 +388,7 @@ export class StepwiseStack extends Stack {
     stepRunner.addEnvironment('LLM_PROVIDER', llm.provider ?? 'openai');
     if (llm.baseUrl) stepRunner.addEnvironment('LLM_BASE_URL', llm.baseUrl);
     if (llm.defaultModel) stepRunner.addEnvironment('LLM_DEFAULT_MODEL', llm.defaultModel);
+    if (llm.prices) stepRunner.addEnvironment('LLM_PRICES', JSON.stringify(llm.prices));
     if (llm.apiKeySecret) {
       const secret = llm.apiKeySecret.startsWith('arn:')
         ? secretsmanager.Secret.fromSecretCompleteArn(this, 'LlmApiKeySecret', llm.apiKeySecret)

@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
+import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -26,7 +27,7 @@ import { LambdaRuntime } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
-import { LOCAL_AWS } from './settings';
+import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
 import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
@@ -55,6 +56,8 @@ export interface LocalStackOptions {
    * @default process.env.OUTBOUND_ALLOWED_HOSTS, else none
    */
   readonly outboundAllowedHosts?: string;
+  /** LLM_PRICES (JSON) of the step runner. @default process.env.LLM_PRICES, else LOCAL_LLM_PRICES */
+  readonly llmPrices?: string;
   /**
    * Whether the SCHEDULES (the reconciler every minute) run on their timers. The integration tests turn
    * them off and invoke those handlers themselves, so a background run cannot race a test for its tasks.
@@ -107,6 +110,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   if (lambdaFunctions) parseLambdaAllowlist(lambdaFunctions, 'LAMBDA_FUNCTIONS');
   const userAllowedHosts = options.outboundAllowedHosts ?? process.env.OUTBOUND_ALLOWED_HOSTS ?? '';
   parseAllowedHosts(userAllowedHosts);
+  const llmPrices = options.llmPrices ?? process.env.LLM_PRICES ?? LOCAL_LLM_PRICES;
+  loadLlmPrices(llmPrices);
   await mkdir(options.dataDir, { recursive: true });
   // Released last, once everything that writes to the folder has stopped.
   const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
@@ -186,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LLM_PROVIDER: 'openai',
       LLM_BASE_URL: llmBaseUrl,
       OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,
+      LLM_PRICES: llmPrices,
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
     // The cursor key is left out of `environment`, which endpoints.json publishes.

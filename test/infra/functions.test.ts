@@ -106,6 +106,7 @@ describe('functions', () => {
       llmBaseUrl: 'https://llm.example.com/v1',
       llmDefaultModel: 'model-x',
       llmApiKeySecret: 'stepwise/llm-api-key',
+      llmPrices: '{"bedrock:model-x":{"input":1,"output":2}}',
     });
     expect(variables(configured, 'authorizer')).toMatchObject({
       AUTH_JWT_ISSUER: 'https://issuer.example.com/pool',
@@ -119,6 +120,7 @@ describe('functions', () => {
       LLM_PROVIDER: 'bedrock',
       LLM_BASE_URL: 'https://llm.example.com/v1',
       LLM_DEFAULT_MODEL: 'model-x',
+      LLM_PRICES: '{"bedrock:model-x":{"input":1,"output":2}}',
     });
     expect(JSON.stringify(env.LLM_API_KEY_SECRET_ARN)).toContain(':secret:stepwise/llm-api-key');
     const secretActions = functionStatements(configured, 'stepRunner')
@@ -126,6 +128,12 @@ describe('functions', () => {
       .flatMap(actionsOf);
     expect(secretActions).toContain('secretsmanager:GetSecretValue');
   });
+});
+
+it('refuses malformed llmPrices at synth, naming LLM_PRICES', () => {
+  expect(() => synthesize({ llmPrices: '{"openai:m":{"input":"cheap","output":1}}' })).toThrow(
+    /LLM_PRICES: openai:m.input/,
+  );
 });
 
 describe('function permissions', () => {

@@ -1,0 +1,186 @@
+// A task's timeline and event log over HTTP: a step that fails twice then succeeds shows its 3 attempts
+// with their windows and errors and a retry count of 2, its events are ordered and complete, a running
+// task shows RUNNING and RETRYING live, LLM usage shows on the step that called the model, and another
+// organization's task is not there. Failures and slowness are forced through `simulate` step params.
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import type { TaskEvent } from '../../functions/shared/telemetry/task-event-log';
+import type { TaskTimeline } from '../../functions/shared/telemetry/task-timeline';
+import { api, registerWorkflow, request, waitForTask } from './http-client';
+
+const transform = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  type: 'transform',
+  params: { expression: '$', 'data.$': '$.input', ...((extra.params as object) ?? {}) },
+  ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'params')),
+});
+
+async function start(workflowId: string, input: unknown = {}): Promise<string> {
+  const { status, body } = await request<{ taskId: string }>('POST', '/tasks', { workflowId, input });
+  if (status !== 201) throw new Error(`start ${workflowId}: ${status} ${JSON.stringify(body)}`);
+  return body.taskId;
+}
+
+const timelineOf = async (taskId: string) =>
+  (await request<TaskTimeline>('GET', `/tasks/${taskId}/timeline`)).body;
+const eventsOf = async (taskId: string) =>
+  (await request<{ taskId: string; events: TaskEvent[] }>('GET', `/tasks/${taskId}/events`)).body;
+
+describe('task timeline and events', () => {
+  it('shows a step that failed twice then succeeded: execution order, 3 attempts with windows and errors, retry count 2', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'timeline_flaky',
+      version: 1,
+      name: 'timeline flaky',
+      steps: [
+        transform('prepare'),
+        transform('flaky', {
+          dependsOn: ['prepare'],
+          params: { simulate: { failUntilAttempt: 3 } },
+          retry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 1, jitter: 'NONE' },
+        }),
+        transform('finish', { dependsOn: ['flaky'] }),
+      ],
+    });
+    const taskId = await start(workflowId, { n: 1 });
+    await waitForTask(taskId);
+    const timeline = await timelineOf(taskId);
+    expect(timeline).toMatchObject({ taskId, workflowId, status: 'SUCCEEDED' });
+    expect(timeline.queueMs).toBeGreaterThanOrEqual(0);
+    expect(timeline.durationMs).toBeGreaterThan(0);
+    expect(timeline.steps.map((s) => [s.order, s.stepId, s.status, s.retryCount])).toEqual([
+      [1, 'prepare', 'SUCCEEDED', 0],
+      [2, 'flaky', 'SUCCEEDED', 2],
+      [3, 'finish', 'SUCCEEDED', 0],
+    ]);
+    const flaky = timeline.steps[1];
+    expect(flaky?.attempts).toMatchObject([
+      { attempt: 1, status: 'FAILED', error: 'SimulatedFailure', cause: 'Simulated failure on attempt 1' },
+      { attempt: 2, status: 'FAILED', error: 'SimulatedFailure', cause: 'Simulated failure on attempt 2' },
+      { attempt: 3, status: 'SUCCEEDED' },
+    ]);
+    expect(flaky?.attempts[2]?.error).toBeUndefined();
+    // Each attempt's window is closed, and the next starts after it ended (the retry interval between).
+    const windows = (flaky?.attempts ?? []).map((a) => [
+      Date.parse(a.startedAt),
+      Date.parse(a.endedAt ?? ''),
+    ]);
+    for (const [i, [startMs, endMs]] of windows.entries()) {
+      expect(endMs).toBeGreaterThanOrEqual(startMs ?? 0);
+      if (i > 0) expect(startMs).toBeGreaterThanOrEqual(windows[i - 1]?.[1] ?? 0);
+    }
+    expect(flaky?.inputSummary).toBe('{"expression":"$","data":{"n":1}}');
+    expect(flaky?.outputSummary).toBe('{"n":1}');
+    expect(timeline.totals).toEqual({
+      steps: 3,
+      completed: 3,
+      failed: 0,
+      skipped: 0,
+      running: 0,
+      retrying: 0,
+      pending: 0,
+      retries: 2,
+    });
+
+    const { events } = await eventsOf(taskId);
+    expect(events.map((e) => [e.type, e.stepId, e.attempt])).toEqual([
+      ['TASK_CREATED', undefined, undefined],
+      ['TASK_STARTED', undefined, undefined],
+      ['STEP_STARTED', 'prepare', 1],
+      ['STEP_SUCCEEDED', 'prepare', 1],
+      ['STEP_STARTED', 'flaky', 1],
+      ['STEP_RETRYING', 'flaky', 1],
+      ['STEP_STARTED', 'flaky', 2],
+      ['STEP_RETRYING', 'flaky', 2],
+      ['STEP_STARTED', 'flaky', 3],
+      ['STEP_SUCCEEDED', 'flaky', 3],
+      ['STEP_STARTED', 'finish', 1],
+      ['STEP_SUCCEEDED', 'finish', 1],
+      ['TASK_SETTLED', undefined, undefined],
+    ]);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const times = events.map((e) => Date.parse(e.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(events.find((e) => e.type === 'STEP_RETRYING')).toMatchObject({
+      error: 'SimulatedFailure',
+      cause: 'Simulated failure on attempt 1',
+      durationMs: expect.any(Number),
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'TASK_SETTLED', status: 'SUCCEEDED' });
+  });
+
+  it('shows a running task RUNNING, then RETRYING between attempts, as it happens', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'timeline_live',
+      version: 1,
+      name: 'timeline live',
+      steps: [
+        transform('slow', {
+          params: { simulate: { sleepSeconds: 2, failUntilAttempt: 2 } },
+          retry: { maxAttempts: 1, intervalSeconds: 4, jitter: 'NONE' },
+        }),
+        transform('later', { dependsOn: ['slow'] }),
+      ],
+    });
+    const taskId = await start(workflowId);
+    const live = { timeout: 20_000, interval: 100 };
+    await expect.poll(async () => (await timelineOf(taskId)).steps[0]?.status, live).toBe('RUNNING');
+    const running = await timelineOf(taskId);
+    expect(running).toMatchObject({ status: 'RUNNING', totals: { running: 1, pending: 1 } });
+    expect(running.steps[0]?.attempts).toMatchObject([{ attempt: 1, status: 'RUNNING' }]);
+    expect(running.steps[1]).toMatchObject({ stepId: 'later', status: 'PENDING' });
+
+    await expect.poll(async () => (await timelineOf(taskId)).steps[0]?.status, live).toBe('RETRYING');
+    const retrying = await timelineOf(taskId);
+    expect(retrying.totals).toMatchObject({ retrying: 1, running: 0 });
+    expect(retrying.steps[0]).toMatchObject({ error: 'SimulatedFailure', retryCount: 0 });
+    expect((await eventsOf(taskId)).events.at(-1)).toMatchObject({
+      type: 'STEP_RETRYING',
+      stepId: 'slow',
+      attempt: 1,
+    });
+
+    expect((await waitForTask(taskId)).status).toBe('SUCCEEDED');
+    expect((await timelineOf(taskId)).steps[0]).toMatchObject({ status: 'SUCCEEDED', retryCount: 1 });
+  });
+
+  it('shows the LLM calls, tokens, cache hits and cost of the step that called the model', async () => {
+    const definition = JSON.parse(
+      await readFile(new URL('../../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
+    );
+    const workflowId = await registerWorkflow(definition);
+    const taskId = await start(workflowId, { text: 'Telemetry shows what each step of a task did.' });
+    await waitForTask(taskId);
+    const summarize = (await timelineOf(taskId)).steps.find((s) => s.stepId === 'summarize');
+    expect(summarize?.llm).toMatchObject({
+      calls: 1,
+      tokensIn: expect.any(Number),
+      tokensOut: expect.any(Number),
+      cachedTokens: expect.any(Number),
+      toolCalls: 0,
+      costUsd: expect.any(Number),
+    });
+    expect(summarize?.llm?.tokensIn).toBeGreaterThan(0);
+    expect(summarize?.llm?.byModel).toHaveProperty(['openai:stepwise-local']);
+  });
+
+  it('answers 404 for a task of another organization, and for one that does not exist', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'timeline_private',
+      version: 1,
+      name: 'p',
+      steps: [transform('a')],
+    });
+    const taskId = await start(workflowId);
+    for (const route of ['timeline', 'events']) {
+      expect((await request('GET', `/tasks/no-such-task/${route}`)).status).toBe(404);
+      if (api.otherOrgApiKey) {
+        const other = await request('GET', `/tasks/${taskId}/${route}`, undefined, {
+          apiKey: api.otherOrgApiKey,
+        });
+        expect(other.status).toBe(404);
+      }
+    }
+    expect((await request('GET', `/tasks/${taskId}/events`)).status).toBe(200);
+  });
+});
