@@ -9,7 +9,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
-import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -17,6 +16,7 @@ import {
   SCHEDULES,
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
+import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';

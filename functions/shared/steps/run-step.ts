@@ -5,7 +5,7 @@
 // An attempt that ends within RUNNING_RECORD_AFTER_MS is written once, start and end together; a slower
 // one gets a RUNNING record at that mark, then its end. Errors leave it clean (clean-error.ts): the name,
 // and the message without stack trace or server paths. A task's RUNNING status comes from its
-// execution's start (task-events); a step marks it only if it got there first.
+// execution's start (task-events); a step marks it only when that event is late.
 import type { ActionMetrics } from '../actions/run-action';
 import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from '../tasks/task';
 import type { AttemptEnd, AttemptStart, StepRef, TaskStore } from '../tasks/task-store';
@@ -33,6 +33,8 @@ export interface StepLogger {
 
 /** An attempt that runs longer than this gets a RUNNING record before its end. */
 export const RUNNING_RECORD_AFTER_MS = 250;
+/** How late the execution's RUNNING event may be before a step marks the task RUNNING itself. */
+export const RUNNING_EVENT_GRACE_MS = 1_000;
 
 export interface StepRunnerDeps {
   readonly tasks: TaskStore;
@@ -102,9 +104,6 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   if (recorded && CLOSED.includes(recorded.status)) {
     throw new TaskEnded(`Task ${task.id} ended; step ${step.id} was closed`);
   }
-  // The execution's RUNNING event normally marks the task first; when it is slower than the first step,
-  // the step does (one conditional write, only in that race).
-  if (current?.status === 'PENDING') await deps.tasks.markRunning(task.id, startedAt.toISOString());
   const { simulate, ...params } = payload.params;
   const start: AttemptStart = {
     step: ref,
@@ -128,6 +127,15 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   });
   const first = await Promise.race([outcome.then(() => 'done' as const), slow]);
   clearTimeout(timer);
+  // The execution's RUNNING event marks the task; the step does only when that event is late (the task
+  // still PENDING RUNNING_EVENT_GRACE_MS after it was created, looked at once the attempt has run or reached
+  // its RUNNING record). Both sides marking it at once would cost a write its condition refuses, billed all
+  // the same.
+  if (current?.status === 'PENDING') {
+    const latest = await deps.tasks.getAnyOrg(task.id);
+    const late = now().getTime() - Date.parse(latest?.createdAt ?? '') >= RUNNING_EVENT_GRACE_MS;
+    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(task.id, startedAt.toISOString());
+  }
   let recordedRunning = false;
   if (first === 'slow') {
     recordedRunning = await deps.tasks.recordRunningAttempt(start);

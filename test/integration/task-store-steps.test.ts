@@ -1,0 +1,210 @@
+// DynamoTaskStore's step items against the local DynamoDB: the attempt history written in one item, the
+// conditional numbering, the sparse open-step index keys, closing open steps and their open attempt, and
+// the history cap. (The in-memory fake the unit tests use follows the same contract.)
+import { randomUUID } from 'node:crypto';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  activeShardOf,
+  DynamoTaskStore,
+  MAX_ATTEMPT_HISTORY,
+  type StepRef,
+} from '../../functions/shared/tasks/task-store';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { documents } = localClients(endpoints);
+const store = new DynamoTaskStore(documents, endpoints.tableName);
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 2, 1, 10, 0, seconds)).toISOString();
+
+function stepRef(extra: Partial<StepRef> = {}): StepRef {
+  return {
+    taskId: randomUUID(),
+    orgId: 'org-steps',
+    workflowId: 'wf',
+    stepId: 'a',
+    stepType: 'http',
+    ...extra,
+  };
+}
+
+async function rawStep(ref: StepRef) {
+  const sk = `STEP#${ref.stepId}${ref.mapIndex === undefined ? '' : `#${String(ref.mapIndex).padStart(5, '0')}`}`;
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: endpoints.tableName,
+      Key: { pk: `TASK#${ref.taskId}`, sk },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
+
+describe('DynamoTaskStore step items', () => {
+  it('keeps every attempt of a step in its one item, numbered on the count it read', async () => {
+    const ref = stepRef();
+    const first = { step: ref, attempt: 1, startedAt: at(1), inputSummary: '{"url":"x"}' };
+    expect(
+      await store.recordFinishedAttempt(
+        first,
+        { status: 'FAILED', endedAt: at(2), durationMs: 1000, error: 'E', cause: 'boom' },
+        false,
+      ),
+    ).toBe(true);
+    // The same attempt number again (a duplicate) is refused by the count it was numbered on.
+    expect(
+      await store.recordFinishedAttempt(first, { status: 'FAILED', endedAt: at(2), durationMs: 1000 }, false),
+    ).toBe(false);
+    const second = { step: ref, attempt: 2, startedAt: at(4) };
+    expect(await store.recordRunningAttempt(second)).toBe(true);
+    expect(
+      await store.recordFinishedAttempt(
+        second,
+        { status: 'SUCCEEDED', endedAt: at(6), durationMs: 2000, outputSummary: 'ok' },
+        true,
+      ),
+    ).toBe(true);
+    expect(await store.getStep(ref.taskId, 'a')).toEqual({
+      orgId: 'org-steps',
+      workflowId: 'wf',
+      stepId: 'a',
+      stepType: 'http',
+      status: 'SUCCEEDED',
+      attempts: 2,
+      startedAt: at(1),
+      endedAt: at(6),
+      updatedAt: at(6),
+      history: [
+        {
+          attempt: 1,
+          status: 'FAILED',
+          startedAt: at(1),
+          endedAt: at(2),
+          durationMs: 1000,
+          error: 'E',
+          cause: 'boom',
+          inputSummary: '{"url":"x"}',
+        },
+        {
+          attempt: 2,
+          status: 'SUCCEEDED',
+          startedAt: at(4),
+          endedAt: at(6),
+          durationMs: 2000,
+          outputSummary: 'ok',
+        },
+      ],
+    });
+  });
+
+  it('carries the sparse RUNNING and RETRYING index keys only while the step is open', async () => {
+    const ref = stepRef({ stepId: 'each', mapIndex: 3 });
+    const stepKey = 'each#00003';
+    await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) });
+    expect(await rawStep(ref)).toMatchObject({
+      gsi1pk: 'ORG#org-steps#STEPS#RUNNING',
+      gsi1sk: `${at(1)}#${ref.taskId}#${stepKey}`,
+      gsi2pk: `STEPS#RUNNING#${activeShardOf(ref.taskId)}`,
+      gsi2sk: `${at(1)}#org-steps#${ref.taskId}#${stepKey}`,
+    });
+    const { Items = [] } = await documents.send(
+      new QueryCommand({
+        TableName: endpoints.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :at)',
+        ExpressionAttributeValues: { ':pk': 'ORG#org-steps#STEPS#RUNNING', ':at': at(1) },
+      }),
+    );
+    expect(Items.map((item) => item.gsi1sk)).toContain(`${at(1)}#${ref.taskId}#${stepKey}`);
+
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(1) },
+      { status: 'FAILED', endedAt: at(3), durationMs: 2000, error: 'E' },
+      true,
+    );
+    expect(await rawStep(ref)).toMatchObject({
+      status: 'RETRYING',
+      mapIndex: 3,
+      gsi1pk: 'ORG#org-steps#STEPS#RETRYING',
+      gsi2sk: `${at(3)}#org-steps#${ref.taskId}#${stepKey}`,
+    });
+    await store.recordStepOutcome(ref, { status: 'FAILED', error: 'E', at: at(4) });
+    const failed = await rawStep(ref);
+    expect(failed).toMatchObject({ status: 'FAILED', endedAt: at(4) });
+    for (const key of ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']) expect(failed).not.toHaveProperty(key);
+  });
+
+  it('closes an open step and its open attempt with the task, and an attempt ending later stays closed', async () => {
+    const ref = stepRef();
+    const start = { step: ref, attempt: 1, startedAt: at(1) };
+    await store.recordRunningAttempt(start);
+    expect(
+      await store.closeOpenSteps(ref.taskId, { status: 'CANCELLED', at: at(5), cause: 'cancelled' }),
+    ).toBe(1);
+    expect(
+      await store.recordFinishedAttempt(
+        start,
+        { status: 'SUCCEEDED', endedAt: at(6), durationMs: 5000 },
+        true,
+      ),
+    ).toBe(false);
+    // Nor does a new attempt reopen it.
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(7) })).toBe(false);
+    const closed = await rawStep(ref);
+    expect(closed).toMatchObject({
+      status: 'CANCELLED',
+      cause: 'cancelled',
+      history: [{ attempt: 1, status: 'CANCELLED', endedAt: at(5), durationMs: 4000, cause: 'cancelled' }],
+    });
+    expect(closed).not.toHaveProperty('gsi1pk');
+  });
+
+  it('closes the running attempt FAILED when the state machine records the step failed by a timeout', async () => {
+    const ref = stepRef();
+    await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) });
+    await store.recordStepOutcome(ref, {
+      status: 'FAILED',
+      error: 'States.Timeout',
+      cause: 'timed out',
+      at: at(11),
+    });
+    expect((await store.getStep(ref.taskId, 'a'))?.history).toEqual([
+      {
+        attempt: 1,
+        status: 'FAILED',
+        startedAt: at(1),
+        endedAt: at(11),
+        durationMs: 10_000,
+        error: 'States.Timeout',
+        cause: 'timed out',
+      },
+    ]);
+  });
+
+  it('records a skipped step without attempts', async () => {
+    const ref = stepRef({ stepId: 'maybe' });
+    await store.recordStepOutcome(ref, { status: 'SKIPPED', at: at(2) });
+    expect(await store.getStep(ref.taskId, 'maybe')).toMatchObject({
+      status: 'SKIPPED',
+      attempts: 0,
+      history: [],
+    });
+  });
+
+  it(`keeps at most ${MAX_ATTEMPT_HISTORY} attempts in the history and counts the ones it dropped`, async () => {
+    const ref = stepRef();
+    for (let attempt = 1; attempt <= MAX_ATTEMPT_HISTORY + 2; attempt++) {
+      const written = await store.recordFinishedAttempt(
+        { step: ref, attempt, startedAt: at(attempt) },
+        { status: 'FAILED', endedAt: at(attempt), durationMs: 0, error: 'E' },
+        false,
+      );
+      expect(written).toBe(true);
+    }
+    const step = await store.getStep(ref.taskId, 'a');
+    expect(step?.attempts).toBe(MAX_ATTEMPT_HISTORY + 2);
+    expect(step?.history).toHaveLength(MAX_ATTEMPT_HISTORY);
+    expect(step?.historyDropped).toBe(2);
+  });
+});
