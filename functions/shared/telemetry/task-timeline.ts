@@ -223,10 +223,9 @@ export function buildTaskTimeline(
       attempts: [],
       sortKey: '',
     }));
-  const ordered = [...entries, ...pending].map(({ sortKey: _, ...entry }, index) => ({
-    ...entry,
-    order: index + 1,
-  })) as TimelineStep[];
+  const ordered = [...entries, ...pending].map(
+    ({ sortKey: _, stepId, type, ...entry }, index): TimelineStep => ({ stepId, type, order: index + 1, ...entry }),
+  );
   const count = (...statuses: string[]) => ordered.filter((step) => statuses.includes(step.status)).length;
   const queueMs = since(task.createdAt, earliest(steps.map(firstStart)));
   const durationMs = since(task.createdAt, task.endedAt);
