@@ -224,7 +224,12 @@ export function buildTaskTimeline(
       sortKey: '',
     }));
   const ordered = [...entries, ...pending].map(
-    ({ sortKey: _, stepId, type, ...entry }, index): TimelineStep => ({ stepId, type, order: index + 1, ...entry }),
+    ({ sortKey: _, stepId, type, ...entry }, index): TimelineStep => ({
+      stepId,
+      type,
+      order: index + 1,
+      ...entry,
+    }),
   );
   const count = (...statuses: string[]) => ordered.filter((step) => statuses.includes(step.status)).length;
   const queueMs = since(task.createdAt, earliest(steps.map(firstStart)));
