@@ -144,6 +144,55 @@ describe('task timeline and events', () => {
     expect((await timelineOf(taskId)).steps[0]).toMatchObject({ status: 'SUCCEEDED', retryCount: 1 });
   });
 
+  it('rolls the iterations of a map step up under it: counts by status, durations, retries', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'timeline_map',
+      version: 1,
+      name: 'timeline map',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.list',
+          steps: [
+            {
+              id: 'double',
+              type: 'transform',
+              params: { expression: '$ * 2', 'data.$': '$.item', simulate: { failUntilAttempt: 2 } },
+              retry: { maxAttempts: 1, intervalSeconds: 1, jitter: 'NONE' },
+            },
+          ],
+        },
+      ],
+    });
+    const taskId = await start(workflowId, { list: [1, 2, 3] });
+    expect((await waitForTask(taskId)).status).toBe('SUCCEEDED');
+    const timeline = await timelineOf(taskId);
+    expect(timeline.steps).toHaveLength(1);
+    const [each] = timeline.steps;
+    expect(each).toMatchObject({
+      stepId: 'each',
+      type: 'map',
+      order: 1,
+      status: 'SUCCEEDED',
+      retryCount: 3,
+      iterations: { total: 3, byStatus: { SUCCEEDED: 3 } },
+    });
+    const duration = each?.iterations?.duration;
+    expect(duration?.minMs).toBeLessThanOrEqual(duration?.avgMs ?? 0);
+    expect(duration?.avgMs).toBeLessThanOrEqual(duration?.maxMs ?? 0);
+    expect(timeline.totals).toMatchObject({ steps: 1, completed: 1, retries: 3 });
+    const started = (await eventsOf(taskId)).events.filter((e) => e.type === 'STEP_STARTED');
+    expect(started.map((e) => `${e.mapIndex}:${e.attempt}`).sort()).toEqual([
+      '0:1',
+      '0:2',
+      '1:1',
+      '1:2',
+      '2:1',
+      '2:2',
+    ]);
+  });
+
   it('shows the LLM calls, tokens, cache hits and cost of the step that called the model', async () => {
     const definition = JSON.parse(
       await readFile(new URL('../../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
