@@ -117,6 +117,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 120,
     description: 'Settles tasks whose execution ended without a status event reaching us',
   },
+  aggregator: {
+    folder: 'aggregator',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    description: 'Folds settled tasks into the hourly, daily and cumulative metric aggregates',
+  },
 } as const satisfies Record<string, FunctionShape>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -143,6 +149,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/tasks', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/tasks/{id}', handler: 'api', access: 'MEMBER' },
   { method: 'POST', path: '/tasks/{id}/cancel', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/workflows/{id}/metrics', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/admin/metrics', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/admin/health', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/metrics', handler: 'api', access: 'ADMIN' },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
@@ -157,6 +167,7 @@ export interface ScheduleShape {
 /** EventBridge schedules on AWS; timers on the local stack. */
 export const SCHEDULES: readonly ScheduleShape[] = [
   { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
+  { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1 },
 ];
 
 export interface SubscriptionShape {

@@ -18,12 +18,15 @@ import {
   startTask,
   type TaskServiceDeps,
 } from '../tasks/task-service';
+import type { MetricsDeps } from '../telemetry/metrics-queries';
+import { METRICS_OPERATIONS } from './metrics-routes';
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
   readonly registry: WorkflowRegistryDeps & { readonly store: WorkflowStore };
   readonly taskService: TaskServiceDeps;
   readonly cursors: CursorSigner;
+  readonly metrics: MetricsDeps;
 }
 
 export type ApiOperation = (
@@ -32,7 +35,7 @@ export type ApiOperation = (
   deps: ApiDeps,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
@@ -49,7 +52,7 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export const MAX_ID_LENGTH = 128;
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 
-const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
+export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   const value = event.pathParameters?.[name];
   if (!value)
     throw new BadRequestError(`Missing path parameter ${name}`, [
@@ -175,4 +178,6 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
     return jsonResponse(200, await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService));
   },
+
+  ...METRICS_OPERATIONS,
 };
