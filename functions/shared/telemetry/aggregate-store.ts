@@ -55,7 +55,10 @@ export interface AggregateStore {
 
 export const keyId = (key: ItemKey) => `${key.pk}|${key.sk}`;
 
-const SETTLED_PROJECTION = 'taskId, orgId, workflowId, agentId, #status, settledAt, metrics';
+// Only what the folder adds up; every name aliased, since some (`status`, `metrics`) are reserved words.
+const SETTLED_ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'agentId', 'status', 'settledAt', 'metrics'];
+const SETTLED_PROJECTION = SETTLED_ATTRIBUTES.map((_, i) => `#a${i}`).join(', ');
+const SETTLED_NAMES = Object.fromEntries(SETTLED_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
 
 export class DynamoAggregateStore implements AggregateStore {
   constructor(
@@ -96,7 +99,7 @@ export class DynamoAggregateStore implements AggregateStore {
           IndexName: 'gsi2',
           KeyConditionExpression: 'gsi2pk = :pk',
           ExpressionAttributeValues: { ':pk': settledPartition(slot, shard) },
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: SETTLED_NAMES,
           ProjectionExpression: SETTLED_PROJECTION,
           ExclusiveStartKey: startKey,
         }),
@@ -109,7 +112,7 @@ export class DynamoAggregateStore implements AggregateStore {
 
   async get(key: ItemKey): Promise<StoredAggregate | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
     );
     return Item ? storedOf(Item) : undefined;
   }
@@ -125,7 +128,8 @@ export class DynamoAggregateStore implements AggregateStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...key,
+            pk: key.pk,
+            sk: key.sk,
             type: 'MetricsAggregate',
             aggregate: value.aggregate,
             lastSlot: value.lastSlot,
