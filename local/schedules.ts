@@ -1,6 +1,6 @@
-// EventBridge schedules on the local stack: a timer per schedule shape that invokes its handler with a
-// "Scheduled Event" shaped like EventBridge's. A run still in progress is not started again, as a
-// Lambda concurrency limit of one would have it.
+// EventBridge schedules on the local stack: a timer per schedule shape (its localRateSeconds when set,
+// else its rate) that invokes its handler with a "Scheduled Event" shaped like EventBridge's. A run
+// still in progress is not started again, as a Lambda concurrency limit of one would have it.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
@@ -34,7 +34,7 @@ export function startSchedules(
         .finally(() => {
           running = false;
         });
-    }, schedule.rateMinutes * 60_000);
+    }, (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000);
   });
   return { stop: () => timers.forEach(clearInterval) };
 }

@@ -162,12 +162,14 @@ export interface ScheduleShape {
   readonly id: string;
   readonly handler: FunctionName;
   readonly rateMinutes: number;
+  /** A shorter period for the local stack's timer (EventBridge rates start at one minute). */
+  readonly localRateSeconds?: number;
 }
 
 /** EventBridge schedules on AWS; timers on the local stack. */
 export const SCHEDULES: readonly ScheduleShape[] = [
   { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
-  { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1 },
+  { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1, localRateSeconds: 15 },
 ];
 
 export interface SubscriptionShape {
