@@ -18,11 +18,11 @@ import {
   workflowSk,
 } from './aggregate-keys';
 import { type AggregateStore, keyId } from './aggregate-store';
-import { type FoldDeps, foldPendingSlots } from './fold-aggregates';
+import { FoldConflictError, type FoldDeps, foldPendingSlots } from './fold-aggregates';
 import { type HealthReport, healthOf } from './health-score';
 import { type MetricsSummary, type StepSummary, summarize, summarizeStep } from './metrics-summary';
 import { orgTotalsOf, renderPrometheus, workflowTotalsOf } from './prometheus';
-import { SLOT_MS, slotStartMs } from './settled-index';
+import { slotStartMs } from './settled-index';
 
 /** Slots a read folds before answering (2 minutes' worth); the scheduled folder does the rest. */
 export const READ_FOLD_SLOTS = 12;
@@ -55,10 +55,19 @@ export const bucketStarts = (range: BucketRange): number[] => {
   return starts;
 };
 
-/** Folds what is pending (bounded) and says through when the data is complete. */
+/**
+ * Folds what is pending (bounded) and says through when the data is complete. A fold that keeps losing
+ * its writes to other folders does not fail the read: it answers with what is folded.
+ */
 async function catchUp(deps: MetricsDeps): Promise<string> {
-  const report = await foldPendingSlots(deps, READ_FOLD_SLOTS);
-  return new Date(slotStartMs(report.through) + SLOT_MS).toISOString();
+  let through: number | undefined;
+  try {
+    through = (await foldPendingSlots(deps, READ_FOLD_SLOTS)).through;
+  } catch (error) {
+    if (!(error instanceof FoldConflictError)) throw error;
+    through = await deps.store.getWatermark();
+  }
+  return new Date(slotStartMs((through ?? 0) + 1)).toISOString();
 }
 
 const rangeFields = (range: BucketRange) => ({

@@ -6,7 +6,8 @@ import type { Identity } from '../../../functions/shared/auth/identity';
 import { ForbiddenError, ValidationError } from '../../../functions/shared/http/errors';
 import { aggregateTargets } from '../../../functions/shared/telemetry/aggregate-keys';
 import { lastClosedSlot } from '../../../functions/shared/telemetry/fold-aggregates';
-import { groupedMetrics } from '../../../functions/shared/telemetry/metrics-queries';
+import { groupedMetrics, prometheusExposition } from '../../../functions/shared/telemetry/metrics-queries';
+import { parseExposition } from '../../support/prometheus-text';
 import { InMemoryAggregateStore } from './in-memory-aggregate-store';
 
 const identity = (role: Identity['role'], orgId = 'org-a'): Identity => ({
@@ -115,5 +116,65 @@ describe('bucket ranges', () => {
       expect((error as ValidationError).details?.[0]?.field).toBe('from');
       expect((error as ValidationError).message).toMatch(/hourly buckets; at most 168/);
     }
+  });
+});
+
+describe('Prometheus scope', () => {
+  it("renders every org's totals for an OPERATOR and only its own for an OWNER", async () => {
+    const store = new InMemoryAggregateStore();
+    const at = Date.parse('2026-11-27T10:15:00Z');
+    for (const orgId of ['org-a', 'org-b']) {
+      for (const target of aggregateTargets({ orgId, workflowId: `wf-${orgId}` }, at)) {
+        await store.put(
+          target,
+          { aggregate: { statuses: { SUCCEEDED: 1 }, attempts: 1, retries: 0 }, lastSlot: 1, firstSlot: 1 },
+          undefined,
+        );
+      }
+    }
+    store.watermark = lastClosedSlot(at);
+    const deps = {
+      store,
+      now: () => new Date(at),
+      activeTasks: { count: async () => ({ active: 0, runningTooLong: 0 }) },
+    };
+    const orgsIn = async (identityOf: Identity) => {
+      const text = await prometheusExposition(deps, metricsScope(identityOf));
+      return new Set(
+        parseExposition(text)
+          .samples('stepwise_tasks_total')
+          .map((sample) => sample.labels.org),
+      );
+    };
+    expect(await orgsIn(identity('OPERATOR', 'ops'))).toEqual(new Set(['org-a', 'org-b']));
+    expect(await orgsIn(identity('OWNER', 'org-b'))).toEqual(new Set(['org-b']));
+  });
+});
+
+describe('reads that fold first', () => {
+  it('answer from what is folded when the fold keeps losing its writes to other folders', async () => {
+    const store = new InMemoryAggregateStore();
+    const at = Date.parse('2026-11-27T10:15:00Z');
+    store.addSettled({
+      taskId: 't',
+      orgId: 'org-a',
+      workflowId: 'wf',
+      status: 'SUCCEEDED',
+      settledAt: new Date(at - 60_000).toISOString(),
+    });
+    store.watermark = lastClosedSlot(at) - 10;
+    const losing = new Proxy(store, {
+      get: (target, property, receiver) =>
+        property === 'put' ? async () => false : Reflect.get(target, property, receiver),
+    });
+    const deps = {
+      store: losing,
+      now: () => new Date(at),
+      activeTasks: { count: async () => ({ active: 0, runningTooLong: 0 }) },
+    };
+    const range = bucketRange({}, 'hour', new Date(at), 168);
+    const answer = await groupedMetrics(deps, 'org-a', 'org', range);
+    expect(answer.groups).toEqual([]);
+    expect(answer.asOf).toBe(new Date((store.watermark + 1) * 10_000).toISOString());
   });
 });
