@@ -15,29 +15,27 @@ export function startSchedules(
 ): { stop(): void } {
   const timers = schedules.map((schedule) => {
     let running = false;
-    return setInterval(
-      () => {
-        if (running) return;
-        running = true;
-        const event = {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': 'Scheduled Event',
-          source: 'aws.events',
-          account: settings.accountId,
-          time: new Date().toISOString(),
-          region: settings.region,
-          resources: [`arn:aws:events:${settings.region}:${settings.accountId}:rule/stepwise-${schedule.id}`],
-          detail: {},
-        };
-        invoke(schedule, event)
-          .catch((error: unknown) => onError(error, schedule))
-          .finally(() => {
-            running = false;
-          });
-      },
-      (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000,
-    );
+    const periodMs = (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000;
+    return setInterval(() => {
+      if (running) return;
+      running = true;
+      const event = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: settings.accountId,
+        time: new Date().toISOString(),
+        region: settings.region,
+        resources: [`arn:aws:events:${settings.region}:${settings.accountId}:rule/stepwise-${schedule.id}`],
+        detail: {},
+      };
+      invoke(schedule, event)
+        .catch((error: unknown) => onError(error, schedule))
+        .finally(() => {
+          running = false;
+        });
+    }, periodMs);
   });
   return { stop: () => timers.forEach(clearInterval) };
 }
