@@ -125,16 +125,27 @@ export function llmOf(usage: LlmUsage | undefined): LlmAggregate | undefined {
   return { ...sums(usage), ...(Object.keys(byModel).length > 0 && { byModel }) };
 }
 
+/**
+ * Steps one workflow aggregate keeps by id; later ones are summed under OTHER_STEPS, so an item of a
+ * workflow with thousands of steps stays far below DynamoDB's 400 KB (a step with a wide histogram
+ * takes about 2 KB).
+ */
+export const MAX_STEPS_PER_AGGREGATE = 100;
+export const OTHER_STEPS = '(other steps)';
+
 function mergeSteps(
   a: Readonly<Record<string, StepAggregate>> | undefined,
   b: Readonly<Record<string, StepAggregate>> | undefined,
 ): Record<string, StepAggregate> | undefined {
-  if (!a) return b;
   if (!b) return a;
   const steps: Record<string, StepAggregate> = { ...a };
+  let kept = Object.keys(steps).filter((stepId) => stepId !== OTHER_STEPS).length;
   for (const [stepId, step] of Object.entries(b)) {
-    const seen = steps[stepId];
-    steps[stepId] = seen ? mergeStep(seen, step) : step;
+    const known = stepId in steps;
+    const key = known || (stepId !== OTHER_STEPS && kept < MAX_STEPS_PER_AGGREGATE) ? stepId : OTHER_STEPS;
+    if (!known && key === stepId) kept++;
+    const seen = steps[key];
+    steps[key] = seen ? mergeStep(seen, step) : step;
   }
   return steps;
 }
@@ -186,7 +197,7 @@ export function aggregateOf(task: SettledTask, withSteps: boolean): Aggregate {
     attempts: metrics?.attempts ?? 0,
     retries: metrics?.retries ?? 0,
     llm: llmOf(metrics?.llm),
-    steps: steps && Object.keys(steps).length > 0 ? steps : undefined,
+    steps: steps && Object.keys(steps).length > 0 ? mergeSteps(undefined, steps) : undefined,
   });
 }
 

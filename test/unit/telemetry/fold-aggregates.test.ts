@@ -3,7 +3,9 @@ import {
   type Aggregate,
   aggregateOf,
   EMPTY_AGGREGATE,
+  MAX_STEPS_PER_AGGREGATE,
   mergeAggregates,
+  OTHER_STEPS,
   type SettledTask,
   withoutSteps,
 } from '../../../functions/shared/telemetry/aggregate';
@@ -225,5 +227,28 @@ describe('folding settled tasks into aggregates', () => {
     await expect(foldPendingSlots({ store: stubborn, now: () => AFTER_ALL }, 1000)).rejects.toBeInstanceOf(
       FoldConflictError,
     );
+  });
+});
+
+describe('workflow aggregates with many steps', () => {
+  it(`keep ${MAX_STEPS_PER_AGGREGATE} steps by id and sum the rest under "${OTHER_STEPS}", losing no run`, () => {
+    const stepsOf = (from: number, count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `s${from + i}`,
+          { status: 'SUCCEEDED', durationMs: 10, attempts: 1, retries: 0 },
+        ]),
+      );
+    const task = (steps: TaskMetrics['steps']): SettledTask => ({
+      ...(TASKS[0] as SettledTask),
+      metrics: { ...(TASKS[0]?.metrics as TaskMetrics), steps },
+    });
+    const first = aggregateOf(task(stepsOf(0, 150)), true);
+    expect(Object.keys(first.steps ?? {})).toHaveLength(MAX_STEPS_PER_AGGREGATE + 1);
+    expect(first.steps?.[OTHER_STEPS]?.statuses).toEqual({ SUCCEEDED: 50 });
+    const both = mergeAggregates(first, aggregateOf(task(stepsOf(140, 20)), true));
+    expect(Object.keys(both.steps ?? {})).toHaveLength(MAX_STEPS_PER_AGGREGATE + 1);
+    expect(both.steps?.[OTHER_STEPS]?.statuses).toEqual({ SUCCEEDED: 70 });
+    expect(both.steps?.s0?.statuses).toEqual({ SUCCEEDED: 1 });
   });
 });
