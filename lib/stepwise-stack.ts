@@ -230,10 +230,10 @@ export class StepwiseStack extends Stack {
   }
 
   private grantFunctionPermissions(functions: Readonly<Record<FunctionName, StepwiseFunction>>): void {
-    const { health, taskEvents, api, authorizer, stepRunner, reconciler } = functions;
+    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator } = functions;
     const { table } = this.data;
 
-    for (const fn of [api, stepRunner, taskEvents, reconciler]) fn.grantTableReadWrite(this.data);
+    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator]) fn.grantTableReadWrite(this.data);
     authorizer.grantTableRead(this.data);
 
     // Health: one cheap read per component (functions/shared/health/aws-probes.ts).

@@ -58,7 +58,8 @@ export async function startDynamoDb(
   };
 }
 
-async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates the stepwise table (TABLE) under `tableName`, or finds it; tests create spare ones with it. */
+export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
   const keyAttributes = [
     TABLE.partitionKey,
     TABLE.sortKey,

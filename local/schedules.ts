@@ -1,6 +1,6 @@
-// EventBridge schedules on the local stack: a timer per schedule shape that invokes its handler with a
-// "Scheduled Event" shaped like EventBridge's. A run still in progress is not started again, as a
-// Lambda concurrency limit of one would have it.
+// EventBridge schedules on the local stack: a timer per schedule shape (its localRateSeconds when set,
+// else its rate) that invokes its handler with a "Scheduled Event" shaped like EventBridge's. A run
+// still in progress is not started again, as a Lambda concurrency limit of one would have it.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
@@ -15,6 +15,7 @@ export function startSchedules(
 ): { stop(): void } {
   const timers = schedules.map((schedule) => {
     let running = false;
+    const periodMs = (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000;
     return setInterval(() => {
       if (running) return;
       running = true;
@@ -34,7 +35,7 @@ export function startSchedules(
         .finally(() => {
           running = false;
         });
-    }, schedule.rateMinutes * 60_000);
+    }, periodMs);
   });
   return { stop: () => timers.forEach(clearInterval) };
 }

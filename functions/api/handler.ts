@@ -20,6 +20,8 @@ import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { ActiveIndexTasks } from '../shared/telemetry/active-tasks';
+import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 
 const tableName = requireEnv('TABLE_NAME');
 const workflows = new WorkflowStore(documentClient(), tableName);
@@ -41,6 +43,11 @@ const deps: ApiDeps = {
     now: () => new Date(),
   },
   cursors: new CursorSigner(cursorKeyFromEnvironment()),
+  metrics: {
+    store: new DynamoAggregateStore(documentClient(), tableName),
+    activeTasks: new ActiveIndexTasks(documentClient(), tableName),
+    now: () => new Date(),
+  },
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -117,6 +117,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 120,
     description: 'Settles tasks whose execution ended without a status event reaching us',
   },
+  aggregator: {
+    folder: 'aggregator',
+    memoryMb: 512,
+    timeoutSeconds: 120,
+    description: 'Folds settled tasks into the hourly, daily and cumulative metric aggregates',
+  },
 } as const satisfies Record<string, FunctionShape>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -145,6 +151,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/tasks/{id}/cancel', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/tasks/{id}/events', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/tasks/{id}/timeline', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/workflows/{id}/metrics', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/admin/metrics', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/admin/health', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/metrics', handler: 'api', access: 'ADMIN' },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
@@ -154,11 +164,14 @@ export interface ScheduleShape {
   readonly id: string;
   readonly handler: FunctionName;
   readonly rateMinutes: number;
+  /** A shorter period for the local stack's timer (EventBridge rates start at one minute). */
+  readonly localRateSeconds?: number;
 }
 
 /** EventBridge schedules on AWS; timers on the local stack. */
 export const SCHEDULES: readonly ScheduleShape[] = [
   { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
+  { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1, localRateSeconds: 15 },
 ];
 
 export interface SubscriptionShape {

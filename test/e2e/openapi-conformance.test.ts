@@ -133,4 +133,26 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('GET', '/tasks?limit=2', '/tasks', 200);
     await expectConforming('GET', `/tasks/nope_${RUN}`, '/tasks/{id}', 404);
   });
+
+  it("metrics: a workflow's metrics and their errors, grouped metrics, health", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'conform_metrics',
+      version: 1,
+      name: 'metered',
+      steps: [{ id: 'only', type: 'transform', params: { expression: '1' } }],
+    });
+    expect((await runTask(workflowId)).status).toBe('SUCCEEDED');
+    const path = `/workflows/${workflowId}/metrics`;
+    const template = '/workflows/{id}/metrics';
+    await expectConforming('GET', path, template, 200);
+    await expectConforming('GET', `${path}?granularity=day`, template, 200);
+    await expectConforming('GET', `${path}?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, template, 400);
+    await expectConforming('GET', `/workflows/nope_${RUN}/metrics`, template, 404);
+    for (const groupBy of ['org', 'agent', 'workflow']) {
+      await expectConforming('GET', `/admin/metrics?groupBy=${groupBy}`, '/admin/metrics', 200);
+    }
+    await expectConforming('GET', '/admin/metrics?groupBy=team', '/admin/metrics', 400);
+    await expectConforming('GET', '/admin/health?windowMinutes=60', '/admin/health', 200);
+    await expectConforming('GET', '/admin/health?windowMinutes=0', '/admin/health', 400);
+  });
 });

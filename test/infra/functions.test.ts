@@ -166,7 +166,7 @@ describe('function permissions', () => {
     );
   });
 
-  it.each(['api', 'stepRunner', 'taskEvents', 'reconciler'] as const)(
+  it.each(['api', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
     '%s reads and writes the table and queries its indexes, without Scan',
     (name) => {
       const statements = functionStatements(built, name);

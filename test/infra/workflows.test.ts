@@ -178,6 +178,17 @@ describe('schedules and subscriptions', () => {
     },
   );
 
+  it('folds the metric aggregates every minute with the aggregator', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack, stack.functions.aggregator), 'Arn'] },
+        }),
+      ],
+    });
+  });
+
   it('subscribes each subscription handler to its topic', () => {
     template.resourcePropertiesCountIs(
       'AWS::SNS::Subscription',

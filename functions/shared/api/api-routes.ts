@@ -19,6 +19,8 @@ import {
   startTask,
   type TaskServiceDeps,
 } from '../tasks/task-service';
+import type { MetricsDeps } from '../telemetry/metrics-queries';
+import { METRICS_OPERATIONS } from './metrics-routes';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
 
 export interface ApiDeps {
@@ -26,6 +28,7 @@ export interface ApiDeps {
   readonly registry: WorkflowRegistryDeps & { readonly store: WorkflowStore };
   readonly taskService: TaskServiceDeps;
   readonly cursors: CursorSigner;
+  readonly metrics: MetricsDeps;
 }
 
 export type ApiOperation = (
@@ -34,7 +37,7 @@ export type ApiOperation = (
   deps: ApiDeps,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
@@ -175,4 +178,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   ...TELEMETRY_OPERATIONS,
+  ...METRICS_OPERATIONS,
 };

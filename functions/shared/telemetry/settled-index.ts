@@ -1,7 +1,19 @@
-// Where a settled task sits in gsi2 for the aggregate folder: 10-second slots, 4 shards per slot.
+// The settled-task index: the settle write puts a task under gsi2 `SETTLED#<slot>#<shard>` / `<taskId>`,
+// where a slot is 10 seconds of settle time (the settle write's own clock) and the shard spreads one
+// slot's tasks over 4 partitions. The aggregate folder reads each closed slot once, shard by shard.
 import { activeShardOf } from '../tasks/task-store';
 
-export const settledIndexKeys = (taskId: string, settledAtMs: number) => ({
-  gsi2pk: `SETTLED#${Math.floor(settledAtMs / 10_000)}#${activeShardOf(taskId) % 4}`,
-  gsi2sk: taskId,
-});
+export const SLOT_MS = 10_000;
+export const SETTLED_SHARDS = 4;
+
+export const slotOf = (ms: number): number => Math.floor(ms / SLOT_MS);
+export const slotStartMs = (slot: number): number => slot * SLOT_MS;
+export const settledPartition = (slot: number, shard: number): string => `SETTLED#${slot}#${shard}`;
+
+/** The gsi2 keys the settle write sets on a task item. */
+export function settledIndexKeys(taskId: string, settledAtMs: number): { gsi2pk: string; gsi2sk: string } {
+  return {
+    gsi2pk: settledPartition(slotOf(settledAtMs), activeShardOf(taskId) % SETTLED_SHARDS),
+    gsi2sk: taskId,
+  };
+}

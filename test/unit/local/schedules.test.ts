@@ -33,4 +33,22 @@ describe('local schedules', () => {
     expect(events).toHaveLength(2);
     schedules.stop();
   });
+
+  it('runs a schedule with a local period on that period instead of its rate', async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    const schedules = startSchedules(
+      LOCAL_AWS,
+      [{ id: 'Fold', handler: 'aggregator', rateMinutes: 1, localRateSeconds: 15 }],
+      async () => {
+        runs++;
+      },
+      () => undefined,
+    );
+    await vi.advanceTimersByTimeAsync(14_999);
+    expect(runs).toBe(0);
+    await vi.advanceTimersByTimeAsync(45_001);
+    expect(runs).toBe(4);
+    schedules.stop();
+  });
 });

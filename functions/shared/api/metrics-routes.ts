@@ -1,0 +1,158 @@
+// Metrics routes: a workflow's metrics, metrics grouped by org/agent/workflow, system health, and the
+// Prometheus exposition. Who sees what is a function of the identity alone (metricsScope): an OPERATOR
+// reads every org (or the one it names), anyone else only their own org.
+//
+// GET /workflows/{id}/metrics is open to MEMBERs: a member already sees every task of the org, of which
+// these are sums. The admin routes and /metrics need ADMIN (the route table), since they span the org.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { Identity } from '../auth/identity';
+import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
+import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';
+import {
+  type BucketRange,
+  groupedMetrics,
+  prometheusExposition,
+  systemHealth,
+  TooManyReadsError,
+  workflowMetrics,
+} from '../telemetry/metrics-queries';
+import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
+import { type ApiOperation, parseWith, pathParameter } from './api-routes';
+
+/** Buckets one read may cover, per granularity. */
+export const MAX_BUCKETS: Record<'hour' | 'day', number> = { hour: 168, day: 366 };
+/** GET /admin/metrics reads hourly items up to this many hours, daily items beyond. */
+export const GROUPED_HOURLY_UP_TO = 48;
+/** GET /admin/metrics over days: at most this many. */
+export const MAX_GROUPED_DAYS = 92;
+export const MAX_WINDOW_MINUTES = 180;
+const DEFAULT_WINDOW_MINUTES = 15;
+const DEFAULT_SPAN_MS = { hour: 24 * GRANULARITY_MS.hour, day: 30 * GRANULARITY_MS.day };
+
+const IsoDateTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists');
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}]+$/u, 'must have no control characters');
+
+const RangeQuery = z.strictObject({ from: IsoDateTime.optional(), to: IsoDateTime.optional() });
+const WorkflowMetricsQuery = RangeQuery.extend({ granularity: z.enum(['hour', 'day']).optional() });
+const GroupedMetricsQuery = RangeQuery.extend({
+  groupBy: z.enum(['org', 'agent', 'workflow']),
+  org: Id.optional(),
+});
+const HealthQuery = z.strictObject({
+  windowMinutes: z
+    .string()
+    .regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_WINDOW_MINUTES}, in decimal digits`)
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(MAX_WINDOW_MINUTES))
+    .optional(),
+});
+const NoQuery = z.strictObject({});
+
+const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
+
+/**
+ * The org a metrics read covers: undefined (every org) for an OPERATOR that names none, the named org
+ * for an OPERATOR, the caller's own org for anyone else (naming another org is refused).
+ */
+export function metricsScope(identity: Identity, requestedOrg?: string): string | undefined {
+  if (identity.role === 'OPERATOR') return requestedOrg;
+  if (requestedOrg !== undefined && requestedOrg !== identity.orgId) {
+    throw new ForbiddenError(`only an OPERATOR may read the metrics of another org (${requestedOrg})`);
+  }
+  return identity.orgId;
+}
+
+const rangeError = (message: string, fields: string[]) =>
+  new ValidationError(
+    message,
+    fields.map((field) => ({ field, message })),
+  );
+
+/**
+ * The whole buckets covering [from, to] (defaults: to = now, from = a day (hourly) or 30 days (daily)
+ * before `to`), at most `maxBuckets` of them.
+ */
+export function bucketRange(
+  input: { from?: string; to?: string },
+  granularity: Granularity,
+  now: Date,
+  maxBuckets: number,
+): BucketRange {
+  const size = GRANULARITY_MS[granularity];
+  const to = input.to === undefined ? now.getTime() : Date.parse(input.to);
+  const from =
+    input.from === undefined
+      ? to - (granularity === 'day' ? DEFAULT_SPAN_MS.day : DEFAULT_SPAN_MS.hour)
+      : Date.parse(input.from);
+  if (from > to) {
+    throw rangeError(`from (${input.from}) is later than to (${input.to ?? 'now'})`, ['from', 'to']);
+  }
+  const startMs = Math.floor(from / size) * size;
+  const endMs = Math.floor(to / size) * size + size;
+  const buckets = (endMs - startMs) / size;
+  if (buckets > maxBuckets) {
+    throw rangeError(
+      `from..to covers ${buckets} ${granularity === 'day' ? 'daily' : 'hourly'} buckets; at most ${maxBuckets}`,
+      ['from'],
+    );
+  }
+  return { startMs, endMs, granularity };
+}
+
+/** Hourly items for ranges up to GROUPED_HOURLY_UP_TO hours, daily beyond. */
+function groupedRange(input: { from?: string; to?: string }, now: Date): BucketRange {
+  const hourly = bucketRange(input, 'hour', now, Number.MAX_SAFE_INTEGER);
+  if ((hourly.endMs - hourly.startMs) / GRANULARITY_MS.hour <= GROUPED_HOURLY_UP_TO) return hourly;
+  return bucketRange(input, 'day', now, MAX_GROUPED_DAYS);
+}
+
+const tooManyReads = (error: unknown): never => {
+  if (error instanceof TooManyReadsError) {
+    throw new ValidationError(error.message, [{ field: 'from', message: error.message }]);
+  }
+  throw error;
+};
+
+export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /workflows/{id}/metrics': async (event, identity, deps) => {
+    const workflowId = pathParameter(event, 'id');
+    const input = parseWith(WorkflowMetricsQuery, query(event), 'query');
+    const granularity = input.granularity ?? 'hour';
+    const range = bucketRange(input, granularity, deps.metrics.now(), MAX_BUCKETS[granularity]);
+    const workflow = await deps.registry.store.getSummary(identity.orgId, workflowId);
+    if (!workflow) throw new NotFoundError(`Workflow ${workflowId} not found`);
+    return jsonResponse(200, await workflowMetrics(deps.metrics, identity.orgId, workflowId, range));
+  },
+
+  'GET /admin/metrics': async (event, identity, deps) => {
+    const input = parseWith(GroupedMetricsQuery, query(event), 'query');
+    const orgId = metricsScope(identity, input.org);
+    const range = groupedRange(input, deps.metrics.now());
+    return jsonResponse(
+      200,
+      await groupedMetrics(deps.metrics, orgId, input.groupBy, range).catch(tooManyReads),
+    );
+  },
+
+  'GET /admin/health': async (event, identity, deps) => {
+    const input = parseWith(HealthQuery, query(event), 'query');
+    const windowMinutes = input.windowMinutes ?? DEFAULT_WINDOW_MINUTES;
+    return jsonResponse(200, await systemHealth(deps.metrics, metricsScope(identity), windowMinutes));
+  },
+
+  'GET /metrics': async (event, identity, deps) => {
+    parseWith(NoQuery, query(event), 'query');
+    return {
+      statusCode: 200,
+      headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
+      body: await prometheusExposition(deps.metrics, metricsScope(identity)),
+    };
+  },
+};

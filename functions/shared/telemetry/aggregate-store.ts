@@ -1,0 +1,201 @@
+// Aggregate items, the folder's watermark and the settled-task index in the single table (keys in
+// aggregate-keys.ts). Each aggregate item carries `lastSlot`, the last settled slot folded into it: the
+// folder writes an item only if its lastSlot is still what it read (an optimistic single-item
+// conditional write), so every slot is added to every item exactly once.
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { TABLE } from '../resources';
+import { conditionalWrite } from '../table-items';
+import type { Aggregate, SettledTask } from './aggregate';
+import { type ItemKey, WATERMARK_KEY } from './aggregate-keys';
+import { settledPartition } from './settled-index';
+
+export interface StoredAggregate {
+  readonly aggregate: Aggregate;
+  /** The last settled slot folded into this item. */
+  readonly lastSlot: number;
+  /** The slot of the first task folded into it (orders series for Prometheus' label cap). */
+  readonly firstSlot: number;
+}
+
+export interface AggregateRow extends StoredAggregate {
+  readonly sk: string;
+}
+
+export interface AggregateStore {
+  /** The last slot folded into every item; undefined before the first fold. */
+  getWatermark(): Promise<number | undefined>;
+  /** Moves the watermark forward to `slot`; false when it already stands there or further. */
+  advanceWatermark(slot: number): Promise<boolean>;
+  /** Tasks settled in one slot, in one shard of the settled index. */
+  settledTasks(slot: number, shard: number): Promise<SettledTask[]>;
+  get(key: ItemKey): Promise<StoredAggregate | undefined>;
+  /**
+   * Writes the item if its lastSlot is still `expectedLastSlot` (undefined: the item must not exist);
+   * false when another folder wrote it first.
+   */
+  put(
+    key: ItemKey,
+    value: StoredAggregate,
+    expectedLastSlot: number | undefined,
+    expiresAt?: number,
+  ): Promise<boolean>;
+  /** The items of these keys that exist, by `pk|sk`. */
+  getMany(keys: readonly ItemKey[]): Promise<Map<string, StoredAggregate>>;
+  /** Items of one partition whose sort key starts with `prefix`. */
+  query(pk: string, prefix: string): Promise<AggregateRow[]>;
+}
+
+export const keyId = (key: ItemKey) => `${key.pk}|${key.sk}`;
+
+// Only what the folder adds up; every name aliased, since some (`status`, `metrics`) are reserved words.
+const SETTLED_ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'agentId', 'status', 'settledAt', 'metrics'];
+const SETTLED_PROJECTION = SETTLED_ATTRIBUTES.map((_, i) => `#a${i}`).join(', ');
+const SETTLED_NAMES = Object.fromEntries(SETTLED_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
+
+export class DynamoAggregateStore implements AggregateStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getWatermark(): Promise<number | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: WATERMARK_KEY, ConsistentRead: true }),
+    );
+    return typeof Item?.slot === 'number' ? Item.slot : undefined;
+  }
+
+  async advanceWatermark(slot: number): Promise<boolean> {
+    const written = await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: WATERMARK_KEY,
+          UpdateExpression: 'SET slot = :slot, #type = :type',
+          ConditionExpression: 'attribute_not_exists(slot) OR slot < :slot',
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':slot': slot, ':type': 'MetricsWatermark' },
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async settledTasks(slot: number, shard: number): Promise<SettledTask[]> {
+    const tasks: SettledTask[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': settledPartition(slot, shard) },
+          ExpressionAttributeNames: SETTLED_NAMES,
+          ProjectionExpression: SETTLED_PROJECTION,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      tasks.push(...((page.Items ?? []) as SettledTask[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return tasks;
+  }
+
+  async get(key: ItemKey): Promise<StoredAggregate | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+    );
+    return Item ? storedOf(Item) : undefined;
+  }
+
+  async put(
+    key: ItemKey,
+    value: StoredAggregate,
+    expectedLastSlot: number | undefined,
+    expiresAt?: number,
+  ): Promise<boolean> {
+    const written = await conditionalWrite(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: key.pk,
+            sk: key.sk,
+            type: 'MetricsAggregate',
+            aggregate: value.aggregate,
+            lastSlot: value.lastSlot,
+            firstSlot: value.firstSlot,
+            ...(expiresAt !== undefined && { [TABLE.timeToLiveAttribute]: expiresAt }),
+          },
+          ...(expectedLastSlot === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'lastSlot = :expected',
+                ExpressionAttributeValues: { ':expected': expectedLastSlot },
+              }),
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async getMany(keys: readonly ItemKey[]): Promise<Map<string, StoredAggregate>> {
+    const found = new Map<string, StoredAggregate>();
+    const unique = [...new Map(keys.map((key) => [keyId(key), key])).values()];
+    for (let start = 0; start < unique.length; start += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.tableName]: { Keys: unique.slice(start, start + 100).map(({ pk, sk }) => ({ pk, sk })) },
+      };
+      // BatchGetItem may answer part of a batch and hand the rest back: ask again for those.
+      for (let round = 0; request && round < 10; round++) {
+        const reply: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({ RequestItems: request }),
+        );
+        const { Responses, UnprocessedKeys } = reply;
+        for (const item of Responses?.[this.tableName] ?? []) {
+          found.set(keyId({ pk: String(item.pk), sk: String(item.sk) }), storedOf(item));
+        }
+        request =
+          UnprocessedKeys && Object.keys(UnprocessedKeys).length > 0
+            ? (UnprocessedKeys as typeof request)
+            : undefined;
+      }
+    }
+    return found;
+  }
+
+  async query(pk: string, prefix: string): Promise<AggregateRow[]> {
+    const rows: AggregateRow[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) rows.push({ sk: String(item.sk), ...storedOf(item) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return rows;
+  }
+}
+
+function storedOf(item: Record<string, unknown>): StoredAggregate {
+  return {
+    aggregate: item.aggregate as Aggregate,
+    lastSlot: Number(item.lastSlot),
+    firstSlot: Number(item.firstSlot),
+  };
+}

@@ -1,0 +1,168 @@
+// The aggregate folder against the embedded DynamoDB: settled task items in the settle write's shape,
+// folded by several folders at once or by a folder that dies midway, end exactly as one clean fold ends
+// (compared with the in-memory store's result). Each case uses a table of its own, since the watermark
+// is one per table and these folders run on a clock of their own.
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { TABLE } from '../../functions/shared/resources';
+import { ACTIVE_SHARDS, activeShardOf } from '../../functions/shared/tasks/task-store';
+import { ActiveIndexTasks } from '../../functions/shared/telemetry/active-tasks';
+import type { SettledTask } from '../../functions/shared/telemetry/aggregate';
+import { type AggregateStore, DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
+import { foldPendingSlots, SLOT_GRACE_MS } from '../../functions/shared/telemetry/fold-aggregates';
+import { SLOT_MS } from '../../functions/shared/telemetry/settled-index';
+import { createTable } from '../../local/dynamodb';
+import { localClients } from '../support/aws-clients';
+import { type SeededTask, seedSettledTask } from '../support/settled-tasks';
+import { FolderCrash, InMemoryAggregateStore } from '../unit/telemetry/in-memory-aggregate-store';
+
+const endpoints = inject('endpoints');
+const { dynamodb, documents } = localClients(endpoints);
+const RUN = randomUUID().slice(0, 8);
+
+// Five minutes before the end of an hour, so the tasks' two minutes fall in one hour and day.
+const T0 = Date.parse('2026-06-01T10:55:00.000Z');
+const STATUSES = ['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+const TASKS: SeededTask[] = Array.from({ length: 60 }, (_, i) => ({
+  taskId: `fold-${RUN}-${i}`,
+  orgId: i % 4 === 0 ? 'org-b' : 'org-a',
+  workflowId: `wf-${i % 3}`,
+  ...(i % 2 === 0 && { agentId: `agent-${i % 3}` }),
+  status: STATUSES[i % STATUSES.length] as SeededTask['status'],
+  settledAtMs: T0 + i * 2000,
+  metrics: {
+    queueMs: 5 + i,
+    executionMs: 300 * (i + 1),
+    durationMs: 300 * (i + 1) + 5 + i,
+    attempts: 3 + (i % 2),
+    retries: i % 2,
+    steps: {
+      fetch: { status: 'SUCCEEDED', durationMs: 100 + i, attempts: 1 + (i % 2), retries: i % 2 },
+      think: { status: 'SUCCEEDED', durationMs: 150 * (i + 1), attempts: 1, retries: 0 },
+      store: { status: i % 5 === 2 ? 'FAILED' : 'SUCCEEDED', durationMs: 40, attempts: 1, retries: 0 },
+    },
+  },
+}));
+const NOW = () => new Date(T0 + 60 * 2000 + SLOT_MS + SLOT_GRACE_MS);
+
+const asSettled = (task: SeededTask): SettledTask => ({
+  taskId: task.taskId,
+  orgId: task.orgId,
+  workflowId: task.workflowId,
+  ...(task.agentId && { agentId: task.agentId }),
+  status: task.status,
+  settledAt: new Date(task.settledAtMs).toISOString(),
+  metrics: task.metrics,
+});
+
+/** What one clean fold gives, by the in-memory store: every item and its aggregate. */
+let expected: InMemoryAggregateStore;
+
+async function tableWithTasks(): Promise<string> {
+  const tableName = `stepwise-fold-${RUN}-${randomUUID().slice(0, 6)}`;
+  await createTable(dynamodb, tableName);
+  await Promise.all(TASKS.map((task) => seedSettledTask(documents, tableName, task)));
+  return tableName;
+}
+
+async function expectSameAsCleanFold(store: AggregateStore): Promise<void> {
+  const keys = [...expected.items.keys()].map((id) => {
+    const [pk, sk] = id.split('|') as [string, string];
+    return { pk, sk };
+  });
+  const found = await store.getMany(keys);
+  expect(found.size).toBe(expected.items.size);
+  for (const key of keys) {
+    const id = `${key.pk}|${key.sk}`;
+    expect(found.get(id)?.aggregate, id).toEqual(expected.items.get(id)?.aggregate);
+  }
+}
+
+beforeAll(async () => {
+  expected = new InMemoryAggregateStore();
+  for (const task of TASKS) expected.addSettled(asSettled(task));
+  await foldPendingSlots({ store: expected, now: NOW }, 1000);
+  expect(expected.items.size).toBeGreaterThan(20);
+});
+
+describe('the aggregate folder on DynamoDB', () => {
+  it('folds exactly once with three folders running at once, one of them in short rounds', async () => {
+    const store = new DynamoAggregateStore(documents, await tableWithTasks());
+    const reports = await Promise.all(
+      [1000, 1000, 5].map((maxSlots) => foldPendingSlots({ store, now: NOW }, maxSlots)),
+    );
+    await foldPendingSlots({ store, now: NOW }, 1000);
+    await expectSameAsCleanFold(store);
+    expect(reports.reduce((sum, report) => sum + report.tasks, 0)).toBeGreaterThanOrEqual(TASKS.length);
+    const again = await foldPendingSlots({ store, now: NOW }, 1000);
+    expect(again).toMatchObject({ slots: 0, writes: 0 });
+  });
+
+  it.each([1, 9, 30])('stays exact when a folder dies after %i writes', async (writesBeforeCrash) => {
+    const store = new DynamoAggregateStore(documents, await tableWithTasks());
+    let left = writesBeforeCrash;
+    const dying: AggregateStore = Object.assign(Object.create(store) as AggregateStore, {
+      put: async (...args: Parameters<AggregateStore['put']>) => {
+        if (left-- <= 0) throw new FolderCrash('the folder died');
+        return store.put(...args);
+      },
+    });
+    await expect(foldPendingSlots({ store: dying, now: NOW }, 1000)).rejects.toBeInstanceOf(FolderCrash);
+    await foldPendingSlots({ store, now: NOW }, 1000);
+    await expectSameAsCleanFold(store);
+  });
+
+  it('keeps items small: a workflow hour item with three steps stays under 2 KB', async () => {
+    const tableName = await tableWithTasks();
+    await foldPendingSlots({ store: new DynamoAggregateStore(documents, tableName), now: NOW }, 1000);
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: 'METRICS#org-a#H#2026-06-01T10:00:00.000Z', sk: 'WF#wf-1' },
+      }),
+    );
+    expect(Item).toBeDefined();
+    expect(Buffer.byteLength(JSON.stringify(Item))).toBeLessThan(2048);
+    expect(Item?.[TABLE.timeToLiveAttribute]).toBe(
+      Date.parse('2026-06-01T11:00:00.000Z') / 1000 + 35 * 86_400,
+    );
+  });
+});
+
+describe('active tasks over the ACTIVE index', () => {
+  it('counts active tasks per org or over every org, and those created before the threshold', async () => {
+    const tableName = `stepwise-active-${RUN}`;
+    await createTable(dynamodb, tableName);
+    const now = Date.parse('2026-06-01T12:00:00.000Z');
+    const seed = async (orgId: string, index: number, minutesAgo: number) => {
+      const taskId = `active-${orgId}-${index}`;
+      const createdAt = new Date(now - minutesAgo * 60_000).toISOString();
+      await documents.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: `TASK#${taskId}`,
+            sk: 'TASK',
+            taskId,
+            orgId,
+            status: 'RUNNING',
+            createdAt,
+            gsi2pk: `ACTIVE#${activeShardOf(taskId)}`,
+            gsi2sk: `${createdAt}#${taskId}`,
+          },
+        }),
+      );
+    };
+    await Promise.all([
+      ...[1, 2, 30].map((minutes, i) => seed('org-a', i, minutes)),
+      ...[3, 45].map((minutes, i) => seed('org-b', i, minutes)),
+    ]);
+    expect(ACTIVE_SHARDS).toBeGreaterThan(1);
+    const active = new ActiveIndexTasks(documents, tableName);
+    const threshold = new Date(now - 10 * 60_000);
+    expect(await active.count('org-a', threshold)).toEqual({ active: 3, runningTooLong: 1 });
+    expect(await active.count('org-b', threshold)).toEqual({ active: 2, runningTooLong: 1 });
+    expect(await active.count(undefined, threshold)).toEqual({ active: 5, runningTooLong: 2 });
+  });
+});
