@@ -28,7 +28,8 @@ function contextString(node: Node, key: string): string | undefined {
  * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtGroupsClaim, jwtOrgClaim,
  * jwtRoleClaim, llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
  * outboundAllowedHosts (comma-separated `host` or `host:port`),
- * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`).
+ * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
+ * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -46,6 +47,11 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
   };
   const lambdaFunctions = contextLambdaFunctions(node);
+  const rawSampleRate: unknown = node.tryGetContext('logSampleRate');
+  const logSampleRate =
+    rawSampleRate === undefined || rawSampleRate === null || rawSampleRate === ''
+      ? undefined
+      : Number(rawSampleRate);
   return {
     ...(alertEmails?.length && { alertEmails }),
     ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
@@ -57,6 +63,8 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     llm,
     ...(outboundAllowedHosts?.length && { outboundAllowedHosts }),
     ...(lambdaFunctions && { lambdaFunctions }),
+    ...optional('logLevel', contextString(node, 'logLevel')),
+    ...(logSampleRate !== undefined && { logSampleRate }),
   };
 }
 

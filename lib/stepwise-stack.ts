@@ -12,6 +12,7 @@ import {
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { Api } from './api';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
@@ -102,6 +103,16 @@ export interface StepwiseStackProps extends StackProps {
    * @default - none
    */
   readonly outboundAllowedHosts?: readonly string[];
+  /**
+   * Log level of every function (POWERTOOLS_LOG_LEVEL): TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT.
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+  /**
+   * Share of invocations (0-1) logged at DEBUG whatever the level (POWERTOOLS_LOGGER_SAMPLE_RATE).
+   * @default 0 - no sampling
+   */
+  readonly logSampleRate?: number;
 }
 
 const WILDCARD_REASON_XRAY =
@@ -120,6 +131,11 @@ export class StepwiseStack extends Stack {
     super(scope, id, props);
     checkJwtSettings(props);
     const lambdaFunctions = checkLambdaFunctions(props.lambdaFunctions ?? {});
+    // A bad level or rate fails the synth, not every cold start.
+    const logSettings = parseLogSettings(
+      { level: props.logLevel, sampleRate: props.logSampleRate },
+      { level: 'logLevel', sampleRate: 'logSampleRate' },
+    );
     this.stateMachinePrefix = stackStateMachinePrefix(this.stackName);
     this.data = new Data(this, 'Data');
     this.messaging = new Messaging(this, 'Messaging', {
@@ -162,6 +178,7 @@ export class StepwiseStack extends Stack {
     const environment: Record<string, string> = {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
+      ...logEnvironment(logSettings),
     };
     for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {
       environment[queueUrlEnvName(key)] = queue.queueUrl;

@@ -1,21 +1,23 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { logger, metrics, tracer } from '../shared/powertools';
+import type { Task } from '../shared/tasks/task';
 import { reconcileTasks } from '../shared/tasks/task-service';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { taskLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
   executions: stepFunctionsExecutions(sfnClient()),
   now: () => new Date(),
-  onError: (task: { taskId: string }, error: unknown) =>
-    logger.error('Could not reconcile task', { task_id: task.taskId, error }),
+  onError: (task: Task, error: unknown) =>
+    logger.error('Could not reconcile task', { ...taskLogContext(task), error }),
 };
 
 const lambdaHandler = async (): Promise<void> => {
@@ -29,5 +31,5 @@ const lambdaHandler = async (): Promise<void> => {
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));

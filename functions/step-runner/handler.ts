@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -10,6 +9,8 @@ import { logger, metrics, tracer } from '../shared/powertools';
 import { handleStepPayload, type RecordedFailure, type StepResult } from '../shared/steps/run-step';
 import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { logContext, stepLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
@@ -17,12 +18,6 @@ const deps = {
 };
 
 const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | null> => {
-  logger.appendKeys({
-    task_id: payload.task.id,
-    org_id: payload.task.orgId,
-    workflow_id: payload.task.workflowId,
-    step_id: payload.step.id,
-  });
   try {
     return await handleStepPayload(payload, deps);
   } catch (error) {
@@ -34,6 +29,7 @@ const lambdaHandler = async (payload: StepPayload): Promise<StepResult | Recorde
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(parser({ schema: StepPayloadSchema }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(parser({ schema: StepPayloadSchema }))
+  .use(logContext(logger, stepLogContext));

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -13,7 +12,17 @@ import {
 import { DynamoExecutionStatusStore } from '../shared/executions/execution-status-store';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { logger, metrics, tracer } from '../shared/powertools';
+import type { Task } from '../shared/tasks/task';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import {
+  loadEmfConfig,
+  publishEmf,
+  type SettledTask,
+  taskMetricsToEmf,
+  taskStartedToEmf,
+} from '../shared/telemetry/emf-metrics';
+import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const tableName = requireEnv('TABLE_NAME');
 const stores = {
@@ -21,12 +30,26 @@ const stores = {
   tasks: new DynamoTaskStore(documentClient(), tableName),
 };
 
+const emfConfig = loadEmfConfig();
+
 const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
-  const { executionArn, status, name } = event.detail;
-  logger.appendKeys({ executionArn, status, task_id: name });
-  const { recorded, changed } = await recordExecutionStatus(event, stores);
-  if (changed) logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled');
-  if (!recorded) {
+  const { status } = event.detail;
+  logger.appendKeys({ status });
+  const outcome = await recordExecutionStatus(event, stores);
+  // The contract of issue 7: settling returns the task and what its run measured (TaskMetrics).
+  const { settled } = outcome as typeof outcome & { settled?: SettledTask & { task: Task } };
+  if (settled) {
+    logger.appendKeys({ ...taskLogContext(settled.task) });
+    publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig);
+  }
+  if (outcome.changed && status === 'RUNNING') {
+    logger.info('Task running');
+    const workflowId = executionStatusLogContext(event).workflow_id;
+    publishEmf([taskStartedToEmf(workflowId, emfConfig, Date.parse(event.time))], emfConfig);
+  } else if (outcome.changed) {
+    logger.info('Task settled', { ...(settled && { durationMs: settled.metrics.durationMs }) });
+  }
+  if (!outcome.recorded) {
     logger.info('Duplicate status event ignored');
     return;
   }
@@ -37,6 +60,7 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(parser({ schema: ExecutionStatusChangeEventSchema }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(parser({ schema: ExecutionStatusChangeEventSchema }))
+  .use(logContext(logger, executionStatusLogContext));
