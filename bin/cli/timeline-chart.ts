@@ -20,7 +20,7 @@ export interface ChartOptions {
 
 const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-function fit(text: string, width: number): string {
+function padTo(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
@@ -76,10 +76,10 @@ function stepRows(
   chartWidth: number,
   now: number,
 ): string[] {
-  const label = fit(step.stepId, LABEL_WIDTH);
+  const label = padTo(step.stepId, LABEL_WIDTH);
   if (step.attempts.length === 0) {
     return [
-      `${label} ${'-'.padEnd(3)} ${fit(step.status, STATUS_WIDTH)} ${' '.repeat(chartWidth)}`.trimEnd(),
+      `${label} ${'-'.padEnd(3)} ${padTo(step.status, STATUS_WIDTH)} ${' '.repeat(chartWidth)}`.trimEnd(),
     ];
   }
   const rows: string[] = [];
@@ -96,7 +96,7 @@ function stepRows(
       ...(attempt.error ? [attempt.cause ? `${attempt.error}: ${attempt.cause}` : attempt.error] : []),
     ];
     rows.push(
-      `${index === 0 ? label : ' '.repeat(LABEL_WIDTH)} #${String(attempt.attempt).padEnd(2)} ${fit(attempt.status, STATUS_WIDTH)} ${bar} ${notes.join('  ')}`.trimEnd(),
+      `${index === 0 ? label : ' '.repeat(LABEL_WIDTH)} #${String(attempt.attempt).padEnd(2)} ${padTo(attempt.status, STATUS_WIDTH)} ${bar} ${notes.join('  ')}`.trimEnd(),
     );
     previousEnd = ms(attempt.endedAt) ?? now;
   }
