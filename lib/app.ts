@@ -29,7 +29,8 @@ function contextString(node: Node, key: string): string | undefined {
  * jwtRoleClaim, llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
  * outboundAllowedHosts (comma-separated `host` or `host:port`),
  * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
- * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default).
+ * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
+ * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -47,6 +48,10 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
   };
   const lambdaFunctions = contextLambdaFunctions(node);
+  const metricsWorkflows = contextString(node, 'metricsWorkflows')
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   const rawSampleRate: unknown = node.tryGetContext('logSampleRate');
   const logSampleRate =
     rawSampleRate === undefined || rawSampleRate === null || rawSampleRate === ''
@@ -65,6 +70,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...(lambdaFunctions && { lambdaFunctions }),
     ...optional('logLevel', contextString(node, 'logLevel')),
     ...(logSampleRate !== undefined && { logSampleRate }),
+    ...(metricsWorkflows?.length && { metricsWorkflows }),
   };
 }
 

@@ -12,8 +12,10 @@ import {
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { Api } from './api';
+import { Dashboard } from './dashboard';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
 import { Messaging, type QueueKey, type TopicKey } from './messaging';
@@ -113,6 +115,13 @@ export interface StepwiseStackProps extends StackProps {
    * @default 0 - no sampling
    */
   readonly logSampleRate?: number;
+  /**
+   * Workflow ids whose EMF metrics carry their own `workflow_id` dimension (at most 20); every other
+   * workflow is reported as `other`, which keeps the number of CloudWatch metrics bounded
+   * (METRICS_WORKFLOWS of the task-events function).
+   * @default - none: every workflow as `other`
+   */
+  readonly metricsWorkflows?: readonly string[];
 }
 
 const WILDCARD_REASON_XRAY =
@@ -124,6 +133,7 @@ export class StepwiseStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, StepwiseFunction>>;
   readonly workflows: Workflows;
   readonly api: Api;
+  readonly dashboard: Dashboard;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
   readonly stateMachinePrefix: string;
 
@@ -210,6 +220,17 @@ export class StepwiseStack extends Stack {
     }
 
     this.api = new Api(this, 'Api', { functions });
+    const metricsWorkflows = [
+      ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),
+    ];
+    if (metricsWorkflows.length > 0)
+      functions.taskEvents.addEnvironment('METRICS_WORKFLOWS', metricsWorkflows.join(','));
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      httpApi: this.api.httpApi,
+      functions,
+      table: this.data.table,
+      queues,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });

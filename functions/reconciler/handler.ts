@@ -9,6 +9,7 @@ import { logger, metrics, tracer } from '../shared/powertools';
 import type { Task } from '../shared/tasks/task';
 import { reconcileTasks } from '../shared/tasks/task-service';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { activeTasksToEmf, loadEmfConfig, publishEmf } from '../shared/telemetry/emf-metrics';
 import { taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
@@ -20,10 +21,13 @@ const deps = {
     logger.error('Could not reconcile task', { ...taskLogContext(task), error }),
 };
 
+const emfConfig = loadEmfConfig();
+
 const lambdaHandler = async (): Promise<void> => {
   const report = await reconcileTasks(deps);
   metrics.addMetric('TasksReconciled', MetricUnit.Count, report.settled);
   metrics.addMetric('TaskReconcileErrors', MetricUnit.Count, report.failed);
+  publishEmf([activeTasksToEmf(report.checked - report.settled, Date.now())], emfConfig);
   if (report.settled > 0 || report.started > 0) {
     logger.warn('Caught up on tasks whose status events never arrived', { ...report });
   }

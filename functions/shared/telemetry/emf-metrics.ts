@@ -33,6 +33,7 @@ export const TASK_STARTED_DIMENSION_SETS = [
   [EMF_DIMENSIONS.service],
   [EMF_DIMENSIONS.service, EMF_DIMENSIONS.workflow],
 ] as const;
+export const SERVICE_DIMENSION_SETS = [[EMF_DIMENSIONS.service]] as const;
 export const STEP_DIMENSION_SETS = [
   [EMF_DIMENSIONS.service, EMF_DIMENSIONS.workflow, EMF_DIMENSIONS.step],
 ] as const;
@@ -58,6 +59,8 @@ export const EMF_METRICS = {
   stepDuration: { name: 'StepDuration', unit: MetricUnit.Milliseconds },
   stepAttempts: { name: 'StepAttempts', unit: MetricUnit.Count },
   stepRetries: { name: 'StepRetries', unit: MetricUnit.Count },
+  /** Tasks PENDING or RUNNING for more than a minute, counted by the reconciler every minute. */
+  activeTasks: { name: 'ActiveTasks', unit: MetricUnit.Count },
 } as const;
 
 export type EmfMetricKey = keyof typeof EMF_METRICS;
@@ -211,6 +214,11 @@ export function taskStartedToEmf(workflowId: string | undefined, config: EmfConf
     { [EMF_DIMENSIONS.workflow]: workflowDimension(workflowId, config) },
     { tasksStarted: 1 },
   );
+}
+
+/** The reconciler's count of tasks still active after a minute (it walks exactly those). */
+export function activeTasksToEmf(count: number, at: number): EmfDocument {
+  return document(at, SERVICE_DIMENSION_SETS, {}, { activeTasks: count });
 }
 
 /**
