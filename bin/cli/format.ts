@@ -71,7 +71,7 @@ export function parsePositiveInteger(value: string, option: string): number {
 export function parseTag(value: string): string {
   const colon = value.indexOf(':');
   if (colon < 1 || colon === value.length - 1) {
-    throw new UsageError(`--tag must be key:value, got "${value}"`);
+    throw new UsageError(`--tag takes key:value, got "${value}"`);
   }
   return value;
 }

@@ -28,8 +28,8 @@ import {
 import { deployWorkflows } from './workflows-deploy';
 
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
-/** Views of running tasks that only the operators' list (GET /admin/tasks) serves. */
-export const ADMIN_TASK_VIEWS = ['RETRYING', 'STUCK'] as const;
+/** Views of running tasks: a step retrying, or running longer than --stuck-after. */
+export const RUNNING_TASK_VIEWS = ['RETRYING', 'STUCK'] as const;
 export const KEY_ROLES = ['OWNER', 'ADMIN', 'MEMBER'] as const;
 
 export interface CliIo {
@@ -60,6 +60,20 @@ function checked<T>(parse: (value: string) => T): (value: string) => T {
 }
 
 const encode = encodeURIComponent;
+
+const collectTag = (value: string, previous: string[] = []) => [...previous, checked(parseTag)(value)];
+
+/** `key:value` options as the `tags` object of a start (the key ends at the first colon). */
+export function tagsOf(pairs: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of pairs) {
+    const colon = pair.indexOf(':');
+    const key = pair.slice(0, colon);
+    if (key in tags) throw new UsageError(`--tag ${key} is given twice`);
+    tags[key] = pair.slice(colon + 1);
+  }
+  return tags;
+}
 
 export function buildProgram(io: CliIo = defaultIo): Command {
   const print = (lines: readonly string[]) => io.out(`${lines.join('\n')}\n`);
@@ -115,6 +129,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--version <n>', 'the workflow version (default: the latest)', positive('--version'))
     .option('--idempotency-key <key>', 'start at most once per key')
     .option('--agent-id <id>', 'the agent the task runs for')
+    .option('--tag <key:value>', 'a tag of the task (repeat for more)', collectTag, [])
     .action(
       async (
         workflowId: string,
@@ -124,15 +139,18 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           version?: number;
           idempotencyKey?: string;
           agentId?: string;
+          tag: string[];
         },
         command: Command,
       ) => {
         if (options.example && options.input !== undefined) {
           throw new UsageError('Pass either --input or --example, not both');
         }
+        const { tag, ...rest } = options;
         await startTaskCommand(await connect(command), workflowId, {
-          ...options,
+          ...rest,
           version: options.version === undefined ? undefined : String(options.version),
+          ...(tag.length > 0 && { tags: tagsOf(tag) }),
         });
       },
     );
@@ -156,10 +174,15 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--workflow <workflowId>', 'only this workflow')
     .option('--agent <agentId>', 'only this agent')
     .addOption(
-      new Option('--status <status>', 'only this status (RETRYING, STUCK: operators)').choices([
-        ...TASK_STATUSES,
-        ...ADMIN_TASK_VIEWS,
-      ]),
+      new Option(
+        '--status <status>',
+        'only this status; RETRYING, STUCK: running tasks with a step retrying, or stuck',
+      ).choices([...TASK_STATUSES, ...RUNNING_TASK_VIEWS]),
+    )
+    .option(
+      '--stuck-after <minutes>',
+      'with --status STUCK: running longer than this',
+      positive('--stuck-after'),
     )
     .option('--from <time>', 'created at or after (ISO date-time, or 30m, 6h, 7d ago)', time('--from'))
     .option('--to <time>', 'created before (ISO date-time, or 30m, 6h, 7d ago)', time('--to'))
@@ -175,6 +198,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           workflow?: string;
           agent?: string;
           status?: string;
+          stuckAfter?: number;
           from?: string;
           to?: string;
           tag?: string;
@@ -188,16 +212,12 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       ) => {
         if (options.org && options.allOrgs) throw new UsageError('Pass --org or --all-orgs, not both');
         const admin = Boolean(options.org || options.allOrgs);
-        if (!admin && (ADMIN_TASK_VIEWS as readonly string[]).includes(options.status ?? '')) {
-          throw new UsageError(
-            `--status ${options.status} lists every organization's tasks: add --all-orgs or --org`,
-          );
-        }
         const path = withQuery(admin ? '/admin/tasks' : '/tasks', {
           ...(admin && { org: options.org }),
           workflowId: options.workflow,
           agentId: options.agent,
           status: options.status,
+          stuckAfterMinutes: options.stuckAfter,
           from: options.from,
           to: options.to,
           tag: options.tag,

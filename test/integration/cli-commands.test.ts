@@ -122,11 +122,6 @@ describe('stepwise tasks list', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("option '--from <time>' argument 'yesterday' is invalid");
   });
-
-  it('sends the RETRYING view only to the operators list', async () => {
-    const result = await failure('tasks', 'list', '--status', 'RETRYING');
-    expect(result).toEqual({ code: 2, stderr: expect.stringContaining('add --all-orgs or --org') });
-  });
 });
 
 describe('stepwise tasks cancel', () => {

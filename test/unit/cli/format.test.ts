@@ -6,6 +6,7 @@ import {
   parseTimeArgument,
   UsageError,
 } from '../../../bin/cli/format';
+import { tagsOf } from '../../../bin/cli/program';
 
 describe('formatDuration', () => {
   it.each([
@@ -48,7 +49,17 @@ describe('option checks', () => {
 
   it('takes tags as key:value', () => {
     expect(parseTag('team:payments')).toBe('team:payments');
-    expect(() => parseTag('team')).toThrow(/key:value/);
+    expect(() => parseTag('team')).toThrow(/takes key:value/);
     expect(() => parseTag(':x')).toThrow(UsageError);
+  });
+});
+
+describe('tagsOf', () => {
+  it('turns key:value options into the tags of a start, the key ending at the first colon', () => {
+    expect(tagsOf(['env:prod', 'url:https://x'])).toEqual({ env: 'prod', url: 'https://x' });
+  });
+
+  it('refuses a key given twice', () => {
+    expect(() => tagsOf(['env:prod', 'env:dev'])).toThrow(/--tag env is given twice/);
   });
 });
