@@ -9,7 +9,6 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../functions/shared/powertools';
 import {
   EMF_DIMENSIONS,
   EMF_METRICS,
@@ -18,6 +17,7 @@ import {
   STEP_DIMENSION_SETS,
   TASK_DIMENSION_SETS,
 } from '../functions/shared/telemetry/emf-metrics';
+import { SERVICE_NAME } from '../functions/shared/telemetry/service-names';
 
 export interface DashboardProps {
   readonly httpApi: apigw.IHttpApi;

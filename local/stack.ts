@@ -199,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
     // The cursor key is left out of `environment`, which endpoints.json publishes.
+    // The sample rate the settings resolved (none when 0) replaces whatever the variable held.
     delete process.env.POWERTOOLS_LOGGER_SAMPLE_RATE;
     Object.assign(process.env, environment, logEnvironment(logSettings), {
       CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),

@@ -10,7 +10,7 @@
 // emitted for listed workflows only, so they are bounded by the list and the definitions' step counts.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ConfigurationError } from '../config';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../powertools';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service-names';
 import type { TaskMetrics } from './task-metrics';
 
 export const EMF_NAMESPACE = METRICS_NAMESPACE;

@@ -19,18 +19,6 @@ export interface LogContext {
   execution_arn?: string;
 }
 
-/** The keys of LogContext, for tests and the README's log catalogue. */
-export const LOG_CONTEXT_KEYS = [
-  'org_id',
-  'workflow_id',
-  'task_id',
-  'agent_id',
-  'step_id',
-  'attempt',
-  'request_id',
-  'execution_arn',
-] as const satisfies readonly (keyof LogContext)[];
-
 // Ids in paths are validated by the routes; the log keeps at most this much of whatever was sent.
 const MAX_KEY_LENGTH = 128;
 
@@ -39,7 +27,7 @@ function text(value: unknown): string | undefined {
 }
 
 /** Drops the keys whose value is unknown, so a line never carries `"task_id": null`. */
-export function compact(context: LogContext): LogContext {
+function compact(context: LogContext): LogContext {
   return Object.fromEntries(Object.entries(context).filter(([, value]) => value !== undefined)) as LogContext;
 }
 
