@@ -42,12 +42,15 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
     logger.appendKeys({ ...taskLogContext(settled.task) });
     publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig);
   }
-  if (outcome.changed && status === 'RUNNING') {
-    logger.info('Task running');
+  if (status === 'RUNNING') {
+    // Counted per execution start, whether this event or the first step marked the task RUNNING.
     const workflowId = executionStatusLogContext(event).workflow_id;
     publishEmf([taskStartedToEmf(workflowId, emfConfig, Date.parse(event.time))], emfConfig);
-  } else if (outcome.changed) {
-    logger.info('Task settled', { ...(settled && { durationMs: settled.metrics.durationMs }) });
+  }
+  if (outcome.changed) {
+    logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled', {
+      ...(settled && { durationMs: settled.metrics.durationMs }),
+    });
   }
   if (!outcome.recorded) {
     logger.info('Duplicate status event ignored');
