@@ -31,6 +31,8 @@ function contextString(node: Node, key: string): string | undefined {
  * outboundAllowedHosts (comma-separated `host` or `host:port`),
  * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
  * llmPrices (JSON: `{"<provider>:<model>": {"input": 2.5, "output": 10, "cachedInput": 1.25}}`, USD per 1M tokens).
+ * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
+ * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -49,6 +51,15 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...contextLlmPrices(node),
   };
   const lambdaFunctions = contextLambdaFunctions(node);
+  const metricsWorkflows = contextString(node, 'metricsWorkflows')
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const rawSampleRate: unknown = node.tryGetContext('logSampleRate');
+  const logSampleRate =
+    rawSampleRate === undefined || rawSampleRate === null || rawSampleRate === ''
+      ? undefined
+      : Number(rawSampleRate);
   return {
     ...(alertEmails?.length && { alertEmails }),
     ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
@@ -60,6 +71,9 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     llm,
     ...(outboundAllowedHosts?.length && { outboundAllowedHosts }),
     ...(lambdaFunctions && { lambdaFunctions }),
+    ...optional('logLevel', contextString(node, 'logLevel')),
+    ...(logSampleRate !== undefined && { logSampleRate }),
+    ...(metricsWorkflows?.length && { metricsWorkflows }),
   };
 }
 

@@ -13,8 +13,11 @@ import {
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
+import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { Api } from './api';
+import { Dashboard } from './dashboard';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
 import { Messaging, type QueueKey, type TopicKey } from './messaging';
@@ -111,6 +114,23 @@ export interface StepwiseStackProps extends StackProps {
    * @default - none
    */
   readonly outboundAllowedHosts?: readonly string[];
+  /**
+   * Log level of every function (POWERTOOLS_LOG_LEVEL): TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT.
+   * @default 'INFO'
+   */
+  readonly logLevel?: string;
+  /**
+   * Share of invocations (0-1) logged at DEBUG whatever the level (POWERTOOLS_LOGGER_SAMPLE_RATE).
+   * @default 0 - no sampling
+   */
+  readonly logSampleRate?: number;
+  /**
+   * Workflow ids whose EMF metrics carry their own `workflow_id` dimension (at most 20); every other
+   * workflow is reported as `other`, which keeps the number of CloudWatch metrics bounded
+   * (METRICS_WORKFLOWS of the task-events function).
+   * @default - none: every workflow as `other`
+   */
+  readonly metricsWorkflows?: readonly string[];
 }
 
 const WILDCARD_REASON_XRAY =
@@ -122,6 +142,7 @@ export class StepwiseStack extends Stack {
   readonly functions: Readonly<Record<FunctionName, StepwiseFunction>>;
   readonly workflows: Workflows;
   readonly api: Api;
+  readonly dashboard: Dashboard;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
   readonly stateMachinePrefix: string;
 
@@ -129,6 +150,11 @@ export class StepwiseStack extends Stack {
     super(scope, id, props);
     checkJwtSettings(props);
     const lambdaFunctions = checkLambdaFunctions(props.lambdaFunctions ?? {});
+    // A bad level or rate fails the synth, not every cold start.
+    const logSettings = parseLogSettings(
+      { level: props.logLevel, sampleRate: props.logSampleRate },
+      { level: 'logLevel', sampleRate: 'logSampleRate' },
+    );
     this.stateMachinePrefix = stackStateMachinePrefix(this.stackName);
     this.data = new Data(this, 'Data');
     this.messaging = new Messaging(this, 'Messaging', {
@@ -171,6 +197,7 @@ export class StepwiseStack extends Stack {
     const environment: Record<string, string> = {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
+      ...logEnvironment(logSettings),
     };
     for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {
       environment[queueUrlEnvName(key)] = queue.queueUrl;
@@ -202,6 +229,17 @@ export class StepwiseStack extends Stack {
     }
 
     this.api = new Api(this, 'Api', { functions });
+    const metricsWorkflows = [
+      ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),
+    ];
+    if (metricsWorkflows.length > 0)
+      functions.taskEvents.addEnvironment('METRICS_WORKFLOWS', metricsWorkflows.join(','));
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      httpApi: this.api.httpApi,
+      functions,
+      table: this.data.table,
+      queues,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });

@@ -2,6 +2,7 @@
 // function's configured timeout. Functions are addressed like on AWS: by name or ARN
 // (`stepwise-<folder>` locally), so the ASL and integrations need no local special case.
 import { randomUUID } from 'node:crypto';
+import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, type FunctionShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
@@ -41,6 +42,10 @@ export function projectFunctions(): Record<string, LocalFunction> {
   );
 }
 
+// Each invocation runs in its own InvokeStore scope (see powertools-environment.ts), so Powertools keeps
+// its per-invocation state (log keys, Lambda context) apart between overlapping invocations.
+const localInvokeStore = () => InvokeStore.getInstanceAsync(true);
+
 export class LambdaRuntime {
   private readonly byName = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler>>();
@@ -74,6 +79,7 @@ export class LambdaRuntime {
   }
 
   private async run(name: string, fn: LocalFunction, event: unknown): Promise<unknown> {
+    const store = await localInvokeStore();
     let handler = this.handlers.get(name);
     if (!handler) {
       handler = fn.load();
@@ -92,7 +98,9 @@ export class LambdaRuntime {
       );
     });
     try {
-      return await Promise.race([(await handler)(event, context), timeout]);
+      const invoke = await handler;
+      const scope = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
+      return await Promise.race([store.run(scope, () => invoke(event, context)), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -17,6 +17,7 @@ import {
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
+import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
@@ -66,6 +67,11 @@ export interface LocalStackOptions {
   readonly schedules?: boolean;
   /** Log level of the handlers (Powertools). @default 'WARN' */
   readonly logLevel?: string;
+  /**
+   * Share of invocations (0-1) the handlers log at DEBUG whatever the level (Powertools sampling).
+   * @default process.env.POWERTOOLS_LOGGER_SAMPLE_RATE, else 0 (off)
+   */
+  readonly logSampleRate?: number | string;
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -112,6 +118,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   parseAllowedHosts(userAllowedHosts);
   const llmPrices = options.llmPrices ?? process.env.LLM_PRICES ?? LOCAL_LLM_PRICES;
   loadLlmPrices(llmPrices);
+  const logSettings = parseLogSettings(
+    {
+      level: options.logLevel ?? 'WARN',
+      sampleRate: options.logSampleRate ?? process.env.POWERTOOLS_LOGGER_SAMPLE_RATE,
+    },
+    { level: 'STEPWISE_LOG_LEVEL', sampleRate: 'POWERTOOLS_LOGGER_SAMPLE_RATE' },
+  );
   await mkdir(options.dataDir, { recursive: true });
   // Released last, once everything that writes to the folder has stopped.
   const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
@@ -195,8 +208,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     // The handlers run in this process and read their configuration from it, as they would in Lambda.
     // The cursor key is left out of `environment`, which endpoints.json publishes.
-    Object.assign(process.env, environment, {
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'WARN',
+    // The sample rate the settings resolved (none when 0) replaces whatever the variable held.
+    delete process.env.POWERTOOLS_LOGGER_SAMPLE_RATE;
+    Object.assign(process.env, environment, logEnvironment(logSettings), {
       CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });
     configureHandlers();

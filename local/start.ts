@@ -2,7 +2,8 @@
 //   STEPWISE_PORT       API port (default 3000)
 //   STEPWISE_DATA_DIR   data folder (default .stepwise/ in the project)
 //   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: free)
-//   STEPWISE_LOG_LEVEL  handler log level (default INFO)
+//   STEPWISE_LOG_LEVEL (or LOG_LEVEL)  handler log level (default INFO)
+//   POWERTOOLS_LOGGER_SAMPLE_RATE  share of invocations (0-1) logged at DEBUG whatever the level
 //   STEPWISE_LLM_BASE_URL  OpenAI-compatible endpoint for `llm` steps (default: a local deterministic fake)
 //   LLM_API_KEY         API key sent to that endpoint
 //   OUTBOUND_ALLOWED_HOSTS  hosts `http` steps may reach on loopback/private addresses (default: none)
@@ -63,7 +64,7 @@ try {
       messaging: port('STEPWISE_MESSAGING_PORT', 0),
       stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
     },
-    logLevel: process.env.STEPWISE_LOG_LEVEL || 'INFO',
+    logLevel: process.env.STEPWISE_LOG_LEVEL || process.env.LOG_LEVEL || 'INFO',
     llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
   });
 } catch (error) {

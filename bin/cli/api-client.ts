@@ -39,7 +39,7 @@ export async function resolveConnection(flags: { url?: string; apiKey?: string }
 
 export async function call<T>(
   connection: Connection,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: T }> {
@@ -55,4 +55,12 @@ export async function call<T>(
   const parsed = text ? (JSON.parse(text) as unknown) : {};
   if (!response.ok) throw new ApiError(response.status, parsed as ApiError['body']);
   return { status: response.status, body: parsed as T };
+}
+
+/** `path?k=v&...` with the defined values only, encoded. */
+export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
 }

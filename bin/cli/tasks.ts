@@ -27,7 +27,14 @@ export async function parseInput(raw: string | undefined): Promise<unknown> {
 export async function startTaskCommand(
   connection: Connection,
   workflowId: string,
-  options: { input?: string; example?: boolean; version?: string; idempotencyKey?: string; agentId?: string },
+  options: {
+    input?: string;
+    example?: boolean;
+    version?: string;
+    idempotencyKey?: string;
+    agentId?: string;
+    tags?: Record<string, string>;
+  },
 ): Promise<void> {
   if (options.example && options.input !== undefined) {
     throw new Error('Pass either --input or --example, not both');
@@ -38,6 +45,7 @@ export async function startTaskCommand(
     ...(options.version && { version: Number(options.version) }),
     ...(options.idempotencyKey && { idempotencyKey: options.idempotencyKey }),
     ...(options.agentId && { agentId: options.agentId }),
+    ...(options.tags && { tags: options.tags }),
   };
   const { body: task } = await call<TaskView>(connection, 'POST', '/tasks', body);
   process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -22,6 +21,8 @@ import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { ActiveIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
+import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const tableName = requireEnv('TABLE_NAME');
 const workflows = new WorkflowStore(documentClient(), tableName);
@@ -56,7 +57,7 @@ const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
     const operation = API_OPERATIONS[event.routeKey];
     if (!operation) throw new NotFoundError(`No operation for ${event.routeKey}`);
     const identity = identityFromEvent(event);
-    logger.appendKeys({ org_id: identity.orgId, principal: identity.principal });
+    logger.appendKeys({ principal: identity.principal });
     return await operation(event, identity, deps);
   } catch (error) {
     return errorResponse(error, (unexpected) => logger.error('Unexpected error', { error: unexpected }));
@@ -65,5 +66,6 @@ const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logContext(logger, apiRequestLogContext));

@@ -4,7 +4,6 @@
 // It only reads the table (GetItem of a key by its hash), so it can be bound read-only.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
@@ -14,6 +13,8 @@ import { createJwtVerifier, loadJwtConfig } from '../shared/auth/jwt';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
+import { authorizerLogContext, logContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const jwtConfig = loadJwtConfig();
 const deps: DecideDeps = {
@@ -34,5 +35,6 @@ const lambdaHandler = async (event: APIGatewayRequestAuthorizerEventV2): Promise
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logContext(logger, authorizerLogContext));

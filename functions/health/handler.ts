@@ -1,13 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { dynamoDbClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
 import { loadResourceConfig } from '../shared/config';
 import { awsProbes } from '../shared/health/aws-probes';
 import { checkHealth } from '../shared/health/check-health';
 import { logger, metrics, tracer } from '../shared/powertools';
+import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const probes = awsProbes(loadResourceConfig(), {
   dynamodb: dynamoDbClient(),
@@ -16,7 +17,7 @@ const probes = awsProbes(loadResourceConfig(), {
   sfn: sfnClient(),
 });
 
-const lambdaHandler = async (): Promise<APIGatewayProxyResultV2> => {
+const lambdaHandler = async (_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
   const report = await checkHealth(probes);
   if (report.status !== 'up') logger.warn('Unhealthy component', { report });
   return {
@@ -28,5 +29,6 @@ const lambdaHandler = async (): Promise<APIGatewayProxyResultV2> => {
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(logContext(logger, apiRequestLogContext));

@@ -1,27 +1,33 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { logger, metrics, tracer } from '../shared/powertools';
+import type { Task } from '../shared/tasks/task';
 import { reconcileTasks } from '../shared/tasks/task-service';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { activeTasksToEmf, loadEmfConfig, publishEmf } from '../shared/telemetry/emf-metrics';
+import { taskLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
   executions: stepFunctionsExecutions(sfnClient()),
   now: () => new Date(),
-  onError: (task: { taskId: string }, error: unknown) =>
-    logger.error('Could not reconcile task', { task_id: task.taskId, error }),
+  onError: (task: Task, error: unknown) =>
+    logger.error('Could not reconcile task', { ...taskLogContext(task), error }),
 };
+
+const emfConfig = loadEmfConfig();
 
 const lambdaHandler = async (): Promise<void> => {
   const report = await reconcileTasks(deps);
   metrics.addMetric('TasksReconciled', MetricUnit.Count, report.settled);
   metrics.addMetric('TaskReconcileErrors', MetricUnit.Count, report.failed);
+  publishEmf([activeTasksToEmf(report.checked - report.settled, Date.now())], emfConfig);
   if (report.settled > 0 || report.started > 0) {
     logger.warn('Caught up on tasks whose status events never arrived', { ...report });
   }
@@ -29,5 +35,5 @@ const lambdaHandler = async (): Promise<void> => {
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));

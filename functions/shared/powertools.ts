@@ -2,12 +2,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry/service-names';
 
-export const SERVICE_NAME = 'stepwise';
-export const METRICS_NAMESPACE = 'stepwise';
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-// Metrics' own warnings (an invocation without metrics, a bad dimension) go through the logger, so they are
+// Metrics' own warnings (a bad dimension, a key collision) go through the logger, so they are
 // structured and follow the log level instead of going to stdout unconditionally.
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE, logger });
 export const tracer = new Tracer({ serviceName: SERVICE_NAME });

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -16,6 +15,8 @@ import {
 import { type StepPayload, StepPayloadSchema } from '../shared/steps/step-payload';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { loadLlmPrices } from '../shared/telemetry/llm-prices';
+import { logContext, stepLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps: StepRunnerDeps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
@@ -25,18 +26,13 @@ const deps: StepRunnerDeps = {
 };
 
 const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | null> => {
-  logger.appendKeys({
-    task_id: payload.task.id,
-    org_id: payload.task.orgId,
-    workflow_id: payload.task.workflowId,
-    step_id: payload.step.id,
-  });
   // The runner logs each attempt's start and end (a failure with its stack, which Step Functions never sees).
   return handleStepPayload(payload, deps);
 };
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(parser({ schema: StepPayloadSchema }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(parser({ schema: StepPayloadSchema }))
+  .use(logContext(logger, stepLogContext));

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -13,18 +12,39 @@ import {
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import {
+  loadEmfConfig,
+  publishEmf,
+  taskMetricsToEmf,
+  taskStartedToEmf,
+} from '../shared/telemetry/emf-metrics';
+import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const stores = { tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')) };
 
+const emfConfig = loadEmfConfig();
+
 const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> => {
-  const { executionArn, status, name } = event.detail;
-  logger.appendKeys({ executionArn, status, task_id: name });
-  const { changed } = await recordExecutionStatus(event, stores);
+  const { status } = event.detail;
+  logger.appendKeys({ status });
+  const { changed, settled } = await recordExecutionStatus(event, stores);
+  if (settled) {
+    logger.appendKeys({ ...taskLogContext(settled.task) });
+    publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig);
+  }
+  if (status === 'RUNNING') {
+    // Counted per execution start, whether this event or the first step marked the task RUNNING.
+    const workflowId = executionStatusLogContext(event).workflow_id;
+    publishEmf([taskStartedToEmf(workflowId, emfConfig, Date.parse(event.time))], emfConfig);
+  }
   if (!changed) {
     logger.info('Status event changed nothing (redelivered, or the task had moved on)');
     return;
   }
-  logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled');
+  logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled', {
+    ...(settled && { durationMs: settled.metrics.durationMs }),
+  });
   const statusMetric = metrics.singleMetric();
   statusMetric.addDimension('status', status);
   statusMetric.addMetric('ExecutionStatusChanges', MetricUnit.Count, 1);
@@ -32,6 +52,7 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(parser({ schema: ExecutionStatusChangeEventSchema }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(parser({ schema: ExecutionStatusChangeEventSchema }))
+  .use(logContext(logger, executionStatusLogContext));

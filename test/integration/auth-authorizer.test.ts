@@ -1,5 +1,7 @@
 // The authorizer Lambda handler end to end: real DynamoDB on the embedded stack, real keys, the route
 // table extended with routes of each access level (the real table grows with other features).
+// The handler runs in this worker as on the local stack, whose environment the worker inherits.
+import '../../local/powertools-environment';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayRequestAuthorizerEventV2, Context } from 'aws-lambda';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';

@@ -26,8 +26,12 @@ function spawnStack(dataDir: string, env: Record<string, string> = {}): ChildPro
   });
 }
 
-export async function startStackProcess(dataDir: string): Promise<StackProcess> {
-  const child = spawnStack(dataDir);
+/** `env` overrides the child's environment (e.g. STEPWISE_LOG_LEVEL, which is ERROR by default here). */
+export async function startStackProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<StackProcess> {
+  const child = spawnStack(dataDir, env);
   let output = '';
   const collect = (chunk: Buffer) => {
     output += chunk;

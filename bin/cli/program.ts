@@ -1,0 +1,332 @@
+// The `stepwise` command tree on commander: each command declares its arguments and options (so it has its
+// own --help and argument checks), fetches from the public HTTP API and prints a view (bin/cli/views.ts,
+// timeline-chart.ts) or, with --json, the API's answer itself.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Connection, call, resolveConnection, withQuery } from './api-client';
+import type {
+  ApiKeyView,
+  HealthView,
+  Page,
+  TaskEvents,
+  TaskSummary,
+  Timeline,
+  WorkflowMetrics,
+  WorkflowSummary,
+} from './contracts';
+import { parsePositiveInteger, parseTag, parseTimeArgument, UsageError } from './format';
+import { getTaskCommand, startTaskCommand, watchTaskCommand } from './tasks';
+import { renderTimeline } from './timeline-chart';
+import {
+  renderCreatedKey,
+  renderEvents,
+  renderHealth,
+  renderKeyList,
+  renderTaskList,
+  renderWorkflowList,
+  renderWorkflowMetrics,
+} from './views';
+import { deployWorkflows } from './workflows-deploy';
+
+export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+/** Views of running tasks: a step retrying, or running longer than --stuck-after. */
+export const RUNNING_TASK_VIEWS = ['RETRYING', 'STUCK'] as const;
+export const KEY_ROLES = ['OWNER', 'ADMIN', 'MEMBER'] as const;
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly now: () => Date;
+  /** The terminal's width, for the timeline. */
+  readonly columns: () => number;
+}
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  now: () => new Date(),
+  columns: () => process.stdout.columns || 100,
+};
+
+/** A commander option parser from one of ours: a UsageError becomes commander's own argument error. */
+function checked<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      // commander names the option itself.
+      if (error instanceof UsageError)
+        throw new InvalidArgumentError(error.message.replace(/^--[\w-]+ /, ''));
+      throw error;
+    }
+  };
+}
+
+const encode = encodeURIComponent;
+
+const collectTag = (value: string, previous: string[] = []) => [...previous, checked(parseTag)(value)];
+
+/** `key:value` options as the `tags` object of a start (the key ends at the first colon). */
+export function tagsOf(pairs: readonly string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const pair of pairs) {
+    const colon = pair.indexOf(':');
+    const key = pair.slice(0, colon);
+    if (key in tags) throw new UsageError(`--tag ${key} is given twice`);
+    tags[key] = pair.slice(colon + 1);
+  }
+  return tags;
+}
+
+export function buildProgram(io: CliIo = defaultIo): Command {
+  const print = (lines: readonly string[]) => io.out(`${lines.join('\n')}\n`);
+  const printJson = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const time = (option: string) => checked((value: string) => parseTimeArgument(value, option, io.now()));
+  const positive = (option: string) => checked((value: string) => parsePositiveInteger(value, option));
+
+  const program = new Command('stepwise')
+    .description('Run and inspect stepwise workflows and tasks through the HTTP API.')
+    .option('--url <url>', 'API base URL (or STEPWISE_URL; default: the local stack of `npm start`)')
+    .option('--api-key <key>', 'API key (or STEPWISE_API_KEY; default: the local stack dev key)')
+    .showHelpAfterError('(add --help for usage)')
+    // Usage mistakes exit 2, as before; errors from the API exit 1 (bin/stepwise.ts).
+    .exitOverride((error) => {
+      throw error;
+    });
+
+  const connect = (command: Command): Promise<Connection> => {
+    const { url, apiKey } = command.optsWithGlobals<{ url?: string; apiKey?: string }>();
+    return resolveConnection({ url, apiKey });
+  };
+
+  // workflows
+  const workflows = program.command('workflows').description('Register and list workflow definitions');
+  workflows
+    .command('deploy')
+    .description('Register workflow definitions (JSON files, or folders of them)')
+    .argument('<paths...>', 'definition files or folders')
+    .option('--skip-existing', 'skip a version already registered with another definition', false)
+    .action(async (paths: string[], options: { skipExisting: boolean }, command: Command) => {
+      process.exitCode = await deployWorkflows(await connect(command), paths, options);
+    });
+  workflows
+    .command('list')
+    .description("List your organization's workflows")
+    .option('--limit <n>', 'page size', positive('--limit'))
+    .option('--cursor <cursor>', 'the page after a previous one')
+    .option('--json', 'print the API answer')
+    .action(async (options: { limit?: number; cursor?: string; json?: boolean }, command: Command) => {
+      const path = withQuery('/workflows', { limit: options.limit, cursor: options.cursor });
+      const { body } = await call<Page<WorkflowSummary>>(await connect(command), 'GET', path);
+      options.json ? printJson(body) : print(renderWorkflowList(body));
+    });
+
+  // tasks
+  const tasks = program.command('tasks').description('Start, follow, list and cancel tasks');
+  tasks
+    .command('start')
+    .description('Start a task of a workflow')
+    .argument('<workflowId>')
+    .option('--input <json|@file>', 'the task input (JSON, or @file)')
+    .option('--example', 'send examples/inputs/<workflowId>.json')
+    .option('--version <n>', 'the workflow version (default: the latest)', positive('--version'))
+    .option('--idempotency-key <key>', 'start at most once per key')
+    .option('--agent-id <id>', 'the agent the task runs for')
+    .option('--tag <key:value>', 'a tag of the task (repeat for more)', collectTag, [])
+    .action(
+      async (
+        workflowId: string,
+        options: {
+          input?: string;
+          example?: boolean;
+          version?: number;
+          idempotencyKey?: string;
+          agentId?: string;
+          tag: string[];
+        },
+        command: Command,
+      ) => {
+        if (options.example && options.input !== undefined) {
+          throw new UsageError('Pass either --input or --example, not both');
+        }
+        const { tag, ...rest } = options;
+        await startTaskCommand(await connect(command), workflowId, {
+          ...rest,
+          version: options.version === undefined ? undefined : String(options.version),
+          ...(tag.length > 0 && { tags: tagsOf(tag) }),
+        });
+      },
+    );
+  tasks
+    .command('get')
+    .description('Print a task with its steps')
+    .argument('<taskId>')
+    .action(async (taskId: string, _options: unknown, command: Command) => {
+      await getTaskCommand(await connect(command), taskId);
+    });
+  tasks
+    .command('watch')
+    .description('Follow a task until it ends (exit 0 only if it SUCCEEDED)')
+    .argument('<taskId>')
+    .action(async (taskId: string, _options: unknown, command: Command) => {
+      process.exitCode = await watchTaskCommand(await connect(command), taskId);
+    });
+  tasks
+    .command('list')
+    .description('List tasks, newest first (operators: --org or --all-orgs for every organization)')
+    .option('--workflow <workflowId>', 'only this workflow')
+    .option('--agent <agentId>', 'only this agent')
+    .addOption(
+      new Option(
+        '--status <status>',
+        'only this status; RETRYING, STUCK: running tasks with a step retrying, or stuck',
+      ).choices([...TASK_STATUSES, ...RUNNING_TASK_VIEWS]),
+    )
+    .option(
+      '--stuck-after <minutes>',
+      'with --status STUCK: running longer than this',
+      positive('--stuck-after'),
+    )
+    .option('--from <time>', 'created at or after (ISO date-time, or 30m, 6h, 7d ago)', time('--from'))
+    .option('--to <time>', 'created before (ISO date-time, or 30m, 6h, 7d ago)', time('--to'))
+    .option('--tag <key:value>', 'only tasks with this tag', checked(parseTag))
+    .option('--org <orgId>', 'operators: this organization (GET /admin/tasks)')
+    .option('--all-orgs', 'operators: every organization (GET /admin/tasks)')
+    .option('--limit <n>', 'page size', positive('--limit'))
+    .option('--cursor <cursor>', 'the page after a previous one')
+    .option('--json', 'print the API answer')
+    .action(
+      async (
+        options: {
+          workflow?: string;
+          agent?: string;
+          status?: string;
+          stuckAfter?: number;
+          from?: string;
+          to?: string;
+          tag?: string;
+          org?: string;
+          allOrgs?: boolean;
+          limit?: number;
+          cursor?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        if (options.org && options.allOrgs) throw new UsageError('Pass --org or --all-orgs, not both');
+        const admin = Boolean(options.org || options.allOrgs);
+        const path = withQuery(admin ? '/admin/tasks' : '/tasks', {
+          ...(admin && { org: options.org }),
+          workflowId: options.workflow,
+          agentId: options.agent,
+          status: options.status,
+          stuckAfterMinutes: options.stuckAfter,
+          from: options.from,
+          to: options.to,
+          tag: options.tag,
+          limit: options.limit,
+          cursor: options.cursor,
+        });
+        const { body } = await call<Page<TaskSummary>>(await connect(command), 'GET', path);
+        options.json ? printJson(body) : print(renderTaskList(body, io.now(), { showOrg: admin }));
+      },
+    );
+  tasks
+    .command('cancel')
+    .description('Cancel a running task')
+    .argument('<taskId>')
+    .option('--json', 'print the API answer')
+    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+      const path = `/tasks/${encode(taskId)}/cancel`;
+      const { body } = await call<TaskSummary>(await connect(command), 'POST', path);
+      options.json ? printJson(body) : print([`task ${body.taskId}: ${body.status}`]);
+    });
+  tasks
+    .command('events')
+    .description("A task's ordered event log")
+    .argument('<taskId>')
+    .option('--json', 'print the API answer')
+    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
+      const path = `/tasks/${encode(taskId)}/events`;
+      const { body } = await call<TaskEvents>(await connect(command), 'GET', path);
+      options.json ? printJson(body) : print(renderEvents(body));
+    });
+  tasks
+    .command('timeline')
+    .description("A Gantt chart of a task's steps and attempts")
+    .argument('<taskId>')
+    .option('--width <columns>', 'chart width (default: the terminal)', positive('--width'))
+    .option('--json', 'print the API answer')
+    .action(async (taskId: string, options: { width?: number; json?: boolean }, command: Command) => {
+      const path = `/tasks/${encode(taskId)}/timeline`;
+      const { body } = await call<Timeline>(await connect(command), 'GET', path);
+      options.json
+        ? printJson(body)
+        : print(renderTimeline(body, { width: options.width ?? io.columns(), now: io.now() }));
+    });
+
+  program
+    .command('metrics')
+    .description("A workflow's task metrics: counts, success rate, percentiles, steps, LLM cost, series")
+    .argument('<workflowId>')
+    .option('--from <time>', 'start (ISO date-time, or 30m, 6h, 7d ago)', time('--from'))
+    .option('--to <time>', 'end (ISO date-time, or 30m, 6h, 7d ago)', time('--to'))
+    .addOption(new Option('--granularity <unit>', 'series bucket').choices(['hour', 'day']))
+    .option('--json', 'print the API answer')
+    .action(
+      async (
+        workflowId: string,
+        options: { from?: string; to?: string; granularity?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const path = withQuery(`/workflows/${encode(workflowId)}/metrics`, {
+          from: options.from,
+          to: options.to,
+          granularity: options.granularity,
+        });
+        const { body } = await call<WorkflowMetrics>(await connect(command), 'GET', path);
+        options.json ? printJson(body) : print(renderWorkflowMetrics(body));
+      },
+    );
+
+  program
+    .command('health')
+    .description('System health: score, error rate, throughput, active and long-running tasks (operators)')
+    .option('--window <minutes>', 'the window the rates cover', positive('--window'))
+    .option('--json', 'print the API answer')
+    .action(async (options: { window?: number; json?: boolean }, command: Command) => {
+      const path = withQuery('/admin/health', { windowMinutes: options.window });
+      const { body } = await call<HealthView>(await connect(command), 'GET', path);
+      options.json ? printJson(body) : print(renderHealth(body));
+    });
+
+  const keys = program.command('keys').description("Manage your organization's API keys (OWNER)");
+  keys
+    .command('create')
+    .description('Create an API key; its secret is shown once')
+    .requiredOption('--name <name>', 'what the key is for')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(KEY_ROLES).default('MEMBER'))
+    .option('--json', 'print the API answer')
+    .action(async (options: { name: string; role: string; json?: boolean }, command: Command) => {
+      const { body } = await call<ApiKeyView>(await connect(command), 'POST', '/api-keys', {
+        name: options.name,
+        role: options.role,
+      });
+      options.json ? printJson(body) : print(renderCreatedKey(body));
+    });
+  keys
+    .command('list')
+    .description('List the API keys (never their secrets)')
+    .option('--json', 'print the API answer')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { body } = await call<Page<ApiKeyView>>(await connect(command), 'GET', '/api-keys');
+      options.json ? printJson(body) : print(renderKeyList(body));
+    });
+  keys
+    .command('revoke')
+    .description('Revoke an API key')
+    .argument('<keyId>')
+    .action(async (keyId: string, _options: unknown, command: Command) => {
+      await call(await connect(command), 'DELETE', `/api-keys/${encode(keyId)}`);
+      print([`revoked ${keyId}`]);
+    });
+
+  return program;
+}

@@ -1,0 +1,152 @@
+// `stepwise workflows list`, `tasks list` and `tasks cancel` run as a user runs them, against the
+// embedded stack, with their argument checks.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../support/api-request';
+
+const endpoints = inject('endpoints');
+const credentials = inject('credentials');
+const run = promisify(execFile);
+const root = new URL('../../', import.meta.url);
+const api = apiClient(endpoints.api, credentials.apiKey);
+
+function stepwise(...args: string[]) {
+  return run(
+    process.execPath,
+    ['--import', 'tsx', 'bin/stepwise.ts', ...args, '--url', endpoints.api, '--api-key', credentials.apiKey],
+    { cwd: root },
+  );
+}
+
+async function failure(...args: string[]): Promise<{ code: number; stderr: string }> {
+  return stepwise(...args).then(
+    () => ({ code: 0, stderr: '' }),
+    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+  );
+}
+
+// A step that waits (a `wait` step), so a task stays RUNNING until cancelled.
+const slow = {
+  id: 'cli_slow',
+  version: 1,
+  name: 'Waits a minute',
+  inputSchema: { type: 'object' },
+  steps: [{ id: 'pause', type: 'wait', seconds: 60 }],
+};
+
+let basicTaskId: string;
+
+beforeAll(async () => {
+  const basic = JSON.parse(
+    readFileSync(new URL('examples/workflows/basic_sequence.json', root), 'utf8'),
+  ) as unknown;
+  expect((await api('POST', '/workflows', basic)).status).toBeLessThan(300);
+  expect((await api('POST', '/workflows', slow)).status).toBeLessThan(300);
+  const started = await api<{ taskId: string }>('POST', '/tasks', {
+    workflowId: 'basic_sequence',
+    input: { text: 'listed by the CLI' },
+    agentId: 'cli-agent',
+  });
+  expect(started.status).toBe(201);
+  basicTaskId = started.body.taskId;
+});
+
+describe('stepwise workflows list', () => {
+  it('lists the registered workflows with their latest version', async () => {
+    const { stdout } = await stepwise('workflows', 'list');
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^WORKFLOW\s+LATEST\s+UPDATED\s+NAME$/);
+    expect(lines.find((line) => line.startsWith('basic_sequence '))).toMatch(/^basic_sequence\s+1\s/);
+    expect(lines.find((line) => line.startsWith('cli_slow '))).toContain('Waits a minute');
+  });
+
+  it('prints the API answer with --json', async () => {
+    const { stdout } = await stepwise('workflows', 'list', '--json');
+    const page = JSON.parse(stdout) as { items: { workflowId: string }[] };
+    expect(page.items.map((item) => item.workflowId)).toEqual(
+      expect.arrayContaining(['basic_sequence', 'cli_slow']),
+    );
+  });
+});
+
+describe('stepwise tasks list', () => {
+  it('filters by workflow and agent, newest first', async () => {
+    const { stdout } = await stepwise(
+      'tasks',
+      'list',
+      '--workflow',
+      'basic_sequence',
+      '--agent',
+      'cli-agent',
+      '--json',
+    );
+    const page = JSON.parse(stdout) as { items: { taskId: string; workflowId: string; agentId?: string }[] };
+    expect(page.items.map((task) => task.taskId)).toContain(basicTaskId);
+    expect(
+      page.items.every((task) => task.workflowId === 'basic_sequence' && task.agentId === 'cli-agent'),
+    ).toBe(true);
+  });
+
+  it('shows a table with the task, its workflow version, status and agent', async () => {
+    const { stdout } = await stepwise('tasks', 'list', '--workflow', 'basic_sequence', '--from', '1h');
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^TASK\s+WORKFLOW\s+STATUS\s+AGENT\s+CREATED\s+DURATION$/);
+    expect(lines.find((line) => line.startsWith(basicTaskId))).toMatch(
+      /basic_sequence v1\s+\w+\s+cli-agent\s/,
+    );
+  });
+
+  it('finds nothing in a range before the task was created', async () => {
+    const { stdout } = await stepwise(
+      'tasks',
+      'list',
+      '--workflow',
+      'basic_sequence',
+      '--to',
+      '2020-01-01T00:00:00Z',
+    );
+    expect(stdout).toBe('no tasks\n');
+  });
+
+  it('refuses an unknown status with exit 2, naming the option and the choices', async () => {
+    const result = await failure('tasks', 'list', '--status', 'DONE');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("option '--status <status>' argument 'DONE' is invalid");
+    expect(result.stderr).toContain('SUCCEEDED');
+  });
+
+  it('refuses a time that is neither ISO nor a span ago', async () => {
+    const result = await failure('tasks', 'list', '--from', 'yesterday');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("option '--from <time>' argument 'yesterday' is invalid");
+  });
+});
+
+describe('stepwise tasks cancel', () => {
+  it('cancels a running task, which then ends CANCELLED', async () => {
+    const started = await api<{ taskId: string }>('POST', '/tasks', { workflowId: 'cli_slow', input: {} });
+    expect(started.status).toBe(201);
+    const { stdout } = await stepwise('tasks', 'cancel', started.body.taskId);
+    expect(stdout).toMatch(new RegExp(`^task ${started.body.taskId}: (CANCELLED|RUNNING|PENDING)\\n$`));
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'CANCELLED'; i++) {
+      status = (await api<{ status: string }>('GET', `/tasks/${started.body.taskId}`)).body.status;
+      if (status !== 'CANCELLED') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe('CANCELLED');
+  });
+
+  it('exits 1 with the API error for a task that does not exist', async () => {
+    const result = await failure('tasks', 'cancel', 'no-such-task');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error 404/);
+  });
+
+  it('needs the task id (exit 2)', async () => {
+    const result = await failure('tasks', 'cancel');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("missing required argument 'taskId'");
+  });
+});
