@@ -3,10 +3,16 @@ import { defineConfig } from 'vitest/config';
 // Four projects: unit (pure code), integration (AWS SDK v3 clients against the embedded stack, which a
 // global setup starts once on free ports), e2e (the HTTP API as a black box: the embedded stack, or any
 // deployment given by STEPWISE_E2E_URL/STEPWISE_E2E_API_KEY) and infra (CDK assertions and cdk-nag).
+// The integration global setup runs the embedded stack in vitest's main process, which turns on Powertools'
+// per-invocation store (AWS_LAMBDA_MAX_CONCURRENCY, local/powertools-environment.ts); workers inherit the
+// variable but not the store, and the local stack's metrics switch. Projects that run no stack in their
+// workers set both back to Powertools' defaults ('' = no invoke store; metrics on).
+const powertoolsDefaults = { AWS_LAMBDA_MAX_CONCURRENCY: '', POWERTOOLS_METRICS_DISABLED: 'false' };
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], env: powertoolsDefaults } },
       {
         test: {
           name: 'integration',
@@ -19,6 +25,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          env: powertoolsDefaults,
           include: ['test/e2e/**/*.test.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 90_000,
@@ -28,6 +35,7 @@ export default defineConfig({
       {
         test: {
           name: 'infra',
+          env: powertoolsDefaults,
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

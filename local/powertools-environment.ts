@@ -13,5 +13,5 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 // turns on; the same here (LambdaRuntime runs each invocation in its scope), so one invocation's log keys
 // never land on another's lines. Created before anything else asks for it: the AWS SDK's recursion
 // detection would otherwise create the single-invocation kind first.
-process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '1000';
+process.env.AWS_LAMBDA_MAX_CONCURRENCY ||= '1000';
 await InvokeStore.getInstanceAsync(true);

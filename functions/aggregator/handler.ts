@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { documentClient } from '../shared/clients';
@@ -8,6 +7,7 @@ import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../shared/telemetry/fold-aggregates';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps = {
   store: new DynamoAggregateStore(documentClient(), requireEnv('TABLE_NAME')),
@@ -25,5 +25,5 @@ const lambdaHandler = async (): Promise<void> => {
 
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .use(injectLambdaContext(logger, { clearState: true }));
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));
