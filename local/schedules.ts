@@ -1,6 +1,7 @@
 // EventBridge schedules on the local stack: a timer per schedule shape (its localRateSeconds when set,
 // else its rate) that invokes its handler with a "Scheduled Event" shaped like EventBridge's. A run
-// still in progress is not started again, as a Lambda concurrency limit of one would have it.
+// still in progress is not started again, as a Lambda concurrency limit of one would have it; stopping
+// waits for the runs in progress, so none outlives the services it calls.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
@@ -12,7 +13,8 @@ export function startSchedules(
   schedules: readonly ScheduleShape[],
   invoke: ScheduledInvoker,
   onError: (error: unknown, schedule: ScheduleShape) => void,
-): { stop(): void } {
+): { stop(): Promise<void> } {
+  const inFlight = new Set<Promise<unknown>>();
   const timers = schedules.map((schedule) => {
     let running = false;
     const periodMs = (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000;
@@ -30,12 +32,19 @@ export function startSchedules(
         resources: [`arn:aws:events:${settings.region}:${settings.accountId}:rule/stepwise-${schedule.id}`],
         detail: {},
       };
-      invoke(schedule, event)
+      const run = invoke(schedule, event)
         .catch((error: unknown) => onError(error, schedule))
         .finally(() => {
           running = false;
+          inFlight.delete(run);
         });
+      inFlight.add(run);
     }, periodMs);
   });
-  return { stop: () => timers.forEach(clearInterval) };
+  return {
+    stop: async () => {
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all(inFlight);
+    },
+  };
 }
