@@ -1,6 +1,7 @@
 // The stepwise CLI. Run it with `npm run stepwise -- <command>`.
 import { parseArgs } from 'node:util';
 import { ApiError, resolveConnection } from './cli/api-client';
+import { createOperatorKeyCommand, revokeOperatorKeyCommand } from './cli/operator-keys';
 import { getTaskCommand, startTaskCommand, watchTaskCommand } from './cli/tasks';
 import { deployWorkflows } from './cli/workflows-deploy';
 
@@ -11,6 +12,9 @@ const USAGE = `usage: stepwise <command> [options]
                                           (--example sends examples/inputs/<workflowId>.json)
   tasks get <taskId>
   tasks watch <taskId>
+  keys create-operator --table <name> [--name <label>]   an OPERATOR key, written with your AWS credentials
+  keys revoke-operator <keyId> --table <name>             (the table: the stack's TableName output; locally
+                                                          "stepwise" with the endpoints file's environment)
 
 options: --url <api url>  --api-key <key>   (or STEPWISE_URL / STEPWISE_API_KEY; default: the local stack's
          dev-credentials.json written by npm start)`;
@@ -27,6 +31,8 @@ async function main(): Promise<number> {
       version: { type: 'string' },
       'idempotency-key': { type: 'string' },
       'agent-id': { type: 'string' },
+      table: { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,6 +64,13 @@ async function main(): Promise<number> {
     case 'tasks watch':
       if (!target) break;
       return watchTaskCommand(await connection(), target);
+    case 'keys create-operator':
+      if (!values.table) break;
+      await createOperatorKeyCommand(values.table, values.name ?? 'operator key');
+      return 0;
+    case 'keys revoke-operator':
+      if (!values.table || !target) break;
+      return (await revokeOperatorKeyCommand(values.table, target)) ? 0 : 1;
   }
   console.error(USAGE);
   return 2;

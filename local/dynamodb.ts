@@ -10,7 +10,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE } from '../functions/shared/resources';
+import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
 
@@ -54,11 +54,7 @@ export async function startDynamoDb(
 }
 
 async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const keyAttributes = [
-    TABLE.partitionKey,
-    TABLE.sortKey,
-    ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ];
+  const keyAttributes = TABLE_KEY_ATTRIBUTES;
   try {
     await client.send(
       new CreateTableCommand({
@@ -75,7 +71,7 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<v
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         })),
       }),
     );
