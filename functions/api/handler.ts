@@ -6,6 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
+import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
@@ -19,6 +20,8 @@ import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ow
 import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
+import { taskLifecycleEvents } from '../shared/tasks/task-lifecycle-events';
+import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 
 const tableName = requireEnv('TABLE_NAME');
@@ -41,6 +44,10 @@ const deps: ApiDeps = {
     now: () => new Date(),
   },
   cursors: new CursorSigner(cursorKeyFromEnvironment()),
+  listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),
+  apiKeys: new DynamoApiKeyStore(documentClient(), tableName),
+  // Until the telemetry event-log builder is merged: the task-level events only.
+  taskEvents: taskLifecycleEvents,
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -1,10 +1,27 @@
 // Tasks and their step attempts in the single table. Every write is a single-item conditional write
 // (the local DynamoDB has no transactions), so each is safe to repeat:
 //   TASK#<id> / TASK                      the task; gsi1 lists an org's tasks by creation time, gsi2 holds
-//                                         it under ACTIVE#<shard> while it is not terminal (reconciliation)
+//                                         it under ACTIVE#<shard> while it is not terminal (reconciliation),
+//                                         gsi3-gsi7 serve the task listing (below)
+//   TASK#<id> / TAG#<key>:<value>         one per tag pair of a tagged task, written before the task
 //   TASK#<id> / STEP#<step>[#<i>]         per step (and map iteration): status, attempt counter, first start
 //   TASK#<id> / ATTEMPT#<step>[#<i>]#<n>  one item per attempt
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started, and a hash of its request
+//
+// Listing indexes (task-index-keys.ts builds the keys, task-listing.ts reads them). Sort keys end in
+// `<createdAt>#<taskId>` (the order key), so each lists newest first and takes from/to as a key range.
+// gsi3-gsi7 project KEYS_ONLY (one small index write each; the listing batch-gets the tasks). They are
+// written only by create (all of them), the RUNNING write and settle (gsi5pk, the status):
+//   gsi1  ORG#<org>#TASKS             / <order>          an org's tasks (ALL projected; GET /tasks unfiltered)
+//   gsi3  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
+//         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
+//   gsi4  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
+//   gsi5  STATUS#<status>#<shard>     / <org>#<order>    status= in an org: one range per shard, merged
+//   gsi6  TASKS#<shard>               / <order>          every org (operators), 4 shards merged
+//         TAG#<k>:<v>#<shard>         / <order>          tag=k:v across orgs (tag items)
+//   gsi7  STATUS#<status>#<shard>     / <order>          status= across orgs (gsi5's partition key)
+// RETRYING and STUCK read the open-step keys of step items (gsi1 ORG#<org>#STEPS#<state>, gsi2
+// STEPS#<state>#<shard>) and, for STUCK, PENDING tasks older than the threshold from gsi5/gsi7.
 import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
@@ -16,7 +33,6 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
-import { decodeCursor, encodeCursor } from './cursor';
 import {
   type ClosingStatus,
   OPEN_STEP_STATUSES,
@@ -25,16 +41,7 @@ import {
   type Task,
   type TaskStatus,
 } from './task';
-
-/** Queries one filtered listing may make before it returns what it has (with a cursor to go on). */
-const MAX_LIST_READS = 10;
-/** Index items read per query of a filtered listing. */
-const FILTERED_READ_SIZE = 100;
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly cursor?: string;
-}
+import { createdTaskIndexKeys, statusIndexKey, tagItems } from './task-index-keys';
 
 export interface StepSummary {
   readonly stepId: string;
@@ -47,16 +54,6 @@ export interface StepSummary {
   readonly startedAt?: string;
   readonly endedAt?: string;
   readonly updatedAt: string;
-}
-
-export interface TaskListFilter {
-  readonly status?: TaskStatus;
-  readonly workflowId?: string;
-  readonly agentId?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
 }
 
 export interface Settlement {
@@ -115,7 +112,6 @@ export interface TaskStore {
   /** The task, or undefined when it does not exist or belongs to another organization. */
   get(orgId: string, taskId: string): Promise<Task | undefined>;
   getAnyOrg(taskId: string): Promise<Task | undefined>;
-  list(orgId: string, filter: TaskListFilter): Promise<Page<Task>>;
   /** One page of tasks not yet terminal that were created before `before`; follow `next` for all. */
   listActive(
     before: string,
@@ -201,6 +197,10 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async create(task: Task): Promise<boolean> {
+    // Tags first: a tag item whose task was never written is skipped by the listing, never wrong.
+    for (const item of tagItems(task)) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    }
     return putIfAbsent(this.client, this.tableName, {
       ...taskKey(task.taskId),
       type: 'Task',
@@ -209,6 +209,7 @@ export class DynamoTaskStore implements TaskStore {
       gsi1sk: `${task.createdAt}#${task.taskId}`,
       gsi2pk: activePartition(activeShardOf(task.taskId)),
       gsi2sk: `${task.createdAt}#${task.taskId}`,
+      ...createdTaskIndexKeys(task),
     });
   }
 
@@ -222,64 +223,6 @@ export class DynamoTaskStore implements TaskStore {
       new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }),
     );
     return Item ? fromItem<Task>(Item) : undefined;
-  }
-
-  async list(orgId: string, filter: TaskListFilter): Promise<Page<Task>> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': `ORG#${orgId}#TASKS` };
-    const conditions: string[] = [];
-    let range = '';
-    if (filter.from && filter.to) {
-      range = ' AND gsi1sk BETWEEN :from AND :to';
-      values[':from'] = filter.from;
-      values[':to'] = `${filter.to}\uffff`;
-    } else if (filter.from) {
-      range = ' AND gsi1sk >= :from';
-      values[':from'] = filter.from;
-    } else if (filter.to) {
-      range = ' AND gsi1sk <= :to';
-      values[':to'] = `${filter.to}\uffff`;
-    }
-    for (const field of ['status', 'workflowId', 'agentId'] as const) {
-      if (filter[field] === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = filter[field];
-      conditions.push(`#${field} = :${field}`);
-    }
-    // status/workflowId/agentId are filters applied after DynamoDB's Limit, so one query may return
-    // fewer matches than asked: read on until the page is full, the index is exhausted or the read
-    // budget is spent (only then is a page short while more may match; its cursor goes on from there).
-    const limit = filter.limit ?? 50;
-    const items: Record<string, unknown>[] = [];
-    let startKey = decodeCursor(filter.cursor);
-    for (let reads = 0; reads < MAX_LIST_READS; reads++) {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: `gsi1pk = :pk${range}`,
-          ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
-          ExpressionAttributeNames: conditions.length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: conditions.length > 0 ? Math.max(limit, FILTERED_READ_SIZE) : limit,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const [index, item] of Items.entries()) {
-        items.push(item);
-        if (items.length < limit) continue;
-        const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
-        const { pk, sk, gsi1pk, gsi1sk } = item;
-        return {
-          items: items.map((i) => fromItem<Task>(i)),
-          cursor: more ? encodeCursor({ pk, sk, gsi1pk, gsi1sk }) : undefined,
-        };
-      }
-      if (!LastEvaluatedKey) return { items: items.map((i) => fromItem<Task>(i)) };
-      startKey = LastEvaluatedKey;
-    }
-    return { items: items.map((i) => fromItem<Task>(i)), cursor: encodeCursor(startKey) };
   }
 
   async listActive(
@@ -307,12 +250,13 @@ export class DynamoTaskStore implements TaskStore {
   async markRunning(taskId: string, at: string): Promise<boolean> {
     return this.updateTask(
       taskId,
-      'SET #status = :running, startedAt = :at, updatedAt = :at',
+      'SET #status = :running, startedAt = :at, updatedAt = :at, gsi5pk = :statusPartition',
       '#status = :pending',
       {
         ':running': 'RUNNING',
         ':pending': 'PENDING',
         ':at': at,
+        ':statusPartition': statusIndexKey(taskId, 'RUNNING').gsi5pk,
       },
     );
   }
@@ -323,8 +267,9 @@ export class DynamoTaskStore implements TaskStore {
       ':at': settlement.at,
       ':pending': 'PENDING',
       ':running': 'RUNNING',
+      ':statusPartition': statusIndexKey(taskId, settlement.status).gsi5pk,
     };
-    const sets = ['#status = :status', 'endedAt = :at', 'updatedAt = :at'];
+    const sets = ['#status = :status', 'endedAt = :at', 'updatedAt = :at', 'gsi5pk = :statusPartition'];
     if (settlement.startedAt) {
       values[':startedAt'] = settlement.startedAt;
       sets.push('startedAt = if_not_exists(startedAt, :startedAt)');

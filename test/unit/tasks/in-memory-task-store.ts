@@ -12,12 +12,10 @@ import type {
   ActiveTasksPosition,
   FinishedAttempt,
   IdempotencyClaim,
-  Page,
   Settlement,
   StepClosing,
   StepOutcome,
   StepSummary,
-  TaskListFilter,
   TaskStore,
 } from '../../../functions/shared/tasks/task-store';
 
@@ -53,10 +51,6 @@ export class InMemoryTaskStore implements TaskStore {
   async getAnyOrg(taskId: string) {
     const task = this.tasks.get(taskId);
     return task ? { ...task } : undefined;
-  }
-
-  async list(orgId: string, _filter: TaskListFilter): Promise<Page<Task>> {
-    return { items: [...this.tasks.values()].filter((task) => task.orgId === orgId) };
   }
 
   /** Pages of PAGE tasks after a position, as DynamoDB's LastEvaluatedKey does, so callers must follow `next`. */
