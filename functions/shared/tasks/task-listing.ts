@@ -214,11 +214,14 @@ export async function readPage(
   // The cursor is the last entry examined: read up to it inclusive (a key condition has one sort-key
   // bound pair) and drop it.
   const hi = cursor !== undefined && cursor < plan.hi ? cursor : plan.hi;
-  const chunk = plan.exact
-    ? Math.max(2, Math.ceil(limit / plan.sources.length) + 1)
-    : Math.max(limit, FILTERED_CHUNK);
   const states: SourceState[] = plan.sources.map((source) => ({ source, buffer: [], done: false }));
   const page: Task[] = [];
+  // An exact plan reads each source's share of what the page still needs (plus one, to know whether it
+  // has more), so a merge of shards reads few entries past the page; a filtered one reads big chunks.
+  const chunk = (): number =>
+    plan.exact
+      ? Math.max(2, Math.ceil((limit - page.length) / plan.sources.length) + 1)
+      : Math.max(limit, FILTERED_CHUNK);
   const seen = new Set<string>();
   let position = cursor;
   let reads = 0;
@@ -231,7 +234,7 @@ export async function readPage(
       reads += empty.length;
       await Promise.all(
         empty.map(async (state) => {
-          const { entries, next } = await reader.query(state.source, { lo: plan.lo, hi }, chunk, state.next);
+          const { entries, next } = await reader.query(state.source, { lo: plan.lo, hi }, chunk(), state.next);
           state.buffer = entries.filter((entry) => entry.order !== cursor);
           state.next = next;
           state.done = next === undefined;
