@@ -185,6 +185,17 @@ describe('task listing', () => {
     }
   });
 
+  it('keeps an org whose id extends another’s (x and x#y) out of its status listing', async () => {
+    const shared = new InMemoryIndexes();
+    for (let n = 0; n < 12; n++) shared.addTask(task(n, { orgId: n % 2 === 0 ? 'x' : 'x#y' }));
+    const items = await allPages(new TaskListing(shared, () => NOW), {
+      orgId: 'x',
+      status: 'SUCCEEDED',
+      limit: 4,
+    });
+    expect(ids(items)).toEqual(['t0010', 't0008', 't0006', 't0004', 't0002', 't0000']);
+  });
+
   it('needs org with workflowId or agentId, which are names within an org', () => {
     expect(() => listing.list({ workflowId: 'wf-1', limit: 5 })).toThrow(OrgRequiredError);
     expect(() => listing.list({ agentId: 'a', limit: 5 })).toThrow(OrgRequiredError);
