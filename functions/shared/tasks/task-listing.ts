@@ -29,6 +29,7 @@ import {
   statusPartition,
   workflowPartition,
 } from './task-index-keys';
+import { ACTIVE_SHARDS } from './task-store';
 import type { TagFilter } from './task-tags';
 
 /** Task statuses, plus two views of running tasks drawn from their open steps. */
@@ -40,9 +41,9 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 15;
 /**
  * The open-step index keys the step records carry (written by the step recorder): per org on gsi1
  * (`ORG#<org>#STEPS#<RUNNING|RETRYING>`, `<since>#<taskId>#<stepKey>`) and across orgs on gsi2
- * (`STEPS#<RUNNING|RETRYING>#<activeShardOf(taskId)>`, `<since>#<orgId>#<taskId>#<stepKey>`), 16 shards.
+ * (`STEPS#<RUNNING|RETRYING>#<activeShardOf(taskId)>`, `<since>#<orgId>#<taskId>#<stepKey>`).
  */
-const STEP_SHARDS = 16;
+const STEP_SHARDS = ACTIVE_SHARDS;
 const orgOpenSteps = (orgId: string, state: 'RUNNING' | 'RETRYING') => `ORG#${orgId}#STEPS#${state}`;
 const openSteps = (state: 'RUNNING' | 'RETRYING', shard: number) => `STEPS#${state}#${shard}`;
 
@@ -234,7 +235,12 @@ export async function readPage(
       reads += empty.length;
       await Promise.all(
         empty.map(async (state) => {
-          const { entries, next } = await reader.query(state.source, { lo: plan.lo, hi }, chunk(), state.next);
+          const { entries, next } = await reader.query(
+            state.source,
+            { lo: plan.lo, hi },
+            chunk(),
+            state.next,
+          );
           state.buffer = entries.filter((entry) => entry.order !== cursor);
           state.next = next;
           state.done = next === undefined;
