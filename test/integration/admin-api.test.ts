@@ -199,7 +199,7 @@ describe('GET /admin/tasks', () => {
   it('answers 403 naming org when a tenant asks for another organization', async () => {
     const reply = await call(ownerB, 'GET', `/admin/tasks?org=${orgA}`);
     expect(reply.status).toBe(403);
-    expect(String(reply.body.message)).toMatch(/^org: OWNER lists its own organization/);
+    expect(String(reply.body.message)).toMatch(/^org: OWNER reads its own organization/);
     expect((await call(ownerA, 'GET', `/admin/tasks?org=${orgA}`)).status).toBe(200);
   });
 

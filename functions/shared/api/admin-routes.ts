@@ -1,9 +1,9 @@
 // The admin task routes. OWNER and ADMIN see their own organization; OPERATOR (the route table opens these
 // routes to operators) sees any organization, one at a time with `?org=` or all at once. Tenants asking
 // for another org are refused; a task of another org is a 404 to them, as on every tenant route.
-import type { Identity } from '../auth/identity';
 import { isOperator } from '../auth/identity';
-import { ForbiddenError, jsonResponse, NotFoundError } from '../http/errors';
+import { orgScope } from '../auth/org-scope';
+import { jsonResponse, NotFoundError } from '../http/errors';
 import type { Task } from '../tasks/task';
 import type { ApiOperation } from './api-routes';
 import { pathParameter } from './request';
@@ -16,22 +16,10 @@ import { parseAdminTaskListQuery, taskListResponse } from './task-list';
  */
 export type TaskEventLog = (task: Task) => Promise<readonly Record<string, unknown>[]>;
 
-/** Whose tasks a caller lists: an operator the org it names (undefined: all); anyone else their own. */
-function listingScope(identity: Identity, org: string | undefined): string | undefined {
-  if (isOperator(identity)) return org;
-  if (org !== undefined && org !== identity.orgId) {
-    throw new ForbiddenError(
-      `org: ${identity.role} lists its own organization (${identity.orgId}); other organizations need OPERATOR`,
-      'OPERATOR',
-    );
-  }
-  return identity.orgId;
-}
-
 export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/tasks': async (event, identity, deps) => {
     const query = parseAdminTaskListQuery(event);
-    return taskListResponse(event, identity, deps, listingScope(identity, query.org), query);
+    return taskListResponse(event, identity, deps, orgScope(identity, query.org), query);
   },
 
   'GET /admin/tasks/{id}': async (event, identity, deps) => {
