@@ -1,8 +1,8 @@
 // The listing index attributes of a task (gsi3-gsi7, KEYS_ONLY; see the task-store header), written only
-// by the task's create, its RUNNING write and its settle, plus the tag items of a tagged task. Every sort
+// by the task's create and its settle, plus the tag items of a tagged task. Every sort
 // key ends in `<createdAt>#<taskId>`, so every index lists newest first and takes a time range the same way.
 import { createHash } from 'node:crypto';
-import type { Task, TaskStatus } from './task';
+import { isTerminal, type Task, type TaskStatus } from './task';
 import type { TagFilter } from './task-tags';
 
 /**
@@ -21,8 +21,16 @@ export const orgTasksPartition = (orgId: string) => `ORG#${orgId}#TASKS`;
 export const workflowPartition = (orgId: string, workflowId: string) => `ORG#${orgId}#WF#${workflowId}`;
 export const agentPartition = (orgId: string, agentId: string) => `ORG#${orgId}#AGENT#${agentId}`;
 export const orgTagPartition = (orgId: string, tag: TagFilter) => `ORG#${orgId}#TAG#${tag.key}:${tag.value}`;
-/** gsi5 and gsi7 share it: the status, sharded. gsi5 sorts by org first, gsi7 by time across orgs. */
-export const statusPartition = (status: TaskStatus, shard: number) => `STATUS#${status}#${shard}`;
+/**
+ * What the status indexes hold a task under: its terminal status, or ACTIVE while it is PENDING or RUNNING.
+ * PENDING -> RUNNING then moves no index entry (4 index writes per task saved); a PENDING or RUNNING
+ * listing reads the ACTIVE entries, few at any time, and keeps the tasks in the status asked for.
+ */
+export type IndexedStatus = TaskStatus | 'ACTIVE';
+export const indexedStatus = (status: TaskStatus): IndexedStatus => (isTerminal(status) ? status : 'ACTIVE');
+
+/** gsi5 and gsi7 share it: the indexed status, sharded. gsi5 sorts by org first, gsi7 by time across orgs. */
+export const statusPartition = (status: IndexedStatus, shard: number) => `STATUS#${status}#${shard}`;
 export const allTasksPartition = (shard: number) => `TASKS#${shard}`;
 export const globalTagPartition = (tag: TagFilter, shard: number) => `TAG#${tag.key}:${tag.value}#${shard}`;
 /** gsi5's sort key puts the org first, so one org's tasks of a status are one range of each shard. */
@@ -35,7 +43,7 @@ export function createdTaskIndexKeys(task: Task): Record<string, string> {
     gsi3pk: workflowPartition(task.orgId, task.workflowId),
     gsi3sk: order,
     ...(task.agentId !== undefined && { gsi4pk: agentPartition(task.orgId, task.agentId), gsi4sk: order }),
-    gsi5pk: statusPartition(task.status, listShardOf(task.taskId)),
+    gsi5pk: statusPartition(indexedStatus(task.status), listShardOf(task.taskId)),
     gsi5sk: `${orgStatusPrefix(task.orgId)}${order}`,
     gsi6pk: allTasksPartition(listShardOf(task.taskId)),
     gsi6sk: order,
@@ -43,9 +51,9 @@ export function createdTaskIndexKeys(task: Task): Record<string, string> {
   };
 }
 
-/** The one attribute a status change (RUNNING, settle) sets: the status partition of gsi5 and gsi7. */
+/** The one attribute the settle sets: the status partition of gsi5 and gsi7 (the RUNNING write sets none). */
 export const statusIndexKey = (taskId: string, status: TaskStatus) => ({
-  gsi5pk: statusPartition(status, listShardOf(taskId)),
+  gsi5pk: statusPartition(indexedStatus(status), listShardOf(taskId)),
 });
 
 /** One item per tag pair, under the task (`TASK#<id> / TAG#<key>:<value>`): found per org and across orgs. */

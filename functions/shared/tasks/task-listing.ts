@@ -22,6 +22,7 @@ import {
   agentPartition,
   allTasksPartition,
   globalTagPartition,
+  indexedStatus,
   LIST_SHARDS,
   orgStatusPrefix,
   orgTagPartition,
@@ -74,6 +75,8 @@ export interface IndexSource {
   readonly partition: string;
   /** The constant start of the sort key before the order key (gsi5 puts the org there). */
   readonly prefix: string;
+  /** Only tasks in this status count (ACTIVE entries hold PENDING and RUNNING tasks alike). */
+  readonly status?: TaskStatus;
 }
 
 export interface IndexEntry {
@@ -127,7 +130,8 @@ export class OrgRequiredError extends ValidationError {
  * The sources, window and check of a query. Index choice, most selective first: a view (RETRYING,
  * STUCK) reads the open-step index; then tag (a few tasks per pair), agent, a PENDING or RUNNING status
  * (few tasks at any time), workflow, any other status; with none, the org's (gsi1) or every org's
- * (gsi6) time index. The filters the chosen index does not serve are checked on the tasks read.
+ * (gsi6) time index. The filters the chosen index does not serve are checked on the tasks read. The status
+ * indexes hold PENDING and RUNNING tasks together (ACTIVE): those two read ACTIVE and keep their status.
  */
 export function planListing(query: TaskListQuery, now: Date): Plan {
   const { orgId, status, workflowId, agentId, tag } = query;
@@ -148,11 +152,20 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   }
   const accept = (task: Task) => checks.every((check) => check(task));
   const filters = [workflowId, agentId, tag, status].filter((value) => value !== undefined).length;
-  const source = (indexName: IndexName, partition: string, prefix = ''): IndexSource => ({
+  const source = (indexName: IndexName, partition: string, prefix = '', only?: TaskStatus): IndexSource => ({
     indexName,
     partition,
     prefix,
+    ...(only && { status: only }),
   });
+  const statusSources = (wanted: TaskStatus) =>
+    shards(LIST_SHARDS).map((shard) => {
+      const partition = statusPartition(indexedStatus(wanted), shard);
+      const only = isTerminal(wanted) ? undefined : wanted;
+      return orgId !== undefined
+        ? source('gsi5', partition, orgStatusPrefix(orgId), only)
+        : source('gsi7', partition, '', only);
+    });
   let sources: IndexSource[];
   if (status === 'RETRYING') {
     sources =
@@ -165,11 +178,7 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
     ).toISOString();
     // Entries since the cutoff sort after it (`<cutoff>#...` > `<cutoff>`): strictly longer than the threshold.
     if (cutoff < hi) hi = cutoff;
-    const pending = shards(LIST_SHARDS).map((shard) =>
-      orgId !== undefined
-        ? source('gsi5', statusPartition('PENDING', shard), orgStatusPrefix(orgId))
-        : source('gsi7', statusPartition('PENDING', shard)),
-    );
+    const pending = statusSources('PENDING');
     const running =
       orgId !== undefined
         ? [source('gsi1', orgOpenSteps(orgId, 'RUNNING'))]
@@ -183,11 +192,7 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   } else if (agentId !== undefined && orgId !== undefined) {
     sources = [source('gsi4', agentPartition(orgId, agentId))];
   } else if (status !== undefined && (status === 'PENDING' || status === 'RUNNING' || !workflowId)) {
-    sources = shards(LIST_SHARDS).map((shard) =>
-      orgId !== undefined
-        ? source('gsi5', statusPartition(status, shard), orgStatusPrefix(orgId))
-        : source('gsi7', statusPartition(status, shard)),
-    );
+    sources = statusSources(status);
   } else if (workflowId !== undefined && orgId !== undefined) {
     sources = [source('gsi3', workflowPartition(orgId, workflowId))];
   } else if (orgId !== undefined) {
@@ -195,8 +200,10 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   } else {
     sources = shards(LIST_SHARDS).map((shard) => source('gsi6', allTasksPartition(shard)));
   }
-  // One filter (or none) is served by its index: read in small chunks. A combination reads bigger ones.
-  return { sources, lo, hi, exact: filters <= 1, accept };
+  // One filter (or none) is served by its index alone: read in small chunks. A combination, or PENDING and
+  // RUNNING (which share the ACTIVE entries), reads bigger ones.
+  const shared = status === 'PENDING' || status === 'RUNNING';
+  return { sources, lo, hi, exact: filters <= 1 && !shared, accept };
 }
 
 interface SourceState {
@@ -248,7 +255,7 @@ export async function readPage(
       );
       continue;
     }
-    const candidates: IndexEntry[] = [];
+    const candidates: (IndexEntry & { only?: TaskStatus })[] = [];
     const taken = new Set<string>();
     while (candidates.length < limit - page.length) {
       if (states.some((state) => !state.done && state.buffer.length === 0)) break;
@@ -259,7 +266,7 @@ export async function readPage(
       }
       const entry = best?.buffer.shift();
       if (!entry) break;
-      candidates.push(entry);
+      candidates.push({ ...entry, only: best?.source.status });
       if (!seen.has(entry.taskId)) taken.add(entry.taskId);
     }
     if (candidates.length === 0) return { items: page };
@@ -270,7 +277,7 @@ export async function readPage(
       position = entry.order;
       if (seen.has(entry.taskId)) continue;
       const task = entry.task ?? tasks.get(entry.taskId);
-      if (!task || !plan.accept(task)) continue;
+      if (!task || !plan.accept(task) || (entry.only !== undefined && task.status !== entry.only)) continue;
       seen.add(entry.taskId);
       page.push(task);
       if (page.length === limit) {

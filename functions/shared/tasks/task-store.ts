@@ -11,12 +11,14 @@
 // Listing indexes (task-index-keys.ts builds the keys, task-listing.ts reads them). Sort keys end in
 // `<createdAt>#<taskId>` (the order key), so each lists newest first and takes from/to as a key range.
 // gsi3-gsi7 project KEYS_ONLY (one small index write each; the listing batch-gets the tasks). They are
-// written only by create (all of them), the RUNNING write and settle (gsi5pk, the status):
+// written only by create (all of them) and settle (gsi5pk, the status); the RUNNING write moves none, as the
+// status indexes hold PENDING and RUNNING tasks alike under ACTIVE:
 //   gsi1  ORG#<org>#TASKS             / <order>          an org's tasks (ALL projected; GET /tasks unfiltered)
 //   gsi3  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
 //         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
 //   gsi4  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
 //   gsi5  STATUS#<status>#<shard>     / <org>#<order>    status= in an org: one range per shard, merged
+//                                                        (<status>: the terminal status, or ACTIVE)
 //   gsi6  TASKS#<shard>               / <order>          every org (operators), 4 shards merged
 //         TAG#<k>:<v>#<shard>         / <order>          tag=k:v across orgs (tag items)
 //   gsi7  STATUS#<status>#<shard>     / <order>          status= across orgs (gsi5's partition key)
@@ -250,13 +252,12 @@ export class DynamoTaskStore implements TaskStore {
   async markRunning(taskId: string, at: string): Promise<boolean> {
     return this.updateTask(
       taskId,
-      'SET #status = :running, startedAt = :at, updatedAt = :at, gsi5pk = :statusPartition',
+      'SET #status = :running, startedAt = :at, updatedAt = :at',
       '#status = :pending',
       {
         ':running': 'RUNNING',
         ':pending': 'PENDING',
         ':at': at,
-        ':statusPartition': statusIndexKey(taskId, 'RUNNING').gsi5pk,
       },
     );
   }

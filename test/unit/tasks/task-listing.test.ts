@@ -142,6 +142,7 @@ describe('task listing', () => {
     ['agentId', { agentId: 'agent-4' }, (t: Task) => t.agentId === 'agent-4'],
     ['status FAILED', { status: 'FAILED' as const }, (t: Task) => t.status === 'FAILED'],
     ['status PENDING', { status: 'PENDING' as const }, (t: Task) => t.status === 'PENDING'],
+    ['status RUNNING', { status: 'RUNNING' as const }, (t: Task) => t.status === 'RUNNING'],
     ['tag', { tag: { key: 'env', value: 'prod' } }, (t: Task) => t.tags?.env === 'prod'],
     ['from/to', { from: at(30), to: at(60) }, (t: Task) => t.createdAt >= at(30) && t.createdAt <= at(60)],
   ];
