@@ -101,7 +101,7 @@ export interface ListingReader {
 
 /** Reads (queries and batch gets) one page may make; past it the page returns short with a cursor. */
 export const LIST_READ_BUDGET = 48;
-/** Entries read per query when the tasks are checked against filters the index does not serve. */
+/** Entries one round of a filtered plan reads at least (over all its sources). */
 const FILTERED_CHUNK = 100;
 const MAX_ORDER_KEY = '\uffff';
 const MIN_ORDER_KEY = '0';
@@ -225,11 +225,14 @@ export async function readPage(
   const states: SourceState[] = plan.sources.map((source) => ({ source, buffer: [], done: false }));
   const page: Task[] = [];
   // An exact plan reads each source's share of what the page still needs (plus one, to know whether it
-  // has more), so a merge of shards reads few entries past the page; a filtered one reads big chunks.
-  const chunk = (): number =>
-    plan.exact
-      ? Math.max(2, Math.ceil((limit - page.length) / plan.sources.length) + 1)
-      : Math.max(limit, FILTERED_CHUNK);
+  // has more), so a merge of shards reads few entries past the page; a filtered one reads twice its share,
+  // and at least FILTERED_CHUNK entries over all its sources, as some of what it reads is dropped.
+  const chunk = (): number => {
+    const share = Math.ceil((limit - page.length) / plan.sources.length);
+    return plan.exact
+      ? Math.max(2, share + 1)
+      : Math.max(2 * share, Math.ceil(FILTERED_CHUNK / plan.sources.length));
+  };
   const seen = new Set<string>();
   let position = cursor;
   let reads = 0;
