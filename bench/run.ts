@@ -1,4 +1,5 @@
 // `npm run bench`: figures, not pass/fail. Each benchmark prints its own lines.
+import { benchAdminList } from './admin-list';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
@@ -6,3 +7,4 @@ import { benchTaskThroughput } from './task-throughput';
 await benchStackStart();
 await benchStepFunctionsOverhead();
 await benchTaskThroughput();
+await benchAdminList();

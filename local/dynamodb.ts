@@ -5,12 +5,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE } from '../functions/shared/resources';
+import { ConfigurationError } from '../functions/shared/config';
+import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
 import { type MeteredWrite, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
@@ -60,11 +62,7 @@ export async function startDynamoDb(
 
 /** Creates the stepwise table (TABLE) under `tableName`, or finds it; tests create spare ones with it. */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const keyAttributes = [
-    TABLE.partitionKey,
-    TABLE.sortKey,
-    ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-  ];
+  const keyAttributes = TABLE_KEY_ATTRIBUTES;
   try {
     await client.send(
       new CreateTableCommand({
@@ -81,7 +79,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         })),
       }),
     );
@@ -90,4 +88,19 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
+  await requireIndexes(client, tableName);
+}
+
+/**
+ * dynalite cannot add an index to an existing table (UpdateTable creates none), so a data folder written
+ * before an index was declared cannot serve the queries that need it: say so at startup, not as a 500 later.
+ */
+export async function requireIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const missing = TABLE.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
+  if (missing.length === 0) return;
+  throw new ConfigurationError(
+    `the table in the data folder predates the indexes ${missing.map((i) => i.indexName).join(', ')}, which the local DynamoDB cannot add: start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
+  );
 }

@@ -84,6 +84,7 @@ console.log(`stepwise local stack is up (data in ${dataDir})
   Step Functions  ${endpoints.stepfunctions}
 
 Organization    ${credentials.orgId}, OWNER API key: ${credentials.apiKey}
+Operator        OPERATOR API key: ${credentials.operatorApiKey}   (every organization, /admin routes)
                 (send it as "Authorization: Bearer <key>"; saved in ${resolve(dataDir, DEV_CREDENTIALS_FILE)})
 Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
 Press Ctrl-C to stop.`);

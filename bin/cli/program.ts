@@ -14,6 +14,7 @@ import type {
   WorkflowSummary,
 } from './contracts';
 import { parsePositiveInteger, parseTag, parseTimeArgument, UsageError } from './format';
+import { createOperatorKeyCommand, revokeOperatorKeyCommand } from './operator-keys';
 import { getTaskCommand, startTaskCommand, watchTaskCommand } from './tasks';
 import { renderTimeline } from './timeline-chart';
 import {
@@ -326,6 +327,23 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .action(async (keyId: string, _options: unknown, command: Command) => {
       await call(await connect(command), 'DELETE', `/api-keys/${encode(keyId)}`);
       print([`revoked ${keyId}`]);
+    });
+  // The first OPERATOR credential has no API to come from: it is written with the caller's AWS credentials.
+  keys
+    .command('create-operator')
+    .description("Create an OPERATOR key in the stack's table, with your AWS credentials (no API key needed)")
+    .requiredOption('--table <name>', "the stack's TableName output (locally: stepwise)")
+    .option('--name <label>', 'a label for the key', 'operator key')
+    .action(async (options: { table: string; name: string }) => {
+      await createOperatorKeyCommand(options.table, options.name);
+    });
+  keys
+    .command('revoke-operator')
+    .description("Revoke an OPERATOR key in the stack's table, with your AWS credentials")
+    .argument('<keyId>')
+    .requiredOption('--table <name>', "the stack's TableName output (locally: stepwise)")
+    .action(async (keyId: string, options: { table: string }) => {
+      if (!(await revokeOperatorKeyCommand(options.table, keyId))) process.exitCode = 1;
     });
 
   return program;

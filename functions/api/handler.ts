@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
+import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
@@ -18,6 +19,7 @@ import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ow
 import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
+import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { ActiveIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
@@ -49,6 +51,8 @@ const deps: ApiDeps = {
     activeTasks: new ActiveIndexTasks(documentClient(), tableName),
     now: () => new Date(),
   },
+  listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),
+  apiKeys: new DynamoApiKeyStore(documentClient(), tableName),
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

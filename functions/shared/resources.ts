@@ -19,11 +19,31 @@ export const TABLE = {
   timeToLiveAttribute: 'expiresAt',
   /** DynamoDB's limit on nested maps and lists in an item, an attribute's own map counting as level 1. */
   maxNestingDepth: 32,
+  /**
+   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi3-gsi7 serve the task listing
+   * (see the task-store header) and project KEYS_ONLY: an index write then costs one small WCU whatever
+   * the task's size, and an update that does not change an index key writes nothing to it. gsi5 and
+   * gsi7 share their partition key (the status, sharded): one attribute to change when the status does.
+   */
   globalSecondaryIndexes: [
-    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
+    { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
+    { indexName: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk', projection: 'KEYS_ONLY' },
+    { indexName: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk', projection: 'KEYS_ONLY' },
+    { indexName: 'gsi7', partitionKey: 'gsi5pk', sortKey: 'gsi7sk', projection: 'KEYS_ONLY' },
   ],
 } as const;
+
+/** The key attributes of the table and its indexes, each once (gsi5 and gsi7 share a partition key). */
+export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
+  ...new Set([
+    TABLE.partitionKey,
+    TABLE.sortKey,
+    ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ]),
+];
 
 export type IndexName = (typeof TABLE.globalSecondaryIndexes)[number]['indexName'];
 
@@ -134,8 +154,17 @@ export interface RouteShape {
   /** API Gateway path syntax: `/tasks/{id}`. */
   readonly path: string;
   readonly handler: FunctionName;
-  /** Minimum role, or 'public' for routes that need no credentials (health probes). */
+  /**
+   * Minimum role within an org, or 'public' for routes that need no credentials (health probes), or
+   * 'OPERATOR' for routes only operators may use.
+   */
   readonly access: Role | 'public';
+  /**
+   * Also open to OPERATOR (who has no org and reads across orgs). Only read routes whose handler scopes
+   * tenants to their own org and lets operators choose one (`?org=`) or all.
+   * @default false
+   */
+  readonly operators?: boolean;
 }
 
 /** The HTTP API. API Gateway (CDK) and the local HTTP server are both built from this table. */
@@ -152,9 +181,14 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/tasks/{id}/events', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/tasks/{id}/timeline', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/workflows/{id}/metrics', handler: 'api', access: 'MEMBER' },
-  { method: 'GET', path: '/admin/metrics', handler: 'api', access: 'ADMIN' },
-  { method: 'GET', path: '/admin/health', handler: 'api', access: 'ADMIN' },
-  { method: 'GET', path: '/metrics', handler: 'api', access: 'ADMIN' },
+  { method: 'GET', path: '/admin/metrics', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/health', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/metrics', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/tasks', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/tasks/{id}', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/api-keys', handler: 'api', access: 'OWNER' },
+  { method: 'GET', path: '/api-keys', handler: 'api', access: 'OWNER' },
+  { method: 'DELETE', path: '/api-keys/{keyId}', handler: 'api', access: 'OWNER' },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

@@ -1,7 +1,9 @@
 // The e2e suite is an HTTP black box. With STEPWISE_E2E_URL and STEPWISE_E2E_API_KEY (an OWNER or ADMIN
 // key) it runs against that deployment (LocalStack, AWS); without them it runs `npm start` itself.
 // STEPWISE_E2E_OTHER_ORG_API_KEY (an OWNER key of a second organization) enables the cross-org cases
-// against a deployment; on the embedded stack such a key is made in its table.
+// against a deployment; on the embedded stack such a key is made in its table. STEPWISE_E2E_OPERATOR_API_KEY
+// (an OPERATOR key: `npm run stepwise -- keys create-operator --table <table>`) enables the operator
+// cases; the embedded stack writes one to its dev-credentials.json.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +14,23 @@ import { startStackProcess, stopStackProcess } from '../support/stack-process';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    api: { url: string; apiKey: string; otherOrgApiKey?: string };
+    api: { url: string; apiKey: string; otherOrgApiKey?: string; operatorApiKey?: string };
   }
 }
 
 export default async function setup(project: TestProject) {
-  const { STEPWISE_E2E_URL: url, STEPWISE_E2E_API_KEY: apiKey, STEPWISE_E2E_OTHER_ORG_API_KEY } = process.env;
+  const {
+    STEPWISE_E2E_URL: url,
+    STEPWISE_E2E_API_KEY: apiKey,
+    STEPWISE_E2E_OTHER_ORG_API_KEY,
+    STEPWISE_E2E_OPERATOR_API_KEY,
+  } = process.env;
   if (url && apiKey) {
     project.provide('api', {
       url: url.replace(/\/$/, ''),
       apiKey,
       ...(STEPWISE_E2E_OTHER_ORG_API_KEY && { otherOrgApiKey: STEPWISE_E2E_OTHER_ORG_API_KEY }),
+      ...(STEPWISE_E2E_OPERATOR_API_KEY && { operatorApiKey: STEPWISE_E2E_OPERATOR_API_KEY }),
     });
     return;
   }
@@ -39,6 +47,7 @@ export default async function setup(project: TestProject) {
     url: stack.endpoints.api,
     apiKey: stack.credentials.apiKey,
     otherOrgApiKey: otherOrg.plaintext,
+    operatorApiKey: stack.credentials.operatorApiKey,
   });
   return async () => {
     await stopStackProcess(stack.child);

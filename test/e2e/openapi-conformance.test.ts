@@ -6,7 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
-import { RUN, registerWorkflow, request, runTask } from './http-client';
+import { RUN, registerWorkflow, request, runTask, waitForTask } from './http-client';
 
 type Schema = Record<string, unknown>;
 interface OpenApiDocument {
@@ -41,10 +41,15 @@ const resolve = (schema: Schema): Schema => {
   return ref ? resolve(ajv.getSchema(ref.startsWith('#') ? `openapi${ref}` : ref)?.schema as Schema) : schema;
 };
 
+/** A schema and, recursively, the parts of its allOf (an allOf may name a schema that is one too). */
+const flattenAllOf = (schema: Schema): Schema[] => {
+  const resolved = resolve(schema);
+  return [resolved, ...((resolved.allOf as Schema[] | undefined) ?? []).flatMap(flattenAllOf)];
+};
+
 /** Paths of fields in `value` that `schema` does not name (where it lists properties and allows no others). */
 function undocumentedFields(value: unknown, schema: Schema, at = '$'): string[] {
-  const resolved = resolve(schema);
-  const parts = [resolved, ...((resolved.allOf as Schema[] | undefined) ?? []).map(resolve)];
+  const parts = flattenAllOf(schema);
   if (Array.isArray(value)) {
     const items = parts.find((part) => part.items)?.items as Schema | undefined;
     return items ? value.flatMap((item, i) => undocumentedFields(item, items, `${at}[${i}]`)) : [];
@@ -155,4 +160,40 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('GET', '/admin/health?windowMinutes=60', '/admin/health', 200);
     await expectConforming('GET', '/admin/health?windowMinutes=0', '/admin/health', 400);
   });
+
+  it('admin tasks: a tagged task in the list, its detail with events, and errors', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'conform_admin',
+      version: 1,
+      name: 'admin',
+      steps: [{ id: 'only', type: 'transform', params: { expression: '1' } }],
+    });
+    const finished = await runTaskWith({ workflowId, tags: { conform: RUN } });
+    const page = await expectConforming('GET', `/admin/tasks?tag=conform:${RUN}`, '/admin/tasks', 200);
+    expect(page.items).toEqual([expect.objectContaining({ taskId: finished, tags: { conform: RUN } })]);
+    await expectConforming('GET', '/admin/tasks?limit=1&status=SUCCEEDED', '/admin/tasks', 200);
+    await expectConforming('GET', '/admin/tasks?status=STUCK', '/admin/tasks', 200);
+    await expectConforming('GET', '/admin/tasks?tag=nocolon', '/admin/tasks', 400);
+    await expectConforming('GET', `/admin/tasks/${finished}`, '/admin/tasks/{id}', 200);
+    await expectConforming('GET', `/admin/tasks/nope_${RUN}`, '/admin/tasks/{id}', 404);
+  });
+
+  it('API keys: create, list, revoke, and errors', async () => {
+    const created = await expectConforming('POST', '/api-keys', '/api-keys', 201, {
+      name: `conform ${RUN}`,
+      role: 'ADMIN',
+    });
+    await expectConforming('GET', '/api-keys?limit=2', '/api-keys', 200);
+    await expectConforming('DELETE', `/api-keys/${created.keyId}`, '/api-keys/{keyId}', 200);
+    await expectConforming('DELETE', '/api-keys/AAAAAAAA', '/api-keys/{keyId}', 404);
+    await expectConforming('POST', '/api-keys', '/api-keys', 400, { name: 'x', role: 'OPERATOR' });
+  });
 });
+
+/** Starts a task and waits for its end; its id. */
+async function runTaskWith(body: Record<string, unknown>): Promise<string> {
+  const started = await request<{ taskId: string }>('POST', '/tasks', body);
+  expect(started.status).toBe(201);
+  await waitForTask(started.body.taskId);
+  return started.body.taskId;
+}

@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TABLE } from '../../functions/shared/resources';
+import { TABLE, TABLE_KEY_ATTRIBUTES } from '../../functions/shared/resources';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
 import { logicalId, synthesize } from './synth';
 
@@ -30,21 +30,17 @@ describe('the table', () => {
     });
   });
 
-  it('has exactly the shared GSIs, with string keys and all attributes projected', () => {
+  it('has exactly the shared GSIs, with string keys and their declared projections', () => {
     const expected = TABLE.globalSecondaryIndexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: index.projection },
     }));
     template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: expected });
-    const keys = [
-      TABLE.partitionKey,
-      TABLE.sortKey,
-      ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-    ];
+    const keys = TABLE_KEY_ATTRIBUTES;
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       AttributeDefinitions: Match.arrayWith(
         keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),

@@ -1,13 +1,13 @@
 // Metrics routes: a workflow's metrics, metrics grouped by org/agent/workflow, system health, and the
-// Prometheus exposition. Who sees what is a function of the identity alone (metricsScope): an OPERATOR
+// Prometheus exposition. Who sees what is a function of the identity alone (orgScope): an OPERATOR
 // reads every org (or the one it names), anyone else only their own org.
 //
 // GET /workflows/{id}/metrics is open to MEMBERs: a member already sees every task of the org, of which
 // these are sums. The admin routes and /metrics need ADMIN (the route table), since they span the org.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import type { Identity } from '../auth/identity';
-import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
+import { orgScope } from '../auth/org-scope';
+import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';
 import {
   type BucketRange,
@@ -18,7 +18,8 @@ import {
   workflowMetrics,
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
-import { type ApiOperation, parseWith, pathParameter } from './api-routes';
+import type { ApiOperation } from './api-routes';
+import { parseWith, pathParameter } from './request';
 
 /** Buckets one read may cover, per granularity. */
 export const MAX_BUCKETS: Record<'hour' | 'day', number> = { hour: 168, day: 366 };
@@ -56,18 +57,6 @@ const HealthQuery = z.strictObject({
 const NoQuery = z.strictObject({});
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
-
-/**
- * The org a metrics read covers: undefined (every org) for an OPERATOR that names none, the named org
- * for an OPERATOR, the caller's own org for anyone else (naming another org is refused).
- */
-export function metricsScope(identity: Identity, requestedOrg?: string): string | undefined {
-  if (identity.role === 'OPERATOR') return requestedOrg;
-  if (requestedOrg !== undefined && requestedOrg !== identity.orgId) {
-    throw new ForbiddenError(`only an OPERATOR may read the metrics of another org (${requestedOrg})`);
-  }
-  return identity.orgId;
-}
 
 const rangeError = (message: string, fields: string[]) =>
   new ValidationError(
@@ -133,7 +122,7 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
 
   'GET /admin/metrics': async (event, identity, deps) => {
     const input = parseWith(GroupedMetricsQuery, query(event), 'query');
-    const orgId = metricsScope(identity, input.org);
+    const orgId = orgScope(identity, input.org);
     const range = groupedRange(input, deps.metrics.now());
     return jsonResponse(
       200,
@@ -144,7 +133,7 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/health': async (event, identity, deps) => {
     const input = parseWith(HealthQuery, query(event), 'query');
     const windowMinutes = input.windowMinutes ?? DEFAULT_WINDOW_MINUTES;
-    return jsonResponse(200, await systemHealth(deps.metrics, metricsScope(identity), windowMinutes));
+    return jsonResponse(200, await systemHealth(deps.metrics, orgScope(identity), windowMinutes));
   },
 
   'GET /metrics': async (event, identity, deps) => {
@@ -152,7 +141,7 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
     return {
       statusCode: 200,
       headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
-      body: await prometheusExposition(deps.metrics, metricsScope(identity)),
+      body: await prometheusExposition(deps.metrics, orgScope(identity)),
     };
   },
 };

@@ -4,7 +4,8 @@
 import { jsonResponse, NotFoundError } from '../http/errors';
 import { buildTaskEventLog } from '../telemetry/task-event-log';
 import { buildTaskTimeline } from '../telemetry/task-timeline';
-import { type ApiOperation, pathParameter } from './api-routes';
+import type { ApiOperation } from './api-routes';
+import { pathParameter } from './request';
 
 export const TELEMETRY_OPERATIONS: Record<string, ApiOperation> = {
   'GET /tasks/{id}/events': async (event, identity, deps) => {

@@ -6,6 +6,7 @@
 //   APIKEY#<sha256 hex> / APIKEY     the key: keyHash, keyId, orgId, role, name, createdAt, revokedAt?;
 //                                    gsi1 (ORG#<org>#APIKEYS, <createdAt>#<keyId>) lists an org's keys
 //   ORG#<org> / APIKEY#<keyId>       pointer from the public keyId to the hash, for revocation and cursors
+// OPERATOR keys live in the reserved org OPERATOR_ORG_ID (`*`), which no tenant can have.
 // The pointer is written first: a failure between the two writes leaves a pointer to no key (harmless,
 // invisible in listings, and the keyId is simply not reused), never a working key that cannot be
 // revoked. Each write is `attribute_not_exists(pk)`; finding its own item already there (an SDK retry
@@ -13,10 +14,10 @@
 // conditional update that keeps the first revokedAt.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../resources';
 import { conditionalWrite, putIfAbsent } from '../table-items';
-import { isRole } from './identity';
+import { isRole, isValidMembership, OPERATOR_ORG_ID } from './identity';
 
 export const API_KEY_PREFIX = 'sw_';
 /** `sw_` + 32 random bytes in base64url (43 characters, no padding). */
@@ -51,6 +52,20 @@ export interface ApiKeyStore {
   findByKey(plaintext: string): Promise<ApiKeyRecord | undefined>;
   /** Revokes once (a repeat keeps the first revokedAt); undefined when the org has no such key. */
   revoke(orgId: string, keyId: string, at: string): Promise<ApiKeyRecord | undefined>;
+  /** The org's keys, revoked ones included, newest first; `cursor` is the store's own (sign it). */
+  list(orgId: string, limit: number, cursor?: string): Promise<{ items: ApiKeyRecord[]; cursor?: string }>;
+}
+
+/** A key whose org and role do not go together (OPERATOR outside the reserved org, a tenant role in it). */
+export class InvalidKeyMembershipError extends Error {
+  constructor(orgId: string, role: Role) {
+    super(
+      role === 'OPERATOR'
+        ? `OPERATOR keys belong to the reserved organization ${OPERATOR_ORG_ID}, not ${orgId}`
+        : `Organization id ${OPERATOR_ORG_ID} is reserved for OPERATOR keys; a ${role} key cannot have it`,
+    );
+    this.name = 'InvalidKeyMembershipError';
+  }
 }
 
 export function isApiKeyFormat(value: string): boolean {
@@ -72,6 +87,7 @@ export async function createApiKey(
   { orgId, role, name }: NewApiKey,
   now: () => Date = () => new Date(),
 ): Promise<CreatedApiKey> {
+  if (!isValidMembership(orgId, role)) throw new InvalidKeyMembershipError(orgId, role);
   for (let attempt = 0; attempt < 3; attempt++) {
     const { plaintext, keyHash, keyId } = generateApiKey();
     const key: ApiKeyRecord = { keyId, orgId, role, name, createdAt: now().toISOString() };
@@ -142,6 +158,29 @@ export class DynamoApiKeyStore implements ApiKeyStore {
     return revoked?.Attributes ? toRecord(revoked.Attributes) : undefined;
   }
 
+  async list(
+    orgId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: ApiKeyRecord[]; cursor?: string }> {
+    // The cursor is the last key's gsi1sk (`<createdAt>#<keyId>`): the signer binds it to the org.
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: `gsi1pk = :pk${cursor ? ' AND gsi1sk < :before' : ''}`,
+        ExpressionAttributeValues: { ':pk': orgKeysPartition(orgId), ...(cursor && { ':before': cursor }) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const last = Items.at(-1);
+    return {
+      items: Items.map(toRecord),
+      ...(LastEvaluatedKey && last && { cursor: String(last.gsi1sk) }),
+    };
+  }
+
   /** Conditional put; when the item exists, `isSame` decides whether it is this very write repeated. */
   private async putOnce(
     item: Record<string, unknown>,
@@ -169,7 +208,8 @@ export class DynamoApiKeyStore implements ApiKeyStore {
 
 function toRecord(item: Record<string, unknown>): ApiKeyRecord {
   const role = item.role;
-  if (!isRole(role)) throw new Error(`API key ${String(item.keyId)} has an invalid role`);
+  if (!isRole(role) && role !== 'OPERATOR')
+    throw new Error(`API key ${String(item.keyId)} has an invalid role`);
   return {
     keyId: String(item.keyId),
     orgId: String(item.orgId),

@@ -3,7 +3,7 @@
 // dependencies (the key store, the JWT verifier), so the authorizer Lambda, the local API server and the
 // tests share it. Reads only: the authorizer needs no write access to the table.
 import { API_KEY_PREFIX, type ApiKeyStore, isApiKeyFormat } from './api-keys';
-import { type AuthResult, type Denied, deny } from './identity';
+import { type AuthResult, type Denied, deny, isValidMembership } from './identity';
 import type { JwtVerifier } from './jwt';
 
 export interface AuthenticateDeps {
@@ -42,5 +42,8 @@ export async function authenticate(
   const key = await deps.apiKeys.findByKey(credential.value);
   if (!key) return deny('API key is not known');
   if (key.revokedAt !== undefined) return deny(`API key ${key.keyId} was revoked at ${key.revokedAt}`);
+  // Keys are created valid; this guards against an item written by hand into the reserved org.
+  if (!isValidMembership(key.orgId, key.role))
+    return deny(`API key ${key.keyId} has an invalid org and role`);
   return { orgId: key.orgId, role: key.role, principal: key.keyId, method: 'api-key' };
 }

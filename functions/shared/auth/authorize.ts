@@ -1,5 +1,6 @@
 // Authorization: the role hierarchy OWNER > ADMIN > MEMBER, each route's required role from the shared
-// route table, and the handlers' way back to the caller's identity: the authorizer's context on the
+// route table (and whether operators may use it: OPERATOR ranks nowhere in an org, so it reaches only
+// the routes marked `operators: true`, or those whose access is OPERATOR itself), and the handlers' way back to the caller's identity: the authorizer's context on the
 // API Gateway event. The organization always comes from there, never from the request body.
 //
 // The authorizer lets every request of a known route through and says in its context either who the
@@ -10,17 +11,30 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../http/errors';
 import { ROUTES, type Role, type RouteShape } from '../resources';
-import { type Identity, ROLES } from './identity';
+import { type Identity, isValidMembership, ROLES } from './identity';
 
 export type Access = Role | 'public';
 
 // OPERATOR ranks nowhere in an org's hierarchy: routes open to operators say so explicitly.
 const RANK: Record<Role, number> = { OPERATOR: 0, MEMBER: 1, ADMIN: 2, OWNER: 3 };
 
-/** Whether a caller with `role` (undefined: anonymous) may use something that needs `required`. */
-export function hasAccess(role: Role | undefined, required: Access): boolean {
+/**
+ * Whether a caller with `role` (undefined: anonymous) may use something that needs `required`;
+ * `operators` opens it to OPERATOR as well (a route whose access is OPERATOR is for operators only).
+ */
+export function hasAccess(role: Role | undefined, required: Access, operators = false): boolean {
   if (required === 'public') return true;
-  return role !== undefined && RANK[role] >= RANK[required];
+  if (role === undefined) return false;
+  if (role === 'OPERATOR') return operators || required === 'OPERATOR';
+  return required !== 'OPERATOR' && RANK[role] >= RANK[required];
+}
+
+/** Why a caller is refused a route: the role it needs, and for operators that it is a tenant route. */
+export function forbiddenReason(routeKey: string, route: Pick<RouteShape, 'access'>, role: Role): string {
+  if (role === 'OPERATOR') {
+    return `${routeKey} is a route of an organization's own members (${route.access} or above); OPERATOR reads organizations through the /admin routes`;
+  }
+  return `${routeKey} needs the ${route.access} role; the caller is ${role}`;
 }
 
 /**
@@ -28,7 +42,12 @@ export function hasAccess(role: Role | undefined, required: Access): boolean {
  * table; undefined for a route key the table does not hold, which callers must deny (fail closed).
  */
 export function requiredAccess(routeKey: string, routes: readonly RouteShape[] = ROUTES): Access | undefined {
-  return routes.find((route) => `${route.method} ${route.path}` === routeKey)?.access;
+  return routeOf(routeKey, routes)?.access;
+}
+
+/** The route table's row for a route key, or undefined (callers deny: fail closed). */
+export function routeOf(routeKey: string, routes: readonly RouteShape[] = ROUTES): RouteShape | undefined {
+  return routes.find((route) => `${route.method} ${route.path}` === routeKey);
 }
 
 /**
@@ -51,12 +70,14 @@ export interface DenialContext {
   readonly requiredRole?: Role;
 }
 
-const AuthorizerContextSchema = z.strictObject({
-  orgId: z.string().min(1),
-  role: z.enum(ROLES),
-  principal: z.string().min(1),
-  method: z.enum(['jwt', 'api-key']),
-});
+const AuthorizerContextSchema = z
+  .strictObject({
+    orgId: z.string().min(1),
+    role: z.enum([...ROLES, 'OPERATOR']),
+    principal: z.string().min(1),
+    method: z.enum(['jwt', 'api-key']),
+  })
+  .refine(({ orgId, role }) => isValidMembership(orgId, role));
 
 export const toAuthorizerContext = ({ orgId, role, principal, method }: Identity): AuthorizerContext => ({
   orgId,

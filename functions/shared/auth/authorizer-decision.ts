@@ -18,8 +18,9 @@ import { type AuthenticateDeps, authenticate } from './authenticate';
 import {
   type AuthorizerContext,
   type DenialContext,
+  forbiddenReason,
   hasAccess,
-  requiredAccess,
+  routeOf,
   toAuthorizerContext,
 } from './authorize';
 import { type Denied, deny, type Identity, isDenied } from './identity';
@@ -49,13 +50,14 @@ const authorizationOf = (event: AuthorizerEvent): string | undefined =>
   event.headers?.authorization ?? event.identitySource?.[0];
 
 export async function decide(event: AuthorizerEvent, deps: DecideDeps): Promise<AuthorizerDecision> {
-  const required = requiredAccess(event.routeKey, deps.routes);
-  if (required === undefined) {
+  const route = routeOf(event.routeKey, deps.routes);
+  if (route === undefined) {
     return {
       response: { isAuthorized: false, context: {} },
       denied: deny(`route ${event.routeKey} is not in the route table`),
     };
   }
+  const required = route.access;
   if (required === 'public') return { response: { isAuthorized: true, context: {} } };
   const result = await authenticate(authorizationOf(event), deps);
   if (isDenied(result)) {
@@ -64,8 +66,8 @@ export async function decide(event: AuthorizerEvent, deps: DecideDeps): Promise<
       denied: result,
     };
   }
-  if (!hasAccess(result.role, required)) {
-    const reason = `${event.routeKey} needs the ${required} role; the caller is ${result.role}`;
+  if (!hasAccess(result.role, required, route.operators)) {
+    const reason = forbiddenReason(event.routeKey, route, result.role);
     return {
       response: { isAuthorized: true, context: { denial: 'FORBIDDEN', reason, requiredRole: required } },
       denied: deny(reason),

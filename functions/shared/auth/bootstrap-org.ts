@@ -1,8 +1,10 @@
 // First-run setup for `npm start` (and a fresh deployment): the default organization and an OWNER API
-// key to call the API with. Idempotent: the plaintext key is returned only by the run that created it;
+// key to call the API with, and OPERATOR keys for the people who run the deployment (no API route makes
+// those: they come from whoever holds the deployment's AWS credentials, through the CLI or `npm start`). Idempotent: the plaintext key is returned only by the run that created it;
 // later runs return just its keyId. A lost plaintext is replaced with resetBootstrapKey.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyStore, createApiKey, DynamoApiKeyStore } from './api-keys';
+import { type ApiKeyStore, type CreatedApiKey, createApiKey, DynamoApiKeyStore } from './api-keys';
+import { OPERATOR_ORG_ID } from './identity';
 import { DynamoOrgStore, type OrgStore } from './org-store';
 
 export interface BootstrapDeps {
@@ -71,4 +73,18 @@ export async function resetBootstrapKey(
   }
   if (org.bootstrapKeyId) await deps.apiKeys.revoke(orgId, org.bootstrapKeyId, now().toISOString());
   return { orgId, orgCreated: false, keyId: key.keyId, plaintext };
+}
+
+/** A new OPERATOR key (in the reserved operator org); its plaintext is returned once. */
+export function createOperatorKey(
+  deps: Pick<BootstrapDeps, 'apiKeys' | 'now'>,
+  name: string,
+): Promise<CreatedApiKey> {
+  return createApiKey(deps.apiKeys, { orgId: OPERATOR_ORG_ID, role: 'OPERATOR', name }, deps.now);
+}
+
+/** Revokes an OPERATOR key by its keyId; undefined when there is no such operator key. */
+export function revokeOperatorKey(deps: Pick<BootstrapDeps, 'apiKeys' | 'now'>, keyId: string) {
+  const now = deps.now ?? (() => new Date());
+  return deps.apiKeys.revoke(OPERATOR_ORG_ID, keyId, now().toISOString());
 }

@@ -23,7 +23,22 @@ export const isDenied = (result: AuthResult): result is Denied => 'denied' in re
 
 export const deny = (reason: string): Denied => ({ denied: reason });
 
+/** The roles within an organization, strongest first. */
 export const ROLES = ['OWNER', 'ADMIN', 'MEMBER'] as const satisfies readonly Role[];
+export type OrgRole = (typeof ROLES)[number];
 
-export const isRole = (value: unknown): value is Role =>
+export const isRole = (value: unknown): value is OrgRole =>
   typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+
+/**
+ * The organization id every OPERATOR identity carries, and no tenant can have: API keys and JWTs that put
+ * a tenant role in it, or OPERATOR in any other org, are refused. Operators read across organizations
+ * only through routes that say so (`operators: true` in ROUTES); the id itself grants nothing.
+ */
+export const OPERATOR_ORG_ID = '*';
+
+export const isOperator = (identity: Pick<Identity, 'role'>): boolean => identity.role === 'OPERATOR';
+
+/** Whether an org id and role go together: OPERATOR exactly in OPERATOR_ORG_ID, tenant roles elsewhere. */
+export const isValidMembership = (orgId: string, role: Role): boolean =>
+  (role === 'OPERATOR') === (orgId === OPERATOR_ORG_ID);

@@ -4,13 +4,23 @@
 //
 // Org and role come only from claims users cannot write. By default that is a groups claim (Cognito's
 // `cognito:groups`, which only administrators can change) holding groups named `stepwise:<orgId>:<ROLE>`;
-// a token must name exactly one org. For identity providers whose claims the administrator controls,
-// explicit org and role claims can be configured instead. (Cognito custom attributes such as
-// `custom:role` are writable by users unless the app client forbids it, hence not the default.)
+// a token must name exactly one org. Operators (the deployment-level OPERATOR role) are the group
+// `stepwise:*:OPERATOR`: `*` is the reserved operator org, where no tenant role counts. For identity
+// providers whose claims the administrator controls, explicit org and role claims can be configured
+// instead (OPERATOR: org `*`, role OPERATOR). (Cognito custom attributes such as `custom:role` are
+// writable by users unless the app client forbids it, hence not the default.)
 import { createRemoteJWKSet, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ConfigurationError } from '../config';
 import type { Role } from '../resources';
-import { type AuthResult, type Denied, deny, isRole, ROLES } from './identity';
+import {
+  type AuthResult,
+  type Denied,
+  deny,
+  isRole,
+  isValidMembership,
+  OPERATOR_ORG_ID,
+  ROLES,
+} from './identity';
 
 /** Where org and role come from: groups named `stepwise:<orgId>:<ROLE>`, or one claim for each. */
 export type ClaimMapping =
@@ -38,7 +48,8 @@ const CLOCK_TOLERANCE_SECONDS = 5;
  * - AUTH_JWT_ISSUER: the `iss` to accept, e.g. https://cognito-idp.<region>.amazonaws.com/<userPoolId>
  * - AUTH_JWT_AUDIENCE: required with an issuer; the app client id for Cognito
  * - AUTH_JWT_JWKS_URI: @default `<issuer>/.well-known/jwks.json` (where Cognito serves it)
- * - AUTH_JWT_GROUPS_CLAIM: @default `cognito:groups`; groups named `stepwise:<orgId>:<OWNER|ADMIN|MEMBER>`
+ * - AUTH_JWT_GROUPS_CLAIM: @default `cognito:groups`; groups named `stepwise:<orgId>:<OWNER|ADMIN|MEMBER>`,
+ *   or `stepwise:*:OPERATOR` for operators
  * - AUTH_JWT_ORG_CLAIM and AUTH_JWT_ROLE_CLAIM: both or neither; instead of groups, for IdPs whose claims
  *   only administrators can set (the role claim may be a string or a list)
  */
@@ -132,12 +143,16 @@ function membershipFromGroups(payload: JWTPayload, claim: string): Membership {
   const groups = (Array.isArray(value) ? value : [value]).filter((g): g is string => typeof g === 'string');
   const rolesByOrg = new Map<string, Role[]>();
   for (const group of groups) {
-    const [, orgId, role] = GROUP.exec(group) ?? [];
-    if (orgId === undefined || !isRole(role)) continue;
+    const [, orgId, name] = GROUP.exec(group) ?? [];
+    const role = isRole(name) || name === 'OPERATOR' ? (name as Role) : undefined;
+    // A tenant role in the operator org, or OPERATOR in a tenant org, is no membership at all.
+    if (orgId === undefined || role === undefined || !isValidMembership(orgId, role)) continue;
     rolesByOrg.set(orgId, [...(rolesByOrg.get(orgId) ?? []), role]);
   }
   if (rolesByOrg.size === 0) {
-    return deny(`token has no stepwise group in ${claim} (stepwise:<orgId>:<${ROLES.join('|')}>)`);
+    return deny(
+      `token has no stepwise group in ${claim} (stepwise:<orgId>:<${ROLES.join('|')}> or stepwise:${OPERATOR_ORG_ID}:OPERATOR)`,
+    );
   }
   if (rolesByOrg.size > 1) {
     return deny(
@@ -145,6 +160,7 @@ function membershipFromGroups(payload: JWTPayload, claim: string): Membership {
     );
   }
   const [[orgId, roles] = ['', []]] = rolesByOrg;
+  if (orgId === OPERATOR_ORG_ID) return { orgId, role: 'OPERATOR' };
   const role = highestRole(roles);
   return role ? { orgId, role } : deny(`token has no valid role in ${claim}`);
 }
@@ -153,6 +169,11 @@ function membershipFromClaims(payload: JWTPayload, orgClaim: string, roleClaim: 
   const orgId = payload[orgClaim];
   if (typeof orgId !== 'string' || orgId === '') {
     return deny(`token has no organization claim (${orgClaim})`);
+  }
+  if (orgId === OPERATOR_ORG_ID) {
+    return hasOperatorRole(payload[roleClaim])
+      ? { orgId, role: 'OPERATOR' }
+      : deny(`organization ${OPERATOR_ORG_ID} (${orgClaim}) is reserved for the OPERATOR role`);
   }
   const role = highestRole(payload[roleClaim]);
   if (!role) return deny(`token has no valid role claim (${roleClaim}: one of ${ROLES.join(', ')})`);
@@ -173,6 +194,12 @@ function highestRole(claim: unknown): Role | undefined {
     typeof value === 'string' ? value.toUpperCase() : value,
   );
   return ROLES.find((role) => values.includes(role));
+}
+
+function hasOperatorRole(claim: unknown): boolean {
+  return (Array.isArray(claim) ? claim : [claim]).some(
+    (value) => typeof value === 'string' && value.toUpperCase() === 'OPERATOR',
+  );
 }
 
 const ISSUER_FAILURES = new Set([errors.JWKSTimeout.code, errors.JWKSInvalid.code, errors.JOSEError.code]);

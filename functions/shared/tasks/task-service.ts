@@ -25,6 +25,7 @@ import {
 } from './task';
 import { summarizeOutput } from './task-output';
 import type { TaskStore } from './task-store';
+import { TaskTagsSchema } from './task-tags';
 
 /** The bound of an idempotency key (body field or header): the key is part of a DynamoDB partition key. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -50,6 +51,7 @@ export const StartTaskRequestSchema = z
     input: z.unknown().optional(),
     agentId: AgentIdSchema.optional(),
     idempotencyKey: IdempotencyKeySchema.optional(),
+    tags: TaskTagsSchema.optional(),
   })
   .strict();
 
@@ -121,7 +123,7 @@ export async function startTask(
           [
             {
               field: 'idempotencyKey',
-              message: 'already used with a different request (workflowId, version, input or agentId)',
+              message: 'already used with a different request (workflowId, version, input, agentId or tags)',
             },
           ],
           'IdempotencyKeyReused',
@@ -145,6 +147,7 @@ export async function startTask(
     workflowVersion: workflow.version,
     agentId: request.agentId,
     idempotencyKey: request.idempotencyKey,
+    ...(request.tags && Object.keys(request.tags).length > 0 && { tags: request.tags }),
     status: 'PENDING',
     input,
     executionArn: `${workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`,
@@ -181,6 +184,8 @@ export function hashRequest(request: StartTaskRequest): string {
     version: request.version ?? null,
     input: request.input ?? {},
     agentId: request.agentId ?? null,
+    // Left out when absent (canonicalJson drops undefined), so requests hashed before tags hash the same.
+    tags: request.tags,
   };
   return createHash('sha256').update(canonicalJson(asked)).digest('base64url');
 }

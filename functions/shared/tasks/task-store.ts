@@ -1,21 +1,37 @@
 // Tasks and their steps in the single table. Every write is a single-item conditional write (the local
 // DynamoDB has no transactions), so each is safe to repeat:
 //   TASK#<id> / TASK                      the task; at settle also its TaskMetrics and settledAt
+//   TASK#<id> / TAG#<key>:<value>         one per tag pair of a tagged task, written before the task
 //   TASK#<id> / STEP#<step>[#<i 5 digits>] per step (and map iteration): status, attempt count, first
 //                                         start, and `history`, its attempts (no item per attempt)
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started, and a hash of its request
-// Indexes:
-//   gsi1  task:  ORG#<org>#TASKS / <createdAt>#<taskId>                     an org's tasks, newest first
+//
+// Indexes. Task sort keys end in `<createdAt>#<taskId>` (the order key), so each lists newest first and
+// takes from/to as a key range. gsi3-gsi7 project KEYS_ONLY (one small index write each; the listing
+// batch-gets the tasks) and are written only by create (all of them) and settle (gsi5pk, the status); the
+// RUNNING write moves none, as the status indexes hold PENDING and RUNNING tasks alike under ACTIVE
+// (task-index-keys.ts builds the keys, task-listing.ts reads them):
+//   gsi1  task:  ORG#<org>#TASKS / <order>                   an org's tasks (ALL projected; GET /tasks unfiltered)
 //         step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
-//   gsi2  task:  ACTIVE#<shard> / <createdAt>#<taskId> until it settles (reconciliation), then
+//   gsi2  task:  ACTIVE#<shard> / <order> until it settles (reconciliation), then
 //                SETTLED#<10 s slot>#<shard % 4> / <taskId> (the aggregate folder: settled-index.ts)
 //         step:  STEPS#<RUNNING|RETRYING>#<shard> / <since>#<org>#<taskId>#<stepKey>  open steps, all orgs
+//   gsi3  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
+//         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
+//   gsi4  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
+//   gsi5  STATUS#<status>#<shard>     / <org>#<order>    status= in an org: one range per shard, merged
+//                                                        (<status>: the terminal status, or ACTIVE)
+//   gsi6  TASKS#<shard>               / <order>          every org (operators), 4 shards merged
+//         TAG#<k>:<v>#<shard>         / <order>          tag=k:v across orgs (tag items)
+//   gsi7  STATUS#<status>#<shard>     / <order>          status= across orgs (gsi5's partition key)
 // The step keys are sparse: present only while the step is RUNNING or RETRYING, removed by the write
 // that ends that state. `since` is the open attempt's start (RUNNING) or the failed attempt's end.
+// RETRYING and STUCK read them and, for STUCK, PENDING tasks older than the threshold from gsi5/gsi7.
 import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
@@ -24,7 +40,6 @@ import {
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { settledIndexKeys } from '../telemetry/settled-index';
 import type { TaskMetrics } from '../telemetry/task-metrics';
-import { decodeCursor, encodeCursor } from './cursor';
 import {
   type AttemptRecord,
   type ClosingStatus,
@@ -34,26 +49,7 @@ import {
   type Task,
   type TaskStatus,
 } from './task';
-
-/** Queries one filtered listing may make before it returns what it has (with a cursor to go on). */
-const MAX_LIST_READS = 10;
-/** Index items read per query of a filtered listing. */
-const FILTERED_READ_SIZE = 100;
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly cursor?: string;
-}
-
-export interface TaskListFilter {
-  readonly status?: TaskStatus;
-  readonly workflowId?: string;
-  readonly agentId?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly limit?: number;
-  readonly cursor?: string;
-}
+import { createdTaskIndexKeys, statusIndexKey, tagItems } from './task-index-keys';
 
 export interface Settlement {
   readonly status: TaskStatus;
@@ -129,7 +125,6 @@ export interface TaskStore {
   /** The task, or undefined when it does not exist or belongs to another organization. */
   get(orgId: string, taskId: string): Promise<Task | undefined>;
   getAnyOrg(taskId: string): Promise<Task | undefined>;
-  list(orgId: string, filter: TaskListFilter): Promise<Page<Task>>;
   /** One page of tasks not yet terminal that were created before `before`; follow `next` for all. */
   listActive(
     before: string,
@@ -340,6 +335,10 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async create(task: Task): Promise<boolean> {
+    // Tags first: a tag item whose task was never written is skipped by the listing, never wrong.
+    for (const item of tagItems(task)) {
+      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    }
     return putIfAbsent(this.client, this.tableName, {
       ...taskKey(task.taskId),
       type: 'Task',
@@ -348,6 +347,7 @@ export class DynamoTaskStore implements TaskStore {
       gsi1sk: `${task.createdAt}#${task.taskId}`,
       gsi2pk: activePartition(activeShardOf(task.taskId)),
       gsi2sk: `${task.createdAt}#${task.taskId}`,
+      ...createdTaskIndexKeys(task),
     });
   }
 
@@ -361,64 +361,6 @@ export class DynamoTaskStore implements TaskStore {
       new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }),
     );
     return Item ? fromItem<Task>(Item) : undefined;
-  }
-
-  async list(orgId: string, filter: TaskListFilter): Promise<Page<Task>> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ':pk': `ORG#${orgId}#TASKS` };
-    const conditions: string[] = [];
-    let range = '';
-    if (filter.from && filter.to) {
-      range = ' AND gsi1sk BETWEEN :from AND :to';
-      values[':from'] = filter.from;
-      values[':to'] = `${filter.to}\uffff`;
-    } else if (filter.from) {
-      range = ' AND gsi1sk >= :from';
-      values[':from'] = filter.from;
-    } else if (filter.to) {
-      range = ' AND gsi1sk <= :to';
-      values[':to'] = `${filter.to}\uffff`;
-    }
-    for (const field of ['status', 'workflowId', 'agentId'] as const) {
-      if (filter[field] === undefined) continue;
-      names[`#${field}`] = field;
-      values[`:${field}`] = filter[field];
-      conditions.push(`#${field} = :${field}`);
-    }
-    // status/workflowId/agentId are filters applied after DynamoDB's Limit, so one query may return
-    // fewer matches than asked: read on until the page is full, the index is exhausted or the read
-    // budget is spent (only then is a page short while more may match; its cursor goes on from there).
-    const limit = filter.limit ?? 50;
-    const items: Record<string, unknown>[] = [];
-    let startKey = decodeCursor(filter.cursor);
-    for (let reads = 0; reads < MAX_LIST_READS; reads++) {
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: `gsi1pk = :pk${range}`,
-          ...(conditions.length > 0 && { FilterExpression: conditions.join(' AND ') }),
-          ExpressionAttributeNames: conditions.length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: conditions.length > 0 ? Math.max(limit, FILTERED_READ_SIZE) : limit,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const [index, item] of Items.entries()) {
-        items.push(item);
-        if (items.length < limit) continue;
-        const more = index < Items.length - 1 || LastEvaluatedKey !== undefined;
-        const { pk, sk, gsi1pk, gsi1sk } = item;
-        return {
-          items: items.map((i) => fromItem<Task>(i)),
-          cursor: more ? encodeCursor({ pk, sk, gsi1pk, gsi1sk }) : undefined,
-        };
-      }
-      if (!LastEvaluatedKey) return { items: items.map((i) => fromItem<Task>(i)) };
-      startKey = LastEvaluatedKey;
-    }
-    return { items: items.map((i) => fromItem<Task>(i)), cursor: encodeCursor(startKey) };
   }
 
   async listActive(
@@ -462,6 +404,7 @@ export class DynamoTaskStore implements TaskStore {
       ':at': settlement.at,
       ':pending': 'PENDING',
       ':running': 'RUNNING',
+      ':statusPartition': statusIndexKey(taskId, settlement.status).gsi5pk,
     };
     const settled = settledIndexKeys(taskId, Date.parse(settlement.settledAt));
     values[':settledAt'] = settlement.settledAt;
@@ -469,6 +412,7 @@ export class DynamoTaskStore implements TaskStore {
     values[':gsi2sk'] = settled.gsi2sk;
     const sets = [
       '#status = :status',
+      'gsi5pk = :statusPartition',
       'endedAt = :at',
       'updatedAt = :at',
       'settledAt = :settledAt',

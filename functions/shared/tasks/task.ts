@@ -46,6 +46,8 @@ export interface Task {
   readonly workflowVersion: number;
   readonly agentId?: string;
   readonly idempotencyKey?: string;
+  /** Labels given at start (task-tags.ts); findable with `tag=k:v`. */
+  readonly tags?: Readonly<Record<string, string>>;
   readonly status: TaskStatus;
   readonly input: unknown;
   readonly output?: unknown;

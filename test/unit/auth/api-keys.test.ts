@@ -4,8 +4,10 @@ import {
   createApiKey,
   generateApiKey,
   hashApiKey,
+  InvalidKeyMembershipError,
   isApiKeyFormat,
 } from '../../../functions/shared/auth/api-keys';
+import { OPERATOR_ORG_ID } from '../../../functions/shared/auth/identity';
 import { InMemoryApiKeyStore } from './in-memory-stores';
 
 describe('API key format', () => {
@@ -70,5 +72,19 @@ describe('createApiKey', () => {
     expect(calls).toBe(2);
     expect(store.byHash.size).toBe(1);
     expect([...store.byHash.values()][0]).toEqual(key);
+  });
+});
+
+describe('OPERATOR keys', () => {
+  it('live only in the reserved operator org, which holds no tenant key', async () => {
+    const store = new InMemoryApiKeyStore();
+    const { key } = await createApiKey(store, { orgId: OPERATOR_ORG_ID, role: 'OPERATOR', name: 'ops' });
+    expect(key).toMatchObject({ orgId: '*', role: 'OPERATOR' });
+    await expect(createApiKey(store, { orgId: 'org-1', role: 'OPERATOR', name: 'x' })).rejects.toThrow(
+      InvalidKeyMembershipError,
+    );
+    await expect(createApiKey(store, { orgId: OPERATOR_ORG_ID, role: 'OWNER', name: 'x' })).rejects.toThrow(
+      /reserved for OPERATOR keys/,
+    );
   });
 });

@@ -8,7 +8,7 @@ import {
 } from '../../../functions/shared/auth/authorize';
 import type { Identity } from '../../../functions/shared/auth/identity';
 import { ForbiddenError, UnauthorizedError } from '../../../functions/shared/http/errors';
-import type { RouteShape } from '../../../functions/shared/resources';
+import { ROUTES, type RouteShape } from '../../../functions/shared/resources';
 
 describe('role hierarchy', () => {
   it.each([
@@ -23,6 +23,23 @@ describe('role hierarchy', () => {
     ['MEMBER', 'MEMBER', true],
   ] as const)('%s on a route that needs %s: %s', (role, required, allowed) => {
     expect(hasAccess(role, required)).toBe(allowed);
+  });
+
+  it('lets OPERATOR use only routes open to operators or for operators alone', () => {
+    expect(hasAccess('OPERATOR', 'MEMBER')).toBe(false);
+    expect(hasAccess('OPERATOR', 'OWNER')).toBe(false);
+    expect(hasAccess('OPERATOR', 'ADMIN', true)).toBe(true);
+    expect(hasAccess('OPERATOR', 'OPERATOR')).toBe(true);
+    expect(hasAccess('OWNER', 'OPERATOR')).toBe(false);
+    expect(hasAccess('MEMBER', 'ADMIN', true)).toBe(false);
+  });
+
+  it('opens to operators, in the route table, only read routes', () => {
+    const open = ROUTES.filter((route) => route.operators);
+    expect(open.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['GET /admin/tasks', 'GET /admin/tasks/{id}']),
+    );
+    for (const route of open) expect(route.method, route.path).toBe('GET');
   });
 
   it('lets anyone, even anonymous, use a public route', () => {
@@ -65,6 +82,17 @@ describe('identityFromEvent', () => {
   it('reads the identity the authorizer put in the request context', () => {
     const identity: Identity = { orgId: 'org-9', role: 'ADMIN', principal: 'user-1', method: 'jwt' };
     expect(identityFromEvent(event({ lambda: toAuthorizerContext(identity) }))).toEqual(identity);
+  });
+
+  it('reads an OPERATOR identity only with the reserved org, and refuses OPERATOR in a tenant org', () => {
+    const operator = { orgId: '*', role: 'OPERATOR', principal: 'k', method: 'api-key' } as const;
+    expect(identityFromEvent(event({ lambda: operator }))).toEqual(operator);
+    expect(() => identityFromEvent(event({ lambda: { ...operator, orgId: 'org-1' } }))).toThrow(
+      UnauthorizedError,
+    );
+    expect(() => identityFromEvent(event({ lambda: { ...operator, role: 'OWNER' } }))).toThrow(
+      UnauthorizedError,
+    );
   });
 
   it('throws a 401 UnauthorizedError when the route ran without the authorizer', () => {

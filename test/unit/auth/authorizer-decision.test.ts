@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { createApiKey } from '../../../functions/shared/auth/api-keys';
+import { createApiKey, hashApiKey } from '../../../functions/shared/auth/api-keys';
 import { decide } from '../../../functions/shared/auth/authorizer-decision';
-import type { AuthResult } from '../../../functions/shared/auth/identity';
+import { type AuthResult, OPERATOR_ORG_ID } from '../../../functions/shared/auth/identity';
 import type { Role, RouteShape } from '../../../functions/shared/resources';
 import { InMemoryApiKeyStore } from './in-memory-stores';
 
 const routes: RouteShape[] = [
   { method: 'GET', path: '/health', handler: 'health', access: 'public' },
   { method: 'GET', path: '/tasks/{id}', handler: 'health', access: 'MEMBER' },
-  { method: 'GET', path: '/admin/tasks', handler: 'health', access: 'ADMIN' },
+  { method: 'GET', path: '/admin/tasks', handler: 'health', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/only-operators', handler: 'health', access: 'OPERATOR' },
 ];
 
 async function setup(role: Role) {
   const apiKeys = new InMemoryApiKeyStore();
-  const { plaintext, key } = await createApiKey(apiKeys, { orgId: 'org-1', role, name: 'test' });
+  const orgId = role === 'OPERATOR' ? OPERATOR_ORG_ID : 'org-1';
+  const { plaintext, key } = await createApiKey(apiKeys, { orgId, role, name: 'test' });
   return { deps: { apiKeys, routes }, headers: { authorization: `Bearer ${plaintext}` }, key };
 }
 
@@ -50,6 +52,57 @@ describe('decide', () => {
     const { deps, headers } = await setup('OWNER');
     const { response } = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
     expect(response).toMatchObject({ isAuthorized: true, context: { role: 'OWNER' } });
+  });
+
+  it('allows an OPERATOR key on a route open to operators, with the reserved org in its context', async () => {
+    const { deps, headers, key } = await setup('OPERATOR');
+    const { response } = await decide({ routeKey: 'GET /admin/tasks', headers }, deps);
+    expect(response).toEqual({
+      isAuthorized: true,
+      context: { orgId: '*', role: 'OPERATOR', principal: key.keyId, method: 'api-key' },
+    });
+  });
+
+  it('refuses an OPERATOR key on a tenant route, pointing to the admin routes', async () => {
+    const { deps, headers } = await setup('OPERATOR');
+    const decision = await decide({ routeKey: 'GET /tasks/{id}', headers }, deps);
+    expect(decision.response.context).toMatchObject({
+      denial: 'FORBIDDEN',
+      requiredRole: 'MEMBER',
+      reason: expect.stringContaining('OPERATOR reads organizations through the /admin routes'),
+    });
+  });
+
+  it('keeps an operators-only route from every tenant role, OWNER included', async () => {
+    for (const role of ['OWNER', 'ADMIN', 'MEMBER'] as const) {
+      const { deps, headers } = await setup(role);
+      const decision = await decide({ routeKey: 'GET /admin/only-operators', headers }, deps);
+      expect(decision.response.context, role).toMatchObject({
+        denial: 'FORBIDDEN',
+        requiredRole: 'OPERATOR',
+      });
+    }
+    const { deps, headers } = await setup('OPERATOR');
+    const { response } = await decide({ routeKey: 'GET /admin/only-operators', headers }, deps);
+    expect(response.context).toMatchObject({ role: 'OPERATOR' });
+  });
+
+  it('refuses a stored key whose org and role do not go together (an OPERATOR outside the reserved org)', async () => {
+    const apiKeys = new InMemoryApiKeyStore();
+    const plaintext = `sw_${'B'.repeat(43)}`;
+    const forged = {
+      keyId: 'forged01',
+      orgId: 'org-1',
+      role: 'OPERATOR' as const,
+      name: 'x',
+      createdAt: 'now',
+    };
+    await apiKeys.create(forged, hashApiKey(plaintext));
+    const decision = await decide(
+      { routeKey: 'GET /admin/tasks', headers: { authorization: `Bearer ${plaintext}` } },
+      { apiKeys, routes },
+    );
+    expect(decision.response.context).toMatchObject({ denial: 'UNAUTHENTICATED' });
   });
 
   it('reads the credential from the identity source when the headers do not carry it', async () => {

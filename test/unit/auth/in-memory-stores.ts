@@ -24,6 +24,16 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
     }
     return undefined;
   }
+
+  async list(orgId: string, limit: number, cursor?: string) {
+    const sortKey = (key: ApiKeyRecord) => `${key.createdAt}#${key.keyId}`;
+    const keys = [...this.byHash.values()]
+      .filter((key) => key.orgId === orgId && (cursor === undefined || sortKey(key) < cursor))
+      .sort((a, b) => sortKey(b).localeCompare(sortKey(a)));
+    const items = keys.slice(0, limit);
+    const last = items.at(-1);
+    return { items, ...(keys.length > limit && last && { cursor: sortKey(last) }) };
+  }
 }
 
 export class InMemoryOrgStore implements OrgStore {

@@ -185,7 +185,43 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     const verify = createJwtVerifier(config());
     const claims = { aud: 'app-client', 'custom:org_id': 'org-1', 'custom:role': 'OWNER' };
     expect(await verify(await token({ claims }))).toEqual({
-      denied: 'token has no stepwise group in cognito:groups (stepwise:<orgId>:<OWNER|ADMIN|MEMBER>)',
+      denied:
+        'token has no stepwise group in cognito:groups (stepwise:<orgId>:<OWNER|ADMIN|MEMBER> or stepwise:*:OPERATOR)',
+    });
+  });
+
+  it('maps the group stepwise:*:OPERATOR to an OPERATOR of the reserved operator org', async () => {
+    const verify = createJwtVerifier(config());
+    const claims = { ...idTokenClaims, 'cognito:groups': ['stepwise:*:OPERATOR'] };
+    expect(await verify(await token({ claims }))).toEqual({
+      orgId: '*',
+      role: 'OPERATOR',
+      principal: 'user-123',
+      method: 'jwt',
+    });
+  });
+
+  it('grants nothing for OPERATOR in a tenant org or a tenant role in the operator org', async () => {
+    const verify = createJwtVerifier(config());
+    for (const groups of [['stepwise:org-1:OPERATOR'], ['stepwise:*:OWNER']]) {
+      const claims = { ...idTokenClaims, 'cognito:groups': groups };
+      expect(await verify(await token({ claims })), groups[0]).toMatchObject({
+        denied: expect.stringContaining('token has no stepwise group'),
+      });
+    }
+  });
+
+  it('maps explicit claims org * and role OPERATOR to an operator, and refuses a tenant role in org *', async () => {
+    const verify = createJwtVerifier(explicitClaims());
+    const operator = { aud: 'app-client', 'custom:org_id': '*', 'custom:role': 'OPERATOR' };
+    expect(await verify(await token({ claims: operator }))).toMatchObject({ orgId: '*', role: 'OPERATOR' });
+    const owner = { aud: 'app-client', 'custom:org_id': '*', 'custom:role': 'OWNER' };
+    expect(await verify(await token({ claims: owner }))).toEqual({
+      denied: 'organization * (custom:org_id) is reserved for the OPERATOR role',
+    });
+    const tenantOperator = { aud: 'app-client', 'custom:org_id': 'org-1', 'custom:role': 'OPERATOR' };
+    expect(await verify(await token({ claims: tenantOperator }))).toMatchObject({
+      denied: expect.stringContaining('no valid role claim'),
     });
   });
 

@@ -15,12 +15,10 @@ import {
   type AttemptStart,
   type IdempotencyClaim,
   MAX_ATTEMPT_HISTORY,
-  type Page,
   type Settlement,
   type StepClosing,
   type StepOutcome,
   type StepRef,
-  type TaskListFilter,
   type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
 
@@ -57,10 +55,6 @@ export class InMemoryTaskStore implements TaskStore {
   async getAnyOrg(taskId: string) {
     const task = this.tasks.get(taskId);
     return task ? { ...task } : undefined;
-  }
-
-  async list(orgId: string, _filter: TaskListFilter): Promise<Page<Task>> {
-    return { items: [...this.tasks.values()].filter((task) => task.orgId === orgId) };
   }
 
   /** Pages of PAGE tasks after a position, as DynamoDB's LastEvaluatedKey does, so callers must follow `next`. */

@@ -1,8 +1,9 @@
 // Who reads which org's metrics, decided from the identity alone. OPERATOR is not accepted by the
 // authorizer yet, so its scoping is tested here at the domain level.
 import { describe, expect, it } from 'vitest';
-import { bucketRange, metricsScope } from '../../../functions/shared/api/metrics-routes';
+import { bucketRange } from '../../../functions/shared/api/metrics-routes';
 import type { Identity } from '../../../functions/shared/auth/identity';
+import { orgScope } from '../../../functions/shared/auth/org-scope';
 import { ForbiddenError, ValidationError } from '../../../functions/shared/http/errors';
 import { aggregateTargets } from '../../../functions/shared/telemetry/aggregate-keys';
 import { lastClosedSlot } from '../../../functions/shared/telemetry/fold-aggregates';
@@ -19,14 +20,14 @@ const identity = (role: Identity['role'], orgId = 'org-a'): Identity => ({
 
 describe('metrics scope', () => {
   it('gives OWNER and ADMIN their own org, and refuses them another', () => {
-    expect(metricsScope(identity('OWNER'))).toBe('org-a');
-    expect(metricsScope(identity('ADMIN'), 'org-a')).toBe('org-a');
-    expect(() => metricsScope(identity('ADMIN'), 'org-b')).toThrow(ForbiddenError);
+    expect(orgScope(identity('OWNER'))).toBe('org-a');
+    expect(orgScope(identity('ADMIN'), 'org-a')).toBe('org-a');
+    expect(() => orgScope(identity('ADMIN'), 'org-b')).toThrow(ForbiddenError);
   });
 
   it('gives an OPERATOR every org, or the org it names', () => {
-    expect(metricsScope(identity('OPERATOR', 'ops'))).toBeUndefined();
-    expect(metricsScope(identity('OPERATOR', 'ops'), 'org-b')).toBe('org-b');
+    expect(orgScope(identity('OPERATOR', 'ops'))).toBeUndefined();
+    expect(orgScope(identity('OPERATOR', 'ops'), 'org-b')).toBe('org-b');
   });
 
   it('groups by org over every org for an OPERATOR, and over its own for an OWNER', async () => {
@@ -60,19 +61,14 @@ describe('metrics scope', () => {
       new Date(at),
       168,
     );
-    const all = await groupedMetrics(deps, metricsScope(identity('OPERATOR', 'ops')), 'org', range);
+    const all = await groupedMetrics(deps, orgScope(identity('OPERATOR', 'ops')), 'org', range);
     expect(all.groups.map((group) => [group.key, group.tasks.total])).toEqual([
       ['org-b', 3],
       ['org-a', 2],
     ]);
-    const own = await groupedMetrics(deps, metricsScope(identity('OWNER')), 'org', range);
+    const own = await groupedMetrics(deps, orgScope(identity('OWNER')), 'org', range);
     expect(own.groups.map((group) => [group.key, group.tasks.total])).toEqual([['org-a', 2]]);
-    const byWorkflow = await groupedMetrics(
-      deps,
-      metricsScope(identity('OPERATOR', 'ops')),
-      'workflow',
-      range,
-    );
+    const byWorkflow = await groupedMetrics(deps, orgScope(identity('OPERATOR', 'ops')), 'workflow', range);
     expect(byWorkflow.groups.map((group) => [group.orgId, group.key, group.tasks.total])).toEqual([
       ['org-b', 'wf', 3],
       ['org-a', 'wf', 2],
@@ -139,7 +135,7 @@ describe('Prometheus scope', () => {
       activeTasks: { count: async () => ({ active: 0, runningTooLong: 0 }) },
     };
     const orgsIn = async (identityOf: Identity) => {
-      const text = await prometheusExposition(deps, metricsScope(identityOf));
+      const text = await prometheusExposition(deps, orgScope(identityOf));
       return new Set(
         parseExposition(text)
           .samples('stepwise_tasks_total')

@@ -1,0 +1,137 @@
+// The admin task list over many stored tasks: GET /admin/tasks latency p50/p99 per filter (over HTTP, as
+// an operator), and the index entries and tasks read per task returned (the listing in process, over the
+// same table). Tasks are stored through the task store in their final status (one create each, which
+// writes every listing index key), spread over orgs, workflows, agents, statuses and tags.
+// STEPWISE_BENCH_TASKS sets how many (default 100,000).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Task, TaskStatus } from '../functions/shared/tasks/task';
+import {
+  DynamoListingReader,
+  type IndexSource,
+  type ListingReader,
+  TaskListing,
+  type TaskListQuery,
+} from '../functions/shared/tasks/task-listing';
+import { DynamoTaskStore } from '../functions/shared/tasks/task-store';
+import { LOCAL_AWS } from '../local/settings';
+import { startLocalStack } from '../local/stack';
+import { ms, summarize } from './stats';
+
+const TASKS = Number(process.env.STEPWISE_BENCH_TASKS ?? 100_000);
+const ORGS = 20;
+const STATUSES: TaskStatus[] = ['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'FAILED', 'RUNNING', 'CANCELLED'];
+const SAMPLES = 40;
+
+/** Counts what the listing reads: index entries and tasks. */
+class CountingReader implements ListingReader {
+  entries = 0;
+  tasks = 0;
+  constructor(private readonly inner: ListingReader) {}
+  async query(
+    source: IndexSource,
+    range: { lo: string; hi: string },
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ) {
+    const result = await this.inner.query(source, range, limit, startKey);
+    this.entries += result.entries.length;
+    return result;
+  }
+  async getTasks(taskIds: readonly string[]) {
+    this.tasks += taskIds.length;
+    return this.inner.getTasks(taskIds);
+  }
+}
+
+function syntheticTask(n: number, start: number): Task {
+  const at = new Date(start + n * 1000).toISOString();
+  return {
+    taskId: `bench-${String(n).padStart(7, '0')}`,
+    orgId: `org-${n % ORGS}`,
+    workflowId: `wf-${n % 7}`,
+    workflowVersion: 1,
+    ...(n % 3 === 0 && { agentId: `agent-${n % 11}` }),
+    ...(n % 50 === 0 && { tags: { env: n % 100 === 0 ? 'prod' : 'dev' } }),
+    status: STATUSES[n % STATUSES.length] as TaskStatus,
+    input: { n },
+    executionArn: `arn:aws:states:local:000000000000:execution:bench:${n}`,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+export async function benchAdminList(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-admin-'));
+  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  const { endpoints } = stack;
+  const dynamodb = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: endpoints.region,
+    credentials: LOCAL_AWS.credentials,
+  });
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  try {
+    const store = new DynamoTaskStore(documents, endpoints.tableName);
+    const start = Date.parse('2026-01-01T00:00:00.000Z');
+    let next = 0;
+    const seeding = performance.now();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < TASKS) await store.create(syntheticTask(next++, start));
+      }),
+    );
+    console.log(`admin list: ${TASKS} tasks stored in ${ms(performance.now() - seeding)}`);
+
+    const queries: [string, Omit<TaskListQuery, 'limit'>][] = [
+      ['every org', {}],
+      ['org', { orgId: 'org-3' }],
+      ['org + workflowId', { orgId: 'org-3', workflowId: 'wf-2' }],
+      ['org + agentId', { orgId: 'org-3', agentId: 'agent-5' }],
+      ['status=FAILED, every org', { status: 'FAILED' }],
+      ['org + status=RUNNING', { orgId: 'org-4', status: 'RUNNING' }],
+      ['tag=env:prod, every org', { tag: { key: 'env', value: 'prod' } }],
+      [
+        'org + from/to',
+        {
+          orgId: 'org-3',
+          from: new Date(start).toISOString(),
+          to: new Date(start + (TASKS / 2) * 1000).toISOString(),
+        },
+      ],
+      ['org + workflowId + status=FAILED', { orgId: 'org-3', workflowId: 'wf-2', status: 'FAILED' }],
+    ];
+    const headers = { authorization: `Bearer ${stack.credentials.operatorApiKey}` };
+    for (const [name, query] of queries) {
+      const params = new URLSearchParams({ limit: '50' });
+      if (query.orgId) params.set('org', query.orgId);
+      for (const field of ['workflowId', 'agentId', 'status', 'from', 'to'] as const) {
+        if (query[field]) params.set(field, query[field]);
+      }
+      if (query.tag) params.set('tag', `${query.tag.key}:${query.tag.value}`);
+      const latencies: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const began = performance.now();
+        const response = await fetch(`${endpoints.api}/admin/tasks?${params}`, { headers });
+        await response.json();
+        latencies.push(performance.now() - began);
+      }
+      const reader = new CountingReader(new DynamoListingReader(documents, endpoints.tableName));
+      const page = await new TaskListing(reader).list({ ...query, limit: 50 });
+      const returned = Math.max(page.items.length, 1);
+      const { p50, p99 } = summarize(latencies);
+      console.log(
+        `admin list ${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); per task returned ${(reader.entries / returned).toFixed(2)} index entries and ${(reader.tasks / returned).toFixed(2)} tasks read (${page.items.length} returned)`,
+      );
+    }
+  } finally {
+    dynamodb.destroy();
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,28 @@
+// The admin task routes. OWNER and ADMIN see their own organization; OPERATOR (the route table opens these
+// routes to operators) sees any organization, one at a time with `?org=` or all at once. Tenants asking
+// for another org are refused; a task of another org is a 404 to them, as on every tenant route.
+import { isOperator } from '../auth/identity';
+import { orgScope } from '../auth/org-scope';
+import { jsonResponse, NotFoundError } from '../http/errors';
+import { taskDetailOf } from '../tasks/task-detail';
+import { buildTaskEventLog } from '../telemetry/task-event-log';
+import type { ApiOperation } from './api-routes';
+import { pathParameter } from './request';
+import { parseAdminTaskListQuery, taskListResponse } from './task-list';
+
+export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /admin/tasks': async (event, identity, deps) => {
+    const query = parseAdminTaskListQuery(event);
+    return taskListResponse(event, identity, deps, orgScope(identity, query.org), query);
+  },
+
+  'GET /admin/tasks/{id}': async (event, identity, deps) => {
+    const taskId = pathParameter(event, 'id');
+    const task = await deps.taskService.tasks.getAnyOrg(taskId);
+    if (!task || (!isOperator(identity) && task.orgId !== identity.orgId)) {
+      throw new NotFoundError(`Task ${taskId} not found`);
+    }
+    const steps = await deps.taskService.tasks.listSteps(taskId);
+    return jsonResponse(200, { ...taskDetailOf(task, steps), events: buildTaskEventLog(task, steps) });
+  },
+};

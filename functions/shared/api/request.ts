@@ -1,0 +1,67 @@
+// What every route module shares to read a request: schema parsing that names the field, path parameters,
+// list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { Identity } from '../auth/identity';
+import { BadRequestError, ValidationError } from '../http/errors';
+import type { CursorBinding } from '../http/signed-cursor';
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => {
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
+    // The body itself when the path is empty; an empty key is spelled out so the field is never blank.
+    const field =
+      path.length > 0 ? path.map(String).join('.') || '(empty key)' : what === 'query' ? 'query' : 'body';
+    return { field, message: `${field}: ${issue.message}` };
+  });
+  throw new ValidationError(`Invalid ${what}: ${details[0]?.message}`, details);
+}
+
+/** Far above any id the API issues (task ids are UUIDs, workflow ids slugs of 64), far below DynamoDB's key limit. */
+export const MAX_ID_LENGTH = 128;
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+
+export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
+  const value = event.pathParameters?.[name];
+  if (!value)
+    throw new BadRequestError(`Missing path parameter ${name}`, [
+      { field: name, message: `${name} is required` },
+    ]);
+  if (value.length > MAX_ID_LENGTH || !PRINTABLE.test(value)) {
+    throw new ValidationError(`Invalid path parameter ${name}`, [
+      { field: name, message: `${name} must be 1 to ${MAX_ID_LENGTH} characters without control characters` },
+    ]);
+  }
+  return value;
+};
+
+export const ListQuerySchema = z.strictObject({
+  // Decimal digits only: Number() would also read 0x10, 1e1, 0b11 and " 5".
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100, in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(100))
+    .optional(),
+  cursor: z.string().optional(),
+});
+
+export const IsoDateTime = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists');
+
+/** Task times are stored as UTC ISO strings (`...Z`), so range bounds are compared in that form. */
+export const toUtc = (value: string | undefined) =>
+  value === undefined ? undefined : new Date(value).toISOString();
+
+/** The listing a cursor pages through: route, org and every filter except `limit` and `cursor`. */
+export function cursorBinding(
+  event: APIGatewayProxyEventV2,
+  identity: Identity,
+  query: Record<string, unknown>,
+): CursorBinding {
+  const { limit: _limit, cursor: _cursor, ...filters } = query;
+  return { route: event.routeKey, orgId: identity.orgId, query: filters as CursorBinding['query'] };
+}

@@ -1,0 +1,90 @@
+// The task list both GET /tasks (an org's members) and GET /admin/tasks (OWNER/ADMIN of their org,
+// OPERATOR of any org or all) answer with: one query schema, one listing (tasks/task-listing.ts).
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { Identity } from '../auth/identity';
+import { jsonResponse } from '../http/errors';
+import type { CursorSigner } from '../http/signed-cursor';
+import { TASK_STATUSES } from '../tasks/task';
+import type { TaskListQuery, TaskPage } from '../tasks/task-listing';
+import { AgentIdSchema } from '../tasks/task-service';
+import { TagFilterSchema } from '../tasks/task-tags';
+import { cursorBinding, IsoDateTime, ListQuerySchema, parseWith, toUtc } from './request';
+
+export interface TaskLister {
+  list(query: TaskListQuery): Promise<TaskPage>;
+}
+
+const TaskListFilters = ListQuerySchema.extend({
+  status: z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK']).optional(),
+  workflowId: z.string().min(1).max(64).optional(),
+  agentId: AgentIdSchema.optional(),
+  tag: TagFilterSchema.optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+  stuckAfterMinutes: z
+    .string()
+    .regex(/^\d{1,4}$/, 'must be an integer from 1 to 1440, in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1440))
+    .optional(),
+});
+
+/** An organization id as operators name it in `?org=`: printable, as long as any id. */
+const OrgIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters');
+
+function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
+  if (query.from === undefined || query.to === undefined) return;
+  if (Date.parse(query.from) <= Date.parse(query.to)) return;
+  for (const field of ['from', 'to'] as const) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `from (${query.from}) is later than to (${query.to})`,
+    });
+  }
+}
+
+export const TaskListQuerySchema = TaskListFilters.superRefine(fromNotAfterTo);
+export const AdminTaskListQuerySchema = TaskListFilters.extend({ org: OrgIdSchema.optional() }).superRefine(
+  fromNotAfterTo,
+);
+
+type ParsedQuery = z.infer<typeof TaskListQuerySchema>;
+
+/**
+ * One page of the listing for `orgId` (undefined: every org), with its cursor signed for this route,
+ * caller and query (the raw query parameters, so the same request always binds the same way).
+ */
+export async function taskListResponse(
+  event: APIGatewayProxyEventV2,
+  identity: Identity,
+  deps: { readonly listing: TaskLister; readonly cursors: CursorSigner },
+  orgId: string | undefined,
+  query: ParsedQuery,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const binding = cursorBinding(event, identity, event.queryStringParameters ?? {});
+  const cursor = await deps.cursors.verify(binding, query.cursor);
+  const page = await deps.listing.list({
+    orgId,
+    status: query.status,
+    workflowId: query.workflowId,
+    agentId: query.agentId,
+    tag: query.tag,
+    from: toUtc(query.from),
+    to: toUtc(query.to),
+    limit: query.limit ?? 50,
+    cursor,
+    stuckAfterMinutes: query.stuckAfterMinutes,
+  });
+  return jsonResponse(200, { items: page.items, cursor: await deps.cursors.sign(binding, page.cursor) });
+}
+
+export const parseTaskListQuery = (event: APIGatewayProxyEventV2) =>
+  parseWith(TaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
+export const parseAdminTaskListQuery = (event: APIGatewayProxyEventV2) =>
+  parseWith(AdminTaskListQuerySchema, event.queryStringParameters ?? {}, 'query');

@@ -1,0 +1,372 @@
+// Task listings (GET /tasks, GET /admin/tasks): newest first, every single filter served by one index
+// (see the task-store header for the indexes), cursor pagination. One plan per query picks the sources
+// (index partitions, several when the index is sharded or the view has two parts), a k-way merge reads
+// them newest first, and the tasks are checked against every filter before they join a page:
+//  - a single filter (or none) is served by its index alone, so a page is full while more tasks match;
+//  - a combination uses the most selective index and checks the other filters on the tasks read, reading
+//    on until the page is full or the read budget is spent (then the page is short, with a cursor).
+// The cursor is the merge position: the order key (the part of the sort key from the time on) of the last
+// entry examined. Every index's order keys start with an ISO time and are unique, so one position serves
+// every source of a merge; the API signs it and binds it to the query.
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../http/errors';
+import { type IndexName, TABLE } from '../resources';
+import { fromItem } from '../table-items';
+import { isTerminal, type Task, type TaskStatus } from './task';
+import {
+  agentPartition,
+  allTasksPartition,
+  globalTagPartition,
+  indexedStatus,
+  LIST_SHARDS,
+  orgStatusPrefix,
+  orgTagPartition,
+  orgTasksPartition,
+  statusPartition,
+  workflowPartition,
+} from './task-index-keys';
+import { ACTIVE_SHARDS } from './task-store';
+import type { TagFilter } from './task-tags';
+
+/** Task statuses, plus two views of running tasks drawn from their open steps. */
+export type TaskListStatus = TaskStatus | 'RETRYING' | 'STUCK';
+
+/** Default of `stuckAfterMinutes`: a step RUNNING (or a task PENDING) longer than this is STUCK. */
+export const DEFAULT_STUCK_AFTER_MINUTES = 15;
+
+/**
+ * The open-step index keys the step records carry (written by the step recorder): per org on gsi1
+ * (`ORG#<org>#STEPS#<RUNNING|RETRYING>`, `<since>#<taskId>#<stepKey>`) and across orgs on gsi2
+ * (`STEPS#<RUNNING|RETRYING>#<activeShardOf(taskId)>`, `<since>#<orgId>#<taskId>#<stepKey>`).
+ */
+const STEP_SHARDS = ACTIVE_SHARDS;
+const orgOpenSteps = (orgId: string, state: 'RUNNING' | 'RETRYING') => `ORG#${orgId}#STEPS#${state}`;
+const openSteps = (state: 'RUNNING' | 'RETRYING', shard: number) => `STEPS#${state}#${shard}`;
+
+export interface TaskListQuery {
+  /** Undefined: every organization (operators only; the routes decide who may). */
+  readonly orgId?: string;
+  readonly status?: TaskListStatus;
+  readonly workflowId?: string;
+  readonly agentId?: string;
+  readonly tag?: TagFilter;
+  /** UTC ISO times, inclusive: the creation time, or for RETRYING/STUCK when the step entered its state. */
+  readonly from?: string;
+  readonly to?: string;
+  readonly limit: number;
+  /** The position a previous page returned (already verified by the caller). */
+  readonly cursor?: string;
+  readonly stuckAfterMinutes?: number;
+}
+
+export interface TaskPage {
+  readonly items: Task[];
+  readonly cursor?: string;
+}
+
+/** One index partition a listing reads, newest first, between two order keys (inclusive). */
+export interface IndexSource {
+  readonly indexName: IndexName;
+  readonly partition: string;
+  /** The constant start of the sort key before the order key (gsi5 puts the org there). */
+  readonly prefix: string;
+  /** Only tasks in this status count (ACTIVE entries hold PENDING and RUNNING tasks alike). */
+  readonly status?: TaskStatus;
+}
+
+export interface IndexEntry {
+  /** The sort key without the source's prefix: `<time>#...`, unique in the index. */
+  readonly order: string;
+  readonly taskId: string;
+  /** The task itself when the index projects it (gsi1 task entries). */
+  readonly task?: Task;
+}
+
+/** What the merge reads through: DynamoDB here, arrays in the unit tests. */
+export interface ListingReader {
+  query(
+    source: IndexSource,
+    range: { lo: string; hi: string },
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ entries: IndexEntry[]; next?: Record<string, unknown> }>;
+  /** The tasks with these ids (strongly consistent); missing ids are left out. */
+  getTasks(taskIds: readonly string[]): Promise<Map<string, Task>>;
+}
+
+/** Reads (queries and batch gets) one page may make; past it the page returns short with a cursor. */
+export const LIST_READ_BUDGET = 48;
+/** Entries one round of a filtered plan reads at least (over all its sources). */
+const FILTERED_CHUNK = 100;
+const MAX_ORDER_KEY = '\uffff';
+const MIN_ORDER_KEY = '0';
+
+interface Plan {
+  readonly sources: readonly IndexSource[];
+  readonly lo: string;
+  readonly hi: string;
+  /** Whether the index alone serves every filter (then nothing is dropped after reading). */
+  readonly exact: boolean;
+  readonly accept: (task: Task) => boolean;
+}
+
+const shards = (count: number) => Array.from({ length: count }, (_, shard) => shard);
+
+/** Names the filter that needs `org` when an operator leaves it out (workflow and agent ids are per org). */
+export class OrgRequiredError extends ValidationError {
+  constructor(filter: string) {
+    super(`${filter} needs org: workflow and agent ids are names within an organization`, [
+      { field: 'org', message: `org is required with ${filter}` },
+    ]);
+  }
+}
+
+/**
+ * The sources, window and check of a query. Index choice, most selective first: a view (RETRYING,
+ * STUCK) reads the open-step index; then tag (a few tasks per pair), agent, a PENDING or RUNNING status
+ * (few tasks at any time), workflow, any other status; with none, the org's (gsi1) or every org's
+ * (gsi6) time index. The filters the chosen index does not serve are checked on the tasks read. The status
+ * indexes hold PENDING and RUNNING tasks together (ACTIVE): those two read ACTIVE and keep their status.
+ */
+export function planListing(query: TaskListQuery, now: Date): Plan {
+  const { orgId, status, workflowId, agentId, tag } = query;
+  if (orgId === undefined && workflowId !== undefined) throw new OrgRequiredError('workflowId');
+  if (orgId === undefined && agentId !== undefined) throw new OrgRequiredError('agentId');
+  const isView = status === 'RETRYING' || status === 'STUCK';
+  const lo = query.from ?? MIN_ORDER_KEY;
+  let hi = query.to ? `${query.to}${MAX_ORDER_KEY}` : MAX_ORDER_KEY;
+  const checks: ((task: Task) => boolean)[] = [];
+  if (orgId !== undefined) checks.push((task) => task.orgId === orgId);
+  if (workflowId !== undefined) checks.push((task) => task.workflowId === workflowId);
+  if (agentId !== undefined) checks.push((task) => task.agentId === agentId);
+  if (tag !== undefined) checks.push((task) => task.tags?.[tag.key] === tag.value);
+  if (isView) checks.push((task) => !isTerminal(task.status));
+  else {
+    if (status !== undefined) checks.push((task) => task.status === status);
+    checks.push((task) => task.createdAt >= lo && task.createdAt <= hi);
+  }
+  const accept = (task: Task) => checks.every((check) => check(task));
+  const filters = [workflowId, agentId, tag, status].filter((value) => value !== undefined).length;
+  const source = (indexName: IndexName, partition: string, prefix = '', only?: TaskStatus): IndexSource => ({
+    indexName,
+    partition,
+    prefix,
+    ...(only && { status: only }),
+  });
+  const statusSources = (wanted: TaskStatus) =>
+    shards(LIST_SHARDS).map((shard) => {
+      const partition = statusPartition(indexedStatus(wanted), shard);
+      const only = isTerminal(wanted) ? undefined : wanted;
+      return orgId !== undefined
+        ? source('gsi5', partition, orgStatusPrefix(orgId), only)
+        : source('gsi7', partition, '', only);
+    });
+  let sources: IndexSource[];
+  if (status === 'RETRYING') {
+    sources =
+      orgId !== undefined
+        ? [source('gsi1', orgOpenSteps(orgId, 'RETRYING'))]
+        : shards(STEP_SHARDS).map((shard) => source('gsi2', openSteps('RETRYING', shard)));
+  } else if (status === 'STUCK') {
+    const cutoff = new Date(
+      now.getTime() - (query.stuckAfterMinutes ?? DEFAULT_STUCK_AFTER_MINUTES) * 60_000,
+    ).toISOString();
+    // Entries since the cutoff sort after it (`<cutoff>#...` > `<cutoff>`): strictly longer than the threshold.
+    if (cutoff < hi) hi = cutoff;
+    const pending = statusSources('PENDING');
+    const running =
+      orgId !== undefined
+        ? [source('gsi1', orgOpenSteps(orgId, 'RUNNING'))]
+        : shards(STEP_SHARDS).map((shard) => source('gsi2', openSteps('RUNNING', shard)));
+    sources = [...running, ...pending];
+  } else if (tag !== undefined) {
+    sources =
+      orgId !== undefined
+        ? [source('gsi3', orgTagPartition(orgId, tag))]
+        : shards(LIST_SHARDS).map((shard) => source('gsi6', globalTagPartition(tag, shard)));
+  } else if (agentId !== undefined && orgId !== undefined) {
+    sources = [source('gsi4', agentPartition(orgId, agentId))];
+  } else if (status !== undefined && (status === 'PENDING' || status === 'RUNNING' || !workflowId)) {
+    sources = statusSources(status);
+  } else if (workflowId !== undefined && orgId !== undefined) {
+    sources = [source('gsi3', workflowPartition(orgId, workflowId))];
+  } else if (orgId !== undefined) {
+    sources = [source('gsi1', orgTasksPartition(orgId))];
+  } else {
+    sources = shards(LIST_SHARDS).map((shard) => source('gsi6', allTasksPartition(shard)));
+  }
+  // One filter (or none) is served by its index alone: read in small chunks. A combination, or PENDING and
+  // RUNNING (which share the ACTIVE entries), reads bigger ones.
+  const shared = status === 'PENDING' || status === 'RUNNING';
+  return { sources, lo, hi, exact: filters <= 1 && !shared, accept };
+}
+
+interface SourceState {
+  readonly source: IndexSource;
+  buffer: IndexEntry[];
+  next?: Record<string, unknown>;
+  done: boolean;
+}
+
+/** Reads one page of a plan: merges its sources newest first from the cursor on. */
+export async function readPage(
+  plan: Plan,
+  { limit, cursor }: { limit: number; cursor?: string },
+  reader: ListingReader,
+): Promise<TaskPage> {
+  // The cursor is the last entry examined: read up to it inclusive (a key condition has one sort-key
+  // bound pair) and drop it.
+  const hi = cursor !== undefined && cursor < plan.hi ? cursor : plan.hi;
+  const states: SourceState[] = plan.sources.map((source) => ({ source, buffer: [], done: false }));
+  const page: Task[] = [];
+  // An exact plan reads each source's share of what the page still needs (plus one, to know whether it
+  // has more), so a merge of shards reads few entries past the page; a filtered one reads twice its share,
+  // and at least FILTERED_CHUNK entries over all its sources, as some of what it reads is dropped.
+  const chunk = (): number => {
+    const share = Math.ceil((limit - page.length) / plan.sources.length);
+    return plan.exact
+      ? Math.max(2, share + 1)
+      : Math.max(2 * share, Math.ceil(FILTERED_CHUNK / plan.sources.length));
+  };
+  const seen = new Set<string>();
+  let position = cursor;
+  let reads = 0;
+  const more = () => states.some((state) => state.buffer.length > 0 || !state.done);
+  while (true) {
+    const empty = states.filter((state) => !state.done && state.buffer.length === 0);
+    if (empty.length > 0) {
+      if (reads + empty.length > LIST_READ_BUDGET && position !== undefined)
+        return { items: page, cursor: position };
+      reads += empty.length;
+      await Promise.all(
+        empty.map(async (state) => {
+          const { entries, next } = await reader.query(
+            state.source,
+            { lo: plan.lo, hi },
+            chunk(),
+            state.next,
+          );
+          state.buffer = entries.filter((entry) => entry.order !== cursor);
+          state.next = next;
+          state.done = next === undefined;
+        }),
+      );
+      continue;
+    }
+    const candidates: (IndexEntry & { only?: TaskStatus })[] = [];
+    const taken = new Set<string>();
+    while (candidates.length < limit - page.length) {
+      if (states.some((state) => !state.done && state.buffer.length === 0)) break;
+      let best: SourceState | undefined;
+      for (const state of states) {
+        const head = state.buffer[0];
+        if (head && (!best || head.order > (best.buffer[0] as IndexEntry).order)) best = state;
+      }
+      const entry = best?.buffer.shift();
+      if (!entry) break;
+      candidates.push({ ...entry, only: best?.source.status });
+      if (!seen.has(entry.taskId)) taken.add(entry.taskId);
+    }
+    if (candidates.length === 0) return { items: page };
+    const unread = [...taken].filter((id) => !candidates.some((c) => c.taskId === id && c.task));
+    const tasks = unread.length > 0 ? await reader.getTasks(unread) : new Map<string, Task>();
+    reads++;
+    for (const entry of candidates) {
+      position = entry.order;
+      if (seen.has(entry.taskId)) continue;
+      const task = entry.task ?? tasks.get(entry.taskId);
+      if (!task || !plan.accept(task) || (entry.only !== undefined && task.status !== entry.only)) continue;
+      seen.add(entry.taskId);
+      page.push(task);
+      if (page.length === limit) {
+        const rest = candidates.indexOf(entry) < candidates.length - 1;
+        return { items: page, ...((rest || more()) && { cursor: position }) };
+      }
+    }
+    if (reads >= LIST_READ_BUDGET && more()) return { items: page, cursor: position };
+  }
+}
+
+const indexShape = (name: IndexName) => {
+  const index = TABLE.globalSecondaryIndexes.find((i) => i.indexName === name);
+  if (!index) throw new Error(`No index ${name}`);
+  return index;
+};
+
+export class DynamoListingReader implements ListingReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async query(
+    source: IndexSource,
+    range: { lo: string; hi: string },
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ entries: IndexEntry[]; next?: Record<string, unknown> }> {
+    const index = indexShape(source.indexName);
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: source.indexName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey },
+        ExpressionAttributeValues: {
+          ':pk': source.partition,
+          ':lo': `${source.prefix}${range.lo}`,
+          ':hi': `${source.prefix}${range.hi}`,
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const entries = Items.map((item) => ({
+      order: String(item[index.sortKey]).slice(source.prefix.length),
+      taskId: String(item.pk).replace(/^TASK#/, ''),
+      ...(index.projection === 'ALL' && item.sk === 'TASK' && { task: fromItem<Task>(item) }),
+    }));
+    return { entries, next: LastEvaluatedKey };
+  }
+
+  async getTasks(taskIds: readonly string[]): Promise<Map<string, Task>> {
+    const tasks = new Map<string, Task>();
+    for (let start = 0; start < taskIds.length; start += 100) {
+      let keys: Record<string, unknown>[] | undefined = taskIds
+        .slice(start, start + 100)
+        .map((taskId) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
+        const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const task = fromItem<Task>(item);
+          tasks.set(task.taskId, task);
+        }
+        keys = UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return tasks;
+  }
+}
+
+/** The listing both task routes use. */
+export class TaskListing {
+  constructor(
+    private readonly reader: ListingReader,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  list(query: TaskListQuery): Promise<TaskPage> {
+    return readPage(planListing(query, this.now()), query, this.reader);
+  }
+}
