@@ -2,8 +2,9 @@
 // an operator), and the index entries and tasks read per task returned (the listing in process, over the
 // same table). Tasks are stored through the task store in their final status (one create each, which
 // writes every listing index key), spread over orgs, workflows, agents, statuses and tags.
-// STEPWISE_BENCH_TASKS sets how many (default 100,000).
-import { mkdtemp, rm } from 'node:fs/promises';
+// Then, on the same table, the timeline and the workflow metrics of real tasks, with the items each read
+// per item it returned. STEPWISE_BENCH_TASKS sets how many tasks are stored (default 100,000).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,7 +19,7 @@ import {
 } from '../functions/shared/tasks/task-listing';
 import { DynamoTaskStore } from '../functions/shared/tasks/task-store';
 import { LOCAL_AWS } from '../local/settings';
-import { startLocalStack } from '../local/stack';
+import { type LocalStack, startLocalStack } from '../local/stack';
 import { ms, summarize } from './stats';
 
 const TASKS = Number(process.env.STEPWISE_BENCH_TASKS ?? 100_000);
@@ -129,9 +130,76 @@ export async function benchAdminList(): Promise<void> {
         `admin list ${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); per task returned ${(reader.entries / returned).toFixed(2)} index entries and ${(reader.tasks / returned).toFixed(2)} tasks read (${page.items.length} returned)`,
       );
     }
+    await benchTimelineAndMetrics(stack);
   } finally {
     dynamodb.destroy();
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Items the local DynamoDB read so far, all read operations together. */
+const itemsRead = (stack: LocalStack) => Object.values(stack.dynamodbReads()).reduce((a, b) => a + b, 0);
+
+/**
+ * GET /tasks/{id}/timeline and GET /workflows/{id}/metrics on the same table: real basic_sequence tasks
+ * run among the stored ones, then each route sampled for latency and for the items it read per item it
+ * returned (timeline: per step; metrics: per series bucket, a week of hours).
+ */
+async function benchTimelineAndMetrics(stack: LocalStack): Promise<void> {
+  const { api } = stack.endpoints;
+  const headers = { authorization: `Bearer ${stack.credentials.apiKey}`, 'content-type': 'application/json' };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  };
+  const definition = JSON.parse(
+    await readFile(new URL('../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
+  );
+  await call('POST', '/workflows', definition);
+  const taskIds = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const { taskId } = await call<{ taskId: string }>('POST', '/tasks', {
+        workflowId: definition.id,
+        input: { text: 'benchmark input text' },
+      });
+      while (!(await call<{ endedAt?: string }>('GET', `/tasks/${taskId}`)).endedAt) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return taskId;
+    }),
+  );
+  const sample = async (name: string, path: (i: number) => string, returned: (body: never) => number) => {
+    await call('GET', path(0)); // warm-up (and, for metrics, the fold of what settled)
+    const latencies: number[] = [];
+    let read = 0;
+    let items = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const before = itemsRead(stack);
+      const began = performance.now();
+      const body = await call<never>('GET', path(i));
+      latencies.push(performance.now() - began);
+      read += itemsRead(stack) - before;
+      items += returned(body);
+    }
+    const { p50, p99 } = summarize(latencies);
+    console.log(
+      `${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); ${(read / Math.max(items, 1)).toFixed(2)} items read per item returned (incl. the authorizer's key lookup)`,
+    );
+  };
+  await sample(
+    `timeline among ${TASKS} stored tasks`,
+    (i) => `/tasks/${taskIds[i % taskIds.length]}/timeline`,
+    (body: { steps: unknown[] }) => body.steps.length,
+  );
+  const from = new Date(Date.now() - 7 * 24 * 3600 * 1000).toISOString();
+  await sample(
+    'workflow metrics, a week by the hour',
+    () => `/workflows/${definition.id}/metrics?from=${encodeURIComponent(from)}&granularity=hour`,
+    (body: { series: unknown[] }) => body.series.length,
+  );
 }

@@ -128,3 +128,40 @@ function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
   copy.end(body);
   return copy;
 }
+
+const READ_OPERATIONS = new Set(['GetItem', 'Query', 'BatchGetItem']);
+
+/** Items the local DynamoDB has read, by operation: what the bench divides by the items an API returned. */
+export type MeteredReads = Record<string, number>;
+
+/**
+ * Counts the items read requests read (a Query's ScannedCount, a GetItem's item, a BatchGetItem's
+ * responses), from the responses as they leave dynalite; requests and responses pass unchanged.
+ */
+export function meterReads(server: Server): MeteredReads {
+  const reads: MeteredReads = {};
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    if (READ_OPERATIONS.has(operation)) {
+      const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
+      res.end = ((chunk?: unknown) => {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+        if (res.statusCode === 200 && text.startsWith('{')) {
+          reads[operation] = (reads[operation] ?? 0) + itemsRead(operation, JSON.parse(text));
+        }
+        return end(chunk);
+      }) as typeof res.end;
+    }
+    for (const handler of handlers) handler(req, res);
+  });
+  return reads;
+}
+
+function itemsRead(operation: string, response: Record<string, unknown>): number {
+  if (operation === 'GetItem') return response.Item ? 1 : 0;
+  if (operation === 'Query') return Number(response.ScannedCount ?? 0);
+  const responses = (response.Responses ?? {}) as Record<string, unknown[]>;
+  return Object.values(responses).reduce((total, items) => total + items.length, 0);
+}

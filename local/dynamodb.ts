@@ -13,7 +13,7 @@ import {
 import dynalite from 'dynalite';
 import { ConfigurationError } from '../functions/shared/config';
 import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
-import { type MeteredWrite, meterWrites } from './dynamodb-write-meter';
+import { type MeteredReads, type MeteredWrite, meterReads, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
 
@@ -24,6 +24,8 @@ export interface LocalDynamoDb {
   requestCounts(): Record<string, number>;
   /** Writes served so far, oldest first, each with its item kind and consumed WCU (dynamodb-write-meter.ts). */
   writes(): readonly MeteredWrite[];
+  /** Items read so far, by read operation, for benchmarks. */
+  reads(): MeteredReads;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startDynamoDb(
     client.destroy();
   }
   const writes = meterWrites(server);
+  const reads = meterReads(server);
   const counts: Record<string, number> = {};
   server.on('request', (request) => {
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
@@ -56,6 +59,7 @@ export async function startDynamoDb(
     tableName: TABLE.localName,
     requestCounts: () => ({ ...counts }),
     writes: () => [...writes],
+    reads: () => ({ ...reads }),
     close: () => closeServer(server),
   };
 }

@@ -22,7 +22,7 @@ import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
-import type { MeteredWrite } from './dynamodb-write-meter';
+import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
 import { startFakeLlm } from './fake-llm';
 import { LambdaRuntime } from './lambda-runtime';
 import { closeServer, listen } from './listen';
@@ -100,6 +100,8 @@ export interface LocalStack {
   dynamodbRequests(): Record<string, number>;
   /** DynamoDB writes served so far, with item kind and consumed WCU. */
   dynamodbWrites(): readonly MeteredWrite[];
+  /** DynamoDB items read so far, by read operation. */
+  dynamodbReads(): MeteredReads;
   stop(): Promise<void>;
 }
 
@@ -290,6 +292,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials,
       dynamodbRequests: dynamodb.requestCounts,
       dynamodbWrites: dynamodb.writes,
+      dynamodbReads: dynamodb.reads,
       stop,
     };
   } catch (error) {
