@@ -19,7 +19,7 @@ import {
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
 import type { ApiOperation } from './api-routes';
-import { parseWith, pathParameter } from './request';
+import { IsoDateTime, parseWith, pathParameter } from './request';
 
 /** Buckets one read may cover, per granularity. */
 export const MAX_BUCKETS: Record<'hour' | 'day', number> = { hour: 168, day: 366 };
@@ -31,9 +31,6 @@ export const MAX_WINDOW_MINUTES = 180;
 const DEFAULT_WINDOW_MINUTES = 15;
 const DEFAULT_SPAN_MS = { hour: 24 * GRANULARITY_MS.hour, day: 30 * GRANULARITY_MS.day };
 
-const IsoDateTime = z.iso
-  .datetime({ offset: true })
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists');
 const Id = z
   .string()
   .min(1)
