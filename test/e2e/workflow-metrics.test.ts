@@ -373,4 +373,42 @@ describe('workflow metrics from the aggregates', () => {
     expect(seenByOther).not.toContain(workflowId);
     expect(await scrape(api.apiKey)).not.toContain(otherWorkflowId);
   });
+
+  it('shows an OPERATOR every org, one org with ?org=, and refuses a tenant naming another org', async () => {
+    if (!api.operatorApiKey || !api.otherOrgApiKey || !otherWorkflowId) return;
+    const operator = { apiKey: api.operatorApiKey };
+    const ownOrg = (await request<GroupedMetrics>('GET', '/admin/metrics?groupBy=workflow')).body.groups.find(
+      (g) => g.key === workflowId,
+    )?.orgId as string;
+    const byOrg = await request<GroupedMetrics>(
+      'GET',
+      '/admin/metrics?groupBy=workflow',
+      undefined,
+      operator,
+    );
+    expect(byOrg.status).toBe(200);
+    const ours = byOrg.body.groups.find((g) => g.key === workflowId && g.orgId === ownOrg);
+    expect(ours?.tasks).toEqual(metrics.summary.tasks);
+    expect(byOrg.body.groups.find((g) => g.key === otherWorkflowId)?.tasks.total).toBe(1);
+
+    const oneOrg = await request<GroupedMetrics>(
+      'GET',
+      `/admin/metrics?groupBy=workflow&org=${encodeURIComponent(ownOrg)}`,
+      undefined,
+      operator,
+    );
+    expect(oneOrg.status).toBe(200);
+    expect(new Set(oneOrg.body.groups.map((g) => g.orgId))).toEqual(new Set([ownOrg]));
+
+    const otherOrg = (
+      await request<GroupedMetrics>('GET', '/admin/metrics?groupBy=workflow', undefined, {
+        apiKey: api.otherOrgApiKey,
+      })
+    ).body.groups[0]?.orgId as string;
+    const refused = await request(
+      'GET',
+      `/admin/metrics?groupBy=workflow&org=${encodeURIComponent(otherOrg)}`,
+    );
+    expect(refused.status).toBe(403);
+  });
 });
