@@ -60,6 +60,9 @@ const SETTLED_ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'agentId', 'status'
 const SETTLED_PROJECTION = SETTLED_ATTRIBUTES.map((_, i) => `#a${i}`).join(', ');
 const SETTLED_NAMES = Object.fromEntries(SETTLED_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
 
+/** Rounds of BatchGetItem for the keys it hands back unprocessed before a read fails. */
+const MAX_BATCH_ROUNDS = 8;
+
 export class DynamoAggregateStore implements AggregateStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -155,8 +158,12 @@ export class DynamoAggregateStore implements AggregateStore {
       let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
         [this.tableName]: { Keys: unique.slice(start, start + 100).map(({ pk, sk }) => ({ pk, sk })) },
       };
-      // BatchGetItem may answer part of a batch and hand the rest back: ask again for those.
-      for (let round = 0; request && round < 10; round++) {
+      // BatchGetItem may answer part of a batch and hand the rest back: ask again for those, backing off
+      // (throttling is the usual reason); never answer with buckets silently missing.
+      for (let round = 0; request; round++) {
+        if (round === MAX_BATCH_ROUNDS)
+          throw new Error('BatchGetItem left aggregate items unread after retries');
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** round));
         const reply: BatchGetCommandOutput = await this.client.send(
           new BatchGetCommand({ RequestItems: request }),
         );

@@ -15,7 +15,7 @@
 import { AggregatorRegistry } from 'prom-client';
 import { type DurationAggregate, type LlmAggregate, mergeDurations, type StepAggregate } from './aggregate';
 import type { AggregateRow } from './aggregate-store';
-import { bucketValue, LogHistogram } from './histogram';
+import { bucketUpperBound, LogHistogram } from './histogram';
 
 export const MAX_WORKFLOW_SERIES = 100;
 export const MAX_STEP_SERIES = 20;
@@ -86,12 +86,16 @@ function capped<T>(items: readonly T[], cap: number, order: (a: T, b: T) => numb
   return new Set([...items].sort(order).slice(0, cap));
 }
 
-/** Cumulative `le` bucket counts of a stored log histogram; a log bucket counts where its value falls. */
+/**
+ * Cumulative `le` bucket counts of a stored log histogram. A log bucket counts under the first bound at or
+ * above its upper edge, so `le` never counts a value that may exceed it (the price: a value less than one
+ * log bucket, 8 %, below a bound may count only in the next `le`).
+ */
 function histogramValues(name: string, labels: Labels, duration: DurationAggregate | undefined): Value[] {
   const counts = new Array<number>(DURATION_BUCKETS_SECONDS.length).fill(0);
   for (const [bucket, count] of LogHistogram.decode(duration?.histogram).buckets()) {
-    const valueSeconds = bucketValue(bucket) / 1000;
-    const index = DURATION_BUCKETS_SECONDS.findIndex((bound) => valueSeconds <= bound);
+    const upperSeconds = bucketUpperBound(bucket) / 1000;
+    const index = DURATION_BUCKETS_SECONDS.findIndex((bound) => upperSeconds <= bound);
     if (index >= 0) counts[index] = (counts[index] ?? 0) + count;
   }
   let cumulative = 0;

@@ -87,6 +87,10 @@ const ROLL_UP_ORDER = [
   'SKIPPED',
 ];
 
+/** The status of a step run over a list, from its iterations' statuses (PENDING when none ran). */
+export const rollUpStatus = (statuses: readonly string[]): string =>
+  ROLL_UP_ORDER.find((s) => statuses.includes(s)) ?? statuses[0] ?? 'PENDING';
+
 const ms = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
 /** First attempt start and last end of a step item (the end of its latest attempt when it has none). */
@@ -141,7 +145,7 @@ function stepMetricsOf(items: readonly MeasuredStep[]): StepMetrics {
   const starts = windows.flatMap((w) => (w.start === undefined ? [] : [w.start]));
   const ends = windows.flatMap((w) => (w.end === undefined ? [] : [w.end]));
   const statuses = items.map((item) => item.status);
-  const status = ROLL_UP_ORDER.find((s) => statuses.includes(s)) ?? statuses[0] ?? 'PENDING';
+  const status = rollUpStatus(statuses);
   const llm = sumLlmUsage(items);
   const metrics: StepMetrics = {
     status,

@@ -4,7 +4,7 @@
 // and the workflow definition.
 import type { AttemptRecord, StepRecord, Task, TaskStatus } from '../tasks/task';
 import type { Step, WorkflowDefinition } from '../workflows/definition';
-import { type LlmUsage, sumLlmUsage } from './task-metrics';
+import { type LlmUsage, rollUpStatus, sumLlmUsage } from './task-metrics';
 
 export interface TimelineAttempt {
   readonly attempt: number;
@@ -65,17 +65,6 @@ export interface TaskTimeline {
   };
 }
 
-/** Which status speaks for a map step's iterations: the first of these that any iteration has. */
-const ROLL_UP_ORDER = [
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-  'CANCELLED',
-  'RUNNING',
-  'RETRYING',
-  'SUCCEEDED',
-  'SKIPPED',
-];
 const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'CANCELLED', 'ABORTED'];
 
 const since = (from: string | undefined, to: string | undefined) =>
@@ -89,8 +78,6 @@ const latest = (values: (string | undefined)[]) =>
     .filter((v): v is string => v !== undefined)
     .sort()
     .at(-1);
-const rollUp = (statuses: string[]) =>
-  ROLL_UP_ORDER.find((s) => statuses.includes(s)) ?? statuses[0] ?? 'PENDING';
 
 const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
   attempt: attempt.attempt,
@@ -151,14 +138,15 @@ function mapStep(stepId: string, own: StepRecord | undefined, iterations: StepRe
   const byStatus: Record<string, number> = {};
   const durations: number[] = [];
   for (const items of byIndex.values()) {
-    const status = rollUp(items.map((item) => item.status));
+    const status = rollUpStatus(items.map((item) => item.status));
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     const duration = since(earliest(items.map(firstStart)), latest(items.map(lastEnd)));
     if (duration !== undefined && !['RUNNING', 'RETRYING'].includes(status)) durations.push(duration);
   }
   const all = own ? [own, ...iterations] : iterations;
   const startedAt = earliest(all.map(firstStart));
-  const status = own && own.status !== 'RUNNING' ? own.status : rollUp(iterations.map((item) => item.status));
+  const status =
+    own && own.status !== 'RUNNING' ? own.status : rollUpStatus(iterations.map((item) => item.status));
   const open = ['RUNNING', 'RETRYING'].includes(status);
   const endedAt = open ? undefined : (own?.endedAt ?? latest(iterations.map(lastEnd)));
   const llm = sumLlmUsage(all);
