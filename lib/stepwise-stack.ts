@@ -127,7 +127,7 @@ export interface StepwiseStackProps extends StackProps {
   /**
    * Workflow ids whose EMF metrics carry their own `workflow_id` dimension (at most 20); every other
    * workflow is reported as `other`, which keeps the number of CloudWatch metrics bounded
-   * (METRICS_WORKFLOWS of the task-events function).
+   * (METRICS_WORKFLOWS of the functions that settle tasks: task-events, api, reconciler).
    * @default - none: every workflow as `other`
    */
   readonly metricsWorkflows?: readonly string[];
@@ -232,8 +232,12 @@ export class StepwiseStack extends Stack {
     const metricsWorkflows = [
       ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),
     ];
-    if (metricsWorkflows.length > 0)
-      functions.taskEvents.addEnvironment('METRICS_WORKFLOWS', metricsWorkflows.join(','));
+    // Tasks settle in task-events, and in the api (a cancel) and the reconciler: each publishes their EMF.
+    if (metricsWorkflows.length > 0) {
+      for (const settler of [functions.taskEvents, functions.api, functions.reconciler]) {
+        settler.addEnvironment('METRICS_WORKFLOWS', metricsWorkflows.join(','));
+      }
+    }
     this.dashboard = new Dashboard(this, 'Dashboard', {
       httpApi: this.api.httpApi,
       functions,

@@ -23,10 +23,12 @@ import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { ActiveIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
+import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const tableName = requireEnv('TABLE_NAME');
+const emfConfig = loadEmfConfig();
 const workflows = new WorkflowStore(documentClient(), tableName);
 const deps: ApiDeps = {
   registry: {
@@ -44,6 +46,7 @@ const deps: ApiDeps = {
     inputValidator: new InputValidator(),
     newId: () => crypto.randomUUID(),
     now: () => new Date(),
+    onSettled: (settled) => publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig),
   },
   cursors: new CursorSigner(cursorKeyFromEnvironment()),
   metrics: {

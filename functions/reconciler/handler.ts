@@ -7,11 +7,18 @@ import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { logger, metrics, tracer } from '../shared/powertools';
 import type { Task } from '../shared/tasks/task';
-import { reconcileTasks } from '../shared/tasks/task-service';
+import { reconcileTasks, type SettledTask } from '../shared/tasks/task-service';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
-import { activeTasksToEmf, loadEmfConfig, publishEmf } from '../shared/telemetry/emf-metrics';
+import {
+  activeTasksToEmf,
+  loadEmfConfig,
+  publishEmf,
+  taskMetricsToEmf,
+} from '../shared/telemetry/emf-metrics';
 import { taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+
+const emfConfig = loadEmfConfig();
 
 const deps = {
   tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
@@ -19,9 +26,9 @@ const deps = {
   now: () => new Date(),
   onError: (task: Task, error: unknown) =>
     logger.error('Could not reconcile task', { ...taskLogContext(task), error }),
+  onSettled: (settled: SettledTask) =>
+    publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig),
 };
-
-const emfConfig = loadEmfConfig();
 
 const lambdaHandler = async (): Promise<void> => {
   const report = await reconcileTasks(deps);

@@ -255,11 +255,12 @@ describe('dashboard', () => {
 });
 
 describe('EMF workflow dimension', () => {
-  it('gives the task-events function the listed workflows', () => {
+  it('gives every function that settles tasks (task-events, api, reconciler) the listed workflows', () => {
     const built = synthesize({ metricsWorkflows: 'basic_sequence, data_pipeline' });
-    built.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { METRICS_WORKFLOWS: 'basic_sequence,data_pipeline' } },
+    const listed = built.template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { METRICS_WORKFLOWS: 'basic_sequence,data_pipeline' } } },
     });
+    expect(Object.keys(listed)).toHaveLength(3);
   });
 
   it('refuses more workflows than the cap at synth', () => {

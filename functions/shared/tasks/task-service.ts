@@ -64,6 +64,8 @@ export interface TaskServiceDeps {
   readonly inputValidator: InputValidator;
   readonly newId: () => string;
   readonly now: () => Date;
+  /** Told about a task a cancel settled (the handler publishes its EMF metrics). */
+  readonly onSettled?: (settled: SettledTask) => void;
 }
 
 /** What the compiled state machine expects as execution input (see compile-workflow.ts). */
@@ -218,11 +220,13 @@ export async function cancelTask(orgId: string, taskId: string, deps: TaskServic
     error: CANCEL_ERROR,
     cause: CANCEL_CAUSE,
   };
-  await endTask(
+  const settled = await endTask(
     taskId,
     { ...end, ...outcomeDetail(execution), at: (execution?.stopDate ?? deps.now()).toISOString() },
     deps.tasks,
+    deps.now,
   );
+  if (settled) deps.onSettled?.(settled);
   const ended = (await deps.tasks.get(orgId, taskId)) ?? task;
   if (ended.status !== 'CANCELLED') throw alreadyEnded(ended);
   return ended;
@@ -331,6 +335,8 @@ export interface ReconcileDeps {
   readonly now: () => Date;
   /** Told about a task whose check failed unexpectedly; the pass goes on with the next task. */
   readonly onError?: (task: Task, error: unknown) => void;
+  /** Told about a task this pass settled (the handler publishes its EMF metrics). */
+  readonly onSettled?: (settled: SettledTask) => void;
 }
 
 export interface ReconcileReport {
@@ -370,7 +376,7 @@ export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000):
 async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled' | 'started' | undefined> {
   const execution = await deps.executions.describe(task.executionArn);
   if (!execution) {
-    const changed = await endTask(
+    const settled = await endTask(
       task.taskId,
       {
         status: 'FAILED',
@@ -379,8 +385,10 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
         cause: 'The task has no Step Functions execution; it was never started or has expired',
       },
       deps.tasks,
+      deps.now,
     );
-    return changed ? 'settled' : undefined;
+    if (settled) deps.onSettled?.(settled);
+    return settled ? 'settled' : undefined;
   }
   if (execution.status === 'RUNNING') {
     const at = (execution.startDate ?? deps.now()).toISOString();
@@ -388,7 +396,7 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
       ? 'started'
       : undefined;
   }
-  const changed = await settleTask(
+  const settled = await settleTask(
     {
       taskId: task.taskId,
       executionStatus: execution.status,
@@ -399,6 +407,8 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
       stoppedAt: execution.stopDate ?? deps.now(),
     },
     deps.tasks,
+    deps.now,
   );
-  return changed ? 'settled' : undefined;
+  if (settled) deps.onSettled?.(settled);
+  return settled ? 'settled' : undefined;
 }

@@ -16,6 +16,7 @@ import {
   cancelTask,
   MAX_EXECUTION_INPUT_BYTES,
   reconcileTasks,
+  type SettledTask,
   settleTask,
   startTask,
   type TaskServiceDeps,
@@ -190,6 +191,18 @@ describe('cancelTask', () => {
     expect(await tasks.listSteps(task.taskId)).toMatchObject([{ stepId: 'a', status: 'CANCELLED' }]);
     const [step] = await tasks.listSteps(task.taskId);
     expect(step?.history).toMatchObject([{ status: 'CANCELLED', endedAt: expect.any(String) }]);
+  });
+
+  it('tells onSettled about the task it settled, with its metrics (the api publishes them)', async () => {
+    const task = await running();
+    const settled: SettledTask[] = [];
+    await cancelTask(ORG, task.taskId, { ...deps, onSettled: (s) => settled.push(s) });
+    expect(settled).toMatchObject([
+      {
+        task: { taskId: task.taskId, status: 'CANCELLED' },
+        metrics: { steps: { a: { status: 'CANCELLED' } } },
+      },
+    ]);
   });
 
   it('records the real end and answers 409 naming it when the execution had already succeeded', async () => {
