@@ -18,7 +18,11 @@ function once<T>(create: () => T): () => T {
 
 export const dynamoDbClient = once(() => tracer.captureAWSv3Client(new DynamoDBClient({})));
 export const documentClient = once(() =>
-  DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
+  DynamoDBDocumentClient.from(dynamoDbClient(), {
+    // Maps are told apart from class instances by their `constructor`: a JSON object with a "constructor"
+    // key (a step output, a tag) must still store as a map, not fail the write.
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+  }),
 );
 export const sqsClient = once(() => tracer.captureAWSv3Client(new SQSClient({})));
 export const snsClient = once(() => tracer.captureAWSv3Client(new SNSClient({})));

@@ -138,3 +138,32 @@ describe('starting a task', () => {
     expect(fits.status).toBe(201);
   });
 });
+
+describe('JSON keys that name object internals', () => {
+  it('stores and settles a task whose input, tags and output have a "constructor" key', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'constructor_keys',
+      version: 1,
+      name: 'constructor keys',
+      steps: [
+        {
+          id: 'echo',
+          type: 'transform',
+          params: { expression: '$', 'data.$': '$.input' },
+        },
+      ],
+    });
+    const taskId = await start(workflowId, {
+      input: { constructor: 'x', nested: { constructor: 'y' } },
+      tags: { constructor: 'z' },
+      idempotencyKey: `constructor-${Date.now()}`,
+    });
+    const task = await waitForTask(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task).toMatchObject({
+      input: { constructor: 'x', nested: { constructor: 'y' } },
+      output: { echo: { output: { constructor: 'x', nested: { constructor: 'y' } } } },
+      tags: { constructor: 'z' },
+    });
+  });
+});
