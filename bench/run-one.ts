@@ -1,0 +1,17 @@
+// One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
+import { benchAdminList } from './admin-list';
+import { benchStackStart } from './local-stack';
+import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
+import { benchTaskThroughput } from './task-throughput';
+
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  'stack-start': benchStackStart,
+  'stepfunctions-overhead': benchStepFunctionsOverhead,
+  'task-throughput': benchTaskThroughput,
+  'admin-list': benchAdminList,
+};
+
+const name = process.argv[2] ?? '';
+const run = BENCHMARKS[name];
+if (!run) throw new Error(`Unknown benchmark ${name}; one of ${Object.keys(BENCHMARKS).join(', ')}`);
+await run();
