@@ -399,6 +399,21 @@ describe('workflow metrics from the aggregates', () => {
     );
     expect(oneOrg.status).toBe(200);
     expect(new Set(oneOrg.body.groups.map((g) => g.orgId))).toEqual(new Set([ownOrg]));
+    const health = await request(
+      'GET',
+      `/admin/health?org=${encodeURIComponent(ownOrg)}`,
+      undefined,
+      operator,
+    );
+    expect(health.status).toBe(200);
+    const scrape = await fetch(`${api.url}/metrics?org=${encodeURIComponent(ownOrg)}`, {
+      headers: { authorization: `Bearer ${api.operatorApiKey}` },
+    });
+    const workflows = parseExposition(await scrape.text())
+      .samples('stepwise_tasks_total')
+      .map((sample) => sample.labels.workflow);
+    expect(workflows).toContain(workflowId);
+    expect(workflows).not.toContain(otherWorkflowId);
 
     const otherOrg = (
       await request<GroupedMetrics>('GET', '/admin/metrics?groupBy=workflow', undefined, {

@@ -50,8 +50,9 @@ const HealthQuery = z.strictObject({
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_WINDOW_MINUTES))
     .optional(),
+  org: Id.optional(),
 });
-const NoQuery = z.strictObject({});
+const ScrapeQuery = z.strictObject({ org: Id.optional() });
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
@@ -130,15 +131,15 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/health': async (event, identity, deps) => {
     const input = parseWith(HealthQuery, query(event), 'query');
     const windowMinutes = input.windowMinutes ?? DEFAULT_WINDOW_MINUTES;
-    return jsonResponse(200, await systemHealth(deps.metrics, orgScope(identity), windowMinutes));
+    return jsonResponse(200, await systemHealth(deps.metrics, orgScope(identity, input.org), windowMinutes));
   },
 
   'GET /metrics': async (event, identity, deps) => {
-    parseWith(NoQuery, query(event), 'query');
+    const input = parseWith(ScrapeQuery, query(event), 'query');
     return {
       statusCode: 200,
       headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
-      body: await prometheusExposition(deps.metrics, orgScope(identity)),
+      body: await prometheusExposition(deps.metrics, orgScope(identity, input.org)),
     };
   },
 };
