@@ -2,7 +2,7 @@
 // conditional numbering, the sparse open-step index keys, closing open steps and their open attempt, and
 // the history cap. (The in-memory fake the unit tests use follows the same contract.)
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import {
   activeShardOf,
@@ -206,5 +206,153 @@ describe('DynamoTaskStore step items', () => {
     expect(step?.attempts).toBe(MAX_ATTEMPT_HISTORY + 2);
     expect(step?.history).toHaveLength(MAX_ATTEMPT_HISTORY);
     expect(step?.historyDropped).toBe(2);
+  });
+
+  it('closes ABORTED an attempt left RUNNING by a lost invocation when the next attempt records its start', async () => {
+    const ref = stepRef();
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(1) },
+      { status: 'FAILED', endedAt: at(2), durationMs: 1000, error: 'E' },
+      false,
+    );
+    // Attempt 2 writes its RUNNING record, then its Lambda dies; Step Functions retries the step.
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(3) })).toBe(true);
+    const third = { step: ref, attempt: 3, startedAt: at(10) };
+    expect(await store.recordRunningAttempt(third)).toBe(true);
+    expect(
+      await store.recordFinishedAttempt(
+        third,
+        { status: 'SUCCEEDED', endedAt: at(12), durationMs: 2000 },
+        true,
+      ),
+    ).toBe(true);
+    const step = await store.getStep(ref.taskId, 'a');
+    expect(step).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
+    expect(step?.history.map((attempt) => attempt.status)).toEqual(['FAILED', 'ABORTED', 'SUCCEEDED']);
+    expect(step?.history[1]).toEqual({
+      attempt: 2,
+      status: 'ABORTED',
+      startedAt: at(3),
+      endedAt: at(10),
+      durationMs: 7000,
+      cause: expect.stringContaining('Superseded by attempt 3'),
+    });
+    // A duplicate of attempt 3 is still refused by the count it was numbered on.
+    expect(await store.recordRunningAttempt(third)).toBe(false);
+  });
+
+  it('closes ABORTED a lost RUNNING attempt when the next one is written start and end together', async () => {
+    const ref = stepRef();
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) })).toBe(true);
+    expect(
+      await store.recordFinishedAttempt(
+        { step: ref, attempt: 2, startedAt: at(5) },
+        { status: 'SUCCEEDED', endedAt: at(6), durationMs: 1000 },
+        false,
+      ),
+    ).toBe(true);
+    const step = await rawStep(ref);
+    expect(step).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: 2,
+      history: [
+        { attempt: 1, status: 'ABORTED', endedAt: at(5), durationMs: 4000 },
+        { attempt: 2, status: 'SUCCEEDED' },
+      ],
+    });
+    expect(step).not.toHaveProperty('gsi1pk');
+  });
+
+  it('closes every attempt still RUNNING in the history with the task, not only the latest', async () => {
+    const ref = stepRef();
+    const running = (attempt: number, seconds: number) => ({
+      attempt,
+      status: 'RUNNING',
+      startedAt: at(seconds),
+    });
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: {
+          pk: `TASK#${ref.taskId}`,
+          sk: 'STEP#a',
+          orgId: ref.orgId,
+          workflowId: ref.workflowId,
+          stepId: 'a',
+          stepType: 'http',
+          status: 'RUNNING',
+          attempts: 2,
+          startedAt: at(1),
+          updatedAt: at(3),
+          history: [running(1, 1), running(2, 3)],
+        },
+      }),
+    );
+    expect(await store.closeOpenSteps(ref.taskId, { status: 'CANCELLED', at: at(9), cause: 'c' })).toBe(1);
+    expect((await store.getStep(ref.taskId, 'a'))?.history).toMatchObject([
+      { attempt: 1, status: 'CANCELLED', endedAt: at(9), durationMs: 8000 },
+      { attempt: 2, status: 'CANCELLED', endedAt: at(9), durationMs: 6000 },
+    ]);
+  });
+
+  it('keeps an attempt that ends between the close read and its write, and closes the step as it now is', async () => {
+    const ref = stepRef();
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(1) },
+      { status: 'FAILED', endedAt: at(2), durationMs: 1000, error: 'E' },
+      false,
+    );
+    const second = { step: ref, attempt: 2, startedAt: at(3) };
+    await store.recordRunningAttempt(second);
+    const llm = {
+      provider: 'openai',
+      model: 'gpt',
+      tokensIn: 10,
+      tokensOut: 5,
+      cachedTokens: 0,
+      calls: 1,
+      toolCalls: 0,
+      latencyMs: 900,
+      costUsd: 0.01,
+    };
+    // Attempt 2 (an LLM call) fails just after closeOpenSteps has read the step, before it writes.
+    let raced = false;
+    const racing = {
+      send: async (command: unknown) => {
+        const result = await documents.send(command as Parameters<typeof documents.send>[0]);
+        if (command instanceof QueryCommand && !raced) {
+          raced = true;
+          expect(
+            await store.recordFinishedAttempt(
+              second,
+              {
+                status: 'FAILED',
+                endedAt: at(8),
+                durationMs: 5000,
+                error: 'LlmError',
+                cause: 'rate limited',
+                llm,
+              },
+              true,
+            ),
+          ).toBe(true);
+        }
+        return result;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const closing = new DynamoTaskStore(racing, endpoints.tableName);
+    expect(await closing.closeOpenSteps(ref.taskId, { status: 'CANCELLED', at: at(9), cause: 'c' })).toBe(1);
+    const step = await store.getStep(ref.taskId, 'a');
+    expect(step).toMatchObject({ status: 'CANCELLED', attempts: 2 });
+    expect(step?.history[1]).toEqual({
+      attempt: 2,
+      status: 'FAILED',
+      startedAt: at(3),
+      endedAt: at(8),
+      durationMs: 5000,
+      error: 'LlmError',
+      cause: 'rate limited',
+      llm,
+    });
   });
 });

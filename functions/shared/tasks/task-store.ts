@@ -170,8 +170,6 @@ export const activeShardOf = (taskId: string) =>
 const activePartition = (shard: number) => `ACTIVE#${shard}`;
 
 const STATUS = '#status';
-const OPEN = { ':running': 'RUNNING', ':retrying': 'RETRYING' };
-const IS_OPEN = `${STATUS} IN (:running, :retrying)`;
 const NOT_CLOSED = `attribute_not_exists(${STATUS}) OR NOT (${STATUS} IN (:cancelled, :timedOut, :aborted))`;
 const CLOSED = { ':cancelled': 'CANCELLED', ':timedOut': 'TIMED_OUT', ':aborted': 'ABORTED' };
 
@@ -211,6 +209,20 @@ const nextAttemptCondition = (attempt: number) =>
 function openAttemptOf(step: StepRecord): AttemptRecord | undefined {
   const latest = step.history[step.attempts - 1];
   return latest?.attempt === step.attempts && latest.status === 'RUNNING' ? latest : undefined;
+}
+
+/**
+ * The previous attempt closed ABORTED when the next one starts over it still RUNNING: its invocation was
+ * lost (a crash, an out-of-memory kill, Lambda.ServiceException) and Step Functions retried the step.
+ */
+export function supersededAttempt(previous: AttemptRecord, next: AttemptStart): AttemptRecord {
+  return {
+    ...previous,
+    status: 'ABORTED',
+    endedAt: next.startedAt,
+    durationMs: Math.max(0, Date.parse(next.startedAt) - Date.parse(previous.startedAt)),
+    cause: `Superseded by attempt ${next.attempt}: the invocation of attempt ${previous.attempt} was lost before it recorded its end`,
+  };
 }
 
 function toStepRecord(item: Record<string, unknown>): StepRecord {
@@ -273,8 +285,25 @@ class StepWrite {
   replaceAttempt(attempt: number, entry: AttemptRecord): this {
     if (attempt > MAX_ATTEMPT_HISTORY) return this;
     this.names['#history'] = 'history';
-    this.values[':replaced'] = defined(entry);
-    this.sets.push(`#history[${attempt - 1}] = :replaced`);
+    this.values[`:replaced${attempt}`] = defined(entry);
+    this.sets.push(`#history[${attempt - 1}] = :replaced${attempt}`);
+    return this;
+  }
+
+  /**
+   * Closes the previous attempt in a write that also appends the next one. DynamoDB refuses two
+   * overlapping paths (`history` and `history[i]`) in one update, so the append starts from the history
+   * as read, with the previous attempt replaced; the caller conditions the write on the step as read.
+   */
+  supersede(read: readonly AttemptRecord[], closed: AttemptRecord): this {
+    if (closed.attempt > MAX_ATTEMPT_HISTORY) return this;
+    const append = this.sets.findIndex((clause) => clause.startsWith('#history = list_append('));
+    if (append < 0) return this.replaceAttempt(closed.attempt, closed);
+    this.values[':readHistory'] = read.map((entry, index) =>
+      index === closed.attempt - 1 ? defined(closed) : entry,
+    );
+    this.sets[append] = '#history = list_append(:readHistory, :entry)';
+    delete this.values[':none'];
     return this;
   }
 
@@ -449,13 +478,14 @@ export class DynamoTaskStore implements TaskStore {
       startedAt: start.startedAt,
       inputSummary: start.inputSummary,
     };
-    const write = StepWrite.of(start.step)
-      .set({ status: 'RUNNING', attempts: start.attempt, updatedAt: start.startedAt })
-      .firstStart(start.startedAt)
-      .appendAttempt(start.attempt, entry)
-      .remove('error', 'cause')
-      .index('RUNNING', start.startedAt);
-    return this.writeStep(start.step.taskId, write, nextAttemptCondition(start.attempt));
+    return this.writeNextAttempt(start, () =>
+      StepWrite.of(start.step)
+        .set({ status: 'RUNNING', attempts: start.attempt, updatedAt: start.startedAt })
+        .firstStart(start.startedAt)
+        .appendAttempt(start.attempt, entry)
+        .remove('error', 'cause')
+        .index('RUNNING', start.startedAt),
+    );
   }
 
   async recordFinishedAttempt(
@@ -470,22 +500,24 @@ export class DynamoTaskStore implements TaskStore {
       inputSummary: start.inputSummary,
       ...end,
     };
-    const write = StepWrite.of(start.step).set({
-      status: succeeded ? 'SUCCEEDED' : 'RETRYING',
-      attempts: start.attempt,
-      updatedAt: end.endedAt,
-      error: end.error ?? null,
-      cause: end.cause ?? null,
-      ...(succeeded && { endedAt: end.endedAt }),
-    });
-    if (succeeded) write.index(undefined);
-    else write.index('RETRYING', end.endedAt);
+    const ended = () => {
+      const write = StepWrite.of(start.step).set({
+        status: succeeded ? 'SUCCEEDED' : 'RETRYING',
+        attempts: start.attempt,
+        updatedAt: end.endedAt,
+        error: end.error ?? null,
+        cause: end.cause ?? null,
+        ...(succeeded && { endedAt: end.endedAt }),
+      });
+      return succeeded ? write.index(undefined) : write.index('RETRYING', end.endedAt);
+    };
     if (!wasRecordedRunning) {
-      write.firstStart(start.startedAt).appendAttempt(start.attempt, entry);
-      return this.writeStep(start.step.taskId, write, nextAttemptCondition(start.attempt));
+      return this.writeNextAttempt(start, () =>
+        ended().firstStart(start.startedAt).appendAttempt(start.attempt, entry),
+      );
     }
     // Over its own RUNNING record, which sits at index attempt - 1 (each attempt appends exactly once).
-    write.replaceAttempt(start.attempt, entry);
+    const write = ended().replaceAttempt(start.attempt, entry);
     return this.writeStep(start.step.taskId, write, {
       expression: `attempts = :attempt AND ${STATUS} = :running`,
       values: { ':attempt': start.attempt, ':running': 'RUNNING' },
@@ -536,29 +568,96 @@ export class DynamoTaskStore implements TaskStore {
   async closeOpenSteps(taskId: string, closing: StepClosing): Promise<number> {
     let closed = 0;
     for (const item of await this.queryPrefix(taskId, 'STEP#')) {
-      const step = toStepRecord(item);
-      if (!OPEN_STEP_STATUSES.includes(step.status)) continue;
-      const write = new StepWrite(String(item.sk))
-        .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
-        .index(undefined);
-      const open = openAttemptOf(step);
-      if (open) {
-        write.replaceAttempt(open.attempt, {
-          ...open,
-          status: closing.status,
-          endedAt: closing.at,
-          durationMs: Date.parse(closing.at) - Date.parse(open.startedAt),
-          cause: closing.cause,
-        });
-      }
-      const written = await this.updateTaskItem(
-        taskId,
-        write.sk,
-        write.toUpdate(`${IS_OPEN} AND attempts = :read`, { ...OPEN, ':read': step.attempts }),
-      );
-      if (written) closed++;
+      if (await this.closeOpenStep(taskId, String(item.sk), toStepRecord(item), closing)) closed++;
     }
     return closed;
+  }
+
+  /**
+   * Closes one step as read, conditioned on it being still as read (status, attempt count, last update):
+   * an attempt that ended between the read and this write is kept, and what is still open read again.
+   */
+  private async closeOpenStep(
+    taskId: string,
+    sk: string,
+    read: StepRecord | undefined,
+    closing: StepClosing,
+  ): Promise<boolean> {
+    let step = read;
+    for (let tries = 0; tries < 3; tries++) {
+      if (!step || !OPEN_STEP_STATUSES.includes(step.status)) return false;
+      const write = new StepWrite(sk)
+        .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
+        .index(undefined);
+      // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost).
+      step.history.forEach((attempt, index) => {
+        if (attempt.status !== 'RUNNING' || attempt.attempt !== index + 1) return;
+        write.replaceAttempt(attempt.attempt, {
+          ...attempt,
+          status: closing.status,
+          endedAt: closing.at,
+          durationMs: Date.parse(closing.at) - Date.parse(attempt.startedAt),
+          cause: closing.cause,
+        });
+      });
+      const written = await this.updateTaskItem(
+        taskId,
+        sk,
+        write.toUpdate(`${STATUS} = :readStatus AND attempts = :read AND updatedAt = :readUpdatedAt`, {
+          ':readStatus': step.status,
+          ':read': step.attempts,
+          ':readUpdatedAt': step.updatedAt,
+        }),
+      );
+      if (written) return true;
+      step = await this.getStepBySk(taskId, sk);
+    }
+    return false;
+  }
+
+  /**
+   * Writes the next attempt over the count it was numbered from. Should the previous attempt still be
+   * RUNNING (its invocation lost, the step retried), the same write closes it ABORTED. The first try
+   * assumes it is not (the normal path: no read, one write); a refused condition reads the step and
+   * tries again with what it read.
+   */
+  private async writeNextAttempt(start: AttemptStart, build: () => StepWrite): Promise<boolean> {
+    const { taskId, stepId, mapIndex } = start.step;
+    const base = nextAttemptCondition(start.attempt);
+    if (start.attempt === 1) return this.writeStep(taskId, build(), base);
+    type Condition = { expression: string; values: Record<string, unknown> };
+    const notRunning: Condition = {
+      expression: `${base.expression} AND NOT ${STATUS} = :previousRunning`,
+      values: { ...base.values, ':previousRunning': 'RUNNING' },
+    };
+    let condition: Condition = notRunning;
+    for (let tries = 0; tries < 3; tries++) {
+      const write = build();
+      if (tries > 0) {
+        const current = await this.getStep(taskId, stepId, mapIndex);
+        if (!current || current.attempts !== start.attempt - 1 || CLOSED_STATUSES.includes(current.status)) {
+          return false;
+        }
+        condition = notRunning;
+        if (current.status === 'RUNNING') {
+          const previous = openAttemptOf(current);
+          if (previous) write.supersede(current.history, supersededAttempt(previous, start));
+          condition = {
+            expression: `${base.expression} AND ${STATUS} = :previousRunning AND updatedAt = :readUpdatedAt`,
+            values: { ...base.values, ':previousRunning': 'RUNNING', ':readUpdatedAt': current.updatedAt },
+          };
+        }
+      }
+      if (await this.writeStep(taskId, write, condition)) return true;
+    }
+    return false;
+  }
+
+  private async getStepBySk(taskId: string, sk: string): Promise<StepRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `TASK#${taskId}`, sk }, ConsistentRead: true }),
+    );
+    return Item ? toStepRecord(Item) : undefined;
   }
 
   async listSteps(taskId: string): Promise<StepRecord[]> {

@@ -233,6 +233,108 @@ describe('runStep', () => {
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RUNNING', attempts: 2 }]);
   });
 
+  it('closes ABORTED an attempt whose invocation was lost after its RUNNING record, when the retry runs', async () => {
+    await expect(
+      runStep(payload('a'), {
+        tasks,
+        runAction: async () => {
+          throw new Error('boom');
+        },
+        now,
+        sleep,
+        runningRecordAfterMs: FAST,
+      }),
+    ).rejects.toThrow('boom');
+    // Attempt 2 runs past the mark and writes its RUNNING record, then its Lambda dies (no end recorded).
+    const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
+    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() })).toBe(
+      true,
+    );
+    // Step Functions retries: attempt 3 runs quickly and succeeds.
+    const result = await runStep(payload('a'), {
+      tasks,
+      runAction: async () => ({ output: 'ok' }),
+      now,
+      sleep,
+      runningRecordAfterMs: FAST,
+    });
+    expect(result).toMatchObject({ status: 'SUCCEEDED', attempt: 3 });
+    const [step] = await tasks.listSteps(TASK.id);
+    expect(step?.status).toBe('SUCCEEDED');
+    expect(step?.history.map((attempt) => attempt.status)).toEqual(['FAILED', 'ABORTED', 'SUCCEEDED']);
+    expect(step?.history[1]).toMatchObject({
+      attempt: 2,
+      endedAt: step?.history[2]?.startedAt,
+      durationMs: 1000,
+      cause: expect.stringContaining('Superseded by attempt 3'),
+    });
+  });
+
+  it('closes ABORTED a lost RUNNING attempt when the retry also writes a RUNNING record', async () => {
+    const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
+    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 1, startedAt: now().toISOString() })).toBe(
+      true,
+    );
+    await runStep(payload('a'), {
+      tasks,
+      runAction: async () => ({ output: 'ok' }),
+      now,
+      sleep,
+      runningRecordAfterMs: 0,
+    });
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      {
+        status: 'SUCCEEDED',
+        attempts: 2,
+        history: [
+          { attempt: 1, status: 'ABORTED' },
+          { attempt: 2, status: 'SUCCEEDED' },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps the error and LLM usage of an attempt that fails while the task is being cancelled', async () => {
+    const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'llm' };
+    const second = { step: ref, attempt: 2, startedAt: now().toISOString() };
+    await tasks.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: now().toISOString() },
+      { status: 'FAILED', endedAt: now().toISOString(), durationMs: 1000, error: 'E' },
+      false,
+    );
+    expect(await tasks.recordRunningAttempt(second)).toBe(true);
+    const llm = {
+      provider: 'openai',
+      model: 'gpt',
+      tokensIn: 10,
+      tokensOut: 5,
+      cachedTokens: 0,
+      calls: 1,
+      toolCalls: 0,
+      latencyMs: 900,
+      costUsd: 0.01,
+    };
+    const failed = {
+      status: 'FAILED' as const,
+      endedAt: now().toISOString(),
+      durationMs: 1000,
+      error: 'LlmError',
+      cause: 'rate limited',
+      llm,
+    };
+    // The attempt ends after closeOpenSteps read the step and before it writes.
+    tasks.beforeCloseWrites = async () => {
+      expect(await tasks.recordFinishedAttempt(second, failed, true)).toBe(true);
+    };
+    await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+    expect(
+      await tasks.closeOpenSteps(TASK.id, { status: 'CANCELLED', at: now().toISOString(), cause: 'c' }),
+    ).toBe(1);
+    const [step] = await tasks.listSteps(TASK.id);
+    expect(step?.status).toBe('CANCELLED');
+    expect(step?.history[1]).toEqual({ attempt: 2, startedAt: second.startedAt, ...failed });
+  });
+
   it('marks a task RUNNING when its first step starts before the execution RUNNING event arrived', async () => {
     await tasks.create({ ...RUNNING_TASK, taskId: 'pending', status: 'PENDING' });
     const runAction = async () => ({ output: 1 });

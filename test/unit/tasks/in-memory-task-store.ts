@@ -19,6 +19,7 @@ import {
   type StepClosing,
   type StepOutcome,
   type StepRef,
+  supersededAttempt,
   type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
 
@@ -32,6 +33,11 @@ export class InMemoryTaskStore implements TaskStore {
   readonly steps = new Map<string, Map<string, Mutable<StepRecord> & { history: AttemptRecord[] }>>();
   /** Writes of step items, for tests that count them. */
   stepWrites = 0;
+  /**
+   * Runs between closeOpenSteps' read of the steps and its conditional writes, as another writer can on
+   * DynamoDB; a test sets it to finish an attempt in that window.
+   */
+  beforeCloseWrites?: () => Promise<void>;
   readonly claims = new Map<string, IdempotencyClaim>();
 
   async claimIdempotencyKey(orgId: string, key: string, claim: IdempotencyClaim) {
@@ -98,6 +104,7 @@ export class InMemoryTaskStore implements TaskStore {
   async recordRunningAttempt(start: AttemptStart) {
     const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
     if (!this.canStart(step, start.attempt)) return false;
+    this.abortSuperseded(step, start);
     const entry: AttemptRecord = {
       attempt: start.attempt,
       status: 'RUNNING',
@@ -139,6 +146,7 @@ export class InMemoryTaskStore implements TaskStore {
       return true;
     }
     if (!this.canStart(step, start.attempt)) return false;
+    this.abortSuperseded(step, start);
     const written = this.writeStep(start.step, step, {
       ...fields,
       startedAt: step?.startedAt ?? start.startedAt,
@@ -172,29 +180,57 @@ export class InMemoryTaskStore implements TaskStore {
   }
 
   async closeOpenSteps(taskId: string, closing: StepClosing) {
+    // Read, then write each step only if it is still as read (DynamoTaskStore's condition); a step that
+    // changed meanwhile is read again and closed as it now is, if still open.
+    const read = [...this.stepsOf(taskId).values()].map((step) => structuredClone(step));
+    await this.beforeCloseWrites?.();
     let closed = 0;
-    for (const step of this.stepsOf(taskId).values()) {
-      if (!OPEN_STEP_STATUSES.includes(step.status)) continue;
+    for (const seen of read) {
+      const step = this.stepsOf(taskId).get(stepKey(seen.stepId, seen.mapIndex));
+      if (!step || !OPEN_STEP_STATUSES.includes(step.status)) continue;
+      if (
+        step.status !== seen.status ||
+        step.attempts !== seen.attempts ||
+        step.updatedAt !== seen.updatedAt
+      ) {
+        this.stepWrites++; // the refused write, billed all the same
+      }
       Object.assign(step, {
         status: closing.status,
         endedAt: closing.at,
         updatedAt: closing.at,
         cause: closing.cause,
       });
-      const open = step.history[step.attempts - 1];
-      if (open?.status === 'RUNNING') {
-        step.history[step.attempts - 1] = {
+      step.history.forEach((open, index) => {
+        if (open.status !== 'RUNNING') return;
+        step.history[index] = {
           ...open,
           status: closing.status,
           endedAt: closing.at,
           durationMs: Date.parse(closing.at) - Date.parse(open.startedAt),
           cause: closing.cause,
         };
-      }
+      });
       this.stepWrites++;
       closed++;
     }
     return closed;
+  }
+
+  /** The previous attempt, still RUNNING when the next one starts (its invocation lost), closed ABORTED. */
+  private abortSuperseded(
+    step: { status: StepStatus; history: AttemptRecord[] } | undefined,
+    start: AttemptStart,
+  ) {
+    const previous = step?.history[start.attempt - 2];
+    if (
+      step?.status !== 'RUNNING' ||
+      previous?.status !== 'RUNNING' ||
+      previous.attempt !== start.attempt - 1
+    ) {
+      return;
+    }
+    step.history[start.attempt - 2] = supersededAttempt(previous, start);
   }
 
   async listSteps(taskId: string) {
