@@ -132,6 +132,14 @@ describe('request validation over HTTP', () => {
     expect((await request('GET', '/tasks?cursor=%%%')).status).toBe(400);
   });
 
+  it('answers 400 naming a query parameter on a route that takes none', async () => {
+    for (const path of ['/tasks/t-1', '/tasks/t-1/events', '/tasks/t-1/timeline', '/workflows/w-1']) {
+      const refused = await request<{ details: { field?: string }[] }>('GET', `${path}?surprise=1`);
+      expect(refused.status, path).toBe(400);
+      expect(refused.body.details, path).toEqual([expect.objectContaining({ field: 'surprise' })]);
+    }
+  });
+
   it('answers 400 naming agentId for control or bidi characters, in a start and in a list filter', async () => {
     for (const agentId of ['a\u0000b', 'evil\u202eexe', '\u200b']) {
       const started = await request<{ details: { field?: string }[] }>('POST', '/tasks', {

@@ -7,7 +7,7 @@ import { jsonResponse, NotFoundError } from '../http/errors';
 import { taskDetailOf } from '../tasks/task-detail';
 import { buildTaskEventLog } from '../telemetry/task-event-log';
 import type { ApiOperation } from './api-routes';
-import { pathParameter } from './request';
+import { noQuery, pathParameter } from './request';
 import { parseAdminTaskListQuery, taskListResponse } from './task-list';
 
 export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
@@ -17,6 +17,7 @@ export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'GET /admin/tasks/{id}': async (event, identity, deps) => {
+    noQuery(event);
     const taskId = pathParameter(event, 'id');
     const task = await deps.taskService.tasks.getAnyOrg(taskId);
     if (!task || (!isOperator(identity) && task.orgId !== identity.orgId)) {

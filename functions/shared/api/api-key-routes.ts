@@ -8,7 +8,7 @@ import { ROLES } from '../auth/identity';
 import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { ApiOperation } from './api-routes';
-import { cursorBinding, ListQuerySchema, parseWith, pathParameter } from './request';
+import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 
 const CreateApiKeySchema = z.strictObject({
   name: z
@@ -59,6 +59,7 @@ export const API_KEY_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'DELETE /api-keys/{keyId}': async (event, identity, deps) => {
+    noQuery(event);
     const keyId = pathParameter(event, 'keyId');
     if (!KEY_ID.test(keyId)) {
       throw new ValidationError('Invalid path parameter keyId', [

@@ -21,7 +21,7 @@ import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
-import { cursorBinding, ListQuerySchema, parseWith, pathParameter } from './request';
+import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
 
@@ -66,6 +66,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'GET /workflows/{id}': async (event, identity, deps) => {
+    noQuery(event);
     const workflowId = pathParameter(event, 'id');
     const summary = await deps.registry.store.getSummary(identity.orgId, workflowId);
     if (!summary) throw new NotFoundError(`Workflow ${workflowId} not found`);
@@ -84,6 +85,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     taskListResponse(event, identity, deps, identity.orgId, parseTaskListQuery(event)),
 
   'GET /tasks/{id}': async (event, identity, deps) => {
+    noQuery(event);
     const taskId = pathParameter(event, 'id');
     const task = await deps.taskService.tasks.get(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
@@ -91,6 +93,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
+    noQuery(event);
     return jsonResponse(200, await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService));
   },
 

@@ -37,6 +37,11 @@ export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   return value;
 };
 
+/** Routes that take no query parameters refuse any, naming them, as the list routes refuse unknown ones. */
+export function noQuery(event: APIGatewayProxyEventV2): void {
+  parseWith(z.strictObject({}), event.queryStringParameters ?? {}, 'query');
+}
+
 export const ListQuerySchema = z.strictObject({
   // Decimal digits only: Number() would also read 0x10, 1e1, 0b11 and " 5".
   limit: z

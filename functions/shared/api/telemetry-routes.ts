@@ -5,10 +5,11 @@ import { jsonResponse, NotFoundError } from '../http/errors';
 import { buildTaskEventLog } from '../telemetry/task-event-log';
 import { buildTaskTimeline } from '../telemetry/task-timeline';
 import type { ApiOperation } from './api-routes';
-import { pathParameter } from './request';
+import { noQuery, pathParameter } from './request';
 
 export const TELEMETRY_OPERATIONS: Record<string, ApiOperation> = {
   'GET /tasks/{id}/events': async (event, identity, deps) => {
+    noQuery(event);
     const taskId = pathParameter(event, 'id');
     const task = await deps.taskService.tasks.get(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
@@ -17,6 +18,7 @@ export const TELEMETRY_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'GET /tasks/{id}/timeline': async (event, identity, deps) => {
+    noQuery(event);
     const taskId = pathParameter(event, 'id');
     const task = await deps.taskService.tasks.get(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);

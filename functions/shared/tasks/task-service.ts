@@ -186,8 +186,9 @@ export function hashRequest(request: StartTaskRequest): string {
     version: request.version ?? null,
     input: request.input ?? {},
     agentId: request.agentId ?? null,
-    // Left out when absent (canonicalJson drops undefined), so requests hashed before tags hash the same.
-    tags: request.tags,
+    // Left out when absent or empty (canonicalJson drops undefined), as an empty set is not stored: requests
+    // hashed before tags existed, and `tags: {}`, hash as no tags.
+    tags: request.tags && Object.keys(request.tags).length > 0 ? request.tags : undefined,
   };
   return createHash('sha256').update(canonicalJson(asked)).digest('base64url');
 }

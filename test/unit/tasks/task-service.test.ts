@@ -135,6 +135,12 @@ describe('startTask', () => {
     expect(tasks.tasks.size).toBe(1);
   });
 
+  it('takes empty tags for no tags under the same idempotency key (an empty set is not stored)', async () => {
+    const first = await startTask(ORG, { workflowId: 'wf', tags: {}, idempotencyKey: 'k' }, deps);
+    const again = await startTask(ORG, { workflowId: 'wf', idempotencyKey: 'k' }, deps);
+    expect(again).toMatchObject({ created: false, task: { taskId: first.task.taskId } });
+  });
+
   it.each([
     ['input', { input: { a: 2 } }],
     ['version', { version: 1 }],
