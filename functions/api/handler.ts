@@ -21,7 +21,7 @@ import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
-import { ActiveIndexTasks } from '../shared/telemetry/active-tasks';
+import { StatusIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
@@ -51,7 +51,7 @@ const deps: ApiDeps = {
   cursors: new CursorSigner(cursorKeyFromEnvironment()),
   metrics: {
     store: new DynamoAggregateStore(documentClient(), tableName),
-    activeTasks: new ActiveIndexTasks(documentClient(), tableName),
+    activeTasks: new StatusIndexTasks(documentClient(), tableName),
     now: () => new Date(),
   },
   listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { TABLE } from '../../functions/shared/resources';
-import { ACTIVE_SHARDS, activeShardOf } from '../../functions/shared/tasks/task-store';
-import { ActiveIndexTasks } from '../../functions/shared/telemetry/active-tasks';
+import type { Task, TaskStatus } from '../../functions/shared/tasks/task';
+import { createdTaskIndexKeys, LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';
+import { StatusIndexTasks } from '../../functions/shared/telemetry/active-tasks';
 import type { SettledTask } from '../../functions/shared/telemetry/aggregate';
 import { type AggregateStore, DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
 import { foldPendingSlots, SLOT_GRACE_MS } from '../../functions/shared/telemetry/fold-aggregates';
@@ -130,12 +131,12 @@ describe('the aggregate folder on DynamoDB', () => {
   });
 });
 
-describe('active tasks over the ACTIVE index', () => {
+describe('active tasks over the status indexes', () => {
   it('counts active tasks per org or over every org, and those created before the threshold', async () => {
     const tableName = `stepwise-active-${RUN}`;
     await createTable(dynamodb, tableName);
     const now = Date.parse('2026-06-01T12:00:00.000Z');
-    const seed = async (orgId: string, index: number, minutesAgo: number) => {
+    const seed = async (orgId: string, index: number, minutesAgo: number, status: TaskStatus = 'RUNNING') => {
       const taskId = `active-${orgId}-${index}`;
       const createdAt = new Date(now - minutesAgo * 60_000).toISOString();
       await documents.send(
@@ -146,10 +147,9 @@ describe('active tasks over the ACTIVE index', () => {
             sk: 'TASK',
             taskId,
             orgId,
-            status: 'RUNNING',
+            status,
             createdAt,
-            gsi2pk: `ACTIVE#${activeShardOf(taskId)}`,
-            gsi2sk: `${createdAt}#${taskId}`,
+            ...createdTaskIndexKeys({ taskId, orgId, status, createdAt } as Task),
           },
         }),
       );
@@ -157,12 +157,15 @@ describe('active tasks over the ACTIVE index', () => {
     await Promise.all([
       ...[1, 2, 30].map((minutes, i) => seed('org-a', i, minutes)),
       ...[3, 45].map((minutes, i) => seed('org-b', i, minutes)),
+      // Not counted: an ended task, and none of org-ab's for org-a although its id starts with it.
+      seed('org-a', 9, 50, 'SUCCEEDED'),
+      seed('org-ab', 0, 40),
     ]);
-    expect(ACTIVE_SHARDS).toBeGreaterThan(1);
-    const active = new ActiveIndexTasks(documents, tableName);
+    expect(LIST_SHARDS).toBeGreaterThan(1);
+    const active = new StatusIndexTasks(documents, tableName);
     const threshold = new Date(now - 10 * 60_000);
     expect(await active.count('org-a', threshold)).toEqual({ active: 3, runningTooLong: 1 });
     expect(await active.count('org-b', threshold)).toEqual({ active: 2, runningTooLong: 1 });
-    expect(await active.count(undefined, threshold)).toEqual({ active: 5, runningTooLong: 2 });
+    expect(await active.count(undefined, threshold)).toEqual({ active: 6, runningTooLong: 3 });
   });
 });

@@ -1,9 +1,8 @@
 // How many tasks are active (not yet terminal) and how many of those have run too long, for health and
-// Prometheus. An interface, because the admin task listing adds a status index
-// (ORG#<org>#STATUS#<status>) that answers this per org with a key; until then the implementation below
-// reads the ACTIVE#<shard> partitions of gsi2 that the task store keeps today.
+// Prometheus, from the status indexes of the task listing (task-index-keys.ts): PENDING and RUNNING
+// tasks sit under STATUS#ACTIVE#<shard>, sorted by org then creation in gsi5 and by creation in gsi7.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ACTIVE_SHARDS } from '../tasks/task-store';
+import { LIST_SHARDS, orgStatusPrefix, statusPartition } from '../tasks/task-index-keys';
 
 export interface ActiveTaskCounts {
   readonly active: number;
@@ -17,42 +16,51 @@ export interface ActiveTasks {
 }
 
 /**
- * Counts over ACTIVE#<shard> (gsi2sk `<createdAt>#<taskId>`): for each shard, one count of all active
- * tasks and one of those created before the threshold (a key condition), Select COUNT so no item is
- * returned. Per org the count filters on orgId, which reads other orgs' index entries: fine for a count
- * (no page is returned), and replaced by the status index once it exists.
+ * Counts over the ACTIVE status partitions, Select COUNT so no item is returned: per org, gsi5's range of
+ * that org (`<org>#<createdAt>#<taskId>`); for every org, gsi7 (`<createdAt>#<taskId>`). Each shard is
+ * counted twice, all of it and up to the threshold (a key condition either way: nothing read is dropped).
  */
-export class ActiveIndexTasks implements ActiveTasks {
+export class StatusIndexTasks implements ActiveTasks {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
   async count(orgId: string | undefined, createdBefore: Date): Promise<ActiveTaskCounts> {
-    const shards = Array.from({ length: ACTIVE_SHARDS }, (_, shard) => shard);
+    const shards = Array.from({ length: LIST_SHARDS }, (_, shard) => shard);
+    const before = createdBefore.toISOString();
     const [active, runningTooLong] = await Promise.all([
       Promise.all(shards.map((shard) => this.countShard(shard, orgId))),
-      Promise.all(shards.map((shard) => this.countShard(shard, orgId, createdBefore.toISOString()))),
+      Promise.all(shards.map((shard) => this.countShard(shard, orgId, before))),
     ]);
     const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);
     return { active: sum(active), runningTooLong: sum(runningTooLong) };
   }
 
   private async countShard(shard: number, orgId: string | undefined, before?: string): Promise<number> {
+    // Per org: the org's range of gsi5, up to the threshold (`\uffff` sorts after any time: all of it).
+    // Every org: gsi7, all of it or below the threshold.
+    const condition =
+      orgId !== undefined
+        ? {
+            expression: 'gsi5sk BETWEEN :from AND :to',
+            values: {
+              ':from': orgStatusPrefix(orgId),
+              ':to': `${orgStatusPrefix(orgId)}${before ?? '\uffff'}`,
+            },
+          }
+        : before
+          ? { expression: 'gsi7sk < :to', values: { ':to': before } }
+          : { expression: '', values: {} };
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'gsi2',
-          KeyConditionExpression: `gsi2pk = :pk${before ? ' AND gsi2sk < :before' : ''}`,
-          ...(orgId !== undefined && { FilterExpression: 'orgId = :org' }),
-          ExpressionAttributeValues: {
-            ':pk': `ACTIVE#${shard}`,
-            ...(before && { ':before': before }),
-            ...(orgId !== undefined && { ':org': orgId }),
-          },
+          IndexName: orgId === undefined ? 'gsi7' : 'gsi5',
+          KeyConditionExpression: `gsi5pk = :pk${condition.expression ? ` AND ${condition.expression}` : ''}`,
+          ExpressionAttributeValues: { ':pk': statusPartition('ACTIVE', shard), ...condition.values },
           Select: 'COUNT',
           ExclusiveStartKey: startKey,
         }),
