@@ -107,19 +107,12 @@ export interface StepRecord {
   readonly historyDropped?: number;
 }
 
-export interface StepAttempt {
+/** An attempt as GET /tasks/{id} lists it: the attempt record of its step, named by task and step. */
+export interface StepAttempt extends Omit<AttemptRecord, 'inputSummary' | 'llm'> {
   readonly taskId: string;
   readonly stepId: string;
   /** Iteration of a `map` step, when the step runs inside one. */
   readonly mapIndex?: number;
-  readonly attempt: number;
-  readonly status: StepStatus;
-  readonly startedAt: string;
-  readonly endedAt?: string;
-  readonly durationMs?: number;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly outputSummary?: string;
 }
 
 /** The error StopExecution is given when a task is cancelled through the API. */
