@@ -1,75 +1,19 @@
-// The shapes of the API responses the CLI renders, as the routes' contracts state them (issue 7). Only
-// what the views read; fields a route adds later are ignored.
+// The shapes of the API responses the CLI renders. The timeline and the event log are built by the API's
+// own modules, so their types are the contract; for the rest, only what the views read (fields a route
+// adds later are ignored).
+import type { TaskEvent } from '../../functions/shared/telemetry/task-event-log';
 
-export interface AttemptView {
-  readonly attempt: number;
-  readonly status: string;
-  readonly startedAt: string;
-  readonly endedAt?: string;
-  readonly durationMs?: number;
-  readonly error?: string;
-  readonly cause?: string;
-}
+export type {
+  TaskTimeline as Timeline,
+  TimelineAttempt as AttemptView,
+  TimelineStep,
+} from '../../functions/shared/telemetry/task-timeline';
+export type { TaskEvent };
 
 export interface DurationSummary {
   readonly minMs: number;
   readonly avgMs: number;
   readonly maxMs: number;
-}
-
-export interface TimelineStep {
-  readonly stepId: string;
-  readonly type: string;
-  readonly order: number;
-  readonly status: string;
-  readonly startedAt?: string;
-  readonly endedAt?: string;
-  readonly durationMs?: number;
-  readonly retryCount: number;
-  readonly attempts: readonly AttemptView[];
-  readonly error?: string;
-  readonly cause?: string;
-  readonly iterations?: {
-    readonly total: number;
-    readonly byStatus: Readonly<Record<string, number>>;
-    readonly duration: DurationSummary;
-  };
-}
-
-/** GET /tasks/{id}/timeline */
-export interface Timeline {
-  readonly taskId: string;
-  readonly workflowId: string;
-  readonly status: string;
-  readonly createdAt: string;
-  readonly startedAt?: string;
-  readonly endedAt?: string;
-  readonly queueMs?: number;
-  readonly durationMs?: number;
-  readonly steps: readonly TimelineStep[];
-  readonly totals: {
-    readonly steps: number;
-    readonly completed: number;
-    readonly failed: number;
-    readonly skipped: number;
-    readonly running: number;
-    readonly retrying: number;
-    readonly pending: number;
-    readonly retries: number;
-  };
-}
-
-export interface TaskEvent {
-  readonly seq: number;
-  readonly at: string;
-  readonly type: string;
-  readonly stepId?: string;
-  readonly mapIndex?: number;
-  readonly attempt?: number;
-  readonly status?: string;
-  readonly error?: string;
-  readonly cause?: string;
-  readonly durationMs?: number;
 }
 
 /** GET /tasks/{id}/events */
