@@ -4,7 +4,7 @@
 // writes every listing index key), spread over orgs, workflows, agents, statuses and tags.
 // Then, on the same table, the timeline and the workflow metrics of real tasks, with the items each read
 // per item it returned. STEPWISE_BENCH_TASKS sets how many tasks are stored (default 100,000).
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -20,6 +20,7 @@ import {
 import { DynamoTaskStore } from '../functions/shared/tasks/task-store';
 import { LOCAL_AWS } from '../local/settings';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { exampleWorkflow, stackApi } from './stack-api';
 import { ms, summarize } from './stats';
 
 const TASKS = Number(process.env.STEPWISE_BENCH_TASKS ?? 100_000);
@@ -147,19 +148,8 @@ const itemsRead = (stack: LocalStack) => Object.values(stack.dynamodbReads()).re
  * returned (timeline: per step; metrics: per series bucket, a week of hours).
  */
 async function benchTimelineAndMetrics(stack: LocalStack): Promise<void> {
-  const { api } = stack.endpoints;
-  const headers = { authorization: `Bearer ${stack.credentials.apiKey}`, 'content-type': 'application/json' };
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${api}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  };
-  const definition = JSON.parse(
-    await readFile(new URL('../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
-  );
+  const call = stackApi(stack);
+  const definition = await exampleWorkflow('basic_sequence');
   await call('POST', '/workflows', definition);
   const taskIds = await Promise.all(
     Array.from({ length: 20 }, async () => {

@@ -4,13 +4,14 @@
 // (operation, item kind, writes per task, WCU per task), as the local DynamoDB's write meter counts them.
 // Each level ends with the metric aggregates folded (a metrics read folds the closed slots), so their
 // writes are in the figure, amortized over the level's tasks as a fold run amortizes them.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SLOT_GRACE_MS } from '../functions/shared/telemetry/fold-aggregates';
 import { SLOT_MS, slotOf } from '../functions/shared/telemetry/settled-index';
 import type { MeteredWrite } from '../local/dynamodb-write-meter';
 import { startLocalStack } from '../local/stack';
+import { exampleWorkflow, stackApi } from './stack-api';
 import { ms, summarize } from './stats';
 
 const TASKS_PER_LEVEL = { 1: 10, 16: 48, 64: 128 } as const;
@@ -25,20 +26,9 @@ interface TaskDetail {
 export async function benchTaskThroughput(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-tasks-'));
   const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
-  const { api } = stack.endpoints;
-  const headers = { authorization: `Bearer ${stack.credentials.apiKey}`, 'content-type': 'application/json' };
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${api}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  };
+  const call = stackApi(stack);
   try {
-    const definition = JSON.parse(
-      await readFile(new URL('../examples/workflows/basic_sequence.json', import.meta.url), 'utf8'),
-    );
+    const definition = await exampleWorkflow('basic_sequence');
     await call('POST', '/workflows', definition);
     const runOne = async () => {
       const { taskId } = await call<{ taskId: string }>('POST', '/tasks', {
