@@ -19,7 +19,7 @@ import {
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
 import type { ApiOperation } from './api-routes';
-import { IsoDateTime, parseWith, pathParameter } from './request';
+import { IsoDateTime, parseWith, pathParameter, queryInteger } from './request';
 
 /** Buckets one read may cover, per granularity. */
 export const MAX_BUCKETS: Record<'hour' | 'day', number> = { hour: 168, day: 366 };
@@ -44,12 +44,7 @@ const GroupedMetricsQuery = RangeQuery.extend({
   org: Id.optional(),
 });
 const HealthQuery = z.strictObject({
-  windowMinutes: z
-    .string()
-    .regex(/^\d{1,4}$/, `must be an integer from 1 to ${MAX_WINDOW_MINUTES}, in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(MAX_WINDOW_MINUTES))
-    .optional(),
+  windowMinutes: queryInteger(MAX_WINDOW_MINUTES, 4).optional(),
   org: Id.optional(),
 });
 const ScrapeQuery = z.strictObject({ org: Id.optional() });

@@ -42,14 +42,19 @@ export function noQuery(event: APIGatewayProxyEventV2): void {
   parseWith(z.strictObject({}), event.queryStringParameters ?? {}, 'query');
 }
 
-export const ListQuerySchema = z.strictObject({
-  // Decimal digits only: Number() would also read 0x10, 1e1, 0b11 and " 5".
-  limit: z
+/**
+ * A query parameter holding an integer from 1 to `max`, in at most `digits` decimal digits: Number() alone
+ * would also read 0x10, 1e1, 0b11 and " 5".
+ */
+export const queryInteger = (max: number, digits: number) =>
+  z
     .string()
-    .regex(/^\d{1,3}$/, 'must be an integer from 1 to 100, in decimal digits')
+    .regex(new RegExp(`^\\d{1,${digits}}$`), `must be an integer from 1 to ${max}, in decimal digits`)
     .transform(Number)
-    .pipe(z.number().int().min(1).max(100))
-    .optional(),
+    .pipe(z.number().int().min(1).max(max));
+
+export const ListQuerySchema = z.strictObject({
+  limit: queryInteger(100, 3).optional(),
   cursor: z.string().optional(),
 });
 

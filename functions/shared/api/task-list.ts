@@ -9,7 +9,7 @@ import { TASK_STATUSES } from '../tasks/task';
 import type { TaskListQuery, TaskPage } from '../tasks/task-listing';
 import { AgentIdSchema } from '../tasks/task-service';
 import { TagFilterSchema } from '../tasks/task-tags';
-import { cursorBinding, IsoDateTime, ListQuerySchema, parseWith, toUtc } from './request';
+import { cursorBinding, IsoDateTime, ListQuerySchema, parseWith, queryInteger, toUtc } from './request';
 
 export interface TaskLister {
   list(query: TaskListQuery): Promise<TaskPage>;
@@ -22,12 +22,7 @@ const TaskListFilters = ListQuerySchema.extend({
   tag: TagFilterSchema.optional(),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
-  stuckAfterMinutes: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be an integer from 1 to 1440, in decimal digits')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(1440))
-    .optional(),
+  stuckAfterMinutes: queryInteger(1440, 4).optional(),
 });
 
 /** An organization id as operators name it in `?org=`: printable, as long as any id. */
