@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
+import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
 
 /** The stack's name when the `stackName` context value does not set one. */
@@ -32,7 +33,8 @@ function contextString(node: Node, key: string): string | undefined {
  * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
  * llmPrices (JSON: `{"<provider>:<model>": {"input": 2.5, "output": 10, "cachedInput": 1.25}}`, USD per 1M tokens).
  * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
- * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20).
+ * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20),
+ * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -74,6 +76,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...optional('logLevel', contextString(node, 'logLevel')),
     ...(logSampleRate !== undefined && { logSampleRate }),
     ...(metricsWorkflows?.length && { metricsWorkflows }),
+    ...contextWorkerTypes(node),
   };
 }
 
@@ -140,4 +143,11 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   const nag = new AwsSolutionsChecks(app);
   Validations.of(app).addPlugins(nag);
   return { app, stack, nag };
+}
+
+/** `-c workerTypes='[{"name":"research","orgs":[]}]'` (a JSON string) or the same list in cdk.json. */
+function contextWorkerTypes(node: Node): Pick<StepwiseStackProps, 'workerTypes'> {
+  const raw: unknown = node.tryGetContext('workerTypes');
+  if (raw === undefined || raw === null || raw === '') return {};
+  return { workerTypes: parseWorkerTypes(raw, 'workerTypes') };
 }

@@ -16,12 +16,14 @@ import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
+import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { Api } from './api';
 import { Dashboard } from './dashboard';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
 import { Messaging, type QueueKey, type TopicKey } from './messaging';
 import { StepwiseFunction } from './stepwise-function';
+import { Workers } from './workers';
 import { Workflows } from './workflows';
 
 /** The LLM provider settings of the step runner's `llm` action. */
@@ -131,6 +133,12 @@ export interface StepwiseStackProps extends StackProps {
    * @default - none: every workflow as `other`
    */
   readonly metricsWorkflows?: readonly string[];
+  /**
+   * The worker types `agent` steps may name (`workerTypes` context): each gets a queue, a DLQ and a
+   * managed policy for its workers; `orgs` lists the organizations that may use it (empty: all).
+   * @default - none: no `agent` step can be registered
+   */
+  readonly workerTypes?: readonly WorkerTypeDeclaration[];
 }
 
 const WILDCARD_REASON_XRAY =
@@ -141,6 +149,7 @@ export class StepwiseStack extends Stack {
   readonly messaging: Messaging;
   readonly functions: Readonly<Record<FunctionName, StepwiseFunction>>;
   readonly workflows: Workflows;
+  readonly workers: Workers;
   readonly api: Api;
   readonly dashboard: Dashboard;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
@@ -184,11 +193,17 @@ export class StepwiseStack extends Stack {
     const { stepRunner } = functions;
     this.refuseOwnFunctions(lambdaFunctions, functions);
 
+    this.workers = new Workers(this, 'Workers', {
+      workerTypes: props.workerTypes ?? [],
+      table: this.data.table,
+      agentReports: functions.agentReports,
+    });
+
     this.workflows = new Workflows(this, 'Workflows', {
       stateMachinePrefix: this.stateMachinePrefix,
       functions,
       stepRunner,
-      queues: Object.values(queues),
+      queues: [...Object.values(queues), ...this.workers.queues],
       topics,
       statusEventsDeadLetterQueue: queues.taskEventsDlq,
     });
@@ -197,6 +212,7 @@ export class StepwiseStack extends Stack {
     const environment: Record<string, string> = {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
+      [WORKER_TYPES_ENV]: this.workers.environment,
       ...logEnvironment(logSettings),
     };
     for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {
@@ -272,10 +288,13 @@ export class StepwiseStack extends Stack {
   }
 
   private grantFunctionPermissions(functions: Readonly<Record<FunctionName, StepwiseFunction>>): void {
-    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator } = functions;
+    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator, agentReports } =
+      functions;
     const { table } = this.data;
 
-    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator]) fn.grantTableReadWrite(this.data);
+    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator, agentReports]) {
+      fn.grantTableReadWrite(this.data);
+    }
     authorizer.grantTableRead(this.data);
 
     // Health: one cheap read per component (functions/shared/health/aws-probes.ts).

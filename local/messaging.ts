@@ -1,10 +1,11 @@
 // SQS and SNS on the local stack: fauxqs, persisted in SQLite under the data folder. Queues (with their
 // DLQ redrive policies) and topics come from the shared shapes; fauxqs' setup is idempotent, so a
-// restart keeps the messages, subscriptions and attributes of the previous run.
+// restart keeps the messages, subscriptions and attributes of the previous run. Each declared worker type
+// gets its queue and DLQ (workerQueueShape).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFauxqs } from 'fauxqs';
-import { QUEUES, type QueueShape, TOPICS } from '../functions/shared/resources';
+import { QUEUES, type QueueShape, TOPICS, workerQueueShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
 
 export type QueueKey = keyof typeof QUEUES;
@@ -14,20 +15,23 @@ export interface LocalMessaging {
   /** fauxqs serves SQS and SNS on one endpoint. */
   readonly url: string;
   readonly queueUrls: Record<QueueKey, string>;
+  /** Worker type -> the URL of its queue. */
+  readonly workerQueueUrls: Record<string, string>;
   readonly topicArns: Record<TopicKey, string>;
   close(): Promise<void>;
 }
 
 export async function startMessaging(
   settings: LocalAwsSettings,
-  { dataDir, port }: { dataDir: string; port: number },
+  { dataDir, port, workerTypes = [] }: { dataDir: string; port: number; workerTypes?: readonly string[] },
 ): Promise<LocalMessaging> {
   const path = join(dataDir, 'fauxqs');
   await mkdir(path, { recursive: true });
   // fauxqs always binds 0.0.0.0 (no option to change it); its URLs and our clients use loopback.
   const server = await startFauxqs({ port, logger: false, dataDir: path, defaultRegion: settings.region });
   const queueArn = (name: string) => `arn:aws:sqs:${settings.region}:${settings.accountId}:${name}`;
-  const shapes: QueueShape[] = Object.values(QUEUES);
+  const workerQueues = workerTypes.map((type) => ({ type, shape: workerQueueShape(type) }));
+  const shapes: QueueShape[] = [...Object.values(QUEUES), ...workerQueues.map(({ shape }) => shape)];
   const result = server.setup({
     region: settings.region,
     queues: [
@@ -54,10 +58,12 @@ export async function startMessaging(
   const url = `http://${settings.host}:${server.port}`;
   // fauxqs finds a queue by name whatever the URL's host, but the SDK sends to the QueueUrl's host; the
   // URLs fauxqs stores keep the port of the run that created them, so build them for this run.
-  const queueUrls = mapShapes(QUEUES, (queue) => `${url}/${settings.accountId}/${queue.localName}`);
+  const queueUrl = (queue: QueueShape) => `${url}/${settings.accountId}/${queue.localName}`;
+  const queueUrls = mapShapes(QUEUES, queueUrl);
+  const workerQueueUrls = Object.fromEntries(workerQueues.map(({ type, shape }) => [type, queueUrl(shape)]));
   const arnByName = new Map(result.topics.map((topic) => [topic.name, topic.arn]));
   const topicArns = mapShapes(TOPICS, (topic) => arnByName.get(topic.localName) ?? '');
-  return { url, queueUrls, topicArns, close: () => server.stop() };
+  return { url, queueUrls, workerQueueUrls, topicArns, close: () => server.stop() };
 }
 
 function mapShapes<K extends string, S>(

@@ -12,19 +12,26 @@ import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
+  FUNCTIONS,
   ROUTES,
   SCHEDULES,
   SUBSCRIPTIONS,
 } from '../functions/shared/resources';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
+import {
+  WORKER_TYPES_ENV,
+  type WorkerTypeDeclaration,
+  workerTypesEnvironment,
+} from '../functions/shared/workers/worker-types';
 import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
 import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
 import { startFakeLlm } from './fake-llm';
-import { LambdaRuntime } from './lambda-runtime';
+import { startLambdaEndpoint } from './lambda-endpoint';
+import { LambdaRuntime, localFunctionName } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
@@ -32,6 +39,7 @@ import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
 import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
+import { localWorkerTypes } from './worker-types';
 
 export interface LocalStackOptions {
   /** Where dynalite, fauxqs and Step Functions keep their data. */
@@ -72,6 +80,11 @@ export interface LocalStackOptions {
    * @default process.env.POWERTOOLS_LOGGER_SAMPLE_RATE, else 0 (off)
    */
   readonly logSampleRate?: number | string;
+  /**
+   * The worker types `agent` steps may name (each gets a queue and DLQ): a list of `{name, orgs}` or its
+   * JSON. @default process.env.STEPWISE_WORKER_TYPES, else the `workerTypes` context of cdk.json
+   */
+  readonly workerTypes?: string | readonly WorkerTypeDeclaration[];
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -86,6 +99,12 @@ export interface LocalEndpoints {
   readonly accountId: string;
   readonly tableName: string;
   readonly queueUrls: Record<string, string>;
+  /** Worker type -> the URL of its queue. */
+  readonly workerQueueUrls: Record<string, string>;
+  /** The Lambda Invoke API of the stack's functions (workers call agentReports through it). */
+  readonly lambda: string;
+  /** The name workers invoke the agent-attempt recorder by. */
+  readonly agentReportsFunction: string;
   readonly topicArns: Record<string, string>;
   /** The environment a Lambda of the stack sees; export it to point the AWS CLI or SDK here. */
   readonly environment: Record<string, string>;
@@ -120,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   parseAllowedHosts(userAllowedHosts);
   const llmPrices = options.llmPrices ?? process.env.LLM_PRICES ?? LOCAL_LLM_PRICES;
   loadLlmPrices(llmPrices);
+  const workerTypes = localWorkerTypes(options.workerTypes);
   const logSettings = parseLogSettings(
     {
       level: options.logLevel ?? 'WARN',
@@ -144,7 +164,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     stoppers.push(dynamodb.close);
     const messaging = await bindingPort('messaging', ports.messaging, () =>
-      startMessaging(settings, { dataDir: options.dataDir, port: ports.messaging }),
+      startMessaging(settings, {
+        dataDir: options.dataDir,
+        port: ports.messaging,
+        workerTypes: workerTypes.map((type) => type.name),
+      }),
     );
     stoppers.push(messaging.close);
 
@@ -161,6 +185,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const outboundAllowedHosts = allowedHosts.join(',');
 
     const runtime = new LambdaRuntime(settings);
+    const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host);
+    stoppers.push(lambdaEndpoint.close);
     let configureHandlers: () => void = () => undefined;
     const handlersConfigured = new Promise<void>((resolve) => {
       configureHandlers = resolve;
@@ -192,12 +218,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SQS: messaging.url,
       AWS_ENDPOINT_URL_SNS: messaging.url,
       AWS_ENDPOINT_URL_SFN: stepfunctions.url,
+      AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint.url,
       TABLE_NAME: dynamodb.tableName,
       AGENT_STEPS_QUEUE_URL: messaging.queueUrls.agentSteps,
       TASK_EVENTS_DLQ_URL: messaging.queueUrls.taskEventsDlq,
       CRITICAL_TOPIC_ARN: messaging.topicArns.critical,
       WARNING_TOPIC_ARN: messaging.topicArns.warning,
       INFO_TOPIC_ARN: messaging.topicArns.info,
+      [WORKER_TYPES_ENV]: workerTypesEnvironment(
+        workerTypes,
+        (name) => messaging.workerQueueUrls[name] ?? '',
+      ),
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),
@@ -270,6 +301,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       accountId: settings.accountId,
       tableName: dynamodb.tableName,
       queueUrls: messaging.queueUrls,
+      workerQueueUrls: messaging.workerQueueUrls,
+      lambda: lambdaEndpoint.url,
+      agentReportsFunction: localFunctionName(FUNCTIONS.agentReports),
       topicArns: messaging.topicArns,
       environment,
     };

@@ -26,6 +26,7 @@ import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
@@ -38,6 +39,7 @@ const deps: ApiDeps = {
     stateMachinePrefix: loadStateMachinePrefix(),
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
     lambdaFunctions: loadLambdaAllowlist(),
+    workerTypes: loadWorkerTypes(),
   },
   taskService: {
     tasks: new DynamoTaskStore(documentClient(), tableName),

@@ -76,6 +76,26 @@ export const QUEUES = {
   },
 } as const satisfies Record<string, QueueShape>;
 
+/**
+ * The queue (and DLQ) of each declared worker type (functions/shared/workers/worker-types.ts), which its
+ * `agent` steps are sent to with a task token. A worker deletes a message when it claims it (the token is
+ * the lease; Step Functions retries), so a message reaches the DLQ only after workers received it
+ * maxReceiveCount times without claiming it (e.g. a crash between receive and delete).
+ */
+export function workerQueueShape(type: string): QueueShape {
+  const id = type
+    .split(/[-_]/)
+    .map((word) => `${word[0]?.toUpperCase() ?? ''}${word.slice(1)}`)
+    .join('');
+  return {
+    id: `WorkerQueue${id}`,
+    localName: `stepwise-worker-${type}`,
+    visibilityTimeoutSeconds: 120,
+    retentionDays: 4,
+    deadLetter: { id: `WorkerDlq${id}`, localName: `stepwise-worker-${type}-dlq`, maxReceiveCount: 5 },
+  };
+}
+
 export type Severity = 'CRITICAL' | 'WARNING' | 'INFO';
 
 export interface TopicShape {
@@ -136,6 +156,12 @@ export const FUNCTIONS = {
     memoryMb: 256,
     timeoutSeconds: 120,
     description: 'Settles tasks whose execution ended without a status event reaching us',
+  },
+  agentReports: {
+    folder: 'agent-reports',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Records the attempts of agent steps as workers claim and finish them',
   },
   aggregator: {
     folder: 'aggregator',

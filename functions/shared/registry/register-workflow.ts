@@ -10,6 +10,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describeAllowed, isLambdaAllowed, type LambdaAllowlist } from '../actions/lambda-allowlist';
 import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
+import { isOpenTo, type WorkerTypes } from '../workers/worker-types';
 import { compileWorkflow } from '../workflows/compile-workflow';
 import type { Step, WorkflowDefinition } from '../workflows/definition';
 import { validateWorkflow } from '../workflows/validate-workflow';
@@ -38,6 +39,11 @@ export interface WorkflowRegistryDeps {
   readonly stepRunnerArn: string;
   /** The functions each org's `lambda` steps may invoke (LAMBDA_FUNCTIONS). */
   readonly lambdaFunctions: LambdaAllowlist;
+  /**
+   * The worker types `agent` steps may name, with their queues (WORKER_TYPES).
+   * @default none: no `agent` step can be registered
+   */
+  readonly workerTypes?: WorkerTypes;
   readonly now?: () => Date;
 }
 
@@ -56,7 +62,10 @@ export async function registerWorkflow(
     throw new ValidationError(`Invalid workflow definition: ${result.errors[0]?.message}`, result.errors);
   }
   const { definition } = result;
-  const refused = refusedLambdaSteps(definition, orgId, deps.lambdaFunctions);
+  const refused = [
+    ...refusedLambdaSteps(definition, orgId, deps.lambdaFunctions),
+    ...refusedAgentSteps(definition, orgId, deps.workerTypes ?? {}),
+  ];
   if (refused.length > 0) {
     throw new ValidationError(`Invalid workflow definition: ${refused[0]?.message}`, refused);
   }
@@ -112,7 +121,14 @@ export async function registerWorkflow(
 }
 
 const compile = (definition: WorkflowDefinition, deps: WorkflowRegistryDeps) =>
-  JSON.stringify(compileWorkflow(definition, { stepRunnerArn: deps.stepRunnerArn }));
+  JSON.stringify(
+    compileWorkflow(definition, {
+      stepRunnerArn: deps.stepRunnerArn,
+      workerQueueUrls: Object.fromEntries(
+        Object.values(deps.workerTypes ?? {}).map((type) => [type.name, type.queueUrl]),
+      ),
+    }),
+  );
 
 async function createOwnStateMachine(
   deps: WorkflowRegistryDeps,
@@ -175,6 +191,33 @@ function refusedLambdaSteps(
         field,
         rule: 'lambdaAllowlist',
         message: `Step '${step.id}' (${field}): function ${functionArn} is not allowed for this organization; ${describeAllowed(allowlist, orgId)}`,
+      });
+    });
+  };
+  visit(definition.steps, 'steps');
+  return refused;
+}
+
+/** `agent` steps naming a worker type the deployment does not declare, or does not open to the org. */
+function refusedAgentSteps(definition: WorkflowDefinition, orgId: string, types: WorkerTypes): ErrorDetail[] {
+  const refused: ErrorDetail[] = [];
+  const open = Object.values(types)
+    .filter((type) => isOpenTo(type, orgId))
+    .map((type) => type.name);
+  const visit = (steps: readonly Step[], at: string) => {
+    steps.forEach((step, index) => {
+      const path = `${at}[${index}]`;
+      if (step.type === 'map') visit(step.steps, `${path}.steps`);
+      if (step.type !== 'agent') return;
+      const type = types[step.workerType];
+      if (type && isOpenTo(type, orgId)) return;
+      const field = `${path}.workerType`;
+      const available = open.length > 0 ? `declared for it: ${open.join(', ')}` : 'none is declared for it';
+      refused.push({
+        stepId: step.id,
+        field,
+        rule: 'workerType',
+        message: `Step '${step.id}' (${field}): worker type ${step.workerType} is not ${type ? 'open to this organization' : 'declared by this deployment'}; ${available}`,
       });
     });
   };

@@ -155,6 +155,36 @@ export interface TaskStore {
   listSteps(taskId: string): Promise<StepRecord[]>;
 }
 
+/**
+ * A step's attempts rewritten as a whole: for `agent` steps, whose attempts workers report (claimed,
+ * finished, lost) in any order, so each report reads the step and writes it back conditioned on it.
+ */
+export interface StepAttemptsChange {
+  readonly history: readonly AttemptRecord[];
+  readonly attempts: number;
+  readonly status: StepStatus;
+  readonly at: string;
+  /** The open-step index the step goes in (RUNNING since the open attempt's start, RETRYING since the failure). */
+  readonly open?: { readonly status: 'RUNNING' | 'RETRYING'; readonly since: string };
+  readonly error?: string;
+  readonly cause?: string;
+  /** When the step ended (SUCCEEDED). */
+  readonly endedAt?: string;
+}
+
+/** The step items of tasks whose attempts are reported from outside a state (DynamoTaskStore). */
+export interface StepAttemptsStore {
+  /**
+   * Reads the step (consistent), asks `change` what to write, and writes it conditioned on the step as
+   * read; reads again when another write got there first. Returns the change written, or undefined when
+   * `change` wanted none or the step was closed with its task.
+   */
+  rewriteStepAttempts(
+    step: StepRef,
+    change: (current: StepRecord | undefined) => StepAttemptsChange | undefined,
+  ): Promise<StepAttemptsChange | undefined>;
+}
+
 const taskKey = (taskId: string) => ({ pk: `TASK#${taskId}`, sk: 'TASK' });
 const stepKey = (stepId: string, mapIndex?: number) =>
   mapIndex === undefined ? stepId : `${stepId}#${String(mapIndex).padStart(5, '0')}`;
@@ -339,7 +369,7 @@ class StepWrite {
   }
 }
 
-export class DynamoTaskStore implements TaskStore {
+export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -651,6 +681,51 @@ export class DynamoTaskStore implements TaskStore {
       if (await this.writeStep(taskId, write, condition)) return true;
     }
     return false;
+  }
+
+  async rewriteStepAttempts(
+    step: StepRef,
+    change: (current: StepRecord | undefined) => StepAttemptsChange | undefined,
+  ): Promise<StepAttemptsChange | undefined> {
+    for (let tries = 0; tries < 5; tries++) {
+      const current = await this.getStep(step.taskId, step.stepId, step.mapIndex);
+      if (current && CLOSED_STATUSES.includes(current.status)) return undefined;
+      const next = change(current);
+      if (!next) return undefined;
+      const kept = next.history.filter((entry) => entry.attempt <= MAX_ATTEMPT_HISTORY).map(defined);
+      const write = StepWrite.of(step)
+        .set({
+          status: next.status,
+          attempts: next.attempts,
+          updatedAt: next.at,
+          history: kept,
+          error: next.error ?? null,
+          cause: next.cause ?? null,
+          ...(next.attempts > MAX_ATTEMPT_HISTORY && {
+            historyDropped: next.attempts - MAX_ATTEMPT_HISTORY,
+          }),
+          ...(next.endedAt && { endedAt: next.endedAt }),
+        })
+        .index(next.open?.status, next.open?.since);
+      const firstStart = kept[0]?.startedAt;
+      if (firstStart) write.firstStart(firstStart);
+      const written = await this.writeStep(
+        step.taskId,
+        write,
+        current
+          ? {
+              expression: `attempts = :read AND ${STATUS} = :readStatus AND updatedAt = :readUpdatedAt`,
+              values: {
+                ':read': current.attempts,
+                ':readStatus': current.status,
+                ':readUpdatedAt': current.updatedAt,
+              },
+            }
+          : { expression: 'attribute_not_exists(pk)', values: {} },
+      );
+      if (written) return next;
+    }
+    return undefined;
   }
 
   private async getStepBySk(taskId: string, sk: string): Promise<StepRecord | undefined> {

@@ -83,6 +83,13 @@ export interface AttemptRecord {
   readonly inputSummary?: string;
   readonly outputSummary?: string;
   readonly llm?: AttemptLlmUsage;
+  /** The worker that ran the attempt (`agent` steps). */
+  readonly worker?: string;
+  /**
+   * The attempt's task token, as an id: the first 16 hex digits of its SHA-256 (`agent` steps). The token
+   * itself is a credential and is never stored on a step.
+   */
+  readonly tokenId?: string;
 }
 
 /** A step (or one map iteration of it) with its attempts: one item per step. */

@@ -14,6 +14,8 @@ export interface TimelineAttempt {
   readonly durationMs?: number;
   readonly error?: string;
   readonly cause?: string;
+  /** The worker that ran the attempt (`agent` steps). */
+  readonly worker?: string;
 }
 
 export interface TimelineStep {
@@ -87,6 +89,7 @@ const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
   ...(attempt.durationMs !== undefined && { durationMs: attempt.durationMs }),
   ...(attempt.error !== undefined && { error: attempt.error }),
   ...(attempt.cause !== undefined && { cause: attempt.cause }),
+  ...(attempt.worker !== undefined && { worker: attempt.worker }),
 });
 
 /** Top-level steps of the definition, and the top-level map step each nested step runs under. */

@@ -7,6 +7,8 @@
 //   runnable (http, llm, transform, lambda)  Task invoking the step runner (`kind: run`) -> `{ status, output }`
 //   wait                                     Wait, then `{ status: 'SUCCEEDED' }`
 //   map                                      Map over `items`; `{ status: 'SUCCEEDED', output: [<iteration steps>] }`
+//   agent                                    sqs:sendMessage.waitForTaskToken to the worker type's queue;
+//                                            `{ status: 'SUCCEEDED', output: <what the worker returned> }`
 //   `when` false                             step runner `kind: record, status: SKIPPED` -> `{ status: 'SKIPPED' }`
 //   failure after retries                    step runner `kind: record, status: FAILED` (answers the error
 //                                            cleaned: Cause becomes the message, without the Lambda error
@@ -23,8 +25,11 @@
 // merges its branches' `steps` back with States.JsonMerge (shallow: branches add disjoint keys).
 
 import { NON_RETRYABLE_ERRORS } from '../actions/errors';
+import { workerQueueShape } from '../resources';
 import { conditionToChoiceRule } from './compile-condition';
 import {
+  type AgentStep,
+  DEFAULT_AGENT_HEARTBEAT_SECONDS,
   DEFAULT_MAP_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
   DEFAULT_STEP_TIMEOUT_SECONDS,
@@ -50,11 +55,19 @@ export interface AslDefinition extends AslStateMachine {
 export interface CompileOptions {
   /** @default '${StepRunnerFunctionArn}' (a definitionSubstitutions placeholder) */
   readonly stepRunnerArn?: string;
+  /**
+   * Queue URL of each worker type `agent` steps may name (WORKER_TYPES).
+   * @default a `${WorkerQueue<Type>Url}` placeholder per type (workerQueuePlaceholder)
+   */
+  readonly workerQueueUrls?: Readonly<Record<string, string>>;
 }
 
 // A definitionSubstitutions placeholder, filled by the stack (not a template literal).
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the ASL placeholder is literally `${...}`
 export const STEP_RUNNER_ARN_PLACEHOLDER = '${StepRunnerFunctionArn}';
+
+/** The definitionSubstitutions placeholder of a worker type's queue URL: `${WorkerQueueResearchUrl}`. */
+export const workerQueuePlaceholder = (workerType: string) => `\${${workerQueueShape(workerType).id}Url}`;
 
 /** Thrown for a definition the compiler cannot express; validateWorkflow reports these beforehand. */
 export class WorkflowCompileError extends Error {
@@ -64,6 +77,7 @@ export class WorkflowCompileError extends Error {
 interface Context {
   readonly definition: WorkflowDefinition;
   readonly stepRunnerArn: string;
+  readonly workerQueueUrl: (workerType: string) => string;
   /** State names are unique across the whole machine (branches and item processors included). */
   readonly usedNames: Set<string>;
 }
@@ -78,8 +92,8 @@ interface Scope {
 type StepCompiler<S extends Step> = (step: S, scope: Scope, next: string | undefined) => string;
 
 /**
- * The compiler for each step type, by type: a type without one (the reserved `approval` and `agent`) is
- * refused by validation and throws here.
+ * The compiler for each step type, by type: a type without one (the reserved `approval`) is refused by
+ * validation and throws here.
  */
 const STEP_COMPILERS: { readonly [T in StepType]?: StepCompiler<Extract<Step, { type: T }>> } = {
   http: (step, scope, next) => compileRunnable(step, scope, next),
@@ -88,6 +102,7 @@ const STEP_COMPILERS: { readonly [T in StepType]?: StepCompiler<Extract<Step, { 
   lambda: (step, scope, next) => compileRunnable(step, scope, next),
   wait: (step, scope, next) => compileWait(step, scope, next),
   map: (step, scope, next) => compileMap(step, scope, next),
+  agent: (step, scope, next) => compileAgent(step, scope, next),
 };
 
 export function isCompilableStepType(type: string): boolean {
@@ -98,6 +113,12 @@ export function compileWorkflow(definition: WorkflowDefinition, options: Compile
   const ctx: Context = {
     definition,
     stepRunnerArn: options.stepRunnerArn ?? STEP_RUNNER_ARN_PLACEHOLDER,
+    workerQueueUrl: (workerType) => {
+      if (!options.workerQueueUrls) return workerQueuePlaceholder(workerType);
+      const url = options.workerQueueUrls[workerType];
+      if (!url) throw new WorkflowCompileError(`Worker type ${workerType} is not declared`);
+      return url;
+    },
     usedNames: new Set(),
   };
   const body = compileDag(definition.steps, ctx, false);
@@ -333,6 +354,58 @@ export function retriers(policy: Required<RetryPolicy>): Record<string, unknown>
   return result;
 }
 
+/**
+ * Errors that mean the worker, not the step, failed: no heartbeat (crashed, hung, network gone), a worker
+ * the sweeper found dead, a worker stopping. Retried first and fast on a budget of their own (at least
+ * 3), so another worker takes the step over at once, before the step's own retriers see anything.
+ */
+export const WORKER_RECOVERY_ERRORS = ['States.HeartbeatTimeout', 'Worker.Lost', 'Worker.Shutdown'] as const;
+
+function workerRecoveryRetrier(policy: Required<RetryPolicy>): Record<string, unknown> {
+  return {
+    ErrorEquals: [...WORKER_RECOVERY_ERRORS],
+    IntervalSeconds: 1,
+    BackoffRate: 2,
+    MaxAttempts: Math.max(policy.maxAttempts, 3),
+    MaxDelaySeconds: 10,
+    JitterStrategy: 'FULL',
+  };
+}
+
+/**
+ * An `agent` step: a message with the task token on its worker type's queue, then a wait until a worker
+ * answers SendTaskSuccess (the output) or SendTaskFailure (an error by name, retried by the step's policy),
+ * heartbeating at least every HeartbeatSeconds.
+ */
+function compileAgent(step: AgentStep, scope: Scope, next: string | undefined): string {
+  const { defaults } = scope.ctx.definition;
+  const name = claim(scope.ctx, step.id);
+  const retry = { ...DEFAULT_RETRY_POLICY, ...defaults?.retry, ...step.retry };
+  scope.states[name] = {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+    Comment: `${step.name ?? step.id} (agent step: a ${step.workerType} worker runs it)`,
+    Parameters: {
+      QueueUrl: scope.ctx.workerQueueUrl(step.workerType),
+      MessageBody: {
+        'taskToken.$': '$$.Task.Token',
+        workerType: step.workerType,
+        'task.$': '$.task',
+        step: { id: step.id, ...(scope.inMap && { 'mapIndex.$': '$.mapIndex' }) },
+        input: step.params ?? {},
+      },
+    },
+    ResultSelector: { status: 'SUCCEEDED', 'output.$': '$' },
+    ResultPath: stepResultPath(step),
+    HeartbeatSeconds: step.heartbeatSeconds ?? DEFAULT_AGENT_HEARTBEAT_SECONDS,
+    TimeoutSeconds: step.timeoutSeconds ?? defaults?.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS,
+    Retry: [workerRecoveryRetrier(retry), ...retriers(retry)],
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: compileFailure(step, scope, next) }],
+    ...transition(next),
+  };
+  return name;
+}
+
 function compileWait(step: WaitStep, scope: Scope, next: string | undefined): string {
   const name = claim(scope.ctx, step.id);
   const done = claim(scope.ctx, `${step.id} done`);
@@ -388,7 +461,11 @@ function compileMap(step: MapStep, scope: Scope, next: string | undefined): stri
  * `{ Error, Cause: <message> }`, then fail the execution with that, or with continueOnError write
  * `{ status: 'FAILED', error, cause }` and go on.
  */
-function compileFailure(step: RunnableStep | MapStep, scope: Scope, next: string | undefined): string {
+function compileFailure(
+  step: RunnableStep | MapStep | AgentStep,
+  scope: Scope,
+  next: string | undefined,
+): string {
   const failed = claim(scope.ctx, `${step.id} failed`);
   let after: string;
   if (step.continueOnError) {

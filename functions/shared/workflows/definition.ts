@@ -16,13 +16,13 @@
 import { z } from 'zod';
 
 /**
- * Every step type the DSL knows, declared once. `approval` and `agent` are reserved: the schema accepts
- * them so definitions can be written ahead, but the compiler has no states for them yet, and validation
- * refuses them with a message naming the step (see `isCompilableStepType` in compile-workflow.ts).
+ * Every step type the DSL knows, declared once. `approval` is reserved: the schema accepts it so
+ * definitions can be written ahead, but the compiler has no states for it yet, and validation refuses it
+ * with a message naming the step (see `isCompilableStepType` in compile-workflow.ts).
  */
 export const RUNNABLE_STEP_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
-export const RESERVED_STEP_TYPES = ['approval', 'agent'] as const;
-export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', ...RESERVED_STEP_TYPES] as const;
+export const RESERVED_STEP_TYPES = ['approval'] as const;
+export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', 'agent', ...RESERVED_STEP_TYPES] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /**
@@ -43,6 +43,8 @@ export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
 export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;
 /** Step Functions' inline Map runs at most 40 iterations at once. */
 export const MAX_MAP_CONCURRENCY = 40;
+/** An `agent` step fails with States.HeartbeatTimeout when its worker is silent this long (ARCHITECTURE.md). */
+export const DEFAULT_AGENT_HEARTBEAT_SECONDS = 90;
 export const DEFAULT_MAP_CONCURRENCY = 10;
 
 /** Step Functions' limit on an error name (SendTaskFailure `error`). */
@@ -215,6 +217,27 @@ export const WaitStepSchema = z
   });
 export type WaitStep = z.infer<typeof WaitStepSchema>;
 
+export const AgentStepSchema = z
+  .strictObject({
+    ...baseStep,
+    type: z.literal('agent'),
+    workerType: Slug.meta({
+      description:
+        "A worker type the deployment declares (`workerTypes`) and opens to the workflow's organization.",
+    }),
+    heartbeatSeconds: z.number().int().min(1).max(MAX_STEP_TIMEOUT_SECONDS).optional().meta({
+      description:
+        'A worker that sends no heartbeat for this long is presumed lost: the attempt fails with States.HeartbeatTimeout and is retried on another worker. Below the step timeout.',
+      default: DEFAULT_AGENT_HEARTBEAT_SECONDS,
+    }),
+    ...runnableFields,
+  })
+  .meta({
+    description:
+      "Hands the step to an external worker of `workerType` through its queue; the worker's result is the step's output.",
+  });
+export type AgentStep = z.infer<typeof AgentStepSchema>;
+
 export const ReservedStepSchema = z.strictObject({
   ...baseStep,
   type: z.enum(RESERVED_STEP_TYPES),
@@ -251,12 +274,13 @@ export const MapStepSchema: z.ZodType<MapStep> = z.strictObject({
   },
 });
 
-export type Step = RunnableStep | WaitStep | MapStep | ReservedStep;
+export type Step = RunnableStep | WaitStep | MapStep | AgentStep | ReservedStep;
 
 export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
   RunnableStepSchema,
   WaitStepSchema,
   MapStepSchema as unknown as typeof MapStepHeadSchema,
+  AgentStepSchema,
   ReservedStepSchema,
 ]) as unknown as z.ZodType<Step>;
 

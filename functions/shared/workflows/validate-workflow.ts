@@ -9,7 +9,9 @@ import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
 import { isCompilableStepType } from './compile-workflow';
 import {
   type Condition,
+  DEFAULT_AGENT_HEARTBEAT_SECONDS,
   DEFAULT_RETRY_POLICY,
+  DEFAULT_STEP_TIMEOUT_SECONDS,
   type RetryPolicy,
   STEP_TYPES,
   type Step,
@@ -401,6 +403,19 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
           stepId: step.id,
           field: `${field}.timeoutSeconds`,
           message: `Step '${step.id}' (${field}.timeoutSeconds): ${step.timeoutSeconds} exceeds the workflow timeoutSeconds (${total})`,
+        });
+      }
+    }
+    if (step.type === 'agent') {
+      const timeout =
+        step.timeoutSeconds ?? env.definition.defaults?.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS;
+      const heartbeat = step.heartbeatSeconds ?? DEFAULT_AGENT_HEARTBEAT_SECONDS;
+      if (heartbeat >= timeout) {
+        issues.push({
+          rule: 'timeout-range',
+          stepId: step.id,
+          field: `${field}.heartbeatSeconds`,
+          message: `Step '${step.id}' (${field}.heartbeatSeconds): heartbeatSeconds (${heartbeat}) must be below the step's timeoutSeconds (${timeout}), or a silent worker would never be noticed before the step times out`,
         });
       }
     }

@@ -1,0 +1,132 @@
+// Worker types: the kinds of external worker a deployment runs (`agent` steps name one). Declared once per
+// deployment as `workerTypes` — CDK context (cdk.json) or, on the local stack, the same context unless the
+// `workerTypes` option or STEPWISE_WORKER_TYPES overrides it — and parsed here for both. Each type gets a
+// queue (and DLQ) of its own; the Lambdas receive the declaration with those queue URLs as WORKER_TYPES.
+import { ConfigurationError } from '../config';
+import { workerQueueShape } from '../resources';
+import { SLUG } from '../workflows/definition';
+
+/** One declared type: `orgs` lists the organizations that may use it; empty means every organization. */
+export interface WorkerTypeDeclaration {
+  readonly name: string;
+  readonly orgs: readonly string[];
+}
+
+/** A declared type as the Lambdas see it (WORKER_TYPES): with the URL of its queue. */
+export interface WorkerType extends WorkerTypeDeclaration {
+  readonly queueUrl: string;
+}
+
+/** WORKER_TYPES: type name -> its queue and organizations. */
+export type WorkerTypes = Readonly<Record<string, WorkerType>>;
+
+export const WORKER_TYPES_ENV = 'WORKER_TYPES';
+
+/** A declaration that is not a list of `{name, orgs}` with slug names, each once; names where it came from. */
+export class InvalidWorkerTypes extends ConfigurationError {
+  override name = 'InvalidWorkerTypes';
+}
+
+/** At most this many types per deployment: each is a queue, a DLQ and a managed policy. */
+export const MAX_WORKER_TYPES = 50;
+
+/**
+ * Parses a declaration: a JSON string or the parsed value (cdk.json context is already parsed), a list of
+ * `{ name, orgs? }`. `source` names where it came from in the error (`workerTypes`, STEPWISE_WORKER_TYPES).
+ */
+export function parseWorkerTypes(raw: unknown, source: string): WorkerTypeDeclaration[] {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new InvalidWorkerTypes(`${source} is not JSON: ${(error as Error).message}`);
+    }
+  }
+  if (!Array.isArray(value)) {
+    throw new InvalidWorkerTypes(`${source} must be a list of {"name": "<slug>", "orgs": ["<orgId>"]}`);
+  }
+  if (value.length > MAX_WORKER_TYPES) {
+    throw new InvalidWorkerTypes(
+      `${source} declares ${value.length} worker types; at most ${MAX_WORKER_TYPES}`,
+    );
+  }
+  const seen = new Set<string>();
+  return value.map((entry: unknown, index) => {
+    const at = `${source}[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new InvalidWorkerTypes(`${at} must be an object {"name": "<slug>", "orgs": ["<orgId>"]}`);
+    }
+    const { name, orgs = [], ...rest } = entry as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new InvalidWorkerTypes(`${at}: unknown field (${unknown.join(', ')})`);
+    if (typeof name !== 'string' || !SLUG.test(name)) {
+      throw new InvalidWorkerTypes(
+        `${at}.name must be a slug: lowercase letters, digits, _ or -, at most 64 characters`,
+      );
+    }
+    // a-b and a_b would share their queues' construct ids.
+    const id = workerQueueShape(name).id;
+    if (seen.has(id)) {
+      throw new InvalidWorkerTypes(
+        `${at}.name: worker type ${name} is declared twice (or as a variant with - for _)`,
+      );
+    }
+    seen.add(id);
+    if (
+      !Array.isArray(orgs) ||
+      orgs.some((org) => typeof org !== 'string' || org.length === 0 || org === '*')
+    ) {
+      throw new InvalidWorkerTypes(
+        `${at}.orgs must be a list of organization ids (empty: every organization)`,
+      );
+    }
+    return { name, orgs: [...new Set(orgs as string[])] };
+  });
+}
+
+/** The WORKER_TYPES value of the Lambdas: each declared type with its queue URL. */
+export function workerTypesEnvironment(
+  declarations: readonly WorkerTypeDeclaration[],
+  queueUrl: (name: string) => string,
+): string {
+  const types: Record<string, WorkerType> = {};
+  for (const { name, orgs } of declarations) types[name] = { name, orgs, queueUrl: queueUrl(name) };
+  return JSON.stringify(types);
+}
+
+/** WORKER_TYPES, read at load time; unset means no worker types (no `agent` step can be registered). */
+export function loadWorkerTypes(env: NodeJS.ProcessEnv = process.env): WorkerTypes {
+  const raw = env[WORKER_TYPES_ENV];
+  if (raw === undefined || raw === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV} is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV} must map type names to {name, orgs, queueUrl}`);
+  }
+  const declarations = parseWorkerTypes(
+    Object.values(value).map((type) => {
+      const { queueUrl: _queueUrl, ...declaration } = (type ?? {}) as Record<string, unknown>;
+      return declaration;
+    }),
+    WORKER_TYPES_ENV,
+  );
+  const types: Record<string, WorkerType> = {};
+  for (const declaration of declarations) {
+    const queueUrl = (value as Record<string, { queueUrl?: unknown }>)[declaration.name]?.queueUrl;
+    if (typeof queueUrl !== 'string' || queueUrl === '') {
+      throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV}.${declaration.name}.queueUrl is missing`);
+    }
+    types[declaration.name] = { ...declaration, queueUrl };
+  }
+  return types;
+}
+
+/** Whether `orgId` may use the type (an empty `orgs` opens it to every organization). */
+export function isOpenTo(type: WorkerTypeDeclaration, orgId: string): boolean {
+  return type.orgs.length === 0 || type.orgs.includes(orgId);
+}

@@ -1,0 +1,122 @@
+// The worker types of the deployment (`workerTypes`, functions/shared/workers/worker-types.ts): per type a
+// queue and its DLQ (workerQueueShape), and the IAM managed policy a worker of that type runs with. The
+// policy grants only what the worker SDK calls: its own queue, the task-token callbacks, the agentReports
+// function, and the table items under its type's partition (`WORKER#<type>`).
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { workerQueueShape } from '../functions/shared/resources';
+import type { WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
+import { workerTypesEnvironment } from '../functions/shared/workers/worker-types';
+
+/** Dead-letter queues keep messages for the SQS maximum, so there is time to look at them. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+export interface WorkersProps {
+  readonly workerTypes: readonly WorkerTypeDeclaration[];
+  readonly table: dynamodb.ITable;
+  /** The function workers report their claims and results to. */
+  readonly agentReports: lambda.IFunction;
+}
+
+/** One declared worker type's resources. */
+export interface WorkerTypeResources {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly policy: iam.ManagedPolicy;
+}
+
+export class Workers extends Construct {
+  /** By worker type name. */
+  readonly types: Readonly<Record<string, WorkerTypeResources>>;
+  /** Every worker queue (the state machines' role may send to them). */
+  readonly queues: readonly sqs.Queue[];
+  /** The WORKER_TYPES value of the Lambdas: each type with its queue URL and orgs. */
+  readonly environment: string;
+
+  constructor(scope: Construct, id: string, props: WorkersProps) {
+    super(scope, id);
+    const types: Record<string, WorkerTypeResources> = {};
+    for (const { name } of props.workerTypes) {
+      const shape = workerQueueShape(name);
+      const deadLetter = shape.deadLetter;
+      if (!deadLetter) throw new Error(`The worker queue shape of ${name} has no dead-letter queue`);
+      const deadLetterQueue = new sqs.Queue(this, deadLetter.id, {
+        visibilityTimeout: Duration.seconds(shape.visibilityTimeoutSeconds),
+        retentionPeriod: DEAD_LETTER_RETENTION,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      Validations.of(deadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `The dead-letter queue of the ${name} worker queue; one of its own would only move the messages again.`,
+      });
+      const queue = new sqs.Queue(this, shape.id, {
+        visibilityTimeout: Duration.seconds(shape.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.days(shape.retentionDays),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: deadLetter.maxReceiveCount },
+      });
+      const policy = this.workerPolicy(name, queue, props);
+      types[name] = { queue, deadLetterQueue, policy };
+      new CfnOutput(this, `${shape.id}Url`, {
+        value: queue.queueUrl,
+        description: `Queue of the ${name} workers (STEPWISE_WORKER_QUEUE_URL)`,
+      });
+      new CfnOutput(this, `${shape.id}PolicyArn`, {
+        value: policy.managedPolicyArn,
+        description: `Managed policy to attach to the role of the ${name} workers`,
+      });
+    }
+    this.types = types;
+    this.queues = Object.values(types).map((type) => type.queue);
+    this.environment = workerTypesEnvironment(props.workerTypes, (name) => types[name]?.queue.queueUrl ?? '');
+  }
+
+  private workerPolicy(name: string, queue: sqs.Queue, props: WorkersProps): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, `${workerQueueShape(name).id}Policy`, {
+      description: `stepwise: what a ${name} worker may do (its queue, task-token callbacks, agent reports, its worker items)`,
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'TakeStepsFromItsQueue',
+          actions: [
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueAttributes',
+          ],
+          resources: [queue.queueArn],
+        }),
+        // The Service Authorization Reference lists no resource type for SendTaskSuccess, SendTaskFailure
+        // and SendTaskHeartbeat: they accept only "*". The task token itself is the authorization to
+        // complete a task, and a worker only ever holds the tokens of its own queue's messages.
+        new iam.PolicyStatement({
+          sid: 'CompleteItsTasks',
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReportAttempts',
+          actions: ['lambda:InvokeFunction'],
+          resources: [props.agentReports.functionArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ItsWorkerItems',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [props.table.tableArn],
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`WORKER#${name}`] } },
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level permissions (Service Authorization Reference); the task token authorizes the call.',
+    });
+    return policy;
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InvalidWorkerTypes,
+  isOpenTo,
+  loadWorkerTypes,
+  parseWorkerTypes,
+  workerTypesEnvironment,
+} from '../../../functions/shared/workers/worker-types';
+import { localWorkerTypes } from '../../../local/worker-types';
+
+describe('worker types', () => {
+  it('parses the cdk.json list and its JSON string alike; orgs default to every org', () => {
+    const list = [{ name: 'research' }, { name: 'leads', orgs: ['org-a'] }];
+    const expected = [
+      { name: 'research', orgs: [] },
+      { name: 'leads', orgs: ['org-a'] },
+    ];
+    expect(parseWorkerTypes(list, 'workerTypes')).toEqual(expected);
+    expect(parseWorkerTypes(JSON.stringify(list), 'workerTypes')).toEqual(expected);
+  });
+
+  it.each([
+    ['{', 'workerTypes is not JSON'],
+    [{ name: 'x' }, 'workerTypes must be a list'],
+    [[{ name: 'Bad Name' }], 'workerTypes[0].name must be a slug'],
+    [[{ name: 'a' }, { name: 'a' }], 'workerTypes[1].name: worker type a is declared twice'],
+    [[{ name: 'a-b' }, { name: 'a_b' }], 'workerTypes[1].name: worker type a_b is declared twice'],
+    [[{ name: 'a', orgs: 'org-a' }], 'workerTypes[0].orgs must be a list'],
+    [[{ name: 'a', queue: 'x' }], 'workerTypes[0]: unknown field (queue)'],
+  ])('refuses %j, naming where', (raw, message) => {
+    expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(InvalidWorkerTypes);
+    expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(message);
+  });
+
+  it('round-trips through WORKER_TYPES with each queue URL', () => {
+    const env = workerTypesEnvironment(
+      [{ name: 'research', orgs: ['org-a'] }],
+      (name) => `https://q/${name}`,
+    );
+    const types = loadWorkerTypes({ WORKER_TYPES: env });
+    expect(types).toEqual({
+      research: { name: 'research', orgs: ['org-a'], queueUrl: 'https://q/research' },
+    });
+    expect(isOpenTo(types.research as never, 'org-a')).toBe(true);
+    expect(isOpenTo(types.research as never, 'org-b')).toBe(false);
+    expect(loadWorkerTypes({})).toEqual({});
+  });
+
+  it('on the local stack: the option, else STEPWISE_WORKER_TYPES, else the cdk.json context', () => {
+    expect(localWorkerTypes([{ name: 'a', orgs: [] }], { STEPWISE_WORKER_TYPES: '[{"name":"b"}]' })).toEqual([
+      { name: 'a', orgs: [] },
+    ]);
+    expect(localWorkerTypes(undefined, { STEPWISE_WORKER_TYPES: '[{"name":"b"}]' })).toEqual([
+      { name: 'b', orgs: [] },
+    ]);
+    expect(localWorkerTypes(undefined, {})).toEqual([{ name: 'research', orgs: [] }]);
+  });
+});
