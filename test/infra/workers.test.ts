@@ -112,8 +112,10 @@ describe('worker types', () => {
     const outputs = template.findOutputs('*');
     for (const { name } of TYPES) {
       const id = workerQueueShape(name).id;
-      expect(Object.keys(outputs).some((key) => key.includes(`${id}Url`))).toBe(true);
-      expect(Object.keys(outputs).some((key) => key.includes(`${id}PolicyArn`))).toBe(true);
+      const { queue, policy } = stack.workers.types[name] ?? {};
+      if (!queue || !policy) throw new Error(`no resources for ${name}`);
+      expect(outputs[`${id}Url`]?.Value).toEqual({ Ref: logicalId(stack, queue) });
+      expect(outputs[`${id}PolicyArn`]?.Value).toEqual({ Ref: logicalId(stack, policy) });
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WORKER_TYPES: Match.anyValue() }) },
