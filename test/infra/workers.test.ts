@@ -52,7 +52,8 @@ describe('worker types', () => {
       const { queue, policy } = stack.workers.types[name] ?? {};
       if (!queue || !policy) throw new Error(`no policy for ${name}`);
       const resource = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack, policy)];
-      const statements = (resource?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      const document = resource?.Properties.PolicyDocument as { Statement: Statement[] } | undefined;
+      const statements = document?.Statement ?? [];
       const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
       expect(Object.keys(bySid).sort()).toEqual([
         'CompleteItsTasks',
