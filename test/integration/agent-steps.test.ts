@@ -345,6 +345,29 @@ describe('agent reports', () => {
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
   });
 
+  it('a finished report whose claim was never recorded records the attempt; a repeated one changes nothing', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await finish(message, 'host-1-aaaa', 'FAILED', { error: 'Agent.Crashed', cause: 'oops' })).toEqual(
+      {},
+    );
+    expect(await finish(message, 'host-1-aaaa', 'SUCCEEDED')).toEqual({});
+    const task = await get(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'FAILED',
+        worker: 'host-1-aaaa',
+        error: 'Agent.Crashed',
+      }),
+    ]);
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RETRYING', attempts: 1 }),
+    ]);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
   it("the Lambda Invoke endpoint serves only the stack's functions", async () => {
     await expect(
       lambda.send(new InvokeCommand({ FunctionName: 'not-a-stepwise-function', Payload: '{}' })),

@@ -238,6 +238,10 @@ export async function recordFinished(
     let index = history.findIndex((entry) => entry.tokenId === tokenId);
     let attempts = current?.attempts ?? 0;
     if (index < 0) {
+      // Its claim was never recorded: the attempt starts and ends here, after any attempt still open.
+      history.forEach((old, at) => {
+        if (old.status === 'RUNNING') history[at] = closedAsLost(old, report.endedAt, LOST_BY_NEXT_CLAIM);
+      });
       attempts += 1;
       history.push({
         attempt: attempts,
