@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
@@ -314,6 +319,10 @@ describe('agent reports', () => {
     expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
     await expect.poll(async () => (await get(taskId)).status).toBe('CANCELLED');
     expect(await claim(message, 'host-1-late')).toEqual({ stale: true });
+    // As on AWS, the token of a stopped execution is closed: a heartbeat tells the worker to give up.
+    await expect(
+      sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.taskToken })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
   });
 
   it('refuses a claim naming a step that is not an agent step of that type', async () => {
