@@ -627,9 +627,9 @@ describe('when, wait and map', () => {
       id: 'wf',
       version: 1,
       name: 'W',
-      steps: [{ id: 'ask', type: 'approval' }],
+      steps: [{ id: 'ask', type: 'agent' }],
     } as unknown as WorkflowDefinition;
-    expect(() => compileWorkflow(definition)).toThrow(/Step ask: type 'approval' is not supported/);
+    expect(() => compileWorkflow(definition)).toThrow(/Step ask: type 'agent' is not supported/);
   });
 
   it('is pure: the same definition compiles to the same ASL', () => {

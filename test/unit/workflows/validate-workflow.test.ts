@@ -222,9 +222,9 @@ describe('validateWorkflow', () => {
     const unknown = issue(workflow([{ id: 'a', type: 'teleport' }]), 'unknown-step-type');
     expect(unknown).toMatchObject({ stepId: 'a', field: 'steps[0].type' });
     expect(unknown.message).toContain('unknown step type "teleport"');
-    const reserved = issue(workflow([{ id: 'ask', type: 'approval' }]), 'unknown-step-type');
+    const reserved = issue(workflow([{ id: 'ask', type: 'agent' }]), 'unknown-step-type');
     expect(reserved.message).toBe(
-      "Step 'ask' (steps[0].type): type 'approval' is reserved but not supported yet",
+      "Step 'ask' (steps[0].type): type 'agent' is reserved but not supported yet",
     );
   });
 
