@@ -94,7 +94,8 @@ export interface AttemptStart {
   readonly inputSummary?: string;
 }
 
-export interface AttemptEnd extends Pick<AttemptRecord, 'error' | 'cause' | 'outputSummary' | 'llm'> {
+export interface AttemptEnd
+  extends Pick<AttemptRecord, 'error' | 'cause' | 'outputSummary' | 'llm' | 'decidedBy' | 'decision'> {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly endedAt: string;
   readonly durationMs: number;

@@ -83,6 +83,9 @@ export interface AttemptRecord {
   readonly inputSummary?: string;
   readonly outputSummary?: string;
   readonly llm?: AttemptLlmUsage;
+  /** An approval step's attempt: who decided (a JWT `sub` or an API key id), and how. */
+  readonly decidedBy?: string;
+  readonly decision?: 'approve' | 'reject';
 }
 
 /** A step (or one map iteration of it) with its attempts: one item per step. */

@@ -14,6 +14,9 @@ export interface TimelineAttempt {
   readonly durationMs?: number;
   readonly error?: string;
   readonly cause?: string;
+  /** An approval step's attempt: its wait ends with the decision of this principal. */
+  readonly decidedBy?: string;
+  readonly decision?: 'approve' | 'reject';
 }
 
 export interface TimelineStep {
@@ -87,6 +90,7 @@ const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
   ...(attempt.durationMs !== undefined && { durationMs: attempt.durationMs }),
   ...(attempt.error !== undefined && { error: attempt.error }),
   ...(attempt.cause !== undefined && { cause: attempt.cause }),
+  ...(attempt.decidedBy !== undefined && { decidedBy: attempt.decidedBy, decision: attempt.decision }),
 });
 
 /** Top-level steps of the definition, and the top-level map step each nested step runs under. */
