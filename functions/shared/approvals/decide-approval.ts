@@ -59,7 +59,7 @@ export async function decideApproval(
   const approval = await deps.approvals.get(key);
   // Another org's approval is indistinguishable from none.
   if (!approval || approval.orgId !== identity.orgId) {
-    throw new NotFoundError(`No approval for ${describeApproval(key)}`);
+    throw new NotFoundError(`Approval of ${describeApproval(key)} not found`);
   }
   if (!mayDecide(identity, approval)) {
     throw new ForbiddenError(
