@@ -309,6 +309,28 @@ describe('approval steps', () => {
     );
   });
 
+  it('expires the approval of a task cancelled while it waits: listed EXPIRED, a decision is a 409', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'cancel_waiting',
+      version: 1,
+      name: 'cancel while waiting',
+      steps: [approvalStep()],
+    });
+    const taskId = await start(workflowId);
+    await pendingApproval(taskId);
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    expect((await waitForTask(taskId)).status).toBe('CANCELLED');
+    await expect
+      .poll(async () => {
+        const { body } = await call<{ items: ApprovalView[] }>('GET', '/approvals?status=EXPIRED&limit=100');
+        return body.items.some((item) => item.taskId === taskId);
+      }, POLL)
+      .toBe(true);
+    const late = await decide(taskId, { decision: 'approve' });
+    expect(late.status).toBe(409);
+    expect(late.body.message).toContain('expired');
+  });
+
   it('never shows the task token: no token field and no token in any response above', () => {
     expect(seen.length).toBeGreaterThan(20);
     const tokenKeys = (value: unknown, path = ''): string[] => {

@@ -51,6 +51,8 @@ export interface ApprovalStore {
   expire(approval: OrgApprovalKey, at: string, expected: ExpectedState): Promise<boolean>;
   /** Back to PENDING from the decision `expected` (a decision Step Functions could not be told). */
   reopen(approval: OrgApprovalKey, expected: ExpectedState): Promise<boolean>;
+  /** Every PENDING approval of a task -> EXPIRED (its task ended while they waited); how many. */
+  expirePending(taskId: string, at: string): Promise<number>;
   /** An org's approvals of one status, newest request first. */
   list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage>;
 }
@@ -124,6 +126,23 @@ export class DynamoApprovalStore implements ApprovalStore {
       expected,
       { ':next': 'PENDING', ':partition': statusPartition(key.orgId, 'PENDING') },
     );
+  }
+
+  async expirePending(taskId: string, at: string): Promise<number> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': 'APPROVAL#' },
+        ConsistentRead: true,
+      }),
+    );
+    let expired = 0;
+    for (const approval of Items.map((item) => fromItem<StoredApproval>(item))) {
+      if (approval.status === 'PENDING' && (await this.expire(approval, at, { status: 'PENDING' })))
+        expired++;
+    }
+    return expired;
   }
 
   async list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage> {

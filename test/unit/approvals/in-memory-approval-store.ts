@@ -47,6 +47,14 @@ export class InMemoryApprovalStore implements ApprovalStore {
     return this.change(key, expected, (item) => ({ ...undecided(item), status: 'PENDING' }));
   }
 
+  async expirePending(taskId: string, at: string) {
+    let expired = 0;
+    for (const item of this.items.values()) {
+      if (item.taskId === taskId && (await this.expire(item, at, { status: 'PENDING' }))) expired++;
+    }
+    return expired;
+  }
+
   async list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage> {
     const all = [...this.items.values()]
       .filter((item) => item.orgId === orgId && item.status === status)
