@@ -6,17 +6,18 @@ import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
 import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
 const credentials = inject('credentials');
 const request = apiClient(endpoints.api, credentials.apiKey);
-const { sqs, sns, documents, dynamodb } = localClients(endpoints);
+const { sqs, sns, sfn, documents, dynamodb } = localClients(endpoints);
 const RUN = Date.now().toString(36);
 
 afterAll(() => {
-  for (const client of [sqs, sns, dynamodb]) client.destroy();
+  for (const client of [sqs, sns, sfn, dynamodb]) client.destroy();
 });
 
 async function infoQueue(): Promise<string> {
@@ -151,5 +152,27 @@ describe('approval requests on the embedded stack', () => {
     for (const taskId of taskIds) {
       await request('POST', `/tasks/${taskId}/approvals/review`, { decision: 'reject' });
     }
+  });
+});
+
+describe('SfnTaskCallbacks against the local Step Functions endpoint', () => {
+  const callbacks = new SfnTaskCallbacks(sfn);
+
+  it('reports a token whose wait is over (or never was) as TaskTokenClosed', async () => {
+    const unknown = `AQ${'A'.repeat(64)}`;
+    await expect(callbacks.succeed(unknown, {})).rejects.toBeInstanceOf(TaskTokenClosedError);
+    await expect(callbacks.fail(unknown, 'Approval.Rejected', 'no')).rejects.toBeInstanceOf(
+      TaskTokenClosedError,
+    );
+  });
+
+  it('rethrows any other refusal by name, without the token in its message', async () => {
+    const malformed = 'not-a-token-but-secret';
+    const error = await callbacks.succeed(malformed, {}).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error).toMatchObject({ name: 'InvalidToken' });
+    expect(error?.message).not.toContain(malformed);
   });
 });

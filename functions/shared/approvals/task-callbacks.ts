@@ -22,28 +22,33 @@ export class SfnTaskCallbacks implements TaskCallbacks {
   constructor(private readonly client: SFNClient) {}
 
   async succeed(taskToken: string, output: unknown): Promise<void> {
-    await this.send(() =>
+    await this.send(taskToken, () =>
       this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })),
     );
   }
 
   async fail(taskToken: string, error: string, cause: string): Promise<void> {
-    await this.send(() =>
+    await this.send(taskToken, () =>
       this.client.send(
         new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, MAX_CAUSE_CHARS) }),
       ),
     );
   }
 
-  private async send(call: () => Promise<unknown>): Promise<void> {
+  private async send(taskToken: string, call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
     } catch (error) {
-      // The SDK's message never holds the token; the error is rethrown without it either way.
-      if (error instanceof Error && CLOSED_TOKEN_ERRORS.has(error.name)) {
-        throw new TaskTokenClosedError(error.message, { cause: error });
-      }
-      throw error;
+      // What is thrown from here may be logged: it carries the error's name and message, never the token.
+      const name = error instanceof Error ? error.name : 'Error';
+      const message = (error instanceof Error ? error.message : String(error)).replaceAll(
+        taskToken,
+        '<token>',
+      );
+      if (CLOSED_TOKEN_ERRORS.has(name)) throw new TaskTokenClosedError(message);
+      const failure = new Error(`Step Functions refused the callback: ${message}`);
+      failure.name = name;
+      throw failure;
     }
   }
 }
