@@ -102,6 +102,12 @@ describe('approval requests on the embedded stack', () => {
         Key: { pk: `TASK#${taskId}`, sk: 'APPROVAL#review' },
       }),
     );
+    // The waiting step is RUNNING but out of the open-step index the STUCK view reads: it waits for a person.
+    const { Item: step } = await documents.send(
+      new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${taskId}`, sk: 'STEP#review' } }),
+    );
+    expect(step).toMatchObject({ status: 'RUNNING', stepType: 'approval' });
+    expect(step?.gsi1pk).toBeUndefined();
     const token = String(Item?.taskToken);
     expect(token.length).toBeGreaterThan(20);
     expect(notification?.Message).not.toContain(token);

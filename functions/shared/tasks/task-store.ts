@@ -489,7 +489,8 @@ export class DynamoTaskStore implements TaskStore {
         .firstStart(start.startedAt)
         .appendAttempt(start.attempt, entry)
         .remove('error', 'cause')
-        .index('RUNNING', start.startedAt),
+        // A step waiting for a person's approval is not stuck, however long it waits: not in the STUCK view.
+        .index(start.step.stepType === 'approval' ? undefined : 'RUNNING', start.startedAt),
     );
   }
 
@@ -580,8 +581,9 @@ export class DynamoTaskStore implements TaskStore {
       }
     }
     // An approval step still waiting had a PENDING approval: nobody can decide it any more.
-    if (approvalClosed)
+    if (approvalClosed) {
       await new DynamoApprovalStore(this.client, this.tableName).expirePending(taskId, closing.at);
+    }
     return closed;
   }
 
