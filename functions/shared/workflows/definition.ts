@@ -241,6 +241,14 @@ export const ApprovalStepSchema = z.strictObject({
         .regex(
           APPROVER_USER_ID,
           `must be a role (${APPROVER_ROLES.join(', ')}) or a user id: 1 to 128 characters, no spaces or control characters`,
+        )
+        // A role in another case, or OPERATOR (no member of an org), would silently name a user nobody is.
+        .refine(
+          (value) =>
+            !/^(owner|admin|member|operator)$/i.test(value) || APPROVER_ROLES.includes(value as never),
+          {
+            message: `roles are ${APPROVER_ROLES.join(', ')} (upper case; OPERATOR decides nothing in an organization)`,
+          },
         ),
     )
     .min(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id')

@@ -49,6 +49,8 @@ describe('approval step validation', () => {
     [{ approvers: [] }, 'steps[0].approvers', 'at least one approver'],
     [{ approvers: ['has space'] }, 'steps[0].approvers[0]', 'a role (OWNER, ADMIN, MEMBER) or a user id'],
     [{ approvers: 'ADMIN' }, 'steps[0].approvers', 'expected array'],
+    [{ approvers: ['admin'] }, 'steps[0].approvers[0]', 'roles are OWNER, ADMIN, MEMBER (upper case'],
+    [{ approvers: ['OPERATOR'] }, 'steps[0].approvers[0]', 'OPERATOR decides nothing'],
     [{ message: '' }, 'steps[0].message', ''],
     [{ message: 'x'.repeat(2001) }, 'steps[0].message', ''],
     [{ timeoutSeconds: 0 }, 'steps[0].timeoutSeconds', ''],
