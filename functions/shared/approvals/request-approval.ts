@@ -1,8 +1,9 @@
 // The step runner's side of an approval: the request (the `approval` payload of a waiting state), and
 // the close of a request nobody decided (the FAILED record of its step). The request is idempotent per
-// step, because Step Functions retries the invocation on Lambda service errors, each time with a new task
-// token: the first invocation writes the approval, a later one only swaps in its token (while the
-// approval is PENDING), the step's waiting attempt is recorded once, and so is the notification.
+// step, because Step Functions retries the invocation on Lambda service errors, and the retry's token is
+// the one its wait completes on (the local endpoint mints one per attempt): the first invocation writes
+// the approval, a later one only swaps in its token (while the approval is PENDING), the step's waiting
+// attempt is recorded once, and so is the notification.
 
 import { summarize, TaskEnded } from '../steps/run-step';
 import type { ApprovalStepPayload, RecordStepPayload } from '../steps/step-payload';
