@@ -1,5 +1,6 @@
 // The decision route's domain: who may decide, one decision per approval, and handing it to the waiting
-// state. The order makes each step safe to repeat or lose:
+// state. A decision at or past the approval's deadline is refused (EXPIRED, 409): the step is timing out.
+// Otherwise the order makes each step safe to repeat or lose:
 //   1. the approval moves PENDING -> APPROVED | REJECTED in one conditional write (so one decision wins);
 //   2. the step's waiting attempt is closed with the decision and who made it, before the workflow moves
 //      on (a task that then ends at once would otherwise close the attempt as ABORTED first);
@@ -69,6 +70,11 @@ export async function decideApproval(
   if (approval.status !== 'PENDING') throw closed(approval);
 
   const decidedAt = deps.now();
+  // Past the deadline the step is timing out: a decision now would race its timeout path.
+  if (decidedAt.getTime() >= Date.parse(approval.deadline)) {
+    await deps.approvals.expire(approval, decidedAt.toISOString(), { status: 'PENDING' });
+    throw expiredConflict(key, approval);
+  }
   const record: DecisionRecord = {
     status: request.decision === 'approve' ? 'APPROVED' : 'REJECTED',
     decision: request.decision,
@@ -107,15 +113,19 @@ export async function decideApproval(
     const expected = { status: record.status, decidedAt: record.decidedAt };
     if (error instanceof TaskTokenClosedError) {
       await deps.approvals.expire(approval, deps.now().toISOString(), expected);
-      throw new ConflictError(
-        `The approval of ${describeApproval(key)} expired: its step stopped waiting (deadline ${approval.deadline}, or the task ended) before the decision reached it`,
-        [{ field: 'decision', rule: 'expired', message: 'the approval expired' }],
-      );
+      throw expiredConflict(key, approval);
     }
     await deps.approvals.reopen(approval, expected);
     throw error;
   }
   return publicView({ ...approval, ...record });
+}
+
+function expiredConflict(key: ApprovalKey, approval: Approval): ConflictError {
+  return new ConflictError(
+    `The approval of ${describeApproval(key)} expired: its step stopped waiting (deadline ${approval.deadline}, or the task ended) before the decision reached it`,
+    [{ field: 'decision', rule: 'expired', message: 'the approval expired' }],
+  );
 }
 
 function closed(approval: StoredApproval): ConflictError {

@@ -259,6 +259,18 @@ describe('decideApproval', () => {
     expect(await approvals.get(KEY)).not.toHaveProperty('decidedBy');
   });
 
+  it('refuses a decision at or past the deadline (409, EXPIRED) without telling Step Functions anything', async () => {
+    clock = 3_600_000;
+    await expect(
+      decideApproval(identity('ADMIN'), KEY, { decision: 'approve' }, decideDeps()),
+    ).rejects.toMatchObject({
+      statusCode: 409,
+    });
+    expect((await approvals.get(KEY))?.status).toBe('EXPIRED');
+    expect(sent).toEqual([]);
+    expect((await tasks.getStep('t1', 'review'))?.status).toBe('RUNNING');
+  });
+
   it('puts the approval back to PENDING when Step Functions cannot be told, so the decision can be sent again', async () => {
     callbackFailure = new Error('ServiceUnavailable');
     await expect(
