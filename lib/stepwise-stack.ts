@@ -355,6 +355,13 @@ export class StepwiseStack extends Stack {
     ]);
     this.workflows.role.grantPassRole(api.grantPrincipal);
     this.grantOnWorkflowStateMachines(reconciler, executionArn, ['states:DescribeExecution']);
+    // An approval decision completes the waiting state's task token (as CDK's grantTaskResponse grants it,
+    // on the state machine); the step runner notifies approvers on the info topic.
+    this.grantOnWorkflowStateMachines(api, stateMachineArn, [
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+    ]);
+    this.messaging.topics.info.grantPublish(stepRunner);
 
     // The step runner calls Bedrock models (the `llm` action); `lambda` steps: grantLambdaSteps.
     const bedrock = this.functionPolicy(stepRunner, 'InvokeBedrockModels', [

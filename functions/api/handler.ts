@@ -5,6 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
+import { DynamoApprovalStore } from '../shared/approvals/approval-store';
+import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient, sfnClient } from '../shared/clients';
@@ -31,6 +33,7 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
 const workflows = new WorkflowStore(documentClient(), tableName);
+const tasks = new DynamoTaskStore(documentClient(), tableName);
 const deps: ApiDeps = {
   registry: {
     store: workflows,
@@ -42,7 +45,7 @@ const deps: ApiDeps = {
     workerTypes: loadWorkerTypes(),
   },
   taskService: {
-    tasks: new DynamoTaskStore(documentClient(), tableName),
+    tasks,
     workflows,
     executions: stepFunctionsExecutions(sfnClient()),
     inputValidator: new InputValidator(),
@@ -58,6 +61,12 @@ const deps: ApiDeps = {
   },
   listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),
   apiKeys: new DynamoApiKeyStore(documentClient(), tableName),
+  approvals: {
+    approvals: new DynamoApprovalStore(documentClient(), tableName),
+    tasks,
+    callbacks: new SfnTaskCallbacks(sfnClient()),
+    now: () => new Date(),
+  },
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

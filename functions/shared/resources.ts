@@ -149,7 +149,8 @@ export const FUNCTIONS = {
     folder: 'step-runner',
     memoryMb: 1024,
     timeoutSeconds: 900,
-    description: 'Runs built-in step actions (http, llm, transform, lambda) and records attempts',
+    description:
+      'Runs built-in step actions (http, llm, transform, lambda), requests approvals, and records attempts',
   },
   reconciler: {
     folder: 'reconciler',
@@ -215,6 +216,9 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'GET', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'DELETE', path: '/api-keys/{keyId}', handler: 'api', access: 'OWNER' },
+  { method: 'GET', path: '/approvals', handler: 'api', access: 'MEMBER' },
+  // Approvers by role or user id, or OWNER/ADMIN: the handler checks who may decide (approvals/approval.ts).
+  { method: 'POST', path: '/tasks/{id}/approvals/{stepId}', handler: 'api', access: 'MEMBER' },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

@@ -3,7 +3,14 @@ import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { createActionRunner } from '../shared/actions/run-action';
-import { documentClient } from '../shared/clients';
+import { DynamoApprovalStore } from '../shared/approvals/approval-store';
+import { SnsApprovalNotifier } from '../shared/approvals/notify-approval';
+import {
+  type ApprovalRequestDeps,
+  closeUndecidedApproval,
+  requestApproval,
+} from '../shared/approvals/request-approval';
+import { documentClient, snsClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
 import {
@@ -25,9 +32,21 @@ const deps: StepRunnerDeps = {
   logger,
 };
 
-const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | null> => {
+const approvals: ApprovalRequestDeps = {
+  approvals: new DynamoApprovalStore(documentClient(), requireEnv('TABLE_NAME')),
+  tasks: deps.tasks,
+  notifier: new SnsApprovalNotifier(snsClient(), requireEnv('INFO_TOPIC_ARN')),
+  now: () => new Date(),
+  logger,
+};
+
+const lambdaHandler = async (payload: StepPayload): Promise<StepResult | RecordedFailure | object | null> => {
+  // An approval's waiting state ignores what this returns: the decision route completes its task token.
+  if (payload.kind === 'approval') return requestApproval(payload, approvals);
   // The runner logs each attempt's start and end (a failure with its stack, which Step Functions never sees).
-  return handleStepPayload(payload, deps);
+  const result = await handleStepPayload(payload, deps);
+  if (payload.kind === 'record') await closeUndecidedApproval(payload, approvals);
+  return result;
 };
 
 export const handler = middy(lambdaHandler)

@@ -192,7 +192,9 @@ function problemWith({ status, text }: Outcome): string | undefined {
 }
 
 const pathOf = (template: string) =>
-  template.replace('{id}', template.startsWith('/workflows') ? fixtures.workflowId : fixtures.taskId);
+  template
+    .replace('{id}', template.startsWith('/workflows') ? fixtures.workflowId : fixtures.taskId)
+    .replace('{stepId}', 'review');
 
 function validBody(path: string): Record<string, unknown> {
   if (path === '/workflows') {

@@ -188,6 +188,38 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('DELETE', '/api-keys/AAAAAAAA', '/api-keys/{keyId}', 404);
     await expectConforming('POST', '/api-keys', '/api-keys', 400, { name: 'x', role: 'OPERATOR' });
   });
+
+  it('approvals: the pending list, a decision, a second one, and errors; the decided task and timeline', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'conform_approval',
+      version: 1,
+      name: 'approval',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go?', continueOnError: true },
+      ],
+    });
+    const started = await request<{ taskId: string }>('POST', '/tasks', { workflowId });
+    const { taskId } = started.body;
+    const decision = `/tasks/${taskId}/approvals/review`;
+    const template = '/tasks/{id}/approvals/{stepId}';
+    await expect
+      .poll(async () => {
+        const page = await expectConforming('GET', '/approvals?status=PENDING&limit=100', '/approvals', 200);
+        return (page.items as { taskId: string }[]).some((item) => item.taskId === taskId);
+      })
+      .toBe(true);
+    await expectConforming('GET', '/approvals?status=DONE', '/approvals', 400);
+    await expectConforming('POST', decision, template, 400, { decision: 'maybe' });
+    await expectConforming('POST', `/tasks/${taskId}/approvals/other`, template, 404, {
+      decision: 'approve',
+    });
+    await expectConforming('POST', decision, template, 200, { decision: 'approve', comment: 'ok' });
+    await expectConforming('POST', decision, template, 409, { decision: 'reject' });
+    await waitForTask(taskId);
+    await expectConforming('GET', `/tasks/${taskId}`, '/tasks/{id}', 200);
+    await expectConforming('GET', `/tasks/${taskId}/timeline`, '/tasks/{id}/timeline', 200);
+    await expectConforming('GET', '/approvals?status=APPROVED&limit=1', '/approvals', 200);
+  });
 });
 
 /** Starts a task and waits for its end; its id. */

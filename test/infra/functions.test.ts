@@ -227,6 +227,29 @@ describe('function permissions', () => {
     ).toEqual(['iam:PassRole']);
   });
 
+  it("the api may complete task tokens (approval decisions) of the stack's own <prefix>_* state machines only", () => {
+    const statements = functionStatements(built, 'api');
+    const callbacks = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+    expect(callbacks.flatMap(actionsOf)).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure']);
+    expect(callbacks.flatMap(resourcesOf).map((r) => JSON.stringify(r))).toEqual([
+      expect.stringContaining(':stateMachine:Stepwise_*'),
+    ]);
+    for (const name of names.filter((n) => n !== 'api')) {
+      expect(functionStatements(built, name).flatMap(actionsOf), name).not.toContain(
+        'states:SendTaskSuccess',
+      );
+    }
+  });
+
+  it('the step runner may publish approval requests to the info topic, and to no other topic', () => {
+    const statements = functionStatements(built, 'stepRunner');
+    const { info, warning, critical } = stack.messaging.topics;
+    expect(allowedActionsOn(statements, { Ref: logicalId(stack, info) })).toEqual(['sns:Publish']);
+    for (const topic of [warning, critical]) {
+      expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual([]);
+    }
+  });
+
   it("the reconciler may describe the stack's own <prefix>_* executions", () => {
     const statements = functionStatements(built, 'reconciler');
     const describe = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));

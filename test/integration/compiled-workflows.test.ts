@@ -89,6 +89,7 @@ async function stepRunner(raw: unknown): Promise<unknown> {
       ? { error: payload.error ?? 'Unknown', cause: cleanCause(payload.cause) ?? '' }
       : null;
   }
+  if (payload.kind === 'approval') throw new Error('these workflows have no approval steps');
   const key = `${task.id}/${step.id}/${step.mapIndex ?? ''}`;
   const attempt = (attempts.get(key) ?? 0) + 1;
   attempts.set(key, attempt);

@@ -57,6 +57,30 @@ async function startAndWait(
   throw new Error(`task ${started.body.taskId} did not end`);
 }
 
+const approval = {
+  id: 'logs_approval',
+  version: 1,
+  name: 'An approval that is approved, or expires',
+  steps: [{ id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go?', timeoutSeconds: 2 }],
+};
+
+/** Starts a task of `approval`; approves it once it waits (or lets it expire), then decides too late. */
+async function runApproval(api: ReturnType<typeof apiClient>, approve: boolean): Promise<string> {
+  const started = await api<{ taskId: string }>('POST', '/tasks', { workflowId: 'logs_approval', input: {} });
+  const decision = `/tasks/${started.body.taskId}/approvals/review`;
+  for (let i = 0; approve && i < 100; i++) {
+    if ((await api('POST', decision, { decision: 'approve' })).status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  for (let i = 0; i < 100; i++) {
+    const { body } = await api<{ status: string }>('GET', `/tasks/${started.body.taskId}`);
+    if (TERMINAL.has(body.status)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect((await api('POST', decision, { decision: 'approve' })).status).toBe(409);
+  return started.body.taskId;
+}
+
 /** Runs one task of `failing` on a stack of its own with `env`; resolves with every line it printed. */
 async function collectLines(env: Record<string, string>): Promise<string[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-logs-'));
@@ -100,6 +124,7 @@ describe('handler logs on the embedded stack', () => {
   let stdout = '';
   let stderr = '';
   const tasks: { taskId: string; status: string }[] = [];
+  const approvalTasks: string[] = [];
   let lines: LogLine[] = [];
 
   beforeAll(async () => {
@@ -120,6 +145,8 @@ describe('handler logs on the embedded stack', () => {
     expect((await api('POST', '/workflows', failing)).status).toBeLessThan(300);
     tasks.push(await startAndWait(api, 'basic_sequence', { text: '  logs, please  ' }));
     tasks.push(await startAndWait(api, 'logs_failing', {}));
+    expect((await api('POST', '/workflows', approval)).status).toBeLessThan(300);
+    approvalTasks.push(await runApproval(api, true), await runApproval(api, false));
     // A refused request (the authorizer logs it) and a public route.
     expect((await api('GET', '/tasks', undefined, { apiKey: 'sk_not_a_key' })).status).toBe(401);
     expect((await fetch(`${stack.endpoints.api}/health`)).status).toBe(200);
@@ -186,6 +213,16 @@ describe('handler logs on the embedded stack', () => {
         step_id: 'check',
       }),
     );
+  });
+
+  it('logs approval requests under their step, and never a task token', () => {
+    for (const taskId of approvalTasks) {
+      expect(lines).toContainEqual(
+        expect.objectContaining({ message: 'Approval requested', task_id: taskId, step_id: 'review' }),
+      );
+    }
+    // The local Step Functions endpoint's tokens (local/stepfunctions/task-tokens.ts).
+    expect(`${stdout}${stderr}`).not.toMatch(/AQ[A-Za-z0-9_-]{64}/);
   });
 
   it('logs a refused request with its API Gateway request id', () => {

@@ -4,7 +4,11 @@
 // "Parallel", "Map", "Processing input and output", "Error handling"); each runs through the endpoint with
 // the real SFNClient. Divergences of aws-local-stepfunctions are fixed in
 // patches/aws-local-stepfunctions+3.0.0.patch or in local/stepfunctions/definition.ts, never in the ASL.
-import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import {
+  type DescribeExecutionCommandOutput,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+} from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { conditionToChoiceRule } from '../../functions/shared/workflows/compile-condition';
 import type { Condition } from '../../functions/shared/workflows/definition';
@@ -31,7 +35,14 @@ const lambdas: Record<string, (payload: unknown) => Promise<unknown>> = {
   slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 3000)),
   // Takes the task token and never completes it: only a heartbeat or timeout ends the task.
   forget: async () => ({ accepted: true }),
+  // Keeps the task token for the test to complete, as the approval step's request does.
+  callback: async (payload) => {
+    const { key, token } = payload as { key: string; token: string };
+    tokens[key] = token;
+    return { ignored: 'the callback decides the result' };
+  },
 };
+const tokens: Record<string, string> = {};
 
 const stateMachines = localStateMachines(async (functionName, payload) => {
   const lambda = lambdas[functionName.split(':').at(-1) ?? ''];
@@ -724,5 +735,98 @@ describe('Retry, timeouts and heartbeats (AWS: "Error handling in Step Functions
     expect(execution.error).toBe('States.HeartbeatTimeout');
     // Two attempts of one heartbeat interval each, one second apart: the retrier applied.
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+  });
+});
+
+describe('lambda:invoke.waitForTaskToken (AWS: "Wait for a Callback with Task Token"; "If an exception is raised within the Lambda function, the Task will fail")', () => {
+  const callbackTask = (key: string, extra: object = {}) => ({
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    Parameters: { FunctionName: 'callback', Payload: { key, 'token.$': '$$.Task.Token' } },
+    ...extra,
+  });
+  const tokenOf = async (key: string) => {
+    await expect.poll(() => tokens[key], { timeout: 5_000 }).toBeDefined();
+    return tokens[key] as string;
+  };
+
+  it("results in the output sent with SendTaskSuccess, not the function's return value", async () => {
+    const running = execute({
+      StartAt: 'Ask',
+      States: {
+        Ask: callbackTask('success', {
+          ResultSelector: { status: 'SUCCEEDED', 'output.$': '$' },
+          ResultPath: '$.steps.ask',
+          End: true,
+        }),
+      },
+    });
+    const taskToken = await tokenOf('success');
+    await stateMachines
+      .client()
+      .send(new SendTaskSuccessCommand({ taskToken, output: '{"decision":"approve"}' }));
+    const execution = await running;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(outputOf(execution)).toEqual({
+      steps: { ask: { status: 'SUCCEEDED', output: { decision: 'approve' } } },
+    });
+  });
+
+  it('fails with the error and cause sent with SendTaskFailure, which a Catch names', async () => {
+    const running = execute({
+      StartAt: 'Ask',
+      States: {
+        Ask: callbackTask('failure', {
+          Catch: [{ ErrorEquals: ['Approval.Rejected'], ResultPath: '$.error', Next: 'Rejected' }],
+          End: true,
+        }),
+        Rejected: { Type: 'Pass', End: true },
+      },
+    });
+    const taskToken = await tokenOf('failure');
+    await stateMachines
+      .client()
+      .send(new SendTaskFailureCommand({ taskToken, error: 'Approval.Rejected', cause: 'not now' }));
+    expect(outputOf(await running).error).toEqual({ Error: 'Approval.Rejected', Cause: 'not now' });
+  });
+
+  it("fails at once with the function's error when the invocation itself fails", async () => {
+    const started = Date.now();
+    const execution = await execute({
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'decline', Payload: { 'token.$': '$$.Task.Token' } },
+          TimeoutSeconds: 30,
+          End: true,
+        },
+      },
+    });
+    expect(execution.error).toBe('Declined');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('fails with States.Timeout after TimeoutSeconds without a callback; the token then answers TaskTimedOut', async () => {
+    const started = Date.now();
+    const execution = await execute({
+      StartAt: 'Ask',
+      States: {
+        Ask: callbackTask('timeout', {
+          TimeoutSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Expired' }],
+          End: true,
+        }),
+        Expired: { Type: 'Pass', End: true },
+      },
+    });
+    expect(outputOf(execution).error.Error).toBe('States.Timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    await expect(
+      stateMachines
+        .client()
+        .send(new SendTaskSuccessCommand({ taskToken: await tokenOf('timeout'), output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
   });
 });

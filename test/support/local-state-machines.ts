@@ -24,6 +24,8 @@ export interface LocalStateMachines {
     input: unknown,
     timeoutMs?: number,
   ): Promise<DescribeExecutionCommandOutput>;
+  /** The endpoint's client, for calls a test makes itself (SendTaskSuccess, ...); from beforeAll on. */
+  client(): SFNClient;
 }
 
 export function localStateMachines(
@@ -52,6 +54,10 @@ export function localStateMachines(
     await stop?.();
   });
   return {
+    client() {
+      if (!sfn) throw new Error('localStateMachines: the endpoint starts in beforeAll');
+      return sfn;
+    },
     async execute(name, definition, input, timeoutMs = 20_000) {
       const client = sfn;
       if (!client) throw new Error('localStateMachines: the endpoint starts in beforeAll');

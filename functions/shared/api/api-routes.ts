@@ -1,6 +1,7 @@
 // The HTTP API's operations, keyed by API Gateway route key. Each receives the caller's identity (from
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
@@ -20,6 +21,7 @@ import {
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
+import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
 import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
@@ -34,6 +36,8 @@ export interface ApiDeps {
   /** The task listing of GET /tasks and GET /admin/tasks. */
   readonly listing: TaskLister;
   readonly apiKeys: ApiKeyStore;
+  /** Approvals, their steps' attempts and the Step Functions callbacks a decision sends. */
+  readonly approvals: ApprovalDecisionDeps;
 }
 
 export type ApiOperation = (
@@ -101,4 +105,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...METRICS_OPERATIONS,
   ...ADMIN_OPERATIONS,
   ...API_KEY_OPERATIONS,
+  ...APPROVAL_OPERATIONS,
 };

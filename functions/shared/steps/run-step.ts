@@ -70,7 +70,7 @@ export interface RecordedFailure {
 }
 
 export async function handleStepPayload(
-  payload: StepPayload,
+  payload: RunStepPayload | RecordStepPayload,
   deps: StepRunnerDeps,
 ): Promise<StepResult | RecordedFailure | null> {
   return payload.kind === 'run' ? runStep(payload, deps) : recordStep(payload, deps);
@@ -230,7 +230,7 @@ async function recordStep(payload: RecordStepPayload, deps: StepRunnerDeps): Pro
   return payload.status === 'FAILED' ? { error: error ?? 'Unknown', cause: cause ?? '' } : null;
 }
 
-function summarize(value: unknown): string | undefined {
+export function summarize(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return text.length <= SUMMARY_CHARS ? text : `${text.slice(0, SUMMARY_CHARS - 1)}…`;

@@ -31,11 +31,25 @@ export const RecordStepPayloadSchema = z.object({
   cause: z.string().nullish(),
 });
 
+/** An approval step's request: the step runner stores the token and notifies (approvals/request-approval.ts). */
+export const ApprovalStepPayloadSchema = z.object({
+  kind: z.literal('approval'),
+  task: TaskRef,
+  step: StepRef,
+  taskToken: z.string().min(1),
+  approvers: z.array(z.string().min(1)).min(1),
+  message: z.string().min(1),
+  timeoutSeconds: z.number().int().positive(),
+  onTimeout: z.enum(['reject', 'fail']),
+});
+
 export const StepPayloadSchema = z.discriminatedUnion('kind', [
   RunStepPayloadSchema,
   RecordStepPayloadSchema,
+  ApprovalStepPayloadSchema,
 ]);
 
 export type RunStepPayload = z.infer<typeof RunStepPayloadSchema>;
 export type RecordStepPayload = z.infer<typeof RecordStepPayloadSchema>;
+export type ApprovalStepPayload = z.infer<typeof ApprovalStepPayloadSchema>;
 export type StepPayload = z.infer<typeof StepPayloadSchema>;

@@ -37,6 +37,7 @@ import {
   type UpdateCommandInput,
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { DynamoApprovalStore } from '../approvals/approval-store';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { settledIndexKeys } from '../telemetry/settled-index';
 import type { TaskMetrics } from '../telemetry/task-metrics';
@@ -94,7 +95,8 @@ export interface AttemptStart {
   readonly inputSummary?: string;
 }
 
-export interface AttemptEnd extends Pick<AttemptRecord, 'error' | 'cause' | 'outputSummary' | 'llm'> {
+export interface AttemptEnd
+  extends Pick<AttemptRecord, 'error' | 'cause' | 'outputSummary' | 'llm' | 'decidedBy' | 'decision'> {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly endedAt: string;
   readonly durationMs: number;
@@ -149,7 +151,10 @@ export interface TaskStore {
   recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean): Promise<boolean>;
   /** Records a step outcome decided by the state machine: SKIPPED by a `when`, or FAILED for good. */
   recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void>;
-  /** Closes every step still open (RUNNING, RETRYING) and its open attempt; returns how many it closed. */
+  /**
+   * Closes every step still open (RUNNING, RETRYING) and its open attempt, and expires the PENDING
+   * approval of an approval step it closed; returns how many steps it closed.
+   */
   closeOpenSteps(taskId: string, closing: StepClosing): Promise<number>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
   listSteps(taskId: string): Promise<StepRecord[]>;
@@ -514,7 +519,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
         .firstStart(start.startedAt)
         .appendAttempt(start.attempt, entry)
         .remove('error', 'cause')
-        .index('RUNNING', start.startedAt),
+        // A step waiting for a person's approval is not stuck, however long it waits: not in the STUCK view.
+        .index(start.step.stepType === 'approval' ? undefined : 'RUNNING', start.startedAt),
     );
   }
 
@@ -597,8 +603,16 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
 
   async closeOpenSteps(taskId: string, closing: StepClosing): Promise<number> {
     let closed = 0;
+    let approvalClosed = false;
     for (const item of await this.queryPrefix(taskId, 'STEP#')) {
-      if (await this.closeOpenStep(taskId, String(item.sk), toStepRecord(item), closing)) closed++;
+      if (await this.closeOpenStep(taskId, String(item.sk), toStepRecord(item), closing)) {
+        closed++;
+        approvalClosed ||= item.stepType === 'approval';
+      }
+    }
+    // An approval step still waiting had a PENDING approval: nobody can decide it any more.
+    if (approvalClosed) {
+      await new DynamoApprovalStore(this.client, this.tableName).expirePending(taskId, closing.at);
     }
     return closed;
   }

@@ -90,6 +90,9 @@ export interface AttemptRecord {
    * itself is a credential and is never stored on a step.
    */
   readonly tokenId?: string;
+  /** An approval step's attempt: who decided (a JWT `sub` or an API key id), and how. */
+  readonly decidedBy?: string;
+  readonly decision?: 'approve' | 'reject';
 }
 
 /** A step (or one map iteration of it) with its attempts: one item per step. */

@@ -16,6 +16,9 @@ export interface TimelineAttempt {
   readonly cause?: string;
   /** The worker that ran the attempt (`agent` steps). */
   readonly worker?: string;
+  /** An approval step's attempt: its wait ends with the decision of this principal. */
+  readonly decidedBy?: string;
+  readonly decision?: 'approve' | 'reject';
 }
 
 export interface TimelineStep {
@@ -90,6 +93,7 @@ const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
   ...(attempt.error !== undefined && { error: attempt.error }),
   ...(attempt.cause !== undefined && { cause: attempt.cause }),
   ...(attempt.worker !== undefined && { worker: attempt.worker }),
+  ...(attempt.decidedBy !== undefined && { decidedBy: attempt.decidedBy, decision: attempt.decision }),
 });
 
 /** Top-level steps of the definition, and the top-level map step each nested step runs under. */

@@ -9,6 +9,11 @@
 //   map                                      Map over `items`; `{ status: 'SUCCEEDED', output: [<iteration steps>] }`
 //   agent                                    sqs:sendMessage.waitForTaskToken to the worker type's queue;
 //                                            `{ status: 'SUCCEEDED', output: <what the worker returned> }`
+//   approval                                 Task `lambda:invoke.waitForTaskToken` of the step runner
+//                                            (`kind: approval`), completed by the decision route ->
+//                                            `{ status: 'SUCCEEDED', output: { decision, comment, decidedBy,
+//                                            decidedAt } }`; its timeout becomes Approval.Rejected or
+//                                            Approval.Expired (onTimeout), then the failure path below
 //   `when` false                             step runner `kind: record, status: SKIPPED` -> `{ status: 'SKIPPED' }`
 //   failure after retries                    step runner `kind: record, status: FAILED` (answers the error
 //                                            cleaned: Cause becomes the message, without the Lambda error
@@ -30,6 +35,8 @@ import { conditionToChoiceRule } from './compile-condition';
 import {
   type AgentStep,
   DEFAULT_AGENT_HEARTBEAT_SECONDS,
+  type ApprovalStep,
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   DEFAULT_MAP_CONCURRENCY,
   DEFAULT_RETRY_POLICY,
   DEFAULT_STEP_TIMEOUT_SECONDS,
@@ -91,11 +98,8 @@ interface Scope {
 
 type StepCompiler<S extends Step> = (step: S, scope: Scope, next: string | undefined) => string;
 
-/**
- * The compiler for each step type, by type: a type without one (the reserved `approval`) is refused by
- * validation and throws here.
- */
-const STEP_COMPILERS: { readonly [T in StepType]?: StepCompiler<Extract<Step, { type: T }>> } = {
+/** The compiler for each step type, by type. */
+const STEP_COMPILERS: { readonly [T in StepType]: StepCompiler<Extract<Step, { type: T }>> } = {
   http: (step, scope, next) => compileRunnable(step, scope, next),
   llm: (step, scope, next) => compileRunnable(step, scope, next),
   transform: (step, scope, next) => compileRunnable(step, scope, next),
@@ -103,11 +107,8 @@ const STEP_COMPILERS: { readonly [T in StepType]?: StepCompiler<Extract<Step, { 
   wait: (step, scope, next) => compileWait(step, scope, next),
   map: (step, scope, next) => compileMap(step, scope, next),
   agent: (step, scope, next) => compileAgent(step, scope, next),
+  approval: (step, scope, next) => compileApproval(step, scope, next),
 };
-
-export function isCompilableStepType(type: string): boolean {
-  return Object.hasOwn(STEP_COMPILERS, type);
-}
 
 export function compileWorkflow(definition: WorkflowDefinition, options: CompileOptions = {}): AslDefinition {
   const ctx: Context = {
@@ -244,12 +245,7 @@ function mergeStepsExpression(from: number, to: number): string {
 }
 
 function compileStep(step: Step, scope: Scope, next: string | undefined): string {
-  const compiler = STEP_COMPILERS[step.type] as StepCompiler<Step> | undefined;
-  if (!compiler) {
-    throw new WorkflowCompileError(
-      `Step ${step.id}: type '${step.type}' is not supported by the compiler yet`,
-    );
-  }
+  const compiler = STEP_COMPILERS[step.type] as StepCompiler<Step>;
   const start = compiler(step, scope, next);
   if (!step.when) return start;
   const skipped = claim(scope.ctx, `${step.id} skipped`);
@@ -455,6 +451,62 @@ function compileMap(step: MapStep, scope: Scope, next: string | undefined): stri
   return name;
 }
 
+/** The error an approval step fails with when nobody decides in time, by its `onTimeout`. */
+export const APPROVAL_TIMEOUT_ERRORS = { reject: 'Approval.Rejected', fail: 'Approval.Expired' } as const;
+
+/**
+ * An approval waits on a task token that the step runner stores (it never leaves the server) and the
+ * decision route completes. Only the Lambda service's errors are retried (the step runner's request is
+ * idempotent per step); TimeoutSeconds is the approval's deadline, and its States.Timeout is renamed by
+ * `onTimeout` before the failure path records it, so the record also marks the approval EXPIRED and the
+ * step's continueOnError sees the approval's own error.
+ */
+function compileApproval(step: ApprovalStep, scope: Scope, next: string | undefined): string {
+  const name = claim(scope.ctx, step.id);
+  const failed = compileFailure(step, scope, next);
+  const timeoutSeconds = step.timeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS;
+  const onTimeout = step.onTimeout ?? 'reject';
+  const expired = claim(scope.ctx, `${step.id} expired`);
+  scope.states[expired] = {
+    Type: 'Pass',
+    Comment: `No decision on ${step.id} within ${timeoutSeconds} s: onTimeout ${onTimeout}.`,
+    Parameters: {
+      Error: APPROVAL_TIMEOUT_ERRORS[onTimeout],
+      Cause: `expired: no decision within ${timeoutSeconds} s`,
+    },
+    ResultPath: '$.error',
+    Next: failed,
+  };
+  scope.states[name] = {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    Parameters: {
+      FunctionName: scope.ctx.stepRunnerArn,
+      Payload: {
+        kind: 'approval',
+        'task.$': '$.task',
+        step: stepRef(step, scope),
+        'taskToken.$': '$$.Task.Token',
+        approvers: step.approvers,
+        message: step.message,
+        timeoutSeconds,
+        onTimeout,
+      },
+    },
+    Comment: `${step.name ?? step.id} (approval step): waits for a decision by ${step.approvers.join(', ')}`,
+    ResultSelector: { status: 'SUCCEEDED', 'output.$': '$' },
+    ResultPath: stepResultPath(step),
+    TimeoutSeconds: timeoutSeconds,
+    Retry: [lambdaServiceRetrier()],
+    Catch: [
+      { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: expired },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: failed },
+    ],
+    ...transition(next),
+  };
+  return name;
+}
+
 /**
  * After a step failed for good (`$.error` holds `{ Error, Cause }`, Cause being the Lambda error JSON with
  * its stack trace when the step runner threw): record it, which replaces `$.error` with the clean
@@ -462,7 +514,7 @@ function compileMap(step: MapStep, scope: Scope, next: string | undefined): stri
  * `{ status: 'FAILED', error, cause }` and go on.
  */
 function compileFailure(
-  step: RunnableStep | MapStep | AgentStep,
+  step: RunnableStep | MapStep | AgentStep | ApprovalStep,
   scope: Scope,
   next: string | undefined,
 ): string {

@@ -16,13 +16,11 @@
 import { z } from 'zod';
 
 /**
- * Every step type the DSL knows, declared once. `approval` is reserved: the schema accepts it so
- * definitions can be written ahead, but the compiler has no states for it yet, and validation refuses it
- * with a message naming the step (see `isCompilableStepType` in compile-workflow.ts).
+ * Every step type the DSL knows, declared once; compile-workflow.ts has a compiler for each
+ * (`isCompilableStepType`).
  */
 export const RUNNABLE_STEP_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
-export const RESERVED_STEP_TYPES = ['approval'] as const;
-export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', 'agent', ...RESERVED_STEP_TYPES] as const;
+export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', 'agent', 'approval'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
 /**
@@ -238,12 +236,60 @@ export const AgentStepSchema = z
   });
 export type AgentStep = z.infer<typeof AgentStepSchema>;
 
-export const ReservedStepSchema = z.strictObject({
+/** How long an approval waits for a decision when its step sets no timeoutSeconds: one day. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
+/** Step Functions' limit for a Task waiting on a task token (and an execution): one year. */
+export const MAX_APPROVAL_TIMEOUT_SECONDS = MAX_WORKFLOW_TIMEOUT_SECONDS;
+export const MAX_APPROVAL_MESSAGE_CHARS = 2_000;
+export const MAX_APPROVERS = 20;
+export const APPROVER_ROLES = ['OWNER', 'ADMIN', 'MEMBER'] as const;
+/** A user id as identities carry it (a JWT `sub`, an API key's keyId): printable, no spaces. */
+export const APPROVER_USER_ID = /^[^\p{Cc}\p{Cf}\s]{1,128}$/u;
+
+export const ApprovalStepSchema = z.strictObject({
   ...baseStep,
-  type: z.enum(RESERVED_STEP_TYPES),
-  ...runnableFields,
+  type: z.literal('approval'),
+  approvers: z
+    .array(
+      z
+        .string()
+        .regex(
+          APPROVER_USER_ID,
+          `must be a role (${APPROVER_ROLES.join(', ')}) or a user id: 1 to 128 characters, no spaces or control characters`,
+        )
+        // A role in another case, or OPERATOR (no member of an org), would silently name a user nobody is.
+        .refine(
+          (value) =>
+            !/^(owner|admin|member|operator)$/i.test(value) || APPROVER_ROLES.includes(value as never),
+          {
+            message: `roles are ${APPROVER_ROLES.join(', ')} (upper case; OPERATOR decides nothing in an organization)`,
+          },
+        ),
+    )
+    .min(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id')
+    .max(MAX_APPROVERS)
+    .meta({
+      description:
+        'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',
+    }),
+  message: z
+    .string()
+    .min(1)
+    .max(MAX_APPROVAL_MESSAGE_CHARS)
+    .meta({ description: 'What the approvers are asked; shown in the notification and the approvals list.' }),
+  timeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).optional().meta({
+    description: 'How long to wait for a decision, in seconds.',
+    default: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  }),
+  onTimeout: z.enum(['reject', 'fail']).optional().meta({
+    description:
+      'Without a decision in time: `reject` fails the step with Approval.Rejected (cause: expired), `fail` with Approval.Expired. Either way continueOnError and the task outcome apply as to any step failure.',
+    default: 'reject',
+  }),
+  continueOnError: runnableFields.continueOnError,
 });
-export type ReservedStep = z.infer<typeof ReservedStepSchema>;
+export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
+
 
 const mapFields = {
   ...baseStep,
@@ -274,14 +320,14 @@ export const MapStepSchema: z.ZodType<MapStep> = z.strictObject({
   },
 });
 
-export type Step = RunnableStep | WaitStep | MapStep | AgentStep | ReservedStep;
+export type Step = RunnableStep | WaitStep | MapStep | AgentStep | ApprovalStep;
 
 export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
   RunnableStepSchema,
   WaitStepSchema,
   MapStepSchema as unknown as typeof MapStepHeadSchema,
   AgentStepSchema,
-  ReservedStepSchema,
+  ApprovalStepSchema,
 ]) as unknown as z.ZodType<Step>;
 
 export const WorkflowDefinitionSchema = z

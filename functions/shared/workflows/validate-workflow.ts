@@ -6,7 +6,6 @@
 import jsonata from 'jsonata';
 import type { z } from 'zod';
 import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
-import { isCompilableStepType } from './compile-workflow';
 import {
   type Condition,
   DEFAULT_AGENT_HEARTBEAT_SECONDS,
@@ -343,14 +342,6 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     const field = at(i);
     const known = ancestors.get(step.id) ?? new Set<string>();
     const ref = (path: string) => checkReference(path, env, byId, known);
-    if (!isCompilableStepType(step.type)) {
-      issues.push({
-        rule: 'unknown-step-type',
-        stepId: step.id,
-        field: `${field}.type`,
-        message: `Step '${step.id}' (${field}.type): type '${step.type}' is reserved but not supported yet`,
-      });
-    }
     if (step.when) {
       for (const { path, field: where } of conditionPaths(step.when, `${field}.when`)) {
         const problem = ref(path);

@@ -622,16 +622,6 @@ describe('when, wait and map', () => {
     });
   });
 
-  it('refuses a reserved step type naming the step', () => {
-    const definition = {
-      id: 'wf',
-      version: 1,
-      name: 'W',
-      steps: [{ id: 'ask', type: 'approval' }],
-    } as unknown as WorkflowDefinition;
-    expect(() => compileWorkflow(definition)).toThrow(/Step ask: type 'approval' is not supported/);
-  });
-
   it('is pure: the same definition compiles to the same ASL', () => {
     const definition = define([{ id: 'a' }, { id: 'b', dependsOn: ['a'] }, { id: 'c', dependsOn: ['a'] }]);
     expect(JSON.stringify(compileWorkflow(definition))).toBe(JSON.stringify(compileWorkflow(definition)));

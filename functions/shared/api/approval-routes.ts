@@ -1,0 +1,52 @@
+// Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), and the
+// decision on one. Neither ever returns a task token (approvals/approval.ts `publicView`).
+import { z } from 'zod';
+import { APPROVAL_STATUSES, publicView } from '../approvals/approval';
+import { DecisionRequestSchema, decideApproval } from '../approvals/decide-approval';
+import { jsonResponse, ValidationError } from '../http/errors';
+import { parseJsonBody } from '../http/json-body';
+import { SLUG } from '../workflows/definition';
+import type { ApiOperation } from './api-routes';
+import { cursorBinding, parseWith, pathParameter, queryInteger } from './request';
+
+const ApprovalListQuerySchema = z.strictObject({
+  status: z.enum(APPROVAL_STATUSES).default('PENDING'),
+  limit: queryInteger(100, 3).optional(),
+  cursor: z.string().optional(),
+});
+
+/** A map iteration's index, as the step items number them (0 to 99,999). */
+const DecisionQuerySchema = z.strictObject({
+  mapIndex: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be an integer from 0 to 99999, in decimal digits')
+    .transform(Number)
+    .optional(),
+});
+
+export const APPROVAL_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /approvals': async (event, identity, deps) => {
+    const query = parseWith(ApprovalListQuerySchema, event.queryStringParameters ?? {}, 'query');
+    const binding = cursorBinding(event, identity, query);
+    const cursor = await deps.cursors.verify(binding, query.cursor);
+    const page = await deps.approvals.approvals.list(identity.orgId, query.status, query.limit ?? 50, cursor);
+    return jsonResponse(200, {
+      items: page.items.map(publicView),
+      cursor: await deps.cursors.sign(binding, page.cursor),
+    });
+  },
+
+  'POST /tasks/{id}/approvals/{stepId}': async (event, identity, deps) => {
+    const { mapIndex } = parseWith(DecisionQuerySchema, event.queryStringParameters ?? {}, 'query');
+    const taskId = pathParameter(event, 'id');
+    const stepId = pathParameter(event, 'stepId');
+    if (!SLUG.test(stepId)) {
+      throw new ValidationError('Invalid path parameter stepId', [
+        { field: 'stepId', message: 'stepId is a step id of the workflow: a slug of at most 64 characters' },
+      ]);
+    }
+    const request = parseWith(DecisionRequestSchema, parseJsonBody(event), 'decision');
+    const key = { taskId, stepId, ...(mapIndex !== undefined && { mapIndex }) };
+    return jsonResponse(200, await decideApproval(identity, key, request, deps.approvals));
+  },
+};

@@ -1,0 +1,184 @@
+// Approvals on the embedded stack, where the e2e suite cannot look: the INFO notification on the info
+// topic (its filterable attributes, its readable body, no task token), the token kept on the server
+// only, and the approval list paged newest first with signed cursors.
+
+import { SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
+import { apiClient } from '../support/api-request';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const credentials = inject('credentials');
+const request = apiClient(endpoints.api, credentials.apiKey);
+const { sqs, sns, sfn, documents, dynamodb } = localClients(endpoints);
+const RUN = Date.now().toString(36);
+
+afterAll(() => {
+  for (const client of [sqs, sns, sfn, dynamodb]) client.destroy();
+});
+
+async function infoQueue(): Promise<string> {
+  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `approvals-info-${RUN}` }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn: endpoints.topicArns.info,
+      Protocol: 'sqs',
+      Endpoint: Attributes?.QueueArn,
+    }),
+  );
+  return QueueUrl;
+}
+
+async function startApprovalTask(workflowId: string): Promise<string> {
+  const started = await request<{ taskId: string }>('POST', '/tasks', { workflowId });
+  expect(started.status).toBe(201);
+  return started.body.taskId;
+}
+
+async function register(id: string): Promise<string> {
+  const workflowId = `${id}_${RUN}`;
+  const registered = await request('POST', '/workflows', {
+    id: workflowId,
+    version: 1,
+    name: 'approval',
+    steps: [
+      {
+        id: 'review',
+        type: 'approval',
+        approvers: ['ADMIN'],
+        message: 'Send the invoices?',
+        timeoutSeconds: 600,
+        continueOnError: true,
+      },
+    ],
+  });
+  expect(registered.status).toBe(201);
+  return workflowId;
+}
+
+describe('approval requests on the embedded stack', () => {
+  it('notify the info topic with INFO APPROVAL_REQUESTED of the org, saying how to decide, without the token', async () => {
+    const queueUrl = await infoQueue();
+    const taskId = await startApprovalTask(await register('notify'));
+    let notification:
+      | { Message: string; Subject: string; MessageAttributes: Record<string, { Value: string }> }
+      | undefined;
+    for (let tries = 0; tries < 10 && !notification; tries++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2 }),
+      );
+      notification = Messages.map((m) => JSON.parse(m.Body ?? '{}')).find((n) =>
+        String(n.Message).includes(taskId),
+      );
+    }
+    expect(notification, 'an approval notification').toBeDefined();
+    expect(notification?.Subject).toBe(`Approval needed: notify_${RUN} step review`);
+    expect(notification?.MessageAttributes).toMatchObject({
+      severity: { Value: 'INFO' },
+      kind: { Value: 'APPROVAL_REQUESTED' },
+      org: { Value: credentials.orgId },
+    });
+    const body = JSON.parse(notification?.Message ?? '{}');
+    expect(body).toMatchObject({
+      severity: 'INFO',
+      kind: 'APPROVAL_REQUESTED',
+      org: credentials.orgId,
+      task: { id: taskId },
+      step: { id: 'review' },
+      message: 'Send the invoices?',
+      decide: { method: 'POST', path: `/tasks/${taskId}/approvals/review` },
+    });
+    expect(body.summary).toContain(`POST /tasks/${taskId}/approvals/review`);
+
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: endpoints.tableName,
+        Key: { pk: `TASK#${taskId}`, sk: 'APPROVAL#review' },
+      }),
+    );
+    // The waiting step is RUNNING but out of the open-step index the STUCK view reads: it waits for a person.
+    const { Item: step } = await documents.send(
+      new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${taskId}`, sk: 'STEP#review' } }),
+    );
+    expect(step).toMatchObject({ status: 'RUNNING', stepType: 'approval' });
+    expect(step?.gsi1pk).toBeUndefined();
+    const token = String(Item?.taskToken);
+    expect(token.length).toBeGreaterThan(20);
+    expect(notification?.Message).not.toContain(token);
+    expect(JSON.stringify(notification)).not.toContain(token);
+    const decided = await request('POST', `/tasks/${taskId}/approvals/review`, { decision: 'reject' });
+    expect(decided.status).toBe(200);
+    expect(JSON.stringify(decided.body)).not.toContain(token);
+  });
+
+  it('list newest first, a page at a time, with cursors bound to the status', async () => {
+    const workflowId = await register('paged');
+    const taskIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      taskIds.push(await startApprovalTask(workflowId));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const pending = async (path: string) =>
+      (await request<{ items: { taskId: string }[]; cursor?: string }>('GET', path)).body;
+    await expect
+      .poll(
+        async () => {
+          const { items } = await pending('/approvals?status=PENDING&limit=100');
+          return taskIds.every((id) => items.some((item) => item.taskId === id));
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await pending(
+        `/approvals?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(1);
+      seen.push(...page.items.map((item) => item.taskId));
+      cursor = page.cursor;
+    } while (cursor && seen.length < 200);
+    const ours = seen.filter((id) => taskIds.includes(id));
+    expect(ours).toEqual([...taskIds].reverse());
+
+    const first = await pending('/approvals?status=PENDING&limit=1');
+    const other = await request(
+      'GET',
+      `/approvals?status=APPROVED&cursor=${encodeURIComponent(first.cursor ?? '')}`,
+    );
+    expect(other.status).toBe(400);
+    expect(other.body).toMatchObject({ details: [{ field: 'cursor' }] });
+    for (const taskId of taskIds) {
+      await request('POST', `/tasks/${taskId}/approvals/review`, { decision: 'reject' });
+    }
+  });
+});
+
+describe('SfnTaskCallbacks against the local Step Functions endpoint', () => {
+  const callbacks = new SfnTaskCallbacks(sfn);
+
+  it('reports a token whose wait is over (or never was) as TaskTokenClosed', async () => {
+    const unknown = `AQ${'A'.repeat(64)}`;
+    await expect(callbacks.succeed(unknown, {})).rejects.toBeInstanceOf(TaskTokenClosedError);
+    await expect(callbacks.fail(unknown, 'Approval.Rejected', 'no')).rejects.toBeInstanceOf(
+      TaskTokenClosedError,
+    );
+  });
+
+  it('rethrows any other refusal by name, without the token in its message', async () => {
+    const malformed = 'not-a-token-but-secret';
+    const error = await callbacks.succeed(malformed, {}).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(error).toMatchObject({ name: 'InvalidToken' });
+    expect(error?.message).not.toContain(malformed);
+  });
+});
