@@ -34,8 +34,8 @@ import { workerQueueShape } from '../resources';
 import { conditionToChoiceRule } from './compile-condition';
 import {
   type AgentStep,
-  DEFAULT_AGENT_HEARTBEAT_SECONDS,
   type ApprovalStep,
+  DEFAULT_AGENT_HEARTBEAT_SECONDS,
   DEFAULT_APPROVAL_TIMEOUT_SECONDS,
   DEFAULT_MAP_CONCURRENCY,
   DEFAULT_RETRY_POLICY,

@@ -290,7 +290,6 @@ export const ApprovalStepSchema = z.strictObject({
 });
 export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
 
-
 const mapFields = {
   ...baseStep,
   type: z.literal('map'),
