@@ -163,6 +163,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     description: 'Records the attempts of agent steps as workers claim and finish them',
   },
+  sweeper: {
+    folder: 'sweeper',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    description: 'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, alerts',
+  },
   aggregator: {
     folder: 'aggregator',
     memoryMb: 512,
@@ -186,8 +192,9 @@ export interface RouteShape {
    */
   readonly access: Role | 'public';
   /**
-   * Also open to OPERATOR (who has no org and reads across orgs). Only read routes whose handler scopes
-   * tenants to their own org and lets operators choose one (`?org=`) or all.
+   * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
+   * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long.
    * @default false
    */
   readonly operators?: boolean;
@@ -215,6 +222,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'GET', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'DELETE', path: '/api-keys/{keyId}', handler: 'api', access: 'OWNER' },
+  { method: 'GET', path: '/admin/workers', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
@@ -232,6 +243,8 @@ export interface ScheduleShape {
 export const SCHEDULES: readonly ScheduleShape[] = [
   { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
   { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1, localRateSeconds: 15 },
+  // The local rate is STEPWISE_SWEEP_SECONDS when set (local/stack.ts).
+  { id: 'SweepWorkers', handler: 'sweeper', rateMinutes: 1, localRateSeconds: 5 },
 ];
 
 export interface SubscriptionShape {

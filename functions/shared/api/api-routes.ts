@@ -24,6 +24,7 @@ import { METRICS_OPERATIONS } from './metrics-routes';
 import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
+import { WORKER_OPERATIONS, type WorkerRouteDeps } from './worker-routes';
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
@@ -34,6 +35,8 @@ export interface ApiDeps {
   /** The task listing of GET /tasks and GET /admin/tasks. */
   readonly listing: TaskLister;
   readonly apiKeys: ApiKeyStore;
+  /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
+  readonly workers: WorkerRouteDeps;
 }
 
 export type ApiOperation = (
@@ -101,4 +104,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...METRICS_OPERATIONS,
   ...ADMIN_OPERATIONS,
   ...API_KEY_OPERATIONS,
+  ...WORKER_OPERATIONS,
 };
