@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { DevCredentials } from '../../local/dev-credentials';
 import { type LocalEndpoints, startLocalStack } from '../../local/stack';
+import { localWorkerTypes } from '../../local/worker-types';
+
+/** Worker types only test/integration/worker-routes.test.ts writes workers of. */
+export const WORKER_ROUTE_TEST_TYPES = [
+  { name: 'routes-shared', orgs: [] },
+  { name: 'routes-org-b', orgs: ['worker-routes-org-b'] },
+];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,7 +25,16 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
   // Schedules off: the tests call the reconciler themselves, and a background run every minute would race
   // them for the tasks they set up (schedules are covered by test/unit/local/schedules.test.ts).
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    // The worker route tests' own types (one open to every org, one to a single org), and a silence of a
+    // few seconds before a worker is DEAD.
+    workerTypes: [...localWorkerTypes(undefined), ...WORKER_ROUTE_TEST_TYPES],
+    workerDeadAfterSeconds: 4,
+  });
   project.provide('endpoints', stack.endpoints);
   project.provide('credentials', stack.credentials);
   return async () => {
