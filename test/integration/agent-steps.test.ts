@@ -1,0 +1,351 @@
+// `agent` steps on the embedded stack, with the test as the worker: it receives the step's message from
+// its worker type's queue, reports to the agentReports function through the Lambda Invoke API (as the
+// worker SDK does), and answers Step Functions with SendTaskSuccess/Failure. Checks what the task, its step
+// and its attempts record, and that the recorder refuses what is not its business.
+import { randomUUID } from 'node:crypto';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, inject, it } from 'vitest';
+import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
+import { recordLostAttempt, tokenIdOf } from '../../functions/shared/workers/agent-attempts';
+import { LOCAL_AWS } from '../../local/settings';
+import { apiClient } from '../support/api-request';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const credentials = inject('credentials');
+const { sqs, sfn, documents } = localClients(endpoints);
+const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+const lambda = new LambdaClient({
+  region: endpoints.region,
+  credentials: LOCAL_AWS.credentials,
+  endpoint: endpoints.lambda,
+});
+const call = apiClient(endpoints.api, credentials.apiKey);
+const QUEUE = endpoints.workerQueueUrls.research ?? '';
+
+interface AgentMessage {
+  taskToken: string;
+  workerType: string;
+  task: { id: string; orgId: string; workflowId: string; workflowVersion: number };
+  step: { id: string; mapIndex?: number };
+  input: Record<string, unknown>;
+}
+interface Attempt {
+  stepId: string;
+  attempt: number;
+  status: string;
+  worker?: string;
+  tokenId?: string;
+  error?: string;
+  cause?: string;
+}
+interface TaskDetail {
+  status: string;
+  error?: string;
+  output?: Record<string, { status: string; output?: unknown }>;
+  steps: { stepId: string; status: string; attempts: number }[];
+  attempts: Attempt[];
+}
+
+async function register(steps: unknown[], extra: object = {}) {
+  const id = `agents_${randomUUID().slice(0, 8)}`;
+  const reply = await call('POST', '/workflows', { id, version: 1, name: id, steps, ...extra });
+  return { id, ...reply };
+}
+
+async function startTask(steps: unknown[], input: object = {}, extra: object = {}) {
+  const { id, status, body } = await register(steps, extra);
+  if (status !== 201) throw new Error(`register: ${status} ${JSON.stringify(body)}`);
+  const started = await call<{ taskId: string }>('POST', '/tasks', { workflowId: id, input });
+  if (started.status !== 201) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+  return started.body.taskId;
+}
+
+/** The next message of `taskId` on the research queue, deleted as a worker claims it (others stay visible). */
+async function receive(taskId: string, timeoutMs = 20_000): Promise<AgentMessage> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: QUEUE,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 0,
+      }),
+    );
+    for (const message of Messages) {
+      const body = JSON.parse(message.Body ?? '{}') as AgentMessage;
+      if (body.task?.id !== taskId) continue;
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: QUEUE, ReceiptHandle: message.ReceiptHandle }));
+      return body;
+    }
+  }
+  throw new Error(`No message for task ${taskId} within ${timeoutMs} ms`);
+}
+
+async function report(payload: object): Promise<Record<string, unknown>> {
+  const reply = await lambda.send(
+    new InvokeCommand({ FunctionName: endpoints.agentReportsFunction, Payload: JSON.stringify(payload) }),
+  );
+  if (reply.FunctionError)
+    throw new Error(`agentReports failed: ${Buffer.from(reply.Payload ?? []).toString()}`);
+  return JSON.parse(Buffer.from(reply.Payload ?? []).toString()) as Record<string, unknown>;
+}
+
+const claim = (message: AgentMessage, workerId: string) =>
+  report({
+    kind: 'claimed',
+    workerId,
+    workerType: message.workerType,
+    taskToken: message.taskToken,
+    task: { id: message.task.id, orgId: message.task.orgId },
+    step: message.step,
+    claimedAt: new Date().toISOString(),
+  });
+
+const finish = (
+  message: AgentMessage,
+  workerId: string,
+  status: 'SUCCEEDED' | 'FAILED',
+  extra: object = {},
+) =>
+  report({
+    kind: 'finished',
+    workerId,
+    workerType: message.workerType,
+    taskToken: message.taskToken,
+    task: { id: message.task.id, orgId: message.task.orgId },
+    step: message.step,
+    status,
+    endedAt: new Date().toISOString(),
+    ...extra,
+  });
+
+const get = async (taskId: string) => (await call<TaskDetail>('GET', `/tasks/${taskId}`)).body;
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
+async function ended(taskId: string): Promise<TaskDetail> {
+  await expect
+    .poll(async () => TERMINAL.includes((await get(taskId)).status), { timeout: 30_000 })
+    .toBe(true);
+  return get(taskId);
+}
+
+const agent = (extra: object = {}) => ({
+  id: 'research',
+  type: 'agent',
+  workerType: 'research',
+  params: { company: 'Acme', 'domain.$': '$.input.domain' },
+  ...extra,
+});
+
+describe('agent steps', () => {
+  it('a worker claims the message, answers SendTaskSuccess, and the task SUCCEEDS with the step output', async () => {
+    const taskId = await startTask([agent()], { domain: 'acme.test' });
+    const message = await receive(taskId);
+    expect(message).toMatchObject({
+      workerType: 'research',
+      task: { id: taskId, orgId: credentials.orgId, workflowVersion: 1 },
+      step: { id: 'research' },
+      input: { company: 'Acme', domain: 'acme.test' },
+    });
+    expect(await claim(message, 'host-1-aaaa')).toEqual({ attempt: 1 });
+    // Idempotent per token: a repeated claim is the same attempt.
+    expect(await claim(message, 'host-1-aaaa')).toEqual({ attempt: 1 });
+    await expect.poll(async () => (await get(taskId)).attempts[0]?.status).toBe('RUNNING');
+    expect(await finish(message, 'host-1-aaaa', 'SUCCEEDED', { outputSummary: '{"employees":42}' })).toEqual(
+      {},
+    );
+    await sfn.send(
+      new SendTaskSuccessCommand({ taskToken: message.taskToken, output: JSON.stringify({ employees: 42 }) }),
+    );
+
+    const task = await ended(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.output?.research).toEqual({ status: 'SUCCEEDED', output: { employees: 42 } });
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'SUCCEEDED', attempts: 1 }),
+    ]);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'SUCCEEDED',
+        worker: 'host-1-aaaa',
+        tokenId: tokenIdOf(message.taskToken),
+      }),
+    ]);
+    expect(JSON.stringify(task)).not.toContain(message.taskToken);
+    const timeline = await call<{ steps: { attempts: { worker?: string }[] }[] }>(
+      'GET',
+      `/tasks/${taskId}/timeline`,
+    );
+    expect(timeline.body.steps[0]?.attempts[0]?.worker).toBe('host-1-aaaa');
+  });
+
+  it('a retryable SendTaskFailure is retried on another worker; both attempts are recorded with their worker', async () => {
+    const taskId = await startTask([agent({ retry: { maxAttempts: 1, intervalSeconds: 1 } })], {
+      domain: 'x',
+    });
+    const first = await receive(taskId);
+    expect(await claim(first, 'host-1-aaaa')).toEqual({ attempt: 1 });
+    await finish(first, 'host-1-aaaa', 'FAILED', { error: 'Agent.RateLimited', cause: 'try later' });
+    await sfn.send(
+      new SendTaskFailureCommand({
+        taskToken: first.taskToken,
+        error: 'Agent.RateLimited',
+        cause: 'try later',
+      }),
+    );
+
+    const second = await receive(taskId);
+    expect(second.taskToken).not.toBe(first.taskToken);
+    expect(await claim(second, 'host-2-bbbb')).toEqual({ attempt: 2 });
+    await finish(second, 'host-2-bbbb', 'SUCCEEDED');
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '"done"' }));
+
+    const task = await ended(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'FAILED',
+        worker: 'host-1-aaaa',
+        error: 'Agent.RateLimited',
+      }),
+      expect.objectContaining({ attempt: 2, status: 'SUCCEEDED', worker: 'host-2-bbbb' }),
+    ]);
+  });
+
+  it('a silent worker: States.HeartbeatTimeout retries the step, and the next claim closes the lost attempt', async () => {
+    const taskId = await startTask([agent({ heartbeatSeconds: 1, timeoutSeconds: 30 })], { domain: 'x' });
+    const first = await receive(taskId);
+    expect(await claim(first, 'host-1-dead')).toEqual({ attempt: 1 });
+    // No heartbeat: after 1 s the step fails with States.HeartbeatTimeout and is retried with a new message.
+    const second = await receive(taskId);
+    expect(await claim(second, 'host-2-live')).toEqual({ attempt: 2 });
+    const during = await get(taskId);
+    expect(during.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'ABORTED', worker: 'host-1-dead', error: 'Worker.Lost' }),
+      expect.objectContaining({ attempt: 2, status: 'RUNNING', worker: 'host-2-live' }),
+    ]);
+    expect(during.attempts[0]?.cause).toContain('host-1-dead');
+    // The lost worker's token is closed, as on AWS.
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: first.taskToken, output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it("recordLostAttempt (the sweeper) closes a dead worker's attempt as Worker.Lost; Worker.Lost retries at once", async () => {
+    const taskId = await startTask([agent({ retry: { maxAttempts: 0 } })], { domain: 'x' });
+    const first = await receive(taskId);
+    await claim(first, 'host-1-dead');
+    const lost = {
+      taskToken: first.taskToken,
+      workerId: 'host-1-dead',
+      task: { id: taskId, orgId: credentials.orgId },
+      step: { id: 'research' },
+      at: new Date().toISOString(),
+      reason: 'no heartbeat for 300 s',
+    };
+    expect(await recordLostAttempt(lost, { tasks })).toBe(true);
+    expect(await recordLostAttempt(lost, { tasks })).toBe(false);
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: first.taskToken, error: 'Worker.Lost', cause: 'dead' }),
+    );
+    // maxAttempts 0 retries nothing of the step's own, but a lost worker is retried all the same.
+    const second = await receive(taskId);
+    expect(await claim(second, 'host-2-live')).toEqual({ attempt: 2 });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{}' }));
+    const task = await ended(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.attempts[0]).toMatchObject({
+      status: 'ABORTED',
+      error: 'Worker.Lost',
+      worker: 'host-1-dead',
+    });
+    expect(task.attempts[0]?.cause).toBe(
+      'No result came back from worker host-1-dead: no heartbeat for 300 s',
+    );
+  });
+
+  it('a failure after retries records the agent step FAILED; a false `when` records it SKIPPED', async () => {
+    const taskId = await startTask(
+      [
+        agent({ retry: { maxAttempts: 0 } }),
+        agent({ id: 'skipped', when: { path: '$.input.domain', equals: 'never' }, params: {} }),
+      ],
+      { domain: 'x' },
+      { inputSchema: { type: 'object', properties: { domain: { type: 'string' } } } },
+    );
+    const message = await receive(taskId);
+    await claim(message, 'host-1-aaaa');
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: message.taskToken, error: 'Agent.Broken', cause: 'bad input' }),
+    );
+    const task = await ended(taskId);
+    expect(task.status).toBe('FAILED');
+    expect(task.error).toBe('Agent.Broken');
+    expect(task.steps).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ stepId: 'research', status: 'FAILED' }),
+        expect.objectContaining({ stepId: 'skipped', status: 'SKIPPED' }),
+      ]),
+    );
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        stepId: 'research',
+        status: 'FAILED',
+        error: 'Agent.Broken',
+        worker: 'host-1-aaaa',
+      }),
+    ]);
+  });
+});
+
+describe('agent reports', () => {
+  it('answers {stale: true} to a claim for a task that has settled', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    await expect.poll(async () => (await get(taskId)).status).toBe('CANCELLED');
+    expect(await claim(message, 'host-1-late')).toEqual({ stale: true });
+  });
+
+  it('refuses a claim naming a step that is not an agent step of that type', async () => {
+    const taskId = await startTask(
+      [{ id: 'first', type: 'transform', params: { expression: '1' } }, agent({ dependsOn: ['first'] })],
+      { domain: 'x' },
+    );
+    const message = await receive(taskId);
+    const base = { ...message, step: { id: 'first' } };
+    expect(await claim(base, 'host-1-aaaa')).toMatchObject({
+      error: 'NotAnAgentStep',
+      statusCode: 400,
+      field: 'step.id',
+    });
+    expect(await claim({ ...message, workerType: 'other' }, 'host-1-aaaa')).toMatchObject({
+      error: 'NotAnAgentStep',
+    });
+    expect(
+      await claim({ ...message, task: { ...message.task, orgId: 'another-org' } }, 'host-1-aaaa'),
+    ).toMatchObject({
+      error: 'TaskNotFound',
+      statusCode: 404,
+    });
+    expect(await report({ kind: 'claimed', workerId: 'w' })).toMatchObject({
+      error: 'InvalidReport',
+      statusCode: 400,
+    });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it('registration refuses a worker type the deployment does not declare, naming steps[i].workerType', async () => {
+    const { status, body } = await register([agent({ workerType: 'undeclared' })]);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ details: [expect.objectContaining({ field: 'steps[0].workerType' })] });
+  });
+});
