@@ -12,7 +12,7 @@ import {
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
-import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
@@ -282,6 +282,17 @@ export class StepwiseStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
       new CfnOutput(this, `${pascalCase(key)}TopicArn`, { value: topic.topicArn });
+    }
+    for (const [name, { queue, policy }] of Object.entries(this.workers.types)) {
+      const id = workerQueueShape(name).id;
+      new CfnOutput(this, `${id}Url`, {
+        value: queue.queueUrl,
+        description: `Queue of the ${name} workers (STEPWISE_WORKER_QUEUE_URL)`,
+      });
+      new CfnOutput(this, `${id}PolicyArn`, {
+        value: policy.managedPolicyArn,
+        description: `Managed policy to attach to the role of the ${name} workers`,
+      });
     }
     new CfnOutput(this, 'WorkflowRoleArn', {
       value: this.workflows.role.roleArn,

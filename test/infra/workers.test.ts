@@ -52,7 +52,8 @@ describe('worker types', () => {
       const { queue, policy } = stack.workers.types[name] ?? {};
       if (!queue || !policy) throw new Error(`no policy for ${name}`);
       const resource = template.findResources('AWS::IAM::ManagedPolicy')[logicalId(stack, policy)];
-      const statements = (resource?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      const document = resource?.Properties.PolicyDocument as { Statement: Statement[] } | undefined;
+      const statements = document?.Statement ?? [];
       const bySid = Object.fromEntries(statements.map((statement) => [statement.Sid, statement]));
       expect(Object.keys(bySid).sort()).toEqual([
         'CompleteItsTasks',
@@ -112,8 +113,10 @@ describe('worker types', () => {
     const outputs = template.findOutputs('*');
     for (const { name } of TYPES) {
       const id = workerQueueShape(name).id;
-      expect(Object.keys(outputs).some((key) => key.includes(`${id}Url`))).toBe(true);
-      expect(Object.keys(outputs).some((key) => key.includes(`${id}PolicyArn`))).toBe(true);
+      const { queue, policy } = stack.workers.types[name] ?? {};
+      if (!queue || !policy) throw new Error(`no resources for ${name}`);
+      expect(outputs[`${id}Url`]?.Value).toEqual({ Ref: logicalId(stack, queue) });
+      expect(outputs[`${id}PolicyArn`]?.Value).toEqual({ Ref: logicalId(stack, policy) });
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WORKER_TYPES: Match.anyValue() }) },
