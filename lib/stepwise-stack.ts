@@ -12,7 +12,7 @@ import {
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
-import { FUNCTIONS, type FunctionName } from '../functions/shared/resources';
+import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
@@ -258,13 +258,30 @@ export class StepwiseStack extends Stack {
       httpApi: this.api.httpApi,
       functions,
       table: this.data.table,
-      queues,
+      // A worker queue whose oldest message ages is a type without (enough) workers.
+      queues: {
+        ...queues,
+        ...Object.fromEntries(
+          Object.entries(this.workers.types).map(([name, type]) => [`worker ${name}`, type.queue]),
+        ),
+      },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
       new CfnOutput(this, `${pascalCase(key)}TopicArn`, { value: topic.topicArn });
+    }
+    for (const [name, { queue, policy }] of Object.entries(this.workers.types)) {
+      const id = workerQueueShape(name).id;
+      new CfnOutput(this, `${id}Url`, {
+        value: queue.queueUrl,
+        description: `Queue of the ${name} workers (STEPWISE_WORKER_QUEUE_URL)`,
+      });
+      new CfnOutput(this, `${id}PolicyArn`, {
+        value: policy.managedPolicyArn,
+        description: `Managed policy to attach to the role of the ${name} workers`,
+      });
     }
     new CfnOutput(this, 'WorkflowRoleArn', {
       value: this.workflows.role.roleArn,

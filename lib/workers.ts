@@ -2,7 +2,7 @@
 // queue and its DLQ (workerQueueShape), and the IAM managed policy a worker of that type runs with. The
 // policy grants only what the worker SDK calls: its own queue, the task-token callbacks, the agentReports
 // function, and the table items under its type's partition (`WORKER#<type>`).
-import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -63,14 +63,6 @@ export class Workers extends Construct {
       });
       const policy = this.workerPolicy(name, queue, props);
       types[name] = { queue, deadLetterQueue, policy };
-      new CfnOutput(this, `${shape.id}Url`, {
-        value: queue.queueUrl,
-        description: `Queue of the ${name} workers (STEPWISE_WORKER_QUEUE_URL)`,
-      });
-      new CfnOutput(this, `${shape.id}PolicyArn`, {
-        value: policy.managedPolicyArn,
-        description: `Managed policy to attach to the role of the ${name} workers`,
-      });
     }
     this.types = types;
     this.queues = Object.values(types).map((type) => type.queue);

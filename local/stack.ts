@@ -199,8 +199,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         accountId: settings.accountId,
         dataDir: options.dataDir,
         endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
-        invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
-        // Executions restored at start may report before the handlers' environment exists: hold them.
+        // Executions resumed at start may call a function or report before the handlers' environment
+        // exists: hold them.
+        invokeLambda: async (name, payload) => {
+          await handlersConfigured;
+          return runtime.invokeByName(name, payload);
+        },
         onStatusChange: async (event) => {
           await handlersConfigured;
           await runtime.invoke(EXECUTION_STATUS_HANDLER, event);

@@ -10,6 +10,7 @@ import type { Integrations } from './integrations';
 import type { StateMachineRecord } from './state-machines';
 import type { ExecutionSnapshot, ExecutionStatus, StatusEventEmitter } from './status-events';
 import type { JsonFileStore } from './store';
+import { type JournalEntry, TaskJournal } from './task-journal';
 import { createTaskHandlers } from './task-runner';
 import type { TaskTokens } from './task-tokens';
 
@@ -20,6 +21,8 @@ export interface ExecutionRecord extends ExecutionSnapshot {
   error?: string;
   cause?: string;
   history: HistoryEvent[];
+  /** What its Tasks answered so far (task-journal.ts): how it resumes after a restart. */
+  tasks?: JournalEntry[];
 }
 
 interface Outcome {
@@ -35,13 +38,13 @@ interface Running {
 }
 
 /**
- * How an execution that was running when the stack stopped ends on the next start. It cannot resume (the
- * interpreter's state is in memory only), and it did not succeed: FAILED with an error name a task, a
- * Catch-free consumer or a person can recognize, not ABORTED (which reads as a deliberate StopExecution).
+ * How an execution that was running when the stack stopped ends on the next start when it cannot resume
+ * (its state machine is gone): FAILED with an error name a task, a Catch-free consumer or a person can
+ * recognize, not ABORTED (which reads as a deliberate StopExecution). Every other one resumes.
  */
 export const EXECUTION_LOST = {
   error: 'Local.ExecutionLost',
-  cause: 'The local stack stopped while this execution ran; executions cannot resume',
+  cause: 'The local stack stopped while this execution ran, and its state machine no longer exists',
 } as const;
 
 export interface ExecutionsDependencies {
@@ -51,6 +54,8 @@ export interface ExecutionsDependencies {
   readonly tokens: TaskTokens;
   readonly statusEvents: StatusEventEmitter;
   readonly store?: JsonFileStore<ExecutionRecord[]>;
+  /** The state machine an execution restored RUNNING runs again on. */
+  readonly findStateMachine?: (arn: string) => StateMachineRecord | undefined;
 }
 
 /** The interpreter's rejection, as DescribeExecution reports it. */
@@ -104,11 +109,20 @@ export class Executions {
 
   constructor(private readonly deps: ExecutionsDependencies) {}
 
-  /** Loads persisted records; executions that were running cannot resume: they end FAILED, {@link EXECUTION_LOST}. */
+  /**
+   * Loads persisted records. An execution that was running resumes: it runs again from its input, its Tasks
+   * answering from its journal (task-journal.ts), so it goes on where it was. One whose state machine is
+   * gone ends FAILED, {@link EXECUTION_LOST}.
+   */
   async restore(): Promise<void> {
     for (const record of (await this.deps.store?.load()) ?? []) {
       this.records.set(record.executionArn, record);
       if (record.status !== 'RUNNING') continue;
+      const stateMachine = this.deps.findStateMachine?.(record.stateMachineArn);
+      if (stateMachine) {
+        this.run(record, stateMachine, JSON.parse(record.input));
+        continue;
+      }
       Object.assign(record, { status: 'FAILED', stopDate: Date.now(), ...EXECUTION_LOST });
       addTerminalEvent(record);
       this.deps.statusEvents.emit(record);
@@ -133,7 +147,8 @@ export class Executions {
       if (existing.status === 'RUNNING' && existing.input === input) return existing;
       throw executionAlreadyExists(arn);
     }
-    const compiled = this.deps.definitions.compile(stateMachine.definition);
+    // Refused here, before anything is recorded, when the definition does not compile.
+    this.deps.definitions.compile(stateMachine.definition);
 
     const record: ExecutionRecord = {
       executionArn: arn,
@@ -143,9 +158,9 @@ export class Executions {
       startDate: Date.now(),
       input: input as string,
       history: [],
+      tasks: [],
     };
-    const history = new History(record.history);
-    history.add('ExecutionStarted', {
+    new History(record.history).add('ExecutionStarted', {
       executionStartedEventDetails: {
         input,
         inputDetails: { truncated: false },
@@ -153,15 +168,29 @@ export class Executions {
       },
     });
     this.records.set(arn, record);
+    this.run(record, stateMachine, parsedInput);
+    this.persist();
+    this.deps.statusEvents.emit(record);
+    return record;
+  }
+
+  /** Runs (or, after a restart, resumes) an execution on the interpreter. */
+  private run(record: ExecutionRecord, stateMachine: StateMachineRecord, parsedInput: unknown): void {
+    const arn = record.executionArn;
+    const compiled = this.deps.definitions.compile(stateMachine.definition);
+    const history = new History(record.history);
+    record.tasks ??= [];
+    const journal = new TaskJournal(record.tasks, () => this.persist());
 
     // `$$.Task.Token`: minted when a Task's Parameters read it, claimed by that Task's handler, which the
     // interpreter calls synchronously right after evaluating the Parameters.
     let pendingToken: string | undefined;
     const tokens = this.deps.tokens;
+    for (const token of journal.completedTokens()) tokens.expire(token);
     const context = {
       Execution: {
         Id: arn,
-        Name: name,
+        Name: record.name,
         RoleArn: stateMachine.roleArn,
         StartTime: new Date(record.startDate).toISOString(),
       },
@@ -185,6 +214,7 @@ export class Executions {
         pendingToken = undefined;
         return token;
       },
+      journal,
     });
     const run = compiled.interpreter.run(parsedInput as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
@@ -205,10 +235,6 @@ export class Executions {
       })
       .catch((error: unknown) => console.error(`[stepfunctions] bookkeeping failed for ${arn}`, error));
     this.running.set(arn, { abort: run.abort, done });
-
-    this.persist();
-    this.deps.statusEvents.emit(record);
-    return record;
   }
 
   describe(arn: unknown): ExecutionRecord {
@@ -244,7 +270,7 @@ export class Executions {
 
   /**
    * Stops every execution without recording an outcome: persisted records stay RUNNING, so the next start
-   * reports them lost (FAILED), as it must after a crash too.
+   * resumes them, as it must after a crash too.
    */
   async close(): Promise<void> {
     this.closing = true;
@@ -264,6 +290,8 @@ export class Executions {
     if (this.closing) return;
     if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
     addTerminalEvent(record);
+    // An ended execution never resumes: its journal would only weigh on every write of the file.
+    delete record.tasks;
     this.persist();
     this.deps.statusEvents.emit(record);
   }

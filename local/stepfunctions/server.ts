@@ -18,8 +18,9 @@
  *   iterations.
  * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
  * - With `dataDir`: state machines and execution records persist; executions running when the process
- *   stopped (cleanly or killed) end FAILED with `Local.ExecutionLost` on the next start (they cannot
- *   resume), with their status event.
+ *   stopped (cleanly or killed) resume on the next start (task-journal.ts): finished Tasks answer as
+ *   before, a Task waiting for its token waits for the same token. One whose state machine is gone ends
+ *   FAILED with `Local.ExecutionLost`, with its status event.
  * - ASL semantics as AWS documents them, checked by test/integration/stepfunctions-conformance.test.ts. Where
  *   aws-local-stepfunctions 3.0.0 differed, patches/aws-local-stepfunctions+3.0.0.patch (applied by npm's
  *   postinstall through patch-package) fixes it: `Is*: false` tests (IsPresent false on a missing field),
@@ -137,9 +138,10 @@ export async function startStepFunctionsLocal(
     tokens,
     statusEvents,
     store: stores?.executions,
+    findStateMachine: (arn) => stateMachines.list().find((machine) => machine.stateMachineArn === arn),
   });
-  // Restored only once the port is ours: restoring fails lost executions and reports them, which a stack
-  // that then cannot start must not do. Requests wait for it.
+  // Restored only once the port is ours: restoring resumes executions (or fails lost ones and reports
+  // them), which a stack that then cannot start must not do. Requests wait for it.
   let actionsReady: (actions: ReturnType<typeof createActions>) => void = () => undefined;
   const ready = new Promise<ReturnType<typeof createActions>>((resolve) => {
     actionsReady = resolve;

@@ -6,6 +6,7 @@ import type { TaskStateDefinition } from './definition';
 import { TaskError } from './errors';
 import type { History } from './history';
 import { type Integrations, parseResource, type TaskResource } from './integrations';
+import type { TaskJournal } from './task-journal';
 import type { TaskTokens } from './task-tokens';
 
 export interface TaskExecutionContext {
@@ -17,6 +18,8 @@ export interface TaskExecutionContext {
   readonly signal: AbortSignal;
   /** The token the current Task's Parameters read from `$$.Task.Token` (one per Task attempt). */
   claimToken(): string;
+  /** What the execution's Tasks answered so far, kept across a restart of the stack. */
+  readonly journal: TaskJournal;
 }
 
 type Handler = (input: unknown) => Promise<never>;
@@ -28,7 +31,7 @@ export function createTaskHandlers(
 ): Record<string, Handler> {
   const handlers: Record<string, Handler> = {};
   for (const [name, state] of tasks) {
-    handlers[name] = (input) => runTask(state, input, execution) as Promise<never>;
+    handlers[name] = (input) => runTask(name, state, input, execution) as Promise<never>;
   }
   return handlers;
 }
@@ -60,9 +63,23 @@ function eventNames(resource: TaskResource) {
   return { prefix, key, base };
 }
 
-async function runTask(state: TaskStateDefinition, input: unknown, execution: TaskExecutionContext) {
+async function runTask(
+  name: string,
+  state: TaskStateDefinition,
+  input: unknown,
+  execution: TaskExecutionContext,
+) {
   // Claimed before any await: the next Task to evaluate `$$.Task.Token` must get a fresh one.
-  const token = execution.claimToken();
+  const minted = execution.claimToken();
+  const { entry, recorded } = execution.journal.next(name, input, minted);
+  // Run before the stack restarted: answer as then, or wait again for the token it was waiting for.
+  if (recorded && entry.outcome) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if ('error' in entry.outcome) throw new TaskError(entry.outcome.error, entry.outcome.cause);
+    return entry.outcome.output;
+  }
+  const resumedWait = recorded && entry.token !== undefined;
+  const token = resumedWait && entry.token ? entry.token : minted;
   const resource = parseResource(state.Resource);
   const timeout = timeoutSeconds(state, input);
   // The interpreter's events reach the history through an async generator; yield once so its
@@ -90,8 +107,11 @@ async function runTask(state: TaskStateDefinition, input: unknown, execution: Ta
 
   const work = async () => {
     if (!resource.waitForTaskToken) return execution.integrations.call(resource, input);
-    const completion = execution.tokens.wait(token, state.HeartbeatSeconds);
+    const completion = execution.tokens.wait(token, entry.heartbeatSeconds ?? state.HeartbeatSeconds);
     completion.catch(() => {}); // observed below; avoids an unhandled rejection while the call runs
+    // The message went out before the restart: the worker holding the token answers this wait.
+    if (resumedWait) return completion;
+    execution.journal.waiting(entry, token, state.HeartbeatSeconds);
     const submitted = await execution.integrations.call(resource, input);
     history.add('TaskSubmitted', {
       taskSubmittedEventDetails: { ...base, output: JSON.stringify(submitted) },
@@ -128,6 +148,7 @@ async function runTask(state: TaskStateDefinition, input: unknown, execution: Ta
                 cause: `Task timed out after ${timeout} s`,
               },
             });
+            execution.journal.done(entry, { error: 'States.Timeout', cause: 'Task timed out' });
             setTimeout(() => reject(new TaskError('States.Timeout', 'Task timed out')), 100).unref();
           }, timeout * 1000);
 
@@ -137,6 +158,7 @@ async function runTask(state: TaskStateDefinition, input: unknown, execution: Ta
         history.add(`${prefix}Succeeded`, {
           [key('Succeeded')]: { ...base, output: JSON.stringify(output ?? null) },
         });
+        execution.journal.done(entry, { output: output ?? null });
         resolve(output);
       },
       (error: unknown) => {
@@ -149,6 +171,9 @@ async function runTask(state: TaskStateDefinition, input: unknown, execution: Ta
         history.add(`${prefix}${phase}`, {
           [key(phase)]: { ...base, error: failure.name, cause: failure.message },
         });
+        // Not an answer to keep: the execution stopping (States.Aborted) or ending on it (States.Runtime).
+        if (failure.isRetryable)
+          execution.journal.done(entry, { error: failure.name, cause: failure.message });
         reject(failure);
       },
     );

@@ -7,7 +7,11 @@ import { registerWorkflow, runTask } from './http-client';
 const dir = new URL('../../examples/workflows/', import.meta.url);
 
 describe('the shipped examples over HTTP', () => {
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) {
+  // An example with agent steps needs a worker of its type: the worker e2e tests run those with one.
+  const withoutWorkers = readdirSync(dir).filter(
+    (name) => name.endsWith('.json') && !readFileSync(new URL(name, dir), 'utf8').includes('"type": "agent"'),
+  );
+  for (const file of withoutWorkers) {
     const id = file.replace(/\.json$/, '');
     it(`runs ${id} to SUCCEEDED with its example input`, async () => {
       const workflowId = await registerWorkflow(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));

@@ -31,6 +31,7 @@ describe('cdk-nag AwsSolutions', () => {
       llmApiKeySecret: 'stepwise/llm-api-key',
       llmBaseUrl: 'https://llm.example.com/v1',
       lambdaFunctions: '{"org-a":["arn:aws:lambda:eu-west-1:123456789012:function:enrich"]}',
+      workerTypes: [{ name: 'research', orgs: [] }],
     });
     expect(findings(configured)).toEqual([]);
   });

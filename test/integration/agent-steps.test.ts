@@ -3,10 +3,12 @@
 // worker SDK does), and answers Step Functions with SendTaskSuccess/Failure. Checks what the task, its step
 // and its attempts record, and that the recorder refuses what is not its business.
 import { randomUUID } from 'node:crypto';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { readFileSync } from 'node:fs';
+import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
+import { readExampleInput } from '../../bin/cli/example-input';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { recordLostAttempt, tokenIdOf } from '../../functions/shared/workers/agent-attempts';
 import { LOCAL_AWS } from '../../local/settings';
@@ -343,9 +345,51 @@ describe('agent reports', () => {
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
   });
 
+  it("the Lambda Invoke endpoint serves only the stack's functions", async () => {
+    await expect(
+      lambda.send(new InvokeCommand({ FunctionName: 'not-a-stepwise-function', Payload: '{}' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
   it('registration refuses a worker type the deployment does not declare, naming steps[i].workerType', async () => {
     const { status, body } = await register([agent({ workerType: 'undeclared' })]);
     expect(status).toBe(400);
     expect(body).toMatchObject({ details: [expect.objectContaining({ field: 'steps[0].workerType' })] });
+  });
+});
+
+describe('the company_research example', () => {
+  it('runs to SUCCEEDED with its example input, one research attempt per company, each by its worker', async () => {
+    const definition = JSON.parse(
+      readFileSync(new URL('../../examples/workflows/company_research.json', import.meta.url), 'utf8'),
+    );
+    const id = `company_research_${randomUUID().slice(0, 8)}`;
+    expect((await call('POST', '/workflows', { ...definition, id })).status).toBe(201);
+    const input = (await readExampleInput('company_research')) as { companies: { name: string }[] };
+    const started = await call<{ taskId: string }>('POST', '/tasks', { workflowId: id, input });
+    const { taskId } = started.body;
+    for (let i = 0; i < input.companies.length; i++) {
+      const message = await receive(taskId);
+      const worker = `host-${message.step.mapIndex}-cafe`;
+      expect(await claim(message, worker)).toEqual({ attempt: 1 });
+      const company = message.input.company as { name: string };
+      await finish(message, worker, 'SUCCEEDED');
+      await sfn.send(
+        new SendTaskSuccessCommand({
+          taskToken: message.taskToken,
+          output: JSON.stringify({ lead: `${company.name} CPO` }),
+        }),
+      );
+    }
+    const task = await ended(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect((task.output?.rank?.output as { findings?: unknown[] } | undefined)?.findings).toEqual(
+      expect.arrayContaining(input.companies.map((company) => ({ lead: `${company.name} CPO` }))),
+    );
+    expect(task.attempts.filter((attempt) => attempt.stepId === 'research_company')).toEqual(
+      input.companies.map((_, index) =>
+        expect.objectContaining({ status: 'SUCCEEDED', worker: `host-${index}-cafe` }),
+      ),
+    );
   });
 });

@@ -1,10 +1,16 @@
 // `npm start` stops cleanly on SIGTERM, and a second start finds the data of the first; killed with -9 in
-// the middle of running tasks, the next start settles every one of them: none is lost, none left running.
+// the middle of running tasks, the next start resumes every one of them, to the end: none is lost, none
+// left running, and an agent step's worker completes its token across the restart.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStateMachineCommand, DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
-import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateStateMachineCommand,
+  DescribeStateMachineCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+} from '@aws-sdk/client-sfn';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { localClients } from '../support/aws-clients';
@@ -74,6 +80,7 @@ interface TaskView {
   error?: string;
   cause?: string;
   steps: { stepId: string; status: string }[];
+  attempts: { stepId: string; attempt: number; status: string; worker?: string }[];
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
@@ -94,7 +101,7 @@ async function api<T>(stack: StackProcess, method: string, path: string, body?: 
 }
 
 describe('npm start after kill -9', () => {
-  it('ends every task that was running FAILED with Local.ExecutionLost, none lost and no step left RUNNING', async () => {
+  it('resumes every task that was running to SUCCEEDED, the interrupted attempt closed, no step left open', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-kill-'));
     dataDirs.push(dataDir);
     const first = await startStackProcess(dataDir);
@@ -104,8 +111,8 @@ describe('npm start after kill -9', () => {
       version: 1,
       name: 'interrupted',
       steps: [
-        { id: 'work', type: 'transform', params: { expression: '1', simulate: { sleepSeconds: 30 } } },
-        { id: 'pause', type: 'wait', seconds: 30 },
+        { id: 'work', type: 'transform', params: { expression: '1', simulate: { sleepSeconds: 3 } } },
+        { id: 'pause', type: 'wait', seconds: 1 },
       ],
     });
     const taskIds: string[] = [];
@@ -134,7 +141,7 @@ describe('npm start after kill -9', () => {
       // A task ends, then its open steps are closed (two writes): poll until both happened or time is up.
       const openSteps = (task: TaskView) => task.steps.filter((step) => OPEN_STEP.has(step.status));
       const ended: TaskView[] = [];
-      const until = Date.now() + 20_000;
+      const until = Date.now() + 30_000;
       for (const taskId of taskIds) {
         for (;;) {
           const task = await api<TaskView>(second, 'GET', `/tasks/${taskId}`);
@@ -146,10 +153,65 @@ describe('npm start after kill -9', () => {
         }
       }
       for (const task of ended) {
-        expect(task).toMatchObject({ status: 'FAILED', error: 'Local.ExecutionLost' });
-        expect(task.cause).toContain('executions cannot resume');
+        expect(task.status).toBe('SUCCEEDED');
         expect(openSteps(task)).toEqual([]);
+        // The step runner's invocation died with the stack: attempt 1 closed, attempt 2 ran it.
+        const work = task.attempts.filter((attempt) => attempt.stepId === 'work');
+        expect(work.map((attempt) => attempt.status)).toEqual(['ABORTED', 'SUCCEEDED']);
       }
+    } finally {
+      expect(await stopStackProcess(second.child)).toBe(0);
+    }
+  }, 120_000);
+});
+
+describe('an agent step across kill -9', () => {
+  it("waits for the same task token after the restart: the worker's SendTaskSuccess completes the task", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-kill-agent-'));
+    dataDirs.push(dataDir);
+    const workerTypes = { STEPWISE_WORKER_TYPES: '[{"name":"research"}]' };
+    const first = await startStackProcess(dataDir, workerTypes);
+    await api(first, 'POST', '/workflows', {
+      id: 'delegated',
+      version: 1,
+      name: 'delegated',
+      steps: [{ id: 'research', type: 'agent', workerType: 'research', heartbeatSeconds: 30, params: {} }],
+    });
+    const { taskId } = await api<{ taskId: string }>(first, 'POST', '/tasks', { workflowId: 'delegated' });
+    const queueUrl = first.endpoints.workerQueueUrls.research ?? '';
+    const sqs = localClients(first.endpoints).sqs;
+    let token: string | undefined;
+    for (let tries = 0; !token && tries < 20; tries++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }),
+      );
+      for (const message of Messages) {
+        const body = JSON.parse(message.Body ?? '{}') as { taskToken: string; task: { id: string } };
+        if (body.task.id !== taskId) continue;
+        token = body.taskToken;
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+        );
+      }
+    }
+    if (!token) throw new Error('the agent step sent no message');
+    await killStackProcess(first.child);
+
+    const second = await startStackProcess(dataDir, workerTypes);
+    try {
+      const sfn = localClients(second.endpoints).sfn;
+      await sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+      await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"found":1}' }));
+      const until = Date.now() + 20_000;
+      let task = await api<TaskView & { output?: unknown }>(second, 'GET', `/tasks/${taskId}`);
+      while (!TERMINAL.has(task.status) && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        task = await api(second, 'GET', `/tasks/${taskId}`);
+      }
+      expect(task).toMatchObject({
+        status: 'SUCCEEDED',
+        output: { research: { status: 'SUCCEEDED', output: { found: 1 } } },
+      });
     } finally {
       expect(await stopStackProcess(second.child)).toBe(0);
     }

@@ -1,16 +1,22 @@
 // With a dataDir, the local Step Functions endpoint keeps state machines and execution records across a
-// restart; an execution that was running when it stopped cannot resume, so it ends FAILED with
-// Local.ExecutionLost (and its status event).
+// restart, and an execution that was running when it stopped resumes where it was (task-journal.ts), as
+// executions outlive anything on AWS: a Task that answered is not run again, a Task waiting for its task
+// token waits for the same token. Only an execution whose state machine is gone ends FAILED
+// (Local.ExecutionLost).
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateStateMachineCommand,
+  DeleteStateMachineCommand,
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ExecutionStatusChangeEvent, startStepFunctionsLocal } from '../../local/stepfunctions/server';
@@ -52,39 +58,172 @@ async function start(events: ExecutionStatusChangeEvent[] = []) {
   };
 }
 
-it('keeps state machines across a restart and fails the executions it was running as lost', async () => {
-  const definition = JSON.stringify({
-    StartAt: 'Wait',
-    States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
+// A Task answered before the restart is not run again; one waiting for its token waits for the same token.
+const WAITING_MACHINE = JSON.stringify({
+  StartAt: 'Before',
+  States: {
+    Before: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: 'before', Payload: { 'n.$': '$.n' } },
+      ResultSelector: { 'value.$': '$.Payload' },
+      ResultPath: '$.before',
+      Next: 'Worker',
+    },
+    Worker: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      Parameters: { FunctionName: 'worker', Payload: { 'token.$': '$$.Task.Token' } },
+      HeartbeatSeconds: 2,
+      TimeoutSeconds: 60,
+      Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 2 }],
+      ResultPath: '$.worker',
+      End: true,
+    },
+  },
+});
+
+async function startWaiting(invocations: { name: string; payload: { token?: string } }[]) {
+  const server = await startStepFunctionsLocal({
+    port: 0,
+    region,
+    accountId,
+    dataDir,
+    endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
+    invokeLambda: async (name, payload) => {
+      invocations.push({ name, payload: payload as { token?: string } });
+      return name === 'before' ? 'computed once' : null;
+    },
+    onStatusChange: () => undefined,
   });
-  const first = await start();
+  const sfn = new SFNClient({
+    region,
+    endpoint: server.url,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  return {
+    sfn,
+    close: async () => {
+      sfn.destroy();
+      await server.close();
+    },
+  };
+}
+
+const tokenOf = async (invocations: { name: string; payload: { token?: string } }[], count: number) => {
+  await expect
+    .poll(() => invocations.filter((i) => i.name === 'worker').length, { timeout: 10_000 })
+    .toBe(count);
+  return invocations.filter((i) => i.name === 'worker')[count - 1]?.payload.token ?? '';
+};
+
+it('keeps state machines across a restart and resumes their executions where they were', async () => {
+  const firstCalls: { name: string; payload: { token?: string } }[] = [];
+  const first = await startWaiting(firstCalls);
   const { stateMachineArn } = await first.sfn.send(
     new CreateStateMachineCommand({
       name: 'durable',
       roleArn: `arn:aws:iam::${accountId}:role/x`,
-      definition,
+      definition: WAITING_MACHINE,
     }),
   );
   const { executionArn } = await first.sfn.send(
-    new StartExecutionCommand({ stateMachineArn, name: 'interrupted' }),
+    new StartExecutionCommand({ stateMachineArn, name: 'interrupted', input: '{"n":1}' }),
   );
+  const token = await tokenOf(firstCalls, 1);
   await first.close();
 
-  const events: ExecutionStatusChangeEvent[] = [];
-  const second = await start(events);
+  const secondCalls: typeof firstCalls = [];
+  const second = await startWaiting(secondCalls);
   try {
     const machine = await second.sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
-    expect(machine.definition).toBe(definition);
-    const execution = await second.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(execution).toMatchObject({
+    expect(machine.definition).toBe(WAITING_MACHINE);
+    expect((await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    // The worker holding the token from before the restart heartbeats and completes it.
+    await second.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
+    await second.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"done":true}' }));
+    await expect
+      .poll(async () => (await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).status)
+      .toBe('SUCCEEDED');
+    const { output } = await second.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(JSON.parse(output ?? '{}')).toEqual({
+      n: 1,
+      before: { value: 'computed once' },
+      worker: { done: true },
+    });
+    // Neither the finished Task nor the waiting one ran again (no second call, no second token).
+    expect(secondCalls).toEqual([]);
+    await expect(
+      second.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+  } finally {
+    await second.close();
+  }
+});
+
+it('a token whose worker is gone after the restart times out on its heartbeat and the Retry asks again', async () => {
+  const firstCalls: { name: string; payload: { token?: string } }[] = [];
+  const first = await startWaiting(firstCalls);
+  const { stateMachineArn } = await first.sfn.send(
+    new CreateStateMachineCommand({
+      name: 'durable-retry',
+      roleArn: `arn:aws:iam::${accountId}:role/x`,
+      definition: WAITING_MACHINE,
+    }),
+  );
+  const { executionArn } = await first.sfn.send(
+    new StartExecutionCommand({ stateMachineArn, input: '{"n":2}' }),
+  );
+  const lost = await tokenOf(firstCalls, 1);
+  await first.close();
+
+  const secondCalls: typeof firstCalls = [];
+  const second = await startWaiting(secondCalls);
+  try {
+    // Nobody heartbeats the old token: after HeartbeatSeconds the Retry sends a fresh one.
+    const fresh = await tokenOf(secondCalls, 1);
+    expect(fresh).not.toBe(lost);
+    expect(secondCalls.filter((call) => call.name === 'before')).toEqual([]);
+    await expect(
+      second.sfn.send(new SendTaskSuccessCommand({ taskToken: lost, output: '{}' })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
+    await second.sfn.send(new SendTaskSuccessCommand({ taskToken: fresh, output: '{"done":2}' }));
+    await expect
+      .poll(async () => (await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).status)
+      .toBe('SUCCEEDED');
+  } finally {
+    await second.close();
+  }
+});
+
+it('ends an execution FAILED with Local.ExecutionLost when its state machine is gone after the restart', async () => {
+  const events: ExecutionStatusChangeEvent[] = [];
+  const first = await start();
+  const { stateMachineArn } = await first.sfn.send(
+    new CreateStateMachineCommand({
+      name: 'deleted',
+      roleArn: `arn:aws:iam::${accountId}:role/x`,
+      definition: JSON.stringify({
+        StartAt: 'Wait',
+        States: { Wait: { Type: 'Wait', Seconds: 60, End: true } },
+      }),
+    }),
+  );
+  const { executionArn } = await first.sfn.send(
+    new StartExecutionCommand({ stateMachineArn, name: 'orphan' }),
+  );
+  await first.sfn.send(new DeleteStateMachineCommand({ stateMachineArn }));
+  await first.close();
+
+  const second = await start(events);
+  try {
+    expect(await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
       status: 'FAILED',
       error: 'Local.ExecutionLost',
-      cause: 'The local stack stopped while this execution ran; executions cannot resume',
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(events.map((e) => [e.detail.executionArn, e.detail.status, e.detail.error])).toEqual([
-      [executionArn, 'FAILED', 'Local.ExecutionLost'],
-    ]);
+    await expect
+      .poll(() => events.map((e) => [e.detail.executionArn, e.detail.status]))
+      .toEqual([[executionArn, 'FAILED']]);
   } finally {
     await second.close();
   }

@@ -11,10 +11,11 @@ import { validateAsl } from './asl-helpers';
 describe('example workflows', () => {
   const examples = compileExamples();
 
-  it('ships the five examples', () => {
+  it('ships the six examples', () => {
     expect(examples.map((e) => e.id)).toEqual([
       'agent_pipeline',
       'basic_sequence',
+      'company_research',
       'conditional_workflow',
       'data_pipeline',
       'parallel_processing',
@@ -65,7 +66,7 @@ describe('example inputs', () => {
     expect(error).toBeInstanceOf(NoExampleInput);
     expect((error as Error).message).toBe(
       'No example input for workflow "my_workflow" (examples/inputs/my_workflow.json); examples with one: ' +
-        'agent_pipeline, basic_sequence, conditional_workflow, data_pipeline, parallel_processing. Pass --input instead.',
+        'agent_pipeline, basic_sequence, company_research, conditional_workflow, data_pipeline, parallel_processing. Pass --input instead.',
     );
   });
 
