@@ -275,7 +275,13 @@ export class StepwiseStack extends Stack {
       httpApi: this.api.httpApi,
       functions,
       table: this.data.table,
-      queues,
+      // A worker queue whose oldest message ages is a type without (enough) workers.
+      queues: {
+        ...queues,
+        ...Object.fromEntries(
+          Object.entries(this.workers.types).map(([name, type]) => [`worker ${name}`, type.queue]),
+        ),
+      },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });

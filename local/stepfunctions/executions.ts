@@ -290,6 +290,8 @@ export class Executions {
     if (this.closing) return;
     if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
     addTerminalEvent(record);
+    // An ended execution never resumes: its journal would only weigh on every write of the file.
+    delete record.tasks;
     this.persist();
     this.deps.statusEvents.emit(record);
   }

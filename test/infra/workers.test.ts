@@ -109,6 +109,11 @@ describe('worker types', () => {
     });
   });
 
+  it("graphs each worker queue's oldest message age on the dashboard", () => {
+    const dashboard = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    for (const queue of stack.workers.queues) expect(dashboard).toContain(logicalId(stack, queue));
+  });
+
   it('outputs each queue URL and policy ARN, and gives the Lambdas WORKER_TYPES', () => {
     const outputs = template.findOutputs('*');
     for (const { name } of TYPES) {

@@ -4,7 +4,7 @@
 // and its attempts record, and that the recorder refuses what is not its business.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
@@ -343,6 +343,12 @@ describe('agent reports', () => {
     });
     await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it("the Lambda Invoke endpoint serves only the stack's functions", async () => {
+    await expect(
+      lambda.send(new InvokeCommand({ FunctionName: 'not-a-stepwise-function', Payload: '{}' })),
+    ).rejects.toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('registration refuses a worker type the deployment does not declare, naming steps[i].workerType', async () => {
