@@ -3,10 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { DynamoWorkerDirectory } from '../../functions/shared/workers/worker-directory';
 import {
-  DynamoWorkerDirectory,
+  toItem,
   WORKER_RETENTION_SECONDS,
-} from '../../functions/shared/workers/worker-directory';
+  type WorkerItem,
+} from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -15,39 +17,33 @@ const directory = new DynamoWorkerDirectory(documents, endpoints.tableName);
 const HEARTBEAT = '2026-11-27T12:00:00.000Z';
 const DEAD_AT = '2026-11-27T12:05:01.000Z';
 
-async function putWorker(type: string, workerId: string, fields: Record<string, unknown> = {}) {
-  await documents.send(
-    new PutCommand({
-      TableName: endpoints.tableName,
-      Item: {
-        pk: `WORKER#${type}`,
-        sk: workerId,
-        workerId,
-        type,
-        host: 'h',
-        pid: 1,
-        version: '0.1.0',
-        concurrency: 1,
-        status: 'ACTIVE',
-        inFlight: [
-          {
-            taskToken: 't',
-            tokenId: 'abcdef0123456789',
-            taskId: 'x',
-            orgId: 'o',
-            stepId: 's',
-            claimedAt: HEARTBEAT,
-          },
-        ],
-        startedAt: HEARTBEAT,
-        lastHeartbeatAt: HEARTBEAT,
-        processed: 1,
-        failed: 0,
-        busyMs: 10,
-        ...fields,
+async function putWorker(type: string, workerId: string, fields: Partial<WorkerItem> = {}) {
+  const worker: WorkerItem = {
+    workerId,
+    type,
+    host: 'h',
+    pid: 1,
+    version: '0.1.0',
+    concurrency: 1,
+    status: 'ACTIVE',
+    inFlight: [
+      {
+        taskToken: 't',
+        tokenId: 'abcdef0123456789',
+        taskId: 'x',
+        orgId: 'o',
+        stepId: 's',
+        claimedAt: HEARTBEAT,
       },
-    }),
-  );
+    ],
+    startedAt: HEARTBEAT,
+    lastHeartbeatAt: HEARTBEAT,
+    processed: 1,
+    failed: 0,
+    busyMs: 10,
+    ...fields,
+  };
+  await documents.send(new PutCommand({ TableName: endpoints.tableName, Item: toItem(worker) }));
 }
 
 const stored = async (type: string, workerId: string) =>

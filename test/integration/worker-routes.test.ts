@@ -7,6 +7,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
 import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 import { subscribedQueue } from '../support/subscribed-queue';
@@ -41,32 +42,25 @@ const step = (orgId: string, n: number): Step => ({
   claimedAt: secondsAgo(30),
 });
 
-async function putWorker(type: string, workerId: string, fields: Record<string, unknown>) {
-  const lastHeartbeatAt = (fields.lastHeartbeatAt as string | undefined) ?? new Date().toISOString();
-  await documents.send(
-    new PutCommand({
-      TableName: endpoints.tableName,
-      Item: {
-        pk: `WORKER#${type}`,
-        sk: workerId,
-        workerId,
-        type,
-        host: 'it-host',
-        pid: 100,
-        version: '0.1.0',
-        concurrency: 2,
-        status: 'IDLE',
-        inFlight: [],
-        startedAt: secondsAgo(600),
-        processed: 0,
-        failed: 0,
-        busyMs: 0,
-        expiresAt: Math.floor(Date.now() / 1000) + 86_400,
-        ...fields,
-        lastHeartbeatAt,
-      },
-    }),
-  );
+/** Writes a worker item as the SDK does (worker-item.ts toItem). */
+async function putWorker(type: string, workerId: string, fields: Partial<WorkerItem>) {
+  const worker: WorkerItem = {
+    workerId,
+    type,
+    host: 'it-host',
+    pid: 100,
+    version: '0.1.0',
+    concurrency: 2,
+    status: 'IDLE',
+    inFlight: [],
+    startedAt: secondsAgo(600),
+    lastHeartbeatAt: new Date().toISOString(),
+    processed: 0,
+    failed: 0,
+    busyMs: 0,
+    ...fields,
+  };
+  await documents.send(new PutCommand({ TableName: endpoints.tableName, Item: toItem(worker) }));
 }
 
 interface WorkerView {

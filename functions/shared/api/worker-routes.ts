@@ -8,7 +8,7 @@ import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, ValidationError } from '../http/errors';
 import { type SweepDeps, sweepWorkers } from '../workers/sweep-workers';
-import type { WorkerRecord } from '../workers/worker-directory';
+import type { WorkerItem } from '../workers/worker-item';
 import type { WorkerTypes } from '../workers/worker-types';
 import {
   byRecentHeartbeat,
@@ -63,7 +63,7 @@ function scopeOf(identity: Identity, deps: WorkerRouteDeps, query: { type?: stri
 export async function readWorkers(
   deps: WorkerRouteDeps,
   types: readonly string[],
-): Promise<Map<string, WorkerRecord[]>> {
+): Promise<Map<string, WorkerItem[]>> {
   const lists = await Promise.all(types.map((type) => deps.sweep.workers.listByType(type)));
   return new Map(types.map((type, index) => [type, lists[index] ?? []]));
 }
@@ -97,7 +97,7 @@ export async function workerHealth(
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
-const listed = (scope: Scope, workers: Iterable<WorkerRecord>) =>
+const listed = (scope: Scope, workers: Iterable<WorkerItem>) =>
   [...workers].map((worker) => workerView(worker, scope.context)).sort(byRecentHeartbeat);
 
 const meta = (scope: Scope) => ({

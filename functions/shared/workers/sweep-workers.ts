@@ -7,7 +7,8 @@
 import type { Alert, AlertPublisher } from '../alerts/publish-alert';
 import type { LostAttempt } from './agent-attempts';
 import type { FailLostToken } from './lost-tokens';
-import { isSilent, type WorkerDirectory, type WorkerRecord } from './worker-directory';
+import { isSilent, type WorkerDirectory } from './worker-directory';
+import type { WorkerItem } from './worker-item';
 
 export const WORKER_DEAD_ALERT = 'WORKER_DEAD';
 
@@ -25,7 +26,7 @@ export interface SweepDeps {
 
 /** A worker this sweep marked DEAD, with what became of its in-flight steps. */
 export interface SweptWorker {
-  readonly worker: WorkerRecord;
+  readonly worker: WorkerItem;
   /** Tokens failed with Worker.Lost (the others were closed already, or could not be failed). */
   readonly tokensFailed: number;
   readonly tokensClosed: number;
@@ -40,7 +41,7 @@ export interface SweepReport {
   readonly errors: number;
 }
 
-const silenceSeconds = (worker: WorkerRecord, now: Date) =>
+const silenceSeconds = (worker: WorkerItem, now: Date) =>
   Math.max(0, Math.floor((now.getTime() - Date.parse(worker.lastHeartbeatAt)) / 1000));
 
 /** Sweeps the given worker types. */
@@ -60,7 +61,7 @@ export async function sweepWorkers(types: readonly string[], deps: SweepDeps): P
       const deadAt = now.toISOString();
       // Not marked: it heartbeated since it was read (or another sweep got there first).
       if (!(await deps.workers.markDead(type, worker.workerId, worker.lastHeartbeatAt, deadAt))) continue;
-      const dead: WorkerRecord = { ...worker, status: 'DEAD', deadAt };
+      const dead: WorkerItem = { ...worker, status: 'DEAD', deadAt };
       marked.push(await releaseDeadWorker(dead, silenceSeconds(worker, now), deps, failed));
     }
   }
@@ -68,7 +69,7 @@ export async function sweepWorkers(types: readonly string[], deps: SweepDeps): P
 }
 
 async function releaseDeadWorker(
-  worker: WorkerRecord,
+  worker: WorkerItem,
   silentFor: number,
   deps: SweepDeps,
   failed: (error: unknown, context: Record<string, unknown>) => void,
@@ -114,7 +115,7 @@ async function releaseDeadWorker(
 }
 
 /** The CRITICAL alert of a dead worker; `org` only when every step it held belongs to one organization. */
-export function deadWorkerAlert(worker: WorkerRecord, silentFor: number, deadAfterSeconds: number): Alert {
+export function deadWorkerAlert(worker: WorkerItem, silentFor: number, deadAfterSeconds: number): Alert {
   const orgs = new Set(worker.inFlight.map((step) => step.orgId));
   const held = worker.inFlight.length;
   const released =

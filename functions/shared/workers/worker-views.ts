@@ -1,7 +1,8 @@
 // What the worker routes show of worker items: never a task token (a step in flight is named by its
 // tokenId), the status a worker reads as now (silent past deadAfterSeconds is DEAD even before the sweeper
 // marked it), and, for an organization, only the steps of its own tasks. Stats sum workers by type.
-import { effectiveStatus, type InFlightStep, type WorkerRecord, type WorkerStatus } from './worker-directory';
+import { effectiveStatus } from './worker-directory';
+import type { InFlightStep, WorkerItem, WorkerStatus } from './worker-item';
 import { isOpenTo, type WorkerTypes } from './worker-types';
 
 export type InFlightView = Omit<InFlightStep, 'taskToken'>;
@@ -61,7 +62,7 @@ const ageSeconds = (at: string, now: Date) =>
 
 const average = (busyMs: number, steps: number) => (steps > 0 ? Math.round(busyMs / steps) : null);
 
-export function workerView(worker: WorkerRecord, context: ViewContext): WorkerView {
+export function workerView(worker: WorkerItem, context: ViewContext): WorkerView {
   const inFlight = worker.inFlight
     .filter((step) => context.orgId === undefined || step.orgId === context.orgId)
     .map(({ taskToken: _token, ...step }) => step);
@@ -99,7 +100,7 @@ const STAT_OF: Record<WorkerStatus, 'idle' | 'active' | 'busy' | 'stopped' | 'de
 
 export function typeStats(
   type: string,
-  workers: readonly WorkerRecord[],
+  workers: readonly WorkerItem[],
   context: ViewContext,
 ): WorkerTypeStats {
   const counts = { idle: 0, active: 0, busy: 0, stopped: 0, dead: 0 };

@@ -3,11 +3,8 @@ import type { Alert } from '../../../functions/shared/alerts/publish-alert';
 import type { LostAttempt } from '../../../functions/shared/workers/agent-attempts';
 import type { LostTokenOutcome } from '../../../functions/shared/workers/lost-tokens';
 import { sweepWorkers, WORKER_DEAD_ALERT } from '../../../functions/shared/workers/sweep-workers';
-import type {
-  InFlightStep,
-  WorkerDirectory,
-  WorkerRecord,
-} from '../../../functions/shared/workers/worker-directory';
+import type { WorkerDirectory } from '../../../functions/shared/workers/worker-directory';
+import type { InFlightStep, WorkerItem } from '../../../functions/shared/workers/worker-item';
 
 const NOW = new Date('2026-11-27T12:00:00.000Z');
 const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
@@ -21,7 +18,7 @@ const step = (n: number, orgId = 'org-a'): InFlightStep => ({
   claimedAt: secondsAgo(100),
 });
 
-const worker = (workerId: string, fields: Partial<WorkerRecord> = {}): WorkerRecord => ({
+const worker = (workerId: string, fields: Partial<WorkerItem> = {}): WorkerItem => ({
   workerId,
   type: 'research',
   host: 'host-1',
@@ -40,15 +37,15 @@ const worker = (workerId: string, fields: Partial<WorkerRecord> = {}): WorkerRec
 
 /** Worker items by type, with the conditional DEAD marking the DynamoDB store makes. */
 class InMemoryWorkers implements WorkerDirectory {
-  readonly items = new Map<string, WorkerRecord>();
+  readonly items = new Map<string, WorkerItem>();
   /** Runs between the read and the marking, as a heartbeat landing in between would. */
   beforeMark?: (workerId: string) => void;
 
-  constructor(workers: WorkerRecord[]) {
+  constructor(workers: WorkerItem[]) {
     for (const one of workers) this.items.set(one.workerId, one);
   }
 
-  async listByType(type: string): Promise<WorkerRecord[]> {
+  async listByType(type: string): Promise<WorkerItem[]> {
     return [...this.items.values()].filter((one) => one.type === type);
   }
 
@@ -63,7 +60,7 @@ class InMemoryWorkers implements WorkerDirectory {
   }
 }
 
-function harness(workers: WorkerRecord[], closedTokens: string[] = []) {
+function harness(workers: WorkerItem[], closedTokens: string[] = []) {
   const directory = new InMemoryWorkers(workers);
   const failedTokens: { token: string; cause: string }[] = [];
   const lost: LostAttempt[] = [];
