@@ -7,6 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
+import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { RUN, registerWorkflow, request, runTask, waitForTask } from './http-client';
 
@@ -183,33 +184,27 @@ describe('responses conform to the OpenAPI document', () => {
   it('workers: list, stats, dead, cleanup, and errors', async () => {
     // On the embedded stack, workers written as the SDK writes them: one alive, one silent (DEAD).
     const stack = inject('stack');
-    const put = async (workerId: string, fields: Record<string, unknown>) => {
+    const put = async (workerId: string, fields: Partial<WorkerItem>) => {
       if (!stack) return;
       const now = new Date().toISOString();
+      const worker: WorkerItem = {
+        workerId,
+        type: 'sweeper-e2e',
+        host: 'conform',
+        pid: 1,
+        version: '0.1.0',
+        concurrency: 1,
+        status: 'IDLE',
+        inFlight: [],
+        startedAt: now,
+        lastHeartbeatAt: now,
+        processed: 2,
+        failed: 1,
+        busyMs: 300,
+        ...fields,
+      };
       const { documents } = localClients(stack);
-      await documents.send(
-        new PutCommand({
-          TableName: stack.tableName,
-          Item: {
-            pk: 'WORKER#sweeper-e2e',
-            sk: workerId,
-            workerId,
-            type: 'sweeper-e2e',
-            host: 'conform',
-            pid: 1,
-            version: '0.1.0',
-            concurrency: 1,
-            status: 'IDLE',
-            inFlight: [],
-            startedAt: now,
-            lastHeartbeatAt: now,
-            processed: 2,
-            failed: 1,
-            busyMs: 300,
-            ...fields,
-          },
-        }),
-      );
+      await documents.send(new PutCommand({ TableName: stack.tableName, Item: toItem(worker) }));
     };
     const alive = `conform-${RUN}-alive`;
     const inFlight = [
@@ -220,6 +215,7 @@ describe('responses conform to the OpenAPI document', () => {
         orgId: 'o',
         stepId: 's',
         claimedAt: new Date().toISOString(),
+        details: 'page 2 of 5',
       },
     ];
     await put(alive, { status: 'BUSY', inFlight });
