@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
@@ -314,6 +319,10 @@ describe('agent reports', () => {
     expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
     await expect.poll(async () => (await get(taskId)).status).toBe('CANCELLED');
     expect(await claim(message, 'host-1-late')).toEqual({ stale: true });
+    // As on AWS, the token of a stopped execution is closed: a heartbeat tells the worker to give up.
+    await expect(
+      sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.taskToken })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
   });
 
   it('refuses a claim naming a step that is not an agent step of that type', async () => {
@@ -341,6 +350,29 @@ describe('agent reports', () => {
       error: 'InvalidReport',
       statusCode: 400,
     });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it('a finished report whose claim was never recorded records the attempt; a repeated one changes nothing', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await finish(message, 'host-1-aaaa', 'FAILED', { error: 'Agent.Crashed', cause: 'oops' })).toEqual(
+      {},
+    );
+    expect(await finish(message, 'host-1-aaaa', 'SUCCEEDED')).toEqual({});
+    const task = await get(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'FAILED',
+        worker: 'host-1-aaaa',
+        error: 'Agent.Crashed',
+      }),
+    ]);
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RETRYING', attempts: 1 }),
+    ]);
     await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
   });
