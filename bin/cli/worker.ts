@@ -169,7 +169,7 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
     },
   });
   print(
-    `worker of type ${options.type} on ${target.where}; Ctrl-C stops it gracefully (twice: at once)`,
+    `a ${options.type} worker on ${target.where}; Ctrl-C stops it gracefully (twice: at once)`,
     process.stdout,
   );
   // Every heartbeat is an event: the line changes at least once per heartbeat interval.
