@@ -80,7 +80,12 @@ function never(): never {
 
 /** The worker among `workers` whose handler started the task's step. */
 const runnerOf = (workers: WorkerProcess[], taskId: string) =>
-  Promise.any(workers.map(async (worker) => (await worker.waitFor(new RegExp(`started ${taskId}`)), worker)));
+  Promise.any(
+    workers.map(async (worker) => {
+      await worker.waitFor(new RegExp(`started ${taskId}`));
+      return worker;
+    }),
+  );
 
 afterEach(stopAllWorkers);
 afterAll(() => clients?.dynamodb.destroy());
