@@ -58,7 +58,11 @@ function seconds(name: string, value: number | undefined, fallback: number, min:
   return result;
 }
 
-function required(name: 'tableName' | 'queueUrl' | 'reportsFunction', value: string | undefined, env: NodeJS.ProcessEnv): string {
+function required(
+  name: 'tableName' | 'queueUrl' | 'reportsFunction',
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
   const result = value ?? env[ENV[name]];
   if (!result) {
     throw new WorkerConfigError(`${name} is required: pass it to createWorker or set ${ENV[name]}`);
