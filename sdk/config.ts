@@ -1,12 +1,13 @@
 // A worker's settings: the options given to createWorker, else the environment (STEPWISE_TABLE,
-// STEPWISE_WORKER_QUEUE_URL, STEPWISE_AGENT_REPORTS_FUNCTION), checked once at creation so a missing or
-// wrong one fails with its name before anything is polled.
+// STEPWISE_WORKER_QUEUE_URL, STEPWISE_AGENT_REPORTS_FUNCTION; STEPWISE_WORKER_POLL_WAIT_SECONDS), checked
+// once at creation so a missing or wrong one fails with its name before anything is polled.
 import { MAX_WORKER_CONCURRENCY } from '../functions/shared/workers/worker-item';
 
 export const ENV = {
   tableName: 'STEPWISE_TABLE',
   queueUrl: 'STEPWISE_WORKER_QUEUE_URL',
   reportsFunction: 'STEPWISE_AGENT_REPORTS_FUNCTION',
+  pollWaitSeconds: 'STEPWISE_WORKER_POLL_WAIT_SECONDS',
 } as const;
 
 export const DEFAULTS = {
@@ -57,7 +58,11 @@ function seconds(name: string, value: number | undefined, fallback: number, min:
   return result;
 }
 
-function required(name: keyof typeof ENV, value: string | undefined, env: NodeJS.ProcessEnv): string {
+function required(
+  name: 'tableName' | 'queueUrl' | 'reportsFunction',
+  value: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
   const result = value ?? env[ENV[name]];
   if (!result) {
     throw new WorkerConfigError(`${name} is required: pass it to createWorker or set ${ENV[name]}`);
@@ -80,10 +85,11 @@ export function resolveSettings(
       `concurrency must be a whole number from 1 to ${MAX_WORKER_CONCURRENCY}, got ${String(input.concurrency)}`,
     );
   }
-  const pollWaitSeconds = input.pollWaitSeconds ?? DEFAULTS.pollWaitSeconds;
+  const fromEnv = env[ENV.pollWaitSeconds];
+  const pollWaitSeconds = input.pollWaitSeconds ?? (fromEnv ? Number(fromEnv) : DEFAULTS.pollWaitSeconds);
   if (!Number.isInteger(pollWaitSeconds) || pollWaitSeconds < 1 || pollWaitSeconds > 20) {
     throw new WorkerConfigError(
-      `pollWaitSeconds must be a whole number from 1 to 20 (SQS long polling), got ${String(input.pollWaitSeconds)}`,
+      `pollWaitSeconds (${ENV.pollWaitSeconds}) must be a whole number from 1 to 20 (SQS long polling), got ${String(input.pollWaitSeconds ?? fromEnv)}`,
     );
   }
   return {

@@ -39,13 +39,16 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-e2e-'));
-  // Workers are DEAD after 4 s of silence and swept every second, so a dead-worker test takes seconds;
-  // the sweeper-e2e type is that test's own (no other test's worker takes its steps).
+  // Each worker test file has a worker type of its own, so no other file's worker takes its steps. Workers
+  // are DEAD after 4 s of silence and swept every second, so the dead-worker test takes seconds (worker
+  // processes here heartbeat every second).
   const stack = await startStackProcess(dataDir, {
     STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
     STEPWISE_SWEEP_SECONDS: '1',
     STEPWISE_WORKER_TYPES: JSON.stringify([
       ...localWorkerTypes(undefined),
+      { name: 'workers-e2e', orgs: [] },
+      { name: 'chaos-e2e', orgs: [] },
       { name: 'sweeper-e2e', orgs: [] },
     ]),
   });

@@ -44,7 +44,12 @@ describe('worker settings', () => {
       env,
       'gracePeriodSeconds must be a number of seconds from 0',
     ],
-    [{ type: 'research', pollWaitSeconds: 30 }, env, 'pollWaitSeconds must be a whole number from 1 to 20'],
+    [
+      { type: 'research', pollWaitSeconds: 30 },
+      env,
+      'pollWaitSeconds (STEPWISE_WORKER_POLL_WAIT_SECONDS) must be a whole number from 1 to 20',
+    ],
+    [{ type: 'research' }, { ...env, STEPWISE_WORKER_POLL_WAIT_SECONDS: 'soon' }, 'got soon'],
   ])('refuses %j, naming the setting', (input, environment, message) => {
     expect(() => resolveSettings(input, environment)).toThrow(WorkerConfigError);
     expect(() => resolveSettings(input, environment)).toThrow(message);
