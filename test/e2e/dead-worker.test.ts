@@ -7,8 +7,8 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { localClients } from '../support/aws-clients';
 import { subscribedQueue } from '../support/subscribed-queue';
-import { spawnWorker, type WorkerProcess } from '../support/worker-process';
 import { registerWorkflow, request, waitForTask } from './http-client';
+import { startWorker, stopAllWorkers } from './workers/worker-process';
 
 const stack = inject('stack');
 const TYPE = 'sweeper-e2e';
@@ -36,11 +36,10 @@ interface Notification {
   MessageAttributes: Record<string, { Value: string }>;
 }
 
-const workers: WorkerProcess[] = [];
-afterEach(async () => {
-  // SIGKILL ends a stopped process too.
-  await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-});
+const SCRIPTED = 'test/e2e/workers/scripted-worker.ts';
+
+// SIGKILL ends a stopped process too.
+afterEach(stopAllWorkers);
 
 describe.skipIf(!stack)('a silent worker', () => {
   it('becomes DEAD, its step fails fast with Worker.Lost and succeeds on another worker, and the alert reaches the critical topic', async () => {
@@ -62,21 +61,23 @@ describe.skipIf(!stack)('a silent worker', () => {
           workerType: TYPE,
           heartbeatSeconds: HEARTBEAT_SECONDS,
           timeoutSeconds: 300,
+          params: { 'script.$': '$.input' },
         },
       ],
     });
 
-    // The first worker holds the step far longer than the test lasts; once it has claimed it, it freezes.
-    const frozen = spawnWorker(endpoints, TYPE, { HOLD_MS: '600000' });
-    workers.push(frozen);
-    const frozenId = String((await frozen.waitFor((event) => event.kind === 'registered', 30_000)).workerId);
+    // Each attempt works 3 s (heartbeating every second); the first worker freezes as soon as it holds it.
+    const frozen = startWorker(SCRIPTED, { type: TYPE });
+    const frozenId = await frozen.workerId();
     const started = await request<{ taskId: string; orgId: string }>('POST', '/tasks', {
       workflowId,
-      input: {},
+      input: { workMs: 3_000 },
     });
     expect(started.status).toBe(201);
     const { taskId } = started.body;
-    await frozen.waitFor((event) => event.kind === 'claimed' && event.taskId === taskId, 30_000);
+    await frozen.waitFor(new RegExp(`\\[handler\\] started ${taskId}`), 30_000);
+    // The second worker starts now (the step's only message is taken), to be polling when the retry comes.
+    const rescuer = startWorker(SCRIPTED, { type: TYPE });
     // Frozen once its worker item lists the step in flight (the route shows it by tokenId only).
     await expect
       .poll(
@@ -88,15 +89,11 @@ describe.skipIf(!stack)('a silent worker', () => {
         { timeout: 10_000, interval: 100 },
       )
       .toEqual([taskId]);
-    frozen.child.kill('SIGSTOP');
+    process.kill(frozen.pid, 'SIGSTOP');
     const silentSince = Date.now();
 
-    const rescuer = spawnWorker(endpoints, TYPE, { HOLD_MS: '0' });
-    workers.push(rescuer);
-    const rescuerId = String(
-      (await rescuer.waitFor((event) => event.kind === 'registered', 30_000)).workerId,
-    );
-    await rescuer.waitFor((event) => event.kind === 'succeeded' && event.taskId === taskId, 40_000);
+    const rescuerId = await rescuer.workerId();
+    await rescuer.waitFor(new RegExp(`\\[handler\\] finished ${taskId}`), 40_000);
     // Retried on Worker.Lost, well before the step's HeartbeatSeconds would have noticed.
     expect(Date.now() - silentSince).toBeLessThan(HEARTBEAT_SECONDS * 1000);
 
