@@ -8,7 +8,6 @@ import { DEFAULT_DEAD_AFTER_SECONDS, parseDeadAfterSeconds } from '../functions/
 
 export const DEAD_AFTER_VARIABLE = 'STEPWISE_WORKER_DEAD_AFTER_SECONDS';
 export const SWEEP_SECONDS_VARIABLE = 'STEPWISE_SWEEP_SECONDS';
-const SWEEPER_SCHEDULE = 'SweepWorkers';
 
 export interface SweepSettings {
   readonly deadAfterSeconds: number;
@@ -50,6 +49,6 @@ export function withSweepRate(
 ): readonly ScheduleShape[] {
   if (sweepSeconds === undefined) return schedules;
   return schedules.map((schedule) =>
-    schedule.id === SWEEPER_SCHEDULE ? { ...schedule, localRateSeconds: sweepSeconds } : schedule,
+    schedule.handler === 'sweeper' ? { ...schedule, localRateSeconds: sweepSeconds } : schedule,
   );
 }
