@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
+import { parseDeadAfterSeconds } from '../functions/shared/workers/dead-after';
 import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
 
@@ -35,6 +36,7 @@ function contextString(node: Node, key: string): string | undefined {
  * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
  * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20),
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
+ * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -77,6 +79,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...(logSampleRate !== undefined && { logSampleRate }),
     ...(metricsWorkflows?.length && { metricsWorkflows }),
     ...contextWorkerTypes(node),
+    ...contextDeadAfter(node),
   };
 }
 
@@ -150,4 +153,11 @@ function contextWorkerTypes(node: Node): Pick<StepwiseStackProps, 'workerTypes'>
   const raw: unknown = node.tryGetContext('workerTypes');
   if (raw === undefined || raw === null || raw === '') return {};
   return { workerTypes: parseWorkerTypes(raw, 'workerTypes') };
+}
+
+/** `-c workerDeadAfterSeconds=120` (a string) or a number in cdk.json. */
+function contextDeadAfter(node: Node): Pick<StepwiseStackProps, 'workerDeadAfterSeconds'> {
+  const raw: unknown = node.tryGetContext('workerDeadAfterSeconds');
+  if (raw === undefined || raw === null || raw === '') return {};
+  return { workerDeadAfterSeconds: parseDeadAfterSeconds(raw, 'workerDeadAfterSeconds') };
 }

@@ -16,6 +16,11 @@ import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/sha
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
+import {
+  DEAD_AFTER_ENV,
+  DEFAULT_DEAD_AFTER_SECONDS,
+  parseDeadAfterSeconds,
+} from '../functions/shared/workers/dead-after';
 import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { Api } from './api';
 import { Dashboard } from './dashboard';
@@ -139,6 +144,12 @@ export interface StepwiseStackProps extends StackProps {
    * @default - none: no `agent` step can be registered
    */
   readonly workerTypes?: readonly WorkerTypeDeclaration[];
+  /**
+   * Seconds without a heartbeat after which a worker counts as DEAD: the sweeper (every minute) marks it
+   * and fails its in-flight steps as Worker.Lost (WORKER_DEAD_AFTER_SECONDS; 1 to 86400).
+   * @default 300
+   */
+  readonly workerDeadAfterSeconds?: number;
 }
 
 const WILDCARD_REASON_XRAY =
@@ -213,6 +224,12 @@ export class StepwiseStack extends Stack {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
       [WORKER_TYPES_ENV]: this.workers.environment,
+      [DEAD_AFTER_ENV]: String(
+        parseDeadAfterSeconds(
+          props.workerDeadAfterSeconds ?? DEFAULT_DEAD_AFTER_SECONDS,
+          'workerDeadAfterSeconds',
+        ),
+      ),
       ...logEnvironment(logSettings),
     };
     for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {
@@ -305,11 +322,11 @@ export class StepwiseStack extends Stack {
   }
 
   private grantFunctionPermissions(functions: Readonly<Record<FunctionName, StepwiseFunction>>): void {
-    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator, agentReports } =
+    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator, agentReports, sweeper } =
       functions;
     const { table } = this.data;
 
-    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator, agentReports]) {
+    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator, agentReports, sweeper]) {
       fn.grantTableReadWrite(this.data);
     }
     authorizer.grantTableRead(this.data);
@@ -362,6 +379,8 @@ export class StepwiseStack extends Stack {
       'states:SendTaskFailure',
     ]);
     this.messaging.topics.info.grantPublish(stepRunner);
+    // The sweeper (and POST /admin/workers/cleanup, which runs the same sweep) fails dead workers' tokens.
+    for (const fn of [sweeper, api]) this.grantWorkerSweep(fn);
 
     // The step runner calls Bedrock models (the `llm` action); `lambda` steps: grantLambdaSteps.
     const bedrock = this.functionPolicy(stepRunner, 'InvokeBedrockModels', [
@@ -456,6 +475,22 @@ export class StepwiseStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::${this.resolveForNag(arn)}]`,
       reason: `Workflow state machines are created at runtime, one per workflow version, all named ${this.workflows.stateMachineNameStart}*: the wildcard stops at this stack's prefix in this account and region.`,
     });
+  }
+
+  /**
+   * What a worker sweep calls besides the table: SendTaskFailure (Worker.Lost) on the tokens a dead worker
+   * held, and the dead-worker alert on the critical topic.
+   */
+  private grantWorkerSweep(fn: StepwiseFunction): void {
+    const failTokens = this.functionPolicy(fn, 'FailLostWorkerTokens', [
+      new iam.PolicyStatement({ actions: ['states:SendTaskFailure'], resources: ['*'] }),
+    ]);
+    Validations.of(failTokens).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'states:SendTaskFailure supports no resource-level permissions (Service Authorization Reference); the task token authorizes the call.',
+    });
+    this.messaging.topics.critical.grantPublish(fn);
   }
 
   /** JWT settings for the authorizer (checked by checkJwtSettings); without an issuer, API keys only. */

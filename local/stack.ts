@@ -19,6 +19,7 @@ import {
 } from '../functions/shared/resources';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
+import { DEAD_AFTER_ENV } from '../functions/shared/workers/dead-after';
 import {
   WORKER_TYPES_ENV,
   type WorkerTypeDeclaration,
@@ -39,6 +40,7 @@ import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
 import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
+import { localSweepSettings, withSweepRate } from './sweep-settings';
 import { localWorkerTypes } from './worker-types';
 
 export interface LocalStackOptions {
@@ -85,6 +87,16 @@ export interface LocalStackOptions {
    * JSON. @default process.env.STEPWISE_WORKER_TYPES, else the `workerTypes` context of cdk.json
    */
   readonly workerTypes?: string | readonly WorkerTypeDeclaration[];
+  /**
+   * Seconds without a heartbeat before a worker is DEAD (WORKER_DEAD_AFTER_SECONDS of the handlers).
+   * @default process.env.STEPWISE_WORKER_DEAD_AFTER_SECONDS, else 300
+   */
+  readonly workerDeadAfterSeconds?: number | string;
+  /**
+   * Period of the sweeper's timer in seconds (on AWS: every minute).
+   * @default process.env.STEPWISE_SWEEP_SECONDS, else 5
+   */
+  readonly sweepSeconds?: number | string;
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -140,6 +152,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const llmPrices = options.llmPrices ?? process.env.LLM_PRICES ?? LOCAL_LLM_PRICES;
   loadLlmPrices(llmPrices);
   const workerTypes = localWorkerTypes(options.workerTypes);
+  const sweep = localSweepSettings(options);
   const logSettings = parseLogSettings(
     {
       level: options.logLevel ?? 'WARN',
@@ -233,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         workerTypes,
         (name) => messaging.workerQueueUrls[name] ?? '',
       ),
+      [DEAD_AFTER_ENV]: String(sweep.deadAfterSeconds),
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),
@@ -269,7 +283,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const schedules = startSchedules(
       settings,
-      options.schedules === false ? [] : SCHEDULES,
+      options.schedules === false ? [] : withSweepRate(SCHEDULES, sweep.sweepSeconds),
       (schedule, event) => runtime.invoke(schedule.handler, event),
       (error, schedule) => log(`Schedule ${schedule.id} failed`, error),
     );

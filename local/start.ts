@@ -9,6 +9,8 @@
 //   OUTBOUND_ALLOWED_HOSTS  hosts `http` steps may reach on loopback/private addresses (default: none)
 //   LAMBDA_FUNCTIONS    JSON org id -> function ARNs that `lambda` steps may invoke (default: none)
 //   STEPWISE_WORKER_TYPES  JSON [{"name", "orgs"}]: worker types of `agent` steps (default: cdk.json's workerTypes)
+//   STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300)
+//   STEPWISE_SWEEP_SECONDS  period of the sweeper's timer (default 5)
 import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

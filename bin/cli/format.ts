@@ -67,6 +67,15 @@ export function parsePositiveInteger(value: string, option: string): number {
   return number;
 }
 
+/** A whole number of seconds, at least `min`, at most an hour. */
+export function parseSeconds(value: string, option: string, min: 0 | 1): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > 3_600) {
+    throw new UsageError(`${option} takes a whole number of seconds from ${min} to 3600, got "${value}"`);
+  }
+  return number;
+}
+
 /** `key:value` of a tag filter. */
 export function parseTag(value: string): string {
   const colon = value.indexOf(':');

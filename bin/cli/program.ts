@@ -13,7 +13,7 @@ import type {
   WorkflowMetrics,
   WorkflowSummary,
 } from './contracts';
-import { parsePositiveInteger, parseTag, parseTimeArgument, UsageError } from './format';
+import { parsePositiveInteger, parseSeconds, parseTag, parseTimeArgument, UsageError } from './format';
 import { createOperatorKeyCommand, revokeOperatorKeyCommand } from './operator-keys';
 import { getTaskCommand, startTaskCommand, watchTaskCommand } from './tasks';
 import { renderTimeline } from './timeline-chart';
@@ -26,6 +26,7 @@ import {
   renderWorkflowList,
   renderWorkflowMetrics,
 } from './views';
+import { runWorkerCommand } from './worker';
 import { deployWorkflows } from './workflows-deploy';
 
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
@@ -81,6 +82,8 @@ export function buildProgram(io: CliIo = defaultIo): Command {
   const printJson = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
   const time = (option: string) => checked((value: string) => parseTimeArgument(value, option, io.now()));
   const positive = (option: string) => checked((value: string) => parsePositiveInteger(value, option));
+  const seconds = (option: string) => checked((value: string) => parseSeconds(value, option, 0));
+  const positiveSeconds = (option: string) => checked((value: string) => parseSeconds(value, option, 1));
 
   const program = new Command('stepwise')
     .description('Run and inspect stepwise workflows and tasks through the HTTP API.')
@@ -297,6 +300,29 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       const { body } = await call<HealthView>(await connect(command), 'GET', path);
       options.json ? printJson(body) : print(renderHealth(body));
     });
+
+  program
+    .command('worker')
+    .description(
+      "Run a worker for `agent` steps: the module's `handler` (or default export) on the type's queue, until Ctrl-C",
+    )
+    .argument('<module>', 'a .ts or .js module exporting the handler')
+    .requiredOption('--type <type>', 'the worker type (as declared in workerTypes)')
+    .option('--concurrency <n>', 'steps run at once (default 1)', positive('--concurrency'))
+    .option('--heartbeat <seconds>', 'heartbeat interval (default 30)', positiveSeconds('--heartbeat'))
+    .option(
+      '--grace <seconds>',
+      'on SIGTERM/SIGINT, how long in-flight steps may finish (default 30)',
+      seconds('--grace'),
+    )
+    .action(
+      async (
+        module: string,
+        options: { type: string; concurrency?: number; heartbeat?: number; grace?: number },
+      ) => {
+        await runWorkerCommand(module, options);
+      },
+    );
 
   const keys = program.command('keys').description("Manage your organization's API keys (OWNER)");
   keys

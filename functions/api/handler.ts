@@ -4,13 +4,14 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
+import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
-import { documentClient, sfnClient } from '../shared/clients';
-import { requireEnv } from '../shared/config';
+import { documentClient, sfnClient, snsClient } from '../shared/clients';
+import { loadResourceConfig, requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
@@ -28,12 +29,18 @@ import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { recordLostAttempt } from '../shared/workers/agent-attempts';
+import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
+import { sfnFailLostToken } from '../shared/workers/lost-tokens';
+import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
 const workflows = new WorkflowStore(documentClient(), tableName);
 const tasks = new DynamoTaskStore(documentClient(), tableName);
+const workerTypes = loadWorkerTypes();
+const { topicArns } = loadResourceConfig();
 const deps: ApiDeps = {
   registry: {
     store: workflows,
@@ -42,7 +49,7 @@ const deps: ApiDeps = {
     stateMachinePrefix: loadStateMachinePrefix(),
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
     lambdaFunctions: loadLambdaAllowlist(),
-    workerTypes: loadWorkerTypes(),
+    workerTypes,
   },
   taskService: {
     tasks,
@@ -66,6 +73,23 @@ const deps: ApiDeps = {
     tasks,
     callbacks: new SfnTaskCallbacks(sfnClient()),
     now: () => new Date(),
+  },
+  workers: {
+    types: workerTypes,
+    sweep: {
+      workers: new DynamoWorkerDirectory(documentClient(), tableName),
+      failLostToken: sfnFailLostToken(sfnClient()),
+      recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
+      publishAlert: snsAlertPublisher(snsClient(), {
+        CRITICAL: topicArns.critical,
+        WARNING: topicArns.warning,
+        INFO: topicArns.info,
+      }),
+      now: () => new Date(),
+      deadAfterSeconds: loadDeadAfterSeconds(),
+      onError: (error, context) =>
+        logger.error('Could not release a dead worker step', { ...context, error }),
+    },
   },
 };
 

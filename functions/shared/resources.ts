@@ -164,6 +164,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     description: 'Records the attempts of agent steps as workers claim and finish them',
   },
+  sweeper: {
+    folder: 'sweeper',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    description: 'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, alerts',
+  },
   aggregator: {
     folder: 'aggregator',
     memoryMb: 512,
@@ -187,8 +193,9 @@ export interface RouteShape {
    */
   readonly access: Role | 'public';
   /**
-   * Also open to OPERATOR (who has no org and reads across orgs). Only read routes whose handler scopes
-   * tenants to their own org and lets operators choose one (`?org=`) or all.
+   * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
+   * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long.
    * @default false
    */
   readonly operators?: boolean;
@@ -219,6 +226,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/approvals', handler: 'api', access: 'MEMBER' },
   // Approvers by role or user id, or OWNER/ADMIN: the handler checks who may decide (approvals/approval.ts).
   { method: 'POST', path: '/tasks/{id}/approvals/{stepId}', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/admin/workers', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
@@ -236,6 +247,8 @@ export interface ScheduleShape {
 export const SCHEDULES: readonly ScheduleShape[] = [
   { id: 'ReconcileTasks', handler: 'reconciler', rateMinutes: 1 },
   { id: 'FoldMetricAggregates', handler: 'aggregator', rateMinutes: 1, localRateSeconds: 15 },
+  // The local rate is STEPWISE_SWEEP_SECONDS when set (local/stack.ts).
+  { id: 'SweepWorkers', handler: 'sweeper', rateMinutes: 1, localRateSeconds: 5 },
 ];
 
 export interface SubscriptionShape {

@@ -9,12 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import type { LocalEndpoints } from '../../local/stack';
+import { localWorkerTypes } from '../../local/worker-types';
 import { localClients } from '../support/aws-clients';
 import { startStackProcess, stopStackProcess } from '../support/stack-process';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     api: { url: string; apiKey: string; otherOrgApiKey?: string; operatorApiKey?: string };
+    /** The embedded stack's endpoints (worker queues, topics, table); absent against a deployment. */
+    stack?: LocalEndpoints;
   }
 }
 
@@ -35,7 +39,19 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-e2e-'));
-  const stack = await startStackProcess(dataDir);
+  // Each worker test file has a worker type of its own, so no other file's worker takes its steps. Workers
+  // are DEAD after 4 s of silence and swept every second, so the dead-worker test takes seconds (worker
+  // processes here heartbeat every second).
+  const stack = await startStackProcess(dataDir, {
+    STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
+    STEPWISE_SWEEP_SECONDS: '1',
+    STEPWISE_WORKER_TYPES: JSON.stringify([
+      ...localWorkerTypes(undefined),
+      { name: 'workers-e2e', orgs: [] },
+      { name: 'chaos-e2e', orgs: [] },
+      { name: 'sweeper-e2e', orgs: [] },
+    ]),
+  });
   const { dynamodb, documents } = localClients(stack.endpoints);
   const otherOrg = await createApiKey(new DynamoApiKeyStore(documents, stack.endpoints.tableName), {
     orgId: 'e2e-other-org',
@@ -49,6 +65,7 @@ export default async function setup(project: TestProject) {
     otherOrgApiKey: otherOrg.plaintext,
     operatorApiKey: stack.credentials.operatorApiKey,
   });
+  project.provide('stack', stack.endpoints);
   return async () => {
     await stopStackProcess(stack.child);
     await rm(dataDir, { recursive: true, force: true });

@@ -2,10 +2,13 @@
 // against the documented schema (types, enums, required fields, formats), and carries no field the
 // document does not name.
 import { readFileSync } from 'node:fs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
+import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
+import { localClients } from '../support/aws-clients';
 import { RUN, registerWorkflow, request, runTask, waitForTask } from './http-client';
 
 type Schema = Record<string, unknown>;
@@ -176,6 +179,58 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('GET', '/admin/tasks?tag=nocolon', '/admin/tasks', 400);
     await expectConforming('GET', `/admin/tasks/${finished}`, '/admin/tasks/{id}', 200);
     await expectConforming('GET', `/admin/tasks/nope_${RUN}`, '/admin/tasks/{id}', 404);
+  });
+
+  it('workers: list, stats, dead, cleanup, and errors', async () => {
+    // On the embedded stack, workers written as the SDK writes them: one alive, one silent (DEAD).
+    const stack = inject('stack');
+    const put = async (workerId: string, fields: Partial<WorkerItem>) => {
+      if (!stack) return;
+      const now = new Date().toISOString();
+      const worker: WorkerItem = {
+        workerId,
+        type: 'sweeper-e2e',
+        host: 'conform',
+        pid: 1,
+        version: '0.1.0',
+        concurrency: 1,
+        status: 'IDLE',
+        inFlight: [],
+        startedAt: now,
+        lastHeartbeatAt: now,
+        processed: 2,
+        failed: 1,
+        busyMs: 300,
+        ...fields,
+      };
+      const { documents } = localClients(stack);
+      await documents.send(new PutCommand({ TableName: stack.tableName, Item: toItem(worker) }));
+    };
+    const alive = `conform-${RUN}-alive`;
+    const inFlight = [
+      {
+        taskToken: 'conform-token',
+        tokenId: '0123456789abcdef',
+        taskId: 't',
+        orgId: 'o',
+        stepId: 's',
+        claimedAt: new Date().toISOString(),
+        details: 'page 2 of 5',
+      },
+    ];
+    await put(alive, { status: 'BUSY', inFlight });
+    await put(`conform-${RUN}-silent`, { lastHeartbeatAt: new Date(Date.now() - 60_000).toISOString() });
+    const list = await expectConforming('GET', '/admin/workers', '/admin/workers', 200);
+    if (stack) expect(JSON.stringify(list)).toContain(alive);
+    await expectConforming('GET', '/admin/workers?status=DEAD', '/admin/workers', 200);
+    await expectConforming('GET', '/admin/workers?status=ASLEEP', '/admin/workers', 400);
+    await expectConforming('GET', '/admin/workers/stats', '/admin/workers/stats', 200);
+    await expectConforming('GET', '/admin/workers/stats?type=undeclared', '/admin/workers/stats', 400);
+    await expectConforming('GET', '/admin/workers/dead', '/admin/workers/dead', 200);
+    await expectConforming('POST', '/admin/workers/cleanup', '/admin/workers/cleanup', 200);
+    await expectConforming('POST', '/admin/workers/cleanup?org=', '/admin/workers/cleanup', 400);
+    // Stopped, so no sweep later fails its made-up token.
+    await put(alive, { status: 'STOPPED', stoppedAt: new Date().toISOString() });
   });
 
   it('API keys: create, list, revoke, and errors', async () => {

@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { DevCredentials } from '../../local/dev-credentials';
 import { type LocalEndpoints, startLocalStack } from '../../local/stack';
+import { localWorkerTypes } from '../../local/worker-types';
+
+/** Worker types only test/integration/worker-routes.test.ts writes workers of. */
+export const WORKER_ROUTE_TEST_TYPES = [
+  { name: 'routes-shared', orgs: [] },
+  { name: 'routes-org-b', orgs: ['worker-routes-org-b'] },
+];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,18 +25,21 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
   // Schedules off: the tests call the reconciler themselves, and a background run every minute would race
   // them for the tasks they set up (schedules are covered by test/unit/local/schedules.test.ts).
-  // Worker types: cdk.json's `research`, plus one that only agent-steps.test.ts serves (no other suite's
-  // worker can take its messages) and one closed to the default organization.
+  // Worker types: cdk.json's `research`, one that only agent-steps.test.ts serves (no other suite's worker
+  // can take its messages), one closed to the default organization, and the worker route tests' own types.
   const stack = await startLocalStack({
     dataDir,
     apiPort: 0,
     logLevel: 'ERROR',
     schedules: false,
     workerTypes: [
-      { name: 'research', orgs: [] },
+      ...localWorkerTypes(undefined),
       { name: 'agent-steps-suite', orgs: [] },
       { name: 'closed-type', orgs: ['another-org'] },
+      ...WORKER_ROUTE_TEST_TYPES,
     ],
+    // A silence of a few seconds before a worker is DEAD.
+    workerDeadAfterSeconds: 4,
   });
   project.provide('endpoints', stack.endpoints);
   project.provide('credentials', stack.credentials);

@@ -26,6 +26,7 @@ import { METRICS_OPERATIONS } from './metrics-routes';
 import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
+import { WORKER_OPERATIONS, type WorkerRouteDeps } from './worker-routes';
 
 export interface ApiDeps {
   /** Registration, plus the store the read routes list and get from. */
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly apiKeys: ApiKeyStore;
   /** Approvals, their steps' attempts and the Step Functions callbacks a decision sends. */
   readonly approvals: ApprovalDecisionDeps;
+  /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
+  readonly workers: WorkerRouteDeps;
 }
 
 export type ApiOperation = (
@@ -106,4 +109,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...ADMIN_OPERATIONS,
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
+  ...WORKER_OPERATIONS,
 };

@@ -20,6 +20,7 @@ import {
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
 import type { ApiOperation } from './api-routes';
 import { IsoDateTime, parseWith, pathParameter, queryInteger } from './request';
+import { workerHealth } from './worker-routes';
 
 /** Buckets one read may cover, per granularity. */
 export const MAX_BUCKETS: Record<'hour' | 'day', number> = { hour: 168, day: 366 };
@@ -126,7 +127,12 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/health': async (event, identity, deps) => {
     const input = parseWith(HealthQuery, query(event), 'query');
     const windowMinutes = input.windowMinutes ?? DEFAULT_WINDOW_MINUTES;
-    return jsonResponse(200, await systemHealth(deps.metrics, orgScope(identity, input.org), windowMinutes));
+    const orgId = orgScope(identity, input.org);
+    const [health, workers] = await Promise.all([
+      systemHealth(deps.metrics, orgId, windowMinutes),
+      workerHealth(deps.workers, orgId, windowMinutes),
+    ]);
+    return jsonResponse(200, { ...health, workers });
   },
 
   'GET /metrics': async (event, identity, deps) => {

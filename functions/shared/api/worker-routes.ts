@@ -1,0 +1,148 @@
+// The worker routes: the workers of the types open to the caller's organization (an OPERATOR: every type,
+// or those open to the org it names with `?org=`), their stats by type, the dead ones, and a sweep run now.
+// An organization sees only its own tasks among a worker's in-flight steps, and nobody sees a task token.
+// Each type is one partition read whole (at most MAX_WORKERS_PER_TYPE workers): no paging to do.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { Identity } from '../auth/identity';
+import { orgScope } from '../auth/org-scope';
+import { jsonResponse, ValidationError } from '../http/errors';
+import { type SweepDeps, sweepWorkers } from '../workers/sweep-workers';
+import type { WorkerItem } from '../workers/worker-item';
+import type { WorkerTypes } from '../workers/worker-types';
+import {
+  byRecentHeartbeat,
+  typeStats,
+  typesInScope,
+  type ViewContext,
+  workerView,
+} from '../workers/worker-views';
+import type { ApiOperation } from './api-routes';
+import { parseWith } from './request';
+
+export interface WorkerRouteDeps {
+  /** The declared worker types (WORKER_TYPES). */
+  readonly types: WorkerTypes;
+  /** The sweep of POST /admin/workers/cleanup; its directory, clock and deadAfterSeconds serve the reads. */
+  readonly sweep: SweepDeps;
+}
+
+const Id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{Cc}]+$/u, 'must have no control characters');
+const TypeName = z.string().min(1).max(64);
+const ScopeQuery = z.strictObject({ type: TypeName.optional(), org: Id.optional() });
+const ListQuery = ScopeQuery.extend({
+  status: z.enum(['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD']).optional(),
+});
+
+interface Scope {
+  readonly orgId: string | undefined;
+  readonly types: string[];
+  readonly context: ViewContext;
+}
+
+/** The org and the types a request reads; a `type` that is not declared and open to the org is a 400. */
+function scopeOf(identity: Identity, deps: WorkerRouteDeps, query: { type?: string; org?: string }): Scope {
+  const orgId = orgScope(identity, query.org);
+  const open = typesInScope(deps.types, orgId);
+  if (query.type !== undefined && !open.includes(query.type)) {
+    const message = `type: no worker type ${query.type} is declared${orgId === undefined ? '' : ` for organization ${orgId}`}`;
+    throw new ValidationError(`Invalid query: ${message}`, [{ field: 'type', message }]);
+  }
+  return {
+    orgId,
+    types: query.type === undefined ? open : [query.type],
+    context: { now: deps.sweep.now(), deadAfterSeconds: deps.sweep.deadAfterSeconds, orgId },
+  };
+}
+
+/** Every worker of the scope's types, by type. */
+export async function readWorkers(
+  deps: WorkerRouteDeps,
+  types: readonly string[],
+): Promise<Map<string, WorkerItem[]>> {
+  const lists = await Promise.all(types.map((type) => deps.sweep.workers.listByType(type)));
+  return new Map(types.map((type, index) => [type, lists[index] ?? []]));
+}
+
+/**
+ * The workers GET /admin/health reports: live (IDLE, ACTIVE, BUSY) and dead within the window (marked
+ * DEAD since its start, or silent past deadAfterSeconds and not yet marked). Not part of the score: their
+ * steps are retried, and what that costs shows in the error rate and the durations.
+ */
+export async function workerHealth(
+  deps: WorkerRouteDeps,
+  orgId: string | undefined,
+  windowMinutes: number,
+): Promise<{ live: number; dead: number }> {
+  const context: ViewContext = {
+    now: deps.sweep.now(),
+    deadAfterSeconds: deps.sweep.deadAfterSeconds,
+    orgId,
+  };
+  const since = context.now.getTime() - windowMinutes * 60_000;
+  const byType = await readWorkers(deps, typesInScope(deps.types, orgId));
+  let live = 0;
+  let dead = 0;
+  for (const worker of [...byType.values()].flat()) {
+    const { status, deadAt } = workerView(worker, context);
+    if (status === 'DEAD' && (deadAt === undefined || Date.parse(deadAt) >= since)) dead += 1;
+    else if (status !== 'DEAD' && status !== 'STOPPED') live += 1;
+  }
+  return { live, dead };
+}
+
+const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
+
+const listed = (scope: Scope, workers: Iterable<WorkerItem>) =>
+  [...workers].map((worker) => workerView(worker, scope.context)).sort(byRecentHeartbeat);
+
+const meta = (scope: Scope) => ({
+  deadAfterSeconds: scope.context.deadAfterSeconds,
+  asOf: scope.context.now.toISOString(),
+});
+
+export const WORKER_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /admin/workers': async (event, identity, deps) => {
+    const input = parseWith(ListQuery, query(event), 'query');
+    const scope = scopeOf(identity, deps.workers, input);
+    const byType = await readWorkers(deps.workers, scope.types);
+    const items = listed(scope, [...byType.values()].flat()).filter(
+      (view) => input.status === undefined || view.status === input.status,
+    );
+    return jsonResponse(200, { items, ...meta(scope) });
+  },
+
+  'GET /admin/workers/stats': async (event, identity, deps) => {
+    const input = parseWith(ScopeQuery, query(event), 'query');
+    const scope = scopeOf(identity, deps.workers, input);
+    const byType = await readWorkers(deps.workers, scope.types);
+    const types = [...byType].map(([type, workers]) => typeStats(type, workers, scope.context));
+    return jsonResponse(200, { types, ...meta(scope) });
+  },
+
+  'GET /admin/workers/dead': async (event, identity, deps) => {
+    const input = parseWith(ScopeQuery, query(event), 'query');
+    const scope = scopeOf(identity, deps.workers, input);
+    const byType = await readWorkers(deps.workers, scope.types);
+    const items = listed(scope, [...byType.values()].flat()).filter((view) => view.status === 'DEAD');
+    return jsonResponse(200, { items, ...meta(scope) });
+  },
+
+  'POST /admin/workers/cleanup': async (event, identity, deps) => {
+    const input = parseWith(ScopeQuery, query(event), 'query');
+    const scope = scopeOf(identity, deps.workers, input);
+    const report = await sweepWorkers(scope.types, deps.workers.sweep);
+    return jsonResponse(200, {
+      checked: report.checked,
+      marked: listed(
+        scope,
+        report.marked.map((swept) => swept.worker),
+      ),
+      ...meta(scope),
+    });
+  },
+};

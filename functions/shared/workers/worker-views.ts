@@ -1,0 +1,130 @@
+// What the worker routes show of worker items: never a task token (a step in flight is named by its
+// tokenId), the status a worker reads as now (silent past deadAfterSeconds is DEAD even before the sweeper
+// marked it), and, for an organization, only the steps of its own tasks. Stats sum workers by type.
+import { effectiveStatus } from './worker-directory';
+import type { InFlightStep, WorkerItem, WorkerStatus } from './worker-item';
+import { isOpenTo, type WorkerTypes } from './worker-types';
+
+export type InFlightView = Omit<InFlightStep, 'taskToken'>;
+
+export interface WorkerView {
+  readonly workerId: string;
+  readonly type: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly version: string;
+  readonly concurrency: number;
+  readonly status: WorkerStatus;
+  /** The steps it holds (for an organization, only those of its tasks). */
+  readonly inFlight: readonly InFlightView[];
+  readonly startedAt: string;
+  readonly lastHeartbeatAt: string;
+  readonly heartbeatAgeSeconds: number;
+  readonly processed: number;
+  readonly failed: number;
+  /** busyMs / (processed + failed); null before its first step ends. */
+  readonly avgStepMs: number | null;
+  readonly stoppedAt?: string;
+  readonly deadAt?: string;
+}
+
+export interface WorkerTypeStats {
+  readonly type: string;
+  readonly idle: number;
+  readonly active: number;
+  readonly busy: number;
+  readonly stopped: number;
+  readonly dead: number;
+  readonly processed: number;
+  readonly failed: number;
+  readonly avgStepMs: number | null;
+  /** Of the workers neither STOPPED nor DEAD: how long ago the least recent heartbeat was. */
+  readonly oldestHeartbeatAgeSeconds: number | null;
+}
+
+export interface ViewContext {
+  readonly now: Date;
+  readonly deadAfterSeconds: number;
+  /** The organization whose steps are shown; undefined: every organization's (operators). */
+  readonly orgId: string | undefined;
+}
+
+/** The declared types the scope may see: those open to the organization, or all of them. */
+export function typesInScope(types: WorkerTypes, orgId: string | undefined): string[] {
+  return Object.values(types)
+    .filter((type) => orgId === undefined || isOpenTo(type, orgId))
+    .map((type) => type.name)
+    .sort();
+}
+
+const ageSeconds = (at: string, now: Date) =>
+  Math.max(0, Math.floor((now.getTime() - Date.parse(at)) / 1000));
+
+const average = (busyMs: number, steps: number) => (steps > 0 ? Math.round(busyMs / steps) : null);
+
+export function workerView(worker: WorkerItem, context: ViewContext): WorkerView {
+  const inFlight = worker.inFlight
+    .filter((step) => context.orgId === undefined || step.orgId === context.orgId)
+    .map(({ taskToken: _token, ...step }) => step);
+  return {
+    workerId: worker.workerId,
+    type: worker.type,
+    host: worker.host,
+    pid: worker.pid,
+    version: worker.version,
+    concurrency: worker.concurrency,
+    status: effectiveStatus(worker, context.now, context.deadAfterSeconds),
+    inFlight,
+    startedAt: worker.startedAt,
+    lastHeartbeatAt: worker.lastHeartbeatAt,
+    heartbeatAgeSeconds: ageSeconds(worker.lastHeartbeatAt, context.now),
+    processed: worker.processed,
+    failed: worker.failed,
+    avgStepMs: average(worker.busyMs, worker.processed + worker.failed),
+    ...(worker.stoppedAt && { stoppedAt: worker.stoppedAt }),
+    ...(worker.deadAt && { deadAt: worker.deadAt }),
+  };
+}
+
+/** Most recent heartbeat first. */
+export const byRecentHeartbeat = (a: WorkerView, b: WorkerView) =>
+  a.type.localeCompare(b.type) || b.lastHeartbeatAt.localeCompare(a.lastHeartbeatAt);
+
+const STAT_OF: Record<WorkerStatus, 'idle' | 'active' | 'busy' | 'stopped' | 'dead'> = {
+  IDLE: 'idle',
+  ACTIVE: 'active',
+  BUSY: 'busy',
+  STOPPED: 'stopped',
+  DEAD: 'dead',
+};
+
+export function typeStats(
+  type: string,
+  workers: readonly WorkerItem[],
+  context: ViewContext,
+): WorkerTypeStats {
+  const counts = { idle: 0, active: 0, busy: 0, stopped: 0, dead: 0 };
+  let processed = 0;
+  let failed = 0;
+  let busyMs = 0;
+  let oldest: number | null = null;
+  for (const worker of workers) {
+    const status = effectiveStatus(worker, context.now, context.deadAfterSeconds);
+    counts[STAT_OF[status] ?? 'idle'] += 1;
+    processed += worker.processed;
+    failed += worker.failed;
+    busyMs += worker.busyMs;
+    if (status !== 'STOPPED' && status !== 'DEAD') {
+      const age = ageSeconds(worker.lastHeartbeatAt, context.now);
+      oldest = oldest === null ? age : Math.max(oldest, age);
+    }
+  }
+  return {
+    type,
+    ...counts,
+    processed,
+    failed,
+    avgStepMs: average(busyMs, processed + failed),
+    oldestHeartbeatAgeSeconds: oldest,
+  };
+}

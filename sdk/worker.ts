@@ -1,0 +1,695 @@
+// The worker loop, over its ports (queue, Step Functions answers, attempt reports, its item) so it runs the
+// same against AWS, the embedded stack, or the in-memory fakes of the unit tests.
+//
+// A step's life: receive its message -> delete it (the claim: the task token is the lease) -> a heartbeat
+// to check Step Functions still waits on the token -> report `claimed` (attempt n; `stale` -> drop) ->
+// in flight, on the worker item -> the handler -> report `finished` -> SendTaskSuccess, or SendTaskFailure
+// with the thrown error's name. Every heartbeat interval: SendTaskHeartbeat per in-flight token (a token
+// Step Functions no longer waits on aborts that handler's signal) and the item's write. stop(): no more
+// polling, in-flight work gets the grace period, what remains fails as Worker.Shutdown (retried elsewhere
+// at once), the item says STOPPED.
+import { setTimeout as delay } from 'node:timers/promises';
+import { tokenIdOf } from '../functions/shared/workers/agent-attempts';
+import {
+  type InFlightStep,
+  MAX_DETAILS_LENGTH,
+  newWorkerId,
+  runningStatus,
+  type WorkerItem,
+  type WorkerStatus,
+} from '../functions/shared/workers/worker-item';
+import { type AgentMessage, parseAgentMessage } from './agent-message';
+import { type AttemptReports, isRefusal } from './attempt-reports';
+import type { WorkerSettings } from './config';
+import type { QueueMessage, StepQueue } from './step-queue';
+import { failureOf, MAX_OUTPUT_BYTES, type TaskAnswers, type TokenState } from './task-answers';
+import type { WorkerStore } from './worker-store';
+
+export interface AgentTaskRef {
+  readonly id: string;
+  readonly orgId: string;
+  readonly workflowId: string;
+  readonly workflowVersion: number;
+}
+
+export interface AgentStepRef {
+  readonly id: string;
+  readonly mapIndex?: number;
+}
+
+/** What a handler is given for one attempt of an `agent` step. */
+export interface AgentStepContext<I = unknown> {
+  /** The step's params, resolved against the task. */
+  readonly input: I;
+  readonly task: AgentTaskRef;
+  readonly step: AgentStepRef;
+  /** 1 for the first attempt; retries (another worker, a heartbeat timeout, the step's policy) count on. */
+  readonly attempt: number;
+  readonly workerId: string;
+  /**
+   * Tells Step Functions the step is alive now (the worker also does it every heartbeat interval), with
+   * optional progress details shown on the worker's in-flight step. Calls within a second share one call.
+   */
+  heartbeat(details?: unknown): Promise<void>;
+  /** Aborted when the step no longer needs an answer: its task was cancelled or timed out, or the worker stops. */
+  readonly signal: AbortSignal;
+}
+
+/** Returns the step's output (any JSON value); a thrown error fails the step with the error's `name`. */
+export type AgentHandler<I = unknown, O = unknown> = (step: AgentStepContext<I>) => O | Promise<O>;
+
+/** A handler's signal reason when Step Functions no longer waits on its step (cancelled, timed out). */
+export class StepAbortedError extends Error {
+  override name = 'StepAborted';
+}
+
+/** A handler's signal reason when the worker stopped before the step finished. */
+export class WorkerShutdownError extends Error {
+  override name = 'Worker.Shutdown';
+}
+
+export type WorkerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface WorkerStatusView {
+  readonly workerId: string | undefined;
+  readonly type: string;
+  readonly state: WorkerState;
+  readonly status: WorkerStatus;
+  readonly concurrency: number;
+  readonly inFlight: number;
+  /** Steps answered with success. */
+  readonly processed: number;
+  /** Steps answered with a failure. */
+  readonly failed: number;
+  /** The last write of the worker item (its heartbeat as the sweeper sees it). */
+  readonly lastHeartbeatAt: string | undefined;
+}
+
+type StepEvent = { readonly taskId: string; readonly stepId: string; readonly mapIndex?: number };
+
+/** What a worker reports as it goes, for logs and the CLI's status line. */
+export type WorkerEvent =
+  | { readonly kind: 'registered'; readonly workerId: string; readonly previousWorkerId?: string }
+  | ({ readonly kind: 'claimed'; readonly attempt: number } & StepEvent)
+  | ({
+      readonly kind: 'succeeded' | 'failed';
+      readonly attempt: number;
+      readonly durationMs: number;
+      readonly error?: string;
+    } & StepEvent)
+  /** A message not run: a closed token, a settled task, a refused claim, a malformed body, a stopping worker. */
+  | ({ readonly kind: 'skipped'; readonly reason: string } & Partial<StepEvent>)
+  /** A running step Step Functions no longer waits on: its handler's signal was aborted. */
+  | ({ readonly kind: 'aborted'; readonly reason: string } & StepEvent)
+  | { readonly kind: 'heartbeat'; readonly at: string; readonly inFlight: number }
+  | { readonly kind: 'stopping'; readonly reason: string; readonly inFlight: number }
+  | { readonly kind: 'stopped'; readonly shutdownFailed: number }
+  | { readonly kind: 'error'; readonly message: string; readonly error?: unknown };
+
+export interface WorkerPorts {
+  readonly queue: StepQueue;
+  readonly answers: TaskAnswers;
+  readonly reports: AttemptReports;
+  readonly store: WorkerStore;
+  readonly host: string;
+  readonly pid: number;
+  readonly version: string;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+  /** 4 hex digits for a new worker id. */
+  readonly randomHex: () => string;
+}
+
+interface RunningStep {
+  readonly message: AgentMessage;
+  readonly tokenId: string;
+  readonly attempt: number;
+  readonly claimedAt: string;
+  readonly startedMs: number;
+  readonly controller: AbortController;
+  details?: string;
+  /** Answered, released or failed at shutdown: whatever the handler does next is ignored. */
+  settled: boolean;
+  heartbeatCall?: { readonly at: number; readonly done: Promise<void> };
+}
+
+const SUMMARY_CHARS = 1_000;
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+const stepOf = (message: AgentMessage): StepEvent => ({
+  taskId: message.task.id,
+  stepId: message.step.id,
+  ...(message.step.mapIndex !== undefined && { mapIndex: message.step.mapIndex }),
+});
+
+type Outcome = { ok: true; output: string } | { ok: false; error: string; cause: string };
+
+/** The step's output as the JSON text SendTaskSuccess takes, or the failure it is when it cannot be one. */
+function outputOf(value: unknown): Outcome {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value ?? null);
+  } catch (error) {
+    return {
+      ok: false,
+      error: 'Worker.InvalidOutput',
+      cause: `The step's output is not JSON: ${messageOf(error)}`,
+    };
+  }
+  text ??= 'null';
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_OUTPUT_BYTES) {
+    return {
+      ok: false,
+      error: 'Worker.OutputTooLarge',
+      cause: `The step's output is ${bytes} bytes of JSON; Step Functions takes at most ${MAX_OUTPUT_BYTES}`,
+    };
+  }
+  return { ok: true, output: text };
+}
+
+export class WorkerRuntime<I = unknown, O = unknown> {
+  private state: WorkerState = 'new';
+  private workerId: string | undefined;
+  private startedAt = '';
+  private lastHeartbeatAt: string | undefined;
+  private readonly active = new Map<string, RunningStep>();
+  private claiming = 0;
+  private processed = 0;
+  private failed = 0;
+  private busyMs = 0;
+  private stoppedAt: string | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> = Promise.resolve();
+  private readonly pollAbort = new AbortController();
+  private wake: () => void = () => undefined;
+  private readonly work = new Set<Promise<void>>();
+  private saveLoop: Promise<void> | undefined;
+  private dirty = false;
+  private stopping: Promise<void> | undefined;
+  private endGrace: () => void = () => undefined;
+  private resolveStopped: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => {
+    this.resolveStopped = resolve;
+  });
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly settings: WorkerSettings,
+    private readonly handler: AgentHandler<I, O>,
+    private readonly ports: WorkerPorts,
+    private readonly onEvent: (event: WorkerEvent) => void = () => undefined,
+  ) {
+    this.now = ports.now ?? (() => new Date());
+  }
+
+  /** Registers the worker and runs it; resolves once it has stopped (stop(), or a signal). */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`This worker was already started (${this.state})`);
+    this.state = 'starting';
+    this.startedAt = this.now().toISOString();
+    try {
+      await this.register();
+    } catch (error) {
+      this.state = 'stopped';
+      this.resolveStopped();
+      throw error;
+    }
+    this.state = 'running';
+    this.scheduleHeartbeat();
+    this.polling = this.pollLoop();
+    await Promise.all([this.polling, this.stopped]);
+  }
+
+  status(): WorkerStatusView {
+    return {
+      workerId: this.workerId,
+      type: this.settings.type,
+      state: this.state,
+      status: this.itemStatus(),
+      concurrency: this.settings.concurrency,
+      inFlight: this.inFlight().length,
+      processed: this.processed,
+      failed: this.failed,
+      lastHeartbeatAt: this.lastHeartbeatAt,
+    };
+  }
+
+  /**
+   * Stops polling, gives in-flight steps the grace period, then fails what remains as Worker.Shutdown and
+   * marks the worker STOPPED. Calling it again returns the same stop.
+   */
+  stop(reason = 'stop() was called'): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
+      this.resolveStopped();
+      return Promise.resolve();
+    }
+    this.stopping ??= this.drainAndStop(reason);
+    return this.stopping;
+  }
+
+  /** Ends the grace period now: what is still in flight fails as Worker.Shutdown at once. */
+  stopNow(reason = 'stopped without grace'): Promise<void> {
+    const stopping = this.stop(reason);
+    this.endGrace();
+    return stopping;
+  }
+
+  private async drainAndStop(reason: string): Promise<void> {
+    await this.startedOrFailed();
+    if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.emit({ kind: 'stopping', reason, inFlight: this.inFlight().length });
+    this.wake();
+    const grace = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.settings.gracePeriodSeconds * 1000);
+      this.endGrace = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    // The poll in progress is left to return (a receive cut off can swallow a message until its visibility
+    // timeout; what it brings is declined), and is aborted only when the grace period ends first.
+    await Promise.race([this.polling.then(() => this.drained()), grace]);
+    this.endGrace();
+    this.pollAbort.abort();
+    const remaining = this.inFlight();
+    await Promise.all(remaining.map((step) => this.failAtShutdown(step, reason)));
+    clearTimeout(this.heartbeatTimer);
+    this.state = 'stopped';
+    this.stoppedAt = this.now().toISOString();
+    await this.save();
+    this.emit({ kind: 'stopped', shutdownFailed: remaining.length });
+    this.resolveStopped();
+  }
+
+  private emit(event: WorkerEvent): void {
+    try {
+      this.onEvent(event);
+    } catch {
+      // A listener's failure is not the worker's.
+    }
+  }
+
+  private async startedOrFailed(): Promise<void> {
+    while (this.state === 'starting') await delay(10);
+  }
+
+  /** Resolves when nothing is claimed or running any more. */
+  private async drained(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  private inFlight(): RunningStep[] {
+    return [...this.active.values()].filter((step) => !step.settled);
+  }
+
+  private isStopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  private itemStatus(): WorkerStatus {
+    if (this.state === 'stopped') return 'STOPPED';
+    return runningStatus(this.inFlight().length, this.settings.concurrency);
+  }
+
+  private item(): WorkerItem {
+    const inFlight: InFlightStep[] = this.inFlight().map((step) => ({
+      taskToken: step.message.taskToken,
+      tokenId: step.tokenId,
+      taskId: step.message.task.id,
+      orgId: step.message.task.orgId,
+      stepId: step.message.step.id,
+      ...(step.message.step.mapIndex !== undefined && { mapIndex: step.message.step.mapIndex }),
+      claimedAt: step.claimedAt,
+      ...(step.details !== undefined && { details: step.details }),
+    }));
+    return {
+      workerId: this.workerId ?? '',
+      type: this.settings.type,
+      host: this.ports.host,
+      pid: this.ports.pid,
+      version: this.ports.version,
+      concurrency: this.settings.concurrency,
+      status: this.itemStatus(),
+      inFlight: this.state === 'stopped' ? [] : inFlight,
+      startedAt: this.startedAt,
+      lastHeartbeatAt: this.now().toISOString(),
+      processed: this.processed,
+      failed: this.failed,
+      busyMs: this.busyMs,
+      ...(this.stoppedAt !== undefined && { stoppedAt: this.stoppedAt }),
+    };
+  }
+
+  /** A fresh worker id and item; ids are random, so a taken one is just drawn again. */
+  private async register(): Promise<void> {
+    const previousWorkerId = this.workerId;
+    for (let tries = 0; tries < 5; tries += 1) {
+      this.workerId = newWorkerId(this.ports.host, this.ports.pid, this.ports.randomHex());
+      const item = this.item();
+      if (await this.ports.store.register(item)) {
+        this.lastHeartbeatAt = item.lastHeartbeatAt;
+        this.emit({
+          kind: 'registered',
+          workerId: this.workerId,
+          ...(previousWorkerId !== undefined && { previousWorkerId }),
+        });
+        return;
+      }
+    }
+    throw new Error(`Could not register worker: ids of ${this.ports.host}-${this.ports.pid} kept colliding`);
+  }
+
+  /** Writes the item now, or after the write in progress; resolves when the latest state is written. */
+  private save(): Promise<void> {
+    this.dirty = true;
+    this.saveLoop ??= (async () => {
+      try {
+        while (this.dirty) {
+          this.dirty = false;
+          await this.writeItem();
+        }
+      } finally {
+        this.saveLoop = undefined;
+      }
+    })();
+    return this.saveLoop;
+  }
+
+  private async writeItem(): Promise<void> {
+    const item = this.item();
+    try {
+      if (await this.ports.store.save(item)) {
+        this.lastHeartbeatAt = item.lastHeartbeatAt;
+        return;
+      }
+      if (this.state === 'stopped') return;
+      // The sweeper marked this worker DEAD (it was silent too long): its tokens were failed as Worker.Lost,
+      // so the next heartbeats find them gone. It carries on under a new id.
+      this.emit({ kind: 'error', message: `Worker ${item.workerId} was marked DEAD; registering afresh` });
+      await this.register();
+    } catch (error) {
+      this.emit({ kind: 'error', message: 'Could not write the worker item', error });
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = setTimeout(() => void this.beat(), this.settings.heartbeatIntervalSeconds * 1000);
+  }
+
+  private async beat(): Promise<void> {
+    await Promise.all(this.inFlight().map((step) => this.heartbeatStep(step)));
+    if (this.isStopped()) return;
+    await this.save();
+    this.emit({ kind: 'heartbeat', at: this.lastHeartbeatAt ?? '', inFlight: this.inFlight().length });
+    // stop() may have come during the write.
+    if (!this.isStopped()) this.scheduleHeartbeat();
+  }
+
+  private async heartbeatStep(step: RunningStep): Promise<void> {
+    let state: TokenState;
+    try {
+      state = await this.ports.answers.heartbeat(step.message.taskToken);
+    } catch (error) {
+      this.emit({
+        kind: 'error',
+        message: `SendTaskHeartbeat failed for task ${step.message.task.id}`,
+        error,
+      });
+      return;
+    }
+    if (state === 'gone')
+      this.release(step, 'Step Functions no longer waits on the step (cancelled, timed out or retried)');
+  }
+
+  /** The handler's own heartbeat(details): one SendTaskHeartbeat per second at most. */
+  private stepHeartbeat(step: RunningStep, details: unknown): Promise<void> {
+    if (details !== undefined) {
+      step.details = clip(
+        typeof details === 'string' ? details : (JSON.stringify(details) ?? ''),
+        MAX_DETAILS_LENGTH,
+      );
+    }
+    if (step.settled) return Promise.resolve();
+    const nowMs = Date.now();
+    if (step.heartbeatCall && nowMs - step.heartbeatCall.at < 1_000) return step.heartbeatCall.done;
+    const done = this.heartbeatStep(step);
+    step.heartbeatCall = { at: nowMs, done };
+    return done;
+  }
+
+  /** A running step Step Functions no longer waits on: abort its handler and let the slot go. */
+  private release(step: RunningStep, reason: string): void {
+    if (step.settled) return;
+    step.settled = true;
+    step.controller.abort(new StepAbortedError(reason));
+    this.active.delete(step.tokenId);
+    this.emit({ kind: 'aborted', reason, ...stepOf(step.message) });
+    void this.save();
+    this.wake();
+  }
+
+  private async pollLoop(): Promise<void> {
+    let failures = 0;
+    while (this.state === 'running') {
+      const free = this.settings.concurrency - this.inFlight().length - this.claiming;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        continue;
+      }
+      let messages: QueueMessage[];
+      try {
+        messages = await this.ports.queue.receive(free, this.settings.pollWaitSeconds, this.pollAbort.signal);
+        failures = 0;
+      } catch (error) {
+        if (this.pollAbort.signal.aborted) return;
+        failures += 1;
+        this.emit({ kind: 'error', message: 'Receiving from the queue failed', error });
+        await delay(Math.min(10_000, 500 * 2 ** failures), undefined, {
+          signal: this.pollAbort.signal,
+        }).catch(() => undefined);
+        continue;
+      }
+      for (const message of messages)
+        this.track(this.state === 'running' ? this.claimAndRun(message) : this.decline(message));
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) =>
+      this.emit({ kind: 'error', message: 'A step failed in the worker itself', error }),
+    );
+    this.work.add(tracked);
+    void tracked.finally(() => {
+      this.work.delete(tracked);
+      this.wake();
+    });
+  }
+
+  /** A message received as the worker began to stop: claimed and failed as Worker.Shutdown, so it runs elsewhere now. */
+  private async decline(queued: QueueMessage): Promise<void> {
+    const parsed = parseAgentMessage(queued.body);
+    await this.ports.queue.delete(queued.receiptHandle);
+    const token = parsed.ok ? parsed.message.taskToken : parsed.taskToken;
+    if (token) {
+      await this.ports.answers.fail(
+        token,
+        'Worker.Shutdown',
+        `Worker ${this.workerId} was stopping when it received the step`,
+      );
+    }
+    this.emit({
+      kind: 'skipped',
+      reason: 'the worker is stopping',
+      ...(parsed.ok && stepOf(parsed.message)),
+    });
+  }
+
+  private async claimAndRun(queued: QueueMessage): Promise<void> {
+    this.claiming += 1;
+    let step: RunningStep | undefined;
+    try {
+      step = await this.claim(queued);
+    } finally {
+      this.claiming -= 1;
+    }
+    if (step) await this.run(step);
+  }
+
+  private async claim(queued: QueueMessage): Promise<RunningStep | undefined> {
+    const parsed = parseAgentMessage(queued.body);
+    try {
+      await this.ports.queue.delete(queued.receiptHandle);
+    } catch (error) {
+      this.emit({
+        kind: 'error',
+        message: 'Could not delete (claim) a message; left to another worker',
+        error,
+      });
+      return undefined;
+    }
+    if (!parsed.ok) {
+      this.emit({ kind: 'skipped', reason: parsed.reason });
+      if (parsed.taskToken)
+        await this.ports.answers.fail(parsed.taskToken, 'Worker.InvalidMessage', parsed.reason);
+      return undefined;
+    }
+    const { message } = parsed;
+    const ref = stepOf(message);
+    // A message received again after a crash, or whose step was retried meanwhile, carries a closed token:
+    // no attempt is recorded for it.
+    const token = await this.ports.answers.heartbeat(message.taskToken).catch((error: unknown) => {
+      this.emit({ kind: 'error', message: `SendTaskHeartbeat failed for task ${message.task.id}`, error });
+      return 'open' as const;
+    });
+    if (token === 'gone') {
+      this.emit({ kind: 'skipped', reason: 'Step Functions no longer waits on the step', ...ref });
+      return undefined;
+    }
+    const workerId = this.workerId ?? '';
+    const claimedAt = this.now().toISOString();
+    const report = {
+      workerId,
+      workerType: this.settings.type,
+      taskToken: message.taskToken,
+      task: { id: message.task.id, orgId: message.task.orgId },
+      step: message.step,
+    };
+    let answer: Awaited<ReturnType<AttemptReports['claimed']>>;
+    try {
+      answer = await this.ports.reports.claimed({ kind: 'claimed', ...report, claimedAt });
+    } catch (error) {
+      // Without its attempt recorded the step would run unseen: hand it back, retried at once elsewhere.
+      this.emit({ kind: 'error', message: `Could not report the claim of task ${message.task.id}`, error });
+      await this.ports.answers.fail(
+        message.taskToken,
+        'Worker.Lost',
+        `Worker ${workerId} could not record its claim: ${messageOf(error)}`,
+      );
+      return undefined;
+    }
+    if (isRefusal(answer)) {
+      this.emit({ kind: 'skipped', reason: `claim refused: ${answer.message}`, ...ref });
+      await this.ports.answers.fail(
+        message.taskToken,
+        'Worker.ClaimRefused',
+        `${answer.error}: ${answer.message}`,
+      );
+      return undefined;
+    }
+    if ('stale' in answer) {
+      this.emit({ kind: 'skipped', reason: 'the task is already settled', ...ref });
+      return undefined;
+    }
+    const step: RunningStep = {
+      message,
+      tokenId: tokenIdOf(message.taskToken),
+      attempt: answer.attempt,
+      claimedAt,
+      startedMs: this.now().getTime(),
+      controller: new AbortController(),
+      settled: false,
+    };
+    this.active.set(step.tokenId, step);
+    this.emit({ kind: 'claimed', attempt: step.attempt, ...ref });
+    void this.save();
+    return step;
+  }
+
+  private async run(step: RunningStep): Promise<void> {
+    const { message } = step;
+    let outcome: Outcome;
+    try {
+      const output = await this.handler({
+        input: (message.input ?? {}) as I,
+        task: message.task,
+        step: message.step,
+        attempt: step.attempt,
+        workerId: this.workerId ?? '',
+        signal: step.controller.signal,
+        heartbeat: (details?: unknown) => this.stepHeartbeat(step, details),
+      });
+      outcome = outputOf(output);
+    } catch (thrown) {
+      outcome = { ok: false, ...failureOf(thrown) };
+    }
+    // Released (Step Functions stopped waiting) or failed at shutdown while the handler ran.
+    if (step.settled) return;
+    step.settled = true;
+    await this.finish(step, outcome);
+  }
+
+  private async finish(step: RunningStep, outcome: Outcome): Promise<void> {
+    const { message } = step;
+    const endedAt = this.now();
+    const durationMs = Math.max(0, endedAt.getTime() - step.startedMs);
+    try {
+      await this.ports.reports.finished({
+        kind: 'finished',
+        workerId: this.workerId ?? '',
+        workerType: this.settings.type,
+        taskToken: message.taskToken,
+        task: { id: message.task.id, orgId: message.task.orgId },
+        step: message.step,
+        endedAt: endedAt.toISOString(),
+        ...(outcome.ok
+          ? { status: 'SUCCEEDED', outputSummary: clip(outcome.output, SUMMARY_CHARS) }
+          : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
+      });
+    } catch (error) {
+      // Step Functions' answer matters more than the record: it still goes.
+      this.emit({
+        kind: 'error',
+        message: `Could not report the end of task ${message.task.id}'s step`,
+        error,
+      });
+    }
+    let state: TokenState | 'unanswered';
+    try {
+      state = outcome.ok
+        ? await this.ports.answers.succeed(message.taskToken, outcome.output)
+        : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
+    } catch (error) {
+      // Unanswered, the step times out on HeartbeatSeconds and is retried.
+      this.emit({
+        kind: 'error',
+        message: `Could not answer Step Functions for task ${message.task.id}`,
+        error,
+      });
+      state = 'unanswered';
+    }
+    this.active.delete(step.tokenId);
+    this.busyMs += durationMs;
+    if (state === 'open') {
+      if (outcome.ok) this.processed += 1;
+      else this.failed += 1;
+      this.emit({
+        kind: outcome.ok ? 'succeeded' : 'failed',
+        attempt: step.attempt,
+        durationMs,
+        ...(!outcome.ok && { error: outcome.error }),
+        ...stepOf(message),
+      });
+    } else if (state === 'gone') {
+      this.emit({
+        kind: 'aborted',
+        reason: 'Step Functions no longer waited on the step when it finished',
+        ...stepOf(message),
+      });
+    }
+    void this.save();
+  }
+
+  /** A step still running when the grace period ends: its handler is aborted, the step retried elsewhere. */
+  private async failAtShutdown(step: RunningStep, reason: string): Promise<void> {
+    if (step.settled) return;
+    step.settled = true;
+    const cause = `Worker ${this.workerId} stopped (${reason}) before the step finished, after a grace period of ${this.settings.gracePeriodSeconds} s`;
+    step.controller.abort(new WorkerShutdownError(cause));
+    await this.finish(step, { ok: false, error: 'Worker.Shutdown', cause });
+  }
+}

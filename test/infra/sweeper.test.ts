@@ -1,0 +1,81 @@
+// The worker sweeper in the template: its schedule, the dead-worker setting its code and the api read,
+// and exactly the permissions a sweep needs (in the sweeper, and in the api for POST /admin/workers/cleanup).
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { StepwiseStack } from '../../lib/stepwise-stack';
+import {
+  actionsOf,
+  allowedActionsOn,
+  functionStatements,
+  logicalId,
+  type Synthesized,
+  synthesize,
+} from './synth';
+
+const variable = (built: Synthesized, name: 'sweeper' | 'api', key: string) =>
+  built.template.findResources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.functions[name])]
+    ?.Properties.Environment.Variables[key];
+
+describe('the worker sweeper', () => {
+  let built: Synthesized;
+  let stack: StepwiseStack;
+  let template: Template;
+  beforeAll(() => {
+    built = synthesize();
+    ({ stack, template } = built);
+  });
+
+  it('runs every minute on an EventBridge schedule', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((rule) =>
+      JSON.stringify(rule.Properties.Targets).includes(logicalId(stack, stack.functions.sweeper)),
+    );
+    expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    expect(rules[0]?.Properties.State).toBe('ENABLED');
+  });
+
+  it('reads and writes the table without Scan', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.data.table), 'Arn'] };
+    const actions = allowedActionsOn(functionStatements(built, 'sweeper'), tableArn);
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    );
+    expect(actions).not.toContain('dynamodb:Scan');
+  });
+
+  it.each(['sweeper', 'api'] as const)(
+    '%s may fail task tokens and publish to the critical topic only',
+    (name) => {
+      const statements = functionStatements(built, name);
+      // SendTaskFailure has no resource-level permissions; nothing else but X-Ray is granted on *.
+      expect(allowedActionsOn(statements, '*').sort()).toEqual(
+        expect.arrayContaining(['states:SendTaskFailure']),
+      );
+      expect(
+        allowedActionsOn(statements, '*').filter(
+          (action) => !action.startsWith('xray:') && !action.startsWith('states:List'),
+        ),
+      ).toEqual(['states:SendTaskFailure']);
+      const { critical, warning, info } = stack.messaging.topics;
+      expect(allowedActionsOn(statements, { Ref: logicalId(stack, critical) })).toEqual(['sns:Publish']);
+      for (const topic of [warning, info]) {
+        expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual([]);
+      }
+      const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+      expect(allowed).not.toContain('states:SendTaskSuccess');
+    },
+  );
+
+  it('hands the sweeper and the api WORKER_DEAD_AFTER_SECONDS, 300 by default', () => {
+    expect(variable(built, 'sweeper', 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');
+    expect(variable(built, 'api', 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');
+  });
+
+  it('takes workerDeadAfterSeconds from context, and refuses a bad one at synth naming it', () => {
+    expect(
+      variable(synthesize({ workerDeadAfterSeconds: '120' }), 'sweeper', 'WORKER_DEAD_AFTER_SECONDS'),
+    ).toBe('120');
+    expect(() => synthesize({ workerDeadAfterSeconds: '0' })).toThrow(
+      /workerDeadAfterSeconds must be a whole number/,
+    );
+  });
+});

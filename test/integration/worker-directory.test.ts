@@ -1,0 +1,105 @@
+// The worker items in DynamoDB (dynalite): a type's partition read whole, and the DEAD marking's
+// condition — the heartbeat the sweep saw, and a worker neither STOPPED nor DEAD — holding in the table.
+import { randomUUID } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { DynamoWorkerDirectory } from '../../functions/shared/workers/worker-directory';
+import {
+  toItem,
+  WORKER_RETENTION_SECONDS,
+  type WorkerItem,
+} from '../../functions/shared/workers/worker-item';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { documents } = localClients(endpoints);
+const directory = new DynamoWorkerDirectory(documents, endpoints.tableName);
+const HEARTBEAT = '2026-11-27T12:00:00.000Z';
+const DEAD_AT = '2026-11-27T12:05:01.000Z';
+
+async function putWorker(type: string, workerId: string, fields: Partial<WorkerItem> = {}) {
+  const worker: WorkerItem = {
+    workerId,
+    type,
+    host: 'h',
+    pid: 1,
+    version: '0.1.0',
+    concurrency: 1,
+    status: 'ACTIVE',
+    inFlight: [
+      {
+        taskToken: 't',
+        tokenId: 'abcdef0123456789',
+        taskId: 'x',
+        orgId: 'o',
+        stepId: 's',
+        claimedAt: HEARTBEAT,
+      },
+    ],
+    startedAt: HEARTBEAT,
+    lastHeartbeatAt: HEARTBEAT,
+    processed: 1,
+    failed: 0,
+    busyMs: 10,
+    ...fields,
+  };
+  await documents.send(new PutCommand({ TableName: endpoints.tableName, Item: toItem(worker) }));
+}
+
+const stored = async (type: string, workerId: string) =>
+  (
+    await documents.send(
+      new GetCommand({ TableName: endpoints.tableName, Key: { pk: `WORKER#${type}`, sk: workerId } }),
+    )
+  ).Item;
+
+describe('DynamoWorkerDirectory', () => {
+  it('reads every worker of a type, with its type from the key, and no other type', async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    await Promise.all(Array.from({ length: 3 }, (_, i) => putWorker(type, `w-${i}`)));
+    await putWorker(`${type}-other`, 'w-x');
+    const workers = await directory.listByType(type);
+    expect(workers.map((worker) => worker.workerId).sort()).toEqual(['w-0', 'w-1', 'w-2']);
+    expect(workers[0]).toMatchObject({
+      type,
+      status: 'ACTIVE',
+      inFlight: [expect.objectContaining({ tokenId: 'abcdef0123456789' })],
+    });
+  });
+
+  it('marks a worker DEAD with deadAt and a day of retention when its heartbeat is the one seen', async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    await putWorker(type, 'silent');
+    expect(await directory.markDead(type, 'silent', HEARTBEAT, DEAD_AT)).toBe(true);
+    expect(await stored(type, 'silent')).toMatchObject({
+      status: 'DEAD',
+      deadAt: DEAD_AT,
+      expiresAt: Date.parse(DEAD_AT) / 1000 + WORKER_RETENTION_SECONDS,
+    });
+    expect(await directory.markDead(type, 'silent', HEARTBEAT, DEAD_AT)).toBe(false);
+  });
+
+  it('does not mark a worker whose heartbeat moved on after the sweep read it (the zombie race)', async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    await putWorker(type, 'zombie');
+    await documents.send(
+      new UpdateCommand({
+        TableName: endpoints.tableName,
+        Key: { pk: `WORKER#${type}`, sk: 'zombie' },
+        UpdateExpression: 'SET lastHeartbeatAt = :now',
+        ExpressionAttributeValues: { ':now': '2026-11-27T12:05:00.500Z' },
+      }),
+    );
+    expect(await directory.markDead(type, 'zombie', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect((await stored(type, 'zombie'))?.status).toBe('ACTIVE');
+  });
+
+  it('does not mark a STOPPED worker, nor one that no longer exists', async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    await putWorker(type, 'stopped', { status: 'STOPPED' });
+    expect(await directory.markDead(type, 'stopped', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect((await stored(type, 'stopped'))?.status).toBe('STOPPED');
+    expect(await directory.markDead(type, 'gone', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect(await stored(type, 'gone')).toBeUndefined();
+  });
+});

@@ -1,0 +1,266 @@
+// The worker routes over HTTP on the embedded stack, over worker items written as the SDK writes them:
+// an org admin sees the types open to its org and only its own tasks among in-flight steps, an operator
+// sees everything, a MEMBER is refused, bad queries are 400s naming the field; a silent worker reads DEAD
+// before any sweep, and POST /admin/workers/cleanup marks it (once). No response carries a task token.
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
+import { apiClient } from '../support/api-request';
+import { localClients } from '../support/aws-clients';
+import { subscribedQueue } from '../support/subscribed-queue';
+
+const endpoints = inject('endpoints');
+const { documents, sqs, sns } = localClients(endpoints);
+const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
+const request = apiClient(endpoints.api);
+
+// The orgs the integration stack declares the routes-* types for (global-setup.ts).
+const ORG_A = 'worker-routes-org-a';
+const ORG_B = 'worker-routes-org-b';
+const SHARED = 'routes-shared';
+const ONLY_B = 'routes-org-b';
+
+const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+
+interface Step {
+  taskToken: string;
+  tokenId: string;
+  taskId: string;
+  orgId: string;
+  stepId: string;
+  claimedAt: string;
+}
+const step = (orgId: string, n: number): Step => ({
+  taskToken: `SECRET-TOKEN-${orgId}-${n}`,
+  tokenId: `${n}`.padStart(16, 'a'),
+  taskId: `task-${orgId}-${n}`,
+  orgId,
+  stepId: 'research',
+  claimedAt: secondsAgo(30),
+});
+
+/** Writes a worker item as the SDK does (worker-item.ts toItem). */
+async function putWorker(type: string, workerId: string, fields: Partial<WorkerItem>) {
+  const worker: WorkerItem = {
+    workerId,
+    type,
+    host: 'it-host',
+    pid: 100,
+    version: '0.1.0',
+    concurrency: 2,
+    status: 'IDLE',
+    inFlight: [],
+    startedAt: secondsAgo(600),
+    lastHeartbeatAt: new Date().toISOString(),
+    processed: 0,
+    failed: 0,
+    busyMs: 0,
+    ...fields,
+  };
+  await documents.send(new PutCommand({ TableName: endpoints.tableName, Item: toItem(worker) }));
+}
+
+interface WorkerView {
+  workerId: string;
+  type: string;
+  status: string;
+  inFlight: { tokenId: string; taskId: string; orgId: string }[];
+  deadAt?: string;
+}
+
+let adminA: string;
+let ownerB: string;
+let memberA: string;
+let operator: string;
+
+const get = async (apiKey: string, path: string) => {
+  const reply = await request('GET', path, undefined, { apiKey });
+  expect(JSON.stringify(reply.body)).not.toContain('SECRET-TOKEN');
+  return reply;
+};
+const workerIds = (body: Record<string, unknown>) =>
+  (body.items as WorkerView[]).map((worker) => worker.workerId).sort();
+
+beforeAll(async () => {
+  const key = async (orgId: string, role: 'OWNER' | 'ADMIN' | 'MEMBER' | 'OPERATOR') =>
+    (await createApiKey(keys, { orgId, role, name: `${role.toLowerCase()} workers` })).plaintext;
+  [adminA, ownerB, memberA, operator] = await Promise.all([
+    key(ORG_A, 'ADMIN'),
+    key(ORG_B, 'OWNER'),
+    key(ORG_A, 'MEMBER'),
+    key(OPERATOR_ORG_ID, 'OPERATOR'),
+  ]);
+  await putWorker(SHARED, 'shared-stopped', { status: 'STOPPED', lastHeartbeatAt: secondsAgo(3600) });
+  // Silent past the stack's 4 s: DEAD as soon as it is read, before any sweep.
+  await putWorker(SHARED, 'shared-silent', {
+    status: 'ACTIVE',
+    lastHeartbeatAt: secondsAgo(30),
+    processed: 5,
+    busyMs: 4_000,
+  });
+});
+
+// The live workers heartbeat before each test, as the SDK would every few seconds: the stack's
+// deadAfterSeconds is 4.
+beforeEach(async () => {
+  await putWorker(SHARED, 'shared-busy', {
+    status: 'BUSY',
+    inFlight: [step(ORG_A, 1), step(ORG_B, 2)],
+    processed: 10,
+    failed: 2,
+    busyMs: 12_000,
+  });
+  await putWorker(ONLY_B, 'only-b-idle', {});
+});
+
+describe('worker routes', () => {
+  it('shows an org admin the workers of the types open to its org, with only its own in-flight steps', async () => {
+    const { status, body } = await get(adminA, '/admin/workers');
+    expect(status, JSON.stringify(body)).toBe(200);
+    const mine = (body.items as WorkerView[]).filter((worker) => worker.type.startsWith('routes-'));
+    expect(mine.map((worker) => worker.workerId).sort()).toEqual([
+      'shared-busy',
+      'shared-silent',
+      'shared-stopped',
+    ]);
+    const busy = mine.find((worker) => worker.workerId === 'shared-busy');
+    expect(busy?.inFlight).toEqual([
+      {
+        tokenId: step(ORG_A, 1).tokenId,
+        taskId: `task-${ORG_A}-1`,
+        orgId: ORG_A,
+        stepId: 'research',
+        claimedAt: expect.any(String),
+      },
+    ]);
+    expect(body.deadAfterSeconds).toBe(4);
+  });
+
+  it('shows the other org its own type and only its own steps', async () => {
+    const { body } = await get(ownerB, `/admin/workers?type=${ONLY_B}`);
+    expect(workerIds(body)).toEqual(['only-b-idle']);
+    const shared = await get(ownerB, `/admin/workers?type=${SHARED}&status=BUSY`);
+    expect((shared.body.items as WorkerView[])[0]?.inFlight.map((one) => one.orgId)).toEqual([ORG_B]);
+  });
+
+  it('shows an operator every type and every step, or reads as one org with ?org=', async () => {
+    const all = await get(operator, '/admin/workers');
+    const ids = workerIds(all.body);
+    expect(ids).toEqual(expect.arrayContaining(['only-b-idle', 'shared-busy', 'shared-silent']));
+    const busy = (all.body.items as WorkerView[]).find((worker) => worker.workerId === 'shared-busy');
+    expect(busy?.inFlight.map((one) => one.orgId)).toEqual([ORG_A, ORG_B]);
+    const asA = await get(operator, `/admin/workers?org=${ORG_A}`);
+    expect(workerIds(asA.body)).not.toContain('only-b-idle');
+  });
+
+  it('reads a worker silent past deadAfterSeconds as DEAD before the sweeper marks it', async () => {
+    const { body } = await get(adminA, `/admin/workers?type=${SHARED}&status=DEAD`);
+    expect(workerIds(body)).toEqual(['shared-silent']);
+    const dead = await get(adminA, `/admin/workers/dead?type=${SHARED}`);
+    expect(workerIds(dead.body)).toEqual(['shared-silent']);
+    expect((dead.body.items as WorkerView[])[0]?.deadAt).toBeUndefined();
+  });
+
+  it('sums workers by type in the stats, for the types in scope', async () => {
+    const { body } = await get(adminA, `/admin/workers/stats?type=${SHARED}`);
+    expect(body.types).toEqual([
+      {
+        type: SHARED,
+        idle: 0,
+        active: 0,
+        busy: 1,
+        stopped: 1,
+        dead: 1,
+        processed: 15,
+        failed: 2,
+        avgStepMs: 941,
+        oldestHeartbeatAgeSeconds: expect.any(Number),
+      },
+    ]);
+    const operatorStats = await get(operator, '/admin/workers/stats');
+    const types = (operatorStats.body.types as { type: string }[]).map((one) => one.type);
+    expect(types).toEqual(expect.arrayContaining([SHARED, ONLY_B]));
+    const adminTypes = ((await get(adminA, '/admin/workers/stats')).body.types as { type: string }[]).map(
+      (one) => one.type,
+    );
+    expect(adminTypes).not.toContain(ONLY_B);
+  });
+
+  it('refuses a MEMBER (403), another org (403), a type closed to the org and a bad status (400 naming the field)', async () => {
+    expect((await get(memberA, '/admin/workers')).status).toBe(403);
+    expect((await request('POST', '/admin/workers/cleanup', undefined, { apiKey: memberA })).status).toBe(
+      403,
+    );
+    expect((await get(adminA, `/admin/workers?org=${ORG_B}`)).status).toBe(403);
+    for (const [path, field] of [
+      [`/admin/workers?type=${ONLY_B}`, 'type'],
+      ['/admin/workers/stats?type=nope', 'type'],
+      ['/admin/workers?status=ASLEEP', 'status'],
+      ['/admin/workers/dead?limit=5', 'limit'],
+    ] as const) {
+      const { status, body } = await get(adminA, path);
+      expect(status, path).toBe(400);
+      expect(body.details, path).toEqual([expect.objectContaining({ field })]);
+    }
+  });
+
+  it('reports live and dead workers in GET /admin/health', async () => {
+    const { status, body } = await get(ownerB, '/admin/health');
+    expect(status).toBe(200);
+    expect(body.workers).toEqual({ live: expect.any(Number), dead: expect.any(Number) });
+    const workers = body.workers as { live: number; dead: number };
+    // B sees shared-busy and only-b-idle alive and shared-silent dead (and whatever other tests run).
+    expect(workers.live).toBeGreaterThanOrEqual(2);
+    expect(workers.dead).toBeGreaterThanOrEqual(1);
+  });
+
+  it('POST /admin/workers/cleanup marks the silent worker DEAD once, alerts, and leaves the others', async () => {
+    const alerts = await subscribedQueue({ sqs, sns }, endpoints.topicArns.critical ?? '', 'worker-routes');
+    const { status, body } = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
+      apiKey: adminA,
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    expect((body.marked as WorkerView[]).map((worker) => [worker.workerId, worker.status])).toEqual([
+      ['shared-silent', 'DEAD'],
+    ]);
+    const { Item } = await documents.send(
+      new GetCommand({
+        TableName: endpoints.tableName,
+        Key: { pk: `WORKER#${SHARED}`, sk: 'shared-silent' },
+      }),
+    );
+    expect(Item).toMatchObject({ status: 'DEAD', deadAt: expect.any(String) });
+    const { Item: busy } = await documents.send(
+      new GetCommand({ TableName: endpoints.tableName, Key: { pk: `WORKER#${SHARED}`, sk: 'shared-busy' } }),
+    );
+    expect(busy?.status).toBe('BUSY');
+
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: alerts, WaitTimeSeconds: 3, MaxNumberOfMessages: 10 }),
+    );
+    const notifications = Messages.map((message) => JSON.parse(message.Body ?? '{}'));
+    expect(notifications).toEqual([
+      expect.objectContaining({
+        Subject: '[CRITICAL] Worker shared-silent (routes-shared) is dead',
+        MessageAttributes: expect.objectContaining({
+          severity: { Type: 'String', Value: 'CRITICAL' },
+          kind: { Type: 'String', Value: 'WORKER_DEAD' },
+        }),
+      }),
+    ]);
+    expect(JSON.parse(notifications[0].Message)).toMatchObject({ worker: 'shared-silent', inFlight: 0 });
+
+    const again = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
+      apiKey: adminA,
+    });
+    expect(again.body.marked).toEqual([]);
+    const dead = await get(adminA, `/admin/workers/dead?type=${SHARED}`);
+    expect((dead.body.items as WorkerView[])[0]).toMatchObject({
+      workerId: 'shared-silent',
+      deadAt: Item?.deadAt,
+    });
+  });
+});

@@ -1,0 +1,282 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tokenIdOf } from '../../../functions/shared/workers/agent-attempts';
+import type { WorkerSettings } from '../../../sdk/config';
+import {
+  type AgentHandler,
+  StepAbortedError,
+  type WorkerEvent,
+  WorkerRuntime,
+  WorkerShutdownError,
+} from '../../../sdk/worker';
+import { agentMessage, fakePorts, newToken } from './fakes';
+
+const settings = (extra: Partial<WorkerSettings> = {}): WorkerSettings => ({
+  type: 'research',
+  concurrency: 1,
+  heartbeatIntervalSeconds: 0.05,
+  gracePeriodSeconds: 1,
+  pollWaitSeconds: 1,
+  tableName: 'stepwise',
+  queueUrl: 'https://sqs/research',
+  reportsFunction: 'agent-reports',
+  ...extra,
+});
+
+const running: WorkerRuntime[] = [];
+
+function startWorker(handler: AgentHandler, extra: Partial<WorkerSettings> = {}) {
+  const fakes = fakePorts();
+  const events: WorkerEvent[] = [];
+  const worker = new WorkerRuntime(settings(extra), handler, fakes.ports, (event) => events.push(event));
+  running.push(worker);
+  const done = worker.start();
+  return { ...fakes, events, worker, done };
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((worker) => worker.stopNow('test over')));
+});
+
+const until = (check: () => boolean, timeout = 2_000) =>
+  expect.poll(check, { timeout, interval: 5 }).toBe(true);
+
+describe('worker runtime', () => {
+  it('claims by deleting the message, reports claimed, runs the handler, reports finished, then answers success', async () => {
+    const seen: unknown[] = [];
+    const { queue, journal, answers, reports, worker } = startWorker(async (step) => {
+      seen.push({ input: step.input, attempt: step.attempt, task: step.task.id, step: step.step });
+      return { summary: `researched ${(step.input as { company: string }).company}` };
+    });
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => answers.answers.length === 1);
+    expect(journal.filter((line) => !line.startsWith('heartbeat') || line.endsWith(token))).toEqual([
+      'delete rh-1',
+      `heartbeat ${token}`,
+      `claimed ${token}`,
+      `finished ${token} SUCCEEDED`,
+      `succeed ${token}`,
+    ]);
+    expect(seen).toEqual([
+      { input: { company: 'Acme' }, attempt: 1, task: `task-${token}`, step: { id: 'research' } },
+    ]);
+    expect(JSON.parse(answers.answers[0]?.output ?? '')).toEqual({ summary: 'researched Acme' });
+    expect(reports.claims[0]).toMatchObject({
+      workerType: 'research',
+      task: { id: `task-${token}`, orgId: 'org-a' },
+    });
+    expect(reports.finishes[0]).toMatchObject({
+      status: 'SUCCEEDED',
+      outputSummary: '{"summary":"researched Acme"}',
+    });
+    await until(() => worker.status().processed === 1 && worker.status().inFlight === 0);
+  });
+
+  it("fails the step with the thrown error's name and message, clipped to Step Functions' limits", async () => {
+    class RateLimited extends Error {
+      override name = 'Research.RateLimited';
+    }
+    const { queue, answers, reports, worker } = startWorker(async () => {
+      throw new RateLimited('x'.repeat(40_000));
+    });
+    queue.push(agentMessage(newToken()));
+    await until(() => answers.answers.length === 1);
+    const [answer] = answers.answers;
+    expect(answer).toMatchObject({ ok: false, error: 'Research.RateLimited' });
+    expect(answer?.cause?.length).toBe(32_768);
+    expect(reports.finishes[0]).toMatchObject({ status: 'FAILED', error: 'Research.RateLimited' });
+    await until(() => worker.status().failed === 1);
+  });
+
+  it('drops a message whose task is settled (stale claim) without running it or answering', async () => {
+    let ran = false;
+    const { queue, answers, reports, events } = startWorker(async () => {
+      ran = true;
+    });
+    const token = newToken();
+    reports.stale.add(token);
+    queue.push(agentMessage(token));
+    await until(() => events.some((event) => event.kind === 'skipped'));
+    expect(ran).toBe(false);
+    expect(answers.answers).toEqual([]);
+    expect(reports.finishes).toEqual([]);
+  });
+
+  it('records no attempt for a message whose token Step Functions already closed (redelivered after a crash)', async () => {
+    const { queue, answers, reports, events } = startWorker(async () => 'never');
+    const token = newToken();
+    answers.gone.add(token);
+    queue.push(agentMessage(token));
+    await until(() => events.some((event) => event.kind === 'skipped'));
+    expect(reports.claims).toEqual([]);
+    expect(answers.answers).toEqual([]);
+  });
+
+  it('heartbeats every in-flight token and keeps the tokens on the worker item while the step runs', async () => {
+    let finish: () => void = () => undefined;
+    const { queue, answers, store, worker } = startWorker(
+      () => new Promise<string>((resolve) => (finish = () => resolve('done'))),
+    );
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => (answers.heartbeats.get(token) ?? 0) >= 4);
+    const item = store.items.get(worker.status().workerId ?? '');
+    expect(item).toMatchObject({ status: 'BUSY', type: 'research', host: 'box.example.com', pid: 4242 });
+    expect(item?.inFlight).toEqual([
+      expect.objectContaining({
+        taskToken: token,
+        tokenId: tokenIdOf(token),
+        taskId: `task-${token}`,
+        stepId: 'research',
+      }),
+    ]);
+    finish();
+    await until(() => store.items.get(worker.status().workerId ?? '')?.status === 'IDLE');
+    expect(store.items.get(worker.status().workerId ?? '')?.inFlight).toEqual([]);
+  });
+
+  it("aborts the handler's signal when a heartbeat finds the step gone (task cancelled), and answers nothing", async () => {
+    let reason: unknown;
+    const { queue, answers, reports, worker } = startWorker(
+      (step) =>
+        new Promise((_, reject) => {
+          step.signal.addEventListener('abort', () => {
+            reason = step.signal.reason;
+            reject(step.signal.reason);
+          });
+        }),
+    );
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => worker.status().inFlight === 1);
+    answers.gone.add(token);
+    await until(() => reason !== undefined);
+    expect(reason).toBeInstanceOf(StepAbortedError);
+    await delay(30);
+    expect(answers.answers).toEqual([]);
+    expect(reports.finishes).toEqual([]);
+    expect(worker.status()).toMatchObject({ inFlight: 0, processed: 0, failed: 0 });
+  });
+
+  it('runs at most `concurrency` steps at once and reads BUSY when full', async () => {
+    let active = 0;
+    let most = 0;
+    const { queue, answers, worker } = startWorker(
+      async () => {
+        active += 1;
+        most = Math.max(most, active);
+        await delay(30);
+        active -= 1;
+        return 'ok';
+      },
+      { concurrency: 2 },
+    );
+    for (let i = 0; i < 6; i += 1) queue.push(agentMessage(newToken()));
+    await until(() => worker.status().status === 'BUSY');
+    await until(() => answers.answers.length === 6);
+    expect(most).toBe(2);
+  });
+
+  it('lets in-flight work finish within the grace period on stop, then reads STOPPED', async () => {
+    const { queue, answers, store, worker, done, events } = startWorker(async () => {
+      await delay(100);
+      return 'finished in time';
+    });
+    queue.push(agentMessage(newToken()));
+    await until(() => worker.status().inFlight === 1);
+    await worker.stop('SIGTERM received');
+    await done;
+    expect(answers.answers).toEqual([expect.objectContaining({ ok: true, output: '"finished in time"' })]);
+    expect(store.items.get(worker.status().workerId ?? '')).toMatchObject({
+      status: 'STOPPED',
+      inFlight: [],
+    });
+    expect(events.at(-1)).toEqual({ kind: 'stopped', shutdownFailed: 0 });
+  });
+
+  it('fails what is still running after the grace period as Worker.Shutdown and aborts its signal', async () => {
+    let reason: unknown;
+    const { queue, answers, reports, store, worker, done } = startWorker(
+      (step) =>
+        new Promise(() => {
+          step.signal.addEventListener('abort', () => {
+            reason = step.signal.reason;
+          });
+        }),
+      { gracePeriodSeconds: 0.1 },
+    );
+    queue.push(agentMessage(newToken()));
+    await until(() => worker.status().inFlight === 1);
+    const started = Date.now();
+    await worker.stop('SIGTERM received');
+    await done;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(reason).toBeInstanceOf(WorkerShutdownError);
+    expect(answers.answers).toEqual([expect.objectContaining({ ok: false, error: 'Worker.Shutdown' })]);
+    expect(answers.answers[0]?.cause).toContain('SIGTERM received');
+    expect(reports.finishes[0]).toMatchObject({ status: 'FAILED', error: 'Worker.Shutdown' });
+    expect(store.items.get(worker.status().workerId ?? '')).toMatchObject({
+      status: 'STOPPED',
+      inFlight: [],
+      failed: 1,
+    });
+  });
+
+  it('declines a message received while stopping: claimed and failed as Worker.Shutdown so it runs elsewhere now', async () => {
+    let ran = 0;
+    const { queue, answers, worker, done } = startWorker(
+      async () => {
+        ran += 1;
+        await delay(50);
+      },
+      { concurrency: 2 },
+    );
+    queue.pollMs = 1_000;
+    queue.push(agentMessage(newToken()));
+    await until(() => worker.status().inFlight === 1);
+    // The poller waits in its next receive (a slot is free) when the stop begins.
+    const stopped = worker.stop('SIGTERM received');
+    await until(() => worker.status().state === 'stopping');
+    queue.push(agentMessage(newToken()));
+    await stopped;
+    await done;
+    expect(ran).toBe(1);
+    expect(answers.answers.map((answer) => answer.error ?? 'success').sort()).toEqual([
+      'Worker.Shutdown',
+      'success',
+    ]);
+  });
+
+  it('registers afresh under a new id when the sweeper marked it DEAD', async () => {
+    const { store, worker, events } = startWorker(async () => 'ok');
+    await until(() => worker.status().workerId !== undefined);
+    const first = worker.status().workerId ?? '';
+    expect(first).toBe('box-4242-0001');
+    store.markDead(first);
+    await until(() => worker.status().workerId !== first);
+    expect(store.items.get(first)?.status).toBe('DEAD');
+    expect(store.items.get(worker.status().workerId ?? '')?.status).toBe('IDLE');
+    expect(events).toContainEqual({
+      kind: 'registered',
+      workerId: worker.status().workerId,
+      previousWorkerId: first,
+    });
+  });
+
+  it('fails a step whose output Step Functions cannot take, by name', async () => {
+    const { queue, answers } = startWorker(async () => 'x'.repeat(300_000));
+    queue.push(agentMessage(newToken()));
+    await until(() => answers.answers.length === 1);
+    expect(answers.answers[0]).toMatchObject({ ok: false, error: 'Worker.OutputTooLarge' });
+  });
+
+  it('answers a message that is not an agent step message with Worker.InvalidMessage when it has a token', async () => {
+    const { queue, answers, reports } = startWorker(async () => 'never');
+    const token = newToken();
+    queue.push(JSON.stringify({ taskToken: token, step: 'nope' }));
+    await until(() => answers.answers.length === 1);
+    expect(answers.answers[0]).toMatchObject({ token, ok: false, error: 'Worker.InvalidMessage' });
+    expect(reports.claims).toEqual([]);
+  });
+});

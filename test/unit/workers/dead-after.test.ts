@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { SCHEDULES } from '../../../functions/shared/resources';
+import {
+  InvalidDeadAfter,
+  loadDeadAfterSeconds,
+  parseDeadAfterSeconds,
+} from '../../../functions/shared/workers/dead-after';
+import { localSweepSettings, withSweepRate } from '../../../local/sweep-settings';
+
+describe('deadAfterSeconds', () => {
+  it('reads whole seconds from a number or a string, 300 when WORKER_DEAD_AFTER_SECONDS is unset', () => {
+    expect(parseDeadAfterSeconds(120, 'workerDeadAfterSeconds')).toBe(120);
+    expect(parseDeadAfterSeconds('4', 'workerDeadAfterSeconds')).toBe(4);
+    expect(loadDeadAfterSeconds({})).toBe(300);
+    expect(loadDeadAfterSeconds({ WORKER_DEAD_AFTER_SECONDS: '60' })).toBe(60);
+  });
+
+  it.each([0, -1, 1.5, 86_401, '1e3', '0x10', ' ', 'soon', null])('refuses %j, naming the setting', (raw) => {
+    expect(() => parseDeadAfterSeconds(raw, 'workerDeadAfterSeconds')).toThrow(InvalidDeadAfter);
+    expect(() => parseDeadAfterSeconds(raw, 'workerDeadAfterSeconds')).toThrow(
+      /^workerDeadAfterSeconds must be/,
+    );
+  });
+});
+
+describe('the local sweep settings', () => {
+  it('take the option over the environment, and default to 300 s and the schedule rate', () => {
+    expect(localSweepSettings({})).toEqual({ deadAfterSeconds: 300 });
+    const env = { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4', STEPWISE_SWEEP_SECONDS: '1' };
+    expect(localSweepSettings({}, env)).toEqual({ deadAfterSeconds: 4, sweepSeconds: 1 });
+    expect(localSweepSettings({ workerDeadAfterSeconds: 9, sweepSeconds: 2 }, env)).toEqual({
+      deadAfterSeconds: 9,
+      sweepSeconds: 2,
+    });
+  });
+
+  it('refuse a bad variable, naming it', () => {
+    expect(() => localSweepSettings({}, { STEPWISE_SWEEP_SECONDS: '0' })).toThrow(
+      /^STEPWISE_SWEEP_SECONDS must/,
+    );
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_DEAD_AFTER_SECONDS: 'x' })).toThrow(
+      /^STEPWISE_WORKER_DEAD_AFTER_SECONDS must/,
+    );
+  });
+
+  it('set the period of the sweeper timer only', () => {
+    const schedules = withSweepRate(SCHEDULES, 1);
+    expect(schedules.find((schedule) => schedule.handler === 'sweeper')?.localRateSeconds).toBe(1);
+    expect(schedules.filter((schedule) => schedule.handler !== 'sweeper')).toEqual(
+      SCHEDULES.filter((schedule) => schedule.handler !== 'sweeper'),
+    );
+    expect(withSweepRate(SCHEDULES, undefined)).toBe(SCHEDULES);
+  });
+});

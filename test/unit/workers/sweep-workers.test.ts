@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../../functions/shared/alerts/publish-alert';
+import type { LostAttempt } from '../../../functions/shared/workers/agent-attempts';
+import type { LostTokenOutcome } from '../../../functions/shared/workers/lost-tokens';
+import { sweepWorkers, WORKER_DEAD_ALERT } from '../../../functions/shared/workers/sweep-workers';
+import type { WorkerDirectory } from '../../../functions/shared/workers/worker-directory';
+import type { InFlightStep, WorkerItem } from '../../../functions/shared/workers/worker-item';
+
+const NOW = new Date('2026-11-27T12:00:00.000Z');
+const secondsAgo = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
+
+const step = (n: number, orgId = 'org-a'): InFlightStep => ({
+  taskToken: `token-${n}`,
+  tokenId: `token-id-${n}`,
+  taskId: `task-${n}`,
+  orgId,
+  stepId: 'research',
+  claimedAt: secondsAgo(100),
+});
+
+const worker = (workerId: string, fields: Partial<WorkerItem> = {}): WorkerItem => ({
+  workerId,
+  type: 'research',
+  host: 'host-1',
+  pid: 4242,
+  version: '0.1.0',
+  concurrency: 2,
+  status: 'ACTIVE',
+  inFlight: [],
+  startedAt: secondsAgo(3600),
+  lastHeartbeatAt: secondsAgo(10),
+  processed: 3,
+  failed: 1,
+  busyMs: 900,
+  ...fields,
+});
+
+/** Worker items by type, with the conditional DEAD marking the DynamoDB store makes. */
+class InMemoryWorkers implements WorkerDirectory {
+  readonly items = new Map<string, WorkerItem>();
+  /** Runs between the read and the marking, as a heartbeat landing in between would. */
+  beforeMark?: (workerId: string) => void;
+
+  constructor(workers: WorkerItem[]) {
+    for (const one of workers) this.items.set(one.workerId, one);
+  }
+
+  async listByType(type: string): Promise<WorkerItem[]> {
+    return [...this.items.values()].filter((one) => one.type === type);
+  }
+
+  async markDead(_type: string, workerId: string, seen: string, deadAt: string): Promise<boolean> {
+    this.beforeMark?.(workerId);
+    const current = this.items.get(workerId);
+    if (!current || current.lastHeartbeatAt !== seen || ['DEAD', 'STOPPED'].includes(current.status)) {
+      return false;
+    }
+    this.items.set(workerId, { ...current, status: 'DEAD', deadAt });
+    return true;
+  }
+}
+
+function harness(workers: WorkerItem[], closedTokens: string[] = []) {
+  const directory = new InMemoryWorkers(workers);
+  const failedTokens: { token: string; cause: string }[] = [];
+  const lost: LostAttempt[] = [];
+  const alerts: Alert[] = [];
+  const errors: unknown[] = [];
+  const deps = {
+    workers: directory,
+    failLostToken: async (token: string, cause: string): Promise<LostTokenOutcome> => {
+      if (closedTokens.includes(token)) return 'closed';
+      failedTokens.push({ token, cause });
+      return 'failed';
+    },
+    recordLostAttempt: async (attempt: LostAttempt) => {
+      lost.push(attempt);
+      return true;
+    },
+    publishAlert: async (alert: Alert) => {
+      alerts.push(alert);
+    },
+    now: () => NOW,
+    deadAfterSeconds: 60,
+    onError: (error: unknown) => errors.push(error),
+  };
+  return { directory, deps, failedTokens, lost, alerts, errors };
+}
+
+describe('sweepWorkers', () => {
+  it('marks workers silent past deadAfterSeconds DEAD and leaves the others as they are', async () => {
+    const { directory, deps } = harness([
+      worker('alive', { lastHeartbeatAt: secondsAgo(59) }),
+      worker('silent', { lastHeartbeatAt: secondsAgo(61), status: 'IDLE' }),
+      worker('busy-silent', { lastHeartbeatAt: secondsAgo(600), status: 'BUSY' }),
+    ]);
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.checked).toBe(3);
+    expect(report.marked.map((swept) => swept.worker.workerId).sort()).toEqual(['busy-silent', 'silent']);
+    expect(directory.items.get('alive')?.status).toBe('ACTIVE');
+    expect(directory.items.get('silent')).toMatchObject({ status: 'DEAD', deadAt: NOW.toISOString() });
+  });
+
+  it('leaves STOPPED and already DEAD workers untouched, however old their heartbeat', async () => {
+    const { directory, deps, alerts } = harness([
+      worker('stopped', { status: 'STOPPED', lastHeartbeatAt: secondsAgo(3600), inFlight: [step(1)] }),
+      worker('dead', { status: 'DEAD', lastHeartbeatAt: secondsAgo(3600), deadAt: secondsAgo(3000) }),
+    ]);
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked).toEqual([]);
+    expect(alerts).toEqual([]);
+    expect(directory.items.get('stopped')?.status).toBe('STOPPED');
+    expect(directory.items.get('dead')?.deadAt).toBe(secondsAgo(3000));
+  });
+
+  it('does not mark a zombie whose heartbeat landed between the read and the marking, nor fail its tokens', async () => {
+    const { directory, deps, failedTokens, alerts, lost } = harness([
+      worker('zombie', { lastHeartbeatAt: secondsAgo(120), inFlight: [step(1)] }),
+    ]);
+    directory.beforeMark = (workerId) => {
+      const current = directory.items.get(workerId);
+      if (current) directory.items.set(workerId, { ...current, lastHeartbeatAt: NOW.toISOString() });
+    };
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked).toEqual([]);
+    expect(directory.items.get('zombie')?.status).toBe('ACTIVE');
+    expect(failedTokens).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(alerts).toEqual([]);
+  });
+
+  it('fails each in-flight token with a cause naming the worker and records each lost attempt', async () => {
+    const { deps, failedTokens, lost } = harness([
+      worker('w-1', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), { ...step(2), mapIndex: 3 }] }),
+    ]);
+    const report = await sweepWorkers(['research'], deps);
+    expect(failedTokens.map((failed) => failed.token)).toEqual(['token-1', 'token-2']);
+    for (const { cause } of failedTokens) {
+      expect(cause).toContain('Worker w-1 on host-1 (pid 4242) was lost: no heartbeat for 90 s');
+    }
+    expect(lost).toEqual([
+      expect.objectContaining({
+        tokenId: 'token-id-1',
+        workerId: 'w-1',
+        task: { id: 'task-1', orgId: 'org-a' },
+        step: { id: 'research' },
+        at: NOW.toISOString(),
+      }),
+      expect.objectContaining({ tokenId: 'token-id-2', step: { id: 'research', mapIndex: 3 } }),
+    ]);
+    expect(report.marked[0]).toMatchObject({ tokensFailed: 2, tokensClosed: 0, alerted: true });
+    expect(report.errors).toBe(0);
+  });
+
+  it('counts a token already closed (TaskTimedOut: a late completion won the race) without an error, and still records the attempt', async () => {
+    const { deps, lost, errors } = harness(
+      [worker('w-1', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2)] })],
+      ['token-1'],
+    );
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked[0]).toMatchObject({ tokensFailed: 1, tokensClosed: 1 });
+    expect(lost).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('goes on with the other tokens and workers when one call fails, and counts the error', async () => {
+    const { deps, alerts, errors } = harness([
+      worker('w-1', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2)] }),
+      worker('w-2', { lastHeartbeatAt: secondsAgo(90) }),
+    ]);
+    const failing = {
+      ...deps,
+      failLostToken: async (token: string) => {
+        if (token === 'token-1') throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        return 'failed' as const;
+      },
+    };
+    const report = await sweepWorkers(['research'], failing);
+    expect(report.errors).toBe(1);
+    expect(errors).toEqual([expect.objectContaining({ name: 'ThrottlingException' })]);
+    expect(report.marked.map((swept) => swept.tokensFailed)).toEqual([1, 0]);
+    expect(alerts).toHaveLength(2);
+  });
+
+  it('publishes one CRITICAL alert per dead worker, with org only when its steps share one', async () => {
+    const { deps, alerts } = harness([
+      worker('one-org', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2)] }),
+      worker('two-orgs', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(3), step(4, 'org-b')] }),
+      worker('idle', { lastHeartbeatAt: secondsAgo(90), status: 'IDLE' }),
+    ]);
+    await sweepWorkers(['research'], deps);
+    expect(alerts).toHaveLength(3);
+    const byWorker = Object.fromEntries(alerts.map((alert) => [alert.fields?.worker, alert]));
+    expect(byWorker['one-org']).toMatchObject({
+      severity: 'CRITICAL',
+      kind: WORKER_DEAD_ALERT,
+      org: 'org-a',
+      title: 'Worker one-org (research) is dead',
+      fields: { type: 'research', inFlight: 2, lastHeartbeatAt: secondsAgo(90) },
+    });
+    expect(byWorker['one-org']?.summary).toContain('for 90 s, past the 60 s limit');
+    expect(byWorker['two-orgs']?.org).toBeUndefined();
+    expect(byWorker.idle?.org).toBeUndefined();
+    expect(byWorker.idle?.summary).toContain('It held no steps.');
+  });
+
+  it('sweeps only the types it is given', async () => {
+    const { deps } = harness([
+      worker('research-1', { lastHeartbeatAt: secondsAgo(90) }),
+      worker('leads-1', { type: 'leads', lastHeartbeatAt: secondsAgo(90) }),
+    ]);
+    const report = await sweepWorkers(['leads'], deps);
+    expect(report.marked.map((swept) => swept.worker.workerId)).toEqual(['leads-1']);
+  });
+
+  it('a second sweep marks nothing again and publishes no second alert', async () => {
+    const { deps, alerts } = harness([worker('w-1', { lastHeartbeatAt: secondsAgo(90) })]);
+    await sweepWorkers(['research'], deps);
+    const again = await sweepWorkers(['research'], deps);
+    expect(again.marked).toEqual([]);
+    expect(alerts).toHaveLength(1);
+  });
+});
