@@ -3,12 +3,14 @@ import { benchAdminList } from './admin-list';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
+import { benchWorkerChaos } from './worker-chaos';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   'stack-start': benchStackStart,
   'stepfunctions-overhead': benchStepFunctionsOverhead,
   'task-throughput': benchTaskThroughput,
   'admin-list': benchAdminList,
+  'worker-chaos': benchWorkerChaos,
 };
 
 const name = process.argv[2] ?? '';

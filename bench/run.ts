@@ -4,7 +4,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS = ['stack-start', 'stepfunctions-overhead', 'task-throughput', 'admin-list'] as const;
+const BENCHMARKS = [
+  'stack-start',
+  'stepfunctions-overhead',
+  'task-throughput',
+  'admin-list',
+  'worker-chaos',
+] as const;
 
 const entry = fileURLToPath(new URL('./run-one.ts', import.meta.url));
 for (const name of BENCHMARKS) {

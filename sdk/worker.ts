@@ -174,6 +174,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private startedAt = '';
   private lastHeartbeatAt: string | undefined;
   private readonly active = new Map<string, RunningStep>();
+  /** Tokens between the claim's check and its report: heartbeated too, as the report may be slow. */
+  private readonly claimingTokens = new Set<string>();
   private claiming = 0;
   private processed = 0;
   private failed = 0;
@@ -396,16 +398,24 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private scheduleHeartbeat(): void {
-    this.heartbeatTimer = setTimeout(() => void this.beat(), this.settings.heartbeatIntervalSeconds * 1000);
+    this.heartbeatTimer = setTimeout(() => this.beat(), this.settings.heartbeatIntervalSeconds * 1000);
   }
 
-  private async beat(): Promise<void> {
-    await Promise.all(this.inFlight().map((step) => this.heartbeatStep(step)));
+  /** At a fixed rate: slow calls (a loaded endpoint) must not stretch the interval past HeartbeatSeconds. */
+  private beat(): void {
+    if (this.isStopped()) return;
+    this.scheduleHeartbeat();
+    void this.heartbeatAll();
+  }
+
+  private async heartbeatAll(): Promise<void> {
+    const claiming = [...this.claimingTokens].map((token) =>
+      this.ports.answers.heartbeat(token).catch(() => undefined),
+    );
+    await Promise.all([...this.inFlight().map((step) => this.heartbeatStep(step)), ...claiming]);
     if (this.isStopped()) return;
     await this.save();
     this.emit({ kind: 'heartbeat', at: this.lastHeartbeatAt ?? '', inFlight: this.inFlight().length });
-    // stop() may have come during the write.
-    if (!this.isStopped()) this.scheduleHeartbeat();
   }
 
   private async heartbeatStep(step: RunningStep): Promise<void> {
@@ -550,6 +560,17 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       this.emit({ kind: 'skipped', reason: 'Step Functions no longer waits on the step', ...ref });
       return undefined;
     }
+    this.claimingTokens.add(message.taskToken);
+    try {
+      return await this.report(message);
+    } finally {
+      this.claimingTokens.delete(message.taskToken);
+    }
+  }
+
+  /** Reports the claim: the step's attempt number, or nothing to run. */
+  private async report(message: AgentMessage): Promise<RunningStep | undefined> {
+    const ref = stepOf(message);
     const workerId = this.workerId ?? '';
     const claimedAt = this.now().toISOString();
     const report = {
