@@ -8,6 +8,7 @@
 //   LLM_API_KEY         API key sent to that endpoint
 //   OUTBOUND_ALLOWED_HOSTS  hosts `http` steps may reach on loopback/private addresses (default: none)
 //   LAMBDA_FUNCTIONS    JSON org id -> function ARNs that `lambda` steps may invoke (default: none)
+//   STEPWISE_WORKER_TYPES  JSON [{"name", "orgs"}]: worker types of `agent` steps (default: cdk.json's workerTypes)
 import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +87,11 @@ console.log(`stepwise local stack is up (data in ${dataDir})
 Organization    ${credentials.orgId}, OWNER API key: ${credentials.apiKey}
 Operator        OPERATOR API key: ${credentials.operatorApiKey}   (every organization, /admin routes)
                 (send it as "Authorization: Bearer <key>"; saved in ${resolve(dataDir, DEV_CREDENTIALS_FILE)})
+Worker queues   ${
+  Object.entries(endpoints.workerQueueUrls)
+    .map(([type, url]) => `${type}: ${url}`)
+    .join('\n                ') || 'none (no worker types declared)'
+}
 Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
 Press Ctrl-C to stop.`);
 

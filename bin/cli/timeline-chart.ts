@@ -93,6 +93,7 @@ function stepRows(
     const notes = [
       duration,
       ...(waitedMs !== undefined ? [`after ${formatDuration(waitedMs)} wait`] : []),
+      ...(attempt.worker ? [`on ${attempt.worker}`] : []),
       ...(attempt.error ? [attempt.cause ? `${attempt.error}: ${attempt.cause}` : attempt.error] : []),
     ];
     rows.push(

@@ -187,6 +187,7 @@ export class Executions {
     let pendingToken: string | undefined;
     const tokens = this.deps.tokens;
     for (const token of journal.completedTokens()) tokens.expire(token);
+    journal.rearmWaits((token, heartbeatSeconds) => tokens.wait(token, heartbeatSeconds));
     const context = {
       Execution: {
         Id: arn,
@@ -230,6 +231,7 @@ export class Executions {
       )
       .then(async (outcome) => {
         stopped.abort(); // tasks still waiting (a Parallel sibling, a token) stop waiting
+        journal.releaseResumedWaits((token) => tokens.expire(token));
         await historyDone;
         this.finish(record, outcome);
       })

@@ -22,6 +22,8 @@ export interface JournalEntry {
 export class TaskJournal {
   private readonly byKey = new Map<string, JournalEntry>();
   private readonly occurrences = new Map<string, number>();
+  /** Waits re-armed at resume, by entry key, until the replay reaches their Task. */
+  private readonly resumed = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly entries: JournalEntry[],
@@ -33,6 +35,36 @@ export class TaskJournal {
   /** Tokens the execution already completed (a late call with one gets TaskTimedOut, as on AWS). */
   completedTokens(): string[] {
     return this.entries.flatMap((entry) => (entry.token && entry.outcome ? [entry.token] : []));
+  }
+
+  /**
+   * At resume, listens again on every token the execution was waiting for, before the replay reaches its
+   * Task (which may take the retry intervals replayed before it): a worker heartbeating or completing its
+   * token in the meantime is answered as if the stack had never stopped.
+   */
+  rearmWaits(wait: (token: string, heartbeatSeconds: number | undefined) => Promise<unknown>): void {
+    for (const entry of this.entries) {
+      if (!entry.token || entry.outcome) continue;
+      const waiting = wait(entry.token, entry.heartbeatSeconds);
+      waiting.catch(() => {}); // observed by the replayed Task
+      this.resumed.set(entry.key, waiting);
+    }
+  }
+
+  /** The execution ended before the replay reached these waits: their tokens are closed. */
+  releaseResumedWaits(expire: (token: string) => void): void {
+    for (const key of this.resumed.keys()) {
+      const token = this.byKey.get(key)?.token;
+      if (token) expire(token);
+    }
+    this.resumed.clear();
+  }
+
+  /** The re-armed wait of an entry, once: the replayed Task takes it over. */
+  takeResumedWait(entry: JournalEntry): Promise<unknown> | undefined {
+    const waiting = this.resumed.get(entry.key);
+    this.resumed.delete(entry.key);
+    return waiting;
   }
 
   /** The entry of this occurrence of the Task: the one recorded before the restart, or a new one. */

@@ -107,9 +107,11 @@ async function runTask(
 
   const work = async () => {
     if (!resource.waitForTaskToken) return execution.integrations.call(resource, input);
+    // The message went out before the restart: the worker holding the token answers this wait.
+    const resumed = resumedWait ? execution.journal.takeResumedWait(entry) : undefined;
+    if (resumed) return resumed;
     const completion = execution.tokens.wait(token, entry.heartbeatSeconds ?? state.HeartbeatSeconds);
     completion.catch(() => {}); // observed below; avoids an unhandled rejection while the call runs
-    // The message went out before the restart: the worker holding the token answers this wait.
     if (resumedWait) return completion;
     execution.journal.waiting(entry, token, state.HeartbeatSeconds);
     const submitted = await execution.integrations.call(resource, input);

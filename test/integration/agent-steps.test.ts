@@ -5,7 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { SendTaskFailureCommand, SendTaskSuccessCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
@@ -25,7 +30,9 @@ const lambda = new LambdaClient({
   endpoint: endpoints.lambda,
 });
 const call = apiClient(endpoints.api, credentials.apiKey);
-const QUEUE = endpoints.workerQueueUrls.research ?? '';
+/** This suite's own worker type (global-setup.ts): no other suite's worker takes its messages. */
+const TYPE = 'agent-steps-suite';
+const QUEUE = endpoints.workerQueueUrls[TYPE] ?? '';
 
 interface AgentMessage {
   taskToken: string;
@@ -65,7 +72,7 @@ async function startTask(steps: unknown[], input: object = {}, extra: object = {
   return started.body.taskId;
 }
 
-/** The next message of `taskId` on the research queue, deleted as a worker claims it (others stay visible). */
+/** The next message of `taskId` on the suite's queue, deleted as a worker claims it (others stay visible). */
 async function receive(taskId: string, timeoutMs = 20_000): Promise<AgentMessage> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -137,7 +144,7 @@ async function ended(taskId: string): Promise<TaskDetail> {
 const agent = (extra: object = {}) => ({
   id: 'research',
   type: 'agent',
-  workerType: 'research',
+  workerType: TYPE,
   params: { company: 'Acme', 'domain.$': '$.input.domain' },
   ...extra,
 });
@@ -147,7 +154,7 @@ describe('agent steps', () => {
     const taskId = await startTask([agent()], { domain: 'acme.test' });
     const message = await receive(taskId);
     expect(message).toMatchObject({
-      workerType: 'research',
+      workerType: TYPE,
       task: { id: taskId, orgId: credentials.orgId, workflowVersion: 1 },
       step: { id: 'research' },
       input: { company: 'Acme', domain: 'acme.test' },
@@ -314,6 +321,10 @@ describe('agent reports', () => {
     expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
     await expect.poll(async () => (await get(taskId)).status).toBe('CANCELLED');
     expect(await claim(message, 'host-1-late')).toEqual({ stale: true });
+    // As on AWS, the token of a stopped execution is closed: a heartbeat tells the worker to give up.
+    await expect(
+      sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.taskToken })),
+    ).rejects.toBeInstanceOf(TaskTimedOut);
   });
 
   it('refuses a claim naming a step that is not an agent step of that type', async () => {
@@ -345,6 +356,29 @@ describe('agent reports', () => {
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
   });
 
+  it('a finished report whose claim was never recorded records the attempt; a repeated one changes nothing', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await finish(message, 'host-1-aaaa', 'FAILED', { error: 'Agent.Crashed', cause: 'oops' })).toEqual(
+      {},
+    );
+    expect(await finish(message, 'host-1-aaaa', 'SUCCEEDED')).toEqual({});
+    const task = await get(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'FAILED',
+        worker: 'host-1-aaaa',
+        error: 'Agent.Crashed',
+      }),
+    ]);
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RETRYING', attempts: 1 }),
+    ]);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
   it("the Lambda Invoke endpoint serves only the stack's functions", async () => {
     await expect(
       lambda.send(new InvokeCommand({ FunctionName: 'not-a-stepwise-function', Payload: '{}' })),
@@ -356,6 +390,15 @@ describe('agent reports', () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ details: [expect.objectContaining({ field: 'steps[0].workerType' })] });
   });
+
+  it('registration refuses a worker type not open to the organization', async () => {
+    const { status, body } = await register([agent({ workerType: 'closed-type' })]);
+    expect(status).toBe(400);
+    expect(body).toMatchObject({
+      message: expect.stringContaining('not open to this organization'),
+      details: [expect.objectContaining({ field: 'steps[0].workerType' })],
+    });
+  });
 });
 
 describe('the company_research example', () => {
@@ -364,6 +407,8 @@ describe('the company_research example', () => {
       readFileSync(new URL('../../examples/workflows/company_research.json', import.meta.url), 'utf8'),
     );
     const id = `company_research_${randomUUID().slice(0, 8)}`;
+    // Its agent step pointed at this suite's worker type.
+    definition.steps[0].steps[0].workerType = TYPE;
     expect((await call('POST', '/workflows', { ...definition, id })).status).toBe(201);
     const input = (await readExampleInput('company_research')) as { companies: { name: string }[] };
     const started = await call<{ taskId: string }>('POST', '/tasks', { workflowId: id, input });

@@ -18,7 +18,19 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-it-'));
   // Schedules off: the tests call the reconciler themselves, and a background run every minute would race
   // them for the tasks they set up (schedules are covered by test/unit/local/schedules.test.ts).
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  // Worker types: cdk.json's `research`, plus one that only agent-steps.test.ts serves (no other suite's
+  // worker can take its messages) and one closed to the default organization.
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    workerTypes: [
+      { name: 'research', orgs: [] },
+      { name: 'agent-steps-suite', orgs: [] },
+      { name: 'closed-type', orgs: ['another-org'] },
+    ],
+  });
   project.provide('endpoints', stack.endpoints);
   project.provide('credentials', stack.credentials);
   return async () => {

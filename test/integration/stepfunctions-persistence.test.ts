@@ -59,29 +59,33 @@ async function start(events: ExecutionStatusChangeEvent[] = []) {
 }
 
 // A Task answered before the restart is not run again; one waiting for its token waits for the same token.
-const WAITING_MACHINE = JSON.stringify({
-  StartAt: 'Before',
-  States: {
-    Before: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: 'before', Payload: { 'n.$': '$.n' } },
-      ResultSelector: { 'value.$': '$.Payload' },
-      ResultPath: '$.before',
-      Next: 'Worker',
+const waitingMachine = (retryIntervalSeconds: number) =>
+  JSON.stringify({
+    StartAt: 'Before',
+    States: {
+      Before: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'before', Payload: { 'n.$': '$.n' } },
+        ResultSelector: { 'value.$': '$.Payload' },
+        ResultPath: '$.before',
+        Next: 'Worker',
+      },
+      Worker: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: 'worker', Payload: { 'token.$': '$$.Task.Token' } },
+        HeartbeatSeconds: 2,
+        TimeoutSeconds: 60,
+        Retry: [
+          { ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: retryIntervalSeconds, MaxAttempts: 2 },
+        ],
+        ResultPath: '$.worker',
+        End: true,
+      },
     },
-    Worker: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-      Parameters: { FunctionName: 'worker', Payload: { 'token.$': '$$.Task.Token' } },
-      HeartbeatSeconds: 2,
-      TimeoutSeconds: 60,
-      Retry: [{ ErrorEquals: ['States.HeartbeatTimeout'], IntervalSeconds: 1, MaxAttempts: 2 }],
-      ResultPath: '$.worker',
-      End: true,
-    },
-  },
-});
+  });
+const WAITING_MACHINE = waitingMachine(1);
 
 async function startWaiting(invocations: { name: string; payload: { token?: string } }[]) {
   const server = await startStepFunctionsLocal({
@@ -193,6 +197,40 @@ it('a token whose worker is gone after the restart times out on its heartbeat an
       .toBe('SUCCEEDED');
   } finally {
     await second.close();
+  }
+});
+
+it('answers the token it was waiting for while the resumed execution is still replaying up to it', async () => {
+  const firstCalls: { name: string; payload: { token?: string } }[] = [];
+  const first = await startWaiting(firstCalls);
+  const { stateMachineArn } = await first.sfn.send(
+    new CreateStateMachineCommand({
+      name: 'durable-slow-replay',
+      roleArn: `arn:aws:iam::${accountId}:role/x`,
+      definition: waitingMachine(3),
+    }),
+  );
+  const { executionArn } = await first.sfn.send(
+    new StartExecutionCommand({ stateMachineArn, input: '{"n":3}' }),
+  );
+  await tokenOf(firstCalls, 1); // never heartbeated: times out, and 3 s later the Retry asks again
+  const second = await tokenOf(firstCalls, 2);
+  await first.close();
+
+  const again: typeof firstCalls = [];
+  const resumed = await startWaiting(again);
+  try {
+    // The replay waits out the 3 s retry interval before it reaches the Task; the token works at once.
+    await resumed.sfn.send(new SendTaskHeartbeatCommand({ taskToken: second }));
+    await resumed.sfn.send(new SendTaskSuccessCommand({ taskToken: second, output: '{"done":3}' }));
+    await expect
+      .poll(async () => (await resumed.sfn.send(new DescribeExecutionCommand({ executionArn }))).status, {
+        timeout: 10_000,
+      })
+      .toBe('SUCCEEDED');
+    expect(again).toEqual([]);
+  } finally {
+    await resumed.close();
   }
 });
 

@@ -184,17 +184,16 @@ export async function recordClaimed(
   if (isTerminal(located.task.status)) return { stale: true };
   const tokenId = tokenIdOf(report.taskToken);
   const at = (deps.now ?? (() => new Date()))().toISOString();
-  let attempt: number | undefined;
-  let stale = false;
+  let repeated: number | undefined;
   const written = await deps.tasks.rewriteStepAttempts(located.ref, (current) => {
     const history = current?.history ?? [];
     const same = history.find((entry) => entry.tokenId === tokenId);
     if (same) {
       // A repeated claim (the worker retried its report): the attempt it already has.
-      attempt = same.attempt;
+      repeated = same.attempt;
       return undefined;
     }
-    attempt = (current?.attempts ?? 0) + 1;
+    const attempt = (current?.attempts ?? 0) + 1;
     const entry: AttemptRecord = {
       attempt,
       status: 'RUNNING',
@@ -215,12 +214,14 @@ export async function recordClaimed(
       open: { status: 'RUNNING', since: report.claimedAt },
     };
   });
-  if (!written && attempt !== undefined) {
-    // Not written: a repeat of a claim already recorded, or the step closed with its task meanwhile.
+  if (written) return { attempt: written.attempts };
+  if (repeated !== undefined) {
     const task = await deps.tasks.getAnyOrg(report.task.id);
-    stale = !task || isTerminal(task.status);
+    if (task && !isTerminal(task.status)) return { attempt: repeated };
   }
-  return stale || attempt === undefined ? { stale: true } : { attempt };
+  // The step was closed with its task meanwhile (or concurrent reports kept winning the write, which
+  // rewriteStepAttempts retries): nothing to run; Step Functions retries the step if it is still open.
+  return { stale: true };
 }
 
 /** Closes the attempt of the report's token (creating it if its claim was never recorded). */
@@ -238,6 +239,10 @@ export async function recordFinished(
     let index = history.findIndex((entry) => entry.tokenId === tokenId);
     let attempts = current?.attempts ?? 0;
     if (index < 0) {
+      // Its claim was never recorded: the attempt starts and ends here, after any attempt still open.
+      history.forEach((old, at) => {
+        if (old.status === 'RUNNING') history[at] = closedAsLost(old, report.endedAt, LOST_BY_NEXT_CLAIM);
+      });
       attempts += 1;
       history.push({
         attempt: attempts,

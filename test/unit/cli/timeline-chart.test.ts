@@ -169,4 +169,43 @@ describe('renderTimeline', () => {
       `${' '.repeat(22)} map: 3 iterations (2 SUCCEEDED, 1 RUNNING), 100ms / 150ms / 200ms min/avg/max`,
     );
   });
+
+  it('names the worker that ran an agent step attempt', () => {
+    const delegated: Timeline = {
+      ...retried,
+      steps: [
+        {
+          stepId: 'research',
+          type: 'agent',
+          order: 1,
+          status: 'SUCCEEDED',
+          startedAt: at(0),
+          endedAt: at(2_000),
+          retryCount: 1,
+          attempts: [
+            {
+              attempt: 1,
+              status: 'ABORTED',
+              startedAt: at(0),
+              endedAt: at(1_000),
+              durationMs: 1_000,
+              worker: 'host-1-dead',
+              error: 'Worker.Lost',
+            },
+            {
+              attempt: 2,
+              status: 'SUCCEEDED',
+              startedAt: at(1_000),
+              endedAt: at(2_000),
+              durationMs: 1_000,
+              worker: 'host-2-live',
+            },
+          ],
+        },
+      ],
+    };
+    const chart = renderTimeline(delegated, { width: 120, now: new Date(T0 + 10_000) }).join('\n');
+    expect(chart).toMatch(/#1 +ABORTED .*1\.00s +on host-1-dead +Worker\.Lost/);
+    expect(chart).toMatch(/#2 +SUCCEEDED .*on host-2-live/);
+  });
 });
