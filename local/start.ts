@@ -94,6 +94,9 @@ Worker queues   ${
     .map(([type, url]) => `${type}: ${url}`)
     .join('\n                ') || 'none (no worker types declared)'
 }
+Workers         npm run stepwise -- worker <module> --type <type>   (it reads the file below); an SDK worker
+                of your own: STEPWISE_TABLE=${endpoints.tableName} STEPWISE_AGENT_REPORTS_FUNCTION=${endpoints.agentReportsFunction}
+                STEPWISE_WORKER_QUEUE_URL=<its type's queue> and the file's AWS_* environment
 Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
 Press Ctrl-C to stop.`);
 

@@ -1,6 +1,6 @@
 // The stepwise worker SDK: runs `agent` steps of one worker type in this process.
 //
-//   import { createWorker } from 'stepwise/sdk';
+//   import { createWorker } from './sdk/index';   (this repository's sdk/ folder)
 //   await createWorker({ type: 'research', concurrency: 4, handler: async ({ input, heartbeat, signal }) => ... }).start();
 //
 // AWS clients come from the standard environment (region, credentials, AWS_ENDPOINT_URL_SQS/_SFN/_DYNAMODB/

@@ -623,6 +623,11 @@ export class WorkerRuntime<I = unknown, O = unknown> {
 
   private async run(step: RunningStep): Promise<void> {
     const { message } = step;
+    // A claim that completed only after the stop ended (its report was slow): not run, handed back.
+    if (this.isStopped()) {
+      await this.failAtShutdown(step, 'the worker had stopped when its claim completed');
+      return;
+    }
     let outcome: Outcome;
     try {
       const output = await this.handler({

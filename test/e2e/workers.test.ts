@@ -164,7 +164,7 @@ describe.runIf(workersAvailable)('worker processes', () => {
     const workflowId = await agentWorkflow('shutdown');
     const stopping = startWorker(SCRIPTED, { type: TYPE, grace: 1 });
     const stoppingId = await stopping.workerId();
-    const taskId = await startTask(workflowId, { workMs: 3_000 } satisfies Script);
+    const taskId = await startTask(workflowId, { firstAttemptMs: 60_000, workMs: 1_000 } satisfies Script);
     await stopping.waitFor(new RegExp(`started ${taskId}`));
     const other = startWorker(SCRIPTED, { type: TYPE });
     const otherId = await other.workerId();
@@ -187,7 +187,7 @@ describe.runIf(workersAvailable)('worker processes', () => {
     const cancel = await request('POST', `/tasks/${taskId}/cancel`);
     expect(cancel.status).toBe(200);
     // The next heartbeat (every second) finds the token gone.
-    await worker.waitFor(new RegExp(`\\[handler\\] aborted ${taskId} work: StepAborted`), 5_000);
+    await worker.waitFor(new RegExp(`\\[handler\\] aborted ${taskId} work: StepAborted`), 10_000);
     expect((await waitForTask(taskId, 10_000)).status).toBe('CANCELLED');
     expect(worker.output()).not.toContain(`[handler] finished ${taskId}`);
   });

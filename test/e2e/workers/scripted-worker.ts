@@ -7,6 +7,8 @@ import type { AgentStepContext } from '../../../sdk/index';
 export interface Script {
   /** How long the step works, in ms. */
   readonly workMs?: number;
+  /** How long its first attempt works instead, in ms (a step that outlasts what a test does to its worker). */
+  readonly firstAttemptMs?: number;
   /** Work until the signal aborts (the task is cancelled, or the worker stops). */
   readonly untilAborted?: boolean;
   /** Throw an error with this name and message once the work is done. */
@@ -26,7 +28,10 @@ export async function handler({
   console.log(`[handler] started ${which} attempt ${attempt}`);
   try {
     if (script.untilAborted) await sleep(600_000, undefined, { signal });
-    else if (script.workMs) await sleep(script.workMs, undefined, { signal });
+    else {
+      const workMs = attempt === 1 ? (script.firstAttemptMs ?? script.workMs) : script.workMs;
+      if (workMs) await sleep(workMs, undefined, { signal });
+    }
   } catch (error) {
     if (signal.aborted) console.log(`[handler] aborted ${which}: ${(signal.reason as Error).name}`);
     throw error;
