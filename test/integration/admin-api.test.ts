@@ -7,7 +7,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
-import { activeShardOf } from '../../functions/shared/tasks/task-store';
+import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type ApiReply, apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
@@ -299,7 +299,7 @@ describe('RETRYING and STUCK views', () => {
           updatedAt: since,
           gsi1pk: `ORG#${task.orgId}#STEPS#${state}`,
           gsi1sk: `${since}#${task.taskId}#${stepId}`,
-          gsi2pk: `STEPS#${state}#${activeShardOf(task.taskId)}`,
+          gsi2pk: `STEPS#${state}#${listShardOf(task.taskId)}`,
           gsi2sk: `${since}#${task.orgId}#${task.taskId}#${stepId}`,
         },
       }),

@@ -52,6 +52,7 @@ describe('write budget', () => {
     const writes: readonly MeteredWrite[] = stack.dynamodbWrites().slice(before);
     const perTask = writes.length / TASKS;
     const wcuPerTask = writes.reduce((sum, write) => sum + write.wcu, 0) / TASKS;
+    const indexWcuPerTask = writes.reduce((sum, write) => sum + write.indexWcu, 0) / TASKS;
     const kinds = new Set(writes.map((write) => write.kind));
     expect([...kinds].sort()).toEqual(['STEP', 'TASK']);
     expect(perTask).toBeLessThanOrEqual(8);

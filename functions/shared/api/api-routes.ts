@@ -87,9 +87,9 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   'GET /tasks/{id}': async (event, identity, deps) => {
     noQuery(event);
     const taskId = pathParameter(event, 'id');
-    const task = await deps.taskService.tasks.get(identity.orgId, taskId);
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    return jsonResponse(200, taskDetailOf(task, await deps.taskService.tasks.listSteps(taskId)));
+    return jsonResponse(200, taskDetailOf(task, steps));
   },
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {

@@ -13,7 +13,8 @@ export interface TaskDetail extends Task {
   readonly attempts: StepAttempt[];
 }
 
-export function taskDetailOf(task: Task, steps: readonly StepRecord[]): TaskDetail {
+/** The task (without the step plan it keeps for the timeline), its steps and their attempts. */
+export function taskDetailOf({ stepPlan: _plan, ...task }: Task, steps: readonly StepRecord[]): TaskDetail {
   const summaries = steps.map(
     ({ stepId, mapIndex, status, attempts, error, cause, startedAt, endedAt, updatedAt }) =>
       Object.fromEntries(

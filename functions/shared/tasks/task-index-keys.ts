@@ -1,5 +1,5 @@
-// The listing index attributes of a task (gsi3-gsi7, KEYS_ONLY; see the task-store header), written only
-// by the task's create and its settle, plus the tag items of a tagged task. Every sort
+// The listing index attributes of a task (gsi8-gsi13, projecting the list row; see the task-store header),
+// written only by the task's create and its settle, plus the tag items of a tagged task. Every sort
 // key ends in `<createdAt>#<taskId>`, so every index lists newest first and takes a time range the same way.
 import { createHash } from 'node:crypto';
 import { isTerminal, type Task, type TaskStatus } from './task';
@@ -29,34 +29,47 @@ export const orgTagPartition = (orgId: string, tag: TagFilter) => `ORG#${orgId}#
 export type IndexedStatus = TaskStatus | 'ACTIVE';
 export const indexedStatus = (status: TaskStatus): IndexedStatus => (isTerminal(status) ? status : 'ACTIVE');
 
-/** gsi5 and gsi7 share it: the indexed status, sharded. gsi5 sorts by org first, gsi7 by time across orgs. */
+/** gsi10 and gsi12 share it: the indexed status, sharded. gsi10 sorts by org first, gsi12 by time across orgs. */
 export const statusPartition = (status: IndexedStatus, shard: number) => `STATUS#${status}#${shard}`;
 export const allTasksPartition = (shard: number) => `TASKS#${shard}`;
 export const globalTagPartition = (tag: TagFilter, shard: number) => `TAG#${tag.key}:${tag.value}#${shard}`;
-/** gsi5's sort key puts the org first, so one org's tasks of a status are one range of each shard. */
+/** gsi10's sort key puts the org first, so one org's tasks of a status are one range of each shard. */
 export const orgStatusPrefix = (orgId: string) => `${orgId}#`;
 
-/** The attributes the create write puts on the task item (gsi4 only when the task has an agent). */
+/**
+ * The attributes the create write puts on the task item: the index keys (gsi9 only when the task has an
+ * agent) and `listStatus`, the status its list row shows until the settle.
+ */
 export function createdTaskIndexKeys(task: Task): Record<string, string> {
   const order = orderKey(task);
   return {
-    gsi3pk: workflowPartition(task.orgId, task.workflowId),
-    gsi3sk: order,
-    ...(task.agentId !== undefined && { gsi4pk: agentPartition(task.orgId, task.agentId), gsi4sk: order }),
-    gsi5pk: statusPartition(indexedStatus(task.status), listShardOf(task.taskId)),
-    gsi5sk: `${orgStatusPrefix(task.orgId)}${order}`,
-    gsi6pk: allTasksPartition(listShardOf(task.taskId)),
-    gsi6sk: order,
-    gsi7sk: order,
+    listStatus: indexedStatus(task.status),
+    gsi8pk: workflowPartition(task.orgId, task.workflowId),
+    gsi8sk: order,
+    ...(task.agentId !== undefined && { gsi9pk: agentPartition(task.orgId, task.agentId), gsi9sk: order }),
+    gsi10pk: statusPartition(indexedStatus(task.status), listShardOf(task.taskId)),
+    gsi10sk: `${orgStatusPrefix(task.orgId)}${order}`,
+    gsi11pk: allTasksPartition(listShardOf(task.taskId)),
+    gsi11sk: order,
+    gsi12sk: order,
+    gsi13pk: orgTasksPartition(task.orgId),
+    gsi13sk: order,
   };
 }
 
-/** The one attribute the settle sets: the status partition of gsi5 and gsi7 (the RUNNING write sets none). */
-export const statusIndexKey = (taskId: string, status: TaskStatus) => ({
-  gsi5pk: statusPartition(indexedStatus(status), listShardOf(taskId)),
+/**
+ * What the settle sets for the listing: the status partition of gsi10 and gsi12, and the row's status
+ * (the RUNNING write sets none).
+ */
+export const settledIndexAttributes = (taskId: string, status: TaskStatus) => ({
+  gsi10pk: statusPartition(indexedStatus(status), listShardOf(taskId)),
+  listStatus: indexedStatus(status),
 });
 
-/** One item per tag pair, under the task (`TASK#<id> / TAG#<key>:<value>`): found per org and across orgs. */
+/**
+ * One item per tag pair, under the task (`TASK#<id> / TAG#<key>:<value>`): found per org and across orgs.
+ * It carries the task's list row, its status set again by the settle.
+ */
 export function tagItems(task: Task): Record<string, unknown>[] {
   const order = orderKey(task);
   return Object.entries(task.tags ?? {}).map(([key, value]) => ({
@@ -65,9 +78,15 @@ export function tagItems(task: Task): Record<string, unknown>[] {
     type: 'TaskTag',
     taskId: task.taskId,
     orgId: task.orgId,
-    gsi3pk: orgTagPartition(task.orgId, { key, value }),
-    gsi3sk: order,
-    gsi6pk: globalTagPartition({ key, value }, listShardOf(task.taskId)),
-    gsi6sk: order,
+    workflowId: task.workflowId,
+    workflowVersion: task.workflowVersion,
+    ...(task.agentId !== undefined && { agentId: task.agentId }),
+    tags: task.tags,
+    listStatus: indexedStatus(task.status),
+    createdAt: task.createdAt,
+    gsi8pk: orgTagPartition(task.orgId, { key, value }),
+    gsi8sk: order,
+    gsi11pk: globalTagPartition({ key, value }, listShardOf(task.taskId)),
+    gsi11sk: order,
   }));
 }

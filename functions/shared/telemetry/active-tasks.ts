@@ -1,6 +1,6 @@
 // How many tasks are active (not yet terminal) and how many of those have run too long, for health and
 // Prometheus, from the status indexes of the task listing (task-index-keys.ts): PENDING and RUNNING
-// tasks sit under STATUS#ACTIVE#<shard>, sorted by org then creation in gsi5 and by creation in gsi7.
+// tasks sit under STATUS#ACTIVE#<shard>, sorted by org then creation in gsi10 and by creation in gsi12.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { LIST_SHARDS, orgStatusPrefix, statusPartition } from '../tasks/task-index-keys';
 
@@ -16,8 +16,8 @@ export interface ActiveTasks {
 }
 
 /**
- * Counts over the ACTIVE status partitions, Select COUNT so no item is returned: per org, gsi5's range of
- * that org (`<org>#<createdAt>#<taskId>`); for every org, gsi7 (`<createdAt>#<taskId>`). Each shard is
+ * Counts over the ACTIVE status partitions, Select COUNT so no item is returned: per org, gsi10's range of
+ * that org (`<org>#<createdAt>#<taskId>`); for every org, gsi12 (`<createdAt>#<taskId>`). Each shard is
  * counted twice, all of it and up to the threshold (a key condition either way: nothing read is dropped).
  */
 export class StatusIndexTasks implements ActiveTasks {
@@ -38,19 +38,19 @@ export class StatusIndexTasks implements ActiveTasks {
   }
 
   private async countShard(shard: number, orgId: string | undefined, before?: string): Promise<number> {
-    // Per org: the org's range of gsi5, up to the threshold (`\uffff` sorts after any time: all of it).
-    // Every org: gsi7, all of it or below the threshold.
+    // Per org: the org's range of gsi10, up to the threshold (`\uffff` sorts after any time: all of it).
+    // Every org: gsi12, all of it or below the threshold.
     const condition =
       orgId !== undefined
         ? {
-            expression: 'gsi5sk BETWEEN :from AND :to',
+            expression: 'gsi10sk BETWEEN :from AND :to',
             values: {
               ':from': orgStatusPrefix(orgId),
               ':to': `${orgStatusPrefix(orgId)}${before ?? '\uffff'}`,
             },
           }
         : before
-          ? { expression: 'gsi7sk < :to', values: { ':to': before } }
+          ? { expression: 'gsi12sk < :to', values: { ':to': before } }
           : { expression: '', values: {} };
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -58,8 +58,8 @@ export class StatusIndexTasks implements ActiveTasks {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: orgId === undefined ? 'gsi7' : 'gsi5',
-          KeyConditionExpression: `gsi5pk = :pk${condition.expression ? ` AND ${condition.expression}` : ''}`,
+          IndexName: orgId === undefined ? 'gsi12' : 'gsi10',
+          KeyConditionExpression: `gsi10pk = :pk${condition.expression ? ` AND ${condition.expression}` : ''}`,
           ExpressionAttributeValues: { ':pk': statusPartition('ACTIVE', shard), ...condition.values },
           Select: 'COUNT',
           ExclusiveStartKey: startKey,

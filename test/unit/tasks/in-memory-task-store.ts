@@ -233,6 +233,11 @@ export class InMemoryTaskStore implements TaskStore {
     step.history[start.attempt - 2] = supersededAttempt(previous, start);
   }
 
+  async getWithSteps(orgId: string | undefined, taskId: string) {
+    const task = orgId === undefined ? await this.getAnyOrg(taskId) : await this.get(orgId, taskId);
+    return task ? { task, steps: await this.listSteps(taskId) } : { steps: [] };
+  }
+
   async listSteps(taskId: string) {
     const when = (step: StepRecord) => step.startedAt ?? step.updatedAt;
     return [...this.stepsOf(taskId).values()]
