@@ -49,11 +49,12 @@ export const TABLE = {
   /** DynamoDB's limit on nested maps and lists in an item, an attribute's own map counting as level 1. */
   maxNestingDepth: 32,
   /**
-   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi8-gsi13 serve the task listing
+   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi8-gsi12 serve the task listing
    * (see the task-store header) and project the list row (TASK_ROW_ATTRIBUTES), so a page needs no read
    * of the tasks. They replace gsi3-gsi7 (KEYS_ONLY), under new names because a deployed index's
-   * projection cannot change (README, upgrade notes). gsi10 and gsi12 share their partition key (the
-   * status, sharded): one attribute to change when the status does.
+   * projection cannot change (README, upgrade notes). They all sort by the order key
+   * `<createdAt>#<taskId>`, held once in gsi8sk: the task item stays small, as each task write costs its
+   * size again in the table and in gsi2.
    */
   globalSecondaryIndexes: [
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
@@ -61,26 +62,27 @@ export const TABLE = {
     ...(
       [
         ['gsi8', 'gsi8pk', 'gsi8sk'],
-        ['gsi9', 'gsi9pk', 'gsi9sk'],
-        ['gsi10', 'gsi10pk', 'gsi10sk'],
-        ['gsi11', 'gsi11pk', 'gsi11sk'],
-        ['gsi12', 'gsi10pk', 'gsi12sk'],
-        ['gsi13', 'gsi13pk', 'gsi13sk'],
+        ['gsi9', 'gsi9pk', 'gsi8sk'],
+        ['gsi10', 'gsi10pk', 'gsi8sk'],
+        ['gsi11', 'gsi11pk', 'gsi8sk'],
+        ['gsi12', 'gsi12pk', 'gsi8sk'],
       ] as const
     ).map(([indexName, partitionKey, sortKey]) => ({
       indexName,
       partitionKey,
       sortKey,
       projection: 'INCLUDE' as const,
-      // The status indexes hold PENDING and RUNNING tasks alike: they also project the live status (the
-      // RUNNING write updates their two entries), so a status listing needs no read of the tasks.
+      // The status indexes' entries move with every status change (the RUNNING write included): they
+      // also project the live status and start time, at no extra write.
       nonKeyAttributes:
-        partitionKey === 'gsi10pk' ? [...TASK_ROW_ATTRIBUTES, 'status', 'startedAt'] : TASK_ROW_ATTRIBUTES,
+        partitionKey === 'gsi10pk' || partitionKey === 'gsi12pk'
+          ? [...TASK_ROW_ATTRIBUTES, 'status', 'startedAt']
+          : TASK_ROW_ATTRIBUTES,
     })),
   ] as readonly IndexShape[],
 } as const;
 
-/** The key attributes of the table and its indexes, each once (gsi5 and gsi7 share a partition key). */
+/** The key attributes of the table and its indexes, each once (some indexes share one). */
 export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
   ...new Set([
     TABLE.partitionKey,
@@ -89,7 +91,7 @@ export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
   ]),
 ];
 
-export type IndexName = 'gsi1' | 'gsi2' | 'gsi8' | 'gsi9' | 'gsi10' | 'gsi11' | 'gsi12' | 'gsi13';
+export type IndexName = 'gsi1' | 'gsi2' | 'gsi8' | 'gsi9' | 'gsi10' | 'gsi11' | 'gsi12';
 
 export interface QueueShape {
   /** CDK construct id. */

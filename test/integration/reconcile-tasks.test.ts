@@ -7,7 +7,7 @@ import { stepFunctionsExecutions } from '../../functions/shared/executions/step-
 import type { Task } from '../../functions/shared/tasks/task';
 import { LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
-import { DynamoTaskStore, type TaskStore } from '../../functions/shared/tasks/task-store';
+import { DynamoTaskStore, type TaskRef, type TaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
 
 /** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
@@ -112,8 +112,8 @@ describe('reconcileTasks', () => {
     // The real store, except that settling the one task throws as an unexpected DynamoDB error would.
     const flaky: TaskStore = Object.create(tasks, {
       settle: {
-        value: (taskId: string, settlement: Parameters<TaskStore['settle']>[1]) =>
-          taskId === broken ? Promise.reject(new Error('throttled')) : tasks.settle(taskId, settlement),
+        value: (task: TaskRef, settlement: Parameters<TaskStore['settle']>[1]) =>
+          task.taskId === broken ? Promise.reject(new Error('throttled')) : tasks.settle(task, settlement),
       },
     });
     const errors: string[] = [];

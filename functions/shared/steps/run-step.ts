@@ -136,7 +136,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   if (current?.status === 'PENDING') {
     const latest = await deps.tasks.getAnyOrg(task.id);
     const late = now().getTime() - Date.parse(latest?.createdAt ?? '') >= RUNNING_EVENT_GRACE_MS;
-    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(task.id, startedAt.toISOString());
+    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(latest, startedAt.toISOString());
   }
   let recordedRunning = false;
   if (first === 'slow') {

@@ -15,16 +15,14 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { ValidationError } from '../http/errors';
 import { type IndexName, TABLE, TASK_ROW_ATTRIBUTES } from '../resources';
 import { batchGetItems } from '../table-items';
-import { isTerminal, type TaskStatus } from './task';
+import { isTerminal, TASK_STATUSES, type TaskStatus } from './task';
 import {
   agentPartition,
   allTasksPartition,
   globalTagPartition,
-  indexedStatus,
   LIST_SHARDS,
-  orgStatusPrefix,
+  orgStatusPartition,
   orgTagPartition,
-  orgTasksPartition,
   statusPartition,
   workflowPartition,
 } from './task-index-keys';
@@ -74,8 +72,6 @@ export interface IndexSource {
   readonly partition: string;
   /** The constant start of the sort key before the order key (gsi10 puts the org there). */
   readonly prefix: string;
-  /** Only tasks in this status count (ACTIVE entries hold PENDING and RUNNING tasks alike). */
-  readonly status?: TaskStatus;
 }
 
 export interface IndexEntry {
@@ -131,9 +127,8 @@ export class OrgRequiredError extends ValidationError {
 /**
  * The sources, window and check of a query. Index choice, most selective first: a view (RETRYING,
  * STUCK) reads the open-step index; then tag (a few tasks per pair), agent, a PENDING or RUNNING status
- * (few tasks at any time), workflow, any other status; with none, the org's (gsi13) or every org's
- * (gsi11) time index. The filters the chosen index does not serve are checked on the rows read. The status
- * indexes hold PENDING and RUNNING tasks together (ACTIVE): those two read ACTIVE and keep their status.
+ * (few tasks at any time), workflow, any other status; with none, the org's status partitions merged
+ * (gsi10) or every org's time index (gsi11). The filters the chosen index does not serve are checked on the rows read.
  */
 export function planListing(query: TaskListQuery, now: Date): Plan {
   const { orgId, status, workflowId, agentId, tag } = query;
@@ -156,20 +151,15 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   const accept = (row: TaskRow, statusKnown = true) =>
     checks.every((check) => check(row)) && (!statusKnown || statusChecks.every((check) => check(row)));
   const filters = [workflowId, agentId, tag, status].filter((value) => value !== undefined).length;
-  const source = (indexName: IndexName, partition: string, prefix = '', only?: TaskStatus): IndexSource => ({
+  const source = (indexName: IndexName, partition: string, prefix = ''): IndexSource => ({
     indexName,
     partition,
     prefix,
-    ...(only && { status: only }),
   });
   const statusSources = (wanted: TaskStatus) =>
-    shards(LIST_SHARDS).map((shard) => {
-      const partition = statusPartition(indexedStatus(wanted), shard);
-      const only = isTerminal(wanted) ? undefined : wanted;
-      return orgId !== undefined
-        ? source('gsi10', partition, orgStatusPrefix(orgId), only)
-        : source('gsi12', partition, '', only);
-    });
+    orgId !== undefined
+      ? [source('gsi10', orgStatusPartition(orgId, wanted))]
+      : shards(LIST_SHARDS).map((shard) => source('gsi12', statusPartition(wanted, shard)));
   let sources: IndexSource[];
   if (status === 'RETRYING') {
     sources =
@@ -200,14 +190,12 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   } else if (workflowId !== undefined && orgId !== undefined) {
     sources = [source('gsi8', workflowPartition(orgId, workflowId))];
   } else if (orgId !== undefined) {
-    sources = [source('gsi13', orgTasksPartition(orgId))];
+    sources = TASK_STATUSES.map((each) => source('gsi10', orgStatusPartition(orgId, each)));
   } else {
     sources = shards(LIST_SHARDS).map((shard) => source('gsi11', allTasksPartition(shard)));
   }
-  // One filter (or none) is served by its index alone: read in small chunks. A combination, or PENDING
-  // (a few of the ACTIVE entries, most of which are RUNNING), reads bigger ones.
-  const shared = status === 'PENDING';
-  return { sources, lo, hi, exact: filters <= 1 && !shared, accept };
+  // One filter (or none) is served by its index alone: read in small chunks. A combination reads bigger ones.
+  return { sources, lo, hi, exact: filters <= 1, accept };
 }
 
 interface SourceState {
@@ -262,7 +250,7 @@ export async function readPage(
       );
       continue;
     }
-    const candidates: (IndexEntry & { only?: TaskStatus })[] = [];
+    const candidates: IndexEntry[] = [];
     while (candidates.length < limit - page.length) {
       if (states.some((state) => !state.done && state.buffer.length === 0)) break;
       let best: SourceState | undefined;
@@ -272,7 +260,7 @@ export async function readPage(
       }
       const entry = best?.buffer.shift();
       if (!entry) break;
-      candidates.push({ ...entry, only: best?.source.status });
+      candidates.push(entry);
     }
     if (candidates.length === 0) return { items: page };
     // Rows to read: open-step entries (no row), and ACTIVE rows that pass every other filter.
@@ -288,7 +276,7 @@ export async function readPage(
       position = entry.order;
       if (seen.has(entry.taskId)) continue;
       const row = unread.has(entry.taskId) ? rows.get(entry.taskId) : entry.active ? undefined : entry.row;
-      if (!row || !plan.accept(row) || (entry.only !== undefined && row.status !== entry.only)) continue;
+      if (!row || !plan.accept(row)) continue;
       seen.add(entry.taskId);
       page.push(row);
       if (page.length === limit) {

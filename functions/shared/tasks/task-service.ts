@@ -315,7 +315,7 @@ async function endTask(
   if (before && !isTerminal(before.status)) {
     const metrics = computeTaskMetrics({ createdAt: before.createdAt, endedAt: end.at }, steps);
     const settlement = { ...end, metrics, settledAt: now().toISOString() };
-    if (await tasks.settle(taskId, settlement)) {
+    if (await tasks.settle(before, settlement)) {
       const { at, settledAt, ...rest } = settlement;
       const task = {
         ...before,
@@ -396,9 +396,7 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
   }
   if (execution.status === 'RUNNING') {
     const at = (execution.startDate ?? deps.now()).toISOString();
-    return task.status === 'PENDING' && (await deps.tasks.markRunning(task.taskId, at))
-      ? 'started'
-      : undefined;
+    return task.status === 'PENDING' && (await deps.tasks.markRunning(task, at)) ? 'started' : undefined;
   }
   const settled = await settleTask(
     {

@@ -7,11 +7,12 @@
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started, and a hash of its request
 //
 // Indexes. Task sort keys end in `<createdAt>#<taskId>` (the order key), so each lists newest first and
-// takes from/to as a key range. gsi8-gsi13 project the list row (TASK_ROW_ATTRIBUTES: a page reads no
-// task) and are written only by create (all of them) and settle (gsi10pk, the status, and the row's
-// listStatus, endedAt, error); the RUNNING write touches none of their keys or projected attributes, as the
-// status indexes hold PENDING and RUNNING tasks alike under ACTIVE (task-index-keys.ts builds the keys,
-// task-listing.ts reads them). The task item has no gsi1 entry and is on gsi2 only once settled: those
+// takes from/to as a key range (gsi8sk, the one sort key of gsi8-gsi12). gsi8-gsi12 project the list row
+// (TASK_ROW_ATTRIBUTES: a page reads no task) and are written by create (all of them), the RUNNING write
+// (the status partitions gsi10pk and gsi12pk, PENDING -> RUNNING) and settle (the status partitions, and
+// the row's listStatus, endedAt, error). The rows of gsi8, gsi9 and gsi11 show ACTIVE until the settle, so
+// the RUNNING write touches nothing of them; the status indexes project the live status
+// (task-index-keys.ts builds the keys, task-listing.ts reads them). The task item has no gsi1 entry and is on gsi2 only once settled: those
 // project ALL, so each task write would cost the whole item again.
 //   gsi1  step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
 //   gsi2  task:  SETTLED#<10 s slot>#<shard % 4> / <taskId> once settled (the aggregate folder: settled-index.ts)
@@ -19,13 +20,11 @@
 //   gsi8  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
 //         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
 //   gsi9  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
-//   gsi10 STATUS#<status>#<shard>     / <org>#<order>    status= in an org: one range per shard, merged
-//                                                        (<status>: the terminal status, or ACTIVE)
+//   gsi10 ORG#<org>#STATUS#<status>   / <order>          status= in an org; unfiltered, an org's statuses merged
 //   gsi11 TASKS#<shard>               / <order>          every org (operators), 4 shards merged
 //         TAG#<k>:<v>#<shard>         / <order>          tag=k:v across orgs (tag items)
-//   gsi12 STATUS#<status>#<shard>     / <order>          status= across orgs (gsi10's partition key); the
-//                                                        reconciler's walk over ACTIVE tasks
-//   gsi13 ORG#<org>#TASKS             / <order>          an org's tasks (GET /tasks unfiltered)
+//   gsi12 STATUS#<status>#<shard>     / <order>          status= across orgs; the reconciler's walk over
+//                                                        PENDING and RUNNING tasks
 // The step keys are sparse: present only while the step is RUNNING or RETRYING, removed by the write
 // that ends that state. `since` is the open attempt's start (RUNNING) or the failed attempt's end.
 // RETRYING and STUCK read them and, for STUCK, PENDING tasks older than the threshold from gsi10/gsi12.
@@ -52,11 +51,11 @@ import {
   type TaskStatus,
 } from './task';
 import {
+  ACTIVE_STATUS_PARTITIONS,
   createdTaskIndexKeys,
-  LIST_SHARDS,
+  indexedStatus,
   listShardOf,
-  settledIndexAttributes,
-  statusPartition,
+  statusIndexKeys,
   tagItems,
 } from './task-index-keys';
 import type { TaskRow } from './task-row';
@@ -75,7 +74,10 @@ export interface Settlement {
   readonly settledAt: string;
 }
 
-/** Where a walk over the active tasks stands: a shard and, within it, DynamoDB's LastEvaluatedKey. */
+/**
+ * Where a walk over the active tasks stands: a partition (of ACTIVE_STATUS_PARTITIONS) and, within it,
+ * DynamoDB's LastEvaluatedKey.
+ */
 export interface ActiveTasksPosition {
   readonly shard: number;
   readonly key?: Record<string, unknown>;
@@ -125,6 +127,9 @@ export interface StepClosing {
   readonly cause: string;
 }
 
+/** The task a status write is for: its org names the status partition the write moves it to. */
+export type TaskRef = Pick<Task, 'taskId' | 'orgId'>;
+
 export interface TaskStore {
   /** Claims a client idempotency key for a task; returns the claim that already holds it, if any. */
   claimIdempotencyKey(
@@ -143,9 +148,9 @@ export interface TaskStore {
     after?: ActiveTasksPosition,
   ): Promise<{ items: Task[]; next?: ActiveTasksPosition }>;
   /** PENDING -> RUNNING; false if the task had already moved on. */
-  markRunning(taskId: string, at: string): Promise<boolean>;
+  markRunning(task: TaskRef, at: string): Promise<boolean>;
   /** Moves a task to a terminal status once; false if it was already terminal. */
-  settle(taskId: string, settlement: Settlement): Promise<boolean>;
+  settle(task: TaskRef, settlement: Settlement): Promise<boolean>;
   /** The step item (consistent read): its attempt count numbers the next attempt. */
   getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined>;
   /**
@@ -409,14 +414,14 @@ export class DynamoTaskStore implements TaskStore {
     before: string,
     position: ActiveTasksPosition = { shard: 0 },
   ): Promise<{ items: Task[]; next?: ActiveTasksPosition }> {
-    // The ACTIVE entries of gsi12 hold the list row only: the tasks are read whole.
+    // The PENDING and RUNNING partitions of gsi12 hold the list row only: the tasks are read whole.
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: 'gsi12',
-        KeyConditionExpression: 'gsi10pk = :active AND gsi12sk < :before',
+        KeyConditionExpression: 'gsi12pk = :active AND gsi8sk < :before',
         ExpressionAttributeValues: {
-          ':active': statusPartition('ACTIVE', position.shard),
+          ':active': ACTIVE_STATUS_PARTITIONS[position.shard],
           ':before': before,
         },
         Limit: 100,
@@ -425,7 +430,7 @@ export class DynamoTaskStore implements TaskStore {
     );
     const next = LastEvaluatedKey
       ? { shard: position.shard, key: LastEvaluatedKey }
-      : position.shard + 1 < LIST_SHARDS
+      : position.shard + 1 < ACTIVE_STATUS_PARTITIONS.length
         ? { shard: position.shard + 1 }
         : undefined;
     const tasks = await batchGetItems(
@@ -436,28 +441,35 @@ export class DynamoTaskStore implements TaskStore {
     return { items: tasks.map((item) => fromItem<Task>(item)), next };
   }
 
-  async markRunning(taskId: string, at: string): Promise<boolean> {
+  async markRunning(task: TaskRef, at: string): Promise<boolean> {
+    // Moves the status index entries (gsi10, gsi12) from PENDING to RUNNING; the row's listStatus stays ACTIVE.
+    const keys = statusIndexKeys(task, 'RUNNING');
     return this.updateTask(
-      taskId,
-      'SET #status = :running, startedAt = :at, updatedAt = :at',
+      task.taskId,
+      'SET #status = :running, startedAt = :at, updatedAt = :at, gsi10pk = :gsi10pk, gsi12pk = :gsi12pk',
       '#status = :pending',
       {
         ':running': 'RUNNING',
         ':pending': 'PENDING',
         ':at': at,
+        ':gsi10pk': keys.gsi10pk,
+        ':gsi12pk': keys.gsi12pk,
       },
     );
   }
 
-  async settle(taskId: string, settlement: Settlement): Promise<boolean> {
-    const listing = settledIndexAttributes(taskId, settlement.status);
+  async settle(task: TaskRef, settlement: Settlement): Promise<boolean> {
+    const { taskId } = task;
+    const keys = statusIndexKeys(task, settlement.status);
+    const listStatus = indexedStatus(settlement.status);
     const values: Record<string, unknown> = {
       ':status': settlement.status,
       ':at': settlement.at,
       ':pending': 'PENDING',
       ':running': 'RUNNING',
-      ':statusPartition': listing.gsi10pk,
-      ':listStatus': listing.listStatus,
+      ':gsi10pk': keys.gsi10pk,
+      ':gsi12pk': keys.gsi12pk,
+      ':listStatus': listStatus,
     };
     const settled = settledIndexKeys(taskId, Date.parse(settlement.settledAt));
     values[':settledAt'] = settlement.settledAt;
@@ -465,7 +477,8 @@ export class DynamoTaskStore implements TaskStore {
     values[':gsi2sk'] = settled.gsi2sk;
     const sets = [
       '#status = :status',
-      'gsi10pk = :statusPartition',
+      'gsi10pk = :gsi10pk',
+      'gsi12pk = :gsi12pk',
       'listStatus = :listStatus',
       'endedAt = :at',
       'updatedAt = :at',
@@ -509,7 +522,7 @@ export class DynamoTaskStore implements TaskStore {
             ConditionExpression: 'attribute_exists(pk)',
             ...(settlement.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
             ExpressionAttributeValues: {
-              ':listStatus': listing.listStatus,
+              ':listStatus': listStatus,
               ':at': settlement.at,
               ...(settlement.error !== undefined && { ':error': settlement.error }),
             },

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TABLE } from '../../../functions/shared/resources';
 import type { Task, TaskStatus } from '../../../functions/shared/tasks/task';
-import { createdTaskIndexKeys, tagItems } from '../../../functions/shared/tasks/task-index-keys';
+import { createdTaskIndexKeys, listShardOf, tagItems } from '../../../functions/shared/tasks/task-index-keys';
 import {
   type IndexEntry,
   type IndexSource,
@@ -37,7 +37,8 @@ class InMemoryIndexes implements ListingReader {
   }
 
   /** A step item with the open-step keys the step recorder writes while it is RUNNING or RETRYING. */
-  addOpenStep(task: Task, stepKey: string, state: 'RUNNING' | 'RETRYING', since: string, shard = 3): void {
+  addOpenStep(task: Task, stepKey: string, state: 'RUNNING' | 'RETRYING', since: string): void {
+    const shard = listShardOf(task.taskId);
     this.rows.push({
       pk: `TASK#${task.taskId}`,
       sk: `STEP#${stepKey}`,
@@ -208,11 +209,16 @@ describe('task listing', () => {
     const running = await allPages(listing, { orgId: 'org-a', status: 'RUNNING', limit: 50 });
     expect(running).toEqual(rowsOf(orgA.filter((t) => t.status === 'RUNNING')));
     expect(indexes.rowsRead).toBe(before);
-    // The org's time index holds the list status: its ACTIVE rows (PENDING, RUNNING) read the task's.
-    const everything = await allPages(listing, { orgId: 'org-a', limit: 200 });
-    expect(everything).toEqual(rowsOf(orgA));
+    // The status indexes serve an org's unfiltered listing too (its statuses merged): no task read.
+    expect(await allPages(listing, { orgId: 'org-a', limit: 200 })).toEqual(rowsOf(orgA));
+    expect(indexes.rowsRead).toBe(before);
+    // The workflow index holds the list status: its ACTIVE rows (PENDING, RUNNING) read the task's.
+    const ofWorkflow = orgA.filter((t) => t.workflowId === 'wf-2');
+    expect(await allPages(listing, { orgId: 'org-a', workflowId: 'wf-2', limit: 200 })).toEqual(
+      rowsOf(ofWorkflow),
+    );
     expect(indexes.rowsRead - before).toBe(
-      orgA.filter((t) => t.status === 'PENDING' || t.status === 'RUNNING').length,
+      ofWorkflow.filter((t) => t.status === 'PENDING' || t.status === 'RUNNING').length,
     );
   });
 
@@ -269,13 +275,13 @@ describe('RETRYING and STUCK views', () => {
   const settled = task(12, { status: 'FAILED', createdAt: minutesAgo(90) });
   for (const t of [...running, pendingOld, pendingNew, settled]) indexes.addTask(t);
   const [slow, quick, retrying, twice] = running as [Task, Task, Task, Task];
-  indexes.addOpenStep(slow, 'fetch', 'RUNNING', minutesAgo(30), 1);
-  indexes.addOpenStep(quick, 'fetch', 'RUNNING', minutesAgo(1), 2);
-  indexes.addOpenStep(retrying, 'call', 'RETRYING', minutesAgo(3), 5);
-  indexes.addOpenStep(twice, 'map#00000', 'RETRYING', minutesAgo(4), 7);
-  indexes.addOpenStep(twice, 'map#00001', 'RETRYING', minutesAgo(5), 7);
+  indexes.addOpenStep(slow, 'fetch', 'RUNNING', minutesAgo(30));
+  indexes.addOpenStep(quick, 'fetch', 'RUNNING', minutesAgo(1));
+  indexes.addOpenStep(retrying, 'call', 'RETRYING', minutesAgo(3));
+  indexes.addOpenStep(twice, 'map#00000', 'RETRYING', minutesAgo(4));
+  indexes.addOpenStep(twice, 'map#00001', 'RETRYING', minutesAgo(5));
   // An index entry that lags its step: the task has settled, so the view leaves it out.
-  indexes.addOpenStep(settled, 'late', 'RUNNING', minutesAgo(50), 1);
+  indexes.addOpenStep(settled, 'late', 'RUNNING', minutesAgo(50));
   const listing = new TaskListing(indexes, () => NOW);
 
   it('STUCK holds tasks with a step RUNNING longer than the threshold and tasks PENDING that long', async () => {
