@@ -19,6 +19,7 @@ import {
   TaskListing,
   type TaskListQuery,
 } from '../functions/shared/tasks/task-listing';
+import { rowOfTask } from '../functions/shared/tasks/task-row';
 import { DynamoTaskStore } from '../functions/shared/tasks/task-store';
 import { LOCAL_AWS } from '../local/settings';
 import { type LocalStack, startLocalStack } from '../local/stack';
@@ -151,8 +152,9 @@ export async function benchAdminList(): Promise<void> {
 }
 
 /**
- * Opens a step on some RUNNING tasks, as the step runner does: RUNNING since the task's creation for one
- * in four (the STUCK view finds them), RETRYING after a failed attempt for another one in four.
+ * Opens a step on some RUNNING tasks, as the step runner does (with the task's list row on it): RUNNING
+ * since the task's creation for one in four (the STUCK view finds them), RETRYING after a failed attempt
+ * for another one in four.
  */
 async function openStep(store: DynamoTaskStore, task: Task, n: number): Promise<void> {
   const kind = Math.floor(n / STATUSES.length) % 4;
@@ -164,6 +166,7 @@ async function openStep(store: DynamoTaskStore, task: Task, n: number): Promise<
       workflowId: task.workflowId,
       stepId: 'work',
       stepType: 'http',
+      taskRow: rowOfTask(task),
     },
     attempt: 1,
     startedAt: task.createdAt,

@@ -2,7 +2,7 @@
 // (TASK_ROW_ATTRIBUTES), so a page is read from index entries alone. The row's status is `listStatus`:
 // the terminal status, or ACTIVE while the task is PENDING or RUNNING; only those few rows read the task's
 // live status and start time (a small projected read), as the RUNNING write moves no index entry.
-import type { Task, TaskStatus } from './task';
+import { isTerminal, type Task, type TaskStatus } from './task';
 import type { IndexedStatus } from './task-index-keys';
 
 export interface TaskRow
@@ -32,6 +32,7 @@ export function rowOf(item: Record<string, unknown>): { row: TaskRow; active: bo
   // The status indexes and the task item hold the live status; the other entries the list status.
   const listStatus = (item.status ?? item.listStatus) as IndexedStatus;
   const active = listStatus === 'ACTIVE';
+  const status: TaskStatus = active ? 'PENDING' : (listStatus as TaskStatus);
   const row: TaskRow = {
     taskId: String(item.taskId),
     orgId: String(item.orgId),
@@ -39,9 +40,11 @@ export function rowOf(item: Record<string, unknown>): { row: TaskRow; active: bo
     workflowVersion: Number(item.workflowVersion),
     ...(typeof item.agentId === 'string' && { agentId: item.agentId }),
     ...(item.tags !== undefined && item.tags !== null && { tags: item.tags as Record<string, string> }),
-    status: active ? 'PENDING' : (listStatus as TaskStatus),
+    status,
     createdAt: String(item.createdAt),
-    ...(typeof item.startedAt === 'string' && { startedAt: item.startedAt }),
+    // The start time only while the task runs (the status indexes project it): a settled row has none,
+    // whichever index it came from, as the indexes not keyed by status do not hold it.
+    ...(typeof item.startedAt === 'string' && !isTerminal(status) && { startedAt: item.startedAt }),
     ...(typeof item.endedAt === 'string' && { endedAt: item.endedAt }),
     ...(typeof item.error === 'string' && { error: item.error }),
   };
