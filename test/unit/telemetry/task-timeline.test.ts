@@ -25,6 +25,34 @@ const definition = {
 } as unknown as WorkflowDefinition;
 
 describe('buildTaskTimeline', () => {
+  it('names and orders the steps from the plan the task keeps, without the definition', () => {
+    expect(stepPlanOf(definition)).toEqual({
+      steps: [
+        ['fetch', 'http'],
+        ['each', 'map'],
+        ['after', 'transform'],
+        ['never', 'transform'],
+      ],
+      nested: { inner: 'each' },
+    });
+    const task = {
+      ...TASK,
+      status: 'RUNNING' as const,
+      endedAt: undefined,
+      stepPlan: stepPlanOf(definition),
+    };
+    const timeline = buildTaskTimeline(task, [
+      step('fetch', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')]),
+      step('inner', 'RUNNING', [attempt(1, 4, undefined, 'RUNNING')], { mapIndex: 0 }),
+    ]);
+    expect(timeline.steps.map((s) => [s.stepId, s.type, s.status])).toEqual([
+      ['fetch', 'http', 'SUCCEEDED'],
+      ['each', 'map', 'RUNNING'],
+      ['after', 'transform', 'PENDING'],
+      ['never', 'transform', 'PENDING'],
+    ]);
+  });
+
   it('lists steps in execution order with attempts, retry counts, windows and errors', () => {
     const steps = [
       step('fetch', 'SUCCEEDED', [
