@@ -216,13 +216,14 @@ export async function readPage(
   const hi = cursor !== undefined && cursor < plan.hi ? cursor : plan.hi;
   const states: SourceState[] = plan.sources.map((source) => ({ source, buffer: [], done: false }));
   const page: TaskRow[] = [];
-  // An exact plan reads each source's share of what the page still needs (one source: plus one, to know
-  // whether it has more; several: their DynamoDB LastEvaluatedKey tells), so a merge of shards reads few
-  // entries past the page; a filtered one reads twice its share, and at least FILTERED_CHUNK entries over
-  // all its sources, as some of what it reads is dropped.
+  // An exact plan from one source reads what the page still needs plus one (to know whether it has more).
+  // A merge reads half of each source's share at a time (DynamoDB's LastEvaluatedKey tells whether a source
+  // has more): the sources' shares of a page are uneven, and what a source read past its share is read for
+  // nothing, so smaller reads waste fewer entries for a few more queries. A filtered plan reads twice its
+  // share, and at least FILTERED_CHUNK entries over all its sources, as some of what it reads is dropped.
   const chunk = (): number => {
     const share = Math.ceil((limit - page.length) / plan.sources.length);
-    if (plan.exact) return plan.sources.length === 1 ? share + 1 : Math.max(2, share);
+    if (plan.exact) return plan.sources.length === 1 ? share + 1 : Math.max(2, Math.ceil(share / 2));
     return Math.max(2 * share, Math.ceil(FILTERED_CHUNK / plan.sources.length));
   };
   const seen = new Set<string>();
