@@ -93,9 +93,9 @@ describe('reconcileTasks', () => {
       const { Item } = await documents.send(
         new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${id}`, sk: 'TASK' } }),
       );
-      partitions.add(String(Item?.gsi10pk));
+      partitions.add(String(Item?.gsi12pk));
     }
-    expect([...partitions].every((pk) => /^STATUS#ACTIVE#\d+$/.test(pk))).toBe(true);
+    expect([...partitions].every((pk) => /^STATUS#RUNNING#\d+$/.test(pk))).toBe(true);
     expect(partitions.size).toBeGreaterThan(LIST_SHARDS / 2);
 
     const report = await reconcileTasks({ tasks, executions, now });
