@@ -8,7 +8,7 @@ import { parseJsonBody } from '../http/json-body';
 import type { CursorSigner } from '../http/signed-cursor';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { WorkflowStore } from '../registry/workflow-store';
-import { taskDetailOf } from '../tasks/task-detail';
+import { taskDetailOf, taskView } from '../tasks/task-detail';
 import {
   cancelTask,
   IdempotencyKeySchema,
@@ -78,7 +78,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     const body = parseWith(StartTaskRequestSchema, parseJsonBody(event), 'task request');
     const idempotencyKey = body.idempotencyKey ?? idempotencyKeyHeader(event);
     const { created, task } = await startTask(identity.orgId, { ...body, idempotencyKey }, deps.taskService);
-    return jsonResponse(created ? 201 : 200, task);
+    return jsonResponse(created ? 201 : 200, taskView(task));
   },
 
   'GET /tasks': async (event, identity, deps) =>
@@ -94,7 +94,10 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
     noQuery(event);
-    return jsonResponse(200, await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService));
+    return jsonResponse(
+      200,
+      taskView(await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService)),
+    );
   },
 
   ...TELEMETRY_OPERATIONS,
