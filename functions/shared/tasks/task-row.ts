@@ -1,7 +1,8 @@
 // A task as a listing shows it (GET /tasks, GET /admin/tasks): the attributes the listing indexes project
-// (TASK_ROW_ATTRIBUTES), so a page is read from index entries alone. The row's status is `listStatus`:
-// the terminal status, or ACTIVE while the task is PENDING or RUNNING; only those few rows read the task's
-// live status and start time (a small projected read), as the RUNNING write moves no index entry.
+// (TASK_ROW_ATTRIBUTES), so a page is read from index entries alone. The status indexes (and the task item)
+// hold the live status; the other entries `listStatus`, the terminal status or ACTIVE while the task is
+// PENDING or RUNNING: only those rows read the task's live status and start time (a small projected read),
+// as the RUNNING write touches no attribute those entries project.
 import { isTerminal, type Task, type TaskStatus } from './task';
 import type { IndexedStatus } from './task-index-keys';
 
@@ -50,13 +51,6 @@ export function rowOf(item: Record<string, unknown>): { row: TaskRow; active: bo
   };
   return { row, active };
 }
-
-/** An ACTIVE row with the task's live status and start time. */
-export const withLiveStatus = (row: TaskRow, live: { status: TaskStatus; startedAt?: string }): TaskRow => ({
-  ...row,
-  status: live.status,
-  ...(live.startedAt !== undefined && { startedAt: live.startedAt }),
-});
 
 /** The row of a whole task (what an in-memory store or a test compares a listing with). */
 export const rowOfTask = (task: Task): TaskRow => rowOf({ ...task }).row;
