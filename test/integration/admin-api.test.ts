@@ -189,6 +189,40 @@ describe('who may use the admin and API-key routes', () => {
 });
 
 describe('GET /admin/tasks', () => {
+  it('answers list rows, and a running task’s live status whichever index serves the listing', async () => {
+    const [row] = (await call(ownerA, 'GET', `/admin/tasks?tag=team:red`)).body.items as Record<
+      string,
+      unknown
+    >[];
+    const first = tasksA[0] as TaskItem;
+    expect(row).toEqual({
+      taskId: first.taskId,
+      orgId: orgA,
+      workflowId: 'alpha',
+      workflowVersion: 1,
+      agentId: 'agent-1',
+      tags: { env: 'prod', team: 'red' },
+      status: 'SUCCEEDED',
+      createdAt: first.createdAt,
+      endedAt: (first as unknown as { endedAt: string }).endedAt,
+    });
+    // The workflow index holds ACTIVE for it (its live status read), the status index RUNNING itself.
+    for (const path of [
+      '/admin/tasks?workflowId=waits',
+      '/admin/tasks?status=RUNNING',
+      '/tasks?agentId=agent-1',
+    ]) {
+      const items = (await call(ownerA, 'GET', path)).body.items as Record<string, unknown>[];
+      expect(
+        items.find((item) => item.taskId === runningA.taskId),
+        path,
+      ).toMatchObject({
+        status: 'RUNNING',
+        startedAt: expect.any(String),
+      });
+    }
+  });
+
   it('lists an OWNER’s and an ADMIN’s own org only, newest first', async () => {
     for (const apiKey of [ownerA, adminA]) {
       expect(ids(await pageThrough(apiKey, '/admin/tasks', 4))).toEqual(newestFirst(tasksA));
