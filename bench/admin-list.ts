@@ -1,7 +1,9 @@
 // The admin task list over many stored tasks: GET /admin/tasks latency p50/p99 per filter (over HTTP, as
-// an operator), and the index entries and tasks read per task returned (the listing in process, over the
-// same table). Tasks are stored through the task store in their final status (one create each, which
-// writes every listing index key), spread over orgs, workflows, agents, statuses and tags.
+// an operator), and the items read per row returned (the listing in process, over the same table): index
+// entries plus the tasks read (the live status of ACTIVE rows outside the status indexes, the rows of
+// the RETRYING/STUCK views' open steps). Tasks are stored through the task store in their final status
+// (one create each, which writes every listing index key), spread over orgs, workflows, agents, statuses
+// and tags; one RUNNING task in four has a step RUNNING since its start, and one in four a step RETRYING.
 // Then, on the same table, the timeline and the workflow metrics of real tasks, with the items each read
 // per item it returned. STEPWISE_BENCH_TASKS sets how many tasks are stored (default 100,000).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import {
   TaskListing,
   type TaskListQuery,
 } from '../functions/shared/tasks/task-listing';
+import { rowOfTask } from '../functions/shared/tasks/task-row';
 import { DynamoTaskStore } from '../functions/shared/tasks/task-store';
 import { LOCAL_AWS } from '../local/settings';
 import { type LocalStack, startLocalStack } from '../local/stack';
@@ -31,7 +34,7 @@ const SAMPLES = 40;
 /** Counts what the listing reads: index entries and tasks. */
 class CountingReader implements ListingReader {
   entries = 0;
-  tasks = 0;
+  rows = 0;
   constructor(private readonly inner: ListingReader) {}
   async query(
     source: IndexSource,
@@ -43,9 +46,10 @@ class CountingReader implements ListingReader {
     this.entries += result.entries.length;
     return result;
   }
-  async getTasks(taskIds: readonly string[]) {
-    this.tasks += taskIds.length;
-    return this.inner.getTasks(taskIds);
+  async getRows(taskIds: readonly string[]) {
+    const rows = await this.inner.getRows(taskIds);
+    this.rows += rows.size;
+    return rows;
   }
 }
 
@@ -85,28 +89,36 @@ export async function benchAdminList(): Promise<void> {
     const seeding = performance.now();
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (next < TASKS) await store.create(syntheticTask(next++, start));
+        while (next < TASKS) {
+          const task = syntheticTask(next++, start);
+          await store.create(task);
+          await openStep(store, task, Number(task.taskId.slice('bench-'.length)));
+        }
       }),
     );
     console.log(`admin list: ${TASKS} tasks stored in ${ms(performance.now() - seeding)}`);
 
+    const half = new Date(start + (TASKS / 2) * 1000).toISOString();
+    const first = new Date(start).toISOString();
     const queries: [string, Omit<TaskListQuery, 'limit'>][] = [
       ['every org', {}],
       ['org', { orgId: 'org-3' }],
       ['org + workflowId', { orgId: 'org-3', workflowId: 'wf-2' }],
       ['org + agentId', { orgId: 'org-3', agentId: 'agent-5' }],
       ['status=FAILED, every org', { status: 'FAILED' }],
+      ['org + status=FAILED', { orgId: 'org-3', status: 'FAILED' }],
       ['org + status=RUNNING', { orgId: 'org-4', status: 'RUNNING' }],
+      ['status=RUNNING, every org', { status: 'RUNNING' }],
+      ['org + status=RETRYING', { orgId: 'org-10', status: 'RETRYING' }],
+      ['status=RETRYING, every org', { status: 'RETRYING' }],
+      ['org + status=STUCK', { orgId: 'org-4', status: 'STUCK' }],
+      ['status=STUCK, every org', { status: 'STUCK' }],
+      ['org + tag=env:prod', { orgId: 'org-0', tag: { key: 'env', value: 'prod' } }],
       ['tag=env:prod, every org', { tag: { key: 'env', value: 'prod' } }],
-      [
-        'org + from/to',
-        {
-          orgId: 'org-3',
-          from: new Date(start).toISOString(),
-          to: new Date(start + (TASKS / 2) * 1000).toISOString(),
-        },
-      ],
+      ['org + from/to', { orgId: 'org-3', from: first, to: half }],
+      ['every org + from/to', { from: first, to: half }],
       ['org + workflowId + status=FAILED', { orgId: 'org-3', workflowId: 'wf-2', status: 'FAILED' }],
+      ['org + agentId + status=SUCCEEDED', { orgId: 'org-3', agentId: 'agent-5', status: 'SUCCEEDED' }],
     ];
     const headers = { authorization: `Bearer ${stack.credentials.operatorApiKey}` };
     for (const [name, query] of queries) {
@@ -128,7 +140,7 @@ export async function benchAdminList(): Promise<void> {
       const returned = Math.max(page.items.length, 1);
       const { p50, p99 } = summarize(latencies);
       console.log(
-        `admin list ${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); per task returned ${(reader.entries / returned).toFixed(2)} index entries and ${(reader.tasks / returned).toFixed(2)} tasks read (${page.items.length} returned)`,
+        `admin list ${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); ${((reader.entries + reader.rows) / returned).toFixed(2)} items read per row returned (${reader.entries} index entries + ${reader.rows} tasks read for ${page.items.length} rows)`,
       );
     }
     await benchTimelineAndMetrics(stack);
@@ -139,13 +151,47 @@ export async function benchAdminList(): Promise<void> {
   }
 }
 
+/**
+ * Opens a step on some RUNNING tasks, as the step runner does (with the task's list row on it): RUNNING
+ * since the task's creation for one in four (the STUCK view finds them), RETRYING after a failed attempt
+ * for another one in four.
+ */
+async function openStep(store: DynamoTaskStore, task: Task, n: number): Promise<void> {
+  const kind = Math.floor(n / STATUSES.length) % 4;
+  if (task.status !== 'RUNNING' || kind > 1) return;
+  const start = {
+    step: {
+      taskId: task.taskId,
+      orgId: task.orgId,
+      workflowId: task.workflowId,
+      stepId: 'work',
+      stepType: 'http',
+      taskRow: rowOfTask(task),
+    },
+    attempt: 1,
+    startedAt: task.createdAt,
+  };
+  if (kind === 0) {
+    await store.recordRunningAttempt(start);
+    return;
+  }
+  const endedAt = new Date(Date.parse(task.createdAt) + 500).toISOString();
+  await store.recordFinishedAttempt(
+    start,
+    { status: 'FAILED', endedAt, durationMs: 500, error: 'Boom' },
+    false,
+  );
+}
+
 /** Items the local DynamoDB read so far, all read operations together. */
 const itemsRead = (stack: LocalStack) => Object.values(stack.dynamodbReads()).reduce((a, b) => a + b, 0);
 
 /**
  * GET /tasks/{id}/timeline and GET /workflows/{id}/metrics on the same table: real basic_sequence tasks
  * run among the stored ones, then each route sampled for latency and for the items it read per item it
- * returned (timeline: per step; metrics: per series bucket, a week of hours).
+ * returned (timeline: its step rows plus the task header; metrics: per series bucket, a week of hours).
+ * The authorizer reads the caller's key on every request (its cache is off): measured on a request that
+ * reads nothing else (the timeline of a task that does not exist) and shown apart.
  */
 async function benchTimelineAndMetrics(stack: LocalStack): Promise<void> {
   const call = stackApi(stack);
@@ -163,6 +209,9 @@ async function benchTimelineAndMetrics(stack: LocalStack): Promise<void> {
       return taskId;
     }),
   );
+  const before = itemsRead(stack);
+  await call('GET', '/tasks/no-such-task/timeline');
+  const authorizerReads = itemsRead(stack) - before;
   const sample = async (name: string, path: (i: number) => string, returned: (body: never) => number) => {
     await call('GET', path(0)); // warm-up (and, for metrics, the fold of what settled)
     const latencies: number[] = [];
@@ -177,14 +226,15 @@ async function benchTimelineAndMetrics(stack: LocalStack): Promise<void> {
       items += returned(body);
     }
     const { p50, p99 } = summarize(latencies);
+    const own = read - authorizerReads * SAMPLES;
     console.log(
-      `${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); ${(read / Math.max(items, 1)).toFixed(2)} items read per item returned (${(read / SAMPLES).toFixed(1)} per request, the authorizer's key lookup included)`,
+      `${name}: p50 ${ms(p50)}, p99 ${ms(p99)} (n=${SAMPLES}); ${(own / Math.max(items, 1)).toFixed(2)} items read per item returned by the route (${(own / SAMPLES).toFixed(1)} read for ${(items / SAMPLES).toFixed(1)} returned per request), ${(read / Math.max(items, 1)).toFixed(2)} with the authorizer's key lookup (${authorizerReads} per request)`,
     );
   };
   await sample(
     `timeline among ${TASKS} stored tasks`,
     (i) => `/tasks/${taskIds[i % taskIds.length]}/timeline`,
-    (body: { steps: unknown[] }) => body.steps.length,
+    (body: { steps: unknown[] }) => body.steps.length + 1,
   );
   // 167 hours back: with the hour in progress, the 168 buckets a request may read.
   const from = new Date(Date.now() - 167 * 3600 * 1000).toISOString();

@@ -69,11 +69,13 @@ export async function benchTaskThroughput(): Promise<void> {
       await foldSettledTasks();
       const writes = stack.dynamodbWrites().slice(writesBefore);
       const wcu = writes.reduce((total, write) => total + write.wcu, 0);
+      const indexWcu = writes.reduce((total, write) => total + write.indexWcu, 0);
       const { p50, p99 } = summarize(overheads);
+      const perTask = (n: number) => (n / count).toFixed(1);
       console.log(
-        `basic_sequence at concurrency ${concurrency}: ${(count / seconds).toFixed(1)} tasks/s; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${(writes.length / count).toFixed(1)} writes, ${(wcu / count).toFixed(1)} WCU (n=${count})`,
+        `basic_sequence at concurrency ${concurrency}: ${(count / seconds).toFixed(1)} tasks/s; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
       );
-      console.log(`  writes per task: ${listWrites(writes, count)}`);
+      console.log(`  writes per task:\n${listWrites(writes, count)}`);
     }
   } finally {
     await stack.stop();
@@ -81,17 +83,34 @@ export async function benchTaskThroughput(): Promise<void> {
   }
 }
 
-/** `PutItem TASK 1.0 (1.0 WCU), UpdateItem STEP 3.0 (3.0 WCU), ...`: per operation and item kind, per task. */
+/**
+ * Per operation, item kind and index changes, per task:
+ * `UpdateItem TASK 1.0: 2.0 table WCU + 2.0 index WCU (update gsi10 1.0, update gsi12 1.0)`.
+ */
 function listWrites(writes: readonly MeteredWrite[], tasks: number): string {
-  const groups = new Map<string, { writes: number; wcu: number }>();
+  const groups = new Map<
+    string,
+    { writes: number; wcu: number; indexWcu: number; byIndex: Map<string, number> }
+  >();
   for (const write of writes) {
-    const key = `${write.operation} ${write.kind}${write.conditionFailed ? ' (condition failed)' : ''}`;
-    const group = groups.get(key) ?? { writes: 0, wcu: 0 };
-    groups.set(key, { writes: group.writes + 1, wcu: group.wcu + write.wcu });
+    const changes = write.indexWrites.map((w) => `${w.change} ${w.index}`);
+    const key = `${write.operation} ${write.kind}${write.conditionFailed ? ' (condition failed)' : ''}${changes.length > 0 ? ` [${[...new Set(changes)].join(', ')}]` : ''}`;
+    const group = groups.get(key) ?? { writes: 0, wcu: 0, indexWcu: 0, byIndex: new Map() };
+    group.writes++;
+    group.wcu += write.wcu;
+    group.indexWcu += write.indexWcu;
+    for (const w of write.indexWrites) {
+      const name = `${w.change} ${w.index}`;
+      group.byIndex.set(name, (group.byIndex.get(name) ?? 0) + w.wcu);
+    }
+    groups.set(key, group);
   }
-  return [...groups]
-    .map(
-      ([key, group]) => `${key} ${(group.writes / tasks).toFixed(1)} (${(group.wcu / tasks).toFixed(1)} WCU)`,
-    )
-    .join(', ');
+  const per = (n: number) => (n / tasks).toFixed(1);
+  return [...groups.values()]
+    .map((group, i) => {
+      const key = [...groups.keys()][i]?.replace(/ \[.*\]$/, '');
+      const indexes = [...group.byIndex].map(([name, wcu]) => `${name} ${per(wcu)}`).join(', ');
+      return `    ${key} ${per(group.writes)}: ${per(group.wcu)} table WCU + ${per(group.indexWcu)} index WCU${indexes ? ` (${indexes})` : ''}`;
+    })
+    .join('\n');
 }

@@ -33,8 +33,8 @@ export class Data extends Construct implements TableBinding {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType:
-          index.projection === 'ALL' ? dynamodb.ProjectionType.ALL : dynamodb.ProjectionType.KEYS_ONLY,
+        projectionType: dynamodb.ProjectionType[index.projection],
+        ...(index.nonKeyAttributes && { nonKeyAttributes: [...index.nonKeyAttributes] }),
       });
     }
     this.indexNames = TABLE.globalSecondaryIndexes.map((index) => index.indexName);

@@ -3,10 +3,15 @@
 // and the write-budget test. Transparent to product code: it sets ReturnConsumedCapacity TOTAL on every
 // write request it sees and, when the caller had not asked for it, takes ConsumedCapacity back out of the
 // response (recomputing the CRC32 the SDK checks). dynalite counts the table's capacity only: on AWS each
-// GSI an item is written to costs its own WCU on top.
+// GSI an item is written to costs its own WCU on top, which the meter estimates (index-write-estimate.ts)
+// from the item before the write (the last image it saw written: it keeps one per item) and after it (the
+// put's item, or the update's new image, asked for as ALL_NEW and taken back out like the capacity). An
+// item written before the meter started (a restarted data folder) counts as new.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { TABLE } from '../functions/shared/resources';
+import { estimateIndexWrites, type IndexWrite, type Item, itemKey } from './index-write-estimate';
 
 export interface MeteredWrite {
   readonly operation: string;
@@ -15,7 +20,13 @@ export interface MeteredWrite {
   /** Consumed write capacity (table only). A write refused by its condition is counted 1, as AWS bills it. */
   readonly wcu: number;
   readonly conditionFailed?: boolean;
+  /** The index writes it costs on AWS, estimated (dynalite meters none). */
+  readonly indexWrites: readonly IndexWrite[];
+  /** Their WCU, summed. */
+  readonly indexWcu: number;
 }
+
+const TABLE_KEYS = [TABLE.partitionKey, TABLE.sortKey];
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
@@ -28,17 +39,25 @@ export function kindOf(key: AttributeMap | undefined): string {
   return pk.startsWith('TASK#') ? prefix(sk) : prefix(pk);
 }
 
-/** The keys a write request touches, one per item. */
-function keysOf(operation: string, request: Record<string, unknown>): AttributeMap[] {
-  if (operation === 'PutItem') return [request.Item as AttributeMap];
-  if (operation !== 'BatchWriteItem') return [request.Key as AttributeMap];
-  const batches = Object.values(
-    (request.RequestItems ?? {}) as Record<
-      string,
-      Record<string, { Item?: AttributeMap; Key?: AttributeMap }>[]
-    >,
+/** One item a write request touches: its table, key, and the item it puts (PutItem, a batch's put). */
+interface Touched {
+  readonly table: string;
+  readonly key: Item;
+  readonly put?: Item;
+}
+
+function touchedBy(operation: string, request: Record<string, unknown>): Touched[] {
+  const table = String(request.TableName ?? '');
+  if (operation === 'PutItem') return [{ table, key: request.Item as Item, put: request.Item as Item }];
+  if (operation !== 'BatchWriteItem') return [{ table, key: request.Key as Item }];
+  type Entry = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
+  return Object.entries((request.RequestItems ?? {}) as Record<string, Entry[]>).flatMap(([name, entries]) =>
+    entries.map((entry) => ({
+      table: name,
+      key: entry.PutRequest?.Item ?? entry.DeleteRequest?.Key ?? {},
+      ...(entry.PutRequest && { put: entry.PutRequest.Item }),
+    })),
   );
-  return batches.flat().flatMap((entry) => [entry.PutRequest?.Item ?? entry.DeleteRequest?.Key ?? {}]);
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -53,6 +72,9 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 /** Puts the meter in front of dynalite's request handler; returns the writes seen so far (live array). */
 export function meterWrites(server: Server): MeteredWrite[] {
   const writes: MeteredWrite[] = [];
+  /** The last image written of each item, by table and key. */
+  const images = new Map<string, Item>();
+  const imageKey = (touched: Touched) => `${touched.table}|${itemKey(TABLE_KEYS, touched.key)}`;
   const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   const dynalite = (req: IncomingMessage, res: ServerResponse) => {
@@ -76,14 +98,25 @@ export function meterWrites(server: Server): MeteredWrite[] {
       return dynalite(replay(req, raw), res);
     }
     const asked = request.ReturnConsumedCapacity;
-    const body = Buffer.from(JSON.stringify({ ...request, ReturnConsumedCapacity: 'TOTAL' }));
+    // An update's new image: asked for unless the caller asked for another (then it is not estimated).
+    const returns = request.ReturnValues ?? 'NONE';
+    const wantImage = operation === 'UpdateItem' && returns === 'NONE';
+    const body = Buffer.from(
+      JSON.stringify({
+        ...request,
+        ReturnConsumedCapacity: 'TOTAL',
+        ...(wantImage && { ReturnValues: 'ALL_NEW' }),
+      }),
+    );
     const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
     res.end = ((chunk?: unknown) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
       record(operation, request, res.statusCode, text);
-      if (asked === 'TOTAL' || asked === 'INDEXES' || !text.startsWith('{')) return end(chunk);
+      const keepCapacity = asked === 'TOTAL' || asked === 'INDEXES';
+      if ((keepCapacity && !wantImage) || !text.startsWith('{')) return end(chunk);
       const response = JSON.parse(text) as Record<string, unknown>;
-      delete response.ConsumedCapacity;
+      if (!keepCapacity) delete response.ConsumedCapacity;
+      if (wantImage) delete response.Attributes;
       const out = JSON.stringify(response);
       res.setHeader('x-amz-crc32', crc32(out));
       res.setHeader('Content-Length', Buffer.byteLength(out));
@@ -93,22 +126,50 @@ export function meterWrites(server: Server): MeteredWrite[] {
   }
 
   function record(operation: string, request: Record<string, unknown>, status: number, text: string) {
-    const keys = keysOf(operation, request);
+    const touched = touchedBy(operation, request);
     if (status !== 200) {
       if (text.includes('ConditionalCheckFailedException')) {
-        writes.push({ operation, kind: kindOf(keys[0]), wcu: 1, conditionFailed: true });
+        const key = touched[0]?.key as AttributeMap | undefined;
+        writes.push({
+          operation,
+          kind: kindOf(key),
+          wcu: 1,
+          conditionFailed: true,
+          indexWrites: [],
+          indexWcu: 0,
+        });
       }
       return;
     }
-    const consumed = (
-      JSON.parse(text) as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
-    ).ConsumedCapacity;
-    const units = [consumed ?? []].flat().map((c) => c.CapacityUnits ?? 0);
-    keys.forEach((key, i) => {
+    const response = JSON.parse(text) as {
+      ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
+      Attributes?: Item;
+    };
+    const units = [response.ConsumedCapacity ?? []].flat().map((c) => c.CapacityUnits ?? 0);
+    touched.forEach((item, i) => {
+      const at = imageKey(item);
+      const before = images.get(at);
+      const after =
+        operation === 'DeleteItem' || (operation === 'BatchWriteItem' && !item.put)
+          ? undefined
+          : operation === 'UpdateItem'
+            ? request.ReturnValues === undefined ||
+              request.ReturnValues === 'NONE' ||
+              request.ReturnValues === 'ALL_NEW'
+              ? response.Attributes
+              : null
+            : item.put;
+      // An update that returned another image cannot be estimated; its item is forgotten.
+      const indexWrites =
+        after === null ? [] : estimateIndexWrites(TABLE.globalSecondaryIndexes, TABLE_KEYS, before, after);
+      if (after) images.set(at, after);
+      else images.delete(at);
       writes.push({
         operation,
-        kind: kindOf(key),
-        wcu: units.length === keys.length ? (units[i] ?? 0) : (units[0] ?? 0) / keys.length,
+        kind: kindOf(item.key as AttributeMap),
+        wcu: units.length === touched.length ? (units[i] ?? 0) : (units[0] ?? 0) / touched.length,
+        indexWrites,
+        indexWcu: indexWrites.reduce((sum, write) => sum + write.wcu, 0),
       });
     });
   }

@@ -9,6 +9,35 @@ export type Role = 'OWNER' | 'ADMIN' | 'MEMBER' | 'OPERATOR';
 
 export const APP_NAME = 'stepwise';
 
+/**
+ * What a task list row holds (GET /tasks, GET /admin/tasks): the attributes the listing indexes project,
+ * so a page is read from index entries alone. None of them changes when the task starts running (its
+ * status, startedAt and updatedAt are left out): `listStatus` is the terminal status, or ACTIVE until the
+ * settle, so a task costs one entry write per listing index at create and one (or a delete and a put where
+ * the status is in the key) at settle.
+ */
+export const TASK_ROW_ATTRIBUTES = [
+  'taskId',
+  'orgId',
+  'workflowId',
+  'workflowVersion',
+  'agentId',
+  'tags',
+  'listStatus',
+  'createdAt',
+  'endedAt',
+  'error',
+] as const;
+
+export interface IndexShape {
+  readonly indexName: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** The non-key attributes an INCLUDE index projects. */
+  readonly nonKeyAttributes?: readonly string[];
+}
+
 /** Single-table design: every item lives in one table keyed by pk/sk, with two overloaded GSIs. */
 export const TABLE = {
   /** Physical name on the local stack; on AWS CloudFormation names it and the Lambdas get it as TABLE_NAME. */
@@ -20,23 +49,40 @@ export const TABLE = {
   /** DynamoDB's limit on nested maps and lists in an item, an attribute's own map counting as level 1. */
   maxNestingDepth: 32,
   /**
-   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi3-gsi7 serve the task listing
-   * (see the task-store header) and project KEYS_ONLY: an index write then costs one small WCU whatever
-   * the task's size, and an update that does not change an index key writes nothing to it. gsi5 and
-   * gsi7 share their partition key (the status, sharded): one attribute to change when the status does.
+   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi8-gsi12 serve the task listing
+   * (see the task-store header) and project the list row (TASK_ROW_ATTRIBUTES), so a page needs no read
+   * of the tasks. They replace gsi3-gsi7 (KEYS_ONLY), under new names because a deployed index's
+   * projection cannot change (README, upgrade notes). They all sort by the order key
+   * `<createdAt>#<taskId>`, held once in gsi8sk: the task item stays small, as each task write costs its
+   * size again in the table and in gsi2.
    */
   globalSecondaryIndexes: [
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'ALL' },
-    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'KEYS_ONLY' },
-    { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
-    { indexName: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk', projection: 'KEYS_ONLY' },
-    { indexName: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk', projection: 'KEYS_ONLY' },
-    { indexName: 'gsi7', partitionKey: 'gsi5pk', sortKey: 'gsi7sk', projection: 'KEYS_ONLY' },
-  ],
+    ...(
+      [
+        ['gsi8', 'gsi8pk', 'gsi8sk'],
+        ['gsi9', 'gsi9pk', 'gsi8sk'],
+        ['gsi10', 'gsi10pk', 'gsi8sk'],
+        ['gsi11', 'gsi11pk', 'gsi8sk'],
+        ['gsi12', 'gsi12pk', 'gsi8sk'],
+      ] as const
+    ).map(([indexName, partitionKey, sortKey]) => ({
+      indexName,
+      partitionKey,
+      sortKey,
+      projection: 'INCLUDE' as const,
+      // The status indexes' entries move with every status change (the RUNNING write included): they
+      // also project the live status and start time, at no extra write.
+      nonKeyAttributes:
+        partitionKey === 'gsi10pk' || partitionKey === 'gsi12pk'
+          ? [...TASK_ROW_ATTRIBUTES, 'status', 'startedAt']
+          : TASK_ROW_ATTRIBUTES,
+    })),
+  ] as readonly IndexShape[],
 } as const;
 
-/** The key attributes of the table and its indexes, each once (gsi5 and gsi7 share a partition key). */
+/** The key attributes of the table and its indexes, each once (some indexes share one). */
 export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
   ...new Set([
     TABLE.partitionKey,
@@ -45,7 +91,7 @@ export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
   ]),
 ];
 
-export type IndexName = (typeof TABLE.globalSecondaryIndexes)[number]['indexName'];
+export type IndexName = 'gsi1' | 'gsi2' | 'gsi8' | 'gsi9' | 'gsi10' | 'gsi11' | 'gsi12';
 
 export interface QueueShape {
   /** CDK construct id. */

@@ -2,7 +2,12 @@
 // not an error, and turning a stored item back into its domain record (without key attributes and without
 // the nulls that stand for cleared attributes).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  PutCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { TABLE } from './resources';
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
@@ -34,11 +39,44 @@ export async function putIfAbsent(
   return written !== undefined;
 }
 
+/**
+ * The items with these keys (strongly consistent, 100 keys per request, unprocessed keys retried with
+ * backoff); missing ones are left out. `attributes` projects the read (it still costs the whole item).
+ */
+export async function batchGetItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Record<string, unknown>[],
+  attributes?: readonly string[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  const projection = attributes && {
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+  };
+  for (let start = 0; start < keys.length; start += 100) {
+    let batch: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
+    for (let attempt = 0; batch && batch.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
+      const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await client.send(
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: batch, ConsistentRead: true, ...projection } },
+        }),
+      );
+      items.push(...(Responses?.[tableName] ?? []));
+      batch = UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return items;
+}
+
 const STORAGE_ATTRIBUTES = new Set<string>([
   TABLE.partitionKey,
   TABLE.sortKey,
   TABLE.timeToLiveAttribute,
   'type',
+  'listStatus',
+  'taskRow',
   ...TABLE.globalSecondaryIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
 ]);
 

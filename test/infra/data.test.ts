@@ -37,7 +37,10 @@ describe('the table', () => {
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: index.projection },
+      Projection: {
+        ProjectionType: index.projection,
+        ...(index.nonKeyAttributes && { NonKeyAttributes: [...index.nonKeyAttributes] }),
+      },
     }));
     template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: expected });
     const keys = TABLE_KEY_ATTRIBUTES;

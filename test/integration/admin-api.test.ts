@@ -7,7 +7,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
-import { activeShardOf } from '../../functions/shared/tasks/task-store';
+import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type ApiReply, apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
@@ -189,6 +189,40 @@ describe('who may use the admin and API-key routes', () => {
 });
 
 describe('GET /admin/tasks', () => {
+  it('answers list rows, and a running task’s live status whichever index serves the listing', async () => {
+    const [row] = (await call(ownerA, 'GET', `/admin/tasks?tag=team:red`)).body.items as Record<
+      string,
+      unknown
+    >[];
+    const first = tasksA[0] as TaskItem;
+    expect(row).toEqual({
+      taskId: first.taskId,
+      orgId: orgA,
+      workflowId: 'alpha',
+      workflowVersion: 1,
+      agentId: 'agent-1',
+      tags: { env: 'prod', team: 'red' },
+      status: 'SUCCEEDED',
+      createdAt: first.createdAt,
+      endedAt: (first as unknown as { endedAt: string }).endedAt,
+    });
+    // The workflow index holds ACTIVE for it (its live status read), the status index RUNNING itself.
+    for (const path of [
+      '/admin/tasks?workflowId=waits',
+      '/admin/tasks?status=RUNNING',
+      '/tasks?agentId=agent-1',
+    ]) {
+      const items = (await call(ownerA, 'GET', path)).body.items as Record<string, unknown>[];
+      expect(
+        items.find((item) => item.taskId === runningA.taskId),
+        path,
+      ).toMatchObject({
+        status: 'RUNNING',
+        startedAt: expect.any(String),
+      });
+    }
+  });
+
   it('lists an OWNER’s and an ADMIN’s own org only, newest first', async () => {
     for (const apiKey of [ownerA, adminA]) {
       expect(ids(await pageThrough(apiKey, '/admin/tasks', 4))).toEqual(newestFirst(tasksA));
@@ -299,7 +333,7 @@ describe('RETRYING and STUCK views', () => {
           updatedAt: since,
           gsi1pk: `ORG#${task.orgId}#STEPS#${state}`,
           gsi1sk: `${since}#${task.taskId}#${stepId}`,
-          gsi2pk: `STEPS#${state}#${activeShardOf(task.taskId)}`,
+          gsi2pk: `STEPS#${state}#${listShardOf(task.taskId)}`,
           gsi2sk: `${since}#${task.orgId}#${task.taskId}#${stepId}`,
         },
       }),

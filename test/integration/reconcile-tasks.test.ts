@@ -5,8 +5,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
 import type { Task } from '../../functions/shared/tasks/task';
+import { LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
-import { ACTIVE_SHARDS, DynamoTaskStore, type TaskStore } from '../../functions/shared/tasks/task-store';
+import { DynamoTaskStore, type TaskRef, type TaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
 
 /** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
@@ -92,10 +93,10 @@ describe('reconcileTasks', () => {
       const { Item } = await documents.send(
         new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${id}`, sk: 'TASK' } }),
       );
-      partitions.add(String(Item?.gsi2pk));
+      partitions.add(String(Item?.gsi12pk));
     }
-    expect([...partitions].every((pk) => /^ACTIVE#\d+$/.test(pk))).toBe(true);
-    expect(partitions.size).toBeGreaterThan(ACTIVE_SHARDS / 2);
+    expect([...partitions].every((pk) => /^STATUS#RUNNING#\d+$/.test(pk))).toBe(true);
+    expect(partitions.size).toBeGreaterThan(LIST_SHARDS / 2);
 
     const report = await reconcileTasks({ tasks, executions, now });
     expect(report.checked).toBeGreaterThanOrEqual(130);
@@ -111,8 +112,8 @@ describe('reconcileTasks', () => {
     // The real store, except that settling the one task throws as an unexpected DynamoDB error would.
     const flaky: TaskStore = Object.create(tasks, {
       settle: {
-        value: (taskId: string, settlement: Parameters<TaskStore['settle']>[1]) =>
-          taskId === broken ? Promise.reject(new Error('throttled')) : tasks.settle(taskId, settlement),
+        value: (task: TaskRef, settlement: Parameters<TaskStore['settle']>[1]) =>
+          task.taskId === broken ? Promise.reject(new Error('throttled')) : tasks.settle(task, settlement),
       },
     });
     const errors: string[] = [];

@@ -4,12 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import {
-  activeShardOf,
-  DynamoTaskStore,
-  MAX_ATTEMPT_HISTORY,
-  type StepRef,
-} from '../../functions/shared/tasks/task-store';
+import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
+import { DynamoTaskStore, MAX_ATTEMPT_HISTORY, type StepRef } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -105,7 +101,7 @@ describe('DynamoTaskStore step items', () => {
     expect(await rawStep(ref)).toMatchObject({
       gsi1pk: 'ORG#org-steps#STEPS#RUNNING',
       gsi1sk: `${at(1)}#${ref.taskId}#${stepKey}`,
-      gsi2pk: `STEPS#RUNNING#${activeShardOf(ref.taskId)}`,
+      gsi2pk: `STEPS#RUNNING#${listShardOf(ref.taskId)}`,
       gsi2sk: `${at(1)}#org-steps#${ref.taskId}#${stepKey}`,
     });
     const { Items = [] } = await documents.send(
@@ -133,6 +129,35 @@ describe('DynamoTaskStore step items', () => {
     const failed = await rawStep(ref);
     expect(failed).toMatchObject({ status: 'FAILED', endedAt: at(4) });
     for (const key of ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']) expect(failed).not.toHaveProperty(key);
+  });
+
+  it('keeps the task’s list row on a step while it is open, and drops it with the index keys', async () => {
+    const taskRow = {
+      taskId: randomUUID(),
+      orgId: 'org-steps',
+      workflowId: 'wf',
+      workflowVersion: 2,
+      status: 'RUNNING' as const,
+      createdAt: at(0),
+    };
+    const ref = stepRef({ taskId: taskRow.taskId, taskRow });
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(1) },
+      { status: 'FAILED', endedAt: at(2), durationMs: 1000, error: 'E' },
+      false,
+    );
+    expect(await rawStep(ref)).toMatchObject({ status: 'RETRYING', taskRow });
+    // The step record the routes read does not carry it.
+    expect((await store.getStep(ref.taskId, ref.stepId))?.status).toBe('RETRYING');
+    expect(await store.getStep(ref.taskId, ref.stepId)).not.toHaveProperty('taskRow');
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 2, startedAt: at(3) },
+      { status: 'SUCCEEDED', endedAt: at(4), durationMs: 1000 },
+      false,
+    );
+    const done = await rawStep(ref);
+    expect(done).toMatchObject({ status: 'SUCCEEDED' });
+    for (const key of ['gsi1pk', 'gsi2pk', 'taskRow']) expect(done).not.toHaveProperty(key);
   });
 
   it('closes an open step and its open attempt with the task, and an attempt ending later stays closed', async () => {

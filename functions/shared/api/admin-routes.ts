@@ -19,11 +19,9 @@ export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/tasks/{id}': async (event, identity, deps) => {
     noQuery(event);
     const taskId = pathParameter(event, 'id');
-    const task = await deps.taskService.tasks.getAnyOrg(taskId);
-    if (!task || (!isOperator(identity) && task.orgId !== identity.orgId)) {
-      throw new NotFoundError(`Task ${taskId} not found`);
-    }
-    const steps = await deps.taskService.tasks.listSteps(taskId);
+    const orgId = isOperator(identity) ? undefined : identity.orgId;
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
+    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
     return jsonResponse(200, { ...taskDetailOf(task, steps), events: buildTaskEventLog(task, steps) });
   },
 };

@@ -9,7 +9,7 @@ import { parseJsonBody } from '../http/json-body';
 import type { CursorSigner } from '../http/signed-cursor';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { WorkflowStore } from '../registry/workflow-store';
-import { taskDetailOf } from '../tasks/task-detail';
+import { taskDetailOf, taskView } from '../tasks/task-detail';
 import {
   cancelTask,
   IdempotencyKeySchema,
@@ -85,7 +85,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     const body = parseWith(StartTaskRequestSchema, parseJsonBody(event), 'task request');
     const idempotencyKey = body.idempotencyKey ?? idempotencyKeyHeader(event);
     const { created, task } = await startTask(identity.orgId, { ...body, idempotencyKey }, deps.taskService);
-    return jsonResponse(created ? 201 : 200, task);
+    return jsonResponse(created ? 201 : 200, taskView(task));
   },
 
   'GET /tasks': async (event, identity, deps) =>
@@ -94,14 +94,17 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   'GET /tasks/{id}': async (event, identity, deps) => {
     noQuery(event);
     const taskId = pathParameter(event, 'id');
-    const task = await deps.taskService.tasks.get(identity.orgId, taskId);
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    return jsonResponse(200, taskDetailOf(task, await deps.taskService.tasks.listSteps(taskId)));
+    return jsonResponse(200, taskDetailOf(task, steps));
   },
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
     noQuery(event);
-    return jsonResponse(200, await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService));
+    return jsonResponse(
+      200,
+      taskView(await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService)),
+    );
   },
 
   ...TELEMETRY_OPERATIONS,

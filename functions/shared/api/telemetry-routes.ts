@@ -1,7 +1,9 @@
 // A task's telemetry over HTTP: its ordered event log and its execution timeline, both derived from the
-// task item and its step items (plus, for the timeline, the workflow version's definition, which names
-// the steps that have not run). Own org only: another org's task is a 404.
+// task item and its step items, read with one Query of the task's partition (the task keeps the step plan
+// that names the steps that have not run; a task started before it did reads its workflow version). Own
+// org only: another org's task is a 404.
 import { jsonResponse, NotFoundError } from '../http/errors';
+import { stepPlanOf } from '../tasks/step-plan';
 import { buildTaskEventLog } from '../telemetry/task-event-log';
 import { buildTaskTimeline } from '../telemetry/task-timeline';
 import type { ApiOperation } from './api-routes';
@@ -11,21 +13,21 @@ export const TELEMETRY_OPERATIONS: Record<string, ApiOperation> = {
   'GET /tasks/{id}/events': async (event, identity, deps) => {
     noQuery(event);
     const taskId = pathParameter(event, 'id');
-    const task = await deps.taskService.tasks.get(identity.orgId, taskId);
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    const steps = await deps.taskService.tasks.listSteps(taskId);
     return jsonResponse(200, { taskId, events: buildTaskEventLog(task, steps) });
   },
 
   'GET /tasks/{id}/timeline': async (event, identity, deps) => {
     noQuery(event);
     const taskId = pathParameter(event, 'id');
-    const task = await deps.taskService.tasks.get(identity.orgId, taskId);
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    const [steps, workflow] = await Promise.all([
-      deps.taskService.tasks.listSteps(taskId),
-      deps.registry.store.getVersion(identity.orgId, task.workflowId, task.workflowVersion),
-    ]);
-    return jsonResponse(200, buildTaskTimeline(task, steps, workflow?.definition));
+    const plan =
+      task.stepPlan ??
+      (await deps.registry.store
+        .getVersion(identity.orgId, task.workflowId, task.workflowVersion)
+        .then((workflow) => workflow && stepPlanOf(workflow.definition)));
+    return jsonResponse(200, buildTaskTimeline(task, steps, plan));
   },
 };

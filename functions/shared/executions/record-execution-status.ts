@@ -26,8 +26,8 @@ export async function recordExecutionStatus(
     // that its condition would refuse (refused writes are billed too). The write stays conditional on
     // PENDING, so one that races a step or arrives after the task ended changes nothing.
     const task = await stores.tasks.getAnyOrg(detail.name);
-    if (task && task.status !== 'PENDING') return { changed: false };
-    return { changed: await stores.tasks.markRunning(detail.name, startedAt.toISOString()) };
+    if (task?.status !== 'PENDING') return { changed: false };
+    return { changed: await stores.tasks.markRunning(task, startedAt.toISOString()) };
   }
   const settled = await settleTask(
     {

@@ -8,6 +8,7 @@
 // execution's start (task-events); a step marks it only when that event is late.
 import type { ActionMetrics } from '../actions/run-action';
 import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from '../tasks/task';
+import { rowOfTask } from '../tasks/task-row';
 import type { AttemptEnd, AttemptStart, StepRef, TaskStore } from '../tasks/task-store';
 import { costUsd, DEFAULT_LLM_PRICES, type PriceTable } from '../telemetry/llm-prices';
 import { cleanCause, cleanError, StepFailure } from './clean-error';
@@ -92,12 +93,13 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const log = deps.logger ?? { info: () => undefined };
   const { task, step } = payload;
-  const ref = stepRefOf(payload);
   const startedAt = now();
   const [current, recorded] = await Promise.all([
     deps.tasks.getAnyOrg(task.id),
     deps.tasks.getStep(task.id, step.id, step.mapIndex),
   ]);
+  // The task's list row rides on the step while it is open (the RETRYING/STUCK views list it from there).
+  const ref: StepRef = { ...stepRefOf(payload), ...(current && { taskRow: rowOfTask(current) }) };
   if (current && isTerminal(current.status)) {
     throw new TaskEnded(`Task ${task.id} ended ${current.status} before step ${step.id} ran`);
   }
@@ -134,7 +136,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   if (current?.status === 'PENDING') {
     const latest = await deps.tasks.getAnyOrg(task.id);
     const late = now().getTime() - Date.parse(latest?.createdAt ?? '') >= RUNNING_EVENT_GRACE_MS;
-    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(task.id, startedAt.toISOString());
+    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(latest, startedAt.toISOString());
   }
   let recordedRunning = false;
   if (first === 'slow') {

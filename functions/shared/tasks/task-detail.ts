@@ -13,7 +13,12 @@ export interface TaskDetail extends Task {
   readonly attempts: StepAttempt[];
 }
 
-export function taskDetailOf(task: Task, steps: readonly StepRecord[]): TaskDetail {
+/** A task as the routes return it: without the step plan it keeps for its timeline. */
+export const taskView = ({ stepPlan: _plan, ...task }: Task): Task => task;
+
+/** The task, its steps and their attempts. */
+export function taskDetailOf(stored: Task, steps: readonly StepRecord[]): TaskDetail {
+  const task = taskView(stored);
   const summaries = steps.map(
     ({ stepId, mapIndex, status, attempts, error, cause, startedAt, endedAt, updatedAt }) =>
       Object.fromEntries(

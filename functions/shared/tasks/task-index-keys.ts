@@ -1,5 +1,5 @@
-// The listing index attributes of a task (gsi3-gsi7, KEYS_ONLY; see the task-store header), written only
-// by the task's create and its settle, plus the tag items of a tagged task. Every sort
+// The listing index attributes of a task (gsi8-gsi13, projecting the list row; see the task-store header),
+// written only by the task's create and its settle, plus the tag items of a tagged task. Every sort
 // key ends in `<createdAt>#<taskId>`, so every index lists newest first and takes a time range the same way.
 import { createHash } from 'node:crypto';
 import { isTerminal, type Task, type TaskStatus } from './task';
@@ -17,46 +17,59 @@ export const listShardOf = (taskId: string) =>
 
 const orderKey = (task: Pick<Task, 'taskId' | 'createdAt'>) => `${task.createdAt}#${task.taskId}`;
 
-export const orgTasksPartition = (orgId: string) => `ORG#${orgId}#TASKS`;
 export const workflowPartition = (orgId: string, workflowId: string) => `ORG#${orgId}#WF#${workflowId}`;
 export const agentPartition = (orgId: string, agentId: string) => `ORG#${orgId}#AGENT#${agentId}`;
 export const orgTagPartition = (orgId: string, tag: TagFilter) => `ORG#${orgId}#TAG#${tag.key}:${tag.value}`;
 /**
- * What the status indexes hold a task under: its terminal status, or ACTIVE while it is PENDING or RUNNING.
- * PENDING -> RUNNING then moves no index entry (4 index writes per task saved); a PENDING or RUNNING
- * listing reads the ACTIVE entries, few at any time, and keeps the tasks in the status asked for.
+ * The status a list row shows until the settle: its terminal status, or ACTIVE while it is PENDING or
+ * RUNNING. PENDING -> RUNNING then changes none of the row's projected attributes in the indexes that are
+ * not keyed by status (gsi8, gsi9, gsi11, tag items); those ACTIVE rows read their live status.
  */
 export type IndexedStatus = TaskStatus | 'ACTIVE';
 export const indexedStatus = (status: TaskStatus): IndexedStatus => (isTerminal(status) ? status : 'ACTIVE');
 
-/** gsi5 and gsi7 share it: the indexed status, sharded. gsi5 sorts by org first, gsi7 by time across orgs. */
-export const statusPartition = (status: IndexedStatus, shard: number) => `STATUS#${status}#${shard}`;
+/**
+ * The status indexes key tasks by their live status, PENDING and RUNNING apart (the RUNNING write moves
+ * the entries), so every status listing, the STUCK view's PENDING tasks and the active counts read exactly
+ * what they want. gsi10: one org's tasks of a status (an org's tasks, unfiltered, merge its statuses);
+ * gsi12: every org's, sharded.
+ */
+export const ACTIVE_STATUSES = ['PENDING', 'RUNNING'] as const satisfies readonly TaskStatus[];
+export const orgStatusPartition = (orgId: string, status: TaskStatus) => `ORG#${orgId}#STATUS#${status}`;
+export const statusPartition = (status: TaskStatus, shard: number) => `STATUS#${status}#${shard}`;
+/** Where every org's not yet terminal tasks are: the PENDING and RUNNING partitions of every shard. */
+export const ACTIVE_STATUS_PARTITIONS: readonly string[] = ACTIVE_STATUSES.flatMap((status) =>
+  Array.from({ length: LIST_SHARDS }, (_, shard) => statusPartition(status, shard)),
+);
 export const allTasksPartition = (shard: number) => `TASKS#${shard}`;
 export const globalTagPartition = (tag: TagFilter, shard: number) => `TAG#${tag.key}:${tag.value}#${shard}`;
-/** gsi5's sort key puts the org first, so one org's tasks of a status are one range of each shard. */
-export const orgStatusPrefix = (orgId: string) => `${orgId}#`;
 
-/** The attributes the create write puts on the task item (gsi4 only when the task has an agent). */
+/**
+ * The attributes the create write puts on the task item: the index keys (gsi9 only when the task has an
+ * agent) and `listStatus`, the status its list row shows until the settle.
+ */
 export function createdTaskIndexKeys(task: Task): Record<string, string> {
   const order = orderKey(task);
   return {
-    gsi3pk: workflowPartition(task.orgId, task.workflowId),
-    gsi3sk: order,
-    ...(task.agentId !== undefined && { gsi4pk: agentPartition(task.orgId, task.agentId), gsi4sk: order }),
-    gsi5pk: statusPartition(indexedStatus(task.status), listShardOf(task.taskId)),
-    gsi5sk: `${orgStatusPrefix(task.orgId)}${order}`,
-    gsi6pk: allTasksPartition(listShardOf(task.taskId)),
-    gsi6sk: order,
-    gsi7sk: order,
+    listStatus: indexedStatus(task.status),
+    gsi8pk: workflowPartition(task.orgId, task.workflowId),
+    gsi8sk: order,
+    ...(task.agentId !== undefined && { gsi9pk: agentPartition(task.orgId, task.agentId) }),
+    ...statusIndexKeys(task, task.status),
+    gsi11pk: allTasksPartition(listShardOf(task.taskId)),
   };
 }
 
-/** The one attribute the settle sets: the status partition of gsi5 and gsi7 (the RUNNING write sets none). */
-export const statusIndexKey = (taskId: string, status: TaskStatus) => ({
-  gsi5pk: statusPartition(indexedStatus(status), listShardOf(taskId)),
+/** The status partitions of a task (gsi10, gsi12): what the RUNNING write and the settle move. */
+export const statusIndexKeys = (task: Pick<Task, 'taskId' | 'orgId'>, status: TaskStatus) => ({
+  gsi10pk: orgStatusPartition(task.orgId, status),
+  gsi12pk: statusPartition(status, listShardOf(task.taskId)),
 });
 
-/** One item per tag pair, under the task (`TASK#<id> / TAG#<key>:<value>`): found per org and across orgs. */
+/**
+ * One item per tag pair, under the task (`TASK#<id> / TAG#<key>:<value>`): found per org and across orgs.
+ * It carries the task's list row, its status set again by the settle.
+ */
 export function tagItems(task: Task): Record<string, unknown>[] {
   const order = orderKey(task);
   return Object.entries(task.tags ?? {}).map(([key, value]) => ({
@@ -65,9 +78,14 @@ export function tagItems(task: Task): Record<string, unknown>[] {
     type: 'TaskTag',
     taskId: task.taskId,
     orgId: task.orgId,
-    gsi3pk: orgTagPartition(task.orgId, { key, value }),
-    gsi3sk: order,
-    gsi6pk: globalTagPartition({ key, value }, listShardOf(task.taskId)),
-    gsi6sk: order,
+    workflowId: task.workflowId,
+    workflowVersion: task.workflowVersion,
+    ...(task.agentId !== undefined && { agentId: task.agentId }),
+    tags: task.tags,
+    listStatus: indexedStatus(task.status),
+    createdAt: task.createdAt,
+    gsi8pk: orgTagPartition(task.orgId, { key, value }),
+    gsi8sk: order,
+    gsi11pk: globalTagPartition({ key, value }, listShardOf(task.taskId)),
   }));
 }

@@ -1,36 +1,32 @@
 // Task listings (GET /tasks, GET /admin/tasks): newest first, every single filter served by one index
 // (see the task-store header for the indexes), cursor pagination. One plan per query picks the sources
 // (index partitions, several when the index is sharded or the view has two parts), a k-way merge reads
-// them newest first, and the tasks are checked against every filter before they join a page:
+// them newest first, and the rows are checked against every filter before they join a page. The listing
+// indexes project the list row (task-row.ts), so a page is its index entries; only rows still ACTIVE
+// outside the status indexes, and the open-step entries of the RETRYING/STUCK views, read their task's
+// row (one projected BatchGetItem per round):
 //  - a single filter (or none) is served by its index alone, so a page is full while more tasks match;
 //  - a combination uses the most selective index and checks the other filters on the tasks read, reading
 //    on until the page is full or the read budget is spent (then the page is short, with a cursor).
 // The cursor is the merge position: the order key (the part of the sort key from the time on) of the last
 // entry examined. Every index's order keys start with an ISO time and are unique, so one position serves
 // every source of a merge; the API signs it and binds it to the query.
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../http/errors';
-import { type IndexName, TABLE } from '../resources';
-import { fromItem } from '../table-items';
-import { isTerminal, type Task, type TaskStatus } from './task';
+import { type IndexName, TABLE, TASK_ROW_ATTRIBUTES } from '../resources';
+import { batchGetItems } from '../table-items';
+import { isTerminal, TASK_STATUSES, type TaskStatus } from './task';
 import {
   agentPartition,
   allTasksPartition,
   globalTagPartition,
-  indexedStatus,
   LIST_SHARDS,
-  orgStatusPrefix,
+  orgStatusPartition,
   orgTagPartition,
-  orgTasksPartition,
   statusPartition,
   workflowPartition,
 } from './task-index-keys';
-import { ACTIVE_SHARDS } from './task-store';
+import { LIVE_ATTRIBUTES, rowOf, type TaskRow } from './task-row';
 import type { TagFilter } from './task-tags';
 
 /** Task statuses, plus two views of running tasks drawn from their open steps. */
@@ -42,9 +38,10 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 15;
 /**
  * The open-step index keys the step records carry (written by the step recorder): per org on gsi1
  * (`ORG#<org>#STEPS#<RUNNING|RETRYING>`, `<since>#<taskId>#<stepKey>`) and across orgs on gsi2
- * (`STEPS#<RUNNING|RETRYING>#<activeShardOf(taskId)>`, `<since>#<orgId>#<taskId>#<stepKey>`).
+ * (`STEPS#<RUNNING|RETRYING>#<listShardOf(taskId)>`, `<since>#<orgId>#<taskId>#<stepKey>`). Their
+ * entries carry the task's list row (`taskRow`) when the step recorder knew it.
  */
-const STEP_SHARDS = ACTIVE_SHARDS;
+const STEP_SHARDS = LIST_SHARDS;
 const orgOpenSteps = (orgId: string, state: 'RUNNING' | 'RETRYING') => `ORG#${orgId}#STEPS#${state}`;
 const openSteps = (state: 'RUNNING' | 'RETRYING', shard: number) => `STEPS#${state}#${shard}`;
 
@@ -65,7 +62,7 @@ export interface TaskListQuery {
 }
 
 export interface TaskPage {
-  readonly items: Task[];
+  readonly items: TaskRow[];
   readonly cursor?: string;
 }
 
@@ -73,18 +70,18 @@ export interface TaskPage {
 export interface IndexSource {
   readonly indexName: IndexName;
   readonly partition: string;
-  /** The constant start of the sort key before the order key (gsi5 puts the org there). */
+  /** The constant start of the sort key before the order key (gsi10 puts the org there). */
   readonly prefix: string;
-  /** Only tasks in this status count (ACTIVE entries hold PENDING and RUNNING tasks alike). */
-  readonly status?: TaskStatus;
 }
 
 export interface IndexEntry {
   /** The sort key without the source's prefix: `<time>#...`, unique in the index. */
   readonly order: string;
   readonly taskId: string;
-  /** The task itself when the index projects it (gsi1 task entries). */
-  readonly task?: Task;
+  /** The list row the entry projects (absent on open-step entries). */
+  readonly row?: TaskRow;
+  /** The row's status is ACTIVE: its live status is read from the task. */
+  readonly active?: boolean;
 }
 
 /** What the merge reads through: DynamoDB here, arrays in the unit tests. */
@@ -95,8 +92,8 @@ export interface ListingReader {
     limit: number,
     startKey?: Record<string, unknown>,
   ): Promise<{ entries: IndexEntry[]; next?: Record<string, unknown> }>;
-  /** The tasks with these ids (strongly consistent); missing ids are left out. */
-  getTasks(taskIds: readonly string[]): Promise<Map<string, Task>>;
+  /** The rows of these tasks, with their live status (strongly consistent); missing ids are left out. */
+  getRows(taskIds: readonly string[]): Promise<Map<string, TaskRow>>;
 }
 
 /** Reads (queries and batch gets) one page may make; past it the page returns short with a cursor. */
@@ -112,7 +109,8 @@ interface Plan {
   readonly hi: string;
   /** Whether the index alone serves every filter (then nothing is dropped after reading). */
   readonly exact: boolean;
-  readonly accept: (task: Task) => boolean;
+  /** Whether a row matches every filter; `statusKnown` false checks all but the status (an ACTIVE row). */
+  readonly accept: (row: TaskRow, statusKnown?: boolean) => boolean;
 }
 
 const shards = (count: number) => Array.from({ length: count }, (_, shard) => shard);
@@ -129,9 +127,8 @@ export class OrgRequiredError extends ValidationError {
 /**
  * The sources, window and check of a query. Index choice, most selective first: a view (RETRYING,
  * STUCK) reads the open-step index; then tag (a few tasks per pair), agent, a PENDING or RUNNING status
- * (few tasks at any time), workflow, any other status; with none, the org's (gsi1) or every org's
- * (gsi6) time index. The filters the chosen index does not serve are checked on the tasks read. The status
- * indexes hold PENDING and RUNNING tasks together (ACTIVE): those two read ACTIVE and keep their status.
+ * (few tasks at any time), workflow, any other status; with none, the org's status partitions merged
+ * (gsi10) or every org's time index (gsi11). The filters the chosen index does not serve are checked on the rows read.
  */
 export function planListing(query: TaskListQuery, now: Date): Plan {
   const { orgId, status, workflowId, agentId, tag } = query;
@@ -140,32 +137,29 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   const isView = status === 'RETRYING' || status === 'STUCK';
   const lo = query.from ?? MIN_ORDER_KEY;
   let hi = query.to ? `${query.to}${MAX_ORDER_KEY}` : MAX_ORDER_KEY;
-  const checks: ((task: Task) => boolean)[] = [];
-  if (orgId !== undefined) checks.push((task) => task.orgId === orgId);
-  if (workflowId !== undefined) checks.push((task) => task.workflowId === workflowId);
-  if (agentId !== undefined) checks.push((task) => task.agentId === agentId);
-  if (tag !== undefined) checks.push((task) => task.tags?.[tag.key] === tag.value);
-  if (isView) checks.push((task) => !isTerminal(task.status));
+  const checks: ((row: TaskRow) => boolean)[] = [];
+  const statusChecks: ((row: TaskRow) => boolean)[] = [];
+  if (orgId !== undefined) checks.push((row) => row.orgId === orgId);
+  if (workflowId !== undefined) checks.push((row) => row.workflowId === workflowId);
+  if (agentId !== undefined) checks.push((row) => row.agentId === agentId);
+  if (tag !== undefined) checks.push((row) => row.tags?.[tag.key] === tag.value);
+  if (isView) statusChecks.push((row) => !isTerminal(row.status));
   else {
-    if (status !== undefined) checks.push((task) => task.status === status);
-    checks.push((task) => task.createdAt >= lo && task.createdAt <= hi);
+    if (status !== undefined) statusChecks.push((row) => row.status === status);
+    checks.push((row) => row.createdAt >= lo && row.createdAt <= hi);
   }
-  const accept = (task: Task) => checks.every((check) => check(task));
+  const accept = (row: TaskRow, statusKnown = true) =>
+    checks.every((check) => check(row)) && (!statusKnown || statusChecks.every((check) => check(row)));
   const filters = [workflowId, agentId, tag, status].filter((value) => value !== undefined).length;
-  const source = (indexName: IndexName, partition: string, prefix = '', only?: TaskStatus): IndexSource => ({
+  const source = (indexName: IndexName, partition: string, prefix = ''): IndexSource => ({
     indexName,
     partition,
     prefix,
-    ...(only && { status: only }),
   });
   const statusSources = (wanted: TaskStatus) =>
-    shards(LIST_SHARDS).map((shard) => {
-      const partition = statusPartition(indexedStatus(wanted), shard);
-      const only = isTerminal(wanted) ? undefined : wanted;
-      return orgId !== undefined
-        ? source('gsi5', partition, orgStatusPrefix(orgId), only)
-        : source('gsi7', partition, '', only);
-    });
+    orgId !== undefined
+      ? [source('gsi10', orgStatusPartition(orgId, wanted))]
+      : shards(LIST_SHARDS).map((shard) => source('gsi12', statusPartition(wanted, shard)));
   let sources: IndexSource[];
   if (status === 'RETRYING') {
     sources =
@@ -187,23 +181,21 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   } else if (tag !== undefined) {
     sources =
       orgId !== undefined
-        ? [source('gsi3', orgTagPartition(orgId, tag))]
-        : shards(LIST_SHARDS).map((shard) => source('gsi6', globalTagPartition(tag, shard)));
+        ? [source('gsi8', orgTagPartition(orgId, tag))]
+        : shards(LIST_SHARDS).map((shard) => source('gsi11', globalTagPartition(tag, shard)));
   } else if (agentId !== undefined && orgId !== undefined) {
-    sources = [source('gsi4', agentPartition(orgId, agentId))];
+    sources = [source('gsi9', agentPartition(orgId, agentId))];
   } else if (status !== undefined && (status === 'PENDING' || status === 'RUNNING' || !workflowId)) {
     sources = statusSources(status);
   } else if (workflowId !== undefined && orgId !== undefined) {
-    sources = [source('gsi3', workflowPartition(orgId, workflowId))];
+    sources = [source('gsi8', workflowPartition(orgId, workflowId))];
   } else if (orgId !== undefined) {
-    sources = [source('gsi1', orgTasksPartition(orgId))];
+    sources = TASK_STATUSES.map((each) => source('gsi10', orgStatusPartition(orgId, each)));
   } else {
-    sources = shards(LIST_SHARDS).map((shard) => source('gsi6', allTasksPartition(shard)));
+    sources = shards(LIST_SHARDS).map((shard) => source('gsi11', allTasksPartition(shard)));
   }
-  // One filter (or none) is served by its index alone: read in small chunks. A combination, or PENDING and
-  // RUNNING (which share the ACTIVE entries), reads bigger ones.
-  const shared = status === 'PENDING' || status === 'RUNNING';
-  return { sources, lo, hi, exact: filters <= 1 && !shared, accept };
+  // One filter (or none) is served by its index alone: read in small chunks. A combination reads bigger ones.
+  return { sources, lo, hi, exact: filters <= 1, accept };
 }
 
 interface SourceState {
@@ -223,15 +215,16 @@ export async function readPage(
   // bound pair) and drop it.
   const hi = cursor !== undefined && cursor < plan.hi ? cursor : plan.hi;
   const states: SourceState[] = plan.sources.map((source) => ({ source, buffer: [], done: false }));
-  const page: Task[] = [];
-  // An exact plan reads each source's share of what the page still needs (plus one, to know whether it
-  // has more), so a merge of shards reads few entries past the page; a filtered one reads twice its share,
-  // and at least FILTERED_CHUNK entries over all its sources, as some of what it reads is dropped.
+  const page: TaskRow[] = [];
+  // An exact plan from one source reads what the page still needs plus one (to know whether it has more).
+  // A merge reads half of each source's share at a time (DynamoDB's LastEvaluatedKey tells whether a source
+  // has more): the sources' shares of a page are uneven, and what a source read past its share is read for
+  // nothing, so smaller reads waste fewer entries for a few more queries. A filtered plan reads twice its
+  // share, and at least FILTERED_CHUNK entries over all its sources, as some of what it reads is dropped.
   const chunk = (): number => {
     const share = Math.ceil((limit - page.length) / plan.sources.length);
-    return plan.exact
-      ? Math.max(2, share + 1)
-      : Math.max(2 * share, Math.ceil(FILTERED_CHUNK / plan.sources.length));
+    if (plan.exact) return plan.sources.length === 1 ? share + 1 : Math.max(2, Math.ceil(share / 2));
+    return Math.max(2 * share, Math.ceil(FILTERED_CHUNK / plan.sources.length));
   };
   const seen = new Set<string>();
   let position = cursor;
@@ -258,8 +251,7 @@ export async function readPage(
       );
       continue;
     }
-    const candidates: (IndexEntry & { only?: TaskStatus })[] = [];
-    const taken = new Set<string>();
+    const candidates: IndexEntry[] = [];
     while (candidates.length < limit - page.length) {
       if (states.some((state) => !state.done && state.buffer.length === 0)) break;
       let best: SourceState | undefined;
@@ -269,20 +261,25 @@ export async function readPage(
       }
       const entry = best?.buffer.shift();
       if (!entry) break;
-      candidates.push({ ...entry, only: best?.source.status });
-      if (!seen.has(entry.taskId)) taken.add(entry.taskId);
+      candidates.push(entry);
     }
     if (candidates.length === 0) return { items: page };
-    const unread = [...taken].filter((id) => !candidates.some((c) => c.taskId === id && c.task));
-    const tasks = unread.length > 0 ? await reader.getTasks(unread) : new Map<string, Task>();
-    reads++;
+    // Rows to read: open-step entries (no row), and ACTIVE rows that pass every other filter.
+    const unread = new Set(
+      candidates
+        .filter((entry) => !seen.has(entry.taskId))
+        .filter((entry) => !entry.row || (entry.active && plan.accept(entry.row, false)))
+        .map((entry) => entry.taskId),
+    );
+    const rows = unread.size > 0 ? await reader.getRows([...unread]) : new Map<string, TaskRow>();
+    if (unread.size > 0) reads++;
     for (const entry of candidates) {
       position = entry.order;
       if (seen.has(entry.taskId)) continue;
-      const task = entry.task ?? tasks.get(entry.taskId);
-      if (!task || !plan.accept(task) || (entry.only !== undefined && task.status !== entry.only)) continue;
+      const row = unread.has(entry.taskId) ? rows.get(entry.taskId) : entry.active ? undefined : entry.row;
+      if (!row || !plan.accept(row)) continue;
       seen.add(entry.taskId);
-      page.push(task);
+      page.push(row);
       if (page.length === limit) {
         const rest = candidates.indexOf(entry) < candidates.length - 1;
         return { items: page, ...((rest || more()) && { cursor: position }) };
@@ -297,6 +294,12 @@ const indexShape = (name: IndexName) => {
   if (!index) throw new Error(`No index ${name}`);
   return index;
 };
+
+/** What a live read of a task projects: its row with the live status and start time. */
+const LIVE_ROW_ATTRIBUTES = [
+  ...TASK_ROW_ATTRIBUTES.filter((name) => name !== 'listStatus'),
+  ...LIVE_ATTRIBUTES,
+];
 
 export class DynamoListingReader implements ListingReader {
   constructor(
@@ -327,35 +330,27 @@ export class DynamoListingReader implements ListingReader {
         ExclusiveStartKey: startKey,
       }),
     );
-    const entries = Items.map((item) => ({
-      order: String(item[index.sortKey]).slice(source.prefix.length),
-      taskId: String(item.pk).replace(/^TASK#/, ''),
-      ...(index.projection === 'ALL' && item.sk === 'TASK' && { task: fromItem<Task>(item) }),
-    }));
+    const entries = Items.map((item): IndexEntry => {
+      const entry = {
+        order: String(item[index.sortKey]).slice(source.prefix.length),
+        taskId: String(item.pk).replace(/^TASK#/, ''),
+      };
+      // Task items and tag items carry the row, open-step entries (step items) the task's row if known.
+      if (item.listStatus !== undefined) return { ...entry, ...rowOf(item) };
+      const taskRow = item.taskRow as Record<string, unknown> | undefined;
+      return taskRow ? { ...entry, ...rowOf(taskRow) } : entry;
+    });
     return { entries, next: LastEvaluatedKey };
   }
 
-  async getTasks(taskIds: readonly string[]): Promise<Map<string, Task>> {
-    const tasks = new Map<string, Task>();
-    for (let start = 0; start < taskIds.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = taskIds
-        .slice(start, start + 100)
-        .map((taskId) => ({ pk: `TASK#${taskId}`, sk: 'TASK' }));
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
-        const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } },
-          }),
-        );
-        for (const item of Responses?.[this.tableName] ?? []) {
-          const task = fromItem<Task>(item);
-          tasks.set(task.taskId, task);
-        }
-        keys = UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return tasks;
+  async getRows(taskIds: readonly string[]): Promise<Map<string, TaskRow>> {
+    const items = await batchGetItems(
+      this.client,
+      this.tableName,
+      taskIds.map((taskId) => ({ pk: `TASK#${taskId}`, sk: 'TASK' })),
+      LIVE_ROW_ATTRIBUTES,
+    );
+    return new Map(items.map((item) => [String(item.taskId), rowOf(item).row]));
   }
 }
 

@@ -1,5 +1,6 @@
 // Starting and cancelling tasks, and settling them from what Step Functions reports. The execution is
 // named after the task, so a retried start can never run the workflow twice.
+
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
@@ -14,6 +15,7 @@ import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
 import type { InputValidator } from './input-validator';
+import { stepPlanOf } from './step-plan';
 import {
   CANCEL_ERROR,
   closingStatus,
@@ -155,6 +157,7 @@ export async function startTask(
     executionArn: `${workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`,
     createdAt: now,
     updatedAt: now,
+    stepPlan: stepPlanOf(workflow.definition),
   };
   await deps.tasks.create(task);
   await deps.executions.start(workflow.stateMachineArn, taskId, executionInput(taskId));
@@ -312,7 +315,7 @@ async function endTask(
   if (before && !isTerminal(before.status)) {
     const metrics = computeTaskMetrics({ createdAt: before.createdAt, endedAt: end.at }, steps);
     const settlement = { ...end, metrics, settledAt: now().toISOString() };
-    if (await tasks.settle(taskId, settlement)) {
+    if (await tasks.settle(before, settlement)) {
       const { at, settledAt, ...rest } = settlement;
       const task = {
         ...before,
@@ -393,9 +396,7 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
   }
   if (execution.status === 'RUNNING') {
     const at = (execution.startDate ?? deps.now()).toISOString();
-    return task.status === 'PENDING' && (await deps.tasks.markRunning(task.taskId, at))
-      ? 'started'
-      : undefined;
+    return task.status === 'PENDING' && (await deps.tasks.markRunning(task, at)) ? 'started' : undefined;
   }
   const settled = await settleTask(
     {

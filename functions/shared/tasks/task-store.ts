@@ -7,26 +7,27 @@
 //   IDEMPOTENCY#<org>#<key> / IDEMPOTENCY the task a client key started, and a hash of its request
 //
 // Indexes. Task sort keys end in `<createdAt>#<taskId>` (the order key), so each lists newest first and
-// takes from/to as a key range. gsi3-gsi7 project KEYS_ONLY (one small index write each; the listing
-// batch-gets the tasks) and are written only by create (all of them) and settle (gsi5pk, the status); the
-// RUNNING write moves none, as the status indexes hold PENDING and RUNNING tasks alike under ACTIVE
-// (task-index-keys.ts builds the keys, task-listing.ts reads them):
-//   gsi1  task:  ORG#<org>#TASKS / <order>                   an org's tasks (ALL projected; GET /tasks unfiltered)
-//         step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
-//   gsi2  task:  ACTIVE#<shard> / <order> until it settles (reconciliation), then
-//                SETTLED#<10 s slot>#<shard % 4> / <taskId> (the aggregate folder: settled-index.ts)
+// takes from/to as a key range (gsi8sk, the one sort key of gsi8-gsi12). gsi8-gsi12 project the list row
+// (TASK_ROW_ATTRIBUTES: a page reads no task) and are written by create (all of them), the RUNNING write
+// (the status partitions gsi10pk and gsi12pk, PENDING -> RUNNING) and settle (the status partitions, and
+// the row's listStatus, endedAt, error). The rows of gsi8, gsi9 and gsi11 show ACTIVE until the settle, so
+// the RUNNING write touches nothing of them; the status indexes project the live status
+// (task-index-keys.ts builds the keys, task-listing.ts reads them). The task item has no gsi1 entry and is on gsi2 only once settled: those
+// project ALL, so each task write would cost the whole item again.
+//   gsi1  step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
+//   gsi2  task:  SETTLED#<10 s slot>#<shard % 4> / <taskId> once settled (the aggregate folder: settled-index.ts)
 //         step:  STEPS#<RUNNING|RETRYING>#<shard> / <since>#<org>#<taskId>#<stepKey>  open steps, all orgs
-//   gsi3  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
+//   gsi8  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
 //         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
-//   gsi4  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
-//   gsi5  STATUS#<status>#<shard>     / <org>#<order>    status= in an org: one range per shard, merged
-//                                                        (<status>: the terminal status, or ACTIVE)
-//   gsi6  TASKS#<shard>               / <order>          every org (operators), 4 shards merged
+//   gsi9  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
+//   gsi10 ORG#<org>#STATUS#<status>   / <order>          status= in an org; unfiltered, an org's statuses merged
+//   gsi11 TASKS#<shard>               / <order>          every org (operators), 4 shards merged
 //         TAG#<k>:<v>#<shard>         / <order>          tag=k:v across orgs (tag items)
-//   gsi7  STATUS#<status>#<shard>     / <order>          status= across orgs (gsi5's partition key)
+//   gsi12 STATUS#<status>#<shard>     / <order>          status= across orgs; the reconciler's walk over
+//                                                        PENDING and RUNNING tasks
 // The step keys are sparse: present only while the step is RUNNING or RETRYING, removed by the write
 // that ends that state. `since` is the open attempt's start (RUNNING) or the failed attempt's end.
-// RETRYING and STUCK read them and, for STUCK, PENDING tasks older than the threshold from gsi5/gsi7.
+// RETRYING and STUCK read them and, for STUCK, PENDING tasks older than the threshold from gsi10/gsi12.
 import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
@@ -38,7 +39,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { DynamoApprovalStore } from '../approvals/approval-store';
-import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
+import { batchGetItems, conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { settledIndexKeys } from '../telemetry/settled-index';
 import type { TaskMetrics } from '../telemetry/task-metrics';
 import {
@@ -50,7 +51,15 @@ import {
   type Task,
   type TaskStatus,
 } from './task';
-import { createdTaskIndexKeys, statusIndexKey, tagItems } from './task-index-keys';
+import {
+  ACTIVE_STATUS_PARTITIONS,
+  createdTaskIndexKeys,
+  indexedStatus,
+  listShardOf,
+  statusIndexKeys,
+  tagItems,
+} from './task-index-keys';
+import type { TaskRow } from './task-row';
 
 export interface Settlement {
   readonly status: TaskStatus;
@@ -66,7 +75,10 @@ export interface Settlement {
   readonly settledAt: string;
 }
 
-/** Where a walk over the active tasks stands: a shard and, within it, DynamoDB's LastEvaluatedKey. */
+/**
+ * Where a walk over the active tasks stands: a partition (of ACTIVE_STATUS_PARTITIONS) and, within it,
+ * DynamoDB's LastEvaluatedKey.
+ */
 export interface ActiveTasksPosition {
   readonly shard: number;
   readonly key?: Record<string, unknown>;
@@ -85,6 +97,8 @@ export interface StepRef {
   readonly stepId: string;
   readonly stepType: string;
   readonly mapIndex?: number;
+  /** The task's list row, kept on the step while it is open so the RETRYING/STUCK views read no task. */
+  readonly taskRow?: TaskRow;
 }
 
 /** An attempt as it starts: its number is the step's attempt count read before it plus one. */
@@ -115,6 +129,9 @@ export interface StepClosing {
   readonly cause: string;
 }
 
+/** The task a status write is for: its org names the status partition the write moves it to. */
+export type TaskRef = Pick<Task, 'taskId' | 'orgId'>;
+
 export interface TaskStore {
   /** Claims a client idempotency key for a task; returns the claim that already holds it, if any. */
   claimIdempotencyKey(
@@ -133,9 +150,9 @@ export interface TaskStore {
     after?: ActiveTasksPosition,
   ): Promise<{ items: Task[]; next?: ActiveTasksPosition }>;
   /** PENDING -> RUNNING; false if the task had already moved on. */
-  markRunning(taskId: string, at: string): Promise<boolean>;
+  markRunning(task: TaskRef, at: string): Promise<boolean>;
   /** Moves a task to a terminal status once; false if it was already terminal. */
-  settle(taskId: string, settlement: Settlement): Promise<boolean>;
+  settle(task: TaskRef, settlement: Settlement): Promise<boolean>;
   /** The step item (consistent read): its attempt count numbers the next attempt. */
   getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined>;
   /**
@@ -158,6 +175,11 @@ export interface TaskStore {
   closeOpenSteps(taskId: string, closing: StepClosing): Promise<number>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
   listSteps(taskId: string): Promise<StepRecord[]>;
+  /**
+   * The task (undefined when it does not exist or belongs to another org) and its steps as listSteps
+   * orders them, from one Query of the task's partition.
+   */
+  getWithSteps(orgId: string | undefined, taskId: string): Promise<{ task?: Task; steps: StepRecord[] }>;
 }
 
 /**
@@ -202,7 +224,6 @@ const stepSk = (stepId: string, mapIndex?: number) => `STEP#${stepKey(stepId, ma
 export const ACTIVE_SHARDS = 16;
 export const activeShardOf = (taskId: string) =>
   (createHash('sha256').update(taskId).digest()[0] ?? 0) % ACTIVE_SHARDS;
-const activePartition = (shard: number) => `ACTIVE#${shard}`;
 
 const STATUS = '#status';
 const NOT_CLOSED = `attribute_not_exists(${STATUS}) OR NOT (${STATUS} IN (:cancelled, :timedOut, :aborted))`;
@@ -217,11 +238,11 @@ function byStart(a: Record<string, unknown>, b: Record<string, unknown>): number
 /** Attempts kept in a step's `history`; an attempt beyond is counted in `historyDropped` instead. */
 export const MAX_ATTEMPT_HISTORY = 25;
 const CLOSED_STATUSES: readonly StepStatus[] = ['CANCELLED', 'TIMED_OUT', 'ABORTED'];
-const INDEX_ATTRIBUTES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
+const INDEX_ATTRIBUTES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'taskRow'];
 
 /**
  * The sparse index keys of a step while it is open, for the RUNNING and RETRYING views: per org on gsi1,
- * across orgs on gsi2 (sharded like active tasks). `since` is the open attempt's start for RUNNING, the
+ * across orgs on gsi2 (sharded like the listing indexes). `since` is the open attempt's start for RUNNING, the
  * failed attempt's end for RETRYING.
  */
 export function openStepIndexKeys(step: StepRef, status: 'RUNNING' | 'RETRYING', since: string) {
@@ -229,7 +250,7 @@ export function openStepIndexKeys(step: StepRef, status: 'RUNNING' | 'RETRYING',
   return {
     gsi1pk: `ORG#${step.orgId}#STEPS#${status}`,
     gsi1sk: `${since}#${step.taskId}#${key}`,
-    gsi2pk: `STEPS#${status}#${activeShardOf(step.taskId)}`,
+    gsi2pk: `STEPS#${status}#${listShardOf(step.taskId)}`,
     gsi2sk: `${since}#${step.orgId}#${step.taskId}#${key}`,
   };
 }
@@ -350,10 +371,11 @@ class StepWrite {
     return this;
   }
 
-  /** Puts the step in the open-step index of its status, or takes it out (undefined). */
+  /** Puts the step in the open-step index of its status, with the task's row if known, or takes it out. */
   index(status: 'RUNNING' | 'RETRYING' | undefined, since?: string): this {
     if (!status || !this.step || !since) return this.remove(...INDEX_ATTRIBUTES);
-    return this.set(openStepIndexKeys(this.step, status, since));
+    const { taskRow } = this.step;
+    return this.set({ ...openStepIndexKeys(this.step, status, since), ...(taskRow && { taskRow }) });
   }
 
   toUpdate(condition: string, conditionValues: Record<string, unknown>) {
@@ -407,10 +429,6 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       ...taskKey(task.taskId),
       type: 'Task',
       ...task,
-      gsi1pk: `ORG#${task.orgId}#TASKS`,
-      gsi1sk: `${task.createdAt}#${task.taskId}`,
-      gsi2pk: activePartition(activeShardOf(task.taskId)),
-      gsi2sk: `${task.createdAt}#${task.taskId}`,
       ...createdTaskIndexKeys(task),
     });
   }
@@ -431,44 +449,62 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     before: string,
     position: ActiveTasksPosition = { shard: 0 },
   ): Promise<{ items: Task[]; next?: ActiveTasksPosition }> {
+    // The PENDING and RUNNING partitions of gsi12 hold the list row only: the tasks are read whole.
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :active AND gsi2sk < :before',
-        ExpressionAttributeValues: { ':active': activePartition(position.shard), ':before': before },
+        IndexName: 'gsi12',
+        KeyConditionExpression: 'gsi12pk = :active AND gsi8sk < :before',
+        ExpressionAttributeValues: {
+          ':active': ACTIVE_STATUS_PARTITIONS[position.shard],
+          ':before': before,
+        },
         Limit: 100,
         ExclusiveStartKey: position.key,
       }),
     );
     const next = LastEvaluatedKey
       ? { shard: position.shard, key: LastEvaluatedKey }
-      : position.shard + 1 < ACTIVE_SHARDS
+      : position.shard + 1 < ACTIVE_STATUS_PARTITIONS.length
         ? { shard: position.shard + 1 }
         : undefined;
-    return { items: Items.map((item) => fromItem<Task>(item)), next };
+    const tasks = await batchGetItems(
+      this.client,
+      this.tableName,
+      Items.map((item) => taskKey(String(item.taskId))),
+    );
+    return { items: tasks.map((item) => fromItem<Task>(item)), next };
   }
 
-  async markRunning(taskId: string, at: string): Promise<boolean> {
+  async markRunning(task: TaskRef, at: string): Promise<boolean> {
+    // Moves the status index entries (gsi10, gsi12) from PENDING to RUNNING; the row's listStatus stays ACTIVE.
+    const keys = statusIndexKeys(task, 'RUNNING');
     return this.updateTask(
-      taskId,
-      'SET #status = :running, startedAt = :at, updatedAt = :at',
+      task.taskId,
+      'SET #status = :running, startedAt = :at, updatedAt = :at, gsi10pk = :gsi10pk, gsi12pk = :gsi12pk',
       '#status = :pending',
       {
         ':running': 'RUNNING',
         ':pending': 'PENDING',
         ':at': at,
+        ':gsi10pk': keys.gsi10pk,
+        ':gsi12pk': keys.gsi12pk,
       },
     );
   }
 
-  async settle(taskId: string, settlement: Settlement): Promise<boolean> {
+  async settle(task: TaskRef, settlement: Settlement): Promise<boolean> {
+    const { taskId } = task;
+    const keys = statusIndexKeys(task, settlement.status);
+    const listStatus = indexedStatus(settlement.status);
     const values: Record<string, unknown> = {
       ':status': settlement.status,
       ':at': settlement.at,
       ':pending': 'PENDING',
       ':running': 'RUNNING',
-      ':statusPartition': statusIndexKey(taskId, settlement.status).gsi5pk,
+      ':gsi10pk': keys.gsi10pk,
+      ':gsi12pk': keys.gsi12pk,
+      ':listStatus': listStatus,
     };
     const settled = settledIndexKeys(taskId, Date.parse(settlement.settledAt));
     values[':settledAt'] = settlement.settledAt;
@@ -476,7 +512,9 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     values[':gsi2sk'] = settled.gsi2sk;
     const sets = [
       '#status = :status',
-      'gsi5pk = :statusPartition',
+      'gsi10pk = :gsi10pk',
+      'gsi12pk = :gsi12pk',
+      'listStatus = :listStatus',
       'endedAt = :at',
       'updatedAt = :at',
       'settledAt = :settledAt',
@@ -492,7 +530,42 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       values[`:${field}`] = settlement[field];
       sets.push(`#${field} = :${field}`);
     }
-    return this.updateTask(taskId, `SET ${sets.join(', ')}`, '#status IN (:pending, :running)', values);
+    const written = await this.updateTaskItem(taskId, taskKey(taskId).sk, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk) AND #status IN (:pending, :running)',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...Object.fromEntries(
+          (['output', 'error', 'cause', 'metrics'] as const)
+            .filter((field) => settlement[field] !== undefined)
+            .map((field) => [`#${field}`, field]),
+        ),
+      },
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    });
+    if (!written) return false;
+    // A tagged task's tag items carry its list row: their status follows the task's.
+    const tags = (written.Attributes?.tags ?? {}) as Record<string, string>;
+    for (const [key, value] of Object.entries(tags)) {
+      await conditionalWrite(
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: `TASK#${taskId}`, sk: `TAG#${key}:${value}` },
+            UpdateExpression: `SET listStatus = :listStatus, endedAt = :at${settlement.error !== undefined ? ', #error = :error' : ''}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ...(settlement.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
+            ExpressionAttributeValues: {
+              ':listStatus': listStatus,
+              ':at': settlement.at,
+              ...(settlement.error !== undefined && { ':error': settlement.error }),
+            },
+          }),
+        ),
+      );
+    }
+    return true;
   }
 
   async getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined> {
@@ -753,6 +826,19 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return (await this.queryPrefix(taskId, 'STEP#')).sort(byStart).map(toStepRecord);
   }
 
+  async getWithSteps(
+    orgId: string | undefined,
+    taskId: string,
+  ): Promise<{ task?: Task; steps: StepRecord[] }> {
+    // The task item (sk TASK) sorts after its step items (STEP#...) and tag items (TAG#...).
+    const items = await this.queryPrefix(taskId, '');
+    const item = items.find((candidate) => candidate.sk === 'TASK');
+    const task = item && fromItem<Task>(item);
+    if (!task || (orgId !== undefined && task.orgId !== orgId)) return { steps: [] };
+    const steps = items.filter((candidate) => String(candidate.sk).startsWith('STEP#'));
+    return { task, steps: steps.sort(byStart).map(toStepRecord) };
+  }
+
   private async writeStep(
     taskId: string,
     write: StepWrite,
@@ -790,8 +876,12 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
+          ...(prefix
+            ? {
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
+              }
+            : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TASK#${taskId}` } }),
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),

@@ -1,6 +1,7 @@
 // A task is one run of a workflow for an organization. Its status only moves forward:
 // PENDING -> RUNNING -> SUCCEEDED | FAILED | TIMED_OUT | CANCELLED.
 import type { LlmUsage, TaskMetrics } from '../telemetry/task-metrics';
+import type { StepPlan } from './step-plan';
 
 export const TASK_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -62,6 +63,8 @@ export interface Task {
   readonly metrics?: TaskMetrics;
   /** When the settle write happened (its own clock; endedAt is the execution's stop time). */
   readonly settledAt?: string;
+  /** The version's steps, for the timeline (absent on tasks started before it was kept). */
+  readonly stepPlan?: StepPlan;
 }
 
 /** What an attempt's LLM calls used: sums over its calls, with the provider and model they went to. */

@@ -1,8 +1,9 @@
 // How many tasks are active (not yet terminal) and how many of those have run too long, for health and
 // Prometheus, from the status indexes of the task listing (task-index-keys.ts): PENDING and RUNNING
-// tasks sit under STATUS#ACTIVE#<shard>, sorted by org then creation in gsi5 and by creation in gsi7.
+// tasks sit under ORG#<org>#STATUS#<PENDING|RUNNING> in gsi10 and STATUS#<PENDING|RUNNING>#<shard> in
+// gsi12, sorted by creation.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { LIST_SHARDS, orgStatusPrefix, statusPartition } from '../tasks/task-index-keys';
+import { ACTIVE_STATUS_PARTITIONS, ACTIVE_STATUSES, orgStatusPartition } from '../tasks/task-index-keys';
 
 export interface ActiveTaskCounts {
   readonly active: number;
@@ -16,9 +17,9 @@ export interface ActiveTasks {
 }
 
 /**
- * Counts over the ACTIVE status partitions, Select COUNT so no item is returned: per org, gsi5's range of
- * that org (`<org>#<createdAt>#<taskId>`); for every org, gsi7 (`<createdAt>#<taskId>`). Each shard is
- * counted twice, all of it and up to the threshold (a key condition either way: nothing read is dropped).
+ * Counts over the PENDING and RUNNING status partitions, Select COUNT so no item is returned: per org,
+ * the org's two of gsi10; for every org, the eight of gsi12. Each partition is counted twice, all of it and
+ * up to the threshold (a key condition either way: nothing read is dropped).
  */
 export class StatusIndexTasks implements ActiveTasks {
   constructor(
@@ -27,40 +28,30 @@ export class StatusIndexTasks implements ActiveTasks {
   ) {}
 
   async count(orgId: string | undefined, createdBefore: Date): Promise<ActiveTaskCounts> {
-    const shards = Array.from({ length: LIST_SHARDS }, (_, shard) => shard);
     const before = createdBefore.toISOString();
+    const partitions =
+      orgId !== undefined
+        ? ACTIVE_STATUSES.map((status) => ({ index: 'gsi10', partition: orgStatusPartition(orgId, status) }))
+        : ACTIVE_STATUS_PARTITIONS.map((partition) => ({ index: 'gsi12', partition }));
     const [active, runningTooLong] = await Promise.all([
-      Promise.all(shards.map((shard) => this.countShard(shard, orgId))),
-      Promise.all(shards.map((shard) => this.countShard(shard, orgId, before))),
+      Promise.all(partitions.map(({ index, partition }) => this.countPartition(index, partition))),
+      Promise.all(partitions.map(({ index, partition }) => this.countPartition(index, partition, before))),
     ]);
     const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0);
     return { active: sum(active), runningTooLong: sum(runningTooLong) };
   }
 
-  private async countShard(shard: number, orgId: string | undefined, before?: string): Promise<number> {
-    // Per org: the org's range of gsi5, up to the threshold (`\uffff` sorts after any time: all of it).
-    // Every org: gsi7, all of it or below the threshold.
-    const condition =
-      orgId !== undefined
-        ? {
-            expression: 'gsi5sk BETWEEN :from AND :to',
-            values: {
-              ':from': orgStatusPrefix(orgId),
-              ':to': `${orgStatusPrefix(orgId)}${before ?? '\uffff'}`,
-            },
-          }
-        : before
-          ? { expression: 'gsi7sk < :to', values: { ':to': before } }
-          : { expression: '', values: {} };
+  private async countPartition(index: string, partition: string, before?: string): Promise<number> {
+    const pk = index === 'gsi10' ? 'gsi10pk' : 'gsi12pk';
     let count = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: orgId === undefined ? 'gsi7' : 'gsi5',
-          KeyConditionExpression: `gsi5pk = :pk${condition.expression ? ` AND ${condition.expression}` : ''}`,
-          ExpressionAttributeValues: { ':pk': statusPartition('ACTIVE', shard), ...condition.values },
+          IndexName: index,
+          KeyConditionExpression: `${pk} = :pk${before ? ' AND gsi8sk < :before' : ''}`,
+          ExpressionAttributeValues: { ':pk': partition, ...(before && { ':before': before }) },
           Select: 'COUNT',
           ExclusiveStartKey: startKey,
         }),

@@ -1,9 +1,10 @@
 // A task's execution timeline, ready for a Gantt chart: per step in execution order, its window, status,
 // attempts with their windows and errors, summaries, LLM usage, and for a `map` step the roll-up of its
 // iterations; never-run steps of the definition last, PENDING. Pure: built from the task, its step items
-// and the workflow definition.
+// and the step plan the task keeps (or one made from the workflow definition, for tasks started before).
+
+import type { StepPlan } from '../tasks/step-plan';
 import type { AttemptRecord, StepRecord, Task, TaskStatus } from '../tasks/task';
-import type { Step, WorkflowDefinition } from '../workflows/definition';
 import { type LlmUsage, rollUpStatus, sumLlmUsage } from './task-metrics';
 
 export interface TimelineAttempt {
@@ -96,17 +97,10 @@ const attemptView = (attempt: AttemptRecord): TimelineAttempt => ({
   ...(attempt.decidedBy !== undefined && { decidedBy: attempt.decidedBy, decision: attempt.decision }),
 });
 
-/** Top-level steps of the definition, and the top-level map step each nested step runs under. */
-function definitionIndex(definition: WorkflowDefinition | undefined) {
-  const topLevel: Step[] = definition?.steps ?? [];
-  const mapOf = new Map<string, string>();
-  const walk = (steps: readonly Step[], mapId: string) => {
-    for (const step of steps) {
-      mapOf.set(step.id, mapId);
-      if (step.type === 'map') walk(step.steps, mapId);
-    }
-  };
-  for (const step of topLevel) if (step.type === 'map') walk(step.steps, step.id);
+/** Top-level steps of the plan, and the top-level map step each nested step runs under. */
+function planIndex(plan: StepPlan | undefined) {
+  const topLevel = (plan?.steps ?? []).map(([id, type]) => ({ id, type }));
+  const mapOf = new Map(Object.entries(plan?.nested ?? {}));
   return { topLevel, mapOf };
 }
 
@@ -186,10 +180,10 @@ function mapStep(stepId: string, own: StepRecord | undefined, iterations: StepRe
 export function buildTaskTimeline(
   task: Task,
   steps: readonly StepRecord[],
-  definition?: WorkflowDefinition,
+  plan: StepPlan | undefined = task.stepPlan,
 ): TaskTimeline {
-  const { topLevel, mapOf } = definitionIndex(definition);
-  const typeOf = new Map(topLevel.map((step) => [step.id, step.type as string]));
+  const { topLevel, mapOf } = planIndex(plan);
+  const typeOf = new Map(topLevel.map((step) => [step.id, step.type]));
   const maps = new Map<string, { own?: StepRecord; iterations: StepRecord[] }>();
   const entries: Unordered[] = [];
   for (const step of steps) {

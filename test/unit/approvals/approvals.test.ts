@@ -128,11 +128,14 @@ describe('requestApproval', () => {
   });
 
   it('refuses to wait for a task that already ended', async () => {
-    await tasks.settle('t1', {
-      status: 'CANCELLED',
-      at: '2026-03-02T08:00:00.000Z',
-      settledAt: '2026-03-02T08:00:00.000Z',
-    });
+    await tasks.settle(
+      { taskId: 't1', orgId: 'acme' },
+      {
+        status: 'CANCELLED',
+        at: '2026-03-02T08:00:00.000Z',
+        settledAt: '2026-03-02T08:00:00.000Z',
+      },
+    );
     await expect(requestApproval(request(), requestDeps())).rejects.toMatchObject({ name: 'TaskEnded' });
     expect(await approvals.get(KEY)).toBeUndefined();
   });

@@ -172,7 +172,10 @@ describe('runStep', () => {
   });
 
   it('does not run the action of a step whose task already ended, and writes nothing', async () => {
-    await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+    await tasks.settle(
+      { taskId: TASK.id, orgId: TASK.orgId },
+      { status: 'CANCELLED', at: now().toISOString(), ...SETTLED },
+    );
     let ran = false;
     const runAction = async () => {
       ran = true;
@@ -191,7 +194,10 @@ describe('runStep', () => {
     const runAction = async () => {
       // The task is cancelled while the action runs (after its RUNNING record), and its open steps closed.
       await expect.poll(async () => (await tasks.getStep(TASK.id, 'a'))?.status).toBe('RUNNING');
-      await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+      await tasks.settle(
+        { taskId: TASK.id, orgId: TASK.orgId },
+        { status: 'CANCELLED', at: now().toISOString(), ...SETTLED },
+      );
       await tasks.closeOpenSteps(TASK.id, {
         status: 'CANCELLED',
         at: now().toISOString(),
@@ -207,7 +213,10 @@ describe('runStep', () => {
 
   it('closes the step a failed attempt leaves RETRYING when the task ended while it ran', async () => {
     const runAction = async () => {
-      await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+      await tasks.settle(
+        { taskId: TASK.id, orgId: TASK.orgId },
+        { status: 'CANCELLED', at: now().toISOString(), ...SETTLED },
+      );
       await tasks.closeOpenSteps(TASK.id, { status: 'CANCELLED', at: now().toISOString(), cause: 'c' });
       throw new Error('boom');
     };
@@ -326,7 +335,10 @@ describe('runStep', () => {
     tasks.beforeCloseWrites = async () => {
       expect(await tasks.recordFinishedAttempt(second, failed, true)).toBe(true);
     };
-    await tasks.settle(TASK.id, { status: 'CANCELLED', at: now().toISOString(), ...SETTLED });
+    await tasks.settle(
+      { taskId: TASK.id, orgId: TASK.orgId },
+      { status: 'CANCELLED', at: now().toISOString(), ...SETTLED },
+    );
     expect(
       await tasks.closeOpenSteps(TASK.id, { status: 'CANCELLED', at: now().toISOString(), cause: 'c' }),
     ).toBe(1);

@@ -20,6 +20,7 @@ import {
   type StepOutcome,
   type StepRef,
   supersededAttempt,
+  type TaskRef,
   type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
 
@@ -76,14 +77,14 @@ export class InMemoryTaskStore implements TaskStore {
     return { items, next };
   }
 
-  async markRunning(taskId: string, at: string) {
+  async markRunning({ taskId }: TaskRef, at: string) {
     const task = this.tasks.get(taskId);
     if (task?.status !== 'PENDING') return false;
     Object.assign(task, { status: 'RUNNING', startedAt: at, updatedAt: at });
     return true;
   }
 
-  async settle(taskId: string, settlement: Settlement) {
+  async settle({ taskId }: TaskRef, settlement: Settlement) {
     const task = this.tasks.get(taskId);
     if (!task || isTerminal(task.status)) return false;
     // DynamoDB refuses the whole update when a value nests deeper than it stores.
@@ -231,6 +232,11 @@ export class InMemoryTaskStore implements TaskStore {
       return;
     }
     step.history[start.attempt - 2] = supersededAttempt(previous, start);
+  }
+
+  async getWithSteps(orgId: string | undefined, taskId: string) {
+    const task = orgId === undefined ? await this.getAnyOrg(taskId) : await this.get(orgId, taskId);
+    return task ? { task, steps: await this.listSteps(taskId) } : { steps: [] };
   }
 
   async listSteps(taskId: string) {

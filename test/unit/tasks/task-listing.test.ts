@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TABLE } from '../../../functions/shared/resources';
 import type { Task, TaskStatus } from '../../../functions/shared/tasks/task';
-import { createdTaskIndexKeys, tagItems } from '../../../functions/shared/tasks/task-index-keys';
+import { createdTaskIndexKeys, listShardOf, tagItems } from '../../../functions/shared/tasks/task-index-keys';
 import {
   type IndexEntry,
   type IndexSource,
@@ -13,6 +13,7 @@ import {
   TaskListing,
   type TaskListQuery,
 } from '../../../functions/shared/tasks/task-listing';
+import { rowOf, rowOfTask, type TaskRow } from '../../../functions/shared/tasks/task-row';
 
 type Row = Record<string, unknown>;
 
@@ -21,6 +22,8 @@ class InMemoryIndexes implements ListingReader {
   readonly rows: Row[] = [];
   readonly tasks = new Map<string, Task>();
   queries = 0;
+  /** Tasks whose row was read from the task (not from an index entry). */
+  rowsRead = 0;
 
   addTask(task: Task): void {
     this.tasks.set(task.taskId, task);
@@ -28,15 +31,14 @@ class InMemoryIndexes implements ListingReader {
       pk: `TASK#${task.taskId}`,
       sk: 'TASK',
       ...task,
-      gsi1pk: `ORG#${task.orgId}#TASKS`,
-      gsi1sk: `${task.createdAt}#${task.taskId}`,
       ...createdTaskIndexKeys(task),
     });
     this.rows.push(...tagItems(task));
   }
 
   /** A step item with the open-step keys the step recorder writes while it is RUNNING or RETRYING. */
-  addOpenStep(task: Task, stepKey: string, state: 'RUNNING' | 'RETRYING', since: string, shard = 3): void {
+  addOpenStep(task: Task, stepKey: string, state: 'RUNNING' | 'RETRYING', since: string): void {
+    const shard = listShardOf(task.taskId);
     this.rows.push({
       pk: `TASK#${task.taskId}`,
       sk: `STEP#${stepKey}`,
@@ -60,16 +62,33 @@ class InMemoryIndexes implements ListingReader {
       .sort((a, b) => String(b[index.sortKey]).localeCompare(String(a[index.sortKey])));
     const start = startKey ? Number(startKey.offset) : 0;
     const page = matching.slice(start, start + limit);
-    const entries: IndexEntry[] = page.map((row) => ({
+    // What the index projects: keys, plus its non-key attributes (an INCLUDE index) or everything (ALL).
+    const projected = (row: Row): Row =>
+      index.projection === 'ALL'
+        ? row
+        : Object.fromEntries(
+            Object.entries(row).filter(
+              ([name]) =>
+                ['pk', 'sk', index.partitionKey, index.sortKey].includes(name) ||
+                (index.nonKeyAttributes ?? []).includes(name),
+            ),
+          );
+    const entries: IndexEntry[] = page.map(projected).map((row) => ({
       order: String(row[index.sortKey]).slice(source.prefix.length),
       taskId: String(row.pk).slice('TASK#'.length),
-      ...(index.projection === 'ALL' && row.sk === 'TASK' && { task: this.tasks.get(String(row.taskId)) }),
+      ...(row.listStatus !== undefined && rowOf(row)),
     }));
     return { entries, ...(start + limit < matching.length && { next: { offset: start + limit } }) };
   }
 
-  async getTasks(taskIds: readonly string[]) {
-    return new Map(taskIds.flatMap((id) => (this.tasks.has(id) ? [[id, this.tasks.get(id) as Task]] : [])));
+  async getRows(taskIds: readonly string[]) {
+    this.rowsRead += taskIds.length;
+    return new Map(
+      taskIds.flatMap((id) => {
+        const task = this.tasks.get(id);
+        return task ? [[id, rowOfTask(task)] as const] : [];
+      }),
+    );
   }
 }
 
@@ -115,7 +134,7 @@ function seeded(): { indexes: InMemoryIndexes; all: Task[] } {
 
 /** Every page of a query, asserting each page but the last is full. */
 async function allPages(listing: TaskListing, query: Omit<TaskListQuery, 'cursor'>) {
-  const items: Task[] = [];
+  const items: TaskRow[] = [];
   let cursor: string | undefined;
   for (let pages = 0; pages < 100; pages++) {
     const page = await listing.list({ ...query, cursor });
@@ -127,9 +146,10 @@ async function allPages(listing: TaskListing, query: Omit<TaskListQuery, 'cursor
   throw new Error('no end');
 }
 
-const newestFirst = (tasks: Task[]) =>
+type Listed = Pick<TaskRow, 'taskId' | 'createdAt'>;
+const newestFirst = (tasks: Listed[]) =>
   [...tasks].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).map((t) => t.taskId);
-const ids = (tasks: Task[]) => tasks.map((t) => t.taskId);
+const ids = (tasks: Listed[]) => tasks.map((t) => t.taskId);
 
 describe('task listing', () => {
   const { indexes, all } = seeded();
@@ -178,6 +198,30 @@ describe('task listing', () => {
     );
   });
 
+  it('serves rows from the index entries: settled rows read no task, ACTIVE rows read their live status', async () => {
+    const rowsOf = (tasks: Task[]) =>
+      newestFirst(tasks).map((id) => rowOfTask(indexes.tasks.get(id) as Task));
+    const settled = orgA.filter((t) => t.status === 'SUCCEEDED' || t.status === 'FAILED');
+    const before = indexes.rowsRead;
+    const failed = await allPages(listing, { orgId: 'org-a', status: 'FAILED', limit: 50 });
+    expect(failed).toEqual(rowsOf(settled.filter((t) => t.status === 'FAILED')));
+    // The status indexes project the live status too: a RUNNING listing reads no task either.
+    const running = await allPages(listing, { orgId: 'org-a', status: 'RUNNING', limit: 50 });
+    expect(running).toEqual(rowsOf(orgA.filter((t) => t.status === 'RUNNING')));
+    expect(indexes.rowsRead).toBe(before);
+    // The status indexes serve an org's unfiltered listing too (its statuses merged): no task read.
+    expect(await allPages(listing, { orgId: 'org-a', limit: 200 })).toEqual(rowsOf(orgA));
+    expect(indexes.rowsRead).toBe(before);
+    // The workflow index holds the list status: its ACTIVE rows (PENDING, RUNNING) read the task's.
+    const ofWorkflow = orgA.filter((t) => t.workflowId === 'wf-2');
+    expect(await allPages(listing, { orgId: 'org-a', workflowId: 'wf-2', limit: 200 })).toEqual(
+      rowsOf(ofWorkflow),
+    );
+    expect(indexes.rowsRead - before).toBe(
+      ofWorkflow.filter((t) => t.status === 'PENDING' || t.status === 'RUNNING').length,
+    );
+  });
+
   it('never returns another org’s task, whatever the filter', async () => {
     for (const filter of [{}, { status: 'RUNNING' as const }, { tag: { key: 'env', value: 'prod' } }]) {
       const items = await allPages(listing, { orgId: 'org-b', limit: 5, ...filter });
@@ -204,14 +248,14 @@ describe('task listing', () => {
 
   it('continues a sparse combination past the read budget with a cursor instead of reading on', async () => {
     const sparse = new InMemoryIndexes();
-    for (let n = 0; n < 3000; n++) sparse.addTask(task(n, { status: n === 5 ? 'FAILED' : 'SUCCEEDED' }));
+    for (let n = 0; n < 6000; n++) sparse.addTask(task(n, { status: n === 5 ? 'FAILED' : 'SUCCEEDED' }));
     const list = new TaskListing(sparse, () => NOW);
     const query = { orgId: 'org-a', workflowId: 'wf-1', status: 'FAILED' as const, limit: 10 };
     const first = await list.list(query);
     expect(first.items).toEqual([]);
     expect(first.cursor).toBeDefined();
     expect(sparse.queries).toBeLessThanOrEqual(LIST_READ_BUDGET);
-    const found: Task[] = [];
+    const found: TaskRow[] = [];
     let cursor = first.cursor;
     while (cursor) {
       const page = await list.list({ ...query, cursor });
@@ -231,13 +275,13 @@ describe('RETRYING and STUCK views', () => {
   const settled = task(12, { status: 'FAILED', createdAt: minutesAgo(90) });
   for (const t of [...running, pendingOld, pendingNew, settled]) indexes.addTask(t);
   const [slow, quick, retrying, twice] = running as [Task, Task, Task, Task];
-  indexes.addOpenStep(slow, 'fetch', 'RUNNING', minutesAgo(30), 1);
-  indexes.addOpenStep(quick, 'fetch', 'RUNNING', minutesAgo(1), 2);
-  indexes.addOpenStep(retrying, 'call', 'RETRYING', minutesAgo(3), 5);
-  indexes.addOpenStep(twice, 'map#00000', 'RETRYING', minutesAgo(4), 7);
-  indexes.addOpenStep(twice, 'map#00001', 'RETRYING', minutesAgo(5), 7);
+  indexes.addOpenStep(slow, 'fetch', 'RUNNING', minutesAgo(30));
+  indexes.addOpenStep(quick, 'fetch', 'RUNNING', minutesAgo(1));
+  indexes.addOpenStep(retrying, 'call', 'RETRYING', minutesAgo(3));
+  indexes.addOpenStep(twice, 'map#00000', 'RETRYING', minutesAgo(4));
+  indexes.addOpenStep(twice, 'map#00001', 'RETRYING', minutesAgo(5));
   // An index entry that lags its step: the task has settled, so the view leaves it out.
-  indexes.addOpenStep(settled, 'late', 'RUNNING', minutesAgo(50), 1);
+  indexes.addOpenStep(settled, 'late', 'RUNNING', minutesAgo(50));
   const listing = new TaskListing(indexes, () => NOW);
 
   it('STUCK holds tasks with a step RUNNING longer than the threshold and tasks PENDING that long', async () => {

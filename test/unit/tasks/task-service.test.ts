@@ -184,7 +184,7 @@ async function openStep(taskId: string) {
 describe('cancelTask', () => {
   async function running() {
     const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
-    await tasks.markRunning(task.taskId, '2026-01-02T00:00:01.000Z');
+    await tasks.markRunning(task, '2026-01-02T00:00:01.000Z');
     await openStep(task.taskId);
     return task;
   }
@@ -347,11 +347,14 @@ describe('settleTask', () => {
 
   it('closes open steps again on a redelivered event even though the task had already ended', async () => {
     const taskId = await withOpenStep();
-    await tasks.settle(taskId, {
-      status: 'TIMED_OUT',
-      at: stoppedAt.toISOString(),
-      settledAt: stoppedAt.toISOString(),
-    });
+    await tasks.settle(
+      { taskId, orgId: ORG },
+      {
+        status: 'TIMED_OUT',
+        at: stoppedAt.toISOString(),
+        settledAt: stoppedAt.toISOString(),
+      },
+    );
     expect(await settleTask({ taskId, executionStatus: 'TIMED_OUT', stoppedAt }, tasks)).toBeUndefined();
     expect(await tasks.listSteps(taskId)).toMatchObject([{ status: 'TIMED_OUT' }]);
   });
@@ -363,9 +366,9 @@ describe('reconcileTasks', () => {
     for (const task of tasks.tasks.values()) executions.end(task.executionArn, { status: 'SUCCEEDED' });
     const failing = 'task-3';
     const original = tasks.settle.bind(tasks);
-    tasks.settle = async (taskId, settlement) => {
-      if (taskId === failing) throw new Error('throttled');
-      return original(taskId, settlement);
+    tasks.settle = async (task, settlement) => {
+      if (task.taskId === failing) throw new Error('throttled');
+      return original(task, settlement);
     };
     const failures: string[] = [];
     const report = await reconcileTasks({

@@ -1,6 +1,7 @@
 // buildTaskTimeline: steps in execution order with their attempts, map iterations rolled up under their
 // map step, never-run steps of the definition last, and totals.
 import { describe, expect, it } from 'vitest';
+import { stepPlanOf } from '../../../functions/shared/tasks/step-plan';
 import { buildTaskTimeline } from '../../../functions/shared/telemetry/task-timeline';
 import type { WorkflowDefinition } from '../../../functions/shared/workflows/definition';
 import { at, attempt, step, TASK } from './fixtures';
@@ -24,6 +25,34 @@ const definition = {
 } as unknown as WorkflowDefinition;
 
 describe('buildTaskTimeline', () => {
+  it('names and orders the steps from the plan the task keeps, without the definition', () => {
+    expect(stepPlanOf(definition)).toEqual({
+      steps: [
+        ['fetch', 'http'],
+        ['each', 'map'],
+        ['after', 'transform'],
+        ['never', 'transform'],
+      ],
+      nested: { inner: 'each' },
+    });
+    const task = {
+      ...TASK,
+      status: 'RUNNING' as const,
+      endedAt: undefined,
+      stepPlan: stepPlanOf(definition),
+    };
+    const timeline = buildTaskTimeline(task, [
+      step('fetch', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')]),
+      step('inner', 'RUNNING', [attempt(1, 4, undefined, 'RUNNING')], { mapIndex: 0 }),
+    ]);
+    expect(timeline.steps.map((s) => [s.stepId, s.type, s.status])).toEqual([
+      ['fetch', 'http', 'SUCCEEDED'],
+      ['each', 'map', 'RUNNING'],
+      ['after', 'transform', 'PENDING'],
+      ['never', 'transform', 'PENDING'],
+    ]);
+  });
+
   it('lists steps in execution order with attempts, retry counts, windows and errors', () => {
     const steps = [
       step('fetch', 'SUCCEEDED', [
@@ -37,7 +66,11 @@ describe('buildTaskTimeline', () => {
       }),
       step('after', 'RUNNING', [attempt(1, 15, undefined, 'RUNNING')]),
     ];
-    const timeline = buildTaskTimeline({ ...TASK, status: 'RUNNING', endedAt: undefined }, steps, definition);
+    const timeline = buildTaskTimeline(
+      { ...TASK, status: 'RUNNING', endedAt: undefined },
+      steps,
+      stepPlanOf(definition),
+    );
     expect(timeline).toMatchObject({ taskId: 'task-1', workflowId: 'wf', status: 'RUNNING', queueMs: 2_000 });
     expect(timeline.durationMs).toBeUndefined();
     expect(timeline.steps.map((s) => [s.order, s.stepId, s.type, s.status, s.retryCount])).toEqual([
@@ -93,7 +126,11 @@ describe('buildTaskTimeline', () => {
       step('fetch', 'RETRYING', [attempt(1, 2, 3, 'FAILED', { error: 'E' })], { error: 'E' }),
       step('after', 'SKIPPED', [], { endedAt: at(1), updatedAt: at(1) }),
     ];
-    const timeline = buildTaskTimeline({ ...TASK, status: 'RUNNING', endedAt: undefined }, steps, definition);
+    const timeline = buildTaskTimeline(
+      { ...TASK, status: 'RUNNING', endedAt: undefined },
+      steps,
+      stepPlanOf(definition),
+    );
     expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
       ['after', 'SKIPPED'],
       ['fetch', 'RETRYING'],
