@@ -207,6 +207,20 @@ describe('worker routes', () => {
     }
   });
 
+  it("refuses an operator's ?org=* (the reserved id holds no data) and a cleanup body that would seem to scope it", async () => {
+    for (const path of ['/admin/workers?org=*', '/admin/workers/stats?org=%2A', '/admin/tasks?org=*']) {
+      const { status, body } = await get(operator, path);
+      expect(status, path).toBe(400);
+      expect(body.details, path).toEqual([expect.objectContaining({ field: 'org' })]);
+    }
+    const scoped = await request('POST', '/admin/workers/cleanup', { type: SHARED }, { apiKey: adminA });
+    expect(scoped.status).toBe(400);
+    expect(scoped.body.details).toEqual([expect.objectContaining({ field: 'type' })]);
+    // An empty object says nothing and is accepted (the only worker of this type is live: nothing marked).
+    const empty = await request('POST', `/admin/workers/cleanup?type=${ONLY_B}`, {}, { apiKey: ownerB });
+    expect(empty.status).toBe(200);
+  });
+
   it('reports live and dead workers in GET /admin/health', async () => {
     const { status, body } = await get(ownerB, '/admin/health');
     expect(status).toBe(200);

@@ -23,7 +23,7 @@ import { ADMIN_OPERATIONS } from './admin-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
-import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
+import { cursorBinding, ListQuerySchema, noBody, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
 import { WORKER_OPERATIONS, type WorkerRouteDeps } from './worker-routes';
@@ -101,6 +101,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
     noQuery(event);
+    noBody(event);
     return jsonResponse(
       200,
       taskView(await cancelTask(identity.orgId, pathParameter(event, 'id'), deps.taskService)),

@@ -19,7 +19,7 @@ import {
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
 import type { ApiOperation } from './api-routes';
-import { IsoDateTime, parseWith, pathParameter, queryInteger } from './request';
+import { IsoDateTime, OrgQuery, parseWith, pathParameter, queryInteger } from './request';
 import { workerHealth } from './worker-routes';
 
 /** Buckets one read may cover, per granularity. */
@@ -32,23 +32,17 @@ export const MAX_WINDOW_MINUTES = 180;
 const DEFAULT_WINDOW_MINUTES = 15;
 const DEFAULT_SPAN_MS = { hour: 24 * GRANULARITY_MS.hour, day: 30 * GRANULARITY_MS.day };
 
-const Id = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}]+$/u, 'must have no control characters');
-
 const RangeQuery = z.strictObject({ from: IsoDateTime.optional(), to: IsoDateTime.optional() });
 const WorkflowMetricsQuery = RangeQuery.extend({ granularity: z.enum(['hour', 'day']).optional() });
 const GroupedMetricsQuery = RangeQuery.extend({
   groupBy: z.enum(['org', 'agent', 'workflow']),
-  org: Id.optional(),
+  org: OrgQuery.optional(),
 });
 const HealthQuery = z.strictObject({
   windowMinutes: queryInteger(MAX_WINDOW_MINUTES, 4).optional(),
-  org: Id.optional(),
+  org: OrgQuery.optional(),
 });
-const ScrapeQuery = z.strictObject({ org: Id.optional() });
+const ScrapeQuery = z.strictObject({ org: OrgQuery.optional() });
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 

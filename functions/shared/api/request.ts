@@ -2,8 +2,9 @@
 // list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
-import type { Identity } from '../auth/identity';
+import { type Identity, OPERATOR_ORG_ID } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
+import { parseJsonBody } from '../http/json-body';
 import type { CursorBinding } from '../http/signed-cursor';
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -37,6 +38,15 @@ export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   return value;
 };
 
+/**
+ * Action routes that take no body (cancel, cleanup) refuse one that says anything: a client sending
+ * `{"type": "x"}` must not believe it scoped the action. No body, or an empty JSON object, is accepted.
+ */
+export function noBody(event: APIGatewayProxyEventV2): void {
+  if (!event.body) return;
+  parseWith(z.strictObject({}), parseJsonBody(event), 'body');
+}
+
 /** Routes that take no query parameters refuse any, naming them, as the list routes refuse unknown ones. */
 export function noQuery(event: APIGatewayProxyEventV2): void {
   parseWith(z.strictObject({}), event.queryStringParameters ?? {}, 'query');
@@ -52,6 +62,19 @@ export const queryInteger = (max: number, digits: number) =>
     .regex(new RegExp(`^\\d{1,${digits}}$`), `must be an integer from 1 to ${max}, in decimal digits`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(max));
+
+/**
+ * `?org=` on the routes open to operators: an organization id, never the operators' own reserved id (which
+ * names no organization's data: omitting `org` is how an OPERATOR reads every organization).
+ */
+export const OrgQuery = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters')
+  .refine((value) => value !== OPERATOR_ORG_ID, {
+    message: `${OPERATOR_ORG_ID} is reserved for operators and holds no data; omit org to read every organization`,
+  });
 
 export const ListQuerySchema = z.strictObject({
   limit: queryInteger(100, 3).optional(),

@@ -9,7 +9,15 @@ import { TASK_STATUSES } from '../tasks/task';
 import type { TaskListQuery, TaskPage } from '../tasks/task-listing';
 import { AgentIdSchema } from '../tasks/task-service';
 import { TagFilterSchema } from '../tasks/task-tags';
-import { cursorBinding, IsoDateTime, ListQuerySchema, parseWith, queryInteger, toUtc } from './request';
+import {
+  cursorBinding,
+  IsoDateTime,
+  ListQuerySchema,
+  OrgQuery,
+  parseWith,
+  queryInteger,
+  toUtc,
+} from './request';
 
 export interface TaskLister {
   list(query: TaskListQuery): Promise<TaskPage>;
@@ -26,12 +34,6 @@ const TaskListFilters = ListQuerySchema.extend({
 });
 
 /** An organization id as operators name it in `?org=`: printable, as long as any id. */
-const OrgIdSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters');
-
 function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
   if (query.from === undefined || query.to === undefined) return;
   if (Date.parse(query.from) <= Date.parse(query.to)) return;
@@ -45,7 +47,7 @@ function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.Refinement
 }
 
 export const TaskListQuerySchema = TaskListFilters.superRefine(fromNotAfterTo);
-export const AdminTaskListQuerySchema = TaskListFilters.extend({ org: OrgIdSchema.optional() }).superRefine(
+export const AdminTaskListQuerySchema = TaskListFilters.extend({ org: OrgQuery.optional() }).superRefine(
   fromNotAfterTo,
 );
 

@@ -18,7 +18,7 @@ import {
   workerView,
 } from '../workers/worker-views';
 import type { ApiOperation } from './api-routes';
-import { parseWith } from './request';
+import { noBody, OrgQuery, parseWith } from './request';
 
 export interface WorkerRouteDeps {
   /** The declared worker types (WORKER_TYPES). */
@@ -27,13 +27,8 @@ export interface WorkerRouteDeps {
   readonly sweep: SweepDeps;
 }
 
-const Id = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}]+$/u, 'must have no control characters');
 const TypeName = z.string().min(1).max(64);
-const ScopeQuery = z.strictObject({ type: TypeName.optional(), org: Id.optional() });
+const ScopeQuery = z.strictObject({ type: TypeName.optional(), org: OrgQuery.optional() });
 const ListQuery = ScopeQuery.extend({
   status: z.enum(['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD']).optional(),
 });
@@ -134,6 +129,7 @@ export const WORKER_OPERATIONS: Record<string, ApiOperation> = {
 
   'POST /admin/workers/cleanup': async (event, identity, deps) => {
     const input = parseWith(ScopeQuery, query(event), 'query');
+    noBody(event);
     const scope = scopeOf(identity, deps.workers, input);
     const report = await sweepWorkers(scope.types, deps.workers.sweep);
     return jsonResponse(200, {

@@ -352,10 +352,16 @@ export function retriers(policy: Required<RetryPolicy>): Record<string, unknown>
 
 /**
  * Errors that mean the worker, not the step, failed: no heartbeat (crashed, hung, network gone), a worker
- * the sweeper found dead, a worker stopping. Retried first and fast on a budget of their own (at least
- * 3), so another worker takes the step over at once, before the step's own retriers see anything.
+ * past the step's timeout (stuck on this attempt: another worker may fare better), a worker the sweeper
+ * found dead, a worker stopping. Retried first and fast on a budget of their own (at least 3), so another
+ * worker takes the step over at once, before the step's own retriers see anything.
  */
-export const WORKER_RECOVERY_ERRORS = ['States.HeartbeatTimeout', 'Worker.Lost', 'Worker.Shutdown'] as const;
+export const WORKER_RECOVERY_ERRORS = [
+  'States.HeartbeatTimeout',
+  'States.Timeout',
+  'Worker.Lost',
+  'Worker.Shutdown',
+] as const;
 
 function workerRecoveryRetrier(policy: Required<RetryPolicy>): Record<string, unknown> {
   return {

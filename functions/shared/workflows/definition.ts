@@ -258,6 +258,9 @@ export const ApprovalStepSchema = z.strictObject({
           `must be a role (${APPROVER_ROLES.join(', ')}) or a user id: 1 to 128 characters, no spaces or control characters`,
         )
         // A role in another case, or OPERATOR (no member of an org), would silently name a user nobody is.
+        // `*` is the operators' reserved org id, which no user of an organization can be: it would read as a
+        // wildcard that matches nobody.
+        .refine((value) => value !== '*', 'is not a role or a user id (there is no wildcard approver)')
         .refine(
           (value) =>
             !/^(owner|admin|member|operator)$/i.test(value) || APPROVER_ROLES.includes(value as never),
@@ -268,6 +271,7 @@ export const ApprovalStepSchema = z.strictObject({
     )
     .min(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id')
     .max(MAX_APPROVERS)
+    .refine((approvers) => new Set(approvers).size === approvers.length, 'lists an approver twice')
     .meta({
       description:
         'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',

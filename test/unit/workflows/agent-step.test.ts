@@ -63,7 +63,7 @@ describe('agent step', () => {
     });
   });
 
-  it('retries worker loss first, fast and at least 3 times, then by the policy; a timeout is final', () => {
+  it('retries worker loss and a stuck attempt first, fast and at least 3 times, then by the policy', () => {
     const state = compiled([agent({ retry: { maxAttempts: 1 } })]).States.research as AslState;
     const retry = state.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
     expect(retry[0]).toEqual({
@@ -74,8 +74,11 @@ describe('agent step', () => {
       MaxDelaySeconds: 10,
       JitterStrategy: 'FULL',
     });
-    expect(retry[1]?.ErrorEquals).toContain('States.Timeout');
-    expect(retry[1]?.MaxAttempts).toBe(0);
+    // The step's timeout goes to another worker (the recovery retrier matches first, so the policy's
+    // never-retry entry for States.Timeout does not apply to an agent step).
+    expect(retry[0]?.ErrorEquals).toEqual(
+      expect.arrayContaining(['States.HeartbeatTimeout', 'States.Timeout', 'Worker.Lost', 'Worker.Shutdown']),
+    );
     expect(retry.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], MaxAttempts: 1 });
     expect(state.Catch).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'research failed' },

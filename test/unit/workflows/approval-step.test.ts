@@ -51,6 +51,8 @@ describe('approval step validation', () => {
     [{ approvers: 'ADMIN' }, 'steps[0].approvers', 'expected array'],
     [{ approvers: ['admin'] }, 'steps[0].approvers[0]', 'roles are OWNER, ADMIN, MEMBER (upper case'],
     [{ approvers: ['OPERATOR'] }, 'steps[0].approvers[0]', 'OPERATOR decides nothing'],
+    [{ approvers: ['*'] }, 'steps[0].approvers[0]', 'no wildcard approver'],
+    [{ approvers: ['ADMIN', 'ADMIN'] }, 'steps[0].approvers', 'lists an approver twice'],
     [{ message: '' }, 'steps[0].message', ''],
     [{ message: 'x'.repeat(2001) }, 'steps[0].message', ''],
     [{ timeoutSeconds: 0 }, 'steps[0].timeoutSeconds', ''],
