@@ -830,8 +830,13 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     orgId: string | undefined,
     taskId: string,
   ): Promise<{ task?: Task; steps: StepRecord[] }> {
-    // The task item (sk TASK) sorts after its step items (STEP#...) and tag items (TAG#...).
-    const items = await this.queryPrefix(taskId, '');
+    // One Query from the step items (STEP#...) through the tag items (TAG#...) to the task item (sk TASK).
+    // The range leaves out the approval items (APPROVAL#..., sorted first): they hold task tokens, which
+    // must not reach the detail, timeline or events code.
+    const items = await this.queryTaskItems({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':first': 'STEP#', ':last': 'TASK' },
+    });
     const item = items.find((candidate) => candidate.sk === 'TASK');
     const task = item && fromItem<Task>(item);
     if (!task || (orgId !== undefined && task.orgId !== orgId)) return { steps: [] };
@@ -869,19 +874,25 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   }
 
   /** Items of one task whose sort key starts with `prefix`, keys kept (callers sort and update by them). */
-  private async queryPrefix(taskId: string, prefix: string): Promise<Record<string, unknown>[]> {
+  private queryPrefix(taskId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    return this.queryTaskItems({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
+    });
+  }
+
+  /** Every page of one key condition on a task's partition (consistent). */
+  private async queryTaskItems(keyCondition: {
+    KeyConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          ...(prefix
-            ? {
-                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-                ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
-              }
-            : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TASK#${taskId}` } }),
+          ...keyCondition,
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),
