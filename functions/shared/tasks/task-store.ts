@@ -195,7 +195,7 @@ export interface StepAttemptsChange {
   readonly open?: { readonly status: 'RUNNING' | 'RETRYING'; readonly since: string };
   readonly error?: string;
   readonly cause?: string;
-  /** When the step ended (SUCCEEDED). */
+  /** When the step ended (SUCCEEDED); absent, the step is not ended (any earlier end is cleared). */
   readonly endedAt?: string;
 }
 
@@ -794,6 +794,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
           ...(next.endedAt && { endedAt: next.endedAt }),
         })
         .index(next.open?.status, next.open?.since);
+      // A step that runs again (an earlier success never reached Step Functions) is no longer ended.
+      if (!next.endedAt) write.remove('endedAt');
       const firstStart = kept[0]?.startedAt;
       if (firstStart) write.firstStart(firstStart);
       const written = await this.writeStep(
