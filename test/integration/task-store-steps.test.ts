@@ -414,4 +414,26 @@ describe('DynamoTaskStore step items', () => {
     expect(read.map((item) => item.sk)).toEqual(['STEP#a', 'TASK']);
     expect(JSON.stringify({ task, steps })).not.toContain('secret-token');
   });
+
+  it('keeps an approval step out of the open-step index while it waits and once it is rejected', async () => {
+    const ref = stepRef({ stepType: 'approval' });
+    const wait = { step: ref, attempt: 1, startedAt: at(1) };
+    expect(await store.recordRunningAttempt(wait)).toBe(true);
+    expect(await rawStep(ref)).toMatchObject({ status: 'RUNNING' });
+    expect((await rawStep(ref))?.gsi1pk).toBeUndefined();
+    const rejected = {
+      status: 'FAILED',
+      endedAt: at(5),
+      durationMs: 4000,
+      error: 'Approval.Rejected',
+    } as const;
+    expect(await store.recordFinishedAttempt(wait, rejected, true)).toBe(true);
+    const item = await rawStep(ref);
+    expect(item).toMatchObject({ error: 'Approval.Rejected' });
+    expect([item?.gsi1pk, item?.gsi2pk]).toEqual([undefined, undefined]);
+    // Any other step that fails an attempt waits for its retry in the RETRYING index.
+    const other = stepRef();
+    await store.recordFinishedAttempt({ step: other, attempt: 1, startedAt: at(1) }, rejected, false);
+    expect((await rawStep(other))?.gsi1pk).toBe(`ORG#${other.orgId}#STEPS#RETRYING`);
+  });
 });

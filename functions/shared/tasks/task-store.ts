@@ -618,7 +618,10 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
         cause: end.cause ?? null,
         ...(succeeded && { endedAt: end.endedAt }),
       });
-      return succeeded ? write.index(undefined) : write.index('RETRYING', end.endedAt);
+      // A rejected approval is not retried (its Retry covers only Lambda service errors): like its wait,
+      // it stays out of the open-step index, which lists steps waiting for a next attempt.
+      const retried = !succeeded && start.step.stepType !== 'approval';
+      return retried ? write.index('RETRYING', end.endedAt) : write.index(undefined);
     };
     if (!wasRecordedRunning) {
       return this.writeNextAttempt(start, () =>
