@@ -444,6 +444,35 @@ describe('agent reports', () => {
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
   });
 
+  it('a finished report of a new token (its claim unrecorded) also rewrites an undelivered success as Worker.Lost', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    await finish(message, 'host-1-killed', 'SUCCEEDED');
+    // The retry's worker reports only its end (its claim report was lost); the recorder sees a new token.
+    const retry = { ...message, taskToken: `${message.taskToken}-retry` };
+    expect(await finish(retry, 'host-2-live', 'FAILED', { error: 'Agent.Crashed' })).toEqual({});
+    const task = await get(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'ABORTED',
+        worker: 'host-1-killed',
+        error: 'Worker.Lost',
+      }),
+      expect.objectContaining({
+        attempt: 2,
+        status: 'FAILED',
+        worker: 'host-2-live',
+        error: 'Agent.Crashed',
+      }),
+    ]);
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RETRYING', attempts: 2 }),
+    ]);
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    expect((await ended(taskId)).status).toBe('CANCELLED');
+  });
+
   it("the Lambda Invoke endpoint serves only the stack's functions", async () => {
     await expect(
       lambda.send(new InvokeCommand({ FunctionName: 'not-a-stepwise-function', Payload: '{}' })),
