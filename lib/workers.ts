@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { workerQueueShape } from '../functions/shared/resources';
+import { workerPartition } from '../functions/shared/workers/worker-item';
 import type { WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { workerTypesEnvironment } from '../functions/shared/workers/worker-types';
 
@@ -100,7 +101,7 @@ export class Workers extends Construct {
           sid: 'ItsWorkerItems',
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           resources: [props.table.tableArn],
-          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`WORKER#${name}`] } },
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [workerPartition(name)] } },
         }),
       ],
     });

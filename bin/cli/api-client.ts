@@ -30,7 +30,7 @@ export async function resolveConnection(flags: { url?: string; apiKey?: string }
       apiKey ??= credentials.apiKey;
     } catch {
       throw new Error(
-        `No API URL and key: pass --url and --api-key, set STEPWISE_URL and STEPWISE_API_KEY, or run \`npm start\` (which writes ${file})`,
+        `No API URL and key: pass --url and --api-key, set STEPWISE_URL and STEPWISE_API_KEY, or run \`npm start\` (which writes ${file}; a stack started with STEPWISE_DATA_DIR writes it there: set the same here)`,
       );
     }
   }

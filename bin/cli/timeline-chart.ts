@@ -1,6 +1,7 @@
 // `stepwise tasks timeline`: a text Gantt chart of a task's steps and attempts, scaled to the terminal.
 // One row per attempt: its window as a bar (█ succeeded, x failed or timed out, ▒ still running), the wait
-// before a retry as dots from the previous attempt's end, and never-run steps as PENDING rows.
+// before a retry as dots from the previous attempt's end, a map as its own window with its iterations
+// rolled up, and never-run steps as PENDING rows.
 import type { AttemptView, Timeline, TimelineStep } from './contracts';
 import { formatDuration } from './format';
 
@@ -77,12 +78,25 @@ function stepRows(
   now: number,
 ): string[] {
   const label = padTo(step.stepId, LABEL_WIDTH);
-  if (step.attempts.length === 0) {
-    return [
-      `${label} ${'-'.padEnd(3)} ${padTo(step.status, STATUS_WIDTH)} ${' '.repeat(chartWidth)}`.trimEnd(),
-    ];
-  }
   const rows: string[] = [];
+  if (step.attempts.length === 0) {
+    // A map has no attempts of its own (its iterations do): its window is the step's; a never-run step has none.
+    const window = step.startedAt
+      ? {
+          bar: attemptBar(
+            { attempt: 0, status: step.status, startedAt: step.startedAt, endedAt: step.endedAt },
+            undefined,
+            scale,
+            chartWidth,
+            now,
+          ),
+          duration: formatDuration(step.durationMs ?? (ms(step.endedAt) ?? now) - Date.parse(step.startedAt)),
+        }
+      : { bar: ' '.repeat(chartWidth), duration: '' };
+    rows.push(
+      `${label} ${'-'.padEnd(3)} ${padTo(step.status, STATUS_WIDTH)} ${window.bar} ${window.duration}`.trimEnd(),
+    );
+  }
   let previousEnd: number | undefined;
   for (const [index, attempt] of step.attempts.entries()) {
     const waitedMs = previousEnd === undefined ? undefined : Date.parse(attempt.startedAt) - previousEnd;

@@ -49,7 +49,7 @@ export async function resolveWorkerTarget(
     endpoints = JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints;
   } catch {
     throw new UsageError(
-      `No worker queue: set ${ENV.queueUrl}, ${ENV.tableName} and ${ENV.reportsFunction} (a deployment's outputs), or run \`npm start\` (which writes ${file})`,
+      `No worker queue: set ${ENV.queueUrl}, ${ENV.tableName} and ${ENV.reportsFunction} (a deployment's outputs), or run \`npm start\` (which writes ${file}; a stack started with STEPWISE_DATA_DIR writes it there: set the same here)`,
     );
   }
   const queueUrl = endpoints.workerQueueUrls?.[type];

@@ -3,9 +3,9 @@
 // SIGKILLed. Tasks are fed so that
 // about as many are open as the workers can run: HeartbeatSeconds counts from when the step's message is
 // sent, so a backlog longer than it would time steps out in the queue, which is not what is tested here. Every task must still SUCCEED, and each step's
-// success be recorded once: a second SUCCEEDED attempt is allowed only after one whose worker was killed
-// between recording its success and telling Step Functions (the duplicate an at-least-once handoff cannot
-// avoid, counted by the bench's chaos run).
+// success be recorded once: a worker killed between reporting its success and telling Step Functions
+// leaves a success Step Functions never got; when the step runs again the recorder rewrites it Worker.Lost.
+// (The handler itself may run twice then: at-least-once delivery, counted by the bench's chaos run.)
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerWorkflow, request } from './http-client';
@@ -123,10 +123,9 @@ describe.runIf(workersAvailable)('worker chaos', () => {
     for (const task of tasks) {
       const attempts = task.attempts.filter((a) => a.stepId === 'work').sort((a, b) => a.attempt - b.attempt);
       const successes = attempts.filter((a) => a.status === 'SUCCEEDED');
-      expect(successes.length, JSON.stringify(attempts)).toBeGreaterThanOrEqual(1);
-      // Every success but the last came from a worker killed before it could answer Step Functions.
-      for (const early of successes.slice(0, -1))
-        expect(killed, JSON.stringify(attempts)).toContain(early.worker);
+      expect(successes.length, JSON.stringify(attempts)).toBe(1);
+      // The recorded success is the step's last attempt: nothing ran after it.
+      expect(successes[0]?.attempt, JSON.stringify(attempts)).toBe(attempts.at(-1)?.attempt);
       lost += attempts.filter((a) => a.error === 'Worker.Lost').length;
     }
     // The kills did hit running steps, and those attempts are recorded as lost.

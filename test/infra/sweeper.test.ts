@@ -8,6 +8,7 @@ import {
   allowedActionsOn,
   functionStatements,
   logicalId,
+  resourcesOf,
   type Synthesized,
   synthesize,
 } from './synth';
@@ -60,10 +61,28 @@ describe('the worker sweeper', () => {
       for (const topic of [warning, info]) {
         expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual([]);
       }
-      const allowed = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
-      expect(allowed).not.toContain('states:SendTaskSuccess');
+      // Publishing anywhere else would be a wider grant: every sns:Publish names the critical topic only
+      // (approval notifications go to the info topic from the step runner, not the api).
+      const publishTo = statements
+        .filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('sns:Publish'))
+        .flatMap(resourcesOf);
+      expect(publishTo).toEqual([{ Ref: logicalId(stack, critical) }]);
     },
   );
+
+  it('grants the sweeper no SendTaskSuccess: it only fails tokens', () => {
+    const allowed = functionStatements(built, 'sweeper')
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect(allowed).not.toContain('states:SendTaskSuccess');
+  });
+
+  it("grants the api SendTaskSuccess only on the stack's workflow state machines (approval decisions)", () => {
+    const grantedOn = functionStatements(built, 'api')
+      .filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('states:SendTaskSuccess'))
+      .flatMap(resourcesOf);
+    expect(grantedOn).toEqual([stack.resolve(stack.workflows.stateMachineArnPattern)]);
+  });
 
   it('hands the sweeper and the api WORKER_DEAD_AFTER_SECONDS, 300 by default', () => {
     expect(variable(built, 'sweeper', 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');

@@ -12,6 +12,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
@@ -132,6 +133,18 @@ const finish = (
     ...extra,
   });
 
+/** The step item as stored (its open-step index keys and task row are not in any response). */
+const rawStepItem = async (taskId: string, stepId: string) =>
+  (
+    await documents.send(
+      new GetCommand({
+        TableName: endpoints.tableName,
+        Key: { pk: `TASK#${taskId}`, sk: `STEP#${stepId}` },
+        ConsistentRead: true,
+      }),
+    )
+  ).Item;
+
 const get = async (taskId: string) => (await call<TaskDetail>('GET', `/tasks/${taskId}`)).body;
 const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 async function ended(taskId: string): Promise<TaskDetail> {
@@ -199,6 +212,12 @@ describe('agent steps', () => {
     const first = await receive(taskId);
     expect(await claim(first, 'host-1-aaaa')).toEqual({ attempt: 1 });
     await finish(first, 'host-1-aaaa', 'FAILED', { error: 'Agent.RateLimited', cause: 'try later' });
+    // Waiting for its retry, the step is in the RETRYING open-step index with its task's row.
+    expect(await rawStepItem(taskId, 'research')).toMatchObject({
+      status: 'RETRYING',
+      gsi1pk: `ORG#${credentials.orgId}#STEPS#RETRYING`,
+      taskRow: { taskId, orgId: credentials.orgId },
+    });
     await sfn.send(
       new SendTaskFailureCommand({
         taskToken: first.taskToken,
@@ -245,6 +264,52 @@ describe('agent steps', () => {
     ).rejects.toBeInstanceOf(TaskTimedOut);
     await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{}' }));
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it('a success reported but never sent to Step Functions is rewritten Worker.Lost when the step runs again: one SUCCEEDED attempt', async () => {
+    const taskId = await startTask([agent({ heartbeatSeconds: 1, timeoutSeconds: 30 })], { domain: 'x' });
+    const first = await receive(taskId);
+    expect(await claim(first, 'host-1-killed')).toEqual({ attempt: 1 });
+    // The worker reports its success, then is killed before SendTaskSuccess.
+    await finish(first, 'host-1-killed', 'SUCCEEDED', { outputSummary: '"done"' });
+    expect((await get(taskId)).steps).toEqual([expect.objectContaining({ status: 'SUCCEEDED' })]);
+    // Step Functions never got it: the heartbeat times out and the step is retried with a new token.
+    const second = await receive(taskId);
+    expect(await claim(second, 'host-2-live')).toEqual({ attempt: 2 });
+    const during = await get(taskId);
+    expect(during.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RUNNING', attempts: 2 }),
+    ]);
+    expect(during.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'ABORTED',
+        worker: 'host-1-killed',
+        error: 'Worker.Lost',
+      }),
+      expect.objectContaining({ attempt: 2, status: 'RUNNING', worker: 'host-2-live' }),
+    ]);
+    expect(during.attempts[0]?.cause).toBe(
+      'Worker host-1-killed reported success but its result never reached Step Functions; the step was handed to another worker',
+    );
+    // Open again: in the RUNNING open-step index with its task's row, and no longer ended.
+    const item = await rawStepItem(taskId, 'research');
+    expect(item).toMatchObject({
+      gsi1pk: `ORG#${credentials.orgId}#STEPS#RUNNING`,
+      taskRow: { taskId, orgId: credentials.orgId, status: 'RUNNING' },
+    });
+    expect(item?.endedAt).toBeUndefined();
+
+    await finish(second, 'host-2-live', 'SUCCEEDED');
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '"done"' }));
+    const task = await ended(taskId);
+    expect(task.status).toBe('SUCCEEDED');
+    expect(task.attempts.filter((attempt) => attempt.status === 'SUCCEEDED')).toEqual([
+      expect.objectContaining({ attempt: 2, worker: 'host-2-live' }),
+    ]);
+    // The killed worker's late report changes nothing: its attempt stays closed as lost.
+    await finish(first, 'host-1-killed', 'SUCCEEDED');
+    expect((await get(taskId)).attempts.map((attempt) => attempt.status)).toEqual(['ABORTED', 'SUCCEEDED']);
   });
 
   it("recordLostAttempt (the sweeper) closes a dead worker's attempt as Worker.Lost; Worker.Lost retries at once", async () => {
@@ -377,6 +442,35 @@ describe('agent reports', () => {
     ]);
     await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it('a finished report of a new token (its claim unrecorded) also rewrites an undelivered success as Worker.Lost', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    await finish(message, 'host-1-killed', 'SUCCEEDED');
+    // The retry's worker reports only its end (its claim report was lost); the recorder sees a new token.
+    const retry = { ...message, taskToken: `${message.taskToken}-retry` };
+    expect(await finish(retry, 'host-2-live', 'FAILED', { error: 'Agent.Crashed' })).toEqual({});
+    const task = await get(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        status: 'ABORTED',
+        worker: 'host-1-killed',
+        error: 'Worker.Lost',
+      }),
+      expect.objectContaining({
+        attempt: 2,
+        status: 'FAILED',
+        worker: 'host-2-live',
+        error: 'Agent.Crashed',
+      }),
+    ]);
+    expect(task.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'RETRYING', attempts: 2 }),
+    ]);
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    expect((await ended(taskId)).status).toBe('CANCELLED');
   });
 
   it("the Lambda Invoke endpoint serves only the stack's functions", async () => {

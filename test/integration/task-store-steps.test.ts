@@ -380,4 +380,60 @@ describe('DynamoTaskStore step items', () => {
       llm,
     });
   });
+
+  it('reads a task with its steps without the approval items of its partition (they hold task tokens)', async () => {
+    const ref = stepRef({ stepType: 'approval' });
+    const key = { pk: `TASK#${ref.taskId}` };
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: { ...key, sk: 'TASK', taskId: ref.taskId, orgId: ref.orgId, status: 'RUNNING' },
+      }),
+    );
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: { ...key, sk: 'APPROVAL#a', taskId: ref.taskId, orgId: ref.orgId, taskToken: 'secret-token' },
+      }),
+    );
+    await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) });
+    const read: Record<string, unknown>[] = [];
+    const recording = {
+      send: async (command: unknown) => {
+        const result = await documents.send(command as Parameters<typeof documents.send>[0]);
+        read.push(...((result as { Items?: Record<string, unknown>[] }).Items ?? []));
+        return result;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const { task, steps } = await new DynamoTaskStore(recording, endpoints.tableName).getWithSteps(
+      ref.orgId,
+      ref.taskId,
+    );
+    expect(task?.taskId).toBe(ref.taskId);
+    expect(steps.map((step) => step.stepId)).toEqual(['a']);
+    expect(read.map((item) => item.sk)).toEqual(['STEP#a', 'TASK']);
+    expect(JSON.stringify({ task, steps })).not.toContain('secret-token');
+  });
+
+  it('keeps an approval step out of the open-step index while it waits and once it is rejected', async () => {
+    const ref = stepRef({ stepType: 'approval' });
+    const wait = { step: ref, attempt: 1, startedAt: at(1) };
+    expect(await store.recordRunningAttempt(wait)).toBe(true);
+    expect(await rawStep(ref)).toMatchObject({ status: 'RUNNING' });
+    expect((await rawStep(ref))?.gsi1pk).toBeUndefined();
+    const rejected = {
+      status: 'FAILED',
+      endedAt: at(5),
+      durationMs: 4000,
+      error: 'Approval.Rejected',
+    } as const;
+    expect(await store.recordFinishedAttempt(wait, rejected, true)).toBe(true);
+    const item = await rawStep(ref);
+    expect(item).toMatchObject({ error: 'Approval.Rejected' });
+    expect([item?.gsi1pk, item?.gsi2pk]).toEqual([undefined, undefined]);
+    // Any other step that fails an attempt waits for its retry in the RETRYING index.
+    const other = stepRef();
+    await store.recordFinishedAttempt({ step: other, attempt: 1, startedAt: at(1) }, rejected, false);
+    expect((await rawStep(other))?.gsi1pk).toBe(`ORG#${other.orgId}#STEPS#RETRYING`);
+  });
 });

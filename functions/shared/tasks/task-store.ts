@@ -195,7 +195,7 @@ export interface StepAttemptsChange {
   readonly open?: { readonly status: 'RUNNING' | 'RETRYING'; readonly since: string };
   readonly error?: string;
   readonly cause?: string;
-  /** When the step ended (SUCCEEDED). */
+  /** When the step ended (SUCCEEDED); absent, the step is not ended (any earlier end is cleared). */
   readonly endedAt?: string;
 }
 
@@ -618,7 +618,10 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
         cause: end.cause ?? null,
         ...(succeeded && { endedAt: end.endedAt }),
       });
-      return succeeded ? write.index(undefined) : write.index('RETRYING', end.endedAt);
+      // A rejected approval is not retried (its Retry covers only Lambda service errors): like its wait,
+      // it stays out of the open-step index, which lists steps waiting for a next attempt.
+      const retried = !succeeded && start.step.stepType !== 'approval';
+      return retried ? write.index('RETRYING', end.endedAt) : write.index(undefined);
     };
     if (!wasRecordedRunning) {
       return this.writeNextAttempt(start, () =>
@@ -794,6 +797,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
           ...(next.endedAt && { endedAt: next.endedAt }),
         })
         .index(next.open?.status, next.open?.since);
+      // A step that runs again (an earlier success never reached Step Functions) is no longer ended.
+      if (!next.endedAt) write.remove('endedAt');
       const firstStart = kept[0]?.startedAt;
       if (firstStart) write.firstStart(firstStart);
       const written = await this.writeStep(
@@ -830,8 +835,13 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     orgId: string | undefined,
     taskId: string,
   ): Promise<{ task?: Task; steps: StepRecord[] }> {
-    // The task item (sk TASK) sorts after its step items (STEP#...) and tag items (TAG#...).
-    const items = await this.queryPrefix(taskId, '');
+    // One Query from the step items (STEP#...) through the tag items (TAG#...) to the task item (sk TASK).
+    // The range leaves out the approval items (APPROVAL#..., sorted first): they hold task tokens, which
+    // must not reach the detail, timeline or events code.
+    const items = await this.queryTaskItems({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':first': 'STEP#', ':last': 'TASK' },
+    });
     const item = items.find((candidate) => candidate.sk === 'TASK');
     const task = item && fromItem<Task>(item);
     if (!task || (orgId !== undefined && task.orgId !== orgId)) return { steps: [] };
@@ -869,19 +879,25 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   }
 
   /** Items of one task whose sort key starts with `prefix`, keys kept (callers sort and update by them). */
-  private async queryPrefix(taskId: string, prefix: string): Promise<Record<string, unknown>[]> {
+  private queryPrefix(taskId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    return this.queryTaskItems({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
+    });
+  }
+
+  /** Every page of one key condition on a task's partition (consistent). */
+  private async queryTaskItems(keyCondition: {
+    KeyConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          ...(prefix
-            ? {
-                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-                ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':prefix': prefix },
-              }
-            : { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `TASK#${taskId}` } }),
+          ...keyCondition,
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),

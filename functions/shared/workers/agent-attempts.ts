@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { WorkflowVersions } from '../registry/register-workflow';
 import { type AttemptRecord, isTerminal, type StepRecord, type Task } from '../tasks/task';
+import { rowOfTask } from '../tasks/task-row';
 import type { StepAttemptsChange, StepAttemptsStore, StepRef } from '../tasks/task-store';
 import type { Step } from '../workflows/definition';
 
@@ -137,6 +138,8 @@ async function locate(report: AgentReport, deps: AgentAttemptsDeps): Promise<Loc
       stepId: report.step.id,
       stepType: 'agent',
       ...(report.step.mapIndex !== undefined && { mapIndex: report.step.mapIndex }),
+      // The open-step entries (RETRYING/STUCK views) carry the task's row, as the step runner's do.
+      taskRow: rowOfTask(task),
     },
   };
 }
@@ -174,6 +177,29 @@ function closedAsLost(attempt: AttemptRecord, at: string, why: string): AttemptR
 
 const LOST_BY_NEXT_CLAIM = 'heartbeat timeout or lost worker; the step was handed to another worker';
 
+/**
+ * An earlier attempt reported SUCCEEDED when the step runs again under a new token: its worker reported
+ * `finished` but its SendTaskSuccess never reached Step Functions (killed between the two), so the step
+ * timed out and was retried. It did not complete the step: the step's one success is the new attempt's.
+ */
+function successNeverDelivered(attempt: AttemptRecord): AttemptRecord {
+  return {
+    ...attempt,
+    status: 'ABORTED',
+    error: WORKER_LOST,
+    cause: `Worker ${attempt.worker ?? '(unknown)'} reported success but its result never reached Step Functions; the step was handed to another worker`,
+  };
+}
+
+/** The history as a new token's attempt starts: what was left open or undelivered is closed as lost. */
+function closedBeforeNewAttempt(history: readonly AttemptRecord[], at: string): AttemptRecord[] {
+  return history.map((old) => {
+    if (old.status === 'RUNNING') return closedAsLost(old, at, LOST_BY_NEXT_CLAIM);
+    if (old.status === 'SUCCEEDED') return successNeverDelivered(old);
+    return old;
+  });
+}
+
 /** Attempt n RUNNING for the claiming worker; an earlier attempt still open is closed as lost. */
 export async function recordClaimed(
   report: ClaimedReport,
@@ -202,12 +228,7 @@ export async function recordClaimed(
       tokenId,
     };
     return {
-      history: [
-        ...history.map((old) =>
-          old.status === 'RUNNING' ? closedAsLost(old, report.claimedAt, LOST_BY_NEXT_CLAIM) : old,
-        ),
-        entry,
-      ],
+      history: [...closedBeforeNewAttempt(history, report.claimedAt), entry],
       attempts: attempt,
       status: 'RUNNING',
       at,
@@ -235,14 +256,12 @@ export async function recordFinished(
   const at = (deps.now ?? (() => new Date()))().toISOString();
   const succeeded = report.status === 'SUCCEEDED';
   await deps.tasks.rewriteStepAttempts(located.ref, (current) => {
-    const history = [...(current?.history ?? [])];
+    let history = [...(current?.history ?? [])];
     let index = history.findIndex((entry) => entry.tokenId === tokenId);
     let attempts = current?.attempts ?? 0;
     if (index < 0) {
       // Its claim was never recorded: the attempt starts and ends here, after any attempt still open.
-      history.forEach((old, at) => {
-        if (old.status === 'RUNNING') history[at] = closedAsLost(old, report.endedAt, LOST_BY_NEXT_CLAIM);
-      });
+      history = closedBeforeNewAttempt(history, report.endedAt);
       attempts += 1;
       history.push({
         attempt: attempts,
@@ -268,7 +287,14 @@ export async function recordFinished(
     const latest = open.attempt === attempts;
     if (!latest) {
       // A late report of an earlier attempt: the step stays as its latest attempt has it.
-      return { history, attempts, status: current?.status ?? 'RUNNING', at, ...openIndexOf(current) };
+      return {
+        history,
+        attempts,
+        status: current?.status ?? 'RUNNING',
+        at,
+        ...openIndexOf(current),
+        ...(current?.endedAt && { endedAt: current.endedAt }),
+      };
     }
     return succeeded
       ? { history, attempts, status: 'SUCCEEDED', at, endedAt: report.endedAt }
@@ -326,6 +352,7 @@ export async function recordLostAttempt(
     stepId: lost.step.id,
     stepType: 'agent',
     ...(lost.step.mapIndex !== undefined && { mapIndex: lost.step.mapIndex }),
+    taskRow: rowOfTask(task),
   };
   const written = await deps.tasks.rewriteStepAttempts(ref, (current) => {
     if (!current) return undefined;
@@ -346,7 +373,14 @@ export async function recordLostAttempt(
           cause: closed.cause,
           open: { status: 'RETRYING', since: lost.at },
         }
-      : { history, attempts: current.attempts, status: current.status, at, ...openIndexOf(current) };
+      : {
+          history,
+          attempts: current.attempts,
+          status: current.status,
+          at,
+          ...openIndexOf(current),
+          ...(current.endedAt && { endedAt: current.endedAt }),
+        };
   });
   return written !== undefined;
 }

@@ -170,6 +170,38 @@ describe('renderTimeline', () => {
     );
   });
 
+  it('draws a map, which has no attempts of its own, over its window with its iterations rolled up', () => {
+    const mapped: Timeline = {
+      ...retried,
+      steps: [
+        {
+          stepId: 'each_company',
+          type: 'map',
+          order: 1,
+          status: 'SUCCEEDED',
+          startedAt: at(5_000),
+          endedAt: at(10_000),
+          durationMs: 5_000,
+          retryCount: 0,
+          attempts: [],
+          iterations: {
+            total: 2,
+            byStatus: { SUCCEEDED: 2 },
+            duration: { minMs: 900, avgMs: 950, maxMs: 1_000 },
+          },
+        },
+      ],
+    };
+    const chart = renderTimeline(mapped, { width: 94, now: new Date(T0 + 20_000) });
+    const row = chart.find((line) => line.startsWith('each_company '));
+    expect(row).toMatch(/ - {3}SUCCEEDED {2}/);
+    expect(barOf(row ?? '')).toBe(`${' '.repeat(20)}${'█'.repeat(20)}`);
+    expect(row).toMatch(/5\.00s$/);
+    expect(chart).toContain(
+      `${' '.repeat(22)} map: 2 iterations (2 SUCCEEDED), 900ms / 950ms / 1.00s min/avg/max`,
+    );
+  });
+
   it('names the worker that ran an agent step attempt', () => {
     const delegated: Timeline = {
       ...retried,

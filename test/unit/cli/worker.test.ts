@@ -63,7 +63,7 @@ describe('stepwise worker', () => {
     await expect(
       resolveWorkerTarget('research', { STEPWISE_DATA_DIR: join(dataDir, 'nowhere') }),
     ).rejects.toThrow(
-      /set STEPWISE_WORKER_QUEUE_URL, STEPWISE_TABLE and STEPWISE_AGENT_REPORTS_FUNCTION .* or run `npm start`/,
+      /set STEPWISE_WORKER_QUEUE_URL, STEPWISE_TABLE and STEPWISE_AGENT_REPORTS_FUNCTION .* or run `npm start` \(which writes .*nowhere\/endpoints\.json; a stack started with STEPWISE_DATA_DIR writes it there/,
     );
   });
 
