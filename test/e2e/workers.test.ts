@@ -64,8 +64,12 @@ async function startTask(workflowId: string, input: unknown): Promise<string> {
 }
 
 const getTask = async (taskId: string) => (await request<Task>('GET', `/tasks/${taskId}`)).body;
+// By map iteration, then attempt: the API lists attempts in start order, and two iterations claimed at
+// once may start in either order.
 const attemptsOf = (task: Task, stepId = 'work') =>
-  task.attempts.filter((attempt) => attempt.stepId === stepId).sort((a, b) => a.attempt - b.attempt);
+  task.attempts
+    .filter((attempt) => attempt.stepId === stepId)
+    .sort((a, b) => (a.mapIndex ?? 0) - (b.mapIndex ?? 0) || a.attempt - b.attempt);
 
 async function workerItem(type: string, workerId: string) {
   const { Item } = await (clients?.documents ?? never()).send(
