@@ -525,7 +525,11 @@ describe('the company_research example', () => {
     expect((task.output?.rank?.output as { findings?: unknown[] } | undefined)?.findings).toEqual(
       expect.arrayContaining(input.companies.map((company) => ({ lead: `${company.name} CPO` }))),
     );
-    expect(task.attempts.filter((attempt) => attempt.stepId === 'research_company')).toEqual(
+    // By map iteration: the API lists attempts in start order, and the messages may come in either order.
+    const research = task.attempts
+      .filter((attempt) => attempt.stepId === 'research_company')
+      .sort((a, b) => (a.mapIndex ?? 0) - (b.mapIndex ?? 0));
+    expect(research).toEqual(
       input.companies.map((_, index) =>
         expect.objectContaining({ status: 'SUCCEEDED', worker: `host-${index}-cafe` }),
       ),
