@@ -44,6 +44,7 @@ interface AgentMessage {
 }
 interface Attempt {
   stepId: string;
+  mapIndex?: number;
   attempt: number;
   status: string;
   worker?: string;
