@@ -7,25 +7,13 @@ import { isOpenTo, type WorkerTypes } from './worker-types';
 
 export type InFlightView = Omit<InFlightStep, 'taskToken'>;
 
-export interface WorkerView {
-  readonly workerId: string;
-  readonly type: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly version: string;
-  readonly concurrency: number;
-  readonly status: WorkerStatus;
+/** A worker as the routes show it: its item without tokens or busyMs, with what reads derive from them. */
+export interface WorkerView extends Omit<WorkerItem, 'inFlight' | 'busyMs'> {
   /** The steps it holds (for an organization, only those of its tasks). */
   readonly inFlight: readonly InFlightView[];
-  readonly startedAt: string;
-  readonly lastHeartbeatAt: string;
   readonly heartbeatAgeSeconds: number;
-  readonly processed: number;
-  readonly failed: number;
   /** busyMs / (processed + failed); null before its first step ends. */
   readonly avgStepMs: number | null;
-  readonly stoppedAt?: string;
-  readonly deadAt?: string;
 }
 
 export interface WorkerTypeStats {
