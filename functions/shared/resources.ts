@@ -255,7 +255,8 @@ export interface RouteShape {
   /**
    * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
    * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
-   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long.
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long, and the
+   * alert channels (PUT /admin/alert-channels), which operators set for the deployment or a named org.
    * @default false
    */
   readonly operators?: boolean;
