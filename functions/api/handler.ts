@@ -100,6 +100,7 @@ const deps: ApiDeps = {
         logger.error('Could not release a dead worker step', { ...context, error }),
     },
   },
+  alerts: alerting,
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -50,8 +50,13 @@ export interface AlertPageView {
   readonly cursor?: string;
 }
 
+export interface RaiseOptions {
+  /** This rule's cooldown (its cooldownMinutes), instead of the service's. */
+  readonly cooldownSeconds?: number;
+}
+
 export interface Alerting {
-  raise(signal: AlertSignal): Promise<RaiseResult>;
+  raise(signal: AlertSignal, options?: RaiseOptions): Promise<RaiseResult>;
   resolve(dedupKey: string, summary?: string): Promise<AlertRecord | undefined>;
   /** The OPEN alerts of a kind, for the rules to resolve those whose condition cleared. */
   open(kind: AlertKind): Promise<AlertRecord[]>;
@@ -74,10 +79,8 @@ const without = <T extends object, K extends keyof T>(value: T, ...keys: K[]): O
 };
 
 export function createAlerting(deps: AlertingDeps): Alerting {
-  const cooldownMs = (deps.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS) * 1000;
+  const defaultCooldownSeconds = deps.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS;
   const newId = deps.newId ?? (() => crypto.randomUUID());
-  const within = (since: string | undefined, now: Date) =>
-    since !== undefined && now.getTime() - Date.parse(since) < cooldownMs;
 
   /**
    * Publishes `event` about a stored alert. A failed publish takes back the notification time it was
@@ -104,12 +107,17 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     throw new AlertWriteConflictError(`Alert write lost ${MAX_ATTEMPTS} races in a row`);
   }
 
-  const raiseOnce = async (signal: AlertSignal): Promise<RaiseResult | typeof CONFLICT> => {
+  const raiseOnce = async (
+    signal: AlertSignal,
+    cooldownSeconds: number,
+  ): Promise<RaiseResult | typeof CONFLICT> => {
     const { alertId, alert: current } = await deps.store.lookup(signal.dedupKey);
     const now = deps.now();
+    const within = (since: string | undefined) =>
+      since !== undefined && now.getTime() - Date.parse(since) < cooldownSeconds * 1000;
     const at = now.toISOString();
 
-    if (!current || (current.state === 'RESOLVED' && !within(current.resolvedAt, now))) {
+    if (!current || (current.state === 'RESOLVED' && !within(current.resolvedAt))) {
       const id = newId();
       const created: StoredAlert = {
         ...signal,
@@ -145,7 +153,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
       const rank = SEVERITY_RANK[signal.severity] - SEVERITY_RANK[current.severity];
       // A lower severity keeps the alert's words (they describe the worse state), only counting the value.
       const described = rank >= 0 ? signal : { value: signal.value };
-      event = rank > 0 ? 'ESCALATED' : within(current.notifiedAt, now) ? null : 'REMINDER';
+      event = rank > 0 ? 'ESCALATED' : within(current.notifiedAt) ? null : 'REMINDER';
       next = {
         ...current,
         ...described,
@@ -201,7 +209,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   };
 
   return {
-    raise: (signal) => retrying(() => raiseOnce(signal)),
+    raise: (signal, options) =>
+      retrying(() => raiseOnce(signal, options?.cooldownSeconds ?? defaultCooldownSeconds)),
     resolve: (dedupKey, summary) => retrying(() => resolveOnce(dedupKey, summary)),
     acknowledge: (id, by) => retrying(() => acknowledgeOnce(id, by)),
     open: async (kind) => (await deps.store.listOpen(kind)).map(alertView),
