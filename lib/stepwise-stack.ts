@@ -19,6 +19,7 @@ import {
   OUTBOUND_ALLOWED_HOSTS,
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
+import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
@@ -275,6 +276,10 @@ export class StepwiseStack extends Stack {
     this.grantAlertChannels(functions.api, functions.alertNotifier);
 
     this.api = new Api(this, 'Api', { functions });
+    // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
+    for (const fn of [functions.api, functions.sweeper, functions.alertNotifier]) {
+      fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
+    }
     const metricsWorkflows = [
       ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),
     ];

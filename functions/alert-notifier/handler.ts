@@ -1,5 +1,6 @@
-// alert-notifier: subscribed to the three alert topics; each notification (a stepwise alert or a
-// CloudWatch alarm) is delivered to the channels that take it (functions/shared/alerts/deliver-alert.ts).
+// alert-notifier: subscribed to the three alert topics; each notification (a stepwise alert, or a
+// CloudWatch alarm raised or resolved as an alert) is delivered to the channels that take it
+// (functions/shared/alerts/alert-notification.ts, deliver-alert.ts).
 // Delivery failures are parked in the alert-deliveries DLQ, not thrown: SNS's retries of the whole
 // invocation would only repeat the deliveries that succeeded.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -9,7 +10,15 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { guardedFetch } from '../shared/actions/outbound/guarded-fetch';
-import { readNotification, UnrecognizedNotification } from '../shared/alerts/alert-notification';
+import type { AlertMessage } from '../shared/alerts/alert';
+import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
+import {
+  handleNotification,
+  readNotification,
+  UnrecognizedNotification,
+} from '../shared/alerts/alert-notification';
+import { DynamoAlertStore } from '../shared/alerts/alert-store';
+import { createAlerting } from '../shared/alerts/alerting';
 import { parseSecret } from '../shared/alerts/channel';
 import { DynamoChannelRateLimiter } from '../shared/alerts/channel-rate-limit';
 import { DynamoChannelStore } from '../shared/alerts/channel-store';
@@ -44,35 +53,49 @@ const deps: DeliveryDeps = {
   newId: () => `msg_${crypto.randomUUID()}`,
 };
 
+/** Delivers a message to the channels that take it, and prints it on the local stack. */
+async function notify(message: AlertMessage): Promise<void> {
+  // The console channel: one line per alert on the local stack's output.
+  if (config.console) process.stdout.write(`${consoleLine(message)}\n`);
+  const deliveries = await deliverAlert(message, deps);
+  for (const delivery of deliveries) {
+    metrics.addMetric(
+      delivery.outcome === 'DELIVERED' ? 'AlertsDelivered' : 'AlertDeliveriesParked',
+      MetricUnit.Count,
+      1,
+    );
+    const entry = {
+      alertId: message.alert.id,
+      event: message.event,
+      channelId: delivery.channelId,
+      outcome: delivery.outcome,
+      attempts: delivery.attempts,
+    };
+    if (delivery.outcome === 'DELIVERED') logger.info('Alert delivered', entry);
+    else logger.warn('Alert delivery parked in the DLQ', entry);
+  }
+}
+
+// CloudWatch alarms become alerts here; their messages are delivered directly rather than published again.
+const alerting = createAlerting({
+  store: new DynamoAlertStore(documentClient(), config.tableName),
+  publish: notify,
+  now: () => new Date(),
+  links: loadAlertLinkBase(),
+});
+
 const lambdaHandler = async (event: SNSEvent): Promise<void> => {
   for (const record of event.Records) {
-    let message: ReturnType<typeof readNotification>;
+    const { MessageId: messageId, Message: body, TopicArn: topicArn } = record.Sns;
     try {
-      message = readNotification(record.Sns.Message, config.severityOfTopic(record.Sns.TopicArn));
+      const ignored = await handleNotification(readNotification(body, config.severityOfTopic(topicArn)), {
+        notify,
+        alerting,
+      });
+      if (ignored) logger.debug('Nothing to deliver', { messageId, reason: ignored });
     } catch (error) {
       if (!(error instanceof UnrecognizedNotification)) throw error;
-      logger.warn('Skipped a notification that is not an alert', { messageId: record.Sns.MessageId, error });
-      continue;
-    }
-    if (!message) continue;
-    // The console channel: one line per alert on the local stack's output.
-    if (config.console) process.stdout.write(`${consoleLine(message)}\n`);
-    const deliveries = await deliverAlert(message, deps);
-    for (const delivery of deliveries) {
-      metrics.addMetric(
-        delivery.outcome === 'DELIVERED' ? 'AlertsDelivered' : 'AlertDeliveriesParked',
-        MetricUnit.Count,
-        1,
-      );
-      const entry = {
-        alertId: message.alert.id,
-        event: message.event,
-        channelId: delivery.channelId,
-        outcome: delivery.outcome,
-        attempts: delivery.attempts,
-      };
-      if (delivery.outcome === 'DELIVERED') logger.info('Alert delivered', entry);
-      else logger.warn('Alert delivery parked in the DLQ', entry);
+      logger.warn('Skipped a notification that is not an alert', { messageId, error });
     }
   }
 };

@@ -1,11 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { OUTBOUND_ALLOWED_HOSTS, parseAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
+import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
+import { DynamoAlertStore } from '../shared/alerts/alert-store';
+import { createAlerting } from '../shared/alerts/alerting';
 import { ALERT_SECRET_PREFIX_ENV, SecretsManagerChannelSecrets } from '../shared/alerts/channel-secrets';
 import { DynamoChannelStore } from '../shared/alerts/channel-store';
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
@@ -47,6 +49,16 @@ const workflows = new WorkflowStore(documentClient(), tableName);
 const tasks = new DynamoTaskStore(documentClient(), tableName);
 const workerTypes = loadWorkerTypes();
 const { topicArns } = loadResourceConfig();
+const alerting = createAlerting({
+  store: new DynamoAlertStore(documentClient(), tableName),
+  publish: snsAlertPublisher(snsClient(), {
+    CRITICAL: topicArns.critical,
+    WARNING: topicArns.warning,
+    INFO: topicArns.info,
+  }),
+  now: () => new Date(),
+  links: loadAlertLinkBase(),
+});
 const deps: ApiDeps = {
   registry: {
     store: workflows,
@@ -86,11 +98,7 @@ const deps: ApiDeps = {
       workers: new DynamoWorkerDirectory(documentClient(), tableName),
       failLostToken: sfnFailLostToken(sfnClient()),
       recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-      publishAlert: snsAlertPublisher(snsClient(), {
-        CRITICAL: topicArns.critical,
-        WARNING: topicArns.warning,
-        INFO: topicArns.info,
-      }),
+      raiseAlert: alerting.raise,
       now: () => new Date(),
       deadAfterSeconds: loadDeadAfterSeconds(),
       onError: (error, context) =>
@@ -105,16 +113,9 @@ const deps: ApiDeps = {
       allowedHosts: parseAllowedHosts(process.env[OUTBOUND_ALLOWED_HOSTS]),
       now: () => new Date(),
     },
-    alerts: {
-      get: async (id) => {
-        const { Item } = await documentClient().send(
-          new GetCommand({ TableName: tableName, Key: { pk: `ALERT#${id}`, sk: 'ALERT' } }),
-        );
-        return Item as { org?: string } | undefined;
-      },
-    },
     deliveries: new DynamoDeliveryLog(documentClient(), tableName),
   },
+  alerts: alerting,
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

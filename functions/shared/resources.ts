@@ -255,8 +255,9 @@ export interface RouteShape {
   /**
    * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
    * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
-   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long, and the
-   * alert channels (PUT /admin/alert-channels), which operators set for the deployment or a named org.
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long, the
+   * acknowledgement of an alert (POST /admin/alerts/{id}/ack), which changes no one's data, and the alert
+   * channels (PUT /admin/alert-channels), which operators set for the deployment or a named org.
    * @default false
    */
   readonly operators?: boolean;
@@ -295,6 +296,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'PUT', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/alerts/{id}/deliveries', handler: 'api', access: 'ADMIN', operators: true },
+  // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
+  { method: 'GET', path: '/admin/alerts', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts/{id}', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

@@ -1,7 +1,8 @@
 // The alert channel routes over HTTP: a scope's channels are replaced as a whole, secrets are accepted but
 // never returned (only a reference), an omitted secret is kept, organizations never see each other's
-// channels, and bad input is a 400 naming the field. The channels here take only a kind nothing raises
-// (E2E_NONE) and are removed afterwards, so no other test's alert is sent to them.
+// channels, and bad input is a 400 naming the field. The channels here take only a kind no organization's
+// alert has and are removed afterwards, so no other test's alert is sent to them. Deployment-wide
+// channels are tested in alert-delivery.test.ts (one file, so two tests never replace them at once).
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, request } from './http-client';
@@ -14,19 +15,12 @@ interface ChannelsReply {
   channels: { id: string; type: string; url?: string; secret: { ref: string; configured: boolean } }[];
 }
 
-const NONE = ['E2E_NONE'];
+// Organizations' alerts are never CloudWatch alarms (those have no org): these channels receive nothing.
+const NONE = ['CLOUDWATCH_ALARM'];
 
 describe('alert channels', () => {
   afterAll(async () => {
     await request('PUT', '/admin/alert-channels', { channels: [] });
-    if (api.operatorApiKey) {
-      await request(
-        'PUT',
-        '/admin/alert-channels?scope=deployment',
-        { channels: [] },
-        { apiKey: api.operatorApiKey },
-      );
-    }
   });
 
   it('stores channels with their secrets by reference, never echoing a secret', async () => {
@@ -120,36 +114,34 @@ describe('alert channels', () => {
     expect(deployment.status).toBe(403);
   });
 
-  it.skipIf(!api.operatorApiKey)(
-    'lets operators configure deployment-wide channels and name an org',
-    async () => {
-      const operator = { apiKey: api.operatorApiKey ?? null };
-      const put = await request<ChannelsReply>(
-        'PUT',
-        '/admin/alert-channels?scope=deployment',
+  it.skipIf(!api.operatorApiKey)("lets operators read an organization's channels by naming it", async () => {
+    const operator = { apiKey: api.operatorApiKey ?? null };
+    await request('PUT', '/admin/alert-channels', {
+      channels: [
         {
-          channels: [
-            {
-              id: 'ops',
-              type: 'webhook',
-              url: 'https://example.com/ops',
-              signingSecrets: [newSecret()],
-              kinds: NONE,
-            },
-          ],
+          id: 'named',
+          type: 'webhook',
+          url: 'https://example.com/named',
+          signingSecrets: [newSecret()],
+          kinds: NONE,
         },
-        operator,
-      );
-      expect(put.status).toBe(200);
-      expect(put.body).toMatchObject({
-        scope: 'deployment',
-        channels: [expect.objectContaining({ id: 'ops' })],
-      });
-      const unnamed = await request('GET', '/admin/alert-channels', undefined, operator);
-      expect(unnamed.status).toBe(400);
-      expect(unnamed.body).toMatchObject({ details: [expect.objectContaining({ field: 'org' })] });
-    },
-  );
+      ],
+    });
+    const { body: own } = await request<ChannelsReply>('GET', '/admin/alert-channels');
+    const named = await request<ChannelsReply>(
+      'GET',
+      `/admin/alert-channels?org=${encodeURIComponent(own.org ?? '')}`,
+      undefined,
+      operator,
+    );
+    expect(named.status).toBe(200);
+    expect(named.body).toMatchObject({ org: own.org, channels: [expect.objectContaining({ id: 'named' })] });
+    for (const query of ['', `?org=${encodeURIComponent(own.org ?? '')}&scope=deployment`]) {
+      const reply = await request('GET', `/admin/alert-channels${query}`, undefined, operator);
+      expect(reply.status).toBe(400);
+      expect(reply.body).toMatchObject({ details: [expect.objectContaining({ field: 'org' })] });
+    }
+  });
 
   it.each([
     [

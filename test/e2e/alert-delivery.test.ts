@@ -1,14 +1,18 @@
-// Alerts published on the alert topics reach an organization's channels through the notifier: a Slack
-// stand-in and a webhook receiver on loopback. The webhook is signed per Standard Webhooks (verified with
-// the `standardwebhooks` package), a receiver that fails twice gets the alert on the third attempt, and
-// every attempt is in GET /admin/alerts/{id}/deliveries, which another organization cannot read. Needs
-// the embedded stack's topics: skipped against a deployment.
-import { randomBytes, randomUUID } from 'node:crypto';
+// Alerts raised through the alerting service (stored, published on their severity's topic) reach an
+// organization's channels through the notifier: a Slack stand-in and a webhook receiver on loopback. The
+// webhook is signed per Standard Webhooks (verified with the `standardwebhooks` package), a receiver that
+// fails twice gets the alert on the third attempt, and every attempt is in GET
+// /admin/alerts/{id}/deliveries, which another organization cannot read. A CloudWatch alarm on a topic
+// becomes a CLOUDWATCH_ALARM alert on the deployment's channels, resolved by its OK. Needs the embedded
+// stack's topics: skipped against a deployment.
+import { randomBytes } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AlertMessage } from '../../functions/shared/alerts/alert-notification';
+import { type AlertKind, type AlertMessage, alertMessage } from '../../functions/shared/alerts/alert';
+import { DynamoAlertStore } from '../../functions/shared/alerts/alert-store';
+import { createAlerting } from '../../functions/shared/alerts/alerting';
+import { snsAlertPublisher } from '../../functions/shared/alerts/publish-alert';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { type AlertReceiver, startAlertReceiver } from '../support/alert-receivers';
 import { apiClient } from '../support/api-request';
@@ -47,46 +51,31 @@ describe.skipIf(!stack)('alert delivery', () => {
     clients.sns.destroy();
   });
 
-  /** Stores the alert (so its delivery log is readable) and publishes it on its severity's topic. */
-  async function publish(kind: string, alertOrg = org): Promise<AlertMessage> {
-    const now = new Date().toISOString();
-    const id = randomUUID();
-    const message: AlertMessage = {
-      type: 'stepwise.alert',
-      version: 1,
-      event: 'OPENED',
-      alert: {
-        id,
-        dedupKey: `${kind}#${id}`,
-        kind,
-        severity: 'CRITICAL',
-        state: 'OPEN',
-        title: `Error rate 60% on checkout (${kind})`,
-        summary: '6 of 10 tasks failed in the last 5 minutes',
-        org: alertOrg,
-        workflow: 'checkout',
-        value: 0.6,
-        threshold: 0.5,
-        firstSeenAt: now,
-        lastSeenAt: now,
-        count: 1,
-        links: { api: `${api.url}/admin/alerts/${id}`, console: `${api.url}/console/alerts/${id}` },
-      },
-    };
-    await clients.documents.send(
-      new PutCommand({
-        TableName: endpoints.tableName,
-        Item: { pk: `ALERT#${id}`, sk: 'ALERT', ...message.alert },
+  /** Raises a new CRITICAL alert of the file's org through the alerting service, which publishes it. */
+  async function publish(kind: AlertKind): Promise<AlertMessage> {
+    const alerting = createAlerting({
+      store: new DynamoAlertStore(clients.documents, endpoints.tableName),
+      publish: snsAlertPublisher(clients.sns, {
+        CRITICAL: endpoints.topicArns.critical ?? '',
+        WARNING: endpoints.topicArns.warning ?? '',
+        INFO: endpoints.topicArns.info ?? '',
       }),
-    );
-    await clients.sns.send(
-      new PublishCommand({
-        TopicArn: endpoints.topicArns.critical,
-        Subject: `[CRITICAL] ${message.alert.title}`,
-        Message: JSON.stringify(message),
-      }),
-    );
-    return message;
+      now: () => new Date(),
+      links: { apiBaseUrl: api.url },
+    });
+    const { alert, event } = await alerting.raise({
+      dedupKey: `${kind}#WF#${org}#checkout-${Math.random().toString(36).slice(2)}`,
+      kind,
+      severity: 'CRITICAL',
+      title: 'Error rate 60% on checkout',
+      summary: '6 of 10 tasks failed in the last 5 minutes',
+      org,
+      workflow: 'checkout',
+      value: 0.6,
+      threshold: 0.5,
+    });
+    expect(event).toBe('OPENED');
+    return alertMessage('OPENED', alert);
   }
 
   const poll = { timeout: 20_000, interval: 100 };
@@ -99,20 +88,18 @@ describe.skipIf(!stack)('alert delivery', () => {
           id: 'e2e-slack',
           type: 'slack',
           webhookUrl: receiver.url('/slack/services/T1/B1/secret-token'),
-          kinds: ['E2E_BOTH'],
         },
         {
           id: 'e2e-hook',
           type: 'webhook',
           url: receiver.url('/hook'),
           signingSecrets: [oldSecret, currentSecret],
-          kinds: ['E2E_BOTH'],
         },
       ],
     });
     expect(put.status).toBe(200);
 
-    const message = await publish('E2E_BOTH');
+    const message = await publish('ERROR_RATE');
     await expect.poll(() => receiver.received('/slack/services/T1/B1/secret-token').length, poll).toBe(1);
     await expect.poll(() => receiver.received('/hook').length, poll).toBe(1);
 
@@ -139,12 +126,11 @@ describe.skipIf(!stack)('alert delivery', () => {
           type: 'webhook',
           url: receiver.url('/flaky'),
           signingSecrets: [newSecret()],
-          kinds: ['E2E_FLAKY'],
         },
       ],
     });
     receiver.script('/flaky', [500, 500]);
-    const message = await publish('E2E_FLAKY');
+    const message = await publish('ERROR_RATE');
     await expect.poll(() => receiver.received('/flaky').length, poll).toBe(3);
 
     let deliveries: Delivery[] = [];
@@ -177,11 +163,10 @@ describe.skipIf(!stack)('alert delivery', () => {
           type: 'webhook',
           url: receiver.url('/private'),
           signingSecrets: [newSecret()],
-          kinds: ['E2E_PRIVATE'],
         },
       ],
     });
-    const message = await publish('E2E_PRIVATE');
+    const message = await publish('TASK_FAILED');
     await expect.poll(() => receiver.received('/private').length, poll).toBe(1);
     const own = await request('GET', `/admin/alerts/${message.alert.id}/deliveries`);
     expect(own.status).toBe(200);
@@ -190,4 +175,67 @@ describe.skipIf(!stack)('alert delivery', () => {
     });
     expect(other.status).toBe(404);
   });
+  it.skipIf(!api.operatorApiKey)(
+    "delivers a CloudWatch alarm to the deployment's channels as a CLOUDWATCH_ALARM alert, and its OK as RESOLVED",
+    async () => {
+      const operator = apiClient(api.url, api.operatorApiKey);
+      // Deployment-wide channels receive every org's alerts: this one takes CloudWatch alarms only, and
+      // is removed again, so no other test's alert reaches it.
+      const put = await operator('PUT', '/admin/alert-channels?scope=deployment', {
+        channels: [
+          {
+            id: 'e2e-alarms',
+            type: 'webhook',
+            url: receiver.url('/alarms'),
+            signingSecrets: [newSecret()],
+            kinds: ['CLOUDWATCH_ALARM'],
+          },
+        ],
+      });
+      expect(put.status).toBe(200);
+      try {
+        const AlarmName = `stepwise-e2e-${RUN}-ApiErrors`;
+        const alarm = (NewStateValue: string) =>
+          clients.sns.send(
+            new PublishCommand({
+              TopicArn: endpoints.topicArns.warning,
+              Subject: `ALARM: "${AlarmName}"`,
+              Message: JSON.stringify({
+                AlarmName,
+                AlarmArn: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${AlarmName}`,
+                NewStateValue,
+                NewStateReason: 'Threshold Crossed: 1 datapoint [3.0] was greater than the threshold (0.0).',
+                StateChangeTime: new Date().toISOString(),
+                Trigger: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 },
+              }),
+            }),
+          );
+        await alarm('ALARM');
+        await expect.poll(() => receiver.received('/alarms').length, poll).toBe(1);
+        await alarm('OK');
+        await expect.poll(() => receiver.received('/alarms').length, poll).toBe(2);
+        const [opened, resolved] = receiver
+          .received('/alarms')
+          .map((r) => JSON.parse(r.body) as AlertMessage);
+        expect(opened).toMatchObject({
+          event: 'OPENED',
+          alert: { kind: 'CLOUDWATCH_ALARM', severity: 'WARNING', title: AlarmName },
+        });
+        expect(resolved).toMatchObject({
+          event: 'RESOLVED',
+          alert: { id: opened?.alert.id, state: 'RESOLVED' },
+        });
+        // Stored like any alert: operators list it, and its delivery log is there.
+        const deliveries = await operator<{ items: { event: string }[] }>(
+          'GET',
+          `/admin/alerts/${opened?.alert.id}/deliveries`,
+        );
+        expect(deliveries.body.items.map((item) => item.event)).toEqual(['OPENED', 'RESOLVED']);
+        // An organization never sees an org-less alert's deliveries.
+        expect((await request('GET', `/admin/alerts/${opened?.alert.id}/deliveries`)).status).toBe(404);
+      } finally {
+        await operator('PUT', '/admin/alert-channels?scope=deployment', { channels: [] });
+      }
+    },
+  );
 });

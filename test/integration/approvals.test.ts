@@ -85,7 +85,9 @@ describe('approval requests on the embedded stack', () => {
       org: { Value: credentials.orgId },
     });
     const body = JSON.parse(notification?.Message ?? '{}');
+    // The sqs form of the per-protocol message: JSON that says it is no alert.
     expect(body).toMatchObject({
+      type: 'stepwise.approval-requested',
       severity: 'INFO',
       kind: 'APPROVAL_REQUESTED',
       org: credentials.orgId,

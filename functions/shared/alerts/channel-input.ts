@@ -2,6 +2,7 @@
 // type's own fields, write-only secret fields) and the list (unique ids, at most MAX_CHANNELS). Kept apart
 // from channel.ts so the notifier, which only reads stored channels, does not bundle zod.
 import { z } from 'zod';
+import { ALERT_KINDS, SEVERITIES } from './alert';
 import {
   CHANNEL_TYPES,
   type ChannelSecret,
@@ -9,7 +10,6 @@ import {
   isHttpUrl,
   MAX_CHANNELS,
   MAX_SIGNING_SECRETS,
-  SEVERITIES,
   SIGNING_SECRET,
 } from './channel';
 
@@ -36,8 +36,6 @@ const SecretArn = z
     'must be a Secrets Manager secret ARN',
   );
 
-const AlertKindName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an alert kind such as ERROR_RATE');
-
 const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
 
 /** One channel of a PUT body. Secret fields are write-only; omitting them keeps an existing channel's secret. */
@@ -53,7 +51,7 @@ export const ChannelInputSchema = z
     name: z.string().min(1).max(100).optional(),
     url: HttpUrl.optional(),
     severities: z.array(z.enum(SEVERITIES)).min(1).refine(unique, 'must not repeat a severity').optional(),
-    kinds: z.array(AlertKindName).min(1).max(20).refine(unique, 'must not repeat a kind').optional(),
+    kinds: z.array(z.enum(ALERT_KINDS)).min(1).refine(unique, 'must not repeat a kind').optional(),
     enabled: z.boolean().default(true),
     rateLimitPerMinute: z.number().int().min(1).max(600).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
     webhookUrl: HttpUrl.optional(),

@@ -3,10 +3,10 @@
 // a Slack incoming webhook's URL (which is itself the credential) or a webhook's signing secrets (several
 // during a rotation). Requests carry the secret write-only; responses and logs only ever show its ARN.
 import type { Severity } from '../resources';
+import type { AlertKind } from './alert';
 
 export const CHANNEL_TYPES = ['slack', 'webhook'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
-export const SEVERITIES = ['CRITICAL', 'WARNING', 'INFO'] as const satisfies readonly Severity[];
 
 /** A channel's scope: one organization's, or the deployment's (every organization's alerts, and those of none). */
 export type ChannelScope = { readonly org: string } | { readonly deployment: true };
@@ -25,7 +25,7 @@ export interface AlertChannel {
   /** Severities delivered; undefined: all. */
   readonly severities?: readonly Severity[];
   /** Alert kinds delivered; undefined: all. */
-  readonly kinds?: readonly string[];
+  readonly kinds?: readonly AlertKind[];
   readonly enabled: boolean;
   readonly rateLimitPerMinute: number;
   /** ARN of the Secrets Manager secret holding the Slack URL or the signing secrets. */
@@ -94,7 +94,7 @@ export function channelView(channel: AlertChannel) {
 }
 
 /** Whether a channel takes an alert of this severity and kind. */
-export function channelAccepts(channel: AlertChannel, severity: Severity, kind: string): boolean {
+export function channelAccepts(channel: AlertChannel, severity: Severity, kind: AlertKind): boolean {
   return (
     channel.enabled &&
     (channel.severities === undefined || channel.severities.includes(severity)) &&

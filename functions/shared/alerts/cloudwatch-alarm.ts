@@ -1,10 +1,9 @@
 // CloudWatch alarm actions publish the alarm's state change to our severity topics as JSON (AlarmName,
-// NewStateValue, NewStateReason, StateChangeTime, AlarmArn, Trigger). The notifier turns it into a
-// CLOUDWATCH_ALARM alert of the topic's severity, so Slack and webhook channels get one format whatever
-// raised the alert: ALARM opens it, OK resolves it, INSUFFICIENT_DATA is not worth a notification.
-import { createHash } from 'node:crypto';
+// NewStateValue, NewStateReason, StateChangeTime, AlarmArn, Trigger). The notifier turns ALARM into a
+// CLOUDWATCH_ALARM signal of the topic's severity (one alert per alarm name) and OK into its resolution;
+// INSUFFICIENT_DATA is not worth a notification.
 import type { Severity } from '../resources';
-import type { AlertMessage } from './alert-notification';
+import type { AlertSignal } from './alert';
 
 export interface CloudWatchAlarmMessage {
   readonly AlarmName: string;
@@ -12,12 +11,13 @@ export interface CloudWatchAlarmMessage {
   readonly AlarmArn?: string;
   readonly NewStateValue: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
   readonly NewStateReason?: string;
-  readonly OldStateValue?: string;
   readonly StateChangeTime?: string;
   readonly Trigger?: { readonly MetricName?: string; readonly Threshold?: number };
 }
 
-export const CLOUDWATCH_ALARM_KIND = 'CLOUDWATCH_ALARM';
+export type AlarmChange =
+  | { readonly state: 'ALARM'; readonly signal: AlertSignal }
+  | { readonly state: 'OK'; readonly dedupKey: string; readonly summary: string };
 
 export function isCloudWatchAlarm(value: unknown): value is CloudWatchAlarmMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -28,19 +28,7 @@ export function isCloudWatchAlarm(value: unknown): value is CloudWatchAlarmMessa
   );
 }
 
-/** One alert id per alarm, so its ALARM and OK notifications share a delivery log. */
-export function cloudWatchAlertId(alarm: Pick<CloudWatchAlarmMessage, 'AlarmName' | 'AlarmArn'>): string {
-  const digest = createHash('sha256')
-    .update(alarm.AlarmArn ?? alarm.AlarmName)
-    .digest('hex');
-  return `cloudwatch-${digest.slice(0, 24)}`;
-}
-
-/** `2026-11-27T23:45:51.117+0000` (CloudWatch's form) as ISO 8601 UTC; now when missing or unreadable. */
-function changeTime(value: string | undefined): string {
-  const parsed = value ? Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : Number.NaN;
-  return new Date(Number.isNaN(parsed) ? Date.now() : parsed).toISOString();
-}
+export const cloudWatchDedupKey = (alarmName: string) => `CLOUDWATCH_ALARM#${alarmName}`;
 
 /** The alarm's page in the CloudWatch console, from the region in its ARN. */
 function consoleUrl(alarm: CloudWatchAlarmMessage): string | undefined {
@@ -49,34 +37,23 @@ function consoleUrl(alarm: CloudWatchAlarmMessage): string | undefined {
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarm.AlarmName)}`;
 }
 
-/** The alert to deliver for an alarm's state change, or undefined for INSUFFICIENT_DATA. */
-export function alarmToAlertMessage(
-  alarm: CloudWatchAlarmMessage,
-  severity: Severity,
-): AlertMessage | undefined {
-  if (alarm.NewStateValue === 'INSUFFICIENT_DATA') return undefined;
-  const id = cloudWatchAlertId(alarm);
-  const at = changeTime(alarm.StateChangeTime);
-  const resolved = alarm.NewStateValue === 'OK';
+/** What an alarm's state change does to its alert, or undefined for INSUFFICIENT_DATA. */
+export function alarmChange(alarm: CloudWatchAlarmMessage, severity: Severity): AlarmChange | undefined {
+  const dedupKey = cloudWatchDedupKey(alarm.AlarmName);
   const link = consoleUrl(alarm);
+  const reason = alarm.NewStateReason ?? `${alarm.AlarmName} is ${alarm.NewStateValue}`;
+  const summary = link ? `${reason}\nAlarm: ${link}` : reason;
+  if (alarm.NewStateValue === 'OK') return { state: 'OK', dedupKey, summary };
+  if (alarm.NewStateValue !== 'ALARM') return undefined;
   return {
-    type: 'stepwise.alert',
-    version: 1,
-    event: resolved ? 'RESOLVED' : 'OPENED',
-    alert: {
-      id,
-      dedupKey: `${CLOUDWATCH_ALARM_KIND}#${alarm.AlarmName}`,
-      kind: CLOUDWATCH_ALARM_KIND,
+    state: 'ALARM',
+    signal: {
+      dedupKey,
+      kind: 'CLOUDWATCH_ALARM',
       severity,
-      state: resolved ? 'RESOLVED' : 'OPEN',
       title: alarm.AlarmDescription ? `${alarm.AlarmName}: ${alarm.AlarmDescription}` : alarm.AlarmName,
-      summary: alarm.NewStateReason ?? `${alarm.AlarmName} is ${alarm.NewStateValue}`,
+      summary,
       ...(typeof alarm.Trigger?.Threshold === 'number' && { threshold: alarm.Trigger.Threshold }),
-      firstSeenAt: at,
-      lastSeenAt: at,
-      ...(resolved && { resolvedAt: at }),
-      count: 1,
-      links: { api: `/admin/alerts/${id}`, ...(link && { console: link }) },
     },
   };
 }

@@ -1,6 +1,6 @@
 // The local stack's console channel: every alert the notifier receives, printed as one line, so a
 // developer running `npm start` sees alerts without configuring Slack or a webhook.
-import type { AlertMessage } from './alert-notification';
+import type { AlertMessage } from './alert';
 
 export function consoleLine({ event, alert }: AlertMessage): string {
   const scope = alert.org ? ` org=${alert.org}` : '';

@@ -4,7 +4,6 @@
 // backoff (5xx, 408, timeouts and network errors are retried; a 429 too, after its Retry-After when that
 // is within bounds), every attempt in the delivery log, and a delivery that fails or is rate limited
 // parked in the alert-deliveries DLQ with what is needed to send it again (never the secret).
-import type { Severity } from '../resources';
 import {
   isRetryableStatus,
   isTransientFetchError,
@@ -12,7 +11,7 @@ import {
   retryWithBackoff,
   type Sleep,
 } from '../retry/retry-with-backoff';
-import type { AlertMessage } from './alert-notification';
+import type { AlertMessage } from './alert';
 import {
   type AlertChannel,
   type ChannelScope,
@@ -84,7 +83,7 @@ export async function channelsFor(
   const lists = await Promise.all(scopes.map((scope) => channels.list(scope)));
   return scopes.flatMap((scope, index) =>
     (lists[index] ?? [])
-      .filter((channel) => channelAccepts(channel, severity as Severity, kind))
+      .filter((channel) => channelAccepts(channel, severity, kind))
       .map((channel) => ({ scope, channel })),
   );
 }

@@ -2,7 +2,7 @@
 // (`ALERT#<id>`, sk `DELIVERY#<time>#<channel>#<attempt>`), so GET /admin/alerts/{id}/deliveries is one
 // Query in time order. Items expire with the alert (30 days after they are written).
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertEvent } from './alert-notification';
+import type { AlertEvent } from './alert';
 import type { ChannelType } from './channel';
 
 export type DeliveryOutcome = 'DELIVERED' | 'FAILED' | 'RATE_LIMITED';

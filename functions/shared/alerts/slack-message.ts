@@ -4,7 +4,7 @@
 // Kit's limits (header 150, field 2000, button 75 characters) so a long title never makes Slack refuse
 // the message.
 import type { Severity } from '../resources';
-import type { AlertEvent, AlertMessage } from './alert-notification';
+import type { AlertEvent, AlertMessage } from './alert';
 
 const SEVERITY_MARK: Record<Severity, string> = {
   CRITICAL: ':red_circle: CRITICAL',

@@ -6,6 +6,7 @@
 // not the deployment's.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { canSeeAlert } from '../alerts/alert-access';
 import type { ChannelScope } from '../alerts/channel';
 import { channelView, isDeploymentScope } from '../alerts/channel';
 import { PutChannelsBodySchema } from '../alerts/channel-input';
@@ -18,14 +19,8 @@ import { parseJsonBody } from '../http/json-body';
 import type { ApiOperation } from './api-routes';
 import { cursorBinding, ListQuerySchema, OrgQuery, parseWith, pathParameter } from './request';
 
-/** The slice of the alert store the delivery route needs: who may see the alert. */
-export interface AlertVisibility {
-  get(id: string): Promise<{ readonly org?: string } | undefined>;
-}
-
 export interface AlertChannelRouteDeps {
   readonly channels: ChannelConfigDeps;
-  readonly alerts: AlertVisibility;
   readonly deliveries: DeliveryLog;
 }
 
@@ -76,11 +71,10 @@ export const ALERT_CHANNEL_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/alerts/{id}/deliveries': async (event, identity, deps) => {
     const alertId = pathParameter(event, 'id');
     const query = parseWith(DeliveriesQuery, event.queryStringParameters ?? {}, 'query');
-    const alert = await deps.alertChannels.alerts.get(alertId);
+    const alert = await deps.alerts.get(alertId);
+    // An alert the caller may not see answers as one that does not exist.
+    if (!alert || !canSeeAlert(identity, alert)) throw new NotFoundError(`Alert ${alertId} not found`);
     const operator = isOperator(identity);
-    // Another organization's alert answers as one that does not exist.
-    if (!alert || (!operator && alert.org !== identity.orgId))
-      throw new NotFoundError(`Alert ${alertId} not found`);
     const binding = cursorBinding(event, identity, { ...query, id: alertId });
     const inner = await deps.cursors.verify(binding, query.cursor);
     const page = await deps.alertChannels.deliveries.list(

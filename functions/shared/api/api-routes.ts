@@ -1,6 +1,7 @@
 // The HTTP API's operations, keyed by API Gateway route key. Each receives the caller's identity (from
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Alerting } from '../alerts/alerting';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
@@ -21,6 +22,7 @@ import {
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
 import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
+import { ALERT_OPERATIONS } from './alert-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   readonly workers: WorkerRouteDeps;
   /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
   readonly alertChannels: AlertChannelRouteDeps;
+  /** The alerts of GET /admin/alerts and its acknowledgement. */
+  readonly alerts: Alerting;
 }
 
 export type ApiOperation = (
@@ -118,4 +122,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
   ...ALERT_CHANNEL_OPERATIONS,
+  ...ALERT_OPERATIONS,
 };

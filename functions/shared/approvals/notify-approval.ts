@@ -1,8 +1,11 @@
 // The INFO notification of an approval request, on the info alert topic. Its message attributes let a
-// subscription filter it (severity, kind, org); its body is JSON in the alert shape (severity, kind,
-// title, summary) with a `summary` people can read in an email, saying what to decide and how. It never
-// carries the task token.
+// subscription filter it (severity, kind, org); it is published per protocol as alerts are (publish-alert.ts):
+// JSON for programs (type stepwise.approval-requested, so the alert notifier tells it from an alert), the
+// summary as the email text, and the Amazon Q Developer format for chat. It never carries the task token.
+// It is not an alert: nothing went wrong, it needs no dedup, no acknowledgement and no resolve (its
+// decision is the answer), and it must not show among the alerts an operator works through.
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { notificationInput, type TopicNotification } from '../alerts/publish-alert';
 import { type Approval, describeApproval } from './approval';
 
 export interface ApprovalNotifier {
@@ -11,11 +14,8 @@ export interface ApprovalNotifier {
 
 export const APPROVAL_REQUESTED = 'APPROVAL_REQUESTED';
 
-export interface Notification {
-  readonly subject: string;
-  readonly body: Record<string, unknown>;
-  readonly attributes: Record<string, string>;
-}
+/** The `type` of its JSON form (an alert's is stepwise.alert). */
+export const APPROVAL_REQUESTED_TYPE = 'stepwise.approval-requested';
 
 /** The route that decides, relative to the API's base URL. */
 export function decisionPath(approval: Approval): string {
@@ -23,7 +23,9 @@ export function decisionPath(approval: Approval): string {
   return approval.mapIndex === undefined ? path : `${path}?mapIndex=${approval.mapIndex}`;
 }
 
-export function approvalRequestedNotification(approval: Approval): Notification {
+export function approvalRequestedNotification(
+  approval: Approval,
+): TopicNotification & { readonly json: Record<string, unknown> } {
   const title = `Approval needed: ${approval.workflowId} step ${approval.stepId}`;
   const decide = {
     method: 'POST',
@@ -40,9 +42,9 @@ export function approvalRequestedNotification(approval: Approval): Notification 
     `Decide: ${decide.method} ${decide.path} with {"decision": "approve"} or {"decision": "reject", "comment": "why"}`,
   ].join('\n');
   return {
-    // SNS subjects: at most 100 printable ASCII characters, no line breaks.
-    subject: title.replace(/[^\x20-\x7e]/g, '?').slice(0, 100),
-    body: {
+    subject: title,
+    json: {
+      type: APPROVAL_REQUESTED_TYPE,
       severity: 'INFO',
       kind: APPROVAL_REQUESTED,
       title,
@@ -61,6 +63,24 @@ export function approvalRequestedNotification(approval: Approval): Notification 
       onTimeout: approval.onTimeout,
       decide,
     },
+    email: `${title}\n\n${summary}`,
+    chat: {
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: `:raised_hand: ${title}`,
+        description: summary,
+        nextSteps: [`${decide.method} ${decide.path} with {"decision": "approve"} or {"decision": "reject"}`],
+        keywords: ['INFO', APPROVAL_REQUESTED, approval.orgId],
+      },
+      metadata: {
+        threadId: `${approval.taskId}/${decide.path}`,
+        summary: title,
+        eventType: APPROVAL_REQUESTED_TYPE,
+        additionalContext: { org: approval.orgId, taskId: approval.taskId, stepId: approval.stepId },
+      },
+    },
     attributes: { severity: 'INFO', kind: APPROVAL_REQUESTED, org: approval.orgId },
   };
 }
@@ -72,19 +92,8 @@ export class SnsApprovalNotifier implements ApprovalNotifier {
   ) {}
 
   async approvalRequested(approval: Approval): Promise<void> {
-    const { subject, body, attributes } = approvalRequestedNotification(approval);
     await this.client.send(
-      new PublishCommand({
-        TopicArn: this.topicArn,
-        Subject: subject,
-        Message: JSON.stringify(body, null, 2),
-        MessageAttributes: Object.fromEntries(
-          Object.entries(attributes).map(([name, value]) => [
-            name,
-            { DataType: 'String', StringValue: value },
-          ]),
-        ),
-      }),
+      new PublishCommand(notificationInput(this.topicArn, approvalRequestedNotification(approval))),
     );
   }
 }

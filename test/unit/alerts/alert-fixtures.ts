@@ -1,8 +1,8 @@
 // Alert messages for the notifier's unit tests, as the publisher sends them.
-import type { AlertMessage, AlertRecordView } from '../../../functions/shared/alerts/alert-notification';
+import type { AlertMessage, AlertRecord } from '../../../functions/shared/alerts/alert';
 
 export function alertMessage(
-  alert: Partial<AlertRecordView> = {},
+  alert: Partial<AlertRecord> = {},
   event: AlertMessage['event'] = 'OPENED',
 ): AlertMessage {
   return {

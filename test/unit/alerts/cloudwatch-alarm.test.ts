@@ -1,5 +1,10 @@
+// What the notifier does with each notification: an alert is delivered as published; a CloudWatch alarm
+// raises (ALARM) or resolves (OK) a CLOUDWATCH_ALARM alert of the topic's severity; INSUFFICIENT_DATA
+// and approval requests are nothing to deliver; anything else is refused by name.
 import { describe, expect, it } from 'vitest';
+import type { AlertMessage, AlertSignal } from '../../../functions/shared/alerts/alert';
 import {
+  handleNotification,
   readNotification,
   UnrecognizedNotification,
 } from '../../../functions/shared/alerts/alert-notification';
@@ -19,45 +24,76 @@ const alarm = (state: string) =>
     Trigger: { MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 0 },
   });
 
+function recorder() {
+  const calls = {
+    notified: [] as AlertMessage[],
+    raised: [] as AlertSignal[],
+    resolved: [] as [string, string?][],
+  };
+  const deps = {
+    notify: async (message: AlertMessage) => void calls.notified.push(message),
+    alerting: {
+      raise: async (signal: AlertSignal) => {
+        calls.raised.push(signal);
+        return { alert: alertMessage().alert, event: 'OPENED' as const };
+      },
+      resolve: async (dedupKey: string, summary?: string) => {
+        calls.resolved.push([dedupKey, summary]);
+        return undefined;
+      },
+    },
+  };
+  return { calls, deps };
+}
+
 describe('notifications the notifier reads', () => {
-  it('turns a CloudWatch ALARM into an OPENED CLOUDWATCH_ALARM alert of the topic severity', () => {
-    const message = readNotification(alarm('ALARM'), 'WARNING');
-    expect(message).toMatchObject({
-      event: 'OPENED',
-      alert: {
+  it('raises a CLOUDWATCH_ALARM alert of the topic severity for an alarm in ALARM', async () => {
+    const { calls, deps } = recorder();
+    expect(await handleNotification(readNotification(alarm('ALARM'), 'WARNING'), deps)).toBeUndefined();
+    expect(calls.raised).toEqual([
+      {
+        dedupKey: 'CLOUDWATCH_ALARM#stepwise-ApiFunctionErrors',
         kind: 'CLOUDWATCH_ALARM',
         severity: 'WARNING',
-        state: 'OPEN',
         title: 'stepwise-ApiFunctionErrors: The api Lambda reports errors',
-        summary: expect.stringContaining('Threshold Crossed'),
+        summary: expect.stringMatching(
+          /^Threshold Crossed.*\nAlarm: https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\//s,
+        ),
         threshold: 0,
-        firstSeenAt: '2026-11-27T12:00:05.117Z',
-        links: { console: expect.stringContaining('eu-west-1.console.aws.amazon.com/cloudwatch') },
       },
+    ]);
+    expect(calls.notified).toEqual([]);
+  });
+
+  it('resolves that alert when the alarm returns to OK', async () => {
+    const { calls, deps } = recorder();
+    await handleNotification(readNotification(alarm('OK'), 'WARNING'), deps);
+    expect(calls.resolved).toEqual([
+      ['CLOUDWATCH_ALARM#stepwise-ApiFunctionErrors', expect.stringContaining('Threshold')],
+    ]);
+  });
+
+  it('delivers nothing for INSUFFICIENT_DATA or an approval request', async () => {
+    const { calls, deps } = recorder();
+    const approval = JSON.stringify({
+      type: 'stepwise.approval-requested',
+      severity: 'INFO',
+      title: 'Approval needed',
     });
-    expect(message?.alert.org).toBeUndefined();
+    for (const body of [alarm('INSUFFICIENT_DATA'), approval]) {
+      expect(await handleNotification(readNotification(body, 'INFO'), deps)).toEqual(expect.any(String));
+    }
+    expect(calls).toEqual({ notified: [], raised: [], resolved: [] });
   });
 
-  it('turns the OK that follows into a RESOLVED of the same alert', () => {
-    const opened = readNotification(alarm('ALARM'), 'CRITICAL');
-    const resolved = readNotification(alarm('OK'), 'CRITICAL');
-    expect(resolved).toMatchObject({
-      event: 'RESOLVED',
-      alert: { state: 'RESOLVED', resolvedAt: '2026-11-27T12:00:05.117Z' },
-    });
-    expect(resolved?.alert.id).toBe(opened?.alert.id);
-  });
-
-  it('delivers nothing for INSUFFICIENT_DATA', () => {
-    expect(readNotification(alarm('INSUFFICIENT_DATA'), 'CRITICAL')).toBeUndefined();
-  });
-
-  it('reads a published stepwise alert as it is', () => {
+  it('delivers a published stepwise alert as it is', async () => {
+    const { calls, deps } = recorder();
     const message = alertMessage();
-    expect(readNotification(JSON.stringify(message), 'CRITICAL')).toEqual(message);
+    await handleNotification(readNotification(JSON.stringify(message), 'CRITICAL'), deps);
+    expect(calls.notified).toEqual([message]);
   });
 
-  it.each(['not json', '{"hello":"world"}', '{"type":"stepwise.alert","alert":{}}'])(
+  it.each(['not json', '{"hello":"world"}', '{"type":"stepwise.alert","version":1,"alert":{}}'])(
     'refuses %s by name',
     (body) => {
       expect(() => readNotification(body, 'INFO')).toThrow(UnrecognizedNotification);

@@ -321,14 +321,22 @@ describe('approvalRequestedNotification', () => {
     const notification = approvalRequestedNotification(stored as Approval);
     expect(notification.attributes).toEqual({ severity: 'INFO', kind: 'APPROVAL_REQUESTED', org: 'acme' });
     expect(notification.subject).toBe('Approval needed: publish step review');
-    expect(notification.body).toMatchObject({
+    expect(notification.json).toMatchObject({
+      type: 'stepwise.approval-requested',
       severity: 'INFO',
       kind: 'APPROVAL_REQUESTED',
       message: 'Publish?',
       decide: { method: 'POST', path: '/tasks/t1/approvals/review?mapIndex=3' },
     });
-    expect(notification.body.summary).toContain('Publish?');
-    expect(notification.body.summary).toContain('POST /tasks/t1/approvals/review?mapIndex=3');
+    expect(notification.json.summary).toContain('Publish?');
+    expect(notification.json.summary).toContain('POST /tasks/t1/approvals/review?mapIndex=3');
+    expect(notification.email).toContain('POST /tasks/t1/approvals/review?mapIndex=3');
+    expect(notification.email).not.toMatch(/[{]"?severity/);
+    expect(notification.chat).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', description: expect.stringContaining('Publish?') },
+    });
     expect(JSON.stringify(notification)).not.toContain('secret-token');
   });
 });
