@@ -275,6 +275,15 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('GET', `/tasks/${taskId}/timeline`, '/tasks/{id}/timeline', 200);
     await expectConforming('GET', '/approvals?status=APPROVED&limit=1', '/approvals', 200);
   });
+
+  it('alert channels and deliveries: the list, refused input, an unknown alert', async () => {
+    // Reads only: alert-channels.test.ts replaces this organization's channels.
+    await expectConforming('GET', '/admin/alert-channels', '/admin/alert-channels', 200);
+    await expectConforming('PUT', '/admin/alert-channels', '/admin/alert-channels', 400, {
+      channels: [{ id: 'x', type: 'email' }],
+    });
+    await expectConforming('GET', '/admin/alerts/nope/deliveries', '/admin/alerts/{id}/deliveries', 404);
+  });
 });
 
 /** Starts a task and waits for its end; its id. */
