@@ -34,9 +34,10 @@ describe('role hierarchy', () => {
     expect(hasAccess('MEMBER', 'ADMIN', true)).toBe(false);
   });
 
-  it('opens to operators, in the route table, only read routes and the worker cleanup', () => {
-    // The sweep on demand is the one write an operator may run: it marks silent workers DEAD.
-    const allowedWrites = ['POST /admin/workers/cleanup'];
+  it('opens to operators, in the route table, only read routes, the worker cleanup and alert acknowledgement', () => {
+    // The writes an operator may run: the sweep on demand (it marks silent workers DEAD) and acknowledging
+    // an alert (it records who and when, and resolves an event alert; no org's data changes).
+    const allowedWrites = ['POST /admin/workers/cleanup', 'POST /admin/alerts/{id}/ack'];
     const open = ROUTES.filter((route) => route.operators).map((route) => `${route.method} ${route.path}`);
     expect(open).toEqual(
       expect.arrayContaining(['GET /admin/tasks', 'GET /admin/tasks/{id}', ...allowedWrites]),
