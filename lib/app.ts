@@ -37,6 +37,7 @@ function contextString(node: Node, key: string): string | undefined {
  * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20),
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
  * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
+ * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   const alertEmails = contextString(node, 'alertEmails')
@@ -80,6 +81,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...(metricsWorkflows?.length && { metricsWorkflows }),
     ...contextWorkerTypes(node),
     ...contextDeadAfter(node),
+    ...optional('consoleUrl', contextString(node, 'consoleUrl')),
   };
 }
 

@@ -19,7 +19,11 @@ import {
   OUTBOUND_ALLOWED_HOSTS,
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
-import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
+import {
+  API_BASE_URL_ENV,
+  CONSOLE_BASE_URL_ENV,
+  parseConsoleUrl,
+} from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
@@ -160,6 +164,12 @@ export interface StepwiseStackProps extends StackProps {
    * @default 300
    */
   readonly workerDeadAfterSeconds?: number;
+  /**
+   * Base URL of a console that shows an alert at `<consoleUrl>/alerts/<id>`: alerts link to it
+   * (`links.console`; CONSOLE_BASE_URL of the functions that raise alerts).
+   * @default - no console link
+   */
+  readonly consoleUrl?: string;
 }
 
 const WILDCARD_REASON_XRAY =
@@ -279,6 +289,7 @@ export class StepwiseStack extends Stack {
     // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
     for (const fn of [functions.api, functions.sweeper, functions.alertNotifier]) {
       fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
+      if (props.consoleUrl) fn.addEnvironment(CONSOLE_BASE_URL_ENV, parseConsoleUrl(props.consoleUrl));
     }
     const metricsWorkflows = [
       ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),

@@ -140,6 +140,17 @@ describe.skipIf(!stack)('a silent worker', () => {
       },
     });
     expect(alert.Message).not.toMatch(/taskToken/);
+    // The same alert over HTTP, and its acknowledgement, which resolves an event alert.
+    const { alert: published } = JSON.parse(alert.Message) as {
+      alert: { id: string; links: { api: string } };
+    };
+    expect(published.links.api).toMatch(new RegExp(`/admin/alerts/${published.id}$`));
+    const stored = await request('GET', `/admin/alerts/${published.id}`);
+    expect(stored.body).toMatchObject({ id: published.id, kind: 'WORKER_DEAD', state: 'OPEN' });
+    const listed = await request('GET', '/admin/alerts?kind=WORKER_DEAD&state=OPEN&limit=100');
+    expect((listed.body.items as { id: string }[]).map((item) => item.id)).toContain(published.id);
+    const acked = await request('POST', `/admin/alerts/${published.id}/ack`);
+    expect(acked.body).toMatchObject({ state: 'RESOLVED', acknowledgedBy: expect.any(String) });
   });
 });
 

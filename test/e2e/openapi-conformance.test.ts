@@ -284,6 +284,14 @@ describe('responses conform to the OpenAPI document', () => {
     });
     await expectConforming('GET', '/admin/alerts/nope/deliveries', '/admin/alerts/{id}/deliveries', 404);
   });
+
+  it('alerts: the list, its errors, and an unknown alert', async () => {
+    await expectConforming('GET', '/admin/alerts?limit=5', '/admin/alerts', 200);
+    await expectConforming('GET', '/admin/alerts?state=OPEN&severity=CRITICAL', '/admin/alerts', 200);
+    await expectConforming('GET', '/admin/alerts?state=CLOSED', '/admin/alerts', 400);
+    await expectConforming('GET', `/admin/alerts/nope_${RUN}`, '/admin/alerts/{id}', 404);
+    await expectConforming('POST', `/admin/alerts/nope_${RUN}/ack`, '/admin/alerts/{id}/ack', 404);
+  });
 });
 
 /** Starts a task and waits for its end; its id. */

@@ -198,6 +198,27 @@ describe('alerting', () => {
     expect(events()).toEqual(['OPENED']);
   });
 
+  it('publishes an alert whose first publish failed as OPENED at the next raise, not after the cooldown', async () => {
+    let failing = true;
+    const published: AlertMessage[] = [];
+    const alerting = createAlerting({
+      store,
+      publish: async (message) => {
+        if (failing) throw new Error('SNS unavailable');
+        published.push(message);
+      },
+      now: () => new Date(START),
+      links: { apiBaseUrl: 'https://api.example.test' },
+    });
+    const key = signal().dedupKey;
+    await expect(alerting.raise(signal({ dedupKey: key }))).rejects.toThrow('SNS unavailable');
+    failing = false;
+    const again = await alerting.raise(signal({ dedupKey: key }));
+    expect(again).toMatchObject({ event: 'OPENED', alert: { count: 2, state: 'OPEN' } });
+    expect(published.map((message) => message.event)).toEqual(['OPENED']);
+    expect((await alerting.raise(signal({ dedupKey: key }))).event).toBeNull();
+  });
+
   it('lists an org newest first, filtered by state, severity, kind and time, page by page with a cursor', async () => {
     const { alerting, advance } = harness();
     const org = `org-${randomUUID()}`;

@@ -29,8 +29,11 @@ export const RESOLVED_RETENTION_SECONDS = 30 * 24 * 3600;
 
 /** The alert as stored: the record plus what the service needs to decide the next notification. */
 export interface StoredAlert extends AlertRecord {
-  /** When a message about it was last published (the cooldown of reminders counts from here). */
-  readonly notifiedAt: string;
+  /**
+   * When a message about it was last published (the cooldown of reminders counts from here); absent when
+   * its first message could not be published, so the next raise publishes it as OPENED.
+   */
+  readonly notifiedAt?: string;
   /** Bumped by every write; a write expecting another revision lost a race. */
   readonly revision: number;
 }

@@ -90,10 +90,13 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     try {
       await deps.publish(alertMessage(event, alertView(stored)));
     } catch (error) {
-      const notifiedAt = previousNotifiedAt ?? new Date(0).toISOString();
-      await deps.store
-        .replace({ ...stored, notifiedAt, revision: stored.revision + 1 }, stored)
-        .catch(() => undefined);
+      const { notifiedAt: _failed, ...rest } = stored;
+      const reverted: StoredAlert = {
+        ...rest,
+        ...(previousNotifiedAt !== undefined && { notifiedAt: previousNotifiedAt }),
+        revision: stored.revision + 1,
+      };
+      await deps.store.replace(reverted, stored).catch(() => undefined);
       throw error;
     }
   }
@@ -152,15 +155,23 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     } else {
       const rank = SEVERITY_RANK[signal.severity] - SEVERITY_RANK[current.severity];
       // A lower severity keeps the alert's words (they describe the worse state), only counting the value.
-      const described = rank >= 0 ? signal : { value: signal.value };
-      event = rank > 0 ? 'ESCALATED' : within(current.notifiedAt) ? null : 'REMINDER';
+      const described = rank >= 0 ? signal : signal.value === undefined ? {} : { value: signal.value };
+      // Never told (its first publish failed): OPENED now; otherwise a reminder once per cooldown.
+      event =
+        rank > 0
+          ? 'ESCALATED'
+          : current.notifiedAt === undefined
+            ? 'OPENED'
+            : within(current.notifiedAt)
+              ? null
+              : 'REMINDER';
       next = {
         ...current,
         ...described,
         severity: maxSeverity(current.severity, signal.severity),
         lastSeenAt: at,
         count: current.count + 1,
-        notifiedAt: event ? at : current.notifiedAt,
+        ...(event && { notifiedAt: at }),
         revision: current.revision + 1,
       };
     }

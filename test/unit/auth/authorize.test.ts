@@ -34,9 +34,10 @@ describe('role hierarchy', () => {
     expect(hasAccess('MEMBER', 'ADMIN', true)).toBe(false);
   });
 
-  it('opens to operators, in the route table, only read routes and the worker cleanup', () => {
-    // The sweep on demand marks silent workers DEAD; operators configure deployment-wide alert channels
-    // (and an org's, naming it) and acknowledge alerts.
+  it('opens to operators, in the route table, only read routes, the worker cleanup, alert channels and alert acknowledgement', () => {
+    // The writes an operator may run: the sweep on demand (it marks silent workers DEAD), the alert
+    // channels of the deployment or a named org, and acknowledging an alert (it records who and when, and
+    // resolves an event alert; no org's data changes).
     const allowedWrites = [
       'POST /admin/workers/cleanup',
       'PUT /admin/alert-channels',
