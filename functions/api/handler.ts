@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
+import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
@@ -91,6 +92,7 @@ const deps: ApiDeps = {
         logger.error('Could not release a dead worker step', { ...context, error }),
     },
   },
+  alertRules: new DynamoAlertRulesStore(documentClient(), tableName),
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {

@@ -276,6 +276,9 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
+  // Org and workflow levels for OWNER/ADMIN; the deployment level (no org) for OPERATOR only (the handler).
+  { method: 'GET', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'PUT', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

@@ -1,6 +1,7 @@
 // The HTTP API's operations, keyed by API Gateway route key. Each receives the caller's identity (from
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
@@ -20,6 +21,7 @@ import {
 } from '../tasks/task-service';
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
+import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -41,6 +43,8 @@ export interface ApiDeps {
   readonly approvals: ApprovalDecisionDeps;
   /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
   readonly workers: WorkerRouteDeps;
+  /** The alert rule levels of GET/PUT /admin/alert-rules. */
+  readonly alertRules: AlertRulesStore;
 }
 
 export type ApiOperation = (
@@ -114,4 +118,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
+  ...ALERT_RULE_OPERATIONS,
 };
