@@ -241,7 +241,8 @@ export interface RouteShape {
   /**
    * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
    * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
-   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long.
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long, and
+   * the acknowledgement of an alert (POST /admin/alerts/{id}/ack), which changes no one's data.
    * @default false
    */
   readonly operators?: boolean;
@@ -276,6 +277,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
+  // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
+  { method: 'GET', path: '/admin/alerts', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts/{id}', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'api', access: 'ADMIN', operators: true },
   // Org and workflow levels for OWNER/ADMIN; the deployment level (no org) for OPERATOR only (the handler).
   { method: 'GET', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'PUT', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },

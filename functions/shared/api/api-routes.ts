@@ -1,6 +1,7 @@
 // The HTTP API's operations, keyed by API Gateway route key. Each receives the caller's identity (from
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Alerting } from '../alerts/alerting';
 import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
@@ -21,6 +22,7 @@ import {
 } from '../tasks/task-service';
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
+import { ALERT_OPERATIONS } from './alert-routes';
 import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
@@ -43,6 +45,8 @@ export interface ApiDeps {
   readonly approvals: ApprovalDecisionDeps;
   /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
   readonly workers: WorkerRouteDeps;
+  /** The alerts of GET /admin/alerts and its acknowledgement. */
+  readonly alerts: Alerting;
   /** The alert rule levels of GET/PUT /admin/alert-rules. */
   readonly alertRules: AlertRulesStore;
 }
@@ -118,5 +122,6 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
+  ...ALERT_OPERATIONS,
   ...ALERT_RULE_OPERATIONS,
 };

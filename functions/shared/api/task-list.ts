@@ -33,8 +33,8 @@ const TaskListFilters = ListQuerySchema.extend({
   stuckAfterMinutes: queryInteger(1440, 4).optional(),
 });
 
-/** An organization id as operators name it in `?org=`: printable, as long as any id. */
-function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
+/** A `from` later than `to` is refused, naming both. */
+export function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
   if (query.from === undefined || query.to === undefined) return;
   if (Date.parse(query.from) <= Date.parse(query.to)) return;
   for (const field of ['from', 'to'] as const) {
