@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
+import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -248,6 +249,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         (name) => messaging.workerQueueUrls[name] ?? '',
       ),
       [DEAD_AFTER_ENV]: String(sweep.deadAfterSeconds),
+      [DLQ_URLS_ENV]: messaging.dlqUrls.join(','),
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),

@@ -142,6 +142,19 @@ export function workerQueueShape(type: string): QueueShape {
   };
 }
 
+/** A queue shape that is itself a dead-letter queue (of a Lambda's failed events, of alert deliveries). */
+export const isDeadLetterQueue = (shape: QueueShape) => shape.localName.endsWith('-dlq');
+
+/**
+ * The local names of the dead-letter queues among these shapes: each one's DLQ, and the shapes that are
+ * DLQs themselves (named `...-dlq`). The DLQ_NOT_EMPTY alert rule watches every one.
+ */
+export const deadLetterQueueNames = (shapes: readonly QueueShape[]): string[] =>
+  shapes.flatMap((shape) => [
+    ...(isDeadLetterQueue(shape) ? [shape.localName] : []),
+    ...(shape.deadLetter ? [shape.deadLetter.localName] : []),
+  ]);
+
 export type Severity = 'CRITICAL' | 'WARNING' | 'INFO';
 
 export interface TopicShape {
@@ -214,7 +227,8 @@ export const FUNCTIONS = {
     folder: 'sweeper',
     memoryMb: 256,
     timeoutSeconds: 60,
-    description: 'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, alerts',
+    description:
+      'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, evaluates the alert rules',
   },
   aggregator: {
     folder: 'aggregator',
