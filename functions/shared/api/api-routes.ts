@@ -24,6 +24,7 @@ import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
 import { ALERT_OPERATIONS } from './alert-routes';
 import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
+import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -49,6 +50,8 @@ export interface ApiDeps {
   readonly alerts: Alerting;
   /** The alert rule levels of GET/PUT /admin/alert-rules. */
   readonly alertRules: AlertRulesStore;
+  /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
+  readonly alertChannels: AlertChannelRouteDeps;
 }
 
 export type ApiOperation = (
@@ -124,4 +127,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...WORKER_OPERATIONS,
   ...ALERT_OPERATIONS,
   ...ALERT_RULE_OPERATIONS,
+  ...ALERT_CHANNEL_OPERATIONS,
 };
