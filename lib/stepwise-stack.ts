@@ -20,8 +20,8 @@ import {
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
-import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
+import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import {
   FUNCTIONS,

@@ -10,9 +10,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
-import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
+import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,

@@ -22,9 +22,9 @@ import {
 } from '../tasks/task-service';
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
+import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
 import { ALERT_OPERATIONS } from './alert-routes';
 import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
-import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
