@@ -6,24 +6,15 @@
 import type { Severity } from '../../resources';
 import type { AggregateStore } from '../../telemetry/aggregate-store';
 import type { AlertSignal } from '../alert';
-import { type AlertRule, type RuleOutcome, type RuleRun, resolveCleared } from './evaluate-rules';
+import { type AlertRule, type RuleOutcome, resolveCleared } from './evaluate-rules';
 import type { AlertRules } from './rule-config';
-import { readWorkflowWindows, taskCounts, type WorkflowWindows } from './workflow-windows';
+import { runWindows, taskCounts } from './workflow-windows';
 
 export const workflowErrorRateKey = (orgId: string, workflowId: string) =>
   `ERROR_RATE#WF#${orgId}#${workflowId}`;
 export const orgErrorRateKey = (orgId: string) => `ERROR_RATE#ORG#${orgId}`;
 
-export const percent = (share: number) => `${Math.round(share * 1000) / 10} %`;
-
-/** The minute aggregates of the run, read once for every rule that needs them. */
-export function runWindows(run: RuleRun, store: AggregateStore): Promise<WorkflowWindows> {
-  const minutes = Math.max(
-    run.book.largest((rules) => rules.errorRate.windowMinutes) ?? 1,
-    run.book.largest((rules) => rules.slowTasks.windowMinutes) ?? 1,
-  );
-  return run.once('workflow-windows', () => readWorkflowWindows(store, run.now, minutes));
-}
+const percent = (share: number) => `${Math.round(share * 1000) / 10} %`;
 
 interface Scope {
   readonly dedupKey: string;

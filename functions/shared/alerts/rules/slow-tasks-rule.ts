@@ -4,8 +4,8 @@
 // the threshold or too few tasks are left in the window.
 import type { AggregateStore } from '../../telemetry/aggregate-store';
 import { durationSummary } from '../../telemetry/metrics-summary';
-import { runWindows } from './error-rate-rule';
 import { type AlertRule, type RuleOutcome, resolveCleared } from './evaluate-rules';
+import { runWindows } from './workflow-windows';
 
 export const slowTasksKey = (orgId: string, workflowId: string) => `SLOW_TASKS#WF#${orgId}#${workflowId}`;
 

@@ -8,7 +8,7 @@
 import type { AlertSignal } from '../alert';
 import { type AlertRule, type RuleOutcome, resolveCleared } from './evaluate-rules';
 import type { OpenWork } from './open-work';
-import { STUCK_FALLBACK_MINUTES, STUCK_MARGIN_MINUTES } from './rule-config';
+import { type AlertRules, STUCK_FALLBACK_MINUTES, STUCK_MARGIN_MINUTES } from './rule-config';
 import { type GetWorkflowVersion, stepTimeouts } from './step-timeouts';
 
 export const taskStuckKey = (taskId: string) => `TASK_STUCK#${taskId}`;
@@ -36,7 +36,7 @@ export function stuckTaskRule(deps: StuckTaskDeps): AlertRule {
       ]);
       const timeoutOf = stepTimeouts(deps.getVersion);
       const stuck = new Map<string, AlertSignal>();
-      const byTask = new Map<string, ReturnType<typeof run.book.forWorkflow>>();
+      const byTask = new Map<string, AlertRules>();
 
       for (const step of running.items.sort((a, b) => a.since.localeCompare(b.since))) {
         if (stuck.has(step.taskId)) continue;

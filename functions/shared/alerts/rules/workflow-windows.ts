@@ -11,6 +11,7 @@ import {
 } from '../../telemetry/aggregate-keys';
 import type { AggregateStore } from '../../telemetry/aggregate-store';
 import { catchUp } from '../../telemetry/metrics-queries';
+import type { RuleRun } from './evaluate-rules';
 
 export interface WorkflowKey {
   readonly orgId: string;
@@ -96,4 +97,13 @@ export function taskCounts(aggregate: Aggregate): { total: number; failed: numbe
   const total = Object.values(aggregate.statuses).reduce((sum, count) => sum + count, 0);
   const failed = (aggregate.statuses.FAILED ?? 0) + (aggregate.statuses.TIMED_OUT ?? 0);
   return { total, failed };
+}
+
+/** The run's minute aggregates over the longest window any level sets, read once for every rule using them. */
+export function runWindows(run: RuleRun, store: AggregateStore): Promise<WorkflowWindows> {
+  const minutes = Math.max(
+    run.book.largest((rules) => rules.errorRate.windowMinutes) ?? 1,
+    run.book.largest((rules) => rules.slowTasks.windowMinutes) ?? 1,
+  );
+  return run.once('workflow-windows', () => readWorkflowWindows(store, run.now, minutes));
 }
