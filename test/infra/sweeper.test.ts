@@ -91,16 +91,17 @@ describe('the worker sweeper', () => {
     expect(granted.flatMap(resourcesOf)).toEqual(['*']);
   });
 
-  it('hands the sweeper every DLQ (DLQ_URLS) and lets it read their depth, nothing more of them', () => {
+  it("hands the sweeper every DLQ (DLQ_URLS: task events, alert deliveries, the step queues' and worker types') and lets it read their depth", () => {
     const withWorkers = synthesize({ workerTypes: JSON.stringify([{ name: 'research', orgs: [] }]) });
     const { stack } = withWorkers;
     const { queues } = stack.messaging;
     const dlqs = [
       queues.taskEventsDlq,
+      queues.alertDeliveriesDlq,
       queues.agentSteps.deadLetterQueue?.queue,
       ...Object.values(stack.workers.types).map((type) => type.deadLetterQueue),
     ].map((queue) => logicalId(stack, queue as NonNullable<typeof queue>));
-    expect(dlqs).toHaveLength(3);
+    expect(dlqs).toHaveLength(4);
     const urls = JSON.stringify(variable(withWorkers, 'sweeper', 'DLQ_URLS'));
     for (const dlq of dlqs) expect(urls).toContain(`"Ref":"${dlq}"`);
     expect(urls).not.toContain(`"Ref":"${logicalId(stack, queues.agentSteps)}"`);
