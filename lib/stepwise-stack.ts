@@ -25,8 +25,16 @@ import {
   parseConsoleUrl,
 } from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
+import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
-import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
+import {
+  FUNCTIONS,
+  type FunctionName,
+  isDeadLetterQueue,
+  QUEUES,
+  type QueueShape,
+  workerQueueShape,
+} from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
@@ -264,6 +272,27 @@ export class StepwiseStack extends Stack {
       // be a circular reference, and its code never needs it (state machines carry the ARN).
       if (name !== 'stepRunner') fn.addEnvironment('STEP_RUNNER_ARN', stepRunner.functionArn);
     }
+
+    // The DLQ_NOT_EMPTY alert rule: the sweeper reads the depth of every dead-letter queue of the stack.
+    const deadLetterQueues = [
+      ...(Object.entries(QUEUES) as [QueueKey, QueueShape][]).flatMap(([key, shape]) => {
+        const queue = queues[key];
+        return [
+          ...(isDeadLetterQueue(shape) ? [queue] : []),
+          ...(queue.deadLetterQueue ? [queue.deadLetterQueue.queue] : []),
+        ];
+      }),
+      ...Object.values(this.workers.types).map((type) => type.deadLetterQueue),
+    ];
+    functions.sweeper.addEnvironment(DLQ_URLS_ENV, deadLetterQueues.map((queue) => queue.queueUrl).join(','));
+    functions.sweeper.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: deadLetterQueues.map((queue) => queue.queueArn),
+      }),
+    );
+    // The alert rules run in the sweeper and raise WARNING and INFO alerts too (the sweep itself, CRITICAL).
+    for (const topic of [topics.warning, topics.info]) topic.grantPublish(functions.sweeper);
 
     functions.api.addEnvironment('STATE_MACHINE_PREFIX', this.stateMachinePrefix);
     // Registration refuses functions outside the allowlist; the step runner checks again at run time.

@@ -5,7 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFauxqs } from 'fauxqs';
-import { QUEUES, type QueueShape, TOPICS, workerQueueShape } from '../functions/shared/resources';
+import {
+  deadLetterQueueNames,
+  QUEUES,
+  type QueueShape,
+  TOPICS,
+  workerQueueShape,
+} from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
 
 export type QueueKey = keyof typeof QUEUES;
@@ -18,6 +24,8 @@ export interface LocalMessaging {
   /** Worker type -> the URL of its queue. */
   readonly workerQueueUrls: Record<string, string>;
   readonly topicArns: Record<TopicKey, string>;
+  /** Every dead-letter queue (the DLQ_NOT_EMPTY rule's DLQ_URLS). */
+  readonly dlqUrls: readonly string[];
   close(): Promise<void>;
 }
 
@@ -58,12 +66,14 @@ export async function startMessaging(
   const url = `http://${settings.host}:${server.port}`;
   // fauxqs finds a queue by name whatever the URL's host, but the SDK sends to the QueueUrl's host; the
   // URLs fauxqs stores keep the port of the run that created them, so build them for this run.
-  const queueUrl = (queue: QueueShape) => `${url}/${settings.accountId}/${queue.localName}`;
+  const queueUrlOf = (name: string) => `${url}/${settings.accountId}/${name}`;
+  const queueUrl = (queue: QueueShape) => queueUrlOf(queue.localName);
   const queueUrls = mapShapes(QUEUES, queueUrl);
   const workerQueueUrls = Object.fromEntries(workerQueues.map(({ type, shape }) => [type, queueUrl(shape)]));
   const arnByName = new Map(result.topics.map((topic) => [topic.name, topic.arn]));
   const topicArns = mapShapes(TOPICS, (topic) => arnByName.get(topic.localName) ?? '');
-  return { url, queueUrls, workerQueueUrls, topicArns, close: () => server.stop() };
+  const dlqUrls = deadLetterQueueNames(shapes).map(queueUrlOf);
+  return { url, queueUrls, workerQueueUrls, topicArns, dlqUrls, close: () => server.stop() };
 }
 
 function mapShapes<K extends string, S>(

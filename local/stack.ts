@@ -12,6 +12,7 @@ import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
+import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -260,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         (name) => messaging.workerQueueUrls[name] ?? '',
       ),
       [DEAD_AFTER_ENV]: String(sweep.deadAfterSeconds),
+      [DLQ_URLS_ENV]: messaging.dlqUrls.join(','),
       // Step Functions here does not assume roles, but the API passes one as on AWS.
       WORKFLOW_ROLE_ARN: `arn:aws:iam::${settings.accountId}:role/stepwise-workflows`,
       STEP_RUNNER_ARN: runtime.arn('stepRunner'),

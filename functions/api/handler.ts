@@ -12,6 +12,7 @@ import { ALERT_SECRET_PREFIX_ENV, SecretsManagerChannelSecrets } from '../shared
 import { DynamoChannelStore } from '../shared/alerts/channel-store';
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
+import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
@@ -105,6 +106,8 @@ const deps: ApiDeps = {
         logger.error('Could not release a dead worker step', { ...context, error }),
     },
   },
+  alerts: alerting,
+  alertRules: new DynamoAlertRulesStore(documentClient(), tableName),
   alertChannels: {
     channels: {
       store: new DynamoChannelStore(documentClient(), tableName),

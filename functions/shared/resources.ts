@@ -149,6 +149,19 @@ export function workerQueueShape(type: string): QueueShape {
   };
 }
 
+/** A queue shape that is itself a dead-letter queue (of a Lambda's failed events, of alert deliveries). */
+export const isDeadLetterQueue = (shape: QueueShape) => shape.localName.endsWith('-dlq');
+
+/**
+ * The local names of the dead-letter queues among these shapes: each one's DLQ, and the shapes that are
+ * DLQs themselves (named `...-dlq`). The DLQ_NOT_EMPTY alert rule watches every one.
+ */
+export const deadLetterQueueNames = (shapes: readonly QueueShape[]): string[] =>
+  shapes.flatMap((shape) => [
+    ...(isDeadLetterQueue(shape) ? [shape.localName] : []),
+    ...(shape.deadLetter ? [shape.deadLetter.localName] : []),
+  ]);
+
 export type Severity = 'CRITICAL' | 'WARNING' | 'INFO';
 
 export interface TopicShape {
@@ -221,7 +234,8 @@ export const FUNCTIONS = {
     folder: 'sweeper',
     memoryMb: 256,
     timeoutSeconds: 60,
-    description: 'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, alerts',
+    description:
+      'Marks silent workers DEAD, fails their in-flight steps as Worker.Lost, evaluates the alert rules',
   },
   aggregator: {
     folder: 'aggregator',
@@ -292,6 +306,13 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
+  // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
+  { method: 'GET', path: '/admin/alerts', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts/{id}', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'api', access: 'ADMIN', operators: true },
+  // Org and workflow levels for OWNER/ADMIN; the deployment level (no org) for OPERATOR only (the handler).
+  { method: 'GET', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'PUT', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
   // Operators name the org (`?org=`) or the deployment's own channels (`?scope=deployment`).
   { method: 'GET', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'PUT', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },

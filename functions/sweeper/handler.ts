@@ -1,17 +1,25 @@
 // sweeper: every minute (a timer on the local stack), workers silent past deadAfterSeconds become DEAD and
-// their in-flight steps are failed as Worker.Lost so they retry now (functions/shared/workers/sweep-workers.ts).
+// their in-flight steps are failed as Worker.Lost so they retry now (functions/shared/workers/sweep-workers.ts);
+// then the alert rules run (functions/shared/alerts/rules/).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
-import { createAlerting } from '../shared/alerts/alerting';
+import { type AlertingDeps, createAlerting } from '../shared/alerts/alerting';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
-import { documentClient, sfnClient, snsClient } from '../shared/clients';
+import { alertRules } from '../shared/alerts/rules/alert-rules';
+import { sqsQueueDepth } from '../shared/alerts/rules/dlq-rule';
+import { loadDlqUrls } from '../shared/alerts/rules/dlq-urls';
+import { evaluateRules, type RulesDeps } from '../shared/alerts/rules/evaluate-rules';
+import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
+import { documentClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
 import { loadResourceConfig } from '../shared/config';
 import { logger, metrics, tracer } from '../shared/powertools';
+import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
@@ -23,7 +31,7 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 const config = loadResourceConfig();
 const workerTypes = Object.keys(loadWorkerTypes());
 const tasks = new DynamoTaskStore(documentClient(), config.tableName);
-const alerting = createAlerting({
+const alertingDeps: AlertingDeps = {
   store: new DynamoAlertStore(documentClient(), config.tableName),
   publish: snsAlertPublisher(snsClient(), {
     CRITICAL: config.topicArns.critical,
@@ -32,7 +40,8 @@ const alerting = createAlerting({
   }),
   now: () => new Date(),
   links: loadAlertLinkBase(),
-});
+};
+const alerting = createAlerting(alertingDeps);
 const deps: SweepDeps = {
   workers: new DynamoWorkerDirectory(documentClient(), config.tableName),
   failLostToken: sfnFailLostToken(sfnClient()),
@@ -41,6 +50,22 @@ const deps: SweepDeps = {
   now: () => new Date(),
   deadAfterSeconds: loadDeadAfterSeconds(),
   onError: (error, context) => logger.error('Could not release a dead worker step', { ...context, error }),
+};
+const rules = alertRules({
+  client: documentClient(),
+  tableName: config.tableName,
+  aggregates: new DynamoAggregateStore(documentClient(), config.tableName),
+  workflows: new WorkflowStore(documentClient(), config.tableName),
+  dlqUrls: loadDlqUrls(),
+  queueDepth: sqsQueueDepth(sqsClient()),
+  onQueueError: (error, queueUrl) => logger.error('Could not read a DLQ depth', { queueUrl, error }),
+});
+const rulesDeps: RulesDeps = {
+  loadBook: () => new DynamoAlertRulesStore(documentClient(), config.tableName).book(),
+  // Each level's cooldownMinutes: one alerting service per cooldown in force.
+  alertingFor: (cooldownSeconds) => createAlerting({ ...alertingDeps, cooldownSeconds }),
+  now: () => new Date(),
+  onError: (error, rule) => logger.error('Alert rule failed', { rule, error }),
 };
 
 const lambdaHandler = async (): Promise<void> => {
@@ -56,6 +81,8 @@ const lambdaHandler = async (): Promise<void> => {
       tokensClosed,
     });
   }
+  const evaluated = await evaluateRules(rules, rulesDeps);
+  metrics.addMetric('AlertRuleErrors', MetricUnit.Count, evaluated.failed.length);
 };
 
 export const handler = middy(lambdaHandler)

@@ -44,7 +44,7 @@ describe('the worker sweeper', () => {
   });
 
   it.each(['sweeper', 'api'] as const)(
-    '%s may fail task tokens and publish to the critical topic only',
+    '%s may fail task tokens and publish to the critical topic (the sweeper, whose alert rules raise every severity, to all three)',
     (name) => {
       const statements = functionStatements(built, name);
       // SendTask* have no resource-level permissions; nothing else but X-Ray is granted on * (and, for the
@@ -58,16 +58,21 @@ describe('the worker sweeper', () => {
         name === 'api' ? ['states:SendTaskFailure', 'states:SendTaskSuccess'] : ['states:SendTaskFailure'],
       );
       const { critical, warning, info } = stack.messaging.topics;
-      expect(allowedActionsOn(statements, { Ref: logicalId(stack, critical) })).toEqual(['sns:Publish']);
-      for (const topic of [warning, info]) {
-        expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual([]);
+      const allowed = name === 'sweeper' ? [critical, warning, info] : [critical];
+      for (const topic of [critical, warning, info]) {
+        expect(allowedActionsOn(statements, { Ref: logicalId(stack, topic) })).toEqual(
+          allowed.includes(topic) ? ['sns:Publish'] : [],
+        );
       }
-      // Publishing anywhere else would be a wider grant: every sns:Publish names the critical topic only
+      // Publishing anywhere else would be a wider grant: every sns:Publish names one of those topics
       // (approval notifications go to the info topic from the step runner, not the api).
       const publishTo = statements
         .filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('sns:Publish'))
         .flatMap(resourcesOf);
-      expect(publishTo).toEqual([{ Ref: logicalId(stack, critical) }]);
+      const byRef = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(publishTo.sort(byRef)).toEqual(
+        allowed.map((topic) => ({ Ref: logicalId(stack, topic) })).sort(byRef),
+      );
     },
   );
 
@@ -84,6 +89,28 @@ describe('the worker sweeper', () => {
     );
     expect(granted.flatMap(actionsOf)).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure']);
     expect(granted.flatMap(resourcesOf)).toEqual(['*']);
+  });
+
+  it("hands the sweeper every DLQ (DLQ_URLS: task events, alert deliveries, the step queues' and worker types') and lets it read their depth", () => {
+    const withWorkers = synthesize({ workerTypes: JSON.stringify([{ name: 'research', orgs: [] }]) });
+    const { stack } = withWorkers;
+    const { queues } = stack.messaging;
+    const dlqs = [
+      queues.taskEventsDlq,
+      queues.alertDeliveriesDlq,
+      queues.agentSteps.deadLetterQueue?.queue,
+      ...Object.values(stack.workers.types).map((type) => type.deadLetterQueue),
+    ].map((queue) => logicalId(stack, queue as NonNullable<typeof queue>));
+    expect(dlqs).toHaveLength(4);
+    const urls = JSON.stringify(variable(withWorkers, 'sweeper', 'DLQ_URLS'));
+    for (const dlq of dlqs) expect(urls).toContain(`"Ref":"${dlq}"`);
+    expect(urls).not.toContain(`"Ref":"${logicalId(stack, queues.agentSteps)}"`);
+    const statements = functionStatements(withWorkers, 'sweeper');
+    for (const dlq of dlqs) {
+      expect(allowedActionsOn(statements, { 'Fn::GetAtt': [dlq, 'Arn'] })).toEqual([
+        'sqs:GetQueueAttributes',
+      ]);
+    }
   });
 
   it('hands the sweeper and the api WORKER_DEAD_AFTER_SECONDS, 300 by default', () => {

@@ -2,6 +2,7 @@
 // the authorizer, never from the request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Alerting } from '../alerts/alerting';
+import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
@@ -23,6 +24,7 @@ import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
 import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
 import { ALERT_OPERATIONS } from './alert-routes';
+import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -44,10 +46,12 @@ export interface ApiDeps {
   readonly approvals: ApprovalDecisionDeps;
   /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
   readonly workers: WorkerRouteDeps;
-  /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
-  readonly alertChannels: AlertChannelRouteDeps;
   /** The alerts of GET /admin/alerts and its acknowledgement. */
   readonly alerts: Alerting;
+  /** The alert rule levels of GET/PUT /admin/alert-rules. */
+  readonly alertRules: AlertRulesStore;
+  /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
+  readonly alertChannels: AlertChannelRouteDeps;
 }
 
 export type ApiOperation = (
@@ -121,6 +125,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
-  ...ALERT_CHANNEL_OPERATIONS,
   ...ALERT_OPERATIONS,
+  ...ALERT_RULE_OPERATIONS,
+  ...ALERT_CHANNEL_OPERATIONS,
 };

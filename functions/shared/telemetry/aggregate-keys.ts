@@ -3,6 +3,8 @@
 // orgs (what an operator groups by org):
 //   METRICS#ALL#<M|H|D>#<bucketStart> / ORG#<org>     per org, per minute (health), hour and day
 //   METRICS#ALL#M#<minuteStart>       / ALL           every org together, per minute (operator health)
+//   METRICS#ALL#M#<minuteStart>       / WF#<org>#<wf> per workflow, per minute, no steps (alert rules: one
+//                                                     Query per minute serves every workflow)
 //   METRICS#<org>#<H|D>#<bucketStart> / WF#<wf>       per workflow, with its steps (keyed by step id)
 //   METRICS#<org>#<H|D>#<bucketStart> / AGENT#<agent> per agent
 //   METRICS#ALL#TOTAL                 / ORG#<org>     cumulative since the first task (Prometheus)
@@ -50,6 +52,9 @@ export const orgTotalsPartition = (orgId: string) => `METRICS#${orgId}#TOTAL`;
 export const orgSk = (orgId: string) => `ORG#${orgId}`;
 export const workflowSk = (workflowId: string) => `WF#${workflowId}`;
 export const agentSk = (agentId: string) => `AGENT#${agentId}`;
+/** A workflow's minute item among every org's (`WF#` sorts apart from `ORG#` and `ALL`). */
+export const orgWorkflowSk = (orgId: string, workflowId: string) => `WF#${orgId}#${workflowId}`;
+export const ORG_WORKFLOW_PREFIX = 'WF#';
 export const ALL_SK = 'ALL';
 
 /** Every item a task settled at `settledAtMs` adds to. */
@@ -69,6 +74,10 @@ export function aggregateTargets(
   const targets: AggregateTarget[] = [
     bucketed('minute', { pk: orgsPartition('minute', minute), sk: orgSk(task.orgId) }),
     bucketed('minute', { pk: orgsPartition('minute', minute), sk: ALL_SK }),
+    bucketed('minute', {
+      pk: orgsPartition('minute', minute),
+      sk: orgWorkflowSk(task.orgId, task.workflowId),
+    }),
   ];
   for (const granularity of ['hour', 'day'] as const) {
     const start = bucketStartMs(settledAtMs, granularity);

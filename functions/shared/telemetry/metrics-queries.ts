@@ -59,7 +59,8 @@ export const bucketStarts = (range: BucketRange): number[] => {
  * Folds what is pending (bounded) and says through when the data is complete. A fold that keeps losing
  * its writes to other folders does not fail the read: it answers with what is folded.
  */
-async function catchUp(deps: MetricsDeps): Promise<string> {
+/** Folds what is pending (a bounded read-time fold); returns where the aggregates are complete up to. */
+export async function catchUp(deps: FoldDeps): Promise<string> {
   let through: number | undefined;
   try {
     through = (await foldPendingSlots(deps, READ_FOLD_SLOTS)).through;

@@ -1,0 +1,88 @@
+// GET/PUT /admin/alert-rules: the thresholds alert rules use, per deployment < org < workflow. OWNER and
+// ADMIN read and set their own organization's levels (org, and workflows in it); an OPERATOR names the
+// org (`org`) or, with none, reads and sets the deployment level. Reads are GetItems of the levels asked
+// for; the answer is the rules in force there plus what each level sets.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
+import {
+  AlertRulesLevelSchema,
+  effectiveRules,
+  levelProblems,
+  type RuleLevel,
+} from '../alerts/rules/rule-config';
+import type { AlertRulesStore, StoredLevel } from '../alerts/rules/rule-config-store';
+import type { Identity } from '../auth/identity';
+import { orgScope } from '../auth/org-scope';
+import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
+import { parseJsonBody } from '../http/json-body';
+import { OrgRequiredError } from '../tasks/task-listing';
+import { SLUG } from '../workflows/definition';
+import type { ApiOperation } from './api-routes';
+import { OrgQuery, parseWith } from './request';
+
+const WorkflowId = z
+  .string()
+  .regex(SLUG, 'must be a workflow id: lowercase letters, digits, _ or -, at most 64');
+const RulesQuery = z.strictObject({ org: OrgQuery.optional(), workflow: WorkflowId.optional() });
+const PutRulesBody = z.strictObject({
+  org: OrgQuery.optional(),
+  workflow: WorkflowId.optional(),
+  rules: AlertRulesLevelSchema,
+});
+
+/** The levels a request reaches, most general first; the last is the one a PUT writes. */
+function levelsOf(identity: Identity, org: string | undefined, workflow: string | undefined): RuleLevel[] {
+  const orgId = orgScope(identity, org);
+  if (orgId === undefined) {
+    if (workflow !== undefined) throw new OrgRequiredError('workflow');
+    return [{ scope: 'deployment' }];
+  }
+  const levels: RuleLevel[] = [{ scope: 'deployment' }, { scope: 'org', orgId }];
+  if (workflow !== undefined) levels.push({ scope: 'workflow', orgId, workflowId: workflow });
+  return levels;
+}
+
+const levelView = (level: RuleLevel, stored: StoredLevel | undefined) => ({
+  level: level.scope,
+  ...(level.scope !== 'deployment' && { org: level.orgId }),
+  ...(level.scope === 'workflow' && { workflow: level.workflowId }),
+  rules: stored?.rules ?? {},
+  ...(stored && { updatedAt: stored.updatedAt, updatedBy: stored.updatedBy }),
+});
+
+async function rulesResponse(store: AlertRulesStore, levels: readonly RuleLevel[]) {
+  const stored = await Promise.all(levels.map((level) => store.get(level)));
+  const last = levels[levels.length - 1] as RuleLevel;
+  return jsonResponse(200, {
+    ...(last.scope !== 'deployment' && { org: last.orgId }),
+    ...(last.scope === 'workflow' && { workflow: last.workflowId }),
+    effective: effectiveRules(...stored.map((level) => level?.rules)),
+    levels: levels.map((level, index) => levelView(level, stored[index])),
+  });
+}
+
+const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
+
+export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /admin/alert-rules': async (event, identity, deps) => {
+    const input = parseWith(RulesQuery, query(event), 'query');
+    return rulesResponse(deps.alertRules, levelsOf(identity, input.org, input.workflow));
+  },
+
+  'PUT /admin/alert-rules': async (event, identity, deps) => {
+    const body = parseWith(PutRulesBody, parseJsonBody(event), 'body');
+    // A tenant always writes within its own org (the body's org may only repeat it): never the deployment.
+    const levels = levelsOf(identity, body.org, body.workflow);
+    const target = levels[levels.length - 1] as RuleLevel;
+    if (target.scope === 'workflow') {
+      const summary = await deps.registry.store.getSummary(target.orgId, target.workflowId);
+      if (!summary) throw new NotFoundError(`Workflow ${target.workflowId} not found`);
+    }
+    const above = await Promise.all(levels.slice(0, -1).map((level) => deps.alertRules.get(level)));
+    const effective = effectiveRules(...above.map((level) => level?.rules), body.rules);
+    const problems = levelProblems(target, body.rules, effective);
+    if (problems.length > 0) throw new ValidationError(`Invalid body: ${problems[0]?.message}`, problems);
+    await deps.alertRules.put(target, body.rules, identity.principal, new Date().toISOString());
+    return rulesResponse(deps.alertRules, levels);
+  },
+};
