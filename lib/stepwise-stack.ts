@@ -12,7 +12,7 @@ import {
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
-import { FUNCTIONS, type FunctionName, workerQueueShape } from '../functions/shared/resources';
+import { FUNCTIONS, type FunctionName, type Severity, workerQueueShape } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
@@ -22,6 +22,7 @@ import {
   parseDeadAfterSeconds,
 } from '../functions/shared/workers/dead-after';
 import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
+import { Alerting } from './alerting';
 import { Api } from './api';
 import { Dashboard } from './dashboard';
 import { Data } from './data';
@@ -65,10 +66,15 @@ export interface LlmSettings {
 
 export interface StepwiseStackProps extends StackProps {
   /**
-   * Email addresses subscribed to every alert topic.
+   * Email addresses subscribed to the alert topics of `alertEmailSeverities` (each confirms by email).
    * @default - none
    */
   readonly alertEmails?: readonly string[];
+  /**
+   * The severities emailed to `alertEmails`: a filter policy on the `severity` attribute.
+   * @default - CRITICAL and WARNING
+   */
+  readonly alertEmailSeverities?: readonly Severity[];
   /**
    * OIDC issuer whose JWTs the authorizer accepts (AUTH_JWT_ISSUER). Requires `jwtAudience`.
    * @default - JWT authentication off: API keys only
@@ -163,6 +169,7 @@ export class StepwiseStack extends Stack {
   readonly workers: Workers;
   readonly api: Api;
   readonly dashboard: Dashboard;
+  readonly alerting: Alerting;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
   readonly stateMachinePrefix: string;
 
@@ -177,9 +184,7 @@ export class StepwiseStack extends Stack {
     );
     this.stateMachinePrefix = stackStateMachinePrefix(this.stackName);
     this.data = new Data(this, 'Data');
-    this.messaging = new Messaging(this, 'Messaging', {
-      ...(props.alertEmails && { alertEmails: props.alertEmails }),
-    });
+    this.messaging = new Messaging(this, 'Messaging');
     const { queues, topics } = this.messaging;
 
     const functions = {} as Record<FunctionName, StepwiseFunction>;
@@ -282,6 +287,22 @@ export class StepwiseStack extends Stack {
           Object.entries(this.workers.types).map(([name, type]) => [`worker ${name}`, type.queue]),
         ),
       },
+    });
+    this.alerting = new Alerting(this, 'Alerting', {
+      topics,
+      functions,
+      httpApi: this.api.httpApi,
+      deadLetterQueues: {
+        ...this.messaging.deadLetterQueues,
+        ...Object.fromEntries(
+          Object.entries(this.workers.types).map(([name, type]) => [
+            workerQueueShape(name).deadLetter?.localName ?? name,
+            type.deadLetterQueue,
+          ]),
+        ),
+      },
+      ...(props.alertEmails && { emails: props.alertEmails }),
+      ...(props.alertEmailSeverities && { emailSeverities: props.alertEmailSeverities }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });

@@ -88,21 +88,9 @@ describe('alert topics', () => {
     });
   });
 
-  it('has no email subscriptions unless alertEmails is given', () => {
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
-  });
-
-  it('subscribes every alertEmails address to every topic', () => {
-    const withEmails = synthesize({ alertEmails: 'oncall@example.com, lead@example.com' });
-    withEmails.template.resourceCountIs('AWS::SNS::Subscription', 2 * topicKeys.length);
-    for (const key of topicKeys) {
-      for (const email of ['oncall@example.com', 'lead@example.com']) {
-        withEmails.template.hasResourceProperties('AWS::SNS::Subscription', {
-          Protocol: 'email',
-          Endpoint: email,
-          TopicArn: { Ref: logicalId(withEmails.stack, withEmails.stack.messaging.topics[key]) },
-        });
-      }
-    }
+  it('has no email subscriptions unless alertEmails is given (test/infra/alerting.test.ts: with them)', () => {
+    expect(template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } })).toEqual(
+      {},
+    );
   });
 });
