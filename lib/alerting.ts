@@ -117,6 +117,8 @@ interface AlarmSpec {
   readonly evaluationPeriods?: number;
   readonly datapointsToAlarm?: number;
   readonly comparison?: cloudwatch.ComparisonOperator;
+  /** Tells apart the alarms of one kind and subject, in the name. */
+  readonly qualifier?: string;
 }
 
 export class Alerting extends Construct {
@@ -125,22 +127,24 @@ export class Alerting extends Construct {
   readonly emailSubscriptions: Readonly<Partial<Record<TopicKey, readonly sns.Subscription[]>>>;
   private readonly entries: AlarmEntry[] = [];
   private readonly alarmNamePrefix: string;
+  private readonly topics: Readonly<Record<TopicKey, sns.ITopic>>;
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.alarmNamePrefix = `${stack.stackName}-`;
+    this.topics = props.topics;
     this.allowAlarmsToPublish(props.topics);
 
     for (const [name, fn] of Object.entries(props.functions) as [FunctionName, lambda.IFunction][]) {
-      this.functionAlarms(name, fn, props.topics);
+      this.functionAlarms(name, fn);
     }
-    this.apiAlarms(props.httpApi, props.topics);
+    this.apiAlarms(props.httpApi);
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      this.dlqAlarm(name, queue, props.topics);
+      this.dlqAlarm(name, queue);
     }
-    this.executionsThrottledAlarm(props.topics);
-    this.taskFailureRateAlarms(props.topics);
+    this.executionsThrottledAlarm();
+    this.taskFailureRateAlarms();
     this.alarms = this.entries;
 
     this.emailSubscriptions = subscribeEmails(
@@ -179,15 +183,11 @@ export class Alerting extends Construct {
     }
   }
 
-  private functionAlarms(
-    name: FunctionName,
-    fn: lambda.IFunction,
-    topics: Readonly<Record<TopicKey, sns.ITopic>>,
-  ): void {
+  private functionAlarms(name: FunctionName, fn: lambda.IFunction): void {
     const sum = { statistic: cloudwatch.Stats.SUM, period: PERIOD };
     if (ERRORS_AS_RATE.includes(name)) {
       const { percent, minInvocations } = ALARM_THRESHOLDS.stepRunnerErrorRate;
-      this.alarm(`${name}Errors`, topics, {
+      this.alarm(`${name}Errors`, {
         kind: 'FUNCTION_ERRORS',
         severity: 'WARNING',
         subject: name,
@@ -201,7 +201,7 @@ export class Alerting extends Construct {
         description: `More than ${percent} % of the ${name} function's invocations failed (at least ${minInvocations} in 5 minutes). Each failed step attempt counts, so look for a step provider or endpoint that is down (the steps' errors in GET /tasks/{id}/events) before looking at the function itself.`,
       });
     } else {
-      this.alarm(`${name}Errors`, topics, {
+      this.alarm(`${name}Errors`, {
         kind: 'FUNCTION_ERRORS',
         severity: 'WARNING',
         subject: name,
@@ -211,7 +211,7 @@ export class Alerting extends Construct {
         description: `The ${name} function failed (an uncaught error or a timeout) in the last 5 minutes. Read its ERROR log lines (Logs Insights on its log group) for the error and the request it belongs to.`,
       });
     }
-    this.alarm(`${name}Throttles`, topics, {
+    this.alarm(`${name}Throttles`, {
       kind: 'FUNCTION_THROTTLES',
       severity: 'WARNING',
       subject: name,
@@ -222,10 +222,10 @@ export class Alerting extends Construct {
     });
   }
 
-  private apiAlarms(httpApi: apigw.IHttpApi, topics: Readonly<Record<TopicKey, sns.ITopic>>): void {
+  private apiAlarms(httpApi: apigw.IHttpApi): void {
     const sum = { statistic: cloudwatch.Stats.SUM, period: PERIOD };
     const { percent, minRequests } = ALARM_THRESHOLDS.api5xxRate;
-    this.alarm('Api5xxRate', topics, {
+    this.alarm('Api5xxRate', {
       kind: 'API_5XX_RATE',
       severity: 'CRITICAL',
       subject: 'api',
@@ -238,7 +238,7 @@ export class Alerting extends Construct {
       threshold: percent,
       description: `More than ${percent} % of the HTTP API's requests were answered 5xx in 5 minutes (at least ${minRequests} requests). Clients are failing: check the api and authorizer functions' errors and throttles, and the table's throttles.`,
     });
-    this.alarm('ApiLatencyP95', topics, {
+    this.alarm('ApiLatencyP95', {
       kind: 'API_LATENCY_P95',
       severity: 'WARNING',
       subject: 'api',
@@ -250,8 +250,8 @@ export class Alerting extends Construct {
     });
   }
 
-  private dlqAlarm(name: string, queue: sqs.IQueue, topics: Readonly<Record<TopicKey, sns.ITopic>>): void {
-    this.alarm(`Dlq${pascal(name)}`, topics, {
+  private dlqAlarm(name: string, queue: sqs.IQueue): void {
+    this.alarm(`Dlq${pascal(name)}`, {
       kind: 'DLQ_NOT_EMPTY',
       severity: 'WARNING',
       subject: name,
@@ -271,8 +271,8 @@ export class Alerting extends Construct {
    * machine of the account and region. Throttling comes from the account's shared state-transition quota,
    * so another application's throttling slows stepwise's workflows too.
    */
-  private executionsThrottledAlarm(topics: Readonly<Record<TopicKey, sns.ITopic>>): void {
-    this.alarm('ExecutionsThrottled', topics, {
+  private executionsThrottledAlarm(): void {
+    this.alarm('ExecutionsThrottled', {
       kind: 'EXECUTIONS_THROTTLED',
       severity: 'WARNING',
       subject: 'state machines',
@@ -293,7 +293,7 @@ export class Alerting extends Construct {
    * error-rate rule. With fewer than minTasks tasks in the period the rate reads 0: one failure in three
    * tasks is not an outage.
    */
-  private taskFailureRateAlarms(topics: Readonly<Record<TopicKey, sns.ITopic>>): void {
+  private taskFailureRateAlarms(): void {
     const { warningPercent, criticalPercent, minTasks } = ALARM_THRESHOLDS.taskFailureRate;
     const settled = (status?: TaskStatus) =>
       new cloudwatch.Metric({
@@ -322,10 +322,11 @@ export class Alerting extends Construct {
       ['WARNING', warningPercent],
       ['CRITICAL', criticalPercent],
     ] as const) {
-      this.alarm(`TaskFailureRate${pascal(severity.toLowerCase())}`, topics, {
+      this.alarm(`TaskFailureRate${pascal(severity.toLowerCase())}`, {
         kind: 'TASK_FAILURE_RATE',
         severity,
         subject: 'tasks',
+        qualifier: severity,
         metric: rate,
         threshold: percent,
         description: `More than ${percent} % of the tasks that settled in the last 5 minutes (at least ${minTasks}) FAILED or TIMED_OUT, over every workflow. GET /admin/metrics and the open ERROR_RATE alerts (GET /admin/alerts?kind=ERROR_RATE) name the workflows; GET /tasks/{id}/events the errors.`,
@@ -334,11 +335,12 @@ export class Alerting extends Construct {
   }
 
   /** An alarm that notifies its severity's topic on ALARM and on OK; no data is no problem. */
-  private alarm(id: string, topics: Readonly<Record<TopicKey, sns.ITopic>>, spec: AlarmSpec): void {
+  private alarm(id: string, spec: AlarmSpec): void {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmName: `${this.alarmNamePrefix}${spec.kind}-${spec.subject.replaceAll(' ', '-')}${
-        spec.kind === 'TASK_FAILURE_RATE' ? `-${spec.severity}` : ''
-      }`,
+      alarmName: [this.alarmNamePrefix + spec.kind, spec.subject, spec.qualifier]
+        .filter(Boolean)
+        .join('-')
+        .replaceAll(' ', '-'),
       alarmDescription: `[${spec.severity}] ${spec.description}`,
       metric: spec.metric,
       threshold: spec.threshold,
@@ -349,7 +351,7 @@ export class Alerting extends Construct {
       // publish nothing: that is the healthy case.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const action = new actions.SnsAction(topicOf(topics, spec.severity));
+    const action = new actions.SnsAction(topicOf(this.topics, spec.severity));
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
     this.entries.push({ kind: spec.kind, severity: spec.severity, subject: spec.subject, alarm });
