@@ -11,6 +11,7 @@ import {
   OUTBOUND_ALLOWED_HOSTS,
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
+import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName, type Severity, workerQueueShape } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
@@ -267,6 +268,8 @@ export class StepwiseStack extends Stack {
     }
 
     this.api = new Api(this, 'Api', { functions });
+    // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
+    for (const fn of [functions.api, functions.sweeper]) fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
     const metricsWorkflows = [
       ...parseMetricWorkflows((props.metricsWorkflows ?? []).join(','), 'metricsWorkflows'),
     ];

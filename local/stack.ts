@@ -9,6 +9,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
+import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -280,6 +281,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       listen(api, options.apiPort, settings.host),
     );
     stoppers.push(() => closeServer(api));
+    // Alert links point at the API, whose address is known only now; the handlers that raise alerts (api,
+    // sweeper) first run after this.
+    environment[API_BASE_URL_ENV] = apiUrl;
+    process.env[API_BASE_URL_ENV] = apiUrl;
 
     const schedules = startSchedules(
       settings,

@@ -4,6 +4,9 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
+import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
+import { DynamoAlertStore } from '../shared/alerts/alert-store';
+import { createAlerting } from '../shared/alerts/alerting';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
@@ -41,6 +44,16 @@ const workflows = new WorkflowStore(documentClient(), tableName);
 const tasks = new DynamoTaskStore(documentClient(), tableName);
 const workerTypes = loadWorkerTypes();
 const { topicArns } = loadResourceConfig();
+const alerting = createAlerting({
+  store: new DynamoAlertStore(documentClient(), tableName),
+  publish: snsAlertPublisher(snsClient(), {
+    CRITICAL: topicArns.critical,
+    WARNING: topicArns.warning,
+    INFO: topicArns.info,
+  }),
+  now: () => new Date(),
+  links: loadAlertLinkBase(),
+});
 const deps: ApiDeps = {
   registry: {
     store: workflows,
@@ -80,11 +93,7 @@ const deps: ApiDeps = {
       workers: new DynamoWorkerDirectory(documentClient(), tableName),
       failLostToken: sfnFailLostToken(sfnClient()),
       recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-      publishAlert: snsAlertPublisher(snsClient(), {
-        CRITICAL: topicArns.critical,
-        WARNING: topicArns.warning,
-        INFO: topicArns.info,
-      }),
+      raiseAlert: alerting.raise,
       now: () => new Date(),
       deadAfterSeconds: loadDeadAfterSeconds(),
       onError: (error, context) =>

@@ -4,6 +4,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
+import { DynamoAlertStore } from '../shared/alerts/alert-store';
+import { createAlerting } from '../shared/alerts/alerting';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { documentClient, sfnClient, snsClient } from '../shared/clients';
 import { loadResourceConfig } from '../shared/config';
@@ -20,15 +23,21 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 const config = loadResourceConfig();
 const workerTypes = Object.keys(loadWorkerTypes());
 const tasks = new DynamoTaskStore(documentClient(), config.tableName);
-const deps: SweepDeps = {
-  workers: new DynamoWorkerDirectory(documentClient(), config.tableName),
-  failLostToken: sfnFailLostToken(sfnClient()),
-  recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-  publishAlert: snsAlertPublisher(snsClient(), {
+const alerting = createAlerting({
+  store: new DynamoAlertStore(documentClient(), config.tableName),
+  publish: snsAlertPublisher(snsClient(), {
     CRITICAL: config.topicArns.critical,
     WARNING: config.topicArns.warning,
     INFO: config.topicArns.info,
   }),
+  now: () => new Date(),
+  links: loadAlertLinkBase(),
+});
+const deps: SweepDeps = {
+  workers: new DynamoWorkerDirectory(documentClient(), config.tableName),
+  failLostToken: sfnFailLostToken(sfnClient()),
+  recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
+  raiseAlert: alerting.raise,
   now: () => new Date(),
   deadAfterSeconds: loadDeadAfterSeconds(),
   onError: (error, context) => logger.error('Could not release a dead worker step', { ...context, error }),

@@ -127,12 +127,17 @@ describe.skipIf(!stack)('a silent worker', () => {
       org: { Value: started.body.orgId },
     });
     expect(JSON.parse(alert.Message)).toMatchObject({
-      severity: 'CRITICAL',
-      kind: 'WORKER_DEAD',
-      worker: frozenId,
-      type: TYPE,
-      inFlight: 1,
-      lastHeartbeatAt: expect.any(String),
+      type: 'stepwise.alert',
+      event: 'OPENED',
+      alert: {
+        dedupKey: `WORKER_DEAD#${frozenId}`,
+        severity: 'CRITICAL',
+        kind: 'WORKER_DEAD',
+        state: 'OPEN',
+        org: started.body.orgId,
+        worker: frozenId,
+        summary: expect.stringContaining('Its 1 in-flight step was failed as Worker.Lost'),
+      },
     });
     expect(alert.Message).not.toMatch(/taskToken/);
   });

@@ -60,4 +60,24 @@ describe('SNS on the embedded stack', () => {
       await subscriptions.stop();
     }
   });
+
+  it('delivers the sqs form of a MessageStructure json publish to queues, and refuses one without a default', async () => {
+    const topicArn = endpoints.topicArns.critical ?? '';
+    const QueueUrl = await subscribedQueue(topicArn, 'structured');
+    const forms = { default: 'plain', sqs: '{"for":"sqs"}', email: 'Dear reader', https: '{"for":"chat"}' };
+    await sns.send(
+      new PublishCommand({ TopicArn: topicArn, MessageStructure: 'json', Message: JSON.stringify(forms) }),
+    );
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 3 }));
+    expect(JSON.parse(Messages?.[0]?.Body ?? '{}')).toMatchObject({ Message: '{"for":"sqs"}' });
+    await expect(
+      sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          MessageStructure: 'json',
+          Message: JSON.stringify({ sqs: 'x' }),
+        }),
+      ),
+    ).rejects.toThrow(/No default entry/);
+  });
 });

@@ -265,7 +265,12 @@ describe('worker routes', () => {
         }),
       }),
     ]);
-    expect(JSON.parse(notifications[0].Message)).toMatchObject({ worker: 'shared-silent', inFlight: 0 });
+    // The sqs form of the MessageStructure json publish: the AlertMessage.
+    expect(JSON.parse(notifications[0].Message)).toMatchObject({
+      type: 'stepwise.alert',
+      event: 'OPENED',
+      alert: { dedupKey: 'WORKER_DEAD#shared-silent', worker: 'shared-silent', state: 'OPEN', count: 1 },
+    });
 
     const again = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
       apiKey: adminA,

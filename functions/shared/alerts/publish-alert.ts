@@ -1,56 +1,207 @@
-// Publishing an alert: one SNS topic per severity, message attributes (severity, kind, org) that
-// subscription filter policies can match, a subject a person reads in an email list and a JSON body that
-// both people and programs read. Deliberately small: the full alert model (dedup, OPEN/RESOLVED, chat
-// formats) builds on this.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+// Publishing to the alert topics: one SNS topic per severity, message attributes (severity, kind, event,
+// org) that subscription filter policies match, and one message per protocol (MessageStructure json):
+// programs (sqs, lambda and the default) get the JSON message, email readers plain text, and https
+// subscribers the Amazon Q Developer in chat applications custom-notification format (its chat
+// integration subscribes to a topic over https).
+import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { Severity } from '../resources';
+import type { AlertEvent, AlertMessage, AlertPublisher, AlertRecord } from './alert';
 
-export interface Alert {
-  readonly severity: Severity;
-  /** A stable identifier rules and runbooks can name, e.g. WORKER_DEAD. */
-  readonly kind: string;
-  readonly title: string;
-  readonly summary: string;
-  /** The organization the alert concerns, when it concerns exactly one. */
-  readonly org?: string;
-  /** What else the alert says (the worker, its type, ...), as JSON fields of the body. */
-  readonly fields?: Readonly<Record<string, unknown>>;
+/** Amazon Q Developer in chat applications custom notification (version 1.0, source custom). */
+export interface ChatNotification {
+  readonly version: '1.0';
+  readonly source: 'custom';
+  readonly id?: string;
+  readonly content: {
+    readonly textType: 'client-markdown';
+    readonly title: string;
+    readonly description: string;
+    readonly nextSteps?: readonly string[];
+    readonly keywords?: readonly string[];
+  };
+  readonly metadata?: {
+    /** Notifications with one threadId are grouped in one chat thread (an alert's updates). */
+    readonly threadId?: string;
+    readonly summary?: string;
+    readonly eventType?: string;
+    readonly relatedResources?: readonly string[];
+    readonly additionalContext?: Readonly<Record<string, string>>;
+  };
 }
 
-export type AlertPublisher = (alert: Alert) => Promise<void>;
+/** One notification in every protocol's form. */
+export interface TopicNotification {
+  readonly subject: string;
+  /** The JSON message of the sqs, lambda and default forms. */
+  readonly json: unknown;
+  readonly email: string;
+  readonly chat: ChatNotification;
+  readonly attributes: Readonly<Record<string, string>>;
+}
 
-/** SNS allows 100 printable ASCII characters in an email subject. */
+/** SNS allows 100 printable ASCII characters in an email subject, on one line. */
 const MAX_SUBJECT = 100;
 
-export function alertSubject(alert: Alert): string {
-  const subject = `[${alert.severity}] ${alert.title}`.replace(/[^\x20-\x7e]/g, '?');
+export function topicSubject(text: string): string {
+  const subject = text.replace(/[^\x20-\x7e]/g, '?');
   return subject.length <= MAX_SUBJECT ? subject : `${subject.slice(0, MAX_SUBJECT - 3)}...`;
 }
 
-/** The body: the alert as indented JSON, so an email is readable and a subscriber can parse it. */
-export function alertBody(alert: Alert): string {
-  const { severity, kind, title, summary, org, fields } = alert;
-  return JSON.stringify({ severity, kind, title, summary, ...(org && { org }), ...fields }, null, 2);
+/** The Publish request of a notification: MessageStructure json, one form per protocol. */
+export function notificationInput(topicArn: string, notification: TopicNotification): PublishCommandInput {
+  const json = JSON.stringify(notification.json);
+  return {
+    TopicArn: topicArn,
+    Subject: topicSubject(notification.subject),
+    MessageStructure: 'json',
+    Message: JSON.stringify({
+      default: json,
+      sqs: json,
+      lambda: json,
+      email: notification.email,
+      'email-json': json,
+      https: JSON.stringify(notification.chat),
+    }),
+    MessageAttributes: Object.fromEntries(
+      Object.entries(notification.attributes).map(([name, value]) => [
+        name,
+        { DataType: 'String', StringValue: value },
+      ]),
+    ),
+  };
 }
 
-/** Publishes to the topic of the alert's severity. */
+const EVENT_WORDS: Readonly<Record<AlertEvent, string>> = {
+  OPENED: 'Opened',
+  ESCALATED: 'Escalated',
+  REMINDER: 'Still open',
+  RESOLVED: 'Resolved',
+};
+
+const CHAT_ICONS: Readonly<Record<Severity, string>> = {
+  CRITICAL: ':rotating_light:',
+  WARNING: ':warning:',
+  INFO: ':information_source:',
+};
+
+export function alertSubject(message: AlertMessage): string {
+  const { alert, event } = message;
+  return topicSubject(
+    `[${alert.severity}] ${event === 'OPENED' ? '' : `${EVENT_WORDS[event]}: `}${alert.title}`,
+  );
+}
+
+/** The alert's key facts as label/value pairs, in the order a person reads them. */
+function alertFacts(alert: AlertRecord): [string, string][] {
+  const facts: [string, string | undefined][] = [
+    ['Kind', alert.kind],
+    ['Severity', alert.severity],
+    ['Organization', alert.org],
+    ['Workflow', alert.workflow],
+    ['Task', alert.task],
+    ['Step', alert.step],
+    ['Worker', alert.worker],
+    [
+      'Value',
+      alert.value === undefined
+        ? undefined
+        : `${alert.value}${alert.threshold === undefined ? '' : ` (threshold ${alert.threshold})`}`,
+    ],
+    [
+      'State',
+      `${alert.state}, seen ${alert.count} time${alert.count === 1 ? '' : 's'} (first ${alert.firstSeenAt}, last ${alert.lastSeenAt})`,
+    ],
+    ['Resolved at', alert.resolvedAt],
+    [
+      'Acknowledged',
+      alert.acknowledgedAt && `by ${alert.acknowledgedBy ?? 'unknown'} at ${alert.acknowledgedAt}`,
+    ],
+    ['Alert id', alert.id],
+  ];
+  return facts.filter((fact): fact is [string, string] => fact[1] !== undefined);
+}
+
+/** The email body: plain text, the summary first, then the facts and the links. */
+export function alertEmailText(message: AlertMessage): string {
+  const { alert, event } = message;
+  return [
+    `${alert.severity} alert ${EVENT_WORDS[event].toLowerCase()}: ${alert.title}`,
+    '',
+    alert.summary,
+    '',
+    ...alertFacts(alert).map(([label, value]) => `${label}: ${value}`),
+    '',
+    `Details: GET ${alert.links.api}`,
+    ...(alert.links.console ? [`Console: ${alert.links.console}`] : []),
+    ...(alert.state === 'OPEN' ? [`Acknowledge: POST ${alert.links.api}/ack`] : []),
+  ].join('\n');
+}
+
+/** The Amazon Q Developer custom notification of an alert; its updates share the alert's thread. */
+export function alertChatNotification(message: AlertMessage): ChatNotification {
+  const { alert, event } = message;
+  const icon = event === 'RESOLVED' ? ':white_check_mark:' : CHAT_ICONS[alert.severity];
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: `${alert.id}:${event}:${alert.count}`,
+    content: {
+      textType: 'client-markdown',
+      title: `${icon} ${EVENT_WORDS[event]}: ${alert.title}`,
+      description: [
+        alert.summary,
+        '',
+        ...alertFacts(alert).map(([label, value]) => `*${label}:* ${value}`),
+      ].join('\n'),
+      nextSteps: [
+        `Details: ${alert.links.api}`,
+        ...(alert.links.console ? [`Console: ${alert.links.console}`] : []),
+        ...(alert.state === 'OPEN' ? [`Acknowledge: POST ${alert.links.api}/ack`] : []),
+      ],
+      keywords: [alert.severity, alert.kind, event, ...(alert.org ? [alert.org] : [])],
+    },
+    metadata: {
+      threadId: alert.id,
+      summary: alert.title,
+      eventType: `stepwise.alert.${event}`,
+      relatedResources: [alert.links.api],
+      additionalContext: {
+        alertId: alert.id,
+        dedupKey: alert.dedupKey,
+        kind: alert.kind,
+        severity: alert.severity,
+        state: alert.state,
+        count: String(alert.count),
+        ...(alert.org && { org: alert.org }),
+      },
+    },
+  };
+}
+
+export function alertNotification(message: AlertMessage): TopicNotification {
+  const { alert, event } = message;
+  return {
+    subject: alertSubject(message),
+    json: message,
+    email: alertEmailText(message),
+    chat: alertChatNotification(message),
+    attributes: {
+      severity: alert.severity,
+      kind: alert.kind,
+      event,
+      ...(alert.org && { org: alert.org }),
+    },
+  };
+}
+
+/** Publishes each message to the topic of its alert's severity. */
 export function snsAlertPublisher(
   sns: Pick<SNSClient, 'send'>,
   topicArns: Readonly<Record<Severity, string>>,
 ): AlertPublisher {
-  return async (alert) => {
-    const attribute = (value: string) => ({ DataType: 'String', StringValue: value });
+  return async (message) => {
     await sns.send(
-      new PublishCommand({
-        TopicArn: topicArns[alert.severity],
-        Subject: alertSubject(alert),
-        Message: alertBody(alert),
-        MessageAttributes: {
-          severity: attribute(alert.severity),
-          kind: attribute(alert.kind),
-          ...(alert.org && { org: attribute(alert.org) }),
-        },
-      }),
+      new PublishCommand(notificationInput(topicArns[message.alert.severity], alertNotification(message))),
     );
   };
 }

@@ -2,9 +2,9 @@
 // once instead of when each step's HeartbeatSeconds runs out. For each such worker: a DEAD marking
 // conditional on the heartbeat the sweep saw (a worker that heartbeated meanwhile is left alone), then for
 // each in-flight step SendTaskFailure(Worker.Lost) so Step Functions retries it, the lost attempt closed
-// in the step's history, and one CRITICAL alert. The scheduled sweeper runs it over every declared type;
+// in the step's history, and one CRITICAL alert raised (deduplicated by worker: WORKER_DEAD#<workerId>). The scheduled sweeper runs it over every declared type;
 // POST /admin/workers/cleanup over the types open to the caller's organization.
-import type { Alert, AlertPublisher } from '../alerts/publish-alert';
+import type { AlertSignal } from '../alerts/alert';
 import type { LostAttempt } from './agent-attempts';
 import type { FailLostToken } from './lost-tokens';
 import { isSilent, type WorkerDirectory } from './worker-directory';
@@ -12,12 +12,15 @@ import type { WorkerItem } from './worker-item';
 
 export const WORKER_DEAD_ALERT = 'WORKER_DEAD';
 
+/** Raises an alert through the alerting service (alerting.ts `raise`). */
+export type RaiseAlert = (signal: AlertSignal) => Promise<unknown>;
+
 export interface SweepDeps {
   readonly workers: WorkerDirectory;
   readonly failLostToken: FailLostToken;
   /** Closes the attempt of a lost token (agent-attempts' recordLostAttempt); false when none was open. */
   readonly recordLostAttempt: (lost: LostAttempt) => Promise<boolean>;
-  readonly publishAlert: AlertPublisher;
+  readonly raiseAlert: RaiseAlert;
   readonly now: () => Date;
   readonly deadAfterSeconds: number;
   /** A step or alert the sweep could not release or publish; the sweep goes on with the rest. */
@@ -106,16 +109,20 @@ async function releaseDeadWorker(
   }
   let alerted = false;
   try {
-    await deps.publishAlert(deadWorkerAlert(worker, silentFor, deps.deadAfterSeconds));
+    await deps.raiseAlert(deadWorkerAlert(worker, silentFor, deps.deadAfterSeconds));
     alerted = true;
   } catch (error) {
-    failed(error, { workerId: worker.workerId, action: 'publishAlert' });
+    failed(error, { workerId: worker.workerId, action: 'raiseAlert' });
   }
   return { worker, tokensFailed, tokensClosed, alerted };
 }
 
 /** The CRITICAL alert of a dead worker; `org` only when every step it held belongs to one organization. */
-export function deadWorkerAlert(worker: WorkerItem, silentFor: number, deadAfterSeconds: number): Alert {
+export function deadWorkerAlert(
+  worker: WorkerItem,
+  silentFor: number,
+  deadAfterSeconds: number,
+): AlertSignal {
   const orgs = new Set(worker.inFlight.map((step) => step.orgId));
   const held = worker.inFlight.length;
   const released =
@@ -123,19 +130,14 @@ export function deadWorkerAlert(worker: WorkerItem, silentFor: number, deadAfter
       ? 'It held no steps.'
       : `Its ${held} in-flight step${held === 1 ? ' was' : 's were'} failed as Worker.Lost, so Step Functions retries ${held === 1 ? 'it' : 'them'} now.`;
   return {
+    dedupKey: `${WORKER_DEAD_ALERT}#${worker.workerId}`,
     severity: 'CRITICAL',
     kind: WORKER_DEAD_ALERT,
     title: `Worker ${worker.workerId} (${worker.type}) is dead`,
-    summary: `No heartbeat from worker ${worker.workerId} on ${worker.host} (pid ${worker.pid}) for ${silentFor} s, past the ${deadAfterSeconds} s limit. ${released}`,
+    summary: `No heartbeat from worker ${worker.workerId} (type ${worker.type}) on ${worker.host} (pid ${worker.pid}) for ${silentFor} s (last at ${worker.lastHeartbeatAt}), past the ${deadAfterSeconds} s limit; marked DEAD at ${worker.deadAt}. ${released}`,
     ...(orgs.size === 1 && { org: [...orgs][0] }),
-    fields: {
-      worker: worker.workerId,
-      type: worker.type,
-      host: worker.host,
-      pid: worker.pid,
-      inFlight: held,
-      lastHeartbeatAt: worker.lastHeartbeatAt,
-      deadAt: worker.deadAt,
-    },
+    worker: worker.workerId,
+    value: silentFor,
+    threshold: deadAfterSeconds,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from '../../../functions/shared/alerts/publish-alert';
+import type { AlertSignal } from '../../../functions/shared/alerts/alert';
 import type { LostAttempt } from '../../../functions/shared/workers/agent-attempts';
 import type { LostTokenOutcome } from '../../../functions/shared/workers/lost-tokens';
 import { sweepWorkers, WORKER_DEAD_ALERT } from '../../../functions/shared/workers/sweep-workers';
@@ -64,7 +64,7 @@ function harness(workers: WorkerItem[], closedTokens: string[] = []) {
   const directory = new InMemoryWorkers(workers);
   const failedTokens: { token: string; cause: string }[] = [];
   const lost: LostAttempt[] = [];
-  const alerts: Alert[] = [];
+  const alerts: AlertSignal[] = [];
   const errors: unknown[] = [];
   const deps = {
     workers: directory,
@@ -77,7 +77,7 @@ function harness(workers: WorkerItem[], closedTokens: string[] = []) {
       lost.push(attempt);
       return true;
     },
-    publishAlert: async (alert: Alert) => {
+    raiseAlert: async (alert: AlertSignal) => {
       alerts.push(alert);
     },
     now: () => NOW,
@@ -182,7 +182,7 @@ describe('sweepWorkers', () => {
     expect(alerts).toHaveLength(2);
   });
 
-  it('publishes one CRITICAL alert per dead worker, with org only when its steps share one', async () => {
+  it('raises one CRITICAL alert per dead worker, keyed by the worker, with org only when its steps share one', async () => {
     const { deps, alerts } = harness([
       worker('one-org', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2)] }),
       worker('two-orgs', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(3), step(4, 'org-b')] }),
@@ -190,15 +190,21 @@ describe('sweepWorkers', () => {
     ]);
     await sweepWorkers(['research'], deps);
     expect(alerts).toHaveLength(3);
-    const byWorker = Object.fromEntries(alerts.map((alert) => [alert.fields?.worker, alert]));
+    const byWorker = Object.fromEntries(alerts.map((alert) => [alert.worker, alert]));
     expect(byWorker['one-org']).toMatchObject({
+      dedupKey: 'WORKER_DEAD#one-org',
       severity: 'CRITICAL',
       kind: WORKER_DEAD_ALERT,
       org: 'org-a',
+      worker: 'one-org',
+      value: 90,
+      threshold: 60,
       title: 'Worker one-org (research) is dead',
-      fields: { type: 'research', inFlight: 2, lastHeartbeatAt: secondsAgo(90) },
     });
-    expect(byWorker['one-org']?.summary).toContain('for 90 s, past the 60 s limit');
+    expect(byWorker['one-org']?.summary).toContain(
+      `for 90 s (last at ${secondsAgo(90)}), past the 60 s limit`,
+    );
+    expect(byWorker['one-org']?.summary).toContain('Its 2 in-flight steps were failed as Worker.Lost');
     expect(byWorker['two-orgs']?.org).toBeUndefined();
     expect(byWorker.idle?.org).toBeUndefined();
     expect(byWorker.idle?.summary).toContain('It held no steps.');
