@@ -16,15 +16,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SEVERITIES } from '../functions/shared/alerts/alert';
 import { ConfigurationError } from '../functions/shared/config';
 import { type FunctionName, type Severity, TOPICS } from '../functions/shared/resources';
 import type { TaskStatus } from '../functions/shared/tasks/task';
 import { EMF_DIMENSIONS, EMF_METRICS, EMF_NAMESPACE } from '../functions/shared/telemetry/emf-metrics';
 import { SERVICE_NAME } from '../functions/shared/telemetry/service-names';
 import type { TopicKey } from './messaging';
-
-/** The severities, from the topics (one per severity). */
-export const SEVERITIES: readonly Severity[] = Object.values(TOPICS).map((topic) => topic.severity);
 
 /** What `alertEmailSeverities` defaults to: INFO (approval requests and the like) stays out of inboxes. */
 export const DEFAULT_EMAIL_SEVERITIES: readonly Severity[] = ['CRITICAL', 'WARNING'];

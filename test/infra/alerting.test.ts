@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALERT_KINDS, alertMessage } from '../../functions/shared/alerts/alert';
 import { snsAlertPublisher } from '../../functions/shared/alerts/publish-alert';
 import {
   FUNCTIONS,
@@ -325,12 +326,14 @@ describe('CloudWatch alarms', () => {
     });
   });
 
-  it('the README lists every alarm kind with its severity', () => {
+  it('the README lists every alarm kind with its severity, and every alert kind in the catalogue', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('### CloudWatch alarms'));
+    const alarms = readme.slice(readme.indexOf('### CloudWatch alarms'));
     for (const { entry } of alarmResources(built)) {
-      expect(section).toMatch(new RegExp(`\\| \`${entry.kind}\` \\|[^\\n]*${entry.severity}`));
+      expect(alarms).toMatch(new RegExp(`\\| \`${entry.kind}\` \\|[^\\n]*${entry.severity}`));
     }
+    const catalogue = readme.slice(readme.indexOf('### Alert catalogue'), readme.indexOf('### Email'));
+    for (const kind of ALERT_KINDS) expect(catalogue).toContain(`| \`${kind}\` |`);
   });
 });
 
@@ -357,7 +360,25 @@ async function publishedAttributes(severity: Severity): Promise<Record<string, {
     },
   };
   const arns = { CRITICAL: 'arn:critical', WARNING: 'arn:warning', INFO: 'arn:info' };
-  await snsAlertPublisher(client as never, arns)({ severity, kind: 'TEST', title: 't', summary: 's' });
+  const at = '2026-11-27T23:00:00.000Z';
+  await snsAlertPublisher(
+    client as never,
+    arns,
+  )(
+    alertMessage('OPENED', {
+      id: 'a1',
+      dedupKey: 'WORKER_DEAD#w1',
+      kind: 'WORKER_DEAD',
+      severity,
+      state: 'OPEN',
+      title: 'Worker w1 is dead',
+      summary: 'No heartbeat.',
+      firstSeenAt: at,
+      lastSeenAt: at,
+      count: 1,
+      links: { api: 'https://api.example.com/admin/alerts/a1' },
+    }),
+  );
   return attributes;
 }
 
