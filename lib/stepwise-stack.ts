@@ -2,7 +2,15 @@
 // StepwiseFunction per entry of FUNCTIONS, wires every function to the shared resources through
 // environment variables, and grants each function only what its code calls.
 
-import { type CfnElement, CfnOutput, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  type CfnElement,
+  CfnOutput,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -12,6 +20,7 @@ import {
   parseAllowedHosts,
 } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
+import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import { FUNCTIONS, type FunctionName, type Severity, workerQueueShape } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
@@ -264,8 +273,12 @@ export class StepwiseStack extends Stack {
     if (props.outboundAllowedHosts?.length) {
       const hosts = props.outboundAllowedHosts.join(',');
       parseAllowedHosts(hosts, 'outboundAllowedHosts'); // a malformed entry fails the synth, not a cold start
-      stepRunner.addEnvironment(OUTBOUND_ALLOWED_HOSTS, hosts);
+      // Alert channel URLs go through the same guard (the api checks them, the notifier posts to them).
+      for (const fn of [stepRunner, functions.api, functions.alertNotifier]) {
+        fn.addEnvironment(OUTBOUND_ALLOWED_HOSTS, hosts);
+      }
     }
+    this.grantAlertChannels(functions.api, functions.alertNotifier);
 
     this.api = new Api(this, 'Api', { functions });
     // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
@@ -532,6 +545,52 @@ export class StepwiseStack extends Stack {
         'states:SendTaskFailure supports no resource-level permissions (Service Authorization Reference); the task token authorizes the call.',
     });
     this.messaging.topics.critical.grantPublish(fn);
+  }
+
+  /**
+   * Alert channels keep their secrets in Secrets Manager under `stepwise/<stack>/alert-channels/`: the api
+   * writes them (PUT /admin/alert-channels), the notifier reads them and writes its delivery log, rate
+   * counters and parked deliveries. A channel's `secretRef` to a secret elsewhere needs that secret's
+   * resource policy to let the notifier's role read it.
+   */
+  private grantAlertChannels(api: StepwiseFunction, notifier: StepwiseFunction): void {
+    const prefix = `stepwise/${this.stackName}`;
+    api.addEnvironment(ALERT_SECRET_PREFIX_ENV, prefix);
+    const secrets = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${prefix}/alert-channels/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const reason =
+      "Alert channel secrets are created at runtime, one per channel, all under this stack's alert-channels/ prefix.";
+    const write = this.functionPolicy(api, 'WriteAlertChannelSecrets', [
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:CreateSecret',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:DeleteSecret',
+        ],
+        resources: [secrets],
+      }),
+    ]);
+    const read = this.functionPolicy(notifier, 'ReadAlertChannelSecrets', [
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secrets] }),
+    ]);
+    for (const policy of [write, read]) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${this.resolveForNag(secrets)}]`,
+        reason,
+      });
+    }
+    notifier.grantTableReadWrite(this.data);
+    this.messaging.queues.alertDeliveriesDlq.grantSendMessages(notifier);
+    Validations.of(this.messaging.queues.alertDeliveriesDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself where the notifier parks the deliveries it gave up on; a dead-letter queue of its own would only move them again.',
+    });
   }
 
   /** JWT settings for the authorizer (checked by checkJwtSettings); without an issuer, API keys only. */

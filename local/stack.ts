@@ -10,6 +10,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
+import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
+import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -37,6 +39,7 @@ import { LambdaRuntime, localFunctionName } from './lambda-runtime';
 import { closeServer, listen } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
+import { startSecretsManager } from './secrets-manager';
 import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
 import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
@@ -116,6 +119,8 @@ export interface LocalEndpoints {
   readonly workerQueueUrls: Record<string, string>;
   /** The Lambda Invoke API of the stack's functions (workers call agentReports through it). */
   readonly lambda: string;
+  /** The local Secrets Manager (alert channel secrets). */
+  readonly secretsmanager: string;
   /** The name workers invoke the agent-attempt recorder by. */
   readonly agentReportsFunction: string;
   readonly topicArns: Record<string, string>;
@@ -201,6 +206,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = new LambdaRuntime(settings);
     const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host);
     stoppers.push(lambdaEndpoint.close);
+    const secretsManager = await startSecretsManager(settings, options.dataDir);
+    stoppers.push(secretsManager.close);
     let configureHandlers: () => void = () => undefined;
     const handlersConfigured = new Promise<void>((resolve) => {
       configureHandlers = resolve;
@@ -237,9 +244,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_SNS: messaging.url,
       AWS_ENDPOINT_URL_SFN: stepfunctions.url,
       AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
       TABLE_NAME: dynamodb.tableName,
       AGENT_STEPS_QUEUE_URL: messaging.queueUrls.agentSteps,
       TASK_EVENTS_DLQ_URL: messaging.queueUrls.taskEventsDlq,
+      ALERT_DELIVERIES_DLQ_URL: messaging.queueUrls.alertDeliveriesDlq,
+      [ALERT_SECRET_PREFIX_ENV]: 'stepwise/local',
+      // The console channel: the notifier prints each alert on the stack's output.
+      [ALERT_CONSOLE_ENV]: 'true',
       CRITICAL_TOPIC_ARN: messaging.topicArns.critical,
       WARNING_TOPIC_ARN: messaging.topicArns.warning,
       INFO_TOPIC_ARN: messaging.topicArns.info,
@@ -326,6 +338,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrls: messaging.queueUrls,
       workerQueueUrls: messaging.workerQueueUrls,
       lambda: lambdaEndpoint.url,
+      secretsmanager: secretsManager.url,
       agentReportsFunction: localFunctionName(FUNCTIONS.agentReports),
       topicArns: messaging.topicArns,
       environment,

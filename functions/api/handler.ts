@@ -1,12 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
+import { OUTBOUND_ALLOWED_HOSTS, parseAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
 import { createAlerting } from '../shared/alerts/alerting';
+import { ALERT_SECRET_PREFIX_ENV, SecretsManagerChannelSecrets } from '../shared/alerts/channel-secrets';
+import { DynamoChannelStore } from '../shared/alerts/channel-store';
+import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
@@ -24,6 +29,7 @@ import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
 import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
+import { secretsManagerClient } from '../shared/secrets';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -99,6 +105,24 @@ const deps: ApiDeps = {
       onError: (error, context) =>
         logger.error('Could not release a dead worker step', { ...context, error }),
     },
+  },
+  alertChannels: {
+    channels: {
+      store: new DynamoChannelStore(documentClient(), tableName),
+      secrets: new SecretsManagerChannelSecrets(secretsManagerClient()),
+      secretPrefix: requireEnv(ALERT_SECRET_PREFIX_ENV),
+      allowedHosts: parseAllowedHosts(process.env[OUTBOUND_ALLOWED_HOSTS]),
+      now: () => new Date(),
+    },
+    alerts: {
+      get: async (id) => {
+        const { Item } = await documentClient().send(
+          new GetCommand({ TableName: tableName, Key: { pk: `ALERT#${id}`, sk: 'ALERT' } }),
+        );
+        return Item as { org?: string } | undefined;
+      },
+    },
+    deliveries: new DynamoDeliveryLog(documentClient(), tableName),
   },
 };
 

@@ -123,6 +123,14 @@ export const QUEUES = {
     retentionDays: 14,
     isDeadLetterQueue: true,
   },
+  /** Alert deliveries the notifier gave up on (failed every attempt, or rate limited), to look at or resend. */
+  alertDeliveriesDlq: {
+    id: 'AlertDeliveriesDlq',
+    localName: 'stepwise-alert-deliveries-dlq',
+    visibilityTimeoutSeconds: 30,
+    retentionDays: 14,
+    isDeadLetterQueue: true,
+  },
 } as const satisfies Record<string, QueueShape>;
 
 /**
@@ -225,6 +233,13 @@ export const FUNCTIONS = {
     timeoutSeconds: 120,
     description: 'Folds settled tasks into the hourly, daily and cumulative metric aggregates',
   },
+  alertNotifier: {
+    folder: 'alert-notifier',
+    memoryMb: 256,
+    // Channels are delivered in parallel: 3 attempts of 5 s with their backoff fit well within this.
+    timeoutSeconds: 60,
+    description: 'Delivers alerts from the alert topics to Slack and signed webhooks, with a delivery log',
+  },
 } as const satisfies Record<string, FunctionShape>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -244,7 +259,8 @@ export interface RouteShape {
   /**
    * Also open to OPERATOR (who has no org and reads across orgs). Only routes whose handler scopes
    * tenants to their own org and lets operators choose one (`?org=`) or all: reads, and the worker sweep
-   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long.
+   * run on demand (POST /admin/workers/cleanup), which marks only workers already silent too long, and the
+   * alert channels (PUT /admin/alert-channels), which operators set for the deployment or a named org.
    * @default false
    */
   readonly operators?: boolean;
@@ -279,6 +295,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
+  // Operators name the org (`?org=`) or the deployment's own channels (`?scope=deployment`).
+  { method: 'GET', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'PUT', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts/{id}/deliveries', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
@@ -306,7 +326,11 @@ export interface SubscriptionShape {
 }
 
 /** SNS topics that invoke a Lambda. */
-export const SUBSCRIPTIONS: readonly SubscriptionShape[] = [];
+export const SUBSCRIPTIONS: readonly SubscriptionShape[] = [
+  { topic: 'critical', handler: 'alertNotifier' },
+  { topic: 'warning', handler: 'alertNotifier' },
+  { topic: 'info', handler: 'alertNotifier' },
+];
 
 /** Step Functions status changes (EventBridge on AWS, the local endpoint's emitter here) go to this handler. */
 export const EXECUTION_STATUS_HANDLER: FunctionName = 'taskEvents';

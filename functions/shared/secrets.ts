@@ -11,13 +11,18 @@ export interface SecretsGetter {
   get(name: string, options: { readonly maxAge: number }): Promise<unknown>;
 }
 
+let client: SecretsManagerClient | undefined;
 let provider: SecretsProvider | undefined;
+
+/** The container's Secrets Manager client (the api writes alert channel secrets with it), created on first use. */
+export function secretsManagerClient(): SecretsManagerClient {
+  client ??= tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  return client;
+}
 
 /** The container's Secrets Manager provider, created on first use. */
 export function secretsManager(): SecretsGetter {
-  provider ??= new SecretsProvider({
-    awsSdkV3Client: tracer.captureAWSv3Client(new SecretsManagerClient({})),
-  });
+  provider ??= new SecretsProvider({ awsSdkV3Client: secretsManagerClient() });
   return provider;
 }
 

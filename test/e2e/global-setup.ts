@@ -42,7 +42,9 @@ export default async function setup(project: TestProject) {
   // Each worker test file has a worker type of its own, so no other file's worker takes its steps. Workers
   // are DEAD after 4 s of silence and swept every second, so the dead-worker test takes seconds (worker
   // processes here heartbeat every second).
+  // Alert channels post to loopback receivers named `localhost` (test/support/alert-receivers.ts).
   const stack = await startStackProcess(dataDir, {
+    OUTBOUND_ALLOWED_HOSTS: 'localhost',
     STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
     STEPWISE_SWEEP_SECONDS: '1',
     STEPWISE_WORKER_TYPES: JSON.stringify([

@@ -23,7 +23,7 @@ import {
 import { ALARM_THRESHOLDS, type AlarmEntry, FAILURE_STATUSES } from '../../lib/alerting';
 import type { TopicKey } from '../../lib/messaging';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
-import { logicalId, type Synthesized, synthesize } from './synth';
+import { allowedActionsOn, functionStatements, logicalId, type Synthesized, synthesize } from './synth';
 
 const WORKER_TYPES = [
   { name: 'research', orgs: [] },
@@ -334,6 +334,68 @@ describe('CloudWatch alarms', () => {
     }
     const catalogue = readme.slice(readme.indexOf('### Alert catalogue'), readme.indexOf('### Email'));
     for (const kind of ALERT_KINDS) expect(catalogue).toContain(`| \`${kind}\` |`);
+  });
+});
+
+describe('the alert notifier', () => {
+  let built: Synthesized;
+  beforeAll(() => {
+    built = synthesize({ workerTypes: WORKER_TYPES, alertEmails: EMAILS.join(',') });
+  });
+
+  it('is subscribed to each of the three topics, unfiltered, and SNS may invoke it from each', () => {
+    const { stack, template } = built;
+    const notifier = { 'Fn::GetAtt': [logicalId(stack, stack.functions.alertNotifier), 'Arn'] };
+    const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).filter(
+      (subscription) => JSON.stringify(subscription.Properties.Endpoint) === JSON.stringify(notifier),
+    );
+    const topics = (Object.keys(TOPICS) as TopicKey[]).map((key) => ({
+      Ref: logicalId(stack, stack.messaging.topics[key]),
+    }));
+    expect(subscriptions.map((subscription) => subscription.Properties.TopicArn)).toEqual(
+      expect.arrayContaining(topics),
+    );
+    expect(subscriptions).toHaveLength(topics.length);
+    for (const subscription of subscriptions) {
+      expect(subscription.Properties.Protocol).toBe('lambda');
+      // Every severity: the channels' own severity and kind filters choose.
+      expect(subscription.Properties.FilterPolicy).toBeUndefined();
+    }
+    for (const topic of topics) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: notifier,
+        Principal: 'sns.amazonaws.com',
+        SourceArn: topic,
+      });
+    }
+  });
+
+  it('parks the deliveries it gives up on in its DLQ: it may send there, knows the URL, and the DLQ is alarmed', () => {
+    const { stack, template } = built;
+    const dlq = stack.messaging.queues.alertDeliveriesDlq;
+    const dlqId = logicalId(stack, dlq);
+    expect(
+      allowedActionsOn(functionStatements(built, 'alertNotifier'), { 'Fn::GetAtt': [dlqId, 'Arn'] }),
+    ).toContain('sqs:SendMessage');
+    const notifier =
+      template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.functions.alertNotifier)];
+    expect(notifier?.Properties.Environment.Variables.ALERT_DELIVERIES_DLQ_URL).toEqual({ Ref: dlqId });
+    const depth = only(
+      alarmResources(built).filter(
+        ({ entry, resource }) =>
+          entry.kind === 'DLQ_NOT_EMPTY' &&
+          JSON.stringify(resource.Properties.Dimensions) ===
+            JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }]),
+      ),
+    );
+    expect(depth.entry.subject).toBe(QUEUES.alertDeliveriesDlq.localName);
+    expect(depth.entry.severity).toBe('WARNING');
+  });
+
+  it('has its own errors and throttles alarms, like every function', () => {
+    expect(alarmsOf(built, 'FUNCTION_ERRORS', 'alertNotifier')).toHaveLength(1);
+    expect(alarmsOf(built, 'FUNCTION_THROTTLES', 'alertNotifier')).toHaveLength(1);
   });
 });
 

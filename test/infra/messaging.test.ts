@@ -88,9 +88,20 @@ describe('alert topics', () => {
     });
   });
 
+  const emailSubscriptions = (built: Template) =>
+    Object.keys(built.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } })).length;
+
   it('has no email subscriptions unless alertEmails is given (test/infra/alerting.test.ts: with them)', () => {
-    expect(template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } })).toEqual(
-      {},
-    );
+    expect(emailSubscriptions(template)).toBe(0);
+  });
+
+  it('subscribes the alert notifier to every alert topic', () => {
+    for (const key of topicKeys) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'lambda',
+        TopicArn: { Ref: logicalId(stack, stack.messaging.topics[key]) },
+        Endpoint: { 'Fn::GetAtt': [logicalId(stack, stack.functions.alertNotifier), 'Arn'] },
+      });
+    }
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '../tasks/task-service';
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
+import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   readonly approvals: ApprovalDecisionDeps;
   /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
   readonly workers: WorkerRouteDeps;
+  /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
+  readonly alertChannels: AlertChannelRouteDeps;
 }
 
 export type ApiOperation = (
@@ -114,4 +117,5 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
+  ...ALERT_CHANNEL_OPERATIONS,
 };

@@ -35,8 +35,9 @@ describe('role hierarchy', () => {
   });
 
   it('opens to operators, in the route table, only read routes and the worker cleanup', () => {
-    // The sweep on demand is the one write an operator may run: it marks silent workers DEAD.
-    const allowedWrites = ['POST /admin/workers/cleanup'];
+    // The sweep on demand marks silent workers DEAD; operators configure deployment-wide alert channels
+    // (and an org's, naming it).
+    const allowedWrites = ['POST /admin/workers/cleanup', 'PUT /admin/alert-channels'];
     const open = ROUTES.filter((route) => route.operators).map((route) => `${route.method} ${route.path}`);
     expect(open).toEqual(
       expect.arrayContaining(['GET /admin/tasks', 'GET /admin/tasks/{id}', ...allowedWrites]),

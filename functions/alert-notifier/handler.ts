@@ -1,0 +1,83 @@
+// alert-notifier: subscribed to the three alert topics; each notification (a stepwise alert or a
+// CloudWatch alarm) is delivered to the channels that take it (functions/shared/alerts/deliver-alert.ts).
+// Delivery failures are parked in the alert-deliveries DLQ, not thrown: SNS's retries of the whole
+// invocation would only repeat the deliveries that succeeded.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { SNSEvent } from 'aws-lambda';
+import { guardedFetch } from '../shared/actions/outbound/guarded-fetch';
+import { readNotification, UnrecognizedNotification } from '../shared/alerts/alert-notification';
+import { parseSecret } from '../shared/alerts/channel';
+import { DynamoChannelRateLimiter } from '../shared/alerts/channel-rate-limit';
+import { DynamoChannelStore } from '../shared/alerts/channel-store';
+import { consoleLine } from '../shared/alerts/console-channel';
+import { type DeliveryDeps, deliverAlert } from '../shared/alerts/deliver-alert';
+import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
+import { loadNotifierConfig } from '../shared/alerts/notifier-config';
+import { documentClient, sqsClient } from '../shared/clients';
+import { logger, metrics, tracer } from '../shared/powertools';
+import { secretsManager } from '../shared/secrets';
+import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+
+const config = loadNotifierConfig();
+/** A rotated secret reaches deliveries within this. */
+const SECRET_MAX_AGE_SECONDS = 30;
+
+const deps: DeliveryDeps = {
+  channels: new DynamoChannelStore(documentClient(), config.tableName),
+  readSecret: async (channel) => {
+    const text = await secretsManager().get(channel.secretRef, { maxAge: SECRET_MAX_AGE_SECONDS });
+    return parseSecret(channel.type, typeof text === 'string' ? text : '');
+  },
+  post: (url, init) => guardedFetch(url, { method: 'POST', ...init }, { allowedHosts: config.allowedHosts }),
+  log: new DynamoDeliveryLog(documentClient(), config.tableName),
+  rateLimit: new DynamoChannelRateLimiter(documentClient(), config.tableName),
+  park: async (parked) => {
+    await sqsClient().send(
+      new SendMessageCommand({ QueueUrl: config.deliveriesDlqUrl, MessageBody: JSON.stringify(parked) }),
+    );
+  },
+  now: () => new Date(),
+  newId: () => `msg_${crypto.randomUUID()}`,
+};
+
+const lambdaHandler = async (event: SNSEvent): Promise<void> => {
+  for (const record of event.Records) {
+    let message: ReturnType<typeof readNotification>;
+    try {
+      message = readNotification(record.Sns.Message, config.severityOfTopic(record.Sns.TopicArn));
+    } catch (error) {
+      if (!(error instanceof UnrecognizedNotification)) throw error;
+      logger.warn('Skipped a notification that is not an alert', { messageId: record.Sns.MessageId, error });
+      continue;
+    }
+    if (!message) continue;
+    // The console channel: one line per alert on the local stack's output.
+    if (config.console) process.stdout.write(`${consoleLine(message)}\n`);
+    const deliveries = await deliverAlert(message, deps);
+    for (const delivery of deliveries) {
+      metrics.addMetric(
+        delivery.outcome === 'DELIVERED' ? 'AlertsDelivered' : 'AlertDeliveriesParked',
+        MetricUnit.Count,
+        1,
+      );
+      const entry = {
+        alertId: message.alert.id,
+        event: message.event,
+        channelId: delivery.channelId,
+        outcome: delivery.outcome,
+        attempts: delivery.attempts,
+      };
+      if (delivery.outcome === 'DELIVERED') logger.info('Alert delivered', entry);
+      else logger.warn('Alert delivery parked in the DLQ', entry);
+    }
+  }
+};
+
+export const handler = middy(lambdaHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,0 +1,110 @@
+// The body of PUT /admin/alert-channels, validated at the edge: one schema per channel (a slug id, the
+// type's own fields, write-only secret fields) and the list (unique ids, at most MAX_CHANNELS). Kept apart
+// from channel.ts so the notifier, which only reads stored channels, does not bundle zod.
+import { z } from 'zod';
+import {
+  CHANNEL_TYPES,
+  type ChannelSecret,
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  isHttpUrl,
+  MAX_CHANNELS,
+  MAX_SIGNING_SECRETS,
+  SEVERITIES,
+  SIGNING_SECRET,
+} from './channel';
+
+const HttpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
+  .refine(isHttpUrl, 'must be an absolute http(s) URL')
+  .max(2048)
+  .refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials');
+
+/** A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes. */
+const SigningSecret = z
+  .string()
+  .regex(SIGNING_SECRET, 'must be whsec_ followed by base64')
+  .refine((value) => {
+    const bytes = Buffer.from(value.slice('whsec_'.length), 'base64').length;
+    return bytes >= 24 && bytes <= 64;
+  }, 'must hold 24 to 64 bytes of key (base64 after whsec_)');
+
+const SecretArn = z
+  .string()
+  .max(2048)
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN',
+  );
+
+const AlertKindName = z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an alert kind such as ERROR_RATE');
+
+const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
+
+/** One channel of a PUT body. Secret fields are write-only; omitting them keeps an existing channel's secret. */
+export const ChannelInputSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+        'must be a slug: a-z, 0-9 and -, at most 64 characters',
+      ),
+    type: z.enum(CHANNEL_TYPES),
+    name: z.string().min(1).max(100).optional(),
+    url: HttpUrl.optional(),
+    severities: z.array(z.enum(SEVERITIES)).min(1).refine(unique, 'must not repeat a severity').optional(),
+    kinds: z.array(AlertKindName).min(1).max(20).refine(unique, 'must not repeat a kind').optional(),
+    enabled: z.boolean().default(true),
+    rateLimitPerMinute: z.number().int().min(1).max(600).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+    webhookUrl: HttpUrl.optional(),
+    signingSecrets: z
+      .array(SigningSecret)
+      .min(1)
+      .max(MAX_SIGNING_SECRETS)
+      .refine(unique, 'must not repeat a secret')
+      .optional(),
+    secretRef: SecretArn.optional(),
+  })
+  .superRefine((channel, context) => {
+    const issue = (path: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [path], message });
+    if (channel.type === 'slack') {
+      if (channel.url !== undefined)
+        issue('url', 'a slack channel has no url: its webhook URL is the secret webhookUrl');
+      if (channel.signingSecrets !== undefined) issue('signingSecrets', 'only webhook channels are signed');
+    } else {
+      if (channel.url === undefined) issue('url', 'a webhook channel needs the url to post to');
+      if (channel.webhookUrl !== undefined)
+        issue('webhookUrl', 'only slack channels have a webhookUrl; use url');
+    }
+    const secrets = [channel.webhookUrl, channel.signingSecrets, channel.secretRef].filter(
+      (v) => v !== undefined,
+    );
+    if (secrets.length > 1) {
+      issue('secretRef', 'give either the secret itself or secretRef, not both');
+    }
+  });
+
+export type ChannelInput = z.infer<typeof ChannelInputSchema>;
+
+export const PutChannelsBodySchema = z.strictObject({
+  channels: z
+    .array(ChannelInputSchema)
+    .max(MAX_CHANNELS)
+    .superRefine((channels, context) => {
+      const seen = new Set<string>();
+      channels.forEach((channel, index) => {
+        if (seen.has(channel.id)) {
+          context.addIssue({ code: 'custom', path: [index, 'id'], message: `repeats the id ${channel.id}` });
+        }
+        seen.add(channel.id);
+      });
+    }),
+});
+
+/** The secret a channel input writes, if it carries one. */
+export function secretOfInput(input: ChannelInput): ChannelSecret | undefined {
+  if (input.webhookUrl !== undefined) return { webhookUrl: input.webhookUrl };
+  if (input.signingSecrets !== undefined) return { signingSecrets: input.signingSecrets };
+  return undefined;
+}

@@ -1,0 +1,75 @@
+// Alert channels in the table: one partition per scope (`ALERTCHANNELS#<org>` or
+// `ALERTCHANNELS#DEPLOYMENT`), one item per channel (`CHANNEL#<id>`). A scope holds at most MAX_CHANNELS,
+// so each partition is read with one Query, by the routes and by the notifier for every alert.
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type AlertChannel, type ChannelScope, isDeploymentScope, MAX_CHANNELS } from './channel';
+
+export interface ChannelStore {
+  /** A scope's channels, by id. */
+  list(scope: ChannelScope): Promise<AlertChannel[]>;
+  put(scope: ChannelScope, channel: AlertChannel): Promise<void>;
+  remove(scope: ChannelScope, channelId: string): Promise<void>;
+}
+
+export const channelPartition = (scope: ChannelScope) =>
+  isDeploymentScope(scope) ? 'ALERTCHANNELS#DEPLOYMENT' : `ALERTCHANNELS#${scope.org}`;
+
+const channelSortKey = (id: string) => `CHANNEL#${id}`;
+
+const FIELDS = [
+  'id',
+  'type',
+  'name',
+  'url',
+  'severities',
+  'kinds',
+  'enabled',
+  'rateLimitPerMinute',
+  'secretRef',
+  'secretManaged',
+  'updatedAt',
+] as const;
+
+function fromItem(item: Record<string, unknown>): AlertChannel {
+  return Object.fromEntries(
+    FIELDS.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]),
+  ) as unknown as AlertChannel;
+}
+
+export class DynamoChannelStore implements ChannelStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(scope: ChannelScope): Promise<AlertChannel[]> {
+    const page = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :channel)',
+        ExpressionAttributeValues: { ':pk': channelPartition(scope), ':channel': 'CHANNEL#' },
+        // Writes keep a scope at MAX_CHANNELS; the margin covers channels a concurrent PUT left behind.
+        Limit: MAX_CHANNELS * 2,
+      }),
+    );
+    return (page.Items ?? []).map(fromItem);
+  }
+
+  async put(scope: ChannelScope, channel: AlertChannel): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: channelPartition(scope), sk: channelSortKey(channel.id), ...channel },
+      }),
+    );
+  }
+
+  async remove(scope: ChannelScope, channelId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: channelPartition(scope), sk: channelSortKey(channelId) },
+      }),
+    );
+  }
+}

@@ -1,0 +1,212 @@
+// The alert channel routes over HTTP: a scope's channels are replaced as a whole, secrets are accepted but
+// never returned (only a reference), an omitted secret is kept, organizations never see each other's
+// channels, and bad input is a 400 naming the field. The channels here take only a kind nothing raises
+// (E2E_NONE) and are removed afterwards, so no other test's alert is sent to them.
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { api, request } from './http-client';
+
+const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+interface ChannelsReply {
+  org?: string;
+  scope?: string;
+  channels: { id: string; type: string; url?: string; secret: { ref: string; configured: boolean } }[];
+}
+
+const NONE = ['E2E_NONE'];
+
+describe('alert channels', () => {
+  afterAll(async () => {
+    await request('PUT', '/admin/alert-channels', { channels: [] });
+    if (api.operatorApiKey) {
+      await request(
+        'PUT',
+        '/admin/alert-channels?scope=deployment',
+        { channels: [] },
+        { apiKey: api.operatorApiKey },
+      );
+    }
+  });
+
+  it('stores channels with their secrets by reference, never echoing a secret', async () => {
+    const slackUrl = 'https://hooks.slack.com/services/T000/B000/e2e-very-secret-token';
+    const signing = newSecret();
+    const put = await request<ChannelsReply>('PUT', '/admin/alert-channels', {
+      channels: [
+        {
+          id: 'secret-slack',
+          type: 'slack',
+          name: 'On call',
+          webhookUrl: slackUrl,
+          kinds: NONE,
+          severities: ['CRITICAL'],
+        },
+        {
+          id: 'secret-hook',
+          type: 'webhook',
+          url: 'https://example.com/hooks/stepwise',
+          signingSecrets: [signing],
+          kinds: NONE,
+        },
+      ],
+    });
+    expect(put.status).toBe(200);
+    const got = await request<ChannelsReply>('GET', '/admin/alert-channels');
+    for (const reply of [put, got]) {
+      const text = JSON.stringify(reply.body);
+      expect(text).not.toContain('e2e-very-secret-token');
+      expect(text).not.toContain(signing.slice('whsec_'.length, 20));
+      // Listed by id.
+      expect(reply.body.channels).toEqual([
+        expect.objectContaining({
+          id: 'secret-hook',
+          url: 'https://example.com/hooks/stepwise',
+          secret: expect.objectContaining({ configured: true }),
+        }),
+        expect.objectContaining({
+          id: 'secret-slack',
+          type: 'slack',
+          secret: { ref: expect.stringMatching(/^arn:aws:secretsmanager:/), configured: true },
+        }),
+      ]);
+    }
+
+    // Omitting the secret keeps it: the reference stays the same.
+    const again = await request<ChannelsReply>('PUT', '/admin/alert-channels', {
+      channels: [{ id: 'secret-slack', type: 'slack', name: 'On call (renamed)' }],
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.channels).toEqual([
+      expect.objectContaining({
+        id: 'secret-slack',
+        name: 'On call (renamed)',
+        secret: put.body.channels[1]?.secret,
+      }),
+    ]);
+  });
+
+  it.skipIf(!api.otherOrgApiKey)("never shows an organization another organization's channels", async () => {
+    const other = { apiKey: api.otherOrgApiKey ?? null };
+    await request('PUT', '/admin/alert-channels', {
+      channels: [
+        {
+          id: 'mine-only',
+          type: 'webhook',
+          url: 'https://example.com/mine',
+          signingSecrets: [newSecret()],
+          kinds: NONE,
+        },
+      ],
+    });
+    const mine = await request<ChannelsReply>('GET', '/admin/alert-channels');
+    const theirs = await request<ChannelsReply>('GET', '/admin/alert-channels', undefined, other);
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.org).not.toBe(mine.body.org);
+    expect(theirs.body.channels.map((channel) => channel.id)).not.toContain('mine-only');
+    const named = await request(
+      'GET',
+      `/admin/alert-channels?org=${encodeURIComponent(mine.body.org ?? '')}`,
+      undefined,
+      other,
+    );
+    expect(named.status).toBe(403);
+    const deployment = await request(
+      'PUT',
+      '/admin/alert-channels?scope=deployment',
+      { channels: [] },
+      other,
+    );
+    expect(deployment.status).toBe(403);
+  });
+
+  it.skipIf(!api.operatorApiKey)(
+    'lets operators configure deployment-wide channels and name an org',
+    async () => {
+      const operator = { apiKey: api.operatorApiKey ?? null };
+      const put = await request<ChannelsReply>(
+        'PUT',
+        '/admin/alert-channels?scope=deployment',
+        {
+          channels: [
+            {
+              id: 'ops',
+              type: 'webhook',
+              url: 'https://example.com/ops',
+              signingSecrets: [newSecret()],
+              kinds: NONE,
+            },
+          ],
+        },
+        operator,
+      );
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({
+        scope: 'deployment',
+        channels: [expect.objectContaining({ id: 'ops' })],
+      });
+      const unnamed = await request('GET', '/admin/alert-channels', undefined, operator);
+      expect(unnamed.status).toBe(400);
+      expect(unnamed.body).toMatchObject({ details: [expect.objectContaining({ field: 'org' })] });
+    },
+  );
+
+  it.each([
+    [
+      {
+        channels: [
+          { id: 'Bad Id', type: 'webhook', url: 'https://example.com', signingSecrets: [newSecret()] },
+        ],
+      },
+      'channels.0.id',
+    ],
+    [{ channels: [{ id: 'x', type: 'email' }] }, 'channels.0.type'],
+    [{ channels: [{ id: 'x', type: 'webhook', signingSecrets: [newSecret()] }] }, 'channels.0.url'],
+    [
+      {
+        channels: [
+          { id: 'x', type: 'webhook', url: 'https://example.com', signingSecrets: ['not-a-secret'] },
+        ],
+      },
+      'channels.0.signingSecrets.0',
+    ],
+    [
+      {
+        channels: [{ id: 'x', type: 'slack', webhookUrl: 'https://hooks.slack.com/x', severities: ['LOUD'] }],
+      },
+      'channels.0.severities.0',
+    ],
+    [{ channels: [{ id: 'new-slack', type: 'slack' }] }, 'channels.0.webhookUrl'],
+    [
+      {
+        channels: [
+          { id: 'x', type: 'webhook', url: 'http://169.254.169.254/latest', signingSecrets: [newSecret()] },
+        ],
+      },
+      'channels.0.url',
+    ],
+    [
+      { channels: [{ id: 'x', type: 'slack', webhookUrl: 'http://127.0.0.1:9/hook' }] },
+      'channels.0.webhookUrl',
+    ],
+    [
+      {
+        channels: [
+          {
+            id: 'x',
+            type: 'webhook',
+            url: 'https://example.com',
+            signingSecrets: [newSecret()],
+            rateLimitPerMinute: 0,
+          },
+        ],
+      },
+      'channels.0.rateLimitPerMinute',
+    ],
+    [{ channels: [], extra: true }, 'extra'],
+  ])('refuses %j with a 400 naming %s', async (body, field) => {
+    const reply = await request<{ details: { field: string }[] }>('PUT', '/admin/alert-channels', body);
+    expect(reply.status).toBe(400);
+    expect(reply.body.details.map((detail) => detail.field)).toContain(field);
+  });
+});

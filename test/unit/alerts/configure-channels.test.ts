@@ -1,0 +1,133 @@
+// Replacing a scope's channels: secrets written by reference, kept when omitted, deleted with their
+// channel; another scope's secrets and refused addresses are a 400 naming the field.
+import { describe, expect, it } from 'vitest';
+import { parseAllowedHosts } from '../../../functions/shared/actions/outbound/allowed-hosts';
+import type { AlertChannel, ChannelScope } from '../../../functions/shared/alerts/channel';
+import { type ChannelInput, PutChannelsBodySchema } from '../../../functions/shared/alerts/channel-input';
+import type { ChannelStore } from '../../../functions/shared/alerts/channel-store';
+import { type ChannelConfigDeps, replaceChannels } from '../../../functions/shared/alerts/configure-channels';
+
+const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbC123`;
+const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+function harness(allowedHosts = '') {
+  const items = new Map<string, AlertChannel>();
+  const secrets = new Map<string, string>();
+  const deleted: string[] = [];
+  const scopeKey = (scope: ChannelScope) => ('deployment' in scope ? 'DEPLOYMENT' : scope.org);
+  const store: ChannelStore = {
+    list: async (scope) =>
+      [...items]
+        .filter(([k]) => k.startsWith(`${scopeKey(scope)}/`))
+        .map(([, c]) => c)
+        .sort((a, b) => (a.id < b.id ? -1 : 1)),
+    put: async (scope, channel) => void items.set(`${scopeKey(scope)}/${channel.id}`, channel),
+    remove: async (scope, id) => void items.delete(`${scopeKey(scope)}/${id}`),
+  };
+  const deps: ChannelConfigDeps = {
+    store,
+    secrets: {
+      write: async (name, text) => {
+        secrets.set(ARN(name), text);
+        return ARN(name);
+      },
+      delete: async (arn) => {
+        deleted.push(arn);
+        secrets.delete(arn);
+      },
+    },
+    secretPrefix: 'stepwise/test',
+    allowedHosts: parseAllowedHosts(allowedHosts),
+    now: () => new Date('2026-11-27T12:00:00.000Z'),
+  };
+  return { deps, secrets, deleted, items };
+}
+
+const inputs = (channels: unknown[]): ChannelInput[] => PutChannelsBodySchema.parse({ channels }).channels;
+const acme = { org: 'acme' };
+
+describe('replaceChannels', () => {
+  it('stores each secret in Secrets Manager under the scope and keeps only its ARN', async () => {
+    const h = harness();
+    const [slack, hook] = await replaceChannels(
+      acme,
+      inputs([
+        { id: 'ops', type: 'slack', webhookUrl: 'https://hooks.slack.com/services/T/B/token' },
+        { id: 'pager', type: 'webhook', url: 'https://hooks.example.com/x', signingSecrets: [secret] },
+      ]),
+      h.deps,
+    ).then((list) => [list.find((c) => c.id === 'ops'), list.find((c) => c.id === 'pager')]);
+    expect(slack?.secretRef).toMatch(
+      /secret:stepwise\/test\/alert-channels\/org\/acme-[0-9a-f]{10}\/ops-AbC123$/,
+    );
+    expect(h.secrets.get(slack?.secretRef ?? '')).toBe(
+      '{"webhookUrl":"https://hooks.slack.com/services/T/B/token"}',
+    );
+    expect(h.secrets.get(hook?.secretRef ?? '')).toBe(JSON.stringify({ signingSecrets: [secret] }));
+    expect(JSON.stringify([...h.items.values()])).not.toContain('token');
+  });
+
+  it('keeps the secret of a channel given without one, and deletes the secret of a removed channel', async () => {
+    const h = harness();
+    const first = await replaceChannels(
+      acme,
+      inputs([
+        { id: 'ops', type: 'slack', webhookUrl: 'https://hooks.slack.com/a' },
+        { id: 'old', type: 'slack', webhookUrl: 'https://hooks.slack.com/b' },
+      ]),
+      h.deps,
+    );
+    const oldRef = [...h.items.values()].find((c) => c.id === 'old')?.secretRef;
+    const kept = await replaceChannels(acme, inputs([{ id: 'ops', type: 'slack', name: 'renamed' }]), h.deps);
+    expect(kept).toEqual([
+      expect.objectContaining({
+        id: 'ops',
+        name: 'renamed',
+        secretRef: first.find((c) => c.id === 'ops')?.secretRef,
+      }),
+    ]);
+    expect(h.deleted).toEqual([oldRef]);
+    expect([...h.items.keys()]).toEqual(['acme/ops']);
+  });
+
+  it('refuses a new channel without a secret, naming the field', async () => {
+    await expect(
+      replaceChannels(
+        acme,
+        inputs([{ id: 'new', type: 'webhook', url: 'https://x.example.com/' }]),
+        harness().deps,
+      ),
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      details: [expect.objectContaining({ field: 'channels.0.signingSecrets' })],
+    });
+  });
+
+  it("refuses a secretRef to another scope's channel secret", async () => {
+    const other = ARN('stepwise/test/alert-channels/org/globex-0123456789/ops');
+    await expect(
+      replaceChannels(acme, inputs([{ id: 'ops', type: 'slack', secretRef: other }]), harness().deps),
+    ).rejects.toMatchObject({
+      details: [expect.objectContaining({ field: 'channels.0.secretRef' })],
+    });
+  });
+
+  it('refuses loopback, private and metadata URLs unless the deployment allows the host', async () => {
+    const refused = inputs([
+      { id: 'a', type: 'webhook', url: 'http://10.0.0.8/hook', signingSecrets: [secret] },
+      { id: 'b', type: 'slack', webhookUrl: 'http://localhost:8080/hook' },
+    ]);
+    await expect(replaceChannels(acme, refused, harness().deps)).rejects.toMatchObject({
+      details: [
+        expect.objectContaining({
+          field: 'channels.0.url',
+          message: expect.stringContaining('private address'),
+        }),
+        expect.objectContaining({ field: 'channels.1.webhookUrl' }),
+      ],
+    });
+    await expect(
+      replaceChannels(acme, refused, harness('10.0.0.8, localhost:8080').deps),
+    ).resolves.toHaveLength(2);
+  });
+});
