@@ -7,6 +7,7 @@ import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { parseDeadAfterSeconds } from '../functions/shared/workers/dead-after';
 import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
+import { parseAlertEmailSeverities, parseAlertEmails } from './alerting';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
 
 /** The stack's name when the `stackName` context value does not set one. */
@@ -28,7 +29,7 @@ function contextString(node: Node, key: string): string | undefined {
 
 /**
  * Stack settings from context (`cdk synth -c key=value` or cdk.json):
- * stackName, alertEmails (comma-separated), jwtIssuer, jwtAudience, jwtJwksUri, jwtGroupsClaim, jwtOrgClaim,
+ * stackName, alertEmails (comma-separated), alertEmailSeverities (comma-separated; CRITICAL,WARNING by default), jwtIssuer, jwtAudience, jwtJwksUri, jwtGroupsClaim, jwtOrgClaim,
  * jwtRoleClaim, llmProvider, llmBaseUrl, llmDefaultModel, llmApiKeySecret (secret name or ARN),
  * outboundAllowedHosts (comma-separated `host` or `host:port`),
  * lambdaFunctions (JSON: `{"<orgId>": ["arn:aws:lambda:<region>:<account>:function:<name>"]}`),
@@ -40,10 +41,14 @@ function contextString(node: Node, key: string): string | undefined {
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
-  const alertEmails = contextString(node, 'alertEmails')
-    ?.split(',')
-    .map((email) => email.trim())
-    .filter(Boolean);
+  // A bad address or severity fails the synth, naming the setting.
+  const rawEmails = contextString(node, 'alertEmails');
+  const alertEmails = rawEmails === undefined ? undefined : parseAlertEmails(rawEmails, 'alertEmails');
+  const rawSeverities = contextString(node, 'alertEmailSeverities');
+  const alertEmailSeverities =
+    rawSeverities === undefined
+      ? undefined
+      : parseAlertEmailSeverities(rawSeverities, 'alertEmailSeverities');
   const outboundAllowedHosts = contextString(node, 'outboundAllowedHosts')
     ?.split(',')
     .map((host) => host.trim())
@@ -66,7 +71,8 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
       ? undefined
       : Number(rawSampleRate);
   return {
-    ...(alertEmails?.length && { alertEmails }),
+    ...(alertEmails && { alertEmails }),
+    ...(alertEmailSeverities && { alertEmailSeverities }),
     ...optional('jwtIssuer', contextString(node, 'jwtIssuer')),
     ...optional('jwtAudience', contextString(node, 'jwtAudience')),
     ...optional('jwtJwksUri', contextString(node, 'jwtJwksUri')),

@@ -1,9 +1,8 @@
 // SQS queues (each with its dead-letter queue when its shape has one) and the SNS alert topics, built
-// from QUEUES and TOPICS in functions/shared/resources.ts. Optional email subscribers come from the
-// `alertEmails` context value (comma-separated) and are subscribed to every alert topic.
+// from QUEUES and TOPICS in functions/shared/resources.ts. Their alarms and email subscriptions are the
+// alerting construct's (lib/alerting.ts).
 import { Duration } from 'aws-cdk-lib';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUEUES, type QueueShape, TOPICS } from '../functions/shared/resources';
@@ -14,22 +13,19 @@ export type TopicKey = keyof typeof TOPICS;
 /** Dead-letter queues keep messages for the SQS maximum, so there is time to look at them. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 
-export interface MessagingProps {
-  /**
-   * Email addresses subscribed to every alert topic (each must confirm the subscription).
-   * @default - no email subscriptions
-   */
-  readonly alertEmails?: readonly string[];
-}
-
 export class Messaging extends Construct {
   /** The queues of QUEUES by key. */
   readonly queues: Readonly<Record<QueueKey, sqs.Queue>>;
   /** Every queue created here: the QUEUES entries and their dead-letter queues. */
   readonly allQueues: readonly sqs.Queue[];
+  /**
+   * Every dead-letter queue, by its local name: those of the shapes with a `deadLetter`, and the shapes
+   * that are themselves one (`isDeadLetterQueue`).
+   */
+  readonly deadLetterQueues: Readonly<Record<string, sqs.Queue>>;
   readonly topics: Readonly<Record<TopicKey, sns.Topic>>;
 
-  constructor(scope: Construct, id: string, props: MessagingProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     const allQueues: sqs.Queue[] = [];
     const queue = (
@@ -49,6 +45,7 @@ export class Messaging extends Construct {
     };
 
     const queues = {} as Record<QueueKey, sqs.Queue>;
+    const deadLetterQueues: Record<string, sqs.Queue> = {};
     for (const [key, shape] of Object.entries(QUEUES) as [QueueKey, QueueShape][]) {
       const deadLetter = shape.deadLetter;
       const deadLetterQueue = deadLetter && {
@@ -59,9 +56,12 @@ export class Messaging extends Construct {
         }),
       };
       queues[key] = queue(shape.id, shape, deadLetterQueue);
+      if (deadLetter && deadLetterQueue) deadLetterQueues[deadLetter.localName] = deadLetterQueue.queue;
+      if (shape.isDeadLetterQueue) deadLetterQueues[shape.localName] = queues[key];
     }
     this.queues = queues;
     this.allQueues = allQueues;
+    this.deadLetterQueues = deadLetterQueues;
 
     const topics = {} as Record<TopicKey, sns.Topic>;
     for (const [key, shape] of Object.entries(TOPICS) as [TopicKey, (typeof TOPICS)[TopicKey]][]) {
@@ -69,9 +69,6 @@ export class Messaging extends Construct {
         displayName: `stepwise ${shape.severity} alerts`,
         enforceSSL: true,
       });
-      for (const email of props.alertEmails ?? []) {
-        topic.addSubscription(new subscriptions.EmailSubscription(email));
-      }
       topics[key] = topic;
     }
     this.topics = topics;

@@ -33,6 +33,7 @@ import {
   isDeadLetterQueue,
   QUEUES,
   type QueueShape,
+  type Severity,
   workerQueueShape,
 } from '../functions/shared/resources';
 import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics';
@@ -44,6 +45,7 @@ import {
   parseDeadAfterSeconds,
 } from '../functions/shared/workers/dead-after';
 import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
+import { Alerting } from './alerting';
 import { Api } from './api';
 import { Dashboard } from './dashboard';
 import { Data } from './data';
@@ -87,10 +89,15 @@ export interface LlmSettings {
 
 export interface StepwiseStackProps extends StackProps {
   /**
-   * Email addresses subscribed to every alert topic.
+   * Email addresses subscribed to the alert topics of `alertEmailSeverities` (each confirms by email).
    * @default - none
    */
   readonly alertEmails?: readonly string[];
+  /**
+   * The severities emailed to `alertEmails`: a filter policy on the `severity` attribute.
+   * @default - CRITICAL and WARNING
+   */
+  readonly alertEmailSeverities?: readonly Severity[];
   /**
    * OIDC issuer whose JWTs the authorizer accepts (AUTH_JWT_ISSUER). Requires `jwtAudience`.
    * @default - JWT authentication off: API keys only
@@ -191,6 +198,7 @@ export class StepwiseStack extends Stack {
   readonly workers: Workers;
   readonly api: Api;
   readonly dashboard: Dashboard;
+  readonly alerting: Alerting;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
   readonly stateMachinePrefix: string;
 
@@ -205,9 +213,7 @@ export class StepwiseStack extends Stack {
     );
     this.stateMachinePrefix = stackStateMachinePrefix(this.stackName);
     this.data = new Data(this, 'Data');
-    this.messaging = new Messaging(this, 'Messaging', {
-      ...(props.alertEmails && { alertEmails: props.alertEmails }),
-    });
+    this.messaging = new Messaging(this, 'Messaging');
     const { queues, topics } = this.messaging;
 
     const functions = {} as Record<FunctionName, StepwiseFunction>;
@@ -340,6 +346,22 @@ export class StepwiseStack extends Stack {
           Object.entries(this.workers.types).map(([name, type]) => [`worker ${name}`, type.queue]),
         ),
       },
+    });
+    this.alerting = new Alerting(this, 'Alerting', {
+      topics,
+      functions,
+      httpApi: this.api.httpApi,
+      deadLetterQueues: {
+        ...this.messaging.deadLetterQueues,
+        ...Object.fromEntries(
+          Object.entries(this.workers.types).map(([name, type]) => [
+            workerQueueShape(name).deadLetter?.localName ?? name,
+            type.deadLetterQueue,
+          ]),
+        ),
+      },
+      ...(props.alertEmails && { emails: props.alertEmails }),
+      ...(props.alertEmailSeverities && { emailSeverities: props.alertEmailSeverities }),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });

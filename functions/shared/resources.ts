@@ -102,6 +102,8 @@ export interface QueueShape {
   readonly retentionDays: number;
   /** Messages received this many times without being deleted move to the DLQ. */
   readonly deadLetter?: { readonly id: string; readonly localName: string; readonly maxReceiveCount: number };
+  /** The queue is itself a dead-letter queue (of an EventBridge target, of the notifier): alarmed when not empty. */
+  readonly isDeadLetterQueue?: boolean;
 }
 
 export const QUEUES = {
@@ -119,6 +121,7 @@ export const QUEUES = {
     localName: 'stepwise-task-events-dlq',
     visibilityTimeoutSeconds: 30,
     retentionDays: 14,
+    isDeadLetterQueue: true,
   },
   /** Alert deliveries the notifier gave up on (failed every attempt, or rate limited), to look at or resend. */
   alertDeliveriesDlq: {
@@ -126,6 +129,7 @@ export const QUEUES = {
     localName: 'stepwise-alert-deliveries-dlq',
     visibilityTimeoutSeconds: 30,
     retentionDays: 14,
+    isDeadLetterQueue: true,
   },
 } as const satisfies Record<string, QueueShape>;
 

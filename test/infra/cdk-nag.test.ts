@@ -26,6 +26,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('has none with every optional setting in context', () => {
     const configured = synthesize({
       alertEmails: 'oncall@example.com',
+      alertEmailSeverities: 'CRITICAL,WARNING,INFO',
       jwtIssuer: 'https://issuer.example.com/pool',
       jwtAudience: 'client-id',
       llmApiKeySecret: 'stepwise/llm-api-key',
