@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { tokenIdOf } from '../functions/shared/workers/agent-attempts';
@@ -155,6 +156,10 @@ async function chaosRun(stack: LocalStack, call: ApiCall, setting: Setting): Pro
   const taskIds: string[] = [];
   const settled = new Map<string, Task>();
   const started = Date.now();
+  // The stack runs in this process: its timers (HeartbeatSeconds) and answers are late by as much as this
+  // process's event loop is, which a loaded machine shows in the recovery figures.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   let over = false;
   const monkey = (async () => {
     while (!over && Date.now() - started < KILLING_FOR_MS) {
@@ -185,6 +190,7 @@ async function chaosRun(stack: LocalStack, call: ApiCall, setting: Setting): Pro
     }
   } finally {
     over = true;
+    loopDelay.disable();
     await monkey;
     await Promise.all(workers.map((worker) => worker.kill()));
   }
@@ -215,7 +221,7 @@ async function chaosRun(stack: LocalStack, call: ApiCall, setting: Setting): Pro
   const seconds = (value: number) => (Number.isFinite(value) ? `${(value / 1000).toFixed(1)} s` : '-');
   for (const line of slow) console.log(line);
   console.log(
-    `worker chaos, ${setting.label}: ${TASKS} tasks, ${killedAt.size} workers killed; tasks lost ${lost}, duplicate completions ${duplicates}, handler completions beyond one per step ${rerunHandlers}; recovery kill -> running elsewhere p50 ${seconds(p50)}, max ${seconds(max)} (n=${n} steps); ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    `worker chaos, ${setting.label}: ${TASKS} tasks, ${killedAt.size} workers killed; tasks lost ${lost}, duplicate completions ${duplicates}, handler completions beyond one per step ${rerunHandlers}; recovery kill -> running elsewhere p50 ${seconds(p50)}, max ${seconds(max)} (n=${n} steps); stack event-loop delay max ${seconds(loopDelay.max / 1e6)}; ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );
 }
 
