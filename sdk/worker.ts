@@ -555,7 +555,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     this.claimingTokens.add(message.taskToken);
     try {
       // A message received again after a crash, or whose step was retried meanwhile, carries a closed token:
-      // no attempt is recorded for it.
+      // no attempt is recorded for it. The check is a heartbeat: on a copy whose first worker died after
+      // recording its claim (the recorder then answers stale), it keeps that step waiting one claim window
+      // longer before HeartbeatSeconds hands it on.
       const token = await this.ports.answers.heartbeat(message.taskToken).catch((error: unknown) => {
         this.emit({ kind: 'error', message: `SendTaskHeartbeat failed for task ${message.task.id}`, error });
         return 'open' as const;
