@@ -1,13 +1,13 @@
 // The worker loop, over its ports (queue, Step Functions answers, attempt reports, its item) so it runs the
 // same against AWS, the embedded stack, or the in-memory fakes of the unit tests.
 //
-// A step's life: receive its message -> delete it (the claim: the task token is the lease) -> a heartbeat
-// to check Step Functions still waits on the token -> report `claimed` (attempt n; `stale` -> drop) ->
-// in flight, on the worker item -> the handler -> report `finished` -> SendTaskSuccess, or SendTaskFailure
-// with the thrown error's name. Every heartbeat interval: SendTaskHeartbeat per in-flight token (a token
-// Step Functions no longer waits on aborts that handler's signal) and the item's write. stop(): no more
-// polling, in-flight work gets the grace period, what remains fails as Worker.Shutdown (retried elsewhere
-// at once), the item says STOPPED.
+// A step's life: receive its message (hidden from other workers for the claim window) -> a heartbeat to
+// check Step Functions still waits on the token -> report `claimed` (attempt n; `stale` -> drop) -> delete
+// the message (the task token is the lease from now on) -> in flight, on the worker item -> the handler ->
+// report `finished` -> SendTaskSuccess, or SendTaskFailure with the thrown error's name. Every heartbeat
+// interval: SendTaskHeartbeat per in-flight token (a token Step Functions no longer waits on aborts that
+// handler's signal) and the item's write. stop(): no more polling, in-flight work gets the grace period,
+// what remains fails as Worker.Shutdown (retried elsewhere at once), the item says STOPPED.
 import { setTimeout as delay } from 'node:timers/promises';
 import { tokenIdOf } from '../functions/shared/workers/agent-attempts';
 import {
@@ -271,8 +271,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
         resolve();
       };
     });
-    // The poll in progress is left to return (a receive cut off can swallow a message until its visibility
-    // timeout; what it brings is declined), and is aborted only when the grace period ends first.
+    // The poll in progress is left to return (a receive cut off can swallow a message for the claim window;
+    // what it brings is declined), and is aborted only when the grace period ends first.
     await Promise.race([this.polling.then(() => this.drained()), grace]);
     this.endGrace();
     this.pollAbort.abort();
@@ -530,19 +530,15 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     if (step) await this.run(step);
   }
 
+  /**
+   * Checks the token, records the claim, and only then deletes the message: a worker that dies before its
+   * claim is recorded leaves the message to reappear after the claim window, not a step nobody holds until
+   * HeartbeatSeconds runs out.
+   */
   private async claim(queued: QueueMessage): Promise<RunningStep | undefined> {
     const parsed = parseAgentMessage(queued.body);
-    try {
-      await this.ports.queue.delete(queued.receiptHandle);
-    } catch (error) {
-      this.emit({
-        kind: 'error',
-        message: 'Could not delete (claim) a message; left to another worker',
-        error,
-      });
-      return undefined;
-    }
     if (!parsed.ok) {
+      await this.remove(queued);
       this.emit({ kind: 'skipped', reason: parsed.reason });
       if (parsed.taskToken)
         await this.ports.answers.fail(parsed.taskToken, 'Worker.InvalidMessage', parsed.reason);
@@ -550,21 +546,40 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     }
     const { message } = parsed;
     const ref = stepOf(message);
-    // A message received again after a crash, or whose step was retried meanwhile, carries a closed token:
-    // no attempt is recorded for it.
-    const token = await this.ports.answers.heartbeat(message.taskToken).catch((error: unknown) => {
-      this.emit({ kind: 'error', message: `SendTaskHeartbeat failed for task ${message.task.id}`, error });
-      return 'open' as const;
-    });
-    if (token === 'gone') {
-      this.emit({ kind: 'skipped', reason: 'Step Functions no longer waits on the step', ...ref });
+    if (this.claimingTokens.has(message.taskToken) || this.active.has(tokenIdOf(message.taskToken))) {
+      // This worker's own claim outlasted the claim window and the message came back to it: the copy goes.
+      await this.remove(queued);
+      this.emit({ kind: 'skipped', reason: 'this worker already holds the step', ...ref });
       return undefined;
     }
     this.claimingTokens.add(message.taskToken);
     try {
+      // A message received again after a crash, or whose step was retried meanwhile, carries a closed token:
+      // no attempt is recorded for it. The check is a heartbeat: on a copy whose first worker died after
+      // recording its claim (the recorder then answers stale), it keeps that step waiting one claim window
+      // longer before HeartbeatSeconds hands it on.
+      const token = await this.ports.answers.heartbeat(message.taskToken).catch((error: unknown) => {
+        this.emit({ kind: 'error', message: `SendTaskHeartbeat failed for task ${message.task.id}`, error });
+        return 'open' as const;
+      });
+      if (token === 'gone') {
+        this.emit({ kind: 'skipped', reason: 'Step Functions no longer waits on the step', ...ref });
+        return undefined;
+      }
       return await this.report(message);
     } finally {
       this.claimingTokens.delete(message.taskToken);
+      // Claimed, refused or handed back: the message has been dealt with either way.
+      await this.remove(queued);
+    }
+  }
+
+  /** Deletes a message dealt with. One left behind comes back after the claim window and is dropped then. */
+  private async remove(queued: QueueMessage): Promise<void> {
+    try {
+      await this.ports.queue.delete(queued.receiptHandle);
+    } catch (error) {
+      this.emit({ kind: 'error', message: 'Could not delete a message it dealt with', error });
     }
   }
 
@@ -603,7 +618,11 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       return undefined;
     }
     if ('stale' in answer) {
-      this.emit({ kind: 'skipped', reason: 'the task is already settled', ...ref });
+      this.emit({
+        kind: 'skipped',
+        reason: 'the task has settled or another worker claimed the step',
+        ...ref,
+      });
       return undefined;
     }
     const step: RunningStep = {

@@ -18,6 +18,7 @@ import { readExampleInput } from '../../bin/cli/example-input';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { recordLostAttempt, tokenIdOf } from '../../functions/shared/workers/agent-attempts';
 import { LOCAL_AWS } from '../../local/settings';
+import { CLAIM_WINDOW_SECONDS, SqsStepQueue } from '../../sdk/step-queue';
 import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 
@@ -391,6 +392,40 @@ describe('agent reports', () => {
     await expect(
       sfn.send(new SendTaskHeartbeatCommand({ taskToken: message.taskToken })),
     ).rejects.toBeInstanceOf(TaskTimedOut);
+  });
+
+  it("answers {stale: true} to another worker's claim of a token already claimed; the attempt stays the first worker's", async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await claim(message, 'host-1-first')).toEqual({ attempt: 1 });
+    // It received the message again after the claim window: the step is held already.
+    expect(await claim(message, 'host-2-second')).toEqual({ stale: true });
+    expect(await claim(message, 'host-1-first')).toEqual({ attempt: 1 });
+    expect((await get(taskId)).attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'RUNNING', worker: 'host-1-first' }),
+    ]);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  it('a message a worker received but never claimed (it died) is back on the queue after the claim window', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const queue = new SqsStepQueue(sqs, QUEUE);
+    const deadline = Date.now() + 20_000;
+    let received: AgentMessage | undefined;
+    while (!received && Date.now() < deadline) {
+      for (const { body } of await queue.receive(10, 1, new AbortController().signal)) {
+        const message = JSON.parse(body ?? '{}') as AgentMessage;
+        if (message.task?.id === taskId) received = message;
+      }
+    }
+    const receivedAt = Date.now();
+    expect(received).toBeDefined();
+    const again = await receive(taskId, (CLAIM_WINDOW_SECONDS + 5) * 1000);
+    expect(again.taskToken).toBe(received?.taskToken);
+    // Hidden for the claim window, not the queue's visibility timeout nor the step's HeartbeatSeconds.
+    expect(Date.now() - receivedAt).toBeGreaterThan(CLAIM_WINDOW_SECONDS * 1000 - 500);
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: again.taskToken, output: '{}' }));
   });
 
   it('refuses a claim naming a step that is not an agent step of that type', async () => {

@@ -200,7 +200,10 @@ function closedBeforeNewAttempt(history: readonly AttemptRecord[], at: string): 
   });
 }
 
-/** Attempt n RUNNING for the claiming worker; an earlier attempt still open is closed as lost. */
+/**
+ * Attempt n RUNNING for the claiming worker; an earlier attempt still open is closed as lost. A token
+ * already claimed by another worker, or a settled task, answers `stale`.
+ */
 export async function recordClaimed(
   report: ClaimedReport,
   deps: AgentAttemptsDeps,
@@ -215,8 +218,10 @@ export async function recordClaimed(
     const history = current?.history ?? [];
     const same = history.find((entry) => entry.tokenId === tokenId);
     if (same) {
-      // A repeated claim (the worker retried its report): the attempt it already has.
-      repeated = same.attempt;
+      // A repeated claim (the worker retried its report): the attempt it already has. Another worker's claim
+      // of the same token (it received the message again after the claim window) is stale: the step is
+      // held, by a worker that runs it or, if that one died, until HeartbeatSeconds hands it on.
+      if (same.worker === report.workerId) repeated = same.attempt;
       return undefined;
     }
     const attempt = (current?.attempts ?? 0) + 1;

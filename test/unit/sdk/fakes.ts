@@ -99,12 +99,15 @@ export class FakeReports implements AttemptReports {
   readonly finishes: FinishedReport[] = [];
   /** Tokens whose task is settled: their claim answers stale. */
   readonly stale = new Set<string>();
+  /** While set, claims are answered only once it resolves (a slow recorder). */
+  hold: Promise<void> | undefined;
 
   constructor(private readonly journal: Journal) {}
 
   async claimed(report: ClaimedReport): Promise<ClaimAnswer> {
     this.journal.push(`claimed ${report.taskToken}`);
     this.claims.push(report);
+    await this.hold;
     return this.stale.has(report.taskToken) ? { stale: true } : { attempt: this.claims.length };
   }
 

@@ -42,7 +42,7 @@ const until = (check: () => boolean, timeout = 2_000) =>
   expect.poll(check, { timeout, interval: 5 }).toBe(true);
 
 describe('worker runtime', () => {
-  it('claims by deleting the message, reports claimed, runs the handler, reports finished, then answers success', async () => {
+  it('checks the token, reports claimed, deletes the message, runs the handler, reports finished, then answers success', async () => {
     const seen: unknown[] = [];
     const { queue, journal, answers, reports, worker } = startWorker(async (step) => {
       seen.push({ input: step.input, attempt: step.attempt, task: step.task.id, step: step.step });
@@ -52,9 +52,9 @@ describe('worker runtime', () => {
     queue.push(agentMessage(token));
     await until(() => answers.answers.length === 1);
     expect(journal.filter((line) => !line.startsWith('heartbeat') || line.endsWith(token))).toEqual([
-      'delete rh-1',
       `heartbeat ${token}`,
       `claimed ${token}`,
+      'delete rh-1',
       `finished ${token} SUCCEEDED`,
       `succeed ${token}`,
     ]);
@@ -89,26 +89,70 @@ describe('worker runtime', () => {
     await until(() => worker.status().failed === 1);
   });
 
-  it('drops a message whose task is settled (stale claim) without running it or answering', async () => {
+  it('keeps the message until its claim is recorded, so a worker dying before leaves it to reappear', async () => {
+    let release = () => {};
+    const { queue, journal, reports, answers } = startWorker(async () => 'done');
+    reports.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => reports.claims.length === 1);
+    await delay(50);
+    expect(journal).not.toContain('delete rh-1');
+    release();
+    await until(() => answers.answers.length === 1);
+    expect(journal.indexOf('delete rh-1')).toBeGreaterThan(journal.indexOf(`claimed ${token}`));
+  });
+
+  it('drops a copy of a step it is still claiming (its claim outlasted the claim window): the handler runs once', async () => {
+    let release = () => {};
+    let runs = 0;
+    const { queue, journal, reports, answers, events } = startWorker(
+      async () => {
+        runs += 1;
+        return 'done';
+      },
+      { concurrency: 2 },
+    );
+    reports.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => reports.claims.length === 1);
+    queue.push(agentMessage(token));
+    await until(() => events.some((event) => event.kind === 'skipped'));
+    expect(journal).toContain('delete rh-2');
+    release();
+    await until(() => answers.answers.length === 1);
+    await delay(50);
+    expect(runs).toBe(1);
+    expect(reports.claims).toHaveLength(1);
+  });
+
+  it('drops (deletes) a message whose claim is stale (task settled, or another worker claimed it) without running it or answering', async () => {
     let ran = false;
-    const { queue, answers, reports, events } = startWorker(async () => {
+    const { queue, journal, answers, reports, events } = startWorker(async () => {
       ran = true;
     });
     const token = newToken();
     reports.stale.add(token);
     queue.push(agentMessage(token));
     await until(() => events.some((event) => event.kind === 'skipped'));
+    await until(() => journal.includes('delete rh-1'));
     expect(ran).toBe(false);
     expect(answers.answers).toEqual([]);
     expect(reports.finishes).toEqual([]);
   });
 
-  it('records no attempt for a message whose token Step Functions already closed (redelivered after a crash)', async () => {
-    const { queue, answers, reports, events } = startWorker(async () => 'never');
+  it('records no attempt for a message whose token Step Functions already closed (redelivered after a crash), and deletes it', async () => {
+    const { queue, journal, answers, reports, events } = startWorker(async () => 'never');
     const token = newToken();
     answers.gone.add(token);
     queue.push(agentMessage(token));
     await until(() => events.some((event) => event.kind === 'skipped'));
+    await until(() => journal.includes('delete rh-1'));
     expect(reports.claims).toEqual([]);
     expect(answers.answers).toEqual([]);
   });
