@@ -1,6 +1,8 @@
-// Builds the stepwise stack once per test file and context, without bundling or schema validation: the templates are what
-// these tests check, and the bundles are built (once) by bundling.test.ts. Also: helpers that look
-// resources up by the constructs that made them, rather than by guessed logical ids.
+// Builds the stepwise stack once per context for all infra files (they share a worker, vitest.config.ts),
+// without bundling or schema validation: the templates are what these tests check, and the bundles are
+// built (once) by bundling.test.ts. The cached stacks are read, never changed: a test that adds to a stack
+// builds an app of its own. Also: helpers that look resources up by the constructs that made them, rather
+// than by guessed logical ids.
 import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
