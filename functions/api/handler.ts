@@ -118,7 +118,6 @@ const deps: ApiDeps = {
     },
     deliveries: new DynamoDeliveryLog(documentClient(), tableName),
   },
-  alerts: alerting,
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
