@@ -176,9 +176,21 @@ export async function startSecretsManager(
       );
       return;
     }
+    let input: Request;
     try {
       const text = Buffer.concat(chunks).toString('utf8');
-      answer(response, 200, await action(text === '' ? {} : (JSON.parse(text) as Request)));
+      input = text === '' ? {} : (JSON.parse(text) as Request);
+    } catch {
+      answer(
+        response,
+        400,
+        { __type: 'SerializationException', message: 'The body is not JSON' },
+        'SerializationException',
+      );
+      return;
+    }
+    try {
+      answer(response, 200, await action(input));
     } catch (error) {
       if (error instanceof ServiceError) {
         answer(response, 400, { __type: error.type, message: error.message }, error.type);

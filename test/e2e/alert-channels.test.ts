@@ -195,6 +195,15 @@ describe('alert channels', () => {
       },
       'channels.0.rateLimitPerMinute',
     ],
+    [{ channels: [{ id: 'x', type: 'slack', webhookUrl: 'not a url' }] }, 'channels.0.webhookUrl'],
+    [
+      {
+        channels: [
+          { id: 'x', type: 'webhook', url: 'https://user:pw@example.com/', signingSecrets: [newSecret()] },
+        ],
+      },
+      'channels.0.url',
+    ],
     [{ channels: [], extra: true }, 'extra'],
   ])('refuses %j with a 400 naming %s', async (body, field) => {
     const reply = await request<{ details: { field: string }[] }>('PUT', '/admin/alert-channels', body);

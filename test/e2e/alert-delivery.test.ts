@@ -155,26 +155,54 @@ describe.skipIf(!stack)('alert delivery', () => {
     expect(new Set(receiver.received('/flaky').map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
-  it.skipIf(!api.otherOrgApiKey)("hides an organization's deliveries from another organization", async () => {
-    await request('PUT', '/admin/alert-channels', {
-      channels: [
-        {
-          id: 'e2e-private',
-          type: 'webhook',
-          url: receiver.url('/private'),
-          signingSecrets: [newSecret()],
-        },
-      ],
-    });
-    const message = await publish('TASK_FAILED');
-    await expect.poll(() => receiver.received('/private').length, poll).toBe(1);
-    const own = await request('GET', `/admin/alerts/${message.alert.id}/deliveries`);
-    expect(own.status).toBe(200);
-    const other = await request('GET', `/admin/alerts/${message.alert.id}/deliveries`, undefined, {
-      apiKey: api.otherOrgApiKey ?? null,
-    });
-    expect(other.status).toBe(404);
-  });
+  it.skipIf(!api.otherOrgApiKey || !api.operatorApiKey)(
+    "shows an organization its own channels' attempts only, and another organization none",
+    async () => {
+      const operator = apiClient(api.url, api.operatorApiKey);
+      await request('PUT', '/admin/alert-channels', {
+        channels: [
+          {
+            id: 'e2e-private',
+            type: 'webhook',
+            url: receiver.url('/private'),
+            signingSecrets: [newSecret()],
+          },
+        ],
+      });
+      // A deployment-wide channel also takes this org's alert (TASK_FAILED only; removed again below).
+      await operator('PUT', '/admin/alert-channels?scope=deployment', {
+        channels: [
+          {
+            id: 'e2e-ops',
+            type: 'webhook',
+            url: receiver.url('/ops'),
+            signingSecrets: [newSecret()],
+            kinds: ['TASK_FAILED'],
+          },
+        ],
+      });
+      try {
+        const message = await publish('TASK_FAILED');
+        const path = `/admin/alerts/${message.alert.id}/deliveries`;
+        type Deliveries = { items: { channelId: string; channelScope: string }[] };
+        await expect
+          .poll(async () => (await operator<Deliveries>('GET', path)).body.items?.length, poll)
+          .toBe(2);
+        const everything = await operator<Deliveries>('GET', path);
+        expect(everything.body.items.map((item) => `${item.channelScope}:${item.channelId}`).sort()).toEqual([
+          'deployment:e2e-ops',
+          'org:e2e-private',
+        ]);
+        const own = await request<Deliveries>('GET', path);
+        expect(own.body.items.map((item) => item.channelId)).toEqual(['e2e-private']);
+        const other = await request('GET', path, undefined, { apiKey: api.otherOrgApiKey ?? null });
+        expect(other.status).toBe(404);
+      } finally {
+        await operator('PUT', '/admin/alert-channels?scope=deployment', { channels: [] });
+      }
+    },
+  );
+
   it.skipIf(!api.operatorApiKey)(
     "delivers a CloudWatch alarm to the deployment's channels as a CLOUDWATCH_ALARM alert, and its OK as RESOLVED",
     async () => {

@@ -13,11 +13,14 @@ import {
   SIGNING_SECRET,
 } from './channel';
 
+/** Zod runs every check even after one failed: the credentials check parses only a URL that parses. */
 const HttpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
-  .refine(isHttpUrl, 'must be an absolute http(s) URL')
   .max(2048)
-  .refine((value) => !new URL(value).username && !new URL(value).password, 'must not carry credentials');
+  .refine(
+    (value) => !isHttpUrl(value) || (!new URL(value).username && !new URL(value).password),
+    'must not carry credentials',
+  );
 
 /** A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes. */
 const SigningSecret = z

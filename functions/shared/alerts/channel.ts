@@ -45,6 +45,7 @@ export const SIGNING_SECRET = /^whsec_[A-Za-z0-9+/]+={0,2}$/;
 
 export const isHttpUrl = (value: string): boolean =>
   URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol);
+
 export const MAX_CHANNELS = 20;
 export const MAX_SIGNING_SECRETS = 5;
 

@@ -35,7 +35,11 @@ export interface DeliveryPage {
 
 export interface DeliveryLog {
   record(attempt: DeliveryAttempt): Promise<void>;
-  list(alertId: string, limit: number, startKey?: Record<string, unknown>): Promise<DeliveryPage>;
+  /** An alert's attempts in time order; `orgChannelsOnly` leaves out those to deployment channels. */
+  list(
+    alertId: string,
+    options: { limit: number; startKey?: Record<string, unknown>; orgChannelsOnly?: boolean },
+  ): Promise<DeliveryPage>;
 }
 
 export const DELIVERY_RETENTION_DAYS = 30;
@@ -80,14 +84,23 @@ export class DynamoDeliveryLog implements DeliveryLog {
     );
   }
 
-  async list(alertId: string, limit: number, startKey?: Record<string, unknown>): Promise<DeliveryPage> {
+  async list(
+    alertId: string,
+    options: { limit: number; startKey?: Record<string, unknown>; orgChannelsOnly?: boolean },
+  ): Promise<DeliveryPage> {
+    // An alert has a few attempts per channel and notification: the filter drops few items from a page.
     const page = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
-        ExpressionAttributeValues: { ':pk': alertPartition(alertId), ':delivery': 'DELIVERY#' },
-        Limit: limit,
-        ExclusiveStartKey: startKey,
+        ...(options.orgChannelsOnly && { FilterExpression: 'channelScope = :org' }),
+        ExpressionAttributeValues: {
+          ':pk': alertPartition(alertId),
+          ':delivery': 'DELIVERY#',
+          ...(options.orgChannelsOnly && { ':org': 'org' }),
+        },
+        Limit: options.limit,
+        ExclusiveStartKey: options.startKey,
       }),
     );
     const items = (page.Items ?? []).map(

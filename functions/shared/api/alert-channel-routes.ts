@@ -74,16 +74,15 @@ export const ALERT_CHANNEL_OPERATIONS: Record<string, ApiOperation> = {
     const alert = await deps.alerts.get(alertId);
     // An alert the caller may not see answers as one that does not exist.
     if (!alert || !canSeeAlert(identity, alert)) throw new NotFoundError(`Alert ${alertId} not found`);
-    const operator = isOperator(identity);
     const binding = cursorBinding(event, identity, { ...query, id: alertId });
     const inner = await deps.cursors.verify(binding, query.cursor);
-    const page = await deps.alertChannels.deliveries.list(
-      alertId,
-      query.limit ?? 100,
-      inner === undefined ? undefined : (JSON.parse(inner) as Record<string, unknown>),
-    );
-    const items = operator ? page.items : page.items.filter((item) => item.channelScope === 'org');
+    // Organizations see the attempts to their own channels, not to the deployment's.
+    const page = await deps.alertChannels.deliveries.list(alertId, {
+      limit: query.limit ?? 100,
+      ...(inner !== undefined && { startKey: JSON.parse(inner) as Record<string, unknown> }),
+      orgChannelsOnly: !isOperator(identity),
+    });
     const cursor = await deps.cursors.sign(binding, page.lastKey && JSON.stringify(page.lastKey));
-    return jsonResponse(200, { alertId, items, ...(cursor && { cursor }) });
+    return jsonResponse(200, { alertId, items: page.items, ...(cursor && { cursor }) });
   },
 };
