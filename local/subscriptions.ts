@@ -1,7 +1,8 @@
 // SNS -> Lambda subscriptions on the local stack. fauxqs fans SNS out to SQS only, so each subscription
 // gets a private queue subscribed to its topic; a poller turns each SNS envelope into the SNS event Lambda
 // receives and invokes the handler. A failed invocation leaves the message to be redelivered, as
-// Lambda's asynchronous retries would.
+// Lambda's asynchronous retries would. The messages of one receive are invoked side by side, as SNS invokes
+// Lambda, and stay hidden for the handler's timeout, so a slow invocation is not delivered twice.
 
 import { type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
@@ -12,7 +13,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
-import type { SubscriptionShape } from '../functions/shared/resources';
+import { FUNCTIONS, type SubscriptionShape } from '../functions/shared/resources';
 
 export type SubscriptionInvoker = (subscription: SubscriptionShape, event: SNSEvent) => Promise<unknown>;
 
@@ -46,7 +47,8 @@ export async function startSubscriptions(
         new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
       );
       // Wrapped so that Promise.all waits for the subscriptions to exist, not for the pollers to end.
-      const done = poll(clients.sqs, QueueUrl ?? '', abort.signal, async (envelope) => {
+      const hideSeconds = FUNCTIONS[shape.handler].timeoutSeconds;
+      const done = poll(clients.sqs, QueueUrl ?? '', hideSeconds, abort.signal, async (envelope) => {
         try {
           await invoke(shape, toSnsEvent(envelope, subscription.SubscriptionArn ?? ''));
           return true;
@@ -69,22 +71,30 @@ export async function startSubscriptions(
 async function poll(
   sqs: SQSClient,
   queueUrl: string,
+  hideSeconds: number,
   signal: AbortSignal,
   deliver: (envelope: SnsEnvelope) => Promise<boolean>,
 ): Promise<void> {
   while (!signal.aborted) {
     try {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          WaitTimeSeconds: 1,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: hideSeconds,
+        }),
         { abortSignal: signal },
       );
-      for (const message of Messages) {
-        if (await deliver(JSON.parse(message.Body ?? '{}') as SnsEnvelope)) {
-          await sqs.send(
-            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
-          );
-        }
-      }
+      await Promise.all(
+        Messages.map(async (message) => {
+          if (await deliver(JSON.parse(message.Body ?? '{}') as SnsEnvelope)) {
+            await sqs.send(
+              new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+            );
+          }
+        }),
+      );
     } catch (error) {
       if (signal.aborted) return;
       throw error;

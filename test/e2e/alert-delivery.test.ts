@@ -51,7 +51,11 @@ describe.skipIf(!stack)('alert delivery', () => {
     clients.sns.destroy();
   });
 
-  /** Raises a new CRITICAL alert of the file's org through the alerting service, which publishes it. */
+  /**
+   * Raises a new CRITICAL alert of the file's org through the alerting service, which publishes it. The
+   * delivery tests raise WORKER_DEAD, an event alert: the sweeper's rules resolve an OPEN condition alert
+   * (ERROR_RATE) whose condition they do not see, and that RESOLVED would be one more delivery.
+   */
   async function publish(kind: AlertKind): Promise<AlertMessage> {
     const alerting = createAlerting({
       store: new DynamoAlertStore(clients.documents, endpoints.tableName),
@@ -103,7 +107,7 @@ describe.skipIf(!stack)('alert delivery', () => {
     });
     expect(put.status).toBe(200);
 
-    const message = await publish('ERROR_RATE');
+    const message = await publish('WORKER_DEAD');
     await expect.poll(() => receivedFor('/slack/services/T1/B1/secret-token', message).length, poll).toBe(1);
     await expect.poll(() => receivedFor('/hook', message).length, poll).toBe(1);
 
@@ -134,7 +138,7 @@ describe.skipIf(!stack)('alert delivery', () => {
       ],
     });
     receiver.script('/flaky', [500, 500]);
-    const message = await publish('ERROR_RATE');
+    const message = await publish('WORKER_DEAD');
     await expect.poll(() => receivedFor('/flaky', message).length, poll).toBe(3);
 
     let deliveries: Delivery[] = [];
