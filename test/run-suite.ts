@@ -2,10 +2,13 @@
 // runs one file at a time on a 2-core machine (one worker per core but one), and the projects against the
 // embedded stack spend most of their time waiting on it (timers, retries, worker processes) rather than
 // on the CPU. So they keep one vitest run, one file at a time as before, while the other lane typechecks,
-// lints and runs the projects that need no stack (unit, CDK assertions), which are CPU work. Arguments go
-// to both vitest runs. The stack lane's output is printed as it comes, the other lane's in one piece when
-// it ends; a failing typecheck or lint skips that lane's tests; the exit code is 1 if any lane failed.
+// lints and runs the projects that need no stack (unit, CDK assertions), which are CPU work, at a lower
+// priority: it takes the CPU the stack lane leaves idle, and the stack lane's timing (heartbeats,
+// timeouts, worker kills) stays close to what it is alone. Arguments go to both vitest runs. The stack
+// lane's output is printed as it comes, the other lane's in one piece when it ends; a failing typecheck or
+// lint skips that lane's tests; the exit code is 1 if any lane failed.
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import config from '../vitest.config';
 
 interface Lane {
@@ -13,6 +16,8 @@ interface Lane {
   readonly commands: readonly (readonly string[])[];
   /** Printed as it comes, rather than in one piece when the lane ends. */
   readonly live?: boolean;
+  /** Scheduling priority of its processes (and theirs): 0 as usual, up to 19 for the least. */
+  readonly niceness?: number;
 }
 
 /** The projects whose files run against an embedded stack (one per project, started by its global setup). */
@@ -34,6 +39,7 @@ const lanes: Lane[] = [
   {
     name: ['typecheck', 'lint', ...others].join(', '),
     commands: [['tsc', '--noEmit'], ['biome', 'check', '.'], vitest(others)],
+    niceness: 10,
   },
 ];
 
@@ -48,6 +54,14 @@ async function run(lane: Lane): Promise<number> {
       env: { ...process.env, ...(process.stdout.isTTY && { FORCE_COLOR: '1' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Set as soon as it runs, before it starts processes of its own (vitest's workers), which inherit it.
+    if (lane.niceness && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, lane.niceness);
+      } catch {
+        // It has already exited: its exit code says how it went.
+      }
+    }
     // A live lane writes whole lines only, so the other lane's output never lands inside one.
     const write = (chunk: Buffer) => {
       output += chunk;

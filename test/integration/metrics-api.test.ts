@@ -79,7 +79,7 @@ async function waitForTotal(call: ApiRequest, path: string, total: number) {
     if (reply.body.summary.tasks.total >= total) return reply.body;
     if (Date.now() > deadline)
       throw new Error(`metrics still at ${reply.body.summary.tasks.total} of ${total}`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
