@@ -34,14 +34,15 @@ describe('role hierarchy', () => {
     expect(hasAccess('MEMBER', 'ADMIN', true)).toBe(false);
   });
 
-  it('opens to operators, in the route table, only read routes, the worker cleanup, alert channels and alert acknowledgement', () => {
-    // The writes an operator may run: the sweep on demand (it marks silent workers DEAD), the alert
-    // channels of the deployment or a named org, and acknowledging an alert (it records who and when, and
-    // resolves an event alert; no org's data changes).
+  it('opens to operators, in the route table, only read routes, the worker cleanup and the alert configuration', () => {
+    // The writes an operator may run: the sweep on demand (it marks silent workers DEAD), acknowledging an
+    // alert (it records who and when, and resolves an event alert; no org's data changes), and the alert
+    // rules and channels of the deployment or of a named org.
     const allowedWrites = [
       'POST /admin/workers/cleanup',
-      'PUT /admin/alert-channels',
       'POST /admin/alerts/{id}/ack',
+      'PUT /admin/alert-rules',
+      'PUT /admin/alert-channels',
     ];
     const open = ROUTES.filter((route) => route.operators).map((route) => `${route.method} ${route.path}`);
     expect(open).toEqual(
