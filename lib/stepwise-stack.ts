@@ -12,6 +12,7 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { FUNCTION_ARN, type LambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
@@ -629,6 +630,11 @@ export class StepwiseStack extends Stack {
     }
     notifier.grantTableReadWrite(this.data);
     this.messaging.queues.alertDeliveriesDlq.grantSendMessages(notifier);
+    // SNS invokes the notifier asynchronously: an invocation that still fails after Lambda's two retries
+    // (a crash, a timeout) lands in the same queue as a Lambda destination record, rather than being lost.
+    notifier.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.messaging.queues.alertDeliveriesDlq),
+    });
     Validations.of(this.messaging.queues.alertDeliveriesDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -393,6 +393,18 @@ describe('the alert notifier', () => {
     expect(depth.entry.severity).toBe('WARNING');
   });
 
+  it('sends an invocation that failed all of its asynchronous tries to the same DLQ', () => {
+    const { stack, template } = built;
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stack, stack.functions.alertNotifier) },
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalId(stack, stack.messaging.queues.alertDeliveriesDlq), 'Arn'] },
+        },
+      },
+    });
+  });
+
   it('has its own errors and throttles alarms, like every function', () => {
     expect(alarmsOf(built, 'FUNCTION_ERRORS', 'alertNotifier')).toHaveLength(1);
     expect(alarmsOf(built, 'FUNCTION_THROTTLES', 'alertNotifier')).toHaveLength(1);
