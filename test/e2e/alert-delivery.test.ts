@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { type AlertKind, type AlertMessage, alertMessage } from '../../functions/shared/alerts/alert';
 import { DynamoAlertStore } from '../../functions/shared/alerts/alert-store';
 import { createAlerting } from '../../functions/shared/alerts/alerting';
@@ -123,6 +123,17 @@ describe.skipIf(!stack)('alert delivery', () => {
     // Either secret of the rotation verifies the same delivery.
     for (const secret of [oldSecret, currentSecret]) {
       expect(new Webhook(secret).verify(hook?.body ?? '', headers)).toEqual(message);
+    }
+    // One byte of the body changed, or the delivery replayed more than 5 minutes later: refused.
+    const body = hook?.body ?? '';
+    const tampered = `${body.slice(0, -2)}${body.at(-2) === ' ' ? '\t' : ' '}${body.at(-1)}`;
+    expect(() => new Webhook(currentSecret).verify(tampered, headers)).toThrow();
+    const sentAt = Number(headers['webhook-timestamp']);
+    vi.useFakeTimers({ now: (sentAt + 301) * 1000, toFake: ['Date'] });
+    try {
+      expect(() => new Webhook(currentSecret).verify(body, headers)).toThrow(/too old/i);
+    } finally {
+      vi.useRealTimers();
     }
   });
 
