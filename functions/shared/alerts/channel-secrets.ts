@@ -32,7 +32,7 @@ export const ALERT_SECRET_PREFIX_ENV = 'ALERT_SECRET_PREFIX';
  * The part of a secret name that names the scope: `deployment`, or `org/<org>-<hash>` with the org id
  * cut to the characters secret names allow (the hash keeps two orgs that read alike apart).
  */
-export function scopeSecretPath(scope: ChannelScope): string {
+function scopeSecretPath(scope: ChannelScope): string {
   if (isDeploymentScope(scope)) return 'deployment';
   const readable = scope.org.replace(/[^A-Za-z0-9_+=.@-]/g, '-').slice(0, 64);
   const hash = createHash('sha256').update(scope.org).digest('hex').slice(0, 10);
