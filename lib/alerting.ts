@@ -358,7 +358,7 @@ export class Alerting extends Construct {
 
 function topicOf(topics: Readonly<Record<TopicKey, sns.ITopic>>, severity: Severity): sns.ITopic {
   const key = (Object.keys(TOPICS) as TopicKey[]).find((topicKey) => TOPICS[topicKey].severity === severity);
-  if (!key) throw new Error(`No alert topic has severity ${severity}`);
+  if (!key) throw new ConfigurationError(`TOPICS: no alert topic has severity ${severity}`);
   return topics[key];
 }
 

@@ -6,7 +6,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { guardedFetch } from '../shared/actions/outbound/guarded-fetch';
@@ -19,13 +18,14 @@ import {
 } from '../shared/alerts/alert-notification';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
 import { createAlerting } from '../shared/alerts/alerting';
-import { parseSecret } from '../shared/alerts/channel';
 import { DynamoChannelRateLimiter } from '../shared/alerts/channel-rate-limit';
+import { channelSecretReader } from '../shared/alerts/channel-secrets';
 import { DynamoChannelStore } from '../shared/alerts/channel-store';
 import { consoleLine } from '../shared/alerts/console-channel';
 import { type DeliveryDeps, deliverAlert } from '../shared/alerts/deliver-alert';
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { loadNotifierConfig } from '../shared/alerts/notifier-config';
+import { sqsParkDelivery } from '../shared/alerts/park-delivery';
 import { documentClient, sqsClient } from '../shared/clients';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { secretsManager } from '../shared/secrets';
@@ -37,18 +37,11 @@ const SECRET_MAX_AGE_SECONDS = 30;
 
 const deps: DeliveryDeps = {
   channels: new DynamoChannelStore(documentClient(), config.tableName),
-  readSecret: async (channel) => {
-    const text = await secretsManager().get(channel.secretRef, { maxAge: SECRET_MAX_AGE_SECONDS });
-    return parseSecret(channel.type, typeof text === 'string' ? text : '');
-  },
+  readSecret: channelSecretReader(secretsManager(), SECRET_MAX_AGE_SECONDS),
   post: (url, init) => guardedFetch(url, { method: 'POST', ...init }, { allowedHosts: config.allowedHosts }),
   log: new DynamoDeliveryLog(documentClient(), config.tableName),
   rateLimit: new DynamoChannelRateLimiter(documentClient(), config.tableName),
-  park: async (parked) => {
-    await sqsClient().send(
-      new SendMessageCommand({ QueueUrl: config.deliveriesDlqUrl, MessageBody: JSON.stringify(parked) }),
-    );
-  },
+  park: sqsParkDelivery(sqsClient(), config.deliveriesDlqUrl),
   now: () => new Date(),
   newId: () => `msg_${crypto.randomUUID()}`,
 };

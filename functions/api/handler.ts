@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
-import { OUTBOUND_ALLOWED_HOSTS, parseAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
+import { loadAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
 import { createAlerting } from '../shared/alerts/alerting';
@@ -113,7 +113,7 @@ const deps: ApiDeps = {
       store: new DynamoChannelStore(documentClient(), tableName),
       secrets: new SecretsManagerChannelSecrets(secretsManagerClient()),
       secretPrefix: requireEnv(ALERT_SECRET_PREFIX_ENV),
-      allowedHosts: parseAllowedHosts(process.env[OUTBOUND_ALLOWED_HOSTS]),
+      allowedHosts: loadAllowedHosts(),
       now: () => new Date(),
     },
     deliveries: new DynamoDeliveryLog(documentClient(), tableName),

@@ -39,6 +39,17 @@ export async function putIfAbsent(
   return written !== undefined;
 }
 
+/** A ProjectionExpression of these attributes, every name aliased (some, like `status`, are reserved words). */
+export function projectionOf(attributes: readonly string[]): {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+} {
+  return {
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+  };
+}
+
 /**
  * The items with these keys (strongly consistent, 100 keys per request, unprocessed keys retried with
  * backoff); missing ones are left out. `attributes` projects the read (it still costs the whole item).
@@ -50,10 +61,7 @@ export async function batchGetItems(
   attributes?: readonly string[],
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  const projection = attributes && {
-    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
-  };
+  const projection = attributes && projectionOf(attributes);
   for (let start = 0; start < keys.length; start += 100) {
     let batch: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
     for (let attempt = 0; batch && batch.length > 0; attempt++) {

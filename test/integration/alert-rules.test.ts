@@ -20,7 +20,7 @@ import { type AlertRule, evaluateRules } from '../../functions/shared/alerts/rul
 import { DynamoFailedTasks } from '../../functions/shared/alerts/rules/failed-tasks';
 import { DynamoOpenWork } from '../../functions/shared/alerts/rules/open-work';
 import { retryingStepRule, stepRetryingKey } from '../../functions/shared/alerts/rules/retrying-step-rule';
-import type { AlertRulesLevel, RuleLevel } from '../../functions/shared/alerts/rules/rule-config';
+import type { AlertRulesLevel } from '../../functions/shared/alerts/rules/rule-config';
 import { DynamoAlertRulesStore } from '../../functions/shared/alerts/rules/rule-config-store';
 import { slowTasksKey, slowTasksRule } from '../../functions/shared/alerts/rules/slow-tasks-rule';
 import { stuckTaskRule, taskStuckKey } from '../../functions/shared/alerts/rules/stuck-task-rule';
@@ -62,13 +62,19 @@ const alertingFor = (cooldownSeconds: number) =>
   });
 
 /** One sweeper run of `rules` (after the aggregator's fold, which runs every minute beside it). */
-async function evaluate(...rules: AlertRule[]) {
+async function sweep(rules: AlertRule[], onError?: (error: unknown, rule: string) => void) {
   await foldUntilCaughtUp({ store: aggregates, now: () => new Date(clock) });
-  const report = await evaluateRules(rules, {
+  return evaluateRules(rules, {
     loadBook: () => rulesStore.book(),
     alertingFor,
     now: () => new Date(clock),
+    onError,
   });
+}
+
+/** A sweep in which every rule succeeds. */
+async function evaluate(...rules: AlertRule[]) {
+  const report = await sweep(rules);
   expect(report.failed).toEqual([]);
   return report;
 }
@@ -83,7 +89,8 @@ async function alertOf(dedupKey: string): Promise<AlertRecord | undefined> {
   return found && { ...found };
 }
 
-const setLevel = (level: RuleLevel, rules: AlertRulesLevel) => rulesStore.put(level, rules, 'test', at());
+const setWorkflowRules = (workflowId: string, rules: AlertRulesLevel) =>
+  rulesStore.put({ scope: 'workflow', orgId: ORG, workflowId }, rules, 'test', at());
 
 let seeded = 0;
 async function settle(workflowId: string, status: SeededTask['status'], durationMs = 100, offsetMs = 0) {
@@ -113,10 +120,7 @@ beforeAll(async () => {
 describe('alert rules', () => {
   it('ERROR_RATE: opens a WARNING, escalates it to CRITICAL, resolves it when the rate drops', async () => {
     const wf = 'orders';
-    await setLevel(
-      { scope: 'workflow', orgId: ORG, workflowId: wf },
-      { errorRate: { minTasks: 5, windowMinutes: 3 } },
-    );
+    await setWorkflowRules(wf, { errorRate: { minTasks: 5, windowMinutes: 3 } });
     const key = workflowErrorRateKey(ORG, wf);
 
     await settleMany(wf, 'FAILED', 3);
@@ -160,10 +164,7 @@ describe('alert rules', () => {
 
   it('ERROR_RATE: resolves when the window holds fewer than minTasks, and stays quiet below minTasks', async () => {
     const wf = 'short-window';
-    await setLevel(
-      { scope: 'workflow', orgId: ORG, workflowId: wf },
-      { errorRate: { minTasks: 5, windowMinutes: 1 } },
-    );
+    await setWorkflowRules(wf, { errorRate: { minTasks: 5, windowMinutes: 1 } });
     const key = workflowErrorRateKey(ORG, wf);
     clock += 60_000;
     await settleMany('few', 'FAILED', 4); // below the default minTasks of 10: nothing
@@ -184,10 +185,7 @@ describe('alert rules', () => {
 
   it('SLOW_TASKS: warns when the p95 goes over the threshold and resolves when it is back', async () => {
     const wf = 'slow';
-    await setLevel(
-      { scope: 'workflow', orgId: ORG, workflowId: wf },
-      { slowTasks: { minTasks: 3, p95AboveMs: 500 } },
-    );
+    await setWorkflowRules(wf, { slowTasks: { minTasks: 3, p95AboveMs: 500 } });
     const key = slowTasksKey(ORG, wf);
     clock += 5 * 60_000;
     await settleMany(wf, 'SUCCEEDED', 4, 900);
@@ -281,7 +279,7 @@ describe('alert rules', () => {
     expect(await alertOf(taskStuckKey(pendingTask.taskId))).toMatchObject({ state: 'OPEN', threshold: 900 });
 
     // A shorter threshold for the workflow catches the long step too.
-    await setLevel({ scope: 'workflow', orgId: ORG, workflowId: wf }, { stuck: { afterMinutes: 2 } });
+    await setWorkflowRules(wf, { stuck: { afterMinutes: 2 } });
     await evaluate(rule);
     expect(await alertOf(taskStuckKey(longTask))).toMatchObject({ state: 'OPEN', threshold: 120 });
 
@@ -346,14 +344,8 @@ describe('alert rules', () => {
   });
 
   it('TASK_FAILED: one alert per failed task at its workflow severity, once; none when OFF', async () => {
-    await setLevel(
-      { scope: 'workflow', orgId: ORG, workflowId: 'payments' },
-      { taskFailed: { severity: 'CRITICAL' } },
-    );
-    await setLevel(
-      { scope: 'workflow', orgId: ORG, workflowId: 'noisy' },
-      { taskFailed: { severity: 'OFF' } },
-    );
+    await setWorkflowRules('payments', { taskFailed: { severity: 'CRITICAL' } });
+    await setWorkflowRules('noisy', { taskFailed: { severity: 'OFF' } });
     clock += 60_000;
     const failed = await settle('payments', 'FAILED');
     await documents.send(
@@ -401,14 +393,8 @@ describe('alert rules', () => {
       },
     };
     const dlq = dlqRule({ queueUrls: [queueUrl], depth: sqsQueueDepth(sqs) });
-    await foldUntilCaughtUp({ store: aggregates, now: () => new Date(clock) });
     const errors: string[] = [];
-    const report = await evaluateRules([broken, dlq], {
-      loadBook: () => rulesStore.book(),
-      alertingFor,
-      now: () => new Date(clock),
-      onError: (_error, rule) => errors.push(rule),
-    });
+    const report = await sweep([broken, dlq], (_error, rule) => errors.push(rule));
     expect(report.failed).toEqual(['BROKEN']);
     expect(errors).toEqual(['BROKEN']);
     const key = dlqKey(queueName);

@@ -50,13 +50,8 @@ export interface AlertPageView {
   readonly cursor?: string;
 }
 
-export interface RaiseOptions {
-  /** This rule's cooldown (its cooldownMinutes), instead of the service's. */
-  readonly cooldownSeconds?: number;
-}
-
 export interface Alerting {
-  raise(signal: AlertSignal, options?: RaiseOptions): Promise<RaiseResult>;
+  raise(signal: AlertSignal): Promise<RaiseResult>;
   resolve(dedupKey: string, summary?: string): Promise<AlertRecord | undefined>;
   /** The OPEN alerts of a kind, for the rules to resolve those whose condition cleared. */
   open(kind: AlertKind): Promise<AlertRecord[]>;
@@ -79,7 +74,7 @@ const without = <T extends object, K extends keyof T>(value: T, ...keys: K[]): O
 };
 
 export function createAlerting(deps: AlertingDeps): Alerting {
-  const defaultCooldownSeconds = deps.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS;
+  const cooldownSeconds = deps.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS;
   const newId = deps.newId ?? (() => crypto.randomUUID());
 
   /**
@@ -110,10 +105,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
     throw new AlertWriteConflictError(`Alert write lost ${MAX_ATTEMPTS} races in a row`);
   }
 
-  const raiseOnce = async (
-    signal: AlertSignal,
-    cooldownSeconds: number,
-  ): Promise<RaiseResult | typeof CONFLICT> => {
+  const raiseOnce = async (signal: AlertSignal): Promise<RaiseResult | typeof CONFLICT> => {
     const { alertId, alert: current } = await deps.store.lookup(signal.dedupKey);
     const now = deps.now();
     const within = (since: string | undefined) =>
@@ -220,8 +212,7 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   };
 
   return {
-    raise: (signal, options) =>
-      retrying(() => raiseOnce(signal, options?.cooldownSeconds ?? defaultCooldownSeconds)),
+    raise: (signal) => retrying(() => raiseOnce(signal)),
     resolve: (dedupKey, summary) => retrying(() => resolveOnce(dedupKey, summary)),
     acknowledge: (id, by) => retrying(() => acknowledgeOnce(id, by)),
     open: async (kind) => (await deps.store.listOpen(kind)).map(alertView),

@@ -10,7 +10,14 @@ import {
   ResourceExistsException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { type ChannelScope, isDeploymentScope } from './channel';
+import type { SecretsGetter } from '../secrets';
+import {
+  type AlertChannel,
+  type ChannelScope,
+  type ChannelSecret,
+  isDeploymentScope,
+  parseSecret,
+} from './channel';
 
 export interface ChannelSecretWriter {
   /** Stores `text` as the secret `name` (creating it, or adding a version); returns its ARN. */
@@ -25,7 +32,7 @@ export const ALERT_SECRET_PREFIX_ENV = 'ALERT_SECRET_PREFIX';
  * The part of a secret name that names the scope: `deployment`, or `org/<org>-<hash>` with the org id
  * cut to the characters secret names allow (the hash keeps two orgs that read alike apart).
  */
-export function scopeSecretPath(scope: ChannelScope): string {
+function scopeSecretPath(scope: ChannelScope): string {
   if (isDeploymentScope(scope)) return 'deployment';
   const readable = scope.org.replace(/[^A-Za-z0-9_+=.@-]/g, '-').slice(0, 64);
   const hash = createHash('sha256').update(scope.org).digest('hex').slice(0, 10);
@@ -66,4 +73,18 @@ export class SecretsManagerChannelSecrets implements ChannelSecretWriter {
   async delete(arn: string): Promise<void> {
     await this.client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
   }
+}
+
+/**
+ * Reads channels' secrets by their ARN, each kept `maxAgeSeconds` (a rotation reaches deliveries within
+ * it); a secret with no string value is unreadable like a malformed one (ChannelSecretUnreadable).
+ */
+export function channelSecretReader(
+  secrets: SecretsGetter,
+  maxAgeSeconds: number,
+): (channel: AlertChannel) => Promise<ChannelSecret> {
+  return async (channel) => {
+    const text = await secrets.get(channel.secretRef, { maxAge: maxAgeSeconds });
+    return parseSecret(channel.type, typeof text === 'string' ? text : '');
+  };
 }

@@ -9,12 +9,7 @@ import { refusalReason } from '../actions/outbound/refused-addresses';
 import { type ErrorDetail, ValidationError } from '../http/errors';
 import { type AlertChannel, type ChannelScope, serializeSecret } from './channel';
 import { type ChannelInput, secretOfInput } from './channel-input';
-import {
-  type ChannelSecretWriter,
-  channelSecretName,
-  scopeSecretPath,
-  secretNameOfArn,
-} from './channel-secrets';
+import { type ChannelSecretWriter, channelSecretName, secretNameOfArn } from './channel-secrets';
 import type { ChannelStore } from './channel-store';
 
 export interface ChannelConfigDeps {
@@ -50,7 +45,8 @@ function checkInputs(
     const path = `channels.${index}.${field}`;
     details.push({ field: path, message: `${path}: ${message}` });
   };
-  const ownScopePrefix = `${deps.secretPrefix}/alert-channels/${scopeSecretPath(scope)}/`;
+  // The names this scope's secrets get (channelSecretName with an empty id), and every scope's.
+  const ownScopePrefix = channelSecretName(deps.secretPrefix, scope, '');
   const managedPrefix = `${deps.secretPrefix}/alert-channels/`;
   inputs.forEach((input, index) => {
     for (const field of ['url', 'webhookUrl'] as const) {

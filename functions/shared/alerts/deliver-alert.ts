@@ -134,36 +134,31 @@ async function deliverToChannel(
       parkedAt: deps.now().toISOString(),
     });
 
+  /** Gives up before any request: one final entry in the log, and the delivery parked. */
+  const giveUp = async (
+    outcome: ParkedDelivery['reason'],
+    attempts: number,
+    error: string,
+  ): Promise<ChannelDelivery> => {
+    await record({ attempt: 1, outcome, error, durationMs: 0, at: deps.now().toISOString(), final: true });
+    await park(outcome, attempts, error);
+    return { channelId: channel.id, scope, outcome, attempts };
+  };
+
   const rateKey = `${isDeploymentScope(scope) ? 'DEPLOYMENT' : scope.org}#${channel.id}`;
   if (!(await deps.rateLimit.take(rateKey, channel.rateLimitPerMinute, deps.now()))) {
-    const error = `RateLimited: more than ${channel.rateLimitPerMinute} deliveries this minute`;
-    await record({
-      attempt: 1,
-      outcome: 'RATE_LIMITED',
-      error,
-      durationMs: 0,
-      at: deps.now().toISOString(),
-      final: true,
-    });
-    await park('RATE_LIMITED', 0, error);
-    return { channelId: channel.id, scope, outcome: 'RATE_LIMITED', attempts: 0 };
+    return giveUp(
+      'RATE_LIMITED',
+      0,
+      `RateLimited: more than ${channel.rateLimitPerMinute} deliveries this minute`,
+    );
   }
 
   let secret: ChannelSecret;
   try {
     secret = await deps.readSecret(channel);
   } catch (cause) {
-    const error = errorText(cause instanceof Error ? cause : new Error(String(cause)));
-    await record({
-      attempt: 1,
-      outcome: 'FAILED',
-      error,
-      durationMs: 0,
-      at: deps.now().toISOString(),
-      final: true,
-    });
-    await park('FAILED', 1, error);
-    return { channelId: channel.id, scope, outcome: 'FAILED', attempts: 1 };
+    return giveUp('FAILED', 1, errorText(cause instanceof Error ? cause : new Error(String(cause))));
   }
 
   const secretUrl = 'webhookUrl' in secret ? secret.webhookUrl : undefined;

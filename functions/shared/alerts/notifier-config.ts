@@ -1,11 +1,7 @@
 // The notifier's configuration, read once at load: where to log deliveries and park failures, which
 // topic means which severity, the outbound allowlist channel URLs share with `http` steps, and whether
 // to print each alert (the local stack's console channel).
-import {
-  type AllowedHost,
-  OUTBOUND_ALLOWED_HOSTS,
-  parseAllowedHosts,
-} from '../actions/outbound/allowed-hosts';
+import { type AllowedHost, loadAllowedHosts } from '../actions/outbound/allowed-hosts';
 import { loadResourceConfig, requireEnv } from '../config';
 import type { Severity } from '../resources';
 
@@ -31,7 +27,7 @@ export function loadNotifierConfig(env: NodeJS.ProcessEnv = process.env): Notifi
     deliveriesDlqUrl: requireEnv('ALERT_DELIVERIES_DLQ_URL', env),
     // A topic we do not know (none should reach us) is treated as the most urgent, never dropped.
     severityOfTopic: (topicArn) => byArn.get(topicArn) ?? 'CRITICAL',
-    allowedHosts: parseAllowedHosts(env[OUTBOUND_ALLOWED_HOSTS]),
+    allowedHosts: loadAllowedHosts(env),
     console: env[ALERT_CONSOLE_ENV] === 'true',
   };
 }

@@ -6,6 +6,7 @@
 import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
 import type { Severity } from '../resources';
 import type { AlertEvent, AlertMessage, AlertPublisher, AlertRecord } from './alert';
+import { type AlertFact, alertFacts, definedFacts, timesSeen } from './alert-facts';
 
 /** Amazon Q Developer in chat applications custom notification (version 1.0, source custom). */
 export interface ChatNotification {
@@ -91,34 +92,23 @@ export function alertSubject(message: AlertMessage): string {
   );
 }
 
-/** The alert's key facts as label/value pairs, in the order a person reads them. */
-function alertFacts(alert: AlertRecord): [string, string][] {
-  const facts: [string, string | undefined][] = [
-    ['Kind', alert.kind],
-    ['Severity', alert.severity],
-    ['Organization', alert.org],
-    ['Workflow', alert.workflow],
-    ['Task', alert.task],
-    ['Step', alert.step],
-    ['Worker', alert.worker],
-    [
-      'Value',
-      alert.value === undefined
-        ? undefined
-        : `${alert.value}${alert.threshold === undefined ? '' : ` (threshold ${alert.threshold})`}`,
-    ],
-    [
-      'State',
-      `${alert.state}, seen ${alert.count} time${alert.count === 1 ? '' : 's'} (first ${alert.firstSeenAt}, last ${alert.lastSeenAt})`,
-    ],
-    ['Resolved at', alert.resolvedAt],
-    [
-      'Acknowledged',
-      alert.acknowledgedAt && `by ${alert.acknowledgedBy ?? 'unknown'} at ${alert.acknowledgedAt}`,
-    ],
-    ['Alert id', alert.id],
+/** The email and chat facts: the alert's facts, then its history (state, resolution, acknowledgement) and id. */
+function detailedFacts(alert: AlertRecord): AlertFact[] {
+  return [
+    ...alertFacts(alert),
+    ...definedFacts([
+      [
+        'State',
+        `${alert.state}, seen ${timesSeen(alert.count)} (first ${alert.firstSeenAt}, last ${alert.lastSeenAt})`,
+      ],
+      ['Resolved at', alert.resolvedAt],
+      [
+        'Acknowledged',
+        alert.acknowledgedAt && `by ${alert.acknowledgedBy ?? 'unknown'} at ${alert.acknowledgedAt}`,
+      ],
+      ['Alert id', alert.id],
+    ]),
   ];
-  return facts.filter((fact): fact is [string, string] => fact[1] !== undefined);
 }
 
 /** The email body: plain text, the summary first, then the facts and the links. */
@@ -129,7 +119,7 @@ export function alertEmailText(message: AlertMessage): string {
     '',
     alert.summary,
     '',
-    ...alertFacts(alert).map(([label, value]) => `${label}: ${value}`),
+    ...detailedFacts(alert).map(([label, value]) => `${label}: ${value}`),
     '',
     `Details: GET ${alert.links.api}`,
     ...(alert.links.console ? [`Console: ${alert.links.console}`] : []),
@@ -151,7 +141,7 @@ export function alertChatNotification(message: AlertMessage): ChatNotification {
       description: [
         alert.summary,
         '',
-        ...alertFacts(alert).map(([label, value]) => `*${label}:* ${value}`),
+        ...detailedFacts(alert).map(([label, value]) => `*${label}:* ${value}`),
       ].join('\n'),
       nextSteps: [
         `Details: ${alert.links.api}`,

@@ -5,6 +5,7 @@
 // the message.
 import type { Severity } from '../resources';
 import type { AlertEvent, AlertMessage } from './alert';
+import { alertFacts, definedFacts, timesSeen } from './alert-facts';
 
 const SEVERITY_MARK: Record<Severity, string> = {
   CRITICAL: ':red_circle: CRITICAL',
@@ -36,22 +37,13 @@ export interface SlackMessage {
 export function slackMessage({ event, alert }: AlertMessage): SlackMessage {
   const resolved = event === 'RESOLVED';
   const mark = resolved ? ':white_check_mark: RESOLVED' : SEVERITY_MARK[alert.severity];
-  const fields: [string, string | number | undefined][] = [
-    ['Severity', alert.severity],
-    ['Kind', alert.kind],
-    ['Organization', alert.org],
-    ['Workflow', alert.workflow],
-    ['Task', alert.task],
-    ['Step', alert.step],
-    ['Worker', alert.worker],
-    [
-      'Value',
-      alert.value === undefined
-        ? undefined
-        : `${alert.value}${alert.threshold === undefined ? '' : ` (threshold ${alert.threshold})`}`,
-    ],
-    ['Seen', `${alert.count} time${alert.count === 1 ? '' : 's'} since ${alert.firstSeenAt}`],
-    ['Resolved at', alert.resolvedAt],
+  // Block Kit takes 10 fields in a section: the facts, then how often it was seen and when it resolved.
+  const fields = [
+    ...alertFacts(alert),
+    ...definedFacts([
+      ['Seen', `${timesSeen(alert.count)} since ${alert.firstSeenAt}`],
+      ['Resolved at', alert.resolvedAt],
+    ]),
   ];
   const buttons = [
     ['Open in console', alert.links.console],
@@ -62,13 +54,10 @@ export function slackMessage({ event, alert }: AlertMessage): SlackMessage {
     { type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(alert.summary), 3000) } },
     {
       type: 'section',
-      fields: fields
-        .filter((field): field is [string, string | number] => field[1] !== undefined)
-        .slice(0, 10)
-        .map(([label, value]) => ({
-          type: 'mrkdwn',
-          text: cut(`*${label}*\n${escapeMrkdwn(String(value))}`, 2000),
-        })),
+      fields: fields.slice(0, 10).map(([label, value]) => ({
+        type: 'mrkdwn',
+        text: cut(`*${label}*\n${escapeMrkdwn(value)}`, 2000),
+      })),
     },
     {
       type: 'context',

@@ -9,13 +9,13 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../resources';
 import { conditionalWrite } from '../table-items';
 import type { Aggregate, SettledTask } from './aggregate';
 import { type ItemKey, WATERMARK_KEY } from './aggregate-keys';
-import { settledPartition } from './settled-index';
+import { readSettledShard } from './settled-index';
+import { SlotWatermark } from './slot-watermark';
 
 export interface StoredAggregate {
   readonly aggregate: Aggregate;
@@ -55,62 +55,32 @@ export interface AggregateStore {
 
 export const keyId = (key: ItemKey) => `${key.pk}|${key.sk}`;
 
-// Only what the folder adds up; every name aliased, since some (`status`, `metrics`) are reserved words.
+/** Only what the folder adds up. */
 const SETTLED_ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'agentId', 'status', 'settledAt', 'metrics'];
-const SETTLED_PROJECTION = SETTLED_ATTRIBUTES.map((_, i) => `#a${i}`).join(', ');
-const SETTLED_NAMES = Object.fromEntries(SETTLED_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
 
 /** Rounds of BatchGetItem for the keys it hands back unprocessed before a read fails. */
 const MAX_BATCH_ROUNDS = 8;
 
 export class DynamoAggregateStore implements AggregateStore {
+  private readonly watermark: SlotWatermark;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
-
-  async getWatermark(): Promise<number | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: WATERMARK_KEY, ConsistentRead: true }),
-    );
-    return typeof Item?.slot === 'number' ? Item.slot : undefined;
+  ) {
+    this.watermark = new SlotWatermark(client, tableName, WATERMARK_KEY, 'MetricsWatermark');
   }
 
-  async advanceWatermark(slot: number): Promise<boolean> {
-    const written = await conditionalWrite(
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: WATERMARK_KEY,
-          UpdateExpression: 'SET slot = :slot, #type = :type',
-          ConditionExpression: 'attribute_not_exists(slot) OR slot < :slot',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':slot': slot, ':type': 'MetricsWatermark' },
-        }),
-      ),
-    );
-    return written !== undefined;
+  getWatermark(): Promise<number | undefined> {
+    return this.watermark.get();
   }
 
-  async settledTasks(slot: number, shard: number): Promise<SettledTask[]> {
-    const tasks: SettledTask[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': settledPartition(slot, shard) },
-          ExpressionAttributeNames: SETTLED_NAMES,
-          ProjectionExpression: SETTLED_PROJECTION,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      tasks.push(...((page.Items ?? []) as SettledTask[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return tasks;
+  advanceWatermark(slot: number): Promise<boolean> {
+    return this.watermark.advance(slot);
+  }
+
+  settledTasks(slot: number, shard: number): Promise<SettledTask[]> {
+    return readSettledShard<SettledTask>(this.client, this.tableName, slot, shard, SETTLED_ATTRIBUTES);
   }
 
   async get(key: ItemKey): Promise<StoredAggregate | undefined> {

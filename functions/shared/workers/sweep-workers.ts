@@ -2,8 +2,9 @@
 // once instead of when each step's HeartbeatSeconds runs out. For each such worker: a DEAD marking
 // conditional on the heartbeat the sweep saw (a worker that heartbeated meanwhile is left alone), then for
 // each in-flight step SendTaskFailure(Worker.Lost) so Step Functions retries it, the lost attempt closed
-// in the step's history, and one CRITICAL alert raised (deduplicated by worker: WORKER_DEAD#<workerId>). The scheduled sweeper runs it over every declared type;
-// POST /admin/workers/cleanup over the types open to the caller's organization.
+// in the step's history, and one CRITICAL alert raised (deduplicated by worker: WORKER_DEAD#<workerId>).
+// The scheduled sweeper runs it over every declared type; POST /admin/workers/cleanup over the types open
+// to the caller's organization.
 import type { AlertSignal } from '../alerts/alert';
 import type { LostAttempt } from './agent-attempts';
 import type { FailLostToken } from './lost-tokens';

@@ -22,8 +22,8 @@ describe('Slack Block Kit message', () => {
     });
     expect(summary?.text?.text).toBe('6 of 10 tasks failed in the last 5 minutes');
     expect(fields?.fields?.map((field) => field.text)).toEqual([
-      '*Severity*\nCRITICAL',
       '*Kind*\nERROR_RATE',
+      '*Severity*\nCRITICAL',
       '*Organization*\nacme',
       '*Workflow*\ncheckout',
       '*Value*\n0.6 (threshold 0.5)',

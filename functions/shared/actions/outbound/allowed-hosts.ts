@@ -38,6 +38,10 @@ export function parseAllowedHosts(value: string | undefined, source = OUTBOUND_A
     .map((entry) => parseAllowedHost(entry, source));
 }
 
+/** The deployment's allowlist, from OUTBOUND_ALLOWED_HOSTS (none when unset). */
+export const loadAllowedHosts = (env: NodeJS.ProcessEnv = process.env): AllowedHost[] =>
+  parseAllowedHosts(env[OUTBOUND_ALLOWED_HOSTS]);
+
 /** The entry allowing exactly the host and port of an http(s) URL, e.g. a configured endpoint. */
 export function allowedHostOf(url: URL): AllowedHost {
   return { hostname: url.hostname, port: effectivePort(url) };

@@ -3,6 +3,7 @@
 // task-store.ts) and the PENDING tasks (gsi12 `STATUS#PENDING#<shard>` / `<createdAt>#<taskId>`), oldest
 // first, each read capped per run (a capped read says so, and the rule leaves its resolves for a full one).
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { projectionOf } from '../../table-items';
 import { LIST_SHARDS, statusPartition } from '../../tasks/task-index-keys';
 
 export type OpenStepState = 'RUNNING' | 'RETRYING';
@@ -129,6 +130,7 @@ export class DynamoOpenWork implements OpenWork {
     attributes: readonly string[],
     minAttempts?: number,
   ): Promise<Capped<Record<string, unknown>>> {
+    const projection = projectionOf(attributes);
     const items: Record<string, unknown>[] = [];
     let examined = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -139,12 +141,12 @@ export class DynamoOpenWork implements OpenWork {
           IndexName: indexName,
           KeyConditionExpression: '#pk = :pk AND #sk < :before',
           ...(minAttempts !== undefined && { FilterExpression: '#attempts >= :min' }),
-          ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+          ProjectionExpression: projection.ProjectionExpression,
           ExpressionAttributeNames: {
             '#pk': partitionKey,
             '#sk': sortKey,
             ...(minAttempts !== undefined && { '#attempts': 'attempts' }),
-            ...Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+            ...projection.ExpressionAttributeNames,
           },
           ExpressionAttributeValues: {
             ':pk': partition,

@@ -35,8 +35,32 @@ export function stuckTaskRule(deps: StuckTaskDeps): AlertRule {
         deps.openWork.pendingTasks(before(Math.min(smallest, STUCK_FALLBACK_MINUTES))),
       ]);
       const timeoutOf = stepTimeouts(deps.getVersion);
-      const stuck = new Map<string, AlertSignal>();
-      const byTask = new Map<string, AlertRules>();
+      const stuck = new Map<string, { signal: AlertSignal; rules: AlertRules }>();
+      /** Flags the task when `since` is older than the threshold; `describe` words the alert. */
+      const flag = (
+        work: { readonly taskId: string; readonly orgId: string; readonly workflowId: string },
+        rules: AlertRules,
+        since: string,
+        thresholdMinutes: number,
+        describe: (age: string, threshold: string) => Pick<AlertSignal, 'title' | 'summary' | 'step'>,
+      ) => {
+        const age = now - Date.parse(since);
+        if (age <= thresholdMinutes * 60_000) return;
+        stuck.set(work.taskId, {
+          rules,
+          signal: {
+            dedupKey: taskStuckKey(work.taskId),
+            kind: 'TASK_STUCK',
+            severity: 'WARNING',
+            ...describe(formatAge(age), formatAge(thresholdMinutes * 60_000)),
+            org: work.orgId,
+            workflow: work.workflowId,
+            task: work.taskId,
+            value: Math.round(age / 1000),
+            threshold: Math.round(thresholdMinutes * 60),
+          },
+        });
+      };
 
       for (const step of running.items.sort((a, b) => a.since.localeCompare(b.since))) {
         if (stuck.has(step.taskId)) continue;
@@ -53,57 +77,38 @@ export function stuckTaskRule(deps: StuckTaskDeps): AlertRule {
               ? 'the default threshold'
               : `its ${timeout} s timeout plus ${STUCK_MARGIN_MINUTES} min`;
         }
-        const age = now - Date.parse(step.since);
-        if (age <= thresholdMinutes * 60_000) continue;
-        byTask.set(step.taskId, rules);
-        stuck.set(step.taskId, {
-          dedupKey: taskStuckKey(step.taskId),
-          kind: 'TASK_STUCK',
-          severity: 'WARNING',
+        flag(step, rules, step.since, thresholdMinutes, (age, threshold) => ({
           title: `Task ${step.taskId} stuck in step ${step.stepKey} (workflow ${step.workflowId})`,
           summary:
             `Step ${step.stepKey} (${step.stepType}, attempt ${step.attempts}) of task ${step.taskId} has been RUNNING ` +
-            `since ${step.since} (${formatAge(age)}) with no progress, past ${basis} (${formatAge(thresholdMinutes * 60_000)}).`,
-          org: step.orgId,
-          workflow: step.workflowId,
-          task: step.taskId,
+            `since ${step.since} (${age}) with no progress, past ${basis} (${threshold}).`,
           step: step.stepKey,
-          value: Math.round(age / 1000),
-          threshold: Math.round(thresholdMinutes * 60),
-        });
+        }));
       }
 
       for (const task of pending.items) {
         if (stuck.has(task.taskId)) continue;
         const rules = run.book.forWorkflow(task.orgId, task.workflowId);
         if (!rules.stuck.enabled) continue;
-        const thresholdMinutes = rules.stuck.afterMinutes ?? STUCK_FALLBACK_MINUTES;
-        const age = now - Date.parse(task.createdAt);
-        if (age <= thresholdMinutes * 60_000) continue;
-        byTask.set(task.taskId, rules);
-        stuck.set(task.taskId, {
-          dedupKey: taskStuckKey(task.taskId),
-          kind: 'TASK_STUCK',
-          severity: 'WARNING',
-          title: `Task ${task.taskId} stuck PENDING (workflow ${task.workflowId})`,
-          summary:
-            `Task ${task.taskId} has been PENDING since ${task.createdAt} (${formatAge(age)}): its execution never ` +
-            `reported RUNNING within ${formatAge(thresholdMinutes * 60_000)}.`,
-          org: task.orgId,
-          workflow: task.workflowId,
-          task: task.taskId,
-          value: Math.round(age / 1000),
-          threshold: Math.round(thresholdMinutes * 60),
-        });
+        flag(
+          task,
+          rules,
+          task.createdAt,
+          rules.stuck.afterMinutes ?? STUCK_FALLBACK_MINUTES,
+          (age, threshold) => ({
+            title: `Task ${task.taskId} stuck PENDING (workflow ${task.workflowId})`,
+            summary:
+              `Task ${task.taskId} has been PENDING since ${task.createdAt} (${age}): its execution never ` +
+              `reported RUNNING within ${threshold}.`,
+          }),
+        );
       }
 
-      for (const [taskId, signal] of stuck) {
-        await run.alerting(byTask.get(taskId) ?? run.book.forDeployment()).raise(signal);
-      }
+      for (const { signal, rules } of stuck.values()) await run.alerting(rules).raise(signal);
       const resolved = await resolveCleared(
         run.alerting(run.book.forDeployment()),
         'TASK_STUCK',
-        new Set([...stuck.values()].map((signal) => signal.dedupKey)),
+        new Set([...stuck.values()].map(({ signal }) => signal.dedupKey)),
         () => 'The task made progress again (or ended).',
         running.truncated || pending.truncated,
       );
