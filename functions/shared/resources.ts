@@ -321,10 +321,6 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'PUT', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/alerts/{id}/deliveries', handler: 'api', access: 'ADMIN', operators: true },
-  // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
-  { method: 'GET', path: '/admin/alerts', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/admin/alerts/{id}', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'api', access: 'ADMIN', operators: true },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */
