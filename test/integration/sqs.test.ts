@@ -30,6 +30,17 @@ describe('SQS on the embedded stack', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(400);
   });
 
+  it('takes characters beyond the BMP as SQS does (an emoji in a parked alert), and refuses U+FFFE', async () => {
+    const QueueUrl = await freshQueue('unicode');
+    const body = JSON.stringify({ title: 'Checkout \u{1F4A5} failed' });
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+    expect(Messages?.[0]?.Body).toBe(body);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'bad \uFFFE' }))).rejects.toThrow(
+      /Invalid characters/,
+    );
+  });
+
   it('redelivers a message whose visibility timeout ran out without a delete', async () => {
     const QueueUrl = await freshQueue('visibility', { VisibilityTimeout: '1' });
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'again' }));

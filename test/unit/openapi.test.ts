@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ALERT_KINDS } from '../../functions/shared/alerts/alert';
 import { ROUTES } from '../../functions/shared/resources';
 import { STEP_STATUSES, TASK_STATUSES } from '../../functions/shared/tasks/task';
 
@@ -23,6 +24,8 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   allOf?: SchemaNode[];
+  $ref?: string;
+  uniqueItems?: boolean;
 }
 
 /** The schema a response points to, following a shared response's $ref. */
@@ -65,6 +68,17 @@ describe('OpenAPI document', () => {
         expect(response, `${name} ${status}`).toBeDefined();
         if (response) expect(errorSchemaOf(response), `${name} ${status}`).toBe('#/components/schemas/Error');
       }
+    }
+  });
+
+  it('documents the kinds and severities a channel takes as the API checks them: known kinds, no repeats', () => {
+    const { schemas } = document.components;
+    expect(schemas.AlertKind?.enum).toEqual([...ALERT_KINDS]);
+    for (const name of ['AlertChannel', 'AlertChannelInput']) {
+      const { kinds, severities } = schemas[name]?.properties ?? {};
+      expect(kinds?.items?.$ref, name).toBe('#/components/schemas/AlertKind');
+      expect(kinds?.uniqueItems, name).toBe(true);
+      expect(severities?.uniqueItems, name).toBe(true);
     }
   });
 

@@ -20,7 +20,12 @@ const EVENT_NOTE: Record<AlertEvent, string> = {
   RESOLVED: 'Resolved',
 };
 
-const cut = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** At most `max` UTF-16 units, ending in an ellipsis when cut; never between the halves of an emoji. */
+const cut = (text: string, max: number) => {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+};
 
 /** Characters Slack's mrkdwn treats as control characters, escaped as its docs ask. */
 const escapeMrkdwn = (text: string) =>

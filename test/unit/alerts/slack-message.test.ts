@@ -9,6 +9,10 @@ type Block = {
   elements?: Record<string, unknown>[];
 };
 
+/** No half of a surrogate pair on its own. */
+const wellFormed = (text: string | undefined) =>
+  text !== undefined && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+
 const blocksOf = (message: ReturnType<typeof slackMessage>) => message.blocks as Block[];
 
 describe('Slack Block Kit message', () => {
@@ -70,5 +74,17 @@ describe('Slack Block Kit message', () => {
     expect(summary?.text?.text).toBe('a &lt;b&gt; &amp; c');
     // A relative API link is no button.
     expect(blocksOf(message).some((block) => block.type === 'actions')).toBe(false);
+  });
+
+  it('never cuts an emoji in half (half a surrogate pair is not Unicode; the API refuses one in its own input)', () => {
+    for (let pad = 0; pad < 4; pad++) {
+      const title = `${'x'.repeat(120 + pad)}${'\u{1F4A5}'.repeat(40)}`;
+      const message = slackMessage(alertMessage({ title, summary: '\u{1F4A5}'.repeat(2000) }));
+      const [header, summary] = blocksOf(message);
+      expect(wellFormed(header?.text?.text), `pad ${pad}`).toBe(true);
+      expect(header?.text?.text.length).toBeLessThanOrEqual(150);
+      expect(wellFormed(summary?.text?.text), `pad ${pad}`).toBe(true);
+      expect(wellFormed(message.text)).toBe(true);
+    }
   });
 });
