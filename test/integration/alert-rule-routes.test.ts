@@ -161,5 +161,6 @@ describe('alert rule routes', () => {
     expect(fieldsOf(noOrg.body)).toContain('org');
     expect((await get(adminA, '?limit=3')).status).toBe(400);
     expect((await put(adminA, { workflow: 'no_such_workflow', rules: {} })).status).toBe(404);
+    expect((await get(adminA, '?workflow=no_such_workflow')).status).toBe(404);
   });
 });

@@ -63,21 +63,29 @@ async function rulesResponse(store: AlertRulesStore, levels: readonly RuleLevel[
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
+/** The level a request reads or writes, the last of its levels; a workflow that does not exist is a 404. */
+async function targetLevel(levels: RuleLevel[], deps: Parameters<ApiOperation>[2]): Promise<RuleLevel> {
+  const target = levels[levels.length - 1] as RuleLevel;
+  if (target.scope === 'workflow') {
+    const summary = await deps.registry.store.getSummary(target.orgId, target.workflowId);
+    if (!summary) throw new NotFoundError(`Workflow ${target.workflowId} not found`);
+  }
+  return target;
+}
+
 export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation> = {
   'GET /admin/alert-rules': async (event, identity, deps) => {
     const input = parseWith(RulesQuery, query(event), 'query');
-    return rulesResponse(deps.alertRules, levelsOf(identity, input.org, input.workflow));
+    const levels = levelsOf(identity, input.org, input.workflow);
+    await targetLevel(levels, deps);
+    return rulesResponse(deps.alertRules, levels);
   },
 
   'PUT /admin/alert-rules': async (event, identity, deps) => {
     const body = parseWith(PutRulesBody, parseJsonBody(event), 'body');
     // A tenant always writes within its own org (the body's org may only repeat it): never the deployment.
     const levels = levelsOf(identity, body.org, body.workflow);
-    const target = levels[levels.length - 1] as RuleLevel;
-    if (target.scope === 'workflow') {
-      const summary = await deps.registry.store.getSummary(target.orgId, target.workflowId);
-      if (!summary) throw new NotFoundError(`Workflow ${target.workflowId} not found`);
-    }
+    const target = await targetLevel(levels, deps);
     const above = await Promise.all(levels.slice(0, -1).map((level) => deps.alertRules.get(level)));
     const effective = effectiveRules(...above.map((level) => level?.rules), body.rules);
     const problems = levelProblems(target, body.rules, effective);
