@@ -43,7 +43,6 @@ const deps: DeliveryDeps = {
   rateLimit: new DynamoChannelRateLimiter(documentClient(), config.tableName),
   park: sqsParkDelivery(sqsClient(), config.deliveriesDlqUrl),
   now: () => new Date(),
-  newId: () => `msg_${crypto.randomUUID()}`,
 };
 
 /** Delivers a message to the channels that take it, and prints it on the local stack. */

@@ -4,6 +4,7 @@
 // backoff (5xx, 408, timeouts and network errors are retried; a 429 too, after its Retry-After when that
 // is within bounds), every attempt in the delivery log, and a delivery that fails or is rate limited
 // parked in the alert-deliveries DLQ with what is needed to send it again (never the secret).
+import { createHash } from 'node:crypto';
 import {
   isRetryableStatus,
   isTransientFetchError,
@@ -25,6 +26,15 @@ import type { DeliveryAttempt, DeliveryLog, DeliveryOutcome } from './delivery-l
 import { slackMessage } from './slack-message';
 import { signWebhook } from './webhook-signature';
 
+/**
+ * The `webhook-id` of a delivery: derived from the alert's update and the channel, so each attempt and a
+ * redelivery of the same SNS message (Lambda's retries of the notifier) carry the same id, which a
+ * receiver deduplicates on, while a new event or a reminder of the alert gets a new one.
+ */
+function webhookIdOf({ event, alert }: AlertMessage, channelKey: string): string {
+  const digest = createHash('sha256').update(`${alert.id}|${event}|${alert.lastSeenAt}|${channelKey}`);
+  return `msg_${digest.digest('hex').slice(0, 32)}`;
+}
 export const DELIVERY_ATTEMPTS = 3;
 export const DELIVERY_TIMEOUT_MS = 5_000;
 
@@ -52,8 +62,6 @@ export interface DeliveryDeps {
   readonly rateLimit: ChannelRateLimiter;
   readonly park: (parked: ParkedDelivery) => Promise<void>;
   readonly now: () => Date;
-  /** The `webhook-id` of a delivery (the same for each of its attempts, so receivers can deduplicate). */
-  readonly newId: () => string;
   /** @default 1000 (then doubled, full jitter) */
   readonly baseDelayMs?: number;
   /** A Retry-After longer than this is not waited for: the delivery is parked. @default 10000 */
@@ -164,7 +172,7 @@ async function deliverToChannel(
   const secretUrl = 'webhookUrl' in secret ? secret.webhookUrl : undefined;
   const url = secretUrl ?? channel.url ?? '';
   const body = JSON.stringify('webhookUrl' in secret ? slackMessage(message) : message);
-  const messageId = deps.newId();
+  const messageId = webhookIdOf(message, rateKey);
   const timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const maxRetryAfterMs = deps.maxRetryAfterMs ?? 10_000;
   const isRetryable = (attempted: Attempted) =>

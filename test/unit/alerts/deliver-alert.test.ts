@@ -1,6 +1,7 @@
 // Delivery to channels with in-memory stores and a scripted receiver: attempts, backoff, Retry-After,
 // timeouts, the rate limit, the delivery log, parking, and which channels an alert goes to.
 import { describe, expect, it } from 'vitest';
+import type { AlertMessage } from '../../../functions/shared/alerts/alert';
 import type { AlertChannel, ChannelScope, ChannelSecret } from '../../../functions/shared/alerts/channel';
 import type { ChannelStore } from '../../../functions/shared/alerts/channel-store';
 import {
@@ -60,7 +61,6 @@ function harness(
     rateLimit: { take: async () => !options.rateLimited },
     park: async (delivery) => void parked.push(delivery),
     now: () => new Date(),
-    newId: () => 'msg_test',
     sleep: async (ms) => void sleeps.push(ms),
   };
   return { deps, log, parked, posts, sleeps };
@@ -81,8 +81,23 @@ describe('deliverAlert', () => {
     expect(h.sleeps).toHaveLength(2);
     expect(h.parked).toEqual([]);
     // One webhook-id for the delivery, a signature on every attempt.
-    expect(new Set(h.posts.map((p) => p.headers['webhook-id']))).toEqual(new Set(['msg_test']));
+    const ids = new Set(h.posts.map((p) => p.headers['webhook-id']));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^msg_[0-9a-f]{32}$/);
     expect(h.posts.every((p) => p.headers['webhook-signature']?.startsWith('v1,'))).toBe(true);
+  });
+
+  it('gives a redelivered message the same webhook-id, and another event or channel a new one', async () => {
+    const idOf = async (message: AlertMessage, channelId = 'pager') => {
+      const h = harness({ acme: [channel(channelId)] });
+      await deliverAlert(message, h.deps);
+      return h.posts[0]?.headers['webhook-id'];
+    };
+    const first = await idOf(alertMessage());
+    expect(await idOf(alertMessage())).toBe(first);
+    expect(await idOf(alertMessage({}, 'RESOLVED'))).not.toBe(first);
+    expect(await idOf(alertMessage({ lastSeenAt: '2030-01-01T00:00:00.000Z' }, 'REMINDER'))).not.toBe(first);
+    expect(await idOf(alertMessage(), 'other')).not.toBe(first);
   });
 
   it('parks a delivery whose three attempts all fail', async () => {
