@@ -17,7 +17,7 @@ import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { OrgRequiredError } from '../tasks/task-listing';
 import { SLUG } from '../workflows/definition';
-import type { ApiOperation } from './api-routes';
+import type { ApiDeps, ApiOperation } from './api-routes';
 import { OrgQuery, parseWith } from './request';
 
 const WorkflowId = z
@@ -64,7 +64,7 @@ async function rulesResponse(store: AlertRulesStore, levels: readonly RuleLevel[
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
 /** The level a request reads or writes, the last of its levels; a workflow that does not exist is a 404. */
-async function targetLevel(levels: RuleLevel[], deps: Parameters<ApiOperation>[2]): Promise<RuleLevel> {
+async function targetLevel(levels: RuleLevel[], deps: Pick<ApiDeps, 'registry'>): Promise<RuleLevel> {
   const target = levels[levels.length - 1] as RuleLevel;
   if (target.scope === 'workflow') {
     const summary = await deps.registry.store.getSummary(target.orgId, target.workflowId);
