@@ -13,6 +13,7 @@ import {
 import dynalite from 'dynalite';
 import { ConfigurationError } from '../functions/shared/config';
 import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
+import { type MeteredReadUnits, meterReadUnits } from './dynamodb-read-meter';
 import { type MeteredReads, type MeteredWrite, meterReads, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
@@ -26,6 +27,8 @@ export interface LocalDynamoDb {
   writes(): readonly MeteredWrite[];
   /** Items read so far, by read operation, for benchmarks. */
   reads(): MeteredReads;
+  /** Read units (RCU) consumed so far, by read operation (dynamodb-read-meter.ts). */
+  readUnits(): MeteredReadUnits;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,7 @@ export async function startDynamoDb(
   }
   const writes = meterWrites(server);
   const reads = meterReads(server);
+  const readUnits = meterReadUnits(server);
   const counts: Record<string, number> = {};
   server.on('request', (request) => {
     const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
@@ -60,6 +64,7 @@ export async function startDynamoDb(
     requestCounts: () => ({ ...counts }),
     writes: () => [...writes],
     reads: () => ({ ...reads }),
+    readUnits: () => ({ ...readUnits }),
     close: () => closeServer(server),
   };
 }

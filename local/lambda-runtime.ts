@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, type FunctionShape } from '../functions/shared/resources';
+import { InvocationMeter } from './invocation-meter';
 import type { LocalAwsSettings } from './settings';
 
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -49,6 +50,8 @@ const localInvokeStore = () => InvokeStore.getInstanceAsync(true);
 export class LambdaRuntime {
   private readonly byName = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler>>();
+  /** Every invocation's function, memory and handler duration (the bench's cost table). */
+  readonly meter = new InvocationMeter();
 
   constructor(
     private readonly settings: LocalAwsSettings,
@@ -91,6 +94,7 @@ export class LambdaRuntime {
     const deadline = Date.now() + timeoutMs;
     const context = this.context(name, fn.shape, deadline);
     let timer: NodeJS.Timeout | undefined;
+    let started: number | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new LambdaTimeoutError(`Task timed out after ${fn.shape.timeoutSeconds} seconds`)),
@@ -100,9 +104,11 @@ export class LambdaRuntime {
     try {
       const invoke = await handler;
       const scope = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
+      started = performance.now();
       return await Promise.race([store.run(scope, () => invoke(event, context)), timeout]);
     } finally {
       clearTimeout(timer);
+      if (started !== undefined) this.meter.record(fn.shape, event, performance.now() - started);
     }
   }
 

@@ -33,6 +33,7 @@ import { createApiGatewayServer } from './api-gateway';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
+import type { MeteredReadUnits } from './dynamodb-read-meter';
 import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
 import { startFakeLlm } from './fake-llm';
 import { startLambdaEndpoint } from './lambda-endpoint';
@@ -140,6 +141,8 @@ export interface LocalStack {
   dynamodbWrites(): readonly MeteredWrite[];
   /** DynamoDB items read so far, by read operation. */
   dynamodbReads(): MeteredReads;
+  /** DynamoDB read units (RCU) consumed so far, by read operation. */
+  dynamodbReadUnits(): MeteredReadUnits;
   stop(): Promise<void>;
 }
 
@@ -365,6 +368,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodbRequests: dynamodb.requestCounts,
       dynamodbWrites: dynamodb.writes,
       dynamodbReads: dynamodb.reads,
+      dynamodbReadUnits: dynamodb.readUnits,
       stop,
     };
   } catch (error) {
