@@ -1,5 +1,7 @@
 // GET /tasks/{id}'s shape, kept for existing clients: the task, its steps, and every attempt of every
-// step in the order they started, built from the step items (whose attempts sit in their `history`).
+// step in the order they started, built from the step items (whose attempts sit in their `history`), with
+// the estimate of what it cost (cost/task-cost.ts).
+import { estimateTaskCost, type TaskCost } from '../cost/task-cost';
 import type { StepAttempt, StepRecord, Task } from './task';
 
 export interface StepSummary
@@ -11,6 +13,7 @@ export interface StepSummary
 export interface TaskDetail extends Task {
   readonly steps: StepSummary[];
   readonly attempts: StepAttempt[];
+  readonly cost: TaskCost;
 }
 
 /** A task as the routes return it: without the step plan it keeps for its timeline. */
@@ -47,5 +50,5 @@ export function taskDetailOf(stored: Task, steps: readonly StepRecord[]): TaskDe
       ),
     )
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  return { ...task, steps: summaries, attempts };
+  return { ...task, steps: summaries, attempts, cost: estimateTaskCost(stored, steps) };
 }
