@@ -75,7 +75,7 @@ export async function benchCostModel(): Promise<void> {
   const worker = startResearchWorker(stack);
   try {
     console.log(
-      `cost per task, metered on the embedded stack (n=${TASKS} per example, concurrency 1), priced at AWS us-east-1 list prices and Temporal Cloud's $50 per 1M Actions (functions/shared/cost/prices.ts); figures per 1M tasks:`,
+      `cost per task, metered on the embedded stack (n=${TASKS} per example, concurrency 1), priced at AWS us-east-1 list prices and Temporal Cloud's $50 per 1M Actions (functions/shared/cost/prices.ts); usage per task, dollars per 1M tasks; each example's second line is GET /tasks/{id}'s estimate from the task's records:`,
     );
     console.log(
       `  ${'example'.padEnd(21)} ${'transitions'.padStart(11)} ${'lambda'.padStart(6)} ${'GB-s'.padStart(7)} ${'WCU'.padStart(5)} ${'RCU'.padStart(5)} ${'API'.padStart(3)} ${'events'.padStart(6)} ${'SQS'.padStart(3)} | ${'AWS $/1M'.padStart(9)} (${'SFN'.padStart(6)} ${'Lambda'.padStart(6)} ${'Dynamo'.padStart(6)} ${'API'.padStart(5)} ${'SQS'.padStart(5)}) | ${'actions'.padStart(7)} ${'Temporal $/1M'.padStart(13)}`,
