@@ -1,0 +1,35 @@
+// The local Lambda runtime meters each invocation for the bench's cost table: the function, its memory,
+// the handler's time (not the module's load), and the API route or EventBridge source that invoked it.
+import { describe, expect, it } from 'vitest';
+import { LambdaRuntime } from '../../../local/lambda-runtime';
+import { LOCAL_AWS } from '../../../local/settings';
+
+const shape = { folder: 'probe', memoryMb: 512, timeoutSeconds: 5, description: 'test' };
+
+describe('LambdaRuntime meter', () => {
+  it('records the handler time without the module load, with the route, authorizer or event source', async () => {
+    const runtime = new LambdaRuntime(LOCAL_AWS, {
+      probe: {
+        shape,
+        load: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 500)); // a slow module init
+          return async (event) => {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            return event;
+          };
+        },
+      },
+    });
+    await runtime.invoke('probe', { routeKey: 'POST /tasks' });
+    await runtime.invoke('probe', { type: 'REQUEST', routeKey: 'POST /tasks' });
+    await runtime.invoke('probe', { source: 'aws.states' });
+    const [api, authorizer, event] = runtime.meter.invocations();
+    expect(api).toMatchObject({ folder: 'probe', memoryMb: 512, routeKey: 'POST /tasks' });
+    expect(api?.authorizer).toBeUndefined();
+    expect(api?.durationMs).toBeGreaterThanOrEqual(15);
+    expect(api?.durationMs).toBeLessThan(500);
+    expect(authorizer).toMatchObject({ routeKey: 'POST /tasks', authorizer: true });
+    expect(event).toMatchObject({ source: 'aws.states' });
+    expect(runtime.meter.invocations()).toHaveLength(3);
+  });
+});
