@@ -170,7 +170,8 @@ async function measureTask(
     apiRequests: invocations.filter((i) => i.routeKey !== undefined && !i.authorizer).length,
     eventBridgeEvents: invocations.filter((i) => i.source === 'aws.states').length,
     sqsRequests: sqsMessages * 3,
-    snsPublishes: 0,
+    // Each publish reaches the alert notifier (the only SNS subscriber that runs here).
+    snsPublishes: invocations.filter((i) => i.folder === 'alert-notifier').length,
   };
   return {
     usage,

@@ -2,12 +2,14 @@
 // per step and in all, computed from what the task records, with no extra read. An estimate, of:
 //   per attempt of a step run by the step runner (transform, llm, http, lambda, approval): 1 state
 //     transition (a retry is one too), 1 step-runner invocation billed at the attempt's recorded duration
-//     plus the runner's own bookkeeping (NOMINAL_MS), and its step item writes: 1, or 2 for an attempt of
+//     plus the runner's own bookkeeping (NOMINAL_MS; an approval's at a record's: its attempt lasts while
+//     a person decides, its invocation does not), and its step item writes: 1, or 2 for an attempt of
 //     RUNNING_RECORD_AFTER_MS or more (its RUNNING record, which also puts and then deletes the step's two
 //     open-step index entries), each of the step item's size in KB, rounded up;
 //   per attempt of an agent step: 1 transition, the worker queue's send, receive and delete (3 SQS
 //     requests), the agent-reports function's claim and finish (2 invocations), and 2 step writes as above;
-//   an approval's decision: 1 API request with its authorizer and api invocations;
+//   an approval's request: its notification (1 SNS publish, the alert notifier's invocation); its
+//     decision: 1 API request with its authorizer and api invocations;
 //   a skipped step: its Choice and its skip record (2 transitions, 1 step-runner invocation, 1 write);
 //   a step that failed for good: its failure record and Fail state (2 transitions, 1 invocation, 1 write);
 //   a map iteration: its "item done" state (1 transition); a wait step: its Wait state (1);
@@ -41,6 +43,8 @@ export const NOMINAL_MS = {
   apiGetTask: 20,
   taskEvents: 40,
   agentReports: 30,
+  /** The alert notifier's handling of an approval request's notification. */
+  alertNotifier: 20,
   /** The step runner's reads and writes around an attempt's action (not in the attempt's duration). */
   stepRunnerBookkeeping: 20,
   /** A step runner invocation that only records a step (a skip, a failure for good). */
@@ -133,9 +137,19 @@ function stepUsage(step: CostedStep): AwsUsage {
     } else if (step.stepType !== 'wait') {
       parts.push(
         { transitions: 1, writeUnits: attemptWrites(attempt, itemUnits, false) },
-        invocation('stepRunner', (attempt.durationMs ?? 0) + NOMINAL_MS.stepRunnerBookkeeping),
+        // An approval's attempt lasts while a person decides; its invocation only stores the token and
+        // notifies (waitForTaskToken), so it is billed as a record.
+        invocation(
+          'stepRunner',
+          step.stepType === 'approval'
+            ? NOMINAL_MS.stepRunnerRecord
+            : (attempt.durationMs ?? 0) + NOMINAL_MS.stepRunnerBookkeeping,
+        ),
         { readUnits: NOMINAL_READ_UNITS.stepRunnerInvocation },
       );
+    }
+    if (step.stepType === 'approval') {
+      parts.push({ snsPublishes: 1 }, invocation('alertNotifier', NOMINAL_MS.alertNotifier));
     }
     if (attempt.decision) parts.push(apiRequest(NOMINAL_MS.apiGetTask));
   }

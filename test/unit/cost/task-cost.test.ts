@@ -176,6 +176,43 @@ describe('estimateTaskCost', () => {
     expect(cost.temporalCloud).toEqual({ actions: 4, usd: 0.0002 });
   });
 
+  it("bills an agent attempt's queue requests and reports, an approval's notification and decision", () => {
+    const agent = step({
+      stepId: 'research',
+      stepType: 'agent',
+      status: 'SUCCEEDED',
+      mapIndex: 0,
+      history: [{ attempt: 1, status: 'SUCCEEDED', startedAt: at, durationMs: 1600 }],
+    });
+    const approval = step({
+      stepId: 'approve',
+      stepType: 'approval',
+      status: 'SUCCEEDED',
+      history: [{ attempt: 1, status: 'SUCCEEDED', startedAt: at, durationMs: 90_000, decision: 'approve' }],
+    });
+    const [research, approve] = estimateTaskCost(task, [agent, approval]).steps;
+    // 1 transition + its map iteration's "item done"; send, receive, delete; claim and finish (256 MB x
+    // 30 ms each); a RUNNING record and the finish (3 WCU each).
+    expect(research?.aws.usage).toEqual({
+      ...NO_USAGE,
+      transitions: 2,
+      sqsRequests: 3,
+      lambdaRequests: 2,
+      lambdaGbSeconds: 0.015,
+      writeUnits: 6,
+      readUnits: 2,
+    });
+    expect(research?.mapIndex).toBe(0);
+    // The request (a step-runner invocation), its notification (1 SNS publish, the notifier at 256 MB x
+    // 20 ms) and the decision (1 API request: the authorizer at 256 MB x 10 ms, the api at 512 MB x 20).
+    expect(approve?.aws.usage).toMatchObject({
+      transitions: 1,
+      snsPublishes: 1,
+      apiRequests: 1,
+      lambdaRequests: 4,
+    });
+  });
+
   it('counts the size of a large step item in KB in each of its writes', () => {
     const big = step({
       stepId: 'big',
