@@ -12,11 +12,13 @@
 //     decision: 1 API request with its authorizer and api invocations;
 //   a skipped step: its Choice and its skip record (2 transitions, 1 step-runner invocation, 1 write);
 //   a step that failed for good: its failure record and Fail state (2 transitions, 1 invocation, 1 write);
-//   a map iteration: its "item done" state (1 transition); a wait step: its Wait state (1);
+//   a map iteration: its "item done" state (1 transition);
 //   the task itself (`task`): the POST that started it and one GET of its result (2 API requests, each
 //     with an authorizer and an api invocation), its 2 status events (EventBridge, free) and their
-//     task-events invocations, each map step's Map state, the create, RUNNING and settle writes (the task
-//     item's size, plus its listing index entries) and the reads of all of the above (NOMINAL_READ_UNITS).
+//     task-events invocations, each map step's Map state, each wait step's Wait and Pass states (a wait
+//     has no step record: the task's step plan names the top-level ones), the create, RUNNING and settle
+//     writes (the task item's size, plus its listing index entries) and the reads of all of the above
+//     (NOMINAL_READ_UNITS).
 // Invocations whose duration the task does not record are billed at NOMINAL_MS (typical warm durations
 // on AWS, assumptions rather than measurements); `npm run bench` prints this estimate next to the metered
 // figure. Not counted: Choice states of steps that ran and Parallel states (no record names them), a
@@ -134,7 +136,7 @@ function stepUsage(step: CostedStep): AwsUsage {
         invocation('agentReports', NOMINAL_MS.agentReports),
         { readUnits: 2 * NOMINAL_READ_UNITS.agentReport },
       );
-    } else if (step.stepType !== 'wait') {
+    } else {
       parts.push(
         { transitions: 1, writeUnits: attemptWrites(attempt, itemUnits, false) },
         // An approval's attempt lasts while a person decides; its invocation only stores the token and
@@ -159,7 +161,6 @@ function stepUsage(step: CostedStep): AwsUsage {
   ];
   if (step.status === 'SKIPPED') parts.push(...record());
   else if (step.status === 'FAILED') parts.push(...record());
-  if (step.stepType === 'wait') parts.push({ transitions: 1 });
   if (step.mapIndex !== undefined) parts.push({ transitions: 1 });
   return parts.reduce(addUsage, NO_USAGE);
 }
@@ -170,7 +171,8 @@ function taskUsage(task: Task): AwsUsage {
   const settledUnits = kb(task);
   const entries = LISTING_ENTRIES + (task.agentId ? 1 : 0);
   const tags = Object.keys(task.tags ?? {}).length;
-  const maps = (task.stepPlan?.steps ?? []).filter(([, type]) => type === 'map').length;
+  const plan = task.stepPlan?.steps ?? [];
+  const stateless = plan.filter(([, type]) => type === 'map').length + 2 * waitsOf(task);
   const events = (task.startedAt ? 1 : 0) + (task.endedAt ? 1 : 0);
   const statusEvents = Array.from({ length: events }, () => [
     { eventBridgeEvents: 1, readUnits: NOMINAL_READ_UNITS.statusEvent },
@@ -190,9 +192,12 @@ function taskUsage(task: Task): AwsUsage {
     apiRequest(NOMINAL_MS.apiStartTask),
     apiRequest(NOMINAL_MS.apiGetTask),
     ...statusEvents,
-    { transitions: maps, writeUnits },
+    { transitions: stateless, writeUnits },
   ].reduce(addUsage, NO_USAGE);
 }
+
+/** The task's top-level wait steps (nested ones are not in its step plan). */
+const waitsOf = (task: Task) => (task.stepPlan?.steps ?? []).filter(([, type]) => type === 'wait').length;
 
 function part(usage: AwsUsage, llmUsd: number): CostPart {
   const aws = awsCostOf(usage);
@@ -225,6 +230,6 @@ export function estimateTaskCost(task: Task, steps: readonly CostedStep[]): Task
     totalUsd: sum((p) => p.totalUsd),
     task: own,
     steps: stepCosts,
-    temporalCloud: temporalCostOf(steps),
+    temporalCloud: temporalCostOf(steps, waitsOf(task)),
   };
 }

@@ -7,7 +7,7 @@
 //   - an agent step's heartbeats reaching the server: 1 per heartbeat interval the attempt lasted (our
 //     workers heartbeat every 30 s by default; Temporal's SDKs throttle to 80% of the heartbeat timeout);
 //   - an approval: its notification activity (its attempts, as above) and the decision, 1 (Signal sent);
-//   - a wait step: 1 (Timer started);
+//   - a wait step: 1 (Timer started; waits have no step record: the caller counts them from the plan);
 //   - conditions, skips, parallel branches, maps and the bookkeeping of a failure: workflow code, 0.
 // Not counted: storage (Active and Retained, billed per GB-hour) and the plan's share (10% of usage spend,
 // or a monthly minimum), nor the compute that runs Temporal's workers, which a Temporal user pays apart.
@@ -24,7 +24,6 @@ type CountedStep = Pick<StepRecord, 'stepType' | 'attempts' | 'history'>;
 
 /** Actions one step record bills (a map iteration is its own record). */
 export function stepActions(step: CountedStep): number {
-  if (step.stepType === 'wait') return 1;
   if (!ACTIVITY_TYPES.has(step.stepType)) return 0;
   let actions = step.attempts;
   if (step.stepType === 'agent') {
@@ -41,9 +40,9 @@ export interface TemporalCost {
   readonly usd: number;
 }
 
-/** The task's Actions: its start and its steps'. */
-export function temporalCostOf(steps: readonly CountedStep[]): TemporalCost {
-  const actions = 1 + steps.reduce((sum, step) => sum + stepActions(step), 0);
+/** The task's Actions: its start, its steps' and its `waits` timers. */
+export function temporalCostOf(steps: readonly CountedStep[], waits = 0): TemporalCost {
+  const actions = 1 + waits + steps.reduce((sum, step) => sum + stepActions(step), 0);
   return { actions, usd: temporalUsd(actions) };
 }
 

@@ -213,6 +213,21 @@ describe('estimateTaskCost', () => {
     });
   });
 
+  it("counts a map's Map state and a wait's Wait and Pass states from the task's step plan", () => {
+    const planned: Task = {
+      ...task,
+      stepPlan: {
+        steps: [
+          ['pause', 'wait'],
+          ['each', 'map'],
+        ],
+      },
+    };
+    const estimate = estimateTaskCost(planned, []);
+    expect(estimate.task.aws.usage.transitions).toBe(3);
+    expect(estimate.temporalCloud.actions).toBe(2);
+  });
+
   it('counts the size of a large step item in KB in each of its writes', () => {
     const big = step({
       stepId: 'big',
@@ -240,9 +255,8 @@ describe('temporalCostOf', () => {
       status: 'SUCCEEDED',
       history: [{ attempt: 1, status: 'SUCCEEDED', startedAt: at, decision: 'approve' }],
     });
-    const wait = step({ stepId: 'c', stepType: 'wait', status: 'SUCCEEDED' });
     const skipped = step({ stepId: 'd', stepType: 'llm', status: 'SKIPPED' });
-    // start 1 + agent (1 attempt + 2 heartbeats) + approval (1 + 1 signal) + wait 1 + skipped 0.
-    expect(temporalCostOf([agent, approval, wait, skipped]).actions).toBe(7);
+    // start 1 + agent (1 attempt + 2 heartbeats) + approval (1 + 1 signal) + skipped 0 + a wait's timer 1.
+    expect(temporalCostOf([agent, approval, skipped], 1).actions).toBe(7);
   });
 });
