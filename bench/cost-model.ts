@@ -156,6 +156,8 @@ async function measureTask(
     .filter((write) => write.kind !== 'WORKER');
   const history = await executionHistory(sfn, executionArn);
   const entered = history.filter((event) => event.type?.endsWith('StateEntered')).length;
+  if (entered === 0)
+    throw new Error(`The history of ${executionArn} has no state events to count transitions by`);
   const taskEntries = history.filter((event) => event.type === 'TaskStateEntered').length;
   const scheduled = history.filter((event) => event.type?.endsWith('Scheduled'));
   const sqsMessages = scheduled.filter((event) =>
