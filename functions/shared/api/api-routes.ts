@@ -6,7 +6,6 @@ import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
-import { estimateTaskCost } from '../cost/task-cost';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorSigner } from '../http/signed-cursor';
@@ -108,7 +107,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     const taskId = pathParameter(event, 'id');
     const { task, steps } = await deps.taskService.tasks.getWithSteps(identity.orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
-    return jsonResponse(200, { ...taskDetailOf(task, steps), cost: estimateTaskCost(task, steps) });
+    return jsonResponse(200, taskDetailOf(task, steps));
   },
 
   'POST /tasks/{id}/cancel': async (event, identity, deps) => {
