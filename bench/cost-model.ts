@@ -10,8 +10,9 @@
 //  - API Gateway requests: the task's POST, one GET of the result, an approval's decision (the bench waits
 //    on the meters, not by polling the API);
 //  - EventBridge events: the execution's status changes the task-events function received;
-//  - SQS requests: per message Step Functions sends to a worker queue, its send, the worker's receive and
-//    delete (3); a worker's empty long polls are the worker's, not a task's.
+//  - SQS requests: each message Step Functions sends to a worker queue (from the history) and the worker's
+//    requests (counted by its SQS client), but for the receives that found nothing: a worker's empty long
+//    polls are the worker's, not a task's.
 // Not counted: the worker item's heartbeat writes (per worker, not per task), the metric aggregates' fold
 // (amortized over every task of a slot, under 1 write per task: see the throughput benchmark), CloudWatch
 // logs and metrics, storage, data transfer. The Temporal column counts the Actions the same steps bill in
@@ -21,6 +22,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { handler as researchHandler } from '../examples/workers/research';
 import {
   type AwsUsage,
@@ -44,6 +46,9 @@ const EXAMPLES = [
   'agent_pipeline',
   'company_research',
 ] as const;
+
+/** The examples to run: STEPWISE_BENCH_COST_EXAMPLES (comma-separated), default all. */
+const SELECTED = process.env.STEPWISE_BENCH_COST_EXAMPLES?.split(',') ?? EXAMPLES;
 
 /** Tasks per example: STEPWISE_BENCH_COST_TASKS, default 3. */
 const TASKS = Number(process.env.STEPWISE_BENCH_COST_TASKS ?? 3);
@@ -80,16 +85,17 @@ export async function benchCostModel(): Promise<void> {
     console.log(
       `  ${'example'.padEnd(21)} ${'transitions'.padStart(11)} ${'lambda'.padStart(6)} ${'GB-s'.padStart(7)} ${'WCU'.padStart(5)} ${'RCU'.padStart(5)} ${'API'.padStart(3)} ${'events'.padStart(6)} ${'SQS'.padStart(3)} | ${'AWS $/1M'.padStart(9)} (${'SFN'.padStart(6)} ${'Lambda'.padStart(6)} ${'Dynamo'.padStart(6)} ${'API'.padStart(5)} ${'SQS'.padStart(5)}) | ${'actions'.padStart(7)} ${'Temporal $/1M'.padStart(13)}`,
     );
-    for (const id of EXAMPLES) {
+    for (const id of SELECTED) {
       const definition = await exampleWorkflow(id);
       await call('POST', '/workflows', definition);
       const input = JSON.parse(
         await readFile(new URL(`../examples/inputs/${id}.json`, import.meta.url), 'utf8'),
       );
       // A first task loads each handler module (an init Lambda bills apart from a warm run's duration).
-      await measureTask(stack, call, sfn, definition.id, input);
+      await measureTask(stack, worker, call, sfn, definition.id, input);
       const runs: Measured[] = [];
-      for (let i = 0; i < TASKS; i++) runs.push(await measureTask(stack, call, sfn, definition.id, input));
+      for (let i = 0; i < TASKS; i++)
+        runs.push(await measureTask(stack, worker, call, sfn, definition.id, input));
       printRow(id, runs);
     }
   } finally {
@@ -101,7 +107,10 @@ export async function benchCostModel(): Promise<void> {
   }
 }
 
-/** The example `research` worker, in this process, on the stack's queue. */
+/**
+ * The example `research` worker, in this process, on the stack's queue; `sqsRequests` counts its SQS
+ * requests but for the receives that found no message.
+ */
 function startResearchWorker(stack: LocalStack) {
   Object.assign(
     process.env,
@@ -109,7 +118,21 @@ function startResearchWorker(stack: LocalStack) {
       Object.entries(stack.endpoints.environment).filter(([name]) => name.startsWith('AWS_')),
     ),
   );
+  const sqs = new SQSClient({});
+  const counted = { sqsRequests: 0 };
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const output = result.output as { Messages?: unknown[] };
+      if (context.commandName !== 'ReceiveMessageCommand' || (output.Messages?.length ?? 0) > 0) {
+        counted.sqsRequests++;
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'countTaskRequests' },
+  );
   const worker = createWorker({
+    clients: { sqs },
     type: 'research',
     concurrency: 4,
     pollWaitSeconds: 1,
@@ -120,17 +143,19 @@ function startResearchWorker(stack: LocalStack) {
     handleSignals: false,
     onEvent: () => undefined,
   });
-  const done = worker.start();
-  return { stop: () => worker.stop(), done };
+  const done = worker.start().finally(() => sqs.destroy());
+  return { stop: () => worker.stop(), done, counted };
 }
 
 async function measureTask(
   stack: LocalStack,
+  worker: ReturnType<typeof startResearchWorker>,
   call: ReturnType<typeof stackApi>,
   sfn: SFNClient,
   workflowId: string,
   input: unknown,
 ): Promise<Measured> {
+  const workerSqsBefore = worker.counted.sqsRequests;
   const invocationsBefore = stack.runtime.meter.invocations().length;
   const writesBefore = stack.dynamodbWrites().length;
   const readsBefore = totalOf(stack.dynamodbReadUnits());
@@ -171,7 +196,7 @@ async function measureTask(
     readUnits: totalOf(stack.dynamodbReadUnits()) - readsBefore,
     apiRequests: invocations.filter((i) => i.routeKey !== undefined && !i.authorizer).length,
     eventBridgeEvents: invocations.filter((i) => i.source === 'aws.states').length,
-    sqsRequests: sqsMessages * 3,
+    sqsRequests: sqsMessages + worker.counted.sqsRequests - workerSqsBefore,
     // Each publish reaches the alert notifier (the only SNS subscriber that runs here).
     snsPublishes: invocations.filter((i) => i.folder === 'alert-notifier').length,
   };
