@@ -12,12 +12,13 @@
 //  - EventBridge events: the execution's status changes the task-events function received;
 //  - SQS requests: each message Step Functions sends to a worker queue (from the history) and the worker's
 //    requests (counted by its SQS client), but for the receives that found nothing: a worker's empty long
-//    polls are the worker's, not a task's.
+//    polls are the worker's, not a task's;
+//  - SNS publishes: the alert notifier's invocations (an approval's notification; none in the examples).
 // Not counted: the worker item's heartbeat writes (per worker, not per task), the metric aggregates' fold
 // (amortized over every task of a slot, under 1 write per task: see the throughput benchmark), CloudWatch
 // logs and metrics, storage, data transfer. The Temporal column counts the Actions the same steps bill in
-// Temporal Cloud (functions/shared/cost/temporal-actions.ts). The last column is GET /tasks/{id}'s own
-// estimate of the same task, computed from its records alone (functions/shared/cost/task-cost.ts).
+// Temporal Cloud (functions/shared/cost/temporal-actions.ts). Under each example, a second line gives
+// GET /tasks/{id}'s own estimate of the same tasks, from their records alone (functions/shared/cost/task-cost.ts).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
