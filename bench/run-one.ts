@@ -1,6 +1,7 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
 import { benchAdminList } from './admin-list';
 import { benchCostModel } from './cost-model';
+import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
@@ -13,6 +14,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
   'cost-model': benchCostModel,
+  'live-fanout': benchLiveFanout,
 };
 
 const name = process.argv[2] ?? '';

@@ -11,6 +11,7 @@ const BENCHMARKS = [
   'admin-list',
   'worker-chaos',
   'cost-model',
+  'live-fanout',
 ] as const;
 
 const entry = fileURLToPath(new URL('./run-one.ts', import.meta.url));
