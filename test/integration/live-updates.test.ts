@@ -58,7 +58,7 @@ const isTaskEvent = (taskId: string, status?: string) => (message: Record<string
 function stepwise(
   args: string[],
   apiKey: string,
-  whenOutput?: { text: string; then: () => Promise<unknown> },
+  whenOutput?: { text: string; action: () => Promise<unknown> },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
@@ -72,7 +72,7 @@ function stepwise(
     stdout += chunk.toString();
     if (whenOutput && !triggered && stdout.includes(whenOutput.text)) {
       triggered = true;
-      void whenOutput.then();
+      void whenOutput.action();
     }
   });
   child.stderr.on('data', (chunk: Buffer) => {
@@ -352,7 +352,7 @@ describe('stepwise tasks watch', () => {
     // Approved once the watch has printed the task: its events come after.
     const { code, stdout, stderr } = await stepwise(['tasks', 'watch', taskId], keyOf[ORG_A] ?? '', {
       text: `task ${taskId}`,
-      then: approve,
+      action: approve,
     });
     expect(stderr).toBe('');
     expect(code).toBe(0);
