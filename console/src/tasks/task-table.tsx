@@ -25,7 +25,7 @@ function durationOf(row: ListedTask, now: number): number | undefined {
 
 export function TaskTable(props: TaskTableProps) {
   const { rows, showOrg } = props;
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLTableSectionElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scroller.current,
@@ -43,35 +43,40 @@ export function TaskTable(props: TaskTableProps) {
       props.onLoadMore();
   }
 
+  const items = virtualizer.getVirtualItems();
+  const paddingTop = items[0]?.start ?? 0;
+  const paddingBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
   return (
-    <div className="task-table" role="table" aria-label="Tasks" aria-rowcount={rows.length + 1}>
-      <div className={`${columns} task-head`} role="row">
-        <span role="columnheader">Status</span>
-        <span role="columnheader">Task</span>
-        <span role="columnheader">Workflow</span>
-        <span role="columnheader">Agent</span>
-        {showOrg && <span role="columnheader">Org</span>}
-        <span role="columnheader">Created (UTC)</span>
-        <span role="columnheader">Duration</span>
-        <span role="columnheader">Tags / error</span>
-      </div>
-      <div className="task-scroller" ref={scroller} onScroll={onScroll}>
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }} role="rowgroup">
-          {virtualizer.getVirtualItems().map((item) => {
+    <div className="task-table">
+      <table aria-label="Tasks" aria-rowcount={rows.length + 1}>
+        <thead>
+          <tr className={`${columns} task-head`}>
+            <th>Status</th>
+            <th>Task</th>
+            <th>Workflow</th>
+            <th>Agent</th>
+            {showOrg && <th>Org</th>}
+            <th>Created (UTC)</th>
+            <th>Duration</th>
+            <th>Tags / error</th>
+          </tr>
+        </thead>
+        <tbody className="task-scroller" ref={scroller} onScroll={onScroll}>
+          {paddingTop > 0 && <tr className="spacer" style={{ height: paddingTop }} />}
+          {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
             return (
-              <div
+              <tr
                 key={item.key}
-                role="row"
                 aria-rowindex={item.index + 2}
                 className={`${columns} task-row`}
                 data-testid="task-row"
                 data-task-id={row.taskId}
                 data-status={row.status}
-                style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                style={{ height: ROW_HEIGHT }}
               >
-                <span role="cell">
+                <td>
                   <StatusBadge status={row.status} />
                   {row.retryingStep && (
                     <span
@@ -81,29 +86,21 @@ export function TaskTable(props: TaskTableProps) {
                       Retrying {row.retryingStep}
                     </span>
                   )}
-                </span>
-                <span role="cell" className="mono ellipsis">
+                </td>
+                <td className="mono ellipsis">
                   <Link href={`/tasks/${encodeURIComponent(row.taskId)}`}>{row.taskId}</Link>
-                </span>
-                <span role="cell" className="ellipsis">
+                </td>
+                <td className="ellipsis">
                   {row.workflowId}
                   {row.workflowVersion !== undefined && (
                     <span className="muted"> v{row.workflowVersion}</span>
                   )}
-                </span>
-                <span role="cell" className="ellipsis">
-                  {row.agentId ?? <span className="muted">—</span>}
-                </span>
-                {showOrg && (
-                  <span role="cell" className="ellipsis">
-                    {row.orgId}
-                  </span>
-                )}
-                <span role="cell" title={formatAge(row.createdAt, now)}>
-                  {formatTime(row.createdAt)}
-                </span>
-                <span role="cell">{formatDuration(durationOf(row, now))}</span>
-                <span role="cell" className="ellipsis">
+                </td>
+                <td className="ellipsis">{row.agentId ?? <span className="muted">—</span>}</td>
+                {showOrg && <td className="ellipsis">{row.orgId}</td>}
+                <td title={formatAge(row.createdAt, now)}>{formatTime(row.createdAt)}</td>
+                <td>{formatDuration(durationOf(row, now))}</td>
+                <td className="ellipsis">
                   {row.error ? (
                     <span className="error">{row.error}</span>
                   ) : (
@@ -113,12 +110,13 @@ export function TaskTable(props: TaskTableProps) {
                       </span>
                     ))
                   )}
-                </span>
-              </div>
+                </td>
+              </tr>
             );
           })}
-        </div>
-      </div>
+          {paddingBottom > 0 && <tr className="spacer" style={{ height: paddingBottom }} />}
+        </tbody>
+      </table>
       <div className="row table-foot">
         <span className="muted">
           {rows.length.toLocaleString('en-US')} task{rows.length === 1 ? '' : 's'} loaded

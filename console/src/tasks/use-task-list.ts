@@ -165,13 +165,13 @@ export function useTaskList(filters: TaskFilters, identity: Identity | undefined
     return out;
   }, [fresh, loaded, patches]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: listKey is compared by value (listId)
   const refresh = useCallback(() => {
     setUnseen(0);
     setFresh([]);
     setPatches(new Map());
     // Back to the first page (a refetch of an infinite query would read every loaded page again).
     void queryClient.resetQueries({ queryKey: listKey, exact: true });
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the key is compared by value (listId)
   }, [queryClient, listId]);
 
   return { list, rows, unseen, refresh, request };
