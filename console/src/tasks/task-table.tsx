@@ -62,7 +62,7 @@ export function TaskTable(props: TaskTableProps) {
           </tr>
         </thead>
         <tbody className="task-scroller" ref={scroller} onScroll={onScroll}>
-          {paddingTop > 0 && <tr className="spacer" style={{ height: paddingTop }} />}
+          {paddingTop > 0 && <tr className="virtual-pad" style={{ height: paddingTop }} />}
           {items.map((item) => {
             const row = rows[item.index];
             if (!row) return null;
@@ -114,7 +114,7 @@ export function TaskTable(props: TaskTableProps) {
               </tr>
             );
           })}
-          {paddingBottom > 0 && <tr className="spacer" style={{ height: paddingBottom }} />}
+          {paddingBottom > 0 && <tr className="virtual-pad" style={{ height: paddingBottom }} />}
         </tbody>
       </table>
       <div className="row table-foot">
