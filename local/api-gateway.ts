@@ -34,6 +34,12 @@ export interface LocalApiGatewayOptions {
   readonly authorize?: RouteAuthorizer;
   /** Called with what a handler threw (API Gateway answers 500 and logs it). */
   readonly onError?: (error: unknown, routeKey: string) => void;
+  /** Static files served before the routes (the console at /console); resolves true when it answered. */
+  readonly serveStatic?: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+  ) => Promise<boolean>;
 }
 
 interface CompiledRoute {
@@ -64,6 +70,7 @@ async function handle(
     send(response, 400, { message: 'Bad Request' });
     return;
   }
+  if (await options.serveStatic?.(request, response, url.path)) return;
   const method = request.method ?? 'GET';
   const match = matchRoute(routes, method, url.path);
   if (!match) {

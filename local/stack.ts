@@ -30,6 +30,8 @@ import {
   workerTypesEnvironment,
 } from '../functions/shared/workers/worker-types';
 import { createApiGatewayServer } from './api-gateway';
+import { createConsoleAssets } from './console-assets';
+import { CONSOLE_DIST_DIR } from './console-build';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
@@ -290,6 +292,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           context?: Record<string, unknown>;
         },
       onError: (error, routeKey) => log(`Handler for ${routeKey} failed`, error),
+      // The console at /console/ (built by `npm start` or the browser tests' setup: local/console-build.ts).
+      serveStatic: createConsoleAssets({ distDir: CONSOLE_DIST_DIR, apiUrl: () => apiUrl }),
     });
     const apiUrl = await bindingPort('api', options.apiPort, () =>
       listen(api, options.apiPort, settings.host),

@@ -285,6 +285,8 @@ export interface RouteShape {
 export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/health', handler: 'health', access: 'public' },
   { method: 'GET', path: '/openapi.json', handler: 'api', access: 'public' },
+  // Who the credential is (the console shows it); operators too, who have no org.
+  { method: 'GET', path: '/me', handler: 'api', access: 'MEMBER', operators: true },
   { method: 'POST', path: '/workflows', handler: 'api', access: 'ADMIN' },
   { method: 'GET', path: '/workflows', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/workflows/{id}', handler: 'api', access: 'MEMBER' },

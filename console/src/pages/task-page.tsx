@@ -1,0 +1,3 @@
+export default function TaskPage({ id }: { id: string }) {
+  return <h1>Task {id}</h1>;
+}
