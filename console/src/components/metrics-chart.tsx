@@ -2,8 +2,7 @@
 // screen reader and a browser test read), the series drawn by the shared TimeChart below.
 import { type ReactNode, useMemo } from 'react';
 import { formatDuration, formatNumber } from '../format/format';
-import type { Chart, Unit } from '../metrics/metrics-series';
-import { formatUsd } from '../metrics/metrics-series';
+import { type Chart, formatUsd, type Unit } from '../metrics/metrics-series';
 import { TimeChart } from './time-chart';
 
 export const formatUnit: Record<Unit, (value: number) => string> = {
@@ -13,7 +12,12 @@ export const formatUnit: Record<Unit, (value: number) => string> = {
   usd: (value) => formatUsd(value),
 };
 
-const Y_LABEL: Record<Unit, string> = { ms: 'ms', percent: '%', count: '', usd: 'USD' };
+const Y_LABEL: Record<Unit, string> = { ms: '', percent: '%', count: '', usd: '' };
+/** Axis ticks: durations and costs read as such (`1.2 s`, `$0.0004`); counts and percentages as numbers. */
+const Y_FORMAT: Partial<Record<Unit, (value: number) => string>> = {
+  ms: (value) => formatDuration(value),
+  usd: (value) => formatUsd(value),
+};
 
 export function MetricsChart(props: {
   readonly title: string;
@@ -32,7 +36,14 @@ export function MetricsChart(props: {
   return (
     <section className="metrics-chart" data-testid="metrics-chart" aria-label={props.title}>
       <div className="metrics-summary">{props.summary}</div>
-      <TimeChart x={chart.x} series={series} title={props.title} height={props.height ?? 180} yLabel={Y_LABEL[chart.unit]} />
+      <TimeChart
+        x={chart.x}
+        series={series}
+        title={props.title}
+        height={props.height ?? 180}
+        yLabel={Y_LABEL[chart.unit]}
+        yFormat={Y_FORMAT[chart.unit]}
+      />
     </section>
   );
 }

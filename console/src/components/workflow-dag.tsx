@@ -1,8 +1,9 @@
 // A workflow's step DAG as SVG, from the layered layout of dag-layout.ts: a box per step (dashed when a
 // `when` condition may skip it; a map step's box holds its sub-steps), an arrow per dependency, and
 // under each step's name the figures the page passes (e.g. its p95 and success rate).
-import { type DagLayout, type DagNode, type DagStep, layoutDag } from '../workflows/dag-layout';
+
 import { useMemo } from 'react';
+import { type DagLayout, type DagNode, type DagStep, layoutDag } from '../workflows/dag-layout';
 
 const MARGIN = 8;
 
@@ -38,12 +39,12 @@ function Node(props: { readonly node: DagNode; readonly figures?: Readonly<Recor
       data-step={node.id}
       data-type={node.type}
     >
-      <title>{`${node.label} (${node.type}${node.conditional ? ', conditional' : ''})`}</title>
+      <title>{`${node.label} (${node.id}: ${node.type}${node.conditional ? ', conditional' : ''})`}</title>
       <rect width={node.width} height={node.height} rx={6} />
       {node.inner ? (
         <>
           <text x={10} y={19} className="dag-label">
-            {clip(node.label, 18)} <tspan className="dag-type">map{figure ? ` · ${figure}` : ''}</tspan>
+            {clip(node.label, 22)} <tspan className="dag-type">map{figure ? ` · ${figure}` : ''}</tspan>
           </text>
           <Edges layout={node.inner} />
           {node.inner.nodes.map((child) => (
@@ -53,7 +54,10 @@ function Node(props: { readonly node: DagNode; readonly figures?: Readonly<Recor
       ) : (
         <>
           <text x={10} y={19} className="dag-label">
-            {clip(node.label, 22)}
+            {clip(node.label, 26)}
+            {node.label !== node.id && node.label.length < 22 && (
+              <tspan className="dag-type"> {clip(node.id, 26 - node.label.length)}</tspan>
+            )}
           </text>
           <text x={10} y={36} className="dag-type">
             {figure ? `${node.type} · ${figure}` : node.type}
@@ -84,7 +88,15 @@ export function WorkflowDag(props: {
         className="dag"
       >
         <defs>
-          <marker id="dag-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+          <marker
+            id="dag-arrow"
+            viewBox="0 0 10 10"
+            refX="9"
+            refY="5"
+            markerWidth="7"
+            markerHeight="7"
+            orient="auto"
+          >
             <path d="M 0 0 L 10 5 L 0 10 z" />
           </marker>
         </defs>

@@ -121,6 +121,12 @@ export function healthCharts(health: HealthReport): { throughput: Chart; errorRa
   };
 }
 
+/** Indices of values with no value on either side: a line cannot draw them, so a chart dots them. */
+export function isolatedIndices(values: readonly (number | null)[]): number[] {
+  const present = (i: number) => values[i] !== null && values[i] !== undefined;
+  return values.flatMap((_, i) => (present(i) && !present(i - 1) && !present(i + 1) ? [i] : []));
+}
+
 /** 0.8 -> `80%`, 0.91666 -> `91.7%`, null -> `—`. */
 export function formatRatio(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';

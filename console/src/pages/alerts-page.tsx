@@ -3,11 +3,17 @@
 // (an acknowledged event alert — a failed task, a dead worker — resolves; a condition alert resolves
 // when its condition clears). Each alert's delivery log opens under its row. Alert events refresh the
 // list while the live socket is up; it polls otherwise. /alerts/:id (the link alerts carry) opens one.
-import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  type InfiniteData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { Link } from 'wouter';
-import { useApi } from '../api/api-context';
 import type { AlertDelivery, AlertRecord } from '../api/admin-types';
+import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
@@ -76,7 +82,8 @@ export default function AlertsPage({ id }: { id?: string }) {
   const one = useQuery({
     queryKey: ['alerts', 'one', id],
     enabled: id !== undefined,
-    queryFn: ({ signal }) => api.get<AlertRecord>(`/admin/alerts/${encodeURIComponent(id ?? '')}`, { signal }),
+    queryFn: ({ signal }) =>
+      api.get<AlertRecord>(`/admin/alerts/${encodeURIComponent(id ?? '')}`, { signal }),
   });
   const update = (alert: AlertRecord) => {
     queryClient.setQueriesData<InfiniteData<AlertPage>>({ queryKey: ['alerts', 'list'] }, (data) =>
@@ -85,7 +92,8 @@ export default function AlertsPage({ id }: { id?: string }) {
     queryClient.setQueryData(['alerts', 'one', alert.id], alert);
   };
   const acknowledge = useMutation({
-    mutationFn: (alertId: string) => api.post<AlertRecord>(`/admin/alerts/${encodeURIComponent(alertId)}/ack`),
+    mutationFn: (alertId: string) =>
+      api.post<AlertRecord>(`/admin/alerts/${encodeURIComponent(alertId)}/ack`),
     onSuccess: (alert) => {
       update(alert);
       void queryClient.invalidateQueries({ queryKey: ['alerts', 'open-count'] });
@@ -110,10 +118,35 @@ export default function AlertsPage({ id }: { id?: string }) {
       <div className="page-head">
         <h1>Alerts</h1>
         <div className="row">
-          <OrgSelector />
-          <Select id="alerts-state" label="State" value={state} onChange={setState} all="All states" options={['OPEN', 'RESOLVED']} />
-          <Select id="alerts-severity" label="Severity" value={severity} onChange={setSeverity} all="All severities" options={SEVERITIES} />
-          <Select id="alerts-kind" label="Kind" value={kind} onChange={setKind} all="All kinds" options={KINDS} />
+          {id === undefined && (
+            <>
+              <OrgSelector />
+              <Select
+                id="alerts-state"
+                label="State"
+                value={state}
+                onChange={setState}
+                all="All states"
+                options={['OPEN', 'RESOLVED']}
+              />
+              <Select
+                id="alerts-severity"
+                label="Severity"
+                value={severity}
+                onChange={setSeverity}
+                all="All severities"
+                options={SEVERITIES}
+              />
+              <Select
+                id="alerts-kind"
+                label="Kind"
+                value={kind}
+                onChange={setKind}
+                all="All kinds"
+                options={KINDS}
+              />
+            </>
+          )}
         </div>
       </div>
       {acknowledge.error ? <LoadError error={acknowledge.error} what="Acknowledging" /> : null}
@@ -149,7 +182,12 @@ export default function AlertsPage({ id }: { id?: string }) {
       )}
       {id === undefined && list.hasNextPage && (
         <p>
-          <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={list.isFetchingNextPage}
+            onClick={() => list.fetchNextPage()}
+          >
             {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
           </button>
         </p>
@@ -217,7 +255,9 @@ function AlertRow(props: {
         data-kind={alert.kind}
       >
         <td>
-          <span className={`badge badge-${SEVERITY_TONE[alert.severity] ?? 'neutral'}`}>{alert.severity}</span>
+          <span className={`badge badge-${SEVERITY_TONE[alert.severity] ?? 'neutral'}`}>
+            {alert.severity}
+          </span>
         </td>
         <td>
           <StatusBadge status={alert.state} />
@@ -270,7 +310,12 @@ function AlertRow(props: {
               {acking ? 'Acknowledging…' : 'Acknowledge'}
             </button>
           )}
-          <button type="button" className="link" aria-expanded={expanded} onClick={() => props.toggle(alert.id)}>
+          <button
+            type="button"
+            className="link"
+            aria-expanded={expanded}
+            onClick={() => props.toggle(alert.id)}
+          >
             {expanded ? 'Hide deliveries' : 'Deliveries'}
           </button>
         </td>
@@ -291,11 +336,14 @@ function Deliveries({ alertId }: { readonly alertId: string }) {
   const log = useQuery({
     queryKey: ['alerts', 'deliveries', alertId],
     queryFn: ({ signal }) =>
-      api.get<{ items: AlertDelivery[] }>(`/admin/alerts/${encodeURIComponent(alertId)}/deliveries`, { signal }),
+      api.get<{ items: AlertDelivery[] }>(`/admin/alerts/${encodeURIComponent(alertId)}/deliveries`, {
+        signal,
+      }),
   });
   if (log.error) return <LoadError error={log.error} what="The delivery log" />;
   if (!log.data) return <p className="muted small">Loading the delivery log…</p>;
-  if (log.data.items.length === 0) return <p className="muted small">No deliveries: no channel takes this alert.</p>;
+  if (log.data.items.length === 0)
+    return <p className="muted small">No deliveries: no channel takes this alert.</p>;
   return (
     <table className="deliveries" data-testid="alert-deliveries">
       <thead>

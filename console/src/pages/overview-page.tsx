@@ -5,10 +5,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { useApi } from '../api/api-context';
 import type { HealthReport, WorkflowMetrics } from '../api/admin-types';
-import { Figure, MetricsChart } from '../components/metrics-chart';
+import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
+import { Figure, MetricsChart } from '../components/metrics-chart';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
 import { formatDuration, formatNumber, formatTime } from '../format/format';
@@ -32,7 +32,8 @@ export default function OverviewPage() {
   const health = useQuery({
     queryKey: ['health', org, windowMinutes],
     refetchInterval: HEALTH_POLL_MS,
-    queryFn: ({ signal }) => api.get<HealthReport>('/admin/health', { signal, query: { windowMinutes, org } }),
+    queryFn: ({ signal }) =>
+      api.get<HealthReport>('/admin/health', { signal, query: { windowMinutes, org } }),
   });
   const openAlerts = useQuery({
     queryKey: ['alerts', 'open-count', org],
@@ -52,7 +53,9 @@ export default function OverviewPage() {
         query: { groupBy: 'workflow', from: new Date(Date.now() - DAY_MS).toISOString(), org },
       }),
   });
-  const liveScope = liveOrg(useIsOperator(), org);
+  const operator = useIsOperator();
+  const liveScope = liveOrg(operator, org);
+  const allOrgs = operator && org === undefined;
   useLiveSubscription({ topic: 'alerts', org: liveScope }, () => {
     void queryClient.invalidateQueries({ queryKey: ['alerts'] });
   });
@@ -81,7 +84,8 @@ export default function OverviewPage() {
             >
               {WINDOWS.map((minutes) => (
                 <option key={minutes} value={minutes}>
-                  Last {minutes < 60 ? `${minutes} minutes` : `${minutes / 60} hour${minutes > 60 ? 's' : ''}`}
+                  Last{' '}
+                  {minutes < 60 ? `${minutes} minutes` : `${minutes / 60} hour${minutes > 60 ? 's' : ''}`}
                 </option>
               ))}
             </select>
@@ -98,13 +102,20 @@ export default function OverviewPage() {
               <div className="stat-value">{report.score}</div>
               <StatusBadge status={report.status.toUpperCase()} />
               <div className="muted small">
-                − errors {formatNumber(report.penalties.errors, 1)} · latency {formatNumber(report.penalties.latency, 1)}{' '}
-                · stuck {formatNumber(report.penalties.stuck, 1)}
+                − errors {formatNumber(report.penalties.errors, 1)} · latency{' '}
+                {formatNumber(report.penalties.latency, 1)} · stuck {formatNumber(report.penalties.stuck, 1)}
               </div>
             </div>
-            <Stat label="Error rate" value={formatRatio(report.errorRate)} note={`${report.settledTasks} settled`} />
+            <Stat
+              label="Error rate"
+              value={formatRatio(report.errorRate)}
+              note={`${report.settledTasks} settled`}
+            />
             <Stat label="Throughput" value={`${formatNumber(report.throughputPerMinute, 2)} /min`} />
-            <Stat label="p95 duration" value={report.p95DurationMs === null ? '—' : formatDuration(report.p95DurationMs)} />
+            <Stat
+              label="p95 duration"
+              value={report.p95DurationMs === null ? '—' : formatDuration(report.p95DurationMs)}
+            />
             <Stat
               label="Active tasks"
               value={formatNumber(report.activeTasks)}
@@ -157,7 +168,10 @@ export default function OverviewPage() {
                 chart={charts.throughput}
                 summary={
                   <>
-                    <Figure label="Throughput" value={`${formatNumber(report.throughputPerMinute, 2)} /min`} />
+                    <Figure
+                      label="Throughput"
+                      value={`${formatNumber(report.throughputPerMinute, 2)} /min`}
+                    />
                     <Figure label="Settled" value={formatNumber(report.settledTasks)} />
                   </>
                 }
@@ -171,7 +185,10 @@ export default function OverviewPage() {
                 title="p95 task duration"
                 chart={charts.p95}
                 summary={
-                  <Figure label="p95" value={report.p95DurationMs === null ? '—' : formatDuration(report.p95DurationMs)} />
+                  <Figure
+                    label="p95"
+                    value={report.p95DurationMs === null ? '—' : formatDuration(report.p95DurationMs)}
+                  />
                 }
               />
             </div>
@@ -180,13 +197,15 @@ export default function OverviewPage() {
       )}
       <h2>Workflows, last 24 hours</h2>
       {workflows.error ? <LoadError error={workflows.error} what="Workflow metrics" /> : null}
-      {workflows.data && workflows.data.groups.length === 0 && <p className="muted">No settled tasks in the last 24 hours.</p>}
+      {workflows.data && workflows.data.groups.length === 0 && (
+        <p className="muted">No settled tasks in the last 24 hours.</p>
+      )}
       {workflows.data && workflows.data.groups.length > 0 && (
         <table>
           <thead>
             <tr>
               <th>Workflow</th>
-              {org === undefined && <th>Organization</th>}
+              {allOrgs && <th>Organization</th>}
               <th>Tasks</th>
               <th>Success rate</th>
               <th>p95</th>
@@ -200,7 +219,7 @@ export default function OverviewPage() {
                 <td>
                   <Link href={`/workflows/${encodeURIComponent(group.key)}`}>{group.key}</Link>
                 </td>
-                {org === undefined && <td>{group.orgId}</td>}
+                {allOrgs && <td>{group.orgId}</td>}
                 <td>{formatNumber(group.tasks.total)}</td>
                 <td>{formatRatio(group.successRate)}</td>
                 <td>{group.duration.p95Ms === null ? '—' : formatDuration(group.duration.p95Ms)}</td>

@@ -5,8 +5,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { useApi } from '../api/api-context';
 import type { WorkerList, WorkerStats, WorkerStatus } from '../api/admin-types';
+import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
@@ -27,7 +27,9 @@ function useNow(ms: number): number {
   return now;
 }
 
-const ageText = (seconds: number) => formatDuration(seconds * 1000);
+/** Whole seconds: `42 s`, `3 m 05 s`. */
+const ageText = (seconds: number) =>
+  seconds < 60 ? `${Math.floor(seconds)} s` : formatDuration(Math.floor(seconds) * 1000);
 
 export default function WorkersPage() {
   const api = useApi();
@@ -118,7 +120,9 @@ export default function WorkersPage() {
 
       <h2>By type</h2>
       {stats.error ? <LoadError error={stats.error} what="Worker stats" /> : null}
-      {stats.data && types.length === 0 && <p className="muted">No worker types are declared for this organization.</p>}
+      {stats.data && types.length === 0 && (
+        <p className="muted">No worker types are declared for this organization.</p>
+      )}
       {types.length > 0 && (
         <table>
           <thead>
@@ -147,7 +151,9 @@ export default function WorkersPage() {
                 <td>{formatNumber(t.processed)}</td>
                 <td>{formatNumber(t.failed)}</td>
                 <td>{t.avgStepMs === null ? '—' : formatDuration(t.avgStepMs)}</td>
-                <td>{t.oldestHeartbeatAgeSeconds === null ? '—' : `${ageText(t.oldestHeartbeatAgeSeconds)} ago`}</td>
+                <td>
+                  {t.oldestHeartbeatAgeSeconds === null ? '—' : `${ageText(t.oldestHeartbeatAgeSeconds)} ago`}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -178,7 +184,12 @@ export default function WorkersPage() {
           </thead>
           <tbody>
             {items.map((worker) => (
-              <tr key={worker.workerId} data-testid="worker-row" data-status={worker.status} data-worker-id={worker.workerId}>
+              <tr
+                key={worker.workerId}
+                data-testid="worker-row"
+                data-status={worker.status}
+                data-worker-id={worker.workerId}
+              >
                 <td className="mono">{worker.workerId}</td>
                 <td className="mono">{worker.type}</td>
                 <td>

@@ -4,8 +4,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { useApi } from '../api/api-context';
 import type { WorkflowDetail, WorkflowMetrics } from '../api/admin-types';
+import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
 import { WorkflowDag } from '../components/workflow-dag';
@@ -32,17 +32,21 @@ const PERCENTILES: readonly { key: Percentile; label: string }[] = [
   { key: 'p99Ms', label: 'p99' },
 ];
 
-const ms = (value: number | null | undefined) => (value === null || value === undefined ? '—' : formatDuration(value));
+const ms = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : formatDuration(value);
 
 /** Step ids of a definition in order, map sub-steps after their map. */
-const stepIds = (steps: readonly DagStep[]): string[] => steps.flatMap((step) => [step.id, ...stepIds(step.steps ?? [])]);
+const stepIds = (steps: readonly DagStep[]): string[] =>
+  steps.flatMap((step) => [step.id, ...stepIds(step.steps ?? [])]);
 
 export default function WorkflowPage({ id }: { id: string }) {
   const api = useApi();
   const [rangeKey, setRangeKey] = useState('24h');
   const [chosenVersion, setChosenVersion] = useState<number>();
   const [percentile, setPercentile] = useState<Percentile>('p95Ms');
-  const range = TIME_RANGES.find((candidate) => candidate.key === rangeKey) ?? (TIME_RANGES[0] as (typeof TIME_RANGES)[0]);
+  const range =
+    TIME_RANGES.find((candidate) => candidate.key === rangeKey) ??
+    (TIME_RANGES[0] as (typeof TIME_RANGES)[0]);
 
   const workflow = useQuery({
     queryKey: ['workflow', id],
@@ -131,7 +135,11 @@ export default function WorkflowPage({ id }: { id: string }) {
           </div>
           <div>
             <label htmlFor="workflow-range">Time range</label>
-            <select id="workflow-range" value={range.key} onChange={(event) => setRangeKey(event.target.value)}>
+            <select
+              id="workflow-range"
+              value={range.key}
+              onChange={(event) => setRangeKey(event.target.value)}
+            >
               {TIME_RANGES.map((candidate) => (
                 <option key={candidate.key} value={candidate.key}>
                   {candidate.label}
@@ -143,9 +151,14 @@ export default function WorkflowPage({ id }: { id: string }) {
       </div>
 
       <h2>Steps</h2>
-      {workflow.isPending ? <p className="muted">Loading…</p> : <WorkflowDag steps={steps} figures={figures} />}
+      {workflow.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <WorkflowDag steps={steps} figures={figures} />
+      )}
       <p className="muted small">
-        Dashed boxes run only when their condition holds; a map box runs its steps once per item. Figures: {range.label.toLowerCase()}, all versions.
+        Dashed boxes run only when their condition holds; a map box runs its steps once per item. Figures:{' '}
+        {range.label.toLowerCase()}, all versions.
       </p>
 
       <h2>Metrics, {range.label.toLowerCase()}</h2>
@@ -154,7 +167,10 @@ export default function WorkflowPage({ id }: { id: string }) {
         <div className="figures card" data-testid="metrics-summary">
           <Figure label="Tasks" value={formatNumber(summary.tasks.total)} />
           <Figure label="Success rate" value={formatRatio(summary.successRate)} />
-          <Figure label="Failed" value={formatNumber((summary.tasks.FAILED ?? 0) + (summary.tasks.TIMED_OUT ?? 0))} />
+          <Figure
+            label="Failed"
+            value={formatNumber((summary.tasks.FAILED ?? 0) + (summary.tasks.TIMED_OUT ?? 0))}
+          />
           <Figure label="p50" value={ms(summary.duration.p50Ms)} />
           <Figure label="p95" value={ms(summary.duration.p95Ms)} />
           <Figure label="p99" value={ms(summary.duration.p99Ms)} />
@@ -256,25 +272,26 @@ export default function WorkflowPage({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {[...order.filter((stepId) => data.steps[stepId]), ...Object.keys(data.steps).filter((s) => !order.includes(s))].map(
-                (stepId) => {
-                  const step = data.steps[stepId];
-                  if (!step) return null;
-                  return (
-                    <tr key={stepId} data-testid="step-metrics-row" data-step={stepId}>
-                      <td className="mono">{stepId}</td>
-                      <td>{formatNumber(step.tasks.total)}</td>
-                      <td>{formatRatio(step.successRate)}</td>
-                      <td>{ms(step.duration.p50Ms)}</td>
-                      <td>{ms(step.duration.p95Ms)}</td>
-                      <td>{ms(step.duration.p99Ms)}</td>
-                      <td>{formatRatio(step.retryRate)}</td>
-                      <td>{formatNumber(step.llm.tokensIn + step.llm.tokensOut)}</td>
-                      <td>{step.llm.calls === 0 ? '—' : formatUsd(step.llm.costUsd)}</td>
-                    </tr>
-                  );
-                },
-              )}
+              {[
+                ...order.filter((stepId) => data.steps[stepId]),
+                ...Object.keys(data.steps).filter((s) => !order.includes(s)),
+              ].map((stepId) => {
+                const step = data.steps[stepId];
+                if (!step) return null;
+                return (
+                  <tr key={stepId} data-testid="step-metrics-row" data-step={stepId}>
+                    <td className="mono">{stepId}</td>
+                    <td>{formatNumber(step.tasks.total)}</td>
+                    <td>{formatRatio(step.successRate)}</td>
+                    <td>{ms(step.duration.p50Ms)}</td>
+                    <td>{ms(step.duration.p95Ms)}</td>
+                    <td>{ms(step.duration.p99Ms)}</td>
+                    <td>{formatRatio(step.retryRate)}</td>
+                    <td>{formatNumber(step.llm.tokensIn + step.llm.tokensOut)}</td>
+                    <td>{step.llm.calls === 0 ? '—' : formatUsd(step.llm.costUsd)}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </>

@@ -2,8 +2,8 @@
 // may read the admin metrics (OWNER, ADMIN): tasks, success rate, p95.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
-import { useApi } from '../api/api-context';
 import type { MetricsSummary, WorkflowSummary } from '../api/admin-types';
+import { useApi } from '../api/api-context';
 import { canUseAdminRoutes, useIdentity } from '../api/identity';
 import { LoadError } from '../components/load-state';
 import { formatDuration, formatNumber, formatTime } from '../format/format';
@@ -73,9 +73,15 @@ export default function WorkflowsPage() {
             {workflows.map((workflow) => {
               const day = figures.get(workflow.workflowId);
               return (
-                <tr key={workflow.workflowId} data-testid="workflow-row" data-workflow-id={workflow.workflowId}>
+                <tr
+                  key={workflow.workflowId}
+                  data-testid="workflow-row"
+                  data-workflow-id={workflow.workflowId}
+                >
                   <td>
-                    <Link href={`/workflows/${encodeURIComponent(workflow.workflowId)}`}>{workflow.name}</Link>
+                    <Link href={`/workflows/${encodeURIComponent(workflow.workflowId)}`}>
+                      {workflow.name}
+                    </Link>
                     {workflow.description && <div className="muted small">{workflow.description}</div>}
                   </td>
                   <td className="mono">{workflow.workflowId}</td>
@@ -96,7 +102,12 @@ export default function WorkflowsPage() {
       )}
       {list.hasNextPage && (
         <p>
-          <button type="button" className="secondary" disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
+          <button
+            type="button"
+            className="secondary"
+            disabled={list.isFetchingNextPage}
+            onClick={() => list.fetchNextPage()}
+          >
             {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
           </button>
         </p>

@@ -48,7 +48,7 @@ export interface DagLayout {
   readonly height: number;
 }
 
-export const NODE_WIDTH = 168;
+export const NODE_WIDTH = 196;
 export const NODE_HEIGHT = 46;
 export const COLUMN_GAP = 24;
 export const ROW_GAP = 40;

@@ -9,6 +9,7 @@ import {
   formatRatio,
   formatUsd,
   healthCharts,
+  isolatedIndices,
   rangeQuery,
   stepDurationChart,
   successRateChart,
@@ -127,6 +128,15 @@ describe('healthCharts', () => {
     expect(charts.throughput.lines[0]?.values).toEqual([0, 4]);
     expect(charts.errorRate.lines[0]?.values).toEqual([null, 25]);
     expect(charts.p95.lines[0]?.values).toEqual([null, 812.4]);
+  });
+});
+
+describe('isolatedIndices', () => {
+  it('finds the values a line cannot draw: no value on either side', () => {
+    expect(isolatedIndices([null, 5, null, 1, 2, null, 0])).toEqual([1, 6]);
+    expect(isolatedIndices([3])).toEqual([0]);
+    expect(isolatedIndices([1, 2, 3])).toEqual([]);
+    expect(isolatedIndices([null, null])).toEqual([]);
   });
 });
 
