@@ -10,8 +10,7 @@ import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
-import { StatusBadge } from '../components/status-badge';
-import { formatDuration, formatNumber, formatTime } from '../format/format';
+import { formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
 import { useLiveSubscription, usePollingInterval } from '../live/live-context';
 import { formatRatio, formatUsd, healthCharts } from '../metrics/metrics-series';
 import './pages.css';
@@ -19,6 +18,7 @@ import './pages.css';
 const WINDOWS = [15, 60, 180] as const;
 const HEALTH_POLL_MS = 15_000;
 const DAY_MS = 86_400_000;
+const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as const;
 
 type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: string })[] };
 
@@ -100,7 +100,9 @@ export default function OverviewPage() {
             <div className={`card score score-${report.status}`} data-testid="health-score">
               <div className="stat-label">Health score</div>
               <div className="stat-value">{report.score}</div>
-              <StatusBadge status={report.status.toUpperCase()} />
+              <span className={`badge badge-${HEALTH_TONE[report.status]}`} data-testid="health-status">
+                {statusLabel(report.status)}
+              </span>
               <div className="muted small">
                 − errors {formatNumber(report.penalties.errors, 1)} · latency{' '}
                 {formatNumber(report.penalties.latency, 1)} · stuck {formatNumber(report.penalties.stuck, 1)}
@@ -217,7 +219,11 @@ export default function OverviewPage() {
             {workflows.data.groups.map((group) => (
               <tr key={`${group.orgId}/${group.key}`}>
                 <td>
-                  <Link href={`/workflows/${encodeURIComponent(group.key)}`}>{group.key}</Link>
+                  {operator ? (
+                    <span className="mono">{group.key}</span>
+                  ) : (
+                    <Link href={`/workflows/${encodeURIComponent(group.key)}`}>{group.key}</Link>
+                  )}
                 </td>
                 {allOrgs && <td>{group.orgId}</td>}
                 <td>{formatNumber(group.tasks.total)}</td>

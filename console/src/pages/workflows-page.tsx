@@ -1,11 +1,12 @@
 // The org's workflows (GET /workflows, cursor paging), each with its last day's figures when the caller
-// may read the admin metrics (OWNER, ADMIN): tasks, success rate, p95.
+// may read the admin metrics (OWNER, ADMIN): tasks, success rate, p95. Operators see workflows by metrics.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { Link } from 'wouter';
 import type { MetricsSummary, WorkflowSummary } from '../api/admin-types';
 import { useApi } from '../api/api-context';
 import { canUseAdminRoutes, useIdentity } from '../api/identity';
 import { LoadError } from '../components/load-state';
+import { OrgSelector, useOrgParam } from '../components/org-selector';
 import { formatDuration, formatNumber, formatTime } from '../format/format';
 import { formatRatio } from '../metrics/metrics-series';
 import './pages.css';
@@ -13,9 +14,16 @@ import './pages.css';
 const DAY_MS = 86_400_000;
 
 export const WORKFLOWS_FORBIDDEN =
-  'Workflows belong to an organization: sign in with a key or user of one (operators see metrics, tasks, workers and alerts).';
+  "Workflow definitions belong to an organization: sign in with one of its keys to see this one's versions and step graph.";
 
 export default function WorkflowsPage() {
+  const identity = useIdentity();
+  if (identity.isPending) return <h1>Workflows</h1>;
+  if (identity.data?.role === 'OPERATOR') return <OperatorWorkflows />;
+  return <OrgWorkflows />;
+}
+
+function OrgWorkflows() {
   const api = useApi();
   const identity = useIdentity();
   const list = useInfiniteQuery({
@@ -28,7 +36,7 @@ export default function WorkflowsPage() {
         query: { cursor: pageParam, limit: 50 },
       }),
   });
-  const admin = canUseAdminRoutes(identity.data) && identity.data?.role !== 'OPERATOR';
+  const admin = canUseAdminRoutes(identity.data);
   const metrics = useQuery({
     queryKey: ['admin-metrics', 'workflow', undefined],
     enabled: admin,
@@ -111,6 +119,71 @@ export default function WorkflowsPage() {
             {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
           </button>
         </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Operators belong to no organization, so they read no workflow definitions (GET /workflows is an org's
+ * route); they see the workflows of every org, or the one they pick, by their metrics.
+ */
+function OperatorWorkflows() {
+  const api = useApi();
+  const [org] = useOrgParam();
+  const metrics = useQuery({
+    queryKey: ['admin-metrics', 'workflow', org, 'week'],
+    refetchInterval: 60_000,
+    queryFn: ({ signal }) =>
+      api.get<{ groups: (MetricsSummary & { key: string; orgId: string })[] }>('/admin/metrics', {
+        signal,
+        query: { groupBy: 'workflow', from: new Date(Date.now() - 7 * DAY_MS).toISOString(), org },
+      }),
+  });
+  const groups = metrics.data?.groups ?? [];
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Workflows</h1>
+        <OrgSelector />
+      </div>
+      <p className="muted">
+        Workflow definitions belong to their organization (sign in with one of its keys to see versions and
+        step graphs); here are the workflows with tasks in the last 7 days.
+      </p>
+      {metrics.error ? <LoadError error={metrics.error} what="Workflow metrics" /> : null}
+      {metrics.isPending && <p className="muted">Loading…</p>}
+      {metrics.data && groups.length === 0 && <p className="muted">No settled tasks in the last 7 days.</p>}
+      {groups.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>Workflow</th>
+              <th>Organization</th>
+              <th>Tasks, 7 days</th>
+              <th>Success rate</th>
+              <th>p95</th>
+              <th>Retries</th>
+            </tr>
+          </thead>
+          <tbody>
+            {groups.map((group) => (
+              <tr
+                key={`${group.orgId}/${group.key}`}
+                data-testid="workflow-row"
+                data-workflow-id={group.key}
+                data-org={group.orgId}
+              >
+                <td className="mono">{group.key}</td>
+                <td>{group.orgId}</td>
+                <td>{formatNumber(group.tasks.total)}</td>
+                <td>{formatRatio(group.successRate)}</td>
+                <td>{group.duration.p95Ms === null ? '—' : formatDuration(group.duration.p95Ms)}</td>
+                <td>{formatNumber(group.retries)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       )}
     </div>
   );
