@@ -40,6 +40,8 @@ export interface LocalApiGatewayOptions {
     response: ServerResponse,
     path: string,
   ) => Promise<boolean>;
+  /** Serves a request before the routes do (the WebSocket API's @connections); true when it did. */
+  readonly intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 interface CompiledRoute {
@@ -51,6 +53,7 @@ interface CompiledRoute {
 export function createApiGatewayServer(settings: LocalAwsSettings, options: LocalApiGatewayOptions): Server {
   const routes = options.routes.map(compileRoute);
   return createServer((request, response) => {
+    if (options.intercept?.(request, response)) return;
     handle(settings, routes, options, request, response).catch((error: unknown) => {
       options.onError?.(error, `${request.method} ${request.url}`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
