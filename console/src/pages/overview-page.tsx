@@ -7,10 +7,12 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import type { HealthReport, WorkflowMetrics } from '../api/admin-types';
 import { useApi } from '../api/api-context';
+import type { Page, TaskRow } from '../api/types';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
-import { formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
+import { StatusBadge } from '../components/status-badge';
+import { formatAge, formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
 import { useLiveSubscription, usePollingInterval } from '../live/live-context';
 import { formatRatio, formatUsd, healthCharts } from '../metrics/metrics-series';
 import './pages.css';
@@ -18,6 +20,8 @@ import './pages.css';
 const WINDOWS = [15, 60, 180] as const;
 const HEALTH_POLL_MS = 15_000;
 const DAY_MS = 86_400_000;
+const tasksLink = (status: string, org: string | undefined) =>
+  `/tasks?${new URLSearchParams({ status, ...(org && { org }) })}`;
 const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as const;
 
 type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: string })[] };
@@ -43,6 +47,13 @@ export default function OverviewPage() {
         signal,
         query: { state: 'OPEN', limit: 100, org },
       }),
+  });
+  const stuck = useQuery({
+    queryKey: ['tasks', 'stuck', org],
+    enabled: (health.data?.runningTooLong ?? 0) > 0,
+    refetchInterval: HEALTH_POLL_MS,
+    queryFn: ({ signal }) =>
+      api.get<Page<TaskRow>>('/admin/tasks', { signal, query: { status: 'STUCK', limit: 5, org } }),
   });
   const workflows = useQuery({
     queryKey: ['admin-metrics', 'workflow', org],
@@ -122,7 +133,7 @@ export default function OverviewPage() {
               label="Active tasks"
               value={formatNumber(report.activeTasks)}
               note={
-                <Link href="/tasks?status=RUNNING" className="small">
+                <Link href={tasksLink('RUNNING', org)} className="small">
                   running tasks
                 </Link>
               }
@@ -131,7 +142,7 @@ export default function OverviewPage() {
               label="Running too long"
               value={formatNumber(report.runningTooLong)}
               note={
-                <Link href="/tasks?status=STUCK" className="small">
+                <Link href={tasksLink('STUCK', org)} className="small">
                   over 10 minutes
                 </Link>
               }
@@ -160,6 +171,28 @@ export default function OverviewPage() {
               testId="worker-counts"
             />
           </div>
+          {report.runningTooLong > 0 && stuck.data && stuck.data.items.length > 0 && (
+            <div className="card stuck-list">
+              <div className="stat-label">Running too long (created over 10 minutes ago)</div>
+              <table>
+                <tbody>
+                  {stuck.data.items.map((task) => (
+                    <tr key={task.taskId} data-testid="stuck-task" data-task-id={task.taskId}>
+                      <td className="mono">
+                        <Link href={`/tasks/${encodeURIComponent(task.taskId)}`}>{task.taskId}</Link>
+                      </td>
+                      <td>{task.workflowId}</td>
+                      {allOrgs && <td>{task.orgId}</td>}
+                      <td>
+                        <StatusBadge status={task.status} />
+                      </td>
+                      <td className="muted">created {formatAge(task.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
           <p className="muted small">
             The last {report.windowMinutes} minutes, as of {formatTime(report.asOf)} UTC.
           </p>

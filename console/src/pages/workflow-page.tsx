@@ -87,7 +87,9 @@ export default function WorkflowPage({ id }: { id: string }) {
       Object.fromEntries(
         Object.entries(data?.steps ?? {}).map(([stepId, step]) => [
           stepId,
-          `p95 ${ms(step.duration.p95Ms)} · ${formatRatio(step.successRate)}`,
+          step.successRate === null
+            ? `skipped ${step.tasks.SKIPPED ?? 0}×`
+            : `p95 ${ms(step.duration.p95Ms)} · ${formatRatio(step.successRate)}`,
         ]),
       ),
     [data],
@@ -131,6 +133,20 @@ export default function WorkflowPage({ id }: { id: string }) {
                     v{version.version} · {formatTime(version.createdAt)}
                   </option>
                 ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="step-percentile">Step percentile</label>
+            <select
+              id="step-percentile"
+              value={percentile}
+              onChange={(event) => setPercentile(event.target.value as Percentile)}
+            >
+              {PERCENTILES.map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.label}
+                </option>
+              ))}
             </select>
           </div>
           <div>
@@ -207,28 +223,10 @@ export default function WorkflowPage({ id }: { id: string }) {
             title={`Step duration (${percentileLabel}) over time`}
             chart={charts.steps}
             summary={
-              <div className="row">
-                <div>
-                  <label htmlFor="step-percentile">Step percentile</label>
-                  <select
-                    id="step-percentile"
-                    value={percentile}
-                    onChange={(event) => setPercentile(event.target.value as Percentile)}
-                  >
-                    {PERCENTILES.map((p) => (
-                      <option key={p.key} value={p.key}>
-                        {p.label}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                {slowestStep && (
-                  <Figure
-                    label={`Slowest step (${percentileLabel})`}
-                    value={`${slowestStep.stepId} ${ms(slowestStep.value)}`}
-                  />
-                )}
-              </div>
+              <Figure
+                label={`Slowest step (${percentileLabel})`}
+                value={slowestStep ? `${slowestStep.stepId} ${ms(slowestStep.value)}` : '—'}
+              />
             }
           />
           <MetricsChart
