@@ -166,7 +166,7 @@ export default function WorkflowPage({ id }: { id: string }) {
         </div>
       </div>
 
-      <h2>Steps</h2>
+      <h2>Steps of v{shown?.version ?? '…'}</h2>
       {workflow.isPending ? (
         <p className="muted">Loading…</p>
       ) : (
@@ -176,6 +176,46 @@ export default function WorkflowPage({ id }: { id: string }) {
         Dashed boxes run only when their condition holds; a map box runs its steps once per item. Figures:{' '}
         {range.label.toLowerCase()}, all versions.
       </p>
+
+      {versions.length > 1 && (
+        <>
+          <h2>Versions</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Registered (UTC)</th>
+                <th>Steps</th>
+                <th>Name</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...versions]
+                .sort((a, b) => b.version - a.version)
+                .map((version) => (
+                  <tr key={version.version} data-testid="workflow-version" data-version={version.version}>
+                    <td>
+                      {version.version === shown?.version ? (
+                        <strong>v{version.version} (drawn above)</strong>
+                      ) : (
+                        <button
+                          type="button"
+                          className="link"
+                          onClick={() => setChosenVersion(version.version)}
+                        >
+                          v{version.version}
+                        </button>
+                      )}
+                    </td>
+                    <td>{formatTime(version.createdAt)}</td>
+                    <td>{stepIds(version.definition.steps as DagStep[]).length}</td>
+                    <td>{version.name}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </>
+      )}
 
       <h2>Metrics, {range.label.toLowerCase()}</h2>
       {metrics.error ? <LoadError error={metrics.error} what="Metrics" /> : null}
