@@ -2,7 +2,7 @@
 // and running-too-long tasks), those figures minute by minute, open alerts, workers, and the busiest
 // workflows of the last day. Health is polled (its figures change with every settled task); alert and
 // worker events refresh their counts at once while the live socket is up.
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import type { HealthReport, WorkflowMetrics } from '../api/admin-types';
@@ -13,7 +13,7 @@ import { Figure, MetricsChart } from '../components/metrics-chart';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
 import { formatAge, formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
-import { useLiveSubscription, usePollingInterval } from '../live/live-context';
+import { useLiveRefetch, usePollingInterval } from '../live/live-context';
 import { formatRatio, formatUsd, healthCharts } from '../metrics/metrics-series';
 import './pages.css';
 
@@ -28,7 +28,6 @@ type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: str
 
 export default function OverviewPage() {
   const api = useApi();
-  const queryClient = useQueryClient();
   const [org] = useOrgParam();
   const [windowMinutes, setWindowMinutes] = useState<number>(60);
   const pollAlerts = usePollingInterval(HEALTH_POLL_MS);
@@ -67,12 +66,8 @@ export default function OverviewPage() {
   const operator = useIsOperator();
   const liveScope = liveOrg(operator, org);
   const allOrgs = operator && org === undefined;
-  useLiveSubscription({ topic: 'alerts', org: liveScope }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['alerts'] });
-  });
-  useLiveSubscription({ topic: 'workers', org: liveScope }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['health'] });
-  });
+  useLiveRefetch({ topic: 'alerts', org: liveScope }, ['alerts']);
+  useLiveRefetch({ topic: 'workers', org: liveScope }, ['health']);
 
   const report = health.data;
   const charts = useMemo(() => (report ? healthCharts(report) : undefined), [report]);
@@ -174,7 +169,7 @@ export default function OverviewPage() {
           {report.runningTooLong > 0 && stuck.data && stuck.data.items.length > 0 && (
             <div className="card stuck-list">
               <div className="stat-label">Running too long (created over 10 minutes ago)</div>
-              <table>
+              <table className="figures-table">
                 <tbody>
                   {stuck.data.items.map((task) => (
                     <tr key={task.taskId} data-testid="stuck-task" data-task-id={task.taskId}>
@@ -236,7 +231,7 @@ export default function OverviewPage() {
         <p className="muted">No settled tasks in the last 24 hours.</p>
       )}
       {workflows.data && workflows.data.groups.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Workflow</th>

@@ -12,7 +12,7 @@ import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
 import { formatDuration, formatNumber, formatTime } from '../format/format';
-import { useLiveSubscription } from '../live/live-context';
+import { useLiveRefetch } from '../live/live-context';
 import './pages.css';
 
 const STATUSES: readonly WorkerStatus[] = ['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD'];
@@ -60,9 +60,7 @@ export default function WorkersPage() {
       api.post<{ checked: number; marked: unknown[] }>('/admin/workers/cleanup', { query: scope }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['workers'] }),
   });
-  useLiveSubscription({ topic: 'workers', org: liveOrg(operator, org) }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['workers'] });
-  });
+  useLiveRefetch({ topic: 'workers', org: liveOrg(operator, org) }, ['workers']);
 
   const sinceFetch = Math.max(0, (now - workers.dataUpdatedAt) / 1000);
   const types = stats.data?.types ?? [];
@@ -124,7 +122,7 @@ export default function WorkersPage() {
         <p className="muted">No worker types are declared for this organization.</p>
       )}
       {types.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Type</th>
@@ -167,7 +165,7 @@ export default function WorkersPage() {
       {workers.error ? <LoadError error={workers.error} what="Workers" /> : null}
       {workers.data && items.length === 0 && <p className="muted">No workers{status ? ` ${status}` : ''}.</p>}
       {items.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Worker</th>

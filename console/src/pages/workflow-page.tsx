@@ -180,7 +180,7 @@ export default function WorkflowPage({ id }: { id: string }) {
       {versions.length > 1 && (
         <>
           <h2>Versions</h2>
-          <table>
+          <table className="figures-table">
             <thead>
               <tr>
                 <th>Version</th>
@@ -295,7 +295,7 @@ export default function WorkflowPage({ id }: { id: string }) {
       {data && Object.keys(data.steps).length > 0 && (
         <>
           <h2>Steps, {range.label.toLowerCase()}</h2>
-          <table>
+          <table className="figures-table">
             <thead>
               <tr>
                 <th>Step</th>
