@@ -7,6 +7,7 @@ import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import type { HealthReport, WorkflowMetrics } from '../api/admin-types';
 import { useApi } from '../api/api-context';
+import { useIdentity } from '../api/identity';
 import type { Page, TaskRow } from '../api/types';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
@@ -27,6 +28,23 @@ const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as 
 type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: string })[] };
 
 export default function OverviewPage() {
+  const identity = useIdentity();
+  if (identity.data?.role === 'MEMBER') {
+    // The overview reads the org-wide admin routes, which a MEMBER may not: say so once.
+    return (
+      <div className="page">
+        <h1>Overview</h1>
+        <p className="muted">
+          The overview (health, alerts, workers) needs the OWNER or ADMIN role. See the{' '}
+          <Link href="/tasks">tasks</Link> and <Link href="/workflows">workflows</Link> of your organization.
+        </p>
+      </div>
+    );
+  }
+  return <AdminOverview />;
+}
+
+function AdminOverview() {
   const api = useApi();
   const [org] = useOrgParam();
   const [windowMinutes, setWindowMinutes] = useState<number>(60);
