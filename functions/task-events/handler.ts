@@ -1,16 +1,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
 import {
   type ExecutionStatusChangeEvent,
   ExecutionStatusChangeEventSchema,
 } from '../shared/executions/execution-status-event';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import {
   loadEmfConfig,
@@ -20,6 +19,7 @@ import {
 } from '../shared/telemetry/emf-metrics';
 import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const stores = { tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')) };
 
@@ -51,7 +51,7 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(parser({ schema: ExecutionStatusChangeEventSchema }))

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '../../functions/shared/resources';
 import { type BuiltApp, buildApp } from '../../lib/app';
+import { BUNDLE_BUDGET_BYTES } from '../../lib/stepwise-function';
 import { logicalId } from './synth';
 
 interface SynthesizedTemplate {
@@ -35,15 +36,28 @@ describe('function bundles', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundles to an ESM file with a source map', (name) => {
+  const bundleOf = (name: FunctionName) => {
     const assetPath =
       template.Resources[logicalId(stack, stack.functions[name])]?.Metadata?.['aws:asset:path'];
     expect(assetPath).toBeDefined();
-    const bundle = join(outdir, assetPath ?? '', 'index.mjs');
+    return join(outdir, assetPath ?? '', 'index.mjs');
+  };
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundles to an ESM file with a source map', (name) => {
+    const bundle = bundleOf(name);
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
     expect(code).toMatch(/^import\s*\{\s*createRequire\s*\}\s*from\s*['"]module['"]/);
     // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled.
     expect(code).toMatch(/from\s*['"]@aws-sdk\/client-dynamodb['"]/);
   });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s bundles within the size budget, without the Tracer (tracing is off by default)',
+    (name) => {
+      const code = readFileSync(bundleOf(name), 'utf8');
+      expect(Buffer.byteLength(code)).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
+      expect(code).not.toContain('aws-xray-sdk');
+    },
+  );
 });

@@ -4,7 +4,7 @@
 // OpenAI-compatible LLM provider), so there is one implementation of "call a flaky HTTP service". Every
 // call goes through the outbound-address guard (outbound/guarded-fetch.ts); a refused address fails at
 // once with OutboundAddressRefused, never retried.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   defaultSleep,
   isRetryableStatus,

@@ -5,7 +5,7 @@
 // Functions' native Lambda integration reports, so the workflow's Retry/Catch can match it. Throttling
 // and service errors are retried by the SDK client (maxAttempts) and surface with their SDK names.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LambdaFunctionError, LambdaNotAllowed } from './errors';
 import { isLambdaAllowed, type LambdaAllowlist } from './lambda-allowlist';
 import { parseStepParams } from './step-params';

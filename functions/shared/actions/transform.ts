@@ -3,7 +3,7 @@
 // over and over. Evaluation is guarded by JSONata's own time and depth limits so a runaway expression
 // fails the step instead of the Lambda.
 import jsonata from 'jsonata';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TransformError } from './errors';
 import { parseStepParams } from './step-params';
 

@@ -5,7 +5,7 @@
 // GET /workflows/{id}/metrics is open to MEMBERs: a member already sees every task of the org, of which
 // these are sums. The admin routes and /metrics need ADMIN (the route table), since they span the org.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';

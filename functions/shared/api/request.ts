@@ -1,7 +1,7 @@
 // What every route module shares to read a request: schema parsing that names the field, path parameters,
 // list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Identity, OPERATOR_ORG_ID } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';

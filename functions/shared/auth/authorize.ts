@@ -8,7 +8,7 @@
 // bare 403 of its own. So the handler answers refusals in the product's error shape, and fails closed:
 // a denial, or anything that is not a complete identity, is never taken for one.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../http/errors';
 import { ROUTES, type Role, type RouteShape } from '../resources';
 import { type Identity, isValidMembership, ROLES } from './identity';

@@ -1,7 +1,6 @@
 // The "Step Functions Execution Status Change" event, as EventBridge delivers it on AWS and as the
 // embedded stack's Step Functions endpoint emits it locally.
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
@@ -18,7 +17,16 @@ export const ExecutionStatusDetailSchema = z.object({
   cause: z.string().nullish(),
 });
 
-export const ExecutionStatusChangeEventSchema = EventBridgeSchema.extend({
+// The EventBridge envelope, as Powertools' EventBridgeSchema declares it; that module imports zod's
+// whole build (every locale), so it is restated here.
+export const ExecutionStatusChangeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'replay-name': z.string().optional(),
   source: z.literal('aws.states'),
   'detail-type': z.literal('Step Functions Execution Status Change'),
   detail: ExecutionStatusDetailSchema,

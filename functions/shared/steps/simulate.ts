@@ -3,7 +3,7 @@
 //   "simulate": { "failUntilAttempt": 3 }   attempts 1 and 2 throw SimulatedFailure, 3 runs normally
 //   "simulate": { "fail": true }            every attempt throws SimulatedFailure
 //   "simulate": { "sleepSeconds": 10 }      the attempt sleeps first (to run past a step timeout)
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SimulateSchema = z
   .object({

@@ -1,5 +1,5 @@
 // What a compiled state machine sends the step-runner Lambda (see workflows/compile-workflow.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 
 const TaskRef = z.object({
   id: z.string().min(1),

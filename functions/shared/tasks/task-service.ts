@@ -2,7 +2,7 @@
 // named after the task, so a retried start can never run the workflow twice.
 
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
 import {
   ConflictError,

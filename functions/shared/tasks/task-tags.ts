@@ -2,7 +2,7 @@
 // findable with `tag=env:prod` through an index (one small tag item per pair, see task-store.ts).
 // Bounded, because each pair costs an item and two index entries, and keys are restricted to the
 // characters a `tag=k:v` filter can carry unambiguously (no `:`).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const MAX_TAGS = 10;
 export const TAG_KEY_PATTERN = /^[a-z0-9_.-]{1,64}$/;

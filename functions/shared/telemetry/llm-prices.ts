@@ -3,7 +3,7 @@
 // published by OpenAI and on the Amazon Bedrock pricing page (on-demand, us-east-1) in 2025. A deployment
 // overrides or extends the table with LLM_PRICES (CDK context `llmPrices`), a JSON object of the same
 // shape keyed `<provider>:<model>`. A model in neither costs 0: its cost is unknown, not free.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../config';
 
 export const PriceSchema = z.strictObject({

@@ -4,7 +4,7 @@
 // Functions owns the retries; these records are what the timeline shows of them. An attempt is keyed by
 // its task token's id (tokenIdOf), so every report is idempotent and reports may arrive in any order.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkflowVersions } from '../registry/register-workflow';
 import { type AttemptRecord, isTerminal, type StepRecord, type Task } from '../tasks/task';
 import { rowOfTask } from '../tasks/task-row';

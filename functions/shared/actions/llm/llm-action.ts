@@ -1,6 +1,6 @@
 // The `llm` step action: one chat completion through the configured provider. A step may pick the
 // provider and model; otherwise LLM_PROVIDER and LLM_DEFAULT_MODEL (provider-config.ts) decide.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidStepParams } from '../errors';
 import { parseStepParams } from '../step-params';
 import type { ChatMessage, LlmProvider, LlmProviderName } from './provider';

@@ -2,7 +2,7 @@
 // gateways, vLLM, Ollama, local/fake-llm.ts): POST <baseUrl>/chat/completions, retried with backoff on
 // 429, 5xx and timeouts through the shared fetchWithRetry. The base URL is deployment configuration, so
 // its host:port is allowlisted for the outbound-address guard; a redirect elsewhere is checked as usual.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isClientErrorStatus, LlmClientError, LlmProviderError, OutboundAddressRefused } from '../errors';
 import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
 import { allowedHostOf } from '../outbound/allowed-hosts';
