@@ -12,12 +12,12 @@ import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';
 import {
   type BucketRange,
   groupedMetrics,
-  prometheusExposition,
   systemHealth,
   TooManyReadsError,
   workflowMetrics,
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
+import { prometheusExposition } from '../telemetry/prometheus-exposition';
 import type { ApiOperation } from './api-routes';
 import { IsoDateTime, OrgQuery, parseWith, pathParameter, queryInteger } from './request';
 import { workerHealth } from './worker-routes';
