@@ -26,8 +26,8 @@ export interface TaskLister {
 const TaskListFilters = ListQuerySchema.extend({
   status: z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK']).optional(),
   workflowId: z.string().min(1).max(64).optional(),
-  agentId: AgentIdSchema.optional(),
-  tag: TagFilterSchema.optional(),
+  agentId: z.optional(AgentIdSchema),
+  tag: z.optional(TagFilterSchema),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
   stuckAfterMinutes: queryInteger(1440, 4).optional(),
