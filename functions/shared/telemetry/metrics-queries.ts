@@ -10,11 +10,9 @@ import {
   agentSk,
   GRANULARITY_MS,
   type Granularity,
-  ORG_TOTALS_PARTITION,
   orgPartition,
   orgSk,
   orgsPartition,
-  orgTotalsPartition,
   workflowSk,
 } from './aggregate-keys';
 import { type AggregateStore, keyId } from './aggregate-store';
