@@ -1,5 +1,6 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
 import { benchAdminList } from './admin-list';
+import { benchBundles } from './bundles';
 import { benchCostModel } from './cost-model';
 import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'worker-chaos': benchWorkerChaos,
   'cost-model': benchCostModel,
   'live-fanout': benchLiveFanout,
+  bundles: benchBundles,
 };
 
 const name = process.argv[2] ?? '';

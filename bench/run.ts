@@ -12,6 +12,7 @@ const BENCHMARKS = [
   'worker-chaos',
   'cost-model',
   'live-fanout',
+  'bundles',
 ] as const;
 
 const entry = fileURLToPath(new URL('./run-one.ts', import.meta.url));

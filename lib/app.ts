@@ -39,6 +39,7 @@ function contextString(node: Node, key: string): string | undefined {
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
  * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
+ * tracing (true or false: X-Ray active tracing and the Powertools Tracer; false by default).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   // A bad address or severity fails the synth, naming the setting.
@@ -88,7 +89,17 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...contextWorkerTypes(node),
     ...contextDeadAfter(node),
     ...optional('consoleUrl', contextString(node, 'consoleUrl')),
+    ...contextTracing(node),
   };
+}
+
+/** `-c tracing=true` (or `true` in cdk.json); anything but true or false fails the synth. */
+function contextTracing(node: Node): { tracing?: boolean } {
+  const value: unknown = node.tryGetContext('tracing');
+  if (value === undefined || value === null || value === '') return {};
+  if (value === true || value === 'true') return { tracing: true };
+  if (value === false || value === 'false') return { tracing: false };
+  throw new Error(`Context value tracing must be true or false, not ${JSON.stringify(value)}`);
 }
 
 /** `-c lambdaFunctions='{"org-a":["arn:..."]}'` (a JSON string) or the same object in cdk.json. */

@@ -7,7 +7,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { APP_NAME, type FunctionShape } from '../functions/shared/resources';
@@ -18,6 +18,33 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Lets bundled CommonJS dependencies call `require` inside the ESM bundle. */
 const ESM_REQUIRE_SHIM =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * How every function is bundled; bench/bundles.ts builds the same bundles to measure them. Without
+ * tracing, POWERTOOLS_TRACE_ENABLED is defined as "false" in the code too, so esbuild leaves the Tracer
+ * and the X-Ray SDK out of the bundle (functions/shared/tracing.ts).
+ */
+export function functionBundling(tracing: boolean) {
+  return {
+    ...FUNCTION_BUNDLING,
+    ...(!tracing && { define: { 'process.env.POWERTOOLS_TRACE_ENABLED': JSON.stringify('false') } }),
+  } satisfies BundlingOptions;
+}
+
+const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_SHIM,
+  // nodejs24.x ships AWS SDK v3; bundling it would only grow the package and cold start.
+  externalModules: ['@aws-sdk/*'],
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
+
+/** Each function's minified bundle stays under this (test/infra/bundling.test.ts, bench/bundles.ts). */
+export const BUNDLE_BUDGET_BYTES = 250 * 1024;
 
 /** Lambda's limit on a function's environment variables, measured as their JSON. */
 const ENVIRONMENT_LIMIT_BYTES = 4096;
@@ -51,6 +78,12 @@ export interface StepwiseFunctionProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * X-Ray active tracing and the Powertools Tracer. Off, the Tracer is not even bundled: it costs module
+   * init time and slows every `await` (see bench/bundles.ts).
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * The repository root holding `functions/` and `package-lock.json`.
    * @default the parent of lib/
    */
@@ -64,7 +97,7 @@ export interface TableBinding {
 }
 
 /**
- * A NodejsFunction on nodejs24.x/arm64 with X-Ray active tracing, an explicit log group with retention,
+ * A NodejsFunction on nodejs24.x/arm64, with X-Ray active tracing when asked, an explicit log group with retention,
  * and an ESM, minified, source-mapped bundle built by the local esbuild (never Docker).
  */
 export class StepwiseFunction extends NodejsFunction {
@@ -73,6 +106,7 @@ export class StepwiseFunction extends NodejsFunction {
 
   constructor(scope: Construct, id: string, props: StepwiseFunctionProps) {
     const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const tracing = props.tracing ?? false;
     // Created beside the function (a construct cannot create children before super()); the explicit
     // log group replaces the LogRetention custom resource and is removed with the stack.
     const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
@@ -96,7 +130,7 @@ export class StepwiseFunction extends NodejsFunction {
       timeout: Duration.seconds(props.shape.timeoutSeconds),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      tracing: lambda.Tracing.ACTIVE,
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       logGroup,
       role,
       // Only the SDK v2 runtimes need the keep-alive variable; SDK v3 reuses connections by default.
@@ -105,19 +139,10 @@ export class StepwiseFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: APP_NAME,
         POWERTOOLS_METRICS_NAMESPACE: APP_NAME,
         NODE_OPTIONS: '--enable-source-maps',
+        ...(!tracing && { POWERTOOLS_TRACE_ENABLED: 'false' }),
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_SHIM,
-        // nodejs24.x ships AWS SDK v3; bundling it would only grow the package and cold start.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
+      bundling: functionBundling(tracing),
     });
     this.functionLogGroup = logGroup;
     this.node.addValidation({ validate: () => this.checkEnvironmentSize() });

@@ -163,6 +163,12 @@ export interface StepwiseStackProps extends StackProps {
    */
   readonly logSampleRate?: number;
   /**
+   * X-Ray active tracing and the Powertools Tracer in every function (`tracing` context). Off, the
+   * Tracer is left out of the bundles: it adds module init time and slows every `await`.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
    * Workflow ids whose EMF metrics carry their own `workflow_id` dimension (at most 20); every other
    * workflow is reported as `other`, which keeps the number of CloudWatch metrics bounded
    * (METRICS_WORKFLOWS of the functions that settle tasks: task-events, api, reconciler).
@@ -226,6 +232,7 @@ export class StepwiseStack extends Stack {
     ][]) {
       functions[name] = new StepwiseFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         shape,
+        tracing: props.tracing ?? false,
       });
       // The execution role's default policy holds the X-Ray statement that tracing adds; every other
       // wildcard grant lives in a policy of its own with its own acknowledgement.

@@ -1,6 +1,6 @@
 // The message Step Functions puts on a worker type's queue for an `agent` step (compile-workflow.ts,
 // compileAgent): the task token, which step of which task, and the step's resolved params as `input`.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const AgentMessageSchema = z.object({
   taskToken: z.string().min(1),

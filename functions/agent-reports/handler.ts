@@ -2,16 +2,16 @@
 // message and when they finish it, so the step's attempts show who ran them. The payload is checked in
 // the domain code, which answers a bad one with a named error rather than failing the invocation.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 import {
   type AgentAttemptsDeps,
   type AgentReportResult,
@@ -39,7 +39,7 @@ const lambdaHandler = async (payload: unknown): Promise<AgentReportResult> => {
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(flushLiveUpdates());

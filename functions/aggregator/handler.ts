@@ -1,13 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../shared/telemetry/fold-aggregates';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const deps = {
   store: new DynamoAggregateStore(documentClient(), requireEnv('TABLE_NAME')),
@@ -24,6 +24,6 @@ const lambdaHandler = async (): Promise<void> => {
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));

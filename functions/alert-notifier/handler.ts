@@ -5,7 +5,6 @@
 // invocation would only repeat the deliveries that succeeded.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { guardedFetch } from '../shared/actions/outbound/guarded-fetch';
@@ -26,12 +25,14 @@ import { type DeliveryDeps, deliverAlert } from '../shared/alerts/deliver-alert'
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { loadNotifierConfig } from '../shared/alerts/notifier-config';
 import { sqsParkDelivery } from '../shared/alerts/park-delivery';
-import { documentClient, sqsClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
+import { sqsClient } from '../shared/clients/sqs';
 import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { secretsManager } from '../shared/secrets';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const config = loadNotifierConfig();
 /** A rotated secret reaches deliveries within this. */
@@ -98,7 +99,7 @@ const lambdaHandler = async (event: SNSEvent): Promise<void> => {
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(flushLiveUpdates());

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import openApiDocument from '../../docs/openapi.json';
@@ -18,7 +17,9 @@ import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
-import { documentClient, sfnClient, snsClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
+import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
@@ -28,7 +29,7 @@ import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { liveWorkerDirectory } from '../shared/live/live-workers';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
 import { SfnStateMachines } from '../shared/registry/state-machines';
@@ -42,6 +43,7 @@ import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
 import { sfnFailLostToken } from '../shared/workers/lost-tokens';
@@ -145,7 +147,7 @@ const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayP
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(logContext(logger, apiRequestLogContext))

@@ -5,22 +5,22 @@
 // The WebSocket API's $connect authorizer is this function too (shared/live/connect-authorizer.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { type AuthorizerResult, type DecideDeps, decide } from '../shared/auth/authorizer-decision';
 import { createJwtVerifier, loadJwtConfig } from '../shared/auth/jwt';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
 import {
   type ConnectAuthorizerEvent,
   decideConnect,
   isConnectAuthorizerEvent,
 } from '../shared/live/connect-authorizer';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { authorizerLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const jwtConfig = loadJwtConfig();
 const deps: DecideDeps = {
@@ -45,7 +45,7 @@ const lambdaHandler = async (
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(logContext(logger, authorizerLogContext));

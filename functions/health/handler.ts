@@ -1,14 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { dynamoDbClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
+import { dynamoDbClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
+import { snsClient } from '../shared/clients/sns';
+import { sqsClient } from '../shared/clients/sqs';
 import { loadResourceConfig } from '../shared/config';
 import { awsProbes } from '../shared/health/aws-probes';
 import { checkHealth } from '../shared/health/check-health';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const probes = awsProbes(loadResourceConfig(), {
   dynamodb: dynamoDbClient(),
@@ -28,7 +31,7 @@ const lambdaHandler = async (_event: APIGatewayProxyEventV2): Promise<APIGateway
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(logContext(logger, apiRequestLogContext));

@@ -3,18 +3,18 @@
 // $default answers subscribe/unsubscribe/ping (a route response). The logic is in shared/live/live-session.ts.
 // Its table access is limited to the LIVE# keys and reading task items (lib/live.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { identityFromContext } from '../shared/auth/authorize';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
 import { LIVE_PROTOCOL } from '../shared/live/live-messages';
 import { connect, disconnect, handleMessage, type LiveSessionDeps } from '../shared/live/live-session';
 import { DynamoLiveStore } from '../shared/live/live-store';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const tableName = requireEnv('TABLE_NAME');
 const tasks = new DynamoTaskStore(documentClient(), tableName);
@@ -56,6 +56,6 @@ const lambdaHandler = async (event: WebSocketEvent): Promise<APIGatewayProxyStru
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));

@@ -1,13 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { documentClient, sfnClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
 import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import type { Task } from '../shared/tasks/task';
 import { reconcileTasks, type SettledTask } from '../shared/tasks/task-service';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -19,6 +19,7 @@ import {
 } from '../shared/telemetry/emf-metrics';
 import { taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const emfConfig = loadEmfConfig();
 
@@ -43,7 +44,7 @@ const lambdaHandler = async (): Promise<void> => {
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(flushLiveUpdates());

@@ -1,7 +1,7 @@
-// Logger, Metrics and Tracer, created once per container with the service name and namespace.
+// Logger and Metrics, created once per container with the service name and namespace. The Tracer lives
+// in tracing.ts, loaded only when tracing is on.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './telemetry/service-names';
 
 export { METRICS_NAMESPACE, SERVICE_NAME };
@@ -10,4 +10,3 @@ export const logger = new Logger({ serviceName: SERVICE_NAME });
 // Metrics' own warnings (a bad dimension, a key collision) go through the logger, so they are
 // structured and follow the log level instead of going to stdout unconditionally.
 export const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE, logger });
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });

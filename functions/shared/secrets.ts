@@ -1,10 +1,10 @@
 // Secrets Manager secrets read as strings through Powertools Parameters: one SecretsProvider over one
 // traced SecretsManagerClient per container, created on the first read (not at cold start). It lives here
-// rather than in clients.ts so that only the functions that read a secret (api, step-runner) bundle it.
+// rather than in clients/ so that only the functions that read a secret (api, step-runner) bundle it.
 // Each value is cached for the caller's maxAge, so a rotated secret is picked up without a redeploy.
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { tracer } from './powertools';
+import { traced } from './tracing';
 
 /** The slice of Powertools' SecretsProvider used here, so tests can pass a fake. */
 export interface SecretsGetter {
@@ -16,7 +16,7 @@ let provider: SecretsProvider | undefined;
 
 /** The container's Secrets Manager client (the api writes alert channel secrets with it), created on first use. */
 export function secretsManagerClient(): SecretsManagerClient {
-  client ??= tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  client ??= traced(new SecretsManagerClient({}));
   return client;
 }
 

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { createActionRunner } from '../shared/actions/run-action';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
@@ -10,11 +9,12 @@ import {
   closeUndecidedApproval,
   requestApproval,
 } from '../shared/approvals/request-approval';
-import { documentClient, snsClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
+import { snsClient } from '../shared/clients/sns';
 import { requireEnv } from '../shared/config';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import {
   handleStepPayload,
   type RecordedFailure,
@@ -26,6 +26,7 @@ import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { loadLlmPrices } from '../shared/telemetry/llm-prices';
 import { logContext, stepLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const deps: StepRunnerDeps = {
   tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
@@ -52,7 +53,7 @@ const lambdaHandler = async (payload: StepPayload): Promise<StepResult | Recorde
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(parser({ schema: StepPayloadSchema }))

@@ -3,7 +3,6 @@
 // then the alert rules run (functions/shared/alerts/rules/).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
@@ -14,17 +13,21 @@ import { sqsQueueDepth } from '../shared/alerts/rules/dlq-rule';
 import { loadDlqUrls } from '../shared/alerts/rules/dlq-urls';
 import { evaluateRules, type RulesDeps } from '../shared/alerts/rules/evaluate-rules';
 import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
-import { documentClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
+import { snsClient } from '../shared/clients/sns';
+import { sqsClient } from '../shared/clients/sqs';
 import { loadResourceConfig } from '../shared/config';
 import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { liveWorkerDirectory } from '../shared/live/live-workers';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
 import { sfnFailLostToken } from '../shared/workers/lost-tokens';
@@ -96,7 +99,7 @@ const lambdaHandler = async (): Promise<void> => {
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(flushLiveUpdates());

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { documentClient } from '../shared/clients';
+import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
 import {
   type ExecutionStatusChangeEvent,
@@ -12,7 +11,7 @@ import {
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { logger, metrics, tracer } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import {
   loadEmfConfig,
@@ -22,6 +21,7 @@ import {
 } from '../shared/telemetry/emf-metrics';
 import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
+import { traceLambdaHandler } from '../shared/tracing';
 
 const stores = {
   tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
@@ -55,7 +55,7 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
 };
 
 export const handler = middy(lambdaHandler)
-  .use(captureLambdaHandler(tracer))
+  .use(traceLambdaHandler())
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(parser({ schema: ExecutionStatusChangeEventSchema }))

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, type FunctionName } from '../../functions/shared/resources';
 import { type BuiltApp, buildApp } from '../../lib/app';
+import { BUNDLE_BUDGET_BYTES } from '../../lib/stepwise-function';
 import { logicalId } from './synth';
+
+/**
+ * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow:
+ * the api bundles ajv with its formats (~145 KB), zod's classic build (~98 KB: its route schemas are not
+ * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go.
+ */
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 720 * 1024 };
 
 interface SynthesizedTemplate {
   readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
@@ -35,15 +43,28 @@ describe('function bundles', () => {
     rmSync(outdir, { recursive: true, force: true });
   });
 
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundles to an ESM file with a source map', (name) => {
+  const bundleOf = (name: FunctionName) => {
     const assetPath =
       template.Resources[logicalId(stack, stack.functions[name])]?.Metadata?.['aws:asset:path'];
     expect(assetPath).toBeDefined();
-    const bundle = join(outdir, assetPath ?? '', 'index.mjs');
+    return join(outdir, assetPath ?? '', 'index.mjs');
+  };
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s bundles to an ESM file with a source map', (name) => {
+    const bundle = bundleOf(name);
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
     expect(code).toMatch(/^import\s*\{\s*createRequire\s*\}\s*from\s*['"]module['"]/);
     // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled.
     expect(code).toMatch(/from\s*['"]@aws-sdk\/client-dynamodb['"]/);
   });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s bundles within the size budget, without the Tracer (tracing is off by default)',
+    (name) => {
+      const code = readFileSync(bundleOf(name), 'utf8');
+      expect(Buffer.byteLength(code)).toBeLessThanOrEqual(OVER_BUDGET[name] ?? BUNDLE_BUDGET_BYTES);
+      expect(code).not.toContain('aws-xray-sdk');
+    },
+  );
 });

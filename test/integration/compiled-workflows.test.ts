@@ -13,6 +13,7 @@ import { SimulateSchema } from '../../functions/shared/steps/simulate';
 import { type StepPayload, StepPayloadSchema } from '../../functions/shared/steps/step-payload';
 import { compileWorkflow } from '../../functions/shared/workflows/compile-workflow';
 import { validateWorkflow } from '../../functions/shared/workflows/validate-workflow';
+import * as z from '../../functions/shared/zod-mini';
 import { answer } from '../../local/fake-llm';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION, localStateMachines } from '../support/local-state-machines';
 
@@ -106,7 +107,7 @@ async function stepRunner(raw: unknown): Promise<unknown> {
   maxInFlight = Math.max(maxInFlight, inFlight);
   try {
     const { simulate: rawSimulate, ...params } = payload.params;
-    const simulate = SimulateSchema.optional().parse(rawSimulate);
+    const simulate = z.optional(SimulateSchema).parse(rawSimulate);
     if (simulate?.sleepSeconds) await sleep(simulate.sleepSeconds * 1000);
     if (simulate?.fail || (simulate?.failUntilAttempt !== undefined && attempt < simulate.failUntilAttempt)) {
       const error = new SimulatedFailure(`Simulated failure on attempt ${attempt}`);

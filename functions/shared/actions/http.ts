@@ -4,7 +4,7 @@
 // OpenAI-compatible LLM provider), so there is one implementation of "call a flaky HTTP service". Every
 // call goes through the outbound-address guard (outbound/guarded-fetch.ts); a refused address fails at
 // once with OutboundAddressRefused, never retried.
-import { z } from 'zod';
+
 import {
   defaultSleep,
   isRetryableStatus,
@@ -14,6 +14,7 @@ import {
   retryWithBackoff,
   type Sleep,
 } from '../retry/retry-with-backoff';
+import * as z from '../zod-mini';
 import {
   HttpClientError,
   HttpRequestError,
@@ -51,44 +52,48 @@ const KEPT_HEADERS = [
 ];
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
-const StatusSchema = z.number().int().min(100).max(599);
+const StatusSchema = z.int().check(z.gte(100), z.lte(599));
 
 /** In-step retry settings a step may override (the ASL Retry of the step is a separate, outer loop). */
-export const RetryParamsSchema = z
-  .object({
-    maxRetries: z.number().int().min(0).max(10).optional(),
-    baseDelayMs: z.number().int().min(0).max(60_000).optional(),
-    maxDelayMs: z.number().int().min(0).max(300_000).optional(),
-    jitter: z.enum(['full', 'none']).optional(),
-  })
-  .strict();
+export const RetryParamsSchema = z.strictObject({
+  maxRetries: z.optional(z.int().check(z.gte(0), z.lte(10))),
+  baseDelayMs: z.optional(z.int().check(z.gte(0), z.lte(60_000))),
+  maxDelayMs: z.optional(z.int().check(z.gte(0), z.lte(300_000))),
+  jitter: z.optional(z.enum(['full', 'none'])),
+});
 
 export type RetryParams = z.infer<typeof RetryParamsSchema>;
 
 export const HttpParamsSchema = z
-  .object({
-    method: z
-      .string()
-      .transform((method) => method.toUpperCase())
-      .pipe(z.enum(METHODS))
-      .default('GET'),
+  .strictObject({
+    method: z._default(
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((method) => method.toUpperCase()),
+        ),
+        z.enum(METHODS),
+      ),
+      'GET',
+    ),
     url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
-    headers: z.record(z.string(), z.string()).optional(),
+    headers: z.optional(z.record(z.string(), z.string())),
     /** An object or array is sent as JSON; a string as is. */
-    body: z.unknown().optional(),
-    query: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]))
-      .optional(),
+    body: z.optional(z.unknown()),
+    query: z.optional(
+      z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
+    ),
     /** Statuses that count as success. @default any 2xx */
-    expectedStatus: z.union([StatusSchema, z.array(StatusSchema).min(1)]).optional(),
-    timeoutMs: z.number().int().min(1).max(900_000).default(DEFAULT_TIMEOUT_MS),
-    retry: RetryParamsSchema.optional(),
+    expectedStatus: z.optional(z.union([StatusSchema, z.array(StatusSchema).check(z.minLength(1))])),
+    timeoutMs: z._default(z.int().check(z.gte(1), z.lte(900_000)), DEFAULT_TIMEOUT_MS),
+    retry: z.optional(RetryParamsSchema),
   })
-  .strict()
-  .refine((params) => params.body === undefined || (params.method !== 'GET' && params.method !== 'HEAD'), {
-    path: ['body'],
-    message: 'is not allowed with GET or HEAD',
-  });
+  .check(
+    z.refine((params) => params.body === undefined || (params.method !== 'GET' && params.method !== 'HEAD'), {
+      path: ['body'],
+      message: 'is not allowed with GET or HEAD',
+    }),
+  );
 
 export type HttpParams = z.input<typeof HttpParamsSchema>;
 

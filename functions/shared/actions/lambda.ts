@@ -5,7 +5,7 @@
 // Functions' native Lambda integration reports, so the workflow's Retry/Catch can match it. Throttling
 // and service errors are retried by the SDK client (maxAttempts) and surface with their SDK names.
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from '../zod-mini';
 import { LambdaFunctionError, LambdaNotAllowed } from './errors';
 import { isLambdaAllowed, type LambdaAllowlist } from './lambda-allowlist';
 import { parseStepParams } from './step-params';
@@ -14,12 +14,12 @@ import { parseStepParams } from './step-params';
 const FUNCTION_NAME =
   /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
 
-export const LambdaParamsSchema = z
-  .object({
-    functionArn: z.string().min(1).max(170).regex(FUNCTION_NAME, 'must be a Lambda function name or ARN'),
-    payload: z.unknown().optional(),
-  })
-  .strict();
+export const LambdaParamsSchema = z.strictObject({
+  functionArn: z
+    .string()
+    .check(z.minLength(1), z.maxLength(170), z.regex(FUNCTION_NAME, 'must be a Lambda function name or ARN')),
+  payload: z.optional(z.unknown()),
+});
 
 export type LambdaParams = z.input<typeof LambdaParamsSchema>;
 

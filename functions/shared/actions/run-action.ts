@@ -1,8 +1,9 @@
 // Dispatches a step to its built-in action and reports what it cost. Each action validates its own params
 // with its zod schema (errors name the field); this module only picks the action, shapes the metrics the
 // step runner records, and, in createActionRunner, wires the real dependencies once per container.
-import { tracer } from '../powertools';
+
 import type { SecretsGetter } from '../secrets';
+import { traced } from '../tracing';
 import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
 import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
@@ -117,7 +118,7 @@ export function createActionRunner(
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
       ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey, outbound })
-      : createBedrockConverseProvider({ client: tracer.captureAWSv3Client(createBedrockRuntimeClient()) });
+      : createBedrockConverseProvider({ client: traced(createBedrockRuntimeClient()) });
   let lambda: InvokeClient | undefined;
   const deps: ActionDeps = {
     http: { outbound },
@@ -134,7 +135,7 @@ export function createActionRunner(
       },
     },
     lambda: () => {
-      lambda ??= tracer.captureAWSv3Client(createLambdaClient());
+      lambda ??= traced(createLambdaClient());
       return lambda;
     },
     lambdaFunctions: loadLambdaAllowlist(env),

@@ -1,10 +1,10 @@
 // Validates a step's params against its action's schema at the edge, turning the first problem into an
 // InvalidStepParams error that names the field, so a workflow author sees `http step params: url: ...`
 // rather than a stack trace from deep inside the action.
-import type { z } from 'zod';
+import type * as z from '../zod-mini';
 import { InvalidStepParams } from './errors';
 
-export function parseStepParams<S extends z.ZodType>(
+export function parseStepParams<S extends z.ZodMiniType>(
   action: string,
   schema: S,
   params: unknown,

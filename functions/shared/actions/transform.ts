@@ -3,7 +3,7 @@
 // over and over. Evaluation is guarded by JSONata's own time and depth limits so a runaway expression
 // fails the step instead of the Lambda.
 import jsonata from 'jsonata';
-import { z } from 'zod';
+import * as z from '../zod-mini';
 import { TransformError } from './errors';
 import { parseStepParams } from './step-params';
 
@@ -19,12 +19,10 @@ export const MAX_RESULT_BYTES = 256 * 1024;
 /** Also checked at registration for a literal expression. */
 export const MAX_EXPRESSION_LENGTH = 64 * 1024;
 
-export const TransformParamsSchema = z
-  .object({
-    expression: z.string().min(1).max(MAX_EXPRESSION_LENGTH),
-    data: z.unknown().optional(),
-  })
-  .strict();
+export const TransformParamsSchema = z.strictObject({
+  expression: z.string().check(z.minLength(1), z.maxLength(MAX_EXPRESSION_LENGTH)),
+  data: z.optional(z.unknown()),
+});
 
 export type TransformParams = z.input<typeof TransformParamsSchema>;
 

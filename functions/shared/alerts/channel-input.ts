@@ -1,7 +1,7 @@
 // The body of PUT /admin/alert-channels, validated at the edge: one schema per channel (a slug id, the
 // type's own fields, write-only secret fields) and the list (unique ids, at most MAX_CHANNELS). Kept apart
 // from channel.ts so the notifier, which only reads stored channels, does not bundle zod.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALERT_KINDS, SEVERITIES } from './alert';
 import {
   CHANNEL_TYPES,

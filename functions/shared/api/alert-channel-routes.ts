@@ -5,7 +5,7 @@
 // organization's alert to its members, any to operators); organizations see their own channels' attempts,
 // not the deployment's.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canSeeAlert } from '../alerts/alert-access';
 import type { ChannelScope } from '../alerts/channel';
 import { channelView, isDeploymentScope } from '../alerts/channel';

@@ -2,7 +2,7 @@
 // org-less alerts without it), newest first with filters and a signed cursor; one alert; and its
 // acknowledgement. An alert the caller may not see is a 404 like one that does not exist.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALERT_KINDS, ALERT_STATES, type AlertRecord, SEVERITIES } from '../alerts/alert';
 import { canSeeAlert } from '../alerts/alert-access';
 import type { Identity } from '../auth/identity';

@@ -3,7 +3,7 @@
 // org (`org`) or, with none, reads and sets the deployment level. Reads are GetItems of the levels asked
 // for; the answer is the rules in force there plus what each level sets.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AlertRulesLevelSchema,
   effectiveRules,

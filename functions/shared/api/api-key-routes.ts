@@ -1,7 +1,7 @@
 // API key management for an organization's OWNERs: create (the secret is in this one response only),
 // list (never a secret or hash), revoke. OPERATOR keys are not made here: they belong to the deployment
 // and are created with its AWS credentials (`npm run stepwise -- keys create-operator`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ApiKeyRecord, createApiKey } from '../auth/api-keys';
 import { hasAccess } from '../auth/authorize';
 import { ROLES } from '../auth/identity';

@@ -1,6 +1,6 @@
 // Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), and the
 // decision on one. Neither ever returns a task token (approvals/approval.ts `publicView`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { APPROVAL_STATUSES, publicView } from '../approvals/approval';
 import { DecisionRequestSchema, decideApproval } from '../approvals/decide-approval';
 import { jsonResponse, ValidationError } from '../http/errors';

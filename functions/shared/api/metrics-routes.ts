@@ -5,19 +5,19 @@
 // GET /workflows/{id}/metrics is open to MEMBERs: a member already sees every task of the org, of which
 // these are sums. The admin routes and /metrics need ADMIN (the route table), since they span the org.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';
 import {
   type BucketRange,
   groupedMetrics,
-  prometheusExposition,
   systemHealth,
   TooManyReadsError,
   workflowMetrics,
 } from '../telemetry/metrics-queries';
 import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
+import { prometheusExposition } from '../telemetry/prometheus-exposition';
 import type { ApiOperation } from './api-routes';
 import { IsoDateTime, OrgQuery, parseWith, pathParameter, queryInteger } from './request';
 import { workerHealth } from './worker-routes';

@@ -1,14 +1,15 @@
 // What every route module shares to read a request: schema parsing that names the field, path parameters,
 // list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Identity, OPERATOR_ORG_ID } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorBinding } from '../http/signed-cursor';
 
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
+/** Takes zod's classic schemas and zod/mini's alike (the route modules use both). */
+export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, what: string): T {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
     const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;

@@ -1,7 +1,7 @@
 // The task list both GET /tasks (an org's members) and GET /admin/tasks (OWNER/ADMIN of their org,
 // OPERATOR of any org or all) answer with: one query schema, one listing (tasks/task-listing.ts).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { jsonResponse } from '../http/errors';
 import type { CursorSigner } from '../http/signed-cursor';
@@ -26,8 +26,8 @@ export interface TaskLister {
 const TaskListFilters = ListQuerySchema.extend({
   status: z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK']).optional(),
   workflowId: z.string().min(1).max(64).optional(),
-  agentId: AgentIdSchema.optional(),
-  tag: TagFilterSchema.optional(),
+  agentId: z.optional(AgentIdSchema),
+  tag: z.optional(TagFilterSchema),
   from: IsoDateTime.optional(),
   to: IsoDateTime.optional(),
   stuckAfterMinutes: queryInteger(1440, 4).optional(),

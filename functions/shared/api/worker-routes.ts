@@ -3,7 +3,7 @@
 // An organization sees only its own tasks among a worker's in-flight steps, and nobody sees a task token.
 // Each type is one partition read whole (at most MAX_WORKERS_PER_TYPE workers): no paging to do.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, ValidationError } from '../http/errors';

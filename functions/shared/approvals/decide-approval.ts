@@ -8,7 +8,7 @@
 // Step Functions answering that the wait is over (its deadline passed, the task ended) turns the
 // approval EXPIRED and the request into a 409; any other failure puts it back to PENDING so the decision
 // can be sent again.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { summarize } from '../steps/run-step';

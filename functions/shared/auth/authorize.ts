@@ -8,9 +8,9 @@
 // bare 403 of its own. So the handler answers refusals in the product's error shape, and fails closed:
 // a denial, or anything that is not a complete identity, is never taken for one.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../http/errors';
 import { ROUTES, type Role, type RouteShape } from '../resources';
+import * as z from '../zod-mini';
 import { type Identity, isValidMembership, ROLES } from './identity';
 
 export type Access = Role | 'public';
@@ -72,12 +72,12 @@ export interface DenialContext {
 
 const AuthorizerContextSchema = z
   .strictObject({
-    orgId: z.string().min(1),
+    orgId: z.string().check(z.minLength(1)),
     role: z.enum([...ROLES, 'OPERATOR']),
-    principal: z.string().min(1),
+    principal: z.string().check(z.minLength(1)),
     method: z.enum(['jwt', 'api-key']),
   })
-  .refine(({ orgId, role }) => isValidMembership(orgId, role));
+  .check(z.refine(({ orgId, role }) => isValidMembership(orgId, role)));
 
 export const toAuthorizerContext = ({ orgId, role, principal, method }: Identity): AuthorizerContext => ({
   orgId,

@@ -1,24 +1,32 @@
 // The "Step Functions Execution Status Change" event, as EventBridge delivers it on AWS and as the
 // embedded stack's Step Functions endpoint emits it locally.
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
+import * as z from '../zod-mini';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 export const ExecutionStatusDetailSchema = z.object({
-  executionArn: z.string().min(1),
-  stateMachineArn: z.string().min(1),
-  name: z.string().min(1),
+  executionArn: z.string().check(z.minLength(1)),
+  stateMachineArn: z.string().check(z.minLength(1)),
+  name: z.string().check(z.minLength(1)),
   status: z.enum(EXECUTION_STATUSES),
-  startDate: z.number().int(),
-  stopDate: z.number().int().nullish(),
-  input: z.string().nullish(),
-  output: z.string().nullish(),
-  error: z.string().nullish(),
-  cause: z.string().nullish(),
+  startDate: z.int(),
+  stopDate: z.nullish(z.int()),
+  input: z.nullish(z.string()),
+  output: z.nullish(z.string()),
+  error: z.nullish(z.string()),
+  cause: z.nullish(z.string()),
 });
 
-export const ExecutionStatusChangeEventSchema = EventBridgeSchema.extend({
+// The EventBridge envelope, as Powertools' EventBridgeSchema declares it; that module imports zod's
+// whole classic build, so it is restated here on zod/mini.
+export const ExecutionStatusChangeEventSchema = z.object({
+  version: z.string(),
+  id: z.string(),
+  account: z.string(),
+  time: z.iso.datetime(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'replay-name': z.optional(z.string()),
   source: z.literal('aws.states'),
   'detail-type': z.literal('Step Functions Execution Status Change'),
   detail: ExecutionStatusDetailSchema,

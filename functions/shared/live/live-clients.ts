@@ -8,17 +8,19 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { MiddlewareObj } from '@middy/core';
-import { documentClient, once } from '../clients';
+import { documentClient } from '../clients/dynamodb';
+import { once } from '../clients/once';
 import { requireEnv } from '../config';
-import { logger, tracer } from '../powertools';
+import { logger } from '../powertools';
 import { LIVE_API } from '../resources';
+import { traced } from '../tracing';
 import { DynamoLiveStore } from './live-store';
 import { createLivePublisher, type LivePublisher, type PostToConnection, silentPublisher } from './publisher';
 
 const LIVE_ENDPOINT_ENV = LIVE_API.endpointEnv;
 
 const managementClient = once(() =>
-  tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) })),
+  traced(new ApiGatewayManagementApiClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) })),
 );
 
 /** PostToConnection, with GoneException (the client disconnected) as 'gone'. */

@@ -11,6 +11,7 @@ import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from
 import { rowOfTask } from '../tasks/task-row';
 import type { AttemptEnd, AttemptStart, StepRef, TaskStore } from '../tasks/task-store';
 import { costUsd, DEFAULT_LLM_PRICES, type PriceTable } from '../telemetry/llm-prices';
+import * as z from '../zod-mini';
 import { cleanCause, cleanError, StepFailure } from './clean-error';
 import { applySimulation, SimulateSchema } from './simulate';
 import type { RecordStepPayload, RunStepPayload, StepPayload } from './step-payload';
@@ -117,7 +118,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   log.info('Step attempt started', { attempt });
 
   const outcome: Promise<Outcome> = (async () => {
-    await applySimulation(SimulateSchema.optional().parse(simulate), attempt, sleep);
+    await applySimulation(z.optional(SimulateSchema).parse(simulate), attempt, sleep);
     return deps.runAction(step.type, params, { orgId: task.orgId });
   })().then(
     (result) => ({ ok: true, result }),

@@ -3,16 +3,14 @@
 //   "simulate": { "failUntilAttempt": 3 }   attempts 1 and 2 throw SimulatedFailure, 3 runs normally
 //   "simulate": { "fail": true }            every attempt throws SimulatedFailure
 //   "simulate": { "sleepSeconds": 10 }      the attempt sleeps first (to run past a step timeout)
-import { z } from 'zod';
+import * as z from '../zod-mini';
 
-export const SimulateSchema = z
-  .object({
-    failUntilAttempt: z.number().int().min(1).optional(),
-    fail: z.boolean().optional(),
-    error: z.string().min(1).max(128).optional(),
-    sleepSeconds: z.number().min(0).max(900).optional(),
-  })
-  .strict();
+export const SimulateSchema = z.strictObject({
+  failUntilAttempt: z.optional(z.int().check(z.gte(1))),
+  fail: z.optional(z.boolean()),
+  error: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  sleepSeconds: z.optional(z.number().check(z.gte(0), z.lte(900))),
+});
 
 export type Simulate = z.infer<typeof SimulateSchema>;
 

@@ -1,25 +1,25 @@
 // What a compiled state machine sends the step-runner Lambda (see workflows/compile-workflow.ts).
-import { z } from 'zod';
+import * as z from '../zod-mini';
 
 const TaskRef = z.object({
-  id: z.string().min(1),
-  orgId: z.string().min(1),
-  workflowId: z.string().min(1),
-  workflowVersion: z.number().int(),
+  id: z.string().check(z.minLength(1)),
+  orgId: z.string().check(z.minLength(1)),
+  workflowId: z.string().check(z.minLength(1)),
+  workflowVersion: z.int(),
 });
 
 const StepRef = z.object({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  mapIndex: z.number().int().nonnegative().optional(),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  mapIndex: z.optional(z.int().check(z.nonnegative())),
 });
 
 export const RunStepPayloadSchema = z.object({
   kind: z.literal('run'),
   task: TaskRef,
   step: StepRef,
-  params: z.record(z.string(), z.unknown()).default({}),
-  context: z.record(z.string(), z.unknown()).default({}),
+  params: z._default(z.record(z.string(), z.unknown()), {}),
+  context: z._default(z.record(z.string(), z.unknown()), {}),
 });
 
 export const RecordStepPayloadSchema = z.object({
@@ -27,8 +27,8 @@ export const RecordStepPayloadSchema = z.object({
   task: TaskRef,
   step: StepRef,
   status: z.enum(['FAILED', 'SKIPPED']),
-  error: z.string().nullish(),
-  cause: z.string().nullish(),
+  error: z.nullish(z.string()),
+  cause: z.nullish(z.string()),
 });
 
 /** An approval step's request: the step runner stores the token and notifies (approvals/request-approval.ts). */
@@ -36,10 +36,10 @@ export const ApprovalStepPayloadSchema = z.object({
   kind: z.literal('approval'),
   task: TaskRef,
   step: StepRef,
-  taskToken: z.string().min(1),
-  approvers: z.array(z.string().min(1)).min(1),
-  message: z.string().min(1),
-  timeoutSeconds: z.number().int().positive(),
+  taskToken: z.string().check(z.minLength(1)),
+  approvers: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  message: z.string().check(z.minLength(1)),
+  timeoutSeconds: z.int().check(z.positive()),
   onTimeout: z.enum(['reject', 'fail']),
 });
 

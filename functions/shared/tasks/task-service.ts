@@ -2,7 +2,6 @@
 // named after the task, so a retried start can never run the workflow twice.
 
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
 import {
   ConflictError,
@@ -14,6 +13,7 @@ import {
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
+import * as z from '../zod-mini';
 import type { InputValidator } from './input-validator';
 import { stepPlanOf } from './step-plan';
 import {
@@ -35,27 +35,29 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** An idempotency key, body field or header: printable, since the key is stored and compared as sent. */
 export const IdempotencyKeySchema = z
   .string()
-  .min(1)
-  .max(MAX_IDEMPOTENCY_KEY_LENGTH)
-  .regex(/^[^\p{Cc}]+$/u, 'has control characters');
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH),
+    z.regex(/^[^\p{Cc}]+$/u, 'has control characters'),
+  );
 
 /** A label that lists and metrics group by: printable, no control or bidi/formatting characters. */
 export const AgentIdSchema = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters');
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
+  );
 
-export const StartTaskRequestSchema = z
-  .object({
-    workflowId: z.string().min(1).max(64),
-    version: z.number().int().positive().optional(),
-    input: z.unknown().optional(),
-    agentId: AgentIdSchema.optional(),
-    idempotencyKey: IdempotencyKeySchema.optional(),
-    tags: TaskTagsSchema.optional(),
-  })
-  .strict();
+export const StartTaskRequestSchema = z.strictObject({
+  workflowId: z.string().check(z.minLength(1), z.maxLength(64)),
+  version: z.optional(z.int().check(z.positive())),
+  input: z.optional(z.unknown()),
+  agentId: z.optional(AgentIdSchema),
+  idempotencyKey: z.optional(IdempotencyKeySchema),
+  tags: z.optional(TaskTagsSchema),
+});
 
 export type StartTaskRequest = z.infer<typeof StartTaskRequestSchema>;
 

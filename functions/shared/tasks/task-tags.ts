@@ -2,7 +2,7 @@
 // findable with `tag=env:prod` through an index (one small tag item per pair, see task-store.ts).
 // Bounded, because each pair costs an item and two index entries, and keys are restricted to the
 // characters a `tag=k:v` filter can carry unambiguously (no `:`).
-import { z } from 'zod';
+import * as z from '../zod-mini';
 
 export const MAX_TAGS = 10;
 export const TAG_KEY_PATTERN = /^[a-z0-9_.-]{1,64}$/;
@@ -14,28 +14,34 @@ export type TaskTags = Readonly<Record<string, string>>;
 
 const TagValueSchema = z
   .string()
-  .min(1)
-  .max(MAX_TAG_VALUE_LENGTH)
-  .regex(PRINTABLE, 'has control or formatting characters');
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_TAG_VALUE_LENGTH),
+    z.regex(PRINTABLE, 'has control or formatting characters'),
+  );
 
 export const TaskTagsSchema = z
-  .record(z.string().regex(TAG_KEY_PATTERN, 'tag keys are 1 to 64 of a-z 0-9 _ . -'), TagValueSchema)
-  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
+  .record(z.string().check(z.regex(TAG_KEY_PATTERN, 'tag keys are 1 to 64 of a-z 0-9 _ . -')), TagValueSchema)
+  .check(z.refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`));
 
 /** `tag=<key>:<value>` as a list filter: the key ends at the first colon. */
-export const TagFilterSchema = z.string().transform((value, ctx) => {
-  const colon = value.indexOf(':');
-  const key = value.slice(0, colon);
-  const tagValue = value.slice(colon + 1);
-  if (colon < 0 || !TAG_KEY_PATTERN.test(key) || !TagValueSchema.safeParse(tagValue).success) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be <key>:<value> with a key of 1 to 64 of a-z 0-9 _ . - and a value of 1 to ${MAX_TAG_VALUE_LENGTH} printable characters`,
-    });
-    return z.NEVER;
-  }
-  return { key, value: tagValue };
-});
+export const TagFilterSchema = z.pipe(
+  z.string(),
+  z.transform((value: string, ctx) => {
+    const colon = value.indexOf(':');
+    const key = value.slice(0, colon);
+    const tagValue = value.slice(colon + 1);
+    if (colon < 0 || !TAG_KEY_PATTERN.test(key) || !TagValueSchema.safeParse(tagValue).success) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `must be <key>:<value> with a key of 1 to 64 of a-z 0-9 _ . - and a value of 1 to ${MAX_TAG_VALUE_LENGTH} printable characters`,
+      });
+      return z.NEVER;
+    }
+    return { key, value: tagValue };
+  }),
+);
 
 export type TagFilter = { readonly key: string; readonly value: string };
 

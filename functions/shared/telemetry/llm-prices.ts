@@ -3,16 +3,17 @@
 // published by OpenAI and on the Amazon Bedrock pricing page (on-demand, us-east-1) in 2025. A deployment
 // overrides or extends the table with LLM_PRICES (CDK context `llmPrices`), a JSON object of the same
 // shape keyed `<provider>:<model>`. A model in neither costs 0: its cost is unknown, not free.
-import { z } from 'zod';
+
 import { ConfigurationError } from '../config';
+import * as z from '../zod-mini';
 
 export const PriceSchema = z.strictObject({
   /** USD per 1M input tokens not served from the cache. */
-  input: z.number().nonnegative(),
+  input: z.number().check(z.nonnegative()),
   /** USD per 1M output tokens. */
-  output: z.number().nonnegative(),
+  output: z.number().check(z.nonnegative()),
   /** USD per 1M input tokens served from the prompt cache. @default input */
-  cachedInput: z.number().nonnegative().optional(),
+  cachedInput: z.optional(z.number().check(z.nonnegative())),
 });
 export type Price = z.infer<typeof PriceSchema>;
 export type PriceTable = Readonly<Record<string, Price>>;
@@ -50,7 +51,7 @@ export function loadLlmPrices(json: string | undefined): PriceTable {
       'LLM_PRICES must be JSON: {"<provider>:<model>": {"input", "output", "cachedInput"?}}',
     );
   }
-  const result = z.record(z.string().min(1), PriceSchema).safeParse(parsed);
+  const result = z.record(z.string().check(z.minLength(1)), PriceSchema).safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new ConfigurationError(`LLM_PRICES: ${issue?.path.join('.')}: ${issue?.message}`);

@@ -10,18 +10,15 @@ import {
   agentSk,
   GRANULARITY_MS,
   type Granularity,
-  ORG_TOTALS_PARTITION,
   orgPartition,
   orgSk,
   orgsPartition,
-  orgTotalsPartition,
   workflowSk,
 } from './aggregate-keys';
 import { type AggregateStore, keyId } from './aggregate-store';
 import { FoldConflictError, type FoldDeps, foldPendingSlots } from './fold-aggregates';
 import { type HealthReport, healthOf } from './health-score';
 import { type MetricsSummary, type StepSummary, summarize, summarizeStep } from './metrics-summary';
-import { orgTotalsOf, renderPrometheus, workflowTotalsOf } from './prometheus';
 import { slotStartMs } from './settled-index';
 
 /** Slots a read folds before answering (2 minutes' worth); the scheduled folder does the rest. */
@@ -226,7 +223,7 @@ export async function groupedMetrics(
  * The minute items of the current minute and the `minutes - 1` before it, merged and one by one (most
  * recent first), and the active tasks.
  */
-async function recentWindow(deps: MetricsDeps, orgId: string | undefined, minutes: number) {
+export async function recentWindow(deps: MetricsDeps, orgId: string | undefined, minutes: number) {
   const now = deps.now().getTime();
   const minute = GRANULARITY_MS.minute;
   const current = Math.floor(now / minute) * minute;
@@ -279,7 +276,7 @@ export async function systemHealth(
   return { ...healthOf(window, active, windowMinutes), asOf, series };
 }
 
-async function mapLimited<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(inputs.length);
   let next = 0;
   await Promise.all(
@@ -290,36 +287,4 @@ async function mapLimited<T, R>(inputs: readonly T[], fn: (input: T) => Promise<
     }),
   );
   return results;
-}
-
-/** The window (minutes) of the success and error ratio gauges of GET /metrics. */
-export const RATE_WINDOW_MINUTES = 15;
-
-/** The Prometheus exposition of one org's totals, or every org's (`orgId` undefined: operators). */
-export async function prometheusExposition(deps: MetricsDeps, orgId: string | undefined): Promise<string> {
-  await catchUp(deps);
-  const { window, active } = await recentWindow(deps, orgId, RATE_WINDOW_MINUTES);
-  const orgRows =
-    orgId === undefined
-      ? await deps.store.query(ORG_TOTALS_PARTITION, 'ORG#')
-      : [...(await deps.store.getMany([{ pk: ORG_TOTALS_PARTITION, sk: orgSk(orgId) }])).values()].map(
-          (stored) => ({ ...stored, sk: orgSk(orgId) }),
-        );
-  const orgs = orgRows.map(orgTotalsOf);
-  const orgIds = orgId === undefined ? orgs.map((org) => org.orgId) : [orgId];
-  const workflowRows = await mapLimited(orgIds, (org) => deps.store.query(orgTotalsPartition(org), 'WF#'));
-  const workflows = workflowRows.flatMap((rows, index) =>
-    rows.map((row) => workflowTotalsOf(orgIds[index] as string, row)),
-  );
-  const { successRate } = summarize(window);
-  const errors = (window.statuses.FAILED ?? 0) + (window.statuses.TIMED_OUT ?? 0);
-  const settled = summarize(window).tasks.total;
-  return renderPrometheus({
-    scopeOrgId: orgId,
-    workflows,
-    orgs,
-    activeTasks: active.active,
-    successRatio: successRate,
-    errorRatio: settled === 0 ? null : errors / settled,
-  });
 }

@@ -4,12 +4,12 @@
 // Functions owns the retries; these records are what the timeline shows of them. An attempt is keyed by
 // its task token's id (tokenIdOf), so every report is idempotent and reports may arrive in any order.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { WorkflowVersions } from '../registry/register-workflow';
 import { type AttemptRecord, isTerminal, type StepRecord, type Task } from '../tasks/task';
 import { rowOfTask } from '../tasks/task-row';
 import type { StepAttemptsChange, StepAttemptsStore, StepRef } from '../tasks/task-store';
 import type { Step } from '../workflows/definition';
+import * as z from '../zod-mini';
 
 /** The id of a task token: the first 16 hex digits of its SHA-256. Stored and shown instead of the token. */
 export const tokenIdOf = (taskToken: string): string =>
@@ -19,15 +19,18 @@ export const tokenIdOf = (taskToken: string): string =>
 export const WORKER_LOST = 'Worker.Lost';
 
 const Iso = z.iso.datetime({ offset: true });
-const TaskRef = z.strictObject({ id: z.string().min(1).max(128), orgId: z.string().min(1).max(128) });
+const TaskRef = z.strictObject({
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  orgId: z.string().check(z.minLength(1), z.maxLength(128)),
+});
 const StepRefSchema = z.strictObject({
-  id: z.string().min(1).max(64),
-  mapIndex: z.number().int().nonnegative().optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
+  mapIndex: z.optional(z.int().check(z.nonnegative())),
 });
 const reportFields = {
-  workerId: z.string().min(1).max(256),
-  workerType: z.string().min(1).max(64),
-  taskToken: z.string().min(1).max(2048),
+  workerId: z.string().check(z.minLength(1), z.maxLength(256)),
+  workerType: z.string().check(z.minLength(1), z.maxLength(64)),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(2048)),
   task: TaskRef,
   step: StepRefSchema,
 };
@@ -42,9 +45,9 @@ export const FinishedReportSchema = z.strictObject({
   kind: z.literal('finished'),
   ...reportFields,
   status: z.enum(['SUCCEEDED', 'FAILED']),
-  error: z.string().max(256).optional(),
-  cause: z.string().max(32_768).optional(),
-  outputSummary: z.string().max(1_000).optional(),
+  error: z.optional(z.string().check(z.maxLength(256))),
+  cause: z.optional(z.string().check(z.maxLength(32_768))),
+  outputSummary: z.optional(z.string().check(z.maxLength(1_000))),
   endedAt: Iso,
 });
 

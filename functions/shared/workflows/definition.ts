@@ -13,7 +13,7 @@
 //   $.steps.<id>       the iteration's own sub-steps only (outer steps are not visible: pass what an
 //                      iteration needs through `items`)
 // Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every step type the DSL knows, declared once; compile-workflow.ts has a compiler for each

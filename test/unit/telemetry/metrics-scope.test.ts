@@ -7,7 +7,8 @@ import { orgScope } from '../../../functions/shared/auth/org-scope';
 import { ForbiddenError, ValidationError } from '../../../functions/shared/http/errors';
 import { aggregateTargets } from '../../../functions/shared/telemetry/aggregate-keys';
 import { lastClosedSlot } from '../../../functions/shared/telemetry/fold-aggregates';
-import { groupedMetrics, prometheusExposition } from '../../../functions/shared/telemetry/metrics-queries';
+import { groupedMetrics } from '../../../functions/shared/telemetry/metrics-queries';
+import { prometheusExposition } from '../../../functions/shared/telemetry/prometheus-exposition';
 import { parseExposition } from '../../support/prometheus-text';
 import { InMemoryAggregateStore } from './in-memory-aggregate-store';
 

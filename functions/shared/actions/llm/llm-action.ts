@@ -1,20 +1,18 @@
 // The `llm` step action: one chat completion through the configured provider. A step may pick the
 // provider and model; otherwise LLM_PROVIDER and LLM_DEFAULT_MODEL (provider-config.ts) decide.
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import { InvalidStepParams } from '../errors';
 import { parseStepParams } from '../step-params';
 import type { ChatMessage, LlmProvider, LlmProviderName } from './provider';
 
-export const LlmParamsSchema = z
-  .object({
-    provider: z.enum(['openai', 'bedrock']).optional(),
-    model: z.string().min(1).optional(),
-    system: z.string().min(1).optional(),
-    prompt: z.string().min(1),
-    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
-    temperature: z.number().min(0).max(2).optional(),
-  })
-  .strict();
+export const LlmParamsSchema = z.strictObject({
+  provider: z.optional(z.enum(['openai', 'bedrock'])),
+  model: z.optional(z.string().check(z.minLength(1))),
+  system: z.optional(z.string().check(z.minLength(1))),
+  prompt: z.string().check(z.minLength(1)),
+  maxTokens: z.optional(z.int().check(z.gte(1), z.lte(1_000_000))),
+  temperature: z.optional(z.number().check(z.gte(0), z.lte(2))),
+});
 
 export type LlmParams = z.input<typeof LlmParamsSchema>;
 

@@ -2,7 +2,7 @@
 // gateways, vLLM, Ollama, local/fake-llm.ts): POST <baseUrl>/chat/completions, retried with backoff on
 // 429, 5xx and timeouts through the shared fetchWithRetry. The base URL is deployment configuration, so
 // its host:port is allowlisted for the outbound-address guard; a redirect elsewhere is checked as usual.
-import { z } from 'zod';
+import * as z from '../../zod-mini';
 import { isClientErrorStatus, LlmClientError, LlmProviderError, OutboundAddressRefused } from '../errors';
 import { fetchWithRetry, type HttpDeps, type RetryParams } from '../http';
 import { allowedHostOf } from '../outbound/allowed-hosts';
@@ -22,26 +22,29 @@ export interface OpenAiCompatibleOptions extends HttpDeps {
 }
 
 const CompletionSchema = z.object({
-  model: z.string().optional(),
+  model: z.optional(z.string()),
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish(), tool_calls: z.array(z.unknown()).nullish() }),
-        finish_reason: z.string().nullish(),
+        message: z.object({
+          content: z.nullish(z.string()),
+          tool_calls: z.nullish(z.array(z.unknown())),
+        }),
+        finish_reason: z.nullish(z.string()),
       }),
     )
-    .min(1),
-  usage: z
-    .object({
-      prompt_tokens: z.number().optional(),
-      completion_tokens: z.number().optional(),
-      prompt_tokens_details: z.object({ cached_tokens: z.number().optional() }).nullish(),
-    })
-    .nullish(),
+    .check(z.minLength(1)),
+  usage: z.nullish(
+    z.object({
+      prompt_tokens: z.optional(z.number()),
+      completion_tokens: z.optional(z.number()),
+      prompt_tokens_details: z.nullish(z.object({ cached_tokens: z.optional(z.number()) })),
+    }),
+  ),
 });
 
 const ErrorBodySchema = z.object({
-  error: z.object({ message: z.string().optional(), type: z.string().nullish(), code: z.unknown() }),
+  error: z.object({ message: z.optional(z.string()), type: z.nullish(z.string()), code: z.unknown() }),
 });
 
 export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions): LlmProvider {

@@ -2,7 +2,7 @@
 // partial of AlertRules that overrides the one above it field by field (deployment < org < workflow), over
 // the built-in defaults (ARCHITECTURE.md "Defaults"). Validated at the edge with strict schemas, so a typo
 // in a field name is a 400 naming it rather than a rule silently left at its default.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TASK_FAILED_SEVERITIES = ['OFF', 'INFO', 'WARNING', 'CRITICAL'] as const;
 export type TaskFailedSeverity = (typeof TASK_FAILED_SEVERITIES)[number];
