@@ -39,6 +39,7 @@ function contextString(node: Node, key: string): string | undefined {
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
  * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
+ * cognitoDomain (Cognito hosted UI domain URL the deployed console signs in with; needs jwtIssuer/jwtAudience).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   // A bad address or severity fails the synth, naming the setting.
@@ -88,6 +89,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...contextWorkerTypes(node),
     ...contextDeadAfter(node),
     ...optional('consoleUrl', contextString(node, 'consoleUrl')),
+    ...optional('cognitoDomain', contextString(node, 'cognitoDomain')),
   };
 }
 
