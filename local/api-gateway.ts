@@ -34,6 +34,14 @@ export interface LocalApiGatewayOptions {
   readonly authorize?: RouteAuthorizer;
   /** Called with what a handler threw (API Gateway answers 500 and logs it). */
   readonly onError?: (error: unknown, routeKey: string) => void;
+  /** Static files served before the routes (the console at /console); resolves true when it answered. */
+  readonly serveStatic?: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    path: string,
+  ) => Promise<boolean>;
+  /** Serves a request before the routes do (the WebSocket API's @connections); true when it did. */
+  readonly intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 interface CompiledRoute {
@@ -45,6 +53,7 @@ interface CompiledRoute {
 export function createApiGatewayServer(settings: LocalAwsSettings, options: LocalApiGatewayOptions): Server {
   const routes = options.routes.map(compileRoute);
   return createServer((request, response) => {
+    if (options.intercept?.(request, response)) return;
     handle(settings, routes, options, request, response).catch((error: unknown) => {
       options.onError?.(error, `${request.method} ${request.url}`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
@@ -64,6 +73,7 @@ async function handle(
     send(response, 400, { message: 'Bad Request' });
     return;
   }
+  if (await options.serveStatic?.(request, response, url.path)) return;
   const method = request.method ?? 'GET';
   const match = matchRoute(routes, method, url.path);
   if (!match) {

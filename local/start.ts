@@ -15,6 +15,7 @@ import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../functions/shared/config';
+import { ConsoleBuildError, ensureConsoleBuilt } from './console-build';
 import { DEV_CREDENTIALS_FILE } from './dev-credentials';
 import { ENDPOINTS_FILE, type LocalStack, startLocalStack } from './stack';
 import {
@@ -59,6 +60,7 @@ function conflictLine(error: StartupConflictError): string {
 const dataDir = resolve(process.env.STEPWISE_DATA_DIR || resolve(projectRoot, '.stepwise'));
 let stack: LocalStack;
 try {
+  await ensureConsoleBuilt({ log: (message) => console.log(message) });
   stack = await startLocalStack({
     dataDir,
     apiPort: port('STEPWISE_PORT', 3000),
@@ -73,7 +75,8 @@ try {
 } catch (error) {
   // What the user can fix (a port, a folder, a setting) is one line; anything else is a bug: a stack trace.
   if (error instanceof StartupConflictError) console.error(conflictLine(error));
-  else if (error instanceof ConfigurationError) console.error(`stepwise: ${error.message}`);
+  else if (error instanceof ConfigurationError || error instanceof ConsoleBuildError)
+    console.error(`stepwise: ${error.message}`);
   else throw error;
   process.exit(1);
 }
@@ -82,6 +85,7 @@ const { endpoints, credentials } = stack;
 console.log(`stepwise local stack is up (data in ${dataDir})
 
   API             ${endpoints.api}          (health: ${endpoints.api}/health)
+  Console         ${endpoints.api}/console/   (sign in with an API key below)
   DynamoDB        ${endpoints.dynamodb}   table ${endpoints.tableName}
   SQS + SNS       ${endpoints.sqs}
   Step Functions  ${endpoints.stepfunctions}

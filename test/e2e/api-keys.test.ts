@@ -12,6 +12,10 @@ describe('API keys', () => {
     expect(member).toMatch(/^sw_[A-Za-z0-9_-]{43}$/);
 
     expect((await request('GET', '/tasks?limit=1', undefined, { apiKey: member })).status).toBe(200);
+    const owner = await request('GET', '/me');
+    expect(owner.body).toMatchObject({ role: 'OWNER', method: 'api-key' });
+    const me = await request('GET', '/me', undefined, { apiKey: member });
+    expect(me.body).toEqual({ orgId: owner.body.orgId, role: 'MEMBER', principal: keyId, method: 'api-key' });
     const refused = await request('POST', '/api-keys', { name: 'x', role: 'MEMBER' }, { apiKey: member });
     expect(refused.status).toBe(403);
 
@@ -68,6 +72,10 @@ describe.runIf(api.operatorApiKey)('an OPERATOR key', () => {
       expect.arrayContaining([expect.objectContaining({ type: 'TASK_CREATED' })]),
     );
     expect((await request('GET', '/tasks', undefined, operator)).status).toBe(403);
+    expect((await request('GET', '/me', undefined, operator)).body).toMatchObject({
+      orgId: '*',
+      role: 'OPERATOR',
+    });
     expect((await request('POST', '/api-keys', { name: 'x', role: 'OWNER' }, operator)).status).toBe(403);
   });
 });

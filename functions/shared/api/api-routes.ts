@@ -70,6 +70,12 @@ function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined
 }
 
 export const API_OPERATIONS: Record<string, ApiOperation> = {
+  'GET /me': async (event, identity) => {
+    noQuery(event);
+    const { orgId, role, principal, method } = identity;
+    return jsonResponse(200, { orgId, role, principal, method });
+  },
+
   'POST /workflows': async (event, identity, deps) => {
     const { created, workflow } = await registerWorkflow(identity.orgId, parseJsonBody(event), deps.registry);
     return jsonResponse(created ? 201 : 200, { created, workflow });

@@ -1,0 +1,68 @@
+// One LiveClient per session, shared by the pages: `useLiveState` for the indicator and for choosing
+// polling, `useLiveSubscription` for a page's topic. While the socket is down the pages poll.
+import {
+  createContext,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
+import { useConfig } from '../api/api-context';
+import { useCredential } from '../auth/session';
+import { LiveClient, type LiveEvent, type LiveState, type LiveSubscription } from './live-client';
+
+const LiveContext = createContext<LiveClient | undefined>(undefined);
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const { liveUrl } = useConfig();
+  const credential = useCredential();
+  const [client, setClient] = useState<LiveClient>();
+  useEffect(() => {
+    if (!credential || !liveUrl) return;
+    const next = new LiveClient({ url: liveUrl, credential });
+    next.start();
+    setClient(next);
+    return () => {
+      next.stop();
+      setClient(undefined);
+    };
+  }, [liveUrl, credential]);
+  return <LiveContext.Provider value={client}>{children}</LiveContext.Provider>;
+}
+
+const noSubscribe = () => () => undefined;
+
+export function useLiveState(): LiveState {
+  const client = useContext(LiveContext);
+  return useSyncExternalStore(
+    client ? (listener) => client.onStateChange(listener) : noSubscribe,
+    () => client?.state ?? 'polling',
+  );
+}
+
+/** Polling interval for a query: off while the socket is live (events refresh it), `ms` otherwise. */
+export function usePollingInterval(ms: number): number | false {
+  return useLiveState() === 'live' ? false : ms;
+}
+
+/**
+ * Calls `onEvent` for each event of the subscription while the component is mounted; `sub` undefined
+ * subscribes to nothing. The handler may change between renders without resubscribing.
+ */
+export function useLiveSubscription(
+  sub: LiveSubscription | undefined,
+  onEvent: (event: LiveEvent) => void,
+): void {
+  const client = useContext(LiveContext);
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+  const topic = sub?.topic;
+  const taskId = sub?.taskId;
+  const org = sub?.org;
+  useEffect(() => {
+    if (!client || !topic) return;
+    return client.subscribe({ topic, taskId, org }, (event) => handler.current(event));
+  }, [client, topic, taskId, org]);
+}

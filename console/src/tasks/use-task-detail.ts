@@ -1,0 +1,60 @@
+// A task's detail, timeline and events, kept current: live `task` events refetch them (a burst of
+// events costs one refetch each, deduplicated by the query cache), and while the socket is down they
+// are polled until the task ends. Operators read the task through /admin/tasks/{id} (detail with its
+// events; the tenant routes, the timeline among them, are not theirs).
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useApi } from '../api/api-context';
+import type { Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
+import { useLiveSubscription, usePollingInterval } from '../live/live-context';
+import type { GanttAttemptInput } from './gantt-layout';
+
+export interface TaskDetailWithAttempts extends TaskDetail {
+  readonly steps?: { stepId: string; mapIndex?: number; status: string; error?: string; cause?: string }[];
+  readonly attempts?: (GanttAttemptInput & { stepId: string; cause?: string; outputSummary?: string })[];
+  /** GET /admin/tasks/{id} only. */
+  readonly events?: TaskEvent[];
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+const POLL_MS = 3_000;
+
+export function useTaskDetail(taskId: string, identity: Identity | undefined) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const operator = identity?.role === 'OPERATOR';
+  const id = encodeURIComponent(taskId);
+  const pollMs = usePollingInterval(POLL_MS);
+  const poll = (status: string | undefined) => (status && TERMINAL.has(status) ? false : pollMs);
+
+  const detail = useQuery({
+    queryKey: ['task', taskId, 'detail', operator],
+    enabled: identity !== undefined,
+    queryFn: ({ signal }) =>
+      api.get<TaskDetailWithAttempts>(operator ? `/admin/tasks/${id}` : `/tasks/${id}`, { signal }),
+    refetchInterval: (query) => poll(query.state.data?.status),
+  });
+  const status = detail.data?.status;
+  const timeline = useQuery({
+    queryKey: ['task', taskId, 'timeline'],
+    enabled: identity !== undefined && !operator && detail.isSuccess,
+    queryFn: ({ signal }) => api.get<TaskTimeline>(`/tasks/${id}/timeline`, { signal }),
+    refetchInterval: () => poll(status),
+  });
+  const events = useQuery({
+    queryKey: ['task', taskId, 'events'],
+    enabled: identity !== undefined && !operator && detail.isSuccess,
+    queryFn: ({ signal }) => api.get<TaskEvents>(`/tasks/${id}/events`, { signal }),
+    refetchInterval: () => poll(status),
+  });
+
+  useLiveSubscription(identity ? { topic: 'task', taskId } : undefined, () => {
+    void queryClient.invalidateQueries({ queryKey: ['task', taskId] });
+  });
+
+  return {
+    detail,
+    timeline,
+    events: operator ? (detail.data?.events ?? []) : (events.data?.events ?? []),
+    operator,
+  };
+}
