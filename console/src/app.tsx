@@ -42,7 +42,8 @@ export function App() {
             <Route path="/workflows" component={WorkflowsPage} />
             <Route path="/workflows/:id">{(params) => <WorkflowPage id={params.id} />}</Route>
             <Route path="/workers" component={WorkersPage} />
-            <Route path="/alerts" component={AlertsPage} />
+            <Route path="/alerts">{() => <AlertsPage />}</Route>
+            <Route path="/alerts/:id">{(params) => <AlertsPage id={params.id} />}</Route>
             <Route>
               <h1>Not found</h1>
               <p>There is no page here.</p>

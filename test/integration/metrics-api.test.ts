@@ -44,7 +44,7 @@ interface WorkflowMetrics {
   granularity: string;
   summary: Summary;
   steps: Record<string, Summary & { retryRate: number | null }>;
-  series: (Summary & { start: string })[];
+  series: (Summary & { start: string; steps: Record<string, Record<string, number | null>> })[];
 }
 
 let owner: ApiRequest;
@@ -168,6 +168,23 @@ describe('GET /workflows/{id}/metrics', () => {
     expect(metrics.series.at(-1)?.tasks.total).toBe(40);
   });
 
+  it("gives each bucket the steps that ran in it, with the step's percentiles", () => {
+    expect(metrics.series.slice(0, -1).every((bucket) => Object.keys(bucket.steps).length === 0)).toBe(true);
+    const work = metrics.series.at(-1)?.steps.work;
+    expect(work).toMatchObject({ runs: 40, successRate: 1 });
+    const durations = TASKS.map((task) => task.metrics.steps.work?.durationMs as number).sort(
+      (a, b) => a - b,
+    );
+    for (const [field, q] of [
+      ['p50Ms', 0.5],
+      ['p95Ms', 0.95],
+      ['p99Ms', 0.99],
+    ] as const) {
+      const exact = nearestRank(durations, q);
+      expect(Math.abs((work?.[field] as number) - exact) / exact, field).toBeLessThanOrEqual(RELATIVE_ERROR);
+    }
+  });
+
   it("shows an org only its own numbers: the other org's tasks of a workflow with the same id are its own", async () => {
     const theirs = await waitForTotal(other, `/workflows/${WORKFLOW}/metrics`, 5);
     expect(theirs.summary.tasks).toMatchObject({ total: 5, FAILED: 5 });
@@ -270,6 +287,10 @@ describe('GET /admin/health', () => {
     const durations = TASKS.map((task) => task.metrics.durationMs).sort((a, b) => a - b);
     const p95 = nearestRank(durations, 0.95);
     expect(Math.abs((reply.body.p95DurationMs as number) - p95) / p95).toBeLessThanOrEqual(RELATIVE_ERROR);
+    const series = reply.body.series as unknown as { start: string; settledTasks: number }[];
+    expect(series).toHaveLength(30);
+    expect(series.reduce((sum, minute) => sum + minute.settledTasks, 0)).toBe(40);
+    expect(Date.parse(series.at(-1)?.start ?? '')).toBeGreaterThan(Date.parse(series[0]?.start ?? ''));
     expect((await owner('POST', `/tasks/${started.body.taskId}/cancel`)).status).toBe(200);
   });
 

@@ -4,6 +4,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { isolatedIndices } from '../metrics/metrics-series';
 
 export interface ChartSeries {
   readonly label: string;
@@ -24,6 +25,8 @@ export interface TimeChartProps {
   readonly height?: number;
   /** Axis label of the y scale, e.g. `ms` or `%`. */
   readonly yLabel?: string;
+  /** How the y axis' ticks read, e.g. `(v) => formatUsd(v)`. @default uPlot's numbers */
+  readonly yFormat?: (value: number) => string;
   /** Test id of the figure (B2's metrics charts use `metrics-chart`). */
   readonly testId?: string;
 }
@@ -32,7 +35,7 @@ const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2
 
 export function TimeChart(props: TimeChartProps) {
   const container = useRef<HTMLDivElement>(null);
-  const { x, series, height = 220, yLabel } = props;
+  const { x, series, height = 220, yLabel, yFormat } = props;
 
   useEffect(() => {
     const element = container.current;
@@ -52,11 +55,20 @@ export function TimeChart(props: TimeChartProps) {
             stroke: one.color ?? PALETTE[index % PALETTE.length],
             width: 2,
             spanGaps: false,
+            // A value between gaps draws no line: it gets a dot.
+            points: { show: true, size: 6, filter: isolatedIndices(one.values) },
             value: (_u: uPlot, value: number | null) =>
               value === null ? '—' : one.format ? one.format(value) : String(value),
           })),
         ],
-        axes: [{}, { label: yLabel, size: 60 }],
+        axes: [
+          {},
+          {
+            label: yLabel,
+            size: 60,
+            ...(yFormat && { values: (_u: uPlot, ticks: number[]) => ticks.map((tick) => yFormat(tick)) }),
+          },
+        ],
       },
       data,
       element,
@@ -69,7 +81,7 @@ export function TimeChart(props: TimeChartProps) {
       resize.disconnect();
       chart.destroy();
     };
-  }, [x, series, height, yLabel]);
+  }, [x, series, height, yLabel, yFormat]);
 
   return (
     <figure className="chart" aria-label={props.title} data-testid={props.testId}>

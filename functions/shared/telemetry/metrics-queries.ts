@@ -86,8 +86,27 @@ export interface WorkflowMetrics {
   readonly asOf: string;
   readonly summary: MetricsSummary;
   readonly steps: Record<string, StepSummary>;
-  readonly series: ({ start: string } & MetricsSummary)[];
+  readonly series: ({ start: string; steps: Record<string, StepPoint> } & MetricsSummary)[];
 }
+
+/** A step in one bucket of a series: its runs and durations, what a chart of each step over time draws. */
+export interface StepPoint {
+  readonly runs: number;
+  readonly successRate: number | null;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+/** The steps that ran in a bucket (from the bucket's item already read: no extra read). */
+const stepPoints = (aggregate: Aggregate): Record<string, StepPoint> =>
+  Object.fromEntries(
+    Object.entries(aggregate.steps ?? {}).map(([stepId, step]) => {
+      const { tasks, successRate, duration } = summarizeStep(step);
+      const { p50Ms, p95Ms, p99Ms } = duration;
+      return [stepId, { runs: tasks.total, successRate, p50Ms, p95Ms, p99Ms }];
+    }),
+  );
 
 export async function workflowMetrics(
   deps: MetricsDeps,
@@ -106,7 +125,11 @@ export async function workflowMetrics(
   const series = keys.map((key, index) => {
     const aggregate = items.get(keyId(key))?.aggregate ?? EMPTY_AGGREGATE;
     total = mergeAggregates(total, aggregate);
-    return { start: new Date(starts[index] as number).toISOString(), ...summarize(aggregate) };
+    return {
+      start: new Date(starts[index] as number).toISOString(),
+      ...summarize(aggregate),
+      steps: stepPoints(aggregate),
+    };
   });
   const steps = Object.fromEntries(
     Object.entries(total.steps ?? {})
@@ -199,7 +222,10 @@ export async function groupedMetrics(
   return { groupBy, ...rangeFields(range), asOf, groups };
 }
 
-/** The minute items of the current minute and the `minutes - 1` before it, merged, and the active tasks. */
+/**
+ * The minute items of the current minute and the `minutes - 1` before it, merged and one by one (most
+ * recent first), and the active tasks.
+ */
 async function recentWindow(deps: MetricsDeps, orgId: string | undefined, minutes: number) {
   const now = deps.now().getTime();
   const minute = GRANULARITY_MS.minute;
@@ -214,18 +240,43 @@ async function recentWindow(deps: MetricsDeps, orgId: string | undefined, minute
   ]);
   let window = EMPTY_AGGREGATE;
   for (const stored of items.values()) window = mergeAggregates(window, stored.aggregate);
-  return { window, active };
+  const perMinute = keys.map((key, i) => ({
+    start: current - i * minute,
+    aggregate: items.get(keyId(key))?.aggregate ?? EMPTY_AGGREGATE,
+  }));
+  return { window, active, perMinute };
 }
+
+/** One minute of the health window: what a chart of error rate, throughput and p95 over time draws. */
+export interface HealthPoint {
+  readonly start: string;
+  readonly settledTasks: number;
+  /** (FAILED + TIMED_OUT) / settled tasks of the minute; null without any. */
+  readonly errorRate: number | null;
+  readonly p95DurationMs: number | null;
+}
+
+const healthPoint = (start: number, aggregate: Aggregate): HealthPoint => {
+  const { tasks, duration } = summarize(aggregate);
+  const failed = (tasks.FAILED ?? 0) + (tasks.TIMED_OUT ?? 0);
+  return {
+    start: new Date(start).toISOString(),
+    settledTasks: tasks.total,
+    errorRate: tasks.total === 0 ? null : Math.round((failed / tasks.total) * 10_000) / 10_000,
+    p95DurationMs: duration.p95Ms,
+  };
+};
 
 /** Health over the last `windowMinutes` minutes (the current one included), for one org or every org. */
 export async function systemHealth(
   deps: MetricsDeps,
   orgId: string | undefined,
   windowMinutes: number,
-): Promise<HealthReport & { asOf: string }> {
+): Promise<HealthReport & { asOf: string; series: HealthPoint[] }> {
   const asOf = await catchUp(deps);
-  const { window, active } = await recentWindow(deps, orgId, windowMinutes);
-  return { ...healthOf(window, active, windowMinutes), asOf };
+  const { window, active, perMinute } = await recentWindow(deps, orgId, windowMinutes);
+  const series = perMinute.reverse().map(({ start, aggregate }) => healthPoint(start, aggregate));
+  return { ...healthOf(window, active, windowMinutes), asOf, series };
 }
 
 async function mapLimited<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {
