@@ -22,6 +22,9 @@ function rendered(value: unknown): string {
   return parts.map(rendered).join(separator);
 }
 
+/** The WebSocket stage's URL as deployed: `wss://<api id>.execute-api.<region>.<suffix>/live`. */
+const liveUrl = `wss://<${logicalId(stack, stack.live.webSocketApi)}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/live`;
+
 const single = (type: string) => {
   const resources = Object.entries(template.findResources(type));
   expect(resources).toHaveLength(1);
@@ -88,7 +91,7 @@ describe('console hosting', () => {
     });
   });
 
-  it('sends the security headers: HSTS, a CSP allowing the API, nosniff, DENY framing, no referrer', () => {
+  it('sends the security headers: HSTS, a CSP allowing the API and WebSocket, nosniff, DENY framing, no referrer', () => {
     const [, policy] = single('AWS::CloudFront::ResponseHeadersPolicy');
     const headers = (policy.Properties.ResponseHeadersPolicyConfig as Record<string, unknown>)
       .SecurityHeadersConfig as Record<string, Record<string, unknown>>;
@@ -108,7 +111,7 @@ describe('console hosting', () => {
       "style-src 'self'",
       "img-src 'self' data:",
       "font-src 'self'",
-      `connect-src 'self' <${logicalId(stack, stack.api.httpApi)}.ApiEndpoint>`,
+      `connect-src 'self' <${logicalId(stack, stack.api.httpApi)}.ApiEndpoint> ${liveUrl}`,
       "manifest-src 'self'",
       "base-uri 'none'",
       "form-action 'self'",
@@ -116,7 +119,7 @@ describe('console hosting', () => {
     ]);
   });
 
-  it('deploys the build and a config.json with the API URL under console/, invalidating the cache', () => {
+  it('deploys the build and a config.json with the API and WebSocket URLs under console/, invalidating the cache', () => {
     const [, deployment] = single('Custom::CDKBucketDeployment');
     expect(deployment.Properties).toMatchObject({
       DestinationBucketName: { Ref: logicalId(stack, stack.console.bucket) },
@@ -136,7 +139,7 @@ describe('console hosting', () => {
       value.replace(/<<marker:0xbaba:\d+>>/g, (marker) => rendered(markers[marker]));
     expect(Object.keys(config).sort()).toEqual(['apiUrl', 'liveUrl']);
     expect(filled(config.apiUrl ?? '')).toBe(`<${logicalId(stack, stack.api.httpApi)}.ApiEndpoint>`);
-    expect(config.liveUrl).toBeNull();
+    expect(filled(config.liveUrl ?? '')).toBe(liveUrl);
   });
 
   it('sets CORS on the HTTP API for the distribution origin only', () => {

@@ -1,8 +1,10 @@
 // Live updates over a real WebSocket against the embedded stack: the credential in the subprotocol list,
 // subscriptions kept to the caller's org, a task's events in the order they were recorded, connections
 // pruned when they are gone, and a named error for every bad message.
+import { spawn } from 'node:child_process';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { topicPartition } from '../../functions/shared/live/live-event';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
@@ -49,6 +51,33 @@ const isTaskEvent = (taskId: string, status?: string) => (message: Record<string
   eventOf(message).kind === 'task' &&
   eventOf(message).taskId === taskId &&
   (status === undefined || eventOf(message).status === status);
+
+/** Runs `stepwise <args>` as a user does; `whenOutput` runs once stdout contains its text. */
+function stepwise(
+  args: string[],
+  apiKey: string,
+  whenOutput?: { text: string; then: () => Promise<unknown> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/stepwise.ts', ...args, '--url', endpoints.api, '--api-key', apiKey],
+    { cwd: new URL('../../', import.meta.url) },
+  );
+  let stdout = '';
+  let stderr = '';
+  let triggered = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (whenOutput && !triggered && stdout.includes(whenOutput.text)) {
+      triggered = true;
+      void whenOutput.then();
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 /** Polls until `check` holds (the fan-out runs beside the writes, so its effects land a moment later). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -242,5 +271,54 @@ describe('live updates over WebSocket', () => {
     const subscribers = await liveStore.subscribers(topicPartition('tasks', ORG_B));
     expect(subscribers).not.toContain(connectionId);
     await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_B] ?? '');
+  });
+});
+
+describe('stepwise tasks watch', () => {
+  it('prints each step event as it arrives over the WebSocket and exits 0 when the task succeeds', async () => {
+    const taskId = await startTask(ORG_A);
+    const approve = () =>
+      eventually(
+        async () =>
+          (await call('POST', `/tasks/${taskId}/approvals/gate`, keyOf[ORG_A] ?? '', { decision: 'approve' }))
+            .status === 200,
+      );
+    // Approved once the watch has printed the task: its events come after.
+    const { code, stdout, stderr } = await stepwise(['tasks', 'watch', taskId], keyOf[ORG_A] ?? '', {
+      text: `task ${taskId}`,
+      then: approve,
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const events = stdout
+      .split('\n')
+      .filter((line) => / step (one|two|three) /.test(line) || / task [A-Z_]+$/.test(line))
+      .map((line) => line.replace(/^\S+\s+/, '').replace(/\s+attempt \d+$/, ''));
+    expect(events).toEqual([
+      'step one RUNNING',
+      'step one SUCCEEDED',
+      'step two RUNNING',
+      'step two SUCCEEDED',
+      'step three RUNNING',
+      'step three SUCCEEDED',
+      'task SUCCEEDED',
+    ]);
+  });
+
+  it('falls back (unavailable) when the socket is unreachable or refuses the key, so the watch polls', async () => {
+    const taskId = await startTask(ORG_A);
+    const hooks = { snapshot: async () => ({ status: 'RUNNING', view: '' }), print: () => undefined };
+    const connection = { url: endpoints.api, apiKey: keyOf[ORG_A] ?? '' };
+    expect(await watchLive(connection, taskId, 'ws://127.0.0.1:9/live', hooks)).toBe('unavailable');
+    expect(
+      await watchLive(
+        { ...connection, apiKey: 'sw_notAKeyThatExists0000000000000000' },
+        taskId,
+        endpoints.live,
+        hooks,
+      ),
+    ).toBe('unavailable');
+    expect(liveUrlOf(connection)).toBe(endpoints.live);
+    await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_A] ?? '');
   });
 });
