@@ -56,6 +56,9 @@ export default defineConfig({
           globalSetup: ['test/browser/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          // A page shows what it fetched some hundred milliseconds after a navigation or a change (more
+          // on a busy machine): expect.poll waits on it up to 15 s rather than its default 1 s.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

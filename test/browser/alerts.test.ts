@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../functions/shared/alerts/alert';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   registerWorkflow,
   request,
@@ -58,6 +58,6 @@ describe('alerts page', () => {
     await expect
       .poll(async () => ((await row.count()) === 0 ? 'gone' : await row.getAttribute('data-state')))
       .not.toBe('OPEN');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });

@@ -2,7 +2,7 @@
 // inside its npm package, driven by playwright-core), pages signed in through the sign-in form as a user
 // does, the API of the same stack for setting scenes up, and screenshots for docs/. Every page gets the
 // security headers CloudFront sends on AWS (lib/console-headers.ts), and the Content-Security-Policy
-// violations it reports are collected, so a console that breaks its deployed policy fails here.
+// violations it reports are collected (with its uncaught errors), so a console that breaks its deployed policy fails here.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
@@ -28,7 +28,7 @@ const securityHeaders = consoleSecurityHeaders({
   liveUrl: `${stack.url.replace(/^http/, 'ws')}/live`,
 });
 
-const violations = new WeakMap<Page, string[]>();
+const problems = new WeakMap<Page, string[]>();
 
 export function launchBrowser(): Promise<Browser> {
   return chromium
@@ -38,20 +38,31 @@ export function launchBrowser(): Promise<Browser> {
 
 /** A fresh context (its own sessionStorage) and page, its console responses carrying the deployed headers. */
 export async function newPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // A locale and time zone of their own: the machine's (e.g. LANG=C, which Chromium reports as
+  // `en-US@posix`, a tag Intl refuses) would otherwise decide how the console formats.
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
+  });
   context.setDefaultTimeout(15_000);
   await context.route(`${CONSOLE_URL}**`, async (route) => {
-    const response = await route.fetch();
-    await route.fulfill({ response, headers: { ...response.headers(), ...securityHeaders } });
+    try {
+      const response = await route.fetch();
+      await route.fulfill({ response, headers: { ...response.headers(), ...securityHeaders } });
+    } catch {
+      // The page navigated away or closed while this file was on its way: nobody waits for it.
+    }
   });
   const page = await context.newPage();
   const reported: string[] = [];
-  violations.set(page, reported);
+  problems.set(page, reported);
   page.on('console', (message) => {
     if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
       reported.push(message.text());
     }
   });
+  page.on('pageerror', (error) => reported.push(`uncaught: ${error.message}`));
   return page;
 }
 
@@ -70,9 +81,9 @@ export async function signedInPage(browser: Browser, credential = stack.apiKey):
   return page;
 }
 
-/** The page's Content-Security-Policy violations so far: none, or the test fails naming them. */
-export function expectNoCspViolations(page: Page): void {
-  expect(violations.get(page) ?? []).toEqual([]);
+/** The page's Content-Security-Policy violations and uncaught errors so far: none, or the test fails naming them. */
+export function expectNoPageErrors(page: Page): void {
+  expect(problems.get(page) ?? []).toEqual([]);
 }
 
 /** docs/screenshots/<name>.png, when STEPWISE_SCREENSHOTS=1. */

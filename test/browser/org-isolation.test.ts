@@ -1,12 +1,12 @@
 // An organization's user never sees another's data in the console: the second organization's list shows
 // only its own task, never the default organization's, and the default organization's task opened by URL
-// is "not found" to it, as over HTTP.
+// is "no such task in your organization" to it, as over HTTP (404).
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-request';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   registerWorkflow,
   settled,
@@ -46,13 +46,13 @@ describe('organizations in the console', () => {
     await expect
       .poll(() =>
         page
-          .getByText(/not found/i)
+          .getByText(/no such task/i)
           .first()
           .isVisible(),
       )
       .toBe(true);
     expect(await page.getByTestId('gantt').count()).toBe(0);
     expect(await page.content()).not.toContain('browser_isolation_');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });

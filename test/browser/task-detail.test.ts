@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   registerWorkflow,
   screenshot,
@@ -76,6 +76,6 @@ describe('task detail', () => {
     expect(await events.filter({ hasText: 'STEP_RETRYING' }).count()).toBe(2);
     expect(await page.getByText('SimulatedFailure').first().isVisible()).toBe(true);
     await screenshot(page, 'task-detail');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });

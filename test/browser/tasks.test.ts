@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   registerWorkflow,
   screenshot,
@@ -80,6 +80,6 @@ describe('task list', () => {
     expect(await rowsOf(page)).toEqual([]);
     // The filters are in the URL: a reload shows the same (empty) list.
     expect(new URL(page.url()).searchParams.get('status')).toBe('SUCCEEDED');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });

@@ -9,7 +9,7 @@ import { DynamoWorkerStore } from '../../sdk/worker-store';
 import { localClients } from '../support/aws-clients';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   RUN,
   request,
@@ -75,6 +75,6 @@ describe('workers page', () => {
     await expect.poll(() => row(silent.workerId).getAttribute('data-status')).toBe('DEAD');
     await expect.poll(() => row(live.workerId).getAttribute('data-status')).toBe('IDLE');
     await screenshot(page, 'workers');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });

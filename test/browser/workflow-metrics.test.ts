@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowMetrics } from '../../functions/shared/telemetry/metrics-queries';
 import {
   CONSOLE_URL,
-  expectNoCspViolations,
+  expectNoPageErrors,
   launchBrowser,
   registerWorkflow,
   request,
@@ -61,6 +61,6 @@ describe('workflow metrics', () => {
       .toBe(true);
     await expect.poll(() => page.getByText(workflowId).first().isVisible()).toBe(true);
     await screenshot(page, 'workflows');
-    expectNoCspViolations(page);
+    expectNoPageErrors(page);
   });
 });
