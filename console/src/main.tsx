@@ -6,7 +6,7 @@ import { Router } from 'wouter';
 import { ApiProvider } from './api/api-context';
 import { ApiError, createApiClient } from './api/client';
 import { App } from './app';
-import { getCredential } from './auth/session';
+import { getCredential, onCredentialChange } from './auth/session';
 import { loadConfig } from './config';
 import { LiveProvider } from './live/live-context';
 import './styles.css';
@@ -24,6 +24,9 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Nothing read with one credential is shown to the next one signed in in this tab.
+onCredentialChange(() => queryClient.clear());
 
 try {
   const config = await loadConfig(base);

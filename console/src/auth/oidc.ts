@@ -2,9 +2,9 @@
 // secret). The verifier and state live in sessionStorage between the redirect and the callback; the ID
 // token (audience = the client id, groups = org and role) becomes the session's bearer credential.
 import type { OidcConfig } from '../config';
+import { authorizeUrl, base64Url, challengeOf } from './pkce';
 
 const PENDING_KEY = 'stepwise.oidc.pending';
-const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 
 interface PendingSignIn {
   readonly state: string;
@@ -13,36 +13,15 @@ interface PendingSignIn {
   readonly next: string;
 }
 
-export function base64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 function randomString(): string {
   return base64Url(crypto.getRandomValues(new Uint8Array(32)));
-}
-
-async function challengeOf(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64Url(new Uint8Array(digest));
 }
 
 /** Sends the browser to the hosted UI; it comes back to `redirectUri` with `?code&state`. */
 export async function startOidcSignIn(oidc: OidcConfig, redirectUri: string, next: string): Promise<void> {
   const pending: PendingSignIn = { state: randomString(), verifier: randomString(), redirectUri, next };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
-  const url = new URL(`${oidc.authority}/oauth2/authorize`);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: oidc.clientId,
-    redirect_uri: redirectUri,
-    scope: (oidc.scopes ?? DEFAULT_SCOPES).join(' '),
-    state: pending.state,
-    code_challenge: await challengeOf(pending.verifier),
-    code_challenge_method: 'S256',
-  }).toString();
-  window.location.assign(url.toString());
+  window.location.assign(authorizeUrl(oidc, redirectUri, pending.state, await challengeOf(pending.verifier)));
 }
 
 export class OidcError extends Error {
@@ -90,6 +69,3 @@ export function oidcLogoutUrl(oidc: OidcConfig, logoutUri: string): string {
   url.search = new URLSearchParams({ client_id: oidc.clientId, logout_uri: logoutUri }).toString();
   return url.toString();
 }
-
-/** Whether the credential is a JWT (an OIDC session) rather than an API key. */
-export const isJwt = (credential: string): boolean => credential.split('.').length === 3;

@@ -24,11 +24,12 @@ export function signOut(): void {
   notify();
 }
 
-function subscribe(listener: () => void): () => void {
+/** Calls `listener` after every sign-in and sign-out. */
+export function onCredentialChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
 
 export function useCredential(): string | undefined {
-  return useSyncExternalStore(subscribe, getCredential);
+  return useSyncExternalStore(onCredentialChange, getCredential);
 }

@@ -3,7 +3,8 @@ import type { ReactNode } from 'react';
 import { Link, useRoute } from 'wouter';
 import { useConfig } from '../api/api-context';
 import { useIdentity } from '../api/identity';
-import { isJwt, oidcLogoutUrl } from '../auth/oidc';
+import { oidcLogoutUrl } from '../auth/oidc';
+import { isJwt } from '../auth/pkce';
 import { getCredential, signOut } from '../auth/session';
 import { LiveIndicator } from '../live/live-indicator';
 

@@ -9,11 +9,15 @@ import { useIdentity } from '../api/identity';
 
 const WEEK_MS = 7 * 86_400_000;
 
-/** The `org` of the page's query string (operators only; anyone else reads their own org). */
+/**
+ * The `org` of the page's query string, for operators; anyone else reads their own org whatever the URL
+ * says (the API would refuse another org's).
+ */
 export function useOrgParam(): [string | undefined, (org: string | undefined) => void] {
   const search = useSearch();
   const [location, navigate] = useLocation();
-  const org = new URLSearchParams(search).get('org') || undefined;
+  const operator = useIsOperator();
+  const org = (operator && new URLSearchParams(search).get('org')) || undefined;
   const setOrg = (next: string | undefined) => {
     const params = new URLSearchParams(search);
     if (next) params.set('org', next);

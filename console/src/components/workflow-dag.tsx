@@ -55,8 +55,8 @@ function Node(props: { readonly node: DagNode; readonly figures?: Readonly<Recor
         <>
           <text x={10} y={19} className="dag-label">
             {clip(node.label, 26)}
-            {node.label !== node.id && node.label.length < 22 && (
-              <tspan className="dag-type"> {clip(node.id, 26 - node.label.length)}</tspan>
+            {node.label !== node.id && node.label.length + node.id.length <= 27 && (
+              <tspan className="dag-type"> {node.id}</tspan>
             )}
           </text>
           <text x={10} y={36} className="dag-type">

@@ -3,6 +3,7 @@
 // credential in the URL would land in access logs). Pages subscribe to topics; the client re-sends every
 // subscription after a reconnect, reconnects with capped exponential backoff and jitter, and reports
 // `polling` while the socket is down so the pages refetch on a timer instead.
+import { base64Url } from '../auth/pkce';
 
 export type LiveTopic = 'tasks' | 'task' | 'workers' | 'alerts';
 
@@ -76,10 +77,7 @@ const OPEN = 1;
 export const LIVE_PROTOCOL = 'stepwise.v1';
 
 export function bearerProtocol(credential: string): string {
-  const bytes = new TextEncoder().encode(credential);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `bearer.${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+  return `bearer.${base64Url(new TextEncoder().encode(credential))}`;
 }
 
 export const subscriptionKey = (sub: LiveSubscription): string =>

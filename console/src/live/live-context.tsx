@@ -1,5 +1,6 @@
 // One LiveClient per session, shared by the pages: `useLiveState` for the indicator and for choosing
 // polling, `useLiveSubscription` for a page's topic. While the socket is down the pages poll.
+import { type QueryKey, useQueryClient } from '@tanstack/react-query';
 import {
   createContext,
   type ReactNode,
@@ -65,4 +66,15 @@ export function useLiveSubscription(
     if (!client || !topic) return;
     return client.subscribe({ topic, taskId, org }, (event) => handler.current(event));
   }, [client, topic, taskId, org]);
+}
+
+/**
+ * Refetches the queries under `queryKey` on every event of the subscription: the simplest way for a
+ * page to stay live (pair it with `refetchInterval: usePollingInterval(ms)` for when the socket is down).
+ */
+export function useLiveRefetch(sub: LiveSubscription | undefined, queryKey: QueryKey): void {
+  const queryClient = useQueryClient();
+  useLiveSubscription(sub, () => {
+    void queryClient.invalidateQueries({ queryKey });
+  });
 }

@@ -2,29 +2,50 @@
 // and running-too-long tasks), those figures minute by minute, open alerts, workers, and the busiest
 // workflows of the last day. Health is polled (its figures change with every settled task); alert and
 // worker events refresh their counts at once while the live socket is up.
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import type { HealthReport, WorkflowMetrics } from '../api/admin-types';
 import { useApi } from '../api/api-context';
+import { useIdentity } from '../api/identity';
+import type { Page, TaskRow } from '../api/types';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
-import { formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
-import { useLiveSubscription, usePollingInterval } from '../live/live-context';
+import { StatusBadge } from '../components/status-badge';
+import { formatAge, formatDuration, formatNumber, formatTime, statusLabel } from '../format/format';
+import { useLiveRefetch, usePollingInterval } from '../live/live-context';
 import { formatRatio, formatUsd, healthCharts } from '../metrics/metrics-series';
 import './pages.css';
 
 const WINDOWS = [15, 60, 180] as const;
 const HEALTH_POLL_MS = 15_000;
 const DAY_MS = 86_400_000;
+const tasksLink = (status: string, org: string | undefined) =>
+  `/tasks?${new URLSearchParams({ status, ...(org && { org }) })}`;
 const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as const;
 
 type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: string })[] };
 
 export default function OverviewPage() {
+  const identity = useIdentity();
+  if (identity.data?.role === 'MEMBER') {
+    // The overview reads the org-wide admin routes, which a MEMBER may not: say so once.
+    return (
+      <div className="page">
+        <h1>Overview</h1>
+        <p className="muted">
+          The overview (health, alerts, workers) needs the OWNER or ADMIN role. See the{' '}
+          <Link href="/tasks">tasks</Link> and <Link href="/workflows">workflows</Link> of your organization.
+        </p>
+      </div>
+    );
+  }
+  return <AdminOverview />;
+}
+
+function AdminOverview() {
   const api = useApi();
-  const queryClient = useQueryClient();
   const [org] = useOrgParam();
   const [windowMinutes, setWindowMinutes] = useState<number>(60);
   const pollAlerts = usePollingInterval(HEALTH_POLL_MS);
@@ -44,6 +65,13 @@ export default function OverviewPage() {
         query: { state: 'OPEN', limit: 100, org },
       }),
   });
+  const stuck = useQuery({
+    queryKey: ['tasks', 'stuck', org],
+    enabled: (health.data?.runningTooLong ?? 0) > 0,
+    refetchInterval: HEALTH_POLL_MS,
+    queryFn: ({ signal }) =>
+      api.get<Page<TaskRow>>('/admin/tasks', { signal, query: { status: 'STUCK', limit: 5, org } }),
+  });
   const workflows = useQuery({
     queryKey: ['admin-metrics', 'workflow', org],
     refetchInterval: 60_000,
@@ -56,12 +84,8 @@ export default function OverviewPage() {
   const operator = useIsOperator();
   const liveScope = liveOrg(operator, org);
   const allOrgs = operator && org === undefined;
-  useLiveSubscription({ topic: 'alerts', org: liveScope }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['alerts'] });
-  });
-  useLiveSubscription({ topic: 'workers', org: liveScope }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['health'] });
-  });
+  useLiveRefetch({ topic: 'alerts', org: liveScope }, ['alerts']);
+  useLiveRefetch({ topic: 'workers', org: liveScope }, ['health']);
 
   const report = health.data;
   const charts = useMemo(() => (report ? healthCharts(report) : undefined), [report]);
@@ -122,7 +146,7 @@ export default function OverviewPage() {
               label="Active tasks"
               value={formatNumber(report.activeTasks)}
               note={
-                <Link href="/tasks?status=RUNNING" className="small">
+                <Link href={tasksLink('RUNNING', org)} className="small">
                   running tasks
                 </Link>
               }
@@ -131,7 +155,7 @@ export default function OverviewPage() {
               label="Running too long"
               value={formatNumber(report.runningTooLong)}
               note={
-                <Link href="/tasks?status=STUCK" className="small">
+                <Link href={tasksLink('STUCK', org)} className="small">
                   over 10 minutes
                 </Link>
               }
@@ -160,6 +184,28 @@ export default function OverviewPage() {
               testId="worker-counts"
             />
           </div>
+          {report.runningTooLong > 0 && stuck.data && stuck.data.items.length > 0 && (
+            <div className="card stuck-list">
+              <div className="stat-label">Running too long (created over 10 minutes ago)</div>
+              <table className="figures-table">
+                <tbody>
+                  {stuck.data.items.map((task) => (
+                    <tr key={task.taskId} data-testid="stuck-task" data-task-id={task.taskId}>
+                      <td className="mono">
+                        <Link href={`/tasks/${encodeURIComponent(task.taskId)}`}>{task.taskId}</Link>
+                      </td>
+                      <td>{task.workflowId}</td>
+                      {allOrgs && <td>{task.orgId}</td>}
+                      <td>
+                        <StatusBadge status={task.status} />
+                      </td>
+                      <td className="muted">created {formatAge(task.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
           <p className="muted small">
             The last {report.windowMinutes} minutes, as of {formatTime(report.asOf)} UTC.
           </p>
@@ -203,7 +249,7 @@ export default function OverviewPage() {
         <p className="muted">No settled tasks in the last 24 hours.</p>
       )}
       {workflows.data && workflows.data.groups.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Workflow</th>

@@ -1,7 +1,8 @@
 // The workers of the types open to the org (every type for an operator, or the org it picks): counts by
 // type and status, each worker with its heartbeat age (ticking between refreshes), in-flight steps and
-// totals, and a sweep to run now. Worker events (status changes, deaths) refresh it while the live
-// socket is up; it polls otherwise.
+// totals, and a sweep to run now. It polls whether or not the live socket is up: the one worker event
+// pushed is a DEAD marking (workers write their own status through the SDK, and a silent worker reads as
+// DEAD before anyone marks it), and only to the orgs its type names; that event refreshes it at once.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
@@ -11,7 +12,7 @@ import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
 import { formatDuration, formatNumber, formatTime } from '../format/format';
-import { useLiveSubscription, usePollingInterval } from '../live/live-context';
+import { useLiveRefetch } from '../live/live-context';
 import './pages.css';
 
 const STATUSES: readonly WorkerStatus[] = ['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD'];
@@ -38,18 +39,17 @@ export default function WorkersPage() {
   const operator = useIsOperator();
   const [type, setType] = useState('');
   const [status, setStatus] = useState('');
-  const poll = usePollingInterval(POLL_MS);
   const now = useNow(1000);
   const scope = { org, type: type || undefined };
 
   const stats = useQuery({
     queryKey: ['workers', 'stats', org],
-    refetchInterval: poll,
+    refetchInterval: POLL_MS,
     queryFn: ({ signal }) => api.get<WorkerStats>('/admin/workers/stats', { signal, query: { org } }),
   });
   const workers = useQuery({
     queryKey: ['workers', 'list', org, type, status],
-    refetchInterval: poll,
+    refetchInterval: POLL_MS,
     queryFn: ({ signal }) =>
       status === 'DEAD'
         ? api.get<WorkerList>('/admin/workers/dead', { signal, query: scope })
@@ -60,9 +60,7 @@ export default function WorkersPage() {
       api.post<{ checked: number; marked: unknown[] }>('/admin/workers/cleanup', { query: scope }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['workers'] }),
   });
-  useLiveSubscription({ topic: 'workers', org: liveOrg(operator, org) }, () => {
-    void queryClient.invalidateQueries({ queryKey: ['workers'] });
-  });
+  useLiveRefetch({ topic: 'workers', org: liveOrg(operator, org) }, ['workers']);
 
   const sinceFetch = Math.max(0, (now - workers.dataUpdatedAt) / 1000);
   const types = stats.data?.types ?? [];
@@ -124,7 +122,7 @@ export default function WorkersPage() {
         <p className="muted">No worker types are declared for this organization.</p>
       )}
       {types.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Type</th>
@@ -167,7 +165,7 @@ export default function WorkersPage() {
       {workers.error ? <LoadError error={workers.error} what="Workers" /> : null}
       {workers.data && items.length === 0 && <p className="muted">No workers{status ? ` ${status}` : ''}.</p>}
       {items.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Worker</th>

@@ -87,7 +87,9 @@ export default function WorkflowPage({ id }: { id: string }) {
       Object.fromEntries(
         Object.entries(data?.steps ?? {}).map(([stepId, step]) => [
           stepId,
-          `p95 ${ms(step.duration.p95Ms)} · ${formatRatio(step.successRate)}`,
+          step.successRate === null
+            ? `skipped ${step.tasks.SKIPPED ?? 0}×`
+            : `p95 ${ms(step.duration.p95Ms)} · ${formatRatio(step.successRate)}`,
         ]),
       ),
     [data],
@@ -134,6 +136,20 @@ export default function WorkflowPage({ id }: { id: string }) {
             </select>
           </div>
           <div>
+            <label htmlFor="step-percentile">Step percentile</label>
+            <select
+              id="step-percentile"
+              value={percentile}
+              onChange={(event) => setPercentile(event.target.value as Percentile)}
+            >
+              {PERCENTILES.map((p) => (
+                <option key={p.key} value={p.key}>
+                  {p.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
             <label htmlFor="workflow-range">Time range</label>
             <select
               id="workflow-range"
@@ -150,7 +166,7 @@ export default function WorkflowPage({ id }: { id: string }) {
         </div>
       </div>
 
-      <h2>Steps</h2>
+      <h2>Steps of v{shown?.version ?? '…'}</h2>
       {workflow.isPending ? (
         <p className="muted">Loading…</p>
       ) : (
@@ -160,6 +176,46 @@ export default function WorkflowPage({ id }: { id: string }) {
         Dashed boxes run only when their condition holds; a map box runs its steps once per item. Figures:{' '}
         {range.label.toLowerCase()}, all versions.
       </p>
+
+      {versions.length > 1 && (
+        <>
+          <h2>Versions</h2>
+          <table className="figures-table">
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Registered (UTC)</th>
+                <th>Steps</th>
+                <th>Name</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...versions]
+                .sort((a, b) => b.version - a.version)
+                .map((version) => (
+                  <tr key={version.version} data-testid="workflow-version" data-version={version.version}>
+                    <td>
+                      {version.version === shown?.version ? (
+                        <strong>v{version.version} (drawn above)</strong>
+                      ) : (
+                        <button
+                          type="button"
+                          className="link"
+                          onClick={() => setChosenVersion(version.version)}
+                        >
+                          v{version.version}
+                        </button>
+                      )}
+                    </td>
+                    <td>{formatTime(version.createdAt)}</td>
+                    <td>{stepIds(version.definition.steps as DagStep[]).length}</td>
+                    <td>{version.name}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </>
+      )}
 
       <h2>Metrics, {range.label.toLowerCase()}</h2>
       {metrics.error ? <LoadError error={metrics.error} what="Metrics" /> : null}
@@ -207,28 +263,10 @@ export default function WorkflowPage({ id }: { id: string }) {
             title={`Step duration (${percentileLabel}) over time`}
             chart={charts.steps}
             summary={
-              <div className="row">
-                <div>
-                  <label htmlFor="step-percentile">Step percentile</label>
-                  <select
-                    id="step-percentile"
-                    value={percentile}
-                    onChange={(event) => setPercentile(event.target.value as Percentile)}
-                  >
-                    {PERCENTILES.map((p) => (
-                      <option key={p.key} value={p.key}>
-                        {p.label}
-                      </option>
-                    ))}
-                  </select>
-                </div>
-                {slowestStep && (
-                  <Figure
-                    label={`Slowest step (${percentileLabel})`}
-                    value={`${slowestStep.stepId} ${ms(slowestStep.value)}`}
-                  />
-                )}
-              </div>
+              <Figure
+                label={`Slowest step (${percentileLabel})`}
+                value={slowestStep ? `${slowestStep.stepId} ${ms(slowestStep.value)}` : '—'}
+              />
             }
           />
           <MetricsChart
@@ -257,7 +295,7 @@ export default function WorkflowPage({ id }: { id: string }) {
       {data && Object.keys(data.steps).length > 0 && (
         <>
           <h2>Steps, {range.label.toLowerCase()}</h2>
-          <table>
+          <table className="figures-table">
             <thead>
               <tr>
                 <th>Step</th>

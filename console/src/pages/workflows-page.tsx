@@ -61,7 +61,7 @@ function OrgWorkflows() {
         <p className="muted">No workflows yet: register one with POST /workflows (see examples/workflows).</p>
       )}
       {workflows.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Name</th>
@@ -155,7 +155,7 @@ function OperatorWorkflows() {
       {metrics.isPending && <p className="muted">Loading…</p>}
       {metrics.data && groups.length === 0 && <p className="muted">No settled tasks in the last 7 days.</p>}
       {groups.length > 0 && (
-        <table>
+        <table className="figures-table">
           <thead>
             <tr>
               <th>Workflow</th>

@@ -1,7 +1,7 @@
 // The task list: a virtualized grid (only the visible rows are in the DOM, so 10,000 rows scroll as
 // smoothly as 10), reading the next page when the user scrolls near the end or presses "Load more".
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+import { memo, useRef } from 'react';
 import { Link } from 'wouter';
 import { StatusBadge } from '../components/status-badge';
 import { formatAge, formatDuration, formatTime } from '../format/format';
@@ -34,7 +34,8 @@ export function TaskTable(props: TaskTableProps) {
     getItemKey: (index) => rows[index]?.taskId ?? index,
   });
   const columns = showOrg ? 'task-grid with-org' : 'task-grid';
-  const now = Date.now();
+  // Running tasks' durations move on every 10 s, not on every scroll (which would defeat the row memo).
+  const now = Math.floor(Date.now() / 10_000) * 10_000;
 
   function onScroll() {
     const element = scroller.current;
@@ -65,54 +66,9 @@ export function TaskTable(props: TaskTableProps) {
           {paddingTop > 0 && <tr className="virtual-pad" style={{ height: paddingTop }} />}
           {items.map((item) => {
             const row = rows[item.index];
-            if (!row) return null;
-            return (
-              <tr
-                key={item.key}
-                aria-rowindex={item.index + 2}
-                className={`${columns} task-row`}
-                data-testid="task-row"
-                data-task-id={row.taskId}
-                data-status={row.status}
-                style={{ height: ROW_HEIGHT }}
-              >
-                <td>
-                  <StatusBadge status={row.status} />
-                  {row.retryingStep && (
-                    <span
-                      className="badge badge-waiting retrying"
-                      title={`Step ${row.retryingStep} waits to retry`}
-                    >
-                      Retrying {row.retryingStep}
-                    </span>
-                  )}
-                </td>
-                <td className="mono ellipsis">
-                  <Link href={`/tasks/${encodeURIComponent(row.taskId)}`}>{row.taskId}</Link>
-                </td>
-                <td className="ellipsis">
-                  {row.workflowId}
-                  {row.workflowVersion !== undefined && (
-                    <span className="muted"> v{row.workflowVersion}</span>
-                  )}
-                </td>
-                <td className="ellipsis">{row.agentId ?? <span className="muted">—</span>}</td>
-                {showOrg && <td className="ellipsis">{row.orgId}</td>}
-                <td title={formatAge(row.createdAt, now)}>{formatTime(row.createdAt)}</td>
-                <td>{formatDuration(durationOf(row, now))}</td>
-                <td className="ellipsis">
-                  {row.error ? (
-                    <span className="error">{row.error}</span>
-                  ) : (
-                    Object.entries(row.tags ?? {}).map(([key, value]) => (
-                      <span key={key} className="tag">
-                        {key}:{value}
-                      </span>
-                    ))
-                  )}
-                </td>
-              </tr>
-            );
+            return row ? (
+              <TaskRowView key={item.key} row={row} index={item.index} showOrg={showOrg} now={now} />
+            ) : null;
           })}
           {paddingBottom > 0 && <tr className="virtual-pad" style={{ height: paddingBottom }} />}
         </tbody>
@@ -130,3 +86,55 @@ export function TaskTable(props: TaskTableProps) {
     </div>
   );
 }
+
+/** One row; memoized, so scrolling renders only the rows that come into view. */
+const TaskRowView = memo(function TaskRowView(props: {
+  row: ListedTask;
+  index: number;
+  showOrg: boolean;
+  now: number;
+}) {
+  const { row, index, showOrg, now } = props;
+  const columns = showOrg ? 'task-grid with-org' : 'task-grid';
+  return (
+    <tr
+      aria-rowindex={index + 2}
+      className={`${columns} task-row`}
+      data-testid="task-row"
+      data-task-id={row.taskId}
+      data-status={row.status}
+      style={{ height: ROW_HEIGHT }}
+    >
+      <td>
+        <StatusBadge status={row.status} />
+        {row.retryingStep && (
+          <span className="badge badge-waiting retrying" title={`Step ${row.retryingStep} waits to retry`}>
+            Retrying {row.retryingStep}
+          </span>
+        )}
+      </td>
+      <td className="mono ellipsis">
+        <Link href={`/tasks/${encodeURIComponent(row.taskId)}`}>{row.taskId}</Link>
+      </td>
+      <td className="ellipsis">
+        {row.workflowId}
+        {row.workflowVersion !== undefined && <span className="muted"> v{row.workflowVersion}</span>}
+      </td>
+      <td className="ellipsis">{row.agentId ?? <span className="muted">—</span>}</td>
+      {showOrg && <td className="ellipsis">{row.orgId}</td>}
+      <td title={formatAge(row.createdAt, now)}>{formatTime(row.createdAt)}</td>
+      <td>{formatDuration(durationOf(row, now))}</td>
+      <td className="ellipsis">
+        {row.error ? (
+          <span className="error">{row.error}</span>
+        ) : (
+          Object.entries(row.tags ?? {}).map(([key, value]) => (
+            <span key={key} className="tag">
+              {key}:{value}
+            </span>
+          ))
+        )}
+      </td>
+    </tr>
+  );
+});

@@ -2,10 +2,10 @@
 // events costs one refetch each, deduplicated by the query cache), and while the socket is down they
 // are polled until the task ends. Operators read the task through /admin/tasks/{id} (detail with its
 // events; the tenant routes, the timeline among them, are not theirs).
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api/api-context';
 import type { Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
-import { useLiveSubscription, usePollingInterval } from '../live/live-context';
+import { useLiveRefetch, usePollingInterval } from '../live/live-context';
 import type { GanttAttemptInput } from './gantt-layout';
 
 export interface TaskDetailWithAttempts extends TaskDetail {
@@ -20,7 +20,6 @@ const POLL_MS = 3_000;
 
 export function useTaskDetail(taskId: string, identity: Identity | undefined) {
   const api = useApi();
-  const queryClient = useQueryClient();
   const operator = identity?.role === 'OPERATOR';
   const id = encodeURIComponent(taskId);
   const pollMs = usePollingInterval(POLL_MS);
@@ -47,9 +46,7 @@ export function useTaskDetail(taskId: string, identity: Identity | undefined) {
     refetchInterval: () => poll(status),
   });
 
-  useLiveSubscription(identity ? { topic: 'task', taskId } : undefined, () => {
-    void queryClient.invalidateQueries({ queryKey: ['task', taskId] });
-  });
+  useLiveRefetch(identity ? { topic: 'task', taskId } : undefined, ['task', taskId]);
 
   return {
     detail,

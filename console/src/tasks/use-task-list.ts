@@ -133,9 +133,8 @@ export function useTaskList(filters: TaskFilters, identity: Identity | undefined
     if (!head.data) return;
     const additions: ListedTask[] = [];
     for (const row of head.data.items) {
-      if (loadedIds.has(row.taskId))
-        patch(row.taskId, { status: row.status, at: rowTime(row), endedAt: row.endedAt });
-      else additions.push(row);
+      patch(row.taskId, { status: row.status, at: rowTime(row), endedAt: row.endedAt });
+      if (!loadedIds.has(row.taskId)) additions.push(row);
     }
     if (additions.length === 0) return;
     setFresh((previous) => {
