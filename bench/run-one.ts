@@ -1,5 +1,6 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
 import { benchAdminList } from './admin-list';
+import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'task-throughput': benchTaskThroughput,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
+  'live-fanout': benchLiveFanout,
 };
 
 const name = process.argv[2] ?? '';

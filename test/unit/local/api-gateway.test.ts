@@ -31,6 +31,11 @@ beforeAll(async () => {
       return { statusCode: 201, headers: { 'x-route': event.routeKey }, body: event.body ?? '' };
     },
     onError: (_error, routeKey) => errors.push(routeKey),
+    serveStatic: async (_request, response, path) => {
+      if (!path.startsWith('/console/')) return false;
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`static ${path}`);
+      return true;
+    },
     authorize: async (event) => {
       authorizerEvents.push(event);
       return event.headers?.authorization === 'Bearer good'
@@ -44,6 +49,14 @@ beforeAll(async () => {
 afterAll(() => closeServer(server));
 
 describe('local API Gateway server', () => {
+  it('lets the static files (the console) answer their paths before the routes, and no others', async () => {
+    const before = events.length;
+    const page = await fetch(`${url}/console/tasks?status=FAILED`);
+    expect(await page.text()).toBe('static /console/tasks');
+    expect(events).toHaveLength(before);
+    expect((await fetch(`${url}/plain`)).status).toBe(200);
+  });
+
   it('passes a payload format 2.0 event with path and query parameters', async () => {
     const response = await fetch(`${url}/tasks/abc%20d?status=RUNNING&status=FAILED&limit=5`);
     expect(response.status).toBe(201);
