@@ -183,6 +183,17 @@ describe('console hosting', () => {
     expect(csp).toContain('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool');
   });
 
+  it("leaves no cdk-nag finding of the console or CDK's handlers in a stack with a region (as `cdk synth` gives it)", () => {
+    const regional = buildApp({ context: { 'aws:cdk:bundling-stacks': [] }, env: { region: 'eu-west-1' } });
+    const findings = regional.nag
+      .validateScope(regional.app)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath}`),
+      )
+      .filter((finding) => /Console|CDKBucketDeployment|AWS679f53fac002430cb0da5b7982bd2287/.test(finding));
+    expect(findings).toEqual([]);
+  });
+
   it('refuses a Cognito domain without an issuer the API accepts', () => {
     expect(() =>
       buildApp({
