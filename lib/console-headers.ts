@@ -8,7 +8,7 @@ export interface ConsoleOrigins {
   readonly apiUrl: string;
   /** The WebSocket URL (`wss://…/live`), when the stack has one. */
   readonly liveUrl?: string;
-  /** Hosts the OIDC sign-in calls from the page (the Cognito domain's token endpoint, the issuer's keys). */
+  /** What the OIDC sign-in fetches from the page: the Cognito domain (its token endpoint). */
   readonly oidcUrls?: readonly string[];
 }
 

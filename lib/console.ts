@@ -37,8 +37,6 @@ export interface ConsoleOidc {
   readonly authority: string;
   /** The app client id (the API's `jwtAudience`). */
   readonly clientId: string;
-  /** The issuer whose tokens the API accepts (`jwtIssuer`): its keys are fetched from the page too. */
-  readonly issuer: string;
   /** @default - the console's own (openid) */
   readonly scopes?: readonly string[];
 }
@@ -97,7 +95,7 @@ export class Console extends Construct {
           contentSecurityPolicy: contentSecurityPolicy({
             apiUrl,
             ...(props.liveUrl && { liveUrl: props.liveUrl }),
-            ...(props.oidc && { oidcUrls: [props.oidc.authority, props.oidc.issuer] }),
+            ...(props.oidc && { oidcUrls: [props.oidc.authority] }),
           }),
           override: true,
         },

@@ -396,7 +396,6 @@ export class StepwiseStack extends Stack {
         oidc: {
           authority: props.cognitoDomain.replace(/\/$/, ''),
           clientId: props.jwtAudience ?? '',
-          issuer: props.jwtIssuer ?? '',
         },
       }),
     });
