@@ -90,6 +90,7 @@ console.log(`stepwise local stack is up (data in ${dataDir})
 
   API             ${endpoints.api}          (health: ${endpoints.api}/health)
   Console         ${endpoints.api}/console/   (sign in with an API key below)
+  Live updates    ${endpoints.live}   (WebSocket; subprotocols stepwise.v1, bearer.<base64url key>)
   DynamoDB        ${endpoints.dynamodb}   table ${endpoints.tableName}
   SQS + SNS       ${endpoints.sqs}
   Step Functions  ${endpoints.stepfunctions}

@@ -2,12 +2,14 @@
 // subscriptions kept to the caller's org, a task's events in the order they were recorded, connections
 // pruned when they are gone, and a named error for every bad message.
 import { spawn } from 'node:child_process';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
 import { topicPartition } from '../../functions/shared/live/live-event';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
+import { toItem } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { type LiveSocket, liveProtocols, openLiveSocket, refusedStatus } from '../support/live-socket';
 
@@ -236,6 +238,70 @@ describe('live updates over WebSocket', () => {
       org: ORG_A,
       workflowId: WORKFLOW,
     });
+  });
+
+  it("tells a worker's DEAD marking to the orgs its type serves and to operators, and an alert to operators", async () => {
+    // closed-type serves another-org only (test/integration/global-setup.ts).
+    const workerId = `live-silent-${RUN}`;
+    const longAgo = new Date(Date.now() - 600_000).toISOString();
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: toItem({
+          workerId,
+          type: 'closed-type',
+          host: 'it-host',
+          pid: 1,
+          version: '0.1.0',
+          concurrency: 1,
+          status: 'IDLE',
+          inFlight: [],
+          startedAt: longAgo,
+          lastHeartbeatAt: longAgo,
+          processed: 0,
+          failed: 0,
+          busyMs: 0,
+        }),
+      }),
+    );
+    keyOf['another-org'] = (
+      await createApiKey(keys, { orgId: 'another-org', role: 'ADMIN', name: 'live' })
+    ).plaintext;
+    keyOf[OPERATOR_ORG_ID] = (
+      await createApiKey(keys, { orgId: OPERATOR_ORG_ID, role: 'OPERATOR', name: 'live' })
+    ).plaintext;
+    const [served, operator, unrelated] = [
+      await connect('another-org'),
+      await connect(OPERATOR_ORG_ID),
+      await connect(ORG_A),
+    ];
+    expect(await served.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
+      type: 'subscribed',
+    });
+    for (const topic of ['workers', 'alerts']) {
+      expect(await operator.request({ action: 'subscribe', topic })).toEqual({
+        type: 'subscribed',
+        topic,
+        org: '*',
+      });
+    }
+    expect(await unrelated.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
+      type: 'subscribed',
+    });
+    const cleanup = await call('POST', '/admin/workers/cleanup?type=closed-type', keyOf['another-org'] ?? '');
+    expect(cleanup.status).toBe(200);
+    const isDead = (message: Record<string, unknown>) =>
+      message.type === 'event' && (message.event as { workerId?: string }).workerId === workerId;
+    expect((await served.next(isDead)).event).toMatchObject({
+      kind: 'worker',
+      org: 'another-org',
+      workerType: 'closed-type',
+      status: 'DEAD',
+    });
+    await operator.next(isDead);
+    const alert = await operator.next((message) => message.type === 'event' && message.topic === 'alerts');
+    expect(alert.event).toMatchObject({ kind: 'alert', event: 'OPENED', alert: { kind: 'WORKER_DEAD' } });
+    expect(unrelated.messages.filter((message) => message.type === 'event')).toEqual([]);
   });
 
   it('deletes the connection and its subscriptions when the socket drops', async () => {
