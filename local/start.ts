@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigurationError } from '../functions/shared/config';
 import { ConsoleBuildError, ensureConsoleBuilt } from './console-build';
 import { DEV_CREDENTIALS_FILE } from './dev-credentials';
-import type { LocalStack } from './stack';
+import { ENDPOINTS_FILE, type LocalStack, startLocalStack } from './stack';
 import {
   DataDirInUseError,
   type LocalService,
@@ -56,10 +56,6 @@ function conflictLine(error: StartupConflictError): string {
   }
   return `stepwise: ${error.message}`;
 }
-
-// Loaded once powertools-environment has finished (its top-level await): a static import would evaluate
-// alongside it, and the stack's modules that create Powertools' Metrics would find no InvokeStore yet.
-const { ENDPOINTS_FILE, startLocalStack } = await import('./stack');
 
 const dataDir = resolve(process.env.STEPWISE_DATA_DIR || resolve(projectRoot, '.stepwise'));
 let stack: LocalStack;

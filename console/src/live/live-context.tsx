@@ -19,17 +19,29 @@ const LiveContext = createContext<LiveClient | undefined>(undefined);
 export function LiveProvider({ children }: { children: ReactNode }) {
   const { liveUrl } = useConfig();
   const credential = useCredential();
+  const queryClient = useQueryClient();
   const [client, setClient] = useState<LiveClient>();
   useEffect(() => {
     if (!credential || !liveUrl) return;
     const next = new LiveClient({ url: liveUrl, credential });
+    // Events sent while the socket was down are lost: on reconnecting, refetch what the pages show. The
+    // task list is left out (refetching an infinite query reads every loaded page); it reads its first
+    // page again itself.
+    let wasLive = false;
+    const stopWatching = next.onStateChange(() => {
+      if (next.state !== 'live') return;
+      if (wasLive)
+        void queryClient.invalidateQueries({ predicate: (query) => query.queryKey[0] !== 'task-list' });
+      wasLive = true;
+    });
     next.start();
     setClient(next);
     return () => {
+      stopWatching();
       next.stop();
       setClient(undefined);
     };
-  }, [liveUrl, credential]);
+  }, [liveUrl, credential, queryClient]);
   return <LiveContext.Provider value={client}>{children}</LiveContext.Provider>;
 }
 

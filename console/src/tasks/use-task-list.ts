@@ -3,7 +3,7 @@
 // statuses patched in place, a retrying step marked. Loaded pages are never refetched wholesale, so a
 // list of 10,000 rows stays cheap to keep current.
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useApi } from '../api/api-context';
 import type { Identity, Page, TaskRow } from '../api/types';
 import type { LiveEvent } from '../live/live-client';
@@ -129,6 +129,13 @@ export function useTaskList(filters: TaskFilters, identity: Identity | undefined
         signal,
       }),
   });
+  // Back from polling to live: what happened in between came by no event; read the first page once.
+  const wasPolling = useRef(polling);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on the transition only
+  useEffect(() => {
+    if (wasPolling.current && !polling && list.isSuccess) void head.refetch();
+    wasPolling.current = polling;
+  }, [polling]);
   useEffect(() => {
     if (!head.data) return;
     const additions: ListedTask[] = [];
