@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: unit (pure code), integration (AWS SDK v3 clients against the embedded stack, which a
+// Five projects: unit (pure code), integration (AWS SDK v3 clients against the embedded stack, which a
 // global setup starts once on free ports), e2e (the HTTP API as a black box: the embedded stack, or any
-// deployment given by STEPWISE_E2E_URL/STEPWISE_E2E_API_KEY) and infra (CDK assertions and cdk-nag).
+// deployment given by STEPWISE_E2E_URL/STEPWISE_E2E_API_KEY), infra (CDK assertions and cdk-nag) and browser
+// (the console in a real headless Chromium, against an embedded stack of its own).
 // The integration global setup runs the embedded stack in vitest's main process, which turns on Powertools'
 // per-invocation store (AWS_LAMBDA_MAX_CONCURRENCY, local/powertools-environment.ts); workers inherit the
 // variable but not the store, and the local stack's metrics switch. Projects that run no stack in their
@@ -43,6 +44,21 @@ export default defineConfig({
           isolate: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        // The console in headless Chromium against an embedded stack of its own (its global setup), one
+        // browser per file; test/run-suite.ts runs it after unit and infra, in a vitest run of its own.
+        test: {
+          name: 'browser',
+          env: powertoolsDefaults,
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // A page shows what it fetched some hundred milliseconds after a navigation or a change (more
+          // on a busy machine): expect.poll waits on it up to 15 s rather than its default 1 s.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
         },
       },
     ],

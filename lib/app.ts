@@ -40,6 +40,7 @@ function contextString(node: Node, key: string): string | undefined {
  * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
  * tracing (true or false: X-Ray active tracing and the Powertools Tracer; false by default).
+ * cognitoDomain (Cognito hosted UI domain URL the deployed console signs in with; needs jwtIssuer/jwtAudience).
  */
 export function stackPropsFromContext(node: Node): StepwiseStackProps {
   // A bad address or severity fails the synth, naming the setting.
@@ -90,6 +91,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     ...contextDeadAfter(node),
     ...optional('consoleUrl', contextString(node, 'consoleUrl')),
     ...contextTracing(node),
+    ...optional('cognitoDomain', contextString(node, 'cognitoDomain')),
   };
 }
 

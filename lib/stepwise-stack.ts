@@ -48,6 +48,7 @@ import {
 import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { Alerting } from './alerting';
 import { Api } from './api';
+import { Console } from './console';
 import { Dashboard } from './dashboard';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
@@ -193,6 +194,12 @@ export interface StepwiseStackProps extends StackProps {
    * @default - no console link
    */
   readonly consoleUrl?: string;
+  /**
+   * The Cognito domain URL (`https://<prefix>.auth.<region>.amazoncognito.com`) of the hosted UI the
+   * deployed console signs in with, for the app client `jwtAudience`; requires `jwtIssuer`.
+   * @default - the console signs in with API keys only
+   */
+  readonly cognitoDomain?: string;
 }
 
 const WILDCARD_REASON_XRAY =
@@ -208,6 +215,7 @@ export class StepwiseStack extends Stack {
   readonly live: Live;
   readonly dashboard: Dashboard;
   readonly alerting: Alerting;
+  readonly console: Console;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
   readonly stateMachinePrefix: string;
 
@@ -388,8 +396,20 @@ export class StepwiseStack extends Stack {
       ...(props.alertEmailSeverities && { emailSeverities: props.alertEmailSeverities }),
     });
 
+    this.console = new Console(this, 'Console', {
+      api: this.api,
+      liveUrl: this.live.url,
+      ...(props.cognitoDomain && {
+        oidc: {
+          authority: props.cognitoDomain.replace(/\/$/, ''),
+          clientId: props.jwtAudience ?? '',
+        },
+      }),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'LiveUrl', { value: this.live.url, description: 'WebSocket URL of live updates' });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: 'The web console' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
       new CfnOutput(this, `${pascalCase(key)}TopicArn`, { value: topic.topicArn });
@@ -714,6 +734,11 @@ export class StepwiseStack extends Stack {
 /** The JWT settings the authorizer would refuse at cold start, refused at synth instead. */
 function checkJwtSettings(props: StepwiseStackProps): void {
   const jwtOnly = ['jwtAudience', 'jwtJwksUri', 'jwtGroupsClaim', 'jwtOrgClaim', 'jwtRoleClaim'] as const;
+  if (props.cognitoDomain !== undefined && !props.jwtIssuer) {
+    throw new Error(
+      'cognitoDomain needs jwtIssuer and jwtAudience: the API must accept the tokens it issues',
+    );
+  }
   if (!props.jwtIssuer) {
     const stray = jwtOnly.filter((key) => props[key] !== undefined);
     if (stray.length > 0) throw new Error(`${stray.join(', ')} need jwtIssuer`);

@@ -26,7 +26,12 @@ const projects = (config.test?.projects ?? []).flatMap((project) => {
   const name = typeof project === 'object' && 'test' in project ? project.test?.name : undefined;
   return typeof name === 'string' ? [name] : [];
 });
-const others = projects.filter((name) => !STACK_PROJECTS.includes(name));
+/**
+ * Projects that bring a stack of their own (browser: the console in Chromium) and so run in a vitest run of
+ * their own after the other lane's, rather than starting their stack while unit and infra use the CPU.
+ */
+const LATER_PROJECTS = ['browser'];
+const others = projects.filter((name) => !STACK_PROJECTS.includes(name) && !LATER_PROJECTS.includes(name));
 const vitest = (names: readonly string[]) => [
   'vitest',
   'run',
@@ -37,12 +42,13 @@ const vitest = (names: readonly string[]) => [
 const lanes: Lane[] = [
   { name: STACK_PROJECTS.join(', '), commands: [vitest(STACK_PROJECTS)], live: true },
   {
-    name: ['typecheck', 'lint', ...others].join(', '),
+    name: ['typecheck', 'lint', ...others, ...LATER_PROJECTS].join(', '),
     commands: [
       ['tsc', '--noEmit'],
       ['tsc', '--noEmit', '-p', 'console'],
       ['biome', 'check', '.'],
       vitest(others),
+      vitest(LATER_PROJECTS),
     ],
     niceness: 10,
   },

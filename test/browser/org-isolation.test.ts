@@ -1,0 +1,58 @@
+// An organization's user never sees another's data in the console: the second organization's list shows
+// only its own task, never the default organization's, and the default organization's task opened by URL
+// is "no such task in your organization" to it, as over HTTP (404).
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../support/api-request';
+import {
+  CONSOLE_URL,
+  expectNoPageErrors,
+  launchBrowser,
+  registerWorkflow,
+  settled,
+  signedInPage,
+  stack,
+  startTask,
+  transform,
+} from './browser';
+
+const other = apiClient(stack.url, stack.otherOrgApiKey);
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+describe('organizations in the console', () => {
+  it("never show one organization another's tasks, in the list or by URL", async () => {
+    const workflow = { id: 'browser_isolation', version: 1, name: 'isolation', steps: [transform('only')] };
+    const mine = await startTask(await registerWorkflow(workflow));
+    const otherWorkflow = `browser_isolation_other_${Date.now().toString(36)}`;
+    const registered = await other('POST', '/workflows', { ...workflow, id: otherWorkflow });
+    expect(registered.status).toBe(201);
+    const theirs = await startTask(otherWorkflow, {}, other);
+    await Promise.all([settled(mine), settled(theirs, other)]);
+
+    const page = await signedInPage(browser, stack.otherOrgApiKey);
+    await page.goto(`${CONSOLE_URL}tasks`);
+    const rows = page.getByTestId('task-row');
+    await expect
+      .poll(() => rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-task-id'))))
+      .toEqual([theirs]);
+    expect(await page.content()).not.toContain(mine);
+
+    await page.goto(`${CONSOLE_URL}tasks/${mine}`);
+    await expect
+      .poll(() =>
+        page
+          .getByText(/no such task/i)
+          .first()
+          .isVisible(),
+      )
+      .toBe(true);
+    expect(await page.getByTestId('gantt').count()).toBe(0);
+    expect(await page.content()).not.toContain('browser_isolation_');
+    expectNoPageErrors(page);
+  });
+});

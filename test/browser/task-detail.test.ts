@@ -1,0 +1,81 @@
+// A task's page: the Gantt chart draws each attempt of a step that failed twice then succeeded as a bar of
+// its own (attempts 1 and 2 FAILED, 3 SUCCEEDED, in order), next to the steps that ran once, and the
+// event log lists the retries. Failures are forced through `simulate` step params.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONSOLE_URL,
+  expectNoPageErrors,
+  launchBrowser,
+  registerWorkflow,
+  screenshot,
+  settled,
+  signedInPage,
+  startTask,
+  transform,
+} from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+describe('task detail', () => {
+  it("shows a retried step's three attempts as Gantt bars, and the retries in the event log", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_flaky',
+      version: 1,
+      name: 'browser flaky',
+      steps: [
+        transform('prepare'),
+        transform('flaky', {
+          dependsOn: ['prepare'],
+          params: { simulate: { failUntilAttempt: 3 } },
+          retry: { maxAttempts: 3, intervalSeconds: 1, backoffRate: 1, jitter: 'NONE' },
+        }),
+        transform('finish', { dependsOn: ['flaky'] }),
+      ],
+    });
+    const taskId = await startTask(workflowId, { n: 1 });
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+
+    const page = await signedInPage(browser);
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    await expect
+      .poll(() => page.getByRole('heading', { name: `Task ${taskId}`, level: 1 }).isVisible())
+      .toBe(true);
+    const bars = page.getByTestId('gantt').getByTestId('gantt-bar');
+    const attributes = () =>
+      bars.evaluateAll((all) =>
+        all.map((bar) => [bar.dataset.step, bar.dataset.attempt, bar.dataset.status]),
+      );
+    await expect.poll(attributes).toEqual(
+      expect.arrayContaining([
+        ['prepare', '1', 'SUCCEEDED'],
+        ['flaky', '1', 'FAILED'],
+        ['flaky', '2', 'FAILED'],
+        ['flaky', '3', 'SUCCEEDED'],
+        ['finish', '1', 'SUCCEEDED'],
+      ]),
+    );
+    expect((await attributes()).filter(([step]) => step === 'flaky').map(([, attempt]) => attempt)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
+    // The failed attempts are drawn before the one that succeeded: each bar starts right of the last.
+    const flakyLefts = await bars.evaluateAll((all) =>
+      all.filter((bar) => bar.dataset.step === 'flaky').map((bar) => bar.getBoundingClientRect().left),
+    );
+    expect(flakyLefts).toEqual([...flakyLefts].sort((a, b) => a - b));
+    expect(new Set(flakyLefts).size).toBe(3);
+
+    const events = page.getByTestId('event-row');
+    await expect.poll(() => events.count()).toBeGreaterThanOrEqual(13);
+    expect(await events.filter({ hasText: 'STEP_RETRYING' }).count()).toBe(2);
+    expect(await page.getByText('SimulatedFailure').first().isVisible()).toBe(true);
+    await screenshot(page, 'task-detail');
+    expectNoPageErrors(page);
+  });
+});

@@ -1,0 +1,85 @@
+// The task list: the filter form narrows it (workflow, status), and cursor paging loads the next page on
+// "Load more" until the listing has no more (`?limit=3`, the page size, keeps the pages small). Five tasks
+// of one workflow succeed, two of another fail for good (forced through `simulate`).
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONSOLE_URL,
+  expectNoPageErrors,
+  launchBrowser,
+  registerWorkflow,
+  screenshot,
+  settled,
+  signedInPage,
+  startTask,
+  transform,
+} from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+const rowsOf = (page: Page) =>
+  page
+    .getByTestId('task-row')
+    .evaluateAll((rows) =>
+      rows.map((row) => [row.getAttribute('data-task-id'), row.getAttribute('data-status')]),
+    );
+
+async function applyFilters(page: Page, filters: { workflow?: string; status?: string }) {
+  await page.getByLabel('Workflow').fill(filters.workflow ?? '');
+  await page.getByLabel('Status').selectOption(filters.status ?? '');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+}
+
+describe('task list', () => {
+  it('filters by workflow and status, and pages by cursor', async () => {
+    const good = await registerWorkflow({
+      id: 'browser_list_ok',
+      version: 1,
+      name: 'list ok',
+      steps: [transform('a')],
+    });
+    const bad = await registerWorkflow({
+      id: 'browser_list_bad',
+      version: 1,
+      name: 'list bad',
+      steps: [transform('a', { params: { simulate: { fail: true } }, retry: { maxAttempts: 0 } })],
+    });
+    // One after another, so "newest first" has one answer.
+    const goodTasks: string[] = [];
+    for (let i = 0; i < 5; i++) goodTasks.push(await startTask(good, { i }));
+    const badTasks = [await startTask(bad), await startTask(bad)];
+    await Promise.all([...goodTasks, ...badTasks].map((taskId) => settled(taskId)));
+
+    const page = await signedInPage(browser);
+    await page.goto(`${CONSOLE_URL}tasks?limit=3`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Tasks', level: 1 }).isVisible()).toBe(true);
+
+    await applyFilters(page, { workflow: good });
+    const newestFirst = [...goodTasks].reverse();
+    await expect.poll(() => rowsOf(page)).toEqual(newestFirst.slice(0, 3).map((id) => [id, 'SUCCEEDED']));
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => rowsOf(page)).toEqual(newestFirst.map((id) => [id, 'SUCCEEDED']));
+    await screenshot(page, 'tasks');
+    // The second page was the last: nothing more to load.
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await applyFilters(page, { status: 'FAILED' });
+    await expect
+      .poll(async () => (await rowsOf(page)).map(([id]) => id))
+      .toEqual(expect.arrayContaining(badTasks));
+    const failed = await rowsOf(page);
+    expect(failed.every(([, status]) => status === 'FAILED')).toBe(true);
+    expect(failed.some(([id]) => goodTasks.includes(id ?? ''))).toBe(false);
+
+    await applyFilters(page, { workflow: bad, status: 'SUCCEEDED' });
+    await expect.poll(() => page.getByText('No tasks match these filters.').isVisible()).toBe(true);
+    expect(await rowsOf(page)).toEqual([]);
+    // The filters are in the URL: a reload shows the same (empty) list.
+    expect(new URL(page.url()).searchParams.get('status')).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
+  });
+});
