@@ -1,5 +1,6 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
 import { benchAdminList } from './admin-list';
+import { benchExecutionStore } from './execution-store';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
@@ -8,6 +9,7 @@ import { benchWorkerChaos } from './worker-chaos';
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   'stack-start': benchStackStart,
   'stepfunctions-overhead': benchStepFunctionsOverhead,
+  'execution-store': benchExecutionStore,
   'task-throughput': benchTaskThroughput,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
