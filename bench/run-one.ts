@@ -3,7 +3,7 @@ import { benchAdminList } from './admin-list';
 import { benchExecutionStore } from './execution-store';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
-import { benchTaskThroughput } from './task-throughput';
+import { benchTaskThroughput, benchTaskThroughputPass } from './task-throughput';
 import { benchWorkerChaos } from './worker-chaos';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'stepfunctions-overhead': benchStepFunctionsOverhead,
   'execution-store': benchExecutionStore,
   'task-throughput': benchTaskThroughput,
+  'task-throughput-pass': benchTaskThroughputPass,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
 };
