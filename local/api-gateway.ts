@@ -34,6 +34,8 @@ export interface LocalApiGatewayOptions {
   readonly authorize?: RouteAuthorizer;
   /** Called with what a handler threw (API Gateway answers 500 and logs it). */
   readonly onError?: (error: unknown, routeKey: string) => void;
+  /** Serves a request before the routes do (the WebSocket API's @connections); true when it did. */
+  readonly intercept?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 interface CompiledRoute {
@@ -45,6 +47,7 @@ interface CompiledRoute {
 export function createApiGatewayServer(settings: LocalAwsSettings, options: LocalApiGatewayOptions): Server {
   const routes = options.routes.map(compileRoute);
   return createServer((request, response) => {
+    if (options.intercept?.(request, response)) return;
     handle(settings, routes, options, request, response).catch((error: unknown) => {
       options.onError?.(error, `${request.method} ${request.url}`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });

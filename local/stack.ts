@@ -7,16 +7,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
 import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
+import { LIVE_ENDPOINT_ENV } from '../functions/shared/live/live-clients';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
   FUNCTIONS,
+  LIVE_API,
   ROUTES,
   SCHEDULES,
   SUBSCRIPTIONS,
@@ -47,6 +50,7 @@ import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 import { localSweepSettings, withSweepRate } from './sweep-settings';
+import { attachWebSocketGateway, type LocalWebSocketGateway } from './websocket-gateway';
 import { localWorkerTypes } from './worker-types';
 
 export interface LocalStackOptions {
@@ -114,6 +118,8 @@ export interface LocalStackOptions {
 /** Written to `<dataDir>/endpoints.json` for tests, the CLI and AWS SDK configuration. */
 export interface LocalEndpoints {
   readonly api: string;
+  /** The WebSocket API of live updates (`ws://<api host>/live`). */
+  readonly live: string;
   readonly dynamodb: string;
   readonly sqs: string;
   readonly sns: string;
@@ -289,7 +295,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     configureHandlers();
 
+    let live: LocalWebSocketGateway | undefined;
     const api = createApiGatewayServer(settings, {
+      intercept: (request, response) => live?.handleManagement(request, response) ?? false,
       routes: ROUTES,
       invoke: (route, event) => runtime.invoke(route.handler, event),
       authorize: async (event) =>
@@ -302,7 +310,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const apiUrl = await bindingPort('api', options.apiPort, () =>
       listen(api, options.apiPort, settings.host),
     );
+    live = attachWebSocketGateway(api, settings, {
+      stage: LIVE_API.stageName,
+      routes: LIVE_API.routes,
+      authorize: async (event) =>
+        (await runtime.invoke(LIVE_API.authorizer, event)) as APIGatewayAuthorizerResult,
+      invoke: (route, event) => runtime.invoke(route.handler, event),
+      onError: (error, routeKey) => log(`WebSocket ${routeKey} failed`, error),
+    });
+    const liveGateway = live;
     stoppers.push(() => closeServer(api));
+    stoppers.push(() => liveGateway.close());
+    // The Management API of the WebSocket API is the API port's, at the stage path.
+    const liveHttpUrl = `${apiUrl}/${LIVE_API.stageName}`;
+    environment[LIVE_ENDPOINT_ENV] = liveHttpUrl;
+    process.env[LIVE_ENDPOINT_ENV] = liveHttpUrl;
     // Alert links point at the API, whose address is known only now; the handlers that raise alerts (api,
     // sweeper) first run after this.
     environment[API_BASE_URL_ENV] = apiUrl;
@@ -338,6 +360,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const endpoints: LocalEndpoints = {
       api: apiUrl,
+      live: liveHttpUrl.replace(/^http/, 'ws'),
       dynamodb: dynamodb.url,
       sqs: messaging.url,
       sns: messaging.url,

@@ -6,6 +6,8 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -18,7 +20,7 @@ import {
 
 const tableName = requireEnv('TABLE_NAME');
 const deps: AgentAttemptsDeps = {
-  tasks: new DynamoTaskStore(documentClient(), tableName),
+  tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher()),
   workflows: new WorkflowStore(documentClient(), tableName),
 };
 
@@ -39,4 +41,5 @@ const lambdaHandler = async (payload: unknown): Promise<AgentReportResult> => {
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(flushLiveUpdates());

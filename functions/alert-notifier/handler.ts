@@ -27,6 +27,8 @@ import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { loadNotifierConfig } from '../shared/alerts/notifier-config';
 import { sqsParkDelivery } from '../shared/alerts/park-delivery';
 import { documentClient, sqsClient } from '../shared/clients';
+import { liveAlerting } from '../shared/live/live-alerting';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { secretsManager } from '../shared/secrets';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
@@ -69,12 +71,15 @@ async function notify(message: AlertMessage): Promise<void> {
 }
 
 // CloudWatch alarms become alerts here; their messages are delivered directly rather than published again.
-const alerting = createAlerting({
-  store: new DynamoAlertStore(documentClient(), config.tableName),
-  publish: notify,
-  now: () => new Date(),
-  links: loadAlertLinkBase(),
-});
+const alerting = liveAlerting(
+  createAlerting({
+    store: new DynamoAlertStore(documentClient(), config.tableName),
+    publish: notify,
+    now: () => new Date(),
+    links: loadAlertLinkBase(),
+  }),
+  livePublisher(),
+);
 
 const lambdaHandler = async (event: SNSEvent): Promise<void> => {
   for (const record of event.Records) {
@@ -95,4 +100,5 @@ const lambdaHandler = async (event: SNSEvent): Promise<void> => {
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(flushLiveUpdates());

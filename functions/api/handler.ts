@@ -24,6 +24,10 @@ import { stepFunctionsExecutions } from '../shared/executions/step-functions-exe
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
 import { CursorSigner } from '../shared/http/signed-cursor';
+import { liveAlerting } from '../shared/live/live-alerting';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
+import { liveWorkerDirectory } from '../shared/live/live-workers';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
@@ -47,19 +51,22 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
 const workflows = new WorkflowStore(documentClient(), tableName);
-const tasks = new DynamoTaskStore(documentClient(), tableName);
+const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher());
 const workerTypes = loadWorkerTypes();
 const { topicArns } = loadResourceConfig();
-const alerting = createAlerting({
-  store: new DynamoAlertStore(documentClient(), tableName),
-  publish: snsAlertPublisher(snsClient(), {
-    CRITICAL: topicArns.critical,
-    WARNING: topicArns.warning,
-    INFO: topicArns.info,
+const alerting = liveAlerting(
+  createAlerting({
+    store: new DynamoAlertStore(documentClient(), tableName),
+    publish: snsAlertPublisher(snsClient(), {
+      CRITICAL: topicArns.critical,
+      WARNING: topicArns.warning,
+      INFO: topicArns.info,
+    }),
+    now: () => new Date(),
+    links: loadAlertLinkBase(),
   }),
-  now: () => new Date(),
-  links: loadAlertLinkBase(),
-});
+  livePublisher(),
+);
 const deps: ApiDeps = {
   registry: {
     store: workflows,
@@ -96,7 +103,11 @@ const deps: ApiDeps = {
   workers: {
     types: workerTypes,
     sweep: {
-      workers: new DynamoWorkerDirectory(documentClient(), tableName),
+      workers: liveWorkerDirectory(
+        new DynamoWorkerDirectory(documentClient(), tableName),
+        workerTypes,
+        livePublisher(),
+      ),
       failLostToken: sfnFailLostToken(sfnClient()),
       recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
       raiseAlert: alerting.raise,
@@ -137,4 +148,5 @@ export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
-  .use(logContext(logger, apiRequestLogContext));
+  .use(logContext(logger, apiRequestLogContext))
+  .use(flushLiveUpdates());

@@ -5,6 +5,8 @@ import middy from '@middy/core';
 import { documentClient, sfnClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics, tracer } from '../shared/powertools';
 import type { Task } from '../shared/tasks/task';
 import { reconcileTasks, type SettledTask } from '../shared/tasks/task-service';
@@ -21,7 +23,7 @@ import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 const emfConfig = loadEmfConfig();
 
 const deps = {
-  tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
+  tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
   executions: stepFunctionsExecutions(sfnClient()),
   now: () => new Date(),
   onError: (task: Task, error: unknown) =>
@@ -43,4 +45,5 @@ const lambdaHandler = async (): Promise<void> => {
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(flushLiveUpdates());

@@ -8,7 +8,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tracer } from './powertools';
 
-function once<T>(create: () => T): () => T {
+export function once<T>(create: () => T): () => T {
   let client: T | undefined;
   return () => {
     client ??= create();

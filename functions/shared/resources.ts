@@ -254,6 +254,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     description: 'Delivers alerts from the alert topics to Slack and signed webhooks, with a delivery log',
   },
+  live: {
+    folder: 'live',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'WebSocket API routes: connections, and subscribe/unsubscribe/ping messages of live updates',
+  },
 } as const satisfies Record<string, FunctionShape>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
@@ -325,6 +331,29 @@ export const ROUTES: readonly RouteShape[] = [
 
 /** The Lambda authorizer every route but the public ones goes through. */
 export const AUTHORIZER_HANDLER: FunctionName = 'authorizer';
+
+export interface WebSocketRouteShape {
+  readonly routeKey: '$connect' | '$disconnect' | '$default';
+  readonly handler: FunctionName;
+  /** The handler's answer goes back to the client (a route response), as for subscribe/ping. */
+  readonly returnResponse?: boolean;
+}
+
+/**
+ * The WebSocket API of live updates (API Gateway on AWS; the local API port's `/live`): its stage, the
+ * REQUEST authorizer of $connect (identity source the Sec-WebSocket-Protocol header) and its routes,
+ * selected by `$request.body.action` (every action is served by $default).
+ */
+export const LIVE_API = {
+  stageName: 'live',
+  authorizer: AUTHORIZER_HANDLER,
+  routeSelectionExpression: '$request.body.action',
+  routes: [
+    { routeKey: '$connect', handler: 'live' },
+    { routeKey: '$disconnect', handler: 'live' },
+    { routeKey: '$default', handler: 'live', returnResponse: true },
+  ] as readonly WebSocketRouteShape[],
+} as const;
 
 export interface ScheduleShape {
   readonly id: string;

@@ -12,6 +12,8 @@ import {
 } from '../shared/approvals/request-approval';
 import { documentClient, snsClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics, tracer } from '../shared/powertools';
 import {
   handleStepPayload,
@@ -26,7 +28,7 @@ import { logContext, stepLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
 const deps: StepRunnerDeps = {
-  tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')),
+  tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
   runAction: createActionRunner(),
   prices: loadLlmPrices(process.env.LLM_PRICES),
   logger,
@@ -54,4 +56,5 @@ export const handler = middy(lambdaHandler)
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(parser({ schema: StepPayloadSchema }))
-  .use(logContext(logger, stepLogContext));
+  .use(logContext(logger, stepLogContext))
+  .use(flushLiveUpdates());

@@ -16,6 +16,10 @@ import { evaluateRules, type RulesDeps } from '../shared/alerts/rules/evaluate-r
 import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
 import { documentClient, sfnClient, snsClient, sqsClient } from '../shared/clients';
 import { loadResourceConfig } from '../shared/config';
+import { liveAlerting } from '../shared/live/live-alerting';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
+import { liveWorkerDirectory } from '../shared/live/live-workers';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -29,8 +33,9 @@ import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const config = loadResourceConfig();
-const workerTypes = Object.keys(loadWorkerTypes());
-const tasks = new DynamoTaskStore(documentClient(), config.tableName);
+const declaredTypes = loadWorkerTypes();
+const workerTypes = Object.keys(declaredTypes);
+const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), config.tableName), livePublisher());
 const alertingDeps: AlertingDeps = {
   store: new DynamoAlertStore(documentClient(), config.tableName),
   publish: snsAlertPublisher(snsClient(), {
@@ -41,9 +46,13 @@ const alertingDeps: AlertingDeps = {
   now: () => new Date(),
   links: loadAlertLinkBase(),
 };
-const alerting = createAlerting(alertingDeps);
+const alerting = liveAlerting(createAlerting(alertingDeps), livePublisher());
 const deps: SweepDeps = {
-  workers: new DynamoWorkerDirectory(documentClient(), config.tableName),
+  workers: liveWorkerDirectory(
+    new DynamoWorkerDirectory(documentClient(), config.tableName),
+    declaredTypes,
+    livePublisher(),
+  ),
   failLostToken: sfnFailLostToken(sfnClient()),
   recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
   raiseAlert: alerting.raise,
@@ -63,7 +72,8 @@ const rules = alertRules({
 const rulesDeps: RulesDeps = {
   loadBook: () => new DynamoAlertRulesStore(documentClient(), config.tableName).book(),
   // Each level's cooldownMinutes: one alerting service per cooldown in force.
-  alertingFor: (cooldownSeconds) => createAlerting({ ...alertingDeps, cooldownSeconds }),
+  alertingFor: (cooldownSeconds) =>
+    liveAlerting(createAlerting({ ...alertingDeps, cooldownSeconds }), livePublisher()),
   now: () => new Date(),
   onError: (error, rule) => logger.error('Alert rule failed', { rule, error }),
 };
@@ -88,4 +98,5 @@ const lambdaHandler = async (): Promise<void> => {
 export const handler = middy(lambdaHandler)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { clearState: true }))
-  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }));
+  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
+  .use(flushLiveUpdates());

@@ -10,6 +10,8 @@ import {
   ExecutionStatusChangeEventSchema,
 } from '../shared/executions/execution-status-event';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics, tracer } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import {
@@ -21,7 +23,9 @@ import {
 import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 
-const stores = { tasks: new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')) };
+const stores = {
+  tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
+};
 
 const emfConfig = loadEmfConfig();
 
@@ -55,4 +59,5 @@ export const handler = middy(lambdaHandler)
   .use(injectLambdaContext(logger, { clearState: true }))
   .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
   .use(parser({ schema: ExecutionStatusChangeEventSchema }))
-  .use(logContext(logger, executionStatusLogContext));
+  .use(logContext(logger, executionStatusLogContext))
+  .use(flushLiveUpdates());

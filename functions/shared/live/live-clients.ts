@@ -1,0 +1,54 @@
+// The writers' side of live updates, once per container: the publisher posting through the API Gateway
+// Management API of the WebSocket API (LIVE_ENDPOINT: https://{apiId}.execute-api.{region}.amazonaws.com/live,
+// or the local stack's API port), its client created on first use, and the middleware that lets the
+// fan-out finish before the handler returns. Without LIVE_ENDPOINT nothing is published.
+import {
+  ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import type { MiddlewareObj } from '@middy/core';
+import { documentClient, once } from '../clients';
+import { requireEnv } from '../config';
+import { logger, tracer } from '../powertools';
+import { DynamoLiveStore } from './live-store';
+import { createLivePublisher, type LivePublisher, type PostToConnection, silentPublisher } from './publisher';
+
+export const LIVE_ENDPOINT_ENV = 'LIVE_ENDPOINT';
+
+const managementClient = once(() =>
+  tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) })),
+);
+
+/** PostToConnection, with GoneException (the client disconnected) as 'gone'. */
+export const postToConnection: PostToConnection = async (connectionId, data) => {
+  try {
+    await managementClient().send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(data) }),
+    );
+    return 'sent';
+  } catch (error) {
+    if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException')
+      return 'gone';
+    throw error;
+  }
+};
+
+export const livePublisher = once(
+  (): LivePublisher =>
+    process.env[LIVE_ENDPOINT_ENV]
+      ? createLivePublisher({
+          store: new DynamoLiveStore(documentClient(), requireEnv('TABLE_NAME')),
+          post: postToConnection,
+          onError: (error, context) => logger.warn('Live update not delivered', { ...context, error }),
+        })
+      : silentPublisher,
+);
+
+/** Waits for the live updates the invocation published, whether it succeeded or threw. */
+export const flushLiveUpdates = (publisher: () => LivePublisher = livePublisher): MiddlewareObj => {
+  const flush = async () => {
+    await publisher().flush();
+  };
+  return { after: flush, onError: flush };
+};

@@ -1,0 +1,246 @@
+// Live updates over a real WebSocket against the embedded stack: the credential in the subprotocol list,
+// subscriptions kept to the caller's org, a task's events in the order they were recorded, connections
+// pruned when they are gone, and a named error for every bad message.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { topicPartition } from '../../functions/shared/live/live-event';
+import { DynamoLiveStore } from '../../functions/shared/live/live-store';
+import { localClients } from '../support/aws-clients';
+import { type LiveSocket, liveProtocols, openLiveSocket, refusedStatus } from '../support/live-socket';
+
+const endpoints = inject('endpoints');
+const { documents } = localClients(endpoints);
+const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
+const liveStore = new DynamoLiveStore(documents, endpoints.tableName);
+const RUN = Date.now().toString(36);
+const ORG_A = `live-a-${RUN}`;
+const ORG_B = `live-b-${RUN}`;
+const WORKFLOW = `live_${RUN}`;
+
+const keyOf: Record<string, string> = {};
+const sockets: LiveSocket[] = [];
+
+async function call(method: string, path: string, apiKey: string, body?: unknown) {
+  const response = await fetch(`${endpoints.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function connect(org: string): Promise<LiveSocket> {
+  const socket = await openLiveSocket(endpoints.live, liveProtocols(keyOf[org] ?? ''));
+  sockets.push(socket);
+  return socket;
+}
+
+async function startTask(org: string): Promise<string> {
+  const started = await call('POST', '/tasks', keyOf[org] ?? '', { workflowId: WORKFLOW });
+  expect(started.status).toBe(201);
+  return String(started.body.taskId);
+}
+
+type Event = { kind: string; org?: string; taskId?: string; stepId?: string; status?: string };
+const eventOf = (message: Record<string, unknown>) => message.event as Event;
+const isTaskEvent = (taskId: string, status?: string) => (message: Record<string, unknown>) =>
+  message.type === 'event' &&
+  eventOf(message).kind === 'task' &&
+  eventOf(message).taskId === taskId &&
+  (status === undefined || eventOf(message).status === status);
+
+/** Polls until `check` holds (the fan-out runs beside the writes, so its effects land a moment later). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const partitionItems = async (pk: string) =>
+  (
+    await documents.send(
+      new QueryCommand({
+        TableName: endpoints.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    )
+  ).Items ?? [];
+
+beforeAll(async () => {
+  for (const org of [ORG_A, ORG_B]) {
+    keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'OWNER', name: 'live' })).plaintext;
+    // An approval first, so a test subscribes to the task before its steps run; then three steps in order.
+    const registered = await call('POST', '/workflows', keyOf[org] ?? '', {
+      id: WORKFLOW,
+      version: 1,
+      name: 'live',
+      steps: [
+        { id: 'gate', type: 'approval', approvers: ['OWNER'], message: 'Go?', timeoutSeconds: 600 },
+        { id: 'one', type: 'transform', dependsOn: ['gate'], params: { expression: '1' } },
+        { id: 'two', type: 'transform', dependsOn: ['one'], params: { expression: '2' } },
+        { id: 'three', type: 'transform', dependsOn: ['two'], params: { expression: '3' } },
+      ],
+    });
+    expect(registered.status).toBe(201);
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(sockets.map((socket) => socket.close()));
+});
+
+describe('live updates over WebSocket', () => {
+  it('refuses a connection without a credential (401) and one with a key that is not known (403)', async () => {
+    expect(await refusedStatus(endpoints.live, [])).toBe(401);
+    expect(await refusedStatus(endpoints.live, ['stepwise.v1'])).toBe(403);
+    expect(await refusedStatus(endpoints.live, liveProtocols('sw_notAKeyThatExists0000000000000000'))).toBe(
+      403,
+    );
+    expect(await refusedStatus(endpoints.live, liveProtocols('not.a.jwt'))).toBe(403);
+  });
+
+  it('selects the stepwise.v1 subprotocol and answers ping', async () => {
+    const live = await connect(ORG_A);
+    expect(live.socket.protocol).toBe('stepwise.v1');
+    expect(await live.request({ action: 'ping' })).toEqual({ type: 'pong' });
+  });
+
+  it('answers every bad message with an error naming the field', async () => {
+    const live = await connect(ORG_A);
+    const cases: [unknown, string][] = [
+      ['not json', 'body'],
+      [[1, 2], 'body'],
+      [{}, 'action'],
+      [{ action: 'dance' }, 'action'],
+      [{ action: 'subscribe' }, 'topic'],
+      [{ action: 'subscribe', topic: 'everything' }, 'topic'],
+      [{ action: 'subscribe', topic: 'task' }, 'taskId'],
+      [{ action: 'subscribe', topic: 'tasks', taskId: 'x' }, 'taskId'],
+      [{ action: 'subscribe', topic: 'tasks', extra: 1 }, 'extra'],
+      [{ action: 'subscribe', topic: 'tasks', org: ORG_B }, 'org'],
+      [{ action: 'subscribe', topic: 'tasks', org: '' }, 'org'],
+      [{ action: 'subscribe', topic: 'task', taskId: 'no-such-task' }, 'taskId'],
+      [{ action: 'ping', topic: 'tasks' }, 'topic'],
+    ];
+    for (const [message, field] of cases) {
+      const reply = await live.request(message);
+      expect(reply, JSON.stringify(message)).toMatchObject({ type: 'error', field });
+      expect(String(reply.message)).toContain(field);
+    }
+  });
+
+  it("says not found for a task of another org, and delivers only the org's own events", async () => {
+    const [liveA, liveB] = [await connect(ORG_A), await connect(ORG_B)];
+    expect(await liveA.request({ action: 'subscribe', topic: 'tasks' })).toEqual({
+      type: 'subscribed',
+      topic: 'tasks',
+      org: ORG_A,
+    });
+    expect(await liveB.request({ action: 'subscribe', topic: 'tasks' })).toMatchObject({
+      type: 'subscribed',
+    });
+    const [taskA, taskB] = [await startTask(ORG_A), await startTask(ORG_B)];
+    expect(await liveA.request({ action: 'subscribe', topic: 'task', taskId: taskB })).toEqual({
+      type: 'error',
+      field: 'taskId',
+      message: `taskId: task ${taskB} not found`,
+    });
+    await liveA.next(isTaskEvent(taskA, 'PENDING'));
+    await liveB.next(isTaskEvent(taskB, 'PENDING'));
+    await call('POST', `/tasks/${taskA}/cancel`, keyOf[ORG_A] ?? '');
+    await call('POST', `/tasks/${taskB}/cancel`, keyOf[ORG_B] ?? '');
+    await liveA.next(isTaskEvent(taskA, 'CANCELLED'));
+    await liveB.next(isTaskEvent(taskB, 'CANCELLED'));
+    const orgsHeard = (live: LiveSocket) =>
+      new Set(live.messages.filter((m) => m.type === 'event').map((m) => eventOf(m).org));
+    expect(orgsHeard(liveA)).toEqual(new Set([ORG_A]));
+    expect(orgsHeard(liveB)).toEqual(new Set([ORG_B]));
+  });
+
+  it("delivers a task's events in the order they were recorded", async () => {
+    const live = await connect(ORG_A);
+    await live.request({ action: 'subscribe', topic: 'tasks' });
+    const taskId = await startTask(ORG_A);
+    expect(await live.request({ action: 'subscribe', topic: 'task', taskId })).toEqual({
+      type: 'subscribed',
+      topic: 'task',
+      taskId,
+    });
+    // The approval exists once its step has run: 404 until then.
+    await eventually(
+      async () =>
+        (await call('POST', `/tasks/${taskId}/approvals/gate`, keyOf[ORG_A] ?? '', { decision: 'approve' }))
+          .status === 200,
+    );
+    for (const topic of ['task', 'tasks']) {
+      await live.next((message) => message.topic === topic && isTaskEvent(taskId, 'SUCCEEDED')(message));
+    }
+    const ofTask = (topic: string) =>
+      live.messages
+        .filter((m) => m.type === 'event' && m.topic === topic && eventOf(m).taskId === taskId)
+        .map(eventOf);
+    // The list's topic: created first, settled last.
+    const listed = ofTask('tasks').map((event) => event.status);
+    expect(listed[0]).toBe('PENDING');
+    expect(listed.at(-1)).toBe('SUCCEEDED');
+    expect(listed).toContain('RUNNING');
+    // The task's topic: each step RUNNING then SUCCEEDED, in step order, and the task settled last.
+    const detail = ofTask('task');
+    const steps = detail
+      .filter((event) => event.kind === 'step' && event.stepId !== 'gate')
+      .map((event) => `${event.stepId}:${event.status}`);
+    expect(steps).toEqual([
+      'one:RUNNING',
+      'one:SUCCEEDED',
+      'two:RUNNING',
+      'two:SUCCEEDED',
+      'three:RUNNING',
+      'three:SUCCEEDED',
+    ]);
+    expect(detail.at(-1)).toMatchObject({
+      kind: 'task',
+      status: 'SUCCEEDED',
+      org: ORG_A,
+      workflowId: WORKFLOW,
+    });
+  });
+
+  it('deletes the connection and its subscriptions when the socket drops', async () => {
+    const org = `live-drop-${RUN}`;
+    keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' })).plaintext;
+    const live = await connect(org);
+    await live.request({ action: 'subscribe', topic: 'tasks' });
+    const [subscription] = await partitionItems(topicPartition('tasks', org));
+    const connectionId = String(subscription?.sk);
+    expect(await partitionItems(`LIVE#CONN#${connectionId}`)).toHaveLength(2);
+    live.socket.terminate();
+    await eventually(async () => (await partitionItems(`LIVE#CONN#${connectionId}`)).length === 0);
+    expect(await partitionItems(topicPartition('tasks', org))).toEqual([]);
+  });
+
+  it('prunes a connection whose $disconnect never ran when the next event is posted to it (410)', async () => {
+    // What a lost $disconnect (best-effort on API Gateway) leaves: a connection and a subscription.
+    const connectionId = `gone-${RUN}=`;
+    const connection = {
+      connectionId,
+      identity: { orgId: ORG_B, role: 'OWNER' as const, principal: 'k', method: 'api-key' as const },
+      connectedAt: new Date().toISOString(),
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    };
+    await liveStore.putConnection(connection);
+    await liveStore.subscribe(connection, topicPartition('tasks', ORG_B));
+    const listener = await connect(ORG_B);
+    await listener.request({ action: 'subscribe', topic: 'tasks' });
+    const taskId = await startTask(ORG_B);
+    // The live listener still hears the event the gone one was sent.
+    await listener.next(isTaskEvent(taskId, 'PENDING'));
+    await eventually(async () => (await partitionItems(`LIVE#CONN#${connectionId}`)).length === 0);
+    const subscribers = await liveStore.subscribers(topicPartition('tasks', ORG_B));
+    expect(subscribers).not.toContain(connectionId);
+    await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_B] ?? '');
+  });
+});
