@@ -1,7 +1,7 @@
 // End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at concurrency
 // 1, 16 and 64, first on a fresh stack, then again after a restart with 10,000 ended executions in the
 // local Step Functions store, printed side by side. Each pass starts with a warm-up (handlers loaded, JIT
-// warm). Per level: tasks/s (from the first start to the last end seen by the completion watcher,
+// warm). Per level: tasks/s (from the first start to the last end pushed over the live WebSocket,
 // task-completion.ts), the process's CPU per step (the whole stack runs in this process: the API, the
 // handlers, the emulators; the client's own calls are included), and the orchestration overhead per step
 // (wall time from creation to end minus the steps' own attempt durations, over 3 steps), read from the
@@ -23,7 +23,7 @@ import { ExecutionLog } from '../local/stepfunctions/execution-log';
 import type { ExecutionRecord } from '../local/stepfunctions/executions';
 import { type ApiCall, exampleWorkflow, stackApi } from './stack-api';
 import { ms, summarize } from './stats';
-import { COMPLETION, pollingCompletion } from './task-completion';
+import { COMPLETION, pushedCompletion } from './task-completion';
 
 const LEVELS = [
   { concurrency: 1, tasks: 20 },
@@ -105,7 +105,7 @@ export async function benchTaskThroughputPass(): Promise<void> {
 
 async function runPass(stack: LocalStack, writeBudget: boolean): Promise<LevelResult[]> {
   const call = stackApi(stack);
-  const completion = pollingCompletion(call);
+  const completion = await pushedCompletion(stack);
   try {
     const definition = await exampleWorkflow('basic_sequence');
     await call('POST', '/workflows', definition);
@@ -141,11 +141,19 @@ async function runPass(stack: LocalStack, writeBudget: boolean): Promise<LevelRe
     const results: LevelResult[] = [];
     for (const { concurrency, tasks: count } of LEVELS) {
       const writesBefore = stack.dynamodbWrites().length;
+      const requestsBefore = stack.dynamodbRequests();
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       const taskIds = await runLevel(concurrency, count);
       const seconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
+      const requests = Object.entries(stack.dynamodbRequests())
+        .map(
+          ([operation, n]) =>
+            [operation, (n - (requestsBefore[operation] ?? 0)) / (count * STEPS_PER_TASK)] as const,
+        )
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
       const overheads = await overheadsPerStep(call, taskIds);
       const { p50, p99 } = summarize(overheads);
       const result: LevelResult = {
@@ -164,6 +172,10 @@ async function runPass(stack: LocalStack, writeBudget: boolean): Promise<LevelRe
       const perTask = (n: number) => (n / count).toFixed(1);
       console.log(
         `basic_sequence at concurrency ${concurrency}: ${result.tasksPerSecond.toFixed(1)} tasks/s; CPU per step ${ms(result.cpuPerStepMs)}; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
+      );
+      const requestTotal = requests.reduce((total, [, n]) => total + n, 0);
+      console.log(
+        `  DynamoDB requests per step: ${requestTotal.toFixed(1)} (${requests.map(([operation, n]) => `${operation} ${n.toFixed(1)}`).join(', ')})`,
       );
       console.log(`  writes per task:\n${listWrites(writes, count)}`);
     }

@@ -14,7 +14,7 @@ import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config'
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
-import { LIVE_ENDPOINT_ENV } from '../functions/shared/live/live-clients';
+import { LIVE_ENDPOINT_ENV } from '../functions/shared/live/live-endpoint';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
