@@ -1,6 +1,7 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
 import { benchAdminList } from './admin-list';
 import { benchExecutionStore } from './execution-store';
+import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput, benchTaskThroughputPass } from './task-throughput';
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'task-throughput-pass': benchTaskThroughputPass,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
+  'live-fanout': benchLiveFanout,
 };
 
 const name = process.argv[2] ?? '';

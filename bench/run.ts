@@ -11,6 +11,7 @@ const BENCHMARKS = [
   'task-throughput',
   'admin-list',
   'worker-chaos',
+  'live-fanout',
 ] as const;
 
 const entry = fileURLToPath(new URL('./run-one.ts', import.meta.url));

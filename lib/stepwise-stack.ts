@@ -51,6 +51,7 @@ import { Api } from './api';
 import { Dashboard } from './dashboard';
 import { Data } from './data';
 import { constantCase, queueUrlEnvName, topicArnEnvName } from './environment-names';
+import { Live } from './live';
 import { Messaging, type QueueKey, type TopicKey } from './messaging';
 import { StepwiseFunction } from './stepwise-function';
 import { Workers } from './workers';
@@ -198,6 +199,7 @@ export class StepwiseStack extends Stack {
   readonly workflows: Workflows;
   readonly workers: Workers;
   readonly api: Api;
+  readonly live: Live;
   readonly dashboard: Dashboard;
   readonly alerting: Alerting;
   /** Every workflow state machine of this stack is named `<stateMachinePrefix>_...`. */
@@ -322,6 +324,20 @@ export class StepwiseStack extends Stack {
     this.grantAlertChannels(functions.api, functions.alertNotifier);
 
     this.api = new Api(this, 'Api', { functions });
+    // Every function that records task, step, worker or alert events fans them out to live connections.
+    this.live = new Live(this, 'Live', {
+      functions,
+      data: this.data,
+      writers: [
+        functions.api,
+        stepRunner,
+        functions.taskEvents,
+        functions.reconciler,
+        functions.agentReports,
+        functions.sweeper,
+        functions.alertNotifier,
+      ],
+    });
     // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
     for (const fn of [functions.api, functions.sweeper, functions.alertNotifier]) {
       fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
@@ -366,6 +382,7 @@ export class StepwiseStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'LiveUrl', { value: this.live.url, description: 'WebSocket URL of live updates' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     for (const [key, topic] of Object.entries(topics) as [TopicKey, (typeof topics)[TopicKey]][]) {
       new CfnOutput(this, `${pascalCase(key)}TopicArn`, { value: topic.topicArn });

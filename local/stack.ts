@@ -14,7 +14,6 @@ import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config'
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
-import { LIVE_ENDPOINT_ENV } from '../functions/shared/live/live-endpoint';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -323,8 +322,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => liveGateway.close());
     // The Management API of the WebSocket API is the API port's, at the stage path.
     const liveHttpUrl = `${apiUrl}/${LIVE_API.stageName}`;
-    environment[LIVE_ENDPOINT_ENV] = liveHttpUrl;
-    process.env[LIVE_ENDPOINT_ENV] = liveHttpUrl;
+    environment[LIVE_API.endpointEnv] = liveHttpUrl;
+    process.env[LIVE_API.endpointEnv] = liveHttpUrl;
     // Alert links point at the API, whose address is known only now; the handlers that raise alerts (api,
     // sweeper) first run after this.
     environment[API_BASE_URL_ENV] = apiUrl;

@@ -82,6 +82,7 @@ const { endpoints, credentials } = stack;
 console.log(`stepwise local stack is up (data in ${dataDir})
 
   API             ${endpoints.api}          (health: ${endpoints.api}/health)
+  Live updates    ${endpoints.live}   (WebSocket; subprotocols stepwise.v1, bearer.<base64url key>)
   DynamoDB        ${endpoints.dynamodb}   table ${endpoints.tableName}
   SQS + SNS       ${endpoints.sqs}
   Step Functions  ${endpoints.stepfunctions}

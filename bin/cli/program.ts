@@ -167,10 +167,21 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     });
   tasks
     .command('watch')
-    .description('Follow a task until it ends (exit 0 only if it SUCCEEDED)')
+    .description(
+      'Follow a task until it ends, printing each task and step event as it happens (exit 0 only if it SUCCEEDED)',
+    )
     .argument('<taskId>')
-    .action(async (taskId: string, _options: unknown, command: Command) => {
-      process.exitCode = await watchTaskCommand(await connect(command), taskId);
+    .option(
+      '--live-url <url>',
+      'WebSocket URL of live updates (or STEPWISE_LIVE_URL; the LiveUrl stack output; default: <url>/live)',
+    )
+    .option('--poll', 'poll GET /tasks/{id} instead of listening on the WebSocket')
+    .action(async (taskId: string, options: { liveUrl?: string; poll?: boolean }, command: Command) => {
+      const liveUrl = options.liveUrl ?? process.env.STEPWISE_LIVE_URL;
+      process.exitCode = await watchTaskCommand(await connect(command), taskId, {
+        ...(liveUrl && { liveUrl }),
+        ...(options.poll && { poll: true }),
+      });
     });
   tasks
     .command('list')

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Connection, call } from './api-client';
 import { readExampleInput } from './example-input';
+import { liveUrlOf, watchLive } from './live-watch';
 
 interface TaskView {
   taskId: string;
@@ -67,12 +68,36 @@ function render(task: TaskView): string {
   return lines.join('\n');
 }
 
-/** Shows live step status until the task ends; exits non-zero unless it SUCCEEDED. */
+/**
+ * Prints the task, then each task and step event as the WebSocket API pushes it, until the task ends;
+ * polls instead when the socket cannot be used. Exits non-zero unless the task SUCCEEDED.
+ */
 export async function watchTaskCommand(
   connection: Connection,
   taskId: string,
-  intervalMs = 1_000,
+  options: { liveUrl?: string; poll?: boolean; intervalMs?: number } = {},
 ): Promise<number> {
+  const read = () => call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
+  if (!options.poll) {
+    const ended = await watchLive(connection, taskId, liveUrlOf(connection, options.liveUrl), {
+      snapshot: async () => {
+        const { body } = await read();
+        return { status: body.status, view: render(body) };
+      },
+      print: (line) => process.stdout.write(`${line}\n`),
+    });
+    if (ended !== 'unavailable') {
+      const { body } = await read();
+      process.stdout.write(`\n${render(body)}\n`);
+      return ended === 'SUCCEEDED' ? 0 : 1;
+    }
+    process.stderr.write('live updates unavailable: polling\n');
+  }
+  return pollTask(connection, taskId, options.intervalMs ?? 1_000);
+}
+
+/** Shows step status every interval until the task ends; exits non-zero unless it SUCCEEDED. */
+async function pollTask(connection: Connection, taskId: string, intervalMs: number): Promise<number> {
   let previous = '';
   for (;;) {
     const { body } = await call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);

@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { identityFromEvent } from '../shared/auth/authorize';
+import { identityFromContext } from '../shared/auth/authorize';
 import { documentClient } from '../shared/clients';
 import { requireEnv } from '../shared/config';
 import { LIVE_PROTOCOL } from '../shared/live/live-messages';
@@ -28,25 +28,19 @@ type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: { authorizer?: Record<string, unknown> };
 };
 
-/** The identity the $connect authorizer put in its context (the same fields as the HTTP authorizer's). */
+/** The identity the $connect authorizer put in its context (API Gateway adds principalId and integrationLatency). */
 function identityOf(event: WebSocketEvent) {
   const { orgId, role, principal, method } = event.requestContext.authorizer ?? {};
-  return identityFromEvent({
-    requestContext: { authorizer: { lambda: { orgId, role, principal, method } } },
-  } as never);
+  return identityFromContext({ orgId, role, principal, method });
 }
 
 const lambdaHandler = async (event: WebSocketEvent): Promise<APIGatewayProxyStructuredResultV2> => {
   const { routeKey, connectionId } = event.requestContext;
   logger.appendKeys({ routeKey, connectionId });
   if (routeKey === '$connect') {
-    let identity: ReturnType<typeof identityOf>;
-    try {
-      identity = identityOf(event);
-    } catch {
-      // Only an API wired without its authorizer gets here: refuse (fail closed).
-      return { statusCode: 401 };
-    }
+    const identity = identityOf(event);
+    // Only an API wired without its authorizer gets here: refuse (fail closed).
+    if (!identity) return { statusCode: 401 };
     await connect(connectionId, identity, deps);
     return { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': LIVE_PROTOCOL } };
   }

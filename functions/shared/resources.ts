@@ -347,6 +347,8 @@ export interface WebSocketRouteShape {
 export const LIVE_API = {
   stageName: 'live',
   authorizer: AUTHORIZER_HANDLER,
+  /** The writers' variable holding the stage's Management API endpoint (https://.../live). */
+  endpointEnv: 'LIVE_ENDPOINT',
   routeSelectionExpression: '$request.body.action',
   routes: [
     { routeKey: '$connect', handler: 'live' },

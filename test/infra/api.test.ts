@@ -12,9 +12,11 @@ describe('the HTTP API', () => {
   let authorizerId: string | undefined;
   beforeAll(() => {
     ({ stack, template } = synthesize());
-    routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-    integrations = template.findResources('AWS::ApiGatewayV2::Integration');
-    [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    // The HTTP API's own (the WebSocket API of live updates has routes too: live.test.ts).
+    const ofHttpApi = { Properties: { ApiId: { Ref: logicalId(stack, stack.api.httpApi) } } };
+    routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', ofHttpApi));
+    integrations = template.findResources('AWS::ApiGatewayV2::Integration', ofHttpApi);
+    [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer', ofHttpApi));
   });
   const functionId = (name: FunctionName) => logicalId(stack, stack.functions[name]);
 
@@ -48,12 +50,12 @@ describe('the HTTP API', () => {
 
   it('shares one integration per function across its routes', () => {
     const handlers = new Set(ROUTES.map((route) => route.handler));
-    template.resourceCountIs('AWS::ApiGatewayV2::Integration', handlers.size);
+    expect(Object.keys(integrations)).toHaveLength(handlers.size);
   });
 
   it('authorizes with the authorizer function: simple responses, no identity source, no caching', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      ApiId: { Ref: logicalId(stack, stack.api.httpApi) },
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,

@@ -1,11 +1,15 @@
 // Live updates over a real WebSocket against the embedded stack: the credential in the subprotocol list,
 // subscriptions kept to the caller's org, a task's events in the order they were recorded, connections
 // pruned when they are gone, and a named error for every bad message.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { spawn } from 'node:child_process';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
 import { topicPartition } from '../../functions/shared/live/live-event';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
+import { toItem } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { type LiveSocket, liveProtocols, openLiveSocket, refusedStatus } from '../support/live-socket';
 
@@ -49,6 +53,33 @@ const isTaskEvent = (taskId: string, status?: string) => (message: Record<string
   eventOf(message).kind === 'task' &&
   eventOf(message).taskId === taskId &&
   (status === undefined || eventOf(message).status === status);
+
+/** Runs `stepwise <args>` as a user does; `whenOutput` runs once stdout contains its text. */
+function stepwise(
+  args: string[],
+  apiKey: string,
+  whenOutput?: { text: string; then: () => Promise<unknown> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bin/stepwise.ts', ...args, '--url', endpoints.api, '--api-key', apiKey],
+    { cwd: new URL('../../', import.meta.url) },
+  );
+  let stdout = '';
+  let stderr = '';
+  let triggered = false;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (whenOutput && !triggered && stdout.includes(whenOutput.text)) {
+      triggered = true;
+      void whenOutput.then();
+    }
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 /** Polls until `check` holds (the fan-out runs beside the writes, so its effects land a moment later). */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -209,6 +240,70 @@ describe('live updates over WebSocket', () => {
     });
   });
 
+  it("tells a worker's DEAD marking to the orgs its type serves and to operators, and an alert to operators", async () => {
+    // closed-type serves another-org only (test/integration/global-setup.ts).
+    const workerId = `live-silent-${RUN}`;
+    const longAgo = new Date(Date.now() - 600_000).toISOString();
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: toItem({
+          workerId,
+          type: 'closed-type',
+          host: 'it-host',
+          pid: 1,
+          version: '0.1.0',
+          concurrency: 1,
+          status: 'IDLE',
+          inFlight: [],
+          startedAt: longAgo,
+          lastHeartbeatAt: longAgo,
+          processed: 0,
+          failed: 0,
+          busyMs: 0,
+        }),
+      }),
+    );
+    keyOf['another-org'] = (
+      await createApiKey(keys, { orgId: 'another-org', role: 'ADMIN', name: 'live' })
+    ).plaintext;
+    keyOf[OPERATOR_ORG_ID] = (
+      await createApiKey(keys, { orgId: OPERATOR_ORG_ID, role: 'OPERATOR', name: 'live' })
+    ).plaintext;
+    const [served, operator, unrelated] = [
+      await connect('another-org'),
+      await connect(OPERATOR_ORG_ID),
+      await connect(ORG_A),
+    ];
+    expect(await served.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
+      type: 'subscribed',
+    });
+    for (const topic of ['workers', 'alerts']) {
+      expect(await operator.request({ action: 'subscribe', topic })).toEqual({
+        type: 'subscribed',
+        topic,
+        org: '*',
+      });
+    }
+    expect(await unrelated.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
+      type: 'subscribed',
+    });
+    const cleanup = await call('POST', '/admin/workers/cleanup?type=closed-type', keyOf['another-org'] ?? '');
+    expect(cleanup.status).toBe(200);
+    const isDead = (message: Record<string, unknown>) =>
+      message.type === 'event' && (message.event as { workerId?: string }).workerId === workerId;
+    expect((await served.next(isDead)).event).toMatchObject({
+      kind: 'worker',
+      org: 'another-org',
+      workerType: 'closed-type',
+      status: 'DEAD',
+    });
+    await operator.next(isDead);
+    const alert = await operator.next((message) => message.type === 'event' && message.topic === 'alerts');
+    expect(alert.event).toMatchObject({ kind: 'alert', event: 'OPENED', alert: { kind: 'WORKER_DEAD' } });
+    expect(unrelated.messages.filter((message) => message.type === 'event')).toEqual([]);
+  });
+
   it('deletes the connection and its subscriptions when the socket drops', async () => {
     const org = `live-drop-${RUN}`;
     keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' })).plaintext;
@@ -242,5 +337,54 @@ describe('live updates over WebSocket', () => {
     const subscribers = await liveStore.subscribers(topicPartition('tasks', ORG_B));
     expect(subscribers).not.toContain(connectionId);
     await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_B] ?? '');
+  });
+});
+
+describe('stepwise tasks watch', () => {
+  it('prints each step event as it arrives over the WebSocket and exits 0 when the task succeeds', async () => {
+    const taskId = await startTask(ORG_A);
+    const approve = () =>
+      eventually(
+        async () =>
+          (await call('POST', `/tasks/${taskId}/approvals/gate`, keyOf[ORG_A] ?? '', { decision: 'approve' }))
+            .status === 200,
+      );
+    // Approved once the watch has printed the task: its events come after.
+    const { code, stdout, stderr } = await stepwise(['tasks', 'watch', taskId], keyOf[ORG_A] ?? '', {
+      text: `task ${taskId}`,
+      then: approve,
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const events = stdout
+      .split('\n')
+      .filter((line) => / step (one|two|three) /.test(line) || / task [A-Z_]+$/.test(line))
+      .map((line) => line.replace(/^\S+\s+/, '').replace(/\s+attempt \d+$/, ''));
+    expect(events).toEqual([
+      'step one RUNNING',
+      'step one SUCCEEDED',
+      'step two RUNNING',
+      'step two SUCCEEDED',
+      'step three RUNNING',
+      'step three SUCCEEDED',
+      'task SUCCEEDED',
+    ]);
+  });
+
+  it('falls back (unavailable) when the socket is unreachable or refuses the key, so the watch polls', async () => {
+    const taskId = await startTask(ORG_A);
+    const hooks = { snapshot: async () => ({ status: 'RUNNING', view: '' }), print: () => undefined };
+    const connection = { url: endpoints.api, apiKey: keyOf[ORG_A] ?? '' };
+    expect(await watchLive(connection, taskId, 'ws://127.0.0.1:9/live', hooks)).toBe('unavailable');
+    expect(
+      await watchLive(
+        { ...connection, apiKey: 'sw_notAKeyThatExists0000000000000000' },
+        taskId,
+        endpoints.live,
+        hooks,
+      ),
+    ).toBe('unavailable');
+    expect(liveUrlOf(connection)).toBe(endpoints.live);
+    await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_A] ?? '');
   });
 });

@@ -86,6 +86,12 @@ export const toAuthorizerContext = ({ orgId, role, principal, method }: Identity
   method,
 });
 
+/** An authorizer context (HTTP or WebSocket $connect) as an identity; undefined unless it is a complete one. */
+export function identityFromContext(context: unknown): Identity | undefined {
+  const parsed = AuthorizerContextSchema.safeParse(context);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
  * The caller's identity as the authorizer established it. Throws ForbiddenError (403) for a FORBIDDEN
  * denial and UnauthorizedError (401) for any other denial, and when the event carries no complete

@@ -11,11 +11,11 @@ import type { MiddlewareObj } from '@middy/core';
 import { documentClient, once } from '../clients';
 import { requireEnv } from '../config';
 import { logger, tracer } from '../powertools';
-import { LIVE_ENDPOINT_ENV } from './live-endpoint';
+import { LIVE_API } from '../resources';
 import { DynamoLiveStore } from './live-store';
 import { createLivePublisher, type LivePublisher, type PostToConnection, silentPublisher } from './publisher';
 
-export { LIVE_ENDPOINT_ENV };
+const LIVE_ENDPOINT_ENV = LIVE_API.endpointEnv;
 
 const managementClient = once(() =>
   tracer.captureAWSv3Client(new ApiGatewayManagementApiClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) })),

@@ -27,10 +27,16 @@ export interface LivePublisher {
 /** A publisher that drops everything (no WebSocket API configured). */
 export const silentPublisher: LivePublisher = { publish: () => undefined, flush: async () => undefined };
 
+interface Publication {
+  readonly event: LiveEvent;
+  readonly audience: readonly AudienceEntry[];
+}
+
 export function createLivePublisher(deps: LivePublisherDeps): LivePublisher {
-  // Per ordering key (a task, a worker, an alert), the fan-out in progress: the next one waits for it, so
-  // a client hears a task's events in the order they were recorded. Entries go once their chain drains.
-  const chains = new Map<string, Promise<void>>();
+  // Per ordering key (a task, a worker, an alert), the publications waiting and the drain posting them: a
+  // client hears a key's events in the order they were recorded. Publications made together (a fast
+  // step's RUNNING and SUCCEEDED) go out as one batch, reading each subscription partition once.
+  const queues = new Map<string, Publication[]>();
   const pending = new Set<Promise<void>>();
   const report = (error: unknown, context: Record<string, unknown>) => {
     try {
@@ -40,45 +46,82 @@ export function createLivePublisher(deps: LivePublisherDeps): LivePublisher {
     }
   };
 
-  async function deliver(connectionId: string, data: string, event: LiveEvent): Promise<void> {
+  async function subscribersOf(partition: string): Promise<string[]> {
     try {
-      if ((await deps.post(connectionId, data)) === 'gone') await deps.store.removeConnection(connectionId);
+      return await deps.store.subscribers(partition);
     } catch (error) {
-      report(error, { connectionId, kind: event.kind });
+      report(error, { partition });
+      return [];
     }
   }
 
-  async function fanOut(event: LiveEvent, audience: readonly AudienceEntry[]): Promise<void> {
-    await Promise.all(
-      audience.map(async ({ topic, partition }) => {
-        let connections: string[];
-        try {
-          connections = await deps.store.subscribers(partition);
-        } catch (error) {
-          report(error, { partition, kind: event.kind });
+  /** Posts a connection its messages in order; a gone connection is deleted and sent nothing more. */
+  async function deliver(connectionId: string, messages: readonly string[]): Promise<void> {
+    for (const data of messages) {
+      try {
+        if ((await deps.post(connectionId, data)) === 'gone') {
+          await deps.store.removeConnection(connectionId);
           return;
         }
-        if (connections.length === 0) return;
+      } catch (error) {
+        report(error, { connectionId });
+      }
+    }
+  }
+
+  async function fanOut(batch: readonly Publication[]): Promise<void> {
+    const partitions = [
+      ...new Set(batch.flatMap(({ audience }) => audience.map((entry) => entry.partition))),
+    ];
+    const listening = new Map(
+      await Promise.all(
+        partitions.map(async (partition) => [partition, await subscribersOf(partition)] as const),
+      ),
+    );
+    const outbox = new Map<string, string[]>();
+    for (const { event, audience } of batch) {
+      for (const { topic, partition } of audience) {
+        const connections = listening.get(partition) ?? [];
+        if (connections.length === 0) continue;
         const message: ServerMessage = { type: 'event', topic, event };
         const data = JSON.stringify(message);
-        await Promise.all(connections.map((connectionId) => deliver(connectionId, data, event)));
-      }),
-    );
+        for (const connectionId of connections) {
+          const messages = outbox.get(connectionId) ?? [];
+          messages.push(data);
+          outbox.set(connectionId, messages);
+        }
+      }
+    }
+    await Promise.all([...outbox].map(([connectionId, messages]) => deliver(connectionId, messages)));
+  }
+
+  async function drain(key: string, queue: Publication[]): Promise<void> {
+    // Publications of the same turn join this batch.
+    await Promise.resolve();
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      try {
+        await fanOut(batch);
+      } catch (error) {
+        report(error, { key });
+      }
+    }
+    queues.delete(key);
   }
 
   return {
     publish(event, audience = audienceOf(event)) {
       const key = orderingKeyOf(event);
-      const previous = chains.get(key) ?? Promise.resolve();
-      const next = previous
-        .then(() => fanOut(event, audience))
-        .catch((error: unknown) => report(error, { key }));
-      chains.set(key, next);
-      pending.add(next);
-      void next.finally(() => {
-        pending.delete(next);
-        if (chains.get(key) === next) chains.delete(key);
-      });
+      const queued = queues.get(key);
+      if (queued) {
+        queued.push({ event, audience });
+        return;
+      }
+      const queue = [{ event, audience }];
+      queues.set(key, queue);
+      const drained = drain(key, queue);
+      pending.add(drained);
+      void drained.finally(() => pending.delete(drained));
     },
     async flush() {
       // What is pending now: in a process serving concurrent invocations (the local stack), waiting for

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { Identity } from '../../../functions/shared/auth/identity';
+import { taskPartition, topicPartition } from '../../../functions/shared/live/live-event';
+import {
+  connect,
+  disconnect,
+  handleMessage,
+  type LiveSessionDeps,
+} from '../../../functions/shared/live/live-session';
+import {
+  type LiveConnection,
+  type LiveStore,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+} from '../../../functions/shared/live/live-store';
+
+class InMemoryLiveStore implements LiveStore {
+  readonly connections = new Map<string, LiveConnection>();
+  readonly subscriptions = new Map<string, Set<string>>();
+  async putConnection(connection: LiveConnection) {
+    this.connections.set(connection.connectionId, connection);
+  }
+  async getConnection(connectionId: string) {
+    return this.connections.get(connectionId);
+  }
+  async subscribe(connection: LiveConnection, partition: string) {
+    const held = [...this.subscriptions].filter(([, ids]) => ids.has(connection.connectionId)).length;
+    if (held >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return false;
+    this.subscriptions.set(
+      partition,
+      new Set([...(this.subscriptions.get(partition) ?? []), connection.connectionId]),
+    );
+    return true;
+  }
+  async unsubscribe(connectionId: string, partition: string) {
+    this.subscriptions.get(partition)?.delete(connectionId);
+  }
+  async subscribers(partition: string) {
+    return [...(this.subscriptions.get(partition) ?? [])];
+  }
+  async removeConnection(connectionId: string) {
+    for (const ids of this.subscriptions.values()) ids.delete(connectionId);
+    this.connections.delete(connectionId);
+  }
+}
+
+const member: Identity = { orgId: 'org-a', role: 'MEMBER', principal: 'k1', method: 'api-key' };
+const admin: Identity = { ...member, role: 'ADMIN' };
+const operator: Identity = { orgId: '*', role: 'OPERATOR', principal: 'op', method: 'jwt' };
+
+function session() {
+  const store = new InMemoryLiveStore();
+  const deps: LiveSessionDeps = {
+    store,
+    taskOrg: async (taskId) => ({ 'task-a': 'org-a', 'task-b': 'org-b' })[taskId],
+    now: () => new Date('2026-01-01T00:00:00Z'),
+  };
+  const send = (connectionId: string, message: unknown) =>
+    handleMessage(connectionId, JSON.stringify(message), deps);
+  return { store, deps, send };
+}
+
+describe('live sessions', () => {
+  it('records the connection with its identity and a TTL past the 2-hour connection limit', async () => {
+    const { store, deps } = session();
+    await connect('c1', member, deps);
+    expect(store.connections.get('c1')).toEqual({
+      connectionId: 'c1',
+      identity: member,
+      connectedAt: '2026-01-01T00:00:00.000Z',
+      expiresAt: Date.parse('2026-01-01T00:00:00Z') / 1000 + 2 * 3600 + 300,
+    });
+  });
+
+  it("subscribes an org user to its own org's task list, and refuses another org naming the field", async () => {
+    const { store, deps, send } = session();
+    await connect('c1', member, deps);
+    expect(await send('c1', { action: 'subscribe', topic: 'tasks' })).toEqual({
+      type: 'subscribed',
+      topic: 'tasks',
+      org: 'org-a',
+    });
+    expect(await store.subscribers(topicPartition('tasks', 'org-a'))).toEqual(['c1']);
+    expect(await send('c1', { action: 'subscribe', topic: 'tasks', org: 'org-b' })).toMatchObject({
+      type: 'error',
+      field: 'org',
+    });
+    expect(await send('c1', { action: 'subscribe', topic: 'tasks', org: '*' })).toMatchObject({
+      field: 'org',
+    });
+  });
+
+  it('answers not found for a task of another org or none, and subscribes to its own task', async () => {
+    const { deps, send } = session();
+    await connect('c1', member, deps);
+    expect(await send('c1', { action: 'subscribe', topic: 'task', taskId: 'task-b' })).toEqual({
+      type: 'error',
+      field: 'taskId',
+      message: 'taskId: task task-b not found',
+    });
+    expect(await send('c1', { action: 'subscribe', topic: 'task', taskId: 'missing' })).toMatchObject({
+      field: 'taskId',
+    });
+    expect(await send('c1', { action: 'subscribe', topic: 'task', taskId: 'task-a' })).toEqual({
+      type: 'subscribed',
+      topic: 'task',
+      taskId: 'task-a',
+    });
+  });
+
+  it('keeps workers and alerts to ADMIN and above, as their routes', async () => {
+    const { deps, send } = session();
+    await connect('m', member, deps);
+    await connect('a', admin, deps);
+    expect(await send('m', { action: 'subscribe', topic: 'alerts' })).toMatchObject({
+      type: 'error',
+      field: 'topic',
+      message: 'topic: alerts needs the ADMIN role; the caller is MEMBER',
+    });
+    expect(await send('a', { action: 'subscribe', topic: 'workers' })).toMatchObject({ type: 'subscribed' });
+  });
+
+  it("lets an operator hear one org or every org ('*', the default), and any org's task", async () => {
+    const { store, deps, send } = session();
+    await connect('op', operator, deps);
+    expect(await send('op', { action: 'subscribe', topic: 'alerts' })).toEqual({
+      type: 'subscribed',
+      topic: 'alerts',
+      org: '*',
+    });
+    expect(await send('op', { action: 'subscribe', topic: 'tasks', org: 'org-b' })).toMatchObject({
+      org: 'org-b',
+    });
+    expect(await send('op', { action: 'subscribe', topic: 'task', taskId: 'task-b' })).toMatchObject({
+      type: 'subscribed',
+    });
+    expect(await store.subscribers(topicPartition('alerts', '*'))).toEqual(['op']);
+    expect(await store.subscribers(taskPartition('task-b'))).toEqual(['op']);
+  });
+
+  it('unsubscribes, and deletes everything of a connection on disconnect', async () => {
+    const { store, deps, send } = session();
+    await connect('c1', member, deps);
+    await send('c1', { action: 'subscribe', topic: 'tasks' });
+    await send('c1', { action: 'subscribe', topic: 'task', taskId: 'task-a' });
+    expect(await send('c1', { action: 'unsubscribe', topic: 'tasks' })).toEqual({
+      type: 'unsubscribed',
+      topic: 'tasks',
+      org: 'org-a',
+    });
+    expect(await store.subscribers(topicPartition('tasks', 'org-a'))).toEqual([]);
+    await disconnect('c1', deps);
+    expect(store.connections.size).toBe(0);
+    expect(await store.subscribers(taskPartition('task-a'))).toEqual([]);
+  });
+
+  it('answers a message on a connection it does not know with an error', async () => {
+    const { send } = session();
+    expect(await send('ghost', { action: 'subscribe', topic: 'tasks' })).toMatchObject({ type: 'error' });
+    expect(await send('ghost', { action: 'ping' })).toEqual({ type: 'pong' });
+  });
+});
