@@ -2,16 +2,19 @@
 import { benchAdminList } from './admin-list';
 import { benchBundles } from './bundles';
 import { benchCostModel } from './cost-model';
+import { benchExecutionStore } from './execution-store';
 import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
-import { benchTaskThroughput } from './task-throughput';
+import { benchTaskThroughput, benchTaskThroughputPass } from './task-throughput';
 import { benchWorkerChaos } from './worker-chaos';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   'stack-start': benchStackStart,
   'stepfunctions-overhead': benchStepFunctionsOverhead,
+  'execution-store': benchExecutionStore,
   'task-throughput': benchTaskThroughput,
+  'task-throughput-pass': benchTaskThroughputPass,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,
   'cost-model': benchCostModel,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const BENCHMARKS = [
   'stack-start',
   'stepfunctions-overhead',
+  'execution-store',
   'task-throughput',
   'admin-list',
   'worker-chaos',

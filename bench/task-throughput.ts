@@ -1,20 +1,38 @@
-// End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at several
-// concurrencies; per task, the orchestration overhead (wall time from creation to end minus the steps'
-// own attempt durations), and the DynamoDB writes and consumed WCU it caused with the list of writes
-// (operation, item kind, writes per task, WCU per task), as the local DynamoDB's write meter counts them.
-// Each level ends with the metric aggregates folded (a metrics read folds the closed slots), so their
-// writes are in the figure, amortized over the level's tasks as a fold run amortizes them.
+// End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at concurrency
+// 1, 16 and 64, first on a fresh stack, then again after a restart with 10,000 ended executions in the
+// local Step Functions store, printed side by side. Each pass starts with a warm-up (handlers loaded, JIT
+// warm). Per level: tasks/s (from the first start to the last end pushed over the live WebSocket,
+// task-completion.ts), the process's CPU per step (the whole stack runs in this process: the API, the
+// handlers, the emulators; the client's own calls are included), and the orchestration overhead per step
+// (wall time from creation to end minus the steps' own attempt durations, over 3 steps), read from the
+// tasks after the level so the reads do not count. On the fresh pass, the DynamoDB writes and consumed
+// WCU per task with the list of writes (operation, item kind, writes per task, WCU per task), as the
+// local DynamoDB's write meter counts them; each level ends with the metric aggregates folded (a metrics
+// read folds the closed slots), so their writes are in the figure, amortized over the level's tasks as a
+// fold run amortizes them.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SLOT_GRACE_MS } from '../functions/shared/telemetry/fold-aggregates';
 import { SLOT_MS, slotOf } from '../functions/shared/telemetry/settled-index';
 import type { MeteredWrite } from '../local/dynamodb-write-meter';
-import { startLocalStack } from '../local/stack';
-import { exampleWorkflow, stackApi } from './stack-api';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import { ExecutionLog } from '../local/stepfunctions/execution-log';
+import { DEFAULT_RETAINED_ENDED, type ExecutionRecord } from '../local/stepfunctions/executions';
+import { type ApiCall, exampleWorkflow, stackApi } from './stack-api';
 import { ms, summarize } from './stats';
+import { COMPLETION, pushedCompletion } from './task-completion';
 
-const TASKS_PER_LEVEL = { 1: 10, 16: 48, 64: 128 } as const;
+const LEVELS = [
+  { concurrency: 1, tasks: 20 },
+  { concurrency: 16, tasks: 64 },
+  { concurrency: 64, tasks: 192 },
+] as const;
+const WARM_UP_TASKS = 16;
+const STORED_EXECUTIONS = 10_000;
+const STEPS_PER_TASK = 3;
 
 interface TaskDetail {
   status: string;
@@ -23,10 +41,71 @@ interface TaskDetail {
   attempts: { durationMs?: number }[];
 }
 
+interface LevelResult {
+  concurrency: number;
+  tasksPerSecond: number;
+  cpuPerStepMs: number;
+  overheadP50: number;
+  overheadP99: number;
+}
+
+/**
+ * Each pass runs in a process of its own (the handlers bind their AWS clients to the first stack's
+ * endpoints): the fresh pass, which then stores the ended executions in its data folder, and the pass on
+ * the restarted stack. Each prints its figures as a `RESULT <json>` line, read here.
+ */
 export async function benchTaskThroughput(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-tasks-'));
+  try {
+    const fresh = runPassProcess('fresh', dataDir) as PassResult;
+    const loaded = runPassProcess('stored', dataDir) as PassResult;
+    printSideBySide(fresh, loaded);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface PassResult {
+  levels: LevelResult[];
+  /** Ended executions in the store when the pass started. */
+  stored: number;
+  startMs: number;
+}
+
+function runPassProcess(mode: 'fresh' | 'stored', dataDir: string): PassResult {
+  const entry = fileURLToPath(new URL('./run-one.ts', import.meta.url));
+  const { status, stdout } = spawnSync(
+    process.execPath,
+    [...process.execArgv, entry, 'task-throughput-pass', mode, dataDir],
+    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const lines = stdout.split('\n');
+  const result = lines.find((line) => line.startsWith('RESULT '));
+  process.stdout.write(lines.filter((line) => !line.startsWith('RESULT ')).join('\n'));
+  if (status !== 0 || !result) throw new Error(`the ${mode} pass failed (exit ${status})`);
+  return JSON.parse(result.slice('RESULT '.length)) as PassResult;
+}
+
+/** One pass (`fresh`: then stores the ended executions for the next), in this process. */
+export async function benchTaskThroughputPass(): Promise<void> {
+  const [mode, dataDir = ''] = process.argv.slice(3);
+  const stored = mode === 'stored' ? await storedExecutions(dataDir) : 0;
+  const began = performance.now();
   const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
+  const startMs = performance.now() - began;
+  let levels: LevelResult[];
+  try {
+    levels = await runPass(stack, mode === 'fresh');
+  } finally {
+    await stack.stop();
+  }
+  if (mode === 'fresh') await storeEndedExecutions(dataDir, STORED_EXECUTIONS);
+  console.log(`RESULT ${JSON.stringify({ levels, stored, startMs } satisfies PassResult)}`);
+}
+
+async function runPass(stack: LocalStack, writeBudget: boolean): Promise<LevelResult[]> {
   const call = stackApi(stack);
+  const completion = await pushedCompletion(stack);
   try {
     const definition = await exampleWorkflow('basic_sequence');
     await call('POST', '/workflows', definition);
@@ -35,11 +114,21 @@ export async function benchTaskThroughput(): Promise<void> {
         workflowId: definition.id,
         input: { text: 'benchmark input text' },
       });
-      for (;;) {
-        const task = await call<TaskDetail>('GET', `/tasks/${taskId}`);
-        if (task.endedAt) return task;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await completion.ended(taskId);
+      return taskId;
+    };
+    const runLevel = async (concurrency: number, count: number) => {
+      const taskIds: string[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < count) {
+            next++;
+            taskIds.push(await runOne());
+          }
+        }),
+      );
+      return taskIds;
     };
     // The level's last settle slot closes SLOT_MS after it starts, plus the folder's grace; then a read folds.
     const foldSettledTasks = async () => {
@@ -47,40 +136,141 @@ export async function benchTaskThroughput(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, closedAt - Date.now())));
       await call('GET', `/workflows/${definition.id}/metrics`);
     };
-    await foldSettledTasks();
-    for (const [level, count] of Object.entries(TASKS_PER_LEVEL)) {
-      const concurrency = Number(level);
+    await runLevel(4, WARM_UP_TASKS);
+    if (writeBudget) await foldSettledTasks();
+    const results: LevelResult[] = [];
+    for (const { concurrency, tasks: count } of LEVELS) {
       const writesBefore = stack.dynamodbWrites().length;
-      const overheads: number[] = [];
-      let next = 0;
+      const requestsBefore = stack.dynamodbRequests();
+      const cpuBefore = process.cpuUsage();
       const started = performance.now();
-      await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (next < count) {
-            next++;
-            const task = await runOne();
-            const wall = Date.parse(task.endedAt ?? task.createdAt) - Date.parse(task.createdAt);
-            const work = task.attempts.reduce((total, attempt) => total + (attempt.durationMs ?? 0), 0);
-            overheads.push((wall - work) / 3);
-          }
-        }),
-      );
+      const taskIds = await runLevel(concurrency, count);
       const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const requests = Object.entries(stack.dynamodbRequests())
+        .map(
+          ([operation, n]) =>
+            [operation, (n - (requestsBefore[operation] ?? 0)) / (count * STEPS_PER_TASK)] as const,
+        )
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
+      const overheads = await overheadsPerStep(call, taskIds);
+      const { p50, p99 } = summarize(overheads);
+      const result: LevelResult = {
+        concurrency,
+        tasksPerSecond: count / seconds,
+        cpuPerStepMs: (cpu.user + cpu.system) / 1000 / (count * STEPS_PER_TASK),
+        overheadP50: p50,
+        overheadP99: p99,
+      };
+      results.push(result);
+      if (!writeBudget) continue;
       await foldSettledTasks();
       const writes = stack.dynamodbWrites().slice(writesBefore);
       const wcu = writes.reduce((total, write) => total + write.wcu, 0);
       const indexWcu = writes.reduce((total, write) => total + write.indexWcu, 0);
-      const { p50, p99 } = summarize(overheads);
       const perTask = (n: number) => (n / count).toFixed(1);
       console.log(
-        `basic_sequence at concurrency ${concurrency}: ${(count / seconds).toFixed(1)} tasks/s; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
+        `basic_sequence at concurrency ${concurrency}: ${result.tasksPerSecond.toFixed(1)} tasks/s; CPU per step ${ms(result.cpuPerStepMs)}; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
+      );
+      const requestTotal = requests.reduce((total, [, n]) => total + n, 0);
+      console.log(
+        `  DynamoDB requests per step: ${requestTotal.toFixed(1)} (${requests.map(([operation, n]) => `${operation} ${n.toFixed(1)}`).join(', ')})`,
       );
       console.log(`  writes per task:\n${listWrites(writes, count)}`);
     }
+    return results;
   } finally {
-    await stack.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await completion.close();
   }
+}
+
+/** Per task, its wall time from creation to end minus its attempts' durations, over its steps. */
+async function overheadsPerStep(call: ApiCall, taskIds: readonly string[]): Promise<number[]> {
+  return Promise.all(
+    taskIds.map(async (taskId) => {
+      const task = await call<TaskDetail>('GET', `/tasks/${taskId}`);
+      const wall = Date.parse(task.endedAt ?? task.createdAt) - Date.parse(task.createdAt);
+      const work = task.attempts.reduce((total, attempt) => total + (attempt.durationMs ?? 0), 0);
+      return (wall - work) / STEPS_PER_TASK;
+    }),
+  );
+}
+
+async function storedExecutions(dataDir: string): Promise<number> {
+  const records = new Map<string, ExecutionRecord>();
+  const log = ExecutionLog.in(dataDir);
+  await log.load(records);
+  await log.close();
+  // The stack keeps at most the retention's worth of them (the default here).
+  const ended = [...records.values()].filter((record) => record.status !== 'RUNNING').length;
+  return Math.min(ended, DEFAULT_RETAINED_ENDED);
+}
+
+/**
+ * Stores `count` ended executions in the stopped stack's Step Functions log, copies of an ended
+ * basic_sequence execution of the first pass (so as large as real ones); returns the records kept.
+ */
+async function storeEndedExecutions(dataDir: string, count: number): Promise<void> {
+  const records = new Map<string, ExecutionRecord>();
+  const log = ExecutionLog.in(dataDir);
+  await log.load(records);
+  const template = [...records.values()].find((record) => record.status === 'SUCCEEDED');
+  if (!template) throw new Error('no ended execution to copy');
+  for (let n = 0; n < count; n++) {
+    const name = `stored-${n}`;
+    const executionArn = template.executionArn.replace(/:[^:]+$/, `:${name}`);
+    const copy = { ...template, executionArn, name, stopDate: (template.stopDate ?? 0) - count + n };
+    records.set(executionArn, copy);
+    log.changed(copy);
+  }
+  await log.close();
+}
+
+function printSideBySide(fresh: PassResult, loaded: PassResult): void {
+  const cell = (value: string) => value.padStart(12);
+  const row = (label: string, values: readonly string[]) =>
+    `  ${label.padEnd(30)}${values.map(cell).join('')}`;
+  const lines = [
+    row(
+      'basic_sequence',
+      LEVELS.map((level) => `c=${level.concurrency}`),
+    ),
+  ];
+  for (const [label, pass] of [
+    ['fresh stack', fresh],
+    [`${loaded.stored.toLocaleString('en')} stored`, loaded],
+  ] as const) {
+    lines.push(
+      row(
+        `${label}: tasks/s`,
+        pass.levels.map((r) => r.tasksPerSecond.toFixed(1)),
+      ),
+    );
+    lines.push(
+      row(
+        '  CPU per step',
+        pass.levels.map((r) => ms(r.cpuPerStepMs)),
+      ),
+    );
+    lines.push(
+      row(
+        '  overhead per step p50',
+        pass.levels.map((r) => ms(r.overheadP50)),
+      ),
+    );
+    lines.push(
+      row(
+        '  overhead per step p99',
+        pass.levels.map((r) => ms(r.overheadP99)),
+      ),
+    );
+  }
+  const top = (pass: PassResult) => pass.levels.at(-1)?.tasksPerSecond ?? Number.NaN;
+  const change = ((top(loaded) - top(fresh)) / top(fresh)) * 100;
+  console.log(`task throughput (completion seen by ${COMPLETION}; stack start ${ms(fresh.startMs)} fresh, ${ms(loaded.startMs)} with ${loaded.stored.toLocaleString('en')} ended executions stored):
+${lines.join('\n')}
+  c=${LEVELS.at(-1)?.concurrency} with the stored executions vs fresh: ${change >= 0 ? '+' : ''}${change.toFixed(1)} % tasks/s`);
 }
 
 /**

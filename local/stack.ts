@@ -39,6 +39,7 @@ import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
 import { startDynamoDb } from './dynamodb';
 import type { MeteredReadUnits } from './dynamodb-read-meter';
 import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
+import { retainedExecutions } from './execution-retention';
 import { startFakeLlm } from './fake-llm';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { LambdaRuntime, localFunctionName } from './lambda-runtime';
@@ -108,6 +109,11 @@ export interface LocalStackOptions {
    * @default process.env.STEPWISE_SWEEP_SECONDS, else 5
    */
   readonly sweepSeconds?: number | string;
+  /**
+   * Ended Step Functions executions kept; the oldest-ended beyond it are dropped.
+   * @default process.env.STEPWISE_RETAINED_EXECUTIONS, else 10,000
+   */
+  readonly retainedExecutions?: number | string;
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -170,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   loadLlmPrices(llmPrices);
   const workerTypes = localWorkerTypes(options.workerTypes);
   const sweep = localSweepSettings(options);
+  const retainedEndedExecutions = retainedExecutions(options.retainedExecutions);
   const logSettings = parseLogSettings(
     {
       level: options.logLevel ?? 'WARN',
@@ -230,6 +237,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         region: settings.region,
         accountId: settings.accountId,
         dataDir: options.dataDir,
+        retainedEndedExecutions,
         endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
         // Executions resumed at start may call a function or report before the handlers' environment
         // exists: hold them.

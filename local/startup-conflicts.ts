@@ -124,7 +124,8 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   await writeFile(claim, `${process.pid}\n`, { flag: 'wx' });
   try {
     const deadline = Date.now() + TAKEOVER_WAIT_MS;
-    for (;;) {
+    // Another start is taking the stale lock over: look again soon, then less and less often.
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
       try {
         await link(claim, file);
         const { ino } = await stat(claim, { bigint: true });
@@ -142,7 +143,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
           `data folder ${dataDir} has a stale lock another start did not finish taking over: remove ${file} and ${file}.takeover-${lock.ino}`,
         );
       }
-      await setTimeout(20);
+      await setTimeout(pause);
     }
   } finally {
     await rm(claim, { force: true });

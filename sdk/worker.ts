@@ -191,6 +191,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private stopping: Promise<void> | undefined;
   private endGrace: () => void = () => undefined;
   private resolveStopped: () => void = () => undefined;
+  /** The registration of start(): a stop asked for meanwhile waits for its outcome. */
+  private registration: Promise<void> = Promise.resolve();
   private readonly stopped = new Promise<void>((resolve) => {
     this.resolveStopped = resolve;
   });
@@ -210,8 +212,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     if (this.state !== 'new') throw new Error(`This worker was already started (${this.state})`);
     this.state = 'starting';
     this.startedAt = this.now().toISOString();
+    this.registration = this.register();
     try {
-      await this.register();
+      await this.registration;
     } catch (error) {
       this.state = 'stopped';
       this.resolveStopped();
@@ -295,7 +298,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private async startedOrFailed(): Promise<void> {
-    while (this.state === 'starting') await delay(10);
+    // start() awaited the registration first, so its state change is made before this resumes.
+    await this.registration.catch(() => undefined);
   }
 
   /** Resolves when nothing is claimed or running any more. */

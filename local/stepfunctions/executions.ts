@@ -5,11 +5,11 @@ import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aw
 import { assertExecutionArn, assertValidName, executionArn, type Partition } from './arns';
 import type { DefinitionCache } from './definition';
 import { executionAlreadyExists, executionDoesNotExist, invalidExecutionInput } from './errors';
+import type { ExecutionLog } from './execution-log';
 import { History, type HistoryEvent } from './history';
 import type { Integrations } from './integrations';
 import type { StateMachineRecord } from './state-machines';
 import type { ExecutionSnapshot, ExecutionStatus, StatusEventEmitter } from './status-events';
-import type { JsonFileStore } from './store';
 import { type JournalEntry, TaskJournal } from './task-journal';
 import { createTaskHandlers } from './task-runner';
 import type { TaskTokens } from './task-tokens';
@@ -47,13 +47,18 @@ export const EXECUTION_LOST = {
   cause: 'The local stack stopped while this execution ran, and its state machine no longer exists',
 } as const;
 
+/** Ended executions kept by default (AWS keeps them 90 days). */
+export const DEFAULT_RETAINED_ENDED = 10_000;
+
 export interface ExecutionsDependencies {
   readonly partition: Partition;
   readonly definitions: DefinitionCache;
   readonly integrations: Integrations;
   readonly tokens: TaskTokens;
   readonly statusEvents: StatusEventEmitter;
-  readonly store?: JsonFileStore<ExecutionRecord[]>;
+  readonly store?: ExecutionLog;
+  /** How many ended executions are kept; the oldest-ended beyond it are dropped. @default 10,000 */
+  readonly retainedEnded?: number;
   /** The state machine an execution restored RUNNING runs again on. */
   readonly findStateMachine?: (arn: string) => StateMachineRecord | undefined;
 }
@@ -105,6 +110,8 @@ function addTerminalEvent(record: ExecutionRecord): void {
 export class Executions {
   private readonly records = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, Running>();
+  /** Ended executions, oldest-ended first: the retention drops from the front. */
+  private readonly ended = new Set<string>();
   private closing = false;
 
   constructor(private readonly deps: ExecutionsDependencies) {}
@@ -115,8 +122,11 @@ export class Executions {
    * gone ends FAILED, {@link EXECUTION_LOST}.
    */
   async restore(): Promise<void> {
-    for (const record of (await this.deps.store?.load()) ?? []) {
-      this.records.set(record.executionArn, record);
+    await this.deps.store?.load(this.records);
+    const ended = [...this.records.values()].filter((record) => record.status !== 'RUNNING');
+    ended.sort((a, b) => (a.stopDate ?? 0) - (b.stopDate ?? 0));
+    for (const record of ended) this.ended.add(record.executionArn);
+    for (const record of [...this.records.values()]) {
       if (record.status !== 'RUNNING') continue;
       const stateMachine = this.deps.findStateMachine?.(record.stateMachineArn);
       if (stateMachine) {
@@ -125,9 +135,12 @@ export class Executions {
       }
       Object.assign(record, { status: 'FAILED', stopDate: Date.now(), ...EXECUTION_LOST });
       addTerminalEvent(record);
+      delete record.tasks;
+      this.persist(record);
+      this.ended.add(record.executionArn);
       this.deps.statusEvents.emit(record);
     }
-    this.persist();
+    this.retain();
   }
 
   start(stateMachine: StateMachineRecord, nameInput: unknown, inputText: unknown): ExecutionRecord {
@@ -169,7 +182,7 @@ export class Executions {
     });
     this.records.set(arn, record);
     this.run(record, stateMachine, parsedInput);
-    this.persist();
+    this.persist(record);
     this.deps.statusEvents.emit(record);
     return record;
   }
@@ -180,7 +193,7 @@ export class Executions {
     const compiled = this.deps.definitions.compile(stateMachine.definition);
     const history = new History(record.history);
     record.tasks ??= [];
-    const journal = new TaskJournal(record.tasks, () => this.persist());
+    const journal = new TaskJournal(record.tasks, (entry) => this.persist(record, entry));
 
     // `$$.Task.Token`: minted when a Task's Parameters read it, claimed by that Task's handler, which the
     // interpreter calls synchronously right after evaluating the Parameters.
@@ -287,18 +300,36 @@ export class Executions {
     return this.deps.store?.flush() ?? Promise.resolve();
   }
 
+  /** Records kept, running and ended, for benchmarks. */
+  get size(): number {
+    return this.records.size;
+  }
+
   private finish(record: ExecutionRecord, outcome: Outcome): void {
     this.running.delete(record.executionArn);
     if (this.closing) return;
     if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
     addTerminalEvent(record);
-    // An ended execution never resumes: its journal would only weigh on every write of the file.
+    // An ended execution never resumes: its journal would only weigh on the log.
     delete record.tasks;
-    this.persist();
+    this.persist(record);
+    this.ended.add(record.executionArn);
+    this.retain();
     this.deps.statusEvents.emit(record);
   }
 
-  private persist(): void {
-    this.deps.store?.save([...this.records.values()]);
+  /** Drops the oldest-ended executions beyond the retention. */
+  private retain(): void {
+    const limit = this.deps.retainedEnded ?? DEFAULT_RETAINED_ENDED;
+    for (const arn of this.ended) {
+      if (this.ended.size <= limit) break;
+      this.ended.delete(arn);
+      this.records.delete(arn);
+      this.deps.store?.remove(arn);
+    }
+  }
+
+  private persist(record: ExecutionRecord, entry?: JournalEntry): void {
+    this.deps.store?.changed(record, entry);
   }
 }

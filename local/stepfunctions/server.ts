@@ -17,7 +17,8 @@
  *   `$$.Task.Token` (one per Task attempt), `$$.Map.Item.*` — also inside Parallel branches and Map
  *   iterations.
  * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
- * - With `dataDir`: state machines and execution records persist; executions running when the process
+ * - With `dataDir`: state machines and execution records persist (execution-log.ts: an append-only log,
+ *   compacted now and then; the oldest-ended beyond `retainedEndedExecutions` are dropped); executions running when the process
  *   stopped (cleanly or killed) resume on the next start (task-journal.ts): finished Tasks answer as
  *   before, a Task waiting for its token waits for the same token. One whose state machine is gone ends
  *   FAILED with `Local.ExecutionLost`, with its status event.
@@ -50,7 +51,8 @@ import type { AddressInfo } from 'node:net';
 import { createActions } from './actions';
 import { DefinitionCache } from './definition';
 import { SfnApiError } from './errors';
-import { type ExecutionRecord, Executions } from './executions';
+import { ExecutionLog } from './execution-log';
+import { Executions } from './executions';
 import { Integrations } from './integrations';
 import { type StateMachineRecord, StateMachines } from './state-machines';
 import { type ExecutionStatusChangeEvent, StatusEventEmitter } from './status-events';
@@ -66,8 +68,10 @@ export interface StepFunctionsLocalOptions {
   port?: number;
   region: string;
   accountId: string;
-  /** If set, state machines and execution records persist in `<dataDir>/stepfunctions/*.json`. */
+  /** If set, state machines and execution records persist under `<dataDir>/stepfunctions/`. */
   dataDir?: string;
+  /** Ended executions kept (DescribeExecution/GetExecutionHistory answer for them). @default 10,000 */
+  retainedEndedExecutions?: number;
   /** AWS SDK endpoints of the other local emulators, for service integrations. */
   endpoints: { sqs: string; sns: string; dynamodb: string };
   /** Invokes a Lambda by FunctionName (name or ARN, as written in the ASL Parameters). */
@@ -127,7 +131,7 @@ export async function startStepFunctionsLocal(
   const stores = options.dataDir
     ? {
         stateMachines: JsonFileStore.in<StateMachineRecord[]>(options.dataDir, 'state-machines'),
-        executions: JsonFileStore.in<ExecutionRecord[]>(options.dataDir, 'executions'),
+        executions: ExecutionLog.in(options.dataDir),
       }
     : undefined;
   const stateMachines = new StateMachines(partition, definitions, stores?.stateMachines);
@@ -138,6 +142,7 @@ export async function startStepFunctionsLocal(
     tokens,
     statusEvents,
     store: stores?.executions,
+    retainedEnded: options.retainedEndedExecutions,
     findStateMachine: (arn) => stateMachines.list().find((machine) => machine.stateMachineArn === arn),
   });
   // Restored only once the port is ours: restoring resumes executions (or fails lost ones and reports
@@ -192,6 +197,7 @@ export async function startStepFunctionsLocal(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await executions.close();
+      await stores?.executions.close();
       tokens.close();
       await stateMachines.flush();
       await statusEvents.drain();

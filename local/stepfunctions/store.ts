@@ -1,5 +1,6 @@
-// Persistence under `<dataDir>/stepfunctions/`: one JSON file for state machines and one for executions,
-// each replaced atomically (write a temp file, then rename) so a crash never leaves half a file.
+// Persistence of the state machines in `<dataDir>/stepfunctions/state-machines.json` (few and small; the
+// executions have their own log, execution-log.ts): the file is replaced atomically (write a temp file,
+// then rename) so a crash never leaves half a file.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

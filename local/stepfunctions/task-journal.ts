@@ -27,7 +27,7 @@ export class TaskJournal {
 
   constructor(
     private readonly entries: JournalEntry[],
-    private readonly changed: () => void,
+    private readonly changed: (entry: JournalEntry) => void,
   ) {
     for (const entry of entries) this.byKey.set(entry.key, entry);
   }
@@ -85,11 +85,11 @@ export class TaskJournal {
   waiting(entry: JournalEntry, token: string, heartbeatSeconds: number | undefined): void {
     entry.token = token;
     if (heartbeatSeconds !== undefined) entry.heartbeatSeconds = heartbeatSeconds;
-    this.changed();
+    this.changed(entry);
   }
 
   done(entry: JournalEntry, outcome: JournalOutcome): void {
     entry.outcome = outcome;
-    this.changed();
+    this.changed(entry);
   }
 }

@@ -3,7 +3,7 @@
 // executions outlive anything on AWS: a Task that answered is not run again, a Task waiting for its task
 // token waits for the same token. Only an execution whose state machine is gone ends FAILED
 // (Local.ExecutionLost).
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import {
   DeleteStateMachineCommand,
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
+  GetExecutionHistoryCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -270,7 +271,7 @@ it('ends an execution FAILED with Local.ExecutionLost when its state machine is 
 // A kill -9 right after an answer must not lose what the answer acknowledged: a task whose StartExecution
 // answered but whose execution never reached the disk ended ExecutionLost ("never started") a minute later.
 it('has a created state machine and a started execution on disk before it answers', async () => {
-  const stored = (name: string) => readFileSync(join(dataDir, 'stepfunctions', `${name}.json`), 'utf8');
+  const stored = (file: string) => readFileSync(join(dataDir, 'stepfunctions', file), 'utf8');
   const server = await start();
   try {
     for (let i = 0; i < 5; i++) {
@@ -284,11 +285,83 @@ it('has a created state machine and a started execution on disk before it answer
           }),
         }),
       );
-      expect(stored('state-machines')).toContain(stateMachineArn);
+      expect(stored('state-machines.json')).toContain(stateMachineArn);
       const { executionArn } = await server.sfn.send(new StartExecutionCommand({ stateMachineArn }));
-      expect(stored('executions')).toContain(executionArn);
+      expect(stored('executions.log')).toContain(executionArn);
     }
   } finally {
     await server.close();
+  }
+});
+
+// The log keeps the ended executions the retention allows, oldest-ended dropped first, across a restart;
+// a line torn by a kill mid-write is skipped, and what was appended before it is kept.
+it('keeps the newest ended executions up to the retention, across a restart and a torn last line', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-retention-'));
+  const open = async () => {
+    const server = await startStepFunctionsLocal({
+      port: 0,
+      region,
+      accountId,
+      dataDir: folder,
+      retainedEndedExecutions: 3,
+      endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
+      invokeLambda: async (_name, payload) => payload,
+    });
+    const sfn = new SFNClient({
+      region,
+      endpoint: server.url,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    const status = (executionArn: string) =>
+      sfn.send(new DescribeExecutionCommand({ executionArn })).then(
+        (execution) => execution.status,
+        (error: Error) => (error.name === 'ExecutionDoesNotExist' ? 'gone' : error.name),
+      );
+    const close = async () => {
+      sfn.destroy();
+      await server.close();
+    };
+    return { sfn, status, close };
+  };
+  const first = await open();
+  const { stateMachineArn } = await first.sfn.send(
+    new CreateStateMachineCommand({
+      name: 'retained',
+      roleArn: `arn:aws:iam::${accountId}:role/x`,
+      definition: JSON.stringify({
+        StartAt: 'Echo',
+        States: {
+          Echo: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: 'echo', 'Payload.$': '$' },
+            End: true,
+          },
+        },
+      }),
+    }),
+  );
+  const arns: string[] = [];
+  for (let n = 0; n < 5; n++) {
+    const { executionArn = '' } = await first.sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: `run-${n}`, input: `{"n":${n}}` }),
+    );
+    arns.push(executionArn);
+    await expect.poll(() => first.status(executionArn)).toBe('SUCCEEDED');
+  }
+  const expected = ['gone', 'gone', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED'];
+  expect(await Promise.all(arns.map(first.status))).toEqual(expected);
+  await first.close();
+  appendFileSync(join(folder, 'stepfunctions', 'executions.log'), '{"arn":"torn-by-a-ki');
+
+  const second = await open();
+  try {
+    expect(await Promise.all(arns.map(second.status))).toEqual(expected);
+    const { events = [] } = await second.sfn.send(new GetExecutionHistoryCommand({ executionArn: arns[4] }));
+    expect(events.map((event) => event.type)).toContain('ExecutionSucceeded');
+  } finally {
+    await second.close();
+    await rm(folder, { recursive: true, force: true });
   }
 });
