@@ -5,7 +5,7 @@
 // deployed automatically with access logs. The writers of events get LIVE_ENDPOINT and may POST to
 // @connections of this stage only; the live function reaches the table only under the LIVE# keys (plus
 // reading task items, to authorize a task subscription).
-import { type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -118,8 +118,13 @@ export class Live extends Construct {
       resourceName: `${LIVE_API.stageName}/POST/@connections/*`,
     });
     // The resource as cdk-nag names it in its finding: pseudo parameters and the API's logical id in <>.
-    const apiLogicalId = Stack.of(this).getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
-    const nagConnections = `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiLogicalId}>/${LIVE_API.stageName}/POST/@connections/*`;
+    // A stack with a concrete region or account (a real `cdk synth` takes them from the environment) has
+    // them literally in the ARN.
+    const stack = Stack.of(this);
+    const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    const nagConnections = `arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiLogicalId}>/${LIVE_API.stageName}/POST/@connections/*`;
     for (const writer of props.writers) {
       writer.addEnvironment(LIVE_API.endpointEnv, this.stage.callbackUrl);
       const role = writer.role;

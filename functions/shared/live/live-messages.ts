@@ -1,7 +1,7 @@
 // The WebSocket protocol `stepwise.v1`: what a client may send (subscribe, unsubscribe, ping) and what the
 // server answers. Every message a client can send is parsed here; a bad one is an `error` message naming
 // the field, never a failed invocation.
-import { z } from 'zod';
+import * as z from 'zod';
 import { OPERATOR_ORG_ID } from '../auth/identity';
 import type { LiveEvent, LiveTopic } from './live-event';
 import { LIVE_TOPICS } from './live-event';
