@@ -1,4 +1,4 @@
-// Chaos, small and bounded: three worker processes (two steps at a time each) run 30 tasks with an agent
+// Chaos, small and bounded: three worker processes (two steps at a time each) run at least 30 tasks with an agent
 // step while the test replaces one every 4 s: a new worker starts and the oldest one holding a step is
 // SIGKILLed. Tasks are fed so that
 // about as many are open as the workers can run: HeartbeatSeconds counts from when the step's message is
@@ -23,6 +23,8 @@ const TASKS = 30;
 const WORKERS = 3;
 const KILL_EVERY_MS = 4_000;
 const OPEN_TASKS = 6;
+/** Kills the run must see: on a fast stack 30 tasks can settle before the third, so tasks keep coming until then. */
+const MIN_KILLS = 3;
 const DEADLINE_MS = 55_000;
 
 interface Attempt {
@@ -101,8 +103,9 @@ describe.runIf(workersAvailable)('worker chaos', () => {
       }
     })();
     try {
-      while (settled.size < TASKS && Date.now() - started < DEADLINE_MS) {
-        while (taskIds.length - settled.size < OPEN_TASKS && taskIds.length < TASKS) await startTask();
+      const wanted = () => taskIds.length < TASKS || killed.size < MIN_KILLS;
+      while ((settled.size < taskIds.length || wanted()) && Date.now() - started < DEADLINE_MS) {
+        while (taskIds.length - settled.size < OPEN_TASKS && wanted()) await startTask();
         await sleep(500);
         const open = taskIds.filter((id) => !settled.has(id));
         const reads = await Promise.all(open.map((id) => request<Task>('GET', `/tasks/${id}`)));
@@ -113,8 +116,11 @@ describe.runIf(workersAvailable)('worker chaos', () => {
       await monkey;
     }
 
-    expect(settled.size, `${TASKS - settled.size} tasks still running after ${DEADLINE_MS} ms`).toBe(TASKS);
-    expect(killed.size).toBeGreaterThanOrEqual(3);
+    expect(settled.size, `${taskIds.length - settled.size} tasks still running after ${DEADLINE_MS} ms`).toBe(
+      taskIds.length,
+    );
+    expect(taskIds.length).toBeGreaterThanOrEqual(TASKS);
+    expect(killed.size).toBeGreaterThanOrEqual(MIN_KILLS);
     const tasks = [...settled.values()];
     expect(
       tasks.filter((task) => task.status !== 'SUCCEEDED').map((task) => [task.taskId, task.status]),

@@ -56,12 +56,12 @@ describe('functions', () => {
     ).toEqual([...cdkHandlers].sort());
   });
 
-  it.each(names)('%s runs on nodejs24.x/arm64 with active tracing and its shape', (name) => {
+  it.each(names)('%s runs on nodejs24.x/arm64 with its shape, without X-Ray unless tracing is on', (name) => {
     const shape = FUNCTIONS[name];
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       Handler: 'index.handler',
       MemorySize: shape.memoryMb,
       Timeout: shape.timeoutSeconds,
@@ -216,9 +216,7 @@ describe('function permissions', () => {
         'sns:GetTopicAttributes',
       ]);
     }
-    expect(allowedActionsOn(statements, '*')).toEqual(
-      expect.arrayContaining(['states:ListStateMachines', 'xray:PutTraceSegments']),
-    );
+    expect(allowedActionsOn(statements, '*')).toEqual(['states:ListStateMachines']);
   });
 
   it("the api manages the stack's own <prefix>_* state machines and executions and may pass only the workflow role", () => {
@@ -276,20 +274,27 @@ describe('function permissions', () => {
     expect(allowed).not.toContain('lambda:*');
   });
 
-  it('uses * in a function default policy only for X-Ray, whose actions have no resource-level permissions', () => {
-    for (const name of names) {
-      const role = stack.functions[name].role;
-      const defaultPolicy = role?.node.tryFindChild('DefaultPolicy');
-      const policy = template.findResources('AWS::IAM::Policy')[logicalId(stack, defaultPolicy ?? stack)];
-      const wildcard = (policy?.Properties.PolicyDocument.Statement ?? []).filter(
-        (s: { Resource: unknown }) => resourcesOf(s as never).includes('*'),
-      );
-      expect(wildcard.flatMap(actionsOf).sort()).toEqual([
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
-    }
-  });
+  it.each([
+    ['off', {}, []],
+    ['on', { tracing: 'true' }, ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']],
+  ] as const)(
+    'uses * in a function default policy only for X-Ray (tracing %s), whose actions have no resource-level permissions',
+    (_, context, expected) => {
+      const traced = synthesize(context);
+      for (const name of names) {
+        const role = traced.stack.functions[name].role;
+        const defaultPolicy = role?.node.tryFindChild('DefaultPolicy');
+        const policy =
+          traced.template.findResources('AWS::IAM::Policy')[
+            logicalId(traced.stack, defaultPolicy ?? traced.stack)
+          ];
+        const wildcard = (policy?.Properties.PolicyDocument.Statement ?? []).filter(
+          (s: { Resource: unknown }) => resourcesOf(s as never).includes('*'),
+        );
+        expect(wildcard.flatMap(actionsOf).sort(), name).toEqual(expected);
+      }
+    },
+  );
 
   it('lets API Gateway invoke the route handlers', () => {
     template.hasResourceProperties('AWS::Lambda::Permission', {
