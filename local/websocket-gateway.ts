@@ -197,7 +197,10 @@ export function attachWebSocketGateway(
   }
 
   async function message(connectionId: string, connection: Connection, body: string, isBinary: boolean) {
-    const route = routeOf(actionOf(body, isBinary) ?? '') ?? routeOf('$default');
+    // A message selects a custom route only: $connect and $disconnect are never a message's route, as on
+    // API Gateway (`{"action": "$disconnect"}` would otherwise drop the connection's record and subscriptions).
+    const action = actionOf(body, isBinary);
+    const route = (action?.startsWith('$') ? undefined : routeOf(action ?? '')) ?? routeOf('$default');
     if (!route) return;
     const context = requestContext(connectionId, route.routeKey, 'MESSAGE', connection.connectedAt);
     try {
