@@ -193,7 +193,12 @@ export function attachWebSocketGateway(
         .finally(() => disconnecting.delete(invocation));
       disconnecting.add(invocation);
     });
-    socket.on('error', (error) => options.onError?.(error, 'socket'));
+    // A client's protocol error (a frame over the limit, a bad frame: `WS_ERR_*`) closes its socket with the
+    // matching code, as API Gateway does; it is the client's mistake, not a failure of the stack.
+    socket.on('error', (error) => {
+      if (!String((error as { code?: unknown }).code ?? '').startsWith('WS_ERR_'))
+        options.onError?.(error, 'socket');
+    });
   }
 
   async function message(connectionId: string, connection: Connection, body: string, isBinary: boolean) {

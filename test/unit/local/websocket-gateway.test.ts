@@ -12,6 +12,7 @@ const routes: WebSocketRouteShape[] = [
   { routeKey: '$default', handler: 'live', returnResponse: true },
 ];
 const invoked: string[] = [];
+const errors: string[] = [];
 let server: Server;
 let gateway: LocalWebSocketGateway;
 let url: string;
@@ -31,6 +32,7 @@ beforeAll(async () => {
         ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'stepwise.v1' } }
         : { statusCode: 200, body: route.routeKey };
     },
+    onError: (error, where) => errors.push(`${where}: ${String(error)}`),
   });
   url = (await listen(server, 0, '127.0.0.1')).replace(/^http/, 'ws');
 });
@@ -56,4 +58,13 @@ it('routes a message naming $connect or $disconnect to $default, as API Gateway 
   expect(replies).toEqual(['$default', '$default']);
   expect(invoked).toEqual(['$connect', '$default', '$default']);
   socket.close();
+});
+
+it('closes a socket that sends a frame over 128 KB with 1009, as API Gateway does, and reports no failure of its own', async () => {
+  const socket = new WebSocket(`${url}/live`, ['stepwise.v1']);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+  socket.send('x'.repeat(129 * 1024));
+  expect(await closed).toBe(1009);
+  expect(errors).toEqual([]);
 });
