@@ -1,13 +1,12 @@
 // Acknowledging an alert in the console: a task that fails for good makes the sweeper's TASK_FAILED rule
 // raise an alert (every second here); the alerts page lists it OPEN, and its Acknowledge button resolves it
 // (an event alert: acknowledging it is what resolves it), which the API then reports with who and when.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../functions/shared/alerts/alert';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   request,
   screenshot,
@@ -17,11 +16,7 @@ import {
   transform,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 const alertOf = async (taskId: string) =>
   (
@@ -40,7 +35,7 @@ describe('alerts page', () => {
     expect(await settled(taskId)).toBe('FAILED');
     await expect.poll(async () => (await alertOf(taskId))?.state, { timeout: 20_000 }).toBe('OPEN');
 
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     // The overview counts it among the open alerts (its screenshot is taken here, with something to show).
     await expect.poll(() => page.getByRole('heading', { name: 'Overview', level: 1 }).isVisible()).toBe(true);
     await expect.poll(() => page.getByTestId('health-score').isVisible()).toBe(true);

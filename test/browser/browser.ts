@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
 import { type Browser, type Page, chromium as playwright } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { consoleSecurityHeaders } from '../../lib/console-headers';
 import { apiClient } from '../support/api-request';
 
@@ -30,10 +30,21 @@ const securityHeaders = consoleSecurityHeaders({
 
 const problems = new WeakMap<Page, string[]>();
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium
-    .executablePath()
-    .then((executablePath) => playwright.launch({ executablePath, args: chromium.args, headless: true }));
+/** The calling test file's Chromium: launched before its tests, closed after them. */
+export function browserPerFile(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await playwright.launch({
+      executablePath: await chromium.executablePath(),
+      args: chromium.args,
+      headless: true,
+    });
+  });
+  afterAll(() => browser?.close());
+  return () => {
+    if (!browser) throw new Error('the browser is launched in beforeAll: use it inside a test');
+    return browser;
+  };
 }
 
 /** A fresh context (its own sessionStorage) and page, its console responses carrying the deployed headers. */

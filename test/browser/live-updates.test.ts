@@ -2,12 +2,11 @@
 // itself once the approval is given over the API: pushed over the WebSocket (the live indicator says
 // `live`, not `polling`), with no reload of the page (a marker set on the window survives). The approval
 // keeps the task RUNNING for exactly as long as the test needs, whatever the machine's load.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   request,
   settled,
@@ -16,11 +15,7 @@ import {
   transform,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 describe('live updates', () => {
   it('show a running task settle on its open page without a reload', async () => {
@@ -33,7 +28,7 @@ describe('live updates', () => {
         transform('after', { dependsOn: ['review'] }),
       ],
     });
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     const taskId = await startTask(workflowId);
     await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
     const indicator = page.getByTestId('live-indicator');

@@ -1,13 +1,12 @@
 // An organization's user never sees another's data in the console: the second organization's list shows
 // only its own task, never the default organization's, and the default organization's task opened by URL
 // is "no such task in your organization" to it, as over HTTP (404).
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-request';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   settled,
   signedInPage,
@@ -18,11 +17,7 @@ import {
 
 const other = apiClient(stack.url, stack.otherOrgApiKey);
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 describe('organizations in the console', () => {
   it("never show one organization another's tasks, in the list or by URL", async () => {
@@ -34,7 +29,7 @@ describe('organizations in the console', () => {
     const theirs = await startTask(otherWorkflow, {}, other);
     await Promise.all([settled(mine), settled(theirs, other)]);
 
-    const page = await signedInPage(browser, stack.otherOrgApiKey);
+    const page = await signedInPage(browser(), stack.otherOrgApiKey);
     await page.goto(`${CONSOLE_URL}tasks`);
     const rows = page.getByTestId('task-row');
     await expect

@@ -1,27 +1,22 @@
 // Signing in with an API key: a wrong key is refused on the sign-in page with a message and nothing
 // kept; the right one lands on the overview, kept for the tab's session only (sessionStorage), so a
 // reload stays signed in and signing out (or a new tab's session) asks again.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   newPage,
   screenshot,
   signIn,
   stack,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 describe('sign-in', () => {
   it('sends an unauthenticated visitor to the sign-in page, forgets a key the API refuses, accepts the right one', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(browser());
     await page.goto(`${CONSOLE_URL}tasks`);
     await page.waitForURL(/\/console\/sign-in/);
     await expect.poll(() => page.getByLabel('API key').isVisible()).toBe(true);
@@ -41,7 +36,7 @@ describe('sign-in', () => {
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { name: 'Overview', level: 1 }).isVisible()).toBe(true);
     // Another context (another browser session) has no credential.
-    const other = await newPage(browser);
+    const other = await newPage(browser());
     await other.goto(CONSOLE_URL);
     await other.waitForURL(/\/console\/sign-in/);
     expectNoPageErrors(page);

@@ -1,12 +1,11 @@
 // A task's page: the Gantt chart draws each attempt of a step that failed twice then succeeded as a bar of
 // its own (attempts 1 and 2 FAILED, 3 SUCCEEDED, in order), next to the steps that ran once, and the
 // event log lists the retries. Failures are forced through `simulate` step params.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   screenshot,
   settled,
@@ -15,11 +14,7 @@ import {
   transform,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 describe('task detail', () => {
   it("shows a retried step's three attempts as Gantt bars, and the retries in the event log", async () => {
@@ -40,7 +35,7 @@ describe('task detail', () => {
     const taskId = await startTask(workflowId, { n: 1 });
     expect(await settled(taskId)).toBe('SUCCEEDED');
 
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
     await expect
       .poll(() => page.getByRole('heading', { name: `Task ${taskId}`, level: 1 }).isVisible())

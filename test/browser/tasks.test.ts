@@ -1,12 +1,12 @@
 // The task list: the filter form narrows it (workflow, status), and cursor paging loads the next page on
 // "Load more" until the listing has no more (`?limit=3`, the page size, keeps the pages small). Five tasks
 // of one workflow succeed, two of another fail for good (forced through `simulate`).
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   screenshot,
   settled,
@@ -15,11 +15,7 @@ import {
   transform,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 const rowsOf = (page: Page) =>
   page
@@ -54,7 +50,7 @@ describe('task list', () => {
     const badTasks = [await startTask(bad), await startTask(bad)];
     await Promise.all([...goodTasks, ...badTasks].map((taskId) => settled(taskId)));
 
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     await page.goto(`${CONSOLE_URL}tasks?limit=3`);
     await expect.poll(() => page.getByRole('heading', { name: 'Tasks', level: 1 }).isVisible()).toBe(true);
 

@@ -2,15 +2,14 @@
 // heartbeats stopped a minute ago is marked DEAD by the sweeper (every second here, DEAD after 4 s of
 // silence), while one that keeps heartbeating stays IDLE; the page lists both with those statuses.
 import { hostname } from 'node:os';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerItem } from '../../functions/shared/workers/worker-item';
 import { DynamoWorkerStore } from '../../sdk/worker-store';
 import { localClients } from '../support/aws-clients';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   RUN,
   request,
   screenshot,
@@ -38,15 +37,11 @@ const worker = (suffix: string, lastHeartbeatAt: string): WorkerItem => ({
   busyMs: 4_200,
 });
 
-let browser: Browser;
+const browser = browserPerFile();
 let heartbeat: NodeJS.Timeout | undefined;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
+afterAll(() => {
   clearInterval(heartbeat);
   clients.dynamodb.destroy();
-  await browser?.close();
 });
 
 describe('workers page', () => {
@@ -68,7 +63,7 @@ describe('workers page', () => {
       })
       .toContain(silent.workerId);
 
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     await page.goto(`${CONSOLE_URL}workers`);
     await expect.poll(() => page.getByRole('heading', { name: 'Workers', level: 1 }).isVisible()).toBe(true);
     const row = (workerId: string) => page.getByTestId('worker-row').filter({ hasText: workerId });

@@ -1,12 +1,11 @@
 // A workflow's page: its metrics chart renders the numbers the API reports for the same workflow
 // (GET /workflows/{id}/metrics): 4 tasks, 3 succeeded and 1 failed for good, so a 75 % success rate.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkflowMetrics } from '../../functions/shared/telemetry/metrics-queries';
 import {
+  browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
-  launchBrowser,
   registerWorkflow,
   request,
   screenshot,
@@ -16,11 +15,7 @@ import {
   transform,
 } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(() => browser?.close());
+const browser = browserPerFile();
 
 describe('workflow metrics', () => {
   it("render the API's success rate and task count for the workflow", async () => {
@@ -48,7 +43,7 @@ describe('workflow metrics', () => {
       .toBe(4);
     expect(metrics?.summary.successRate).toBe(0.75);
 
-    const page = await signedInPage(browser);
+    const page = await signedInPage(browser());
     await page.goto(`${CONSOLE_URL}workflows/${workflowId}`);
     const chart = page.getByTestId('metrics-chart').first();
     await expect.poll(() => chart.textContent()).toMatch(/75(\.0)?\s?%/);
