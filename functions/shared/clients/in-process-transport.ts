@@ -1,0 +1,48 @@
+// The embedded stack runs the Lambda handlers in its own process, next to the emulators of the services
+// they call. It registers here, per endpoint URL, a transport that hands an AWS JSON-protocol request
+// (DynamoDB, SQS, Step Functions) straight to the emulator, without HTTP or request signing. The lean
+// clients (aws-json.ts) look their endpoint up at each call: on AWS nothing is ever registered, and a
+// client bound to another endpoint (a second stack, LocalStack) goes over HTTP as usual.
+
+/** One AWS JSON-protocol request, as the client would send it over HTTP. */
+export interface AwsJsonCall {
+  /** The endpoint the client is bound to, e.g. `http://127.0.0.1:41234`. */
+  readonly endpoint: string;
+  /** The `X-Amz-Target` header, e.g. `DynamoDB_20120810.GetItem`. */
+  readonly target: string;
+  /** The request body (JSON). */
+  readonly body: string;
+}
+
+/** The emulator's answer, as it would have come over HTTP. */
+export interface AwsJsonReply {
+  readonly status: number;
+  readonly body: string;
+}
+
+export type AwsJsonTransport = (call: AwsJsonCall) => Promise<AwsJsonReply>;
+
+// Process-wide, shared by every copy of this module (the stack and the handlers may load it twice).
+const REGISTRY_KEY = Symbol.for('stepwise.inProcessTransports');
+
+function registry(): Map<string, AwsJsonTransport> {
+  const holder = globalThis as { [REGISTRY_KEY]?: Map<string, AwsJsonTransport> };
+  holder[REGISTRY_KEY] ??= new Map();
+  return holder[REGISTRY_KEY];
+}
+
+const normalize = (endpoint: string) => endpoint.replace(/\/+$/, '');
+
+/** Serves calls to `endpoint` in process until the returned function is called. */
+export function registerInProcessTransport(endpoint: string, transport: AwsJsonTransport): () => void {
+  const key = normalize(endpoint);
+  registry().set(key, transport);
+  return () => {
+    if (registry().get(key) === transport) registry().delete(key);
+  };
+}
+
+/** The in-process transport serving `endpoint`, if the embedded stack registered one. */
+export function inProcessTransport(endpoint: string): AwsJsonTransport | undefined {
+  return registry().get(normalize(endpoint));
+}
