@@ -1,5 +1,6 @@
 // Builds the console (console/ -> console/dist) when it is stale: when any file under console/ other than
-// dist is newer than the stamp the last build left in dist. `npm start` and the browser tests' setup call
+// dist, or the dependencies it is built from (package-lock.json, patches/), is newer than the stamp the
+// last build left in dist. `npm start` and the browser tests' setup call
 // ensureConsoleBuilt, so nobody runs a separate build command. Vite runs in a child process (its bundler
 // stays out of the stack's process); the output goes to a scratch folder first and replaces dist in two
 // renames, so a server reading dist, or a second stack building at the same time, never sees half a build.
@@ -28,7 +29,10 @@ export async function newestMtime(dir: string, skip: ReadonlySet<string>): Promi
   return newest;
 }
 
-/** Whether `consoleDir`'s sources changed after the stamp in its dist (or there is no build at all). */
+/**
+ * Whether `consoleDir`'s sources, or the lock file and dependency patches of the project around it,
+ * changed after the stamp in its dist (or there is no build at all).
+ */
 export async function isConsoleStale(consoleDir: string = CONSOLE_DIR): Promise<boolean> {
   let stampedAt: number;
   try {
@@ -36,7 +40,16 @@ export async function isConsoleStale(consoleDir: string = CONSOLE_DIR): Promise<
   } catch {
     return true;
   }
-  return (await newestMtime(consoleDir, new Set(['dist', 'node_modules']))) > stampedAt;
+  const projectRoot = resolve(consoleDir, '..');
+  const dependencies = await Promise.all([
+    stat(join(projectRoot, 'package-lock.json')).then(
+      (file) => file.mtimeMs,
+      () => 0,
+    ),
+    newestMtime(join(projectRoot, 'patches'), new Set()).catch(() => 0),
+  ]);
+  const sources = await newestMtime(consoleDir, new Set(['dist', 'node_modules']));
+  return Math.max(sources, ...dependencies) > stampedAt;
 }
 
 export interface ConsoleBuildResult {

@@ -47,13 +47,15 @@ export function browserPerFile(): () => Browser {
   };
 }
 
-/** A fresh context (its own sessionStorage) and page, its console responses carrying the deployed headers. */
-export async function newPage(browser: Browser): Promise<Page> {
-  // A locale and time zone of their own: the machine's (e.g. LANG=C, which Chromium reports as
-  // `en-US@posix`, a tag Intl refuses) would otherwise decide how the console formats.
+/**
+ * A fresh context (its own sessionStorage) and page, its console responses carrying the deployed headers.
+ * A locale and time zone of their own, so the machine's do not decide how the console formats; `locale`
+ * sets another (e.g. `en-US@posix`, what Chromium reports under LANG=C, a tag Intl refuses).
+ */
+export async function newPage(browser: Browser, locale = 'en-US'): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
-    locale: 'en-US',
+    locale,
     timezoneId: 'UTC',
   });
   context.setDefaultTimeout(15_000);
@@ -86,8 +88,12 @@ export async function signIn(page: Page, credential: string): Promise<void> {
 }
 
 /** A new page signed in with `credential` (the default organization's OWNER key unless given). */
-export async function signedInPage(browser: Browser, credential = stack.apiKey): Promise<Page> {
-  const page = await newPage(browser);
+export async function signedInPage(
+  browser: Browser,
+  credential = stack.apiKey,
+  locale?: string,
+): Promise<Page> {
+  const page = await newPage(browser, locale);
   await signIn(page, credential);
   return page;
 }

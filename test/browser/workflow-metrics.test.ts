@@ -57,5 +57,15 @@ describe('workflow metrics', () => {
     await expect.poll(() => page.getByText(workflowId).first().isVisible()).toBe(true);
     await screenshot(page, 'workflows');
     expectNoPageErrors(page);
+
+    // A browser whose language tag Intl refuses (Chromium under LANG=C reports `en-US@posix`) still
+    // draws the charts: uPlot formats its numbers in en-US then (patches/uplot+1.6.32.patch).
+    const posix = await signedInPage(browser(), undefined, 'en-US@posix');
+    expect(await posix.evaluate(() => navigator.language)).toBe('en-US@posix');
+    await posix.goto(`${CONSOLE_URL}workflows/${workflowId}`);
+    const posixChart = posix.getByTestId('metrics-chart').first();
+    await expect.poll(() => posixChart.textContent()).toMatch(/75(\.0)?\s?%/);
+    expect(await posixChart.locator('svg, canvas').count()).toBeGreaterThan(0);
+    expectNoPageErrors(posix);
   });
 });

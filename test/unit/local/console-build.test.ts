@@ -1,5 +1,5 @@
-// When the stack rebuilds the console: only when a file under console/ (not dist) is newer than the
-// stamp of the last build. And what the build weighs: the JavaScript a first visit loads.
+// When the stack rebuilds the console: only when a file under console/ (not dist), the lock file or a
+// dependency patch is newer than the stamp of the last build. And what the build weighs: the JavaScript a first visit loads.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +8,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONSOLE_STAMP_FILE, ensureConsoleBuilt, isConsoleStale } from '../../../local/console-build';
 
 describe('console build staleness', () => {
+  let project: string;
   let dir: string;
   const at = (seconds: number) => new Date(1_700_000_000_000 + seconds * 1000);
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'console-stale-'));
+    project = await mkdtemp(join(tmpdir(), 'console-stale-'));
+    dir = join(project, 'console');
     await mkdir(join(dir, 'src', 'pages'), { recursive: true });
     await mkdir(join(dir, 'dist', 'assets'), { recursive: true });
     await writeFile(join(dir, 'index.html'), '<html></html>');
@@ -19,7 +21,7 @@ describe('console build staleness', () => {
     await utimes(join(dir, 'index.html'), at(0), at(0));
     await utimes(join(dir, 'src', 'pages', 'page.tsx'), at(0), at(0));
   });
-  afterEach(() => rm(dir, { recursive: true, force: true }));
+  afterEach(() => rm(project, { recursive: true, force: true }));
 
   it('is stale with no stamp, fresh after one, stale again when a nested source changes', async () => {
     expect(await isConsoleStale(dir)).toBe(true);
@@ -27,6 +29,22 @@ describe('console build staleness', () => {
     await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
     expect(await isConsoleStale(dir)).toBe(false);
     await utimes(join(dir, 'src', 'pages', 'page.tsx'), at(20), at(20));
+    expect(await isConsoleStale(dir)).toBe(true);
+  });
+
+  it('is stale when the lock file or a dependency patch changed after the build', async () => {
+    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), '');
+    await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
+    await writeFile(join(project, 'package-lock.json'), '{}');
+    await utimes(join(project, 'package-lock.json'), at(5), at(5));
+    await mkdir(join(project, 'patches'));
+    await writeFile(join(project, 'patches', 'uplot+1.6.32.patch'), '');
+    await utimes(join(project, 'patches', 'uplot+1.6.32.patch'), at(5), at(5));
+    expect(await isConsoleStale(dir)).toBe(false);
+    await utimes(join(project, 'package-lock.json'), at(20), at(20));
+    expect(await isConsoleStale(dir)).toBe(true);
+    await utimes(join(project, 'package-lock.json'), at(5), at(5));
+    await utimes(join(project, 'patches', 'uplot+1.6.32.patch'), at(20), at(20));
     expect(await isConsoleStale(dir)).toBe(true);
   });
 
