@@ -22,6 +22,8 @@ declare module 'vitest' {
       /** The API's base URL; the console is at `<url>/console/`. */
       url: string;
       apiKey: string;
+      /** The stack's OPERATOR key (every organization). */
+      operatorApiKey: string;
       orgId: string;
       otherOrgApiKey: string;
       endpoints: LocalEndpoints;
@@ -49,6 +51,7 @@ export default async function setup(project: TestProject) {
   project.provide('browserStack', {
     url: stack.endpoints.api,
     apiKey: stack.credentials.apiKey,
+    operatorApiKey: stack.credentials.operatorApiKey,
     orgId: stack.credentials.orgId,
     otherOrgApiKey: otherOrg.plaintext,
     endpoints: stack.endpoints,

@@ -1,6 +1,7 @@
 // An organization's user never sees another's data in the console: the second organization's list shows
 // only its own task, never the default organization's, and the default organization's task opened by URL
-// is "no such task in your organization" to it, as over HTTP (404).
+// is "no such task in your organization" to it, as over HTTP (404). An operator's choice of organization
+// holds as they move between pages.
 import { describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-request';
 import {
@@ -48,6 +49,33 @@ describe('organizations in the console', () => {
       .toBe(true);
     expect(await page.getByTestId('gantt').count()).toBe(0);
     expect(await page.content()).not.toContain('browser_isolation_');
+    expectNoPageErrors(page);
+  });
+
+  it("keep an operator's chosen organization across the pages", async () => {
+    const workflow = { id: 'browser_operator', version: 1, name: 'operator', steps: [transform('only')] };
+    const mine = await startTask(await registerWorkflow(workflow));
+    const otherWorkflow = `browser_operator_other_${Date.now().toString(36)}`;
+    expect((await other('POST', '/workflows', { ...workflow, id: otherWorkflow })).status).toBe(201);
+    const theirs = await startTask(otherWorkflow, {}, other);
+    await Promise.all([settled(mine), settled(theirs, other)]);
+
+    const page = await signedInPage(browser(), stack.operatorApiKey);
+    await page.goto(`${CONSOLE_URL}workflows?org=browser-other-org`);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Tasks' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/tasks'));
+    expect(new URL(page.url()).searchParams.get('org')).toBe('browser-other-org');
+    const rows = page.getByTestId('task-row');
+    await expect
+      .poll(() => rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-task-id'))))
+      .toContain(theirs);
+    expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-task-id')))).not.toContain(
+      mine,
+    );
+    await nav.getByRole('link', { name: 'Overview' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/console/'));
+    expect(new URL(page.url()).searchParams.get('org')).toBe('browser-other-org');
     expectNoPageErrors(page);
   });
 });

@@ -7,6 +7,7 @@ import { oidcLogoutUrl } from '../auth/oidc';
 import { isJwt } from '../auth/pkce';
 import { getCredential, signOut } from '../auth/session';
 import { LiveIndicator } from '../live/live-indicator';
+import { useOrgParam } from './org-selector';
 
 const NAV: readonly { readonly to: string; readonly label: string; readonly match: string }[] = [
   { to: '/', label: 'Overview', match: '/' },
@@ -16,11 +17,12 @@ const NAV: readonly { readonly to: string; readonly label: string; readonly matc
   { to: '/alerts', label: 'Alerts', match: '/alerts' },
 ];
 
-function NavLink(props: { to: string; label: string; match: string }) {
+/** A page of the nav; an operator's chosen org (`?org=`) goes along, so the choice holds across pages. */
+function NavLink(props: { to: string; label: string; match: string; org: string | undefined }) {
   const [active] = useRoute(props.match);
   return (
     <Link
-      href={props.to}
+      href={props.org ? `${props.to}?${new URLSearchParams({ org: props.org })}` : props.to}
       className={active ? 'active' : undefined}
       aria-current={active ? 'page' : undefined}
     >
@@ -43,13 +45,14 @@ export function Layout({ children }: { children: ReactNode }) {
     }
   }
   const who = identity.data;
+  const [org] = useOrgParam();
   return (
     <div className="shell">
       <header className="topbar">
         <span className="brand">stepwise</span>
         <nav aria-label="Main">
           {NAV.map((item) => (
-            <NavLink key={item.to} {...item} />
+            <NavLink key={item.to} {...item} org={org} />
           ))}
         </nav>
         <div className="session">
