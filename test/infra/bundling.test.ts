@@ -55,8 +55,11 @@ describe('function bundles', () => {
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
     expect(code).toMatch(/^import\s*\{\s*createRequire\s*\}\s*from\s*['"]module['"]/);
-    // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled.
-    expect(code).toMatch(/from\s*['"]@aws-sdk\/client-dynamodb['"]/);
+    // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled. The table is
+    // reached through the lean client (functions/shared/clients/dynamodb.ts): of the SDK's DynamoDB
+    // packages only util-dynamodb's marshalling is loaded, not the client and its middleware.
+    expect(code).toMatch(/from\s*['"]@aws-sdk\/util-dynamodb['"]/);
+    expect(code).not.toMatch(/['"]@aws-sdk\/(client|lib)-dynamodb['"]/);
   });
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(

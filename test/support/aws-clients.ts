@@ -1,9 +1,11 @@
-// Real AWS SDK v3 clients pointed at the embedded stack's endpoints.
+// Real AWS SDK v3 clients pointed at the embedded stack's endpoints, and the Lambdas' own document client
+// (the lean one) for the table.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LeanDocumentClient } from '../../functions/shared/clients/dynamodb';
 import { LOCAL_AWS } from '../../local/settings';
 import type { LocalEndpoints } from '../../local/stack';
 
@@ -12,7 +14,9 @@ export function localClients(endpoints: LocalEndpoints) {
   const dynamodb = new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb });
   return {
     dynamodb,
-    documents: DynamoDBDocumentClient.from(dynamodb),
+    // The worker SDK (sdk/, run outside Lambda) keeps the AWS SDK's document client.
+    sdkDocuments: DynamoDBDocumentClient.from(dynamodb),
+    documents: LeanDocumentClient.create({ ...base, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
     sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
     sfn: new SFNClient({ ...base, endpoint: endpoints.stepfunctions }),

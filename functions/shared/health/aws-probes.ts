@@ -1,18 +1,17 @@
 // The probes behind `GET /health`: one cheap read per service stepwise depends on.
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DescribeTableCommand, type DocumentClient } from '../clients/table-commands';
 import type { ResourceConfig } from '../config';
 import type { HealthProbes } from './check-health';
 
 export interface ProbeClients {
-  readonly dynamodb: DynamoDBClient;
+  readonly dynamodb: DocumentClient;
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly sfn: SFNClient;
