@@ -102,6 +102,11 @@ export class InMemoryTaskStore implements TaskStore {
     return step ? structuredClone(step) : undefined;
   }
 
+  async getWithStep(taskId: string, stepId: string, mapIndex?: number) {
+    const [task, step] = await Promise.all([this.getAnyOrg(taskId), this.getStep(taskId, stepId, mapIndex)]);
+    return { ...(task && { task }), ...(step && { step }) };
+  }
+
   async recordRunningAttempt(start: AttemptStart) {
     const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
     if (!this.canStart(step, start.attempt)) return false;
@@ -180,10 +185,10 @@ export class InMemoryTaskStore implements TaskStore {
     }
   }
 
-  async closeOpenSteps(taskId: string, closing: StepClosing) {
+  async closeOpenSteps(taskId: string, closing: StepClosing, given?: readonly StepRecord[]) {
     // Read, then write each step only if it is still as read (DynamoTaskStore's condition); a step that
     // changed meanwhile is read again and closed as it now is, if still open.
-    const read = [...this.stepsOf(taskId).values()].map((step) => structuredClone(step));
+    const read = given ?? [...this.stepsOf(taskId).values()].map((step) => structuredClone(step));
     await this.beforeCloseWrites?.();
     let closed = 0;
     for (const seen of read) {
