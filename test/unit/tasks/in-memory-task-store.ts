@@ -59,7 +59,11 @@ export class InMemoryTaskStore implements TaskStore {
     return task?.orgId === orgId ? task : undefined;
   }
 
+  /** Reads of a task item (getWithStep's included: one read, as its one request). */
+  taskReads = 0;
+
   async getAnyOrg(taskId: string) {
+    this.taskReads++;
     const task = this.tasks.get(taskId);
     return task ? { ...task } : undefined;
   }
