@@ -100,7 +100,13 @@ describe('the live updates WebSocket API', () => {
     );
     expect(dynamodb).toEqual([
       expect.objectContaining({
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        Action: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
         Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LIVE#*'] } },
         Effect: 'Allow',
       }),

@@ -7,7 +7,7 @@ import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
 import { PutCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
-import { topicPartition } from '../../functions/shared/live/live-event';
+import { taskPartition, topicPartition } from '../../functions/shared/live/live-event';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
 import { toItem } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
@@ -309,12 +309,17 @@ describe('live updates over WebSocket', () => {
     keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' })).plaintext;
     const live = await connect(org);
     await live.request({ action: 'subscribe', topic: 'tasks' });
-    const [subscription] = await partitionItems(topicPartition('tasks', org));
-    const connectionId = String(subscription?.sk);
+    // The partition's one subscribers item holds the connection.
+    const [subscribers, ...more] = await partitionItems(topicPartition('tasks', org));
+    expect(more).toEqual([]);
+    const connections = [...((subscribers?.connections as Set<string> | undefined) ?? [])];
+    expect(connections).toHaveLength(1);
+    const connectionId = String(connections[0]);
+    expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([connectionId]);
     expect(await partitionItems(`LIVE#CONN#${connectionId}`)).toHaveLength(2);
     live.socket.terminate();
     await eventually(async () => (await partitionItems(`LIVE#CONN#${connectionId}`)).length === 0);
-    expect(await partitionItems(topicPartition('tasks', org))).toEqual([]);
+    expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([]);
   });
 
   it('prunes a connection whose $disconnect never ran when the next event is posted to it (410)', async () => {
@@ -337,6 +342,49 @@ describe('live updates over WebSocket', () => {
     const subscribers = await liveStore.subscribers(topicPartition('tasks', ORG_B));
     expect(subscribers).not.toContain(connectionId);
     await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_B] ?? '');
+  });
+});
+
+describe('the subscribers store (one item per partition)', () => {
+  const connectionOf = (connectionId: string) => ({
+    connectionId,
+    identity: { orgId: ORG_A, role: 'OWNER' as const, principal: 'k', method: 'api-key' as const },
+    connectedAt: new Date().toISOString(),
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+
+  it('answers every partition of an event from one read, nobody listening included', async () => {
+    const [one, two] = [connectionOf(`one-${RUN}=`), connectionOf(`two-${RUN}=`)];
+    const [listened, quiet] = [taskPartition(`listened-${RUN}`), taskPartition(`quiet-${RUN}`)];
+    for (const connection of [one, two]) {
+      await liveStore.putConnection(connection);
+      expect(await liveStore.subscribe(connection, listened)).toBe('subscribed');
+    }
+    // Subscribing again holds the connection once.
+    expect(await liveStore.subscribe(one, listened)).toBe('subscribed');
+    expect(await liveStore.subscribersOf([listened, quiet])).toEqual(
+      new Map([
+        [listened, [one.connectionId, two.connectionId].sort()],
+        [quiet, []],
+      ]),
+    );
+    await liveStore.removeConnection(one.connectionId);
+    expect(await liveStore.subscribers(listened)).toEqual([two.connectionId]);
+    // Leaving a partition nobody subscribed in writes nothing there.
+    await liveStore.unsubscribe(two.connectionId, quiet);
+    expect(await partitionItems(quiet)).toEqual([]);
+    await liveStore.removeConnection(two.connectionId);
+    expect(await liveStore.subscribers(listened)).toEqual([]);
+  });
+
+  it('expires the subscribers item no earlier than its latest connection would', async () => {
+    const connection = connectionOf(`ttl-${RUN}=`);
+    const partition = taskPartition(`ttl-${RUN}`);
+    await liveStore.putConnection(connection);
+    await liveStore.subscribe(connection, partition);
+    const [item] = await partitionItems(partition);
+    expect(Number(item?.expiresAt)).toBeGreaterThanOrEqual(connection.expiresAt);
+    await liveStore.removeConnection(connection.connectionId);
   });
 });
 

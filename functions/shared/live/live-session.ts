@@ -63,8 +63,12 @@ export async function handleMessage(
     await deps.store.unsubscribe(connectionId, resolved.partition);
     return { ...resolved.ack, type: 'unsubscribed' };
   }
-  if (!(await deps.store.subscribe(connection, resolved.partition))) {
+  const subscribed = await deps.store.subscribe(connection, resolved.partition);
+  if (subscribed === 'connection-full') {
     return errorMessage('topic', 'this connection holds too many subscriptions; unsubscribe from some first');
+  }
+  if (subscribed === 'partition-full') {
+    return errorMessage('topic', 'this topic has as many listeners as it can hold; try again later');
   }
   return resolved.ack;
 }

@@ -2,24 +2,38 @@
 // handler's IAM is limited to those leading keys, plus reading task items):
 //   LIVE#CONN#<connectionId> / CONN              the connection: who it is (the authorizer's identity)
 //   LIVE#CONN#<connectionId> / SUB#<partition>   each of its subscriptions, so a disconnect finds them
-//   <partition>              / <connectionId>    the subscription, in the partition an event's fan-out reads
+//   <partition>              / SUBSCRIBERS       the partition's subscribers: a string set of connection ids
 // Subscription partitions (live-event.ts): LIVE#<topic>#ORG#<org>, LIVE#<topic>#ALL, LIVE#task#<taskId>.
-// Everything expires by TTL when the connection would have reached API Gateway's 2-hour limit, so a
-// connection whose $disconnect never ran (or whose prune failed) leaves nothing behind for long.
+// One item per partition holds its subscribers, so a fan-out reads every partition of an event (task,
+// org, all) with one BatchGetItem (consistent: a subscription acknowledged before the event's write is
+// seen), where an item per subscription took a Query per partition. Subscribing adds to the set and
+// unsubscribing deletes from it (both idempotent). Everything expires by TTL when the connection would
+// have reached API Gateway's 2-hour limit, so a connection whose $disconnect never ran (or whose prune
+// failed) leaves nothing behind for long: the subscribers item expires a connection's lifetime after its
+// latest subscription, which outlives every connection in it (each connected before that subscription).
 
 import type { Identity } from '../auth/identity';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '../clients/table-commands';
+import { conditionalWrite } from '../table-items';
 
 /** API Gateway closes a WebSocket connection after 2 hours; its items expire a little after. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 5 * 60;
-/** Subscriptions one connection may hold (each is two items, and a fan-out read). */
+/** Subscriptions one connection may hold (each is a back-reference item and an entry in a subscribers set). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+/**
+ * Connections one partition's subscribers item may hold: API Gateway's connection ids are 16 characters,
+ * so the item stays far under DynamoDB's 400 KB.
+ */
+export const MAX_SUBSCRIBERS_PER_PARTITION = 10_000;
 
 export interface LiveConnection {
   readonly connectionId: string;
@@ -29,23 +43,36 @@ export interface LiveConnection {
   readonly expiresAt: number;
 }
 
-/** What the fan-out needs: who listens on a partition, and dropping a connection that is gone. */
+/**
+ * What the fan-out needs: who listens on each of an event's partitions (read together), and dropping a
+ * connection that is gone.
+ */
 export interface SubscriberStore {
-  subscribers(partition: string): Promise<string[]>;
+  /** The connections subscribed in each partition (a partition nobody listens on maps to []). */
+  subscribersOf(partitions: readonly string[]): Promise<Map<string, string[]>>;
   removeConnection(connectionId: string): Promise<void>;
 }
+
+/**
+ * 'subscribed', or why not: the connection holds MAX_SUBSCRIPTIONS_PER_CONNECTION others, or the partition
+ * MAX_SUBSCRIBERS_PER_PARTITION connections.
+ */
+export type SubscribeResult = 'subscribed' | 'connection-full' | 'partition-full';
 
 export interface LiveStore extends SubscriberStore {
   putConnection(connection: LiveConnection): Promise<void>;
   getConnection(connectionId: string): Promise<LiveConnection | undefined>;
-  /** False when the connection already holds MAX_SUBSCRIPTIONS_PER_CONNECTION others. */
-  subscribe(connection: LiveConnection, partition: string): Promise<boolean>;
+  subscribe(connection: LiveConnection, partition: string): Promise<SubscribeResult>;
   unsubscribe(connectionId: string, partition: string): Promise<void>;
 }
 
 const connectionPartition = (connectionId: string) => `LIVE#CONN#${connectionId}`;
 const CONNECTION_SK = 'CONN';
 const SUBSCRIPTION_SK = 'SUB#';
+/** The sort key of a partition's subscribers item. */
+export const SUBSCRIBERS_SK = 'SUBSCRIBERS';
+/** Keys per BatchGetItem (DynamoDB's limit). */
+const BATCH_GET_KEYS = 100;
 
 export class DynamoLiveStore implements LiveStore {
   constructor(
@@ -83,42 +110,91 @@ export class DynamoLiveStore implements LiveStore {
     };
   }
 
-  async subscribe(connection: LiveConnection, partition: string): Promise<boolean> {
+  async subscribe(connection: LiveConnection, partition: string): Promise<SubscribeResult> {
     const held = await this.subscriptionsOf(connection.connectionId);
-    if (!held.includes(partition) && held.length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return false;
+    if (!held.includes(partition) && held.length >= MAX_SUBSCRIPTIONS_PER_CONNECTION)
+      return 'connection-full';
     const { connectionId, expiresAt } = connection;
-    // The back-reference first: a subscription item is never left without the one that finds it.
+    // The back-reference first: a subscriber entry is never left without the one that finds it.
     await this.put({
       pk: connectionPartition(connectionId),
       sk: `${SUBSCRIPTION_SK}${partition}`,
       expiresAt,
     });
-    await this.put({ pk: partition, sk: connectionId, type: 'LiveSubscription', expiresAt });
-    return true;
+    const added = await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition, sk: SUBSCRIBERS_SK },
+          UpdateExpression: 'ADD #connections :connection SET #type = :type, expiresAt = :expiresAt',
+          // Room for one more, or already in (a repeated subscribe).
+          ConditionExpression:
+            'attribute_not_exists(#connections) OR size(#connections) < :max OR contains(#connections, :id)',
+          ExpressionAttributeNames: { '#connections': 'connections', '#type': 'type' },
+          ExpressionAttributeValues: {
+            ':connection': new Set([connectionId]),
+            ':id': connectionId,
+            ':max': MAX_SUBSCRIBERS_PER_PARTITION,
+            ':type': 'LiveSubscribers',
+            ':expiresAt': Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS,
+          },
+        }),
+      ),
+    );
+    if (added) return 'subscribed';
+    await this.delete(connectionPartition(connectionId), `${SUBSCRIPTION_SK}${partition}`);
+    return 'partition-full';
   }
 
   async unsubscribe(connectionId: string, partition: string): Promise<void> {
-    await this.delete(partition, connectionId);
+    await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition, sk: SUBSCRIBERS_SK },
+          UpdateExpression: 'DELETE #connections :connection',
+          // Nothing to take out of a partition nobody subscribed in: no item is created for it.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#connections': 'connections' },
+          ExpressionAttributeValues: { ':connection': new Set([connectionId]) },
+        }),
+      ),
+    );
     await this.delete(connectionPartition(connectionId), `${SUBSCRIPTION_SK}${partition}`);
   }
 
+  /** The connections subscribed in one partition. */
   async subscribers(partition: string): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': partition },
-          ProjectionExpression: 'sk',
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.sk));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return ids;
+    return (await this.subscribersOf([partition])).get(partition) ?? [];
+  }
+
+  async subscribersOf(partitions: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>(partitions.map((partition) => [partition, []]));
+    const keys = [...found.keys()].map((pk) => ({ pk, sk: SUBSCRIBERS_SK }));
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let batch: Record<string, unknown>[] | undefined = keys.slice(start, start + BATCH_GET_KEYS);
+      for (let attempt = 0; batch && batch.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** Math.min(attempt, 5)));
+        const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: batch,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, #connections',
+                ExpressionAttributeNames: { '#connections': 'connections' },
+              },
+            },
+          }),
+        );
+        for (const item of Responses?.[this.tableName] ?? []) {
+          const connections = item.connections;
+          if (connections instanceof Set) found.set(String(item.pk), [...connections].map(String).sort());
+        }
+        batch = UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   async removeConnection(connectionId: string): Promise<void> {

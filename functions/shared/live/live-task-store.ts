@@ -94,6 +94,10 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     return this.store.getStep(...args);
   }
 
+  getWithStep(...args: Parameters<TaskStore['getWithStep']>) {
+    return this.store.getWithStep(...args);
+  }
+
   async recordRunningAttempt(start: AttemptStart): Promise<boolean> {
     const recorded = await this.store.recordRunningAttempt(start);
     if (recorded) this.publishStart(start);

@@ -1,8 +1,9 @@
 // The fan-out: an event recorded by a writer (step runner, task-events, api, reconciler, sweeper,
 // agent-reports) goes to the connections subscribed to its audience. It runs beside the writer's work,
 // after the write succeeded: `publish` returns at once and never throws; the handler awaits `flush` before
-// it returns (Lambda freezes a container between invocations). Nobody listening costs one Query per
-// audience partition. A connection API Gateway says is gone (410) is deleted with its subscriptions; any
+// it returns (Lambda freezes a container between invocations). Each batch reads the subscribers of all its
+// audience partitions at once, after the write (one BatchGetItem, live-store.ts): nobody listening costs
+// that one read. A connection API Gateway says is gone (410) is deleted with its subscriptions; any
 // other failure is reported and dropped: a live update is never worth failing the write that caused it.
 import { type AudienceEntry, audienceOf, type LiveEvent, orderingKeyOf } from './live-event';
 import type { ServerMessage } from './live-messages';
@@ -46,12 +47,12 @@ export function createLivePublisher(deps: LivePublisherDeps): LivePublisher {
     }
   };
 
-  async function subscribersOf(partition: string): Promise<string[]> {
+  async function subscribersOf(partitions: readonly string[]): Promise<Map<string, string[]>> {
     try {
-      return await deps.store.subscribers(partition);
+      return await deps.store.subscribersOf(partitions);
     } catch (error) {
-      report(error, { partition });
-      return [];
+      report(error, { partitions });
+      return new Map();
     }
   }
 
@@ -73,11 +74,7 @@ export function createLivePublisher(deps: LivePublisherDeps): LivePublisher {
     const partitions = [
       ...new Set(batch.flatMap(({ audience }) => audience.map((entry) => entry.partition))),
     ];
-    const listening = new Map(
-      await Promise.all(
-        partitions.map(async (partition) => [partition, await subscribersOf(partition)] as const),
-      ),
-    );
+    const listening = await subscribersOf(partitions);
     const outbox = new Map<string, string[]>();
     for (const { event, audience } of batch) {
       for (const { topic, partition } of audience) {

@@ -29,7 +29,13 @@ export interface WorkflowSummary {
 const workflowPk = (orgId: string, workflowId: string) => `ORG#${orgId}#WORKFLOW#${workflowId}`;
 const versionSk = (version: number) => `VERSION#${String(version).padStart(6, '0')}`;
 
+/** Versions a store keeps once read: they never change once written, so a copy can never be stale. */
+export const CACHED_VERSIONS = 256;
+
 export class WorkflowStore {
+  /** Versions read, by key, oldest first (a Map keeps insertion order): a task start reads only the head. */
+  private readonly versions = new Map<string, WorkflowVersion>();
+
   constructor(
     private readonly client: DocumentClient,
     private readonly tableName: string,
@@ -75,15 +81,21 @@ export class WorkflowStore {
     workflowId: string,
     version?: number,
   ): Promise<WorkflowVersion | undefined> {
+    // The head (latest version) moves, so it is always read; a version never changes once written (put
+    // only if absent, never updated or deleted), so it is read once per container. A version not found is
+    // not remembered: it may be registered next.
     const resolved = version ?? (await this.getSummary(orgId, workflowId))?.latestVersion;
     if (resolved === undefined) return undefined;
-    const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: workflowPk(orgId, workflowId), sk: versionSk(resolved) },
-      }),
-    );
-    return Item ? fromItem<WorkflowVersion>(Item) : undefined;
+    const Key = { pk: workflowPk(orgId, workflowId), sk: versionSk(resolved) };
+    const cacheKey = `${Key.pk}/${Key.sk}`;
+    const cached = this.versions.get(cacheKey);
+    if (cached) return cached;
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key }));
+    if (!Item) return undefined;
+    const read = fromItem<WorkflowVersion>(Item);
+    if (this.versions.size >= CACHED_VERSIONS) this.versions.delete(this.versions.keys().next().value ?? '');
+    this.versions.set(cacheKey, read);
+    return read;
   }
 
   async getSummary(orgId: string, workflowId: string): Promise<WorkflowSummary | undefined> {

@@ -95,10 +95,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   const log = deps.logger ?? { info: () => undefined };
   const { task, step } = payload;
   const startedAt = now();
-  const [current, recorded] = await Promise.all([
-    deps.tasks.getAnyOrg(task.id),
-    deps.tasks.getStep(task.id, step.id, step.mapIndex),
-  ]);
+  const { task: current, step: recorded } = await deps.tasks.getWithStep(task.id, step.id, step.mapIndex);
   // The task's list row rides on the step while it is open (the RETRYING/STUCK views list it from there).
   const ref: StepRef = { ...stepRefOf(payload), ...(current && { taskRow: rowOfTask(current) }) };
   if (current && isTerminal(current.status)) {
@@ -133,11 +130,11 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   // The execution's RUNNING event marks the task; the step does only when that event is late (the task
   // still PENDING RUNNING_EVENT_GRACE_MS after it was created, looked at once the attempt has run or reached
   // its RUNNING record). Both sides marking it at once would cost a write its condition refuses, billed all
-  // the same.
-  if (current?.status === 'PENDING') {
+  // the same. Before the grace has passed there is nothing to decide, so nothing is read again.
+  const late = (created?: string) => now().getTime() - Date.parse(created ?? '') >= RUNNING_EVENT_GRACE_MS;
+  if (current?.status === 'PENDING' && late(current.createdAt)) {
     const latest = await deps.tasks.getAnyOrg(task.id);
-    const late = now().getTime() - Date.parse(latest?.createdAt ?? '') >= RUNNING_EVENT_GRACE_MS;
-    if (latest?.status === 'PENDING' && late) await deps.tasks.markRunning(latest, startedAt.toISOString());
+    if (latest?.status === 'PENDING') await deps.tasks.markRunning(latest, startedAt.toISOString());
   }
   let recordedRunning = false;
   if (first === 'slow') {

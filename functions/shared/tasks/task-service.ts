@@ -20,6 +20,7 @@ import {
   CANCEL_ERROR,
   closingStatus,
   isTerminal,
+  OPEN_STEP_STATUSES,
   type Task,
   type TaskEnd,
   type TaskStatus,
@@ -74,7 +75,7 @@ export interface TaskServiceDeps {
 
 /** What the compiled state machine expects as execution input (see compile-workflow.ts). */
 export interface ExecutionInput {
-  readonly task: { id: string; orgId: string; workflowId: string; workflowVersion: number };
+  readonly task: { id: string; orgId: string; workflowId: string; workflowVersion: number; agentId?: string };
   readonly input: unknown;
   readonly steps: Record<string, never>;
 }
@@ -107,7 +108,13 @@ export async function startTask(
   let taskId = deps.newId();
   const executionInput = (id: string): string =>
     JSON.stringify({
-      task: { id, orgId, workflowId: workflow.workflowId, workflowVersion: workflow.version },
+      task: {
+        id,
+        orgId,
+        workflowId: workflow.workflowId,
+        workflowVersion: workflow.version,
+        ...(request.agentId !== undefined && { agentId: request.agentId }),
+      },
       input,
       steps: {},
     } satisfies ExecutionInput);
@@ -174,6 +181,7 @@ async function startExecution(task: Task, deps: TaskServiceDeps): Promise<void> 
       orgId: task.orgId,
       workflowId: task.workflowId,
       workflowVersion: task.workflowVersion,
+      ...(task.agentId !== undefined && { agentId: task.agentId }),
     },
     input: task.input,
     steps: {},
@@ -311,8 +319,12 @@ async function endTask(
     at: end.at,
     cause: `The task ended ${status} while this step was open`,
   });
-  await tasks.closeOpenSteps(taskId, closing(end.status));
-  const [before, steps] = await Promise.all([tasks.getAnyOrg(taskId), tasks.listSteps(taskId)]);
+  // One Query reads the task and its steps. A step open in it is closed (conditioned on it being as read),
+  // and only then are the steps read again for the metrics; with none open, they are final as read.
+  const { task: before, steps: read } = await tasks.getWithSteps(undefined, taskId);
+  const open = read.some((step) => OPEN_STEP_STATUSES.includes(step.status));
+  if (open) await tasks.closeOpenSteps(taskId, closing(end.status), read);
+  const steps = open ? await tasks.listSteps(taskId) : read;
   let settled: SettledTask | undefined;
   if (before && !isTerminal(before.status)) {
     const metrics = computeTaskMetrics({ createdAt: before.createdAt, endedAt: end.at }, steps);
@@ -330,7 +342,13 @@ async function endTask(
       settled = { task, metrics };
     }
   }
-  const status = settled ? end.status : (await tasks.getAnyOrg(taskId))?.status;
+  // After the settle, for a step opened between the read and the settle write (the step runner reads the
+  // task after opening one, so one side always sees the other).
+  const status = settled
+    ? end.status
+    : before && isTerminal(before.status)
+      ? before.status
+      : (await tasks.getAnyOrg(taskId))?.status;
   if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
   return settled;
 }

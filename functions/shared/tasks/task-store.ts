@@ -155,6 +155,8 @@ export interface TaskStore {
   settle(task: TaskRef, settlement: Settlement): Promise<boolean>;
   /** The step item (consistent read): its attempt count numbers the next attempt. */
   getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined>;
+  /** The task (any org) and one of its step items, read together (consistent): what a step attempt starts from. */
+  getWithStep(taskId: string, stepId: string, mapIndex?: number): Promise<{ task?: Task; step?: StepRecord }>;
   /**
    * Records an attempt still running (written only once it has run RUNNING_RECORD_AFTER_MS); false when
    * the step was closed with its task or another attempt got there first.
@@ -170,9 +172,11 @@ export interface TaskStore {
   recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void>;
   /**
    * Closes every step still open (RUNNING, RETRYING) and its open attempt, and expires the PENDING
-   * approval of an approval step it closed; returns how many steps it closed.
+   * approval of an approval step it closed; returns how many steps it closed. `read`: the task's steps
+   * as the caller just read them (getWithSteps), spared a read of its own; each write is still
+   * conditioned on its step being as read.
    */
-  closeOpenSteps(taskId: string, closing: StepClosing): Promise<number>;
+  closeOpenSteps(taskId: string, closing: StepClosing, read?: readonly StepRecord[]): Promise<number>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
   listSteps(taskId: string): Promise<StepRecord[]>;
   /**
@@ -482,10 +486,13 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return this.updateTask(
       task.taskId,
       'SET #status = :running, startedAt = :at, updatedAt = :at, gsi10pk = :gsi10pk, gsi12pk = :gsi12pk',
-      '#status = :pending',
+      // The org names the status partitions: a caller that took it from elsewhere than the task item (the
+      // execution's input) writes nothing if it is not the task's.
+      '#status = :pending AND orgId = :orgId',
       {
         ':running': 'RUNNING',
         ':pending': 'PENDING',
+        ':orgId': task.orgId,
         ':at': at,
         ':gsi10pk': keys.gsi10pk,
         ':gsi12pk': keys.gsi12pk,
@@ -577,6 +584,25 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       }),
     );
     return Item ? toStepRecord(Item) : undefined;
+  }
+
+  async getWithStep(
+    taskId: string,
+    stepId: string,
+    mapIndex?: number,
+  ): Promise<{ task?: Task; step?: StepRecord }> {
+    // One BatchGetItem (consistent) for both items, where two GetItems cost two requests.
+    const sk = stepSk(stepId, mapIndex);
+    const items = await batchGetItems(this.client, this.tableName, [
+      taskKey(taskId),
+      { pk: `TASK#${taskId}`, sk },
+    ]);
+    const taskItem = items.find((item) => item.sk === 'TASK');
+    const stepItem = items.find((item) => item.sk === sk);
+    return {
+      ...(taskItem && { task: fromItem<Task>(taskItem) }),
+      ...(stepItem && { step: toStepRecord(stepItem) }),
+    };
   }
 
   async recordRunningAttempt(start: AttemptStart): Promise<boolean> {
@@ -677,13 +703,19 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     }
   }
 
-  async closeOpenSteps(taskId: string, closing: StepClosing): Promise<number> {
+  async closeOpenSteps(taskId: string, closing: StepClosing, read?: readonly StepRecord[]): Promise<number> {
+    const steps =
+      read?.map((step) => ({ sk: stepSk(step.stepId, step.mapIndex), step })) ??
+      (await this.queryPrefix(taskId, 'STEP#')).map((item) => ({
+        sk: String(item.sk),
+        step: toStepRecord(item),
+      }));
     let closed = 0;
     let approvalClosed = false;
-    for (const item of await this.queryPrefix(taskId, 'STEP#')) {
-      if (await this.closeOpenStep(taskId, String(item.sk), toStepRecord(item), closing)) {
+    for (const { sk, step } of steps) {
+      if (await this.closeOpenStep(taskId, sk, step, closing)) {
         closed++;
-        approvalClosed ||= item.stepType === 'approval';
+        approvalClosed ||= step.stepType === 'approval';
       }
     }
     // An approval step still waiting had a PENDING approval: nobody can decide it any more.

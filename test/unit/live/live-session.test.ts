@@ -16,6 +16,8 @@ import {
 class InMemoryLiveStore implements LiveStore {
   readonly connections = new Map<string, LiveConnection>();
   readonly subscriptions = new Map<string, Set<string>>();
+  /** Connections a partition holds (DynamoLiveStore: MAX_SUBSCRIBERS_PER_PARTITION). */
+  partitionLimit = Number.POSITIVE_INFINITY;
   async putConnection(connection: LiveConnection) {
     this.connections.set(connection.connectionId, connection);
   }
@@ -24,18 +26,25 @@ class InMemoryLiveStore implements LiveStore {
   }
   async subscribe(connection: LiveConnection, partition: string) {
     const held = [...this.subscriptions].filter(([, ids]) => ids.has(connection.connectionId)).length;
-    if (held >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return false;
+    if (held >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return 'connection-full' as const;
+    const listening = this.subscriptions.get(partition) ?? new Set();
+    if (!listening.has(connection.connectionId) && listening.size >= this.partitionLimit) {
+      return 'partition-full' as const;
+    }
     this.subscriptions.set(
       partition,
       new Set([...(this.subscriptions.get(partition) ?? []), connection.connectionId]),
     );
-    return true;
+    return 'subscribed' as const;
   }
   async unsubscribe(connectionId: string, partition: string) {
     this.subscriptions.get(partition)?.delete(connectionId);
   }
   async subscribers(partition: string) {
     return [...(this.subscriptions.get(partition) ?? [])];
+  }
+  async subscribersOf(partitions: readonly string[]) {
+    return new Map(await Promise.all(partitions.map(async (p) => [p, await this.subscribers(p)] as const)));
   }
   async removeConnection(connectionId: string) {
     for (const ids of this.subscriptions.values()) ids.delete(connectionId);
@@ -151,6 +160,27 @@ describe('live sessions', () => {
     await disconnect('c1', deps);
     expect(store.connections.size).toBe(0);
     expect(await store.subscribers(taskPartition('task-a'))).toEqual([]);
+  });
+
+  it('refuses a subscription past either limit with an error naming the topic', async () => {
+    const { store, deps, send } = session();
+    store.partitionLimit = 1;
+    await connect('c1', member, deps);
+    await connect('c2', member, deps);
+    expect(await send('c1', { action: 'subscribe', topic: 'tasks' })).toMatchObject({ type: 'subscribed' });
+    expect(await send('c2', { action: 'subscribe', topic: 'tasks' })).toMatchObject({
+      type: 'error',
+      field: 'topic',
+      message: expect.stringContaining('as many listeners'),
+    });
+    store.partitionLimit = Number.POSITIVE_INFINITY;
+    // c1 holds 'tasks' and as many others as make the limit.
+    for (let i = 1; i < MAX_SUBSCRIPTIONS_PER_CONNECTION; i++)
+      store.subscriptions.set(`extra-${i}`, new Set(['c1']));
+    expect(await send('c1', { action: 'subscribe', topic: 'task', taskId: 'task-a' })).toMatchObject({
+      type: 'error',
+      message: expect.stringContaining('too many subscriptions'),
+    });
   });
 
   it('answers a message on a connection it does not know with an error', async () => {

@@ -8,9 +8,12 @@ class FakeSubscribers implements SubscriberStore {
   readonly queries: string[] = [];
   readonly removed: string[] = [];
   constructor(readonly partitions: Map<string, string[]>) {}
-  async subscribers(partition: string) {
-    this.queries.push(partition);
-    return this.partitions.get(partition) ?? [];
+  /** Each read, as the partitions it asked for. */
+  readonly reads: string[][] = [];
+  async subscribersOf(partitions: readonly string[]) {
+    this.reads.push([...partitions]);
+    this.queries.push(...partitions);
+    return new Map(partitions.map((partition) => [partition, this.partitions.get(partition) ?? []]));
   }
   async removeConnection(connectionId: string) {
     this.removed.push(connectionId);
@@ -55,6 +58,19 @@ describe('the live fan-out', () => {
     await live.flush();
     expect(store.queries).toEqual([taskPartition('t1')]);
     expect(posts).toEqual([]);
+  });
+
+  it("reads all of a batch's partitions in one read", async () => {
+    const store = new FakeSubscribers(new Map([[topicPartition('tasks', 'org-a'), ['c1']]]));
+    const { posts, post } = recordingPost();
+    const live = createLivePublisher({ store, post });
+    live.publish({ kind: 'task', org: 'org-a', taskId: 't1', workflowId: 'w', status: 'RUNNING', at: 'x' });
+    live.publish(step('a', 'RETRYING'));
+    await live.flush();
+    expect(store.reads).toEqual([
+      [taskPartition('t1'), topicPartition('tasks', 'org-a'), topicPartition('tasks', '*')],
+    ]);
+    expect(posts.map((entry) => entry.connectionId)).toEqual(['c1', 'c1']);
   });
 
   it("posts a task's events to each listener in the order they were published, with the subscribed topic", async () => {
@@ -113,9 +129,9 @@ describe('the live fan-out', () => {
   it('reports a failed post or read and never throws to the writer', async () => {
     const errors: unknown[] = [];
     const store = new FakeSubscribers(new Map([[taskPartition('t1'), ['c1']]]));
-    store.subscribers = async (partition) => {
-      if (partition === taskPartition('broken')) throw new Error('throttled');
-      return ['c1'];
+    store.subscribersOf = async (partitions) => {
+      if (partitions.includes(taskPartition('broken'))) throw new Error('throttled');
+      return new Map(partitions.map((partition) => [partition, ['c1']]));
     };
     const { post } = recordingPost(() => new Error('network'));
     const live = createLivePublisher({ store, post, onError: (error) => errors.push(error) });

@@ -357,6 +357,19 @@ describe('runStep', () => {
     });
   });
 
+  it('reads a PENDING task once when the execution RUNNING event is not late yet, and leaves it to that event', async () => {
+    await tasks.create({ ...RUNNING_TASK, taskId: 'pending', status: 'PENDING' });
+    const runAction = async () => ({ output: 1 });
+    const early = () => new Date('2026-01-01T00:00:00.300Z');
+    tasks.taskReads = 0;
+    await runStep(
+      { ...payload('a'), task: { ...TASK, id: 'pending' } },
+      { tasks, runAction, now: early, sleep, runningRecordAfterMs: FAST },
+    );
+    expect(tasks.taskReads).toBe(1);
+    expect((await tasks.getAnyOrg('pending'))?.status).toBe('PENDING');
+  });
+
   it('records a step the state machine skipped, without attempts', async () => {
     await handleStepPayload(
       { kind: 'record', task: TASK, step: { id: 'b', type: 'transform' }, status: 'SKIPPED' },

@@ -59,7 +59,11 @@ export class InMemoryTaskStore implements TaskStore {
     return task?.orgId === orgId ? task : undefined;
   }
 
+  /** Reads of a task item (getWithStep's included: one read, as its one request). */
+  taskReads = 0;
+
   async getAnyOrg(taskId: string) {
+    this.taskReads++;
     const task = this.tasks.get(taskId);
     return task ? { ...task } : undefined;
   }
@@ -100,6 +104,11 @@ export class InMemoryTaskStore implements TaskStore {
   async getStep(taskId: string, stepId: string, mapIndex?: number) {
     const step = this.stepsOf(taskId).get(stepKey(stepId, mapIndex));
     return step ? structuredClone(step) : undefined;
+  }
+
+  async getWithStep(taskId: string, stepId: string, mapIndex?: number) {
+    const [task, step] = await Promise.all([this.getAnyOrg(taskId), this.getStep(taskId, stepId, mapIndex)]);
+    return { ...(task && { task }), ...(step && { step }) };
   }
 
   async recordRunningAttempt(start: AttemptStart) {
@@ -180,10 +189,10 @@ export class InMemoryTaskStore implements TaskStore {
     }
   }
 
-  async closeOpenSteps(taskId: string, closing: StepClosing) {
+  async closeOpenSteps(taskId: string, closing: StepClosing, given?: readonly StepRecord[]) {
     // Read, then write each step only if it is still as read (DynamoTaskStore's condition); a step that
     // changed meanwhile is read again and closed as it now is, if still open.
-    const read = [...this.stepsOf(taskId).values()].map((step) => structuredClone(step));
+    const read = given ?? [...this.stepsOf(taskId).values()].map((step) => structuredClone(step));
     await this.beforeCloseWrites?.();
     let closed = 0;
     for (const seen of read) {
