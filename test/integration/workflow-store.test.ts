@@ -1,8 +1,8 @@
 // The workflow store against the embedded DynamoDB: a task start reads the head (latest version) every
 // time, since it moves, and a version once per container, since a version never changes once written.
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import type { DocumentClient } from '../../functions/shared/clients/table-commands';
 import { WorkflowStore, type WorkflowVersion } from '../../functions/shared/registry/workflow-store';
 import { localClients } from '../support/aws-clients';
 
@@ -12,12 +12,12 @@ const { documents } = localClients(endpoints);
 /** The embedded DynamoDB's client, counting the requests sent through it. */
 function countingClient() {
   const sent: string[] = [];
-  const client = {
-    send: (command: { constructor: { name: string } }) => {
+  const client: DocumentClient = {
+    send: (command) => {
       sent.push(command.constructor.name);
-      return documents.send(command as Parameters<typeof documents.send>[0]);
+      return documents.send(command);
     },
-  } as unknown as DynamoDBDocumentClient;
+  };
   return { client, sent };
 }
 
