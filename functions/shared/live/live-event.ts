@@ -1,6 +1,6 @@
 // What the WebSocket API pushes: task, step, worker and alert events as they are recorded, and who may
-// hear each one. A subscription is an item in a subscription partition (live-store.ts); an event names the
-// partitions it goes to (its audience), so a fan-out is one Query per partition, never a Scan.
+// hear each one. A subscription is an entry in its partition's subscribers item (live-store.ts); an event
+// names the partitions it goes to (its audience), so a fan-out reads those items by key, never a Scan.
 import type { AlertEvent, AlertRecord } from '../alerts/alert';
 import type { StepStatus, TaskStatus } from '../tasks/task';
 import type { WorkerStatus } from '../workers/worker-item';

@@ -36,7 +36,7 @@ interface Publication {
 export function createLivePublisher(deps: LivePublisherDeps): LivePublisher {
   // Per ordering key (a task, a worker, an alert), the publications waiting and the drain posting them: a
   // client hears a key's events in the order they were recorded. Publications made together (a fast
-  // step's RUNNING and SUCCEEDED) go out as one batch, reading each subscription partition once.
+  // step's RUNNING and SUCCEEDED) go out as one batch, reading the subscribers of all their partitions at once.
   const queues = new Map<string, Publication[]>();
   const pending = new Set<Promise<void>>();
   const report = (error: unknown, context: Record<string, unknown>) => {
