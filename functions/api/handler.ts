@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import openApiDocument from '../../docs/openapi.json';
 import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { loadAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
@@ -134,7 +133,6 @@ const deps: ApiDeps = {
 };
 
 const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  if (event.routeKey === 'GET /openapi.json') return jsonResponse(200, openApiDocument);
   try {
     const operation = API_OPERATIONS[event.routeKey];
     if (!operation) throw new NotFoundError(`No operation for ${event.routeKey}`);

@@ -203,6 +203,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     description: 'Records Step Functions execution status changes and settles tasks',
   },
+  docs: {
+    folder: 'docs',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Serves the OpenAPI description of the HTTP API (GET /openapi.json)',
+  },
   api: {
     folder: 'api',
     memoryMb: 512,
@@ -290,7 +296,7 @@ export interface RouteShape {
 /** The HTTP API. API Gateway (CDK) and the local HTTP server are both built from this table. */
 export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/health', handler: 'health', access: 'public' },
-  { method: 'GET', path: '/openapi.json', handler: 'api', access: 'public' },
+  { method: 'GET', path: '/openapi.json', handler: 'docs', access: 'public' },
   // Who the credential is (the console shows it); operators too, who have no org.
   { method: 'GET', path: '/me', handler: 'api', access: 'MEMBER', operators: true },
   { method: 'POST', path: '/workflows', handler: 'api', access: 'ADMIN' },
