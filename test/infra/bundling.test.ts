@@ -12,11 +12,12 @@ import { BUNDLE_BUDGET_BYTES } from '../../lib/stepwise-function';
 import { logicalId } from './synth';
 
 /**
- * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow:
- * the api bundles ajv with its formats (~145 KB), zod's classic build (~98 KB: its route schemas are not
- * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go.
+ * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow: the
+ * registry (POST /workflows) bundles the workflow DSL on zod's classic build (~100 KB: definition.ts is not
+ * on zod/mini yet, and docs/workflow.schema.json is generated from it) and jsonata (~82 KB). Lower it as
+ * they go.
  */
-const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 720 * 1024 };
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { registry: 300 * 1024 };
 
 interface SynthesizedTemplate {
   readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
