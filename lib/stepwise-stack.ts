@@ -318,10 +318,11 @@ export class StepwiseStack extends Stack {
     // The alert rules run in the sweeper and raise WARNING and INFO alerts too (the sweep itself, CRITICAL).
     for (const topic of [topics.warning, topics.info]) topic.grantPublish(functions.sweeper);
 
-    functions.api.addEnvironment('STATE_MACHINE_PREFIX', this.stateMachinePrefix);
+    functions.registry.addEnvironment('STATE_MACHINE_PREFIX', this.stateMachinePrefix);
     // Registration refuses functions outside the allowlist; the step runner checks again at run time.
     const lambdaFunctionsJson = JSON.stringify(lambdaFunctions);
-    for (const fn of [functions.api, stepRunner]) fn.addEnvironment('LAMBDA_FUNCTIONS', lambdaFunctionsJson);
+    for (const fn of [functions.registry, stepRunner])
+      fn.addEnvironment('LAMBDA_FUNCTIONS', lambdaFunctionsJson);
 
     this.grantFunctionPermissions(functions);
     this.grantLambdaSteps(stepRunner, lambdaFunctions, functions);
@@ -447,14 +448,25 @@ export class StepwiseStack extends Stack {
   }
 
   private grantFunctionPermissions(functions: Readonly<Record<FunctionName, StepwiseFunction>>): void {
-    const { health, taskEvents, api, authorizer, stepRunner, reconciler, aggregator, agentReports, sweeper } =
-      functions;
+    const {
+      health,
+      taskEvents,
+      api,
+      registry,
+      metrics,
+      authorizer,
+      stepRunner,
+      reconciler,
+      aggregator,
+      agentReports,
+      sweeper,
+    } = functions;
     const { table } = this.data;
 
-    for (const fn of [api, stepRunner, taskEvents, reconciler, aggregator, agentReports, sweeper]) {
+    for (const fn of [api, registry, stepRunner, taskEvents, reconciler, aggregator, agentReports, sweeper]) {
       fn.grantTableReadWrite(this.data);
     }
-    authorizer.grantTableRead(this.data);
+    for (const fn of [authorizer, metrics]) fn.grantTableRead(this.data);
 
     // Health: one cheap read per component (functions/shared/health/aws-probes.ts).
     health.addToRolePolicy(
@@ -481,21 +493,21 @@ export class StepwiseStack extends Stack {
         'states:ListStateMachines supports no resource-level permissions; the health probe only lists one.',
     });
 
-    // The api registers workflows (one state machine per version) and starts, stops and reads executions,
-    // of this stack's machines only (`<prefix>_*`; no other stack's prefix starts that way).
+    // The registry registers workflows (one state machine per version); the api starts, stops and reads
+    // executions; both of this stack's machines only (`<prefix>_*`; no other stack's prefix starts that way).
     const stateMachineArn = this.workflows.stateMachineArnPattern;
     const executionArn = this.workflows.executionArnPattern;
-    this.grantOnWorkflowStateMachines(api, stateMachineArn, [
+    this.grantOnWorkflowStateMachines(registry, stateMachineArn, [
       'states:CreateStateMachine',
       'states:UpdateStateMachine',
       'states:DescribeStateMachine',
-      'states:StartExecution',
     ]);
+    this.workflows.role.grantPassRole(registry.grantPrincipal);
+    this.grantOnWorkflowStateMachines(api, stateMachineArn, ['states:StartExecution']);
     this.grantOnWorkflowStateMachines(api, executionArn, [
       'states:StopExecution',
       'states:DescribeExecution',
     ]);
-    this.workflows.role.grantPassRole(api.grantPrincipal);
     this.grantOnWorkflowStateMachines(reconciler, executionArn, ['states:DescribeExecution']);
     // An approval decision completes the waiting state's task token; the step runner notifies approvers on
     // the info topic.

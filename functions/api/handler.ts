@@ -1,8 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import openApiDocument from '../../docs/openapi.json';
-import { loadLambdaAllowlist } from '../shared/actions/lambda-allowlist';
 import { loadAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
@@ -12,27 +7,23 @@ import { DynamoChannelStore } from '../shared/alerts/channel-store';
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
+import { apiHandler } from '../shared/api/api-handler';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
-import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient } from '../shared/clients/dynamodb';
 import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
-import { errorResponse, jsonResponse, NotFoundError } from '../shared/http/errors';
 import { CursorSigner } from '../shared/http/signed-cursor';
 import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { liveWorkerDirectory } from '../shared/live/live-workers';
-import { logger, metrics } from '../shared/powertools';
-import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
-import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
-import { SfnStateMachines } from '../shared/registry/state-machines';
+import { logger } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { secretsManagerClient } from '../shared/secrets';
 import { InputValidator } from '../shared/tasks/input-validator';
@@ -41,9 +32,6 @@ import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { StatusIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
-import { apiRequestLogContext, logContext } from '../shared/telemetry/log-context';
-import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
-import { traceLambdaHandler } from '../shared/tracing';
 import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
 import { sfnFailLostToken } from '../shared/workers/lost-tokens';
@@ -70,15 +58,7 @@ const alerting = liveAlerting(
   livePublisher(),
 );
 const deps: ApiDeps = {
-  registry: {
-    store: workflows,
-    ownership: new DynamoStateMachineOwnership(documentClient(), tableName),
-    stateMachines: new SfnStateMachines(sfnClient(), requireEnv('WORKFLOW_ROLE_ARN')),
-    stateMachinePrefix: loadStateMachinePrefix(),
-    stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
-    lambdaFunctions: loadLambdaAllowlist(),
-    workerTypes,
-  },
+  registry: { store: workflows },
   taskService: {
     tasks,
     workflows,
@@ -133,22 +113,4 @@ const deps: ApiDeps = {
   },
 };
 
-const lambdaHandler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  if (event.routeKey === 'GET /openapi.json') return jsonResponse(200, openApiDocument);
-  try {
-    const operation = API_OPERATIONS[event.routeKey];
-    if (!operation) throw new NotFoundError(`No operation for ${event.routeKey}`);
-    const identity = identityFromEvent(event);
-    logger.appendKeys({ principal: identity.principal });
-    return await operation(event, identity, deps);
-  } catch (error) {
-    return errorResponse(error, (unexpected) => logger.error('Unexpected error', { error: unexpected }));
-  }
-};
-
-export const handler = middy(lambdaHandler)
-  .use(traceLambdaHandler())
-  .use(injectLambdaContext(logger, { clearState: true }))
-  .use(publishRecordedMetrics(metrics, { captureColdStartMetric: true }))
-  .use(logContext(logger, apiRequestLogContext))
-  .use(flushLiveUpdates());
+export const handler = apiHandler(API_OPERATIONS, deps).use(flushLiveUpdates());

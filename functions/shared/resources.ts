@@ -203,11 +203,29 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     description: 'Records Step Functions execution status changes and settles tasks',
   },
+  docs: {
+    folder: 'docs',
+    memoryMb: 256,
+    timeoutSeconds: 10,
+    description: 'Serves the OpenAPI description of the HTTP API (GET /openapi.json)',
+  },
   api: {
     folder: 'api',
     memoryMb: 512,
     timeoutSeconds: 29,
     description: 'The HTTP API: workflows and tasks',
+  },
+  registry: {
+    folder: 'registry',
+    memoryMb: 512,
+    timeoutSeconds: 29,
+    description: 'The HTTP API: workflow registration (validates, compiles, creates state machines)',
+  },
+  metrics: {
+    folder: 'metrics',
+    memoryMb: 256,
+    timeoutSeconds: 29,
+    description: 'The HTTP API: the Prometheus exposition of the metric aggregates (GET /metrics)',
   },
   authorizer: {
     folder: 'authorizer',
@@ -290,10 +308,10 @@ export interface RouteShape {
 /** The HTTP API. API Gateway (CDK) and the local HTTP server are both built from this table. */
 export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/health', handler: 'health', access: 'public' },
-  { method: 'GET', path: '/openapi.json', handler: 'api', access: 'public' },
+  { method: 'GET', path: '/openapi.json', handler: 'docs', access: 'public' },
   // Who the credential is (the console shows it); operators too, who have no org.
   { method: 'GET', path: '/me', handler: 'api', access: 'MEMBER', operators: true },
-  { method: 'POST', path: '/workflows', handler: 'api', access: 'ADMIN' },
+  { method: 'POST', path: '/workflows', handler: 'registry', access: 'ADMIN' },
   { method: 'GET', path: '/workflows', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/workflows/{id}', handler: 'api', access: 'MEMBER' },
   { method: 'POST', path: '/tasks', handler: 'api', access: 'MEMBER' },
@@ -305,7 +323,7 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/workflows/{id}/metrics', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/admin/metrics', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/health', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/metrics', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/metrics', handler: 'metrics', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/tasks', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/tasks/{id}', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/api-keys', handler: 'api', access: 'OWNER' },

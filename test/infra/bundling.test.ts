@@ -12,11 +12,12 @@ import { BUNDLE_BUDGET_BYTES } from '../../lib/stepwise-function';
 import { logicalId } from './synth';
 
 /**
- * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow:
- * the api bundles ajv with its formats (~145 KB), zod's classic build (~98 KB: its route schemas are not
- * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go.
+ * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow: the
+ * registry (POST /workflows) bundles the workflow DSL on zod's classic build (~100 KB: definition.ts is not
+ * on zod/mini yet, and docs/workflow.schema.json is generated from it) and jsonata (~82 KB). Lower it as
+ * they go.
  */
-const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 720 * 1024 };
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { registry: 300 * 1024 };
 
 interface SynthesizedTemplate {
   readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
@@ -57,8 +58,9 @@ describe('function bundles', () => {
     expect(code).toMatch(/^import\s*\{\s*createRequire\s*\}\s*from\s*['"]module['"]/);
     // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled. The table is
     // reached through the lean client (functions/shared/clients/dynamodb.ts): of the SDK's DynamoDB
-    // packages only util-dynamodb's marshalling is loaded, not the client and its middleware.
-    expect(code).toMatch(/from\s*['"]@aws-sdk\/util-dynamodb['"]/);
+    // packages only util-dynamodb's marshalling is loaded, not the client and its middleware. (The docs
+    // function, which serves the OpenAPI document, calls no AWS service.)
+    if (name !== 'docs') expect(code).toMatch(/from\s*['"]@aws-sdk\/util-dynamodb['"]/);
     expect(code).not.toMatch(/['"]@aws-sdk\/(client|lib)-dynamodb['"]/);
   });
 

@@ -180,7 +180,7 @@ describe('function permissions', () => {
     );
   });
 
-  it.each(['api', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
+  it.each(['api', 'registry', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
     '%s reads and writes the table and queries its indexes, without Scan',
     (name) => {
       const statements = functionStatements(built, name);
@@ -219,8 +219,8 @@ describe('function permissions', () => {
     expect(allowedActionsOn(statements, '*')).toEqual(['states:ListStateMachines']);
   });
 
-  it("the api manages the stack's own <prefix>_* state machines and executions and may pass only the workflow role", () => {
-    const statements = functionStatements(built, 'api');
+  it("the registry creates and updates the stack's own <prefix>_* state machines and may pass only the workflow role", () => {
+    const statements = functionStatements(built, 'registry');
     const byResource = (pattern: string) =>
       statements.filter((s) => JSON.stringify(s.Resource).includes(pattern)).flatMap(actionsOf);
     expect(byResource(':stateMachine:Stepwise_*')).toEqual(
@@ -228,15 +228,33 @@ describe('function permissions', () => {
         'states:CreateStateMachine',
         'states:UpdateStateMachine',
         'states:DescribeStateMachine',
-        'states:StartExecution',
       ]),
     );
+    expect(byResource(':stateMachine:Stepwise_*')).not.toContain('states:StartExecution');
+    expect(
+      allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, stack.workflows.role), 'Arn'] }),
+    ).toEqual(['iam:PassRole']);
+  });
+
+  it("the api starts, stops and describes the stack's own <prefix>_* executions, and creates no state machine", () => {
+    const statements = functionStatements(built, 'api');
+    const byResource = (pattern: string) =>
+      statements.filter((s) => JSON.stringify(s.Resource).includes(pattern)).flatMap(actionsOf);
+    expect(byResource(':stateMachine:Stepwise_*')).toEqual(['states:StartExecution']);
     expect(byResource(':execution:Stepwise_*:*')).toEqual(
       expect.arrayContaining(['states:StopExecution', 'states:DescribeExecution']),
     );
     expect(
       allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, stack.workflows.role), 'Arn'] }),
-    ).toEqual(['iam:PassRole']);
+    ).toEqual([]);
+  });
+
+  it('the metrics function only reads the table', () => {
+    const statements = functionStatements(built, 'metrics');
+    expect(allowedActionsOn(statements, tableArn)).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
+    );
+    expect(statements.flatMap(actionsOf).filter((action) => TABLE_WRITES.includes(action))).toEqual([]);
   });
 
   it('only the api may complete task tokens (approval decisions), on * as SendTaskSuccess requires', () => {

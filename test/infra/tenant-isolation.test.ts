@@ -94,13 +94,15 @@ describe('two stacks in one account and region', () => {
     }
   });
 
-  it("pass the api its stack's prefix", () => {
+  it("pass the registry (which creates the state machines) its stack's prefix", () => {
     for (const built of [stackA(), stackB()]) {
-      const api =
+      const registry =
         built.template.findResources('AWS::Lambda::Function')[
-          logicalId(built.stack, built.stack.functions.api)
+          logicalId(built.stack, built.stack.functions.registry)
         ];
-      expect(api?.Properties.Environment.Variables.STATE_MACHINE_PREFIX).toBe(built.stack.stateMachinePrefix);
+      expect(registry?.Properties.Environment.Variables.STATE_MACHINE_PREFIX).toBe(
+        built.stack.stateMachinePrefix,
+      );
     }
     expect(stackA().stack.stateMachinePrefix).toBe('Team');
     expect(stackB().stack.stateMachinePrefix).toBe('Team-dev');
@@ -136,9 +138,9 @@ describe('lambda steps', () => {
     expect(invokeResources(synthesize())).toEqual([]);
   });
 
-  it('the step runner and the api get the allowlist to check steps against', () => {
+  it('the step runner and the registry get the allowlist to check steps against', () => {
     const built = synthesize({ lambdaFunctions: JSON.stringify(allowlist) });
-    for (const fn of [built.stack.functions.stepRunner, built.stack.functions.api]) {
+    for (const fn of [built.stack.functions.stepRunner, built.stack.functions.registry]) {
       const resource = built.template.findResources('AWS::Lambda::Function')[logicalId(built.stack, fn)];
       expect(JSON.parse(resource?.Properties.Environment.Variables.LAMBDA_FUNCTIONS)).toEqual(allowlist);
     }

@@ -1,7 +1,8 @@
 // The body of PUT /admin/alert-channels, validated at the edge: one schema per channel (a slug id, the
 // type's own fields, write-only secret fields) and the list (unique ids, at most MAX_CHANNELS). Kept apart
 // from channel.ts so the notifier, which only reads stored channels, does not bundle zod.
-import * as z from 'zod';
+
+import * as z from '../zod-mini';
 import { ALERT_KINDS, SEVERITIES } from './alert';
 import {
   CHANNEL_TYPES,
@@ -14,29 +15,31 @@ import {
 } from './channel';
 
 /** Zod runs every check even after one failed: the credentials check parses only a URL that parses. */
-const HttpUrl = z
-  .url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' })
-  .max(2048)
-  .refine(
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).check(
+  z.maxLength(2048),
+  z.refine(
     (value) => !isHttpUrl(value) || (!new URL(value).username && !new URL(value).password),
     'must not carry credentials',
-  );
+  ),
+);
 
 /** A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes. */
-const SigningSecret = z
-  .string()
-  .regex(SIGNING_SECRET, 'must be whsec_ followed by base64')
-  .refine((value) => {
+const SigningSecret = z.string().check(
+  z.regex(SIGNING_SECRET, 'must be whsec_ followed by base64'),
+  z.refine((value) => {
     const bytes = Buffer.from(value.slice('whsec_'.length), 'base64').length;
     return bytes >= 24 && bytes <= 64;
-  }, 'must hold 24 to 64 bytes of key (base64 after whsec_)');
+  }, 'must hold 24 to 64 bytes of key (base64 after whsec_)'),
+);
 
 const SecretArn = z
   .string()
-  .max(2048)
-  .regex(
-    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
-    'must be a Secrets Manager secret ARN',
+  .check(
+    z.maxLength(2048),
+    z.regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+      'must be a Secrets Manager secret ARN',
+    ),
   );
 
 const unique = <T>(values: readonly T[]) => new Set(values).size === values.length;
@@ -46,53 +49,66 @@ export const ChannelInputSchema = z
   .strictObject({
     id: z
       .string()
-      .regex(
-        /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
-        'must be a slug: a-z, 0-9 and -, at most 64 characters',
+      .check(
+        z.regex(
+          /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+          'must be a slug: a-z, 0-9 and -, at most 64 characters',
+        ),
       ),
     type: z.enum(CHANNEL_TYPES),
-    name: z.string().min(1).max(100).optional(),
-    url: HttpUrl.optional(),
-    severities: z.array(z.enum(SEVERITIES)).min(1).refine(unique, 'must not repeat a severity').optional(),
-    kinds: z.array(z.enum(ALERT_KINDS)).min(1).refine(unique, 'must not repeat a kind').optional(),
-    enabled: z.boolean().default(true),
-    rateLimitPerMinute: z.number().int().min(1).max(600).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
-    webhookUrl: HttpUrl.optional(),
-    signingSecrets: z
-      .array(SigningSecret)
-      .min(1)
-      .max(MAX_SIGNING_SECRETS)
-      .refine(unique, 'must not repeat a secret')
-      .optional(),
-    secretRef: SecretArn.optional(),
+    name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    url: z.optional(HttpUrl),
+    severities: z.optional(
+      z.array(z.enum(SEVERITIES)).check(z.minLength(1), z.refine(unique, 'must not repeat a severity')),
+    ),
+    kinds: z.optional(
+      z.array(z.enum(ALERT_KINDS)).check(z.minLength(1), z.refine(unique, 'must not repeat a kind')),
+    ),
+    enabled: z._default(z.boolean(), true),
+    rateLimitPerMinute: z._default(
+      z.int().check(z.minimum(1), z.maximum(600)),
+      DEFAULT_RATE_LIMIT_PER_MINUTE,
+    ),
+    webhookUrl: z.optional(HttpUrl),
+    signingSecrets: z.optional(
+      z
+        .array(SigningSecret)
+        .check(
+          z.minLength(1),
+          z.maxLength(MAX_SIGNING_SECRETS),
+          z.refine(unique, 'must not repeat a secret'),
+        ),
+    ),
+    secretRef: z.optional(SecretArn),
   })
-  .superRefine((channel, context) => {
-    const issue = (path: string, message: string) =>
-      context.addIssue({ code: 'custom', path: [path], message });
-    if (channel.type === 'slack') {
-      if (channel.url !== undefined)
-        issue('url', 'a slack channel has no url: its webhook URL is the secret webhookUrl');
-      if (channel.signingSecrets !== undefined) issue('signingSecrets', 'only webhook channels are signed');
-    } else {
-      if (channel.url === undefined) issue('url', 'a webhook channel needs the url to post to');
-      if (channel.webhookUrl !== undefined)
-        issue('webhookUrl', 'only slack channels have a webhookUrl; use url');
-    }
-    const secrets = [channel.webhookUrl, channel.signingSecrets, channel.secretRef].filter(
-      (v) => v !== undefined,
-    );
-    if (secrets.length > 1) {
-      issue('secretRef', 'give either the secret itself or secretRef, not both');
-    }
-  });
+  .check(
+    z.superRefine((channel, context) => {
+      const issue = (path: string, message: string) =>
+        context.addIssue({ code: 'custom', path: [path], message });
+      if (channel.type === 'slack') {
+        if (channel.url !== undefined)
+          issue('url', 'a slack channel has no url: its webhook URL is the secret webhookUrl');
+        if (channel.signingSecrets !== undefined) issue('signingSecrets', 'only webhook channels are signed');
+      } else {
+        if (channel.url === undefined) issue('url', 'a webhook channel needs the url to post to');
+        if (channel.webhookUrl !== undefined)
+          issue('webhookUrl', 'only slack channels have a webhookUrl; use url');
+      }
+      const secrets = [channel.webhookUrl, channel.signingSecrets, channel.secretRef].filter(
+        (v) => v !== undefined,
+      );
+      if (secrets.length > 1) {
+        issue('secretRef', 'give either the secret itself or secretRef, not both');
+      }
+    }),
+  );
 
 export type ChannelInput = z.infer<typeof ChannelInputSchema>;
 
 export const PutChannelsBodySchema = z.strictObject({
-  channels: z
-    .array(ChannelInputSchema)
-    .max(MAX_CHANNELS)
-    .superRefine((channels, context) => {
+  channels: z.array(ChannelInputSchema).check(
+    z.maxLength(MAX_CHANNELS),
+    z.superRefine((channels, context) => {
       const seen = new Set<string>();
       channels.forEach((channel, index) => {
         if (seen.has(channel.id)) {
@@ -101,6 +117,7 @@ export const PutChannelsBodySchema = z.strictObject({
         seen.add(channel.id);
       });
     }),
+  ),
 });
 
 /** The secret a channel input writes, if it carries one. */

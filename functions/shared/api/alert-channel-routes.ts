@@ -5,7 +5,6 @@
 // organization's alert to its members, any to operators); organizations see their own channels' attempts,
 // not the deployment's.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { canSeeAlert } from '../alerts/alert-access';
 import type { ChannelScope } from '../alerts/channel';
 import { channelView, isDeploymentScope } from '../alerts/channel';
@@ -16,6 +15,7 @@ import { type Identity, isOperator } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
+import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { cursorBinding, ListQuerySchema, OrgQuery, parseWith, pathParameter } from './request';
 
@@ -25,8 +25,10 @@ export interface AlertChannelRouteDeps {
 }
 
 const ScopeQuery = z.strictObject({
-  org: OrgQuery.optional(),
-  scope: z.literal('deployment', { error: 'must be deployment (or omitted for an organization)' }).optional(),
+  org: z.optional(OrgQuery),
+  scope: z.optional(
+    z.literal('deployment', { error: 'must be deployment (or omitted for an organization)' }),
+  ),
 });
 
 function channelScopeOf(identity: Identity, event: APIGatewayProxyEventV2): ChannelScope {

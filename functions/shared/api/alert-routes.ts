@@ -2,12 +2,12 @@
 // org-less alerts without it), newest first with filters and a signed cursor; one alert; and its
 // acknowledgement. An alert the caller may not see is a 404 like one that does not exist.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { ALERT_KINDS, ALERT_STATES, type AlertRecord, SEVERITIES } from '../alerts/alert';
 import { canSeeAlert } from '../alerts/alert-access';
 import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError } from '../http/errors';
+import * as z from '../zod-mini';
 import type { ApiDeps, ApiOperation } from './api-routes';
 import {
   cursorBinding,
@@ -22,14 +22,17 @@ import {
 } from './request';
 import { fromNotAfterTo } from './task-list';
 
-const AlertListQuerySchema = ListQuerySchema.extend({
-  state: z.enum(ALERT_STATES).optional(),
-  severity: z.enum(SEVERITIES).optional(),
-  kind: z.enum(ALERT_KINDS).optional(),
-  from: IsoDateTime.optional(),
-  to: IsoDateTime.optional(),
-  org: OrgQuery.optional(),
-}).superRefine(fromNotAfterTo);
+const AlertListQuerySchema = z
+  .strictObject({
+    ...ListQuerySchema.shape,
+    state: z.optional(z.enum(ALERT_STATES)),
+    severity: z.optional(z.enum(SEVERITIES)),
+    kind: z.optional(z.enum(ALERT_KINDS)),
+    from: z.optional(IsoDateTime),
+    to: z.optional(IsoDateTime),
+    org: z.optional(OrgQuery),
+  })
+  .check(fromNotAfterTo);
 
 /** The alert of the path, if the caller may see it; otherwise a 404 that says no more. */
 async function visibleAlert(

@@ -3,7 +3,6 @@
 // org (`org`) or, with none, reads and sets the deployment level. Reads are GetItems of the levels asked
 // for; the answer is the rules in force there plus what each level sets.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import {
   AlertRulesLevelSchema,
   effectiveRules,
@@ -16,17 +15,18 @@ import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { OrgRequiredError } from '../tasks/task-listing';
-import { SLUG } from '../workflows/definition';
+import { SLUG } from '../workflows/slug';
+import * as z from '../zod-mini';
 import type { ApiDeps, ApiOperation } from './api-routes';
 import { OrgQuery, parseWith } from './request';
 
 const WorkflowId = z
   .string()
-  .regex(SLUG, 'must be a workflow id: lowercase letters, digits, _ or -, at most 64');
-const RulesQuery = z.strictObject({ org: OrgQuery.optional(), workflow: WorkflowId.optional() });
+  .check(z.regex(SLUG, 'must be a workflow id: lowercase letters, digits, _ or -, at most 64'));
+const RulesQuery = z.strictObject({ org: z.optional(OrgQuery), workflow: z.optional(WorkflowId) });
 const PutRulesBody = z.strictObject({
-  org: OrgQuery.optional(),
-  workflow: WorkflowId.optional(),
+  org: z.optional(OrgQuery),
+  workflow: z.optional(WorkflowId),
   rules: AlertRulesLevelSchema,
 });
 

@@ -1,21 +1,23 @@
 // API key management for an organization's OWNERs: create (the secret is in this one response only),
 // list (never a secret or hash), revoke. OPERATOR keys are not made here: they belong to the deployment
 // and are created with its AWS credentials (`npm run stepwise -- keys create-operator`).
-import * as z from 'zod';
 import { type ApiKeyRecord, createApiKey } from '../auth/api-keys';
 import { hasAccess } from '../auth/authorize';
 import { ROLES } from '../auth/identity';
 import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
+import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 
 const CreateApiKeySchema = z.strictObject({
   name: z
     .string()
-    .min(1)
-    .max(128)
-    .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
+    ),
   role: z.enum(ROLES, {
     error: `must be one of ${ROLES.join(', ')} (OPERATOR keys are created by the deployment: keys create-operator)`,
   }),

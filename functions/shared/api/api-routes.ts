@@ -1,5 +1,8 @@
-// The HTTP API's operations, keyed by API Gateway route key. Each receives the caller's identity (from
-// the authorizer, never from the request) and returns a response; errors below 500 are the client's.
+// The HTTP API's operations of the api function, keyed by API Gateway route key (the route table's
+// `handler` says which function serves a route: workflow registration is the registry function's,
+// registration-routes.ts; the Prometheus scrape the metrics function's, prometheus-routes.ts; the OpenAPI
+// document the docs function's). Each receives the caller's identity (from the authorizer, never from the
+// request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Alerting } from '../alerts/alerting';
 import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
@@ -9,7 +12,6 @@ import type { Identity } from '../auth/identity';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorSigner } from '../http/signed-cursor';
-import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { taskDetailOf, taskView } from '../tasks/task-detail';
 import {
@@ -34,8 +36,8 @@ import { TELEMETRY_OPERATIONS } from './telemetry-routes';
 import { WORKER_OPERATIONS, type WorkerRouteDeps } from './worker-routes';
 
 export interface ApiDeps {
-  /** Registration, plus the store the read routes list and get from. */
-  readonly registry: WorkflowRegistryDeps & { readonly store: WorkflowStore };
+  /** The store the workflow read routes list and get from (registration: registration-routes.ts). */
+  readonly registry: { readonly store: WorkflowStore };
   readonly taskService: TaskServiceDeps;
   readonly cursors: CursorSigner;
   readonly metrics: MetricsDeps;
@@ -54,10 +56,11 @@ export interface ApiDeps {
   readonly alertChannels: AlertChannelRouteDeps;
 }
 
-export type ApiOperation = (
+/** An operation; `D` is what it needs of the dependencies (the route groups of other functions need less). */
+export type ApiOperation<D = ApiDeps> = (
   event: APIGatewayProxyEventV2,
   identity: Identity,
-  deps: ApiDeps,
+  deps: D,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
 function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined {
@@ -74,11 +77,6 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
     noQuery(event);
     const { orgId, role, principal, method } = identity;
     return jsonResponse(200, { orgId, role, principal, method });
-  },
-
-  'POST /workflows': async (event, identity, deps) => {
-    const { created, workflow } = await registerWorkflow(identity.orgId, parseJsonBody(event), deps.registry);
-    return jsonResponse(created ? 201 : 200, { created, workflow });
   },
 
   'GET /workflows': async (event, identity, deps) => {

@@ -1,27 +1,28 @@
 // Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), and the
 // decision on one. Neither ever returns a task token (approvals/approval.ts `publicView`).
-import * as z from 'zod';
 import { APPROVAL_STATUSES, publicView } from '../approvals/approval';
 import { DecisionRequestSchema, decideApproval } from '../approvals/decide-approval';
 import { jsonResponse, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
-import { SLUG } from '../workflows/definition';
+import { SLUG } from '../workflows/slug';
+import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { cursorBinding, parseWith, pathParameter, queryInteger } from './request';
 
 const ApprovalListQuerySchema = z.strictObject({
-  status: z.enum(APPROVAL_STATUSES).default('PENDING'),
-  limit: queryInteger(100, 3).optional(),
-  cursor: z.string().optional(),
+  status: z._default(z.enum(APPROVAL_STATUSES), 'PENDING'),
+  limit: z.optional(queryInteger(100, 3)),
+  cursor: z.optional(z.string()),
 });
 
 /** A map iteration's index, as the step items number them (0 to 99,999). */
 const DecisionQuerySchema = z.strictObject({
-  mapIndex: z
-    .string()
-    .regex(/^\d{1,5}$/, 'must be an integer from 0 to 99999, in decimal digits')
-    .transform(Number)
-    .optional(),
+  mapIndex: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,5}$/, 'must be an integer from 0 to 99999, in decimal digits')),
+      z.transform(Number),
+    ),
+  ),
 });
 
 export const APPROVAL_OPERATIONS: Record<string, ApiOperation> = {

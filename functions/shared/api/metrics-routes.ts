@@ -1,11 +1,11 @@
-// Metrics routes: a workflow's metrics, metrics grouped by org/agent/workflow, system health, and the
-// Prometheus exposition. Who sees what is a function of the identity alone (orgScope): an OPERATOR
-// reads every org (or the one it names), anyone else only their own org.
+// Metrics routes: a workflow's metrics, metrics grouped by org/agent/workflow and system health (the
+// Prometheus exposition is the metrics function's: prometheus-routes.ts). Who sees what is a function of
+// the identity alone (orgScope): an OPERATOR reads every org (or the one it names), anyone else only their
+// own org.
 //
 // GET /workflows/{id}/metrics is open to MEMBERs: a member already sees every task of the org, of which
 // these are sums. The admin routes and /metrics need ADMIN (the route table), since they span the org.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { GRANULARITY_MS, type Granularity } from '../telemetry/aggregate-keys';
@@ -16,8 +16,7 @@ import {
   TooManyReadsError,
   workflowMetrics,
 } from '../telemetry/metrics-queries';
-import { PROMETHEUS_CONTENT_TYPE } from '../telemetry/prometheus';
-import { prometheusExposition } from '../telemetry/prometheus-exposition';
+import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { IsoDateTime, OrgQuery, parseWith, pathParameter, queryInteger } from './request';
 import { workerHealth } from './worker-routes';
@@ -32,17 +31,17 @@ export const MAX_WINDOW_MINUTES = 180;
 const DEFAULT_WINDOW_MINUTES = 15;
 const DEFAULT_SPAN_MS = { hour: 24 * GRANULARITY_MS.hour, day: 30 * GRANULARITY_MS.day };
 
-const RangeQuery = z.strictObject({ from: IsoDateTime.optional(), to: IsoDateTime.optional() });
-const WorkflowMetricsQuery = RangeQuery.extend({ granularity: z.enum(['hour', 'day']).optional() });
-const GroupedMetricsQuery = RangeQuery.extend({
+const Range = { from: z.optional(IsoDateTime), to: z.optional(IsoDateTime) };
+const WorkflowMetricsQuery = z.strictObject({ ...Range, granularity: z.optional(z.enum(['hour', 'day'])) });
+const GroupedMetricsQuery = z.strictObject({
+  ...Range,
   groupBy: z.enum(['org', 'agent', 'workflow']),
-  org: OrgQuery.optional(),
+  org: z.optional(OrgQuery),
 });
 const HealthQuery = z.strictObject({
-  windowMinutes: queryInteger(MAX_WINDOW_MINUTES, 4).optional(),
-  org: OrgQuery.optional(),
+  windowMinutes: z.optional(queryInteger(MAX_WINDOW_MINUTES, 4)),
+  org: z.optional(OrgQuery),
 });
-const ScrapeQuery = z.strictObject({ org: OrgQuery.optional() });
 
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
@@ -127,14 +126,5 @@ export const METRICS_OPERATIONS: Record<string, ApiOperation> = {
       workerHealth(deps.workers, orgId, windowMinutes),
     ]);
     return jsonResponse(200, { ...health, workers });
-  },
-
-  'GET /metrics': async (event, identity, deps) => {
-    const input = parseWith(ScrapeQuery, query(event), 'query');
-    return {
-      statusCode: 200,
-      headers: { 'content-type': PROMETHEUS_CONTENT_TYPE },
-      body: await prometheusExposition(deps.metrics, orgScope(identity, input.org)),
-    };
   },
 };

@@ -1,13 +1,13 @@
 // What every route module shares to read a request: schema parsing that names the field, path parameters,
 // list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { type Identity, OPERATOR_ORG_ID } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorBinding } from '../http/signed-cursor';
+import * as z from '../zod-mini';
 
-/** Takes zod's classic schemas and zod/mini's alike (the route modules use both). */
+/** Takes zod's classic schemas and zod/mini's alike (the API's own are on zod/mini). */
 export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, what: string): T {
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
@@ -58,33 +58,39 @@ export function noQuery(event: APIGatewayProxyEventV2): void {
  * would also read 0x10, 1e1, 0b11 and " 5".
  */
 export const queryInteger = (max: number, digits: number) =>
-  z
-    .string()
-    .regex(new RegExp(`^\\d{1,${digits}}$`), `must be an integer from 1 to ${max}, in decimal digits`)
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max));
+  z.pipe(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(new RegExp(`^\\d{1,${digits}}$`), `must be an integer from 1 to ${max}, in decimal digits`),
+        ),
+      z.transform(Number),
+    ),
+    z.int().check(z.minimum(1), z.maximum(max)),
+  );
 
 /**
  * `?org=` on the routes open to operators: an organization id, never the operators' own reserved id (which
  * names no organization's data: omitting `org` is how an OPERATOR reads every organization).
  */
-export const OrgQuery = z
-  .string()
-  .min(1)
-  .max(MAX_ID_LENGTH)
-  .regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters')
-  .refine((value) => value !== OPERATOR_ORG_ID, {
+export const OrgQuery = z.string().check(
+  z.minLength(1),
+  z.maxLength(MAX_ID_LENGTH),
+  z.regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters'),
+  z.refine((value) => value !== OPERATOR_ORG_ID, {
     message: `${OPERATOR_ORG_ID} is reserved for operators and holds no data; omit org to read every organization`,
-  });
+  }),
+);
 
 export const ListQuerySchema = z.strictObject({
-  limit: queryInteger(100, 3).optional(),
-  cursor: z.string().optional(),
+  limit: z.optional(queryInteger(100, 3)),
+  cursor: z.optional(z.string()),
 });
 
 export const IsoDateTime = z.iso
   .datetime({ offset: true })
-  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists');
+  .check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists'));
 
 /** Task times are stored as UTC ISO strings (`...Z`), so range bounds are compared in that form. */
 export const toUtc = (value: string | undefined) =>

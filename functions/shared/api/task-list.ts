@@ -1,7 +1,6 @@
 // The task list both GET /tasks (an org's members) and GET /admin/tasks (OWNER/ADMIN of their org,
 // OPERATOR of any org or all) answer with: one query schema, one listing (tasks/task-listing.ts).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { jsonResponse } from '../http/errors';
 import type { CursorSigner } from '../http/signed-cursor';
@@ -9,6 +8,7 @@ import { TASK_STATUSES } from '../tasks/task';
 import type { TaskListQuery, TaskPage } from '../tasks/task-listing';
 import { AgentIdSchema } from '../tasks/task-service';
 import { TagFilterSchema } from '../tasks/task-tags';
+import * as z from '../zod-mini';
 import {
   cursorBinding,
   IsoDateTime,
@@ -23,33 +23,36 @@ export interface TaskLister {
   list(query: TaskListQuery): Promise<TaskPage>;
 }
 
-const TaskListFilters = ListQuerySchema.extend({
-  status: z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK']).optional(),
-  workflowId: z.string().min(1).max(64).optional(),
+const TaskListFilters = {
+  ...ListQuerySchema.shape,
+  status: z.optional(z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK'])),
+  workflowId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   agentId: z.optional(AgentIdSchema),
   tag: z.optional(TagFilterSchema),
-  from: IsoDateTime.optional(),
-  to: IsoDateTime.optional(),
-  stuckAfterMinutes: queryInteger(1440, 4).optional(),
-});
+  from: z.optional(IsoDateTime),
+  to: z.optional(IsoDateTime),
+  stuckAfterMinutes: z.optional(queryInteger(1440, 4)),
+};
 
-/** A `from` later than `to` is refused, naming both. */
-export function fromNotAfterTo(query: { from?: string; to?: string }, ctx: z.RefinementCtx): void {
-  if (query.from === undefined || query.to === undefined) return;
-  if (Date.parse(query.from) <= Date.parse(query.to)) return;
-  for (const field of ['from', 'to'] as const) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [field],
-      message: `from (${query.from}) is later than to (${query.to})`,
-    });
-  }
-}
-
-export const TaskListQuerySchema = TaskListFilters.superRefine(fromNotAfterTo);
-export const AdminTaskListQuerySchema = TaskListFilters.extend({ org: OrgQuery.optional() }).superRefine(
-  fromNotAfterTo,
+/** A `from` later than `to` is refused, naming both (a check on any query with optional `from` and `to`). */
+export const fromNotAfterTo = z.superRefine(
+  (query: { from?: string | undefined; to?: string | undefined }, ctx) => {
+    if (query.from === undefined || query.to === undefined) return;
+    if (Date.parse(query.from) <= Date.parse(query.to)) return;
+    for (const field of ['from', 'to'] as const) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `from (${query.from}) is later than to (${query.to})`,
+      });
+    }
+  },
 );
+
+export const TaskListQuerySchema = z.strictObject(TaskListFilters).check(fromNotAfterTo);
+export const AdminTaskListQuerySchema = z
+  .strictObject({ ...TaskListFilters, org: z.optional(OrgQuery) })
+  .check(fromNotAfterTo);
 
 type ParsedQuery = z.infer<typeof TaskListQuerySchema>;
 

@@ -3,7 +3,6 @@
 // An organization sees only its own tasks among a worker's in-flight steps, and nobody sees a task token.
 // Each type is one partition read whole (at most MAX_WORKERS_PER_TYPE workers): no paging to do.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, ValidationError } from '../http/errors';
@@ -17,6 +16,7 @@ import {
   type ViewContext,
   workerView,
 } from '../workers/worker-views';
+import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { noBody, OrgQuery, parseWith } from './request';
 
@@ -27,10 +27,11 @@ export interface WorkerRouteDeps {
   readonly sweep: SweepDeps;
 }
 
-const TypeName = z.string().min(1).max(64);
-const ScopeQuery = z.strictObject({ type: TypeName.optional(), org: OrgQuery.optional() });
-const ListQuery = ScopeQuery.extend({
-  status: z.enum(['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD']).optional(),
+const TypeName = z.string().check(z.minLength(1), z.maxLength(64));
+const ScopeQuery = z.strictObject({ type: z.optional(TypeName), org: z.optional(OrgQuery) });
+const ListQuery = z.strictObject({
+  ...ScopeQuery.shape,
+  status: z.optional(z.enum(['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD'])),
 });
 
 interface Scope {

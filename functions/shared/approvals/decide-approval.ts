@@ -8,11 +8,11 @@
 // Step Functions answering that the wait is over (its deadline passed, the task ended) turns the
 // approval EXPIRED and the request into a 409; any other failure puts it back to PENDING so the decision
 // can be sent again.
-import * as z from 'zod';
 import type { Identity } from '../auth/identity';
 import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { summarize } from '../steps/run-step';
 import type { TaskStore } from '../tasks/task-store';
+import * as z from '../zod-mini';
 import {
   APPROVAL_REJECTED,
   type Approval,
@@ -31,15 +31,16 @@ export const MAX_COMMENT_CHARS = 2_000;
 
 export const DecisionRequestSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  comment: z
-    .string()
-    .min(1)
-    .max(MAX_COMMENT_CHARS)
-    .refine(
-      (text) => !/[^\P{Cc}\t\n\r]/u.test(text),
-      'has control characters (line breaks and tabs are fine)',
-    )
-    .optional(),
+  comment: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(MAX_COMMENT_CHARS),
+      z.refine(
+        (text) => !/[^\P{Cc}\t\n\r]/u.test(text),
+        'has control characters (line breaks and tabs are fine)',
+      ),
+    ),
+  ),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 

@@ -20,11 +20,15 @@ export class InputValidator {
     const validate = this.compile(cacheKey, schema);
     if (this.conforms(validate, input)) return [];
     return (validate.errors ?? []).map((error) => {
-      const missing = error.params.missingProperty;
-      const path = `${error.instancePath}${typeof missing === 'string' ? `/${missing}` : ''}`;
-      const field = `input${path.replaceAll('/', '.')}`;
-      const problem = typeof missing === 'string' ? 'is required' : (error.message ?? 'is invalid');
-      return { field, message: `${field} ${problem}` };
+      const path = error.instanceLocation
+        .split('/')
+        .slice(1)
+        .map((segment) => decodeURIComponent(segment).replaceAll('~1', '/').replaceAll('~0', '~'));
+      const missing =
+        error.keyword === 'required' ? /required property "(.*)"\.$/.exec(error.error)?.[1] : undefined;
+      if (missing !== undefined) path.push(missing);
+      const field = ['input', ...path].join('.');
+      return { field, message: missing !== undefined ? `${field} is required` : `${field}: ${error.error}` };
     });
   }
 

@@ -4,7 +4,7 @@
 // queue (and DLQ) of its own; the Lambdas receive the declaration with those queue URLs as WORKER_TYPES.
 import { ConfigurationError } from '../config';
 import { workerQueueShape } from '../resources';
-import { SLUG } from '../workflows/definition';
+import { SLUG } from '../workflows/slug';
 
 /** One declared type: `orgs` lists the organizations that may use it; empty means every organization. */
 export interface WorkerTypeDeclaration {

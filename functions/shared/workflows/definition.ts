@@ -14,6 +14,9 @@
 //                      iteration needs through `items`)
 // Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
 import * as z from 'zod';
+import { SLUG } from './slug';
+
+export { SLUG };
 
 /**
  * Every step type the DSL knows, declared once; compile-workflow.ts has a compiler for each
@@ -49,7 +52,6 @@ export const DEFAULT_MAP_CONCURRENCY = 10;
 export const MAX_ERROR_NAME_LENGTH = 256;
 export const MAX_NON_RETRYABLE_ERRORS = 50;
 
-export const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** A plain reference path: `$.a.b`, `$.a[0].b` (no wildcards, filters or context `$$` paths). */
 export const REFERENCE_PATH = /^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[\d+\])*$/;
 

@@ -18,4 +18,35 @@ describe('InputValidator', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ details: [{ field: 'input', rule: 'invalid-input-schema' }] });
   });
+
+  it('names each field that does not conform, a missing one by its own name, once', () => {
+    const schema = {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        count: { type: 'integer' },
+        tags: { type: 'array', items: { type: 'string' } },
+        'a/b': { $ref: '#/$defs/short' },
+      },
+      $defs: { short: { type: 'string', maxLength: 2 } },
+    };
+    const problems = new InputValidator().validate('wf#2', schema, {
+      count: 'three',
+      tags: ['x', 1],
+      'a/b': 'long',
+    });
+    expect(problems.map((problem) => problem.field).sort()).toEqual([
+      'input.a/b',
+      'input.count',
+      'input.name',
+      'input.tags.1',
+    ]);
+    expect(problems.find((problem) => problem.field === 'input.name')?.message).toBe(
+      'input.name is required',
+    );
+    expect(problems.find((problem) => problem.field === 'input.count')?.message).toMatch(
+      /^input\.count: .*integer/,
+    );
+    expect(new InputValidator().validate('wf#2', schema, { name: 'n', count: 3 })).toEqual([]);
+  });
 });

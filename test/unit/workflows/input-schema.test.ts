@@ -41,7 +41,11 @@ describe('compileInputSchema', () => {
   });
 
   it('refuses a schema whose references loop without reading deeper into the input, naming inputSchema', () => {
-    for (const schema of [{ $ref: '#' }, { $dynamicRef: '#meta' }, { allOf: [{ $ref: '#' }] }]) {
+    for (const schema of [
+      { $ref: '#' },
+      { allOf: [{ $ref: '#' }] },
+      { $defs: { a: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' },
+    ]) {
       expect(() => compileInputSchema(schema), JSON.stringify(schema)).toThrow(
         expect.objectContaining({ field: 'inputSchema', message: expect.stringMatching(/refers to itself/) }),
       );
@@ -51,6 +55,39 @@ describe('compileInputSchema', () => {
     expect(tree({ child: { child: {} } })).toBe(true);
   });
 
+  it('refuses $dynamicRef and $dynamicAnchor (not implemented by the validator), naming inputSchema', () => {
+    expect(failure({ $dynamicRef: '#meta' })).toMatchObject({
+      field: 'inputSchema',
+      message: expect.stringContaining('$dynamicRef at #, which is not supported'),
+    });
+    expect(failure({ properties: { a: { $dynamicAnchor: 'x' } } })).toMatchObject({
+      message: expect.stringContaining('$dynamicAnchor at #/properties/a'),
+    });
+  });
+
+  it.each([
+    ['a negative minLength', { minLength: -1 }, '#/minLength'],
+    ['a multipleOf of 0', { multipleOf: 0 }, '#/multipleOf'],
+    ['required that is not a list of names', { required: 'a' }, '#/required'],
+    ['a subschema that is not a schema', { properties: { a: 3 } }, '#/properties/a'],
+    ['an empty anyOf', { anyOf: [] }, '#/anyOf'],
+    [
+      'a dangling $ref deep in the schema',
+      { properties: { a: { items: { $ref: '#/$defs/x' } } } },
+      '#/properties/a/items',
+    ],
+  ])('refuses %s, naming inputSchema and where', (_name, schema, where) => {
+    expect(failure(schema)).toMatchObject({ field: 'inputSchema', message: expect.stringContaining(where) });
+  });
+
+  it('leaves the schema it was given as it was (the validator marks its own copy)', () => {
+    const schema = { $defs: { a: { type: 'string' } }, properties: { x: { $ref: '#/$defs/a' } } };
+    const before = JSON.stringify(schema);
+    compileInputSchema(schema)({ x: 1 });
+    expect(JSON.stringify(schema)).toBe(before);
+    expect(Object.getOwnPropertyNames(schema.properties.x)).toEqual(['$ref']);
+  });
+
   it('reads multipleOf with decimals as decimal arithmetic, not binary floating point', () => {
     const validate = compileInputSchema({ type: 'number', multipleOf: 0.1 });
     expect([0.3, 0.7, 4.2, 1].map((n) => validate(n))).toEqual([true, true, true, true]);
@@ -58,7 +95,7 @@ describe('compileInputSchema', () => {
     expect(compileInputSchema({ multipleOf: 0.01 })(4.18)).toBe(true);
   });
 
-  it('validates formats as at task start (ajv-formats)', () => {
+  it('validates formats as at task start', () => {
     const validate = compileInputSchema({ type: 'string', format: 'email' });
     expect(validate('someone@example.com')).toBe(true);
     expect(validate('nope')).toBe(false);

@@ -2,7 +2,7 @@
 // partial of AlertRules that overrides the one above it field by field (deployment < org < workflow), over
 // the built-in defaults (ARCHITECTURE.md "Defaults"). Validated at the edge with strict schemas, so a typo
 // in a field name is a 400 naming it rather than a rule silently left at its default.
-import * as z from 'zod';
+import * as z from '../../zod-mini';
 
 export const TASK_FAILED_SEVERITIES = ['OFF', 'INFO', 'WARNING', 'CRITICAL'] as const;
 export type TaskFailedSeverity = (typeof TASK_FAILED_SEVERITIES)[number];
@@ -50,45 +50,46 @@ export const STUCK_FALLBACK_MINUTES = 15;
 /** The aggregate windows read minute items: one Query per minute, so a window stays short. */
 export const MAX_WINDOW_MINUTES = 60;
 
-const Share = z.number().min(0).max(1);
-const WindowMinutes = z.number().int().min(1).max(MAX_WINDOW_MINUTES);
-const MinTasks = z.number().int().min(1).max(1_000_000);
+const Share = z.number().check(z.minimum(0), z.maximum(1));
+const WindowMinutes = z.int().check(z.minimum(1), z.maximum(MAX_WINDOW_MINUTES));
+const MinTasks = z.int().check(z.minimum(1), z.maximum(1_000_000));
+const Enabled = z.optional(z.boolean());
 
 /** One level's settings: every field optional, unknown ones refused. */
 export const AlertRulesLevelSchema = z.strictObject({
-  errorRate: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      windowMinutes: WindowMinutes.optional(),
-      minTasks: MinTasks.optional(),
-      warningAbove: Share.optional(),
-      criticalAbove: Share.optional(),
-    })
-    .optional(),
-  slowTasks: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      windowMinutes: WindowMinutes.optional(),
-      minTasks: MinTasks.optional(),
-      p95AboveMs: z.number().int().min(1).max(86_400_000).optional(),
-    })
-    .optional(),
-  stuck: z
-    .strictObject({
-      enabled: z.boolean().optional(),
+  errorRate: z.optional(
+    z.strictObject({
+      enabled: Enabled,
+      windowMinutes: z.optional(WindowMinutes),
+      minTasks: z.optional(MinTasks),
+      warningAbove: z.optional(Share),
+      criticalAbove: z.optional(Share),
+    }),
+  ),
+  slowTasks: z.optional(
+    z.strictObject({
+      enabled: Enabled,
+      windowMinutes: z.optional(WindowMinutes),
+      minTasks: z.optional(MinTasks),
+      p95AboveMs: z.optional(z.int().check(z.minimum(1), z.maximum(86_400_000))),
+    }),
+  ),
+  stuck: z.optional(
+    z.strictObject({
+      enabled: Enabled,
       // Fractions allowed (0.5 = 30 s), down to 3 s: tests and short steps.
-      afterMinutes: z.number().min(0.05).max(10_080).optional(),
-    })
-    .optional(),
-  retrying: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      attempts: z.number().int().min(2).max(100).optional(),
-    })
-    .optional(),
-  taskFailed: z.strictObject({ severity: z.enum(TASK_FAILED_SEVERITIES).optional() }).optional(),
-  dlq: z.strictObject({ enabled: z.boolean().optional() }).optional(),
-  cooldownMinutes: z.number().int().min(0).max(10_080).optional(),
+      afterMinutes: z.optional(z.number().check(z.minimum(0.05), z.maximum(10_080))),
+    }),
+  ),
+  retrying: z.optional(
+    z.strictObject({
+      enabled: Enabled,
+      attempts: z.optional(z.int().check(z.minimum(2), z.maximum(100))),
+    }),
+  ),
+  taskFailed: z.optional(z.strictObject({ severity: z.optional(z.enum(TASK_FAILED_SEVERITIES)) })),
+  dlq: z.optional(z.strictObject({ enabled: Enabled })),
+  cooldownMinutes: z.optional(z.int().check(z.minimum(0), z.maximum(10_080))),
 });
 export type AlertRulesLevel = z.infer<typeof AlertRulesLevelSchema>;
 
