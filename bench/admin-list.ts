@@ -72,7 +72,13 @@ function syntheticTask(n: number, start: number): Task {
 
 export async function benchAdminList(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-admin-'));
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    meterDynamoDb: { reads: true },
+  });
   const { endpoints } = stack;
   const dynamodb = new DynamoDBClient({
     endpoint: endpoints.dynamodb,
