@@ -271,6 +271,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     stoppers.push(stepfunctions.close);
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(stepfunctions.url, stepfunctions.transport));
+    }
 
     const environment: Record<string, string> = {
       AWS_REGION: settings.region,
