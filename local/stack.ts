@@ -227,6 +227,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     stoppers.push(messaging.close);
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(messaging.url, messaging.transport));
+    }
 
     let llmBaseUrl = options.llmBaseUrl;
     // Steps may reach the stack's own fake LLM and the hosts the user allows, nothing else on loopback

@@ -164,7 +164,10 @@ export async function startStepFunctionsLocal(
       return { status: 200, body: JSON.stringify(await action(request)) };
     } catch (error) {
       if (error instanceof SfnApiError) {
-        return { status: error.statusCode, body: JSON.stringify({ __type: error.code, message: error.message }) };
+        return {
+          status: error.statusCode,
+          body: JSON.stringify({ __type: error.code, message: error.message }),
+        };
       }
       console.error('[stepfunctions] internal error', error);
       return {
