@@ -71,7 +71,13 @@ function syntheticTask(n: number, start: number): Task {
 
 export async function benchAdminList(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-admin-'));
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    meterDynamoDb: { reads: true },
+  });
   const { endpoints } = stack;
   const documents = LeanDocumentClient.create({
     endpoint: endpoints.dynamodb,

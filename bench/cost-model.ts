@@ -71,7 +71,13 @@ interface Measured {
 
 export async function benchCostModel(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-cost-'));
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    meterDynamoDb: { writes: true, reads: true },
+  });
   const call = stackApi(stack);
   const sfn = new SFNClient({
     region: stack.endpoints.region,

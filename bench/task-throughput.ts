@@ -91,7 +91,12 @@ export async function benchTaskThroughputPass(): Promise<void> {
   const [mode, dataDir = ''] = process.argv.slice(3);
   const stored = mode === 'stored' ? await storedExecutions(dataDir) : 0;
   const began = performance.now();
-  const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    ...(mode === 'fresh' && { meterDynamoDb: { writes: true } }),
+  });
   const startMs = performance.now() - began;
   let levels: LevelResult[];
   try {

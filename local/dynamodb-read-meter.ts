@@ -3,9 +3,9 @@
 // GetItem rounds its item up to 4 KB (a missing item still costs the minimum), a Query rounds the sum of
 // the items it read, a BatchGetItem each item; 1 unit per 4 KB strongly consistent, 0.5 eventually
 // consistent (every index read). A projected read is counted by what it returned (AWS counts the whole
-// items read: an undercount there). Requests and responses pass unchanged.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
+// items read: an undercount there). It wraps dynalite's dispatch (every request, over HTTP or in process);
+// requests and responses pass unchanged.
+import type { DynaliteDispatch } from 'dynalite';
 import { type Item, itemSize } from './index-write-estimate';
 
 /** Read units consumed so far, by operation (`GetItem`, `Query`, `BatchGetItem`). */
@@ -46,49 +46,17 @@ export function unitsOf(
   );
 }
 
-export function meterReadUnits(server: Server): MeteredReadUnits {
+export function meterReadUnits(inner: DynaliteDispatch): {
+  dispatch: DynaliteDispatch;
+  units: MeteredReadUnits;
+} {
   const units: MeteredReadUnits = {};
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  const inner = (req: IncomingMessage, res: ServerResponse) => {
-    for (const handler of handlers) handler(req, res);
-  };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    if (!READ_OPERATIONS.has(operation)) return inner(req, res);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('error', () => res.destroy());
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
-      res.end = ((chunk?: unknown) => {
-        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-        if (res.statusCode === 200 && text.startsWith('{')) {
-          try {
-            const request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-            units[operation] = (units[operation] ?? 0) + unitsOf(operation, request, JSON.parse(text));
-          } catch {
-            // Not JSON: dynalite answered it an error already; nothing to count.
-          }
-        }
-        return end(chunk);
-      }) as typeof res.end;
-      inner(replay(req, body), res);
+  const dispatch: DynaliteDispatch = (operation, request, done) => {
+    if (!READ_OPERATIONS.has(operation)) return inner(operation, request, done);
+    inner(operation, request, (status, response) => {
+      if (status === 200) units[operation] = (units[operation] ?? 0) + unitsOf(operation, request, response);
+      done(status, response);
     });
-  });
-  return units;
-}
-
-/** The request again, as a stream the inner handlers can read. */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const copy = new PassThrough() as unknown as IncomingMessage & PassThrough;
-  Object.assign(copy, {
-    headers: req.headers,
-    method: req.method,
-    url: req.url,
-    httpVersion: req.httpVersion,
-  });
-  copy.end(body);
-  return copy;
+  };
+  return { dispatch, units };
 }

@@ -1,15 +1,15 @@
 // Counts the writes the local DynamoDB serves, each with its operation, the kind of item it wrote (from
 // the key's prefixes: TASK, STEP, IDEMPOTENCY, AGG...) and the write capacity it consumed, for the bench
-// and the write-budget test. Transparent to product code: it sets ReturnConsumedCapacity TOTAL on every
-// write request it sees and, when the caller had not asked for it, takes ConsumedCapacity back out of the
-// response (recomputing the CRC32 the SDK checks). dynalite counts the table's capacity only: on AWS each
-// GSI an item is written to costs its own WCU on top, which the meter estimates (index-write-estimate.ts)
-// from the item before the write (the last image it saw written: it keeps one per item) and after it (the
-// put's item, or the update's new image, asked for as ALL_NEW and taken back out like the capacity). An
-// item written before the meter started (a restarted data folder) counts as new.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { PassThrough } from 'node:stream';
-import { crc32 } from 'node:zlib';
+// and the write-budget test. It wraps dynalite's dispatch (every request, over HTTP or in process, parsed
+// once) and is transparent to product code: it asks ReturnConsumedCapacity TOTAL on every write it sees
+// and, when the caller had not asked for it, takes ConsumedCapacity back out of the response. dynalite
+// counts the table's capacity only: on AWS each GSI an item is written to costs its own WCU on top, which
+// the meter estimates (index-write-estimate.ts) from the item before the write (the last image it saw
+// written: it keeps one per item) and after it (the put's item, or the update's new image, asked for as
+// ALL_NEW and taken back out like the capacity). An item written before the meter started (a restarted
+// data folder) counts as new. Per request it only keeps what it needs; the kinds and the estimates are
+// worked out when the writes are read, so a benchmark's CPU figures do not carry them.
+import type { DynaliteDispatch } from 'dynalite';
 import { TABLE } from '../functions/shared/resources';
 import { estimateIndexWrites, type IndexWrite, type Item, itemKey } from './index-write-estimate';
 
@@ -60,75 +60,72 @@ function touchedBy(operation: string, request: Record<string, unknown>): Touched
   );
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
+/** A write as it was served, kept until the writes are read. */
+interface ServedWrite {
+  readonly operation: string;
+  readonly request: Record<string, unknown>;
+  readonly status: number;
+  readonly conditionFailed: boolean;
+  /** ConsumedCapacity's units, in order. */
+  readonly units: readonly number[];
+  /** An update's new image (or what its ReturnValues asked for). */
+  readonly attributes?: Item;
 }
 
-/** Puts the meter in front of dynalite's request handler; returns the writes seen so far (live array). */
-export function meterWrites(server: Server): MeteredWrite[] {
+export interface WriteMeter {
+  /** Serves requests through `inner`, metering the writes. */
+  readonly dispatch: DynaliteDispatch;
+  /** The writes served so far, oldest first. */
+  writes(): readonly MeteredWrite[];
+}
+
+/** Puts the meter in front of dynalite's dispatch. */
+export function meterWrites(inner: DynaliteDispatch): WriteMeter {
+  const served: ServedWrite[] = [];
   const writes: MeteredWrite[] = [];
   /** The last image written of each item, by table and key. */
   const images = new Map<string, Item>();
   const imageKey = (touched: Touched) => `${touched.table}|${itemKey(TABLE_KEYS, touched.key)}`;
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  const dynalite = (req: IncomingMessage, res: ServerResponse) => {
-    for (const handler of handlers) handler(req, res);
-  };
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    if (!WRITE_OPERATIONS.has(operation)) return dynalite(req, res);
-    void meter(operation, req, res).catch(() => {
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
-  });
 
-  async function meter(operation: string, req: IncomingMessage, res: ServerResponse) {
-    const raw = await readBody(req);
-    let request: Record<string, unknown>;
-    try {
-      request = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return dynalite(replay(req, raw), res);
-    }
+  const dispatch: DynaliteDispatch = (operation, request, done) => {
+    if (!WRITE_OPERATIONS.has(operation)) return inner(operation, request, done);
     const asked = request.ReturnConsumedCapacity;
+    const keepCapacity = asked === 'TOTAL' || asked === 'INDEXES';
     // An update's new image: asked for unless the caller asked for another (then it is not estimated).
-    const returns = request.ReturnValues ?? 'NONE';
-    const wantImage = operation === 'UpdateItem' && returns === 'NONE';
-    const body = Buffer.from(
-      JSON.stringify({
-        ...request,
-        ReturnConsumedCapacity: 'TOTAL',
-        ...(wantImage && { ReturnValues: 'ALL_NEW' }),
-      }),
-    );
-    const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
-    res.end = ((chunk?: unknown) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-      record(operation, request, res.statusCode, text);
-      const keepCapacity = asked === 'TOTAL' || asked === 'INDEXES';
-      if ((keepCapacity && !wantImage) || !text.startsWith('{')) return end(chunk);
-      const response = JSON.parse(text) as Record<string, unknown>;
-      if (!keepCapacity) delete response.ConsumedCapacity;
-      if (wantImage) delete response.Attributes;
-      const out = JSON.stringify(response);
-      res.setHeader('x-amz-crc32', crc32(out));
-      res.setHeader('Content-Length', Buffer.byteLength(out));
-      return end(out);
-    }) as typeof res.end;
-    dynalite(replay(req, body), res);
-  }
+    const wantImage = operation === 'UpdateItem' && (request.ReturnValues ?? 'NONE') === 'NONE';
+    const sent = {
+      ...request,
+      ReturnConsumedCapacity: 'TOTAL',
+      ...(wantImage && { ReturnValues: 'ALL_NEW' }),
+    };
+    inner(operation, sent, (status, response) => {
+      const capacity = response.ConsumedCapacity as
+        | { CapacityUnits?: number }
+        | { CapacityUnits?: number }[]
+        | undefined;
+      served.push({
+        operation,
+        request,
+        status,
+        conditionFailed:
+          status !== 200 && String(response.__type ?? '').includes('ConditionalCheckFailedException'),
+        units: status === 200 ? [capacity ?? []].flat().map((c) => c.CapacityUnits ?? 0) : [],
+        ...(status === 200 &&
+          response.Attributes !== undefined && { attributes: response.Attributes as Item }),
+      });
+      if (status === 200) {
+        if (!keepCapacity) delete response.ConsumedCapacity;
+        if (wantImage) delete response.Attributes;
+      }
+      done(status, response);
+    });
+  };
 
-  function record(operation: string, request: Record<string, unknown>, status: number, text: string) {
+  function record(write: ServedWrite) {
+    const { operation, request } = write;
     const touched = touchedBy(operation, request);
-    if (status !== 200) {
-      if (text.includes('ConditionalCheckFailedException')) {
+    if (write.status !== 200) {
+      if (write.conditionFailed) {
         const key = touched[0]?.key as AttributeMap | undefined;
         writes.push({
           operation,
@@ -141,11 +138,7 @@ export function meterWrites(server: Server): MeteredWrite[] {
       }
       return;
     }
-    const response = JSON.parse(text) as {
-      ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[];
-      Attributes?: Item;
-    };
-    const units = [response.ConsumedCapacity ?? []].flat().map((c) => c.CapacityUnits ?? 0);
+    const units = write.units;
     touched.forEach((item, i) => {
       const at = imageKey(item);
       const before = images.get(at);
@@ -156,7 +149,7 @@ export function meterWrites(server: Server): MeteredWrite[] {
             ? request.ReturnValues === undefined ||
               request.ReturnValues === 'NONE' ||
               request.ReturnValues === 'ALL_NEW'
-              ? response.Attributes
+              ? write.attributes
               : null
             : item.put;
       // An update that returned another image cannot be estimated; its item is forgotten.
@@ -174,20 +167,13 @@ export function meterWrites(server: Server): MeteredWrite[] {
     });
   }
 
-  return writes;
-}
-
-/** The request again, as a stream dynalite can read, with the (possibly rewritten) body. */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const copy = new PassThrough() as unknown as IncomingMessage & PassThrough;
-  Object.assign(copy, {
-    headers: { ...req.headers, 'content-length': String(body.length) },
-    method: req.method,
-    url: req.url,
-    httpVersion: req.httpVersion,
-  });
-  copy.end(body);
-  return copy;
+  return {
+    dispatch,
+    writes: () => {
+      for (const write of served.splice(0)) record(write);
+      return [...writes];
+    },
+  };
 }
 
 const READ_OPERATIONS = new Set(['GetItem', 'Query', 'BatchGetItem']);
@@ -199,25 +185,16 @@ export type MeteredReads = Record<string, number>;
  * Counts the items read requests read (a Query's ScannedCount, a GetItem's item, a BatchGetItem's
  * responses), from the responses as they leave dynalite; requests and responses pass unchanged.
  */
-export function meterReads(server: Server): MeteredReads {
+export function meterReads(inner: DynaliteDispatch): { dispatch: DynaliteDispatch; reads: MeteredReads } {
   const reads: MeteredReads = {};
-  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    if (READ_OPERATIONS.has(operation)) {
-      const end = res.end.bind(res) as (chunk?: unknown) => ServerResponse;
-      res.end = ((chunk?: unknown) => {
-        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
-        if (res.statusCode === 200 && text.startsWith('{')) {
-          reads[operation] = (reads[operation] ?? 0) + itemsRead(operation, JSON.parse(text));
-        }
-        return end(chunk);
-      }) as typeof res.end;
-    }
-    for (const handler of handlers) handler(req, res);
-  });
-  return reads;
+  const dispatch: DynaliteDispatch = (operation, request, done) => {
+    if (!READ_OPERATIONS.has(operation)) return inner(operation, request, done);
+    inner(operation, request, (status, response) => {
+      if (status === 200) reads[operation] = (reads[operation] ?? 0) + itemsRead(operation, response);
+      done(status, response);
+    });
+  };
+  return { dispatch, reads };
 }
 
 function itemsRead(operation: string, response: Record<string, unknown>): number {

@@ -11,30 +11,42 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import type { AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
 import { ConfigurationError } from '../functions/shared/config';
 import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
+import { dynamoDbInProcess } from './dynamodb-in-process';
 import { type MeteredReadUnits, meterReadUnits } from './dynamodb-read-meter';
 import { type MeteredReads, type MeteredWrite, meterReads, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import type { LocalAwsSettings } from './settings';
 
+/** The meters a local DynamoDB runs: each costs CPU per request and memory for as long as it runs. */
+export interface DynamoDbMeters {
+  /** Writes with their item kind and WCU, and the index WCU estimated (dynamodb-write-meter.ts). */
+  readonly writes?: boolean;
+  /** Items read and read units (RCU), by read operation (dynamodb-read-meter.ts). */
+  readonly reads?: boolean;
+}
+
 export interface LocalDynamoDb {
   readonly url: string;
   readonly tableName: string;
+  /** Serves the endpoint's requests in this process, without HTTP (dynamodb-in-process.ts). */
+  readonly transport: AwsJsonTransport;
   /** Requests served so far, by operation (`PutItem`, `Query`, ...), for benchmarks. */
   requestCounts(): Record<string, number>;
-  /** Writes served so far, oldest first, each with its item kind and consumed WCU (dynamodb-write-meter.ts). */
+  /** Writes served so far, oldest first, each with its item kind and consumed WCU; needs `meters.writes`. */
   writes(): readonly MeteredWrite[];
-  /** Items read so far, by read operation, for benchmarks. */
+  /** Items read so far, by read operation, for benchmarks; needs `meters.reads`. */
   reads(): MeteredReads;
-  /** Read units (RCU) consumed so far, by read operation (dynamodb-read-meter.ts). */
+  /** Read units (RCU) consumed so far, by read operation; needs `meters.reads`. */
   readUnits(): MeteredReadUnits;
   close(): Promise<void>;
 }
 
 export async function startDynamoDb(
   settings: LocalAwsSettings,
-  { dataDir, port }: { dataDir: string; port: number },
+  { dataDir, port, meters = {} }: { dataDir: string; port: number; meters?: DynamoDbMeters },
 ): Promise<LocalDynamoDb> {
   const path = join(dataDir, 'dynamodb');
   await mkdir(path, { recursive: true });
@@ -50,21 +62,30 @@ export async function startDynamoDb(
   } finally {
     client.destroy();
   }
-  const writes = meterWrites(server);
-  const reads = meterReads(server);
-  const readUnits = meterReadUnits(server);
+  // Every request, over HTTP or in process, goes through dynalite's dispatch: the meters wrap it.
+  const writeMeter = meters.writes ? meterWrites(server.dispatch) : undefined;
+  if (writeMeter) server.dispatch = writeMeter.dispatch;
+  const readMeter = meters.reads ? meterReads(server.dispatch) : undefined;
+  if (readMeter) server.dispatch = readMeter.dispatch;
+  const readUnitMeter = meters.reads ? meterReadUnits(server.dispatch) : undefined;
+  if (readUnitMeter) server.dispatch = readUnitMeter.dispatch;
   const counts: Record<string, number> = {};
-  server.on('request', (request) => {
-    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? 'unknown';
+  const counted = server.dispatch;
+  server.dispatch = (operation, request, done) => {
     counts[operation] = (counts[operation] ?? 0) + 1;
-  });
+    counted(operation, request, done);
+  };
+  const needs = (meter: string) => () => {
+    throw new Error(`the local DynamoDB was started without its ${meter} meter (meterDynamoDb.${meter})`);
+  };
   return {
     url,
     tableName: TABLE.localName,
+    transport: dynamoDbInProcess(server),
     requestCounts: () => ({ ...counts }),
-    writes: () => [...writes],
-    reads: () => ({ ...reads }),
-    readUnits: () => ({ ...readUnits }),
+    writes: writeMeter ? writeMeter.writes : needs('writes'),
+    reads: readMeter ? () => ({ ...readMeter.reads }) : needs('reads'),
+    readUnits: readUnitMeter ? () => ({ ...readUnitMeter.units }) : needs('reads'),
     close: () => closeServer(server),
   };
 }

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startFauxqs } from 'fauxqs';
+import type { AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
 import {
   deadLetterQueueNames,
   QUEUES,
@@ -12,6 +13,7 @@ import {
   TOPICS,
   workerQueueShape,
 } from '../functions/shared/resources';
+import { sqsInProcess } from './messaging-in-process';
 import type { LocalAwsSettings } from './settings';
 
 export type QueueKey = keyof typeof QUEUES;
@@ -26,6 +28,8 @@ export interface LocalMessaging {
   readonly topicArns: Record<TopicKey, string>;
   /** Every dead-letter queue (the DLQ_NOT_EMPTY rule's DLQ_URLS). */
   readonly dlqUrls: readonly string[];
+  /** Serves SQS requests in this process, without HTTP (messaging-in-process.ts). */
+  readonly transport: AwsJsonTransport;
   close(): Promise<void>;
 }
 
@@ -73,7 +77,15 @@ export async function startMessaging(
   const arnByName = new Map(result.topics.map((topic) => [topic.name, topic.arn]));
   const topicArns = mapShapes(TOPICS, (topic) => arnByName.get(topic.localName) ?? '');
   const dlqUrls = deadLetterQueueNames(shapes).map(queueUrlOf);
-  return { url, queueUrls, workerQueueUrls, topicArns, dlqUrls, close: () => server.stop() };
+  return {
+    url,
+    queueUrls,
+    workerQueueUrls,
+    topicArns,
+    dlqUrls,
+    transport: sqsInProcess(server),
+    close: () => server.stop(),
+  };
 }
 
 function mapShapes<K extends string, S>(

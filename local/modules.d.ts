@@ -8,5 +8,19 @@ declare module 'dynalite' {
     deleteTableMs?: number;
     updateTableMs?: number;
   }
-  export default function dynalite(options?: DynaliteOptions): Server;
+
+  /**
+   * Serves one parsed request (`GetItem`, its JSON body) and answers its status and JSON body; added by
+   * patches/dynalite+4.0.0.patch. The HTTP handler calls `server.dispatch` once its own checks pass, so a
+   * wrapper put there sees every request, over HTTP or not.
+   */
+  export type DynaliteDispatch = (
+    operation: string,
+    request: Record<string, unknown>,
+    done: (status: number, response: Record<string, unknown>) => void,
+  ) => void;
+
+  export type DynaliteServer = Server & { dispatch: DynaliteDispatch };
+
+  export default function dynalite(options?: DynaliteOptions): DynaliteServer;
 }

@@ -13,6 +13,7 @@ import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secr
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { LeanDocumentClient } from '../functions/shared/clients/dynamodb';
+import { registerInProcessTransport } from '../functions/shared/clients/in-process-transport';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -35,7 +36,7 @@ import { createConsoleAssets } from './console-assets';
 import { CONSOLE_DIST_DIR } from './console-build';
 import { ensureCursorKey } from './cursor-key';
 import { type DevCredentials, ensureDevCredentials } from './dev-credentials';
-import { startDynamoDb } from './dynamodb';
+import { type DynamoDbMeters, startDynamoDb } from './dynamodb';
 import type { MeteredReadUnits } from './dynamodb-read-meter';
 import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
 import { retainedExecutions } from './execution-retention';
@@ -113,6 +114,17 @@ export interface LocalStackOptions {
    * @default process.env.STEPWISE_RETAINED_EXECUTIONS, else 10,000
    */
   readonly retainedExecutions?: number | string;
+  /**
+   * The DynamoDB meters to run (what `dynamodbWrites()`, `dynamodbReads()` and `dynamodbReadUnits()` read:
+   * the benchmarks and the write-budget test). Each costs CPU per request and memory for as long as the
+   * stack runs. @default none
+   */
+  readonly meterDynamoDb?: DynamoDbMeters;
+  /**
+   * Whether the handlers' lean AWS clients reach the emulators in this process, without HTTP
+   * (functions/shared/clients/in-process-transport.ts); other clients go over HTTP either way. @default true
+   */
+  readonly inProcessTransports?: boolean;
   readonly log?: (message: string, error?: unknown) => void;
 }
 
@@ -149,11 +161,11 @@ export interface LocalStack {
   readonly credentials: DevCredentials;
   /** DynamoDB requests served so far, by operation. */
   dynamodbRequests(): Record<string, number>;
-  /** DynamoDB writes served so far, with item kind and consumed WCU. */
+  /** DynamoDB writes served so far, with item kind and consumed WCU (needs `meterDynamoDb.writes`). */
   dynamodbWrites(): readonly MeteredWrite[];
-  /** DynamoDB items read so far, by read operation. */
+  /** DynamoDB items read so far, by read operation (needs `meterDynamoDb.reads`). */
   dynamodbReads(): MeteredReads;
-  /** DynamoDB read units (RCU) consumed so far, by read operation. */
+  /** DynamoDB read units (RCU) consumed so far, by read operation (needs `meterDynamoDb.reads`). */
   dynamodbReadUnits(): MeteredReadUnits;
   stop(): Promise<void>;
 }
@@ -196,9 +208,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   try {
     const dynamodb = await bindingPort('dynamodb', ports.dynamodb, () =>
-      startDynamoDb(settings, { dataDir: options.dataDir, port: ports.dynamodb }),
+      startDynamoDb(settings, {
+        dataDir: options.dataDir,
+        port: ports.dynamodb,
+        ...(options.meterDynamoDb && { meters: options.meterDynamoDb }),
+      }),
     );
     stoppers.push(dynamodb.close);
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(dynamodb.url, dynamodb.transport));
+    }
     const messaging = await bindingPort('messaging', ports.messaging, () =>
       startMessaging(settings, {
         dataDir: options.dataDir,
@@ -207,6 +226,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     stoppers.push(messaging.close);
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(messaging.url, messaging.transport));
+    }
 
     let llmBaseUrl = options.llmBaseUrl;
     // Steps may reach the stack's own fake LLM and the hosts the user allows, nothing else on loopback
@@ -251,6 +273,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     );
     stoppers.push(stepfunctions.close);
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(stepfunctions.url, stepfunctions.transport));
+    }
 
     const environment: Record<string, string> = {
       AWS_REGION: settings.region,

@@ -1,16 +1,12 @@
-// The service integrations a Task `Resource` can name, run against the other local emulators with real
-// AWS SDK clients: Lambda (through the host's `invokeLambda`), SQS, SNS and DynamoDB. Failures become
-// TaskErrors named as on AWS (the function's error type; `SQS.<Exception>`, `DynamoDB.<Exception>`, ...).
+// The service integrations a Task `Resource` can name, run against the other local emulators: Lambda
+// (through the host's `invokeLambda`), SQS and DynamoDB with the lean AWS JSON client (in process when the
+// stack registered its transports, functions/shared/clients/in-process-transport.ts; over HTTP otherwise),
+// SNS with the SDK's client (query protocol). Failures become TaskErrors named as on AWS (the function's
+// error type; `SQS.<Exception>`, `DynamoDB.<Exception>`, ...).
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AwsJsonClient, type AwsJsonService } from '../../functions/shared/clients/aws-json';
+import { DYNAMODB_SERVICE } from '../../functions/shared/clients/dynamodb';
 import { TaskError } from './errors';
 
 /** A Task `Resource`, as the history events name it (`resourceType` `sqs`, `resource` `sendMessage.waitForTaskToken`). */
@@ -91,19 +87,27 @@ function serviceTaskError(prefix: string, error: unknown): TaskError {
   return new TaskError(`${prefix}.${name}`, message);
 }
 
+const SQS_SERVICE: AwsJsonService = {
+  signingName: 'sqs',
+  targetPrefix: 'AmazonSQS',
+  jsonVersion: '1.0',
+  endpointEnvName: 'SQS',
+  traceName: 'SQS',
+};
+
 export class Integrations {
-  private readonly sqs: SQSClient;
+  private readonly sqs: AwsJsonClient;
   private readonly sns: SNSClient;
-  private readonly dynamodb: DynamoDBClient;
+  private readonly dynamodb: AwsJsonClient;
 
   constructor(private readonly options: IntegrationOptions) {
     const config = {
       region: options.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     };
-    this.sqs = new SQSClient({ ...config, endpoint: options.endpoints.sqs });
+    this.sqs = new AwsJsonClient(SQS_SERVICE, { ...config, endpoint: options.endpoints.sqs });
     this.sns = new SNSClient({ ...config, endpoint: options.endpoints.sns });
-    this.dynamodb = new DynamoDBClient({ ...config, endpoint: options.endpoints.dynamodb });
+    this.dynamodb = new AwsJsonClient(DYNAMODB_SERVICE, { ...config, endpoint: options.endpoints.dynamodb });
   }
 
   /** Runs the integration; for `.waitForTaskToken` the result is what the service call returned. */
@@ -117,22 +121,20 @@ export class Integrations {
       }
       case 'sqs:sendMessage':
         return this.send('SQS', () =>
-          this.sqs.send(
-            new SendMessageCommand({ ...params, MessageBody: asText(params.MessageBody) } as never),
-          ),
+          this.sqs.call('SendMessage', { ...params, MessageBody: asText(params.MessageBody) }),
         );
       case 'sns:publish':
         return this.send('SNS', () =>
           this.sns.send(new PublishCommand({ ...params, Message: asText(params.Message) } as never)),
         );
       case 'dynamodb:putItem':
-        return this.send('DynamoDB', () => this.dynamodb.send(new PutItemCommand(params as never)));
+        return this.send('DynamoDB', () => this.dynamodb.call('PutItem', params));
       case 'dynamodb:getItem':
-        return this.send('DynamoDB', () => this.dynamodb.send(new GetItemCommand(params as never)));
+        return this.send('DynamoDB', () => this.dynamodb.call('GetItem', params));
       case 'dynamodb:updateItem':
-        return this.send('DynamoDB', () => this.dynamodb.send(new UpdateItemCommand(params as never)));
+        return this.send('DynamoDB', () => this.dynamodb.call('UpdateItem', params));
       case 'dynamodb:deleteItem':
-        return this.send('DynamoDB', () => this.dynamodb.send(new DeleteItemCommand(params as never)));
+        return this.send('DynamoDB', () => this.dynamodb.call('DeleteItem', params));
       default:
         // On AWS an unknown integration is refused at CreateStateMachine; here it fails the task, unhandleably.
         throw new TaskError(
@@ -144,9 +146,7 @@ export class Integrations {
   }
 
   destroy(): void {
-    this.sqs.destroy();
     this.sns.destroy();
-    this.dynamodb.destroy();
   }
 
   private async invokeLambda(functionName: string, payload: unknown): Promise<unknown> {

@@ -48,6 +48,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AwsJsonReply, AwsJsonTransport } from '../../functions/shared/clients/in-process-transport';
 import { createActions } from './actions';
 import { DefinitionCache } from './definition';
 import { SfnApiError } from './errors';
@@ -110,8 +111,7 @@ function parseRequest(body: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+function send(response: ServerResponse, status: number, text: string): void {
   response.writeHead(status, {
     'content-type': 'application/x-amz-json-1.0',
     'content-length': Buffer.byteLength(text),
@@ -122,7 +122,7 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 
 export async function startStepFunctionsLocal(
   options: StepFunctionsLocalOptions,
-): Promise<{ url: string; close(): Promise<void> }> {
+): Promise<{ url: string; transport: AwsJsonTransport; close(): Promise<void> }> {
   const partition = { region: options.region, accountId: options.accountId };
   const definitions = new DefinitionCache();
   const tokens = new TaskTokens();
@@ -152,29 +152,43 @@ export async function startStepFunctionsLocal(
     actionsReady = resolve;
   });
 
-  const server = createServer(async (request, response) => {
+  /** One request, over HTTP or in process: its status and JSON answer. */
+  const serve = async (target: string, body: () => Promise<string> | string): Promise<AwsJsonReply> => {
     try {
-      if (request.method !== 'POST')
-        throw new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
-      const target = String(request.headers['x-amz-target'] ?? '');
       const [service, actionName = ''] = target.split('.');
       const actions = await ready;
       const action = service === 'AWSStepFunctions' ? actions[actionName] : undefined;
-      const body = parseRequest(await readBody(request));
+      const request = parseRequest(await body());
       if (!action)
         throw new SfnApiError('UnknownOperationException', `Unknown or unsupported operation: ${target}`);
-      send(response, 200, await action(body));
+      return { status: 200, body: JSON.stringify(await action(request)) };
     } catch (error) {
       if (error instanceof SfnApiError) {
-        send(response, error.statusCode, { __type: error.code, message: error.message });
-      } else {
-        console.error('[stepfunctions] internal error', error);
-        send(response, 500, {
+        return {
+          status: error.statusCode,
+          body: JSON.stringify({ __type: error.code, message: error.message }),
+        };
+      }
+      console.error('[stepfunctions] internal error', error);
+      return {
+        status: 500,
+        body: JSON.stringify({
           __type: 'InternalFailure',
           message: (error as Error)?.message ?? 'Internal failure',
-        });
-      }
+        }),
+      };
     }
+  };
+
+  const server = createServer(async (request, response) => {
+    if (request.method !== 'POST') {
+      const error = new SfnApiError('UnknownOperationException', 'Only POST is supported', 404);
+      return send(response, error.statusCode, JSON.stringify({ __type: error.code, message: error.message }));
+    }
+    const { status, body } = await serve(String(request.headers['x-amz-target'] ?? ''), () =>
+      readBody(request),
+    );
+    send(response, status, body);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -193,6 +207,8 @@ export async function startStepFunctionsLocal(
 
   return {
     url: `http://${host}:${port}`,
+    // The same requests in process (functions/shared/clients/in-process-transport.ts), without HTTP.
+    transport: ({ target, body }) => serve(target, () => body),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -17,7 +17,13 @@ let api: ApiRequest;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'stepwise-write-budget-'));
-  stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
+  stack = await startLocalStack({
+    dataDir,
+    apiPort: 0,
+    logLevel: 'ERROR',
+    schedules: false,
+    meterDynamoDb: { writes: true },
+  });
   api = apiClient(stack.endpoints.api, stack.credentials.apiKey);
 });
 

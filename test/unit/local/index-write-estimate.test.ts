@@ -13,7 +13,8 @@ import { closeServer, listen } from '../../../local/listen';
 import { LOCAL_AWS } from '../../../local/settings';
 
 const server = dynalite({ createTableMs: 0 });
-const writes = meterWrites(server);
+const meter = meterWrites(server.dispatch);
+server.dispatch = meter.dispatch;
 let client: DynamoDBClient;
 let documents: DynamoDBDocumentClient;
 const TableName = 'meter';
@@ -36,8 +37,9 @@ afterAll(async () => {
 
 /** The index writes of the next write sent, as the meter recorded them. */
 async function indexWritesOf(send: () => Promise<unknown>) {
-  const before = writes.length;
+  const before = meter.writes().length;
   const output = await send();
+  const writes = meter.writes();
   expect(writes.length).toBe(before + 1);
   return {
     output,

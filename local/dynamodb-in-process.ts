@@ -1,0 +1,36 @@
+// The local DynamoDB without HTTP: an in-process transport (functions/shared/clients/in-process-transport.ts)
+// that hands a lean client's request straight to dynalite's dispatch, the same entry its HTTP handler
+// calls once the request has passed its HTTP checks, so the request counts and the meters see it as they
+// see any other. It answers what the HTTP endpoint would: the status and the JSON body (errors included:
+// an unknown target or a body that is not JSON are refused as dynalite refuses them). Request signing is
+// not checked here; dynalite checks only that a signature is present.
+import type { DynaliteDispatch } from 'dynalite';
+import type { AwsJsonReply, AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
+
+const API_VERSIONS = new Set(['DynamoDB_20111205', 'DynamoDB_20120810']);
+
+const reply = (status: number, body: unknown): AwsJsonReply => ({ status, body: JSON.stringify(body) });
+
+/** The transport of a dynalite server; `dispatch` is read at each call, so later wrappers see the calls too. */
+export function dynamoDbInProcess(server: { readonly dispatch: DynaliteDispatch }): AwsJsonTransport {
+  return async ({ target, body }) => {
+    const [api, operation, ...more] = target.split('.');
+    if (!api || !API_VERSIONS.has(api) || !operation || more.length > 0) {
+      return reply(400, { __type: 'com.amazon.coral.service#UnknownOperationException' });
+    }
+    let request: unknown;
+    try {
+      request = body ? JSON.parse(body) : undefined;
+    } catch {
+      request = undefined;
+    }
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return reply(400, { __type: 'com.amazon.coral.service#SerializationException' });
+    }
+    return new Promise<AwsJsonReply>((resolve) => {
+      server.dispatch(operation, request as Record<string, unknown>, (status, response) =>
+        resolve(reply(status, response)),
+      );
+    });
+  };
+}
