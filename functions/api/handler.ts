@@ -18,6 +18,7 @@ import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { identityFromEvent } from '../shared/auth/authorize';
 import { documentClient } from '../shared/clients/dynamodb';
+import { secretsManagerClient } from '../shared/clients/secrets-manager';
 import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
@@ -34,7 +35,6 @@ import { loadStateMachinePrefix } from '../shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../shared/registry/state-machine-ownership';
 import { SfnStateMachines } from '../shared/registry/state-machines';
 import { WorkflowStore } from '../shared/registry/workflow-store';
-import { secretsManagerClient } from '../shared/secrets';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -73,7 +73,11 @@ const deps: ApiDeps = {
   registry: {
     store: workflows,
     ownership: new DynamoStateMachineOwnership(documentClient(), tableName),
-    stateMachines: new SfnStateMachines(sfnClient(), requireEnv('WORKFLOW_ROLE_ARN')),
+    stateMachines: new SfnStateMachines(
+      sfnClient(),
+      requireEnv('WORKFLOW_ROLE_ARN'),
+      requireEnv('AWS_REGION'),
+    ),
     stateMachinePrefix: loadStateMachinePrefix(),
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
     lambdaFunctions: loadLambdaAllowlist(),

@@ -2,20 +2,17 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import type { SNSClient } from '@aws-sdk/client-sns';
-import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ListStateMachinesCommand, type SfnClient } from '../clients/sfn';
+import { GetTopicAttributesCommand, type SnsClient } from '../clients/sns';
+import { GetQueueAttributesCommand, type SqsClient } from '../clients/sqs';
 import type { ResourceConfig } from '../config';
 import type { HealthProbes } from './check-health';
 
 export interface ProbeClients {
   readonly dynamodb: DynamoDBClient;
-  readonly sqs: SQSClient;
-  readonly sns: SNSClient;
-  readonly sfn: SFNClient;
+  readonly sqs: Pick<SqsClient, 'send'>;
+  readonly sns: Pick<SnsClient, 'send'>;
+  readonly sfn: Pick<SfnClient, 'send'>;
 }
 
 export function awsProbes(config: ResourceConfig, clients: ProbeClients): HealthProbes {
