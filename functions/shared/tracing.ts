@@ -25,3 +25,49 @@ export function traced<Client>(client: Client): Client {
 export function traceLambdaHandler(): MiddlewareObj[] {
   return tracer ? [captureLambdaHandler(tracer)] : [];
 }
+
+/**
+ * One call of a lean AWS client (clients/aws-json.ts), in a subsegment shaped like the SDK's when tracing
+ * is on (namespace `aws`, the operation, region, table or queue, request id, retries, status), so the
+ * service map and the traces read as before; else just the call.
+ */
+export async function tracedCall<Output extends { $metadata: { requestId?: string; attempts: number } }>(
+  service: string,
+  operation: string,
+  region: string,
+  input: unknown,
+  call: () => Promise<Output>,
+): Promise<Output> {
+  const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (!parent) return call();
+  const subsegment = parent.addNewSubsegment(service);
+  subsegment.namespace = 'aws';
+  const target = input as { TableName?: unknown; QueueUrl?: unknown } | undefined;
+  const aws: Record<string, unknown> = { operation, region };
+  if (typeof target?.TableName === 'string') aws.table_name = target.TableName;
+  if (typeof target?.QueueUrl === 'string') aws.queue_url = target.QueueUrl;
+  try {
+    const output = await call();
+    subsegment.addAttribute('aws', {
+      ...aws,
+      request_id: output.$metadata.requestId,
+      retries: output.$metadata.attempts - 1,
+    });
+    subsegment.close();
+    return output;
+  } catch (error) {
+    const metadata = (
+      error as { $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number } }
+    ).$metadata;
+    subsegment.addAttribute('aws', {
+      ...aws,
+      request_id: metadata?.requestId,
+      retries: (metadata?.attempts ?? 1) - 1,
+    });
+    const status = metadata?.httpStatusCode;
+    if (status !== undefined) subsegment.addAttribute('http', { response: { status } });
+    if (status === 429) subsegment.addThrottleFlag();
+    subsegment.close(error as Error, true);
+    throw error;
+  }
+}
