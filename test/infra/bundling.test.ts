@@ -14,9 +14,11 @@ import { logicalId } from './synth';
 /**
  * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow:
  * the api bundles ajv with its formats (~145 KB), zod's classic build (~98 KB: its route schemas are not
- * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go.
+ * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go. (720 -> 740
+ * KB: the lean DynamoDB client adds ~22 KB to every bundle, the SigV4 signer 14 KB of it, where the SDK
+ * client it replaces was loaded from the runtime outside the bundle.)
  */
-const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 720 * 1024 };
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 740 * 1024 };
 
 interface SynthesizedTemplate {
   readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
