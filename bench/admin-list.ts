@@ -9,8 +9,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LeanDocumentClient } from '../functions/shared/clients/dynamodb';
 import type { Task, TaskStatus } from '../functions/shared/tasks/task';
 import {
   DynamoListingReader,
@@ -74,13 +73,10 @@ export async function benchAdminList(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-bench-admin-'));
   const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR', schedules: false });
   const { endpoints } = stack;
-  const dynamodb = new DynamoDBClient({
+  const documents = LeanDocumentClient.create({
     endpoint: endpoints.dynamodb,
     region: endpoints.region,
     credentials: LOCAL_AWS.credentials,
-  });
-  const documents = DynamoDBDocumentClient.from(dynamodb, {
-    marshallOptions: { removeUndefinedValues: true },
   });
   try {
     const store = new DynamoTaskStore(documents, endpoints.tableName);
@@ -145,7 +141,6 @@ export async function benchAdminList(): Promise<void> {
     }
     await benchTimelineAndMetrics(stack);
   } finally {
-    dynamodb.destroy();
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

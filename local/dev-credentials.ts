@@ -4,13 +4,13 @@
 // lost or revoked one is replaced.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   createOperatorKey,
   dynamoBootstrapDeps,
   ensureDefaultOrg,
   resetBootstrapKey,
 } from '../functions/shared/auth/bootstrap-org';
+import type { DocumentClient } from '../functions/shared/clients/table-commands';
 
 export const DEV_CREDENTIALS_FILE = 'dev-credentials.json';
 
@@ -27,7 +27,7 @@ export const LOCAL_OPERATOR_KEY_NAME = 'local operator key';
 export async function ensureDevCredentials(
   dataDir: string,
   apiUrl: string,
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
 ): Promise<DevCredentials> {
   const file = join(dataDir, DEV_CREDENTIALS_FILE);

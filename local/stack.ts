@@ -3,10 +3,8 @@
 import './powertools-environment';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { parseAllowedHosts } from '../functions/shared/actions/outbound/allowed-hosts';
@@ -14,6 +12,7 @@ import { API_BASE_URL_ENV } from '../functions/shared/alerts/alert-links-config'
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
+import { LeanDocumentClient } from '../functions/shared/clients/dynamodb';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -383,16 +382,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       environment,
     };
     await writeFile(join(options.dataDir, ENDPOINTS_FILE), `${JSON.stringify(endpoints, null, 2)}\n`);
-    const dynamoDbClient = new DynamoDBClient({
-      region: settings.region,
-      credentials: settings.credentials,
-      endpoint: dynamodb.url,
-    });
-    stoppers.push(() => dynamoDbClient.destroy());
     const credentials = await ensureDevCredentials(
       options.dataDir,
       apiUrl,
-      DynamoDBDocumentClient.from(dynamoDbClient),
+      LeanDocumentClient.create({
+        region: settings.region,
+        credentials: settings.credentials,
+        endpoint: dynamodb.url,
+      }),
       dynamodb.tableName,
     );
     return {

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { dynamoDbClient } from '../shared/clients/dynamodb';
+import { documentClient } from '../shared/clients/dynamodb';
 import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
@@ -14,7 +14,7 @@ import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { traceLambdaHandler } from '../shared/tracing';
 
 const probes = awsProbes(loadResourceConfig(), {
-  dynamodb: dynamoDbClient(),
+  dynamodb: documentClient(),
   sqs: sqsClient(),
   sns: snsClient(),
   sfn: sfnClient(),

@@ -1,16 +1,14 @@
 // What every store of the single table shares: conditional writes whose failed condition is an answer,
 // not an error, and turning a stored item back into its domain record (without key attributes and without
 // the nulls that stand for cleared attributes).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
+  type DocumentClient,
+  isConditionFailure,
   PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from './clients/table-commands';
 import { TABLE } from './resources';
-
-const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 /**
  * Awaits a conditional write: its result, or undefined when the condition did not hold (the item exists,
@@ -27,7 +25,7 @@ export async function conditionalWrite<T>(write: Promise<T>): Promise<T | undefi
 
 /** Writes `item` unless an item with its key exists: false when one does. */
 export async function putIfAbsent(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
   item: Record<string, unknown>,
 ): Promise<boolean> {
@@ -55,7 +53,7 @@ export function projectionOf(attributes: readonly string[]): {
  * backoff); missing ones are left out. `attributes` projects the read (it still costs the whole item).
  */
 export async function batchGetItems(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
   keys: readonly Record<string, unknown>[],
   attributes?: readonly string[],

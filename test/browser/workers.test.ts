@@ -19,7 +19,7 @@ import {
 import { BROWSER_WORKER_TYPE } from './global-setup';
 
 const clients = localClients(stack.endpoints);
-const store = new DynamoWorkerStore(clients.documents, stack.endpoints.tableName);
+const store = new DynamoWorkerStore(clients.sdkDocuments, stack.endpoints.tableName);
 
 const worker = (suffix: string, lastHeartbeatAt: string): WorkerItem => ({
   workerId: `${hostname().split('.')[0]}-${process.pid}-${suffix}${RUN.slice(-2)}`,

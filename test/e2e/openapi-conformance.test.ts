@@ -2,11 +2,11 @@
 // against the documented schema (types, enums, required fields, formats), and carries no field the
 // document does not name.
 import { readFileSync } from 'node:fs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
+import { PutCommand } from '../../functions/shared/clients/table-commands';
 import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { RUN, registerWorkflow, request, runTask, waitForTask } from './http-client';

@@ -3,9 +3,9 @@
 // step's attempts and the worker's item record. The steps' HeartbeatSeconds is 2 and the workers
 // heartbeat every second, so a lost worker is noticed within seconds.
 import { readFileSync } from 'node:fs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { workerKey } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { registerWorkflow, request, waitForTask } from './http-client';

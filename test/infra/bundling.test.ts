@@ -14,9 +14,11 @@ import { logicalId } from './synth';
 /**
  * Functions still over BUNDLE_BUDGET_BYTES (issue 11), held at their present size so they cannot grow:
  * the api bundles ajv with its formats (~145 KB), zod's classic build (~98 KB: its route schemas are not
- * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go.
+ * on zod/mini yet), the OpenAPI document (~97 KB), jsonata and prom-client. Lower it as they go. (720 -> 740
+ * KB: the lean DynamoDB client adds ~22 KB to every bundle, the SigV4 signer 14 KB of it, where the SDK
+ * client it replaces was loaded from the runtime outside the bundle.)
  */
-const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 720 * 1024 };
+const OVER_BUDGET: Partial<Record<FunctionName, number>> = { api: 740 * 1024 };
 
 interface SynthesizedTemplate {
   readonly Resources: Record<string, { Metadata?: Record<string, string> }>;
@@ -55,8 +57,11 @@ describe('function bundles', () => {
     expect(existsSync(`${bundle}.map`)).toBe(true);
     const code = readFileSync(bundle, 'utf8');
     expect(code).toMatch(/^import\s*\{\s*createRequire\s*\}\s*from\s*['"]module['"]/);
-    // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled.
-    expect(code).toMatch(/from\s*['"]@aws-sdk\/client-dynamodb['"]/);
+    // The AWS SDK v3 stays external: nodejs24.x provides it, so it is imported, not bundled. The table is
+    // reached through the lean client (functions/shared/clients/dynamodb.ts): of the SDK's DynamoDB
+    // packages only util-dynamodb's marshalling is loaded, not the client and its middleware.
+    expect(code).toMatch(/from\s*['"]@aws-sdk\/util-dynamodb['"]/);
+    expect(code).not.toMatch(/['"]@aws-sdk\/(client|lib)-dynamodb['"]/);
   });
 
   // esbuild hoists a static import of an external package to the bundle's init, so a client used on a rare

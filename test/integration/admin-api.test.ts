@@ -3,10 +3,10 @@
 // exactly its tasks newest first in full pages, cursors bound to their query, tags at start, the
 // RETRYING/STUCK views from open-step index keys, and keys created, listed and revoked by an OWNER.
 import { randomUUID } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import { PutCommand } from '../../functions/shared/clients/table-commands';
 import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type ApiReply, apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';

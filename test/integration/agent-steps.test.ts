@@ -12,9 +12,9 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { recordLostAttempt, tokenIdOf } from '../../functions/shared/workers/agent-attempts';
 import { LOCAL_AWS } from '../../local/settings';

@@ -1,9 +1,9 @@
 // The per-channel rate limit on the embedded DynamoDB: a channel's budget per minute is taken by
 // conditional increments, never past the limit, even when deliveries race; the next minute starts again.
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { DynamoChannelRateLimiter } from '../../functions/shared/alerts/channel-rate-limit';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');

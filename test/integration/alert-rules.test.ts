@@ -5,7 +5,6 @@
 // watermarks are one per table; the rules run on a clock of the test's.
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AlertMessage, AlertRecord } from '../../functions/shared/alerts/alert';
 import { DynamoAlertStore } from '../../functions/shared/alerts/alert-store';
@@ -25,6 +24,7 @@ import { DynamoAlertRulesStore } from '../../functions/shared/alerts/rules/rule-
 import { slowTasksKey, slowTasksRule } from '../../functions/shared/alerts/rules/slow-tasks-rule';
 import { stuckTaskRule, taskStuckKey } from '../../functions/shared/alerts/rules/stuck-task-rule';
 import { taskFailedKey, taskFailedRule } from '../../functions/shared/alerts/rules/task-failed-rule';
+import { UpdateCommand } from '../../functions/shared/clients/table-commands';
 import { WorkflowStore } from '../../functions/shared/registry/workflow-store';
 import type { Task } from '../../functions/shared/tasks/task';
 import { type AttemptStart, DynamoTaskStore, type StepRef } from '../../functions/shared/tasks/task-store';

@@ -2,11 +2,11 @@
 // escalation, reminders once per cooldown, resolve, flapping reopening the same alert, acknowledgement,
 // the OPEN-by-kind index the rules read, and the listing's filters and cursor.
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import type { AlertMessage, AlertSignal } from '../../functions/shared/alerts/alert';
 import { DynamoAlertStore, RESOLVED_RETENTION_SECONDS } from '../../functions/shared/alerts/alert-store';
 import { createAlerting } from '../../functions/shared/alerts/alerting';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');

@@ -4,9 +4,9 @@
 
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { apiClient } from '../support/api-request';
 import { localClients, stepwiseClients } from '../support/aws-clients';
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import {
   createApiKey,
@@ -12,6 +11,7 @@ import {
   ensureDefaultOrg,
   resetBootstrapKey,
 } from '../../functions/shared/auth/bootstrap-org';
+import { GetCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');

@@ -2,8 +2,8 @@
 // gets none back (and a valid CRC32, or the SDK would refuse the response), one that asks gets it; and the
 // item kind comes from the key's prefixes.
 import { randomUUID } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { PutCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
 import { kindOf } from '../../local/dynamodb-write-meter';
 import { localClients } from '../support/aws-clients';
 

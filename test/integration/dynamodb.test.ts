@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { PutCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -19,7 +18,7 @@ describe('DynamoDB on the embedded stack', () => {
         }),
       );
     await put(1);
-    await expect(put(2)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    await expect(put(2)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     const { Items } = await documents.send(
       new QueryCommand({
         TableName,

@@ -2,8 +2,8 @@
 // the settle write stores the task's metrics and settledAt and moves it into the settled index, and a
 // redelivered event (EventBridge delivers at least once) changes nothing.
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import type { ExecutionStatusChangeEvent } from '../../functions/shared/executions/execution-status-event';
 import { recordExecutionStatus } from '../../functions/shared/executions/record-execution-status';
 import type { Task } from '../../functions/shared/tasks/task';

@@ -3,8 +3,8 @@
 // (compared with the in-memory store's result). Each case uses a table of its own, since the watermark
 // is one per table and these folders run on a clock of their own.
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
 import { TABLE } from '../../functions/shared/resources';
 import type { Task, TaskStatus } from '../../functions/shared/tasks/task';
 import { createdTaskIndexKeys, LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';

@@ -2,11 +2,11 @@
 // subscriptions kept to the caller's org, a task's events in the order they were recorded, connections
 // pruned when they are gone, and a named error for every bad message.
 import { spawn } from 'node:child_process';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import { PutCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
 import { topicPartition } from '../../functions/shared/live/live-event';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
 import { toItem } from '../../functions/shared/workers/worker-item';

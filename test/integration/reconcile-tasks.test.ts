@@ -1,8 +1,8 @@
 // The safety net behind best-effort status events: tasks whose execution ended, runs, or never existed,
 // are brought in line with Step Functions itself, every one of them, one failure at a time.
 import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
 import type { Task } from '../../functions/shared/tasks/task';
 import { LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';

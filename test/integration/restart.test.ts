@@ -11,8 +11,8 @@ import {
   SendTaskSuccessCommand,
 } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 import {
   killStackProcess,

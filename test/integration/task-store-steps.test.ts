@@ -2,8 +2,13 @@
 // conditional numbering, the sparse open-step index keys, closing open steps and their open attempt, and
 // the history cap. (The in-memory fake the unit tests use follows the same contract.)
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import {
+  type DocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '../../functions/shared/clients/table-commands';
 import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { DynamoTaskStore, MAX_ATTEMPT_HISTORY, type StepRef } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
@@ -364,7 +369,7 @@ describe('DynamoTaskStore step items', () => {
         }
         return result;
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DocumentClient;
     const closing = new DynamoTaskStore(racing, endpoints.tableName);
     expect(await closing.closeOpenSteps(ref.taskId, { status: 'CANCELLED', at: at(9), cause: 'c' })).toBe(1);
     const step = await store.getStep(ref.taskId, 'a');
@@ -404,7 +409,7 @@ describe('DynamoTaskStore step items', () => {
         read.push(...((result as { Items?: Record<string, unknown>[] }).Items ?? []));
         return result;
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DocumentClient;
     const { task, steps } = await new DynamoTaskStore(recording, endpoints.tableName).getWithSteps(
       ref.orgId,
       ref.taskId,

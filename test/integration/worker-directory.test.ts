@@ -1,8 +1,8 @@
 // The worker items in DynamoDB (dynalite): a type's partition read whole, and the DEAD marking's
 // condition — the heartbeat the sweep saw, and a worker neither STOPPED nor DEAD — holding in the table.
 import { randomUUID } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { GetCommand, PutCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
 import { DynamoWorkerDirectory } from '../../functions/shared/workers/worker-directory';
 import {
   toItem,

@@ -3,10 +3,10 @@
 // sees everything, a MEMBER is refused, bad queries are 400s naming the field; a silent worker reads DEAD
 // before any sweep, and POST /admin/workers/cleanup marks it (once). No response carries a task token.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
 import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
 import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';

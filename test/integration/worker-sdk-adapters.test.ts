@@ -1,16 +1,17 @@
 // The worker SDK's AWS adapters against the embedded stack: its item's conditional writes (a worker the
 // sweeper marked DEAD cannot overwrite the marking, nothing follows STOPPED), and Step Functions' answer to
 // a token it does not wait on read as `gone` rather than thrown.
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { GetCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
 import { fromItem, type WorkerItem, workerKey } from '../../functions/shared/workers/worker-item';
 import { SfnTaskAnswers } from '../../sdk/task-answers';
 import { DynamoWorkerStore } from '../../sdk/worker-store';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
-const { dynamodb, documents, sfn } = localClients(endpoints);
-const store = new DynamoWorkerStore(documents, endpoints.tableName);
+const { dynamodb, documents, sdkDocuments, sfn } = localClients(endpoints);
+const store = new DynamoWorkerStore(sdkDocuments, endpoints.tableName);
 
 afterAll(() => {
   dynamodb.destroy();

@@ -1,10 +1,11 @@
-// Real AWS SDK v3 clients pointed at the embedded stack's endpoints, and stepwise's own clients (what the
-// functions' domain code takes) pointed at them too.
+// Real AWS SDK v3 clients pointed at the embedded stack's endpoints, the Lambdas' own document client (the
+// lean one) for the table, and stepwise's other clients (what the functions' domain code takes).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LeanDocumentClient } from '../../functions/shared/clients/dynamodb';
 import { createSfnClient } from '../../functions/shared/clients/sfn';
 import { createSnsClient } from '../../functions/shared/clients/sns';
 import { createSqsClient } from '../../functions/shared/clients/sqs';
@@ -16,7 +17,9 @@ export function localClients(endpoints: LocalEndpoints) {
   const dynamodb = new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb });
   return {
     dynamodb,
-    documents: DynamoDBDocumentClient.from(dynamodb),
+    // The worker SDK (sdk/, run outside Lambda) keeps the AWS SDK's document client.
+    sdkDocuments: DynamoDBDocumentClient.from(dynamodb),
+    documents: LeanDocumentClient.create({ ...base, endpoint: endpoints.dynamodb }),
     sqs: new SQSClient({ ...base, endpoint: endpoints.sqs }),
     sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
     sfn: new SFNClient({ ...base, endpoint: endpoints.stepfunctions }),

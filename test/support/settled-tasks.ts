@@ -1,7 +1,7 @@
 // Settled task items written the way the settle write stores them (the brief's shape: the task, its
 // TaskMetrics, settledAt and the settled-index keys), for tests of the aggregates that should not depend
 // on how the task runner records its steps.
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, PutCommand } from '../../functions/shared/clients/table-commands';
 import { settledIndexKeys } from '../../functions/shared/telemetry/settled-index';
 import type { TaskMetrics } from '../../functions/shared/telemetry/task-metrics';
 
@@ -16,7 +16,7 @@ export interface SeededTask {
 }
 
 export async function seedSettledTask(
-  documents: DynamoDBDocumentClient,
+  documents: DocumentClient,
   tableName: string,
   task: SeededTask,
 ): Promise<void> {

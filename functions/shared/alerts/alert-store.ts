@@ -14,12 +14,12 @@
 // Filters a key cannot express (state, severity, kind) are FilterExpressions on those index Queries: the
 // dedup keeps alerts to one per problem, so pages stay cheap; from/to bound the sort key (firstSeenAt).
 import {
-  type DynamoDBDocumentClient,
+  type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../clients/table-commands';
 import type { Severity } from '../resources';
 import { batchGetItems, conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import type { AlertKind, AlertRecord, AlertState } from './alert';
@@ -119,7 +119,7 @@ function toItem(alert: StoredAlert): Record<string, unknown> {
 
 export class DynamoAlertStore implements AlertStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,7 +1,7 @@
 // The per-channel rate limit: a counter item per channel and minute, incremented with a conditional
 // write that fails once the channel's limit is reached (so a burst never pushes it past). Counters expire
 // by TTL shortly after their minute. A flood of alerts past the limit is parked, not dropped.
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite } from '../table-items';
 
 export interface ChannelRateLimiter {
@@ -11,7 +11,7 @@ export interface ChannelRateLimiter {
 
 export class DynamoChannelRateLimiter implements ChannelRateLimiter {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,7 +1,7 @@
 // Alert channels in the table: one partition per scope (`ALERTCHANNELS#<org>` or
 // `ALERTCHANNELS#DEPLOYMENT`), one item per channel (`CHANNEL#<id>`). A scope holds at most MAX_CHANNELS,
 // so each partition is read with one Query, by the routes and by the notifier for every alert.
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DocumentClient, PutCommand, QueryCommand } from '../clients/table-commands';
 import { type AlertChannel, type ChannelScope, isDeploymentScope, MAX_CHANNELS } from './channel';
 
 export interface ChannelStore {
@@ -38,7 +38,7 @@ function fromItem(item: Record<string, unknown>): AlertChannel {
 
 export class DynamoChannelStore implements ChannelStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,7 +1,7 @@
 // The delivery log: one item per attempt to deliver an alert to a channel, in the alert's own partition
 // (`ALERT#<id>`, sk `DELIVERY#<time>#<channel>#<attempt>`), so GET /admin/alerts/{id}/deliveries is one
 // Query in time order. Items expire with the alert (30 days after they are written).
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, PutCommand, QueryCommand } from '../clients/table-commands';
 import type { AlertEvent } from './alert';
 import type { ChannelType } from './channel';
 
@@ -70,7 +70,7 @@ const FIELDS = [
 
 export class DynamoDeliveryLog implements DeliveryLog {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -3,7 +3,7 @@
 //   TASK#<taskId> / APPROVAL#<stepId>[#<mapIndex 5 digits>]   the approval, its task token, its decision
 //   gsi1  ORG#<org>#APPROVALS#<status> / <requestedAt>#<taskId>#<stepKey>   an org's approvals by status
 // Every status change is one conditional write on the status read, and moves the gsi1 key with it.
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import {
   type Approval,
@@ -65,7 +65,7 @@ const statusPartition = (orgId: string, status: ApprovalStatus) => `ORG#${orgId}
 
 export class DynamoApprovalStore implements ApprovalStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -14,7 +14,7 @@
 // conditional update that keeps the first revokedAt.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import type { Role } from '../resources';
 import { conditionalWrite, putIfAbsent } from '../table-items';
 import { isRole, isValidMembership, OPERATOR_ORG_ID } from './identity';
@@ -108,7 +108,7 @@ function sameHash(a: string, b: string): boolean {
 
 export class DynamoApiKeyStore implements ApiKeyStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

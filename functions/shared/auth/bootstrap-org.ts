@@ -2,7 +2,7 @@
 // key to call the API with, and OPERATOR keys for the people who run the deployment (no API route makes
 // those: they come from whoever holds the deployment's AWS credentials, through the CLI or `npm start`). Idempotent: the plaintext key is returned only by the run that created it;
 // later runs return just its keyId. A lost plaintext is replaced with resetBootstrapKey.
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../clients/table-commands';
 import { type ApiKeyStore, type CreatedApiKey, createApiKey, DynamoApiKeyStore } from './api-keys';
 import { OPERATOR_ORG_ID } from './identity';
 import { DynamoOrgStore, type OrgStore } from './org-store';
@@ -14,7 +14,7 @@ export interface BootstrapDeps {
 }
 
 /** The DynamoDB-backed stores, for callers (the local stack, the CLI) that hold a client and a table. */
-export const dynamoBootstrapDeps = (client: DynamoDBDocumentClient, tableName: string): BootstrapDeps => ({
+export const dynamoBootstrapDeps = (client: DocumentClient, tableName: string): BootstrapDeps => ({
   orgs: new DynamoOrgStore(client, tableName),
   apiKeys: new DynamoApiKeyStore(client, tableName),
 });

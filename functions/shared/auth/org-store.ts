@@ -1,7 +1,7 @@
 // Organizations in the single table: ORG#<id> / ORG, holding the name and which API key was issued when
 // the org was bootstrapped. Single-item conditional writes only, each safe to repeat.
 
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, putIfAbsent } from '../table-items';
 
 export interface Org {
@@ -24,7 +24,7 @@ const orgKey = (orgId: string) => ({ pk: `ORG#${orgId}`, sk: 'ORG' });
 
 export class DynamoOrgStore implements OrgStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

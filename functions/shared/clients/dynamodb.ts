@@ -3,10 +3,7 @@
 // (see once.ts). The commands and the interface stores depend on are in table-commands.ts.
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { traced } from '../tracing';
 import { AwsJsonClient, type AwsJsonClientOptions, type AwsJsonService } from './aws-json';
 import { once } from './once';
 import type { DocumentClient, TableCommand, TableOperation } from './table-commands';
@@ -125,8 +122,4 @@ export class LeanDocumentClient implements DocumentClient {
   }
 }
 
-// The AWS SDK clients the call sites still use, until they move to the document client above.
-export const dynamoDbClient = once(() => traced(new DynamoDBClient({})));
-export const documentClient = once(() =>
-  DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: MARSHALL_OPTIONS }),
-);
+export const documentClient = once(() => LeanDocumentClient.create());

@@ -1,15 +1,14 @@
 // The probes behind `GET /health`: one cheap read per service stepwise depends on.
 
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { ListStateMachinesCommand, type SfnClient } from '../clients/sfn';
 import { GetTopicAttributesCommand, type SnsClient } from '../clients/sns';
 import { GetQueueAttributesCommand, type SqsClient } from '../clients/sqs';
+import { DescribeTableCommand, type DocumentClient } from '../clients/table-commands';
 import type { ResourceConfig } from '../config';
 import type { HealthProbes } from './check-health';
 
 export interface ProbeClients {
-  readonly dynamodb: DynamoDBClient;
+  readonly dynamodb: DocumentClient;
   readonly sqs: Pick<SqsClient, 'send'>;
   readonly sns: Pick<SnsClient, 'send'>;
   readonly sfn: Pick<SfnClient, 'send'>;

@@ -6,14 +6,15 @@
 // Subscription partitions (live-event.ts): LIVE#<topic>#ORG#<org>, LIVE#<topic>#ALL, LIVE#task#<taskId>.
 // Everything expires by TTL when the connection would have reached API Gateway's 2-hour limit, so a
 // connection whose $disconnect never ran (or whose prune failed) leaves nothing behind for long.
+
+import type { Identity } from '../auth/identity';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Identity } from '../auth/identity';
+} from '../clients/table-commands';
 
 /** API Gateway closes a WebSocket connection after 2 hours; its items expire a little after. */
 export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 5 * 60;
@@ -48,7 +49,7 @@ const SUBSCRIPTION_SK = 'SUB#';
 
 export class DynamoLiveStore implements LiveStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

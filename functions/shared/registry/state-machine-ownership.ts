@@ -2,7 +2,7 @@
 // is created, so a name is bound to exactly one (org, workflow, version) for the life of the table.
 //   STATEMACHINE#<name> / OWNER   orgId, workflowId, version, claimedAt
 // Registration updates an existing machine only when this item proves it is the caller's own.
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DocumentClient, GetCommand } from '../clients/table-commands';
 import { conditionalWrite, putIfAbsent } from '../table-items';
 
 export interface StateMachineOwner {
@@ -32,7 +32,7 @@ const key = (name: string) => ({ pk: `STATEMACHINE#${name}`, sk: 'OWNER' });
 
 export class DynamoStateMachineOwnership implements StateMachineOwnership {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,7 +1,7 @@
 // Registered workflows, per organization, one item per version plus a summary item:
 //   ORG#<org>#WORKFLOW#<id> / WORKFLOW          name, latest version; gsi1 lists an org's workflows
 //   ORG#<org>#WORKFLOW#<id> / VERSION#<000001>  the definition and its state machine
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import type { WorkflowDefinition } from '../workflows/definition';
@@ -31,7 +31,7 @@ const versionSk = (version: number) => `VERSION#${String(version).padStart(6, '0
 
 export class WorkflowStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

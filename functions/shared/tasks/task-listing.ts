@@ -11,7 +11,7 @@
 // The cursor is the merge position: the order key (the part of the sort key from the time on) of the last
 // entry examined. Every index's order keys start with an ISO time and are unique, so one position serves
 // every source of a merge; the API signs it and binds it to the query.
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, QueryCommand } from '../clients/table-commands';
 import { ValidationError } from '../http/errors';
 import { type IndexName, TABLE, TASK_ROW_ATTRIBUTES } from '../resources';
 import { batchGetItems } from '../table-items';
@@ -303,7 +303,7 @@ const LIVE_ROW_ATTRIBUTES = [
 
 export class DynamoListingReader implements ListingReader {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

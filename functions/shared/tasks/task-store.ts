@@ -29,16 +29,16 @@
 // that ends that state. `since` is the open attempt's start (RUNNING) or the failed attempt's end.
 // RETRYING and STUCK read them and, for STUCK, PENDING tasks older than the threshold from gsi10/gsi12.
 import { createHash } from 'node:crypto';
+import { DynamoApprovalStore } from '../approvals/approval-store';
 import {
-  type DynamoDBDocumentClient,
+  type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
   type UpdateCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { DynamoApprovalStore } from '../approvals/approval-store';
+} from '../clients/table-commands';
 import { batchGetItems, conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import { settledIndexKeys } from '../telemetry/settled-index';
 import type { TaskMetrics } from '../telemetry/task-metrics';
@@ -398,7 +398,7 @@ class StepWrite {
 
 export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -2,7 +2,7 @@
 // Prometheus, from the status indexes of the task listing (task-index-keys.ts): PENDING and RUNNING
 // tasks sit under ORG#<org>#STATUS#<PENDING|RUNNING> in gsi10 and STATUS#<PENDING|RUNNING>#<shard> in
 // gsi12, sorted by creation.
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, QueryCommand } from '../clients/table-commands';
 import { ACTIVE_STATUS_PARTITIONS, ACTIVE_STATUSES, orgStatusPartition } from '../tasks/task-index-keys';
 
 export interface ActiveTaskCounts {
@@ -23,7 +23,7 @@ export interface ActiveTasks {
  */
 export class StatusIndexTasks implements ActiveTasks {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -5,11 +5,11 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
+  type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../clients/table-commands';
 import { TABLE } from '../resources';
 import { conditionalWrite } from '../table-items';
 import type { Aggregate, SettledTask } from './aggregate';
@@ -65,7 +65,7 @@ export class DynamoAggregateStore implements AggregateStore {
   private readonly watermark: SlotWatermark;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {
     this.watermark = new SlotWatermark(client, tableName, WATERMARK_KEY, 'MetricsWatermark');

@@ -2,7 +2,7 @@
 // where a slot is 10 seconds of settle time (the settle write's own clock) and the shard spreads one
 // slot's tasks over 4 partitions. The aggregate folder reads each closed slot once, shard by shard, and so
 // does the TASK_FAILED alert rule.
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, QueryCommand } from '../clients/table-commands';
 import { projectionOf } from '../table-items';
 import { activeShardOf } from '../tasks/task-store';
 
@@ -23,7 +23,7 @@ export function settledIndexKeys(taskId: string, settledAtMs: number): { gsi2pk:
 
 /** The tasks settled in one slot's shard (every page), projected to `attributes`; `statuses` filters them. */
 export async function readSettledShard<T>(
-  client: DynamoDBDocumentClient,
+  client: DocumentClient,
   tableName: string,
   slot: number,
   shard: number,

@@ -1,13 +1,13 @@
 // A reader's place in the settled index: one item holding the last 10-s slot it has read through, moved
 // only forward (a conditional update), so two runs at once never step it back. The aggregate folder keeps
 // one (aggregate-store.ts), the TASK_FAILED rule its own (alerts/rules/failed-tasks.ts).
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, GetCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite } from '../table-items';
 import type { ItemKey } from './aggregate-keys';
 
 export class SlotWatermark {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
     private readonly key: ItemKey,
     /** The item's `type` attribute. */

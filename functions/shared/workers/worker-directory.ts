@@ -3,7 +3,7 @@
 // items (the SDK); the marking is conditional on the heartbeat the sweeper saw, so it never overwrites a
 // heartbeat that arrived meanwhile, and a zombie's late write cannot undo it (the SDK's writes are
 // conditional on the worker being live).
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite } from '../table-items';
 import {
   expiresAtFor,
@@ -40,7 +40,7 @@ export const effectiveStatus = (worker: WorkerItem, now: Date, deadAfterSeconds:
 
 export class DynamoWorkerDirectory implements WorkerDirectory {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 

@@ -1,6 +1,6 @@
 // The rules the sweeper evaluates, in the order it runs them, over the table, the workflow versions and
 // the DLQs.
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../../clients/table-commands';
 import type { WorkflowStore } from '../../registry/workflow-store';
 import type { AggregateStore } from '../../telemetry/aggregate-store';
 import { dlqRule, type QueueDepth } from './dlq-rule';
@@ -14,7 +14,7 @@ import { stuckTaskRule } from './stuck-task-rule';
 import { taskFailedRule } from './task-failed-rule';
 
 export interface AlertRuleSources {
-  readonly client: DynamoDBDocumentClient;
+  readonly client: DocumentClient;
   readonly tableName: string;
   readonly aggregates: AggregateStore;
   readonly workflows: Pick<WorkflowStore, 'getVersion'>;

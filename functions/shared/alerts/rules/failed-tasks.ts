@@ -1,7 +1,7 @@
 // The tasks that failed for good, found where the aggregate folder finds every settled task: the settled
 // index (gsi2 `SETTLED#<10 s slot>#<shard>`, settled-index.ts), read slot by slot after a watermark of
 // the TASK_FAILED rule's own (`ALERTRULES#WATERMARK` / `TASK_FAILED`), so each failed task is seen once.
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DocumentClient } from '../../clients/table-commands';
 import { readSettledShard, SETTLED_SHARDS } from '../../telemetry/settled-index';
 import { SlotWatermark } from '../../telemetry/slot-watermark';
 
@@ -32,7 +32,7 @@ export class DynamoFailedTasks implements FailedTasks {
   private readonly watermark: SlotWatermark;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {
     this.watermark = new SlotWatermark(client, tableName, WATERMARK_KEY, 'AlertWatermark');

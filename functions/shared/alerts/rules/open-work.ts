@@ -2,7 +2,7 @@
 // `STEPS#<RUNNING|RETRYING>#<shard>` / `<since>#<org>#<taskId>#<stepKey>`, written by the step recorder,
 // task-store.ts) and the PENDING tasks (gsi12 `STATUS#PENDING#<shard>` / `<createdAt>#<taskId>`), oldest
 // first, each read capped per run (a capped read says so, and the rule leaves its resolves for a full one).
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DocumentClient, QueryCommand } from '../../clients/table-commands';
 import { projectionOf } from '../../table-items';
 import { LIST_SHARDS, statusPartition } from '../../tasks/task-index-keys';
 
@@ -60,7 +60,7 @@ interface HistoryEntry {
 
 export class DynamoOpenWork implements OpenWork {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
     private readonly capPerShard = OPEN_WORK_CAP_PER_SHARD,
   ) {}

@@ -5,11 +5,11 @@
 // rules from that book in memory.
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  type DocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+} from '../../clients/table-commands';
 import { type AlertRules, type AlertRulesLevel, effectiveRules, type RuleLevel } from './rule-config';
 
 export const ALERT_RULES_PARTITION = 'ALERTRULES';
@@ -80,7 +80,7 @@ const MAX_BOOK_PAGES = 20;
 
 export class DynamoAlertRulesStore implements AlertRulesStore {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 
