@@ -19,7 +19,11 @@ export const handler = apiHandler(REGISTRATION_OPERATIONS, {
   registry: {
     store: new WorkflowStore(documentClient(), tableName),
     ownership: new DynamoStateMachineOwnership(documentClient(), tableName),
-    stateMachines: new SfnStateMachines(sfnClient(), requireEnv('WORKFLOW_ROLE_ARN')),
+    stateMachines: new SfnStateMachines(
+      sfnClient(),
+      requireEnv('WORKFLOW_ROLE_ARN'),
+      requireEnv('AWS_REGION'),
+    ),
     stateMachinePrefix: loadStateMachinePrefix(),
     stepRunnerArn: requireEnv('STEP_RUNNER_ARN'),
     lambdaFunctions: loadLambdaAllowlist(),

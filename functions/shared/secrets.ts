@@ -1,28 +1,51 @@
-// Secrets Manager secrets read as strings through Powertools Parameters: one SecretsProvider over one
-// traced SecretsManagerClient per container, created on the first read (not at cold start). It lives here
-// rather than in clients/ so that only the functions that read a secret (api, step-runner) bundle it.
-// Each value is cached for the caller's maxAge, so a rotated secret is picked up without a redeploy.
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { traced } from './tracing';
+// Secrets Manager secrets read as strings, each value cached per container for the caller's maxAge, so a
+// rotated secret is picked up without a redeploy, and nothing is read before the first use (not at cold
+// start). This was Powertools Parameters' SecretsProvider; it is not any more because that module imports
+// `@aws-sdk/client-secrets-manager` statically, and esbuild hoists that import to the bundle's init even
+// behind an `import()`, which cost every cold start of the api, step runner and notifier the package's
+// load (see clients/lazy-sdk.ts). What it did for us is the cache below: GetSecretValue, the string (or
+// the binary) of the current version, kept maxAge seconds; reads of one secret in flight together share
+// one call, and a failed read is not kept.
+import {
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+  secretsManagerClient,
+} from './clients/secrets-manager';
 
-/** The slice of Powertools' SecretsProvider used here, so tests can pass a fake. */
+/** The reading side of Secrets Manager, so tests can pass a fake. */
 export interface SecretsGetter {
+  /** The secret's SecretString, or its SecretBinary; cached `maxAge` seconds. */
   get(name: string, options: { readonly maxAge: number }): Promise<unknown>;
 }
 
-let client: SecretsManagerClient | undefined;
-let provider: SecretsProvider | undefined;
-
-/** The container's Secrets Manager client (the api writes alert channel secrets with it), created on first use. */
-export function secretsManagerClient(): SecretsManagerClient {
-  client ??= traced(new SecretsManagerClient({}));
-  return client;
+/** A SecretsGetter over `client`, with its own cache. */
+export function cachedSecrets(
+  client: Pick<SecretsManagerClient, 'send'>,
+  now: () => number = Date.now,
+): SecretsGetter {
+  const cache = new Map<string, { readonly value: Promise<unknown>; readonly expiresAt: number }>();
+  return {
+    get(name, { maxAge }) {
+      const cached = cache.get(name);
+      if (cached && now() < cached.expiresAt) return cached.value;
+      const value = client
+        .send(new GetSecretValueCommand({ SecretId: name }))
+        .then((secret) => secret.SecretString ?? secret.SecretBinary);
+      const entry = { value, expiresAt: now() + maxAge * 1000 };
+      cache.set(name, entry);
+      value.catch(() => {
+        if (cache.get(name) === entry) cache.delete(name);
+      });
+      return value;
+    },
+  };
 }
 
-/** The container's Secrets Manager provider, created on first use. */
+let provider: SecretsGetter | undefined;
+
+/** The container's secrets reader, created on first use. */
 export function secretsManager(): SecretsGetter {
-  provider ??= new SecretsProvider({ awsSdkV3Client: secretsManagerClient() });
+  provider ??= cachedSecrets(secretsManagerClient());
   return provider;
 }
 

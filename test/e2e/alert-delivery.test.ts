@@ -16,7 +16,7 @@ import { snsAlertPublisher } from '../../functions/shared/alerts/publish-alert';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { type AlertReceiver, startAlertReceiver } from '../support/alert-receivers';
 import { apiClient } from '../support/api-request';
-import { localClients } from '../support/aws-clients';
+import { localClients, stepwiseClients } from '../support/aws-clients';
 import { api, RUN } from './http-client';
 
 const stack = inject('stack');
@@ -59,7 +59,7 @@ describe.skipIf(!stack)('alert delivery', () => {
   async function publish(kind: AlertKind): Promise<AlertMessage> {
     const alerting = createAlerting({
       store: new DynamoAlertStore(clients.documents, endpoints.tableName),
-      publish: snsAlertPublisher(clients.sns, {
+      publish: snsAlertPublisher(stepwiseClients(endpoints).sns, {
         CRITICAL: endpoints.topicArns.critical ?? '',
         WARNING: endpoints.topicArns.warning ?? '',
         INFO: endpoints.topicArns.info ?? '',

@@ -64,6 +64,25 @@ describe('function bundles', () => {
     expect(code).not.toMatch(/['"]@aws-sdk\/(client|lib)-dynamodb['"]/);
   });
 
+  // esbuild hoists a static import of an external package to the bundle's init, so a client used on a rare
+  // path (a live post, an alert, a secret, a Bedrock or Lambda step) would weigh on every cold start: they
+  // are loaded with import() on first use (functions/shared/clients/lazy-sdk.ts).
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s imports no AWS SDK package but util-dynamodb at module init',
+    (name) => {
+      const code = readFileSync(bundleOf(name), 'utf8');
+      const atInit = [...code.matchAll(/from\s*['"](@aws-sdk\/[^'"]+)['"]/g)].map((match) => match[1]);
+      expect(atInit.filter((pkg) => pkg !== '@aws-sdk/util-dynamodb')).toEqual([]);
+    },
+  );
+
+  it('loads the clients of rare paths on first use', () => {
+    const stepRunner = readFileSync(bundleOf('stepRunner'), 'utf8');
+    for (const pkg of ['client-bedrock-runtime', 'client-lambda', 'client-secrets-manager', 'client-sns']) {
+      expect(stepRunner).toMatch(new RegExp(`import\\(\\s*['"]@aws-sdk/${pkg}['"]\\s*\\)`));
+    }
+  });
+
   it.each(Object.keys(FUNCTIONS) as FunctionName[])(
     '%s bundles within the size budget, without the Tracer (tracing is off by default)',
     (name) => {

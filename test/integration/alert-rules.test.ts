@@ -31,7 +31,7 @@ import { type AttemptStart, DynamoTaskStore, type StepRef } from '../../function
 import { DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../../functions/shared/telemetry/fold-aggregates';
 import { createTable } from '../../local/dynamodb';
-import { localClients } from '../support/aws-clients';
+import { localClients, stepwiseClients } from '../support/aws-clients';
 import { type SeededTask, seedSettledTask, simpleMetrics } from '../support/settled-tasks';
 
 const endpoints = inject('endpoints');
@@ -392,7 +392,7 @@ describe('alert rules', () => {
         throw new Error('this rule fails');
       },
     };
-    const dlq = dlqRule({ queueUrls: [queueUrl], depth: sqsQueueDepth(sqs) });
+    const dlq = dlqRule({ queueUrls: [queueUrl], depth: sqsQueueDepth(stepwiseClients(endpoints).sqs) });
     const errors: string[] = [];
     const report = await sweep([broken, dlq], (_error, rule) => errors.push(rule));
     expect(report.failed).toEqual(['BROKEN']);

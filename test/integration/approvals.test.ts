@@ -8,7 +8,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
 import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { apiClient } from '../support/api-request';
-import { localClients } from '../support/aws-clients';
+import { localClients, stepwiseClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
 const credentials = inject('credentials');
@@ -164,7 +164,7 @@ describe('approval requests on the embedded stack', () => {
 });
 
 describe('SfnTaskCallbacks against the local Step Functions endpoint', () => {
-  const callbacks = new SfnTaskCallbacks(sfn);
+  const callbacks = new SfnTaskCallbacks(stepwiseClients(endpoints).sfn);
 
   it('reports a token whose wait is over (or never was) as TaskTokenClosed', async () => {
     const unknown = `AQ${'A'.repeat(64)}`;

@@ -8,7 +8,7 @@ import type { Task } from '../../functions/shared/tasks/task';
 import { LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore, type TaskRef, type TaskStore } from '../../functions/shared/tasks/task-store';
-import { localClients } from '../support/aws-clients';
+import { localClients, stepwiseClients } from '../support/aws-clients';
 
 /** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
 const POLL = { timeout: 15_000, interval: 100 };
@@ -16,7 +16,7 @@ const POLL = { timeout: 15_000, interval: 100 };
 const endpoints = inject('endpoints');
 const { documents, sfn } = localClients(endpoints);
 const tasks = new DynamoTaskStore(documents, endpoints.tableName);
-const executions = stepFunctionsExecutions(sfn);
+const executions = stepFunctionsExecutions(stepwiseClients(endpoints).sfn);
 const OLD = '2000-01-01T00:00:00.000Z';
 const now = () => new Date();
 

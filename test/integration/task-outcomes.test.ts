@@ -17,7 +17,7 @@ import { InputValidator } from '../../functions/shared/tasks/input-validator';
 import { startTask } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { apiClient } from '../support/api-request';
-import { localClients } from '../support/aws-clients';
+import { localClients, stepwiseClients } from '../support/aws-clients';
 
 /** Status changes travel through events and Lambdas: allow them a few seconds on a busy machine. */
 const POLL = { timeout: 15_000, interval: 100 };
@@ -150,7 +150,7 @@ describe('cancel', () => {
 describe('starting', () => {
   it('completes on a retry with the same key a start whose StartExecution failed after the task was written', async () => {
     const workflowId = await register([transform('only')]);
-    const real = stepFunctionsExecutions(sfn);
+    const real = stepFunctionsExecutions(stepwiseClients(endpoints).sfn);
     let failures = 1;
     const flaky: Executions = {
       ...real,

@@ -4,7 +4,7 @@
 // function error becomes an error named after the function's own errorType, which is what Step
 // Functions' native Lambda integration reports, so the workflow's Retry/Catch can match it. Throttling
 // and service errors are retried by the SDK client (maxAttempts) and surface with their SDK names.
-import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '../clients/lambda';
 import * as z from '../zod-mini';
 import { LambdaFunctionError, LambdaNotAllowed } from './errors';
 import { isLambdaAllowed, type LambdaAllowlist } from './lambda-allowlist';
@@ -23,16 +23,8 @@ export const LambdaParamsSchema = z.strictObject({
 
 export type LambdaParams = z.input<typeof LambdaParamsSchema>;
 
-/** The slice of LambdaClient the action uses, so tests can pass a fake `send`. */
-export interface InvokeClient {
-  send(command: InvokeCommand): Promise<InvokeCommandOutput>;
-}
-
-/** A Lambda client retrying throttling like the rest of stepwise (3 retries); no socket timeout, since a
- * user function may legitimately run for up to 15 minutes. */
-export function createLambdaClient(options: { readonly maxAttempts?: number } = {}): LambdaClient {
-  return new LambdaClient({ maxAttempts: options.maxAttempts ?? 4, retryMode: 'standard' });
-}
+/** The slice of the Lambda client (../clients/lambda.ts) the action uses, so tests can pass a fake `send`. */
+export type InvokeClient = Pick<LambdaClient, 'send'>;
 
 export interface LambdaActionDeps {
   readonly lambda: InvokeClient;

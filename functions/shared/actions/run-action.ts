@@ -2,14 +2,15 @@
 // with its zod schema (errors name the field); this module only picks the action, shapes the metrics the
 // step runner records, and, in createActionRunner, wires the real dependencies once per container.
 
+import { createBedrockRuntimeClient } from '../clients/bedrock-runtime';
+import { createLambdaClient } from '../clients/lambda';
 import type { SecretsGetter } from '../secrets';
-import { traced } from '../tracing';
 import { UnknownStepType } from './errors';
 import { type HttpDeps, type HttpParams, runHttpAction } from './http';
-import { createLambdaClient, type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
+import { type InvokeClient, type LambdaParams, runLambdaAction } from './lambda';
 import { type LambdaAllowlist, loadLambdaAllowlist } from './lambda-allowlist';
 import { llmApiKey } from './llm/api-key';
-import { createBedrockConverseProvider, createBedrockRuntimeClient } from './llm/bedrock-converse';
+import { createBedrockConverseProvider } from './llm/bedrock-converse';
 import { type LlmActionDeps, type LlmParams, runLlmAction } from './llm/llm-action';
 import { createOpenAiCompatibleProvider } from './llm/openai-compatible';
 import type { LlmProvider, LlmProviderName } from './llm/provider';
@@ -118,7 +119,7 @@ export function createActionRunner(
   const createProvider = (name: LlmProviderName): LlmProvider =>
     name === 'openai'
       ? createOpenAiCompatibleProvider({ baseUrl: config.baseUrl, apiKey, outbound })
-      : createBedrockConverseProvider({ client: traced(createBedrockRuntimeClient()) });
+      : createBedrockConverseProvider({ client: createBedrockRuntimeClient() });
   let lambda: InvokeClient | undefined;
   const deps: ActionDeps = {
     http: { outbound },
@@ -135,7 +136,7 @@ export function createActionRunner(
       },
     },
     lambda: () => {
-      lambda ??= traced(createLambdaClient());
+      lambda ??= createLambdaClient();
       return lambda;
     },
     lambdaFunctions: loadLambdaAllowlist(env),

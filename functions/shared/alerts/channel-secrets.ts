@@ -1,15 +1,14 @@
 // Channel secrets in Secrets Manager: the api writes them (one secret per channel, named for its scope
 // and id under the deployment's prefix) and keeps only the ARN; the notifier reads them through
-// Powertools Parameters, cached briefly so a rotation reaches deliveries within a minute. On the local
+// ../secrets.ts, cached briefly so a rotation reaches deliveries within a minute. On the local
 // stack the same calls reach local/secrets-manager.ts (AWS_ENDPOINT_URL_SECRETS_MANAGER).
 import { createHash } from 'node:crypto';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
   PutSecretValueCommand,
-  ResourceExistsException,
   type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+} from '../clients/secrets-manager';
 import type { SecretsGetter } from '../secrets';
 import {
   type AlertChannel,
@@ -64,7 +63,7 @@ export class SecretsManagerChannelSecrets implements ChannelSecretWriter {
       );
       return created.ARN ?? '';
     } catch (error) {
-      if (!(error instanceof ResourceExistsException)) throw error;
+      if ((error as { name?: unknown } | undefined)?.name !== 'ResourceExistsException') throw error;
     }
     const updated = await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text }));
     return updated.ARN ?? '';

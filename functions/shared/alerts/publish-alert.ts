@@ -3,7 +3,8 @@
 // programs (sqs, lambda and the default) get the JSON message, email readers plain text, and https
 // subscribers the Amazon Q Developer in chat applications custom-notification format (its chat
 // integration subscribes to a topic over https).
-import { PublishCommand, type PublishCommandInput, type SNSClient } from '@aws-sdk/client-sns';
+import type { PublishCommandInput } from '@aws-sdk/client-sns';
+import { PublishCommand, type SnsClient } from '../clients/sns';
 import type { Severity } from '../resources';
 import type { AlertEvent, AlertMessage, AlertPublisher, AlertRecord } from './alert';
 import { type AlertFact, alertFacts, definedFacts, timesSeen } from './alert-facts';
@@ -186,7 +187,7 @@ export function alertNotification(message: AlertMessage): TopicNotification {
 
 /** Publishes each message to the topic of its alert's severity. */
 export function snsAlertPublisher(
-  sns: Pick<SNSClient, 'send'>,
+  sns: Pick<SnsClient, 'send'>,
   topicArns: Readonly<Record<Severity, string>>,
 ): AlertPublisher {
   return async (message) => {

@@ -4,8 +4,9 @@
 // summary as the email text, and the Amazon Q Developer format for chat. It never carries the task token.
 // It is not an alert: nothing went wrong, it needs no dedup, no acknowledgement and no resolve (its
 // decision is the answer), and it must not show among the alerts an operator works through.
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+
 import { notificationInput, type TopicNotification } from '../alerts/publish-alert';
+import { PublishCommand, type SnsClient } from '../clients/sns';
 import { type Approval, describeApproval } from './approval';
 
 export interface ApprovalNotifier {
@@ -87,7 +88,7 @@ export function approvalRequestedNotification(
 
 export class SnsApprovalNotifier implements ApprovalNotifier {
   constructor(
-    private readonly client: SNSClient,
+    private readonly client: Pick<SnsClient, 'send'>,
     private readonly topicArn: string,
   ) {}
 

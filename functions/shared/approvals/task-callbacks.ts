@@ -1,7 +1,7 @@
 // Completing a state that waits on a task token (SendTaskSuccess / SendTaskFailure). Step Functions
 // answers TaskTimedOut or TaskDoesNotExist for a token whose wait is over (timed out, its execution
 // ended, already completed): that is an answer about the approval, not a failure of ours.
-import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SfnClient } from '../clients/sfn';
 
 export interface TaskCallbacks {
   succeed(taskToken: string, output: unknown): Promise<void>;
@@ -19,7 +19,7 @@ const CLOSED_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist']);
 const MAX_CAUSE_CHARS = 32_768;
 
 export class SfnTaskCallbacks implements TaskCallbacks {
-  constructor(private readonly client: SFNClient) {}
+  constructor(private readonly client: Pick<SfnClient, 'send'>) {}
 
   async succeed(taskToken: string, output: unknown): Promise<void> {
     await this.send(taskToken, () =>

@@ -1,6 +1,28 @@
-// The SNS client (see once.ts for how clients are made).
-import { SNSClient } from '@aws-sdk/client-sns';
-import { traced } from '../tracing';
+// The SNS client (see once.ts for how clients are made): alerts and approval notices only, so the SDK
+// package is loaded on the first publish, not at cold start (lazy-sdk.ts).
+import type * as Sns from '@aws-sdk/client-sns';
+import { type ClientSettings, lazySdkClient } from './lazy-sdk';
 import { once } from './once';
+import { type ServiceClient, serviceCommand } from './service-command';
 
-export const snsClient = once(() => traced(new SNSClient({})));
+export type SnsClient = ServiceClient<'sns'>;
+
+export function createSnsClient(settings: ClientSettings = {}): SnsClient {
+  return lazySdkClient(
+    'sns',
+    () => import('@aws-sdk/client-sns'),
+    (sdk) => new sdk.SNSClient(settings),
+  );
+}
+
+export const snsClient = once(() => createSnsClient());
+
+export const PublishCommand = serviceCommand<'sns', Sns.PublishCommandInput, Sns.PublishCommandOutput>(
+  'sns',
+  'Publish',
+);
+export const GetTopicAttributesCommand = serviceCommand<
+  'sns',
+  Sns.GetTopicAttributesCommandInput,
+  Sns.GetTopicAttributesCommandOutput
+>('sns', 'GetTopicAttributes');

@@ -2,12 +2,10 @@
 // fake; `stepFunctionsExecutions` is the real one over the SDK client.
 import {
   DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  type SFNClient,
+  type SfnClient,
   StartExecutionCommand,
   StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+} from '../clients/sfn';
 
 export interface ExecutionDescription {
   readonly status: string;
@@ -30,20 +28,23 @@ export interface Executions {
   describe(executionArn: string): Promise<ExecutionDescription | undefined>;
 }
 
-export function stepFunctionsExecutions(sfn: SFNClient): Executions {
+/** Step Functions' answers, told apart by name (the SDK's error classes are not loaded here). */
+const errorName = (error: unknown) => (error as { name?: unknown } | undefined)?.name;
+
+export function stepFunctionsExecutions(sfn: Pick<SfnClient, 'send'>): Executions {
   return {
     async start(stateMachineArn, name, input) {
       try {
         await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input }));
       } catch (error) {
-        if (!(error instanceof ExecutionAlreadyExists)) throw error;
+        if (errorName(error) !== 'ExecutionAlreadyExists') throw error;
       }
     },
     async stop(executionArn, error, cause) {
       try {
         await sfn.send(new StopExecutionCommand({ executionArn, error, cause }));
       } catch (failure) {
-        if (!(failure instanceof ExecutionDoesNotExist)) throw failure;
+        if (errorName(failure) !== 'ExecutionDoesNotExist') throw failure;
       }
     },
     async describe(executionArn) {
@@ -58,7 +59,7 @@ export function stepFunctionsExecutions(sfn: SFNClient): Executions {
           cause: execution.cause,
         };
       } catch (error) {
-        if (error instanceof ExecutionDoesNotExist) return undefined;
+        if (errorName(error) === 'ExecutionDoesNotExist') return undefined;
         throw error;
       }
     },

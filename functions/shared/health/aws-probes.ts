@@ -1,20 +1,17 @@
 // The probes behind `GET /health`: one cheap read per service stepwise depends on.
 
-import type { SFNClient } from '@aws-sdk/client-sfn';
-import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
-import type { SNSClient } from '@aws-sdk/client-sns';
-import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { ListStateMachinesCommand, type SfnClient } from '../clients/sfn';
+import { GetTopicAttributesCommand, type SnsClient } from '../clients/sns';
+import { GetQueueAttributesCommand, type SqsClient } from '../clients/sqs';
 import { DescribeTableCommand, type DocumentClient } from '../clients/table-commands';
 import type { ResourceConfig } from '../config';
 import type { HealthProbes } from './check-health';
 
 export interface ProbeClients {
   readonly dynamodb: DocumentClient;
-  readonly sqs: SQSClient;
-  readonly sns: SNSClient;
-  readonly sfn: SFNClient;
+  readonly sqs: Pick<SqsClient, 'send'>;
+  readonly sns: Pick<SnsClient, 'send'>;
+  readonly sfn: Pick<SfnClient, 'send'>;
 }
 
 export function awsProbes(config: ResourceConfig, clients: ProbeClients): HealthProbes {

@@ -1,26 +1,22 @@
 // The writers' side of live updates, once per container: the publisher posting through the API Gateway
 // Management API of the WebSocket API (LIVE_ENDPOINT: https://{apiId}.execute-api.{region}.amazonaws.com/live,
-// or the local stack's API port), its client created on first use, and the middleware that lets the
-// fan-out finish before the handler returns. Without LIVE_ENDPOINT nothing is published.
-import {
-  ApiGatewayManagementApiClient,
-  GoneException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
+// or the local stack's API port), its client and SDK package loaded on the first post (not at cold start:
+// most invocations have no listener), and the middleware that lets the fan-out finish before the handler
+// returns. Without LIVE_ENDPOINT nothing is published.
 import type { MiddlewareObj } from '@middy/core';
+import { createApiGatewayManagementClient, PostToConnectionCommand } from '../clients/apigateway-management';
 import { documentClient } from '../clients/dynamodb';
 import { once } from '../clients/once';
 import { requireEnv } from '../config';
 import { logger } from '../powertools';
 import { LIVE_API } from '../resources';
-import { traced } from '../tracing';
 import { DynamoLiveStore } from './live-store';
 import { createLivePublisher, type LivePublisher, type PostToConnection, silentPublisher } from './publisher';
 
 const LIVE_ENDPOINT_ENV = LIVE_API.endpointEnv;
 
 const managementClient = once(() =>
-  traced(new ApiGatewayManagementApiClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) })),
+  createApiGatewayManagementClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) }),
 );
 
 /** PostToConnection, with GoneException (the client disconnected) as 'gone'. */
@@ -31,8 +27,7 @@ export const postToConnection: PostToConnection = async (connectionId, data) => 
     );
     return 'sent';
   } catch (error) {
-    if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException')
-      return 'gone';
+    if ((error as { name?: string }).name === 'GoneException') return 'gone';
     throw error;
   }
 };

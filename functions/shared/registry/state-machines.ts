@@ -1,12 +1,6 @@
 // The slice of Step Functions that registration uses, behind an interface so registration is unit-tested
 // with an in-memory fake. Every machine runs as the one workflow role and is traced.
-import {
-  CreateStateMachineCommand,
-  InvalidDefinition,
-  type SFNClient,
-  StateMachineAlreadyExists,
-  UpdateStateMachineCommand,
-} from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, type SfnClient, UpdateStateMachineCommand } from '../clients/sfn';
 
 /**
  * Step Functions refused a compiled definition (InvalidDefinition): something validation let through,
@@ -17,7 +11,7 @@ export class StateMachineDefinitionRefused extends Error {
 }
 
 function refusedOr(error: unknown): unknown {
-  return error instanceof InvalidDefinition
+  return error instanceof Error && error.name === 'InvalidDefinition'
     ? new StateMachineDefinitionRefused(error.message, { cause: error })
     : error;
 }
@@ -34,9 +28,11 @@ export interface StateMachines {
 
 export class SfnStateMachines implements StateMachines {
   constructor(
-    private readonly sfn: SFNClient,
+    private readonly sfn: Pick<SfnClient, 'send'>,
     /** The role every workflow state machine runs as. */
     private readonly roleArn: string,
+    /** The client's region (AWS_REGION), where the machines are. */
+    private readonly region: string,
   ) {}
 
   async create(name: string, definition: string): Promise<string | undefined> {
@@ -52,7 +48,7 @@ export class SfnStateMachines implements StateMachines {
       );
       return created.stateMachineArn;
     } catch (error) {
-      if (error instanceof StateMachineAlreadyExists) return undefined;
+      if (error instanceof Error && error.name === 'StateMachineAlreadyExists') return undefined;
       throw refusedOr(error);
     }
   }
@@ -72,7 +68,6 @@ export class SfnStateMachines implements StateMachines {
   /** Machines live in the workflow role's account and the client's region. */
   private async arnOf(name: string): Promise<string> {
     const [, partition, , , account] = this.roleArn.split(':');
-    const region = await this.sfn.config.region();
-    return `arn:${partition}:states:${region}:${account}:stateMachine:${name}`;
+    return `arn:${partition}:states:${this.region}:${account}:stateMachine:${name}`;
   }
 }

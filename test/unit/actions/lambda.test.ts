@@ -1,23 +1,19 @@
-import type { InvokeCommand, InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { InvokeCommandInput, InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { LambdaFunctionError, LambdaNotAllowed } from '../../../functions/shared/actions/errors';
-import { runLambdaAction } from '../../../functions/shared/actions/lambda';
+import { type InvokeClient, runLambdaAction } from '../../../functions/shared/actions/lambda';
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:enrich-order';
 /** The task's org and the deployment's allowlist, which allows ARN for org-a only. */
 const ORG_A = { orgId: 'org-a', allowlist: { 'org-a': [ARN] } };
 
 function fakeLambda(response: Partial<InvokeCommandOutput>) {
-  const sent: InvokeCommand[] = [];
-  return {
-    sent,
-    lambda: {
-      send: async (command: InvokeCommand) => {
-        sent.push(command);
-        return { $metadata: {}, StatusCode: 200, ...response } as InvokeCommandOutput;
-      },
-    },
+  const sent: { readonly input: InvokeCommandInput }[] = [];
+  const send = async (command: { readonly input: InvokeCommandInput }) => {
+    sent.push(command);
+    return { $metadata: {}, StatusCode: 200, ...response } as InvokeCommandOutput;
   };
+  return { sent, lambda: { send } as InvokeClient };
 }
 
 // The SDK types Payload as its blob adapter; a plain Uint8Array is what the action actually reads.

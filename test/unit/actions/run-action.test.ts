@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidStepParams, UnknownStepType } from '../../../functions/shared/actions/errors';
+import type { InvokeClient } from '../../../functions/shared/actions/lambda';
 import type { LlmProvider } from '../../../functions/shared/actions/llm/provider';
 import { type AllowedHost, parseAllowedHost } from '../../../functions/shared/actions/outbound/allowed-hosts';
 import { type ActionDeps, createActionRunner, runAction } from '../../../functions/shared/actions/run-action';
@@ -27,13 +28,14 @@ const MY_FN = 'arn:aws:lambda:eu-west-1:123456789012:function:my-fn';
 const deps: ActionDeps = {
   http: { outbound: { allowedHosts: allowed }, sleep: async () => undefined },
   llm: { defaultProvider: 'openai', defaultModel: 'm-1', provider: () => fakeProvider },
-  lambda: () => ({
-    send: async () => ({
-      $metadata: {},
-      StatusCode: 200,
-      Payload: new TextEncoder().encode('{"ok":true}') as unknown as InvokeCommandOutput['Payload'],
-    }),
-  }),
+  lambda: () =>
+    ({
+      send: async () => ({
+        $metadata: {},
+        StatusCode: 200,
+        Payload: new TextEncoder().encode('{"ok":true}') as unknown as InvokeCommandOutput['Payload'],
+      }),
+    }) as InvokeClient,
   lambdaFunctions: { 'org-a': [MY_FN] },
 };
 const task = { orgId: 'org-a' };
@@ -157,7 +159,7 @@ describe('createActionRunner', () => {
       ({ $metadata: {}, StatusCode: 200, Payload: undefined }) as unknown as InvokeCommandOutput;
     const run = createActionRunner({
       env: { LAMBDA_FUNCTIONS: JSON.stringify({ 'org-a': [MY_FN] }) },
-      deps: { lambda: () => ({ send }) },
+      deps: { lambda: () => ({ send }) as InvokeClient },
     });
     expect(await run('lambda', { functionArn: MY_FN }, task)).toEqual({ output: null, metrics: {} });
     await expect(run('lambda', { functionArn: MY_FN }, { orgId: 'org-b' })).rejects.toMatchObject({

@@ -1,9 +1,8 @@
-// The local Secrets Manager answers the AWS SDK client and Powertools Parameters as the service does, for
-// the calls stepwise makes, and keeps its secrets across a restart.
+// The local Secrets Manager answers the AWS SDK client and stepwise's cached secrets reader as the service
+// does, for the calls stepwise makes, and keeps its secrets across a restart.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -15,6 +14,8 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSecretsManagerClient } from '../../../functions/shared/clients/secrets-manager';
+import { cachedSecrets } from '../../../functions/shared/secrets';
 import { type LocalSecretsManager, startSecretsManager } from '../../../local/secrets-manager';
 import { LOCAL_AWS } from '../../../local/settings';
 
@@ -73,13 +74,19 @@ describe('local Secrets Manager', () => {
     ).rejects.toBeInstanceOf(ResourceExistsException);
   });
 
-  it('serves Powertools Parameters and keeps secrets across a restart', async () => {
+  it("serves stepwise's secrets reader and keeps secrets across a restart", async () => {
     const { ARN } = await client.send(new CreateSecretCommand({ Name: 'kept', SecretString: 'value' }));
     client.destroy();
     await server.close();
     server = await startSecretsManager(LOCAL_AWS, dataDir);
     client = connect(server.url);
-    const provider = new SecretsProvider({ awsSdkV3Client: client });
-    expect(await provider.get(ARN ?? '')).toBe('value');
+    const secrets = cachedSecrets(
+      createSecretsManagerClient({
+        region: LOCAL_AWS.region,
+        credentials: LOCAL_AWS.credentials,
+        endpoint: server.url,
+      }),
+    );
+    expect(await secrets.get(ARN ?? '', { maxAge: 60 })).toBe('value');
   });
 });

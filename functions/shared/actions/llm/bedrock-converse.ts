@@ -1,36 +1,13 @@
 // LLM provider for Amazon Bedrock through the model-agnostic Converse API. System messages go to
 // `system`, the rest to `messages`. Throttling and 5xx are retried by the SDK client itself (standard
 // retry mode, `maxAttempts`), so there is no second retry loop here.
-import {
-  BedrockRuntimeClient,
-  ConverseCommand,
-  type ConverseCommandOutput,
-  type Message,
-  type SystemContentBlock,
-} from '@aws-sdk/client-bedrock-runtime';
+import type { ConverseCommandOutput, Message, SystemContentBlock } from '@aws-sdk/client-bedrock-runtime';
+import { type BedrockRuntimeClient, ConverseCommand } from '../../clients/bedrock-runtime';
 import { LlmClientError, LlmProviderError } from '../errors';
 import type { ChatRequest, ChatResponse, LlmProvider } from './provider';
 
-/** The slice of BedrockRuntimeClient the provider uses, so tests can pass a fake `send`. */
-export interface ConverseClient {
-  send(command: ConverseCommand): Promise<ConverseCommandOutput>;
-}
-
-export interface BedrockClientOptions {
-  /** Attempts per call, the first included, for throttling and 5xx (SDK standard retry mode). @default 4 */
-  readonly maxAttempts?: number;
-  /** Socket-level request timeout. @default 120000 */
-  readonly requestTimeoutMs?: number;
-}
-
-/** A Bedrock Runtime client retrying like the rest of stepwise: 3 retries with full-jitter backoff. */
-export function createBedrockRuntimeClient(options: BedrockClientOptions = {}): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
-    maxAttempts: options.maxAttempts ?? 4,
-    retryMode: 'standard',
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 120_000 },
-  });
-}
+/** The slice of the Bedrock Runtime client (clients/bedrock-runtime.ts) the provider uses, so tests can pass a fake. */
+export type ConverseClient = Pick<BedrockRuntimeClient, 'send'>;
 
 export function createBedrockConverseProvider(deps: {
   readonly client: ConverseClient;

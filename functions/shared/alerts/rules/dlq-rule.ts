@@ -3,7 +3,7 @@
 // (DLQ_NOT_EMPTY#<queueName>), resolved once it is drained. DLQs are the deployment's, so the alert names
 // no org (operators see it). One GetQueueAttributes per queue; a queue that cannot be read is skipped for
 // this run (its alert neither raised nor resolved) and the others still are.
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type SqsClient } from '../../clients/sqs';
 import type { AlertRule, RuleOutcome } from './evaluate-rules';
 
 export const dlqKey = (queueName: string) => `DLQ_NOT_EMPTY#${queueName}`;
@@ -14,7 +14,7 @@ export const queueNameOf = (queueUrl: string) => queueUrl.slice(queueUrl.lastInd
 /** Messages a queue holds, visible or not (approximate, as SQS reports it). */
 export type QueueDepth = (queueUrl: string) => Promise<number>;
 
-export function sqsQueueDepth(sqs: Pick<SQSClient, 'send'>): QueueDepth {
+export function sqsQueueDepth(sqs: Pick<SqsClient, 'send'>): QueueDepth {
   return async (queueUrl) => {
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({

@@ -1,9 +1,10 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandInput } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlmApiKeyUnavailable } from '../../../../functions/shared/actions/errors';
 import { API_KEY_MAX_AGE_SECONDS, llmApiKey } from '../../../../functions/shared/actions/llm/api-key';
 import { createActionRunner } from '../../../../functions/shared/actions/run-action';
+import type { SecretsManagerClient } from '../../../../functions/shared/clients/secrets-manager';
+import { cachedSecrets } from '../../../../functions/shared/secrets';
 import { type FakeLlm, startFakeLlm } from '../../../../local/fake-llm';
 import { fakeSecrets } from '../../../support/fake-secrets';
 
@@ -38,21 +39,39 @@ describe('llmApiKey', () => {
     }
   });
 
-  it("is cached by Powertools' SecretsProvider: one GetSecretValue for many requests", async () => {
-    const client = new SecretsManagerClient({
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+  it('is cached: one GetSecretValue for many requests until maxAge, then read again', async () => {
     const sent: string[] = [];
+    let version = 0;
     // The one call that would leave this machine, answered here.
-    client.send = (async (command: GetSecretValueCommand) => {
+    const send = async (command: { readonly input: GetSecretValueCommandInput }) => {
       sent.push(String(command.input.SecretId));
-      return { SecretString: 'sk-cached', $metadata: {} };
-    }) as unknown as SecretsManagerClient['send'];
-    const provider = new SecretsProvider({ awsSdkV3Client: client });
-    const key = llmApiKey({ apiKeySecretArn: SECRET_ARN }, () => provider) as () => Promise<string>;
-    expect([await key(), await key(), await key()]).toEqual(['sk-cached', 'sk-cached', 'sk-cached']);
+      version++;
+      return { SecretString: `sk-${version}`, $metadata: {} };
+    };
+    let clock = 0;
+    const secrets = cachedSecrets({ send } as SecretsManagerClient, () => clock);
+    const key = llmApiKey({ apiKeySecretArn: SECRET_ARN }, () => secrets) as () => Promise<string>;
+    expect(await Promise.all([key(), key()])).toEqual(['sk-1', 'sk-1']);
+    clock = API_KEY_MAX_AGE_SECONDS * 1000 - 1;
+    expect(await key()).toBe('sk-1');
     expect(sent).toEqual([SECRET_ARN]);
+    clock = API_KEY_MAX_AGE_SECONDS * 1000;
+    expect(await key()).toBe('sk-2');
+    expect(sent).toEqual([SECRET_ARN, SECRET_ARN]);
+  });
+
+  it('does not keep a failed read: the next request asks again', async () => {
+    let calls = 0;
+    const send = async () => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      return { SecretString: 'sk-after', $metadata: {} };
+    };
+    const secrets = cachedSecrets({ send } as SecretsManagerClient);
+    const key = llmApiKey({ apiKeySecretArn: SECRET_ARN }, () => secrets) as () => Promise<string>;
+    await expect(key()).rejects.toBeInstanceOf(LlmApiKeyUnavailable);
+    expect(await key()).toBe('sk-after');
+    expect(calls).toBe(2);
   });
 });
 

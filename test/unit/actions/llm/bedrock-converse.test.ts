@@ -1,6 +1,7 @@
 import {
   AccessDeniedException,
-  type ConverseCommand,
+  BedrockRuntimeClient,
+  type ConverseCommandInput,
   type ConverseCommandOutput,
   ModelTimeoutException,
   ResourceNotFoundException,
@@ -11,22 +12,19 @@ import {
 import { describe, expect, it } from 'vitest';
 import { LlmClientError, LlmProviderError } from '../../../../functions/shared/actions/errors';
 import {
+  type ConverseClient,
   createBedrockConverseProvider,
-  createBedrockRuntimeClient,
 } from '../../../../functions/shared/actions/llm/bedrock-converse';
+import { bedrockRuntimeConfig } from '../../../../functions/shared/clients/bedrock-runtime';
 
 function fakeClient(output: Partial<ConverseCommandOutput> | Error) {
-  const sent: ConverseCommand[] = [];
-  return {
-    sent,
-    client: {
-      send: async (command: ConverseCommand) => {
-        sent.push(command);
-        if (output instanceof Error) throw output;
-        return { $metadata: {}, ...output } as ConverseCommandOutput;
-      },
-    },
+  const sent: { readonly input: ConverseCommandInput }[] = [];
+  const send = async (command: { readonly input: ConverseCommandInput }) => {
+    sent.push(command);
+    if (output instanceof Error) throw output;
+    return { $metadata: {}, ...output } as ConverseCommandOutput;
   };
+  return { sent, client: { send } as ConverseClient };
 }
 
 const answer: Partial<ConverseCommandOutput> = {
@@ -168,7 +166,7 @@ describe('Bedrock Converse provider', () => {
   });
 
   it('creates a client that retries 3 times (4 attempts)', async () => {
-    const client = createBedrockRuntimeClient();
+    const client = new BedrockRuntimeClient(bedrockRuntimeConfig());
     expect(await client.config.maxAttempts()).toBe(4);
     client.destroy();
   });
