@@ -127,9 +127,11 @@ describe('approval steps', () => {
       message: 'Publish the quarterly report?',
     });
     expect(Date.parse(pending.deadline) - Date.parse(pending.requestedAt)).toBe(60_000);
-    // While it waits, the step's attempt is RUNNING.
-    const waiting = await call<TaskDetail>('GET', `/tasks/${taskId}`);
-    expect(waiting.body.steps).toMatchObject([{ stepId: 'review', status: 'RUNNING', attempts: 1 }]);
+    // While it waits, the step's attempt is RUNNING: the request writes it right after the approval
+    // (request-approval.ts), so the approval can be listed a moment before its attempt is on record.
+    await expect
+      .poll(async () => (await call<TaskDetail>('GET', `/tasks/${taskId}`)).body.steps, POLL)
+      .toMatchObject([{ stepId: 'review', status: 'RUNNING', attempts: 1 }]);
     // The approval item (holding the token) shares the task's partition: every task read while it
     // waits goes to the token check below.
     for (const path of [`/tasks/${taskId}/timeline`, `/tasks/${taskId}/events`, `/admin/tasks/${taskId}`]) {
