@@ -1,4 +1,8 @@
 // One benchmark by name, in this process (bench/run.ts starts one process per benchmark).
+// First, so that no handler module reads Powertools settings before them: tracing off, as on `npm start`.
+// (The benchmarks import functions/shared modules before local/stack.ts, and tracing.ts loads the Tracer,
+// whose X-Ray async hooks slowed every `await` of the stack, unless POWERTOOLS_TRACE_ENABLED is "false".)
+import '../local/powertools-environment';
 import { benchAdminList } from './admin-list';
 import { benchBundles } from './bundles';
 import { benchCostModel } from './cost-model';
