@@ -1,8 +1,9 @@
 // The WebSocket protocol `stepwise.v1`: what a client may send (subscribe, unsubscribe, ping) and what the
 // server answers. Every message a client can send is parsed here; a bad one is an `error` message naming
 // the field, never a failed invocation.
-import * as z from 'zod';
+
 import { OPERATOR_ORG_ID } from '../auth/identity';
+import * as z from '../zod-mini';
 import type { LiveEvent, LiveTopic } from './live-event';
 import { LIVE_TOPICS } from './live-event';
 
@@ -14,33 +15,37 @@ export const BEARER_PROTOCOL_PREFIX = 'bearer.';
 const MAX_ID_LENGTH = 128;
 const Id = z
   .string()
-  .min(1)
-  .max(MAX_ID_LENGTH)
-  .regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters');
+  .check(
+    z.minLength(1),
+    z.maxLength(MAX_ID_LENGTH),
+    z.regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters'),
+  );
 
 const Subscription = z
   .strictObject({
     action: z.enum(['subscribe', 'unsubscribe']),
     topic: z.enum(LIVE_TOPICS),
-    taskId: Id.optional(),
+    taskId: z.optional(Id),
     /** Operators only: an org id, or '*' for every org. */
-    org: Id.optional(),
+    org: z.optional(Id),
   })
-  .superRefine((message, context) => {
-    if (message.topic === 'task' && message.taskId === undefined) {
-      context.addIssue({ code: 'custom', path: ['taskId'], message: 'is required for topic task' });
-    }
-    if (message.topic !== 'task' && message.taskId !== undefined) {
-      context.addIssue({ code: 'custom', path: ['taskId'], message: 'is only for topic task' });
-    }
-    if (message.topic === 'task' && message.org !== undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['org'],
-        message: 'is not for topic task (the task names it)',
-      });
-    }
-  });
+  .check(
+    z.superRefine((message, context) => {
+      if (message.topic === 'task' && message.taskId === undefined) {
+        context.addIssue({ code: 'custom', path: ['taskId'], message: 'is required for topic task' });
+      }
+      if (message.topic !== 'task' && message.taskId !== undefined) {
+        context.addIssue({ code: 'custom', path: ['taskId'], message: 'is only for topic task' });
+      }
+      if (message.topic === 'task' && message.org !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['org'],
+          message: 'is not for topic task (the task names it)',
+        });
+      }
+    }),
+  );
 
 const Ping = z.strictObject({ action: z.literal('ping') });
 
@@ -94,7 +99,7 @@ export function parseClientMessage(body: string | undefined): ClientMessage | Er
   );
 }
 
-function firstIssue<T>(result: z.ZodSafeParseResult<T>): T | ErrorMessage {
+function firstIssue<T>(result: z.core.util.SafeParseResult<T>): T | ErrorMessage {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) return errorMessage('body', 'is not a valid message');

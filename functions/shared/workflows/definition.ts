@@ -13,115 +13,91 @@
 //   $.steps.<id>       the iteration's own sub-steps only (outer steps are not visible: pass what an
 //                      iteration needs through `items`)
 // Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
-import * as z from 'zod';
+import * as z from '../zod-mini';
+import {
+  APPROVER_ROLES,
+  APPROVER_USER_ID,
+  DEFAULT_AGENT_HEARTBEAT_SECONDS,
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  DEFAULT_MAP_CONCURRENCY,
+  DEFAULT_STEP_TIMEOUT_SECONDS,
+  MAX_APPROVAL_MESSAGE_CHARS,
+  MAX_APPROVAL_TIMEOUT_SECONDS,
+  MAX_APPROVERS,
+  MAX_ERROR_NAME_LENGTH,
+  MAX_MAP_CONCURRENCY,
+  MAX_NON_RETRYABLE_ERRORS,
+  MAX_STEP_TIMEOUT_SECONDS,
+  MAX_WORKFLOW_TIMEOUT_SECONDS,
+  REFERENCE_PATH,
+  RUNNABLE_STEP_TYPES,
+} from './limits';
 import { SLUG } from './slug';
 
+export * from './limits';
 export { SLUG };
-
-/**
- * Every step type the DSL knows, declared once; compile-workflow.ts has a compiler for each
- * (`isCompilableStepType`).
- */
-export const RUNNABLE_STEP_TYPES = ['http', 'llm', 'transform', 'lambda'] as const;
-export const STEP_TYPES = [...RUNNABLE_STEP_TYPES, 'wait', 'map', 'agent', 'approval'] as const;
-export type StepType = (typeof STEP_TYPES)[number];
-
-/**
- * Retry defaults (ARCHITECTURE.md "Defaults"): 3 retries, 1 s, x2, full jitter, at most 60 s apart; no
- * error names beyond the built-in non-retryable ones (NON_RETRYABLE_ERRORS in actions/errors.ts).
- */
-export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicy>> = {
-  maxAttempts: 3,
-  intervalSeconds: 1,
-  backoffRate: 2,
-  maxDelaySeconds: 60,
-  jitter: 'FULL',
-  nonRetryableErrors: [],
-};
-/** A step's timeout when neither the step nor the workflow's `defaults` set one. */
-export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
-export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
-export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;
-/** Step Functions' inline Map runs at most 40 iterations at once. */
-export const MAX_MAP_CONCURRENCY = 40;
-/** An `agent` step fails with States.HeartbeatTimeout when its worker is silent this long (ARCHITECTURE.md). */
-export const DEFAULT_AGENT_HEARTBEAT_SECONDS = 90;
-export const DEFAULT_MAP_CONCURRENCY = 10;
-
-/** Step Functions' limit on an error name (SendTaskFailure `error`). */
-export const MAX_ERROR_NAME_LENGTH = 256;
-export const MAX_NON_RETRYABLE_ERRORS = 50;
-
-/** A plain reference path: `$.a.b`, `$.a[0].b` (no wildcards, filters or context `$$` paths). */
-export const REFERENCE_PATH = /^\$(\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[\d+\])*$/;
 
 const Slug = z
   .string()
-  .regex(SLUG, 'must be a slug: lowercase letters, digits, _ or -, at most 64 characters');
+  .check(z.regex(SLUG, 'must be a slug: lowercase letters, digits, _ or -, at most 64 characters'));
 const ReferencePath = z
   .string()
-  .regex(REFERENCE_PATH, 'must be a JSONPath reference like $.input.x or $.steps.<id>.output.y');
+  .check(z.regex(REFERENCE_PATH, 'must be a JSONPath reference like $.input.x or $.steps.<id>.output.y'));
+const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
 export const RetryPolicySchema = z
   .strictObject({
-    maxAttempts: z.number().int().min(0).max(10).optional().meta({
-      description:
-        "Retries after the first attempt (ASL MaxAttempts). The Lambda service's transient errors (Lambda.ServiceException, Lambda.TooManyRequestsException, ...) are retried apart, up to 6 times, whatever this says.",
-      default: 3,
-    }),
-    intervalSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(3600)
-      .optional()
-      .meta({ description: 'Wait before the first retry.', default: 1 }),
-    backoffRate: z
-      .number()
-      .min(1)
-      .max(10)
-      .optional()
-      .meta({ description: 'Multiplier of the wait for each further retry.', default: 2 }),
-    maxDelaySeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(86400)
-      .optional()
-      .meta({ description: 'Upper bound of any wait between attempts.', default: 60 }),
-    jitter: z
-      .enum(['FULL', 'NONE'])
-      .optional()
-      .meta({ description: 'FULL waits a random time up to the computed delay.', default: 'FULL' }),
-    nonRetryableErrors: z
-      .array(
-        z
-          .string()
-          .min(1)
-          .max(MAX_ERROR_NAME_LENGTH)
-          .refine((name) => name !== 'States.ALL', {
-            message: 'States.ALL cannot be listed: to retry nothing, set maxAttempts to 0',
-          }),
-      )
-      .max(MAX_NON_RETRYABLE_ERRORS)
-      .optional()
-      .meta({
+    maxAttempts: z.optional(integer(0, 10)).check(
+      z.meta({
         description:
-          "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors. Listing a Lambda service error (e.g. Lambda.ServiceException) stops its retries too.",
+          "Retries after the first attempt (ASL MaxAttempts). The Lambda service's transient errors (Lambda.ServiceException, Lambda.TooManyRequestsException, ...) are retried apart, up to 6 times, whatever this says.",
+        default: 3,
       }),
+    ),
+    intervalSeconds: z
+      .optional(integer(1, 3600))
+      .check(z.meta({ description: 'Wait before the first retry.', default: 1 })),
+    backoffRate: z
+      .optional(z.number().check(z.gte(1), z.lte(10)))
+      .check(z.meta({ description: 'Multiplier of the wait for each further retry.', default: 2 })),
+    maxDelaySeconds: z
+      .optional(integer(1, 86400))
+      .check(z.meta({ description: 'Upper bound of any wait between attempts.', default: 60 })),
+    jitter: z
+      .optional(z.enum(['FULL', 'NONE']))
+      .check(z.meta({ description: 'FULL waits a random time up to the computed delay.', default: 'FULL' })),
+    nonRetryableErrors: z
+      .optional(
+        z
+          .array(
+            z.string().check(
+              z.minLength(1),
+              z.maxLength(MAX_ERROR_NAME_LENGTH),
+              z.refine((name) => name !== 'States.ALL', {
+                message: 'States.ALL cannot be listed: to retry nothing, set maxAttempts to 0',
+              }),
+            ),
+          )
+          .check(z.maxLength(MAX_NON_RETRYABLE_ERRORS)),
+      )
+      .check(
+        z.meta({
+          description:
+            "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors. Listing a Lambda service error (e.g. Lambda.ServiceException) stops its retries too.",
+        }),
+      ),
   })
-  .meta({
-    description:
-      'Retry policy; unset fields come from the workflow defaults.retry, then the built-in defaults.',
-  });
+  .check(
+    z.meta({
+      description:
+        'Retry policy; unset fields come from the workflow defaults.retry, then the built-in defaults.',
+    }),
+  );
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
-const StepTimeout = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_STEP_TIMEOUT_SECONDS)
-  .meta({ description: 'Per attempt, in seconds.', default: DEFAULT_STEP_TIMEOUT_SECONDS });
+const StepTimeout = integer(1, MAX_STEP_TIMEOUT_SECONDS).check(
+  z.meta({ description: 'Per attempt, in seconds.', default: DEFAULT_STEP_TIMEOUT_SECONDS }),
+);
 
 const ComparisonValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const OrderedValue = z.union([z.string(), z.number()]);
@@ -139,57 +115,66 @@ const COMPARISON_OPERATORS = [
 export const ComparisonSchema = z
   .strictObject({
     path: ReferencePath,
-    equals: ComparisonValue.optional(),
-    notEquals: ComparisonValue.optional(),
-    greaterThan: OrderedValue.optional(),
-    lessThan: OrderedValue.optional(),
-    greaterThanOrEquals: OrderedValue.optional(),
-    lessThanOrEquals: OrderedValue.optional(),
-    isPresent: z.boolean().optional(),
-    matches: z.string().min(1).optional().meta({ description: 'A glob: * matches any characters.' }),
+    equals: z.optional(ComparisonValue),
+    notEquals: z.optional(ComparisonValue),
+    greaterThan: z.optional(OrderedValue),
+    lessThan: z.optional(OrderedValue),
+    greaterThanOrEquals: z.optional(OrderedValue),
+    lessThanOrEquals: z.optional(OrderedValue),
+    isPresent: z.optional(z.boolean()),
+    matches: z
+      .optional(z.string().check(z.minLength(1)))
+      .check(z.meta({ description: 'A glob: * matches any characters.' })),
   })
-  .superRefine((value, ctx) => {
-    const operators = COMPARISON_OPERATORS.filter((op) => value[op] !== undefined);
-    if (operators.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `a comparison needs exactly one operator (${COMPARISON_OPERATORS.join(', ')}), got ${operators.length === 0 ? 'none' : operators.join(', ')}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((value, ctx) => {
+      const operators = COMPARISON_OPERATORS.filter((op) => value[op] !== undefined);
+      if (operators.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comparison needs exactly one operator (${COMPARISON_OPERATORS.join(', ')}), got ${operators.length === 0 ? 'none' : operators.join(', ')}`,
+        });
+      }
+    }),
+  );
 export type Comparison = z.infer<typeof ComparisonSchema>;
 
 export type Condition = Comparison | { and: Condition[] } | { or: Condition[] } | { not: Condition };
 
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
   z.union([
     ComparisonSchema,
-    z.strictObject({ and: z.array(ConditionSchema).min(1) }),
-    z.strictObject({ or: z.array(ConditionSchema).min(1) }),
+    z.strictObject({ and: z.array(ConditionSchema).check(z.minLength(1)) }),
+    z.strictObject({ or: z.array(ConditionSchema).check(z.minLength(1)) }),
     z.strictObject({ not: ConditionSchema }),
   ]),
 );
 
-const Params = z.record(z.string(), z.unknown()).meta({
-  description:
-    'Action parameters. Keys ending in .$ take a JSONPath ($.input..., $.steps.<id>.output..., $.item...) or an intrinsic (States.Format(...)) resolved at run time. `simulate` is passed through for failure injection.',
-});
+const Params = z.record(z.string(), z.unknown()).check(
+  z.meta({
+    description:
+      'Action parameters. Keys ending in .$ take a JSONPath ($.input..., $.steps.<id>.output..., $.item...) or an intrinsic (States.Format(...)) resolved at run time. `simulate` is passed through for failure injection.',
+  }),
+);
 
 const baseStep = {
   id: Slug,
-  name: z.string().min(1).max(200).optional(),
-  dependsOn: z.array(z.string()).optional().meta({ description: 'Ids of steps that must finish first.' }),
-  when: ConditionSchema.optional().meta({ description: 'Run only if this holds; otherwise SKIPPED.' }),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  dependsOn: z
+    .optional(z.array(z.string()))
+    .check(z.meta({ description: 'Ids of steps that must finish first.' })),
+  when: z
+    .optional(ConditionSchema)
+    .check(z.meta({ description: 'Run only if this holds; otherwise SKIPPED.' })),
 };
 
 const runnableFields = {
-  retry: RetryPolicySchema.optional(),
-  timeoutSeconds: StepTimeout.optional(),
+  retry: z.optional(RetryPolicySchema),
+  timeoutSeconds: z.optional(StepTimeout),
   continueOnError: z
-    .boolean()
-    .optional()
-    .meta({ description: 'On failure record FAILED and go on instead of failing the task.' }),
-  params: Params.optional(),
+    .optional(z.boolean())
+    .check(z.meta({ description: 'On failure record FAILED and go on instead of failing the task.' })),
+  params: z.optional(Params),
 };
 
 export const RunnableStepSchema = z.strictObject({
@@ -203,95 +188,103 @@ export const WaitStepSchema = z
   .strictObject({
     ...baseStep,
     type: z.literal('wait'),
-    seconds: z.number().int().min(0).max(MAX_WORKFLOW_TIMEOUT_SECONDS).optional(),
-    secondsPath: ReferencePath.optional(),
+    seconds: z.optional(integer(0, MAX_WORKFLOW_TIMEOUT_SECONDS)),
+    secondsPath: z.optional(ReferencePath),
   })
-  .superRefine((value, ctx) => {
-    if ((value.seconds === undefined) === (value.secondsPath === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['seconds'],
-        message: 'a wait step needs seconds or secondsPath',
-      });
-    }
-  });
+  .check(
+    z.superRefine((value, ctx) => {
+      if ((value.seconds === undefined) === (value.secondsPath === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['seconds'],
+          message: 'a wait step needs seconds or secondsPath',
+        });
+      }
+    }),
+  );
 export type WaitStep = z.infer<typeof WaitStepSchema>;
 
 export const AgentStepSchema = z
   .strictObject({
     ...baseStep,
     type: z.literal('agent'),
-    workerType: Slug.meta({
-      description:
-        "A worker type the deployment declares (`workerTypes`) and opens to the workflow's organization.",
-    }),
-    heartbeatSeconds: z.number().int().min(1).max(MAX_STEP_TIMEOUT_SECONDS).optional().meta({
-      description:
-        'A worker that sends no heartbeat for this long is presumed lost: the attempt fails with States.HeartbeatTimeout and is retried on another worker. Below the step timeout.',
-      default: DEFAULT_AGENT_HEARTBEAT_SECONDS,
-    }),
+    workerType: Slug.check(
+      z.meta({
+        description:
+          "A worker type the deployment declares (`workerTypes`) and opens to the workflow's organization.",
+      }),
+    ),
+    heartbeatSeconds: z.optional(integer(1, MAX_STEP_TIMEOUT_SECONDS)).check(
+      z.meta({
+        description:
+          'A worker that sends no heartbeat for this long is presumed lost: the attempt fails with States.HeartbeatTimeout and is retried on another worker. Below the step timeout.',
+        default: DEFAULT_AGENT_HEARTBEAT_SECONDS,
+      }),
+    ),
     ...runnableFields,
   })
-  .meta({
-    description:
-      "Hands the step to an external worker of `workerType` through its queue; the worker's result is the step's output.",
-  });
+  .check(
+    z.meta({
+      description:
+        "Hands the step to an external worker of `workerType` through its queue; the worker's result is the step's output.",
+    }),
+  );
 export type AgentStep = z.infer<typeof AgentStepSchema>;
-
-/** How long an approval waits for a decision when its step sets no timeoutSeconds: one day. */
-export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;
-/** Step Functions' limit for a Task waiting on a task token (and an execution): one year. */
-export const MAX_APPROVAL_TIMEOUT_SECONDS = MAX_WORKFLOW_TIMEOUT_SECONDS;
-export const MAX_APPROVAL_MESSAGE_CHARS = 2_000;
-export const MAX_APPROVERS = 20;
-export const APPROVER_ROLES = ['OWNER', 'ADMIN', 'MEMBER'] as const;
-/** A user id as identities carry it (a JWT `sub`, an API key's keyId): printable, no spaces. */
-export const APPROVER_USER_ID = /^[^\p{Cc}\p{Cf}\s]{1,128}$/u;
 
 export const ApprovalStepSchema = z.strictObject({
   ...baseStep,
   type: z.literal('approval'),
   approvers: z
     .array(
-      z
-        .string()
-        .regex(
+      z.string().check(
+        z.regex(
           APPROVER_USER_ID,
           `must be a role (${APPROVER_ROLES.join(', ')}) or a user id: 1 to 128 characters, no spaces or control characters`,
-        )
+        ),
         // A role in another case, or OPERATOR (no member of an org), would silently name a user nobody is.
         // `*` is the operators' reserved org id, which no user of an organization can be: it would read as a
         // wildcard that matches nobody.
-        .refine((value) => value !== '*', 'is not a role or a user id (there is no wildcard approver)')
-        .refine(
+        z.refine((value) => value !== '*', 'is not a role or a user id (there is no wildcard approver)'),
+        z.refine(
           (value) =>
             !/^(owner|admin|member|operator)$/i.test(value) || APPROVER_ROLES.includes(value as never),
           {
             message: `roles are ${APPROVER_ROLES.join(', ')} (upper case; OPERATOR decides nothing in an organization)`,
           },
         ),
+      ),
     )
-    .min(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id')
-    .max(MAX_APPROVERS)
-    .refine((approvers) => new Set(approvers).size === approvers.length, 'lists an approver twice')
-    .meta({
-      description:
-        'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',
-    }),
+    .check(
+      z.minLength(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id'),
+      z.maxLength(MAX_APPROVERS),
+      z.refine((approvers) => new Set(approvers).size === approvers.length, 'lists an approver twice'),
+      z.meta({
+        description:
+          'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',
+      }),
+    ),
   message: z
     .string()
-    .min(1)
-    .max(MAX_APPROVAL_MESSAGE_CHARS)
-    .meta({ description: 'What the approvers are asked; shown in the notification and the approvals list.' }),
-  timeoutSeconds: z.number().int().min(1).max(MAX_APPROVAL_TIMEOUT_SECONDS).optional().meta({
-    description: 'How long to wait for a decision, in seconds.',
-    default: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-  }),
-  onTimeout: z.enum(['reject', 'fail']).optional().meta({
-    description:
-      'Without a decision in time: `reject` fails the step with Approval.Rejected (cause: expired), `fail` with Approval.Expired. Either way continueOnError and the task outcome apply as to any step failure.',
-    default: 'reject',
-  }),
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_APPROVAL_MESSAGE_CHARS),
+      z.meta({
+        description: 'What the approvers are asked; shown in the notification and the approvals list.',
+      }),
+    ),
+  timeoutSeconds: z.optional(integer(1, MAX_APPROVAL_TIMEOUT_SECONDS)).check(
+    z.meta({
+      description: 'How long to wait for a decision, in seconds.',
+      default: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+    }),
+  ),
+  onTimeout: z.optional(z.enum(['reject', 'fail'])).check(
+    z.meta({
+      description:
+        'Without a decision in time: `reject` fails the step with Approval.Rejected (cause: expired), `fail` with Approval.Expired. Either way continueOnError and the task outcome apply as to any step failure.',
+      default: 'reject',
+    }),
+  ),
   continueOnError: runnableFields.continueOnError,
 });
 export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
@@ -299,14 +292,12 @@ export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
 const mapFields = {
   ...baseStep,
   type: z.literal('map'),
-  items: ReferencePath.meta({ description: 'JSONPath to the array to iterate, e.g. $.input.companies.' }),
+  items: ReferencePath.check(
+    z.meta({ description: 'JSONPath to the array to iterate, e.g. $.input.companies.' }),
+  ),
   maxConcurrency: z
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_MAP_CONCURRENCY)
-    .optional()
-    .meta({ default: DEFAULT_MAP_CONCURRENCY }),
+    .optional(integer(1, MAX_MAP_CONCURRENCY))
+    .check(z.meta({ default: DEFAULT_MAP_CONCURRENCY })),
   continueOnError: runnableFields.continueOnError,
 };
 
@@ -315,50 +306,47 @@ export type MapStep = z.infer<typeof MapStepHeadSchema> & { steps: Step[] };
 
 // A getter makes the schema recursive (zod 4's way): a map's sub-steps are full steps. MapStep is typed
 // by hand because TypeScript cannot infer a self-referencing schema's type.
-export const MapStepSchema: z.ZodType<MapStep> = z.strictObject({
+export const MapStepSchema: z.ZodMiniType<MapStep> = z.strictObject({
   ...mapFields,
   get steps() {
     return z
       .array(StepSchema)
-      .min(1)
-      .meta({ description: 'A sub-DAG run per item; it sees $.item, $.mapIndex, $.input and $.task.' });
+      .check(
+        z.minLength(1),
+        z.meta({ description: 'A sub-DAG run per item; it sees $.item, $.mapIndex, $.input and $.task.' }),
+      );
   },
 });
 
 export type Step = RunnableStep | WaitStep | MapStep | AgentStep | ApprovalStep;
 
-export const StepSchema: z.ZodType<Step> = z.discriminatedUnion('type', [
+export const StepSchema: z.ZodMiniType<Step> = z.discriminatedUnion('type', [
   RunnableStepSchema,
   WaitStepSchema,
   MapStepSchema as unknown as typeof MapStepHeadSchema,
   AgentStepSchema,
   ApprovalStepSchema,
-]) as unknown as z.ZodType<Step>;
+]) as unknown as z.ZodMiniType<Step>;
 
 export const WorkflowDefinitionSchema = z
   .strictObject({
-    $schema: z.string().optional(),
+    $schema: z.optional(z.string()),
     id: Slug,
-    version: z.number().int().positive(),
-    name: z.string().min(1).max(200),
-    description: z.string().max(2000).optional(),
+    version: z.number().check(z.int(), z.positive()),
+    name: z.string().check(z.minLength(1), z.maxLength(200)),
+    description: z.optional(z.string().check(z.maxLength(2000))),
     inputSchema: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({ description: 'A JSON Schema the task input must satisfy.' }),
-    defaults: z
-      .strictObject({ retry: RetryPolicySchema.optional(), timeoutSeconds: StepTimeout.optional() })
-      .optional(),
+      .optional(z.record(z.string(), z.unknown()))
+      .check(z.meta({ description: 'A JSON Schema the task input must satisfy.' })),
+    defaults: z.optional(
+      z.strictObject({ retry: z.optional(RetryPolicySchema), timeoutSeconds: z.optional(StepTimeout) }),
+    ),
     timeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_WORKFLOW_TIMEOUT_SECONDS)
-      .optional()
-      .meta({ description: 'Limit for the whole task, in seconds.' }),
-    steps: z.array(StepSchema).min(1),
+      .optional(integer(1, MAX_WORKFLOW_TIMEOUT_SECONDS))
+      .check(z.meta({ description: 'Limit for the whole task, in seconds.' })),
+    steps: z.array(StepSchema).check(z.minLength(1)),
   })
-  .meta({ title: 'stepwise workflow definition' });
+  .check(z.meta({ title: 'stepwise workflow definition' }));
 export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
 
 /** The published JSON Schema of a workflow definition (the input side: defaulted fields are optional). */

@@ -4,8 +4,8 @@
 // (`steps[2].retry.backoffRate`, `steps[0].steps[1].when.path`). Throws nothing: the HTTP layer turns
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
 import jsonata from 'jsonata';
-import type * as z from 'zod';
 import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
+import type * as z from '../zod-mini';
 import {
   type Condition,
   DEFAULT_AGENT_HEARTBEAT_SECONDS,

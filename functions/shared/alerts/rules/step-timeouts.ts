@@ -2,7 +2,8 @@
 // defaults.timeoutSeconds, else DEFAULT_STEP_TIMEOUT_SECONDS, as compile-workflow.ts sets TimeoutSeconds),
 // read from the workflow version a task runs: one GetItem per version per run.
 import type { WorkflowVersion } from '../../registry/workflow-store';
-import { DEFAULT_STEP_TIMEOUT_SECONDS, type Step, type WorkflowDefinition } from '../../workflows/definition';
+import type { Step, WorkflowDefinition } from '../../workflows/definition';
+import { DEFAULT_STEP_TIMEOUT_SECONDS } from '../../workflows/limits';
 
 /** The timeout of a runnable or agent step (at any depth in maps); undefined for other steps. */
 export function stepTimeoutSeconds(
