@@ -1,19 +1,13 @@
-import { loadAllowedHosts } from '../shared/actions/outbound/allowed-hosts';
 import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import { DynamoAlertStore } from '../shared/alerts/alert-store';
 import { createAlerting } from '../shared/alerts/alerting';
-import { ALERT_SECRET_PREFIX_ENV, SecretsManagerChannelSecrets } from '../shared/alerts/channel-secrets';
-import { DynamoChannelStore } from '../shared/alerts/channel-store';
-import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
 import { snsAlertPublisher } from '../shared/alerts/publish-alert';
-import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
 import { apiHandler } from '../shared/api/api-handler';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { documentClient } from '../shared/clients/dynamodb';
-import { secretsManagerClient } from '../shared/clients/secrets-manager';
 import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
@@ -98,18 +92,6 @@ const deps: ApiDeps = {
       onError: (error, context) =>
         logger.error('Could not release a dead worker step', { ...context, error }),
     },
-  },
-  alerts: alerting,
-  alertRules: new DynamoAlertRulesStore(documentClient(), tableName),
-  alertChannels: {
-    channels: {
-      store: new DynamoChannelStore(documentClient(), tableName),
-      secrets: new SecretsManagerChannelSecrets(secretsManagerClient()),
-      secretPrefix: requireEnv(ALERT_SECRET_PREFIX_ENV),
-      allowedHosts: loadAllowedHosts(),
-      now: () => new Date(),
-    },
-    deliveries: new DynamoDeliveryLog(documentClient(), tableName),
   },
 };
 

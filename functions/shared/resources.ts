@@ -221,6 +221,12 @@ export const FUNCTIONS = {
     timeoutSeconds: 29,
     description: 'The HTTP API: workflow registration (validates, compiles, creates state machines)',
   },
+  alerts: {
+    folder: 'alerts',
+    memoryMb: 256,
+    timeoutSeconds: 29,
+    description: 'The HTTP API: alerts, their acknowledgement and deliveries, alert rules and alert channels',
+  },
   metrics: {
     folder: 'metrics',
     memoryMb: 256,
@@ -337,16 +343,22 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
   // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
-  { method: 'GET', path: '/admin/alerts', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/admin/alerts/{id}', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts', handler: 'alerts', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alerts/{id}', handler: 'alerts', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/alerts/{id}/ack', handler: 'alerts', access: 'ADMIN', operators: true },
   // Org and workflow levels for OWNER/ADMIN; the deployment level (no org) for OPERATOR only (the handler).
-  { method: 'GET', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'PUT', path: '/admin/alert-rules', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alert-rules', handler: 'alerts', access: 'ADMIN', operators: true },
+  { method: 'PUT', path: '/admin/alert-rules', handler: 'alerts', access: 'ADMIN', operators: true },
   // Operators name the org (`?org=`) or the deployment's own channels (`?scope=deployment`).
-  { method: 'GET', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'PUT', path: '/admin/alert-channels', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/admin/alerts/{id}/deliveries', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/alert-channels', handler: 'alerts', access: 'ADMIN', operators: true },
+  { method: 'PUT', path: '/admin/alert-channels', handler: 'alerts', access: 'ADMIN', operators: true },
+  {
+    method: 'GET',
+    path: '/admin/alerts/{id}/deliveries',
+    handler: 'alerts',
+    access: 'ADMIN',
+    operators: true,
+  },
 ];
 
 /** The Lambda authorizer every route but the public ones goes through. */

@@ -30,13 +30,13 @@ describe('alert channels', () => {
     built = synthesize({ outboundAllowedHosts: 'hooks.internal.example.com' });
   });
 
-  it('lets the api write channel secrets, and the notifier read them, only under the alert-channels prefix', () => {
-    const { api, alertNotifier } = built.stack.functions;
+  it('lets the alerts function write channel secrets, and the notifier read them, only under the alert-channels prefix', () => {
+    const { alerts, api, alertNotifier } = built.stack.functions;
     const secretActions = (fn: StepwiseFunction) =>
       statements(built, fn).filter((statement) =>
         JSON.stringify(statement.Action).includes('secretsmanager:'),
       );
-    expect(secretActions(api)).toEqual(
+    expect(secretActions(alerts)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
           Action: expect.arrayContaining([
@@ -51,15 +51,18 @@ describe('alert channels', () => {
     expect(notifierSecrets).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue' })]);
     for (const statement of [
       ...notifierSecrets,
-      ...secretActions(api).filter((s) => JSON.stringify(s.Action).includes('CreateSecret')),
+      ...secretActions(alerts).filter((s) => JSON.stringify(s.Action).includes('CreateSecret')),
     ]) {
       expect(arnText(statement.Resource)).toMatch(/:secret:stepwise\/[^/*]+\/alert-channels\/\*$/);
     }
-    expect(variables(built, api).ALERT_SECRET_PREFIX).toMatch(/^stepwise\//);
+    expect(variables(built, alerts).ALERT_SECRET_PREFIX).toMatch(/^stepwise\//);
+    // The api serves no channel route: it may not touch channel secrets.
+    expect(JSON.stringify(secretActions(api))).not.toContain('alert-channels');
+    expect(variables(built, api)).not.toHaveProperty('ALERT_SECRET_PREFIX');
   });
 
   it('wires the notifier to its DLQ, the API base URL and the outbound allowlist', () => {
-    const { alertNotifier, api } = built.stack.functions;
+    const { alertNotifier, alerts } = built.stack.functions;
     const env = variables(built, alertNotifier);
     expect(env).toMatchObject({
       ALERT_DELIVERIES_DLQ_URL: {
@@ -68,7 +71,7 @@ describe('alert channels', () => {
       OUTBOUND_ALLOWED_HOSTS: 'hooks.internal.example.com',
     });
     expect(env).toHaveProperty('API_BASE_URL');
-    expect(variables(built, api).OUTBOUND_ALLOWED_HOSTS).toBe('hooks.internal.example.com');
+    expect(variables(built, alerts).OUTBOUND_ALLOWED_HOSTS).toBe('hooks.internal.example.com');
     expect(statements(built, alertNotifier)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']) }),

@@ -85,7 +85,7 @@ describe('the HTTP API', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('signs cursors with a generated secret that only the api function reads, by reference', () => {
+  it('signs cursors with a generated secret that only the functions issuing cursors read, by reference', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret', {
       Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) },
     });
@@ -95,17 +95,20 @@ describe('the HTTP API', () => {
     const readers = Object.entries(functions)
       .filter(([, fn]) => fn.Properties.Environment?.Variables?.CURSOR_KEY_SECRET_ARN)
       .map(([id]) => id);
-    expect(readers).toEqual([functionId('api')]);
-    expect(functions[functionId('api')]?.Properties.Environment.Variables.CURSOR_KEY_SECRET_ARN).toEqual({
-      Ref: secretId,
-    });
-    const apiRole = functions[functionId('api')]?.Properties.Role['Fn::GetAtt'][0];
-    const grants = Object.values(template.findResources('AWS::IAM::Policy')).filter(
-      (policy) =>
-        JSON.stringify(policy.Properties.Roles).includes(apiRole) &&
-        JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
-    );
-    expect(JSON.stringify(grants)).toContain('secretsmanager:GetSecretValue');
+    const issuers = ['api', 'alerts'] as const;
+    expect(readers.sort()).toEqual(issuers.map(functionId).sort());
+    for (const name of issuers) {
+      expect(functions[functionId(name)]?.Properties.Environment.Variables.CURSOR_KEY_SECRET_ARN).toEqual({
+        Ref: secretId,
+      });
+      const role = functions[functionId(name)]?.Properties.Role['Fn::GetAtt'][0];
+      const grants = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+        (policy) =>
+          JSON.stringify(policy.Properties.Roles).includes(role) &&
+          JSON.stringify(policy.Properties.PolicyDocument).includes(`"Ref":"${secretId}"`),
+      );
+      expect(JSON.stringify(grants), name).toContain('secretsmanager:GetSecretValue');
+    }
   });
 
   it('outputs the API URL', () => {

@@ -8,6 +8,7 @@ import { logicalId, synthesize } from './synth';
 
 const WRITERS: FunctionName[] = [
   'api',
+  'alerts',
   'stepRunner',
   'taskEvents',
   'reconciler',

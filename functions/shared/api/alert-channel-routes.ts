@@ -16,6 +16,7 @@ import { orgScope } from '../auth/org-scope';
 import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import * as z from '../zod-mini';
+import type { AlertRouteDeps } from './alerting-routes';
 import type { ApiOperation } from './api-routes';
 import { cursorBinding, ListQuerySchema, OrgQuery, parseWith, pathParameter } from './request';
 
@@ -56,7 +57,7 @@ const scopeView = (scope: ChannelScope) =>
 
 const DeliveriesQuery = ListQuerySchema;
 
-export const ALERT_CHANNEL_OPERATIONS: Record<string, ApiOperation> = {
+export const ALERT_CHANNEL_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>> = {
   'GET /admin/alert-channels': async (event, identity, deps) => {
     const scope = channelScopeOf(identity, event);
     const channels = await deps.alertChannels.channels.store.list(scope);

@@ -8,7 +8,8 @@ import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError } from '../http/errors';
 import * as z from '../zod-mini';
-import type { ApiDeps, ApiOperation } from './api-routes';
+import type { AlertRouteDeps } from './alerting-routes';
+import type { ApiOperation } from './api-routes';
 import {
   cursorBinding,
   IsoDateTime,
@@ -38,7 +39,7 @@ const AlertListQuerySchema = z
 async function visibleAlert(
   event: APIGatewayProxyEventV2,
   identity: Identity,
-  deps: ApiDeps,
+  deps: AlertRouteDeps,
 ): Promise<AlertRecord> {
   const id = pathParameter(event, 'id');
   const alert = await deps.alerts.get(id);
@@ -46,7 +47,7 @@ async function visibleAlert(
   return alert;
 }
 
-export const ALERT_OPERATIONS: Record<string, ApiOperation> = {
+export const ALERT_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>> = {
   'GET /admin/alerts': async (event, identity, deps) => {
     const raw = event.queryStringParameters ?? {};
     const query = parseWith(AlertListQuerySchema, raw, 'query');

@@ -17,7 +17,8 @@ import { parseJsonBody } from '../http/json-body';
 import { OrgRequiredError } from '../tasks/task-listing';
 import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
-import type { ApiDeps, ApiOperation } from './api-routes';
+import type { AlertRouteDeps } from './alerting-routes';
+import type { ApiOperation } from './api-routes';
 import { OrgQuery, parseWith } from './request';
 
 const WorkflowId = z
@@ -64,7 +65,7 @@ async function rulesResponse(store: AlertRulesStore, levels: readonly RuleLevel[
 const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
 
 /** The level a request reads or writes, the last of its levels; a workflow that does not exist is a 404. */
-async function targetLevel(levels: RuleLevel[], deps: Pick<ApiDeps, 'registry'>): Promise<RuleLevel> {
+async function targetLevel(levels: RuleLevel[], deps: Pick<AlertRouteDeps, 'registry'>): Promise<RuleLevel> {
   const target = levels[levels.length - 1] as RuleLevel;
   if (target.scope === 'workflow') {
     const summary = await deps.registry.store.getSummary(target.orgId, target.workflowId);
@@ -73,7 +74,7 @@ async function targetLevel(levels: RuleLevel[], deps: Pick<ApiDeps, 'registry'>)
   return target;
 }
 
-export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation> = {
+export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>> = {
   'GET /admin/alert-rules': async (event, identity, deps) => {
     const input = parseWith(RulesQuery, query(event), 'query');
     const levels = levelsOf(identity, input.org, input.workflow);

@@ -1,11 +1,10 @@
 // The HTTP API's operations of the api function, keyed by API Gateway route key (the route table's
 // `handler` says which function serves a route: workflow registration is the registry function's,
-// registration-routes.ts; the Prometheus scrape the metrics function's, prometheus-routes.ts; the OpenAPI
-// document the docs function's). Each receives the caller's identity (from the authorizer, never from the
+// registration-routes.ts; the Prometheus scrape the metrics function's, prometheus-routes.ts; the alerts,
+// alert rules and channels the alerts function's, alerting-routes.ts; the OpenAPI document the docs
+// function's). Each receives the caller's identity (from the authorizer, never from the
 // request) and returns a response; errors below 500 are the client's.
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Alerting } from '../alerts/alerting';
-import type { AlertRulesStore } from '../alerts/rules/rule-config-store';
 import type { ApprovalDecisionDeps } from '../approvals/decide-approval';
 import type { ApiKeyStore } from '../auth/api-keys';
 import type { Identity } from '../auth/identity';
@@ -24,9 +23,6 @@ import {
 } from '../tasks/task-service';
 import type { MetricsDeps } from '../telemetry/metrics-queries';
 import { ADMIN_OPERATIONS } from './admin-routes';
-import { ALERT_CHANNEL_OPERATIONS, type AlertChannelRouteDeps } from './alert-channel-routes';
-import { ALERT_OPERATIONS } from './alert-routes';
-import { ALERT_RULE_OPERATIONS } from './alert-rule-routes';
 import { API_KEY_OPERATIONS } from './api-key-routes';
 import { APPROVAL_OPERATIONS } from './approval-routes';
 import { METRICS_OPERATIONS } from './metrics-routes';
@@ -48,12 +44,6 @@ export interface ApiDeps {
   readonly approvals: ApprovalDecisionDeps;
   /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
   readonly workers: WorkerRouteDeps;
-  /** The alerts of GET /admin/alerts and its acknowledgement. */
-  readonly alerts: Alerting;
-  /** The alert rule levels of GET/PUT /admin/alert-rules. */
-  readonly alertRules: AlertRulesStore;
-  /** Alert channels (store, secrets, outbound allowlist), and the alerts and delivery log of GET .../deliveries. */
-  readonly alertChannels: AlertChannelRouteDeps;
 }
 
 /** An operation; `D` is what it needs of the dependencies (the route groups of other functions need less). */
@@ -129,7 +119,4 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
   ...WORKER_OPERATIONS,
-  ...ALERT_OPERATIONS,
-  ...ALERT_RULE_OPERATIONS,
-  ...ALERT_CHANNEL_OPERATIONS,
 };

@@ -263,15 +263,13 @@ export const ApprovalStepSchema = z.strictObject({
           'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',
       }),
     ),
-  message: z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(MAX_APPROVAL_MESSAGE_CHARS),
-      z.meta({
-        description: 'What the approvers are asked; shown in the notification and the approvals list.',
-      }),
-    ),
+  message: z.string().check(
+    z.minLength(1),
+    z.maxLength(MAX_APPROVAL_MESSAGE_CHARS),
+    z.meta({
+      description: 'What the approvers are asked; shown in the notification and the approvals list.',
+    }),
+  ),
   timeoutSeconds: z.optional(integer(1, MAX_APPROVAL_TIMEOUT_SECONDS)).check(
     z.meta({
       description: 'How long to wait for a decision, in seconds.',
