@@ -169,8 +169,10 @@ export function resolveEndpoint(service: AwsJsonService, region: string): string
   return (configured || `https://${service.signingName}.${region}.amazonaws.com`).replace(/\/+$/, '');
 }
 
-// Keep-alive agents, one per protocol per process, loaded at the first call over HTTP (never on the
-// embedded stack's in-process path, and not at module init).
+// Keep-alive agents, one per protocol per process, made at the first call over HTTP (never on the embedded
+// stack's in-process path, and not at module init). process.getBuiltinModule rather than import(): an ES
+// module import of node:http reads every export, and its lazy WebSocket getters load Node's undici (~70 ms
+// of CPU).
 type Transport = {
   request: (
     options: RequestOptions,
@@ -178,21 +180,13 @@ type Transport = {
   ) => import('node:http').ClientRequest;
   agent: HttpAgent;
 };
-const transports = new Map<string, Promise<Transport>>();
+const transports = new Map<string, Transport>();
 
-function transportFor(protocol: string): Promise<Transport> {
+function transportFor(protocol: string): Transport {
   let transport = transports.get(protocol);
   if (!transport) {
-    transport =
-      protocol === 'http:'
-        ? import('node:http').then((http) => ({
-            request: http.request,
-            agent: new http.Agent({ keepAlive: true, maxSockets: 50 }),
-          }))
-        : import('node:https').then((https) => ({
-            request: https.request,
-            agent: new https.Agent({ keepAlive: true, maxSockets: 50 }),
-          }));
+    const http = process.getBuiltinModule(protocol === 'http:' ? 'node:http' : 'node:https');
+    transport = { request: http.request, agent: new http.Agent({ keepAlive: true, maxSockets: 50 }) };
     transports.set(protocol, transport);
   }
   return transport;
@@ -313,7 +307,7 @@ export class AwsJsonClient {
   }
 
   private async post(path: string, headers: Record<string, string>, body: string): Promise<HttpReply> {
-    const { request, agent } = await transportFor(this.url.protocol);
+    const { request, agent } = transportFor(this.url.protocol);
     return new Promise<HttpReply>((resolve, reject) => {
       const req = request(
         {

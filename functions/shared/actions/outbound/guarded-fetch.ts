@@ -8,8 +8,7 @@
 // `dispatcher` with a custom lookup only from the `undici` package, which would add ~535 KB minified to
 // the step runner bundle (726 KB today) for one hook; node:http's `lookup` option is that hook.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { OutboundAddressRefused, TooManyRedirects } from '../errors';
@@ -17,6 +16,11 @@ import { type AllowedHost, isAllowedHost } from './allowed-hosts';
 import { refusalReason } from './refused-addresses';
 
 export const MAX_REDIRECTS = 5;
+
+// Not `import ... from 'node:http'`: an ES module import of node:http reads every export, and its lazy
+// WebSocket getters load Node's undici, ~70 ms of CPU at the step runner's every cold start.
+const { request: httpRequest } = process.getBuiltinModule('node:http');
+const { request: httpsRequest } = process.getBuiltinModule('node:https');
 
 /** Resolves a hostname to every address it has (as dns.lookup with `all: true`). */
 export type Resolve = (hostname: string) => Promise<readonly LookupAddress[]>;
