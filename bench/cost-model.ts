@@ -77,6 +77,7 @@ export async function benchCostModel(): Promise<void> {
     logLevel: 'ERROR',
     schedules: false,
     meterDynamoDb: { writes: true, reads: true },
+    meterInvocations: true,
   });
   const call = stackApi(stack);
   const sfn = new SFNClient({
@@ -162,14 +163,16 @@ async function measureTask(
   workflowId: string,
   input: unknown,
 ): Promise<Measured> {
+  const meter = stack.runtime.meter;
+  if (!meter) throw new Error('The cost model needs the stack started with meterInvocations');
   const workerSqsBefore = worker.counted.sqsRequests;
-  const invocationsBefore = stack.runtime.meter.invocations().length;
+  const invocationsBefore = meter.invocations().length;
   const writesBefore = stack.dynamodbWrites().length;
   const readsBefore = totalOf(stack.dynamodbReadUnits());
   const { taskId, executionArn } = await call<TaskDetail>('POST', '/tasks', { workflowId, input });
   // Settled once the terminal status event's task-events invocation has returned (the RUNNING one is first).
   const statusEvents = () =>
-    stack.runtime.meter
+    meter
       .invocations()
       .slice(invocationsBefore)
       .filter((invocation) => invocation.source === 'aws.states').length;
@@ -181,7 +184,7 @@ async function measureTask(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const task = await call<TaskDetail>('GET', `/tasks/${taskId}`);
-  const invocations = stack.runtime.meter.invocations().slice(invocationsBefore);
+  const invocations = meter.invocations().slice(invocationsBefore);
   const writes = stack
     .dynamodbWrites()
     .slice(writesBefore)

@@ -50,14 +50,19 @@ const localInvokeStore = () => InvokeStore.getInstanceAsync(true);
 export class LambdaRuntime {
   private readonly byName = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler>>();
-  /** Every invocation's function, memory and handler duration (the bench's cost table). */
-  readonly meter = new InvocationMeter();
+  /**
+   * Every invocation's function, memory and handler duration (the bench's cost table), when asked for: it
+   * keeps one record per invocation for as long as the stack runs.
+   */
+  readonly meter: InvocationMeter | undefined;
 
   constructor(
     private readonly settings: LocalAwsSettings,
     private readonly functions: Record<string, LocalFunction> = projectFunctions(),
+    { meterInvocations = false }: { meterInvocations?: boolean } = {},
   ) {
     for (const fn of Object.values(functions)) this.byName.set(localFunctionName(fn.shape), fn);
+    this.meter = meterInvocations ? new InvocationMeter() : undefined;
   }
 
   arn(key: string): string {
@@ -108,7 +113,7 @@ export class LambdaRuntime {
       return await Promise.race([store.run(scope, () => invoke(event, context)), timeout]);
     } finally {
       clearTimeout(timer);
-      if (started !== undefined) this.meter.record(fn.shape, event, performance.now() - started);
+      if (started !== undefined) this.meter?.record(fn.shape, event, performance.now() - started);
     }
   }
 

@@ -121,6 +121,11 @@ export interface LocalStackOptions {
    */
   readonly meterDynamoDb?: DynamoDbMeters;
   /**
+   * Whether the Lambda runtime keeps a record of every invocation (`runtime.meter`: the bench's cost table).
+   * @default false
+   */
+  readonly meterInvocations?: boolean;
+  /**
    * Whether the handlers' lean AWS clients reach the emulators in this process, without HTTP
    * (functions/shared/clients/in-process-transport.ts); other clients go over HTTP either way. @default true
    */
@@ -242,7 +247,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const outboundAllowedHosts = allowedHosts.join(',');
 
-    const runtime = new LambdaRuntime(settings);
+    const runtime = new LambdaRuntime(settings, undefined, {
+      meterInvocations: options.meterInvocations ?? false,
+    });
     const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host);
     stoppers.push(lambdaEndpoint.close);
     const secretsManager = await startSecretsManager(settings, options.dataDir);
