@@ -51,6 +51,29 @@ describe('validateWorkflow', () => {
     expect(issue(workflow([]), 'schema').field).toBe('steps');
   });
 
+  it("schema: the DSL's own messages and zod's English ones", () => {
+    expect(issue(workflow([step('a', { name: 7 })]), 'schema').message).toBe(
+      "Step 'a' (steps[0].name): Invalid input: expected string, received number",
+    );
+    expect(issue(workflow([{ id: 'a', type: 'wait' }]), 'schema').message).toBe(
+      "Step 'a' (steps[0].seconds): a wait step needs seconds or secondsPath",
+    );
+    expect(issue(workflow([{ id: 'a', type: 'wait', seconds: 1.5 }]), 'schema').message).toBe(
+      "Step 'a' (steps[0].seconds): Invalid input: expected int, received number",
+    );
+    expect(
+      issue(workflow([{ id: 'a', type: 'map', items: 'input.list', steps: [step('b')] }]), 'schema').message,
+    ).toBe("Step 'a' (steps[0].items): must be a JSONPath reference like $.input.x or $.steps.<id>.output.y");
+    expect(
+      issue(workflow([step('a', { retry: { nonRetryableErrors: ['States.ALL'] } })]), 'schema').message,
+    ).toBe(
+      "Step 'a' (steps[0].retry.nonRetryableErrors[0]): States.ALL cannot be listed: to retry nothing, set maxAttempts to 0",
+    );
+    expect(issue({ ...workflow([step('a')]), version: 0 }, 'schema').message).toBe(
+      'version: Too small: expected number to be >0',
+    );
+  });
+
   it('unique-step-ids: the same id twice, nested map steps included', () => {
     const found = issue(
       workflow([
