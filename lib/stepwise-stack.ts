@@ -356,7 +356,8 @@ export class StepwiseStack extends Stack {
         functions.alertNotifier,
       ],
     });
-    // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it.
+    // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it, and
+    // the alerts function, whose Alerting (only read and acknowledged there) loads the same link settings.
     for (const fn of [functions.api, functions.alerts, functions.sweeper, functions.alertNotifier]) {
       fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
       if (props.consoleUrl) fn.addEnvironment(CONSOLE_BASE_URL_ENV, parseConsoleUrl(props.consoleUrl));

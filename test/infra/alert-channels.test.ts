@@ -62,7 +62,7 @@ describe('alert channels', () => {
   });
 
   it('wires the notifier to its DLQ, the API base URL and the outbound allowlist', () => {
-    const { alertNotifier, alerts } = built.stack.functions;
+    const { alertNotifier, alerts, api } = built.stack.functions;
     const env = variables(built, alertNotifier);
     expect(env).toMatchObject({
       ALERT_DELIVERIES_DLQ_URL: {
@@ -72,6 +72,8 @@ describe('alert channels', () => {
     });
     expect(env).toHaveProperty('API_BASE_URL');
     expect(variables(built, alerts).OUTBOUND_ALLOWED_HOSTS).toBe('hooks.internal.example.com');
+    // The api checks no channel URL since the channel routes left it.
+    expect(variables(built, api)).not.toHaveProperty('OUTBOUND_ALLOWED_HOSTS');
     expect(statements(built, alertNotifier)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: expect.arrayContaining(['sqs:SendMessage']) }),

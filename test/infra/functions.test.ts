@@ -180,7 +180,7 @@ describe('function permissions', () => {
     );
   });
 
-  it.each(['api', 'registry', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
+  it.each(['api', 'registry', 'alerts', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
     '%s reads and writes the table and queries its indexes, without Scan',
     (name) => {
       const statements = functionStatements(built, name);
@@ -255,6 +255,24 @@ describe('function permissions', () => {
       expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
     );
     expect(statements.flatMap(actionsOf).filter((action) => TABLE_WRITES.includes(action))).toEqual([]);
+  });
+
+  it("the alerts function publishes nothing, has no Step Functions grant, and no secret but the cursor key and the channels' own", () => {
+    const statements = functionStatements(built, 'alerts');
+    const actions = statements.filter((s) => s.Effect === 'Allow').flatMap(actionsOf);
+    // Listing and acknowledging alerts publishes nothing (alerts/alerting.ts).
+    expect(actions.filter((action) => /^(sns|states|sqs|lambda|bedrock):/.test(action))).toEqual([]);
+    const secrets = statements.filter((s) =>
+      actionsOf(s).some((action) => action.startsWith('secretsmanager:')),
+    );
+    const resources = secrets.flatMap(resourcesOf).map((resource) => JSON.stringify(resource));
+    expect(resources).toHaveLength(2);
+    expect(resources).toEqual(
+      expect.arrayContaining([
+        JSON.stringify({ Ref: logicalId(stack, stack.node.findChild('CursorSigningKey')) }),
+        expect.stringMatching(/:secret:stepwise\/[^/*]+\/alert-channels\/\*"/),
+      ]),
+    );
   });
 
   it('only the api may complete task tokens (approval decisions), on * as SendTaskSuccess requires', () => {
