@@ -2,11 +2,11 @@
 // escalation, reminders once per cooldown, resolve, flapping reopening the same alert, acknowledgement,
 // the OPEN-by-kind index the rules read, and the listing's filters and cursor.
 import { randomUUID } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import type { AlertMessage, AlertSignal } from '../../functions/shared/alerts/alert';
 import { DynamoAlertStore, RESOLVED_RETENTION_SECONDS } from '../../functions/shared/alerts/alert-store';
 import { createAlerting } from '../../functions/shared/alerts/alerting';
-import { GetCommand } from '../../functions/shared/clients/table-commands';
+import { type DocumentClient, GetCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
@@ -196,6 +196,46 @@ describe('alerting', () => {
     expect(new Set(results.map((result) => result.alert.id)).size).toBe(1);
     expect(results.map((result) => result.alert.count).sort()).toEqual([1, 2, 3, 4]);
     expect(events()).toEqual(['OPENED']);
+  });
+
+  it('counts a raise that reads the key while the first raise is between its writes into the same alert', async () => {
+    // The first raise's writes after its first one wait until a second raise of the key has finished: the
+    // second reads the key exactly between them, where a pointer to an alert not yet written made it open a
+    // second alert (a race seen under load).
+    let releaseFirst: () => void = () => undefined;
+    const secondDone = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstWrites = 0;
+    const held: DocumentClient = {
+      send: (async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name !== 'GetCommand' && command.constructor.name !== 'QueryCommand') {
+          firstWrites += 1;
+          if (firstWrites > 1) await secondDone;
+        }
+        return documents.send(command as never);
+      }) as DocumentClient['send'],
+    };
+    const publish = async () => undefined;
+    const links = { apiBaseUrl: 'https://api.example.test/' };
+    const first = createAlerting({
+      store: new DynamoAlertStore(held, endpoints.tableName),
+      publish,
+      now: () => new Date(START),
+      links,
+    });
+    const second = createAlerting({ store, publish, now: () => new Date(START), links });
+    const key = signal().dedupKey;
+    const raisedFirst = first.raise(signal({ dedupKey: key }));
+    await vi.waitFor(() => expect(firstWrites).toBe(2), { timeout: 5_000 }); // held at its second write
+    const raisedSecond = await second.raise(signal({ dedupKey: key }));
+    releaseFirst();
+    const raised = await raisedFirst;
+    expect(raisedSecond.alert.id).toBe(raised.alert.id);
+    const stored = await store.get(raised.alert.id);
+    expect(stored).toMatchObject({ state: 'OPEN', count: 2 });
+    const listed = await store.list({ org: 'org-a', limit: 100 });
+    expect(listed.items.filter((alert) => alert.dedupKey === key)).toHaveLength(1);
   });
 
   it('publishes an alert whose first publish failed as OPENED at the next raise, not after the cooldown', async () => {

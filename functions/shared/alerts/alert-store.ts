@@ -7,13 +7,18 @@
 //   ALERTKEY#<dedupKey> / ALERTKEY  the dedup pointer: the key's latest alert id
 //     gsi1  ALERTS#OPEN#<kind> / <dedupKey>          while that alert is OPEN: the rules' "what is open"
 // RESOLVED alerts and their pointers expire 30 days after resolvedAt (TTL).
-// Pointer and alert are two writes, ordered so that a pointer marked OPEN covers every OPEN alert: a new
-// alert's pointer is written (and marked) before the alert, a reopening marks it before the alert moves, a
-// resolution unmarks it after. A failure between the two leaves at worst a marked pointer to an alert
-// that is not OPEN (or does not exist), which open() skips and the key's next write corrects.
+// Pointer and alert are separate writes. A new alert is first written unlisted (no index keys) and set to
+// expire, then its key is pointed at it, then it is written whole: a pointer never points at an alert not
+// yet written (a concurrent raise reading the key in between would take the alert for gone and open a
+// second one), and a creator that loses the key, or stops, leaves nothing listed and nothing kept. So that
+// a pointer marked OPEN covers every listed OPEN alert, a reopening marks it before the alert moves, a
+// resolution unmarks it after. A failure between two writes leaves at worst a marked pointer to an alert
+// that is not OPEN (or unlisted until the key's next raise, which writes it whole), which open() skips and
+// the key's next write corrects.
 // Filters a key cannot express (state, severity, kind) are FilterExpressions on those index Queries: the
 // dedup keeps alerts to one per problem, so pages stay cheap; from/to bound the sort key (firstSeenAt).
 import {
+  DeleteCommand,
   type DocumentClient,
   GetCommand,
   PutCommand,
@@ -26,6 +31,8 @@ import type { AlertKind, AlertRecord, AlertState } from './alert';
 
 /** RESOLVED alerts are kept this long, then DynamoDB's TTL removes them. */
 export const RESOLVED_RETENTION_SECONDS = 30 * 24 * 3600;
+/** A new alert's unlisted first write expires after this, unless the creator writes it whole first. */
+const UNLISTED_RETENTION_SECONDS = 24 * 3600;
 
 /** The alert as stored: the record plus what the service needs to decide the next notification. */
 export interface StoredAlert extends AlertRecord {
@@ -138,6 +145,9 @@ export class DynamoAlertStore implements AlertStore {
   }
 
   async create(alert: StoredAlert, previousId: string | undefined): Promise<boolean> {
+    const { gsi1pk: _org, gsi1sk: _orgOrder, gsi2pk: _all, gsi2sk: _allOrder, ...unlisted } = toItem(alert);
+    const expires = Math.floor(Date.parse(alert.firstSeenAt) / 1000) + UNLISTED_RETENTION_SECONDS;
+    if (!(await putIfAbsent(this.client, this.tableName, { ...unlisted, expiresAt: expires }))) return false;
     const pointed = await conditionalWrite(
       this.client.send(
         new PutCommand({
@@ -156,8 +166,22 @@ export class DynamoAlertStore implements AlertStore {
         }),
       ),
     );
-    if (!pointed) return false;
-    return putIfAbsent(this.client, this.tableName, toItem(alert));
+    if (!pointed) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: alertKey(alert.id) }));
+      return false;
+    }
+    // Listed now, unless a raise that found it through the pointer has already written it whole.
+    await conditionalWrite(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(alert),
+          ConditionExpression: 'revision = :revision',
+          ExpressionAttributeValues: { ':revision': alert.revision },
+        }),
+      ),
+    );
+    return true;
   }
 
   async replace(alert: StoredAlert, previous: StoredAlert): Promise<boolean> {
