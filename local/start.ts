@@ -81,6 +81,25 @@ try {
   process.exit(1);
 }
 
+// Before the ready line: whoever waits for it (a test, a supervisor) may signal at once, and a signal with
+// no handler yet would kill the process without stopping the stack.
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal} received, stopping...`);
+  try {
+    await stack.stop();
+    console.log('stopped');
+    process.exit(0);
+  } catch (error) {
+    console.error('failed to stop cleanly', error);
+    process.exit(1);
+  }
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
 const { endpoints, credentials } = stack;
 console.log(`stepwise local stack is up (data in ${dataDir})
 
@@ -104,20 +123,3 @@ Workers         npm run stepwise -- worker <module> --type <type>   (it reads th
                 STEPWISE_WORKER_QUEUE_URL=<its type's queue> and the file's AWS_* environment
 Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
 Press Ctrl-C to stop.`);
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal} received, stopping...`);
-  try {
-    await stack.stop();
-    console.log('stopped');
-    process.exit(0);
-  } catch (error) {
-    console.error('failed to stop cleanly', error);
-    process.exit(1);
-  }
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
