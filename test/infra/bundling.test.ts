@@ -83,4 +83,19 @@ describe('function bundles', () => {
       expect(code).not.toContain('aws-xray-sdk');
     },
   );
+
+  // Lambda code validates with zod/mini (functions/shared/zod-mini.ts), whose functions esbuild tree-shakes:
+  // one import of zod's classic build, direct or through a shared module, brings its schema classes and
+  // every method on them (65-80 KB a bundle; the registry was 313 KB with it). The worker SDK (sdk/), which
+  // no Lambda bundles, keeps the classic build.
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    "%s bundles no part of zod's classic build and no locale but English",
+    (name) => {
+      const { sources } = JSON.parse(readFileSync(`${bundleOf(name)}.map`, 'utf8')) as { sources: string[] };
+      const zodOutsideMini = sources.filter((source) =>
+        /node_modules\/zod\/(v3\/|v4\/classic\/|v4\/locales\/(?!en\.js$))/.test(source),
+      );
+      expect(zodOutsideMini).toEqual([]);
+    },
+  );
 });
