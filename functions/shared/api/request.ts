@@ -72,12 +72,15 @@ export const queryInteger = (max: number, digits: number) =>
 
 /**
  * `?org=` on the routes open to operators: an organization id, never the operators' own reserved id (which
- * names no organization's data: omitting `org` is how an OPERATOR reads every organization).
+ * names no organization's data: omitting `org` is how an OPERATOR reads every organization). No `#`: it
+ * separates the parts of the table's keys, so `a#WF#b` would name org a's workflow b (a rule level, a
+ * partition). No `,`: API Gateway joins a repeated `?org=` with commas, which must not read as one org.
  */
 export const OrgQuery = z.string().check(
   z.minLength(1),
   z.maxLength(MAX_ID_LENGTH),
   z.regex(/^[^\p{Cc}\p{Cf}\s]+$/u, 'must have no spaces, control or formatting characters'),
+  z.regex(/^[^#,]+$/, 'must be one organization id, without # or , (give org once)'),
   z.refine((value) => value !== OPERATOR_ORG_ID, {
     message: `${OPERATOR_ORG_ID} is reserved for operators and holds no data; omit org to read every organization`,
   }),
