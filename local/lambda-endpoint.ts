@@ -4,7 +4,7 @@
 // error answers 200 with X-Amz-Function-Error, as Lambda does.
 import { createServer, type Server } from 'node:http';
 import { FunctionNotFoundError, type LambdaRuntime } from './lambda-runtime';
-import { closeServer, listen } from './listen';
+import { closeServer, listenPreferring } from './listen';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -16,6 +16,7 @@ export interface LocalLambdaEndpoint {
 export async function startLambdaEndpoint(
   runtime: LambdaRuntime,
   host: string,
+  preferredPort?: number,
 ): Promise<LocalLambdaEndpoint> {
   const server: Server = createServer((request, response) => {
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -71,6 +72,6 @@ export async function startLambdaEndpoint(
       );
     });
   });
-  const url = await listen(server, 0, host);
+  const url = await listenPreferring(server, preferredPort, host);
   return { url, close: () => closeServer(server) };
 }

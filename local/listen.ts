@@ -14,6 +14,25 @@ export async function listen(server: Server, port: number, host: string): Promis
   return `http://${host}:${address.port}`;
 }
 
+/**
+ * Listens on `preferred` when it is free (the port a data folder's last run had, so that clients holding
+ * its endpoints.json, such as a running worker, reach the restarted stack), else on a free port.
+ */
+export async function listenPreferring(
+  server: Server,
+  preferred: number | undefined,
+  host: string,
+): Promise<string> {
+  if (preferred) {
+    try {
+      return await listen(server, preferred, host);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  return listen(server, 0, host);
+}
+
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { closeServer, listen } from './listen';
+import { closeServer, listenPreferring } from './listen';
 import type { LocalAwsSettings } from './settings';
 
 interface StoredSecret {
@@ -42,6 +42,7 @@ type Request = Record<string, unknown>;
 export async function startSecretsManager(
   settings: LocalAwsSettings,
   dataDir: string,
+  preferredPort?: number,
 ): Promise<LocalSecretsManager> {
   const path = join(dataDir, FILE);
   const secrets = new Map<string, StoredSecret>();
@@ -208,7 +209,7 @@ export async function startSecretsManager(
   const server: Server = createServer((request, response) => {
     void handle(request, response);
   });
-  const url = await listen(server, 0, settings.host);
+  const url = await listenPreferring(server, preferredPort, settings.host);
   return {
     url,
     close: async () => {

@@ -1,7 +1,7 @@
 // The embedded local stack: every emulator on loopback, the real handlers wired to them the way the CDK
 // stack wires them on AWS, all in this process. `npm start` and the integration tests both start it here.
 import './powertools-environment';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -177,6 +177,24 @@ export interface LocalStack {
 
 export const ENDPOINTS_FILE = 'endpoints.json';
 
+/** The endpoints a data folder's last run wrote, if any. */
+async function previousEndpoints(dataDir: string): Promise<Partial<LocalEndpoints> | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, ENDPOINTS_FILE), 'utf8')) as Partial<LocalEndpoints>;
+  } catch {
+    return undefined;
+  }
+}
+
+const portOf = (url: unknown): number | undefined => {
+  if (typeof url !== 'string') return undefined;
+  try {
+    return Number(new URL(url).port) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** The local stack's state machine name prefix (a CDK stack derives its own from the stack name). */
 export const LOCAL_STATE_MACHINE_PREFIX = 'stepwise-local';
 
@@ -250,9 +268,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = new LambdaRuntime(settings, undefined, {
       meterInvocations: options.meterInvocations ?? false,
     });
-    const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host);
+    // The Lambda and Secrets Manager endpoints have no port setting: they take their last run's ports again
+    // when free, so a worker started against that run (it reads endpoints.json once) still reports to them.
+    const previous = await previousEndpoints(options.dataDir);
+    const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host, portOf(previous?.lambda));
     stoppers.push(lambdaEndpoint.close);
-    const secretsManager = await startSecretsManager(settings, options.dataDir);
+    const secretsManager = await startSecretsManager(
+      settings,
+      options.dataDir,
+      portOf(previous?.secretsmanager),
+    );
     stoppers.push(secretsManager.close);
     let configureHandlers: () => void = () => undefined;
     const handlersConfigured = new Promise<void>((resolve) => {

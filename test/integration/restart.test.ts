@@ -57,6 +57,10 @@ describe('npm start', () => {
     try {
       // The OWNER key of the first run still works: the stack keeps it rather than issuing another.
       expect(second.credentials.apiKey).toBe(first.credentials.apiKey);
+      // Endpoints without a port setting come back on their ports: a worker that read the first run's
+      // endpoints.json still reports its attempts (Lambda) to the second.
+      expect(second.endpoints.lambda).toBe(first.endpoints.lambda);
+      expect(second.endpoints.secretsmanager).toBe(first.endpoints.secretsmanager);
       const after = localClients(second.endpoints);
       const { Item } = await after.documents.send(
         new GetCommand({ TableName: second.endpoints.tableName, Key: { pk: 'RESTART', sk: 'A' } }),
