@@ -202,17 +202,24 @@ export function buildTaskTimeline(
   for (const [id, group] of maps) entries.push(mapStep(id, group.own, group.iterations));
   entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
   const seen = new Set(entries.map((entry) => entry.stepId));
-  const pending: Unordered[] = topLevel
+  // Steps with no record: not reached yet, or run by Step Functions alone (a wait), whose status only the
+  // task's output ($.steps: { <id>: { status, output } }) holds once it has ended.
+  const outputSteps = (typeof task.output === 'object' && task.output !== null ? task.output : {}) as Record<
+    string,
+    { status?: unknown } | undefined
+  >;
+  const unrecorded: Unordered[] = topLevel
     .filter((step) => !seen.has(step.id))
     .map((step) => ({
       stepId: step.id,
       type: step.type,
-      status: 'PENDING',
+      status:
+        typeof outputSteps[step.id]?.status === 'string' ? String(outputSteps[step.id]?.status) : 'PENDING',
       retryCount: 0,
       attempts: [],
       sortKey: '',
     }));
-  const ordered = [...entries, ...pending].map(
+  const ordered = [...entries, ...unrecorded].map(
     ({ sortKey: _, stepId, type, ...entry }, index): TimelineStep => ({
       stepId,
       type,

@@ -53,6 +53,29 @@ describe('buildTaskTimeline', () => {
     ]);
   });
 
+  it("takes the status of a step Step Functions ran alone (a wait) from an ended task's output", () => {
+    const plan = {
+      steps: [
+        ['fetch', 'http'],
+        ['pause', 'wait'],
+        ['never', 'transform'],
+      ],
+      nested: {},
+    } as const;
+    const task = {
+      ...TASK,
+      status: 'SUCCEEDED' as const,
+      stepPlan: plan,
+      output: { fetch: { status: 'SUCCEEDED', output: {} }, pause: { status: 'SUCCEEDED' } },
+    };
+    const timeline = buildTaskTimeline(task, [step('fetch', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')])]);
+    expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['fetch', 'SUCCEEDED'],
+      ['pause', 'SUCCEEDED'],
+      ['never', 'PENDING'],
+    ]);
+  });
+
   it('lists steps in execution order with attempts, retry counts, windows and errors', () => {
     const steps = [
       step('fetch', 'SUCCEEDED', [
