@@ -57,7 +57,8 @@ export async function startSecretsManager(
   let saving = Promise.resolve();
   const save = () => {
     saving = saving.then(async () => {
-      await writeFile(`${path}.tmp`, JSON.stringify([...secrets.values()]));
+      // Owner-only, like dev-credentials.json: it holds webhook URLs and signing secrets in the clear.
+      await writeFile(`${path}.tmp`, JSON.stringify([...secrets.values()]), { mode: 0o600 });
       await rename(`${path}.tmp`, path);
     });
     return saving;

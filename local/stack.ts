@@ -218,7 +218,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     { level: 'STEPWISE_LOG_LEVEL', sampleRate: 'POWERTOOLS_LOGGER_SAMPLE_RATE' },
   );
-  await mkdir(options.dataDir, { recursive: true });
+  // A new data folder is owner-only: it holds API keys, alert channel secrets and task tokens.
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   // Released last, once everything that writes to the folder has stopped.
   const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
   const stop = async () => {

@@ -1,6 +1,6 @@
 // The local Secrets Manager answers the AWS SDK client and stepwise's cached secrets reader as the service
 // does, for the calls stepwise makes, and keeps its secrets across a restart.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -65,6 +65,13 @@ describe('local Secrets Manager', () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: created.ARN }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
+  });
+
+  it('keeps its file owner-only: it holds webhook URLs and signing secrets in the clear', async () => {
+    await client.send(new CreateSecretCommand({ Name: 'stepwise/local/mode', SecretString: 'whsec_x' }));
+    const files = (await readdir(dataDir)).filter((name) => !name.endsWith('.tmp'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) expect((await stat(join(dataDir, name))).mode & 0o777, name).toBe(0o600);
   });
 
   it('refuses to create a secret whose name exists, with the SDK error class', async () => {
