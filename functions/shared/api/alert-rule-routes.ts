@@ -15,19 +15,15 @@ import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { OrgRequiredError } from '../tasks/task-listing';
-import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
 import type { AlertRouteDeps } from './alerting-routes';
 import type { ApiOperation } from './api-routes';
-import { OrgQuery, parseWith } from './request';
+import { OrgQuery, parseWith, WorkflowIdParam } from './request';
 
-const WorkflowId = z
-  .string()
-  .check(z.regex(SLUG, 'must be a workflow id: lowercase letters, digits, _ or -, at most 64'));
-const RulesQuery = z.strictObject({ org: z.optional(OrgQuery), workflow: z.optional(WorkflowId) });
+const RulesQuery = z.strictObject({ org: z.optional(OrgQuery), workflow: z.optional(WorkflowIdParam) });
 const PutRulesBody = z.strictObject({
   org: z.optional(OrgQuery),
-  workflow: z.optional(WorkflowId),
+  workflow: z.optional(WorkflowIdParam),
   rules: AlertRulesLevelSchema,
 });
 

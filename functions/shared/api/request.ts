@@ -5,6 +5,7 @@ import { type Identity, OPERATOR_ORG_ID } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorBinding } from '../http/signed-cursor';
+import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
 
 /** Takes zod's classic schemas and zod/mini's alike (the API's own are on zod/mini). */
@@ -85,6 +86,14 @@ export const OrgQuery = z.string().check(
     message: `${OPERATOR_ORG_ID} is reserved for operators and holds no data; omit org to read every organization`,
   }),
 );
+
+/**
+ * A workflow id in a query or body: a slug, as registration makes it; a repeated `?workflowId=` (joined
+ * with commas by API Gateway) is refused with it.
+ */
+export const WorkflowIdParam = z
+  .string()
+  .check(z.regex(SLUG, 'must be one workflow id: lowercase letters, digits, _ or -, at most 64 characters'));
 
 export const ListQuerySchema = z.strictObject({
   limit: z.optional(queryInteger(100, 3)),

@@ -8,7 +8,6 @@ import { TASK_STATUSES } from '../tasks/task';
 import type { TaskListQuery, TaskPage } from '../tasks/task-listing';
 import { AgentIdSchema } from '../tasks/task-service';
 import { TagFilterSchema } from '../tasks/task-tags';
-import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
 import {
   cursorBinding,
@@ -18,6 +17,7 @@ import {
   parseWith,
   queryInteger,
   toUtc,
+  WorkflowIdParam,
 } from './request';
 
 export interface TaskLister {
@@ -27,17 +27,7 @@ export interface TaskLister {
 const TaskListFilters = {
   ...ListQuerySchema.shape,
   status: z.optional(z.enum([...TASK_STATUSES, 'RETRYING', 'STUCK'])),
-  // A slug, as registration makes it: a repeated ?workflowId= (joined with commas by API Gateway) is a 400.
-  workflowId: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(
-          SLUG,
-          'must be a workflow id: lowercase letters, digits, _ or -, at most 64 characters (give workflowId once)',
-        ),
-      ),
-  ),
+  workflowId: z.optional(WorkflowIdParam),
   agentId: z.optional(AgentIdSchema),
   tag: z.optional(TagFilterSchema),
   from: z.optional(IsoDateTime),
