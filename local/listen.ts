@@ -1,5 +1,5 @@
 // Small helpers for the loopback servers of the local stack.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export async function listen(server: Server, port: number, host: string): Promise<string> {
@@ -31,6 +31,22 @@ export async function listenPreferring(
     }
   }
   return listen(server, 0, host);
+}
+
+/**
+ * `preferred` if nothing listens on it now, else 0 (any free port): for emulators that open their store
+ * before they listen, so a failed listen cannot simply be retried on another port as listenPreferring does.
+ */
+export async function portIfFree(preferred: number | undefined, host: string): Promise<number> {
+  if (!preferred) return 0;
+  const probe = createServer();
+  try {
+    await listen(probe, preferred, host);
+  } catch {
+    return 0;
+  }
+  await closeServer(probe);
+  return preferred;
 }
 
 export async function closeServer(server: Server): Promise<void> {

@@ -43,7 +43,7 @@ import { retainedExecutions } from './execution-retention';
 import { startFakeLlm } from './fake-llm';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { LambdaRuntime, localFunctionName } from './lambda-runtime';
-import { closeServer, listen } from './listen';
+import { closeServer, listen, portIfFree } from './listen';
 import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
 import { startSecretsManager } from './secrets-manager';
@@ -60,7 +60,7 @@ export interface LocalStackOptions {
   readonly dataDir: string;
   /** API port; 0 picks a free one. */
   readonly apiPort: number;
-  /** Ports of the emulators; 0 (the default) picks free ones. */
+  /** Ports of the emulators; 0 (the default): the data folder's last ones when free, else free ones. */
   readonly ports?: {
     readonly dynamodb?: number;
     readonly messaging?: number;
@@ -225,10 +225,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne();
   };
+  // Every listener without a port setting takes its last run's port again when free, so a worker started
+  // against that run (it reads endpoints.json once) reaches the restarted stack.
+  const previous = await previousEndpoints(options.dataDir);
+  const preferred = async (set: number | undefined, url: string | undefined) =>
+    set || (await portIfFree(portOf(url), settings.host));
   const ports = {
-    dynamodb: options.ports?.dynamodb ?? 0,
-    messaging: options.ports?.messaging ?? 0,
-    stepfunctions: options.ports?.stepfunctions ?? 0,
+    dynamodb: await preferred(options.ports?.dynamodb, previous?.dynamodb),
+    messaging: await preferred(options.ports?.messaging, previous?.sqs),
+    stepfunctions: await preferred(options.ports?.stepfunctions, previous?.stepfunctions),
   };
   try {
     const dynamodb = await bindingPort('dynamodb', ports.dynamodb, () =>
@@ -269,9 +274,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const runtime = new LambdaRuntime(settings, undefined, {
       meterInvocations: options.meterInvocations ?? false,
     });
-    // The Lambda and Secrets Manager endpoints have no port setting: they take their last run's ports again
-    // when free, so a worker started against that run (it reads endpoints.json once) still reports to them.
-    const previous = await previousEndpoints(options.dataDir);
     const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host, portOf(previous?.lambda));
     stoppers.push(lambdaEndpoint.close);
     const secretsManager = await startSecretsManager(

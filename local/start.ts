@@ -1,7 +1,7 @@
 // `npm start`: the embedded local stack in the foreground until Ctrl-C or SIGTERM.
 //   STEPWISE_PORT       API port (default 3000)
 //   STEPWISE_DATA_DIR   data folder (default .stepwise/ in the project)
-//   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: free)
+//   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: the last run's, when free)
 //   STEPWISE_LOG_LEVEL (or LOG_LEVEL)  handler log level (default INFO)
 //   POWERTOOLS_LOGGER_SAMPLE_RATE  share of invocations (0-1) logged at DEBUG whatever the level
 //   STEPWISE_LLM_BASE_URL  OpenAI-compatible endpoint for `llm` steps (default: a local deterministic fake)

@@ -1,6 +1,7 @@
 // `npm start` stops cleanly on SIGTERM, and a second start finds the data of the first; killed with -9 in
 // the middle of running tasks, the next start resumes every one of them, to the end: none is lost, none
 // left running, and an agent step's worker completes its token across the restart.
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,9 +59,10 @@ describe('npm start', () => {
       // The OWNER key of the first run still works: the stack keeps it rather than issuing another.
       expect(second.credentials.apiKey).toBe(first.credentials.apiKey);
       // Endpoints without a port setting come back on their ports: a worker that read the first run's
-      // endpoints.json still reports its attempts (Lambda) to the second.
-      expect(second.endpoints.lambda).toBe(first.endpoints.lambda);
-      expect(second.endpoints.secretsmanager).toBe(first.endpoints.secretsmanager);
+      // endpoints.json still polls (SQS), heartbeats (Step Functions) and reports (Lambda) to the second.
+      for (const endpoint of ['dynamodb', 'sqs', 'stepfunctions', 'lambda', 'secretsmanager'] as const) {
+        expect(second.endpoints[endpoint]).toBe(first.endpoints[endpoint]);
+      }
       const after = localClients(second.endpoints);
       const { Item } = await after.documents.send(
         new GetCommand({ TableName: second.endpoints.tableName, Key: { pk: 'RESTART', sk: 'A' } }),
@@ -218,6 +220,81 @@ describe('an agent step across kill -9', () => {
       });
     } finally {
       expect(await stopStackProcess(second.child)).toBe(0);
+    }
+  }, 120_000);
+});
+
+describe('a worker process across kill -9 of the stack', () => {
+  it('finishes the step it holds and reports it to the restarted stack, no port pinned', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-kill-worker-'));
+    dataDirs.push(dataDir);
+    const workerTypes = { STEPWISE_WORKER_TYPES: '[{"name":"research"}]' };
+    const first = await startStackProcess(dataDir, workerTypes);
+    // As a user runs it next to `npm start`: it finds the stack through the data folder's endpoints.json.
+    const worker = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bin/stepwise.ts',
+        'worker',
+        'test/e2e/workers/scripted-worker.ts',
+        '--type',
+        'research',
+        '--heartbeat',
+        '1',
+      ],
+      { env: { PATH: process.env.PATH, STEPWISE_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk;
+    };
+    worker.stdout?.on('data', collect);
+    worker.stderr?.on('data', collect);
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    let second: StackProcess | undefined;
+    try {
+      await api(first, 'POST', '/workflows', {
+        id: 'held',
+        version: 1,
+        name: 'held',
+        steps: [
+          {
+            id: 'research',
+            type: 'agent',
+            workerType: 'research',
+            heartbeatSeconds: 30,
+            params: { 'script.$': '$.input' },
+          },
+        ],
+      });
+      const { taskId } = await api<{ taskId: string }>(first, 'POST', '/tasks', {
+        workflowId: 'held',
+        input: { workMs: 6_000 },
+      });
+      const until = Date.now() + 30_000;
+      while (!output.includes(`[handler] started ${taskId} research attempt 1`)) {
+        if (Date.now() > until) throw new Error(`the worker never started the step:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await killStackProcess(first.child);
+      second = await startStackProcess(dataDir, workerTypes);
+
+      const deadline = Date.now() + 30_000;
+      let task = await api<TaskView>(second, 'GET', `/tasks/${taskId}`);
+      while (!TERMINAL.has(task.status) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        task = await api(second, 'GET', `/tasks/${taskId}`);
+      }
+      expect(task.status, output).toBe('SUCCEEDED');
+      // The attempt the worker held across the restart is the one that succeeded: none was lost or retried.
+      expect(task.attempts.map((attempt) => attempt.status)).toEqual(['SUCCEEDED']);
+    } finally {
+      worker.kill('SIGKILL');
+      await exited;
+      if (second) expect(await stopStackProcess(second.child)).toBe(0);
+      else await killStackProcess(first.child);
     }
   }, 120_000);
 });
