@@ -336,6 +336,7 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'DELETE', path: '/api-keys/{keyId}', handler: 'api', access: 'OWNER' },
   { method: 'GET', path: '/approvals', handler: 'api', access: 'MEMBER' },
+  { method: 'GET', path: '/tasks/{id}/approvals', handler: 'api', access: 'MEMBER' },
   // Approvers by role or user id, or OWNER/ADMIN: the handler checks who may decide (approvals/approval.ts).
   { method: 'POST', path: '/tasks/{id}/approvals/{stepId}', handler: 'api', access: 'MEMBER' },
   { method: 'GET', path: '/admin/workers', handler: 'api', access: 'ADMIN', operators: true },

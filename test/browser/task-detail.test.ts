@@ -7,6 +7,7 @@ import {
   CONSOLE_URL,
   expectNoPageErrors,
   registerWorkflow,
+  request,
   screenshot,
   settled,
   signedInPage,
@@ -71,6 +72,51 @@ describe('task detail', () => {
     expect(await events.filter({ hasText: 'STEP_RETRYING' }).count()).toBe(2);
     expect(await page.getByText('SimulatedFailure').first().isVisible()).toBe(true);
     await screenshot(page, 'task-detail');
+    expectNoPageErrors(page);
+  });
+
+  it('decides each waiting iteration of an approval inside a map from its own panel', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_map_approvals',
+      version: 1,
+      name: 'browser map approvals',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.docs',
+          steps: [
+            {
+              id: 'review',
+              type: 'approval',
+              approvers: ['ADMIN'],
+              message: 'Publish this doc?',
+              timeoutSeconds: 120,
+              continueOnError: true,
+            },
+          ],
+        },
+      ],
+    });
+    const taskId = await startTask(workflowId, { docs: ['a', 'b'] });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const panel = (mapIndex: number) =>
+      page.getByRole('region', { name: `Approval of step review[${mapIndex}]` });
+    await expect.poll(() => panel(1).isVisible(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => panel(0).isVisible()).toBe(true);
+    await panel(1).getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => panel(1).count()).toBe(0);
+    await panel(0).getByRole('button', { name: 'Reject' }).click();
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    const { body } = await request<{ items: { mapIndex?: number; status: string }[] }>(
+      'GET',
+      `/tasks/${taskId}/approvals`,
+    );
+    expect(body.items.map((approval) => [approval.mapIndex, approval.status])).toEqual([
+      [0, 'REJECTED'],
+      [1, 'APPROVED'],
+    ]);
     expectNoPageErrors(page);
   });
 });

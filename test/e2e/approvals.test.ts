@@ -283,6 +283,8 @@ describe('approval steps', () => {
     await pendingApproval(taskId);
     const denied = await decide(taskId, { decision: 'approve' }, otherOrgApiKey);
     expect(denied.status).toBe(404);
+    const notTheirs = await call('GET', `/tasks/${taskId}/approvals`, undefined, otherOrgApiKey);
+    expect(notTheirs.status).toBe(404);
     const theirs = await call<{ items: ApprovalView[] }>('GET', '/approvals', undefined, otherOrgApiKey);
     expect(theirs.body.items.some((item) => item.taskId === taskId)).toBe(false);
     expect((await decide(taskId, { decision: 'reject' })).status).toBe(200);
@@ -301,6 +303,28 @@ describe('approval steps', () => {
     const taskId = await start(workflowId, { docs: ['a', 'b'] });
     await pendingApproval(taskId, 'review', 0);
     await pendingApproval(taskId, 'review', 1);
+    // The task's own list names each iteration (what the console decides them by), a page at a time.
+    const first = await call<{ items: ApprovalView[]; cursor?: string }>(
+      'GET',
+      `/tasks/${taskId}/approvals?limit=1`,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body.items).toEqual([
+      expect.objectContaining({ stepId: 'review', mapIndex: 0, status: 'PENDING' }),
+    ]);
+    const second = await call<{ items: ApprovalView[]; cursor?: string }>(
+      'GET',
+      `/tasks/${taskId}/approvals?limit=1&cursor=${encodeURIComponent(first.body.cursor ?? '')}`,
+    );
+    expect(second.body.items).toEqual([
+      expect.objectContaining({ stepId: 'review', mapIndex: 1, status: 'PENDING' }),
+    ]);
+    // A cursor is bound to its task.
+    const elsewhere = await call(
+      'GET',
+      `/tasks/${await start(workflowId, { docs: [] })}/approvals?cursor=${encodeURIComponent(first.body.cursor ?? '')}`,
+    );
+    expect(elsewhere.status).toBe(400);
     expect((await decide(taskId, { decision: 'approve' })).status).toBe(404);
     expect((await decide(taskId, { decision: 'approve' }, undefined, '?mapIndex=1')).body).toMatchObject({
       mapIndex: 1,
@@ -312,6 +336,15 @@ describe('approval steps', () => {
     });
     const task = await waitForTask(taskId);
     expect(task.status).toBe('SUCCEEDED');
+    const decided = await call<{ items: ApprovalView[]; cursor?: string }>(
+      'GET',
+      `/tasks/${taskId}/approvals`,
+    );
+    expect(decided.body.items.map((item) => [item.mapIndex, item.status])).toEqual([
+      [0, 'REJECTED'],
+      [1, 'APPROVED'],
+    ]);
+    expect(decided.body.cursor).toBeUndefined();
     expect(task.steps.filter((s) => s.stepId === 'review').map((s) => [s.mapIndex, s.status])).toEqual(
       expect.arrayContaining([
         [0, 'FAILED'],
@@ -351,6 +384,7 @@ describe('approval steps', () => {
         'GET /tasks/{id}',
         'GET /tasks/{id}/timeline',
         'GET /tasks/{id}/events',
+        'GET /tasks/{id}/approvals',
         'GET /admin/tasks/{id}',
       ]),
     );

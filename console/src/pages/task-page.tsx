@@ -6,7 +6,7 @@ import { Link } from 'wouter';
 import { useApi } from '../api/api-context';
 import { ApiError } from '../api/client';
 import { useIdentity } from '../api/identity';
-import type { TaskEvent, TimelineStep } from '../api/types';
+import type { Approval, TaskEvent } from '../api/types';
 import { StatusBadge } from '../components/status-badge';
 import { formatClock, formatDuration, formatTime } from '../format/format';
 import { Gantt } from '../tasks/gantt';
@@ -20,7 +20,7 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 export default function TaskPage({ id }: { id: string }) {
   const identity = useIdentity();
-  const { detail, timeline, events, operator } = useTaskDetail(id, identity.data);
+  const { detail, timeline, events, operator, waitingApprovals } = useTaskDetail(id, identity.data);
   const task = detail.data;
   const steps = timeline.data?.steps;
 
@@ -55,7 +55,6 @@ export default function TaskPage({ id }: { id: string }) {
       </>
     );
   }
-  const waiting = (steps ?? []).filter((step) => step.type === 'approval' && step.status === 'RUNNING');
   return (
     <>
       <h1>Task {id}</h1>
@@ -102,8 +101,8 @@ export default function TaskPage({ id }: { id: string }) {
         )}
       </section>
 
-      {waiting.map((step) => (
-        <ApprovalPanel key={step.stepId} taskId={id} step={step} />
+      {waitingApprovals.map((approval) => (
+        <ApprovalPanel key={`${approval.stepId}#${approval.mapIndex ?? ''}`} approval={approval} />
       ))}
 
       <h2>Timeline</h2>
@@ -244,23 +243,26 @@ function CancelButton({ taskId }: { taskId: string }) {
   );
 }
 
-function ApprovalPanel({ taskId, step }: { taskId: string; step: TimelineStep }) {
+function ApprovalPanel({ approval }: { approval: Approval }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [comment, setComment] = useState('');
+  const { taskId, stepId, mapIndex } = approval;
   const decide = useMutation({
     mutationFn: (decision: 'approve' | 'reject') =>
-      api.post(`/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(step.stepId)}`, {
-        body: { decision, ...(comment.trim() && { comment: comment.trim() }) },
-      }),
+      api.post(
+        `/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(stepId)}${mapIndex === undefined ? '' : `?mapIndex=${mapIndex}`}`,
+        { body: { decision, ...(comment.trim() && { comment: comment.trim() }) } },
+      ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['task', taskId] }),
   });
-  const inputId = `comment-${step.stepId}`;
+  const step = mapIndex === undefined ? stepId : `${stepId}[${mapIndex}]`;
+  const inputId = `comment-${stepId}-${mapIndex ?? ''}`;
   return (
-    <section className="card approval" aria-label={`Approval of step ${step.stepId}`}>
+    <section className="card approval" aria-label={`Approval of step ${step}`}>
       <p>
-        Step <strong>{step.stepId}</strong> waits for approval
-        {step.startedAt && <span className="muted"> since {formatTime(step.startedAt)}</span>}.
+        Step <strong>{step}</strong> waits for approval
+        <span className="muted"> since {formatTime(approval.requestedAt)}</span>: {approval.message}
       </p>
       <div className="row">
         <div>

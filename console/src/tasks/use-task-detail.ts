@@ -4,7 +4,7 @@
 // events; the tenant routes, the timeline among them, are not theirs).
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api/api-context';
-import type { Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
+import type { Approval, Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
 import { useLiveRefetch, usePollingInterval } from '../live/live-context';
 import type { GanttAttemptInput } from './gantt-layout';
 
@@ -46,11 +46,24 @@ export function useTaskDetail(taskId: string, identity: Identity | undefined) {
     refetchInterval: () => poll(status),
   });
 
+  // The approvals waiting for a decision, each map iteration's apart (an approval inside a map is decided
+  // by its mapIndex, which the timeline's rolled-up map step does not carry). At most the first 100.
+  const approvals = useQuery({
+    queryKey: ['task', taskId, 'approvals'],
+    enabled: identity !== undefined && !operator && status !== undefined && !TERMINAL.has(status),
+    queryFn: ({ signal }) => api.get<{ items: Approval[] }>(`/tasks/${id}/approvals?limit=100`, { signal }),
+    refetchInterval: () => poll(status),
+  });
+
   useLiveRefetch(identity ? { topic: 'task', taskId } : undefined, ['task', taskId]);
 
   return {
     detail,
     timeline,
+    waitingApprovals:
+      status !== undefined && !TERMINAL.has(status)
+        ? (approvals.data?.items ?? []).filter((approval) => approval.status === 'PENDING')
+        : [],
     events: operator ? (detail.data?.events ?? []) : (events.data?.events ?? []),
     operator,
   };

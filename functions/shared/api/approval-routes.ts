@@ -1,8 +1,9 @@
-// Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), and the
-// decision on one. Neither ever returns a task token (approvals/approval.ts `publicView`).
+// Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), a task's
+// approvals (one per approval step and map iteration), and the decision on one. None ever returns a task
+// token (approvals/approval.ts `publicView`).
 import { APPROVAL_STATUSES, publicView } from '../approvals/approval';
 import { DecisionRequestSchema, decideApproval } from '../approvals/decide-approval';
-import { jsonResponse, ValidationError } from '../http/errors';
+import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
@@ -11,6 +12,11 @@ import { cursorBinding, parseWith, pathParameter, queryInteger } from './request
 
 const ApprovalListQuerySchema = z.strictObject({
   status: z._default(z.enum(APPROVAL_STATUSES), 'PENDING'),
+  limit: z.optional(queryInteger(100, 3)),
+  cursor: z.optional(z.string()),
+});
+
+const TaskApprovalsQuerySchema = z.strictObject({
   limit: z.optional(queryInteger(100, 3)),
   cursor: z.optional(z.string()),
 });
@@ -31,6 +37,21 @@ export const APPROVAL_OPERATIONS: Record<string, ApiOperation> = {
     const binding = cursorBinding(event, identity, query);
     const cursor = await deps.cursors.verify(binding, query.cursor);
     const page = await deps.approvals.approvals.list(identity.orgId, query.status, query.limit ?? 50, cursor);
+    return jsonResponse(200, {
+      items: page.items.map(publicView),
+      cursor: await deps.cursors.sign(binding, page.cursor),
+    });
+  },
+
+  'GET /tasks/{id}/approvals': async (event, identity, deps) => {
+    const taskId = pathParameter(event, 'id');
+    const query = parseWith(TaskApprovalsQuerySchema, event.queryStringParameters ?? {}, 'query');
+    if (!(await deps.approvals.tasks.get(identity.orgId, taskId))) {
+      throw new NotFoundError(`Task ${taskId} not found`);
+    }
+    const binding = cursorBinding(event, identity, { ...query, taskId });
+    const cursor = await deps.cursors.verify(binding, query.cursor);
+    const page = await deps.approvals.approvals.listForTask(taskId, query.limit ?? 50, cursor);
     return jsonResponse(200, {
       items: page.items.map(publicView),
       cursor: await deps.cursors.sign(binding, page.cursor),

@@ -55,6 +55,8 @@ export interface ApprovalStore {
   expirePending(taskId: string, at: string): Promise<number>;
   /** An org's approvals of one status, newest request first. */
   list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage>;
+  /** A task's approvals (whatever their org: callers check the task's), by step id then map index. */
+  listForTask(taskId: string, limit: number, cursor?: string): Promise<ApprovalPage>;
 }
 
 const approvalKey = (key: ApprovalKey) => ({
@@ -164,6 +166,25 @@ export class DynamoApprovalStore implements ApprovalStore {
     return {
       items: Items.map((item) => fromItem<StoredApproval>(item)),
       ...(LastEvaluatedKey && last && { cursor: String(last.gsi1sk) }),
+    };
+  }
+
+  async listForTask(taskId: string, limit: number, cursor?: string): Promise<ApprovalPage> {
+    // The cursor is the last item's sort key (`APPROVAL#...`): the signer binds it to the task.
+    const pk = `TASK#${taskId}`;
+    const { Items = [], LastEvaluatedKey } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'APPROVAL#' },
+        ...(cursor && { ExclusiveStartKey: { pk, sk: cursor } }),
+        Limit: limit,
+      }),
+    );
+    const last = Items.at(-1);
+    return {
+      items: Items.map((item) => fromItem<StoredApproval>(item)),
+      ...(LastEvaluatedKey && last && { cursor: String(last.sk) }),
     };
   }
 
