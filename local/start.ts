@@ -10,6 +10,7 @@
 //   LAMBDA_FUNCTIONS    JSON org id -> function ARNs that `lambda` steps may invoke (default: none)
 //   STEPWISE_WORKER_TYPES  JSON [{"name", "orgs"}]: worker types of `agent` steps (default: cdk.json's workerTypes)
 //   STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300)
+//   STEPWISE_WORKER_HEARTBEAT_SECONDS  seconds between workers' heartbeats (default 30); the dead-after must be longer
 //   STEPWISE_SWEEP_SECONDS  period of the sweeper's timer (default 5)
 import './powertools-environment';
 import { resolve } from 'node:path';

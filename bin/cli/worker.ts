@@ -29,6 +29,8 @@ export interface WorkerTarget {
   readonly queueUrl?: string;
   readonly reportsFunction?: string;
   readonly pollWaitSeconds?: number;
+  /** The local stack's heartbeat interval (its dead-after is longer), unless --heartbeat says otherwise. */
+  readonly heartbeatIntervalSeconds?: number;
   /** AWS_* variables of the local stack (endpoints, region, credentials). */
   readonly awsEnvironment: Record<string, string>;
   readonly where: string;
@@ -64,6 +66,9 @@ export async function resolveWorkerTarget(
     queueUrl,
     reportsFunction: endpoints.agentReportsFunction,
     pollWaitSeconds: LOCAL_POLL_WAIT_SECONDS,
+    ...(typeof endpoints.workerHeartbeatSeconds === 'number' && {
+      heartbeatIntervalSeconds: endpoints.workerHeartbeatSeconds,
+    }),
     awsEnvironment: Object.fromEntries(
       Object.entries(endpoints.environment).filter(([name]) => name.startsWith('AWS_')),
     ),
@@ -155,6 +160,9 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
     type: options.type,
     handler,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(target.heartbeatIntervalSeconds !== undefined && {
+      heartbeatIntervalSeconds: target.heartbeatIntervalSeconds,
+    }),
     ...(options.heartbeat !== undefined && { heartbeatIntervalSeconds: options.heartbeat }),
     ...(options.grace !== undefined && { gracePeriodSeconds: options.grace }),
     ...(target.tableName !== undefined && { tableName: target.tableName }),
