@@ -134,7 +134,8 @@ function eventLine(event: WorkerEvent): string | undefined {
   }
 }
 
-export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions): Promise<void> {
+/** Runs the worker until it stops; the exit code: 0, or 1 when its stop could not be recorded. */
+export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions): Promise<number> {
   const handler = await loadHandler(modulePath);
   const target = await resolveWorkerTarget(options.type);
   Object.assign(process.env, target.awsEnvironment);
@@ -156,6 +157,7 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
       show(worker.status());
     }
   };
+  let stopRecorded = true;
   const worker = createWorker({
     type: options.type,
     handler,
@@ -171,6 +173,7 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
     ...(target.pollWaitSeconds !== undefined && { pollWaitSeconds: target.pollWaitSeconds }),
     exitOnSignal: false,
     onEvent: (event) => {
+      if (event.kind === 'stopped') stopRecorded = event.recorded;
       const line = eventLine(event);
       if (line) print(line, event.kind === 'error' ? process.stderr : process.stdout);
       if (event.kind !== 'error') show(worker.status());
@@ -184,7 +187,15 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
   await worker.start();
   const status = worker.status();
   if (tty) process.stdout.write('\r\x1b[2K');
+  if (!stopRecorded) {
+    // Its item still says it runs: the sweeper marks it DEAD once it has been silent past the dead-after.
+    process.stderr.write(
+      `stopped: worker ${status.workerId} could not record its stop (its item does not say STOPPED), done ${status.processed}, failed ${status.failed}\n`,
+    );
+    return 1;
+  }
   process.stdout.write(
     `stopped: worker ${status.workerId} ${status.status}, done ${status.processed}, failed ${status.failed}\n`,
   );
+  return 0;
 }
