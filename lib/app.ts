@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
-import { parseDeadAfterSeconds } from '../functions/shared/workers/dead-after';
+import { parseDeadAfterSeconds, parseHeartbeatSeconds } from '../functions/shared/workers/dead-after';
 import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
 import { parseAlertEmailSeverities, parseAlertEmails } from './alerting';
 import { type LlmSettings, StepwiseStack, type StepwiseStackProps } from './stepwise-stack';
@@ -37,7 +37,8 @@ function contextString(node: Node, key: string): string | undefined {
  * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
  * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20),
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
- * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default).
+ * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default), more than
+ * workerHeartbeatSeconds (the interval the deployment's workers heartbeat at; 30 by default, the SDK's).
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
  * tracing (true or false: X-Ray active tracing and the Powertools Tracer; false by default).
  * cognitoDomain (Cognito hosted UI domain URL the deployed console signs in with; needs jwtIssuer/jwtAudience).
@@ -176,9 +177,19 @@ function contextWorkerTypes(node: Node): Pick<StepwiseStackProps, 'workerTypes'>
   return { workerTypes: parseWorkerTypes(raw, 'workerTypes') };
 }
 
-/** `-c workerDeadAfterSeconds=120` (a string) or a number in cdk.json. */
-function contextDeadAfter(node: Node): Pick<StepwiseStackProps, 'workerDeadAfterSeconds'> {
-  const raw: unknown = node.tryGetContext('workerDeadAfterSeconds');
-  if (raw === undefined || raw === null || raw === '') return {};
-  return { workerDeadAfterSeconds: parseDeadAfterSeconds(raw, 'workerDeadAfterSeconds') };
+/** `-c workerDeadAfterSeconds=120 -c workerHeartbeatSeconds=10` (strings) or numbers in cdk.json. */
+function contextDeadAfter(
+  node: Node,
+): Pick<StepwiseStackProps, 'workerDeadAfterSeconds' | 'workerHeartbeatSeconds'> {
+  const present = (raw: unknown) => raw !== undefined && raw !== null && raw !== '';
+  const deadAfter: unknown = node.tryGetContext('workerDeadAfterSeconds');
+  const heartbeat: unknown = node.tryGetContext('workerHeartbeatSeconds');
+  return {
+    ...(present(deadAfter) && {
+      workerDeadAfterSeconds: parseDeadAfterSeconds(deadAfter, 'workerDeadAfterSeconds'),
+    }),
+    ...(present(heartbeat) && {
+      workerHeartbeatSeconds: parseHeartbeatSeconds(heartbeat, 'workerHeartbeatSeconds'),
+    }),
+  };
 }

@@ -41,9 +41,12 @@ import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics'
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import {
+  checkDeadAfterExceedsHeartbeat,
   DEAD_AFTER_ENV,
   DEFAULT_DEAD_AFTER_SECONDS,
+  DEFAULT_HEARTBEAT_SECONDS,
   parseDeadAfterSeconds,
+  parseHeartbeatSeconds,
 } from '../functions/shared/workers/dead-after';
 import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { Alerting } from './alerting';
@@ -189,6 +192,12 @@ export interface StepwiseStackProps extends StackProps {
    */
   readonly workerDeadAfterSeconds?: number;
   /**
+   * Seconds between the heartbeats of the deployment's workers (their `heartbeatIntervalSeconds`, or
+   * STEPWISE_WORKER_HEARTBEAT_SECONDS): `workerDeadAfterSeconds` must be longer, or the synth fails.
+   * @default 30 (the worker SDK's default)
+   */
+  readonly workerHeartbeatSeconds?: number;
+  /**
    * Base URL of a console that shows an alert at `<consoleUrl>/alerts/<id>`: alerts link to it
    * (`links.console`; CONSOLE_BASE_URL of the functions that raise alerts).
    * @default - no console link
@@ -271,17 +280,26 @@ export class StepwiseStack extends Stack {
       statusEventsDeadLetterQueue: queues.taskEventsDlq,
     });
 
+    const deadAfterSeconds = parseDeadAfterSeconds(
+      props.workerDeadAfterSeconds ?? DEFAULT_DEAD_AFTER_SECONDS,
+      'workerDeadAfterSeconds',
+    );
+    checkDeadAfterExceedsHeartbeat(
+      { seconds: deadAfterSeconds, source: 'workerDeadAfterSeconds' },
+      {
+        seconds: parseHeartbeatSeconds(
+          props.workerHeartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
+          'workerHeartbeatSeconds',
+        ),
+        source: 'workerHeartbeatSeconds',
+      },
+    );
     // Every function sees every shared resource, as on the local stack (local/stack.ts).
     const environment: Record<string, string> = {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
       [WORKER_TYPES_ENV]: this.workers.environment,
-      [DEAD_AFTER_ENV]: String(
-        parseDeadAfterSeconds(
-          props.workerDeadAfterSeconds ?? DEFAULT_DEAD_AFTER_SECONDS,
-          'workerDeadAfterSeconds',
-        ),
-      ),
+      [DEAD_AFTER_ENV]: String(deadAfterSeconds),
       ...logEnvironment(logSettings),
     };
     for (const [key, queue] of Object.entries(queues) as [QueueKey, (typeof queues)[QueueKey]][]) {

@@ -105,6 +105,12 @@ export interface LocalStackOptions {
    */
   readonly workerDeadAfterSeconds?: number | string;
   /**
+   * Seconds between the heartbeats of the stack's workers (`stepwise worker` heartbeats at it unless
+   * given --heartbeat); the dead-after must be longer.
+   * @default process.env.STEPWISE_WORKER_HEARTBEAT_SECONDS, else 30 (the SDK's default)
+   */
+  readonly workerHeartbeatSeconds?: number | string;
+  /**
    * Period of the sweeper's timer in seconds (on AWS: every minute).
    * @default process.env.STEPWISE_SWEEP_SECONDS, else 5
    */
@@ -148,6 +154,8 @@ export interface LocalEndpoints {
   readonly queueUrls: Record<string, string>;
   /** Worker type -> the URL of its queue. */
   readonly workerQueueUrls: Record<string, string>;
+  /** The interval the stack's workers heartbeat at (its dead-after is longer). */
+  readonly workerHeartbeatSeconds: number;
   /** The Lambda Invoke API of the stack's functions (workers call agentReports through it). */
   readonly lambda: string;
   /** The local Secrets Manager (alert channel secrets). */
@@ -435,6 +443,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tableName: dynamodb.tableName,
       queueUrls: messaging.queueUrls,
       workerQueueUrls: messaging.workerQueueUrls,
+      workerHeartbeatSeconds: sweep.heartbeatSeconds,
       lambda: lambdaEndpoint.url,
       secretsmanager: secretsManager.url,
       agentReportsFunction: localFunctionName(FUNCTIONS.agentReports),

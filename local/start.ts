@@ -1,16 +1,5 @@
-// `npm start`: the embedded local stack in the foreground until Ctrl-C or SIGTERM.
-//   STEPWISE_PORT       API port (default 3000)
-//   STEPWISE_DATA_DIR   data folder (default .stepwise/ in the project)
-//   STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT  emulator ports (default: the last run's, when free)
-//   STEPWISE_LOG_LEVEL (or LOG_LEVEL)  handler log level (default INFO)
-//   POWERTOOLS_LOGGER_SAMPLE_RATE  share of invocations (0-1) logged at DEBUG whatever the level
-//   STEPWISE_LLM_BASE_URL  OpenAI-compatible endpoint for `llm` steps (default: a local deterministic fake)
-//   LLM_API_KEY         API key sent to that endpoint
-//   OUTBOUND_ALLOWED_HOSTS  hosts `http` steps may reach on loopback/private addresses (default: none)
-//   LAMBDA_FUNCTIONS    JSON org id -> function ARNs that `lambda` steps may invoke (default: none)
-//   STEPWISE_WORKER_TYPES  JSON [{"name", "orgs"}]: worker types of `agent` steps (default: cdk.json's workerTypes)
-//   STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300)
-//   STEPWISE_SWEEP_SECONDS  period of the sweeper's timer (default 5)
+// `npm start`: the embedded local stack in the foreground until Ctrl-C or SIGTERM. It takes no arguments
+// but --help (USAGE); its settings are environment variables, each checked before anything starts.
 import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +16,44 @@ import {
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
+const USAGE = `Usage: npm start [-- --help]
+
+Runs the stepwise local stack in the foreground until Ctrl-C. Settings are environment variables:
+  STEPWISE_PORT                       API port (default 3000; 0 picks a free one)
+  STEPWISE_DATA_DIR                   data folder (default .stepwise/ in the project)
+  STEPWISE_DYNAMODB_PORT, STEPWISE_MESSAGING_PORT, STEPWISE_STEPFUNCTIONS_PORT
+                                      emulator ports (default: the last run's when free, else free ones)
+  STEPWISE_LOG_LEVEL (or LOG_LEVEL)   handler log level (default INFO)
+  POWERTOOLS_LOGGER_SAMPLE_RATE       share of invocations (0-1) logged at DEBUG whatever the level
+  STEPWISE_LLM_BASE_URL, LLM_API_KEY  OpenAI-compatible endpoint for llm steps (default: a local fake)
+  LLM_PRICES                          JSON prices laid over the built-in price table
+  OUTBOUND_ALLOWED_HOSTS              hosts http steps may reach on loopback/private addresses
+  LAMBDA_FUNCTIONS                    JSON org id -> function ARNs lambda steps may invoke
+  STEPWISE_WORKER_TYPES               JSON [{"name", "orgs"}] (default: cdk.json's workerTypes)
+  STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300)
+  STEPWISE_WORKER_HEARTBEAT_SECONDS   seconds between the workers' heartbeats (default 30)
+  STEPWISE_SWEEP_SECONDS              period of the sweeper's timer (default 5)
+  STEPWISE_RETAINED_EXECUTIONS        ended Step Functions executions kept (default 10000)
+The README's Configuration section says more.`;
+
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (args.length > 0) {
+  console.error(
+    `stepwise: npm start takes no arguments (got ${args.join(' ')}); its settings are environment variables, listed by npm start -- --help`,
+  );
+  process.exit(1);
+}
+
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < 0 || value > 65_535) {
-    console.error(`${name} must be a port number (0-65535), got "${raw}"`);
-    process.exit(2);
+    throw new ConfigurationError(`${name} must be a port number (0-65535), got "${raw}"`);
   }
   return value;
 }
@@ -60,15 +80,17 @@ function conflictLine(error: StartupConflictError): string {
 const dataDir = resolve(process.env.STEPWISE_DATA_DIR || resolve(projectRoot, '.stepwise'));
 let stack: LocalStack;
 try {
+  const apiPort = port('STEPWISE_PORT', 3000);
+  const ports = {
+    dynamodb: port('STEPWISE_DYNAMODB_PORT', 0),
+    messaging: port('STEPWISE_MESSAGING_PORT', 0),
+    stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
+  };
   await ensureConsoleBuilt({ log: (message) => console.log(message) });
   stack = await startLocalStack({
     dataDir,
-    apiPort: port('STEPWISE_PORT', 3000),
-    ports: {
-      dynamodb: port('STEPWISE_DYNAMODB_PORT', 0),
-      messaging: port('STEPWISE_MESSAGING_PORT', 0),
-      stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
-    },
+    apiPort,
+    ports,
     logLevel: process.env.STEPWISE_LOG_LEVEL || process.env.LOG_LEVEL || 'INFO',
     llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
   });

@@ -1,6 +1,8 @@
 // A worker's settings: the options given to createWorker, else the environment (STEPWISE_TABLE,
-// STEPWISE_WORKER_QUEUE_URL, STEPWISE_AGENT_REPORTS_FUNCTION; STEPWISE_WORKER_POLL_WAIT_SECONDS), checked
+// STEPWISE_WORKER_QUEUE_URL, STEPWISE_AGENT_REPORTS_FUNCTION; STEPWISE_WORKER_POLL_WAIT_SECONDS,
+// STEPWISE_WORKER_HEARTBEAT_SECONDS, the variable that also tells the local stack the interval), checked
 // once at creation so a missing or wrong one fails with its name before anything is polled.
+import { DEFAULT_HEARTBEAT_SECONDS } from '../functions/shared/workers/dead-after';
 import { MAX_WORKER_CONCURRENCY } from '../functions/shared/workers/worker-item';
 
 export const ENV = {
@@ -8,11 +10,12 @@ export const ENV = {
   queueUrl: 'STEPWISE_WORKER_QUEUE_URL',
   reportsFunction: 'STEPWISE_AGENT_REPORTS_FUNCTION',
   pollWaitSeconds: 'STEPWISE_WORKER_POLL_WAIT_SECONDS',
+  heartbeatIntervalSeconds: 'STEPWISE_WORKER_HEARTBEAT_SECONDS',
 } as const;
 
 export const DEFAULTS = {
   concurrency: 1,
-  heartbeatIntervalSeconds: 30,
+  heartbeatIntervalSeconds: DEFAULT_HEARTBEAT_SECONDS,
   gracePeriodSeconds: 30,
   /** SQS long polling at its maximum: fewest requests; a stop waits for the poll in progress to return. */
   pollWaitSeconds: 20,
@@ -92,12 +95,15 @@ export function resolveSettings(
       `pollWaitSeconds (${ENV.pollWaitSeconds}) must be a whole number from 1 to 20 (SQS long polling), got ${String(input.pollWaitSeconds ?? fromEnv)}`,
     );
   }
+  const heartbeatFromEnv = env[ENV.heartbeatIntervalSeconds];
   return {
     type: input.type,
     concurrency,
     heartbeatIntervalSeconds: seconds(
-      'heartbeatIntervalSeconds',
-      input.heartbeatIntervalSeconds,
+      input.heartbeatIntervalSeconds === undefined && heartbeatFromEnv
+        ? ENV.heartbeatIntervalSeconds
+        : 'heartbeatIntervalSeconds',
+      input.heartbeatIntervalSeconds ?? (heartbeatFromEnv ? Number(heartbeatFromEnv) : undefined),
       DEFAULTS.heartbeatIntervalSeconds,
       'above 0',
     ),

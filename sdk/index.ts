@@ -47,7 +47,7 @@ export interface CreateWorkerOptions<I, O> extends WorkerSettingsInput {
   readonly clients?: Partial<WorkerClients>;
   /** Stop gracefully on SIGTERM and SIGINT (a second signal ends the grace period). @default true */
   readonly handleSignals?: boolean;
-  /** After a signal's stop, exit the process with 0. @default true */
+  /** After a signal's stop, exit the process: 0, or 1 when the stop could not be recorded. @default true */
   readonly exitOnSignal?: boolean;
   /** Everything the worker does, as it happens. @default errors printed to stderr */
   readonly onEvent?: (event: WorkerEvent) => void;
@@ -62,6 +62,9 @@ export interface Worker {
 }
 
 const printErrors = (event: WorkerEvent) => {
+  if (event.kind === 'stopped' && !event.recorded) {
+    console.error('stepwise worker: stopped, but could not record the stop (its item does not say STOPPED)');
+  }
   if (event.kind !== 'error') return;
   const detail = event.error instanceof Error ? `: ${event.error.name}: ${event.error.message}` : '';
   console.error(`stepwise worker: ${event.message}${detail}`);
@@ -83,6 +86,7 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });
+  let stopRecorded = true;
   const runtime = new WorkerRuntime(
     settings,
     options.handler,
@@ -96,7 +100,10 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
       version: packageJson.version,
       randomHex: () => randomBytes(2).toString('hex'),
     },
-    options.onEvent ?? printErrors,
+    (event) => {
+      if (event.kind === 'stopped') stopRecorded = event.recorded;
+      (options.onEvent ?? printErrors)(event);
+    },
   );
 
   let signalled = false;
@@ -107,7 +114,7 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
     }
     signalled = true;
     void runtime.stop(`${signal} received`).then(() => {
-      if (options.exitOnSignal !== false) process.exit(0);
+      if (options.exitOnSignal !== false) process.exit(stopRecorded ? 0 : 1);
     });
   };
 

@@ -103,7 +103,12 @@ export type WorkerEvent =
   | ({ readonly kind: 'aborted'; readonly reason: string } & StepEvent)
   | { readonly kind: 'heartbeat'; readonly at: string; readonly inFlight: number }
   | { readonly kind: 'stopping'; readonly reason: string; readonly inFlight: number }
-  | { readonly kind: 'stopped'; readonly shutdownFailed: number }
+  | {
+      readonly kind: 'stopped';
+      readonly shutdownFailed: number;
+      /** The worker item says STOPPED; false when that write failed (e.g. the stack was unreachable). */
+      readonly recorded: boolean;
+    }
   | { readonly kind: 'error'; readonly message: string; readonly error?: unknown };
 
 export interface WorkerPorts {
@@ -188,6 +193,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private readonly work = new Set<Promise<void>>();
   private saveLoop: Promise<void> | undefined;
   private dirty = false;
+  /** The last write of the worker item did not land (it threw, or the item was no longer this worker's). */
+  private lastWriteFailed = false;
   private stopping: Promise<void> | undefined;
   private endGrace: () => void = () => undefined;
   private resolveStopped: () => void = () => undefined;
@@ -285,7 +292,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     this.state = 'stopped';
     this.stoppedAt = this.now().toISOString();
     await this.save();
-    this.emit({ kind: 'stopped', shutdownFailed: remaining.length });
+    this.emit({ kind: 'stopped', shutdownFailed: remaining.length, recorded: !this.lastWriteFailed });
     this.resolveStopped();
   }
 
@@ -386,9 +393,11 @@ export class WorkerRuntime<I = unknown, O = unknown> {
 
   private async writeItem(): Promise<void> {
     const item = this.item();
+    this.lastWriteFailed = true;
     try {
       if (await this.ports.store.save(item)) {
         this.lastHeartbeatAt = item.lastHeartbeatAt;
+        this.lastWriteFailed = false;
         return;
       }
       if (this.state === 'stopped') return;

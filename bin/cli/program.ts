@@ -331,7 +331,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         module: string,
         options: { type: string; concurrency?: number; heartbeat?: number; grace?: number },
       ) => {
-        await runWorkerCommand(module, options);
+        process.exitCode = await runWorkerCommand(module, options);
       },
     );
 

@@ -79,18 +79,25 @@ export async function watchTaskCommand(
 ): Promise<number> {
   const read = () => call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
   if (!options.poll) {
+    // A task that had ended when the watch read it was printed whole then: not again at the end.
+    let endedBeforeWatch = false;
     const ended = await watchLive(connection, taskId, liveUrlOf(connection, options.liveUrl), {
       snapshot: async () => {
         const { body } = await read();
+        endedBeforeWatch = TERMINAL.has(body.status);
         return { status: body.status, view: render(body) };
       },
       print: (line) => process.stdout.write(`${line}\n`),
     });
     if (ended !== 'unavailable') {
-      const { body } = await read();
-      process.stdout.write(`\n${render(body)}\n`);
+      if (!endedBeforeWatch) {
+        const { body } = await read();
+        process.stdout.write(`\n${render(body)}\n`);
+      }
       return ended === 'SUCCEEDED' ? 0 : 1;
     }
+    // The socket refuses a task that does not exist: the read says so (its 404 is all that is printed).
+    await read();
     process.stderr.write('live updates unavailable: polling\n');
   }
   return pollTask(connection, taskId, options.intervalMs ?? 1_000);

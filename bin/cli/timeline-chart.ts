@@ -1,7 +1,7 @@
 // `stepwise tasks timeline`: a text Gantt chart of a task's steps and attempts, scaled to the terminal.
 // One row per attempt: its window as a bar (█ succeeded, x failed or timed out, ▒ still running), the wait
 // before a retry as dots from the previous attempt's end, a map as its own window with its iterations
-// rolled up, and never-run steps as PENDING rows.
+// rolled up, and never-run steps as PENDING rows (NOT_RUN once the task has ended).
 import type { AttemptView, Timeline, TimelineStep } from './contracts';
 import { formatDuration } from './format';
 
@@ -141,7 +141,7 @@ export function renderTimeline(timeline: Timeline, options: ChartOptions): strin
     [
       `queue ${formatDuration(timeline.queueMs)}`,
       `duration ${formatDuration(timeline.durationMs)}`,
-      `steps ${timeline.totals.steps}: ${timeline.totals.completed} completed, ${timeline.totals.failed} failed, ${timeline.totals.skipped} skipped, ${timeline.totals.running} running, ${timeline.totals.retrying} retrying, ${timeline.totals.pending} pending`,
+      `steps ${timeline.totals.steps}: ${timeline.totals.completed} completed, ${timeline.totals.failed} failed, ${timeline.totals.skipped} skipped, ${timeline.totals.running} running, ${timeline.totals.retrying} retrying, ${timeline.totals.pending} pending, ${timeline.totals.notRun} not run`,
       `retries ${timeline.totals.retries}`,
     ].join('   '),
     '',

@@ -29,6 +29,8 @@ export interface WorkerTarget {
   readonly queueUrl?: string;
   readonly reportsFunction?: string;
   readonly pollWaitSeconds?: number;
+  /** The local stack's heartbeat interval (its dead-after is longer), unless --heartbeat says otherwise. */
+  readonly heartbeatIntervalSeconds?: number;
   /** AWS_* variables of the local stack (endpoints, region, credentials). */
   readonly awsEnvironment: Record<string, string>;
   readonly where: string;
@@ -64,6 +66,9 @@ export async function resolveWorkerTarget(
     queueUrl,
     reportsFunction: endpoints.agentReportsFunction,
     pollWaitSeconds: LOCAL_POLL_WAIT_SECONDS,
+    ...(typeof endpoints.workerHeartbeatSeconds === 'number' && {
+      heartbeatIntervalSeconds: endpoints.workerHeartbeatSeconds,
+    }),
     awsEnvironment: Object.fromEntries(
       Object.entries(endpoints.environment).filter(([name]) => name.startsWith('AWS_')),
     ),
@@ -129,7 +134,8 @@ function eventLine(event: WorkerEvent): string | undefined {
   }
 }
 
-export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions): Promise<void> {
+/** Runs the worker until it stops; the exit code: 0, or 1 when its stop could not be recorded. */
+export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions): Promise<number> {
   const handler = await loadHandler(modulePath);
   const target = await resolveWorkerTarget(options.type);
   Object.assign(process.env, target.awsEnvironment);
@@ -151,10 +157,14 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
       show(worker.status());
     }
   };
+  let stopRecorded = true;
   const worker = createWorker({
     type: options.type,
     handler,
     ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+    ...(target.heartbeatIntervalSeconds !== undefined && {
+      heartbeatIntervalSeconds: target.heartbeatIntervalSeconds,
+    }),
     ...(options.heartbeat !== undefined && { heartbeatIntervalSeconds: options.heartbeat }),
     ...(options.grace !== undefined && { gracePeriodSeconds: options.grace }),
     ...(target.tableName !== undefined && { tableName: target.tableName }),
@@ -163,6 +173,7 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
     ...(target.pollWaitSeconds !== undefined && { pollWaitSeconds: target.pollWaitSeconds }),
     exitOnSignal: false,
     onEvent: (event) => {
+      if (event.kind === 'stopped') stopRecorded = event.recorded;
       const line = eventLine(event);
       if (line) print(line, event.kind === 'error' ? process.stderr : process.stdout);
       if (event.kind !== 'error') show(worker.status());
@@ -176,7 +187,15 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
   await worker.start();
   const status = worker.status();
   if (tty) process.stdout.write('\r\x1b[2K');
+  if (!stopRecorded) {
+    // Its item still says it runs: the sweeper marks it DEAD once it has been silent past the dead-after.
+    process.stderr.write(
+      `stopped: worker ${status.workerId} could not record its stop (its item does not say STOPPED), done ${status.processed}, failed ${status.failed}\n`,
+    );
+    return 1;
+  }
   process.stdout.write(
     `stopped: worker ${status.workerId} ${status.status}, done ${status.processed}, failed ${status.failed}\n`,
   );
+  return 0;
 }

@@ -6,7 +6,7 @@
 // A kill can tear only the last line, which loading skips. Ended executions beyond `retainedEnded` are
 // dropped oldest-ended first (DescribeExecution then answers ExecutionDoesNotExist, as on AWS after 90
 // days).
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionRecord } from './executions';
 import type { JournalEntry } from './task-journal';
@@ -40,6 +40,7 @@ const MIN_COMPACTION_BYTES = 8 * 1024 * 1024;
 // Compaction writes in chunks of about this size, yielding between them, so a large log does not hold
 // the event loop for the whole rewrite.
 const CHUNK_BYTES = 1024 * 1024;
+const OWNER_ONLY = 0o600;
 
 function headOf(record: ExecutionRecord): LogLine['head'] {
   const { history: _history, tasks: _tasks, ...head } = record;
@@ -71,14 +72,21 @@ export class ExecutionLog {
     return join(this.directory, 'executions.log');
   }
 
+  /** Appends to the log, created owner-only: its lines hold task tokens, which complete steps. */
+  private openForAppend(): Promise<FileHandle> {
+    return open(this.file, 'a', OWNER_ONLY);
+  }
+
   /**
    * Replays the log into records (oldest first, as they were started); an `executions.json` of an earlier
    * version is taken over. `records` is the live map the log later compacts from.
    */
   async load(records: Map<string, ExecutionRecord>): Promise<void> {
     this.records = records;
-    await mkdir(this.directory, { recursive: true });
+    await mkdir(this.directory, { recursive: true, mode: 0o700 });
     const text = await readFile(this.file, 'utf8').catch(notFound);
+    // A log an earlier version wrote with the umask's mode (0644) is made owner-only too.
+    if (text !== undefined) await chmod(this.file, OWNER_ONLY);
     if (text === undefined) {
       const legacy = join(this.directory, 'executions.json');
       const old = await readFile(legacy, 'utf8').catch(notFound);
@@ -100,7 +108,7 @@ export class ExecutionLog {
     this.appendedBytes = Buffer.byteLength(text) - this.compactedBytes;
     // A torn last line would run into the next append: rewrite the log without it.
     if (this.compactionDue() || !text.endsWith('\n')) await this.compact();
-    else this.handle = await open(this.file, 'a');
+    else this.handle = await this.openForAppend();
   }
 
   /** The execution changed (`entry`: the journal entry that did); its line goes out with the next write. */
@@ -151,7 +159,7 @@ export class ExecutionLog {
     this.dirtyEntries.clear();
     if (text === '') return;
     try {
-      if (!this.handle) this.handle = await open(this.file, 'a');
+      if (!this.handle) this.handle = await this.openForAppend();
       await this.handle.appendFile(text);
       this.appendedBytes += Buffer.byteLength(text);
       if (this.compactionDue()) await this.compact();
@@ -201,7 +209,7 @@ export class ExecutionLog {
     await this.handle?.close();
     this.handle = undefined;
     const temp = `${this.file}.${process.pid}.tmp`;
-    const out = await open(temp, 'w');
+    const out = await open(temp, 'w', OWNER_ONLY);
     // The header is written last, over a placeholder of the same width: only then is the size known.
     const header = (bytes: number) => `{"compactedBytes":${String(bytes).padStart(15, ' ')}}\n`;
     let bytes = 0;
@@ -237,7 +245,7 @@ export class ExecutionLog {
     await rename(temp, this.file);
     this.compactedBytes = bytes;
     this.appendedBytes = 0;
-    this.handle = await open(this.file, 'a');
+    this.handle = await this.openForAppend();
   }
 }
 

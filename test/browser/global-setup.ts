@@ -35,6 +35,7 @@ export default async function setup(project: TestProject) {
   const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-browser-'));
   const stack = await startStackProcess(dataDir, {
     STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
+    STEPWISE_WORKER_HEARTBEAT_SECONDS: '1',
     STEPWISE_SWEEP_SECONDS: '1',
     STEPWISE_WORKER_TYPES: JSON.stringify([
       ...localWorkerTypes(undefined),

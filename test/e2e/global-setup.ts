@@ -46,6 +46,7 @@ export default async function setup(project: TestProject) {
   const stack = await startStackProcess(dataDir, {
     OUTBOUND_ALLOWED_HOSTS: 'localhost',
     STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
+    STEPWISE_WORKER_HEARTBEAT_SECONDS: '1',
     STEPWISE_SWEEP_SECONDS: '1',
     STEPWISE_WORKER_TYPES: JSON.stringify([
       ...localWorkerTypes(undefined),

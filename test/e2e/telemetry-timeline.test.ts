@@ -79,6 +79,7 @@ describe('task timeline and events', () => {
       running: 0,
       retrying: 0,
       pending: 0,
+      notRun: 0,
       retries: 2,
     });
 
@@ -142,6 +143,46 @@ describe('task timeline and events', () => {
 
     expect((await waitForTask(taskId)).status).toBe('SUCCEEDED');
     expect((await timelineOf(taskId)).steps[0]).toMatchObject({ status: 'SUCCEEDED', retryCount: 1 });
+  });
+
+  it('shows the steps a failed or cancelled task never reached as NOT_RUN, not PENDING', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'timeline_ended',
+      version: 1,
+      name: 'timeline ended',
+      steps: [
+        transform('first', {
+          params: { simulate: { failUntilAttempt: 99 } },
+          retry: { maxAttempts: 0 },
+        }),
+        transform('second', { dependsOn: ['first'] }),
+      ],
+    });
+    const failed = await start(workflowId);
+    expect((await waitForTask(failed)).status).toBe('FAILED');
+    const timeline = await timelineOf(failed);
+    expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
+      ['first', 'FAILED'],
+      ['second', 'NOT_RUN'],
+    ]);
+    expect(timeline.totals).toMatchObject({ failed: 1, pending: 0, notRun: 1 });
+
+    const slowId = await registerWorkflow({
+      id: 'timeline_cancelled',
+      version: 1,
+      name: 'timeline cancelled',
+      steps: [
+        transform('slow', { params: { simulate: { sleepSeconds: 5 } } }),
+        transform('later', { dependsOn: ['slow'] }),
+      ],
+    });
+    const cancelled = await start(slowId);
+    const live = { timeout: 20_000, interval: 100 };
+    await expect.poll(async () => (await timelineOf(cancelled)).steps[0]?.status, live).toBe('RUNNING');
+    expect((await timelineOf(cancelled)).steps[1]).toMatchObject({ stepId: 'later', status: 'PENDING' });
+    expect((await request('POST', `/tasks/${cancelled}/cancel`)).status).toBe(200);
+    expect((await waitForTask(cancelled)).status).toBe('CANCELLED');
+    expect((await timelineOf(cancelled)).steps[1]).toMatchObject({ stepId: 'later', status: 'NOT_RUN' });
   });
 
   it('rolls the iterations of a map step up under it: counts by status, durations, retries', async () => {

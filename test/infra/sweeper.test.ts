@@ -126,4 +126,20 @@ describe('the worker sweeper', () => {
       /workerDeadAfterSeconds must be a whole number/,
     );
   });
+
+  it('refuses a workerDeadAfterSeconds not longer than workerHeartbeatSeconds (30 by default) at synth, naming both', () => {
+    expect(() => synthesize({ workerDeadAfterSeconds: '20' })).toThrow(
+      "workerDeadAfterSeconds (20 s) must be more than the workers' heartbeat interval (30 s, workerHeartbeatSeconds)",
+    );
+    expect(() => synthesize({ workerDeadAfterSeconds: '20', workerHeartbeatSeconds: '20' })).toThrow(
+      /workerDeadAfterSeconds \(20 s\) must be more than .* \(20 s, workerHeartbeatSeconds\)/,
+    );
+    expect(
+      variable(
+        synthesize({ workerDeadAfterSeconds: '20', workerHeartbeatSeconds: '5' }),
+        'sweeper',
+        'WORKER_DEAD_AFTER_SECONDS',
+      ),
+    ).toBe('20');
+  });
 });

@@ -8,6 +8,7 @@ import { GetCommand, PutCommand } from '../../functions/shared/clients/table-com
 import { TABLE } from '../../functions/shared/resources';
 import type { Task, TaskStatus } from '../../functions/shared/tasks/task';
 import { createdTaskIndexKeys, LIST_SHARDS } from '../../functions/shared/tasks/task-index-keys';
+import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { StatusIndexTasks } from '../../functions/shared/telemetry/active-tasks';
 import type { SettledTask } from '../../functions/shared/telemetry/aggregate';
 import { type AggregateStore, DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
@@ -132,13 +133,21 @@ describe('the aggregate folder on DynamoDB', () => {
 });
 
 describe('active tasks over the status indexes', () => {
-  it('counts active tasks per org or over every org, and those created before the threshold', async () => {
+  it('counts active tasks per org or over every org, and those stuck past the threshold', async () => {
     const tableName = `stepwise-active-${RUN}`;
     await createTable(dynamodb, tableName);
+    const tasks = new DynamoTaskStore(documents, tableName);
     const now = Date.parse('2026-06-01T12:00:00.000Z');
-    const seed = async (orgId: string, index: number, minutesAgo: number, status: TaskStatus = 'RUNNING') => {
+    const ago = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
+    const seed = async (
+      orgId: string,
+      index: number,
+      minutesAgo: number,
+      status: TaskStatus = 'RUNNING',
+      steps: { type: string; minutesAgo: number; mapIndex?: number }[] = [],
+    ) => {
       const taskId = `active-${orgId}-${index}`;
-      const createdAt = new Date(now - minutesAgo * 60_000).toISOString();
+      const createdAt = ago(minutesAgo);
       await documents.send(
         new PutCommand({
           TableName: tableName,
@@ -153,19 +162,39 @@ describe('active tasks over the status indexes', () => {
           },
         }),
       );
+      // The step recorder's own write, so the open-step index holds what a real step leaves there.
+      for (const [i, step] of steps.entries()) {
+        const ref = { taskId, orgId, workflowId: 'wf', stepId: `s${i}`, stepType: step.type };
+        await tasks.recordRunningAttempt({
+          step: step.mapIndex === undefined ? ref : { ...ref, stepId: 's', mapIndex: step.mapIndex },
+          attempt: 1,
+          startedAt: ago(step.minutesAgo),
+        });
+      }
     };
     await Promise.all([
-      ...[1, 2, 30].map((minutes, i) => seed('org-a', i, minutes)),
-      ...[3, 45].map((minutes, i) => seed('org-b', i, minutes)),
-      // Not counted: an ended task, and none of org-ab's for org-a although its id starts with it.
+      seed('org-a', 0, 1, 'RUNNING', [{ type: 'http', minutesAgo: 1 }]),
+      // Waiting 25 minutes for a person's decision: not stuck (README, Approvals).
+      seed('org-a', 1, 30, 'RUNNING', [{ type: 'approval', minutesAgo: 25 }]),
+      // Two map iterations RUNNING for 20 minutes: one stuck task.
+      seed('org-a', 2, 30, 'RUNNING', [
+        { type: 'http', minutesAgo: 20, mapIndex: 0 },
+        { type: 'http', minutesAgo: 20, mapIndex: 1 },
+      ]),
+      // Created 40 minutes ago, its current step started 2 minutes ago: it moves.
+      seed('org-a', 3, 40, 'RUNNING', [{ type: 'llm', minutesAgo: 2 }]),
+      seed('org-a', 4, 15, 'PENDING'),
+      seed('org-b', 0, 45, 'RUNNING', [{ type: 'agent', minutesAgo: 45 }]),
+      seed('org-b', 1, 3, 'PENDING'),
+      // Not counted for org-a: an ended task, and org-ab's although its id starts with org-a's.
       seed('org-a', 9, 50, 'SUCCEEDED'),
-      seed('org-ab', 0, 40),
+      seed('org-ab', 0, 40, 'RUNNING', [{ type: 'http', minutesAgo: 40 }]),
     ]);
     expect(LIST_SHARDS).toBeGreaterThan(1);
     const active = new StatusIndexTasks(documents, tableName);
     const threshold = new Date(now - 10 * 60_000);
-    expect(await active.count('org-a', threshold)).toEqual({ active: 3, runningTooLong: 1 });
+    expect(await active.count('org-a', threshold)).toEqual({ active: 5, runningTooLong: 2 });
     expect(await active.count('org-b', threshold)).toEqual({ active: 2, runningTooLong: 1 });
-    expect(await active.count(undefined, threshold)).toEqual({ active: 6, runningTooLong: 3 });
+    expect(await active.count(undefined, threshold)).toEqual({ active: 8, runningTooLong: 4 });
   });
 });

@@ -40,6 +40,7 @@ export default async function setup(project: TestProject) {
     ],
     // A silence of a few seconds before a worker is DEAD.
     workerDeadAfterSeconds: 4,
+    workerHeartbeatSeconds: 1,
   });
   project.provide('endpoints', stack.endpoints);
   project.provide('credentials', stack.credentials);

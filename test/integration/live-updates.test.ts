@@ -419,6 +419,29 @@ describe('stepwise tasks watch', () => {
     ]);
   });
 
+  it('prints only the 404 for a task that does not exist, not a fallback to polling', async () => {
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const { code, stdout, stderr } = await stepwise(['tasks', 'watch', missing], keyOf[ORG_A] ?? '');
+    expect(code).not.toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).not.toContain('polling');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('404');
+  });
+
+  it('prints an ended task once and exits with its outcome', async () => {
+    const taskId = await startTask(ORG_A);
+    expect((await call('POST', `/tasks/${taskId}/cancel`, keyOf[ORG_A] ?? '')).status).toBe(200);
+    await eventually(
+      async () => (await call('GET', `/tasks/${taskId}`, keyOf[ORG_A] ?? '')).body.status === 'CANCELLED',
+    );
+    const { code, stdout, stderr } = await stepwise(['tasks', 'watch', taskId], keyOf[ORG_A] ?? '');
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+    expect(stdout.split(`task ${taskId} `)).toHaveLength(2);
+    expect(stdout).toContain(`task ${taskId} (${WORKFLOW}): CANCELLED`);
+  });
+
   it('falls back (unavailable) when the socket is unreachable or refuses the key, so the watch polls', async () => {
     const taskId = await startTask(ORG_A);
     const hooks = { snapshot: async () => ({ status: 'RUNNING', view: '' }), print: () => undefined };

@@ -1,6 +1,6 @@
 // `npm start` refuses to start next to what is in its way (a port in use, a data folder another running
-// stack holds) with one line on stderr saying what and what to do, and exit code 1; a lock left by a stack
-// that is gone does not stop it.
+// stack holds) or with a setting it cannot run with, with one line on stderr saying what and what to do,
+// and exit code 1; a lock left by a stack that is gone does not stop it. `--help` prints its usage.
 import { spawnSync } from 'node:child_process';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -91,5 +91,51 @@ describe('npm start on a data folder in use', () => {
     } finally {
       expect(await stopStackProcess(stack.child)).toBe(0);
     }
+  });
+});
+
+describe('npm start with a setting it cannot run with', () => {
+  it('exits 1 with one stepwise: line when STEPWISE_WORKER_DEAD_AFTER_SECONDS is not above the heartbeat interval', async () => {
+    // 20 s with workers heartbeating every 30 s marked healthy workers DEAD every ~30 s.
+    const { code, stdout, stderr } = await runFailingStackProcess(await newDataDir(), {
+      STEPWISE_WORKER_DEAD_AFTER_SECONDS: '20',
+    });
+    expect(code).toBe(1);
+    expect(expectOneLine(stderr)).toBe(
+      "stepwise: STEPWISE_WORKER_DEAD_AFTER_SECONDS (20 s) must be more than the workers' heartbeat interval (30 s, the SDK's default; set STEPWISE_WORKER_HEARTBEAT_SECONDS if your workers heartbeat more often): workers heartbeating on time would be marked DEAD between two heartbeats",
+    );
+    expect(stdout).not.toContain('Press Ctrl-C');
+  });
+
+  it('exits 1 with one stepwise: line for a port that is not a number', async () => {
+    const { code, stderr } = await runFailingStackProcess(await newDataDir(), { STEPWISE_PORT: 'abc' });
+    expect(code).toBe(1);
+    expect(expectOneLine(stderr)).toBe('stepwise: STEPWISE_PORT must be a port number (0-65535), got "abc"');
+  });
+
+  it('exits 1 with one stepwise: line for an argument, which it does not take', async () => {
+    const dataDir = await newDataDir();
+    const { code, stderr } = await runFailingStackProcess(dataDir, {}, ['--port', '4000']);
+    expect(code).toBe(1);
+    expect(expectOneLine(stderr)).toBe(
+      'stepwise: npm start takes no arguments (got --port 4000); its settings are environment variables, listed by npm start -- --help',
+    );
+    await expect(access(join(dataDir, 'endpoints.json'))).rejects.toThrow();
+  });
+});
+
+describe('npm start -- --help', () => {
+  it('prints the usage and its settings, and exits 0 without starting the stack', async () => {
+    const dataDir = await newDataDir();
+    const { code, stdout, stderr } = await runFailingStackProcess(dataDir, {}, ['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^Usage: npm start/);
+    for (const variable of ['STEPWISE_PORT', 'STEPWISE_DATA_DIR', 'STEPWISE_WORKER_DEAD_AFTER_SECONDS']) {
+      expect(stdout).toContain(variable);
+    }
+    expect(stdout).not.toContain('Press Ctrl-C');
+    await expect(access(join(dataDir, LOCK_FILE))).rejects.toThrow();
+    await expect(access(join(dataDir, 'endpoints.json'))).rejects.toThrow();
   });
 });

@@ -13,8 +13,8 @@ export interface StackProcess {
   readonly credentials: DevCredentials;
 }
 
-function spawnStack(dataDir: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+function spawnStack(dataDir: string, env: Record<string, string> = {}, args: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     env: {
       ...process.env,
       STEPWISE_DATA_DIR: dataDir,
@@ -72,12 +72,16 @@ export async function killStackProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Runs `npm start` expecting it to give up: resolves with its exit code and output once it exits. */
+/**
+ * Runs `npm start` (with `args`, as after `npm start --`) expecting it to exit before it starts: resolves
+ * with its exit code and output once it exits.
+ */
 export async function runFailingStackProcess(
   dataDir: string,
   env: Record<string, string>,
+  args: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnStack(dataDir, env);
+  const child = spawnStack(dataDir, env, args);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {

@@ -74,6 +74,7 @@ const TONES: Record<string, StatusTone> = {
   ACKNOWLEDGED: 'waiting',
   CANCELLED: 'neutral',
   SKIPPED: 'neutral',
+  NOT_RUN: 'neutral',
 };
 
 export const statusTone = (status: string): StatusTone => TONES[status.toUpperCase()] ?? 'neutral';

@@ -70,7 +70,10 @@ function AdminOverview() {
     enabled: (health.data?.runningTooLong ?? 0) > 0,
     refetchInterval: HEALTH_POLL_MS,
     queryFn: ({ signal }) =>
-      api.get<Page<TaskRow>>('/admin/tasks', { signal, query: { status: 'STUCK', limit: 5, org } }),
+      api.get<Page<TaskRow>>('/admin/tasks', {
+        signal,
+        query: { status: 'STUCK', stuckAfterMinutes: 10, limit: 5, org },
+      }),
   });
   const workflows = useQuery({
     queryKey: ['admin-metrics', 'workflow', org],
@@ -186,7 +189,7 @@ function AdminOverview() {
           </div>
           {report.runningTooLong > 0 && stuck.data && stuck.data.items.length > 0 && (
             <div className="card stuck-list">
-              <div className="stat-label">Running too long (created over 10 minutes ago)</div>
+              <div className="stat-label">Running too long (no progress for over 10 minutes)</div>
               <table className="figures-table">
                 <tbody>
                   {stuck.data.items.map((task) => (

@@ -41,6 +41,13 @@ export const statusPartition = (status: TaskStatus, shard: number) => `STATUS#${
 export const ACTIVE_STATUS_PARTITIONS: readonly string[] = ACTIVE_STATUSES.flatMap((status) =>
   Array.from({ length: LIST_SHARDS }, (_, shard) => statusPartition(status, shard)),
 );
+/**
+ * The open-step index partitions (the step recorder writes them, task-store.ts): an org's on gsi1
+ * (`<since>#<taskId>#<stepKey>`), every org's on gsi2, sharded like the lists (`<since>#<orgId>#<taskId>#<stepKey>`).
+ */
+export type OpenStepState = 'RUNNING' | 'RETRYING';
+export const orgOpenStepsPartition = (orgId: string, state: OpenStepState) => `ORG#${orgId}#STEPS#${state}`;
+export const openStepsPartition = (state: OpenStepState, shard: number) => `STEPS#${state}#${shard}`;
 export const allTasksPartition = (shard: number) => `TASKS#${shard}`;
 export const globalTagPartition = (tag: TagFilter, shard: number) => `TAG#${tag.key}:${tag.value}#${shard}`;
 

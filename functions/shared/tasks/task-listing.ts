@@ -21,6 +21,8 @@ import {
   allTasksPartition,
   globalTagPartition,
   LIST_SHARDS,
+  openStepsPartition,
+  orgOpenStepsPartition,
   orgStatusPartition,
   orgTagPartition,
   statusPartition,
@@ -42,8 +44,6 @@ export const DEFAULT_STUCK_AFTER_MINUTES = 15;
  * entries carry the task's list row (`taskRow`) when the step recorder knew it.
  */
 const STEP_SHARDS = LIST_SHARDS;
-const orgOpenSteps = (orgId: string, state: 'RUNNING' | 'RETRYING') => `ORG#${orgId}#STEPS#${state}`;
-const openSteps = (state: 'RUNNING' | 'RETRYING', shard: number) => `STEPS#${state}#${shard}`;
 
 export interface TaskListQuery {
   /** Undefined: every organization (operators only; the routes decide who may). */
@@ -164,8 +164,8 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
   if (status === 'RETRYING') {
     sources =
       orgId !== undefined
-        ? [source('gsi1', orgOpenSteps(orgId, 'RETRYING'))]
-        : shards(STEP_SHARDS).map((shard) => source('gsi2', openSteps('RETRYING', shard)));
+        ? [source('gsi1', orgOpenStepsPartition(orgId, 'RETRYING'))]
+        : shards(STEP_SHARDS).map((shard) => source('gsi2', openStepsPartition('RETRYING', shard)));
   } else if (status === 'STUCK') {
     const cutoff = new Date(
       now.getTime() - (query.stuckAfterMinutes ?? DEFAULT_STUCK_AFTER_MINUTES) * 60_000,
@@ -175,8 +175,8 @@ export function planListing(query: TaskListQuery, now: Date): Plan {
     const pending = statusSources('PENDING');
     const running =
       orgId !== undefined
-        ? [source('gsi1', orgOpenSteps(orgId, 'RUNNING'))]
-        : shards(STEP_SHARDS).map((shard) => source('gsi2', openSteps('RUNNING', shard)));
+        ? [source('gsi1', orgOpenStepsPartition(orgId, 'RUNNING'))]
+        : shards(STEP_SHARDS).map((shard) => source('gsi2', openStepsPartition('RUNNING', shard)));
     sources = [...running, ...pending];
   } else if (tag !== undefined) {
     sources =

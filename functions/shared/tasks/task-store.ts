@@ -56,6 +56,8 @@ import {
   createdTaskIndexKeys,
   indexedStatus,
   listShardOf,
+  openStepsPartition,
+  orgOpenStepsPartition,
   statusIndexKeys,
   tagItems,
 } from './task-index-keys';
@@ -252,9 +254,9 @@ const INDEX_ATTRIBUTES = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'taskRow'];
 export function openStepIndexKeys(step: StepRef, status: 'RUNNING' | 'RETRYING', since: string) {
   const key = stepKey(step.stepId, step.mapIndex);
   return {
-    gsi1pk: `ORG#${step.orgId}#STEPS#${status}`,
+    gsi1pk: orgOpenStepsPartition(step.orgId, status),
     gsi1sk: `${since}#${step.taskId}#${key}`,
-    gsi2pk: `STEPS#${status}#${listShardOf(step.taskId)}`,
+    gsi2pk: openStepsPartition(status, listShardOf(step.taskId)),
     gsi2sk: `${since}#${step.orgId}#${step.taskId}#${key}`,
   };
 }

@@ -25,7 +25,7 @@ import { slotStartMs } from './settled-index';
 export const READ_FOLD_SLOTS = 12;
 /** Queries one grouped read may make (buckets x orgs), so a request's work stays bounded. */
 export const MAX_GROUP_QUERIES = 400;
-/** Active tasks created longer ago than this count as running too long. */
+/** A task PENDING, or with a step RUNNING, for longer than this counts as running too long (stuck). */
 export const RUNNING_TOO_LONG_MS = 10 * 60_000;
 const READ_CONCURRENCY = 16;
 

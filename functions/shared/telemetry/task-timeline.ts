@@ -1,10 +1,11 @@
 // A task's execution timeline, ready for a Gantt chart: per step in execution order, its window, status,
 // attempts with their windows and errors, summaries, LLM usage, and for a `map` step the roll-up of its
-// iterations; never-run steps of the definition last, PENDING. Pure: built from the task, its step items
+// iterations; never-run steps of the definition last, PENDING while the task runs and NOT_RUN once it has
+// ended (it failed, timed out or was cancelled before reaching them). Pure: built from the task, its step items
 // and the step plan the task keeps (or one made from the workflow definition, for tasks started before).
 
 import type { StepPlan } from '../tasks/step-plan';
-import type { AttemptRecord, StepRecord, Task, TaskStatus } from '../tasks/task';
+import { type AttemptRecord, isTerminal, type StepRecord, type Task, type TaskStatus } from '../tasks/task';
 import { type LlmUsage, rollUpStatus, sumLlmUsage } from './task-metrics';
 
 export interface TimelineAttempt {
@@ -27,7 +28,7 @@ export interface TimelineStep {
   readonly type: string;
   /** 1-based position in execution order. */
   readonly order: number;
-  /** A step status, or PENDING for a step that has not run. */
+  /** A step status, or for a step that has not run PENDING (the task runs) or NOT_RUN (it has ended). */
   readonly status: string;
   readonly startedAt?: string;
   readonly endedAt?: string;
@@ -67,6 +68,8 @@ export interface TaskTimeline {
     readonly running: number;
     readonly retrying: number;
     readonly pending: number;
+    /** Steps an ended task never reached. */
+    readonly notRun: number;
     readonly retries: number;
   };
 }
@@ -203,7 +206,8 @@ export function buildTaskTimeline(
   entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
   const seen = new Set(entries.map((entry) => entry.stepId));
   // Steps with no record: not reached yet, or run by Step Functions alone (a wait), whose status only the
-  // task's output ($.steps: { <id>: { status, output } }) holds once it has ended.
+  // task's output ($.steps: { <id>: { status, output } }) holds once it has ended. A step an ended task
+  // never reached will not run: NOT_RUN, not PENDING (nor SKIPPED, which is a `when` that was false).
   const outputSteps = (typeof task.output === 'object' && task.output !== null ? task.output : {}) as Record<
     string,
     { status?: unknown } | undefined
@@ -214,7 +218,11 @@ export function buildTaskTimeline(
       stepId: step.id,
       type: step.type,
       status:
-        typeof outputSteps[step.id]?.status === 'string' ? String(outputSteps[step.id]?.status) : 'PENDING',
+        typeof outputSteps[step.id]?.status === 'string'
+          ? String(outputSteps[step.id]?.status)
+          : isTerminal(task.status)
+            ? 'NOT_RUN'
+            : 'PENDING',
       retryCount: 0,
       attempts: [],
       sortKey: '',
@@ -248,6 +256,7 @@ export function buildTaskTimeline(
       running: count('RUNNING'),
       retrying: count('RETRYING'),
       pending: count('PENDING'),
+      notRun: count('NOT_RUN'),
       retries: ordered.reduce((sum, step) => sum + step.retryCount, 0),
     },
   };

@@ -1,12 +1,20 @@
 // How long a worker may stay silent (no heartbeat) before it counts as DEAD: the deployment's
 // `workerDeadAfterSeconds` (CDK context; the local stack's option or STEPWISE_WORKER_DEAD_AFTER_SECONDS),
-// handed to the sweeper and the api as WORKER_DEAD_AFTER_SECONDS and checked once, here.
+// handed to the sweeper and the api as WORKER_DEAD_AFTER_SECONDS and checked once, here. It must exceed
+// the interval the deployment's workers heartbeat at (`workerHeartbeatSeconds`, the SDK's 30 s by
+// default), or the sweeper marks workers DEAD between two heartbeats of theirs.
 import { ConfigurationError } from '../config';
 
 export const DEAD_AFTER_ENV = 'WORKER_DEAD_AFTER_SECONDS';
 
 /** Five missed heartbeats at the SDK's default 30 s interval, and the platforms stepwise replaces. */
 export const DEFAULT_DEAD_AFTER_SECONDS = 300;
+
+/** The worker SDK's heartbeat interval when a worker sets none (sdk/config.ts). */
+export const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/** The SDK's own bound on a heartbeat interval. */
+export const MAX_HEARTBEAT_SECONDS = 3600;
 
 /** Longer than a day would outlive the worker items themselves (TTL). */
 export const MAX_DEAD_AFTER_SECONDS = 86_400;
@@ -24,6 +32,33 @@ export function parseDeadAfterSeconds(raw: unknown, source: string): number {
     );
   }
   return value;
+}
+
+/** A whole number of seconds from 1 to an hour; `source` names the setting in the error. */
+export function parseHeartbeatSeconds(raw: unknown, source: string): number {
+  const value = typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim()) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_HEARTBEAT_SECONDS) {
+    throw new InvalidDeadAfter(
+      `${source} must be a whole number of seconds from 1 to ${MAX_HEARTBEAT_SECONDS}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Refuses a dead-after not longer than the heartbeat interval: a worker heartbeating on time would be
+ * silent past it before each heartbeat, and marked DEAD (its steps failed as Worker.Lost) over and over.
+ * The names are the settings as the user gave them.
+ */
+export function checkDeadAfterExceedsHeartbeat(
+  deadAfter: { readonly seconds: number; readonly source: string },
+  heartbeat: { readonly seconds: number; readonly source: string },
+): void {
+  if (deadAfter.seconds > heartbeat.seconds) return;
+  throw new InvalidDeadAfter(
+    `${deadAfter.source} (${deadAfter.seconds} s) must be more than the workers' heartbeat interval ` +
+      `(${heartbeat.seconds} s, ${heartbeat.source}): workers heartbeating on time would be marked DEAD between two heartbeats`,
+  );
 }
 
 /** WORKER_DEAD_AFTER_SECONDS, read at load time; unset means the default. */

@@ -73,9 +73,19 @@ const retried: Timeline = {
         { attempt: 1, status: 'SUCCEEDED', startedAt: at(9_000), endedAt: at(10_000), durationMs: 1_000 },
       ],
     },
-    { stepId: 'never', type: 'transform', order: 4, status: 'PENDING', retryCount: 0, attempts: [] },
+    { stepId: 'never', type: 'transform', order: 4, status: 'NOT_RUN', retryCount: 0, attempts: [] },
   ],
-  totals: { steps: 4, completed: 3, failed: 0, skipped: 0, running: 0, retrying: 0, pending: 1, retries: 2 },
+  totals: {
+    steps: 4,
+    completed: 3,
+    failed: 0,
+    skipped: 0,
+    running: 0,
+    retrying: 0,
+    pending: 0,
+    notRun: 1,
+    retries: 2,
+  },
 };
 
 function bars(lines: string[], label: RegExp): string[] {
@@ -93,7 +103,9 @@ describe('renderTimeline', () => {
   it('heads the chart with the task, its totals and the retries', () => {
     expect(lines[0]).toBe('task task-1  flaky  SUCCEEDED');
     expect(lines[1]).toContain('queue 50ms');
-    expect(lines[1]).toContain('steps 4: 3 completed, 0 failed, 0 skipped, 0 running, 0 retrying, 1 pending');
+    expect(lines[1]).toContain(
+      'steps 4: 3 completed, 0 failed, 0 skipped, 0 running, 0 retrying, 0 pending, 1 not run',
+    );
     expect(lines[1]).toContain('retries 2');
   });
 

@@ -15,6 +15,7 @@ beforeAll(async () => {
       api: 'http://127.0.0.1:3000',
       tableName: 'stepwise',
       workerQueueUrls: { research: 'http://127.0.0.1:4566/000000000000/stepwise-worker-research' },
+      workerHeartbeatSeconds: 2,
       agentReportsFunction: 'stepwise-agent-reports',
       environment: {
         AWS_REGION: 'us-east-1',
@@ -31,13 +32,15 @@ beforeAll(async () => {
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 describe('stepwise worker', () => {
-  it("resolves the local stack's queue of the type, table, recorder and AWS endpoints from endpoints.json", async () => {
+  it("resolves the local stack's queue of the type, table, recorder, heartbeat interval and AWS endpoints from endpoints.json", async () => {
     const target = await resolveWorkerTarget('research', { STEPWISE_DATA_DIR: dataDir });
     expect(target).toMatchObject({
       tableName: 'stepwise',
       queueUrl: 'http://127.0.0.1:4566/000000000000/stepwise-worker-research',
       reportsFunction: 'stepwise-agent-reports',
       pollWaitSeconds: 1,
+      // The interval the stack's dead-after was checked against.
+      heartbeatIntervalSeconds: 2,
       // Only the AWS SDK's variables, not the Lambdas' own configuration.
       awsEnvironment: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566' },
     });

@@ -1,6 +1,6 @@
 // The execution log: what a reload replays equals what was changed, with lines that carry only the
 // change, compactions mid-run (a tiny threshold here) and removals.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -80,4 +80,24 @@ it('takes over the executions.json of an earlier version', async () => {
   await writeFile(join(dataDir, 'stepfunctions', 'executions.json'), JSON.stringify(old));
   expect([...(await reload()).values()]).toEqual(old);
   expect([...(await reload()).values()]).toEqual(old); // now from the log, the old file gone
+});
+
+it('keeps the log owner-only (its lines hold task tokens), a new one and one an earlier version left 0644', async () => {
+  const log = join(dataDir, 'stepfunctions', 'executions.log');
+  const mode = async () => (await stat(log)).mode & 0o777;
+  const records = new Map<string, ExecutionRecord>();
+  const first = ExecutionLog.in(dataDir);
+  await first.load(records);
+  const r = record(1);
+  records.set(r.executionArn, r);
+  first.changed(r, { key: 'Step#1#1', token: 'token-1' });
+  await first.flush();
+  await first.close();
+  expect(await mode()).toBe(0o600);
+
+  // An existing data folder: the log as an earlier version left it, readable by everyone (a load that
+  // appends to it, not one that rewrites it).
+  await chmod(log, 0o644);
+  expect((await reload()).size).toBe(1);
+  expect(await mode()).toBe(0o600);
 });

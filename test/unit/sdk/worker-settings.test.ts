@@ -30,7 +30,21 @@ describe('worker settings', () => {
     });
   });
 
+  it('heartbeats at STEPWISE_WORKER_HEARTBEAT_SECONDS when no interval is given (the local stack checks its dead-after against it)', () => {
+    const withInterval = { ...env, STEPWISE_WORKER_HEARTBEAT_SECONDS: '5' };
+    expect(resolveSettings({ type: 'research' }, withInterval).heartbeatIntervalSeconds).toBe(5);
+    expect(
+      resolveSettings({ type: 'research', heartbeatIntervalSeconds: 2 }, withInterval)
+        .heartbeatIntervalSeconds,
+    ).toBe(2);
+  });
+
   it.each([
+    [
+      { type: 'research' },
+      { ...env, STEPWISE_WORKER_HEARTBEAT_SECONDS: '0' },
+      'STEPWISE_WORKER_HEARTBEAT_SECONDS must be a number of seconds above 0',
+    ],
     [{ type: 'research' }, {}, 'tableName is required: pass it to createWorker or set STEPWISE_TABLE'],
     [{ type: 'Research Team' }, env, 'type must be a declared worker type'],
     [{ type: 'research', concurrency: 0 }, env, 'concurrency must be a whole number from 1 to 100'],

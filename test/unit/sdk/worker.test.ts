@@ -236,7 +236,22 @@ describe('worker runtime', () => {
       status: 'STOPPED',
       inFlight: [],
     });
-    expect(events.at(-1)).toEqual({ kind: 'stopped', shutdownFailed: 0 });
+    expect(events.at(-1)).toEqual({ kind: 'stopped', shutdownFailed: 0, recorded: true });
+  });
+
+  it('says its stop was not recorded when the STOPPED write fails (the table is unreachable)', async () => {
+    const { store, worker, done, events } = startWorker(async () => 'unused');
+    await until(() => worker.status().workerId !== undefined && store.writes.length > 0);
+    store.save = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
+    };
+    await worker.stop('SIGTERM received');
+    await done;
+    expect(store.items.get(worker.status().workerId ?? '')?.status).not.toBe('STOPPED');
+    expect(events).toContainEqual(
+      expect.objectContaining({ kind: 'error', message: 'Could not write the worker item' }),
+    );
+    expect(events.at(-1)).toEqual({ kind: 'stopped', shutdownFailed: 0, recorded: false });
   });
 
   it('fails what is still running after the grace period as Worker.Shutdown and aborts its signal', async () => {

@@ -72,8 +72,29 @@ describe('buildTaskTimeline', () => {
     expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
       ['fetch', 'SUCCEEDED'],
       ['pause', 'SUCCEEDED'],
-      ['never', 'PENDING'],
+      ['never', 'NOT_RUN'],
     ]);
+  });
+
+  it('shows the steps an ended task never reached as NOT_RUN, whatever ended it, and counts them', () => {
+    const plan = {
+      steps: [
+        ['fetch', 'http'],
+        ['after', 'transform'],
+        ['never', 'transform'],
+      ],
+      nested: {},
+    } as const;
+    const failedFetch = step('fetch', 'FAILED', [attempt(1, 2, 3, 'FAILED', { error: 'E' })], { error: 'E' });
+    for (const status of ['FAILED', 'TIMED_OUT', 'CANCELLED'] as const) {
+      const timeline = buildTaskTimeline({ ...TASK, status, stepPlan: plan }, [failedFetch]);
+      expect(timeline.steps.map((s) => [s.stepId, s.status])).toEqual([
+        ['fetch', 'FAILED'],
+        ['after', 'NOT_RUN'],
+        ['never', 'NOT_RUN'],
+      ]);
+      expect(timeline.totals).toMatchObject({ failed: 1, pending: 0, notRun: 2 });
+    }
   });
 
   it('lists steps in execution order with attempts, retry counts, windows and errors', () => {
@@ -140,6 +161,7 @@ describe('buildTaskTimeline', () => {
       running: 1,
       retrying: 0,
       pending: 1,
+      notRun: 0,
       retries: 3,
     });
   });

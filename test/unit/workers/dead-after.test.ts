@@ -25,13 +25,39 @@ describe('deadAfterSeconds', () => {
 
 describe('the local sweep settings', () => {
   it('take the option over the environment, and default to 300 s and the schedule rate', () => {
-    expect(localSweepSettings({})).toEqual({ deadAfterSeconds: 300 });
-    const env = { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4', STEPWISE_SWEEP_SECONDS: '1' };
-    expect(localSweepSettings({}, env)).toEqual({ deadAfterSeconds: 4, sweepSeconds: 1 });
-    expect(localSweepSettings({ workerDeadAfterSeconds: 9, sweepSeconds: 2 }, env)).toEqual({
-      deadAfterSeconds: 9,
-      sweepSeconds: 2,
+    expect(localSweepSettings({}, {})).toEqual({ deadAfterSeconds: 300, heartbeatSeconds: 30 });
+    const env = {
+      STEPWISE_WORKER_DEAD_AFTER_SECONDS: '4',
+      STEPWISE_WORKER_HEARTBEAT_SECONDS: '1',
+      STEPWISE_SWEEP_SECONDS: '1',
+    };
+    expect(localSweepSettings({}, env)).toEqual({
+      deadAfterSeconds: 4,
+      heartbeatSeconds: 1,
+      sweepSeconds: 1,
     });
+    expect(
+      localSweepSettings({ workerDeadAfterSeconds: 9, workerHeartbeatSeconds: 3, sweepSeconds: 2 }, env),
+    ).toEqual({ deadAfterSeconds: 9, heartbeatSeconds: 3, sweepSeconds: 2 });
+  });
+
+  it('refuse a dead-after not longer than the heartbeat interval, naming both settings and values', () => {
+    // 20 s with workers heartbeating every 30 s (the SDK's default) marked them DEAD between heartbeats.
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '20' })).toThrow(
+      /^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(20 s\) must be more than the workers' heartbeat interval \(30 s, the SDK's default; set STEPWISE_WORKER_HEARTBEAT_SECONDS if your workers heartbeat more often\): workers heartbeating on time would be marked DEAD between two heartbeats$/,
+    );
+    expect(() =>
+      localSweepSettings(
+        {},
+        { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '10', STEPWISE_WORKER_HEARTBEAT_SECONDS: '10' },
+      ),
+    ).toThrow(/^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(10 s\) .* \(10 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/);
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_HEARTBEAT_SECONDS: '600' })).toThrow(
+      /^the default dead-after \(300 s\) .* \(600 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/,
+    );
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_HEARTBEAT_SECONDS: '0' })).toThrow(
+      /^STEPWISE_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds from 1 to 3600/,
+    );
   });
 
   it('refuse a bad variable, naming it', () => {
