@@ -185,6 +185,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private processed = 0;
   private failed = 0;
   private busyMs = 0;
+  private readonly byOrg = new Map<string, { processed: number; failed: number; busyMs: number }>();
   private stoppedAt: string | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
@@ -314,6 +315,16 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }
 
+  /** The figures of one organization's steps, which the worker routes show that organization. */
+  private workFor(orgId: string) {
+    let work = this.byOrg.get(orgId);
+    if (!work) {
+      work = { processed: 0, failed: 0, busyMs: 0 };
+      this.byOrg.set(orgId, work);
+    }
+    return work;
+  }
+
   private inFlight(): RunningStep[] {
     return [...this.active.values()].filter((step) => !step.settled);
   }
@@ -352,6 +363,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       processed: this.processed,
       failed: this.failed,
       busyMs: this.busyMs,
+      byOrg: Object.fromEntries(this.byOrg),
       ...(this.stoppedAt !== undefined && { stoppedAt: this.stoppedAt }),
     };
   }
@@ -722,9 +734,12 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     }
     this.active.delete(step.tokenId);
     this.busyMs += durationMs;
+    const org = this.workFor(message.task.orgId);
+    org.busyMs += durationMs;
     if (state === 'open') {
       if (outcome.ok) this.processed += 1;
       else this.failed += 1;
+      org[outcome.ok ? 'processed' : 'failed'] += 1;
       this.emit({
         kind: outcome.ok ? 'succeeded' : 'failed',
         attempt: step.attempt,

@@ -2,6 +2,7 @@
 // own --help and argument checks), fetches from the public HTTP API and prints a view (bin/cli/views.ts,
 // timeline-chart.ts) or, with --json, the API's answer itself.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isOrgId, ORG_ID_RULE } from '../../functions/shared/auth/identity';
 import { type Connection, call, resolveConnection, withQuery } from './api-client';
 import type {
   ApiKeyView,
@@ -13,8 +14,8 @@ import type {
   WorkflowMetrics,
   WorkflowSummary,
 } from './contracts';
+import { createOperatorKeyCommand, createOwnerKeyCommand, revokeOperatorKeyCommand } from './deployment-keys';
 import { parsePositiveInteger, parseSeconds, parseTag, parseTimeArgument, UsageError } from './format';
-import { createOperatorKeyCommand, revokeOperatorKeyCommand } from './operator-keys';
 import { getTaskCommand, startTaskCommand, watchTaskCommand } from './tasks';
 import { renderTimeline } from './timeline-chart';
 import {
@@ -365,22 +366,42 @@ export function buildProgram(io: CliIo = defaultIo): Command {
       await call(await connect(command), 'DELETE', `/api-keys/${encode(keyId)}`);
       print([`revoked ${keyId}`]);
     });
-  // The first OPERATOR credential has no API to come from: it is written with the caller's AWS credentials.
+  // OPERATOR keys and an organization's first OWNER key have no API to come from: they are written with
+  // the caller's AWS credentials (or into the local stack).
+  const tableOption = () =>
+    new Option(
+      '--table <name>',
+      "the stack's TableName output, written with your AWS credentials (default: the local stack of `npm start`)",
+    );
   keys
     .command('create-operator')
-    .description("Create an OPERATOR key in the stack's table, with your AWS credentials (no API key needed)")
-    .requiredOption('--table <name>', "the stack's TableName output (locally: stepwise)")
+    .description("Create an OPERATOR key in the stack's table (no API key needed)")
+    .addOption(tableOption())
     .option('--name <label>', 'a label for the key', 'operator key')
-    .action(async (options: { table: string; name: string }) => {
+    .action(async (options: { table?: string; name: string }) => {
       await createOperatorKeyCommand(options.table, options.name);
     });
   keys
     .command('revoke-operator')
-    .description("Revoke an OPERATOR key in the stack's table, with your AWS credentials")
+    .description("Revoke an OPERATOR key in the stack's table")
     .argument('<keyId>')
-    .requiredOption('--table <name>', "the stack's TableName output (locally: stepwise)")
-    .action(async (keyId: string, options: { table: string }) => {
+    .addOption(tableOption())
+    .action(async (keyId: string, options: { table?: string }) => {
       if (!(await revokeOperatorKeyCommand(options.table, keyId))) process.exitCode = 1;
+    });
+  keys
+    .command('create-owner')
+    .description(
+      "Create an OWNER key of an organization in the stack's table, creating the organization if it is new (no API key needed)",
+    )
+    .requiredOption('--org <id>', `the organization id (${ORG_ID_RULE})`, (value: string) => {
+      if (!isOrgId(value)) throw new InvalidArgumentError(`must be an organization id: ${ORG_ID_RULE}`);
+      return value;
+    })
+    .addOption(tableOption())
+    .option('--name <label>', 'a label for the key', 'owner key')
+    .action(async (options: { org: string; table?: string; name: string }) => {
+      await createOwnerKeyCommand(options.table, options.org, options.name);
     });
 
   return program;

@@ -521,12 +521,16 @@ describe('agent reports', () => {
     expect(body).toMatchObject({ details: [expect.objectContaining({ field: 'steps[0].workerType' })] });
   });
 
-  it('registration refuses a worker type not open to the organization', async () => {
-    const { status, body } = await register([agent({ workerType: 'closed-type' })]);
-    expect(status).toBe(400);
-    expect(body).toMatchObject({
-      message: expect.stringContaining('not open to this organization'),
-      details: [expect.objectContaining({ field: 'steps[0].workerType' })],
+  it('registration answers a worker type reserved for another org exactly as one not declared', async () => {
+    const closed = await register([agent({ workerType: 'closed-type' })]);
+    const undeclared = await register([agent({ workerType: 'undeclared' })]);
+    expect(closed.status).toBe(400);
+    // Nothing tells the org that closed-type exists for someone else.
+    const answer = (reply: { id: string; body: unknown }, type: string) =>
+      JSON.stringify(reply.body).replaceAll(reply.id, '<id>').replaceAll(type, '<type>');
+    expect(answer(closed, 'closed-type')).toBe(answer(undeclared, 'undeclared'));
+    expect(closed.body).toMatchObject({
+      message: expect.stringContaining('worker type closed-type is not declared for this organization'),
     });
   });
 });

@@ -125,6 +125,17 @@ describe('authorizer handler with keys in DynamoDB', () => {
     });
   });
 
+  it('passes an UNAUTHENTICATED denial for a stored key whose org is not an organization id', async () => {
+    // Written past createApiKey, as by hand: a#WF#b would share org a's keys in the table.
+    const { plaintext, keyHash, keyId } = generateApiKey();
+    const createdAt = new Date().toISOString();
+    await store.create({ keyId, orgId: 'a#WF#b', role: 'OWNER', name: 'by hand', createdAt }, keyHash);
+    expect(await handler(event('GET /test-auth/tasks/{id}', bearer(plaintext)), context)).toEqual({
+      isAuthorized: true,
+      context: { denial: 'UNAUTHENTICATED', reason: `API key ${keyId} has an invalid org and role` },
+    });
+  });
+
   it('passes an UNAUTHENTICATED denial for a JWT when no issuer is configured', async () => {
     const result = await handler(event('GET /test-auth/tasks/{id}', bearer('a.b.c')), context);
     expect(result).toEqual({

@@ -26,7 +26,8 @@ export default async function setup(project: TestProject) {
   // Schedules off: the tests call the reconciler themselves, and a background run every minute would race
   // them for the tasks they set up (schedules are covered by test/unit/local/schedules.test.ts).
   // Worker types: cdk.json's `research`, one that only agent-steps.test.ts serves (no other suite's worker
-  // can take its messages), one closed to the default organization, and the worker route tests' own types.
+  // can take its messages), one closed to the default organization, one live-updates.test.ts sweeps, and
+  // the worker route tests' own types.
   const stack = await startLocalStack({
     dataDir,
     apiPort: 0,
@@ -36,6 +37,8 @@ export default async function setup(project: TestProject) {
       ...localWorkerTypes(undefined),
       { name: 'agent-steps-suite', orgs: [] },
       { name: 'closed-type', orgs: ['another-org'] },
+      // Open to every org, swept by live-updates.test.ts only.
+      { name: 'live-open-type', orgs: [] },
       ...WORKER_ROUTE_TEST_TYPES,
     ],
     // A silence of a few seconds before a worker is DEAD.

@@ -304,6 +304,60 @@ describe('live updates over WebSocket', () => {
     expect(unrelated.messages.filter((message) => message.type === 'event')).toEqual([]);
   });
 
+  it('tells a dead worker of a type open to every org to the orgs whose steps it held, and no other org', async () => {
+    const workerId = `live-open-${RUN}`;
+    const longAgo = new Date(Date.now() - 600_000).toISOString();
+    // Its token is not one Step Functions knows: the sweep logs that it could not fail it, and goes on.
+    const held = {
+      taskToken: 'not-a-real-token',
+      tokenId: '0123456789abcdef',
+      taskId: `task-${RUN}`,
+      orgId: ORG_A,
+      stepId: 'research',
+      claimedAt: longAgo,
+    };
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: toItem({
+          workerId,
+          type: 'live-open-type',
+          host: 'it-host',
+          pid: 1,
+          version: '0.1.0',
+          concurrency: 2,
+          status: 'ACTIVE',
+          inFlight: [held],
+          startedAt: longAgo,
+          lastHeartbeatAt: longAgo,
+          processed: 0,
+          failed: 0,
+          busyMs: 0,
+        }),
+      }),
+    );
+    const [owner, other] = [await connect(ORG_A), await connect(ORG_B)];
+    for (const socket of [owner, other]) {
+      expect(await socket.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
+        type: 'subscribed',
+      });
+    }
+    const cleanup = await call('POST', '/admin/workers/cleanup?type=live-open-type', keyOf[ORG_B] ?? '');
+    expect(cleanup.status).toBe(200);
+    const isDead = (message: Record<string, unknown>) =>
+      message.type === 'event' && (message.event as { workerId?: string }).workerId === workerId;
+    expect((await owner.next(isDead)).event).toEqual({
+      kind: 'worker',
+      org: ORG_A,
+      workerId,
+      workerType: 'live-open-type',
+      status: 'DEAD',
+      at: expect.any(String),
+    });
+    // One fan-out posts to both: had B been in the audience, its copy would be here by now.
+    expect(other.messages.filter(isDead)).toEqual([]);
+  });
+
   it('deletes the connection and its subscriptions when the socket drops', async () => {
     const org = `live-drop-${RUN}`;
     keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' })).plaintext;

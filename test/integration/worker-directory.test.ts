@@ -44,6 +44,7 @@ async function putWorker(type: string, workerId: string, fields: Partial<WorkerI
     ...fields,
   };
   await documents.send(new PutCommand({ TableName: endpoints.tableName, Item: toItem(worker) }));
+  return worker;
 }
 
 const stored = async (type: string, workerId: string) =>
@@ -69,19 +70,19 @@ describe('DynamoWorkerDirectory', () => {
 
   it('marks a worker DEAD with deadAt and a day of retention when its heartbeat is the one seen', async () => {
     const type = `dir-${randomUUID().slice(0, 8)}`;
-    await putWorker(type, 'silent');
-    expect(await directory.markDead(type, 'silent', HEARTBEAT, DEAD_AT)).toBe(true);
+    const silent = await putWorker(type, 'silent');
+    expect(await directory.markDead(silent, DEAD_AT)).toBe(true);
     expect(await stored(type, 'silent')).toMatchObject({
       status: 'DEAD',
       deadAt: DEAD_AT,
       expiresAt: Date.parse(DEAD_AT) / 1000 + WORKER_RETENTION_SECONDS,
     });
-    expect(await directory.markDead(type, 'silent', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect(await directory.markDead(silent, DEAD_AT)).toBe(false);
   });
 
   it('does not mark a worker whose heartbeat moved on after the sweep read it (the zombie race)', async () => {
     const type = `dir-${randomUUID().slice(0, 8)}`;
-    await putWorker(type, 'zombie');
+    const zombie = await putWorker(type, 'zombie');
     await documents.send(
       new UpdateCommand({
         TableName: endpoints.tableName,
@@ -90,16 +91,16 @@ describe('DynamoWorkerDirectory', () => {
         ExpressionAttributeValues: { ':now': '2026-11-27T12:05:00.500Z' },
       }),
     );
-    expect(await directory.markDead(type, 'zombie', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect(await directory.markDead(zombie, DEAD_AT)).toBe(false);
     expect((await stored(type, 'zombie'))?.status).toBe('ACTIVE');
   });
 
   it('does not mark a STOPPED worker, nor one that no longer exists', async () => {
     const type = `dir-${randomUUID().slice(0, 8)}`;
-    await putWorker(type, 'stopped', { status: 'STOPPED' });
-    expect(await directory.markDead(type, 'stopped', HEARTBEAT, DEAD_AT)).toBe(false);
+    const stopped = await putWorker(type, 'stopped', { status: 'STOPPED' });
+    expect(await directory.markDead({ ...stopped, status: 'ACTIVE' }, DEAD_AT)).toBe(false);
     expect((await stored(type, 'stopped'))?.status).toBe('STOPPED');
-    expect(await directory.markDead(type, 'gone', HEARTBEAT, DEAD_AT)).toBe(false);
+    expect(await directory.markDead({ ...stopped, workerId: 'gone' }, DEAD_AT)).toBe(false);
     expect(await stored(type, 'gone')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 // The worker routes over HTTP on the embedded stack, over worker items written as the SDK writes them:
-// an org admin sees the types open to its org and only its own tasks among in-flight steps, an operator
+// an org admin sees the types open to its org and only its own figures (its tasks among in-flight steps,
+// the status they make, its steps' counts and time), an operator
 // sees everything, a MEMBER is refused, bad queries are 400s naming the field; a silent worker reads DEAD
 // before any sweep, and POST /admin/workers/cleanup marks it (once). No response carries a task token.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -100,6 +101,7 @@ beforeAll(async () => {
     lastHeartbeatAt: secondsAgo(30),
     processed: 5,
     busyMs: 4_000,
+    byOrg: { [ORG_B]: { processed: 5, failed: 0, busyMs: 4_000 } },
   });
 });
 
@@ -112,6 +114,10 @@ beforeEach(async () => {
     processed: 10,
     failed: 2,
     busyMs: 12_000,
+    byOrg: {
+      [ORG_A]: { processed: 4, failed: 1, busyMs: 5_000 },
+      [ORG_B]: { processed: 6, failed: 1, busyMs: 7_000 },
+    },
   });
   await putWorker(ONLY_B, 'only-b-idle', {});
 });
@@ -142,7 +148,8 @@ describe('worker routes', () => {
   it('shows the other org its own type and only its own steps', async () => {
     const { body } = await get(ownerB, `/admin/workers?type=${ONLY_B}`);
     expect(workerIds(body)).toEqual(['only-b-idle']);
-    const shared = await get(ownerB, `/admin/workers?type=${SHARED}&status=BUSY`);
+    // BUSY with one step of each org, it is ACTIVE to each: the other org's step is not its to count.
+    const shared = await get(ownerB, `/admin/workers?type=${SHARED}&status=ACTIVE`);
     expect((shared.body.items as WorkerView[])[0]?.inFlight.map((one) => one.orgId)).toEqual([ORG_B]);
   });
 
@@ -164,22 +171,29 @@ describe('worker routes', () => {
     expect((dead.body.items as WorkerView[])[0]?.deadAt).toBeUndefined();
   });
 
-  it('sums workers by type in the stats, for the types in scope', async () => {
-    const { body } = await get(adminA, `/admin/workers/stats?type=${SHARED}`);
-    expect(body.types).toEqual([
-      {
-        type: SHARED,
-        idle: 0,
-        active: 0,
-        busy: 1,
-        stopped: 1,
-        dead: 1,
-        processed: 15,
-        failed: 2,
-        avgStepMs: 941,
-        oldestHeartbeatAgeSeconds: expect.any(Number),
-      },
+  it('sums workers by type in the stats; an org of a shared type gets only its own steps in the figures', async () => {
+    const stats = async (apiKey: string) =>
+      (await get(apiKey, `/admin/workers/stats?type=${SHARED}`)).body.types as unknown[];
+    const shared = {
+      type: SHARED,
+      idle: 0,
+      stopped: 1,
+      dead: 1,
+      oldestHeartbeatAgeSeconds: expect.any(Number),
+    };
+    expect(await stats(adminA)).toEqual([
+      { ...shared, active: 1, busy: 0, processed: 4, failed: 1, avgStepMs: 1000 },
     ]);
+    expect(await stats(ownerB)).toEqual([
+      { ...shared, active: 1, busy: 0, processed: 11, failed: 1, avgStepMs: 917 },
+    ]);
+    expect(await stats(operator)).toEqual([
+      { ...shared, active: 0, busy: 1, processed: 15, failed: 2, avgStepMs: 941 },
+    ]);
+    const busyAsA = ((await get(adminA, `/admin/workers?type=${SHARED}`)).body.items as WorkerView[]).find(
+      (worker) => worker.workerId === 'shared-busy',
+    );
+    expect(busyAsA).toMatchObject({ status: 'ACTIVE', processed: 4, failed: 1, avgStepMs: 1000 });
     const operatorStats = await get(operator, '/admin/workers/stats');
     const types = (operatorStats.body.types as { type: string }[]).map((one) => one.type);
     expect(types).toEqual(expect.arrayContaining([SHARED, ONLY_B]));

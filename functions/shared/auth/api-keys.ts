@@ -17,7 +17,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import type { Role } from '../resources';
 import { conditionalWrite, putIfAbsent } from '../table-items';
-import { isRole, isValidMembership, OPERATOR_ORG_ID } from './identity';
+import { isRole, isValidMembership, OPERATOR_ORG_ID, ORG_ID_RULE } from './identity';
 
 export const API_KEY_PREFIX = 'sw_';
 /** `sw_` + 32 random bytes in base64url (43 characters, no padding). */
@@ -56,13 +56,18 @@ export interface ApiKeyStore {
   list(orgId: string, limit: number, cursor?: string): Promise<{ items: ApiKeyRecord[]; cursor?: string }>;
 }
 
-/** A key whose org and role do not go together (OPERATOR outside the reserved org, a tenant role in it). */
+/**
+ * A key whose org and role do not go together: OPERATOR outside the reserved org, a tenant role in it, or
+ * an org id that is not one (ORG_ID).
+ */
 export class InvalidKeyMembershipError extends Error {
   constructor(orgId: string, role: Role) {
     super(
       role === 'OPERATOR'
         ? `OPERATOR keys belong to the reserved organization ${OPERATOR_ORG_ID}, not ${orgId}`
-        : `Organization id ${OPERATOR_ORG_ID} is reserved for OPERATOR keys; a ${role} key cannot have it`,
+        : orgId === OPERATOR_ORG_ID
+          ? `Organization id ${OPERATOR_ORG_ID} is reserved for OPERATOR keys; a ${role} key cannot have it`
+          : `Organization id ${JSON.stringify(orgId)} is not an organization id: ${ORG_ID_RULE}`,
     );
     this.name = 'InvalidKeyMembershipError';
   }

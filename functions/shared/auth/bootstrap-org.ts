@@ -1,10 +1,18 @@
 // First-run setup for `npm start` (and a fresh deployment): the default organization and an OWNER API
-// key to call the API with, and OPERATOR keys for the people who run the deployment (no API route makes
-// those: they come from whoever holds the deployment's AWS credentials, through the CLI or `npm start`). Idempotent: the plaintext key is returned only by the run that created it;
-// later runs return just its keyId. A lost plaintext is replaced with resetBootstrapKey.
+// key to call the API with, OPERATOR keys for the people who run the deployment, and the first OWNER key
+// of any other organization (no API route makes those: they come from whoever holds the deployment's AWS
+// credentials, through the CLI or `npm start`). ensureDefaultOrg is idempotent: the plaintext key is
+// returned only by the run that created it; later runs return just its keyId. A lost plaintext is
+// replaced with resetBootstrapKey.
 import type { DocumentClient } from '../clients/table-commands';
-import { type ApiKeyStore, type CreatedApiKey, createApiKey, DynamoApiKeyStore } from './api-keys';
-import { OPERATOR_ORG_ID } from './identity';
+import {
+  type ApiKeyStore,
+  type CreatedApiKey,
+  createApiKey,
+  DynamoApiKeyStore,
+  InvalidKeyMembershipError,
+} from './api-keys';
+import { isOrgId, OPERATOR_ORG_ID } from './identity';
 import { DynamoOrgStore, type OrgStore } from './org-store';
 
 export interface BootstrapDeps {
@@ -73,6 +81,23 @@ export async function resetBootstrapKey(
   }
   if (org.bootstrapKeyId) await deps.apiKeys.revoke(orgId, org.bootstrapKeyId, now().toISOString());
   return { orgId, orgCreated: false, keyId: key.keyId, plaintext };
+}
+
+/**
+ * A new OWNER key of an organization, which is created when it does not exist yet: how a deployment's
+ * holders of AWS credentials give an organization its first credential (no API route makes an org).
+ * Its plaintext is returned once.
+ */
+export async function createOwnerKey(
+  deps: BootstrapDeps,
+  { orgId, name }: { orgId: string; name: string },
+): Promise<CreatedApiKey & { orgCreated: boolean }> {
+  // Checked before the org item is written, not only by createApiKey after it.
+  if (!isOrgId(orgId)) throw new InvalidKeyMembershipError(orgId, 'OWNER');
+  const now = deps.now ?? (() => new Date());
+  const orgCreated = await deps.orgs.create({ orgId, name: orgId, createdAt: now().toISOString() });
+  const created = await createApiKey(deps.apiKeys, { orgId, role: 'OWNER', name }, now);
+  return { ...created, orgCreated };
 }
 
 /** A new OPERATOR key (in the reserved operator org); its plaintext is returned once. */

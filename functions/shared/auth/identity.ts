@@ -1,6 +1,7 @@
 // Who is calling: the outcome of authentication, shared by the JWT and API key paths, the authorizer and
 // the handlers (which read it back from the authorizer context, never from the request body).
 import type { Role } from '../resources';
+import { SLUG } from '../workflows/slug';
 
 export type AuthMethod = 'jwt' | 'api-key';
 
@@ -37,8 +38,20 @@ export const isRole = (value: unknown): value is OrgRole =>
  */
 export const OPERATOR_ORG_ID = '*';
 
+/**
+ * A tenant organization's id: a slug, as `default` is. Checked wherever an identity is made (API keys,
+ * JWT claims) and wherever a request names an org, so an id never holds `#` (which separates the parts of
+ * the table's keys: an org `a#WF#b` would share org a's key space), `:` (the separator of JWT groups),
+ * `,` (API Gateway's join of a repeated parameter) or the operators' `*`.
+ */
+export const ORG_ID = SLUG;
+export const ORG_ID_RULE =
+  'lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters';
+
+export const isOrgId = (value: string): boolean => ORG_ID.test(value);
+
 export const isOperator = (identity: Pick<Identity, 'role'>): boolean => identity.role === 'OPERATOR';
 
-/** Whether an org id and role go together: OPERATOR exactly in OPERATOR_ORG_ID, tenant roles elsewhere. */
+/** Whether an org id and role go together: OPERATOR exactly in OPERATOR_ORG_ID, tenant roles in an org id. */
 export const isValidMembership = (orgId: string, role: Role): boolean =>
-  (role === 'OPERATOR') === (orgId === OPERATOR_ORG_ID);
+  role === 'OPERATOR' ? orgId === OPERATOR_ORG_ID : isOrgId(orgId);

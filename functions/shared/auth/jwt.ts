@@ -16,9 +16,11 @@ import {
   type AuthResult,
   type Denied,
   deny,
+  isOrgId,
   isRole,
   isValidMembership,
   OPERATOR_ORG_ID,
+  ORG_ID_RULE,
   ROLES,
 } from './identity';
 
@@ -145,8 +147,14 @@ function membershipFromGroups(payload: JWTPayload, claim: string): Membership {
   for (const group of groups) {
     const [, orgId, name] = GROUP.exec(group) ?? [];
     const role = isRole(name) || name === 'OPERATOR' ? (name as Role) : undefined;
+    if (orgId === undefined || role === undefined) continue;
+    // Refused, not skipped: a group meant for an org that cannot exist is a misconfigured pool, and an
+    // id like a#WF#b would otherwise reach the table's keys.
+    if (orgId !== OPERATOR_ORG_ID && !isOrgId(orgId)) {
+      return deny(`token group ${group} in ${claim} does not name an organization id (${ORG_ID_RULE})`);
+    }
     // A tenant role in the operator org, or OPERATOR in a tenant org, is no membership at all.
-    if (orgId === undefined || role === undefined || !isValidMembership(orgId, role)) continue;
+    if (!isValidMembership(orgId, role)) continue;
     rolesByOrg.set(orgId, [...(rolesByOrg.get(orgId) ?? []), role]);
   }
   if (rolesByOrg.size === 0) {
@@ -174,6 +182,9 @@ function membershipFromClaims(payload: JWTPayload, orgClaim: string, roleClaim: 
     return hasOperatorRole(payload[roleClaim])
       ? { orgId, role: 'OPERATOR' }
       : deny(`organization ${OPERATOR_ORG_ID} (${orgClaim}) is reserved for the OPERATOR role`);
+  }
+  if (!isOrgId(orgId)) {
+    return deny(`token organization claim ${orgClaim} is not an organization id (${ORG_ID_RULE})`);
   }
   const role = highestRole(payload[roleClaim]);
   if (!role) return deny(`token has no valid role claim (${roleClaim}: one of ${ROLES.join(', ')})`);

@@ -34,7 +34,7 @@ export interface StepLiveEvent {
   readonly at: string;
 }
 
-/** A worker changed status (not every heartbeat); org only when its type serves exactly one org. */
+/** A worker changed status (not every heartbeat); org only when it goes to exactly one org (live-workers.ts). */
 export interface WorkerLiveEvent {
   readonly kind: 'worker';
   readonly org?: string;
@@ -79,7 +79,7 @@ const orgWide = (topic: OrgTopic, orgs: readonly string[]): AudienceEntry[] => [
 /**
  * Who hears an event: a task event its task's subscribers and its org's task list (and operators'); a step
  * event its task's subscribers, and the task lists too when it is RETRYING (a list shows it); worker and
- * alert events their org's (for a worker, each org its type serves: `workerOrgs`) and operators'.
+ * alert events their org's (for a worker, the orgs that have it: `workerOrgs`) and operators'.
  */
 export function audienceOf(event: LiveEvent, workerOrgs: readonly string[] = []): AudienceEntry[] {
   switch (event.kind) {

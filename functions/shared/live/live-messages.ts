@@ -2,7 +2,7 @@
 // server answers. Every message a client can send is parsed here; a bad one is an `error` message naming
 // the field, never a failed invocation.
 
-import { OPERATOR_ORG_ID } from '../auth/identity';
+import { isOrgId, OPERATOR_ORG_ID, ORG_ID_RULE } from '../auth/identity';
 import * as z from '../zod-mini';
 import type { LiveEvent, LiveTopic } from './live-event';
 import { LIVE_TOPICS } from './live-event';
@@ -27,7 +27,14 @@ const Subscription = z
     topic: z.enum(LIVE_TOPICS),
     taskId: z.optional(Id),
     /** Operators only: an org id, or '*' for every org. */
-    org: z.optional(Id),
+    org: z.optional(
+      Id.check(
+        z.refine(
+          (org) => org === OPERATOR_ORG_ID || isOrgId(org),
+          `must be an organization id (${ORG_ID_RULE}) or ${OPERATOR_ORG_ID}`,
+        ),
+      ),
+    ),
   })
   .check(
     z.superRefine((message, context) => {

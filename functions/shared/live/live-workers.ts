@@ -1,6 +1,8 @@
 // A WorkerDirectory that publishes a worker's DEAD marking, the one worker status change a Lambda writes
-// (workers write their own items through the SDK). The event goes to the orgs the worker's type serves
-// (carrying the org when it is exactly one) and to operators; a type open to every org: operators only.
+// (workers write their own items through the SDK). The event goes to operators and to the orgs that have
+// the worker: those its type is declared for, and those whose steps it held (a type open to every org has
+// no list to go by: the orgs whose steps were lost hear it, and no other learns of the worker). It carries
+// the org when that is exactly one.
 import type { WorkerDirectory } from '../workers/worker-directory';
 import type { WorkerTypes } from '../workers/worker-types';
 import { audienceOf, type WorkerLiveEvent } from './live-event';
@@ -13,15 +15,17 @@ export function liveWorkerDirectory(
 ): WorkerDirectory {
   return {
     listByType: (type) => directory.listByType(type),
-    async markDead(type, workerId, seenHeartbeatAt, deadAt) {
-      const marked = await directory.markDead(type, workerId, seenHeartbeatAt, deadAt);
+    async markDead(worker, deadAt) {
+      const marked = await directory.markDead(worker, deadAt);
       if (marked) {
-        const orgs = types[type]?.orgs ?? [];
+        const orgs = [
+          ...new Set([...(types[worker.type]?.orgs ?? []), ...worker.inFlight.map((step) => step.orgId)]),
+        ];
         const event: WorkerLiveEvent = {
           kind: 'worker',
           ...(orgs.length === 1 && { org: orgs[0] }),
-          workerId,
-          workerType: type,
+          workerId: worker.workerId,
+          workerType: worker.type,
           status: 'DEAD',
           at: deadAt,
         };

@@ -198,7 +198,10 @@ function refusedLambdaSteps(
   return refused;
 }
 
-/** `agent` steps naming a worker type the deployment does not declare, or does not open to the org. */
+/**
+ * `agent` steps naming a worker type the deployment does not declare, or does not open to the org: one
+ * answer for both, so an org does not learn which types other orgs have.
+ */
 function refusedAgentSteps(definition: WorkflowDefinition, orgId: string, types: WorkerTypes): ErrorDetail[] {
   const refused: ErrorDetail[] = [];
   const open = Object.values(types)
@@ -209,15 +212,14 @@ function refusedAgentSteps(definition: WorkflowDefinition, orgId: string, types:
       const path = `${at}[${index}]`;
       if (step.type === 'map') visit(step.steps, `${path}.steps`);
       if (step.type !== 'agent') return;
-      const type = types[step.workerType];
-      if (type && isOpenTo(type, orgId)) return;
+      if (open.includes(step.workerType)) return;
       const field = `${path}.workerType`;
       const available = open.length > 0 ? `declared for it: ${open.join(', ')}` : 'none is declared for it';
       refused.push({
         stepId: step.id,
         field,
         rule: 'workerType',
-        message: `Step '${step.id}' (${field}): worker type ${step.workerType} is not ${type ? 'open to this organization' : 'declared by this deployment'}; ${available}`,
+        message: `Step '${step.id}' (${field}): worker type ${step.workerType} is not declared for this organization; ${available}`,
       });
     });
   };

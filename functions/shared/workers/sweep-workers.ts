@@ -64,7 +64,7 @@ export async function sweepWorkers(types: readonly string[], deps: SweepDeps): P
     for (const worker of workers.filter((candidate) => isSilent(candidate, now, deps.deadAfterSeconds))) {
       const deadAt = now.toISOString();
       // Not marked: it heartbeated since it was read (or another sweep got there first).
-      if (!(await deps.workers.markDead(type, worker.workerId, worker.lastHeartbeatAt, deadAt))) continue;
+      if (!(await deps.workers.markDead(worker, deadAt))) continue;
       const dead: WorkerItem = { ...worker, status: 'DEAD', deadAt };
       marked.push(await releaseDeadWorker(dead, silenceSeconds(worker, now), deps, failed));
     }

@@ -21,10 +21,10 @@ export interface WorkerDirectory {
   /** The workers of a type, at most MAX_WORKERS_PER_TYPE. */
   listByType(type: string): Promise<WorkerItem[]>;
   /**
-   * Marks a worker DEAD unless it heartbeated since `seenHeartbeatAt` or is STOPPED/DEAD already; false
-   * when it did not mark it.
+   * Marks a worker DEAD, as read by listByType, unless it heartbeated since (its `lastHeartbeatAt`) or is
+   * STOPPED/DEAD already; false when it did not mark it.
    */
-  markDead(type: string, workerId: string, seenHeartbeatAt: string, deadAt: string): Promise<boolean>;
+  markDead(worker: WorkerItem, deadAt: string): Promise<boolean>;
 }
 
 /** Whether a worker that is neither STOPPED nor DEAD has been silent longer than `deadAfterSeconds`. */
@@ -63,12 +63,12 @@ export class DynamoWorkerDirectory implements WorkerDirectory {
     return workers;
   }
 
-  async markDead(type: string, workerId: string, seenHeartbeatAt: string, deadAt: string): Promise<boolean> {
+  async markDead(worker: WorkerItem, deadAt: string): Promise<boolean> {
     const written = await conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: workerKey(type, workerId),
+          Key: workerKey(worker.type, worker.workerId),
           UpdateExpression: 'SET #status = :dead, deadAt = :deadAt, expiresAt = :expiresAt',
           ConditionExpression:
             'attribute_exists(pk) AND lastHeartbeatAt = :seen AND NOT #status IN (:dead, :stopped)',
@@ -76,7 +76,7 @@ export class DynamoWorkerDirectory implements WorkerDirectory {
           ExpressionAttributeValues: {
             ':dead': 'DEAD',
             ':stopped': 'STOPPED',
-            ':seen': seenHeartbeatAt,
+            ':seen': worker.lastHeartbeatAt,
             ':deadAt': deadAt,
             ':expiresAt': expiresAtFor(deadAt),
           },

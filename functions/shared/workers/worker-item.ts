@@ -21,6 +21,13 @@ export interface InFlightStep {
   readonly details?: string;
 }
 
+/** What a worker did for one organization: its answered steps and their time. */
+export interface OrgWork {
+  readonly processed: number;
+  readonly failed: number;
+  readonly busyMs: number;
+}
+
 /** A worker as its item records it (`type` is the worker type; stored as `workerType`, see toItem). */
 export interface WorkerItem {
   readonly workerId: string;
@@ -40,6 +47,11 @@ export interface WorkerItem {
   readonly failed: number;
   /** Sum of the answered steps' durations, for the average step time. */
   readonly busyMs: number;
+  /**
+   * processed, failed and busyMs by the organization of each step: what an organization is shown of a
+   * worker its type shares with others (absent from items of an SDK that predates it).
+   */
+  readonly byOrg?: Readonly<Record<string, OrgWork>>;
   readonly stoppedAt?: string;
   readonly deadAt?: string;
 }
@@ -90,6 +102,9 @@ export function toItem(worker: WorkerItem): Record<string, unknown> {
   };
 }
 
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
 /** A stored item as a WorkerItem; the worker type comes from the partition key. */
 export function fromItem(item: Record<string, unknown>): WorkerItem {
   const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
@@ -110,6 +125,21 @@ export function fromItem(item: Record<string, unknown>): WorkerItem {
     processed: number(item.processed),
     failed: number(item.failed),
     busyMs: number(item.busyMs),
+    ...(isMap(item.byOrg) && {
+      byOrg: Object.fromEntries(
+        Object.entries(item.byOrg).map(([org, work]) => {
+          const counts = isMap(work) ? work : {};
+          return [
+            org,
+            {
+              processed: number(counts.processed),
+              failed: number(counts.failed),
+              busyMs: number(counts.busyMs),
+            },
+          ];
+        }),
+      ),
+    }),
     ...optional('stoppedAt'),
     ...optional('deadAt'),
   };

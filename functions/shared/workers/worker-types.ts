@@ -2,6 +2,7 @@
 // deployment as `workerTypes` — CDK context (cdk.json) or, on the local stack, the same context unless the
 // `workerTypes` option or STEPWISE_WORKER_TYPES overrides it — and parsed here for both. Each type gets a
 // queue (and DLQ) of its own; the Lambdas receive the declaration with those queue URLs as WORKER_TYPES.
+import { isOrgId, ORG_ID_RULE } from '../auth/identity';
 import { ConfigurationError } from '../config';
 import { workerQueueShape } from '../resources';
 import { SLUG } from '../workflows/slug';
@@ -73,12 +74,9 @@ export function parseWorkerTypes(raw: unknown, source: string): WorkerTypeDeclar
       );
     }
     seen.add(id);
-    if (
-      !Array.isArray(orgs) ||
-      orgs.some((org) => typeof org !== 'string' || org.length === 0 || org === '*')
-    ) {
+    if (!Array.isArray(orgs) || orgs.some((org) => typeof org !== 'string' || !isOrgId(org))) {
       throw new InvalidWorkerTypes(
-        `${at}.orgs must be a list of organization ids (empty: every organization)`,
+        `${at}.orgs must be a list of organization ids (${ORG_ID_RULE}; empty: every organization)`,
       );
     }
     return { name, orgs: [...new Set(orgs as string[])] };

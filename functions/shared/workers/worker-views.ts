@@ -1,14 +1,23 @@
 // What the worker routes show of worker items: never a task token (a step in flight is named by its
 // tokenId), the status a worker reads as now (silent past deadAfterSeconds is DEAD even before the sweeper
-// marked it), and, for an organization, only the steps of its own tasks. Stats sum workers by type.
+// marked it), and, for an organization, only its own figures: the steps of its own tasks, the status they
+// make (a worker busy with other organizations' steps is IDLE to it), and the counts and time of its own
+// steps. A type open to several organizations is one pool of workers, and none may learn how much the
+// others use it. Stats sum workers by type.
 import { effectiveStatus } from './worker-directory';
-import type { InFlightStep, WorkerItem, WorkerStatus } from './worker-item';
+import {
+  type InFlightStep,
+  type OrgWork,
+  runningStatus,
+  type WorkerItem,
+  type WorkerStatus,
+} from './worker-item';
 import { isOpenTo, type WorkerTypes } from './worker-types';
 
 export type InFlightView = Omit<InFlightStep, 'taskToken'>;
 
 /** A worker as the routes show it: its item without tokens or busyMs, with what reads derive from them. */
-export interface WorkerView extends Omit<WorkerItem, 'inFlight' | 'busyMs'> {
+export interface WorkerView extends Omit<WorkerItem, 'inFlight' | 'busyMs' | 'byOrg'> {
   /** The steps it holds (for an organization, only those of its tasks). */
   readonly inFlight: readonly InFlightView[];
   readonly heartbeatAgeSeconds: number;
@@ -50,10 +59,28 @@ const ageSeconds = (at: string, now: Date) =>
 
 const average = (busyMs: number, steps: number) => (steps > 0 ? Math.round(busyMs / steps) : null);
 
+const NO_WORK: OrgWork = { processed: 0, failed: 0, busyMs: 0 };
+
+/** What the context's reader may see of a worker: all of it for operators, an org's own part otherwise. */
+function figuresOf(
+  worker: WorkerItem,
+  context: ViewContext,
+): { status: WorkerStatus; inFlight: readonly InFlightStep[]; work: OrgWork } {
+  const status = effectiveStatus(worker, context.now, context.deadAfterSeconds);
+  const { orgId } = context;
+  if (orgId === undefined) return { status, inFlight: worker.inFlight, work: worker };
+  const inFlight = worker.inFlight.filter((step) => step.orgId === orgId);
+  return {
+    // STOPPED and DEAD are the pool's liveness, the same to everyone; the rest depends on what it holds.
+    status:
+      status === 'STOPPED' || status === 'DEAD' ? status : runningStatus(inFlight.length, worker.concurrency),
+    inFlight,
+    work: worker.byOrg?.[orgId] ?? NO_WORK,
+  };
+}
+
 export function workerView(worker: WorkerItem, context: ViewContext): WorkerView {
-  const inFlight = worker.inFlight
-    .filter((step) => context.orgId === undefined || step.orgId === context.orgId)
-    .map(({ taskToken: _token, ...step }) => step);
+  const { status, inFlight, work } = figuresOf(worker, context);
   return {
     workerId: worker.workerId,
     type: worker.type,
@@ -61,14 +88,14 @@ export function workerView(worker: WorkerItem, context: ViewContext): WorkerView
     pid: worker.pid,
     version: worker.version,
     concurrency: worker.concurrency,
-    status: effectiveStatus(worker, context.now, context.deadAfterSeconds),
-    inFlight,
+    status,
+    inFlight: inFlight.map(({ taskToken: _token, ...step }) => step),
     startedAt: worker.startedAt,
     lastHeartbeatAt: worker.lastHeartbeatAt,
     heartbeatAgeSeconds: ageSeconds(worker.lastHeartbeatAt, context.now),
-    processed: worker.processed,
-    failed: worker.failed,
-    avgStepMs: average(worker.busyMs, worker.processed + worker.failed),
+    processed: work.processed,
+    failed: work.failed,
+    avgStepMs: average(work.busyMs, work.processed + work.failed),
     ...(worker.stoppedAt && { stoppedAt: worker.stoppedAt }),
     ...(worker.deadAt && { deadAt: worker.deadAt }),
   };
@@ -97,11 +124,11 @@ export function typeStats(
   let busyMs = 0;
   let oldest: number | null = null;
   for (const worker of workers) {
-    const status = effectiveStatus(worker, context.now, context.deadAfterSeconds);
+    const { status, work } = figuresOf(worker, context);
     counts[STAT_OF[status] ?? 'idle'] += 1;
-    processed += worker.processed;
-    failed += worker.failed;
-    busyMs += worker.busyMs;
+    processed += work.processed;
+    failed += work.failed;
+    busyMs += work.busyMs;
     if (status !== 'STOPPED' && status !== 'DEAD') {
       const age = ageSeconds(worker.lastHeartbeatAt, context.now);
       oldest = oldest === null ? age : Math.max(oldest, age);

@@ -75,6 +75,15 @@ describe('createApiKey', () => {
   });
 });
 
+describe('the org of a key', () => {
+  it.each(['a#WF#b', 'Acme', 'org 1', 'a,b', ''])('is an organization id: %j is refused', async (orgId) => {
+    const store = new InMemoryApiKeyStore();
+    await expect(createApiKey(store, { orgId, role: 'OWNER', name: 'x' })).rejects.toThrow(
+      `Organization id ${JSON.stringify(orgId)} is not an organization id`,
+    );
+  });
+});
+
 describe('OPERATOR keys', () => {
   it('live only in the reserved operator org, which holds no tenant key', async () => {
     const store = new InMemoryApiKeyStore();

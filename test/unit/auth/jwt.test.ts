@@ -176,9 +176,31 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     const verify = createJwtVerifier(config());
     const claims = {
       ...idTokenClaims,
-      'cognito:groups': ['beta-testers', 'stepwise:org:1:MEMBER', 'stepwise:org:1:OWNER', 'OWNER'],
+      'cognito:groups': ['beta-testers', 'stepwise:org-1:MEMBER', 'stepwise:org-1:OWNER', 'OWNER'],
     };
-    expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org:1', role: 'OWNER' });
+    expect(await verify(await token({ claims }))).toMatchObject({ orgId: 'org-1', role: 'OWNER' });
+  });
+
+  // `#` separates the parts of the table's keys: org a#WF#b would read and write org a's workflow b.
+  it.each(['stepwise:a#WF#b:OWNER', 'stepwise:org:1:MEMBER', 'stepwise:Acme:ADMIN', 'stepwise:a,b:ADMIN'])(
+    'denies a token whose group %s names no organization id, saying so',
+    async (group) => {
+      const verify = createJwtVerifier(config());
+      const claims = { ...idTokenClaims, 'cognito:groups': ['stepwise:org-1:MEMBER', group] };
+      expect(await verify(await token({ claims }))).toEqual({
+        denied: `token group ${group} in cognito:groups does not name an organization id (lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters)`,
+      });
+    },
+  );
+
+  it('with explicit claims, denies an org claim that is not an organization id', async () => {
+    const verify = createJwtVerifier(explicitClaims());
+    for (const org of ['a#WF#b', 'org 1', 'x'.repeat(65)]) {
+      const claims = { aud: 'app-client', 'custom:org_id': org, 'custom:role': 'OWNER' };
+      expect(await verify(await token({ claims })), org).toEqual({
+        denied: expect.stringContaining('token organization claim custom:org_id is not an organization id'),
+      });
+    }
   });
 
   it('ignores user-writable custom attributes: custom:org_id and custom:role grant nothing by default', async () => {

@@ -44,6 +44,10 @@ describe('client messages of stepwise.v1', () => {
       'org: must have no spaces, control or formatting characters',
     ],
     [
+      '{"action":"subscribe","topic":"workers","org":"a#WF#b"}',
+      'org: must be an organization id (lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters) or *',
+    ],
+    [
       `{"action":"subscribe","topic":"task","taskId":"${'x'.repeat(129)}"}`,
       'taskId: Too big: expected string to have <=128 characters',
     ],

@@ -89,6 +89,28 @@ describe('worker runtime', () => {
     await until(() => worker.status().failed === 1);
   });
 
+  it("counts each organization's steps apart in its item, which the worker routes show that organization", async () => {
+    const { queue, answers, store } = startWorker(async (step) => {
+      if (step.task.orgId === 'org-b') throw new Error('no such company');
+      return 'done';
+    });
+    const task = (orgId: string, token: string) => ({
+      task: { id: `task-${token}`, orgId, workflowId: 'wf', workflowVersion: 1 },
+    });
+    for (const orgId of ['org-a', 'org-a', 'org-b']) {
+      const token = newToken();
+      queue.push(agentMessage(token, task(orgId, token)));
+    }
+    await until(() => answers.answers.length === 3);
+    await until(() => store.writes.at(-1)?.processed === 2 && store.writes.at(-1)?.failed === 1);
+    const { byOrg, busyMs } = store.writes.at(-1) ?? {};
+    expect(byOrg).toEqual({
+      'org-a': { processed: 2, failed: 0, busyMs: expect.any(Number) },
+      'org-b': { processed: 0, failed: 1, busyMs: expect.any(Number) },
+    });
+    expect((byOrg?.['org-a']?.busyMs ?? 0) + (byOrg?.['org-b']?.busyMs ?? 0)).toBe(busyMs);
+  });
+
   it('keeps the message until its claim is recorded, so a worker dying before leaves it to reappear', async () => {
     let release = () => {};
     const { queue, journal, reports, answers } = startWorker(async () => 'done');

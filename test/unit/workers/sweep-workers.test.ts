@@ -49,13 +49,17 @@ class InMemoryWorkers implements WorkerDirectory {
     return [...this.items.values()].filter((one) => one.type === type);
   }
 
-  async markDead(_type: string, workerId: string, seen: string, deadAt: string): Promise<boolean> {
-    this.beforeMark?.(workerId);
-    const current = this.items.get(workerId);
-    if (!current || current.lastHeartbeatAt !== seen || ['DEAD', 'STOPPED'].includes(current.status)) {
+  async markDead(seen: WorkerItem, deadAt: string): Promise<boolean> {
+    this.beforeMark?.(seen.workerId);
+    const current = this.items.get(seen.workerId);
+    if (
+      !current ||
+      current.lastHeartbeatAt !== seen.lastHeartbeatAt ||
+      ['DEAD', 'STOPPED'].includes(current.status)
+    ) {
       return false;
     }
-    this.items.set(workerId, { ...current, status: 'DEAD', deadAt });
+    this.items.set(seen.workerId, { ...current, status: 'DEAD', deadAt });
     return true;
   }
 }

@@ -26,6 +26,8 @@ describe('worker types', () => {
     [[{ name: 'a' }, { name: 'a' }], 'workerTypes[1].name: worker type a is declared twice'],
     [[{ name: 'a-b' }, { name: 'a_b' }], 'workerTypes[1].name: worker type a_b is declared twice'],
     [[{ name: 'a', orgs: 'org-a' }], 'workerTypes[0].orgs must be a list'],
+    [[{ name: 'a', orgs: ['a#WF#b'] }], 'workerTypes[0].orgs must be a list of organization ids'],
+    [[{ name: 'a', orgs: ['*'] }], 'workerTypes[0].orgs must be a list of organization ids'],
     [[{ name: 'a', queue: 'x' }], 'workerTypes[0]: unknown field (queue)'],
   ])('refuses %j, naming where', (raw, message) => {
     expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(InvalidWorkerTypes);

@@ -39,6 +39,48 @@ describe('worker views', () => {
     expect(forOperator).toMatchObject({ heartbeatAgeSeconds: 2, avgStepMs: 250, status: 'ACTIVE' });
   });
 
+  it("show an org of a shared type its own figures only: its steps' status, counts and time", () => {
+    const shared = worker({
+      status: 'BUSY',
+      processed: 10,
+      failed: 2,
+      busyMs: 12_000,
+      byOrg: {
+        'org-a': { processed: 4, failed: 0, busyMs: 2_000 },
+        'org-b': { processed: 6, failed: 2, busyMs: 10_000 },
+      },
+    });
+    const context = (orgId: string | undefined) => ({ now: NOW, deadAfterSeconds: 60, orgId });
+    expect(workerView(shared, context('org-a'))).toMatchObject({
+      status: 'ACTIVE',
+      processed: 4,
+      failed: 0,
+      avgStepMs: 500,
+    });
+    // A third org the type is open to: the worker did nothing for it and holds nothing of it.
+    expect(workerView(shared, context('org-c'))).toMatchObject({
+      status: 'IDLE',
+      inFlight: [],
+      processed: 0,
+      failed: 0,
+      avgStepMs: null,
+    });
+    expect(workerView(shared, context(undefined))).toMatchObject({
+      status: 'BUSY',
+      processed: 10,
+      failed: 2,
+    });
+    expect(typeStats('research', [shared], context('org-b'))).toMatchObject({
+      active: 1,
+      busy: 0,
+      processed: 6,
+      failed: 2,
+      avgStepMs: 1250,
+    });
+    // Liveness is the pool's: a dead worker is dead to every org.
+    expect(workerView({ ...shared, lastHeartbeatAt: ago(61) }, context('org-c')).status).toBe('DEAD');
+  });
+
   it('read a worker silent past deadAfterSeconds as DEAD, and a new one without an average', () => {
     const view = workerView(worker({ lastHeartbeatAt: ago(61), processed: 0, failed: 0, busyMs: 0 }), {
       now: NOW,
