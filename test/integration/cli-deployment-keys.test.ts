@@ -121,7 +121,7 @@ describe('stepwise keys create-owner', () => {
     expect(made.status).toBe(201);
   });
 
-  it.each(['a#WF#b', 'Acme', '*'])('refuses --org %s with exit 2, naming the option', async (org) => {
+  it.each(['a#WF#b', 'Acme Corp', '*'])('refuses --org %s with exit 2, naming the option', async (org) => {
     const failed = await stepwise('keys', 'create-owner', '--org', org, '--table', endpoints.tableName).catch(
       (error: { code: number; stderr: string }) => error,
     );

@@ -1,7 +1,6 @@
 // Who is calling: the outcome of authentication, shared by the JWT and API key paths, the authorizer and
 // the handlers (which read it back from the authorizer context, never from the request body).
 import type { Role } from '../resources';
-import { SLUG } from '../workflows/slug';
 
 export type AuthMethod = 'jwt' | 'api-key';
 
@@ -39,14 +38,15 @@ export const isRole = (value: unknown): value is OrgRole =>
 export const OPERATOR_ORG_ID = '*';
 
 /**
- * A tenant organization's id: a slug, as `default` is. Checked wherever an identity is made (API keys,
+ * A tenant organization's id: letters (either case), digits, `_`, `-` and `.`, as `default` or
+ * `Acme.EU` are (an identity provider's group names are often capitalized). Checked wherever an identity is made (API keys,
  * JWT claims) and wherever a request names an org, so an id never holds `#` (which separates the parts of
  * the table's keys: an org `a#WF#b` would share org a's key space), `:` (the separator of JWT groups),
  * `,` (API Gateway's join of a repeated parameter) or the operators' `*`.
  */
-export const ORG_ID = SLUG;
+export const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ORG_ID_RULE =
-  'lowercase letters, digits, _ or -, starting with a letter or digit, at most 64 characters';
+  'letters, digits, _, - or ., starting with a letter or digit, at most 64 characters';
 
 export const isOrgId = (value: string): boolean => ORG_ID.test(value);
 

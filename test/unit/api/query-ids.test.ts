@@ -21,7 +21,7 @@ const fieldOf = (parse: () => unknown) => {
 };
 
 describe('ids in query strings', () => {
-  it.each(['default,orgb', 'default#WF#failer', 'a#b', 'Acme', 'org.example', '*'])(
+  it.each(['default,orgb', 'default#WF#failer', 'a#b', '.acme', 'org/example', '*'])(
     'refuses org %s, naming org',
     (org) => {
       expect(fieldOf(() => parseWith(OrgQuery, org, 'query'))).toBe('query');

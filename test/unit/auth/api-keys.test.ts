@@ -76,12 +76,24 @@ describe('createApiKey', () => {
 });
 
 describe('the org of a key', () => {
-  it.each(['a#WF#b', 'Acme', 'org 1', 'a,b', ''])('is an organization id: %j is refused', async (orgId) => {
-    const store = new InMemoryApiKeyStore();
-    await expect(createApiKey(store, { orgId, role: 'OWNER', name: 'x' })).rejects.toThrow(
-      `Organization id ${JSON.stringify(orgId)} is not an organization id`,
-    );
-  });
+  it.each(['a#WF#b', 'Acme/EU', 'org 1', 'a,b', ''])(
+    'is an organization id: %j is refused',
+    async (orgId) => {
+      const store = new InMemoryApiKeyStore();
+      await expect(createApiKey(store, { orgId, role: 'OWNER', name: 'x' })).rejects.toThrow(
+        `Organization id ${JSON.stringify(orgId)} is not an organization id`,
+      );
+    },
+  );
+
+  it.each(['default', 'acme-prod', 'Acme.EU', 'x_1'])(
+    'may be %j, as identity providers name groups',
+    async (orgId) => {
+      const store = new InMemoryApiKeyStore();
+      const { key } = await createApiKey(store, { orgId, role: 'OWNER', name: 'x' });
+      expect(key.orgId).toBe(orgId);
+    },
+  );
 });
 
 describe('OPERATOR keys', () => {
