@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { RUN, registerWorkflow, request } from './http-client';
 
+type ErrorBody = { message: string; details?: { field?: string; rule?: string; stepId?: string }[] };
+
 const step = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
   type: 'transform',
@@ -110,6 +112,39 @@ describe('request validation over HTTP', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(status).toBe(415);
+  });
+
+  it('refuses, on every route that takes a body, bytes that are not UTF-8 (400) and another charset (415), naming which', async () => {
+    const { body: document } = await request<{
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    }>('GET', '/openapi.json', undefined, { apiKey: null });
+    const routes = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.requestBody)
+        .map(([method, _]) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'missing')] as const),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    // "é" in Latin-1: one byte 0xE9, which UTF-8 never has alone; read as UTF-8 it would become U+FFFD.
+    const latin1 = Uint8Array.from([...Buffer.from('{"name":"caf'), 0xe9, ...Buffer.from('"}')]);
+    for (const [method, path] of routes) {
+      const invalid = await request<ErrorBody>(method, path, undefined, { rawBody: latin1 });
+      expect([method, path, invalid.status, invalid.body.details?.[0]]).toEqual([
+        method,
+        path,
+        400,
+        expect.objectContaining({ field: 'body', rule: 'utf-8' }),
+      ]);
+      const charset = await request<ErrorBody>(method, path, undefined, {
+        rawBody: latin1,
+        headers: { 'content-type': 'application/json; charset=latin1' },
+      });
+      expect([method, path, charset.status, charset.body.details?.[0]]).toEqual([
+        method,
+        path,
+        415,
+        expect.objectContaining({ field: 'Content-Type', rule: 'charset' }),
+      ]);
+    }
   });
 
   it('answers 413 to a body over 256 KB', async () => {
