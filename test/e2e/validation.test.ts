@@ -57,6 +57,16 @@ const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }
     { rule: 'invalid-input-schema', field: /^inputSchema$/ },
   ],
   [
+    'an http step whose url is not http(s)',
+    workflow([{ id: 'fetch', type: 'http', params: { url: 'file:///etc/passwd' } }]),
+    { rule: 'invalid-params', stepId: 'fetch', field: /^steps\[0\]\.params\.url$/ },
+  ],
+  [
+    'an llm step without a prompt',
+    workflow([{ id: 'ask', type: 'llm', params: { model: 'stepwise-local' } }]),
+    { rule: 'invalid-params', stepId: 'ask', field: /^steps\[0\]\.params\.prompt$/ },
+  ],
+  [
     'a timeout out of range',
     workflow([step('a', { timeoutSeconds: 0 })]),
     { rule: 'timeout-range', stepId: 'a', field: /steps\[0\]\.timeoutSeconds/ },
