@@ -73,6 +73,12 @@ const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }
   ],
 ];
 
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>>;
+}
+const openApiDocument = async () =>
+  (await request<OpenApiDocument>('GET', '/openapi.json', undefined, { apiKey: null })).body;
+
 describe('workflow validation over HTTP', () => {
   for (const [name, definition, expected] of cases) {
     it(`rejects ${name} with 400 naming the rule`, async () => {
@@ -125,13 +131,11 @@ describe('request validation over HTTP', () => {
   });
 
   it('refuses, on every route that takes a body, bytes that are not UTF-8 (400) and another charset (415), naming which', async () => {
-    const { body: document } = await request<{
-      paths: Record<string, Record<string, { requestBody?: unknown }>>;
-    }>('GET', '/openapi.json', undefined, { apiKey: null });
+    const document = await openApiDocument();
     const routes = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations)
         .filter(([, operation]) => operation.requestBody)
-        .map(([method, _]) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'missing')] as const),
+        .map(([method]) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'missing')] as const),
     );
     expect(routes.length).toBeGreaterThanOrEqual(6);
     // "é" in Latin-1: one byte 0xE9, which UTF-8 never has alone; read as UTF-8 it would become U+FFFD.
@@ -155,6 +159,46 @@ describe('request validation over HTTP', () => {
         expect.objectContaining({ field: 'Content-Type', rule: 'charset' }),
       ]);
     }
+  });
+
+  it('bounds from and to on every route that takes them (400 naming the field), so no response has an extended-year date', async () => {
+    const workflowId = await registerWorkflow(workflow([step('a')], { id: 'ranged' }));
+    const paths = Object.entries((await openApiDocument()).paths)
+      .filter(([, operations]) => operations.get?.parameters?.some((parameter) => parameter.name === 'from'))
+      .map(
+        ([path]) => path.replace('{id}', workflowId) + (path === '/admin/metrics' ? '?groupBy=org&' : '?'),
+      );
+    expect(paths).toHaveLength(5);
+    const outOfRange = [
+      ['to', '9999-12-31T23:59:59Z'],
+      ['to', '9998-12-31T23:00:00-01:00'],
+      ['from', '1969-12-31T23:59:59Z'],
+      ['from', '0000-01-01T00:00:00Z'],
+    ];
+    for (const path of paths) {
+      for (const [field, value] of outOfRange) {
+        const reply = await request<ErrorBody>('GET', `${path}${field}=${encodeURIComponent(value ?? '')}`);
+        expect([path, value, reply.status, reply.body.details?.[0]]).toEqual([
+          path,
+          value,
+          400,
+          expect.objectContaining({
+            field,
+            message: expect.stringContaining('1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z'),
+          }),
+        ]);
+      }
+    }
+    // The last instant accepted: its daily bucket ends on the first instant of 9999, still four digits.
+    const latest = await request<{ from: string; to: string }>(
+      'GET',
+      `/workflows/${workflowId}/metrics?granularity=day&from=9998-12-31T00:00:00Z&to=9998-12-31T23:59:59.999Z`,
+    );
+    expect([latest.status, latest.body.from, latest.body.to]).toEqual([
+      200,
+      '9998-12-31T00:00:00.000Z',
+      '9999-01-01T00:00:00.000Z',
+    ]);
   });
 
   it('answers 413 to a body over 256 KB', async () => {
