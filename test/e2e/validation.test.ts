@@ -201,6 +201,36 @@ describe('request validation over HTTP', () => {
     ]);
   });
 
+  it('refuses an Idempotency-Key header and a body idempotencyKey that differ, naming both; equal ones start one task', async () => {
+    const workflowId = await registerWorkflow(workflow([step('a')], { id: 'keyed' }));
+    const start = (header: string, idempotencyKey: string) =>
+      request<ErrorBody & { taskId?: string }>(
+        'POST',
+        '/tasks',
+        { workflowId, idempotencyKey },
+        {
+          headers: { 'idempotency-key': header },
+        },
+      );
+    const conflict = await start(`B1-${RUN}`, `A1-${RUN}`);
+    expect(conflict.status).toBe(400);
+    expect(conflict.body.details?.map((detail) => detail.field)).toEqual([
+      'Idempotency-Key',
+      'idempotencyKey',
+    ]);
+    const first = await start(`same-${RUN}`, `same-${RUN}`);
+    expect(first.status).toBe(201);
+    const again = await request<{ taskId: string }>(
+      'POST',
+      '/tasks',
+      { workflowId },
+      {
+        headers: { 'idempotency-key': `same-${RUN}` },
+      },
+    );
+    expect([again.status, again.body.taskId]).toEqual([200, first.body.taskId]);
+  });
+
   it('answers 413 to a body over 256 KB', async () => {
     const { status } = await request('POST', '/tasks', {
       workflowId: 'x',
