@@ -67,6 +67,16 @@ const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }
     { rule: 'invalid-params', stepId: 'ask', field: /^steps\[0\]\.params\.prompt$/ },
   ],
   [
+    'a workflow name with a control character',
+    workflow([step('a')], { name: 'nightly\u0007run' }),
+    { rule: 'schema', field: /^name$/ },
+  ],
+  [
+    'a step name with a line break',
+    workflow([step('a', { name: 'fetch\nrows' })]),
+    { rule: 'schema', stepId: 'a', field: /^steps\[0\]\.name$/ },
+  ],
+  [
     'a timeout out of range',
     workflow([step('a', { timeoutSeconds: 0 })]),
     { rule: 'timeout-range', stepId: 'a', field: /steps\[0\]\.timeoutSeconds/ },
@@ -229,6 +239,58 @@ describe('request validation over HTTP', () => {
       },
     );
     expect([again.status, again.body.taskId]).toEqual([200, first.body.taskId]);
+  });
+
+  it('refuses stuckAfterMinutes without status=STUCK, naming it, on both task lists', async () => {
+    for (const path of ['/tasks', '/admin/tasks']) {
+      for (const query of ['stuckAfterMinutes=30', 'status=RUNNING&stuckAfterMinutes=30']) {
+        const reply = await request<ErrorBody>('GET', `${path}?${query}`);
+        expect([path, query, reply.status, reply.body.details]).toEqual([
+          path,
+          query,
+          400,
+          [
+            expect.objectContaining({
+              field: 'stuckAfterMinutes',
+              message: expect.stringContaining('status=STUCK'),
+            }),
+          ],
+        ]);
+      }
+      expect((await request('GET', `${path}?status=STUCK&stuckAfterMinutes=30`)).status).toBe(200);
+    }
+  });
+
+  it('refuses an empty cursor on every listing that takes one, naming cursor', async () => {
+    const paths = Object.entries((await openApiDocument()).paths)
+      .filter(([, operations]) =>
+        operations.get?.parameters?.some((parameter) => parameter.name === 'cursor'),
+      )
+      .map(([path]) => path)
+      // A listing under a path id (an alert's deliveries) answers 404 for an id it does not know first.
+      .filter((path) => !path.includes('{'));
+    expect(paths.length).toBeGreaterThanOrEqual(6);
+    for (const path of paths) {
+      const reply = await request<ErrorBody>('GET', `${path}?cursor=`);
+      expect([path, reply.status, reply.body.details?.[0]?.field]).toEqual([path, 400, 'cursor']);
+    }
+  });
+
+  it('refuses a blank API key name and stores a name trimmed', async () => {
+    for (const name of ['', ' ', ' \t ']) {
+      const reply = await request<ErrorBody>('POST', '/api-keys', { name, role: 'MEMBER' });
+      expect([JSON.stringify(name), reply.status, reply.body.details?.[0]]).toEqual([
+        JSON.stringify(name),
+        400,
+        expect.objectContaining({ field: 'name', message: 'name: must not be blank' }),
+      ]);
+    }
+    const created = await request<{ keyId: string; name: string }>('POST', '/api-keys', {
+      name: `  ci ${RUN}  `,
+      role: 'MEMBER',
+    });
+    expect([created.status, created.body.name]).toEqual([201, `ci ${RUN}`]);
+    expect((await request('DELETE', `/api-keys/${created.body.keyId}`)).status).toBe(200);
   });
 
   it('answers 413 to a body over 256 KB', async () => {

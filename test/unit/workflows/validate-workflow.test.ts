@@ -429,6 +429,22 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(workflow(valid, { inputSchema: undefined }))).toMatchObject({ ok: true });
   });
 
+  it('schema: a workflow or step name with control characters, or blank, naming the field', () => {
+    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there', 'c1\u0085', '   ']) {
+      expect(issue(workflow([step('a')], { name }), 'schema'), JSON.stringify(name)).toMatchObject({
+        field: 'name',
+        message: expect.stringMatching(/^name: must not (have control characters|be blank)/),
+      });
+      expect(issue(workflow([step('a', { name })]), 'schema'), JSON.stringify(name)).toMatchObject({
+        stepId: 'a',
+        field: 'steps[0].name',
+      });
+    }
+    expect(
+      validateWorkflow(workflow([step('a', { name: 'Fetch 🙂 données' })], { name: 'Ünïcode ok 漢字' })).ok,
+    ).toBe(true);
+  });
+
   it('never throws, whatever it is given', () => {
     for (const raw of [
       null,
