@@ -4,6 +4,7 @@
 // A path parameter that is not valid percent-encoding is a 400 naming the parameter. The request target
 // is split as sent, not parsed as a WHATWG URL: that reads a target starting with `//` as a host
 // (`//evil/tasks/1` would route as `/tasks/1`, `//[` would throw), where API Gateway matches the path.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type {
@@ -205,7 +206,9 @@ function toEvent(
   for (const [name, value] of new URLSearchParams(url.query))
     query[name] = name in query ? `${query[name]},${value}` : value;
   const cookies = request.headers.cookie?.split(';').map((cookie) => cookie.trim());
-  const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'application/json');
+  // A text body that is not UTF-8 goes as the bytes sent (base64), never decoded with U+FFFD in place of
+  // the bad bytes: the handler then refuses it (http/json-body.ts). AWS documents no such case.
+  const isText = TEXT_CONTENT.test(headers['content-type'] ?? 'application/json') && isUtf8(body);
   const routeKey = `${match.route.method} ${match.route.path}`;
   const now = new Date();
   return {

@@ -77,10 +77,18 @@ describe('step errors through the embedded stack', () => {
     expectClean(step, 'TransformError', 'amount must be positive');
   });
 
-  it('fails invalid step params after one attempt, naming the field', async () => {
+  it('fails step params invalid at run time (a url.$ that is no URL) after one attempt, naming the field', async () => {
+    // A static url that is no http(s) URL is refused at registration (validate-workflow.ts).
     const task = await runTask({
       id: 'bad_params',
-      steps: [{ id: 'call', type: 'http', retry: retrying, params: { url: 'not a url' } }],
+      steps: [
+        {
+          id: 'call',
+          type: 'http',
+          retry: retrying,
+          params: { 'url.$': "States.Format('not a url {}', $.task.id)" },
+        },
+      ],
     });
     expect(task.status).toBe('FAILED');
     expectClean(task, 'InvalidStepParams', 'url');

@@ -10,8 +10,8 @@ export interface RequestOptions {
   /** The key to send instead of the client's; null sends none. */
   readonly apiKey?: string | null;
   readonly headers?: Record<string, string>;
-  /** A body sent as is (JSON content type), for malformed input. */
-  readonly rawBody?: string;
+  /** A body sent as is (JSON content type), for malformed input; bytes for input that is not UTF-8. */
+  readonly rawBody?: string | Uint8Array;
 }
 
 export type ApiRequest = <T = Record<string, unknown>>(

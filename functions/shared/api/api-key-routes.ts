@@ -11,10 +11,12 @@ import type { ApiOperation } from './api-routes';
 import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
 
 const CreateApiKeySchema = z.strictObject({
+  // Trimmed, so a name of spaces is refused as blank and a listed name has no invisible ends.
   name: z
     .string()
     .check(
-      z.minLength(1),
+      z.trim(),
+      z.minLength(1, 'must not be blank'),
       z.maxLength(128),
       z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
     ),

@@ -88,7 +88,17 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
 
   'POST /tasks': async (event, identity, deps) => {
     const body = parseWith(StartTaskRequestSchema, parseJsonBody(event), 'task request');
-    const idempotencyKey = body.idempotencyKey ?? idempotencyKeyHeader(event);
+    const header = idempotencyKeyHeader(event);
+    // Two different keys: either one may be the client's intent, so neither is picked silently.
+    if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
+      const message =
+        'the Idempotency-Key header and the body idempotencyKey differ; send one of them, or the same value in both';
+      throw new ValidationError(`Invalid task request: ${message}`, [
+        { field: 'Idempotency-Key', rule: 'idempotency-key-conflict', message },
+        { field: 'idempotencyKey', rule: 'idempotency-key-conflict', message },
+      ]);
+    }
+    const idempotencyKey = body.idempotencyKey ?? header;
     const { created, task } = await startTask(identity.orgId, { ...body, idempotencyKey }, deps.taskService);
     return jsonResponse(created ? 201 : 200, taskView(task));
   },

@@ -98,9 +98,20 @@ export const ListQuerySchema = z.strictObject({
   cursor: z.optional(z.string()),
 });
 
-export const IsoDateTime = z.iso
-  .datetime({ offset: true })
-  .check(z.refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists'));
+/**
+ * Range bounds in UTC: from the epoch to before year 9999, so no date a response derives from them (a
+ * bucket's end, a default `from` 30 days before `to`) takes ISO's extended-year form (`+010000-...`).
+ */
+const EARLIEST_MS = Date.UTC(1970, 0, 1);
+const LATEST_MS = Date.UTC(9999, 0, 1);
+
+export const IsoDateTime = z.iso.datetime({ offset: true }).check(
+  z.refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date that exists'),
+  z.refine((value) => {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) || (ms >= EARLIEST_MS && ms < LATEST_MS);
+  }, 'must be from 1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z (in UTC)'),
+);
 
 /** Task times are stored as UTC ISO strings (`...Z`), so range bounds are compared in that form. */
 export const toUtc = (value: string | undefined) =>

@@ -50,10 +50,24 @@ export const fromNotAfterTo = z.superRefine(
   },
 );
 
-export const TaskListQuerySchema = z.strictObject(TaskListFilters).check(fromNotAfterTo);
+/** The STUCK threshold means nothing to another status: a client sending it alone would think it filtered. */
+const stuckAfterNeedsStuck = z.superRefine(
+  (query: { status?: string | undefined; stuckAfterMinutes?: number | undefined }, ctx) => {
+    if (query.stuckAfterMinutes === undefined || query.status === 'STUCK') return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['stuckAfterMinutes'],
+      message: `applies only with status=STUCK (status is ${query.status ?? 'not given'})`,
+    });
+  },
+);
+
+export const TaskListQuerySchema = z
+  .strictObject(TaskListFilters)
+  .check(fromNotAfterTo, stuckAfterNeedsStuck);
 export const AdminTaskListQuerySchema = z
   .strictObject({ ...TaskListFilters, org: z.optional(OrgQuery) })
-  .check(fromNotAfterTo);
+  .check(fromNotAfterTo, stuckAfterNeedsStuck);
 
 type ParsedQuery = z.infer<typeof TaskListQuerySchema>;
 

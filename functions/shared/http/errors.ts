@@ -86,8 +86,8 @@ export class ExecutionInputTooLargeError extends HttpError {
 }
 
 export class UnsupportedMediaTypeError extends HttpError {
-  constructor(received: string | undefined) {
-    super(415, 'UnsupportedMediaType', `Content-Type must be application/json, got ${received ?? 'none'}`);
+  constructor(message: string, details?: readonly ErrorDetail[]) {
+    super(415, 'UnsupportedMediaType', message, details);
   }
 }
 

@@ -1,6 +1,6 @@
-// Request bodies: JSON only, at most 256 KB (Step Functions' own input limit, so anything accepted here
-// also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can hold,
-// no __proto__ keys, no lone surrogates), parsed with an error that says where it broke.
+// Request bodies: JSON only, in UTF-8, at most 256 KB (Step Functions' own input limit, so anything accepted
+// here also fits an execution input), at most 32 levels deep and storable as sent (numbers DynamoDB can
+// hold, no __proto__ keys, no lone surrogates), parsed with an error that says where it broke.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { TABLE } from '../resources';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
@@ -18,8 +18,10 @@ export const MAX_JSON_DEPTH = TABLE.maxNestingDepth;
 export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers['content-type'];
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new UnsupportedMediaTypeError(contentType);
+    const message = `Content-Type must be application/json, got ${contentType ?? 'none'}`;
+    throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'media-type', message }]);
   }
+  assertUtf8Charset(contentType);
   const raw = event.isBase64Encoded
     ? Buffer.from(event.body ?? '', 'base64')
     : Buffer.from(event.body ?? '', 'utf8');
@@ -29,15 +31,41 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
       { field: 'body', rule: 'json', message: 'body is empty' },
     ]);
   }
+  const text = decodeUtf8(raw);
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (error) {
     const message = `Malformed JSON: ${(error as Error).message}`;
     throw new BadRequestError(message, [{ field: 'body', rule: 'json', message }], { cause: error });
   }
   assertStorableJson(body, MAX_JSON_DEPTH);
   return body;
+}
+
+/**
+ * JSON between systems is UTF-8 (RFC 8259 §8.1), and the body is read as such: a `charset` naming another
+ * encoding would have its text silently misread, so it is refused (415) rather than guessed at.
+ */
+function assertUtf8Charset(contentType: string): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return;
+  const message = `Content-Type charset must be utf-8, got ${charset || 'an empty charset'}`;
+  throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'charset', message }]);
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body's text; bytes that are not UTF-8 are refused, not replaced by U+FFFD (a lossy accept). */
+function decodeUtf8(raw: Buffer): string {
+  try {
+    return UTF8.decode(raw);
+  } catch (error) {
+    const message = 'body is not valid UTF-8';
+    throw new BadRequestError(`Request ${message}`, [{ field: 'body', rule: 'utf-8', message }], {
+      cause: error,
+    });
+  }
 }
 
 /** DynamoDB's number range; the SDK also refuses integers it cannot represent exactly. */

@@ -36,7 +36,9 @@ export class CursorSigner {
 
   /** The store cursor inside `cursor`, or undefined for none; throws InvalidCursorError otherwise. */
   async verify(binding: CursorBinding, cursor: string | undefined): Promise<string | undefined> {
-    if (cursor === undefined || cursor === '') return undefined;
+    if (cursor === undefined) return undefined;
+    // `cursor=` is not "no cursor": a client that lost its cursor would silently restart at page one.
+    if (cursor === '') throw new InvalidCursorError('is empty; omit cursor for the first page');
     if (cursor.length > MAX_CURSOR_LENGTH) throw new InvalidCursorError('is too long');
     const [payload, mac, extra] = cursor.split('.');
     if (!payload || !mac || extra !== undefined) throw new InvalidCursorError('is not one this API issued');

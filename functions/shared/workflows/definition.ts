@@ -150,6 +150,16 @@ export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
   ]),
 );
 
+/** A name people read (console, CLI, alerts): a line of text, never blank. Stored as sent, so not trimmed. */
+const DisplayName = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(200),
+    z.regex(/\S/, 'must not be blank'),
+    z.regex(/^\P{Cc}*$/u, 'must not have control characters (U+0000-U+001F, U+007F-U+009F)'),
+  );
+
 const Params = z.record(z.string(), z.unknown()).check(
   z.meta({
     description:
@@ -159,7 +169,7 @@ const Params = z.record(z.string(), z.unknown()).check(
 
 const baseStep = {
   id: Slug,
-  name: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  name: z.optional(DisplayName),
   dependsOn: z
     .optional(z.array(z.string()))
     .check(z.meta({ description: 'Ids of steps that must finish first.' })),
@@ -331,7 +341,7 @@ export const WorkflowDefinitionSchema = z
     $schema: z.optional(z.string()),
     id: Slug,
     version: z.number().check(z.int(), z.positive()),
-    name: z.string().check(z.minLength(1), z.maxLength(200)),
+    name: DisplayName,
     description: z.optional(z.string().check(z.maxLength(2000))),
     inputSchema: z
       .optional(z.record(z.string(), z.unknown()))

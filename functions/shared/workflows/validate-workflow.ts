@@ -35,6 +35,7 @@ export const VALIDATION_RULES = [
   'invalid-input-schema',
   'nested-map',
   'invalid-expression',
+  'invalid-params',
 ] as const;
 export type ValidationRule = (typeof VALIDATION_RULES)[number];
 
@@ -179,6 +180,30 @@ function checkExpression(step: Step, field: string): ValidationIssue | undefined
       message: `Step '${step.id}' (${field}.params.expression): JSONata syntax error${where}: ${String(message ?? error)}`,
     };
   }
+}
+
+/**
+ * The param without which an `http` or `llm` step fails every task with InvalidStepParams, when it is
+ * static: a `.$` value resolves at run time, where the step runner checks it (actions/http.ts,
+ * llm/llm-action.ts). A step set to fail always (`simulate.fail`) never reaches its action.
+ */
+function checkStaticParams(step: Step, field: string): ValidationIssue | undefined {
+  if (step.type !== 'http' && step.type !== 'llm') return undefined;
+  const params = step.params ?? {};
+  const simulate = params.simulate as { fail?: unknown } | undefined;
+  if (simulate?.fail === true) return undefined;
+  const [name, valid, needs] =
+    step.type === 'http'
+      ? ['url', /^https?:$/.test(URL.parse(String(params.url))?.protocol ?? ''), 'an absolute http(s) URL']
+      : ['prompt', typeof params.prompt === 'string' && params.prompt !== '', 'a non-empty string'];
+  if (valid || params[`${name}.$`] !== undefined) return undefined;
+  const where = `${field}.params.${name}`;
+  return {
+    rule: 'invalid-params',
+    stepId: step.id,
+    field: where,
+    message: `Step '${step.id}' (${where}): an ${step.type} step needs ${name}: ${needs} (or ${name}.$), got ${params[name] === undefined ? 'none' : JSON.stringify(params[name]).slice(0, 100)}`,
+  };
 }
 
 function declaredInputProperties(schema: Record<string, unknown> | undefined): Set<string> | undefined {
@@ -374,6 +399,8 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     }
     const expressionIssue = checkExpression(step, field);
     if (expressionIssue) issues.push(expressionIssue);
+    const paramsIssue = checkStaticParams(step, field);
+    if (paramsIssue) issues.push(paramsIssue);
     if (step.type === 'wait' && step.secondsPath) reference(`${field}.secondsPath`, step.secondsPath);
     if ('retry' in step && step.retry) {
       const retry = effectiveRetry(env.definition, step.retry);

@@ -79,4 +79,46 @@ describe('parseJsonBody', () => {
     expect(detailOf('')).toMatchObject({ status: 400, field: 'body', rule: 'json' });
     expect(() => parseJsonBody(event('{}', 'text/plain'))).toThrow(/Content-Type must be application\/json/);
   });
+
+  it('refuses a body that is not valid UTF-8 with a 400 naming the body, rather than reading U+FFFD', () => {
+    for (const bytes of [
+      [0x22, 0xff, 0x22],
+      [0x22, 0xc3, 0x22],
+      [0x22, 0xed, 0xa0, 0x80, 0x22],
+    ]) {
+      const base64 = { ...event(Buffer.from(bytes).toString('base64')), isBase64Encoded: true };
+      expect(() => parseJsonBody(base64)).toThrow(
+        expect.objectContaining({
+          statusCode: 400,
+          details: [expect.objectContaining({ field: 'body', rule: 'utf-8' })],
+        }),
+      );
+    }
+    const valid = { ...event(Buffer.from('"é🙂\ufffd"').toString('base64')), isBase64Encoded: true };
+    expect(parseJsonBody(valid)).toBe('é🙂\ufffd');
+  });
+
+  it('answers 415 naming the charset for a charset other than UTF-8, and accepts utf-8 however spelled', () => {
+    for (const contentType of [
+      'application/json; charset=latin1',
+      'application/json;charset="ISO-8859-1"',
+      'application/json; charset=',
+    ]) {
+      expect(() => parseJsonBody(event('{}', contentType)), contentType).toThrow(
+        expect.objectContaining({
+          statusCode: 415,
+          message: expect.stringMatching(/charset must be utf-8/),
+          details: [expect.objectContaining({ field: 'Content-Type', rule: 'charset' })],
+        }),
+      );
+    }
+    for (const contentType of [
+      'application/json; charset=utf-8',
+      'application/json;charset="UTF-8"',
+      'application/json; charset=utf8; x=y',
+      'Application/JSON',
+    ]) {
+      expect(parseJsonBody(event('{}', contentType)), contentType).toEqual({});
+    }
+  });
 });

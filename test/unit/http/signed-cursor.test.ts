@@ -26,6 +26,15 @@ describe('CursorSigner', () => {
     expect(await signer.verify(binding, undefined)).toBeUndefined();
   });
 
+  it('refuses an empty cursor (cursor=) rather than reading it as none, which would restart at page one', async () => {
+    await expect(signer.verify(binding, '')).rejects.toThrow(
+      expect.objectContaining({
+        statusCode: 400,
+        details: [expect.objectContaining({ field: 'cursor', message: expect.stringMatching(/empty/) })],
+      }),
+    );
+  });
+
   it.each([
     ['another route', { ...binding, route: 'GET /workflows' }],
     ['another organization', { ...binding, orgId: 'org-2' }],

@@ -89,6 +89,15 @@ describe('local API Gateway server', () => {
     expect(events.at(-1)).toMatchObject({ body: 'AAEC', isBase64Encoded: true });
   });
 
+  it('passes a JSON body that is not valid UTF-8 as its bytes, base64-encoded, never with U+FFFD', async () => {
+    await fetch(`${url}/echo`, {
+      method: 'POST',
+      body: new Uint8Array([0x22, 0xff, 0x22]),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(events.at(-1)).toMatchObject({ body: 'Iv8i', isBase64Encoded: true });
+  });
+
   it('answers a result without statusCode as a 200 JSON body', async () => {
     const response = await fetch(`${url}/plain`);
     expect(response.status).toBe(200);

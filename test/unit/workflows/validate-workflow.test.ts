@@ -377,6 +377,74 @@ describe('validateWorkflow', () => {
     );
   });
 
+  it('invalid-params: an http step whose static url is not an absolute http(s) URL, in a map too', () => {
+    for (const url of [
+      'file:///etc/passwd',
+      'ftp://example.com/x',
+      'gopher://h',
+      'example.com/x',
+      '',
+      42,
+      undefined,
+    ]) {
+      const found = issue(workflow([step('fetch', { type: 'http', params: { url } })]), 'invalid-params');
+      expect(found, String(url)).toMatchObject({ stepId: 'fetch', field: 'steps[0].params.url' });
+      expect(found.message).toMatch(
+        /Step 'fetch' \(steps\[0\]\.params\.url\): an http step needs url: an absolute http\(s\) URL/,
+      );
+    }
+    const inMap = issue(
+      workflow([
+        {
+          id: 'm',
+          type: 'map',
+          items: '$.input.list',
+          steps: [step('x', { type: 'http', params: { url: 'file:///x' } })],
+        },
+      ]),
+      'invalid-params',
+    );
+    expect(inMap).toMatchObject({ stepId: 'x', field: 'steps[0].steps[0].params.url' });
+  });
+
+  it('invalid-params: an llm step without a static prompt (or prompt.$)', () => {
+    for (const params of [{}, { prompt: '' }, { prompt: 3 }, { model: 'm', system: 'be brief' }]) {
+      expect(
+        issue(workflow([step('ask', { type: 'llm', params })]), 'invalid-params'),
+        JSON.stringify(params),
+      ).toMatchObject({ stepId: 'ask', field: 'steps[0].params.prompt' });
+    }
+  });
+
+  it('accepts http and llm params it cannot check (.$ values), valid ones, and steps set to always fail', () => {
+    const valid = [
+      step('a', { type: 'http', params: { url: 'https://example.com/x' } }),
+      step('b', { type: 'http', params: { url: 'HTTP://example.com' } }),
+      step('c', { type: 'http', params: { 'url.$': '$.input.url' } }),
+      step('d', { type: 'http', params: { 'url.$': "States.Format('file://{}', $.input.p)" } }),
+      step('e', { type: 'llm', params: { prompt: 'Summarize' } }),
+      step('f', { type: 'llm', params: { 'prompt.$': '$.input.question' } }),
+      step('g', { type: 'http', params: { simulate: { fail: true } } }),
+    ];
+    expect(validateWorkflow(workflow(valid, { inputSchema: undefined }))).toMatchObject({ ok: true });
+  });
+
+  it('schema: a workflow or step name with control characters, or blank, naming the field', () => {
+    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there', 'c1\u0085', '   ']) {
+      expect(issue(workflow([step('a')], { name }), 'schema'), JSON.stringify(name)).toMatchObject({
+        field: 'name',
+        message: expect.stringMatching(/^name: must not (have control characters|be blank)/),
+      });
+      expect(issue(workflow([step('a', { name })]), 'schema'), JSON.stringify(name)).toMatchObject({
+        stepId: 'a',
+        field: 'steps[0].name',
+      });
+    }
+    expect(
+      validateWorkflow(workflow([step('a', { name: 'Fetch 🙂 données' })], { name: 'Ünïcode ok 漢字' })).ok,
+    ).toBe(true);
+  });
+
   it('never throws, whatever it is given', () => {
     for (const raw of [
       null,
