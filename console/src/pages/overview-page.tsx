@@ -21,8 +21,10 @@ import './pages.css';
 const WINDOWS = [15, 60, 180] as const;
 const HEALTH_POLL_MS = 15_000;
 const DAY_MS = 86_400_000;
-const tasksLink = (status: string, org: string | undefined) =>
-  `/tasks?${new URLSearchParams({ status, ...(org && { org }) })}`;
+const tasksLink = (status: string, org: string | undefined, extra: Record<string, string> = {}) =>
+  `/tasks?${new URLSearchParams({ status, ...extra, ...(org && { org }) })}`;
+/** What /admin/health counts as running too long: no progress for 10 minutes (RUNNING_TOO_LONG_MS). */
+const RUNNING_TOO_LONG_MINUTES = 10;
 const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as const;
 
 type Grouped = { groups: (WorkflowMetrics['summary'] & { key: string; orgId: string })[] };
@@ -72,7 +74,7 @@ function AdminOverview() {
     queryFn: ({ signal }) =>
       api.get<Page<TaskRow>>('/admin/tasks', {
         signal,
-        query: { status: 'STUCK', stuckAfterMinutes: 10, limit: 5, org },
+        query: { status: 'STUCK', stuckAfterMinutes: RUNNING_TOO_LONG_MINUTES, limit: 5, org },
       }),
   });
   const workflows = useQuery({
@@ -158,7 +160,10 @@ function AdminOverview() {
               label="Running too long"
               value={formatNumber(report.runningTooLong)}
               note={
-                <Link href={tasksLink('STUCK', org)} className="small">
+                <Link
+                  href={tasksLink('STUCK', org, { stuckAfterMinutes: String(RUNNING_TOO_LONG_MINUTES) })}
+                  className="small"
+                >
                   over 10 minutes
                 </Link>
               }

@@ -126,6 +126,15 @@ function FilterForm(props: {
           ))}
         </select>
       </div>
+      {draft.status === 'STUCK' && (
+        <Field
+          id="f-stuck-after"
+          label="Stuck after (minutes)"
+          value={draft.stuckAfterMinutes}
+          onChange={set('stuckAfterMinutes')}
+          placeholder="15"
+        />
+      )}
       <Field id="f-tag" label="Tag" value={draft.tag} onChange={set('tag')} placeholder="key:value" />
       <div>
         <label htmlFor="f-from">From</label>

@@ -25,9 +25,20 @@ export interface TaskFilters {
   readonly to?: string;
   /** `<key>:<value>`. */
   readonly tag?: string;
+  /** With status STUCK only: how long without progress makes a task stuck (the API's default: 15). */
+  readonly stuckAfterMinutes?: string;
 }
 
-export const FILTER_KEYS = ['org', 'agentId', 'workflowId', 'status', 'from', 'to', 'tag'] as const;
+export const FILTER_KEYS = [
+  'org',
+  'agentId',
+  'workflowId',
+  'status',
+  'from',
+  'to',
+  'tag',
+  'stuckAfterMinutes',
+] as const;
 
 export function filtersFromSearch(search: string): TaskFilters {
   const params = new URLSearchParams(search);
@@ -64,6 +75,8 @@ export function taskListRequest(filters: TaskFilters, identity: Pick<Identity, '
     const value = filters[key]?.trim();
     if (!value) continue;
     if (key === 'org' && identity.role !== 'OPERATOR') continue;
+    // The API refuses it with any other status; a URL keeps it when the status changes.
+    if (key === 'stuckAfterMinutes' && filters.status !== 'STUCK') continue;
     query[key] = key === 'from' || key === 'to' ? toUtc(value) : value;
   }
   return { path: identity.role === 'MEMBER' ? '/tasks' : '/admin/tasks', query };

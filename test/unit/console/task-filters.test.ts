@@ -43,6 +43,17 @@ describe('task list filters', () => {
     });
   });
 
+  it('sends stuckAfterMinutes with status STUCK only, which the API refuses it without', () => {
+    const filters = filtersFromSearch('status=STUCK&stuckAfterMinutes=10');
+    expect(taskListRequest(filters, { role: 'ADMIN' }).query).toEqual({
+      status: 'STUCK',
+      stuckAfterMinutes: '10',
+    });
+    expect(taskListRequest({ ...filters, status: 'RUNNING' }, { role: 'ADMIN' }).query).toEqual({
+      status: 'RUNNING',
+    });
+  });
+
   it('passes a value it cannot read as typed, so the API names the field', () => {
     expect(taskListRequest({ from: 'yesterday' }, { role: 'OWNER' }).query).toEqual({ from: 'yesterday' });
   });
