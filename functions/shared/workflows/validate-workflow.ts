@@ -182,21 +182,34 @@ function checkExpression(step: Step, field: string): ValidationIssue | undefined
   }
 }
 
+const nonEmpty = (value: unknown) => typeof value === 'string' && value !== '';
+
+/** Per action, the param it cannot run without: its name, its check, and what the check wants. */
+const REQUIRED_PARAMS: Record<
+  'http' | 'llm' | 'lambda',
+  readonly [string, (value: unknown) => boolean, string]
+> = {
+  http: [
+    'url',
+    (value) => /^https?:$/.test(URL.parse(String(value))?.protocol ?? ''),
+    'an absolute http(s) URL',
+  ],
+  llm: ['prompt', nonEmpty, 'a non-empty string'],
+  lambda: ['functionArn', nonEmpty, 'a function ARN'],
+};
+
 /**
- * The param without which an `http` or `llm` step fails every task with InvalidStepParams, when it is
- * static: a `.$` value resolves at run time, where the step runner checks it (actions/http.ts,
- * llm/llm-action.ts). A step set to fail always (`simulate.fail`) never reaches its action.
+ * The param without which an `http`, `llm` or `lambda` step fails every task with InvalidStepParams, when
+ * it is static: a `.$` value resolves at run time, where the step runner checks it (actions/http.ts,
+ * llm/llm-action.ts, actions/lambda.ts). A step set to fail always (`simulate.fail`) never reaches its action.
  */
 function checkStaticParams(step: Step, field: string): ValidationIssue | undefined {
-  if (step.type !== 'http' && step.type !== 'llm') return undefined;
+  if (step.type !== 'http' && step.type !== 'llm' && step.type !== 'lambda') return undefined;
   const params = step.params ?? {};
   const simulate = params.simulate as { fail?: unknown } | undefined;
   if (simulate?.fail === true) return undefined;
-  const [name, valid, needs] =
-    step.type === 'http'
-      ? ['url', /^https?:$/.test(URL.parse(String(params.url))?.protocol ?? ''), 'an absolute http(s) URL']
-      : ['prompt', typeof params.prompt === 'string' && params.prompt !== '', 'a non-empty string'];
-  if (valid || params[`${name}.$`] !== undefined) return undefined;
+  const [name, valid, needs] = REQUIRED_PARAMS[step.type];
+  if (valid(params[name]) || params[`${name}.$`] !== undefined) return undefined;
   const where = `${field}.params.${name}`;
   return {
     rule: 'invalid-params',

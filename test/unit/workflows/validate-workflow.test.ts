@@ -416,6 +416,15 @@ describe('validateWorkflow', () => {
     }
   });
 
+  it('invalid-params: a lambda step without a static functionArn (or functionArn.$)', () => {
+    for (const params of [{}, { functionArn: '' }, { payload: { a: 1 } }]) {
+      expect(
+        issue(workflow([step('call', { type: 'lambda', params })]), 'invalid-params'),
+        JSON.stringify(params),
+      ).toMatchObject({ stepId: 'call', field: 'steps[0].params.functionArn' });
+    }
+  });
+
   it('accepts http and llm params it cannot check (.$ values), valid ones, and steps set to always fail', () => {
     const valid = [
       step('a', { type: 'http', params: { url: 'https://example.com/x' } }),
@@ -425,6 +434,8 @@ describe('validateWorkflow', () => {
       step('e', { type: 'llm', params: { prompt: 'Summarize' } }),
       step('f', { type: 'llm', params: { 'prompt.$': '$.input.question' } }),
       step('g', { type: 'http', params: { simulate: { fail: true } } }),
+      step('h', { type: 'lambda', params: { functionArn: 'enrich' } }),
+      step('i', { type: 'lambda', params: { 'functionArn.$': '$.input.fn' } }),
     ];
     expect(validateWorkflow(workflow(valid, { inputSchema: undefined }))).toMatchObject({ ok: true });
   });
