@@ -1,7 +1,7 @@
 // DynamoDB on the local stack: dynalite, persisted with LevelDB under the data folder. Tables come from
 // the shared shapes. dynalite has no UpdateTimeToLive and no transactions: TTL is not set up here (items
 // simply never expire locally) and no code path may rely on transactions.
-import { mkdir } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import {
   CreateTableCommand,
@@ -18,6 +18,7 @@ import { dynamoDbInProcess } from './dynamodb-in-process';
 import { type MeteredReadUnits, meterReadUnits } from './dynamodb-read-meter';
 import { type MeteredReads, type MeteredWrite, meterReads, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
+import { ownerOnlyFolder } from './owner-only';
 import type { LocalAwsSettings } from './settings';
 
 /** The meters a local DynamoDB runs: each costs CPU per request and memory for as long as it runs. */
@@ -49,7 +50,7 @@ export async function startDynamoDb(
   { dataDir, port, meters = {} }: { dataDir: string; port: number; meters?: DynamoDbMeters },
 ): Promise<LocalDynamoDb> {
   const path = join(dataDir, 'dynamodb');
-  await mkdir(path, { recursive: true });
+  await ownerOnlyFolder(path);
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const url = await listen(server, port, settings.host);
   const client = new DynamoDBClient({

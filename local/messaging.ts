@@ -2,7 +2,7 @@
 // DLQ redrive policies) and topics come from the shared shapes; fauxqs' setup is idempotent, so a
 // restart keeps the messages, subscriptions and attributes of the previous run. Each declared worker type
 // gets its queue and DLQ (workerQueueShape).
-import { mkdir } from 'node:fs/promises';
+
 import { join } from 'node:path';
 import { startFauxqs } from 'fauxqs';
 import type { AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
@@ -14,6 +14,7 @@ import {
   workerQueueShape,
 } from '../functions/shared/resources';
 import { sqsInProcess } from './messaging-in-process';
+import { ownerOnlyFolder } from './owner-only';
 import type { LocalAwsSettings } from './settings';
 
 export type QueueKey = keyof typeof QUEUES;
@@ -38,7 +39,7 @@ export async function startMessaging(
   { dataDir, port, workerTypes = [] }: { dataDir: string; port: number; workerTypes?: readonly string[] },
 ): Promise<LocalMessaging> {
   const path = join(dataDir, 'fauxqs');
-  await mkdir(path, { recursive: true });
+  await ownerOnlyFolder(path);
   // fauxqs always binds 0.0.0.0 (no option to change it); its URLs and our clients use loopback.
   const server = await startFauxqs({ port, logger: false, dataDir: path, defaultRegion: settings.region });
   const queueArn = (name: string) => `arn:aws:sqs:${settings.region}:${settings.accountId}:${name}`;

@@ -6,8 +6,9 @@
 // A kill can tear only the last line, which loading skips. Ended executions beyond `retainedEnded` are
 // dropped oldest-ended first (DescribeExecution then answers ExecutionDoesNotExist, as on AWS after 90
 // days).
-import { chmod, type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownerOnlyFolder } from '../owner-only';
 import type { ExecutionRecord } from './executions';
 import type { JournalEntry } from './task-journal';
 
@@ -83,7 +84,7 @@ export class ExecutionLog {
    */
   async load(records: Map<string, ExecutionRecord>): Promise<void> {
     this.records = records;
-    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    await ownerOnlyFolder(this.directory);
     const text = await readFile(this.file, 'utf8').catch(notFound);
     // A log an earlier version wrote with the umask's mode (0644) is made owner-only too.
     if (text !== undefined) await chmod(this.file, OWNER_ONLY);

@@ -2,7 +2,7 @@
 // the middle of running tasks, the next start resumes every one of them, to the end: none is lost, none
 // left running, and an agent step's worker completes its token across the restart.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -32,8 +32,14 @@ describe('npm start', () => {
   it('stops cleanly on SIGTERM and finds the data of the first run after a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-restart-'));
     dataDirs.push(dataDir);
+    // Store folders an earlier version created with the umask's mode: the stack makes them owner-only.
+    for (const store of ['dynamodb', 'fauxqs']) await mkdir(join(dataDir, store), { mode: 0o755 });
 
     const first = await startStackProcess(dataDir);
+    // They hold task tokens, API key hashes and alert secrets.
+    for (const store of ['dynamodb', 'fauxqs', 'stepfunctions']) {
+      expect((await stat(join(dataDir, store))).mode & 0o777, store).toBe(0o700);
+    }
     const health = await fetch(`${first.endpoints.api}/health`);
     expect(health.status).toBe(200);
     const before = localClients(first.endpoints);
