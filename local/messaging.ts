@@ -40,8 +40,14 @@ export async function startMessaging(
 ): Promise<LocalMessaging> {
   const path = join(dataDir, 'fauxqs');
   await ownerOnlyFolder(path);
-  // fauxqs always binds 0.0.0.0 (no option to change it); its URLs and our clients use loopback.
-  const server = await startFauxqs({ port, logger: false, dataDir: path, defaultRegion: settings.region });
+  // Loopback only, as every listener of the stack (fauxqs binds 0.0.0.0 unless patched to take listenHost).
+  const server = await startFauxqs({
+    port,
+    listenHost: settings.host,
+    logger: false,
+    dataDir: path,
+    defaultRegion: settings.region,
+  });
   const queueArn = (name: string) => `arn:aws:sqs:${settings.region}:${settings.accountId}:${name}`;
   const workerQueues = workerTypes.map((type) => ({ type, shape: workerQueueShape(type) }));
   const shapes: QueueShape[] = [...Object.values(QUEUES), ...workerQueues.map(({ shape }) => shape)];
