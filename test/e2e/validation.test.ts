@@ -239,6 +239,44 @@ describe('request validation over HTTP', () => {
       },
     );
     expect([again.status, again.body.taskId]).toEqual([200, first.body.taskId]);
+    // The header sent twice arrives joined with a comma: not a third key, which would start a new task.
+    const twice = await request<ErrorBody>(
+      'POST',
+      '/tasks',
+      { workflowId },
+      { headers: { 'idempotency-key': `same-${RUN}, same-${RUN}` } },
+    );
+    expect([twice.status, twice.body.details?.map((detail) => detail.field)]).toEqual([
+      400,
+      ['Idempotency-Key'],
+    ]);
+  });
+
+  it('refuses an unknown query parameter on the write routes, naming it, and writes nothing', async () => {
+    const workflowId = await registerWorkflow(workflow([step('a')], { id: 'queried' }));
+    const writes: [string, string, unknown][] = [
+      ['POST', '/tasks', { workflowId, idempotencyKey: `queried-${RUN}` }],
+      ['POST', '/workflows', workflow([step('a')], { id: `never_registered_${RUN}` })],
+      ['POST', '/api-keys', { name: `queried ${RUN}`, role: 'MEMBER' }],
+      ['PUT', '/admin/alert-rules', { rules: {} }],
+    ];
+    for (const [method, path, body] of writes) {
+      const reply = await request<ErrorBody>(method, `${path}?surprise=1`, body);
+      expect([method, path, reply.status, reply.body.details?.[0]?.field]).toEqual([
+        method,
+        path,
+        400,
+        'surprise',
+      ]);
+    }
+    // Not one of them happened: the task's key and the workflow id are still free.
+    expect((await request('POST', '/tasks', { workflowId, idempotencyKey: `queried-${RUN}` })).status).toBe(
+      201,
+    );
+    expect((await request('GET', `/workflows/never_registered_${RUN}`)).status).toBe(404);
+    // The rules' level is in the body: a ?org= that reads as the target is refused, not ignored.
+    const aimed = await request<ErrorBody>('PUT', '/admin/alert-rules?org=default', { rules: {} });
+    expect([aimed.status, aimed.body.details?.[0]?.field]).toEqual([400, 'org']);
   });
 
   it('refuses stuckAfterMinutes without status=STUCK, naming it, on both task lists', async () => {

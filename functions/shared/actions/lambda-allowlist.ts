@@ -3,6 +3,8 @@
 // its `lambdaFunctions` prop; the local stack passes the same variable through). The step runner's IAM
 // policy lists exactly these ARNs, registration refuses any other literal ARN, and the step runner checks
 // again at run time, where a `functionArn.$` reference has been resolved.
+
+import { isOrgId, ORG_ID_RULE } from '../auth/identity';
 import { ConfigurationError } from '../config';
 
 /** An unqualified function ARN in any partition: what the allowlist holds and IAM grants. */
@@ -29,7 +31,11 @@ export function parseLambdaAllowlist(json: string, source: string): LambdaAllowl
   }
   const allowlist: Record<string, readonly string[]> = {};
   for (const [orgId, arns] of Object.entries(value)) {
-    if (orgId === '') throw new ConfigurationError(`${source} has an empty org id`);
+    if (!isOrgId(orgId)) {
+      throw new ConfigurationError(
+        `${source} key ${JSON.stringify(orgId)} is not an organization id (${ORG_ID_RULE})`,
+      );
+    }
     if (!Array.isArray(arns) || !arns.every((arn) => typeof arn === 'string' && FUNCTION_ARN.test(arn))) {
       throw new ConfigurationError(
         `${source}.${orgId} must be a list of unqualified function ARNs (arn:aws:lambda:<region>:<account>:function:<name>)`,

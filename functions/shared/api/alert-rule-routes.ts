@@ -18,7 +18,7 @@ import { OrgRequiredError } from '../tasks/task-listing';
 import * as z from '../zod-mini';
 import type { AlertRouteDeps } from './alerting-routes';
 import type { ApiOperation } from './api-routes';
-import { OrgQuery, parseWith, WorkflowIdParam } from './request';
+import { noQuery, OrgQuery, parseWith, WorkflowIdParam } from './request';
 
 const RulesQuery = z.strictObject({ org: z.optional(OrgQuery), workflow: z.optional(WorkflowIdParam) });
 const PutRulesBody = z.strictObject({
@@ -79,6 +79,8 @@ export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>>
   },
 
   'PUT /admin/alert-rules': async (event, identity, deps) => {
+    // The level is named in the body: a ?org= here would be ignored while it reads as the target.
+    noQuery(event);
     const body = parseWith(PutRulesBody, parseJsonBody(event), 'body');
     // A tenant always writes within its own org (the body's org may only repeat it): never the deployment.
     const levels = levelsOf(identity, body.org, body.workflow);

@@ -8,7 +8,7 @@ import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '..
 import { parseJsonBody } from '../http/json-body';
 import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
-import { cursorBinding, ListQuerySchema, noQuery, parseWith, pathParameter } from './request';
+import { cursorBinding, ListQuerySchema, noBody, noQuery, parseWith, pathParameter } from './request';
 
 const CreateApiKeySchema = z.strictObject({
   // Trimmed, so a name of spaces is refused as blank and a listed name has no invisible ends.
@@ -39,6 +39,7 @@ const publicKey = ({ keyId, name, role, createdAt, revokedAt }: ApiKeyRecord) =>
 
 export const API_KEY_OPERATIONS: Record<string, ApiOperation> = {
   'POST /api-keys': async (event, identity, deps) => {
+    noQuery(event);
     const body = parseWith(CreateApiKeySchema, parseJsonBody(event), 'API key request');
     // A caller grants at most its own role (the route table admits OWNERs only today).
     if (!hasAccess(identity.role, body.role)) {
@@ -64,6 +65,7 @@ export const API_KEY_OPERATIONS: Record<string, ApiOperation> = {
 
   'DELETE /api-keys/{keyId}': async (event, identity, deps) => {
     noQuery(event);
+    noBody(event);
     const keyId = pathParameter(event, 'keyId');
     if (!KEY_ID.test(keyId)) {
       throw new ValidationError('Invalid path parameter keyId', [

@@ -56,6 +56,12 @@ export type ApiOperation<D = ApiDeps> = (
 function idempotencyKeyHeader(event: APIGatewayProxyEventV2): string | undefined {
   const header = event.headers['idempotency-key'];
   if (header === undefined) return undefined;
+  // API Gateway (and Node) join a repeated header with commas: two keys would read as a third, new one.
+  if (header.includes(',')) {
+    const message =
+      'Idempotency-Key header must be one key, sent once: it holds a comma (a repeated header is joined with commas)';
+    throw new ValidationError(message, [{ field: 'Idempotency-Key', message }]);
+  }
   const result = IdempotencyKeySchema.safeParse(header);
   if (result.success) return result.data;
   const message = `Idempotency-Key header must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters without control characters`;
@@ -87,6 +93,7 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'POST /tasks': async (event, identity, deps) => {
+    noQuery(event);
     const body = parseWith(StartTaskRequestSchema, parseJsonBody(event), 'task request');
     const header = idempotencyKeyHeader(event);
     // Two different keys: either one may be the client's intent, so neither is picked silently.

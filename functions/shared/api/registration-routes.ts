@@ -4,6 +4,7 @@ import { jsonResponse } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import { registerWorkflow, type WorkflowRegistryDeps } from '../registry/register-workflow';
 import type { ApiOperation } from './api-routes';
+import { noQuery } from './parse-input';
 
 export interface RegistrationRouteDeps {
   readonly registry: WorkflowRegistryDeps;
@@ -11,6 +12,7 @@ export interface RegistrationRouteDeps {
 
 export const REGISTRATION_OPERATIONS: Record<string, ApiOperation<RegistrationRouteDeps>> = {
   'POST /workflows': async (event, identity, deps) => {
+    noQuery(event);
     const { created, workflow } = await registerWorkflow(identity.orgId, parseJsonBody(event), deps.registry);
     return jsonResponse(created ? 201 : 200, { created, workflow });
   },

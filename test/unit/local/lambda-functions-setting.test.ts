@@ -11,6 +11,13 @@ describe('the local stack lambda allowlist', () => {
       await expect(
         startLocalStack({ dataDir, apiPort: 0, lambdaFunctions: '{"org-a":["not-an-arn"]}' }),
       ).rejects.toThrow(/LAMBDA_FUNCTIONS\.org-a/);
+      // An org key that no identity can have (a#b would share org a's keys) is refused the same way.
+      const arns = '["arn:aws:lambda:us-east-1:123456789012:function:x"]';
+      for (const org of ['a#b', 'has space', '']) {
+        await expect(
+          startLocalStack({ dataDir, apiPort: 0, lambdaFunctions: `{${JSON.stringify(org)}:${arns}}` }),
+        ).rejects.toThrow(`LAMBDA_FUNCTIONS key ${JSON.stringify(org)} is not an organization id`);
+      }
       expect(await readdir(dataDir)).toEqual([]);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
