@@ -172,6 +172,11 @@ export interface LocalStack {
   readonly runtime: LambdaRuntime;
   /** The default organization's OWNER key, also in `<dataDir>/dev-credentials.json`. */
   readonly credentials: DevCredentials;
+  /**
+   * Endpoints whose port of the data folder's last run was taken, so they listen elsewhere now
+   * (`dynamodb 40811 -> 34453`): a worker started against that run must be restarted.
+   */
+  readonly movedEndpoints: readonly string[];
   /** DynamoDB requests served so far, by operation. */
   dynamodbRequests(): Record<string, number>;
   /** DynamoDB writes served so far, with item kind and consumed WCU (needs `meterDynamoDb.writes`). */
@@ -461,10 +466,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
       dynamodb.tableName,
     );
+    const moved = (['dynamodb', 'sqs', 'stepfunctions', 'lambda', 'secretsmanager'] as const).flatMap(
+      (name) => {
+        const [before, now] = [portOf(previous?.[name]), portOf(endpoints[name])];
+        return before !== undefined && before !== now ? [`${name} ${before} -> ${now}`] : [];
+      },
+    );
     return {
       endpoints,
       runtime,
       credentials,
+      movedEndpoints: moved,
       dynamodbRequests: dynamodb.requestCounts,
       dynamodbWrites: dynamodb.writes,
       dynamodbReads: dynamodb.reads,

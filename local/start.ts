@@ -143,5 +143,11 @@ Worker queues   ${
 Workers         npm run stepwise -- worker <module> --type <type>   (it reads the file below); an SDK worker
                 of your own: STEPWISE_TABLE=${endpoints.tableName} STEPWISE_AGENT_REPORTS_FUNCTION=${endpoints.agentReportsFunction}
                 STEPWISE_WORKER_QUEUE_URL=<its type's queue> and the file's AWS_* environment
-Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}
+Endpoints and SDK environment: ${resolve(dataDir, ENDPOINTS_FILE)}${
+  stack.movedEndpoints.length > 0
+    ? `
+Moved           ${stack.movedEndpoints.join(', ')}: the last run's port was in use; restart any
+                stepwise worker started before this run (it reads endpoints.json once)`
+    : ''
+}
 Press Ctrl-C to stop.`);

@@ -3,6 +3,7 @@
 // left running, and an agent step's worker completes its token across the restart.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -69,6 +70,7 @@ describe('npm start', () => {
       for (const endpoint of ['dynamodb', 'sqs', 'stepfunctions', 'lambda', 'secretsmanager'] as const) {
         expect(second.endpoints[endpoint]).toBe(first.endpoints[endpoint]);
       }
+      expect(second.output()).not.toContain('Moved');
       const after = localClients(second.endpoints);
       const { Item } = await after.documents.send(
         new GetCommand({ TableName: second.endpoints.tableName, Key: { pk: 'RESTART', sk: 'A' } }),
@@ -82,6 +84,25 @@ describe('npm start', () => {
       expect(machine.name).toBe('kept-machine');
     } finally {
       expect(await stopStackProcess(second.child)).toBe(0);
+    }
+
+    // Its DynamoDB port taken meanwhile: the third run listens elsewhere and says workers must restart.
+    const dynamodbPort = Number(new URL(second.endpoints.dynamodb).port);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(dynamodbPort, '127.0.0.1', resolve));
+    try {
+      const third = await startStackProcess(dataDir);
+      try {
+        const now = Number(new URL(third.endpoints.dynamodb).port);
+        expect(now).not.toBe(dynamodbPort);
+        expect(third.output()).toContain(`Moved           dynamodb ${dynamodbPort} -> ${now}:`);
+        expect(third.output()).toContain('restart any');
+        expect(third.endpoints.sqs).toBe(second.endpoints.sqs);
+      } finally {
+        expect(await stopStackProcess(third.child)).toBe(0);
+      }
+    } finally {
+      blocker.close();
     }
   });
 });

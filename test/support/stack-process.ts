@@ -11,6 +11,8 @@ export interface StackProcess {
   readonly child: ChildProcess;
   readonly endpoints: LocalEndpoints;
   readonly credentials: DevCredentials;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
 }
 
 function spawnStack(dataDir: string, env: Record<string, string> = {}, args: string[] = []): ChildProcess {
@@ -53,6 +55,7 @@ export async function startStackProcess(
     child,
     endpoints: await read<LocalEndpoints>('endpoints.json'),
     credentials: await read<DevCredentials>('dev-credentials.json'),
+    output: () => output,
   };
 }
 
