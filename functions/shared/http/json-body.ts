@@ -22,6 +22,12 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
     throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'media-type', message }]);
   }
   assertUtf8Charset(contentType);
+  const encoding = event.headers['content-encoding']?.trim();
+  if (encoding && !/^identity$/i.test(encoding)) {
+    // Bodies are read as sent: a compressed one would be misread as JSON, so it is refused by name.
+    const message = `Content-Encoding must be absent (or identity): the body is read uncompressed, got ${encoding}`;
+    throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Encoding', rule: 'encoding', message }]);
+  }
   const raw = event.isBase64Encoded
     ? Buffer.from(event.body ?? '', 'base64')
     : Buffer.from(event.body ?? '', 'utf8');
@@ -48,7 +54,14 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY
  * encoding would have its text silently misread, so it is refused (415) rather than guessed at.
  */
 function assertUtf8Charset(contentType: string): void {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1];
+  // One media type with one charset: a repeated header arrives joined with commas, and a second charset
+  // would leave which one the body is in to the reader.
+  const charsets = [...contentType.matchAll(/;\s*charset\s*=\s*"?([^";\s]*)/gi)].map((match) => match[1]);
+  if (contentType.includes(',') || charsets.length > 1) {
+    const message = `Content-Type must be one media type with at most one charset, got ${contentType}`;
+    throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'media-type', message }]);
+  }
+  const charset = charsets[0];
   if (charset === undefined || /^utf-?8$/i.test(charset)) return;
   const message = `Content-Type charset must be utf-8, got ${charset || 'an empty charset'}`;
   throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'charset', message }]);

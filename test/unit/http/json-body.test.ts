@@ -121,4 +121,34 @@ describe('parseJsonBody', () => {
       expect(parseJsonBody(event('{}', contentType)), contentType).toEqual({});
     }
   });
+
+  it('answers 415 to two media types or two charsets (a repeated header joins with commas), and to a compressed body', () => {
+    for (const contentType of [
+      'application/json; charset=utf-8; charset=latin1',
+      'application/json; charset=utf-8, text/plain',
+      'application/json, application/json',
+    ]) {
+      expect(() => parseJsonBody(event('{}', contentType)), contentType).toThrow(
+        expect.objectContaining({
+          statusCode: 415,
+          details: [expect.objectContaining({ field: 'Content-Type', rule: 'media-type' })],
+        }),
+      );
+    }
+    const gzipped = {
+      ...event('{}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    };
+    expect(() => parseJsonBody(gzipped)).toThrow(
+      expect.objectContaining({
+        statusCode: 415,
+        details: [expect.objectContaining({ field: 'Content-Encoding', rule: 'encoding' })],
+      }),
+    );
+    const identity = {
+      ...event('{}'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    };
+    expect(parseJsonBody(identity)).toEqual({});
+  });
 });
