@@ -227,7 +227,17 @@ export function buildTaskTimeline(
       attempts: [],
       sortKey: '',
     }));
-  const ordered = [...entries, ...unrecorded].map(
+  // A step Step Functions ran alone has no start to sort by: it goes before the first recorded step the
+  // definition lists after it (a wait sits between the steps around it, not after the last one).
+  const planOrder = new Map(topLevel.map((step, index) => [step.id, index]));
+  const after = (id: string) => planOrder.get(id) ?? Number.POSITIVE_INFINITY;
+  const placed = [...entries];
+  for (const step of unrecorded.filter((entry) => typeof outputSteps[entry.stepId]?.status === 'string')) {
+    const at = placed.findIndex((entry) => after(entry.stepId) > after(step.stepId));
+    placed.splice(at === -1 ? placed.length : at, 0, step);
+  }
+  const notRun = unrecorded.filter((entry) => typeof outputSteps[entry.stepId]?.status !== 'string');
+  const ordered = [...placed, ...notRun].map(
     ({ sortKey: _, stepId, type, ...entry }, index): TimelineStep => ({
       stepId,
       type,

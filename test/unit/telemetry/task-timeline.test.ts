@@ -76,6 +76,32 @@ describe('buildTaskTimeline', () => {
     ]);
   });
 
+  it('places a wait that ran between the recorded steps the definition lists around it, not last', () => {
+    const plan = {
+      steps: [
+        ['a', 'transform'],
+        ['pause', 'wait'],
+        ['c', 'transform'],
+      ],
+      nested: {},
+    } as const;
+    const task = {
+      ...TASK,
+      status: 'SUCCEEDED' as const,
+      stepPlan: plan,
+      output: { a: { status: 'SUCCEEDED' }, pause: { status: 'SUCCEEDED' }, c: { status: 'SUCCEEDED' } },
+    };
+    const timeline = buildTaskTimeline(task, [
+      step('a', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')]),
+      step('c', 'SUCCEEDED', [attempt(1, 11, 12, 'SUCCEEDED')]),
+    ]);
+    expect(timeline.steps.map((s) => [s.stepId, s.order])).toEqual([
+      ['a', 1],
+      ['pause', 2],
+      ['c', 3],
+    ]);
+  });
+
   it('shows the steps an ended task never reached as NOT_RUN, whatever ended it, and counts them', () => {
     const plan = {
       steps: [
