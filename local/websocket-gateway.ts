@@ -305,7 +305,24 @@ export function attachWebSocketGateway(
       await Promise.allSettled([...disconnecting]);
       stopping = true;
       server.off('upgrade', onUpgrade);
-      for (const { socket } of connections.values()) socket.terminate();
+      // Going away (1001), as API Gateway tells clients of a stopping endpoint: they reconnect, where a
+      // dropped connection (1006) reads as a network failure. A client that does not answer is cut off.
+      await Promise.all(
+        [...connections.values()].map(
+          ({ socket }) =>
+            new Promise<void>((resolve) => {
+              const cutOff = setTimeout(() => {
+                socket.terminate();
+                resolve();
+              }, 250);
+              socket.once('close', () => {
+                clearTimeout(cutOff);
+                resolve();
+              });
+              socket.close(1001, 'The server is stopping');
+            }),
+        ),
+      );
       wss.close();
     },
   };

@@ -68,3 +68,26 @@ it('closes a socket that sends a frame over 128 KB with 1009, as API Gateway doe
   expect(await closed).toBe(1009);
   expect(errors).toEqual([]);
 });
+
+it('tells its clients it is going away (1001) when it stops, rather than dropping them (1006)', async () => {
+  const own = createServer();
+  const stopping = attachWebSocketGateway(own, LOCAL_AWS, {
+    stage: 'live',
+    routes,
+    authorize: async () => ({
+      principalId: 'p',
+      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'x', Effect: 'Allow', Resource: '*' }] },
+    }),
+    invoke: async (route) =>
+      route.routeKey === '$connect'
+        ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'stepwise.v1' } }
+        : { statusCode: 200 },
+  });
+  const ownUrl = (await listen(own, 0, '127.0.0.1')).replace(/^http/, 'ws');
+  const socket = new WebSocket(`${ownUrl}/live`, ['stepwise.v1']);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+  await stopping.close();
+  await closeServer(own);
+  expect(await closed).toBe(1001);
+});
