@@ -6,8 +6,10 @@
 // the message (the task token is the lease from now on) -> in flight, on the worker item -> the handler ->
 // report `finished` -> SendTaskSuccess, or SendTaskFailure with the thrown error's name. Every heartbeat
 // interval: SendTaskHeartbeat per in-flight token (a token Step Functions no longer waits on aborts that
-// handler's signal) and the item's write. stop(): no more polling, in-flight work gets the grace period,
-// what remains fails as Worker.Shutdown (retried elsewhere at once), the item says STOPPED.
+// handler's signal) and the item's write, the only write that moves its lastHeartbeatAt (a type's workers
+// may serve several organizations: a time that moved at each claim would tell one the others' steps).
+// stop(): no more polling, in-flight work gets the grace period, what remains fails as Worker.Shutdown
+// (retried elsewhere at once), the item says STOPPED.
 import { setTimeout as delay } from 'node:timers/promises';
 import { tokenIdOf } from '../functions/shared/workers/agent-attempts';
 import {
@@ -81,7 +83,7 @@ export interface WorkerStatusView {
   readonly processed: number;
   /** Steps answered with a failure. */
   readonly failed: number;
-  /** The last write of the worker item (its heartbeat as the sweeper sees it). */
+  /** The heartbeat of the last write of the worker item, as the sweeper sees it. */
   readonly lastHeartbeatAt: string | undefined;
 }
 
@@ -178,6 +180,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private workerId: string | undefined;
   private startedAt = '';
   private lastHeartbeatAt: string | undefined;
+  /** When the latest heartbeat (or registration) began: what every write of the item says. */
+  private beatAt = '';
   private readonly active = new Map<string, RunningStep>();
   /** Tokens between the claim's check and its report: heartbeated too, as the report may be slow. */
   private readonly claimingTokens = new Set<string>();
@@ -359,7 +363,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       status: this.itemStatus(),
       inFlight: this.state === 'stopped' ? [] : inFlight,
       startedAt: this.startedAt,
-      lastHeartbeatAt: this.now().toISOString(),
+      lastHeartbeatAt: this.beatAt,
       processed: this.processed,
       failed: this.failed,
       busyMs: this.busyMs,
@@ -373,6 +377,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     const previousWorkerId = this.workerId;
     for (let tries = 0; tries < 5; tries += 1) {
       this.workerId = newWorkerId(this.ports.host, this.ports.pid, this.ports.randomHex());
+      this.beatAt = this.now().toISOString();
       const item = this.item();
       if (await this.ports.store.register(item)) {
         this.lastHeartbeatAt = item.lastHeartbeatAt;
@@ -434,11 +439,15 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private async heartbeatAll(): Promise<void> {
+    // Taken before the steps' heartbeats, whose time depends on how many steps (of any org) are in flight,
+    // and written only with the heartbeat's own write.
+    const at = this.now().toISOString();
     const claiming = [...this.claimingTokens].map((token) =>
       this.ports.answers.heartbeat(token).catch(() => undefined),
     );
     await Promise.all([...this.inFlight().map((step) => this.heartbeatStep(step)), ...claiming]);
     if (this.isStopped()) return;
+    this.beatAt = at;
     await this.save();
     this.emit({ kind: 'heartbeat', at: this.lastHeartbeatAt ?? '', inFlight: this.inFlight().length });
   }

@@ -1,6 +1,7 @@
 // Listing over HTTP: cursor round trips, every GET /tasks filter (pages are full while more match, even
-// when filters drop most of what the index holds), workflows by id, workflow routes kept per organization,
-// and cursors that only work for the listing that issued them.
+// when filters drop most of what the index holds; agentId and tag given once, validly percent-encoded),
+// workflows by id, workflow routes kept per organization, and cursors that only work for the listing that
+// issued them.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
@@ -160,6 +161,22 @@ describe('GET /tasks', () => {
     expect((await call(owner, 'GET', '/workflows?limit=0x10')).status).toBe(400);
     expect((await call(owner, 'GET', '/tasks?limit=100')).status).toBe(200);
     expect((await call(owner, 'GET', '/tasks?limit=07')).status).toBe(200);
+  });
+
+  it('answers 400 naming agentId or tag when given twice (API Gateway would join them) or not valid percent-encoding', async () => {
+    for (const list of ['/tasks', '/admin/tasks'])
+      for (const [query, field] of [
+        ['agentId=agent-1&agentId=agent-2', 'agentId'],
+        ['tag=env:a&tag=env:b', 'tag'],
+        ['agentId=%ZZ', 'agentId'],
+        ['tag=env:a%ZZ', 'tag'],
+      ]) {
+        const { status, body } = await call(owner, 'GET', `${list}?${query}`);
+        expect(status, `${list}?${query}`).toBe(400);
+        expect((body.details as { field: string }[])[0]?.field, query).toBe(field);
+      }
+    const once = await call(owner, 'GET', '/tasks?agentId=agent%2C1&tag=env:50%25');
+    expect(once.status).toBe(200);
   });
 });
 

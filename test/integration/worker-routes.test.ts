@@ -3,18 +3,22 @@
 // the status they make, its steps' counts and time), an operator
 // sees everything, a MEMBER is refused, bad queries are 400s naming the field; a silent worker reads DEAD
 // before any sweep, and POST /admin/workers/cleanup marks it (once). No response carries a task token.
+// A worker of the SDK shows an org no trace of another org's steps, not even in its heartbeat time.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
-import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
-import { toItem, type WorkerItem } from '../../functions/shared/workers/worker-item';
+import { DeleteCommand, GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
+import { toItem, type WorkerItem, workerKey } from '../../functions/shared/workers/worker-item';
+import { WorkerRuntime } from '../../sdk/worker';
+import { DynamoWorkerStore } from '../../sdk/worker-store';
 import { apiClient } from '../support/api-request';
 import { localClients } from '../support/aws-clients';
 import { subscribedQueue } from '../support/subscribed-queue';
+import { agentMessage, fakePorts, newToken } from '../unit/sdk/fakes';
 
 const endpoints = inject('endpoints');
-const { documents, sqs, sns } = localClients(endpoints);
+const { documents, sdkDocuments, sqs, sns } = localClients(endpoints);
 const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
 const request = apiClient(endpoints.api);
 
@@ -68,6 +72,8 @@ interface WorkerView {
   workerId: string;
   type: string;
   status: string;
+  lastHeartbeatAt: string;
+  processed: number;
   inFlight: { tokenId: string; taskId: string; orgId: string }[];
   deadAt?: string;
 }
@@ -201,6 +207,66 @@ describe('worker routes', () => {
       (one) => one.type,
     );
     expect(adminTypes).not.toContain(ONLY_B);
+  });
+
+  it("shows an org no trace of another org's steps on a shared worker: its heartbeat time moves only with its heartbeats", async () => {
+    // A worker of the SDK on the shared type, writing its item in the stack's table; the queue, Step
+    // Functions and the recorder are the unit tests' fakes. No heartbeat falls in the test (600 s).
+    const fakes = fakePorts();
+    let finish = () => {};
+    const worker = new WorkerRuntime(
+      {
+        type: SHARED,
+        concurrency: 2,
+        heartbeatIntervalSeconds: 600,
+        gracePeriodSeconds: 0,
+        pollWaitSeconds: 1,
+        tableName: endpoints.tableName,
+        queueUrl: 'unused',
+        reportsFunction: 'unused',
+      },
+      () => new Promise<string>((resolve) => (finish = () => resolve('done'))),
+      { ...fakes.ports, store: new DynamoWorkerStore(sdkDocuments, endpoints.tableName) },
+    );
+    void worker.start();
+    try {
+      await expect.poll(() => worker.status().state).toBe('running');
+      const workerId = worker.status().workerId ?? '';
+      const view = async (apiKey: string) =>
+        ((await get(apiKey, `/admin/workers?type=${SHARED}`)).body.items as WorkerView[]).find(
+          (one) => one.workerId === workerId,
+        );
+      const before = await view(ownerB);
+      expect(before).toMatchObject({ status: 'IDLE', processed: 0 });
+
+      const token = newToken();
+      fakes.queue.push(
+        agentMessage(token, {
+          task: { id: `task-${token}`, orgId: ORG_A, workflowId: 'wf', workflowVersion: 1 },
+        }),
+      );
+      await expect.poll(async () => (await view(operator))?.status).toBe('ACTIVE');
+      expect(await view(ownerB)).toMatchObject({
+        status: 'IDLE',
+        inFlight: [],
+        lastHeartbeatAt: before?.lastHeartbeatAt,
+      });
+      finish();
+      await expect.poll(async () => (await view(operator))?.processed).toBe(1);
+      expect(await view(ownerB)).toMatchObject({
+        status: 'IDLE',
+        processed: 0,
+        lastHeartbeatAt: before?.lastHeartbeatAt,
+      });
+    } finally {
+      await worker.stopNow('test over');
+      await documents.send(
+        new DeleteCommand({
+          TableName: endpoints.tableName,
+          Key: workerKey(SHARED, worker.status().workerId ?? ''),
+        }),
+      );
+    }
   });
 
   it('refuses a MEMBER (403), another org (403), a type closed to the org and a bad status (400 naming the field)', async () => {

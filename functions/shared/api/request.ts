@@ -28,6 +28,40 @@ export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
 };
 
 /**
+ * Query parameters whose values may hold any printable character (an agent id, a tag's value), so their
+ * pattern cannot refuse what API Gateway makes of a repeated one (joined with commas: `?agentId=a&agentId=b`
+ * reads as the agent `a,b`) or of an undecodable `%` (`%ZZ`, passed on as sent, reads as a `%25ZZ`). The
+ * raw query string tells both apart: each is a 400 naming the parameter.
+ */
+export function checkRawQuery(event: APIGatewayProxyEventV2, names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const pair of (event.rawQueryString ?? '').split('&')) {
+    const [rawName = '', value = ''] = pair.split(/=(.*)/s);
+    const name = decoded(rawName);
+    if (name === undefined || !names.includes(name)) continue;
+    const problem = seen.has(name)
+      ? `give ${name} once`
+      : decoded(value) === undefined
+        ? 'is not valid percent-encoding'
+        : undefined;
+    if (problem) {
+      throw new ValidationError(`Invalid query: ${name}: ${problem}`, [
+        { field: name, message: `${name}: ${problem}` },
+      ]);
+    }
+    seen.add(name);
+  }
+}
+
+const decoded = (text: string) => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
  * A query parameter holding an integer from 1 to `max`, in at most `digits` decimal digits: Number() alone
  * would also read 0x10, 1e1, 0b11 and " 5".
  */

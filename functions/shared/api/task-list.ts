@@ -10,6 +10,7 @@ import { AgentIdSchema } from '../tasks/task-service';
 import { TagFilterSchema } from '../tasks/task-tags';
 import * as z from '../zod-mini';
 import {
+  checkRawQuery,
   cursorBinding,
   IsoDateTime,
   ListQuerySchema,
@@ -99,7 +100,14 @@ export async function taskListResponse(
   return jsonResponse(200, { items: page.items, cursor: await deps.cursors.sign(binding, page.cursor) });
 }
 
-export const parseTaskListQuery = (event: APIGatewayProxyEventV2) =>
-  parseWith(TaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
-export const parseAdminTaskListQuery = (event: APIGatewayProxyEventV2) =>
-  parseWith(AdminTaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
+/** The filters an agent id or a tag value (any printable text, `,` and `%` too) is given in. */
+const FREE_TEXT = ['agentId', 'tag'];
+
+export const parseTaskListQuery = (event: APIGatewayProxyEventV2) => {
+  checkRawQuery(event, FREE_TEXT);
+  return parseWith(TaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
+};
+export const parseAdminTaskListQuery = (event: APIGatewayProxyEventV2) => {
+  checkRawQuery(event, FREE_TEXT);
+  return parseWith(AdminTaskListQuerySchema, event.queryStringParameters ?? {}, 'query');
+};

@@ -3,7 +3,8 @@
 // marked it), and, for an organization, only its own figures: the steps of its own tasks, the status they
 // make (a worker busy with other organizations' steps is IDLE to it), and the counts and time of its own
 // steps. A type open to several organizations is one pool of workers, and none may learn how much the
-// others use it. Stats sum workers by type.
+// others use it. Its liveness is the same to all: STOPPED, DEAD and the heartbeat time, which the SDK moves
+// only at its periodic heartbeat, not at claims. Stats sum workers by type.
 import { effectiveStatus } from './worker-directory';
 import {
   type InFlightStep,

@@ -329,6 +329,63 @@ describe('worker runtime', () => {
     ]);
   });
 
+  it("writes each claim and step end with its last heartbeat's time: the item's time tells no organization of another's steps", async () => {
+    const fakes = fakePorts();
+    let readings = 0;
+    // Every reading of the clock is a second later, so a write stamped with its own time would show.
+    const ports = { ...fakes.ports, now: () => new Date(Date.UTC(2026, 0, 1, 0, 0, ++readings)) };
+    const worker = new WorkerRuntime(settings({ heartbeatIntervalSeconds: 600 }), async () => 'done', ports);
+    running.push(worker);
+    void worker.start();
+    for (const orgId of ['org-a', 'org-b']) {
+      const token = newToken();
+      fakes.queue.push(
+        agentMessage(token, { task: { id: `task-${token}`, orgId, workflowId: 'wf', workflowVersion: 1 } }),
+      );
+    }
+    await until(() => fakes.store.writes.at(-1)?.processed === 2);
+    const [registration, ...writes] = fakes.store.writes;
+    // Two claims (ACTIVE) and two ends (IDLE), at least: each a write of its own.
+    expect(writes.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(writes.map((item) => item.lastHeartbeatAt))).toEqual(
+      new Set([registration?.lastHeartbeatAt]),
+    );
+  });
+
+  it("moves the item's heartbeat time at each heartbeat, to when the heartbeat began (not after its steps' calls)", async () => {
+    const fakes = fakePorts();
+    const savedAt: { at: string; savedMs: number }[] = [];
+    const save = fakes.store.save.bind(fakes.store);
+    fakes.store.save = async (item) => {
+      savedAt.push({ at: item.lastHeartbeatAt, savedMs: Date.now() });
+      return save(item);
+    };
+    const heartbeat = fakes.answers.heartbeat.bind(fakes.answers);
+    // The step's SendTaskHeartbeat takes 40 ms (its first, the claim's check, answers at once).
+    fakes.answers.heartbeat = async (token) => {
+      if ((fakes.answers.heartbeats.get(token) ?? 0) > 0) await delay(40);
+      return heartbeat(token);
+    };
+    const worker = new WorkerRuntime(
+      settings({ heartbeatIntervalSeconds: 0.1, gracePeriodSeconds: 0 }),
+      () => new Promise(() => {}),
+      fakes.ports,
+    );
+    running.push(worker);
+    void worker.start();
+    fakes.queue.push(agentMessage(newToken()));
+    await until(() => new Set(savedAt.map((write) => write.at)).size >= 3);
+    // The first write with each new time is its heartbeat's, made once the step's call has answered.
+    const firstSaved = new Map<string, number>();
+    for (const { at, savedMs } of savedAt) if (!firstSaved.has(at)) firstSaved.set(at, savedMs);
+    const [registration, ...beats] = firstSaved.entries();
+    expect(beats.length).toBeGreaterThanOrEqual(2);
+    for (const [at, savedMs] of beats) {
+      expect(Date.parse(at)).toBeGreaterThan(Date.parse(registration?.[0] ?? ''));
+      expect(savedMs - Date.parse(at)).toBeGreaterThanOrEqual(35);
+    }
+  });
+
   it('registers afresh under a new id when the sweeper marked it DEAD', async () => {
     const { store, worker, events } = startWorker(async () => 'ok');
     await until(() => worker.status().workerId !== undefined);
