@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
 import { localClients } from '../support/aws-clients';
 import {
+  killAllStackProcesses,
   killStackProcess,
   type StackProcess,
   startStackProcess,
@@ -26,6 +27,7 @@ import {
 const dataDirs: string[] = [];
 
 afterAll(async () => {
+  await killAllStackProcesses();
   for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
 });
 

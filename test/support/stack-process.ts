@@ -15,8 +15,16 @@ export interface StackProcess {
   output(): string;
 }
 
+/** Stacks started and not yet exited: what killAllStackProcesses ends after a failed test. */
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every stack a test started and left running (an assertion failed before it stopped it). */
+export async function killAllStackProcesses(): Promise<void> {
+  await Promise.all([...running].map((child) => killStackProcess(child)));
+}
+
 function spawnStack(dataDir: string, env: Record<string, string> = {}, args: string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     env: {
       ...process.env,
       STEPWISE_DATA_DIR: dataDir,
@@ -26,6 +34,9 @@ function spawnStack(dataDir: string, env: Record<string, string> = {}, args: str
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 /** `env` overrides the child's environment (e.g. STEPWISE_LOG_LEVEL, which is ERROR by default here). */
