@@ -1,5 +1,6 @@
-// What every route module shares to read a request: schema parsing that names the field, path parameters,
-// list paging and time bounds, and the binding of a listing's cursor to its route, org and query.
+// What every route module shares to read a request: path parameters, ids in the query, list paging and time
+// bounds, and the binding of a listing's cursor to its route, org and query; with the schema parsing of
+// parse-input.ts, re-exported.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type Identity, OPERATOR_ORG_ID, ORG_ID, ORG_ID_RULE } from '../auth/identity';
 import { BadRequestError, ValidationError } from '../http/errors';
