@@ -191,7 +191,7 @@ const REQUIRED_PARAMS: Record<
 > = {
   http: [
     'url',
-    (value) => /^https?:$/.test(URL.parse(String(value))?.protocol ?? ''),
+    (value) => URL.canParse(String(value)) && /^https?:$/.test(new URL(String(value)).protocol),
     'an absolute http(s) URL',
   ],
   llm: ['prompt', nonEmpty, 'a non-empty string'],
