@@ -3,8 +3,6 @@
 // organization created with it). With `--table`, the caller's own AWS credentials (the standard chain, and
 // AWS_ENDPOINT_URL_DYNAMODB for LocalStack); without it, the local stack of `npm start`, from the
 // endpoints.json it writes to its data folder. Whoever may write the table may run the platform.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   createOperatorKey,
@@ -13,8 +11,7 @@ import {
   revokeOperatorKey,
 } from '../../functions/shared/auth/bootstrap-org';
 import { LeanDocumentClient } from '../../functions/shared/clients/dynamodb';
-import type { LocalEndpoints } from '../../local/stack';
-import { UsageError } from './format';
+import { readLocalEndpoints } from './local-endpoints';
 
 interface KeyTarget {
   readonly deps: ReturnType<typeof dynamoBootstrapDeps>;
@@ -36,16 +33,11 @@ async function keyTarget(
     });
     return { deps: dynamoBootstrapDeps(documents, table), tableOption: ` --table ${table}` };
   }
-  const dataDir = env.STEPWISE_DATA_DIR || resolve(import.meta.dirname, '../../.stepwise');
-  const file = resolve(dataDir, 'endpoints.json');
-  let endpoints: LocalEndpoints;
-  try {
-    endpoints = JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints;
-  } catch {
-    throw new UsageError(
+  const endpoints = await readLocalEndpoints(
+    env,
+    (file) =>
       `No table: give --table <the stack's TableName output> with AWS credentials, or run \`npm start\` (which writes ${file}; a stack started with STEPWISE_DATA_DIR writes it there: set the same here)`,
-    );
-  }
+  );
   const { AWS_ACCESS_KEY_ID: accessKeyId = '', AWS_SECRET_ACCESS_KEY: secretAccessKey = '' } =
     endpoints.environment;
   const documents = LeanDocumentClient.create({

@@ -3,10 +3,8 @@
 // gracefully (exit 0). Where the worker's resources are: STEPWISE_WORKER_QUEUE_URL, STEPWISE_TABLE and
 // STEPWISE_AGENT_REPORTS_FUNCTION with the standard AWS environment (a deployment); without them, the local
 // stack of `npm start`, from the endpoints.json it writes to its data folder.
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LocalEndpoints } from '../../local/stack';
 import {
   type AgentHandler,
   createWorker,
@@ -15,6 +13,7 @@ import {
   type WorkerStatusView,
 } from '../../sdk/index';
 import { UsageError } from './format';
+import { readLocalEndpoints } from './local-endpoints';
 
 export interface WorkerCommandOptions {
   readonly type: string;
@@ -44,16 +43,11 @@ export async function resolveWorkerTarget(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<WorkerTarget> {
   if (env[ENV.queueUrl]) return { awsEnvironment: {}, where: env[ENV.queueUrl] ?? '' };
-  const dataDir = env.STEPWISE_DATA_DIR || resolve(import.meta.dirname, '../../.stepwise');
-  const file = resolve(dataDir, 'endpoints.json');
-  let endpoints: LocalEndpoints;
-  try {
-    endpoints = JSON.parse(await readFile(file, 'utf8')) as LocalEndpoints;
-  } catch {
-    throw new UsageError(
+  const endpoints = await readLocalEndpoints(
+    env,
+    (file) =>
       `No worker queue: set ${ENV.queueUrl}, ${ENV.tableName} and ${ENV.reportsFunction} (a deployment's outputs), or run \`npm start\` (which writes ${file}; a stack started with STEPWISE_DATA_DIR writes it there: set the same here)`,
-    );
-  }
+  );
   const queueUrl = endpoints.workerQueueUrls?.[type];
   if (!queueUrl) {
     const declared = Object.keys(endpoints.workerQueueUrls ?? {}).join(', ') || 'none';
