@@ -170,14 +170,14 @@ async function measureTask(
   const writesBefore = stack.dynamodbWrites().length;
   const readsBefore = totalOf(stack.dynamodbReadUnits());
   const { taskId, executionArn } = await call<TaskDetail>('POST', '/tasks', { workflowId, input });
-  // Settled once the terminal status event's task-events invocation has returned (the RUNNING one is first).
+  // Settled once the terminal status event's task-events invocation has returned (the only one routed).
   const statusEvents = () =>
     meter
       .invocations()
       .slice(invocationsBefore)
       .filter((invocation) => invocation.source === 'aws.states').length;
   for (;;) {
-    if (statusEvents() >= 2) {
+    if (statusEvents() >= 1) {
       const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (status !== 'RUNNING') break;
     }

@@ -13,6 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SETTLING_EXECUTION_STATUSES } from '../functions/shared/executions/execution-status-event';
 import { stateMachineNameStart } from '../functions/shared/registry/state-machine-name';
 import {
   EXECUTION_STATUS_HANDLER,
@@ -129,7 +130,7 @@ export class Workflows extends Construct {
         'Only the X-Ray (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs vended delivery actions use *: neither supports resource-level permissions.',
     });
 
-    // Status changes of this stack's state machines only (this account, region and name prefix).
+    // Ends of executions of this stack's state machines only (this account, region and name prefix).
     this.executionStatusRule = new events.Rule(this, 'ExecutionStatusRule', {
       description: `Step Functions status changes of ${this.stateMachineNameStart}* state machines`,
       eventPattern: {
@@ -137,6 +138,7 @@ export class Workflows extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: {
           stateMachineArn: events.Match.prefix(statesArn('stateMachine', this.stateMachineNameStart)),
+          status: [...SETTLING_EXECUTION_STATUSES],
         },
       },
       targets: [

@@ -14,6 +14,7 @@ import { ALERT_CONSOLE_ENV } from '../functions/shared/alerts/notifier-config';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
 import { LeanDocumentClient } from '../functions/shared/clients/dynamodb';
 import { registerInProcessTransport } from '../functions/shared/clients/in-process-transport';
+import { SETTLING_EXECUTION_STATUSES } from '../functions/shared/executions/execution-status-event';
 import {
   AUTHORIZER_HANDLER,
   EXECUTION_STATUS_HANDLER,
@@ -314,7 +315,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await handlersConfigured;
           return runtime.invokeByName(name, payload);
         },
+        // What the EventBridge rule routes on AWS: the executions' ends.
         onStatusChange: async (event) => {
+          if (!SETTLING_EXECUTION_STATUSES.includes(event.detail.status)) return;
           await handlersConfigured;
           await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
         },

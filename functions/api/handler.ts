@@ -25,7 +25,12 @@ import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { StatusIndexTasks } from '../shared/telemetry/active-tasks';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
-import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
+import {
+  loadEmfConfig,
+  publishEmf,
+  taskMetricsToEmf,
+  taskStartedToEmf,
+} from '../shared/telemetry/emf-metrics';
 import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
 import { sfnFailLostToken } from '../shared/workers/lost-tokens';
@@ -61,6 +66,7 @@ const deps: ApiDeps = {
     newId: () => crypto.randomUUID(),
     now: () => new Date(),
     onSettled: (settled) => publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig),
+    onStarted: (task) => publishEmf([taskStartedToEmf(task.workflowId, emfConfig, Date.now())], emfConfig),
   },
   cursors: new CursorSigner(cursorKeyFromEnvironment()),
   metrics: {

@@ -38,7 +38,7 @@ const lambdaHandler = async (): Promise<void> => {
   metrics.addMetric('TasksReconciled', MetricUnit.Count, report.settled);
   metrics.addMetric('TaskReconcileErrors', MetricUnit.Count, report.failed);
   publishEmf([activeTasksToEmf(report.checked - report.settled, Date.now())], emfConfig);
-  if (report.settled > 0 || report.started > 0) {
+  if (report.settled > 0) {
     logger.warn('Caught up on tasks whose status events never arrived', { ...report });
   }
 };

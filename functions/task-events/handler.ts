@@ -13,12 +13,7 @@ import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics } from '../shared/powertools';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
-import {
-  loadEmfConfig,
-  publishEmf,
-  taskMetricsToEmf,
-  taskStartedToEmf,
-} from '../shared/telemetry/emf-metrics';
+import { loadEmfConfig, publishEmf, taskMetricsToEmf } from '../shared/telemetry/emf-metrics';
 import { executionStatusLogContext, logContext, taskLogContext } from '../shared/telemetry/log-context';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { traceLambdaHandler } from '../shared/tracing';
@@ -37,16 +32,11 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
     logger.appendKeys({ ...taskLogContext(settled.task) });
     publishEmf(taskMetricsToEmf(settled, emfConfig, Date.now()), emfConfig);
   }
-  if (status === 'RUNNING') {
-    // Counted per execution start, whether this event or the first step marked the task RUNNING.
-    const workflowId = executionStatusLogContext(event).workflow_id;
-    publishEmf([taskStartedToEmf(workflowId, emfConfig, Date.parse(event.time))], emfConfig);
-  }
   if (!changed) {
     logger.info('Status event changed nothing (redelivered, or the task had moved on)');
     return;
   }
-  logger.info(status === 'RUNNING' ? 'Task running' : 'Task settled', {
+  logger.info('Task settled', {
     ...(settled && { durationMs: settled.metrics.durationMs }),
   });
   const statusMetric = metrics.singleMetric();

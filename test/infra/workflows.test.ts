@@ -107,7 +107,7 @@ describe('execution status events', () => {
     ruleId = logicalId(stack, stack.workflows.executionStatusRule);
   });
 
-  it("go from this stack's Stepwise_* state machines of this account and region to the status handler", () => {
+  it("go from this stack's Stepwise_* state machines of this account and region to the status handler, ends only", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
@@ -118,6 +118,8 @@ describe('execution status events', () => {
               prefix: stateMachineArn('Stepwise_'),
             },
           ],
+          // The task is RUNNING from its create: an execution's start would cost an event and an invocation.
+          status: ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'],
         },
       },
       Targets: [

@@ -288,7 +288,11 @@ describe('alert rules', () => {
       { status: 'SUCCEEDED', endedAt: at(), durationMs: 180_000 },
       true,
     );
-    await tasks.markRunning({ taskId: pendingTask.taskId, orgId: ORG }, at());
+    // A PENDING task (of an earlier version) moves only by its end.
+    await tasks.settle(
+      { taskId: pendingTask.taskId, orgId: ORG },
+      { status: 'SUCCEEDED', at: at(), settledAt: at() },
+    );
     await evaluate(rule);
     expect((await alertOf(taskStuckKey(stuckTask)))?.state).toBe('RESOLVED');
     expect((await alertOf(taskStuckKey(pendingTask.taskId)))?.state).toBe('RESOLVED');

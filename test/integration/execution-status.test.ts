@@ -1,4 +1,4 @@
-// Execution status events reach the task-events handler, which marks the task RUNNING and settles it:
+// Execution status events reach the task-events handler, which settles the task at its execution's end:
 // the settle write stores the task's metrics and settledAt and moves it into the settled index, and a
 // redelivered event (EventBridge delivers at least once) changes nothing.
 import { randomUUID } from 'node:crypto';
@@ -82,51 +82,30 @@ describe('execution status events settle tasks', () => {
     expect(await tasks.getAnyOrg(task.taskId)).toEqual(task);
   });
 
-  it("marks RUNNING from the task the execution's input names, only if that is the task's org", async () => {
-    const pending = async (): Promise<Task> => {
-      const taskId = `pending_${randomUUID().slice(0, 8)}`;
-      const at = new Date().toISOString();
-      const task: Task = {
-        taskId,
-        orgId: 'org-status',
-        workflowId: 'w',
-        workflowVersion: 1,
-        status: 'PENDING',
-        input: {},
-        executionArn: `arn:aws:states:${endpoints.region}:${endpoints.accountId}:execution:w:${taskId}`,
-        createdAt: at,
-        updatedAt: at,
-      };
-      expect(await tasks.create(task)).toBe(true);
-      return task;
+  it('writes nothing on a RUNNING event: a task is RUNNING from its create, a PENDING one of an earlier version stays so until its end', async () => {
+    const taskId = `pending_${randomUUID().slice(0, 8)}`;
+    const at = new Date().toISOString();
+    const task: Task = {
+      taskId,
+      orgId: 'org-status',
+      workflowId: 'w',
+      workflowVersion: 1,
+      status: 'PENDING',
+      input: {},
+      executionArn: `arn:aws:states:${endpoints.region}:${endpoints.accountId}:execution:w:${taskId}`,
+      createdAt: at,
+      updatedAt: at,
     };
-    const inputOf = (task: Task, orgId = task.orgId) =>
-      JSON.stringify({ task: { id: task.taskId, orgId, workflowId: task.workflowId, workflowVersion: 1 } });
-    // An input naming another org writes nothing (the status partitions are the org's).
-    const misnamed = await pending();
-    expect(
-      await recordExecutionStatus(statusEvent(misnamed, 'RUNNING', inputOf(misnamed, 'org-other')), {
-        tasks,
-      }),
-    ).toEqual({ changed: false });
-    expect((await tasks.getAnyOrg(misnamed.taskId))?.status).toBe('PENDING');
-    const ended: Task[] = [];
-    // From the input, and without it (an event too large to carry it): the task read instead.
-    for (const input of [inputOf, () => null]) {
-      const task = await pending();
-      expect(await recordExecutionStatus(statusEvent(task, 'RUNNING', input(task)), { tasks })).toEqual({
-        changed: true,
-      });
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: endpoints.tableName, Key: { pk: `TASK#${task.taskId}`, sk: 'TASK' } }),
-      );
-      expect(Item).toMatchObject({ status: 'RUNNING', gsi10pk: 'ORG#org-status#STATUS#RUNNING' });
-      ended.push(task);
-    }
-    // Nothing runs these tasks: they end here, so no reconciler pass looks for their executions.
-    for (const task of [misnamed, ...ended]) {
-      const at = new Date().toISOString();
-      expect(await tasks.settle(task, { status: 'CANCELLED', at, settledAt: at })).toBe(true);
-    }
+    expect(await tasks.create(task)).toBe(true);
+    const input = JSON.stringify({
+      task: { id: taskId, orgId: task.orgId, workflowId: 'w', workflowVersion: 1 },
+    });
+    expect(await recordExecutionStatus(statusEvent(task, 'RUNNING', input), { tasks })).toEqual({
+      changed: false,
+    });
+    expect(await tasks.getAnyOrg(taskId)).toEqual(task);
+    const settled = await recordExecutionStatus(statusEvent(task, 'SUCCEEDED', input), { tasks });
+    expect(settled.changed).toBe(true);
+    expect(await tasks.getAnyOrg(taskId)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });

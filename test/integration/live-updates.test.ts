@@ -180,8 +180,8 @@ describe('live updates over WebSocket', () => {
       field: 'taskId',
       message: `taskId: task ${taskB} not found`,
     });
-    await liveA.next(isTaskEvent(taskA, 'PENDING'));
-    await liveB.next(isTaskEvent(taskB, 'PENDING'));
+    await liveA.next(isTaskEvent(taskA, 'RUNNING'));
+    await liveB.next(isTaskEvent(taskB, 'RUNNING'));
     await call('POST', `/tasks/${taskA}/cancel`, keyOf[ORG_A] ?? '');
     await call('POST', `/tasks/${taskB}/cancel`, keyOf[ORG_B] ?? '');
     await liveA.next(isTaskEvent(taskA, 'CANCELLED'));
@@ -214,11 +214,10 @@ describe('live updates over WebSocket', () => {
       live.messages
         .filter((m) => m.type === 'event' && m.topic === topic && eventOf(m).taskId === taskId)
         .map(eventOf);
-    // The list's topic: created first, settled last.
+    // The list's topic: created (RUNNING) first, settled last.
     const listed = ofTask('tasks').map((event) => event.status);
-    expect(listed[0]).toBe('PENDING');
+    expect(listed[0]).toBe('RUNNING');
     expect(listed.at(-1)).toBe('SUCCEEDED');
-    expect(listed).toContain('RUNNING');
     // The task's topic: each step RUNNING then SUCCEEDED, in step order, and the task settled last.
     const detail = ofTask('task');
     const steps = detail
@@ -391,7 +390,7 @@ describe('live updates over WebSocket', () => {
     await listener.request({ action: 'subscribe', topic: 'tasks' });
     const taskId = await startTask(ORG_B);
     // The live listener still hears the event the gone one was sent.
-    await listener.next(isTaskEvent(taskId, 'PENDING'));
+    await listener.next(isTaskEvent(taskId, 'RUNNING'));
     await eventually(async () => (await partitionItems(`LIVE#CONN#${connectionId}`)).length === 0);
     const subscribers = await liveStore.subscribers(topicPartition('tasks', ORG_B));
     expect(subscribers).not.toContain(connectionId);

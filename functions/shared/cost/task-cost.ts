@@ -14,10 +14,10 @@
 //   a step that failed for good: its failure record and Fail state (2 transitions, 1 invocation, 1 write);
 //   a map iteration: its "item done" state (1 transition);
 //   the task itself (`task`): the POST that started it and one GET of its result (2 API requests, each
-//     with an authorizer and an api invocation), its 2 status events (EventBridge, free) and their
-//     task-events invocations, each map step's Map state, each wait step's Wait and Pass states (a wait
-//     has no step record: the task's step plan names the top-level ones), the create, RUNNING and settle
-//     writes (the task item's size, plus its listing index entries) and the reads of all of the above
+//     with an authorizer and an api invocation), its end's status event (EventBridge, free) and its
+//     task-events invocation, each map step's Map state, each wait step's Wait and Pass states (a wait
+//     has no step record: the task's step plan names the top-level ones), the create and settle writes
+//     (the task item's size, plus its listing index entries) and the reads of all of the above
 //     (NOMINAL_READ_UNITS).
 // Invocations whose duration the task does not record are billed at NOMINAL_MS (typical warm durations
 // on AWS, assumptions rather than measurements); `npm run bench` prints this estimate next to the metered
@@ -88,7 +88,7 @@ export interface TaskCost {
   readonly aws: AwsCost;
   readonly llm: { readonly usd: number };
   readonly totalUsd: number;
-  /** The task's own share: its start, status events, task item writes and the read of its result. */
+  /** The task's own share: its start, its end's status event, task item writes and the read of its result. */
   readonly task: CostPart;
   readonly steps: readonly StepCost[];
   /** The same steps in Temporal Cloud Actions at its list price, for comparison (temporal-actions.ts). */
@@ -173,20 +173,21 @@ function taskUsage(task: Task): AwsUsage {
   const tags = Object.keys(task.tags ?? {}).length;
   const plan = task.stepPlan?.steps ?? [];
   const stateless = plan.filter(([, type]) => type === 'map').length + 2 * waitsOf(task);
-  const events = (task.startedAt ? 1 : 0) + (task.endedAt ? 1 : 0);
-  const statusEvents = Array.from({ length: events }, () => [
-    { eventBridgeEvents: 1, readUnits: NOMINAL_READ_UNITS.statusEvent },
-    invocation('taskEvents', NOMINAL_MS.taskEvents),
-  ]).flat();
+  // Only the execution's end has a status event routed to the stack (the task is RUNNING from its create).
+  const statusEvents = task.endedAt
+    ? [
+        { eventBridgeEvents: 1, readUnits: NOMINAL_READ_UNITS.statusEvent },
+        invocation('taskEvents', NOMINAL_MS.taskEvents),
+      ]
+    : [];
   // Create: the item, its listing entries, its idempotency item and tag items (each in two listing
-  // indexes). RUNNING: the item, its two status entries moved (a delete and a put each). Settle: the item
-  // with its metrics, again in gsi2 (ALL), the status entries moved and the other rows updated.
+  // indexes). Settle: the item with its metrics, again in gsi2 (ALL), the status entries moved and the
+  // other rows updated.
   const writeUnits =
     createdUnits +
     entries +
     (task.idempotencyKey ? 1 : 0) +
     3 * tags +
-    (task.startedAt ? createdUnits + 4 : 0) +
     (task.endedAt ? 2 * settledUnits + entries + 2 : 0);
   return [
     apiRequest(NOMINAL_MS.apiStartTask),

@@ -4,6 +4,15 @@ import * as z from '../zod-mini';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
+/**
+ * The statuses whose events the stack routes to the task-events function (the EventBridge rule's pattern,
+ * and the embedded stack's delivery): an execution's end. Its start is not one: the task is RUNNING from
+ * its creation, so a RUNNING event would cost an event and an invocation for nothing.
+ */
+export const SETTLING_EXECUTION_STATUSES: readonly string[] = EXECUTION_STATUSES.filter(
+  (status) => status !== 'RUNNING',
+);
+
 export const ExecutionStatusDetailSchema = z.object({
   executionArn: z.string().check(z.minLength(1)),
   stateMachineArn: z.string().check(z.minLength(1)),

@@ -78,12 +78,6 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     return this.store.listActive(...args);
   }
 
-  async markRunning(task: TaskIdentity, at: string): Promise<boolean> {
-    const marked = await this.store.markRunning(task, at);
-    if (marked) this.live.publish(taskEvent(task, 'RUNNING', at));
-    return marked;
-  }
-
   async settle(task: TaskIdentity, settlement: Settlement): Promise<boolean> {
     const settled = await this.store.settle(task, settlement);
     if (settled) this.live.publish(taskEvent(task, settlement.status, settlement.at, settlement.error));

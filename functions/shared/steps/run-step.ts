@@ -4,8 +4,7 @@
 // conditionally on it (the local interpreter has no `$$.State.RetryCount`; this way AWS and local agree).
 // An attempt that ends within RUNNING_RECORD_AFTER_MS is written once, start and end together; a slower
 // one gets a RUNNING record at that mark, then its end. Errors leave it clean (clean-error.ts): the name,
-// and the message without stack trace or server paths. A task's RUNNING status comes from its
-// execution's start (task-events); a step marks it only when that event is late.
+// and the message without stack trace or server paths.
 import type { ActionMetrics } from '../actions/run-action';
 import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from '../tasks/task';
 import { rowOfTask } from '../tasks/task-row';
@@ -35,8 +34,6 @@ export interface StepLogger {
 
 /** An attempt that runs longer than this gets a RUNNING record before its end. */
 export const RUNNING_RECORD_AFTER_MS = 250;
-/** How late the execution's RUNNING event may be before a step marks the task RUNNING itself. */
-export const RUNNING_EVENT_GRACE_MS = 1_000;
 
 export interface StepRunnerDeps {
   readonly tasks: TaskStore;
@@ -127,15 +124,6 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   });
   const first = await Promise.race([outcome.then(() => 'done' as const), slow]);
   clearTimeout(timer);
-  // The execution's RUNNING event marks the task; the step does only when that event is late (the task
-  // still PENDING RUNNING_EVENT_GRACE_MS after it was created, looked at once the attempt has run or reached
-  // its RUNNING record). Both sides marking it at once would cost a write its condition refuses, billed all
-  // the same. Before the grace has passed there is nothing to decide, so nothing is read again.
-  const late = (created?: string) => now().getTime() - Date.parse(created ?? '') >= RUNNING_EVENT_GRACE_MS;
-  if (current?.status === 'PENDING' && late(current.createdAt)) {
-    const latest = await deps.tasks.getAnyOrg(task.id);
-    if (latest?.status === 'PENDING') await deps.tasks.markRunning(latest, startedAt.toISOString());
-  }
   let recordedRunning = false;
   if (first === 'slow') {
     recordedRunning = await deps.tasks.recordRunningAttempt(start);

@@ -71,6 +71,8 @@ export interface TaskServiceDeps {
   readonly now: () => Date;
   /** Told about a task a cancel settled (the handler publishes its EMF metrics). */
   readonly onSettled?: (settled: SettledTask) => void;
+  /** Told about a task this request created and started (the handler counts it in EMF). */
+  readonly onStarted?: (task: Task) => void;
 }
 
 /** What the compiled state machine expects as execution input (see compile-workflow.ts). */
@@ -144,8 +146,9 @@ export async function startTask(
       }
       const existing = await deps.tasks.getAnyOrg(holder.taskId);
       if (existing) {
-        // The first request may have failed between writing the task and starting its execution.
-        if (existing.status === 'PENDING') await startExecution(existing, deps);
+        // The first request may have failed between writing the task and starting its execution: starting
+        // it again is a no-op for an execution that began (it is named after the task, with the same input).
+        if (!isTerminal(existing.status)) await startExecution(existing, deps);
         return { created: false, task: existing };
       }
       // The earlier request claimed the key but stopped before creating the task: finish its work.
@@ -161,19 +164,24 @@ export async function startTask(
     agentId: request.agentId,
     idempotencyKey: request.idempotencyKey,
     ...(request.tags && Object.keys(request.tags).length > 0 && { tags: request.tags }),
-    status: 'PENDING',
+    // RUNNING from its creation: the execution starts in this request, and a task whose start failed is
+    // found by the reconciler (no execution: FAILED). A separate RUNNING write, from the execution's
+    // RUNNING event, would move the task's two status index entries again: 5 WCU of every task.
+    status: 'RUNNING',
     input,
     executionArn: `${workflow.stateMachineArn.replace(':stateMachine:', ':execution:')}:${taskId}`,
     createdAt: now,
+    startedAt: now,
     updatedAt: now,
     stepPlan: stepPlanOf(workflow.definition),
   };
   await deps.tasks.create(task);
   await deps.executions.start(workflow.stateMachineArn, taskId, executionInput(taskId));
+  deps.onStarted?.(task);
   return { created: true, task };
 }
 
-/** Starts (again) the execution of a task that is still PENDING; a start that already happened is a no-op. */
+/** Starts (again) the execution of a task not yet ended; a start that already happened is a no-op. */
 async function startExecution(task: Task, deps: TaskServiceDeps): Promise<void> {
   const input: ExecutionInput = {
     task: {
@@ -334,7 +342,7 @@ async function endTask(
       const task = {
         ...before,
         ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
-        startedAt: before.startedAt ?? end.startedAt,
+        startedAt: end.startedAt ?? before.startedAt,
         endedAt: at,
         updatedAt: at,
         settledAt,
@@ -366,19 +374,17 @@ export interface ReconcileDeps {
 export interface ReconcileReport {
   readonly checked: number;
   readonly settled: number;
-  /** PENDING tasks found running (their RUNNING event never arrived). */
-  readonly started: number;
   readonly failed: number;
 }
 
 /**
  * The safety net behind status events, which EventBridge delivers best-effort: every active task older
- * than `olderThanMs` is checked against its execution, marked RUNNING if it runs, settled if it has ended
+ * than `olderThanMs` is checked against its execution and settled if it has ended
  * or vanished. One task's failure is reported and counted; it never stops the others.
  */
 export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000): Promise<ReconcileReport> {
   const before = new Date(deps.now().getTime() - olderThanMs).toISOString();
-  const report = { checked: 0, settled: 0, started: 0, failed: 0 };
+  const report = { checked: 0, settled: 0, failed: 0 };
   let position: Parameters<TaskStore['listActive']>[1];
   do {
     const page = await deps.tasks.listActive(before, position);
@@ -397,7 +403,7 @@ export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000):
   return report;
 }
 
-async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled' | 'started' | undefined> {
+async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled' | undefined> {
   const execution = await deps.executions.describe(task.executionArn);
   if (!execution) {
     const settled = await endTask(
@@ -414,10 +420,7 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
     if (settled) deps.onSettled?.(settled);
     return settled ? 'settled' : undefined;
   }
-  if (execution.status === 'RUNNING') {
-    const at = (execution.startDate ?? deps.now()).toISOString();
-    return task.status === 'PENDING' && (await deps.tasks.markRunning(task, at)) ? 'started' : undefined;
-  }
+  if (execution.status === 'RUNNING') return undefined;
   const settled = await settleTask(
     {
       taskId: task.taskId,

@@ -66,7 +66,7 @@ import type { TaskRow } from './task-row';
 export interface Settlement {
   readonly status: TaskStatus;
   readonly at: string;
-  /** When the execution started, kept if the task never saw its RUNNING event. */
+  /** When the execution started, as Step Functions reports it (the create's time stands until then). */
   readonly startedAt?: string;
   readonly output?: unknown;
   readonly error?: string;
@@ -151,8 +151,6 @@ export interface TaskStore {
     before: string,
     after?: ActiveTasksPosition,
   ): Promise<{ items: Task[]; next?: ActiveTasksPosition }>;
-  /** PENDING -> RUNNING; false if the task had already moved on. */
-  markRunning(task: TaskRef, at: string): Promise<boolean>;
   /** Moves a task to a terminal status once; false if it was already terminal. */
   settle(task: TaskRef, settlement: Settlement): Promise<boolean>;
   /** The step item (consistent read): its attempt count numbers the next attempt. */
@@ -482,26 +480,6 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return { items: tasks.map((item) => fromItem<Task>(item)), next };
   }
 
-  async markRunning(task: TaskRef, at: string): Promise<boolean> {
-    // Moves the status index entries (gsi10, gsi12) from PENDING to RUNNING; the row's listStatus stays ACTIVE.
-    const keys = statusIndexKeys(task, 'RUNNING');
-    return this.updateTask(
-      task.taskId,
-      'SET #status = :running, startedAt = :at, updatedAt = :at, gsi10pk = :gsi10pk, gsi12pk = :gsi12pk',
-      // The org names the status partitions: a caller that took it from elsewhere than the task item (the
-      // execution's input) writes nothing if it is not the task's.
-      '#status = :pending AND orgId = :orgId',
-      {
-        ':running': 'RUNNING',
-        ':pending': 'PENDING',
-        ':orgId': task.orgId,
-        ':at': at,
-        ':gsi10pk': keys.gsi10pk,
-        ':gsi12pk': keys.gsi12pk,
-      },
-    );
-  }
-
   async settle(task: TaskRef, settlement: Settlement): Promise<boolean> {
     const { taskId } = task;
     const keys = statusIndexKeys(task, settlement.status);
@@ -532,7 +510,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     ];
     if (settlement.startedAt) {
       values[':startedAt'] = settlement.startedAt;
-      sets.push('startedAt = if_not_exists(startedAt, :startedAt)');
+      sets.push('startedAt = :startedAt');
     }
     for (const field of ['output', 'error', 'cause', 'metrics'] as const) {
       if (settlement[field] === undefined) continue;

@@ -204,10 +204,8 @@ export function taskMetricsToEmf(settled: SettledTask, config: EmfConfig, at: nu
   return documents;
 }
 
-/** The EMF document of a task that started running (the workflow when the event names it). */
-export function taskStartedToEmf(workflowId: string | undefined, config: EmfConfig, at: number): EmfDocument {
-  if (workflowId === undefined)
-    return document(at, [TASK_STARTED_DIMENSION_SETS[0]], {}, { tasksStarted: 1 });
+/** The EMF document of a task the API created and started. */
+export function taskStartedToEmf(workflowId: string, config: EmfConfig, at: number): EmfDocument {
   return document(
     at,
     TASK_STARTED_DIMENSION_SETS,

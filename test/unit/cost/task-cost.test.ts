@@ -110,27 +110,27 @@ describe('estimateTaskCost', () => {
     expect(RUNNING_RECORD_AFTER_MS).toBe(STEP_RUNNER_THRESHOLD);
   });
 
-  it("estimates the task's own share: its start, a read of its result, two status events and its writes", () => {
+  it("estimates the task's own share: its start, a read of its result, its end's status event and its writes", () => {
     // 2 API requests (each: 1 authorizer at 256 MB x 10 ms + 1 api at 512 MB x 60 or 20 ms, 2 RCU),
-    // 2 status events (each: 1 task-events at 256 MB x 40 ms, 2 RCU), writes 1+4 (create) + 1+4
-    // (RUNNING) + 2x1+4+2 (settle) = 18 WCU.
+    // 1 status event, its end's (1 task-events at 256 MB x 40 ms, 2 RCU; the task is RUNNING from its
+    // create, so no RUNNING event is routed), writes 1+4 (create) + 2x1+4+2 (settle) = 13 WCU.
     expect(cost.task.aws.usage).toEqual({
       ...NO_USAGE,
-      lambdaRequests: 6,
-      lambdaGbSeconds: 0.065,
-      writeUnits: 18,
-      readUnits: 8,
+      lambdaRequests: 5,
+      lambdaGbSeconds: 0.055,
+      writeUnits: 13,
+      readUnits: 6,
       apiRequests: 2,
-      eventBridgeEvents: 2,
+      eventBridgeEvents: 1,
     });
-    // Lambda 6 x $0.2/1M + 0.065 GB-s x $0.0000133334 = 0.000002067; DynamoDB 18 x $0.625/1M + 8 x
-    // $0.125/1M = 0.00001225; API 2 x $1/1M.
+    // Lambda 5 x $0.2/1M + 0.055 GB-s x $0.0000133334 = 0.000001733; DynamoDB 13 x $0.625/1M + 6 x
+    // $0.125/1M = 0.000008875; API 2 x $1/1M.
     expect(cost.task.aws.breakdown).toMatchObject({
-      lambda: 0.000002067,
-      dynamodb: 0.00001225,
+      lambda: 0.000001733,
+      dynamodb: 0.000008875,
       apiGateway: 0.000002,
     });
-    expect(cost.task.totalUsd).toBe(0.000016317);
+    expect(cost.task.totalUsd).toBe(0.000012608);
   });
 
   it('bills each attempt a transition, a step-runner invocation and its writes; a retry too', () => {
@@ -165,9 +165,9 @@ describe('estimateTaskCost', () => {
   });
 
   it('adds the parts up to the totals', () => {
-    expect(cost.aws.usd).toBe(0.000156475);
+    expect(cost.aws.usd).toBe(0.000152766);
     expect(cost.llm.usd).toBe(0.000123);
-    expect(cost.totalUsd).toBe(0.000279475);
+    expect(cost.totalUsd).toBe(0.000275766);
     expect(cost.aws.breakdown.stepFunctions).toBe(0.000125);
     expect(cost.estimate).toBe(true);
   });

@@ -347,25 +347,11 @@ describe('runStep', () => {
     expect(step?.history[1]).toEqual({ attempt: 2, startedAt: second.startedAt, ...failed });
   });
 
-  it('marks a task RUNNING when its first step starts before the execution RUNNING event arrived', async () => {
+  it('writes nothing to a task whose step starts (a PENDING one of an earlier version stays so until its end)', async () => {
     await tasks.create({ ...RUNNING_TASK, taskId: 'pending', status: 'PENDING' });
     const runAction = async () => ({ output: 1 });
-    await runStep({ ...payload('a'), task: { ...TASK, id: 'pending' } }, { tasks, runAction, now, sleep });
-    expect(await tasks.getAnyOrg('pending')).toMatchObject({
-      status: 'RUNNING',
-      startedAt: expect.any(String),
-    });
-  });
-
-  it('reads a PENDING task once when the execution RUNNING event is not late yet, and leaves it to that event', async () => {
-    await tasks.create({ ...RUNNING_TASK, taskId: 'pending', status: 'PENDING' });
-    const runAction = async () => ({ output: 1 });
-    const early = () => new Date('2026-01-01T00:00:00.300Z');
     tasks.taskReads = 0;
-    await runStep(
-      { ...payload('a'), task: { ...TASK, id: 'pending' } },
-      { tasks, runAction, now: early, sleep, runningRecordAfterMs: FAST },
-    );
+    await runStep({ ...payload('a'), task: { ...TASK, id: 'pending' } }, { tasks, runAction, now, sleep });
     expect(tasks.taskReads).toBe(1);
     expect((await tasks.getAnyOrg('pending'))?.status).toBe('PENDING');
   });

@@ -81,13 +81,6 @@ export class InMemoryTaskStore implements TaskStore {
     return { items, next };
   }
 
-  async markRunning({ taskId }: TaskRef, at: string) {
-    const task = this.tasks.get(taskId);
-    if (task?.status !== 'PENDING') return false;
-    Object.assign(task, { status: 'RUNNING', startedAt: at, updatedAt: at });
-    return true;
-  }
-
   async settle({ taskId }: TaskRef, settlement: Settlement) {
     const task = this.tasks.get(taskId);
     if (!task || isTerminal(task.status)) return false;
@@ -97,7 +90,7 @@ export class InMemoryTaskStore implements TaskStore {
     }
     const { at, startedAt, ...rest } = settlement;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-    Object.assign(task, defined, { endedAt: at, updatedAt: at, startedAt: task.startedAt ?? startedAt });
+    Object.assign(task, defined, { endedAt: at, updatedAt: at, startedAt: startedAt ?? task.startedAt });
     return true;
   }
 

@@ -97,10 +97,11 @@ beforeEach(() => {
 });
 
 describe('startTask', () => {
-  it('writes a PENDING task and starts an execution named after it', async () => {
+  it('writes a RUNNING task and starts an execution named after it', async () => {
     const { created, task } = await startTask(ORG, { workflowId: 'wf', input: { n: 1 } }, deps);
     expect(created).toBe(true);
-    expect(task).toMatchObject({ taskId: 'task-1', status: 'PENDING', input: { n: 1 } });
+    expect(task).toMatchObject({ taskId: 'task-1', status: 'RUNNING', input: { n: 1 } });
+    expect(task.startedAt).toBe(task.createdAt);
     expect(task.executionArn).toBe('arn:aws:states:us-east-1:123456789012:execution:wf:task-1');
     expect(JSON.parse(executions.byArn.get(task.executionArn)?.input ?? '')).toEqual({
       task: { id: 'task-1', orgId: ORG, workflowId: 'wf', workflowVersion: 1 },
@@ -165,7 +166,7 @@ describe('startTask', () => {
     executions.failNextStart = true;
     const request = { workflowId: 'wf', input: {}, idempotencyKey: 'k' };
     await expect(startTask(ORG, request, deps)).rejects.toThrow('ServiceUnavailable');
-    expect([...tasks.tasks.values()].map((t) => t.status)).toEqual(['PENDING']);
+    expect([...tasks.tasks.values()].map((t) => t.status)).toEqual(['RUNNING']);
     expect(executions.byArn.size).toBe(0);
 
     const retried = await startTask(ORG, request, deps);
@@ -184,7 +185,6 @@ async function openStep(taskId: string) {
 describe('cancelTask', () => {
   async function running() {
     const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
-    await tasks.markRunning(task, '2026-01-02T00:00:01.000Z');
     await openStep(task.taskId);
     return task;
   }
@@ -292,7 +292,7 @@ describe('settleTask', () => {
     });
   });
 
-  it('keeps the execution start as startedAt when the RUNNING event never arrived', async () => {
+  it("records the execution's start as startedAt, over the create's time", async () => {
     const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
     const startedAt = new Date('2026-01-02T00:00:00.500Z');
     await settleTask({ taskId: task.taskId, executionStatus: 'SUCCEEDED', startedAt, stoppedAt }, tasks);
@@ -377,12 +377,12 @@ describe('reconcileTasks', () => {
       now: () => new Date('2026-01-03T00:00:00.000Z'),
       onError: (task) => failures.push(task.taskId),
     });
-    expect(report).toEqual({ checked: 5, settled: 4, started: 0, failed: 1 });
+    expect(report).toEqual({ checked: 5, settled: 4, failed: 1 });
     expect(failures).toEqual([failing]);
     expect([...tasks.tasks.values()].map((t) => t.status)).toEqual([
       'SUCCEEDED',
       'SUCCEEDED',
-      'PENDING',
+      'RUNNING',
       'SUCCEEDED',
       'SUCCEEDED',
     ]);
