@@ -1,4 +1,4 @@
-// DynamoDB on the local stack: dynalite, persisted with LevelDB under the data folder. Tables come from
+// DynamoDB on the local stack: dynalite, in memory and persisted under the data folder (dynamodb-store.ts). Tables come from
 // the shared shapes. dynalite has no UpdateTimeToLive and no transactions: TTL is not set up here (items
 // simply never expire locally) and no code path may rely on transactions.
 
@@ -16,6 +16,7 @@ import { ConfigurationError } from '../functions/shared/config';
 import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
 import { dynamoDbInProcess } from './dynamodb-in-process';
 import { type MeteredReadUnits, meterReadUnits } from './dynamodb-read-meter';
+import { PersistedMemoryLevel } from './dynamodb-store';
 import { type MeteredReads, type MeteredWrite, meterReads, meterWrites } from './dynamodb-write-meter';
 import { closeServer, listen } from './listen';
 import { ownerOnlyFolder } from './owner-only';
@@ -51,7 +52,8 @@ export async function startDynamoDb(
 ): Promise<LocalDynamoDb> {
   const path = join(dataDir, 'dynamodb');
   await ownerOnlyFolder(path);
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const db = await PersistedMemoryLevel.open(path);
+  const server = dynalite({ db, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const url = await listen(server, port, settings.host);
   const client = new DynamoDBClient({
     endpoint: url,

@@ -4,6 +4,8 @@ declare module 'dynalite' {
 
   interface DynaliteOptions {
     path?: string;
+    /** An opened abstract-level database of JSON values, used instead of `path`'s LevelDB (our patch). */
+    db?: unknown;
     createTableMs?: number;
     deleteTableMs?: number;
     updateTableMs?: number;
