@@ -53,7 +53,7 @@ import { bindingPort, lockDataDir } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 import { localSweepSettings, withSweepRate } from './sweep-settings';
-import { attachWebSocketGateway, type LocalWebSocketGateway } from './websocket-gateway';
+import { attachWebSocketGateway, type LocalWebSocketGateway, livePostTransport } from './websocket-gateway';
 import { localWorkerTypes } from './worker-types';
 
 export interface LocalStackOptions {
@@ -406,6 +406,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const liveHttpUrl = `${apiUrl}/${LIVE_API.stageName}`;
     environment[LIVE_API.endpointEnv] = liveHttpUrl;
     process.env[LIVE_API.endpointEnv] = liveHttpUrl;
+    if (options.inProcessTransports !== false) {
+      stoppers.push(registerInProcessTransport(liveHttpUrl, livePostTransport(liveGateway)));
+    }
     // Alert links point at the API, whose address is known only now; the handlers that raise alerts (api,
     // sweeper) first run after this.
     environment[API_BASE_URL_ENV] = apiUrl;

@@ -16,6 +16,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { type AwsJsonTransport, POST_TO_CONNECTION } from '../functions/shared/clients/in-process-transport';
 import type { WebSocketRouteShape } from '../functions/shared/resources';
 import { parseRequestTarget } from './api-gateway';
 import type { LocalAwsSettings } from './settings';
@@ -52,6 +53,11 @@ interface Connection {
 export interface LocalWebSocketGateway {
   /** Serves the Management API; false for any other request (the HTTP routes serve it). */
   handleManagement(request: IncomingMessage, response: ServerResponse): boolean;
+  /**
+   * The Management API's PostToConnection as a call (the stack serves the handlers' posts in process with
+   * it, in-process-transport.ts): what the HTTP route answers, without HTTP or signing.
+   */
+  post(connectionId: string, data: string): Promise<'sent' | 'gone' | 'too large'>;
   /** How many connections are open. */
   connectionCount(): number;
   close(): Promise<void>;
@@ -224,6 +230,16 @@ export function attachWebSocketGateway(
     }
   }
 
+  function post(connectionId: string, data: string): Promise<'sent' | 'gone' | 'too large'> {
+    if (Buffer.byteLength(data) > limits.maxMessageBytes) return Promise.resolve('too large');
+    const connection = connections.get(connectionId);
+    if (!connection || connection.socket.readyState !== connection.socket.OPEN)
+      return Promise.resolve('gone');
+    return new Promise((resolve) =>
+      connection.socket.send(data, (error) => resolve(error ? 'gone' : 'sent')),
+    );
+  }
+
   function handleManagement(request: IncomingMessage, response: ServerResponse): boolean {
     const target = parseRequestTarget(request.url ?? '/');
     const match = target && MANAGEMENT_PATH.exec(target.path);
@@ -272,15 +288,11 @@ export function attachWebSocketGateway(
       return true;
     }
     readLimited(request, limits.maxMessageBytes).then(
-      (data) => {
-        if (data === undefined)
-          return answer(413, { message: 'Message too long' }, 'PayloadTooLargeException');
-        const current = connections.get(connectionId);
-        if (!current || current.socket.readyState !== current.socket.OPEN) return gone();
-        current.socket.send(data.toString('utf8'), (error) => {
-          if (error) gone();
-          else answer(200);
-        });
+      async (data) => {
+        const sent = data === undefined ? 'too large' : await post(connectionId, data.toString('utf8'));
+        if (sent === 'too large') answer(413, { message: 'Message too long' }, 'PayloadTooLargeException');
+        else if (sent === 'gone') gone();
+        else answer(200);
       },
       (error: unknown) => {
         options.onError?.(error, 'POST @connections');
@@ -300,6 +312,7 @@ export function attachWebSocketGateway(
 
   return {
     handleManagement,
+    post,
     connectionCount: () => connections.size,
     async close() {
       await Promise.allSettled([...disconnecting]);
@@ -372,4 +385,14 @@ async function readLimited(request: IncomingMessage, limit: number): Promise<Buf
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The gateway's PostToConnection as the in-process transport of the live endpoint (in-process-transport.ts). */
+export function livePostTransport(gateway: Pick<LocalWebSocketGateway, 'post'>): AwsJsonTransport {
+  const statusOf = { sent: 200, gone: 410, 'too large': 413 } as const;
+  return async ({ target, body }) => {
+    if (target !== POST_TO_CONNECTION) return { status: 404, body: '{"message":"Not Found"}' };
+    const { ConnectionId, Data } = JSON.parse(body) as { ConnectionId: string; Data: string };
+    return { status: statusOf[await gateway.post(ConnectionId, Data)], body: '{}' };
+  };
 }

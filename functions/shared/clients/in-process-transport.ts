@@ -2,7 +2,15 @@
 // they call. It registers here, per endpoint URL, a transport that hands an AWS JSON-protocol request
 // (DynamoDB, SQS, Step Functions) straight to the emulator, without HTTP or request signing. The lean
 // clients (aws-json.ts) look their endpoint up at each call: on AWS nothing is ever registered, and a
-// client bound to another endpoint (a second stack, LocalStack) goes over HTTP as usual.
+// client bound to another endpoint (a second stack, LocalStack) goes over HTTP as usual. The live updates'
+// posts (PostToConnection of the WebSocket API's Management API, a REST call) take the same path, as
+// POST_TO_CONNECTION calls to the live endpoint.
+
+/**
+ * The target of a PostToConnection served in process: the body is `{"ConnectionId", "Data"}` (Data the
+ * message text); the reply's status is the Management API's (200, 410 GoneException, 413).
+ */
+export const POST_TO_CONNECTION = 'ApiGatewayManagementApi.PostToConnection';
 
 /** One AWS JSON-protocol request, as the client would send it over HTTP. */
 export interface AwsJsonCall {

@@ -1,11 +1,12 @@
 // The writers' side of live updates, once per container: the publisher posting through the API Gateway
 // Management API of the WebSocket API (LIVE_ENDPOINT: https://{apiId}.execute-api.{region}.amazonaws.com/live,
-// or the local stack's API port), its client and SDK package loaded on the first post (not at cold start:
-// most invocations have no listener), and the middleware that lets the fan-out finish before the handler
+// or the local stack's API port, which serves the posts in process), its client and SDK package loaded on
+// the first post (not at cold start: most invocations have no listener), and the middleware that lets the fan-out finish before the handler
 // returns. Without LIVE_ENDPOINT nothing is published.
 import type { MiddlewareObj } from '@middy/core';
 import { createApiGatewayManagementClient, PostToConnectionCommand } from '../clients/apigateway-management';
 import { documentClient } from '../clients/dynamodb';
+import { inProcessTransport, POST_TO_CONNECTION } from '../clients/in-process-transport';
 import { once } from '../clients/once';
 import { requireEnv } from '../config';
 import { logger } from '../powertools';
@@ -21,6 +22,15 @@ const managementClient = once(() =>
 
 /** PostToConnection, with GoneException (the client disconnected) as 'gone'. */
 export const postToConnection: PostToConnection = async (connectionId, data) => {
+  const endpoint = requireEnv(LIVE_ENDPOINT_ENV);
+  const inProcess = inProcessTransport(endpoint);
+  if (inProcess) {
+    const body = JSON.stringify({ ConnectionId: connectionId, Data: data });
+    const { status } = await inProcess({ endpoint, target: POST_TO_CONNECTION, body });
+    if (status === 410) return 'gone';
+    if (status !== 200) throw new Error(`PostToConnection answered ${status}`);
+    return 'sent';
+  }
   try {
     await managementClient().send(
       new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(data) }),

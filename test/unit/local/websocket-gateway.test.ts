@@ -1,10 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { POST_TO_CONNECTION } from '../../../functions/shared/clients/in-process-transport';
 import type { WebSocketRouteShape } from '../../../functions/shared/resources';
 import { closeServer, listen } from '../../../local/listen';
 import { LOCAL_AWS } from '../../../local/settings';
-import { attachWebSocketGateway, type LocalWebSocketGateway } from '../../../local/websocket-gateway';
+import {
+  attachWebSocketGateway,
+  type LocalWebSocketGateway,
+  livePostTransport,
+} from '../../../local/websocket-gateway';
 
 const routes: WebSocketRouteShape[] = [
   { routeKey: '$connect', handler: 'live' },
@@ -13,6 +18,7 @@ const routes: WebSocketRouteShape[] = [
 ];
 const invoked: string[] = [];
 const errors: string[] = [];
+const connected: string[] = [];
 let server: Server;
 let gateway: LocalWebSocketGateway;
 let url: string;
@@ -26,8 +32,11 @@ beforeAll(async () => {
       principalId: 'p',
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'x', Effect: 'Allow', Resource: '*' }] },
     }),
-    invoke: async (route) => {
+    invoke: async (route, event) => {
       invoked.push(route.routeKey);
+      if (route.routeKey === '$connect') {
+        connected.push((event as { requestContext: { connectionId: string } }).requestContext.connectionId);
+      }
       return route.routeKey === '$connect'
         ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': 'stepwise.v1' } }
         : { statusCode: 200, body: route.routeKey };
@@ -58,6 +67,28 @@ it('routes a message naming $connect or $disconnect to $default, as API Gateway 
   expect(replies).toEqual(['$default', '$default']);
   expect(invoked).toEqual(['$connect', '$default', '$default']);
   socket.close();
+});
+
+it('serves PostToConnection in process as the Management API does: delivered, 413 over 128 KB, 410 once gone', async () => {
+  const socket = new WebSocket(`${url}/live`, ['stepwise.v1']);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const connectionId = connected.at(-1) ?? '';
+  const transport = livePostTransport(gateway);
+  const post = (data: string, id = connectionId) =>
+    transport({
+      endpoint: url,
+      target: POST_TO_CONNECTION,
+      body: JSON.stringify({ ConnectionId: id, Data: data }),
+    });
+  const heard = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+  expect((await post('{"hello":1}')).status).toBe(200);
+  expect(await heard).toBe('{"hello":1}');
+  expect((await post('x'.repeat(129 * 1024))).status).toBe(413);
+  expect((await post('late', 'no-such-connection')).status).toBe(410);
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  socket.close();
+  await closed;
+  await expect.poll(async () => (await post('after close')).status).toBe(410);
 });
 
 it('closes a socket that sends a frame over 128 KB with 1009, as API Gateway does, and reports no failure of its own', async () => {
