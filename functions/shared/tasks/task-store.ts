@@ -919,23 +919,4 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     } while (cursor);
     return items;
   }
-
-  private async updateTask(
-    taskId: string,
-    update: string,
-    condition: string,
-    values: Record<string, unknown>,
-  ): Promise<boolean> {
-    const names: Record<string, string> = { '#status': 'status' };
-    for (const field of ['output', 'error', 'cause', 'metrics']) {
-      if (update.includes(`#${field}`)) names[`#${field}`] = field;
-    }
-    const written = await this.updateTaskItem(taskId, taskKey(taskId).sk, {
-      UpdateExpression: update,
-      ConditionExpression: `attribute_exists(pk) AND ${condition}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
-    return written !== undefined;
-  }
 }
