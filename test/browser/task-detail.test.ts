@@ -119,4 +119,53 @@ describe('task detail', () => {
     ]);
     expectNoPageErrors(page);
   });
+
+  it('shows a waiting approval listed after the first 100 approvals of the task', async () => {
+    // 101 iterations of a map each ask for an approval nobody gives (it expires after a second, the
+    // iteration goes on), then `review` waits: by step key it is the task's 102nd approval.
+    const workflowId = await registerWorkflow({
+      id: 'browser_many_approvals',
+      version: 1,
+      name: 'browser many approvals',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.docs',
+          maxConcurrency: 40,
+          steps: [
+            {
+              id: 'quick',
+              type: 'approval',
+              approvers: ['ADMIN'],
+              message: 'Publish this doc now?',
+              timeoutSeconds: 1,
+              continueOnError: true,
+            },
+          ],
+        },
+        {
+          id: 'review',
+          type: 'approval',
+          dependsOn: ['each'],
+          approvers: ['ADMIN'],
+          message: 'Publish the rest?',
+          timeoutSeconds: 300,
+        },
+      ],
+    });
+    const taskId = await startTask(workflowId, { docs: Array.from({ length: 101 }, (_, index) => index) });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const panel = page.getByRole('region', { name: 'Approval of step review', exact: true });
+    await expect.poll(() => panel.isVisible(), { timeout: 45_000 }).toBe(true);
+    const { body } = await request<{ items: { stepId: string }[] }>(
+      'GET',
+      `/tasks/${taskId}/approvals?limit=100`,
+    );
+    expect(body.items.filter((approval) => approval.stepId === 'quick')).toHaveLength(100);
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
+  });
 });

@@ -101,9 +101,14 @@ export default function TaskPage({ id }: { id: string }) {
         )}
       </section>
 
-      {waitingApprovals.map((approval) => (
+      {waitingApprovals.items.map((approval) => (
         <ApprovalPanel key={`${approval.stepId}#${approval.mapIndex ?? ''}`} approval={approval} />
       ))}
+      {waitingApprovals.more && (
+        <p className="muted" role="status">
+          More approvals wait than the {waitingApprovals.items.length} shown: decide these to see the next.
+        </p>
+      )}
 
       <h2>Timeline</h2>
       {layout && <Gantt layout={layout} />}
