@@ -75,6 +75,33 @@ describe('task detail', () => {
     expectNoPageErrors(page);
   });
 
+  it("draws a wait step's inferred window in the Gantt chart while it waits and once it has ended", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_wait',
+      version: 1,
+      name: 'browser wait',
+      steps: [
+        transform('prepare'),
+        { id: 'pause', type: 'wait', seconds: 3, dependsOn: ['prepare'] },
+        transform('finish', { dependsOn: ['pause'] }),
+      ],
+    });
+    const taskId = await startTask(workflowId, { n: 1 });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const bar = page.getByTestId('gantt').locator('[data-testid="gantt-bar"][data-step="pause"]');
+    const state = async () =>
+      (await bar.count()) === 1
+        ? [await bar.getAttribute('data-kind'), await bar.getAttribute('data-status')]
+        : await bar.count();
+    await expect.poll(state).toEqual(['wait', 'RUNNING']);
+    expect(await bar.textContent()).toBe('waiting');
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    await expect.poll(state).toEqual(['wait', 'SUCCEEDED']);
+    expect(await page.getByRole('row', { name: /pause/ }).textContent()).toContain('(inferred)');
+    expectNoPageErrors(page);
+  });
+
   it('decides each waiting iteration of an approval inside a map from its own panel', async () => {
     const workflowId = await registerWorkflow({
       id: 'browser_map_approvals',

@@ -140,7 +140,18 @@ export default function TaskPage({ id }: { id: string }) {
                     {step.attempts.length}
                     {step.iterations && <span className="muted"> ({step.iterations.total} iterations)</span>}
                   </td>
-                  <td>{formatDuration(step.durationMs)}</td>
+                  <td>
+                    {formatDuration(step.durationMs)}
+                    {step.windowInferred && step.startedAt && (
+                      <span
+                        className="muted"
+                        title="A wait has no record: its window is read from the steps around it"
+                      >
+                        {' '}
+                        (inferred)
+                      </span>
+                    )}
+                  </td>
                   <td className="mono summary">{step.inputSummary ?? '—'}</td>
                   <td className="mono summary">
                     {step.error ? (
