@@ -1,7 +1,8 @@
 // `stepwise tasks timeline`: a text Gantt chart of a task's steps and attempts, scaled to the terminal.
 // One row per attempt: its window as a bar (█ succeeded, x failed or timed out, ▒ still running), the wait
 // before a retry as dots from the previous attempt's end, a map as its own window with its iterations
-// rolled up, and never-run steps as PENDING rows (NOT_RUN once the task has ended).
+// rolled up, a wait (Step Functions runs it alone, nothing records it) over the window the API infers for
+// it, and never-run steps as PENDING rows (NOT_RUN once the task has ended).
 import type { AttemptView, Timeline, TimelineStep } from './contracts';
 import { formatDuration } from './format';
 
@@ -25,12 +26,15 @@ function padTo(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-/** The chart's time span: the first attempt (or the task's start) to the task's end (or now). */
+/** The windows a step draws: its attempts, or its own (a map, a wait) when it has none. */
+const windowsOf = (step: TimelineStep): { startedAt?: string; endedAt?: string }[] =>
+  step.attempts.length > 0 ? step.attempts : [step];
+
+/** The chart's time span: the first window (or the task's start) to the task's end (or now). */
 function span(timeline: Timeline, now: number): { start: number; end: number } {
-  const starts = timeline.steps.flatMap((step) =>
-    step.attempts.map((attempt) => Date.parse(attempt.startedAt)),
-  );
-  const ends = timeline.steps.flatMap((step) => step.attempts.map((attempt) => ms(attempt.endedAt) ?? now));
+  const windows = timeline.steps.flatMap(windowsOf).filter((window) => window.startedAt !== undefined);
+  const starts = windows.map((window) => Date.parse(window.startedAt ?? ''));
+  const ends = windows.map((window) => ms(window.endedAt) ?? now);
   const start = Math.min(...starts, ms(timeline.startedAt) ?? Number.POSITIVE_INFINITY);
   const end = Math.max(...ends, ms(timeline.endedAt) ?? (timeline.endedAt ? 0 : start));
   const from = Number.isFinite(start) ? start : Date.parse(timeline.createdAt);
@@ -90,7 +94,7 @@ function stepRows(
             chartWidth,
             now,
           ),
-          duration: formatDuration(step.durationMs ?? (ms(step.endedAt) ?? now) - Date.parse(step.startedAt)),
+          duration: `${formatDuration(step.durationMs ?? (ms(step.endedAt) ?? now) - Date.parse(step.startedAt))}${step.windowInferred ? ' (inferred)' : ''}`,
         }
       : { bar: ' '.repeat(chartWidth), duration: '' };
     rows.push(

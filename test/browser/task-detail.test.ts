@@ -75,6 +75,33 @@ describe('task detail', () => {
     expectNoPageErrors(page);
   });
 
+  it("draws a wait step's inferred window in the Gantt chart while it waits and once it has ended", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_wait',
+      version: 1,
+      name: 'browser wait',
+      steps: [
+        transform('prepare'),
+        { id: 'pause', type: 'wait', seconds: 3, dependsOn: ['prepare'] },
+        transform('finish', { dependsOn: ['pause'] }),
+      ],
+    });
+    const taskId = await startTask(workflowId, { n: 1 });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const bar = page.getByTestId('gantt').locator('[data-testid="gantt-bar"][data-step="pause"]');
+    const state = async () =>
+      (await bar.count()) === 1
+        ? [await bar.getAttribute('data-kind'), await bar.getAttribute('data-status')]
+        : await bar.count();
+    await expect.poll(state).toEqual(['wait', 'RUNNING']);
+    expect(await bar.textContent()).toBe('waiting');
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    await expect.poll(state).toEqual(['wait', 'SUCCEEDED']);
+    expect(await page.getByRole('row', { name: /pause/ }).textContent()).toContain('(inferred)');
+    expectNoPageErrors(page);
+  });
+
   it('decides each waiting iteration of an approval inside a map from its own panel', async () => {
     const workflowId = await registerWorkflow({
       id: 'browser_map_approvals',
@@ -117,6 +144,55 @@ describe('task detail', () => {
       [0, 'REJECTED'],
       [1, 'APPROVED'],
     ]);
+    expectNoPageErrors(page);
+  });
+
+  it('shows a waiting approval listed after the first 100 approvals of the task', async () => {
+    // 101 iterations of a map each ask for an approval nobody gives (it expires after a second, the
+    // iteration goes on), then `review` waits: by step key it is the task's 102nd approval.
+    const workflowId = await registerWorkflow({
+      id: 'browser_many_approvals',
+      version: 1,
+      name: 'browser many approvals',
+      steps: [
+        {
+          id: 'each',
+          type: 'map',
+          items: '$.input.docs',
+          maxConcurrency: 40,
+          steps: [
+            {
+              id: 'quick',
+              type: 'approval',
+              approvers: ['ADMIN'],
+              message: 'Publish this doc now?',
+              timeoutSeconds: 1,
+              continueOnError: true,
+            },
+          ],
+        },
+        {
+          id: 'review',
+          type: 'approval',
+          dependsOn: ['each'],
+          approvers: ['ADMIN'],
+          message: 'Publish the rest?',
+          timeoutSeconds: 300,
+        },
+      ],
+    });
+    const taskId = await startTask(workflowId, { docs: Array.from({ length: 101 }, (_, index) => index) });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const panel = page.getByRole('region', { name: 'Approval of step review', exact: true });
+    await expect.poll(() => panel.isVisible(), { timeout: 45_000 }).toBe(true);
+    const { body } = await request<{ items: { stepId: string }[] }>(
+      'GET',
+      `/tasks/${taskId}/approvals?limit=100`,
+    );
+    expect(body.items.filter((approval) => approval.stepId === 'quick')).toHaveLength(100);
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    expect(await settled(taskId)).toBe('SUCCEEDED');
     expectNoPageErrors(page);
   });
 });

@@ -353,6 +353,47 @@ describe('approval steps', () => {
     );
   });
 
+  it('lists the waiting approvals of a task by ?status=, a page at a time, the cursor bound to the status', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'approve_some',
+      version: 1,
+      name: 'approve some',
+      steps: [
+        { id: 'each', type: 'map', items: '$.input.docs', steps: [approvalStep({ continueOnError: true })] },
+      ],
+    });
+    const taskId = await start(workflowId, { docs: ['a', 'b', 'c'] });
+    for (const index of [0, 1, 2]) await pendingApproval(taskId, 'review', index);
+    expect((await decide(taskId, { decision: 'approve' }, undefined, '?mapIndex=0')).status).toBe(200);
+
+    type Page = { items: ApprovalView[]; cursor?: string };
+    const page = (query: string) => call<Page>('GET', `/tasks/${taskId}/approvals?${query}`);
+    const first = await page('status=PENDING&limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body.items.map((item) => [item.mapIndex, item.status])).toEqual([[1, 'PENDING']]);
+    const second = await page(`status=PENDING&limit=1&cursor=${encodeURIComponent(first.body.cursor ?? '')}`);
+    expect(second.body.items.map((item) => [item.mapIndex, item.status])).toEqual([[2, 'PENDING']]);
+    if (second.body.cursor !== undefined) {
+      const third = await page(`status=PENDING&limit=1&cursor=${encodeURIComponent(second.body.cursor)}`);
+      expect(third.body).toEqual({ items: [] });
+    }
+    expect((await page('status=APPROVED')).body.items.map((item) => item.mapIndex)).toEqual([0]);
+    expect((await page('status=PENDING')).body).toEqual({
+      items: [expect.objectContaining({ mapIndex: 1 }), expect.objectContaining({ mapIndex: 2 })],
+    });
+    // A cursor of the PENDING list is no cursor of another status, nor of every status.
+    for (const query of ['status=APPROVED&', '']) {
+      const other = await page(`${query}cursor=${encodeURIComponent(first.body.cursor ?? '')}`);
+      expect(other.status, query).toBe(400);
+      expect(JSON.stringify(other.body)).toContain('cursor');
+    }
+    const bad = await page('status=WAITING');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ details: [expect.objectContaining({ field: 'status' })] });
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    expect((await waitForTask(taskId)).status).toBe('CANCELLED');
+  });
+
   it('expires the approval of a task cancelled while it waits: listed EXPIRED, a decision is a 409', async () => {
     const workflowId = await registerWorkflow({
       id: 'cancel_waiting',

@@ -145,6 +145,45 @@ describe('task timeline and events', () => {
     expect((await timelineOf(taskId)).steps[0]).toMatchObject({ status: 'SUCCEEDED', retryCount: 1 });
   });
 
+  it("infers a wait's window from the steps it runs after and before, RUNNING while it waits", async () => {
+    // slow runs in a branch beside a > pause > c: listed before pause, it is not what pause waits for.
+    const workflowId = await registerWorkflow({
+      id: 'timeline_wait',
+      version: 1,
+      name: 'timeline wait',
+      steps: [
+        transform('slow', { params: { simulate: { sleepSeconds: 4 } } }),
+        { id: 'pause', type: 'wait', seconds: 2, dependsOn: ['a'] },
+        transform('a'),
+        transform('c', { dependsOn: ['pause'] }),
+      ],
+    });
+    const taskId = await start(workflowId);
+    const live = { timeout: 20_000, interval: 100 };
+    const stepOf = (timeline: TaskTimeline, id: string) => timeline.steps.find((step) => step.stepId === id);
+    await expect.poll(async () => stepOf(await timelineOf(taskId), 'pause')?.status, live).toBe('RUNNING');
+    const waiting = await timelineOf(taskId);
+    expect(waiting.status).toBe('RUNNING');
+    expect(stepOf(waiting, 'pause')).toMatchObject({
+      type: 'wait',
+      startedAt: stepOf(waiting, 'a')?.endedAt,
+      windowInferred: true,
+      attempts: [],
+    });
+    expect(stepOf(waiting, 'pause')?.endedAt).toBeUndefined();
+    expect(stepOf(waiting, 'c')).toMatchObject({ status: 'PENDING' });
+
+    expect((await waitForTask(taskId)).status).toBe('SUCCEEDED');
+    const ended = await timelineOf(taskId);
+    const [a, pause, c, slow] = ['a', 'pause', 'c', 'slow'].map((id) => stepOf(ended, id));
+    expect(pause).toMatchObject({ status: 'SUCCEEDED', startedAt: a?.endedAt, windowInferred: true });
+    expect(pause?.durationMs).toBe(2000);
+    expect(Date.parse(pause?.endedAt ?? '')).toBeLessThanOrEqual(Date.parse(c?.startedAt ?? ''));
+    expect(Date.parse(slow?.endedAt ?? '')).toBeGreaterThan(Date.parse(pause?.startedAt ?? ''));
+    expect((pause?.order ?? 0) < (c?.order ?? 0)).toBe(true);
+    expect(ended.totals).toMatchObject({ steps: 4, completed: 4, pending: 0, running: 0 });
+  });
+
   it('shows the steps a failed or cancelled task never reached as NOT_RUN, not PENDING', async () => {
     const workflowId = await registerWorkflow({
       id: 'timeline_ended',

@@ -69,6 +69,8 @@ export interface TimelineStep {
     readonly byStatus: Record<string, number>;
     readonly duration: { readonly minMs: number; readonly avgMs: number; readonly maxMs: number };
   };
+  /** A wait's window, inferred from the steps around it. */
+  readonly windowInferred?: true;
 }
 
 export interface TaskTimeline {

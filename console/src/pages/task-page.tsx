@@ -101,9 +101,14 @@ export default function TaskPage({ id }: { id: string }) {
         )}
       </section>
 
-      {waitingApprovals.map((approval) => (
+      {waitingApprovals.items.map((approval) => (
         <ApprovalPanel key={`${approval.stepId}#${approval.mapIndex ?? ''}`} approval={approval} />
       ))}
+      {waitingApprovals.more && (
+        <p className="muted" role="status">
+          More approvals wait than the {waitingApprovals.items.length} shown: decide these to see the next.
+        </p>
+      )}
 
       <h2>Timeline</h2>
       {layout && <Gantt layout={layout} />}
@@ -135,7 +140,18 @@ export default function TaskPage({ id }: { id: string }) {
                     {step.attempts.length}
                     {step.iterations && <span className="muted"> ({step.iterations.total} iterations)</span>}
                   </td>
-                  <td>{formatDuration(step.durationMs)}</td>
+                  <td>
+                    {formatDuration(step.durationMs)}
+                    {step.windowInferred && step.startedAt && (
+                      <span
+                        className="muted"
+                        title="A wait has no record: its window is read from the steps around it"
+                      >
+                        {' '}
+                        (inferred)
+                      </span>
+                    )}
+                  </td>
                   <td className="mono summary">{step.inputSummary ?? '—'}</td>
                   <td className="mono summary">
                     {step.error ? (

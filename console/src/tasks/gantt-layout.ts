@@ -1,6 +1,7 @@
 // The geometry of a task's Gantt chart, apart from drawing it: each attempt of each step a bar placed
 // on the task's time window (percent of its width), the gaps between a step's attempts (retry waits),
-// an approval step's attempt marked as the wait for a decision, and time ticks at round intervals.
+// an approval step's attempt marked as the wait for a decision, a wait step's inferred window (it has no
+// attempts) as a bar of its own, and time ticks at round intervals.
 // Pure, so it is unit-tested.
 import { formatDuration } from '../format/format';
 
@@ -22,6 +23,10 @@ export interface GanttLaneInput {
   readonly type?: string;
   readonly status: string;
   readonly attempts: readonly GanttAttemptInput[];
+  /** A wait step's window (timeline only), which the API infers from the steps around it. */
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+  readonly windowInferred?: boolean;
 }
 
 export interface GanttBar {
@@ -29,7 +34,8 @@ export interface GanttBar {
   readonly attempt: number;
   readonly mapIndex?: number;
   readonly status: string;
-  readonly kind: 'attempt' | 'approval';
+  /** `wait`: a wait step's inferred window, not an attempt. */
+  readonly kind: 'attempt' | 'approval' | 'wait';
   /** Percent of the chart's width. */
   readonly left: number;
   readonly width: number;
@@ -86,6 +92,12 @@ export function tickInterval(spanMs: number, target = 6): number {
   return 10 * magnitude;
 }
 
+/** The windows a lane draws: its attempts, or a wait step's inferred window as one. */
+function windowsOf(lane: GanttLaneInput): readonly GanttAttemptInput[] {
+  if (lane.attempts.length > 0 || !lane.windowInferred || !lane.startedAt) return lane.attempts;
+  return [{ attempt: 1, status: lane.status, startedAt: lane.startedAt, endedAt: lane.endedAt }];
+}
+
 export function layoutGantt(
   task: { readonly createdAt: string; readonly endedAt?: string; readonly lanes: readonly GanttLaneInput[] },
   now: number,
@@ -93,7 +105,7 @@ export function layoutGantt(
   const times: number[] = [Date.parse(task.createdAt)];
   let open = false;
   for (const lane of task.lanes) {
-    for (const attempt of lane.attempts) {
+    for (const attempt of windowsOf(lane)) {
       times.push(Date.parse(attempt.startedAt));
       if (attempt.endedAt) times.push(Date.parse(attempt.endedAt));
       else open = true;
@@ -108,7 +120,8 @@ export function layoutGantt(
   const at = (ms: number) => ((ms - startMs) / span) * 100;
 
   const lanes = task.lanes.map((lane): GanttLane => {
-    const bars = [...lane.attempts]
+    const kind = lane.type === 'approval' ? 'approval' : lane.attempts.length === 0 ? 'wait' : 'attempt';
+    const bars = [...windowsOf(lane)]
       .sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
       .map((attempt): GanttBar => {
         const start = Date.parse(attempt.startedAt);
@@ -119,7 +132,7 @@ export function layoutGantt(
           attempt: attempt.attempt,
           mapIndex: attempt.mapIndex,
           status: attempt.status,
-          kind: lane.type === 'approval' ? 'approval' : 'attempt',
+          kind,
           left,
           width: Math.max(MIN_BAR_PERCENT, Math.min(100 - left, at(Math.max(end, start)) - at(start))),
           startMs: start,

@@ -1,23 +1,27 @@
 // A task's timeline as a Gantt chart drawn with plain elements (as Temporal's UI does, no chart library):
-// one lane per step, one bar per attempt with its worker, dashed retry waits between attempts, and an
-// approval step's attempt drawn as the wait for a decision.
+// one lane per step, one bar per attempt with its worker, dashed retry waits between attempts, an
+// approval step's attempt drawn as the wait for a decision, and a wait step's inferred window.
 import { StatusBadge } from '../components/status-badge';
 import { formatClock, formatDuration } from '../format/format';
 import type { GanttBar, GanttLayout } from './gantt-layout';
 
 function barTitle(bar: GanttBar): string {
   const lines = [
-    `${bar.step}${bar.mapIndex !== undefined ? `[${bar.mapIndex}]` : ''} attempt ${bar.attempt}: ${bar.status}`,
+    bar.kind === 'wait'
+      ? `${bar.step} wait: ${bar.status}`
+      : `${bar.step}${bar.mapIndex !== undefined ? `[${bar.mapIndex}]` : ''} attempt ${bar.attempt}: ${bar.status}`,
     `${formatClock(new Date(bar.startMs).toISOString())} → ${bar.open ? 'now' : formatClock(new Date(bar.endMs).toISOString())} (${formatDuration(bar.endMs - bar.startMs)})`,
   ];
   if (bar.worker) lines.push(`worker ${bar.worker}`);
   if (bar.kind === 'approval')
     lines.push(bar.decision ? `${bar.decision} by ${bar.decidedBy ?? '?'}` : 'waiting for a decision');
+  if (bar.kind === 'wait') lines.push('inferred from the steps before and after it (a wait has no record)');
   if (bar.error) lines.push(bar.error);
   return lines.join('\n');
 }
 
 function barLabel(bar: GanttBar): string {
+  if (bar.kind === 'wait') return bar.open ? 'waiting' : 'wait';
   if (bar.kind === 'approval')
     return bar.open ? 'awaiting approval' : (bar.decision ?? bar.status.toLowerCase());
   const parts = [`#${bar.attempt}`];

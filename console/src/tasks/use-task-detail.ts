@@ -4,9 +4,10 @@
 // events; the tenant routes, the timeline among them, are not theirs).
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api/api-context';
-import type { Approval, Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
+import type { Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
 import { useLiveRefetch, usePollingInterval } from '../live/live-context';
 import type { GanttAttemptInput } from './gantt-layout';
+import { fetchWaitingApprovals, type WaitingApprovals } from './waiting-approvals';
 
 export interface TaskDetailWithAttempts extends TaskDetail {
   readonly steps?: { stepId: string; mapIndex?: number; status: string; error?: string; cause?: string }[];
@@ -17,6 +18,7 @@ export interface TaskDetailWithAttempts extends TaskDetail {
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 const POLL_MS = 3_000;
+const NONE_WAITING: WaitingApprovals = { items: [], more: false };
 
 export function useTaskDetail(taskId: string, identity: Identity | undefined) {
   const api = useApi();
@@ -46,12 +48,10 @@ export function useTaskDetail(taskId: string, identity: Identity | undefined) {
     refetchInterval: () => poll(status),
   });
 
-  // The approvals waiting for a decision, each map iteration's apart (an approval inside a map is decided
-  // by its mapIndex, which the timeline's rolled-up map step does not carry). At most the first 100.
   const approvals = useQuery({
     queryKey: ['task', taskId, 'approvals'],
     enabled: identity !== undefined && !operator && status !== undefined && !TERMINAL.has(status),
-    queryFn: ({ signal }) => api.get<{ items: Approval[] }>(`/tasks/${id}/approvals?limit=100`, { signal }),
+    queryFn: ({ signal }) => fetchWaitingApprovals(api, taskId, signal),
     refetchInterval: () => poll(status),
   });
 
@@ -61,9 +61,7 @@ export function useTaskDetail(taskId: string, identity: Identity | undefined) {
     detail,
     timeline,
     waitingApprovals:
-      status !== undefined && !TERMINAL.has(status)
-        ? (approvals.data?.items ?? []).filter((approval) => approval.status === 'PENDING')
-        : [],
+      status !== undefined && !TERMINAL.has(status) ? (approvals.data ?? NONE_WAITING) : NONE_WAITING,
     events: operator ? (detail.data?.events ?? []) : (events.data?.events ?? []),
     operator,
   };

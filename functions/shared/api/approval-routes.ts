@@ -1,5 +1,5 @@
 // Approvals over HTTP: an org's approvals by status (newest request first, cursor paged), a task's
-// approvals (one per approval step and map iteration), and the decision on one. None ever returns a task
+// approvals (one per approval step and map iteration, of one status or all), and the decision on one. None ever returns a task
 // token (approvals/approval.ts `publicView`).
 import { APPROVAL_STATUSES, publicView } from '../approvals/approval';
 import { DecisionRequestSchema, decideApproval } from '../approvals/decide-approval';
@@ -17,6 +17,7 @@ const ApprovalListQuerySchema = z.strictObject({
 });
 
 const TaskApprovalsQuerySchema = z.strictObject({
+  status: z.optional(z.enum(APPROVAL_STATUSES)),
   limit: z.optional(queryInteger(100, 3)),
   cursor: z.optional(z.string()),
 });
@@ -51,7 +52,7 @@ export const APPROVAL_OPERATIONS: Record<string, ApiOperation> = {
     }
     const binding = cursorBinding(event, identity, { ...query, taskId });
     const cursor = await deps.cursors.verify(binding, query.cursor);
-    const page = await deps.approvals.approvals.listForTask(taskId, query.limit ?? 50, cursor);
+    const page = await deps.approvals.approvals.listForTask(taskId, query.limit ?? 50, cursor, query.status);
     return jsonResponse(200, {
       items: page.items.map(publicView),
       cursor: await deps.cursors.sign(binding, page.cursor),

@@ -2,7 +2,8 @@
 // other items:
 //   TASK#<taskId> / APPROVAL#<stepId>[#<mapIndex 5 digits>]   the approval, its task token, its decision
 //   gsi1  ORG#<org>#APPROVALS#<status> / <requestedAt>#<taskId>#<stepKey>   an org's approvals by status
-// Every status change is one conditional write on the status read, and moves the gsi1 key with it.
+//   gsi2  TASK#<taskId>#APPROVALS#<status> / <stepKey>                     a task's approvals by status
+// Every status change is one conditional write on the status read, and moves both index keys with it.
 import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import {
@@ -55,8 +56,11 @@ export interface ApprovalStore {
   expirePending(taskId: string, at: string): Promise<number>;
   /** An org's approvals of one status, newest request first. */
   list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage>;
-  /** A task's approvals (whatever their org: callers check the task's), by step id then map index. */
-  listForTask(taskId: string, limit: number, cursor?: string): Promise<ApprovalPage>;
+  /**
+   * A task's approvals (whatever their org: callers check the task's), by step id then map index; those
+   * of one status only when `status` is given.
+   */
+  listForTask(taskId: string, limit: number, cursor?: string, status?: ApprovalStatus): Promise<ApprovalPage>;
 }
 
 const approvalKey = (key: ApprovalKey) => ({
@@ -64,6 +68,7 @@ const approvalKey = (key: ApprovalKey) => ({
   sk: `APPROVAL#${approvalStepKey(key)}`,
 });
 const statusPartition = (orgId: string, status: ApprovalStatus) => `ORG#${orgId}#APPROVALS#${status}`;
+const taskStatusPartition = (taskId: string, status: ApprovalStatus) => `TASK#${taskId}#APPROVALS#${status}`;
 
 export class DynamoApprovalStore implements ApprovalStore {
   constructor(
@@ -85,6 +90,8 @@ export class DynamoApprovalStore implements ApprovalStore {
       ...approval,
       gsi1pk: statusPartition(approval.orgId, approval.status),
       gsi1sk: `${approval.requestedAt}#${approval.taskId}#${approvalStepKey(approval)}`,
+      gsi2pk: taskStatusPartition(approval.taskId, approval.status),
+      gsi2sk: approvalStepKey(approval),
     });
   }
 
@@ -99,11 +106,12 @@ export class DynamoApprovalStore implements ApprovalStore {
   decide(key: OrgApprovalKey, decision: DecisionRecord): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition, decision = :decision, decidedBy = :by, decidedAt = :at, #comment = :comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, decision = :decision, decidedBy = :by, decidedAt = :at, #comment = :comment',
       { status: 'PENDING' },
       {
         ':next': decision.status,
         ':partition': statusPartition(key.orgId, decision.status),
+        ':taskPartition': taskStatusPartition(key.taskId, decision.status),
         ':decision': decision.decision,
         ':by': decision.decidedBy,
         ':at': decision.decidedAt,
@@ -115,18 +123,27 @@ export class DynamoApprovalStore implements ApprovalStore {
   expire(key: OrgApprovalKey, at: string, expected: ExpectedState): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition, expiredAt = :at REMOVE decision, decidedBy, decidedAt, #comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, expiredAt = :at REMOVE decision, decidedBy, decidedAt, #comment',
       expected,
-      { ':next': 'EXPIRED', ':partition': statusPartition(key.orgId, 'EXPIRED'), ':at': at },
+      {
+        ':next': 'EXPIRED',
+        ':partition': statusPartition(key.orgId, 'EXPIRED'),
+        ':taskPartition': taskStatusPartition(key.taskId, 'EXPIRED'),
+        ':at': at,
+      },
     );
   }
 
   reopen(key: OrgApprovalKey, expected: ExpectedState): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition REMOVE decision, decidedBy, decidedAt, #comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition REMOVE decision, decidedBy, decidedAt, #comment',
       expected,
-      { ':next': 'PENDING', ':partition': statusPartition(key.orgId, 'PENDING') },
+      {
+        ':next': 'PENDING',
+        ':partition': statusPartition(key.orgId, 'PENDING'),
+        ':taskPartition': taskStatusPartition(key.taskId, 'PENDING'),
+      },
     );
   }
 
@@ -169,7 +186,33 @@ export class DynamoApprovalStore implements ApprovalStore {
     };
   }
 
-  async listForTask(taskId: string, limit: number, cursor?: string): Promise<ApprovalPage> {
+  async listForTask(
+    taskId: string,
+    limit: number,
+    cursor?: string,
+    status?: ApprovalStatus,
+  ): Promise<ApprovalPage> {
+    if (status) {
+      // The cursor is the last item's gsi2sk (its step key, unique in the task): the signer binds it to the
+      // task and the status.
+      const { Items = [], LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi2',
+          KeyConditionExpression: `gsi2pk = :pk${cursor ? ' AND gsi2sk > :after' : ''}`,
+          ExpressionAttributeValues: {
+            ':pk': taskStatusPartition(taskId, status),
+            ...(cursor && { ':after': cursor }),
+          },
+          Limit: limit,
+        }),
+      );
+      const last = Items.at(-1);
+      return {
+        items: Items.map((item) => fromItem<StoredApproval>(item)),
+        ...(LastEvaluatedKey && last && { cursor: String(last.gsi2sk) }),
+      };
+    }
     // The cursor is the last item's sort key (`APPROVAL#...`): the signer binds it to the task.
     const pk = `TASK#${taskId}`;
     const { Items = [], LastEvaluatedKey } = await this.client.send(

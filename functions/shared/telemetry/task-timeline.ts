@@ -3,9 +3,14 @@
 // iterations; never-run steps of the definition last, PENDING while the task runs and NOT_RUN once it has
 // ended (it failed, timed out or was cancelled before reaching them). Pure: built from the task, its step items
 // and the step plan the task keeps (or one made from the workflow definition, for tasks started before).
+// A wait is Step Functions' own Wait state, which nothing records: its window is inferred from the run
+// order the definition compiles to (it starts when the steps before it have ended, ends when a step after
+// it starts) and marked `windowInferred`.
 
 import type { StepPlan } from '../tasks/step-plan';
 import { type AttemptRecord, isTerminal, type StepRecord, type Task, type TaskStatus } from '../tasks/task';
+import type { WorkflowDefinition } from '../workflows/definition';
+import { startsAfter } from '../workflows/run-order';
 import { type LlmUsage, rollUpStatus, sumLlmUsage } from './task-metrics';
 
 export interface TimelineAttempt {
@@ -45,6 +50,8 @@ export interface TimelineStep {
     readonly duration: { readonly minMs: number; readonly avgMs: number; readonly maxMs: number };
   };
   readonly llm?: LlmUsage;
+  /** A wait's window, inferred from the steps around it (no record holds its times). */
+  readonly windowInferred?: true;
 }
 
 export interface TaskTimeline {
@@ -180,10 +187,107 @@ function mapStep(stepId: string, own: StepRecord | undefined, iterations: StepRe
   };
 }
 
+/** What places the top-level waits in time: the steps each top-level step starts after, and fixed lengths. */
+export interface RunOrder {
+  readonly startsAfter: ReadonlyMap<string, readonly string[]>;
+  readonly waitSeconds: ReadonlyMap<string, number>;
+}
+
+export function runOrderOf(definition: Pick<WorkflowDefinition, 'steps'>): RunOrder {
+  const waitSeconds = new Map<string, number>();
+  for (const step of definition.steps) {
+    if (step.type === 'wait' && step.seconds !== undefined) waitSeconds.set(step.id, step.seconds);
+  }
+  return { startsAfter: startsAfter(definition.steps), waitSeconds };
+}
+
+const OPEN_STATUSES = ['PENDING', 'RUNNING', 'RETRYING'];
+const plusSeconds = (iso: string, seconds: number) =>
+  new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+/**
+ * The window and status of each unrecorded top-level wait whose start is known: the task's start, or the
+ * end of the last step it runs after. It ended when a step after it started (at most its fixed length
+ * later), or with the task; until then it is RUNNING.
+ */
+function inferWaits(
+  task: Task,
+  recorded: readonly Unordered[],
+  waits: readonly string[],
+  order: RunOrder,
+  outputStatus: (id: string) => string | undefined,
+): Unordered[] {
+  const byId = new Map(recorded.map((entry) => [entry.stepId, entry]));
+  const waitIds = new Set(waits);
+  const windows = new Map<string, { startedAt: string; endedAt?: string } | undefined>();
+  const next = (id: string) => [...order.startsAfter].filter(([, ids]) => ids.includes(id)).map(([s]) => s);
+  // The first start of a recorded step after it, through the waits after it (less their fixed lengths):
+  // it had ended by then.
+  const endedBy = (id: string): string | undefined =>
+    earliest(
+      next(id).map((after) => {
+        if (!waitIds.has(after)) return byId.get(after)?.startedAt;
+        const end = endedBy(after);
+        return end === undefined ? undefined : plusSeconds(end, -(order.waitSeconds.get(after) ?? 0));
+      }),
+    );
+  const endOf = (id: string): string | undefined => {
+    if (waitIds.has(id)) return windowOf(id)?.endedAt;
+    const entry = byId.get(id);
+    return entry && !OPEN_STATUSES.includes(entry.status) ? entry.endedAt : undefined;
+  };
+  function windowOf(id: string): { startedAt: string; endedAt?: string } | undefined {
+    if (windows.has(id)) return windows.get(id);
+    const before = order.startsAfter.get(id);
+    const ends = (before ?? []).map(endOf);
+    const startedAt =
+      before === undefined || ends.includes(undefined)
+        ? undefined
+        : before.length === 0
+          ? (task.startedAt ?? task.createdAt)
+          : latest(ends);
+    if (startedAt === undefined) return undefined;
+    const nextStart = endedBy(id);
+    const seconds = order.waitSeconds.get(id);
+    const fixedEnd = seconds === undefined ? undefined : plusSeconds(startedAt, seconds);
+    const endedAt =
+      nextStart !== undefined
+        ? earliest([nextStart, fixedEnd])
+        : outputStatus(id) !== undefined && task.endedAt
+          ? earliest([task.endedAt, fixedEnd])
+          : undefined;
+    const window = { startedAt, ...(endedAt !== undefined && { endedAt: latest([startedAt, endedAt]) }) };
+    windows.set(id, window);
+    return window;
+  }
+  return waits.flatMap((id): Unordered[] => {
+    const window = windowOf(id);
+    if (!window) return [];
+    const status = outputStatus(id) ?? (window.endedAt ? 'SUCCEEDED' : 'RUNNING');
+    // An ended task stopped a wait it never heard the end of: nothing says it ran, as before.
+    if (status === 'RUNNING' && isTerminal(task.status)) return [];
+    const durationMs = since(window.startedAt, window.endedAt);
+    return [
+      {
+        stepId: id,
+        type: 'wait',
+        status,
+        ...window,
+        ...(durationMs !== undefined && { durationMs }),
+        retryCount: 0,
+        attempts: [],
+        windowInferred: true,
+        sortKey: window.startedAt,
+      },
+    ];
+  });
+}
+
 export function buildTaskTimeline(
   task: Task,
   steps: readonly StepRecord[],
   plan: StepPlan | undefined = task.stepPlan,
+  order?: RunOrder,
 ): TaskTimeline {
   const { topLevel, mapOf } = planIndex(plan);
   const typeOf = new Map(topLevel.map((step) => [step.id, step.type]));
@@ -203,8 +307,6 @@ export function buildTaskTimeline(
     entries.push(singleStep(step, typeOf.get(step.stepId) ?? step.stepType));
   }
   for (const [id, group] of maps) entries.push(mapStep(id, group.own, group.iterations));
-  entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
-  const seen = new Set(entries.map((entry) => entry.stepId));
   // Steps with no record: not reached yet, or run by Step Functions alone (a wait), whose status only the
   // task's output ($.steps: { <id>: { status, output } }) holds once it has ended. A step an ended task
   // never reached will not run: NOT_RUN, not PENDING (nor SKIPPED, which is a `when` that was false).
@@ -212,6 +314,15 @@ export function buildTaskTimeline(
     string,
     { status?: unknown } | undefined
   >;
+  const outputStatus = (id: string) =>
+    typeof outputSteps[id]?.status === 'string' ? String(outputSteps[id]?.status) : undefined;
+  if (order) {
+    const recorded = new Set(entries.map((entry) => entry.stepId));
+    const waits = topLevel.filter((step) => step.type === 'wait' && !recorded.has(step.id)).map((s) => s.id);
+    entries.push(...inferWaits(task, [...entries], waits, order, outputStatus));
+  }
+  entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
+  const seen = new Set(entries.map((entry) => entry.stepId));
   const unrecorded: Unordered[] = topLevel
     .filter((step) => !seen.has(step.id))
     .map((step) => ({

@@ -48,6 +48,7 @@ import {
   type WaitStep,
   type WorkflowDefinition,
 } from './definition';
+import { connectedGroups, entryAndRest } from './run-order';
 
 export type AslState = Record<string, unknown> & { Type: string };
 export interface AslStateMachine {
@@ -184,38 +185,14 @@ function compileGroup(steps: readonly Step[], scope: Scope, next: string | undef
   if (only && steps.length === 1) return compileStep(only, scope, next);
   const groups = connectedGroups(steps);
   if (groups.length > 1) return compileParallel(groups, scope, next);
-  const ids = new Set(steps.map((s) => s.id));
-  const entry = steps.filter((s) => !(s.dependsOn ?? []).some((d) => ids.has(d)));
-  const rest = steps.filter((s) => !entry.includes(s));
+  const { entry, rest } = entryAndRest(steps);
   if (entry.length === 0 || rest.length === 0) {
-    throw new WorkflowCompileError(`Steps ${[...ids].join(', ')} form a cycle; validate the workflow first`);
+    throw new WorkflowCompileError(
+      `Steps ${steps.map((s) => s.id).join(', ')} form a cycle; validate the workflow first`,
+    );
   }
   const restStart = compileGroup(rest, scope, next);
   return compileGroup(entry, scope, restStart);
-}
-
-/** Splits steps into groups with no dependency edge between groups, in definition order. */
-function connectedGroups(steps: readonly Step[]): Step[][] {
-  const ids = new Set(steps.map((s) => s.id));
-  const parent = new Map(steps.map((s) => [s.id, s.id]));
-  const find = (id: string): string => {
-    const p = parent.get(id) ?? id;
-    if (p === id) return id;
-    const root = find(p);
-    parent.set(id, root);
-    return root;
-  };
-  for (const step of steps) {
-    for (const dep of step.dependsOn ?? []) if (ids.has(dep)) parent.set(find(step.id), find(dep));
-  }
-  const groups = new Map<string, Step[]>();
-  for (const step of steps) {
-    const root = find(step.id);
-    const group = groups.get(root) ?? [];
-    group.push(step);
-    groups.set(root, group);
-  }
-  return [...groups.values()];
 }
 
 function compileParallel(groups: Step[][], scope: Scope, next: string | undefined): string {

@@ -64,9 +64,14 @@ export class InMemoryApprovalStore implements ApprovalStore {
     return { items, ...(from + limit < all.length && { cursor: String(from + limit) }) };
   }
 
-  async listForTask(taskId: string, limit: number, cursor?: string): Promise<ApprovalPage> {
+  async listForTask(
+    taskId: string,
+    limit: number,
+    cursor?: string,
+    status?: ApprovalStatus,
+  ): Promise<ApprovalPage> {
     const all = [...this.items.values()]
-      .filter((item) => item.taskId === taskId)
+      .filter((item) => item.taskId === taskId && (status === undefined || item.status === status))
       .sort((a, b) => a.stepId.localeCompare(b.stepId) || (a.mapIndex ?? -1) - (b.mapIndex ?? -1));
     const from = cursor ? Number(cursor) : 0;
     const items = all.slice(from, from + limit);

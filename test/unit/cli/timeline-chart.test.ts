@@ -214,6 +214,45 @@ describe('renderTimeline', () => {
     );
   });
 
+  it('draws a running wait over the window the API infers for it, up to now, and says it is inferred', () => {
+    const waiting: Timeline = {
+      ...retried,
+      status: 'RUNNING',
+      endedAt: undefined,
+      steps: [
+        {
+          stepId: 'prepare',
+          type: 'transform',
+          order: 1,
+          status: 'SUCCEEDED',
+          startedAt: at(0),
+          endedAt: at(5_000),
+          durationMs: 5_000,
+          retryCount: 0,
+          attempts: [
+            { attempt: 1, status: 'SUCCEEDED', startedAt: at(0), endedAt: at(5_000), durationMs: 5_000 },
+          ],
+        },
+        {
+          stepId: 'pause',
+          type: 'wait',
+          order: 2,
+          status: 'RUNNING',
+          startedAt: at(5_000),
+          retryCount: 0,
+          attempts: [],
+          windowInferred: true,
+        },
+      ],
+    };
+    // The chart runs to now (10 s), which only the wait reaches.
+    const chart = renderTimeline(waiting, { width: 94, now: new Date(T0 + 10_000) });
+    const [row] = bars(chart, /^pause /);
+    expect(row).toMatch(/ - {3}RUNNING {3}/);
+    expect(barOf(row ?? '')).toBe(`${' '.repeat(20)}${'▒'.repeat(20)}`);
+    expect(row).toMatch(/5\.00s \(inferred\)$/);
+  });
+
   it('names the worker that ran an agent step attempt', () => {
     const delegated: Timeline = {
       ...retried,

@@ -2,6 +2,7 @@
 // a running attempt reaching now, tiny attempts kept visible, and round ticks.
 import { describe, expect, it } from 'vitest';
 import {
+  type GanttLaneInput,
   lanesFromAttempts,
   layoutGantt,
   MIN_BAR_PERCENT,
@@ -66,6 +67,47 @@ describe('Gantt layout', () => {
     );
     expect(layout.endMs).toBe(Date.parse(t(20)));
     expect(layout.lanes[0]?.bars[0]).toMatchObject({ kind: 'approval', open: true, left: 25, width: 75 });
+  });
+
+  it("draws a wait step's inferred window as a bar of its own, open while it waits", () => {
+    const wait: GanttLaneInput = {
+      stepId: 'pause',
+      type: 'wait',
+      status: 'RUNNING',
+      attempts: [],
+      startedAt: t(5),
+      windowInferred: true,
+    };
+    const lanes: GanttLaneInput[] = [
+      {
+        stepId: 'prepare',
+        status: 'SUCCEEDED',
+        attempts: [{ attempt: 1, status: 'SUCCEEDED', startedAt: t(0), endedAt: t(5) }],
+      },
+      wait,
+      { stepId: 'later', type: 'transform', status: 'PENDING', attempts: [] },
+    ];
+    const layout = layoutGantt({ createdAt: t(0), lanes }, Date.parse(t(20)));
+    expect(layout.lanes[1]?.bars).toEqual([
+      expect.objectContaining({
+        step: 'pause',
+        kind: 'wait',
+        status: 'RUNNING',
+        open: true,
+        left: 25,
+        width: 75,
+      }),
+    ]);
+    expect(layout.lanes[2]?.bars).toEqual([]);
+    const ended = layoutGantt(
+      {
+        createdAt: t(0),
+        endedAt: t(10),
+        lanes: [{ ...wait, status: 'SUCCEEDED', endedAt: t(10) }],
+      },
+      Date.parse(t(20)),
+    );
+    expect(ended.lanes[0]?.bars[0]).toMatchObject({ kind: 'wait', open: false, left: 50, width: 50 });
   });
 
   it('keeps a very short attempt visible and inside the chart', () => {

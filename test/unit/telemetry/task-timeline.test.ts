@@ -2,7 +2,7 @@
 // map step, never-run steps of the definition last, and totals.
 import { describe, expect, it } from 'vitest';
 import { stepPlanOf } from '../../../functions/shared/tasks/step-plan';
-import { buildTaskTimeline } from '../../../functions/shared/telemetry/task-timeline';
+import { buildTaskTimeline, runOrderOf } from '../../../functions/shared/telemetry/task-timeline';
 import type { WorkflowDefinition } from '../../../functions/shared/workflows/definition';
 import { at, attempt, step, TASK } from './fixtures';
 
@@ -100,6 +100,157 @@ describe('buildTaskTimeline', () => {
       ['pause', 2],
       ['c', 3],
     ]);
+  });
+
+  describe('a wait (no record of its own): its window inferred from the steps around it', () => {
+    const waitDefinition = (steps: unknown[]) => ({ steps }) as unknown as WorkflowDefinition;
+    const sequence = waitDefinition([
+      { id: 'a', type: 'transform', params: {} },
+      { id: 'pause', type: 'wait', seconds: 10, dependsOn: ['a'] },
+      { id: 'c', type: 'transform', params: {}, dependsOn: ['pause'] },
+    ]);
+    const running = (definition: WorkflowDefinition) => ({
+      ...TASK,
+      status: 'RUNNING' as const,
+      endedAt: undefined,
+      stepPlan: stepPlanOf(definition),
+    });
+    const pauseOf = (timeline: ReturnType<typeof buildTaskTimeline>) =>
+      timeline.steps.find((s) => s.stepId === 'pause');
+
+    it('is PENDING before the step it runs after ends, RUNNING from that end until a step after it starts', () => {
+      const order = runOrderOf(sequence);
+      const before = buildTaskTimeline(
+        running(sequence),
+        [step('a', 'RUNNING', [attempt(1, 2, undefined, 'RUNNING')])],
+        undefined,
+        order,
+      );
+      expect(pauseOf(before)).toMatchObject({ status: 'PENDING' });
+      expect(pauseOf(before)?.startedAt).toBeUndefined();
+      const waiting = buildTaskTimeline(
+        running(sequence),
+        [step('a', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')])],
+        undefined,
+        order,
+      );
+      expect(pauseOf(waiting)).toEqual({
+        stepId: 'pause',
+        type: 'wait',
+        order: 2,
+        status: 'RUNNING',
+        startedAt: at(3),
+        retryCount: 0,
+        attempts: [],
+        windowInferred: true,
+      });
+      expect(waiting.totals).toMatchObject({ running: 1, pending: 1 });
+      const after = buildTaskTimeline(
+        running(sequence),
+        [
+          step('a', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')]),
+          step('c', 'RUNNING', [attempt(1, 13, undefined, 'RUNNING')]),
+        ],
+        undefined,
+        order,
+      );
+      expect(pauseOf(after)).toMatchObject({
+        status: 'SUCCEEDED',
+        startedAt: at(3),
+        endedAt: at(13),
+        durationMs: 10_000,
+        windowInferred: true,
+      });
+      expect(after.steps.map((s) => s.stepId)).toEqual(['a', 'pause', 'c']);
+    });
+
+    it('starts after the steps it depends on as compiled, not the step listed before it', () => {
+      // slow runs beside a > pause > c (no edge between them): the step listed before pause is slow.
+      const parallel = waitDefinition([
+        { id: 'slow', type: 'transform', params: {} },
+        { id: 'pause', type: 'wait', seconds: 5, dependsOn: ['a'] },
+        { id: 'a', type: 'transform', params: {} },
+        { id: 'c', type: 'transform', params: {}, dependsOn: ['pause'] },
+      ]);
+      const timeline = buildTaskTimeline(
+        running(parallel),
+        [
+          step('slow', 'RUNNING', [attempt(1, 1, undefined, 'RUNNING')]),
+          step('a', 'SUCCEEDED', [attempt(1, 1, 4, 'SUCCEEDED')]),
+          step('c', 'SUCCEEDED', [attempt(1, 9, 10, 'SUCCEEDED')]),
+        ],
+        undefined,
+        runOrderOf(parallel),
+      );
+      expect(pauseOf(timeline)).toMatchObject({ status: 'SUCCEEDED', startedAt: at(4), endedAt: at(9) });
+    });
+
+    it('ends a wait at most its seconds after its start, and a first wait starts with the task', () => {
+      // pause and slow start with the task; c waits for both, so its start is later than pause's end.
+      const both = waitDefinition([
+        { id: 'pause', type: 'wait', seconds: 2 },
+        { id: 'slow', type: 'transform', params: {} },
+        { id: 'c', type: 'transform', params: {}, dependsOn: ['pause', 'slow'] },
+      ]);
+      const timeline = buildTaskTimeline(
+        running(both),
+        [
+          step('slow', 'SUCCEEDED', [attempt(1, 1, 8, 'SUCCEEDED')]),
+          step('c', 'RUNNING', [attempt(1, 8, undefined, 'RUNNING')]),
+        ],
+        undefined,
+        runOrderOf(both),
+      );
+      expect(pauseOf(timeline)).toMatchObject({ status: 'SUCCEEDED', startedAt: at(1), endedAt: at(3) });
+    });
+
+    it("ends a wait before another wait by the step after both, less the second's seconds; an ended task's at its end", () => {
+      const twice = waitDefinition([
+        { id: 'a', type: 'transform', params: {} },
+        { id: 'pause', type: 'wait', secondsPath: '$.input.s', dependsOn: ['a'] },
+        { id: 'again', type: 'wait', seconds: 3, dependsOn: ['pause'] },
+        { id: 'c', type: 'transform', params: {}, dependsOn: ['again'] },
+      ]);
+      const order = runOrderOf(twice);
+      const ran = buildTaskTimeline(
+        running(twice),
+        [
+          step('a', 'SUCCEEDED', [attempt(1, 1, 2, 'SUCCEEDED')]),
+          step('c', 'RUNNING', [attempt(1, 9, undefined, 'RUNNING')]),
+        ],
+        undefined,
+        order,
+      );
+      expect(ran.steps.map((s) => [s.stepId, s.status, s.startedAt, s.endedAt])).toEqual([
+        ['a', 'SUCCEEDED', at(1), at(2)],
+        ['pause', 'SUCCEEDED', at(2), at(6)],
+        ['again', 'SUCCEEDED', at(6), at(9)],
+        ['c', 'RUNNING', at(9), undefined],
+      ]);
+      const last = waitDefinition([
+        { id: 'a', type: 'transform', params: {} },
+        { id: 'pause', type: 'wait', seconds: 30, dependsOn: ['a'] },
+      ]);
+      const ended = buildTaskTimeline(
+        {
+          ...TASK,
+          stepPlan: stepPlanOf(last),
+          output: { a: { status: 'SUCCEEDED' }, pause: { status: 'SUCCEEDED' } },
+        },
+        [step('a', 'SUCCEEDED', [attempt(1, 1, 2, 'SUCCEEDED')])],
+        undefined,
+        runOrderOf(last),
+      );
+      expect(pauseOf(ended)).toMatchObject({ status: 'SUCCEEDED', startedAt: at(2), endedAt: at(20) });
+      // A task that ended while it waited (cancelled): nothing says it ran to its end.
+      const cancelled = buildTaskTimeline(
+        { ...TASK, status: 'CANCELLED', stepPlan: stepPlanOf(last) },
+        [step('a', 'SUCCEEDED', [attempt(1, 1, 2, 'SUCCEEDED')])],
+        undefined,
+        runOrderOf(last),
+      );
+      expect(pauseOf(cancelled)).toMatchObject({ status: 'NOT_RUN' });
+    });
   });
 
   it('shows the steps an ended task never reached as NOT_RUN, whatever ended it, and counts them', () => {
