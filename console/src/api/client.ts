@@ -2,6 +2,9 @@
 // out, the API's error shape turned into ApiError. A 401 (the credential is no good) ends the session,
 // which sends the user back to sign-in; so does a 403 where the caller asks (see forbiddenSignsOut).
 import { signOut } from '../auth/session';
+import type { ApiClient, QueryValue, RequestOptions } from './client-types';
+
+export type { ApiClient, QueryValue, RequestOptions } from './client-types';
 
 export interface ErrorDetail {
   readonly field?: string;
@@ -18,25 +21,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-export type QueryValue = string | number | undefined;
-
-export interface RequestOptions {
-  readonly query?: Record<string, QueryValue>;
-  readonly body?: unknown;
-  readonly signal?: AbortSignal;
-  /**
-   * Whether a 403 means the session is no good (sign out): on for the identity check at sign-in; off
-   * elsewhere, where a 403 is a route the caller's role may not use (admin listings, approvals).
-   * @default false
-   */
-  readonly forbiddenSignsOut?: boolean;
-}
-
-export interface ApiClient {
-  get<T>(path: string, options?: RequestOptions): Promise<T>;
-  post<T>(path: string, options?: RequestOptions): Promise<T>;
 }
 
 export function queryString(query: Record<string, QueryValue> | undefined): string {

@@ -2,7 +2,7 @@
 // map is decided by its mapIndex, which the timeline's rolled-up map step does not carry). Asked of the
 // API by status, so a map of hundreds of iterations whose first ones were decided still shows its waiting
 // ones; bounded to a few pages, past which the page says more are waiting.
-import type { ApiClient } from '../api/client';
+import type { ApiClient } from '../api/client-types';
 import type { Approval } from '../api/types';
 
 export const APPROVAL_PAGE_SIZE = 100;

@@ -1,6 +1,6 @@
 // The task page's waiting approvals: asked by status, following the cursor for a few pages at most.
 import { describe, expect, it } from 'vitest';
-import type { RequestOptions } from '../../../console/src/api/client';
+import type { RequestOptions } from '../../../console/src/api/client-types';
 import type { Approval } from '../../../console/src/api/types';
 import {
   APPROVAL_PAGE_SIZE,
