@@ -201,6 +201,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   /** The last write of the worker item did not land (it threw, or the item was no longer this worker's). */
   private lastWriteFailed = false;
   private stopping: Promise<void> | undefined;
+  /** stopNow() was called: the grace period, once the stop gets to it, ends at once. */
+  private graceCut = false;
   private endGrace: () => void = () => undefined;
   private resolveStopped: () => void = () => undefined;
   /** The registration of start(): a stop asked for meanwhile waits for its outcome. */
@@ -268,6 +270,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
 
   /** Ends the grace period now: what is still in flight fails as Worker.Shutdown at once. */
   stopNow(reason = 'stopped without grace'): Promise<void> {
+    // Set first: a stop that begins here reaches its grace period only after an await, when endGrace
+    // would still be the no-op it is before then.
+    this.graceCut = true;
     const stopping = this.stop(reason);
     this.endGrace();
     return stopping;
@@ -280,6 +285,10 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     this.emit({ kind: 'stopping', reason, inFlight: this.inFlight().length });
     this.wake();
     const grace = new Promise<void>((resolve) => {
+      if (this.graceCut) {
+        resolve();
+        return;
+      }
       const timer = setTimeout(resolve, this.settings.gracePeriodSeconds * 1000);
       this.endGrace = () => {
         clearTimeout(timer);
