@@ -182,6 +182,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private lastHeartbeatAt: string | undefined;
   /** When the latest heartbeat (or registration) began: what every write of the item says. */
   private beatAt = '';
+  /** Bumped by every write of the item: the sweeper's DEAD marking is conditional on it (worker-item.ts). */
+  private revision = 0;
   private readonly active = new Map<string, RunningStep>();
   /** Tokens between the claim's check and its report: heartbeated too, as the report may be slow. */
   private readonly claimingTokens = new Set<string>();
@@ -378,6 +380,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       busyMs: this.busyMs,
       byOrg: Object.fromEntries(this.byOrg),
       ...(this.stoppedAt !== undefined && { stoppedAt: this.stoppedAt }),
+      revision: this.revision,
     };
   }
 
@@ -387,6 +390,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     for (let tries = 0; tries < 5; tries += 1) {
       this.workerId = newWorkerId(this.ports.host, this.ports.pid, this.ports.randomHex());
       this.beatAt = this.now().toISOString();
+      this.revision += 1;
       const item = this.item();
       if (await this.ports.store.register(item)) {
         this.lastHeartbeatAt = item.lastHeartbeatAt;
@@ -418,6 +422,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private async writeItem(): Promise<void> {
+    this.revision += 1;
     const item = this.item();
     this.lastWriteFailed = true;
     try {
