@@ -37,8 +37,8 @@ function contextString(node: Node, key: string): string | undefined {
  * logLevel (INFO by default), logSampleRate (0-1, debug-log sampling; 0 by default),
  * metricsWorkflows (comma-separated workflow ids with an EMF dimension of their own; at most 20),
  * workerTypes (JSON or, in cdk.json, a list: `[{"name": "research", "orgs": []}]`; empty orgs = every org).
- * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default), more than
- * workerHeartbeatSeconds (the interval the deployment's workers heartbeat at; 30 by default, the SDK's).
+ * workerDeadAfterSeconds (seconds without a heartbeat before a worker is DEAD; 300 by default), at least
+ * twice workerHeartbeatSeconds (the interval the deployment's workers heartbeat at; 30 by default, the SDK's).
  * consoleUrl (base URL of a console; alerts link to `<consoleUrl>/alerts/<id>`).
  * tracing (true or false: X-Ray active tracing and the Powertools Tracer; false by default).
  * cognitoDomain (Cognito hosted UI domain URL the deployed console signs in with; needs jwtIssuer/jwtAudience).

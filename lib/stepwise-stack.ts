@@ -41,7 +41,7 @@ import { parseMetricWorkflows } from '../functions/shared/telemetry/emf-metrics'
 import type { Price } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import {
-  checkDeadAfterExceedsHeartbeat,
+  checkDeadAfterSpansHeartbeats,
   DEAD_AFTER_ENV,
   DEFAULT_DEAD_AFTER_SECONDS,
   DEFAULT_HEARTBEAT_SECONDS,
@@ -193,7 +193,7 @@ export interface StepwiseStackProps extends StackProps {
   readonly workerDeadAfterSeconds?: number;
   /**
    * Seconds between the heartbeats of the deployment's workers (their `heartbeatIntervalSeconds`, or
-   * STEPWISE_WORKER_HEARTBEAT_SECONDS): `workerDeadAfterSeconds` must be longer, or the synth fails.
+   * STEPWISE_WORKER_HEARTBEAT_SECONDS): `workerDeadAfterSeconds` must be at least twice it, or the synth fails.
    * @default 30 (the worker SDK's default)
    */
   readonly workerHeartbeatSeconds?: number;
@@ -284,7 +284,7 @@ export class StepwiseStack extends Stack {
       props.workerDeadAfterSeconds ?? DEFAULT_DEAD_AFTER_SECONDS,
       'workerDeadAfterSeconds',
     );
-    checkDeadAfterExceedsHeartbeat(
+    checkDeadAfterSpansHeartbeats(
       { seconds: deadAfterSeconds, source: 'workerDeadAfterSeconds' },
       {
         seconds: parseHeartbeatSeconds(

@@ -30,7 +30,8 @@ Runs the stepwise local stack in the foreground until Ctrl-C. Settings are envir
   OUTBOUND_ALLOWED_HOSTS              hosts http steps may reach on loopback/private addresses
   LAMBDA_FUNCTIONS                    JSON org id -> function ARNs lambda steps may invoke
   STEPWISE_WORKER_TYPES               JSON [{"name", "orgs"}] (default: cdk.json's workerTypes)
-  STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300)
+  STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300;
+                                      at least twice STEPWISE_WORKER_HEARTBEAT_SECONDS)
   STEPWISE_WORKER_HEARTBEAT_SECONDS   seconds between the workers' heartbeats (default 30)
   STEPWISE_SWEEP_SECONDS              period of the sweeper's timer (default 5)
   STEPWISE_RETAINED_EXECUTIONS        ended Step Functions executions kept (default 10000)

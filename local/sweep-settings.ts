@@ -1,13 +1,13 @@
 // The worker sweep on the local stack: how long a worker may be silent before it is DEAD (the option,
-// else STEPWISE_WORKER_DEAD_AFTER_SECONDS, else the deployment default), which must exceed the interval
-// its workers heartbeat at (the option, else STEPWISE_WORKER_HEARTBEAT_SECONDS, else the SDK's default;
-// `stepwise worker` heartbeats at it), and how often the sweeper's timer runs (the option, else
+// else STEPWISE_WORKER_DEAD_AFTER_SECONDS, else the deployment default), which must span two of the
+// intervals its workers heartbeat at (the option, else STEPWISE_WORKER_HEARTBEAT_SECONDS, else the SDK's
+// default; `stepwise worker` heartbeats at it), and how often the sweeper's timer runs (the option, else
 // STEPWISE_SWEEP_SECONDS, else the schedule's localRateSeconds). Tests use a few seconds of each, so a
 // dead worker is found within seconds.
 import { ConfigurationError } from '../functions/shared/config';
 import type { ScheduleShape } from '../functions/shared/resources';
 import {
-  checkDeadAfterExceedsHeartbeat,
+  checkDeadAfterSpansHeartbeats,
   DEFAULT_DEAD_AFTER_SECONDS,
   DEFAULT_HEARTBEAT_SECONDS,
   parseDeadAfterSeconds,
@@ -62,7 +62,7 @@ export function localSweepSettings(
     deadAfter === undefined ? DEFAULT_DEAD_AFTER_SECONDS : parseDeadAfterSeconds(deadAfter, deadAfterSource);
   const heartbeatSeconds =
     heartbeat === undefined ? DEFAULT_HEARTBEAT_SECONDS : parseHeartbeatSeconds(heartbeat, heartbeatSource);
-  checkDeadAfterExceedsHeartbeat(
+  checkDeadAfterSpansHeartbeats(
     { seconds: deadAfterSeconds, source: deadAfterSource },
     { seconds: heartbeatSeconds, source: heartbeatSource },
   );

@@ -58,6 +58,8 @@ export interface Worker {
   start(): Promise<void>;
   /** Graceful stop: in-flight steps get gracePeriodSeconds, then fail as Worker.Shutdown. */
   stop(): Promise<void>;
+  /** Stop without grace (or end the grace of a stop under way): in-flight steps fail as Worker.Shutdown now. */
+  stopNow(): Promise<void>;
   status(): WorkerStatusView;
 }
 
@@ -136,6 +138,7 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
       }
     },
     stop: () => runtime.stop(),
+    stopNow: () => runtime.stopNow(),
     status: () => runtime.status(),
   };
 }

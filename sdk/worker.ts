@@ -182,6 +182,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private lastHeartbeatAt: string | undefined;
   /** When the latest heartbeat (or registration) began: what every write of the item says. */
   private beatAt = '';
+  /** Bumped by every write of the item: the sweeper's DEAD marking is conditional on it (worker-item.ts). */
+  private revision = 0;
   private readonly active = new Map<string, RunningStep>();
   /** Tokens between the claim's check and its report: heartbeated too, as the report may be slow. */
   private readonly claimingTokens = new Set<string>();
@@ -201,6 +203,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   /** The last write of the worker item did not land (it threw, or the item was no longer this worker's). */
   private lastWriteFailed = false;
   private stopping: Promise<void> | undefined;
+  /** stopNow() was called: the grace period, once the stop gets to it, ends at once. */
+  private graceCut = false;
   private endGrace: () => void = () => undefined;
   private resolveStopped: () => void = () => undefined;
   /** The registration of start(): a stop asked for meanwhile waits for its outcome. */
@@ -268,6 +272,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
 
   /** Ends the grace period now: what is still in flight fails as Worker.Shutdown at once. */
   stopNow(reason = 'stopped without grace'): Promise<void> {
+    // Set first: a stop that begins here reaches its grace period only after an await, when endGrace
+    // would still be the no-op it is before then.
+    this.graceCut = true;
     const stopping = this.stop(reason);
     this.endGrace();
     return stopping;
@@ -280,6 +287,10 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     this.emit({ kind: 'stopping', reason, inFlight: this.inFlight().length });
     this.wake();
     const grace = new Promise<void>((resolve) => {
+      if (this.graceCut) {
+        resolve();
+        return;
+      }
       const timer = setTimeout(resolve, this.settings.gracePeriodSeconds * 1000);
       this.endGrace = () => {
         clearTimeout(timer);
@@ -369,6 +380,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       busyMs: this.busyMs,
       byOrg: Object.fromEntries(this.byOrg),
       ...(this.stoppedAt !== undefined && { stoppedAt: this.stoppedAt }),
+      revision: this.revision,
     };
   }
 
@@ -378,6 +390,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     for (let tries = 0; tries < 5; tries += 1) {
       this.workerId = newWorkerId(this.ports.host, this.ports.pid, this.ports.randomHex());
       this.beatAt = this.now().toISOString();
+      this.revision += 1;
       const item = this.item();
       if (await this.ports.store.register(item)) {
         this.lastHeartbeatAt = item.lastHeartbeatAt;
@@ -409,6 +422,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private async writeItem(): Promise<void> {
+    this.revision += 1;
     const item = this.item();
     this.lastWriteFailed = true;
     try {

@@ -72,6 +72,16 @@ const cases: [string, unknown, { rule: string; stepId?: string; field?: RegExp }
     { rule: 'schema', field: /^name$/ },
   ],
   [
+    'a workflow name with a bidi override (U+202E)',
+    workflow([step('a')], { name: 'invoice\u202Efdp.exe' }),
+    { rule: 'schema', field: /^name$/ },
+  ],
+  [
+    'a step name with a zero-width space',
+    workflow([step('a', { name: 'fetch\u200Brows' })]),
+    { rule: 'schema', stepId: 'a', field: /^steps\[0\]\.name$/ },
+  ],
+  [
     'a step name with a line break',
     workflow([step('a', { name: 'fetch\nrows' })]),
     { rule: 'schema', stepId: 'a', field: /^steps\[0\]\.name$/ },

@@ -12,6 +12,7 @@ import { registerWorkflow, request, waitForTask } from './http-client';
 import type { Script } from './workers/scripted-worker';
 import {
   killWorker,
+  startSdkWorker,
   startWorker,
   stopAllWorkers,
   type WorkerProcess,
@@ -181,6 +182,28 @@ describe.runIf(workersAvailable)('worker processes', () => {
       [1, 'FAILED', 'Worker.Shutdown', stoppingId],
       [2, 'SUCCEEDED', undefined, otherId],
     ]);
+  });
+
+  it('ends the grace period at once when stopNow() is the first stop call', async () => {
+    const workflowId = await agentWorkflow('stop-now');
+    // A grace period longer than the test: only stopNow() can end the stop in time.
+    const stopping = startSdkWorker('test/e2e/workers/stop-now-worker.ts', { type: TYPE, grace: 600 });
+    const stoppingId = await stopping.workerId();
+    const taskId = await startTask(workflowId, { firstAttemptMs: 60_000, workMs: 1_000 } satisfies Script);
+    await stopping.waitFor(new RegExp(`started ${taskId}`));
+    const other = startWorker(SCRIPTED, { type: TYPE });
+    const otherId = await other.workerId();
+    stopping.child.kill('SIGUSR2');
+    await stopping.waitFor(new RegExp(`\\[handler\\] aborted ${taskId} work: Worker.Shutdown`), 10_000);
+    await stopping.waitFor(/^stopped: stopped$/m, 10_000);
+    expect(await stopping.exited).toEqual({ code: 0, signal: null });
+    const task = (await waitForTask(taskId, 30_000)) as unknown as Task;
+    expect(task.status).toBe('SUCCEEDED');
+    expect(attemptsOf(task).map((a) => [a.attempt, a.status, a.error, a.worker])).toEqual([
+      [1, 'FAILED', 'Worker.Shutdown', stoppingId],
+      [2, 'SUCCEEDED', undefined, otherId],
+    ]);
+    expect(await workerItem(TYPE, stoppingId)).toMatchObject({ status: 'STOPPED', inFlight: [] });
   });
 
   it("aborts the handler's signal when its task is cancelled", async () => {

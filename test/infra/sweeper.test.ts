@@ -127,19 +127,19 @@ describe('the worker sweeper', () => {
     );
   });
 
-  it('refuses a workerDeadAfterSeconds not longer than workerHeartbeatSeconds (30 by default) at synth, naming both', () => {
-    expect(() => synthesize({ workerDeadAfterSeconds: '20' })).toThrow(
-      "workerDeadAfterSeconds (20 s) must be more than the workers' heartbeat interval (30 s, workerHeartbeatSeconds)",
+  it('refuses a workerDeadAfterSeconds below two workerHeartbeatSeconds (30 by default) at synth, naming both', () => {
+    expect(() => synthesize({ workerDeadAfterSeconds: '45' })).toThrow(
+      "workerDeadAfterSeconds (45 s) must be at least twice the workers' heartbeat interval (30 s, workerHeartbeatSeconds): one late heartbeat would mark a live worker DEAD",
     );
-    expect(() => synthesize({ workerDeadAfterSeconds: '20', workerHeartbeatSeconds: '20' })).toThrow(
-      /workerDeadAfterSeconds \(20 s\) must be more than .* \(20 s, workerHeartbeatSeconds\)/,
+    expect(() => synthesize({ workerDeadAfterSeconds: '39', workerHeartbeatSeconds: '20' })).toThrow(
+      /workerDeadAfterSeconds \(39 s\) must be at least twice .* \(20 s, workerHeartbeatSeconds\)/,
     );
     expect(
       variable(
-        synthesize({ workerDeadAfterSeconds: '20', workerHeartbeatSeconds: '5' }),
+        synthesize({ workerDeadAfterSeconds: '40', workerHeartbeatSeconds: '20' }),
         'sweeper',
         'WORKER_DEAD_AFTER_SECONDS',
       ),
-    ).toBe('20');
+    ).toBe('40');
   });
 });

@@ -12,6 +12,8 @@ import { localWorkerTypes } from '../../local/worker-types';
 export const WORKER_ROUTE_TEST_TYPES = [
   { name: 'routes-shared', orgs: [] },
   { name: 'routes-org-b', orgs: ['worker-routes-org-b'] },
+  // Swept only by the cleanup test of worker-routes.test.ts, with real steps of two orgs.
+  { name: 'routes-cleanup', orgs: [] },
 ];
 
 declare module 'vitest' {

@@ -287,7 +287,12 @@ describe('live updates over WebSocket', () => {
     expect(await unrelated.request({ action: 'subscribe', topic: 'workers' })).toMatchObject({
       type: 'subscribed',
     });
-    const cleanup = await call('POST', '/admin/workers/cleanup?type=closed-type', keyOf['another-org'] ?? '');
+    // Swept for every org, as the sweeper does (an org's cleanup releases its own steps and marks none).
+    const cleanup = await call(
+      'POST',
+      '/admin/workers/cleanup?type=closed-type',
+      keyOf[OPERATOR_ORG_ID] ?? '',
+    );
     expect(cleanup.status).toBe(200);
     const isDead = (message: Record<string, unknown>) =>
       message.type === 'event' && (message.event as { workerId?: string }).workerId === workerId;
@@ -341,7 +346,11 @@ describe('live updates over WebSocket', () => {
         type: 'subscribed',
       });
     }
-    const cleanup = await call('POST', '/admin/workers/cleanup?type=live-open-type', keyOf[ORG_B] ?? '');
+    // Swept for every org, as the sweeper does (an org's cleanup releases its own steps and marks none).
+    keyOf[OPERATOR_ORG_ID] ??= (
+      await createApiKey(keys, { orgId: OPERATOR_ORG_ID, role: 'OPERATOR', name: 'live' })
+    ).plaintext;
+    const cleanup = await call('POST', '/admin/workers/cleanup?type=live-open-type', keyOf[OPERATOR_ORG_ID]);
     expect(cleanup.status).toBe(200);
     const isDead = (message: Record<string, unknown>) =>
       message.type === 'event' && (message.event as { workerId?: string }).workerId === workerId;

@@ -95,14 +95,15 @@ describe('npm start on a data folder in use', () => {
 });
 
 describe('npm start with a setting it cannot run with', () => {
-  it('exits 1 with one stepwise: line when STEPWISE_WORKER_DEAD_AFTER_SECONDS is not above the heartbeat interval', async () => {
-    // 20 s with workers heartbeating every 30 s marked healthy workers DEAD every ~30 s.
+  it('exits 1 with one stepwise: line when STEPWISE_WORKER_DEAD_AFTER_SECONDS is below two heartbeat intervals', async () => {
+    // 15 s with workers heartbeating every 10 s: one heartbeat 5 s late marked a live worker DEAD.
     const { code, stdout, stderr } = await runFailingStackProcess(await newDataDir(), {
-      STEPWISE_WORKER_DEAD_AFTER_SECONDS: '20',
+      STEPWISE_WORKER_DEAD_AFTER_SECONDS: '15',
+      STEPWISE_WORKER_HEARTBEAT_SECONDS: '10',
     });
     expect(code).toBe(1);
     expect(expectOneLine(stderr)).toBe(
-      "stepwise: STEPWISE_WORKER_DEAD_AFTER_SECONDS (20 s) must be more than the workers' heartbeat interval (30 s, the SDK's default; set STEPWISE_WORKER_HEARTBEAT_SECONDS if your workers heartbeat more often): workers heartbeating on time would be marked DEAD between two heartbeats",
+      "stepwise: STEPWISE_WORKER_DEAD_AFTER_SECONDS (15 s) must be at least twice the workers' heartbeat interval (10 s, STEPWISE_WORKER_HEARTBEAT_SECONDS): one late heartbeat would mark a live worker DEAD",
     );
     expect(stdout).not.toContain('Press Ctrl-C');
   });

@@ -2,17 +2,24 @@
 // condition — the heartbeat the sweep saw, and a worker neither STOPPED nor DEAD — holding in the table.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { GetCommand, PutCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
+import {
+  type DocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '../../functions/shared/clients/table-commands';
+import { sweepWorkers } from '../../functions/shared/workers/sweep-workers';
 import { DynamoWorkerDirectory } from '../../functions/shared/workers/worker-directory';
 import {
   toItem,
   WORKER_RETENTION_SECONDS,
   type WorkerItem,
 } from '../../functions/shared/workers/worker-item';
+import { DynamoWorkerStore } from '../../sdk/worker-store';
 import { localClients } from '../support/aws-clients';
 
 const endpoints = inject('endpoints');
-const { documents } = localClients(endpoints);
+const { documents, sdkDocuments } = localClients(endpoints);
 const directory = new DynamoWorkerDirectory(documents, endpoints.tableName);
 const HEARTBEAT = '2026-11-27T12:00:00.000Z';
 const DEAD_AT = '2026-11-27T12:05:01.000Z';
@@ -103,4 +110,45 @@ describe('DynamoWorkerDirectory', () => {
     expect(await directory.markDead({ ...stopped, workerId: 'gone' }, DEAD_AT)).toBe(false);
     expect(await stored(type, 'gone')).toBeUndefined();
   });
+
+  it('does not mark a worker whose claim landed after the sweep read it without that step: it reads again and releases both', async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    const seen = await putWorker(type, 'claiming', { revision: 4 });
+    const [first] = seen.inFlight;
+    const claimed = { ...(first ?? never()), taskToken: 't2', tokenId: '0123456789abcdef', taskId: 'y' };
+    // The SDK's claim write (its heartbeat time unchanged) lands just before the sweep's first marking.
+    const store = new DynamoWorkerStore(sdkDocuments, endpoints.tableName);
+    let claims = 0;
+    const interleaved: DocumentClient = {
+      send: (async (command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'UpdateCommand' && claims === 0) {
+          claims += 1;
+          expect(await store.save({ ...seen, inFlight: [...seen.inFlight, claimed], revision: 5 })).toBe(
+            true,
+          );
+        }
+        return documents.send(command as never);
+      }) as DocumentClient['send'],
+    };
+    const failedTokens: string[] = [];
+    const report = await sweepWorkers([type], {
+      workers: new DynamoWorkerDirectory(interleaved, endpoints.tableName),
+      failLostToken: async (token) => {
+        failedTokens.push(token);
+        return 'failed';
+      },
+      recordLostAttempt: async () => true,
+      raiseAlert: async () => undefined,
+      now: () => new Date(DEAD_AT),
+      deadAfterSeconds: 60,
+    });
+    expect(claims).toBe(1);
+    expect(report.marked.map((swept) => swept.worker.workerId)).toEqual(['claiming']);
+    expect(failedTokens).toEqual(['t', 't2']);
+    expect(await stored(type, 'claiming')).toMatchObject({ status: 'DEAD', revision: 5 });
+  });
 });
+
+function never(): never {
+  throw new Error('no step');
+}

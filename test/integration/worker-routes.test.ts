@@ -2,9 +2,11 @@
 // an org admin sees the types open to its org and only its own figures (its tasks among in-flight steps,
 // the status they make, its steps' counts and time), an operator
 // sees everything, a MEMBER is refused, bad queries are 400s naming the field; a silent worker reads DEAD
-// before any sweep, and POST /admin/workers/cleanup marks it (once). No response carries a task token.
+// before any sweep, and an operator's POST /admin/workers/cleanup marks it (once); an org's releases only
+// its own steps. No response carries a task token.
 // A worker of the SDK shows an org no trace of another org's steps, not even in its heartbeat time.
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { SendTaskHeartbeatCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
@@ -18,7 +20,7 @@ import { subscribedQueue } from '../support/subscribed-queue';
 import { agentMessage, fakePorts, newToken } from '../unit/sdk/fakes';
 
 const endpoints = inject('endpoints');
-const { documents, sdkDocuments, sqs, sns } = localClients(endpoints);
+const { documents, sdkDocuments, sqs, sns, sfn } = localClients(endpoints);
 const keys = new DynamoApiKeyStore(documents, endpoints.tableName);
 const request = apiClient(endpoints.api);
 
@@ -311,10 +313,14 @@ describe('worker routes', () => {
     expect(workers.dead).toBeGreaterThanOrEqual(1);
   });
 
-  it('POST /admin/workers/cleanup marks the silent worker DEAD once, alerts, and leaves the others', async () => {
+  it("POST /admin/workers/cleanup by an operator marks the silent worker DEAD once, alerts, and leaves the others (an org's marks none)", async () => {
     const alerts = await subscribedQueue({ sqs, sns }, endpoints.topicArns.critical ?? '', 'worker-routes');
-    const { status, body } = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
+    const byOrg = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
       apiKey: adminA,
+    });
+    expect(byOrg.body).toMatchObject({ marked: [], released: [] });
+    const { status, body } = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
+      apiKey: operator,
     });
     expect(status, JSON.stringify(body)).toBe(200);
     expect((body.marked as WorkerView[]).map((worker) => [worker.workerId, worker.status])).toEqual([
@@ -353,7 +359,7 @@ describe('worker routes', () => {
     });
 
     const again = await request('POST', `/admin/workers/cleanup?type=${SHARED}`, undefined, {
-      apiKey: adminA,
+      apiKey: operator,
     });
     expect(again.body.marked).toEqual([]);
     const dead = await get(adminA, `/admin/workers/dead?type=${SHARED}`);
@@ -361,5 +367,91 @@ describe('worker routes', () => {
       workerId: 'shared-silent',
       deadAt: Item?.deadAt,
     });
+  });
+
+  it("POST /admin/workers/cleanup by an org admin releases only its org's steps of a shared worker; the sweep releases the rest", async () => {
+    // Real steps of two orgs on a type open to both, held by one silent worker.
+    const type = 'routes-cleanup';
+    const queueUrl = endpoints.workerQueueUrls[type] ?? '';
+    const startAgentTask = async (apiKey: string) => {
+      const id = `cleanup_${Math.random().toString(16).slice(2, 10)}`;
+      const steps = [
+        { id: 'research', type: 'agent', workerType: type, heartbeatSeconds: 120, timeoutSeconds: 300 },
+      ];
+      const registered = await request('POST', '/workflows', { id, version: 1, name: id, steps }, { apiKey });
+      expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+      const started = await request('POST', '/tasks', { workflowId: id, input: {} }, { apiKey });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      return (started.body as { taskId: string }).taskId;
+    };
+    const tokenOf = async (taskId: string) => {
+      for (let tries = 0; tries < 20; tries += 1) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        for (const message of Messages) {
+          const body = JSON.parse(message.Body ?? '{}') as { taskToken: string; task: { id: string } };
+          await sqs.send(
+            new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+          );
+          if (body.task.id === taskId) return body.taskToken;
+        }
+      }
+      throw new Error(`no message for ${taskId}`);
+    };
+    const open = async (token: string) =>
+      sfn.send(new SendTaskHeartbeatCommand({ taskToken: token })).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof TaskTimedOut) return false;
+          throw error;
+        },
+      );
+    const taskA = await startAgentTask(adminA);
+    const tokenA = await tokenOf(taskA);
+    const taskB = await startAgentTask(ownerB);
+    const tokenB = await tokenOf(taskB);
+    const held = (orgId: string, taskId: string, taskToken: string, n: number) => ({
+      ...step(orgId, n),
+      taskToken,
+      taskId,
+    });
+    await putWorker(type, 'cleanup-silent', {
+      status: 'BUSY',
+      lastHeartbeatAt: secondsAgo(30),
+      inFlight: [held(ORG_A, taskA, tokenA, 7), held(ORG_B, taskB, tokenB, 8)],
+      revision: 3,
+    });
+    try {
+      const byA = await request('POST', `/admin/workers/cleanup?type=${type}`, undefined, { apiKey: adminA });
+      expect(byA.status, JSON.stringify(byA.body)).toBe(200);
+      expect(JSON.stringify(byA.body)).not.toContain(tokenB);
+      expect(JSON.stringify(byA.body)).not.toContain(ORG_B);
+      // Not marked: that is the next sweep's, for every org (and would tell A that others hold steps there).
+      expect(byA.body.marked).toEqual([]);
+      expect(byA.body.released).toEqual([
+        expect.objectContaining({ workerId: 'cleanup-silent', type, taskId: taskA, orgId: ORG_A }),
+      ]);
+      expect(await open(tokenA)).toBe(false);
+      // B's step is still held: its task goes on as if A had not called.
+      expect(await open(tokenB)).toBe(true);
+      const stored = await documents.send(
+        new GetCommand({ TableName: endpoints.tableName, Key: workerKey(type, 'cleanup-silent') }),
+      );
+      expect(stored.Item?.status).toBe('BUSY');
+
+      // The sweep for every org (the sweeper's, or an operator's) marks it and releases B's step.
+      const swept = await request('POST', `/admin/workers/cleanup?type=${type}`, undefined, {
+        apiKey: operator,
+      });
+      expect((swept.body.marked as WorkerView[]).map((worker) => worker.workerId)).toEqual([
+        'cleanup-silent',
+      ]);
+      expect(swept.body.released).toEqual([expect.objectContaining({ taskId: taskB, orgId: ORG_B })]);
+      expect(await open(tokenB)).toBe(false);
+    } finally {
+      await request('POST', `/tasks/${taskA}/cancel`, undefined, { apiKey: adminA });
+      await request('POST', `/tasks/${taskB}/cancel`, undefined, { apiKey: ownerB });
+    }
   });
 });

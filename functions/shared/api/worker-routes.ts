@@ -1,5 +1,6 @@
 // The worker routes: the workers of the types open to the caller's organization (an OPERATOR: every type,
-// or those open to the org it names with `?org=`), their stats by type, the dead ones, and a sweep run now.
+// or those open to the org it names with `?org=`), their stats by type, the dead ones, and a sweep run now
+// (for an organization, of its own steps only: sweep-workers.ts).
 // An organization sees only its own tasks among a worker's in-flight steps, and nobody sees a task token.
 // Each type is one partition read whole (at most MAX_WORKERS_PER_TYPE workers): no paging to do.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -132,13 +133,19 @@ export const WORKER_OPERATIONS: Record<string, ApiOperation> = {
     const input = parseWith(ScopeQuery, query(event), 'query');
     noBody(event);
     const scope = scopeOf(identity, deps.workers, input);
-    const report = await sweepWorkers(scope.types, deps.workers.sweep);
+    // An organization's cleanup releases its own steps only (OPERATOR without org: every step).
+    const report = await sweepWorkers(scope.types, deps.workers.sweep, scope.orgId);
     return jsonResponse(200, {
       checked: report.checked,
       marked: listed(
         scope,
         report.marked.map((swept) => swept.worker),
       ),
+      released: report.released.map(({ workerId, type, step: { taskToken: _token, ...step } }) => ({
+        workerId,
+        type,
+        ...step,
+      })),
       ...meta(scope),
     });
   },

@@ -16,6 +16,7 @@ export function liveWorkerDirectory(
 ): WorkerDirectory {
   return {
     listByType: (type) => directory.listByType(type),
+    get: (type, workerId) => directory.get(type, workerId),
     async markDead(worker, deadAt) {
       const marked = await directory.markDead(worker, deadAt);
       if (marked) {

@@ -1,8 +1,8 @@
 // How long a worker may stay silent (no heartbeat) before it counts as DEAD: the deployment's
 // `workerDeadAfterSeconds` (CDK context; the local stack's option or STEPWISE_WORKER_DEAD_AFTER_SECONDS),
-// handed to the sweeper and the api as WORKER_DEAD_AFTER_SECONDS and checked once, here. It must exceed
-// the interval the deployment's workers heartbeat at (`workerHeartbeatSeconds`, the SDK's 30 s by
-// default), or the sweeper marks workers DEAD between two heartbeats of theirs.
+// handed to the sweeper and the api as WORKER_DEAD_AFTER_SECONDS and checked once, here. It must span at
+// least two of the intervals the deployment's workers heartbeat at (`workerHeartbeatSeconds`, the SDK's
+// 30 s by default), or the sweeper marks a worker DEAD whose heartbeat is only late.
 import { ConfigurationError } from '../config';
 
 export const DEAD_AFTER_ENV = 'WORKER_DEAD_AFTER_SECONDS';
@@ -46,18 +46,18 @@ export function parseHeartbeatSeconds(raw: unknown, source: string): number {
 }
 
 /**
- * Refuses a dead-after not longer than the heartbeat interval: a worker heartbeating on time would be
- * silent past it before each heartbeat, and marked DEAD (its steps failed as Worker.Lost) over and over.
- * The names are the settings as the user gave them.
+ * Refuses a dead-after shorter than two heartbeat intervals: one only longer than the interval marks a live
+ * worker DEAD (its steps failed as Worker.Lost) when a single heartbeat is late, as a slow SendTaskHeartbeat
+ * or a GC pause makes it. The names are the settings as the user gave them.
  */
-export function checkDeadAfterExceedsHeartbeat(
+export function checkDeadAfterSpansHeartbeats(
   deadAfter: { readonly seconds: number; readonly source: string },
   heartbeat: { readonly seconds: number; readonly source: string },
 ): void {
-  if (deadAfter.seconds > heartbeat.seconds) return;
+  if (deadAfter.seconds >= 2 * heartbeat.seconds) return;
   throw new InvalidDeadAfter(
-    `${deadAfter.source} (${deadAfter.seconds} s) must be more than the workers' heartbeat interval ` +
-      `(${heartbeat.seconds} s, ${heartbeat.source}): workers heartbeating on time would be marked DEAD between two heartbeats`,
+    `${deadAfter.source} (${deadAfter.seconds} s) must be at least twice the workers' heartbeat interval ` +
+      `(${heartbeat.seconds} s, ${heartbeat.source}): one late heartbeat would mark a live worker DEAD`,
   );
 }
 

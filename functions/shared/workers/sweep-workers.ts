@@ -1,17 +1,25 @@
 // The sweep: workers silent longer than deadAfterSeconds become DEAD, and what they held is released at
 // once instead of when each step's HeartbeatSeconds runs out. For each such worker: a DEAD marking
-// conditional on the heartbeat the sweep saw (a worker that heartbeated meanwhile is left alone), then for
-// each in-flight step SendTaskFailure(Worker.Lost) so Step Functions retries it, the lost attempt closed
-// in the step's history, and one CRITICAL alert raised (deduplicated by worker: WORKER_DEAD#<workerId>).
-// The scheduled sweeper runs it over every declared type; POST /admin/workers/cleanup over the types open
-// to the caller's organization.
+// conditional on the item as the sweep read it (its heartbeat and the revision every write of the SDK
+// bumps: a worker that heartbeated meanwhile is left alone, and one whose claim landed meanwhile is read
+// again, so the step it claimed is released too), then for each in-flight step SendTaskFailure(Worker.Lost)
+// so Step Functions retries it, the lost attempt closed in the step's history, and one CRITICAL alert
+// raised (deduplicated by worker: WORKER_DEAD#<workerId>).
+// The scheduled sweeper runs it over every declared type, for every organization, as does an operator's
+// POST /admin/workers/cleanup. An organization's cleanup (over the types open to it) changes only its own
+// tasks and learns nothing of the others': it releases its own steps of the silent workers and marks none
+// (a worker of a shared type may hold other organizations' steps; the next scheduled sweep marks it, and
+// releases the rest).
 import type { AlertSignal } from '../alerts/alert';
 import type { LostAttempt } from './agent-attempts';
 import type { FailLostToken } from './lost-tokens';
 import { isSilent, type WorkerDirectory } from './worker-directory';
-import type { WorkerItem } from './worker-item';
+import type { InFlightStep, WorkerItem } from './worker-item';
 
 export const WORKER_DEAD_ALERT = 'WORKER_DEAD';
+
+/** How often one sweep reads a worker again whose item changed between its read and its marking. */
+export const MAX_MARK_ATTEMPTS = 3;
 
 /** Raises an alert through the alerting service (alerting.ts `raise`). */
 export type RaiseAlert = (signal: AlertSignal) => Promise<unknown>;
@@ -28,12 +36,20 @@ export interface SweepDeps {
   readonly onError?: (error: unknown, context: Record<string, unknown>) => void;
 }
 
+/** A step this sweep failed as Worker.Lost, and the worker that held it. */
+export interface ReleasedStep {
+  readonly workerId: string;
+  readonly type: string;
+  readonly step: InFlightStep;
+}
+
 /** A worker this sweep marked DEAD, with what became of its in-flight steps. */
 export interface SweptWorker {
   readonly worker: WorkerItem;
   /** Tokens failed with Worker.Lost (the others were closed already, or could not be failed). */
   readonly tokensFailed: number;
   readonly tokensClosed: number;
+  readonly released: readonly ReleasedStep[];
   readonly alerted: boolean;
 }
 
@@ -41,48 +57,125 @@ export interface SweepReport {
   /** Workers read, over every type swept. */
   readonly checked: number;
   readonly marked: readonly SweptWorker[];
+  /** Every step whose token this sweep failed: of the workers it marked, or an organization's own. */
+  readonly released: readonly ReleasedStep[];
   /** Calls that failed (logged through onError): tokens, attempts or alerts. */
   readonly errors: number;
 }
 
+type Failed = (error: unknown, context: Record<string, unknown>) => void;
+
 const silenceSeconds = (worker: WorkerItem, now: Date) =>
   Math.max(0, Math.floor((now.getTime() - Date.parse(worker.lastHeartbeatAt)) / 1000));
 
-/** Sweeps the given worker types. */
-export async function sweepWorkers(types: readonly string[], deps: SweepDeps): Promise<SweepReport> {
+/**
+ * Sweeps the given worker types: for every organization (`orgId` undefined: the sweeper, an operator), or
+ * for one, whose steps alone it releases.
+ */
+export async function sweepWorkers(
+  types: readonly string[],
+  deps: SweepDeps,
+  orgId?: string,
+): Promise<SweepReport> {
   const now = deps.now();
   const marked: SweptWorker[] = [];
+  const released: ReleasedStep[] = [];
   let checked = 0;
   let errors = 0;
-  const failed = (error: unknown, context: Record<string, unknown>) => {
+  const failed: Failed = (error, context) => {
     errors += 1;
     deps.onError?.(error, context);
   };
   for (const type of types) {
     const workers = await deps.workers.listByType(type);
     checked += workers.length;
-    for (const worker of workers.filter((candidate) => isSilent(candidate, now, deps.deadAfterSeconds))) {
-      const deadAt = now.toISOString();
-      // Not marked: it heartbeated since it was read (or another sweep got there first).
-      if (!(await deps.workers.markDead(worker, deadAt))) continue;
-      const dead: WorkerItem = { ...worker, status: 'DEAD', deadAt };
-      marked.push(await releaseDeadWorker(dead, silenceSeconds(worker, now), deps, failed));
+    for (const seen of workers.filter((candidate) => isSilent(candidate, now, deps.deadAfterSeconds))) {
+      if (orgId !== undefined) {
+        released.push(...(await releaseOwnSteps(seen, orgId, now, deps, failed)));
+        continue;
+      }
+      const swept = await markAndRelease(seen, now, deps, failed);
+      if (swept) {
+        marked.push(swept);
+        released.push(...swept.released);
+      }
     }
   }
-  return { checked, marked, errors };
+  return { checked, marked, released, errors };
 }
 
-async function releaseDeadWorker(
+const silenceOf = (worker: WorkerItem, now: Date) => {
+  const seconds = silenceSeconds(worker, now);
+  return { seconds, text: `no heartbeat for ${seconds} s (last at ${worker.lastHeartbeatAt})` };
+};
+
+/** An organization's steps of a silent worker, released without marking it (the next sweep marks it). */
+async function releaseOwnSteps(
   worker: WorkerItem,
-  silentFor: number,
+  orgId: string,
+  now: Date,
   deps: SweepDeps,
-  failed: (error: unknown, context: Record<string, unknown>) => void,
-): Promise<SweptWorker> {
-  const reason = `no heartbeat for ${silentFor} s (last at ${worker.lastHeartbeatAt}); marked DEAD at ${worker.deadAt}`;
+  failed: Failed,
+): Promise<ReleasedStep[]> {
+  const own = worker.inFlight.filter((step) => step.orgId === orgId);
+  if (own.length === 0) return [];
+  const at = now.toISOString();
+  const reason = `${silenceOf(worker, now).text}; released at ${at} by its organization's cleanup`;
+  return (await releaseSteps(worker, own, reason, at, deps, failed)).failed;
+}
+
+/** Marks one silent worker DEAD, as it is when marked, and releases every step it holds. */
+async function markAndRelease(
+  seen: WorkerItem,
+  now: Date,
+  deps: SweepDeps,
+  failed: Failed,
+): Promise<SweptWorker | undefined> {
+  const deadAt = now.toISOString();
+  let worker = seen;
+  for (let attempt = 1; ; attempt += 1) {
+    if (await deps.workers.markDead(worker, deadAt)) {
+      const dead: WorkerItem = { ...worker, status: 'DEAD', deadAt };
+      const silence = silenceOf(dead, now);
+      const reason = `${silence.text}; marked DEAD at ${deadAt}`;
+      const outcome = await releaseSteps(dead, dead.inFlight, reason, deadAt, deps, failed);
+      let alerted = false;
+      try {
+        await deps.raiseAlert(deadWorkerAlert(dead, silence.seconds, deps.deadAfterSeconds));
+        alerted = true;
+      } catch (error) {
+        failed(error, { workerId: dead.workerId, action: 'raiseAlert' });
+      }
+      return {
+        worker: dead,
+        tokensFailed: outcome.failed.length,
+        tokensClosed: outcome.closed,
+        released: outcome.failed,
+        alerted,
+      };
+    }
+    // Not marked: it heartbeated, stopped, was marked by another sweep, or its item changed (a claim, a
+    // step's end) after the read. Read again: the marking must cover what it holds now.
+    if (attempt === MAX_MARK_ATTEMPTS) return undefined;
+    const current = await deps.workers.get(worker.type, worker.workerId);
+    if (!current || !isSilent(current, now, deps.deadAfterSeconds)) return undefined;
+    worker = current;
+  }
+}
+
+/** SendTaskFailure(Worker.Lost) and the lost attempt's record, for each step. */
+async function releaseSteps(
+  worker: WorkerItem,
+  steps: readonly InFlightStep[],
+  reason: string,
+  at: string,
+  deps: SweepDeps,
+  failed: Failed,
+): Promise<{ failed: ReleasedStep[]; closed: number }> {
   const cause = `Worker ${worker.workerId} on ${worker.host} (pid ${worker.pid}) was lost: ${reason}`;
-  let tokensFailed = 0;
-  let tokensClosed = 0;
-  for (const step of worker.inFlight) {
+  const released: ReleasedStep[] = [];
+  let closed = 0;
+  for (const step of steps) {
     const context = {
       workerId: worker.workerId,
       taskId: step.taskId,
@@ -90,8 +183,9 @@ async function releaseDeadWorker(
       tokenId: step.tokenId,
     };
     try {
-      if ((await deps.failLostToken(step.taskToken, cause)) === 'failed') tokensFailed += 1;
-      else tokensClosed += 1;
+      if ((await deps.failLostToken(step.taskToken, cause)) === 'failed')
+        released.push({ workerId: worker.workerId, type: worker.type, step });
+      else closed += 1;
     } catch (error) {
       failed(error, { ...context, action: 'SendTaskFailure' });
     }
@@ -101,21 +195,14 @@ async function releaseDeadWorker(
         workerId: worker.workerId,
         task: { id: step.taskId, orgId: step.orgId },
         step: { id: step.stepId, ...(step.mapIndex !== undefined && { mapIndex: step.mapIndex }) },
-        at: worker.deadAt ?? deps.now().toISOString(),
+        at,
         reason,
       });
     } catch (error) {
       failed(error, { ...context, action: 'recordLostAttempt' });
     }
   }
-  let alerted = false;
-  try {
-    await deps.raiseAlert(deadWorkerAlert(worker, silentFor, deps.deadAfterSeconds));
-    alerted = true;
-  } catch (error) {
-    failed(error, { workerId: worker.workerId, action: 'raiseAlert' });
-  }
-  return { worker, tokensFailed, tokensClosed, alerted };
+  return { failed: released, closed };
 }
 
 /** The CRITICAL alert of a dead worker; `org` only when every step it held belongs to one organization. */

@@ -1,9 +1,10 @@
 // The worker items (worker-item.ts) as the sweeper and the worker routes read them: every worker of a type
 // (one partition), and the one write they make, marking a silent worker DEAD. Workers write their own
-// items (the SDK); the marking is conditional on the heartbeat the sweeper saw, so it never overwrites a
-// heartbeat that arrived meanwhile, and a zombie's late write cannot undo it (the SDK's writes are
+// items (the SDK); the marking is conditional on the item the sweeper read (its heartbeat, and the
+// revision each write of the SDK bumps), so it never overwrites a heartbeat that arrived meanwhile nor
+// misses a step claimed meanwhile, and a zombie's late write cannot undo it (the SDK's writes are
 // conditional on the worker being live).
-import { type DocumentClient, QueryCommand, UpdateCommand } from '../clients/table-commands';
+import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite } from '../table-items';
 import {
   expiresAtFor,
@@ -20,9 +21,11 @@ export const MAX_WORKERS_PER_TYPE = 1_000;
 export interface WorkerDirectory {
   /** The workers of a type, at most MAX_WORKERS_PER_TYPE. */
   listByType(type: string): Promise<WorkerItem[]>;
+  /** One worker, read consistently; undefined when it is gone. */
+  get(type: string, workerId: string): Promise<WorkerItem | undefined>;
   /**
-   * Marks a worker DEAD, as read by listByType, unless it heartbeated since (its `lastHeartbeatAt`) or is
-   * STOPPED/DEAD already; false when it did not mark it.
+   * Marks a worker DEAD, as read, unless its item changed since (its `lastHeartbeatAt`, or the `revision`
+   * of a claim, a step's end or a heartbeat) or it is STOPPED/DEAD already; false when it did not mark it.
    */
   markDead(worker: WorkerItem, deadAt: string): Promise<boolean>;
 }
@@ -63,22 +66,32 @@ export class DynamoWorkerDirectory implements WorkerDirectory {
     return workers;
   }
 
+  async get(type: string, workerId: string): Promise<WorkerItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: workerKey(type, workerId), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
   async markDead(worker: WorkerItem, deadAt: string): Promise<boolean> {
+    // An item without a revision is an older SDK's, which moved lastHeartbeatAt at each claim instead.
+    const revision =
+      worker.revision === undefined ? 'attribute_not_exists(#revision)' : '#revision = :revision';
     const written = await conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: workerKey(worker.type, worker.workerId),
           UpdateExpression: 'SET #status = :dead, deadAt = :deadAt, expiresAt = :expiresAt',
-          ConditionExpression:
-            'attribute_exists(pk) AND lastHeartbeatAt = :seen AND NOT #status IN (:dead, :stopped)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ConditionExpression: `attribute_exists(pk) AND lastHeartbeatAt = :seen AND ${revision} AND NOT #status IN (:dead, :stopped)`,
+          ExpressionAttributeNames: { '#status': 'status', '#revision': 'revision' },
           ExpressionAttributeValues: {
             ':dead': 'DEAD',
             ':stopped': 'STOPPED',
             ':seen': worker.lastHeartbeatAt,
             ':deadAt': deadAt,
             ':expiresAt': expiresAtFor(deadAt),
+            ...(worker.revision !== undefined && { ':revision': worker.revision }),
           },
         }),
       ),

@@ -54,6 +54,12 @@ export interface WorkerItem {
   readonly byOrg?: Readonly<Record<string, OrgWork>>;
   readonly stoppedAt?: string;
   readonly deadAt?: string;
+  /**
+   * Bumped by every write of the worker (registration, heartbeat, claim, step end): the sweeper's DEAD
+   * marking is conditional on the one it read, so a step claimed after its read is not left unreleased.
+   * Absent from items of an SDK that predates it (which moved lastHeartbeatAt at each claim).
+   */
+  readonly revision?: number;
 }
 
 /** The item kind in the table's `type` attribute, as every item of the single table has one. */
@@ -142,6 +148,7 @@ export function fromItem(item: Record<string, unknown>): WorkerItem {
     }),
     ...optional('stoppedAt'),
     ...optional('deadAt'),
+    ...(typeof item.revision === 'number' && { revision: item.revision }),
   };
 }
 

@@ -150,14 +150,21 @@ export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
   ]),
 );
 
-/** A name people read (console, CLI, alerts): a line of text, never blank. Stored as sent, so not trimmed. */
+/**
+ * A name people read (console, CLI, alerts): a line of text, never blank. Stored as sent, so not trimmed.
+ * No format characters either (\p{Cf}, as API key names and agent ids): a bidi override such as U+202E
+ * shows a name other than the one stored.
+ */
 const DisplayName = z
   .string()
   .check(
     z.minLength(1),
     z.maxLength(200),
     z.regex(/\S/, 'must not be blank'),
-    z.regex(/^\P{Cc}*$/u, 'must not have control characters (U+0000-U+001F, U+007F-U+009F)'),
+    z.regex(
+      /^[^\p{Cc}\p{Cf}]*$/u,
+      'must not have control or format characters (Unicode Cc or Cf, such as U+0007 or U+202E)',
+    ),
   );
 
 const Params = z.record(z.string(), z.unknown()).check(

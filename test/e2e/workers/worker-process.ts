@@ -51,13 +51,33 @@ function workerEnvironment(type: string): Record<string, string> {
 }
 
 export function startWorker(module: string, options: WorkerOptions): WorkerProcess {
-  const args = ['--import', 'tsx', 'bin/stepwise.ts', 'worker', module, '--type', options.type];
+  const args = ['bin/stepwise.ts', 'worker', module, '--type', options.type];
   args.push('--heartbeat', String(options.heartbeat ?? 1));
   if (options.concurrency !== undefined) args.push('--concurrency', String(options.concurrency));
   if (options.grace !== undefined) args.push('--grace', String(options.grace));
-  const child = spawn(process.execPath, args, {
+  return spawnWorker(args, {}, options);
+}
+
+/**
+ * A program of its own that runs the SDK (createWorker), given its settings as STEPWISE_TEST_WORKER_*
+ * variables; it prints the status line `worker <id> <type> ` once registered, as `stepwise worker` does.
+ */
+export function startSdkWorker(program: string, options: WorkerOptions): WorkerProcess {
+  return spawnWorker(
+    [program],
+    {
+      STEPWISE_TEST_WORKER_TYPE: options.type,
+      STEPWISE_WORKER_HEARTBEAT_SECONDS: String(options.heartbeat ?? 1),
+      ...(options.grace !== undefined && { STEPWISE_TEST_WORKER_GRACE: String(options.grace) }),
+    },
+    options,
+  );
+}
+
+function spawnWorker(args: string[], env: Record<string, string>, options: WorkerOptions): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: projectRoot,
-    env: { ...process.env, ...workerEnvironment(options.type) },
+    env: { ...process.env, ...workerEnvironment(options.type), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;

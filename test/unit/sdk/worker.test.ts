@@ -350,6 +350,11 @@ describe('worker runtime', () => {
     expect(new Set(writes.map((item) => item.lastHeartbeatAt))).toEqual(
       new Set([registration?.lastHeartbeatAt]),
     );
+    // What does change at each write is its revision, which the sweeper's DEAD marking is conditional on:
+    // a claim after the sweeper's read makes the marking read the item again.
+    expect(fakes.store.writes.map((item) => item.revision)).toEqual(
+      fakes.store.writes.map((_, index) => index + 1),
+    );
   });
 
   it("moves the item's heartbeat time at each heartbeat, to when the heartbeat began (not after its steps' calls)", async () => {

@@ -41,19 +41,29 @@ describe('the local sweep settings', () => {
     ).toEqual({ deadAfterSeconds: 9, heartbeatSeconds: 3, sweepSeconds: 2 });
   });
 
-  it('refuse a dead-after not longer than the heartbeat interval, naming both settings and values', () => {
+  it('refuse a dead-after below two heartbeat intervals, naming both settings and values', () => {
     // 20 s with workers heartbeating every 30 s (the SDK's default) marked them DEAD between heartbeats.
     expect(() => localSweepSettings({}, { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '20' })).toThrow(
-      /^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(20 s\) must be more than the workers' heartbeat interval \(30 s, the SDK's default; set STEPWISE_WORKER_HEARTBEAT_SECONDS if your workers heartbeat more often\): workers heartbeating on time would be marked DEAD between two heartbeats$/,
+      /^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(20 s\) must be at least twice the workers' heartbeat interval \(30 s, the SDK's default; set STEPWISE_WORKER_HEARTBEAT_SECONDS if your workers heartbeat more often\): one late heartbeat would mark a live worker DEAD$/,
+    );
+    // 45 s exceeded 30 s, and one heartbeat late by 16 s marked a live worker DEAD.
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '45' })).toThrow(
+      /^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(45 s\) must be at least twice .* \(30 s, the SDK's default;/,
     );
     expect(() =>
       localSweepSettings(
         {},
-        { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '10', STEPWISE_WORKER_HEARTBEAT_SECONDS: '10' },
+        { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '19', STEPWISE_WORKER_HEARTBEAT_SECONDS: '10' },
       ),
-    ).toThrow(/^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(10 s\) .* \(10 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/);
-    expect(() => localSweepSettings({}, { STEPWISE_WORKER_HEARTBEAT_SECONDS: '600' })).toThrow(
-      /^the default dead-after \(300 s\) .* \(600 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/,
+    ).toThrow(/^STEPWISE_WORKER_DEAD_AFTER_SECONDS \(19 s\) .* \(10 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/);
+    expect(
+      localSweepSettings(
+        {},
+        { STEPWISE_WORKER_DEAD_AFTER_SECONDS: '20', STEPWISE_WORKER_HEARTBEAT_SECONDS: '10' },
+      ),
+    ).toEqual({ deadAfterSeconds: 20, heartbeatSeconds: 10 });
+    expect(() => localSweepSettings({}, { STEPWISE_WORKER_HEARTBEAT_SECONDS: '151' })).toThrow(
+      /^the default dead-after \(300 s\) .* \(151 s, STEPWISE_WORKER_HEARTBEAT_SECONDS\)/,
     );
     expect(() => localSweepSettings({}, { STEPWISE_WORKER_HEARTBEAT_SECONDS: '0' })).toThrow(
       /^STEPWISE_WORKER_HEARTBEAT_SECONDS must be a whole number of seconds from 1 to 3600/,

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { AlertSignal } from '../../../functions/shared/alerts/alert';
 import type { LostAttempt } from '../../../functions/shared/workers/agent-attempts';
 import type { LostTokenOutcome } from '../../../functions/shared/workers/lost-tokens';
-import { sweepWorkers, WORKER_DEAD_ALERT } from '../../../functions/shared/workers/sweep-workers';
+import {
+  MAX_MARK_ATTEMPTS,
+  sweepWorkers,
+  WORKER_DEAD_ALERT,
+} from '../../../functions/shared/workers/sweep-workers';
 import type { WorkerDirectory } from '../../../functions/shared/workers/worker-directory';
 import type { InFlightStep, WorkerItem } from '../../../functions/shared/workers/worker-item';
 
@@ -49,12 +53,17 @@ class InMemoryWorkers implements WorkerDirectory {
     return [...this.items.values()].filter((one) => one.type === type);
   }
 
+  async get(_type: string, workerId: string): Promise<WorkerItem | undefined> {
+    return this.items.get(workerId);
+  }
+
   async markDead(seen: WorkerItem, deadAt: string): Promise<boolean> {
     this.beforeMark?.(seen.workerId);
     const current = this.items.get(seen.workerId);
     if (
       !current ||
       current.lastHeartbeatAt !== seen.lastHeartbeatAt ||
+      current.revision !== seen.revision ||
       ['DEAD', 'STOPPED'].includes(current.status)
     ) {
       return false;
@@ -131,6 +140,78 @@ describe('sweepWorkers', () => {
     expect(failedTokens).toEqual([]);
     expect(lost).toEqual([]);
     expect(alerts).toEqual([]);
+  });
+
+  it('reads a worker again whose claim landed between the read and the marking, and releases that step too', async () => {
+    const { directory, deps, failedTokens, lost } = harness([
+      worker('claiming', { lastHeartbeatAt: secondsAgo(120), inFlight: [step(1)], revision: 7 }),
+    ]);
+    // The claim writes the item with the new step and the next revision; the heartbeat time stays.
+    directory.beforeMark = (workerId) => {
+      directory.beforeMark = undefined;
+      const current = directory.items.get(workerId);
+      if (current) {
+        directory.items.set(workerId, { ...current, inFlight: [step(1), step(2)], revision: 8 });
+      }
+    };
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked.map((swept) => [swept.worker.workerId, swept.tokensFailed])).toEqual([
+      ['claiming', 2],
+    ]);
+    expect(failedTokens.map((failed) => failed.token)).toEqual(['token-1', 'token-2']);
+    expect(lost.map((attempt) => attempt.tokenId)).toEqual(['token-id-1', 'token-id-2']);
+    expect(directory.items.get('claiming')?.status).toBe('DEAD');
+  });
+
+  it('gives up on a worker whose item keeps changing after a few reads, leaving it to the next sweep', async () => {
+    const { directory, deps, failedTokens } = harness([
+      worker('busy', { lastHeartbeatAt: secondsAgo(120), inFlight: [step(1)], revision: 1 }),
+    ]);
+    directory.beforeMark = (workerId) => {
+      const current = directory.items.get(workerId);
+      if (current) directory.items.set(workerId, { ...current, revision: (current.revision ?? 0) + 1 });
+    };
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked).toEqual([]);
+    expect(failedTokens).toEqual([]);
+    expect(directory.items.get('busy')?.revision).toBe(1 + MAX_MARK_ATTEMPTS);
+  });
+
+  it("releases only an organization's own steps for it and marks no worker, whoever else's steps it holds", async () => {
+    const { directory, deps, failedTokens, lost, alerts } = harness([
+      worker('shared', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2, 'org-b')] }),
+      worker('own', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(3)] }),
+      worker('others', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(4, 'org-b')] }),
+      worker('idle', { lastHeartbeatAt: secondsAgo(90), status: 'IDLE' }),
+    ]);
+    const report = await sweepWorkers(['research'], deps, 'org-a');
+    expect(failedTokens.map((failed) => failed.token).sort()).toEqual(['token-1', 'token-3']);
+    expect(failedTokens[0]?.cause).toContain("by its organization's cleanup");
+    expect(lost.map((attempt) => attempt.task.orgId)).toEqual(['org-a', 'org-a']);
+    expect(report.released.map((one) => [one.workerId, one.step.tokenId]).sort()).toEqual([
+      ['own', 'token-id-3'],
+      ['shared', 'token-id-1'],
+    ]);
+    // Marking is the pool's: the same answer whether or not other organizations' steps are held.
+    expect(report.marked).toEqual([]);
+    expect(alerts).toEqual([]);
+    expect([...directory.items.values()].map((one) => one.status)).not.toContain('DEAD');
+
+    // The scheduled sweep still marks them and releases the rest; the step released already is closed.
+    const closed = new Set(failedTokens.map((failed) => failed.token));
+    deps.failLostToken = async (token: string, cause: string) => {
+      if (closed.has(token)) return 'closed';
+      failedTokens.push({ token, cause });
+      return 'failed';
+    };
+    const sweep = await sweepWorkers(['research'], deps);
+    expect(sweep.marked.map((swept) => swept.worker.workerId).sort()).toEqual([
+      'idle',
+      'others',
+      'own',
+      'shared',
+    ]);
+    expect(sweep.released.map((one) => one.step.tokenId).sort()).toEqual(['token-id-2', 'token-id-4']);
   });
 
   it('fails each in-flight token with a cause naming the worker and records each lost attempt', async () => {

@@ -440,11 +440,12 @@ describe('validateWorkflow', () => {
     expect(validateWorkflow(workflow(valid, { inputSchema: undefined }))).toMatchObject({ ok: true });
   });
 
-  it('schema: a workflow or step name with control characters, or blank, naming the field', () => {
-    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there', 'c1\u0085', '   ']) {
+  it('schema: a workflow or step name with control or format characters, or blank, naming the field', () => {
+    const formatCharacters = ['pay\u202Egnp.exe', 'zero\u200Bwidth', 'bom\uFEFF', 'soft\u00ADhyphen'];
+    for (const name of ['a\u0000b', 'line\nbreak', 'tab\there', 'c1\u0085', '   ', ...formatCharacters]) {
       expect(issue(workflow([step('a')], { name }), 'schema'), JSON.stringify(name)).toMatchObject({
         field: 'name',
-        message: expect.stringMatching(/^name: must not (have control characters|be blank)/),
+        message: expect.stringMatching(/^name: must not (have control or format characters|be blank)/),
       });
       expect(issue(workflow([step('a', { name })]), 'schema'), JSON.stringify(name)).toMatchObject({
         stepId: 'a',
