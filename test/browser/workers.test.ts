@@ -69,6 +69,11 @@ describe('workers page', () => {
     const row = (workerId: string) => page.getByTestId('worker-row').filter({ hasText: workerId });
     await expect.poll(() => row(silent.workerId).getAttribute('data-status')).toBe('DEAD');
     await expect.poll(() => row(live.workerId).getAttribute('data-status')).toBe('IDLE');
+    // An org's sweep releases its own steps and marks no worker (the scheduled sweep does): it says both.
+    await page.getByRole('button', { name: 'Sweep now' }).click();
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Sweep checked' }).textContent())
+      .toMatch(/marked 0 dead and released 0 steps\.$/);
     await screenshot(page, 'workers');
     expectNoPageErrors(page);
   });

@@ -57,7 +57,9 @@ export default function WorkersPage() {
   });
   const sweep = useMutation({
     mutationFn: () =>
-      api.post<{ checked: number; marked: unknown[] }>('/admin/workers/cleanup', { query: scope }),
+      api.post<{ checked: number; marked: unknown[]; released: unknown[] }>('/admin/workers/cleanup', {
+        query: scope,
+      }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['workers'] }),
   });
   useLiveRefetch({ topic: 'workers', org: liveOrg(operator, org) }, ['workers']);
@@ -101,7 +103,11 @@ export default function WorkersPage() {
               className="secondary"
               disabled={sweep.isPending}
               onClick={() => sweep.mutate()}
-              title="Mark the workers silent past the dead-after time DEAD now and fail their steps as Worker.Lost"
+              title={
+                operator && !org
+                  ? 'Mark the workers silent past the dead-after time DEAD now and fail their steps as Worker.Lost'
+                  : "Fail this organization's steps held by workers silent past the dead-after time as Worker.Lost now (the scheduled sweep marks the workers DEAD)"
+              }
             >
               {sweep.isPending ? 'Sweeping…' : 'Sweep now'}
             </button>
@@ -110,8 +116,9 @@ export default function WorkersPage() {
       </div>
       {sweep.data && (
         <p className="muted" role="status">
-          Sweep checked {sweep.data.checked} worker{sweep.data.checked === 1 ? '' : 's'} and marked{' '}
-          {sweep.data.marked.length} dead.
+          Sweep checked {sweep.data.checked} worker{sweep.data.checked === 1 ? '' : 's'}, marked{' '}
+          {sweep.data.marked.length} dead and released {sweep.data.released.length} step
+          {sweep.data.released.length === 1 ? '' : 's'}.
         </p>
       )}
       {sweep.error ? <LoadError error={sweep.error} what="The sweep" /> : null}
