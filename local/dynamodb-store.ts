@@ -2,8 +2,9 @@
 // as a snapshot plus an append-only log of changes in the data folder. Every write is appended to the log
 // with one synchronous write before it is applied, so what a client was told is written survives a crash
 // of the process (kill -9) as it did with LevelDB; there is no fsync, as there was none with LevelDB. At
-// open the snapshot and the log are replayed and folded into a new snapshot, and the log is folded again
-// whenever it outgrows the snapshot, so a start reads about as much as the table holds.
+// open the snapshot and the log are replayed, and a log that holds anything is folded into a new
+// snapshot; a running store folds its log again once it is over FOLD_AFTER_BYTES and larger than the
+// snapshot, so a start reads about as much as the table holds.
 // Why not LevelDB (classic-level): each of its operations is a job on libuv's thread pool, and the handoffs
 // (futex waits and wakes) cost more CPU than the operation; a stack running tasks spent about a third of
 // its CPU there. Sizes stay small enough for memory: the local stack is for development and tests.
@@ -145,7 +146,12 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
     }
     this.#changes = openSync(this.path(CHANGES), 'a', 0o600);
     this.#changesBytes = fstatSync(this.#changes).size;
-    await this.fold();
+    // Nothing written since the last fold: the snapshot stands as it is.
+    if (this.#changesBytes > 0 || existsSync(this.path(FOLDED_CHANGES)) || !existsSync(this.path(SNAPSHOT))) {
+      await this.fold();
+    } else {
+      this.#snapshotBytes = statSync(this.path(SNAPSHOT)).size;
+    }
   }
 
   /**

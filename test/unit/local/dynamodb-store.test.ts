@@ -1,6 +1,14 @@
 // The local DynamoDB's store: in memory, persisted as a snapshot and a log of changes, so what was written
 // is there after a restart or a crash, in DynamoDB's key order, and a start reads a folded snapshot.
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -81,6 +89,11 @@ describe('PersistedMemoryLevel', () => {
     expect(readFileSync(join(folder, 'changes.jsonl'), 'utf8')).toBe('');
     expect(readFileSync(join(folder, 'snapshot.jsonl'), 'utf8')).toContain('"a"');
     await reopened.close();
+    // Nothing logged since: the next open leaves the snapshot as it is.
+    const folded = statSync(join(folder, 'snapshot.jsonl')).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await (await PersistedMemoryLevel.open(folder)).close();
+    expect(statSync(join(folder, 'snapshot.jsonl')).mtimeMs).toBe(folded);
     // A fold that died after setting its log aside, before its snapshot replaced the old one.
     writeFileSync(join(folder, 'changes.folded.jsonl'), '[["p","b","2"]]\n');
     writeFileSync(join(folder, 'changes.jsonl'), '[["d","a"]]\n');
