@@ -6,6 +6,7 @@
 // A kill can tear only the last line, which loading skips. Ended executions beyond `retainedEnded` are
 // dropped oldest-ended first (DescribeExecution then answers ExecutionDoesNotExist, as on AWS after 90
 // days).
+import { writeSync } from 'node:fs';
 import { chmod, type FileHandle, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownerOnlyFolder } from '../owner-only';
@@ -161,7 +162,9 @@ export class ExecutionLog {
     if (text === '') return;
     try {
       if (!this.handle) this.handle = await this.openForAppend();
-      await this.handle.appendFile(text);
+      // One synchronous write: an appendFile is a job on libuv's thread pool, whose handoff costs more CPU
+      // than the write of a few lines (the log is in append mode, so the write lands at its end).
+      writeSync(this.handle.fd, text);
       this.appendedBytes += Buffer.byteLength(text);
       if (this.compactionDue()) await this.compact();
     } catch (error) {
