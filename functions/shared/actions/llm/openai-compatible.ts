@@ -54,6 +54,8 @@ export function createOpenAiCompatibleProvider(options: OpenAiCompatibleOptions)
     outbound: {
       ...options.outbound,
       allowedHosts: [...(options.outbound?.allowedHosts ?? []), allowedHostOf(new URL(endpoint))],
+      // The deployment's own endpoint, called at every llm attempt: its connections are kept.
+      keepAlive: true,
     },
   };
   return {

@@ -8,7 +8,7 @@
 // `dispatcher` with a custom lookup only from the `undici` package, which would add ~535 KB minified to
 // the step runner bundle (726 KB today) for one hook; node:http's `lookup` option is that hook.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest, Agent as HttpAgentType, IncomingMessage } from 'node:http';
 import { isIP, type LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
 import { OutboundAddressRefused, TooManyRedirects } from '../errors';
@@ -19,8 +19,8 @@ export const MAX_REDIRECTS = 5;
 
 // Not `import ... from 'node:http'`: an ES module import of node:http reads every export, and its lazy
 // WebSocket getters load Node's undici, ~70 ms of CPU at the step runner's every cold start.
-const { request: httpRequest } = process.getBuiltinModule('node:http');
-const { request: httpsRequest } = process.getBuiltinModule('node:https');
+const { request: httpRequest, Agent: HttpAgent } = process.getBuiltinModule('node:http');
+const { request: httpsRequest, Agent: HttpsAgent } = process.getBuiltinModule('node:https');
 
 /** Resolves a hostname to every address it has (as dns.lookup with `all: true`). */
 export type Resolve = (hostname: string) => Promise<readonly LookupAddress[]>;
@@ -30,6 +30,26 @@ export interface OutboundPolicy {
   readonly allowedHosts?: readonly AllowedHost[];
   /** @default the system resolver (dns.lookup) */
   readonly resolve?: Resolve;
+  /**
+   * Keep connections open for the next requests made with this same policy object (an LLM provider's
+   * endpoint, which the deployment configured: a new TLS connection per call costs a handshake's latency).
+   * Each connection is still checked when it is made, and a kept one stays on the address checked then.
+   * Off for URLs a tenant wrote: one connection per request. @default false
+   */
+  readonly keepAlive?: boolean;
+}
+
+/** The keep-alive agents of each keepAlive policy: a socket is reused only under the policy that checked it. */
+const keptAgents = new WeakMap<OutboundPolicy, { 'http:': HttpAgentType; 'https:': HttpAgentType }>();
+
+function agentFor(policy: OutboundPolicy, protocol: string): HttpAgentType | false {
+  if (!policy.keepAlive) return false;
+  let agents = keptAgents.get(policy);
+  if (!agents) {
+    agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+    keptAgents.set(policy, agents);
+  }
+  return protocol === 'https:' ? agents['https:'] : agents['http:'];
 }
 
 export interface OutboundRequestInit {
@@ -101,7 +121,10 @@ function parseRedirect(location: string, base: URL): URL {
   return next;
 }
 
-/** One request on its own connection (no pooling: a pooled socket would skip the lookup check). */
+/**
+ * One request, on its own connection unless the policy keeps them (a kept socket was checked when it was
+ * made, under the same policy, and stays on that address).
+ */
 function send(
   url: URL,
   init: OutboundRequestInit & { readonly headers: Headers },
@@ -126,7 +149,7 @@ function send(
       request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
         method: init.method,
         headers,
-        agent: false,
+        agent: agentFor(policy, url.protocol),
         lookup: guardedLookup(url.host, allowed, policy.resolve ?? systemResolve),
       });
     } catch (error) {

@@ -16,6 +16,8 @@ const received: {
   url?: string;
   body: string;
   headers: IncomingMessage['headers'];
+  /** The client's port: the same on a kept connection. */
+  clientPort?: number;
 }[] = [];
 
 const server = loopbackServer((req, res) => {
@@ -24,7 +26,14 @@ const server = loopbackServer((req, res) => {
     body += chunk;
   });
   req.on('end', () => {
-    received.push({ host: req.headers.host, method: req.method, url: req.url, body, headers: req.headers });
+    received.push({
+      host: req.headers.host,
+      method: req.method,
+      url: req.url,
+      body,
+      headers: req.headers,
+      clientPort: req.socket.remotePort,
+    });
     const url = new URL(req.url ?? '/', 'http://x');
     const to = url.searchParams.get('to');
     const status = Number(url.searchParams.get('status') ?? 302);
@@ -110,6 +119,25 @@ describe('guardedFetch', () => {
     resolved.length = 0;
     await guardedFetch(redirect('a.example', `http://b.example:${server.port}/x`), {}, policy());
     expect(resolved).toEqual(['a.example', 'b.example']);
+  });
+
+  it("keeps a keepAlive policy's connection for its next request, checked once; one per request otherwise", async () => {
+    const url = `http://a.example:${server.port}/plain`;
+    const kept = { ...policy(), keepAlive: true };
+    resolved.length = 0;
+    for (let i = 0; i < 3; i++) await (await guardedFetch(url, {}, kept)).text();
+    expect(resolved).toEqual(['a.example']);
+    expect(new Set(received.map((r) => r.clientPort)).size).toBe(1);
+    received.length = 0;
+    resolved.length = 0;
+    const plain = policy();
+    for (let i = 0; i < 3; i++) await (await guardedFetch(url, {}, plain)).text();
+    expect(resolved).toEqual(['a.example', 'a.example', 'a.example']);
+    expect(new Set(received.map((r) => r.clientPort)).size).toBe(3);
+    // Another policy object does not take the kept connection: it checks its own.
+    resolved.length = 0;
+    await (await guardedFetch(url, {}, { ...policy(), keepAlive: true })).text();
+    expect(resolved).toEqual(['a.example']);
   });
 
   it('returns a redirect without a Location as it is', async () => {
