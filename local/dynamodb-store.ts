@@ -9,6 +9,7 @@
 // (futex waits and wakes) cost more CPU than the operation; a stack running tasks spent about a third of
 // its CPU there. Sizes stay small enough for memory: the local stack is for development and tests.
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -111,9 +112,14 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
       this.#changesBytes > this.foldAfterBytes &&
       this.#changesBytes > this.#snapshotBytes
     ) {
-      this.#folding = this.fold().finally(() => {
-        this.#folding = undefined;
-      });
+      this.#folding = this.fold()
+        .catch((error: unknown) => {
+          // Nothing is lost: the logs stay, and the next fold (or start) takes them.
+          console.error('[dynamodb] could not fold the log of changes into a snapshot', error);
+        })
+        .finally(() => {
+          this.#folding = undefined;
+        });
     }
   }
 
@@ -163,12 +169,15 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
   private async fold(): Promise<void> {
     if (this.#changes === undefined) return;
     if (this.#changesBytes > 0) {
-      if (existsSync(this.path(FOLDED_CHANGES))) {
-        // Left by a fold that crashed: the load replayed it; the snapshot about to be written holds it.
-        rmSync(this.path(FOLDED_CHANGES));
-      }
       closeSync(this.#changes);
-      renameSync(this.path(CHANGES), this.path(FOLDED_CHANGES));
+      if (existsSync(this.path(FOLDED_CHANGES))) {
+        // Set aside by a fold that did not complete (or by a crash before a start replayed it): still
+        // needed until a snapshot holds it, so the new changes go after it.
+        appendFileSync(this.path(FOLDED_CHANGES), readFileSync(this.path(CHANGES)));
+        rmSync(this.path(CHANGES));
+      } else {
+        renameSync(this.path(CHANGES), this.path(FOLDED_CHANGES));
+      }
       this.#changes = openSync(this.path(CHANGES), 'a', 0o600);
       this.#changesBytes = 0;
     }

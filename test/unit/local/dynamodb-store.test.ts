@@ -3,6 +3,7 @@
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -11,7 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../../functions/shared/config';
 import { PersistedMemoryLevel } from '../../../local/dynamodb-store';
 
@@ -113,6 +114,23 @@ describe('PersistedMemoryLevel', () => {
     const again = await PersistedMemoryLevel.open(folder);
     expect(await again.keys().all()).toHaveLength(300);
     expect(await again.get('k299')).toEqual({ i: 299 });
+    await again.close();
+  });
+
+  it('keeps every write when a fold fails, and folds them later', async () => {
+    const db = await PersistedMemoryLevel.open(folder, 500);
+    // The fold's new snapshot cannot be created while a folder holds its name.
+    mkdirSync(join(folder, 'snapshot.jsonl.next'));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    for (let i = 0; i < 60; i++) await db.put(`k${String(i).padStart(2, '0')}`, { i });
+    await expect.poll(() => errors.mock.calls.length).toBeGreaterThan(0);
+    errors.mockRestore();
+    rmSync(join(folder, 'snapshot.jsonl.next'), { recursive: true });
+    for (let i = 60; i < 80; i++) await db.put(`k${String(i).padStart(2, '0')}`, { i });
+    await db.close();
+    const again = await PersistedMemoryLevel.open(folder);
+    expect(await again.keys().all()).toHaveLength(80);
+    expect(existsSync(join(folder, 'changes.folded.jsonl'))).toBe(false);
     await again.close();
   });
 
