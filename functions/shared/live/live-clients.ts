@@ -1,8 +1,8 @@
 // The writers' side of live updates, once per container: the publisher posting through the API Gateway
 // Management API of the WebSocket API (LIVE_ENDPOINT: https://{apiId}.execute-api.{region}.amazonaws.com/live,
 // or the local stack's API port, which serves the posts in process), its client and SDK package loaded on
-// the first post (not at cold start: most invocations have no listener), and the middleware that lets the fan-out finish before the handler
-// returns. Without LIVE_ENDPOINT nothing is published.
+// the first post (not at cold start: most invocations have no listener), and the middleware that lets the
+// fan-out finish before the handler returns. Without LIVE_ENDPOINT nothing is published.
 import type { MiddlewareObj } from '@middy/core';
 import { createApiGatewayManagementClient, PostToConnectionCommand } from '../clients/apigateway-management';
 import { documentClient } from '../clients/dynamodb';
