@@ -4,7 +4,13 @@
 //   gsi1  ORG#<org>#APPROVALS#<status> / <requestedAt>#<taskId>#<stepKey>   an org's approvals by status
 //   gsi2  TASK#<taskId>#APPROVALS#<status> / <stepKey>                     a task's approvals by status
 // Every status change is one conditional write on the status read, and moves both index keys with it.
-import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
+import {
+  type DocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '../clients/table-commands';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
 import {
   type Approval,
@@ -166,24 +172,16 @@ export class DynamoApprovalStore implements ApprovalStore {
 
   async list(orgId: string, status: ApprovalStatus, limit: number, cursor?: string): Promise<ApprovalPage> {
     // The cursor is the last item's gsi1sk: the signer binds it to the org and the status.
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: `gsi1pk = :pk${cursor ? ' AND gsi1sk < :before' : ''}`,
-        ExpressionAttributeValues: {
-          ':pk': statusPartition(orgId, status),
-          ...(cursor && { ':before': cursor }),
-        },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    const last = Items.at(-1);
-    return {
-      items: Items.map((item) => fromItem<StoredApproval>(item)),
-      ...(LastEvaluatedKey && last && { cursor: String(last.gsi1sk) }),
-    };
+    return this.page('gsi1sk', {
+      IndexName: 'gsi1',
+      KeyConditionExpression: `gsi1pk = :pk${cursor ? ' AND gsi1sk < :before' : ''}`,
+      ExpressionAttributeValues: {
+        ':pk': statusPartition(orgId, status),
+        ...(cursor && { ':before': cursor }),
+      },
+      ScanIndexForward: false,
+      Limit: limit,
+    });
   }
 
   async listForTask(
@@ -195,39 +193,38 @@ export class DynamoApprovalStore implements ApprovalStore {
     if (status) {
       // The cursor is the last item's gsi2sk (its step key, unique in the task): the signer binds it to the
       // task and the status.
-      const { Items = [], LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi2',
-          KeyConditionExpression: `gsi2pk = :pk${cursor ? ' AND gsi2sk > :after' : ''}`,
-          ExpressionAttributeValues: {
-            ':pk': taskStatusPartition(taskId, status),
-            ...(cursor && { ':after': cursor }),
-          },
-          Limit: limit,
-        }),
-      );
-      const last = Items.at(-1);
-      return {
-        items: Items.map((item) => fromItem<StoredApproval>(item)),
-        ...(LastEvaluatedKey && last && { cursor: String(last.gsi2sk) }),
-      };
+      return this.page('gsi2sk', {
+        IndexName: 'gsi2',
+        KeyConditionExpression: `gsi2pk = :pk${cursor ? ' AND gsi2sk > :after' : ''}`,
+        ExpressionAttributeValues: {
+          ':pk': taskStatusPartition(taskId, status),
+          ...(cursor && { ':after': cursor }),
+        },
+        Limit: limit,
+      });
     }
     // The cursor is the last item's sort key (`APPROVAL#...`): the signer binds it to the task.
     const pk = `TASK#${taskId}`;
+    return this.page('sk', {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': 'APPROVAL#' },
+      ...(cursor && { ExclusiveStartKey: { pk, sk: cursor } }),
+      Limit: limit,
+    });
+  }
+
+  /** One page of a query; its cursor, when more follow, is the last item's `cursorAttribute`. */
+  private async page(
+    cursorAttribute: string,
+    query: Omit<QueryCommandInput, 'TableName'>,
+  ): Promise<ApprovalPage> {
     const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': 'APPROVAL#' },
-        ...(cursor && { ExclusiveStartKey: { pk, sk: cursor } }),
-        Limit: limit,
-      }),
+      new QueryCommand({ TableName: this.tableName, ...query }),
     );
     const last = Items.at(-1);
     return {
       items: Items.map((item) => fromItem<StoredApproval>(item)),
-      ...(LastEvaluatedKey && last && { cursor: String(last.sk) }),
+      ...(LastEvaluatedKey && last && { cursor: String(last[cursorAttribute]) }),
     };
   }
 
