@@ -39,9 +39,10 @@ const lambdaHandler = async (event: ExecutionStatusChangeEvent): Promise<void> =
   logger.info('Task settled', {
     ...(settled && { durationMs: settled.metrics.durationMs }),
   });
-  const statusMetric = metrics.singleMetric();
-  statusMetric.addDimension('status', status);
-  statusMetric.addMetric('ExecutionStatusChanges', MetricUnit.Count, 1);
+  // On the handler's own metrics (the only one it records), published with its dimensions at the end:
+  // a singleMetric() would build a Metrics instance, and a Console, per event.
+  metrics.addDimension('status', status);
+  metrics.addMetric('ExecutionStatusChanges', MetricUnit.Count, 1);
 };
 
 export const handler = middy(lambdaHandler)
