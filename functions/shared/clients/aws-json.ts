@@ -12,7 +12,7 @@ import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:h
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { tracedCall } from '../tracing';
-import { type AwsJsonReply, inProcessTransport } from './in-process-transport';
+import { type AwsJsonReply, callWithInput, inProcessTransport } from './in-process-transport';
 
 /** What tells one AWS JSON-protocol service from another. */
 export interface AwsJsonService {
@@ -233,27 +233,38 @@ export class AwsJsonClient {
     input: unknown,
   ): Promise<Output & { $metadata: ResponseMetadata }> {
     const target = `${this.service.targetPrefix}.${operation}`;
-    const body = JSON.stringify(input);
     return tracedCall(this.service.traceName, operation, this.region, input, () =>
-      this.attempts(target, body),
+      this.attempts(target, input),
     );
   }
 
   private async attempts<Output>(
     target: string,
-    body: string,
+    input: unknown,
   ): Promise<Output & { $metadata: ResponseMetadata }> {
     let totalRetryDelay = 0;
+    let body: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        const reply = await this.send(target, body);
+        // In process, the request passes as a value (its JSON is made only if the transport reads it).
+        const inProcess = inProcessTransport(this.endpoint);
+        let reply: HttpReply;
+        if (inProcess) {
+          reply = await inProcess(callWithInput(this.endpoint, target, input));
+        } else {
+          body ??= JSON.stringify(input);
+          reply = await this.send(target, body);
+        }
         const metadata: ResponseMetadata = {
           httpStatusCode: reply.status,
           requestId: reply.requestId,
           attempts: attempt,
           totalRetryDelay,
         };
-        const parsed = parseBody(reply.body);
+        const parsed =
+          reply.json !== undefined && reply.json !== null && typeof reply.json === 'object'
+            ? (reply.json as Record<string, unknown>)
+            : parseBody(reply.body);
         if (reply.status >= 300) throw serviceError(reply, parsed, metadata);
         return Object.assign(parsed, { $metadata: metadata }) as Output & { $metadata: ResponseMetadata };
       } catch (error) {
@@ -273,9 +284,6 @@ export class AwsJsonClient {
   }
 
   private async send(target: string, body: string): Promise<HttpReply> {
-    const inProcess = inProcessTransport(this.endpoint);
-    if (inProcess) return inProcess({ endpoint: this.endpoint, target, body });
-
     const credentials = this.credentials;
     // Created at the first signed call; it caches its signing key per day, region, service and credentials.
     this.signer ??= new SignatureV4({

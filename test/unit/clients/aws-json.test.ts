@@ -248,21 +248,45 @@ describe('AwsJsonClient', () => {
     const { url, received } = await stub(json(200, { over: 'http' }));
     const calls: unknown[] = [];
     const unregister = registerInProcessTransport(`${url}/`, async (call) => {
-      calls.push(call);
+      const { endpoint, target, body, input } = call;
+      calls.push({ endpoint, target, body, input });
       return { status: 200, body: JSON.stringify({ over: 'in-process' }) };
     });
     try {
       await expect(client(url).call('GetItem', { TableName: 't' })).resolves.toMatchObject({
         over: 'in-process',
       });
+      // The request as a value too, and its JSON for a transport that reads the body.
       expect(calls).toEqual([
-        { endpoint: url, target: 'DynamoDB_20120810.GetItem', body: '{"TableName":"t"}' },
+        {
+          endpoint: url,
+          target: 'DynamoDB_20120810.GetItem',
+          body: '{"TableName":"t"}',
+          input: { TableName: 't' },
+        },
       ]);
       expect(received).toHaveLength(0);
     } finally {
       unregister();
     }
     await expect(client(url).call('GetItem', {})).resolves.toMatchObject({ over: 'http' });
+  });
+
+  it('takes an in-process answer given as a value, without its JSON', async () => {
+    const unregister = registerInProcessTransport('http://in-process.test', async () => ({
+      status: 200,
+      json: { Item: { pk: { S: 'a' } } },
+      get body(): string {
+        throw new Error('the body of an answer given as a value was read');
+      },
+    }));
+    try {
+      await expect(client('http://in-process.test').call('GetItem', {})).resolves.toMatchObject({
+        Item: { pk: { S: 'a' } },
+      });
+    } finally {
+      unregister();
+    }
   });
 
   it('reads errors and retries throttling on the in-process path too', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AwsJsonCall } from '../../../functions/shared/clients/in-process-transport';
+import { type AwsJsonCall, callWithInput } from '../../../functions/shared/clients/in-process-transport';
 import { type LocalDynamoDb, startDynamoDb } from '../../../local/dynamodb';
 import { kindOf } from '../../../local/dynamodb-write-meter';
 import { LOCAL_AWS } from '../../../local/settings';
@@ -69,6 +69,24 @@ describe('local DynamoDB in process', () => {
       new GetCommand({ TableName: dynamodb.tableName, Key: { pk: key.pk.S, sk: key.sk.S } }),
     );
     expect(overHttp.Item).toMatchObject({ status: 'RUNNING', n: 2 });
+  });
+
+  it('takes a request as a value, leaves it as it was, and answers a value whose body is its JSON', async () => {
+    const key = newKey();
+    const put = { TableName: dynamodb.tableName, Item: { ...key, n: { N: '7' } }, Unknown: 'dropped' };
+    const sent = structuredClone(put);
+    const written = await dynamodb.transport(callWithInput(dynamodb.url, 'DynamoDB_20120810.PutItem', put));
+    expect(written.status).toBe(200);
+    expect(put).toEqual(sent);
+    const got = await dynamodb.transport(
+      callWithInput(dynamodb.url, 'DynamoDB_20120810.GetItem', {
+        TableName: dynamodb.tableName,
+        Key: key,
+        ConsistentRead: true,
+      }),
+    );
+    expect(got.json).toEqual({ Item: { ...key, n: { N: '7' } } });
+    expect(JSON.parse(got.body)).toEqual(got.json);
   });
 
   it('answers errors as the HTTP endpoint does', async () => {
