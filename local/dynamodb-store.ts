@@ -1,8 +1,7 @@
 // Where the local DynamoDB (dynalite) keeps its data: in memory (memory-level, a sorted tree), persisted
-// as a snapshot plus an append-only log of changes in the data folder. Every write is logged before it is
-// applied, and the log lines of a turn of the event loop are written with one synchronous write before any
-// answer goes out, so what a client was told is written survives a crash of the process (kill -9) as it did
-// with LevelDB; there is no fsync, as there was none with LevelDB. At
+// as a snapshot plus an append-only log of changes in the data folder. Every write is appended to the log
+// with one synchronous write before it is applied, so what a client was told is written survives a crash
+// of the process (kill -9) as it did with LevelDB; there is no fsync, as there was none with LevelDB. At
 // open the snapshot and the log are replayed, and a log that holds anything is folded into a new
 // snapshot; a running store folds its log again once it is over FOLD_AFTER_BYTES and larger than the
 // snapshot, so a start reads about as much as the table holds.
@@ -45,8 +44,6 @@ const memory = MemoryLevel.prototype as unknown as Implementation;
 
 export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
   #changes: number | undefined;
-  /** Lines appended and not yet written (see append). */
-  #pending: string[] = [];
   #changesBytes = 0;
   #snapshotBytes = 0;
   /** A fold writing its snapshot: the next one waits for it. */
@@ -97,30 +94,15 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
   }
 
   async _close(): Promise<void> {
-    this.flush();
     await this.#folding;
     if (this.#changes !== undefined) closeSync(this.#changes);
     this.#changes = undefined;
   }
 
-  /**
-   * One line per write (a batch is one line, so a torn last line loses one whole write). The lines of one
-   * turn of the event loop go out in one `write`, at the end of the turn's current microtasks: a DynamoDB
-   * request is several writes (the item, each index entry), and a write call each was most of a request's
-   * system time. The flush is queued when the line is, so it runs before anything that follows from the
-   * write (the request's answer comes at least one microtask later): nothing is acknowledged unwritten.
-   */
+  /** One line per write (a batch is one line, so a torn last line loses one whole write). */
   private append(changes: Change[]): void {
     if (this.#changes === undefined) return;
-    this.#pending.push(`${JSON.stringify(changes)}\n`);
-    if (this.#pending.length === 1) queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    if (this.#pending.length === 0 || this.#changes === undefined) return;
-    const text = this.#pending.join('');
-    this.#pending = [];
-    this.#changesBytes += writeSync(this.#changes, text);
+    this.#changesBytes += writeSync(this.#changes, `${JSON.stringify(changes)}\n`);
   }
 
   /** After a write is applied (the fold's snapshot must hold every write of the log it sets aside). */
@@ -186,7 +168,6 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
    */
   private async fold(): Promise<void> {
     if (this.#changes === undefined) return;
-    this.flush();
     if (this.#changesBytes > 0) {
       closeSync(this.#changes);
       if (existsSync(this.path(FOLDED_CHANGES))) {

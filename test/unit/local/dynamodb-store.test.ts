@@ -2,10 +2,13 @@
 // is there after a restart or a crash, in DynamoDB's key order, and a start reads a folded snapshot.
 import {
   appendFileSync,
+  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -115,6 +118,25 @@ describe('PersistedMemoryLevel', () => {
     expect(await again.keys().all()).toHaveLength(300);
     expect(await again.get('k299')).toEqual({ i: 299 });
     await again.close();
+  });
+
+  it('fails a write whose line cannot be logged, and leaves it unapplied', async () => {
+    const db = await PersistedMemoryLevel.open(folder);
+    await db.put('kept', 1);
+    // The log's descriptor closed underneath the store (as a full disk or a lost volume would fail it).
+    const fds = readdirSync('/proc/self/fd');
+    const log = fds.find((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === join(folder, 'changes.jsonl');
+      } catch {
+        return false;
+      }
+    });
+    expect(log).toBeDefined();
+    closeSync(Number(log));
+    await expect(db.put('lost', 2)).rejects.toThrow();
+    expect(await db.get('lost')).toBeUndefined();
+    expect(await db.get('kept')).toBe(1);
   });
 
   it('keeps every write when a fold fails, and folds them later', async () => {
