@@ -80,7 +80,8 @@ async function poll(
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          WaitTimeSeconds: 1,
+          // The longest wait SQS allows: a message wakes it at once, and stop() aborts it.
+          WaitTimeSeconds: 20,
           MaxNumberOfMessages: 10,
           VisibilityTimeout: hideSeconds,
         }),

@@ -53,6 +53,17 @@ describe('SQS on the embedded stack', () => {
     expect(second.Messages?.[0]?.MessageId).toBe(first.Messages?.[0]?.MessageId);
   });
 
+  it('wakes a waiting receive when a delayed message becomes visible, not at the end of its wait', async () => {
+    const QueueUrl = await freshQueue('delayed');
+    const started = Date.now();
+    const receive = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 10 }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'later', DelaySeconds: 1 }));
+    const { Messages } = await receive;
+    expect(Messages?.map((message) => message.Body)).toEqual(['later']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('moves a message to the agent-steps DLQ after maxReceiveCount receives', async () => {
     const QueueUrl = endpoints.queueUrls.agentSteps ?? '';
     const dlqUrl =
