@@ -1,11 +1,12 @@
 // End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at concurrency
 // 1, 16 and 64, first on a fresh stack, then again after a restart with 10,000 ended executions in the
 // local Step Functions store, printed side by side. Each pass starts with a warm-up (handlers loaded, JIT
-// warm): its first tasks, run one at a time, give the cold CPU per step, printed apart. Per level: tasks/s (from the first start to the last end pushed over the live WebSocket,
-// task-completion.ts), the process's CPU per step (the whole stack runs in this process: the API, the
-// handlers, the emulators; the client's own calls are included), and the orchestration overhead per step
-// (wall time from creation to end minus the steps' own attempt durations, over 3 steps), read from the
-// tasks after the level so the reads do not count. On the fresh pass, the DynamoDB writes and consumed
+// warm): its first tasks, run one at a time, give the cold CPU per step, printed apart. Each level runs
+// RUNS_PER_LEVEL times; per level, over its runs: tasks/s (from the first start to the last end pushed
+// over the live WebSocket, task-completion.ts) and the process's CPU per step (the whole stack runs in
+// this process: the API, the handlers, the emulators; the client's own calls are included), and the
+// orchestration overhead per step over all its tasks (wall time from creation to end minus the steps' own
+// attempt durations, over 3 steps), read from the tasks after the level so the reads do not count. On the fresh pass, the DynamoDB writes and consumed
 // WCU per task with the list of writes (operation, item kind, writes per task, WCU per task), as the
 // local DynamoDB's write meter counts them; each level ends with the metric aggregates folded (a metrics
 // read folds the closed slots), so their writes are in the figure, amortized over the level's tasks as a
@@ -27,10 +28,13 @@ import { COMPLETION, pushedCompletion } from './task-completion';
 
 // Each level runs a few seconds: with fewer tasks one GC pause or timer tick moved the CPU figures by 20 %.
 const LEVELS = [
-  { concurrency: 1, tasks: 300 },
+  { concurrency: 1, tasks: 200 },
   { concurrency: 16, tasks: 320 },
   { concurrency: 64, tasks: 384 },
 ] as const;
+// Each level runs this many times; its figures are over all of them (a longer window: one run moved by
+// ±10 % and more from the next with nothing else changed), and the runs' range is printed beside them.
+const RUNS_PER_LEVEL = 3;
 // The warm-up: its first tasks, one at a time, are measured as the cold figure; the JIT reaches its steady
 // state only after some 500 tasks (CPU per step at c=1 falls by about a third over them), so the levels
 // measure after that many.
@@ -170,10 +174,12 @@ async function runPass(
     await runLevel(16, WARM_UP_TASKS);
     if (writeBudget) await foldSettledTasks();
     const results: LevelResult[] = [];
-    for (const { concurrency, tasks: count } of LEVELS) {
+    for (const { concurrency, tasks: perRun } of LEVELS) {
       const writesBefore = stack.dynamodbWrites().length;
       const requestsBefore = stack.dynamodbRequests();
-      const { taskIds, seconds, cpuPerStepMs } = await measured(concurrency, count);
+      const runs: Awaited<ReturnType<typeof measured>>[] = [];
+      for (let run = 0; run < RUNS_PER_LEVEL; run++) runs.push(await measured(concurrency, perRun));
+      const count = perRun * RUNS_PER_LEVEL;
       const requests = Object.entries(stack.dynamodbRequests())
         .map(
           ([operation, n]) =>
@@ -181,12 +187,15 @@ async function runPass(
         )
         .filter(([, n]) => n > 0)
         .sort((a, b) => b[1] - a[1]);
-      const overheads = await overheadsPerStep(call, taskIds);
+      const overheads = await overheadsPerStep(
+        call,
+        runs.flatMap((run) => run.taskIds),
+      );
       const { p50, p99 } = summarize(overheads);
       const result: LevelResult = {
         concurrency,
-        tasksPerSecond: count / seconds,
-        cpuPerStepMs,
+        tasksPerSecond: count / runs.reduce((total, run) => total + run.seconds, 0),
+        cpuPerStepMs: runs.reduce((total, run) => total + run.cpuPerStepMs, 0) / runs.length,
         overheadP50: p50,
         overheadP99: p99,
       };
@@ -197,8 +206,16 @@ async function runPass(
       const wcu = writes.reduce((total, write) => total + write.wcu, 0);
       const indexWcu = writes.reduce((total, write) => total + write.indexWcu, 0);
       const perTask = (n: number) => (n / count).toFixed(1);
+      const spread = (values: number[], format: (n: number) => string) =>
+        `${format(Math.min(...values))}-${format(Math.max(...values))}`;
       console.log(
-        `basic_sequence at concurrency ${concurrency}: ${result.tasksPerSecond.toFixed(1)} tasks/s; CPU per step ${ms(result.cpuPerStepMs)}; orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
+        `basic_sequence at concurrency ${concurrency}: ${result.tasksPerSecond.toFixed(1)} tasks/s (runs ${spread(
+          runs.map((run) => perRun / run.seconds),
+          (n) => n.toFixed(1),
+        )}); CPU per step ${ms(result.cpuPerStepMs)} (runs ${spread(
+          runs.map((run) => run.cpuPerStepMs),
+          (n) => n.toFixed(2),
+        )}); orchestration overhead per step p50 ${ms(p50)}, p99 ${ms(p99)}; DynamoDB per task: ${perTask(writes.length)} writes, ${perTask(wcu)} table WCU + ${perTask(indexWcu)} index WCU (estimated) = ${perTask(wcu + indexWcu)} WCU (n=${count})`,
       );
       const requestTotal = requests.reduce((total, [, n]) => total + n, 0);
       console.log(
