@@ -6,11 +6,11 @@
 // over the live WebSocket, task-completion.ts) and the process's CPU per step (the whole stack runs in
 // this process: the API, the handlers, the emulators; the client's own calls are included), and the
 // orchestration overhead per step over all its tasks (wall time from creation to end minus the steps' own
-// attempt durations, over 3 steps), read from the tasks after the level so the reads do not count. On the fresh pass, the DynamoDB writes and consumed
-// WCU per task with the list of writes (operation, item kind, writes per task, WCU per task), as the
-// local DynamoDB's write meter counts them; each level ends with the metric aggregates folded (a metrics
-// read folds the closed slots), so their writes are in the figure, amortized over the level's tasks as a
-// fold run amortizes them.
+// attempt durations, over 3 steps), read from the tasks after the level so the reads do not count. On the
+// fresh pass, the runs' range, and the DynamoDB writes and consumed WCU per task with the list of writes
+// (operation, item kind, writes per task, WCU per task), as the local DynamoDB's write meter counts them;
+// each level ends with the metric aggregates folded (a metrics read folds the closed slots), so their
+// writes are in the figure, amortized over the level's tasks as a fold run amortizes them.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
