@@ -15,14 +15,12 @@ import {
 
 const API_VERSIONS = new Set(['DynamoDB_20111205', 'DynamoDB_20120810']);
 
-const reply = (status: number, body: unknown): AwsJsonReply => replyWithJson(status, body);
-
 /** The transport of a dynalite server; `dispatch` is read at each call, so later wrappers see the calls too. */
 export function dynamoDbInProcess(server: { readonly dispatch: DynaliteDispatch }): AwsJsonTransport {
   return async (call) => {
     const [api, operation, ...more] = call.target.split('.');
     if (!api || !API_VERSIONS.has(api) || !operation || more.length > 0) {
-      return reply(400, { __type: 'com.amazon.coral.service#UnknownOperationException' });
+      return replyWithJson(400, { __type: 'com.amazon.coral.service#UnknownOperationException' });
     }
     let request: unknown;
     if (call.input !== undefined) {
@@ -39,11 +37,11 @@ export function dynamoDbInProcess(server: { readonly dispatch: DynaliteDispatch 
       }
     }
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
-      return reply(400, { __type: 'com.amazon.coral.service#SerializationException' });
+      return replyWithJson(400, { __type: 'com.amazon.coral.service#SerializationException' });
     }
     return new Promise<AwsJsonReply>((resolve) => {
       server.dispatch(operation, request as Record<string, unknown>, (status, response) =>
-        resolve(reply(status, response)),
+        resolve(replyWithJson(status, response)),
       );
     });
   };

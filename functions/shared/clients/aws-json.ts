@@ -262,7 +262,7 @@ export class AwsJsonClient {
           totalRetryDelay,
         };
         const parsed =
-          reply.json !== undefined && reply.json !== null && typeof reply.json === 'object'
+          reply.json !== null && typeof reply.json === 'object'
             ? (reply.json as Record<string, unknown>)
             : parseBody(reply.body);
         if (reply.status >= 300) throw serviceError(reply, parsed, metadata);

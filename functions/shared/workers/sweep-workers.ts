@@ -121,7 +121,7 @@ async function releaseOwnSteps(
   if (own.length === 0) return [];
   const at = now.toISOString();
   const reason = `${silenceOf(worker, now).text}; released at ${at} by its organization's cleanup`;
-  return (await releaseSteps(worker, own, reason, at, deps, failed)).failed;
+  return (await releaseSteps(worker, own, reason, at, deps, failed)).released;
 }
 
 /** Marks one silent worker DEAD, as it is when marked, and releases every step it holds. */
@@ -148,9 +148,9 @@ async function markAndRelease(
       }
       return {
         worker: dead,
-        tokensFailed: outcome.failed.length,
+        tokensFailed: outcome.released.length,
         tokensClosed: outcome.closed,
-        released: outcome.failed,
+        released: outcome.released,
         alerted,
       };
     }
@@ -171,7 +171,7 @@ async function releaseSteps(
   at: string,
   deps: SweepDeps,
   failed: Failed,
-): Promise<{ failed: ReleasedStep[]; closed: number }> {
+): Promise<{ released: ReleasedStep[]; closed: number }> {
   const cause = `Worker ${worker.workerId} on ${worker.host} (pid ${worker.pid}) was lost: ${reason}`;
   const released: ReleasedStep[] = [];
   let closed = 0;
@@ -202,7 +202,7 @@ async function releaseSteps(
       failed(error, { ...context, action: 'recordLostAttempt' });
     }
   }
-  return { failed: released, closed };
+  return { released, closed };
 }
 
 /** The CRITICAL alert of a dead worker; `org` only when every step it held belongs to one organization. */
