@@ -400,9 +400,9 @@ describe('GET /metrics', () => {
       500,
     );
     expect(exposition.histogram('stepwise_step_duration_seconds')).toHaveLength(MAX_WORKFLOW_SERIES + 1);
-    expect(exposition.samples('stepwise_tasks_total').find((s) => s.labels.workflow === 'other')?.value).toBe(
-      400,
-    );
+    expect(
+      exposition.samples('stepwise_tasks_total').find((s) => s.labels.workflow === '_other')?.value,
+    ).toBe(400);
   });
 
   it('refuses MEMBERs and callers without credentials in the error shape', async () => {

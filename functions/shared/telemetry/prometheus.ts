@@ -9,9 +9,11 @@
 //
 // Counters come from totals items that only grow, so they never go down between scrapes. Label
 // cardinality is capped: the first MAX_WORKFLOW_SERIES workflows (by first settled task, then id) get
-// their own labels, later ones are summed under workflow="other". Items are never removed and the order
-// is fixed, so a workflow only ever moves from its own series into "other", never back: "other" only
-// grows too. Steps (per workflow), orgs and models are capped the same way.
+// their own labels, later ones are summed under workflow="_other". Items are never removed and the order
+// is fixed, so a workflow only ever moves from its own series into "_other", never back: "_other" only
+// grows too. Steps (per workflow), orgs and models are capped the same way. "_other" is no workflow, step
+// or org id (those begin with a letter or digit) and no model label (`<provider>:<model>`), so no series
+// of its own is ever summed into it.
 import { AggregatorRegistry } from 'prom-client';
 import { type DurationAggregate, type LlmAggregate, mergeDurations, type StepAggregate } from './aggregate';
 import type { AggregateRow } from './aggregate-store';
@@ -21,7 +23,7 @@ export const MAX_WORKFLOW_SERIES = 100;
 export const MAX_STEP_SERIES = 20;
 export const MAX_ORG_SERIES = 50;
 export const MAX_MODEL_SERIES = 50;
-export const OTHER = 'other';
+export const OTHER = '_other';
 /** Upper bounds (seconds) of the exposed duration histograms. */
 export const DURATION_BUCKETS_SECONDS = [
   0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600,
@@ -119,7 +121,7 @@ export function prometheusJson(input: PrometheusInput): MetricJson[] {
     (a, b) =>
       a.firstSlot - b.firstSlot || a.orgId.localeCompare(b.orgId) || a.workflowId.localeCompare(b.workflowId),
   );
-  // Series are summed per label set first, so "other" is one series per metric and labels.
+  // Series are summed per label set first, so "_other" is one series per metric and labels.
   const counters = new Map<string, { labels: Labels; value: number }>();
   const histograms = new Map<string, { labels: Labels; duration?: DurationAggregate }>();
   const addCounter = (name: string, labels: Labels, value: number) => {

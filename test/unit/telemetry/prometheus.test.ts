@@ -3,6 +3,7 @@ import { durationOf, mergeDurations } from '../../../functions/shared/telemetry/
 import {
   MAX_STEP_SERIES,
   MAX_WORKFLOW_SERIES,
+  OTHER,
   type PrometheusInput,
   renderPrometheus,
   type WorkflowTotals,
@@ -91,12 +92,12 @@ describe('Prometheus exposition', () => {
     expect(exposition.samples('stepwise_active_tasks')).toEqual([{ labels: {}, value: 4 }]);
   });
 
-  it(`keeps label sets within the cap with 500 workflows: ${MAX_WORKFLOW_SERIES} of their own, the rest as "other"`, async () => {
+  it(`keeps label sets within the cap with 500 workflows: ${MAX_WORKFLOW_SERIES} of their own, the rest as "_other"`, async () => {
     const many = Array.from({ length: 500 }, (_, i) => workflow(i, 1 + (i % 5)));
     const exposition = await render(input(many));
     const workflows = new Set(exposition.samples('stepwise_tasks_total').map((m) => m.labels.workflow));
     expect(workflows.size).toBe(MAX_WORKFLOW_SERIES + 1);
-    expect(workflows.has('other')).toBe(true);
+    expect(workflows.has('_other')).toBe(true);
     const succeeded = counterValues(exposition, 'stepwise_tasks_total');
     const total = [...succeeded.entries()]
       .filter(([labels]) => labels.includes('SUCCEEDED'))
@@ -105,13 +106,13 @@ describe('Prometheus exposition', () => {
     expect(exposition.histogram('stepwise_task_duration_seconds')).toHaveLength(MAX_WORKFLOW_SERIES + 1);
     const other = exposition
       .histogram('stepwise_task_duration_seconds')
-      .find((h) => h.labels.workflow === 'other');
+      .find((h) => h.labels.workflow === '_other');
     expect(other?.count).toBe(
       many.slice(MAX_WORKFLOW_SERIES).reduce((sum, w) => sum + (w.duration?.count ?? 0), 0),
     );
   });
 
-  it('caps the steps of a workflow at MAX_STEP_SERIES, the rest as step="other"', async () => {
+  it('caps the steps of a workflow at MAX_STEP_SERIES, the rest as step="_other"', async () => {
     const wide = workflow(1, 1);
     const steps = Object.fromEntries(
       Array.from({ length: 30 }, (_, i) => [`s${String(i).padStart(2, '0')}`, wide.steps?.only as never]),
@@ -119,10 +120,22 @@ describe('Prometheus exposition', () => {
     const exposition = await render(input([{ ...wide, steps }]));
     const labels = exposition.samples('stepwise_step_retries_total').map((m) => m.labels.step);
     expect(labels).toHaveLength(MAX_STEP_SERIES + 1);
-    expect(labels).toContain('other');
+    expect(labels).toContain('_other');
   });
 
-  it('never lowers a counter when workflows appear and move into "other" between scrapes', async () => {
+  it('keeps a workflow named "other" apart from the workflows over the cap', async () => {
+    const named = { ...workflow(0, 3), workflowId: 'other' };
+    const many = [named, ...Array.from({ length: MAX_WORKFLOW_SERIES + 4 }, (_, i) => workflow(i + 1, 1))];
+    const exposition = await render(input(many));
+    const succeeded = (workflowId: string) =>
+      exposition
+        .samples('stepwise_tasks_total')
+        .find((m) => m.labels.workflow === workflowId && m.labels.status === 'SUCCEEDED')?.value;
+    expect(succeeded('other')).toBe(3);
+    expect(succeeded(OTHER)).toBe(5);
+  });
+
+  it('never lowers a counter when workflows appear and move into "_other" between scrapes', async () => {
     const before = Array.from({ length: MAX_WORKFLOW_SERIES + 5 }, (_, i) => workflow(i + 10, 2));
     // Later: every workflow ran more, and new ones appeared, some first seen earlier than the rest.
     const after = [
@@ -136,7 +149,7 @@ describe('Prometheus exposition', () => {
     for (const [labels, value] of first) {
       if (second.has(labels)) expect(second.get(labels), labels).toBeGreaterThanOrEqual(value);
     }
-    const other = JSON.stringify({ org: 'org-a', workflow: 'other', status: 'SUCCEEDED' });
+    const other = JSON.stringify({ org: 'org-a', workflow: OTHER, status: 'SUCCEEDED' });
     expect(second.get(other)).toBeGreaterThan(first.get(other) ?? 0);
   });
 
