@@ -13,8 +13,8 @@ import {
 } from '../functions/shared/workers/worker-item';
 
 export interface WorkerStore {
-  /** Writes a new worker's item; false when its id is taken. */
-  register(worker: WorkerItem): Promise<boolean>;
+  /** Writes a new worker's item; false when its id is taken. `signal` abandons the write (a stop). */
+  register(worker: WorkerItem, signal?: AbortSignal): Promise<boolean>;
   /** Replaces a live worker's item; false when it is no longer live (marked DEAD, or STOPPED). */
   save(worker: WorkerItem): Promise<boolean>;
 }
@@ -25,18 +25,19 @@ export class DynamoWorkerStore implements WorkerStore {
     private readonly tableName: string,
   ) {}
 
-  register(worker: WorkerItem): Promise<boolean> {
-    return this.put(worker, REGISTER_CONDITION);
+  register(worker: WorkerItem, signal?: AbortSignal): Promise<boolean> {
+    return this.put(worker, REGISTER_CONDITION, signal);
   }
 
   save(worker: WorkerItem): Promise<boolean> {
     return this.put(worker, LIVE_WORKER_CONDITION);
   }
 
-  private async put(worker: WorkerItem, condition: WriteCondition): Promise<boolean> {
+  private async put(worker: WorkerItem, condition: WriteCondition, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({ TableName: this.tableName, Item: toItem(worker), ...condition }),
+        signal && { abortSignal: signal },
       );
       return true;
     } catch (error) {

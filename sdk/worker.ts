@@ -142,6 +142,17 @@ interface RunningStep {
 
 const SUMMARY_CHARS = 1_000;
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+/** `work`, or a rejection with the signal's reason as soon as it aborts (a store may not heed the signal). */
+function abandonable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const abandon = () => reject(signal.reason);
+    if (signal.aborted) abandon();
+    signal.addEventListener('abort', abandon, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
+}
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 const stepOf = (message: AgentMessage): StepEvent => ({
   taskId: message.task.id,
@@ -207,8 +218,13 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   private graceCut = false;
   private endGrace: () => void = () => undefined;
   private resolveStopped: () => void = () => undefined;
-  /** The registration of start(): a stop asked for meanwhile waits for its outcome. */
+  /**
+   * The registration of start(). A stop asked for meanwhile abandons it (its write may hang on an
+   * unreachable table): nothing was claimed yet, and an item it did write is left for the sweeper to
+   * mark DEAD, as a worker killed there would be.
+   */
   private registration: Promise<void> = Promise.resolve();
+  private readonly registrationAbort = new AbortController();
   private readonly stopped = new Promise<void>((resolve) => {
     this.resolveStopped = resolve;
   });
@@ -228,12 +244,13 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     if (this.state !== 'new') throw new Error(`This worker was already started (${this.state})`);
     this.state = 'starting';
     this.startedAt = this.now().toISOString();
-    this.registration = this.register();
+    this.registration = this.register(this.registrationAbort.signal);
     try {
       await this.registration;
     } catch (error) {
       this.state = 'stopped';
       this.resolveStopped();
+      if (this.registrationAbort.signal.aborted) return;
       throw error;
     }
     this.state = 'running';
@@ -281,6 +298,8 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   private async drainAndStop(reason: string): Promise<void> {
+    if (this.state === 'starting')
+      this.registrationAbort.abort(new Error(`Stopped while registering: ${reason}`));
     await this.startedOrFailed();
     if (this.state === 'stopped') return;
     this.state = 'stopping';
@@ -385,14 +404,15 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   }
 
   /** A fresh worker id and item; ids are random, so a taken one is just drawn again. */
-  private async register(): Promise<void> {
+  private async register(signal?: AbortSignal): Promise<void> {
     const previousWorkerId = this.workerId;
     for (let tries = 0; tries < 5; tries += 1) {
+      signal?.throwIfAborted();
       this.workerId = newWorkerId(this.ports.host, this.ports.pid, this.ports.randomHex());
       this.beatAt = this.now().toISOString();
       this.revision += 1;
       const item = this.item();
-      if (await this.ports.store.register(item)) {
+      if (await abandonable(this.ports.store.register(item, signal), signal)) {
         this.lastHeartbeatAt = item.lastHeartbeatAt;
         this.emit({
           kind: 'registered',

@@ -120,8 +120,11 @@ export class FakeReports implements AttemptReports {
 export class FakeStore implements WorkerStore {
   readonly items = new Map<string, WorkerItem>();
   readonly writes: WorkerItem[] = [];
+  /** While set, a registration answers only once it resolves (an unreachable table). */
+  registerHold: Promise<void> | undefined;
 
   async register(worker: WorkerItem): Promise<boolean> {
+    await this.registerHold;
     if (this.items.has(worker.workerId)) return false;
     this.items.set(worker.workerId, worker);
     this.writes.push(worker);

@@ -391,6 +391,28 @@ describe('worker runtime', () => {
     }
   });
 
+  it('stops at once while its registration hangs (the table unreachable), and start() resolves', async () => {
+    const fakes = fakePorts();
+    fakes.store.registerHold = new Promise(() => undefined);
+    const events: WorkerEvent[] = [];
+    const worker = new WorkerRuntime(
+      settings(),
+      async () => ({}),
+      fakes.ports,
+      (event) => events.push(event),
+    );
+    fakes.queue.push(agentMessage(newToken()));
+    const done = worker.start();
+    await delay(20);
+    expect(worker.status().state).toBe('starting');
+    const stopped = await Promise.race([worker.stop('SIGTERM').then(() => 'stopped'), delay(500, 'hung')]);
+    expect(stopped).toBe('stopped');
+    await expect(done).resolves.toBeUndefined();
+    expect(worker.status().state).toBe('stopped');
+    expect(events.map((event) => event.kind)).not.toContain('registered');
+    expect(fakes.queue.pending).toBe(1);
+  });
+
   it('registers afresh under a new id when the sweeper marked it DEAD', async () => {
     const { store, worker, events } = startWorker(async () => 'ok');
     await until(() => worker.status().workerId !== undefined);
