@@ -81,18 +81,15 @@ async function runLevels(fresh: Pass, stored: Pass): Promise<void> {
   await fresh.stack.foldSettledTasks();
   for (const { concurrency, tasks: perRun } of LEVELS) {
     const writesMark = await fresh.stack.mark();
-    const runs = new Map<Pass, RunResult[]>([
-      [fresh, []],
-      [stored, []],
-    ]);
+    const runs: Record<Pass['label'], RunResult[]> = { fresh: [], stored: [] };
     for (let run = 0; run < RUNS_PER_LEVEL; run++) {
       for (const pass of run % 2 === 0 ? [fresh, stored] : [stored, fresh]) {
-        runs.get(pass)?.push(await pass.stack.run(concurrency, perRun));
+        runs[pass.label].push(await pass.stack.run(concurrency, perRun));
       }
     }
     const count = perRun * RUNS_PER_LEVEL;
     for (const pass of [fresh, stored]) {
-      const passRuns = runs.get(pass) ?? [];
+      const passRuns = runs[pass.label];
       const overheads = await pass.stack.overheadsPerStep(passRuns.flatMap((run) => run.taskIds));
       const { p50, p99 } = summarize(overheads);
       pass.levels.push({
@@ -104,8 +101,8 @@ async function runLevels(fresh: Pass, stored: Pass): Promise<void> {
       });
     }
     await fresh.stack.foldSettledTasks();
-    await printLevel(fresh, runs.get(fresh) ?? [], writesMark, perRun);
-    printStoredLevel(stored, runs.get(stored) ?? [], perRun);
+    await printLevel(fresh, runs.fresh, writesMark, perRun);
+    printStoredLevel(stored, runs.stored, perRun);
   }
 }
 
