@@ -4,13 +4,7 @@ import type { LocalStack } from '../local/stack';
 
 export type ApiCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/** What a client needs of a stack, in this process or another: its endpoints and its OWNER key. */
-export type StackAccess = {
-  readonly endpoints: Pick<LocalStack['endpoints'], 'api' | 'live'>;
-  readonly credentials: Pick<LocalStack['credentials'], 'apiKey'>;
-};
-
-export function stackApi(stack: StackAccess): ApiCall {
+export function stackApi(stack: LocalStack): ApiCall {
   const headers = { authorization: `Bearer ${stack.credentials.apiKey}`, 'content-type': 'application/json' };
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${stack.endpoints.api}${path}`, {

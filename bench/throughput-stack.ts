@@ -307,16 +307,9 @@ export async function runThroughputSeed(): Promise<void> {
   const [dataDir = '', count = '0'] = process.argv.slice(3);
   const stack = await startLocalStack({ dataDir, apiPort: 0, logLevel: 'ERROR' });
   try {
-    const call = stackApi(stack);
-    const completion = await pushedCompletion(stack);
-    const definition = await exampleWorkflow('basic_sequence');
-    await call('POST', '/workflows', definition);
-    const { taskId } = await call<{ taskId: string }>('POST', '/tasks', {
-      workflowId: definition.id,
-      input: { text: 'benchmark input text' },
-    });
-    await completion.ended(taskId);
-    await completion.close();
+    const client = await TaskClient.open(stack);
+    await client.run(1, 1);
+    await client.close();
   } finally {
     await stack.stop();
   }
