@@ -17,14 +17,16 @@ import type { JournalEntry } from './task-journal';
 interface LogLine {
   arn: string;
   removed?: true;
-  /** The record without history and journal: on its first line and whenever it changed. */
-  head?: Omit<ExecutionRecord, 'history' | 'tasks'>;
+  /** The record without history, journal and pending event: on its first line and whenever it changed. */
+  head?: Omit<ExecutionRecord, 'history' | 'tasks' | 'statusEventPending'>;
   /** History events appended since the execution's previous line. */
   history?: ExecutionRecord['history'];
   /** Journal entries added or changed since the previous line, by key. */
   tasks?: JournalEntry[];
   /** The journal was dropped (the execution ended). */
   dropTasks?: true;
+  /** Its status event became pending (it ended) or was delivered: a line of its own, not the head's. */
+  statusEventPending?: boolean;
 }
 
 /** The first line of a compacted log: how many bytes the compacted part has. */
@@ -36,6 +38,7 @@ interface Saved {
   historyLength: number;
   headText: string;
   hadTasks: boolean;
+  statusEventPending: boolean;
 }
 
 const MIN_COMPACTION_BYTES = 8 * 1024 * 1024;
@@ -45,8 +48,17 @@ const CHUNK_BYTES = 1024 * 1024;
 const OWNER_ONLY = 0o600;
 
 function headOf(record: ExecutionRecord): LogLine['head'] {
-  const { history: _history, tasks: _tasks, ...head } = record;
+  const { history: _history, tasks: _tasks, statusEventPending: _pending, ...head } = record;
   return head;
+}
+
+function savedOf(record: ExecutionRecord, headText = JSON.stringify(headOf(record))): Saved {
+  return {
+    historyLength: record.history.length,
+    headText,
+    hadTasks: record.tasks !== undefined,
+    statusEventPending: record.statusEventPending === true,
+  };
 }
 
 export class ExecutionLog {
@@ -188,20 +200,14 @@ export class ExecutionLog {
       if (record.tasks && entries) line.tasks = [...entries];
       if (!record.tasks && saved.hadTasks) line.dropTasks = true;
     }
-    this.saved.set(arn, {
-      historyLength: record.history.length,
-      headText,
-      hadTasks: record.tasks !== undefined,
-    });
+    const pending = record.statusEventPending === true;
+    if (pending !== (saved?.statusEventPending ?? false)) line.statusEventPending = pending;
+    this.saved.set(arn, savedOf(record, headText));
     return line;
   }
 
   private markSaved(record: ExecutionRecord): void {
-    this.saved.set(record.executionArn, {
-      historyLength: record.history.length,
-      headText: JSON.stringify(headOf(record)),
-      hadTasks: record.tasks !== undefined,
-    });
+    this.saved.set(record.executionArn, savedOf(record));
   }
 
   private compactionDue(): boolean {
@@ -231,6 +237,7 @@ export class ExecutionLog {
           head: headOf(record),
           history: record.history,
           ...(record.tasks && { tasks: record.tasks }),
+          ...(record.statusEventPending && { statusEventPending: true }),
         };
         this.markSaved(record);
         chunk += `${JSON.stringify(line)}\n`;
@@ -264,9 +271,15 @@ function apply(records: Map<string, ExecutionRecord>, change: LogLine): void {
     record = { ...change.head, history: [] };
     records.set(change.arn, record);
   } else if (change.head) {
-    const { history, tasks } = record;
+    const { history, tasks, statusEventPending } = record;
     for (const key of Object.keys(record)) delete (record as unknown as Record<string, unknown>)[key];
-    Object.assign(record, change.head, { history }, tasks && { tasks });
+    Object.assign(
+      record,
+      change.head,
+      { history },
+      tasks && { tasks },
+      statusEventPending && { statusEventPending },
+    );
   }
   if (change.history) record.history.push(...change.history);
   if (change.tasks) {
@@ -279,6 +292,8 @@ function apply(records: Map<string, ExecutionRecord>, change: LogLine): void {
     }
   }
   if (change.dropTasks) delete record.tasks;
+  if (change.statusEventPending === true) record.statusEventPending = true;
+  else if (change.statusEventPending === false) delete record.statusEventPending;
 }
 
 function parseLine<T>(line: string): T | undefined {

@@ -23,6 +23,11 @@ export interface ExecutionRecord extends ExecutionSnapshot {
   history: HistoryEvent[];
   /** What its Tasks answered so far (task-journal.ts): how it resumes after a restart. */
   tasks?: JournalEntry[];
+  /**
+   * It ended and its status event is not delivered yet: delivered again at the next start if the stack
+   * stops first, as EventBridge delivers an event whatever happens to its consumer meanwhile.
+   */
+  statusEventPending?: true;
 }
 
 interface Outcome {
@@ -125,7 +130,10 @@ export class Executions {
     await this.deps.store?.load(this.records);
     const ended = [...this.records.values()].filter((record) => record.status !== 'RUNNING');
     ended.sort((a, b) => (a.stopDate ?? 0) - (b.stopDate ?? 0));
-    for (const record of ended) this.ended.add(record.executionArn);
+    for (const record of ended) {
+      this.ended.add(record.executionArn);
+      if (record.statusEventPending) this.emitEnd(record);
+    }
     for (const record of [...this.records.values()]) {
       if (record.status !== 'RUNNING') continue;
       const stateMachine = this.deps.findStateMachine?.(record.stateMachineArn);
@@ -136,9 +144,10 @@ export class Executions {
       Object.assign(record, { status: 'FAILED', stopDate: Date.now(), ...EXECUTION_LOST });
       addTerminalEvent(record);
       delete record.tasks;
+      record.statusEventPending = true;
       this.persist(record);
       this.ended.add(record.executionArn);
-      this.deps.statusEvents.emit(record);
+      this.emitEnd(record);
     }
     this.retain();
   }
@@ -312,10 +321,21 @@ export class Executions {
     addTerminalEvent(record);
     // An ended execution never resumes: its journal would only weigh on the log.
     delete record.tasks;
+    record.statusEventPending = true;
     this.persist(record);
     this.ended.add(record.executionArn);
     this.retain();
-    this.deps.statusEvents.emit(record);
+    this.emitEnd(record);
+  }
+
+  /** Emits an ended execution's status event; once delivered, its record no longer waits for it. */
+  private emitEnd(record: ExecutionRecord): void {
+    this.deps.statusEvents.emit(record, () => {
+      // Once closing, the log takes no more writes: the event is delivered again at the next start.
+      if (this.closing || this.records.get(record.executionArn) !== record) return;
+      delete record.statusEventPending;
+      this.persist(record);
+    });
   }
 
   /** Drops the oldest-ended executions beyond the retention. */

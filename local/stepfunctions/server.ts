@@ -16,7 +16,9 @@
  * - Context object: `$$.Execution.Id/Name/RoleArn/StartTime/Input`, `$$.StateMachine.Id/Name`,
  *   `$$.Task.Token` (one per Task attempt), `$$.Map.Item.*` — also inside Parallel branches and Map
  *   iterations.
- * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`.
+ * - "Step Functions Execution Status Change" events (EventBridge shape) through `onStatusChange`, at least
+ *   once: retried when it throws, and an ended execution's event not yet taken when the process stopped is
+ *   delivered again at the next start (status-events.ts).
  * - With `dataDir`: state machines and execution records persist (execution-log.ts: an append-only log,
  *   compacted now and then; the oldest-ended beyond `retainedEndedExecutions` are dropped); executions running when the process
  *   stopped (cleanly or killed) resume on the next start (task-journal.ts): finished Tasks answer as
@@ -212,6 +214,9 @@ export async function startStepFunctionsLocal(
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      // Deliveries under way end first, so that the log still records them; retries stop (those events
+      // stay pending in their records, delivered at the next start).
+      await statusEvents.close();
       await executions.close();
       await stores?.executions.close();
       tokens.close();

@@ -1,6 +1,7 @@
 // The "Step Functions Execution Status Change" event, in the shape EventBridge delivers on AWS, so the
 // same consumer (the task-events Lambda) handles both.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Partition } from './arns';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -78,33 +79,33 @@ export function statusChangeEvent(
   };
 }
 
+// A failed delivery is tried again after each of these waits, as the EventBridge rule's retry policy
+// would; then the event waits for the next start of the stack (its execution's record says so).
+export const RETRY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 16_000] as const;
+
 /**
  * Delivers events one at a time and in order (RUNNING before SUCCEEDED), like a per-execution event
- * stream. A failing listener is logged and never disturbs the executions.
+ * stream, at least once: a failing listener is logged, tried again after RETRY_DELAYS_MS, and never
+ * disturbs the executions. `onDelivered` runs once the listener took the event.
  */
 export class StatusEventEmitter {
   /** Delivery is ordered per execution and concurrent across executions, as EventBridge would be. */
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly partition: Partition,
     private readonly listener: ((event: ExecutionStatusChangeEvent) => Promise<void> | void) | undefined,
+    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
-  emit(execution: ExecutionSnapshot): void {
+  emit(execution: ExecutionSnapshot, onDelivered?: () => void): void {
     const listener = this.listener;
     if (!listener) return;
     const event = statusChangeEvent(this.partition, execution);
     const key = event.detail.executionArn;
     const delivered = (this.queues.get(key) ?? Promise.resolve()).then(async () => {
-      try {
-        await listener(event);
-      } catch (error) {
-        console.error(
-          `[stepfunctions] onStatusChange failed for ${event.detail.executionArn} (${event.detail.status})`,
-          error,
-        );
-      }
+      if (await this.deliver(listener, event)) onDelivered?.();
     });
     this.queues.set(key, delivered);
     void delivered.then(() => {
@@ -112,8 +113,48 @@ export class StatusEventEmitter {
     });
   }
 
-  /** Resolves once every event emitted so far has been delivered. */
+  /** Stops waiting to retry (the events not delivered stay pending) and waits for deliveries under way. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await this.drain();
+  }
+
+  /** Resolves once every event emitted so far has been delivered (or given up on). */
   async drain(): Promise<void> {
     await Promise.all(this.queues.values());
+  }
+
+  private async deliver(
+    listener: (event: ExecutionStatusChangeEvent) => Promise<void> | void,
+    event: ExecutionStatusChangeEvent,
+  ): Promise<boolean> {
+    const { executionArn, status } = event.detail;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await listener(event);
+        return true;
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt];
+        const next =
+          delay === undefined || this.closing.signal.aborted
+            ? 'not delivered until the next start'
+            : `tried again in ${delay} ms`;
+        console.error(
+          `[stepfunctions] onStatusChange failed for ${executionArn} (${status}), ${next}`,
+          error,
+        );
+        if (delay === undefined || !(await this.wait(delay))) return false;
+      }
+    }
+  }
+
+  /** Waits `ms`; false if the emitter closed meanwhile. */
+  private async wait(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.closing.signal });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

@@ -19,8 +19,9 @@ import {
   StartExecutionCommand,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExecutionStatusChangeEvent, startStepFunctionsLocal } from '../../local/stepfunctions/server';
+import { RETRY_DELAYS_MS } from '../../local/stepfunctions/status-events';
 
 const region = 'us-east-1';
 const accountId = '000000000000';
@@ -364,4 +365,107 @@ it('keeps the newest ended executions up to the retention, across a restart and 
     await second.close();
     await rm(folder, { recursive: true, force: true });
   }
+});
+
+// EventBridge delivers an execution's status change whatever happens to its consumer meanwhile: an ended
+// execution whose event its listener had not taken (it failed, or the stack stopped first) is delivered
+// again, by a retry while the stack runs and at the next start if it stops first; once taken, never again.
+describe('status events of ended executions', () => {
+  const passMachine = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
+  const open = async (folder: string, listener: (event: ExecutionStatusChangeEvent) => void) => {
+    const server = await startStepFunctionsLocal({
+      port: 0,
+      region,
+      accountId,
+      dataDir: folder,
+      endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
+      invokeLambda: async () => null,
+      onStatusChange: listener,
+    });
+    const sfn = new SFNClient({
+      region,
+      endpoint: server.url,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    return {
+      sfn,
+      close: async () => {
+        sfn.destroy();
+        await server.close();
+      },
+    };
+  };
+  const ends = (events: ExecutionStatusChangeEvent[]) =>
+    events.filter((e) => e.detail.status !== 'RUNNING').map((e) => [e.detail.executionArn, e.detail.status]);
+
+  it('delivers the event again at the next start when its listener failed until the stack stopped, then never again', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-events-'));
+    try {
+      let failures = 0;
+      const first = await open(folder, (event) => {
+        if (event.detail.status === 'RUNNING') return;
+        failures++;
+        throw new Error('the consumer is down');
+      });
+      const { stateMachineArn } = await first.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'ends-at-once',
+          roleArn: `arn:aws:iam::${accountId}:role/x`,
+          definition: passMachine,
+        }),
+      );
+      const { executionArn } = await first.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      await expect.poll(() => failures).toBe(1);
+      // Closed while the retry waits: the stop does not wait for it.
+      const closing = Date.now();
+      await first.close();
+      expect(Date.now() - closing).toBeLessThan(RETRY_DELAYS_MS[0]);
+
+      const events: ExecutionStatusChangeEvent[] = [];
+      const second = await open(folder, (event) => {
+        events.push(event);
+      });
+      await expect.poll(() => ends(events)).toEqual([[executionArn, 'SUCCEEDED']]);
+      await second.close();
+
+      const after: ExecutionStatusChangeEvent[] = [];
+      const third = await open(folder, (event) => {
+        after.push(event);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await third.close();
+      expect(after).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('tries a failed delivery again while the stack runs', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-events-'));
+    const tries: ExecutionStatusChangeEvent[] = [];
+    const server = await open(folder, (event) => {
+      if (event.detail.status === 'RUNNING') return;
+      tries.push(event);
+      if (tries.length === 1) throw new Error('a passing failure');
+    });
+    try {
+      const { stateMachineArn } = await server.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'ends-at-once',
+          roleArn: `arn:aws:iam::${accountId}:role/x`,
+          definition: passMachine,
+        }),
+      );
+      const { executionArn } = await server.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      await expect
+        .poll(() => ends(tries), { timeout: RETRY_DELAYS_MS[0] + 4_000 })
+        .toEqual([
+          [executionArn, 'SUCCEEDED'],
+          [executionArn, 'SUCCEEDED'],
+        ]);
+    } finally {
+      await server.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });
