@@ -11,6 +11,7 @@ import { benchLiveFanout } from './live-fanout';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
+import { benchTaskWrites } from './task-writes';
 import { runThroughputSeed, runThroughputStack } from './throughput-stack';
 import { benchWorkerChaos } from './worker-chaos';
 
@@ -19,6 +20,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'stepfunctions-overhead': benchStepFunctionsOverhead,
   'execution-store': benchExecutionStore,
   'task-throughput': benchTaskThroughput,
+  'task-writes': benchTaskWrites,
   // The throughput bench's own processes: a stack it drives, and the seeding of the stored one.
   'task-throughput-stack': runThroughputStack,
   'task-throughput-seed': runThroughputSeed,

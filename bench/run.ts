@@ -9,6 +9,7 @@ const BENCHMARKS = [
   'stepfunctions-overhead',
   'execution-store',
   'task-throughput',
+  'task-writes',
   'admin-list',
   'worker-chaos',
   'cost-model',

@@ -8,11 +8,9 @@
 // start to the last end pushed over the live WebSocket, task-completion.ts), the process's CPU per step
 // (the API, the handlers, the emulators and the client's calls), and the orchestration overhead per step
 // over all its tasks (wall time from creation to end minus the steps' own attempt durations, over 3
-// steps), read from the tasks after the level so the reads do not count. For the fresh stack also the
-// runs' range, the DynamoDB requests per step, and the writes and consumed WCU per task with the list of
-// writes (operation, item kind, writes per task, WCU per task), as the local DynamoDB's write meter counts
-// them; each level ends with the metric aggregates folded (a metrics read folds the closed slots), so
-// their writes are in the figure, amortized over the level's tasks as a fold run amortizes them.
+// steps), read from the tasks after the level so the reads do not count; each stack's runs' range; for the
+// fresh stack the DynamoDB requests per step. Neither stack runs the write meter, which would weigh on these
+// figures more with every write it keeps (the writes per task are task-writes.ts's, on a stack of its own).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,9 +76,7 @@ async function runLevels(fresh: Pass, stored: Pass): Promise<void> {
     pass.cold = (await pass.stack.run(1, COLD_TASKS)).cpuMs / (COLD_TASKS * STEPS_PER_TASK);
     await pass.stack.run(16, WARM_UP_TASKS);
   }
-  await fresh.stack.foldSettledTasks();
   for (const { concurrency, tasks: perRun } of LEVELS) {
-    const writesMark = await fresh.stack.mark();
     const runs: Record<Pass['label'], RunResult[]> = { fresh: [], stored: [] };
     for (let run = 0; run < RUNS_PER_LEVEL; run++) {
       for (const pass of run % 2 === 0 ? [fresh, stored] : [stored, fresh]) {
@@ -100,19 +96,16 @@ async function runLevels(fresh: Pass, stored: Pass): Promise<void> {
         overheadP99: p99,
       });
     }
-    await fresh.stack.foldSettledTasks();
-    await printLevel(fresh, runs.fresh, writesMark, perRun);
+    printLevel(fresh, runs.fresh, perRun);
     printStoredLevel(stored, runs.stored, perRun);
   }
 }
 
-/** The fresh stack's lines for a level: its figures with the runs' range, requests and writes. */
-async function printLevel(pass: Pass, runs: readonly RunResult[], writesMark: number, perRun: number) {
+/** The fresh stack's lines for a level: its figures with the runs' range, and its DynamoDB requests. */
+function printLevel(pass: Pass, runs: readonly RunResult[], perRun: number): void {
   const level = pass.levels.at(-1);
   if (!level) return;
-  const count = perRun * runs.length;
-  const steps = count * STEPS_PER_TASK;
-  const writes = await pass.stack.writesSince(writesMark, count);
+  const steps = perRun * runs.length * STEPS_PER_TASK;
   const requests = new Map<string, number>();
   for (const run of runs) {
     for (const [operation, n] of Object.entries(run.requests))
@@ -121,13 +114,12 @@ async function printLevel(pass: Pass, runs: readonly RunResult[], writesMark: nu
   const byOperation = [...requests].filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
   const perStep = (n: number) => (n / steps).toFixed(1);
   console.log(
-    `basic_sequence at concurrency ${level.concurrency}: ${figures(level, runs, perRun)}; orchestration overhead per step p50 ${ms(level.overheadP50)}, p99 ${ms(level.overheadP99)}; DynamoDB per task: ${writes.writes.toFixed(1)} writes, ${writes.wcu.toFixed(1)} table WCU + ${writes.indexWcu.toFixed(1)} index WCU (estimated) = ${(writes.wcu + writes.indexWcu).toFixed(1)} WCU (n=${count})`,
+    `basic_sequence at concurrency ${level.concurrency}: ${figures(level, runs, perRun)}; orchestration overhead per step p50 ${ms(level.overheadP50)}, p99 ${ms(level.overheadP99)} (n=${perRun * runs.length})`,
   );
   const total = byOperation.reduce((sum, [, n]) => sum + n, 0);
   console.log(
     `  DynamoDB requests per step: ${perStep(total)} (${byOperation.map(([operation, n]) => `${operation} ${perStep(n)}`).join(', ')})`,
   );
-  console.log(`  writes per task:\n${writes.lines}`);
 }
 
 /** A level's tasks/s and CPU per step, each with the runs' range. */

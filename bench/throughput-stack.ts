@@ -1,10 +1,10 @@
-// The stacks the throughput bench drives, each in a process of its own (the handlers bind their AWS
-// clients to the first stack's endpoints, so two stacks cannot share one), each with its client in the same
-// process: its CPU per step counts the stack and the client's calls together, as one process had before
-// the two stacks ran side by side. The bench tells a stack process what to run over the IPC channel (a
-// request, an answer with its id): a run of tasks (its time, CPU and DynamoDB requests), the overheads of
-// tasks it ran, a fold of the settled tasks' aggregates, a mark of its DynamoDB writes, and the writes
-// since a mark as the write budget lines.
+// The stacks the throughput and write benches drive, each in a process of its own (the handlers bind their
+// AWS clients to the first stack's endpoints, so two stacks cannot share one), each with its client in the
+// same process: its CPU per step counts the stack and the client's calls together, as one process had
+// before the two stacks ran side by side. The bench tells a stack process what to run over the IPC channel
+// (a request, an answer with its id): a run of tasks (its time, CPU and DynamoDB requests), the overheads
+// of tasks it ran, a fold of the settled tasks' aggregates, and, on a stack started with the write meter, a
+// mark of its DynamoDB writes and the writes since a mark as the write budget lines.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SLOT_GRACE_MS } from '../functions/shared/telemetry/fold-aggregates';
@@ -68,9 +68,14 @@ export class StackProcess {
     });
   }
 
-  /** Starts a stack on `dataDir` and waits for it to listen, basic_sequence registered. */
-  static start(dataDir: string): Promise<StackProcess> {
-    const child = spawn(process.execPath, [...process.execArgv, ENTRY, 'task-throughput-stack', dataDir], {
+  /**
+   * Starts a stack on `dataDir` and waits for it to listen, basic_sequence registered. `meterWrites`: with
+   * the local DynamoDB's write meter, which keeps every write and asks for each update's new image, so it
+   * costs the stack CPU and memory that grow with the writes: only for the write figures.
+   */
+  static start(dataDir: string, { meterWrites = false } = {}): Promise<StackProcess> {
+    const args = [ENTRY, 'task-throughput-stack', dataDir, ...(meterWrites ? ['metered'] : [])];
+    const child = spawn(process.execPath, [...process.execArgv, ...args], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -124,17 +129,19 @@ export class StackProcess {
   }
 }
 
-/** `task-throughput-stack <dataDir>`: runs a stack and what the bench asks of it, until told to stop. */
+/**
+ * `task-throughput-stack <dataDir> [metered]`: runs a stack and what the bench asks of it, until told to
+ * stop.
+ */
 export async function runThroughputStack(): Promise<void> {
-  const dataDir = process.argv[3] ?? '';
+  const [dataDir = '', metered] = process.argv.slice(3);
   const stored = await storedExecutions(dataDir);
   const began = performance.now();
   const stack = await startLocalStack({
     dataDir,
     apiPort: 0,
     logLevel: 'ERROR',
-    // Every stack runs the write meter (only the fresh one's writes are printed), so they compare alike.
-    meterDynamoDb: { writes: true },
+    ...(metered === 'metered' && { meterDynamoDb: { writes: true } }),
   });
   const startMs = performance.now() - began;
   const client = await TaskClient.open(stack);
