@@ -12,9 +12,9 @@ export const APP_NAME = 'stepwise';
 /**
  * What a task list row holds (GET /tasks, GET /admin/tasks): the attributes the listing indexes project,
  * so a page is read from index entries alone. None of them changes when the task starts running (its
- * status, startedAt and updatedAt are left out): `listStatus` is the terminal status, or ACTIVE until the
- * settle, so a task costs one entry write per listing index at create and one (or a delete and a put where
- * the status is in the key) at settle.
+ * status, startedAt and updatedAt are left out): `listStatus` is the terminal status, or RUNNING (ACTIVE for
+ * a task created PENDING by an earlier version) until the settle, so a task costs one entry write per
+ * listing index at create and one (or a delete and a put where the status is in the key) at settle.
  */
 export const TASK_ROW_ATTRIBUTES = [
   'taskId',

@@ -21,9 +21,9 @@ export const workflowPartition = (orgId: string, workflowId: string) => `ORG#${o
 export const agentPartition = (orgId: string, agentId: string) => `ORG#${orgId}#AGENT#${agentId}`;
 export const orgTagPartition = (orgId: string, tag: TagFilter) => `ORG#${orgId}#TAG#${tag.key}:${tag.value}`;
 /**
- * The status a list row shows until the settle: its terminal status, or ACTIVE while it is PENDING or
- * RUNNING. PENDING -> RUNNING then changes none of the row's projected attributes in the indexes that are
- * not keyed by status (gsi8, gsi9, gsi11, tag items); those ACTIVE rows read their live status.
+ * The status a list row shows in the indexes not keyed by status (gsi8, gsi9, gsi11, tag items): its
+ * terminal status once settled; before, RUNNING or ACTIVE (createdListStatus). PENDING -> RUNNING changes
+ * none of the row's projected attributes; ACTIVE rows read their live status.
  */
 export type IndexedStatus = TaskStatus | 'ACTIVE';
 export const indexedStatus = (status: TaskStatus): IndexedStatus => (isTerminal(status) ? status : 'ACTIVE');
@@ -52,13 +52,23 @@ export const allTasksPartition = (shard: number) => `TASKS#${shard}`;
 export const globalTagPartition = (tag: TagFilter, shard: number) => `TAG#${tag.key}:${tag.value}#${shard}`;
 
 /**
+ * The status a task's list rows show from its create to its settle: RUNNING for a task created
+ * RUNNING (as every task is now), whose status changes only at the settle, which writes the row anyway (the
+ * tag items just after the task; one a crash left behind is brought level by the settle's next attempt);
+ * so its rows read no live status. ACTIVE for one created PENDING by an earlier version (its RUNNING write
+ * changes none of the row's attributes): those rows read the live status.
+ */
+export const createdListStatus = (status: TaskStatus): IndexedStatus =>
+  status === 'RUNNING' ? 'RUNNING' : indexedStatus(status);
+
+/**
  * The attributes the create write puts on the task item: the index keys (gsi9 only when the task has an
  * agent) and `listStatus`, the status its list row shows until the settle.
  */
 export function createdTaskIndexKeys(task: Task): Record<string, string> {
   const order = orderKey(task);
   return {
-    listStatus: indexedStatus(task.status),
+    listStatus: createdListStatus(task.status),
     gsi8pk: workflowPartition(task.orgId, task.workflowId),
     gsi8sk: order,
     ...(task.agentId !== undefined && { gsi9pk: agentPartition(task.orgId, task.agentId) }),
@@ -89,7 +99,7 @@ export function tagItems(task: Task): Record<string, unknown>[] {
     workflowVersion: task.workflowVersion,
     ...(task.agentId !== undefined && { agentId: task.agentId }),
     tags: task.tags,
-    listStatus: indexedStatus(task.status),
+    listStatus: createdListStatus(task.status),
     createdAt: task.createdAt,
     gsi8pk: orgTagPartition(task.orgId, { key, value }),
     gsi8sk: order,

@@ -1,8 +1,8 @@
 // A task as a listing shows it (GET /tasks, GET /admin/tasks): the attributes the listing indexes project
 // (TASK_ROW_ATTRIBUTES), so a page is read from index entries alone. The status indexes (and the task item)
-// hold the live status; the other entries `listStatus`, the terminal status or ACTIVE while the task is
-// PENDING or RUNNING: only those rows read the task's live status and start time (a small projected read),
-// as the RUNNING write touches no attribute those entries project.
+// hold the live status; the other entries `listStatus`: the terminal status, RUNNING for a task created
+// RUNNING (it started when it was created), or ACTIVE (a task created PENDING by an earlier version, a tag
+// item): only ACTIVE rows read the task's live status and start time (a small projected read).
 import { isTerminal, type Task, type TaskStatus } from './task';
 import type { IndexedStatus } from './task-index-keys';
 
@@ -34,6 +34,10 @@ export function rowOf(item: Record<string, unknown>): { row: TaskRow; active: bo
   const listStatus = (item.status ?? item.listStatus) as IndexedStatus;
   const active = listStatus === 'ACTIVE';
   const status: TaskStatus = active ? 'PENDING' : (listStatus as TaskStatus);
+  // A row showing RUNNING without the start time (the indexes not keyed by status do not project it): its
+  // task was created RUNNING, so it started at its creation (the create writes both times alike).
+  const startedAt =
+    item.startedAt ?? (item.status === undefined && status === 'RUNNING' ? item.createdAt : undefined);
   const row: TaskRow = {
     taskId: String(item.taskId),
     orgId: String(item.orgId),
@@ -45,7 +49,7 @@ export function rowOf(item: Record<string, unknown>): { row: TaskRow; active: bo
     createdAt: String(item.createdAt),
     // The start time only while the task runs (the status indexes project it): a settled row has none,
     // whichever index it came from, as the indexes not keyed by status do not hold it.
-    ...(typeof item.startedAt === 'string' && !isTerminal(status) && { startedAt: item.startedAt }),
+    ...(typeof startedAt === 'string' && !isTerminal(status) && { startedAt }),
     ...(typeof item.endedAt === 'string' && { endedAt: item.endedAt }),
     ...(typeof item.error === 'string' && { error: item.error }),
   };

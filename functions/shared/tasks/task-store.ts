@@ -10,8 +10,9 @@
 // takes from/to as a key range (gsi8sk, the one sort key of gsi8-gsi12). gsi8-gsi12 project the list row
 // (TASK_ROW_ATTRIBUTES: a page reads no task) and are written by create (all of them), the RUNNING write
 // (the status partitions gsi10pk and gsi12pk, PENDING -> RUNNING) and settle (the status partitions, and
-// the row's listStatus, endedAt, error). The rows of gsi8, gsi9 and gsi11 show ACTIVE until the settle, so
-// the RUNNING write touches nothing of them; the status indexes project the live status
+// the row's listStatus, endedAt, error). The rows of gsi8, gsi9 and gsi11 show RUNNING from the create
+// (ACTIVE for a task created PENDING by an earlier version: the RUNNING write touches nothing of them) until
+// the settle; the status indexes project the live status
 // (task-index-keys.ts builds the keys, task-listing.ts reads them). The task item has no gsi1 entry and is on gsi2 only once settled: those
 // project ALL, so each task write would cost the whole item again.
 //   gsi1  step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
@@ -45,6 +46,7 @@ import type { TaskMetrics } from '../telemetry/task-metrics';
 import {
   type AttemptRecord,
   type ClosingStatus,
+  isTerminal,
   OPEN_STEP_STATUSES,
   type StepRecord,
   type StepStatus,
@@ -54,6 +56,7 @@ import {
 import {
   ACTIVE_STATUS_PARTITIONS,
   createdTaskIndexKeys,
+  type IndexedStatus,
   indexedStatus,
   listShardOf,
   openStepsPartition,
@@ -531,28 +534,70 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       ExpressionAttributeValues: values,
       ReturnValues: 'ALL_NEW',
     });
-    if (!written) return false;
-    // A tagged task's tag items carry its list row: their status follows the task's.
+    if (!written) {
+      await this.levelTagRows(taskId);
+      return false;
+    }
     const tags = (written.Attributes?.tags ?? {}) as Record<string, string>;
-    for (const [key, value] of Object.entries(tags)) {
+    await this.settleTagRows(taskId, Object.entries(tags), {
+      listStatus,
+      endedAt: settlement.at,
+      error: settlement.error,
+    });
+    return true;
+  }
+
+  /** A tagged task's tag items carry its list row: their status follows the task's. */
+  private async settleTagRows(
+    taskId: string,
+    pairs: readonly (readonly [string, string])[],
+    row: { listStatus: IndexedStatus; endedAt: string; error?: string },
+  ): Promise<void> {
+    for (const [key, value] of pairs) {
       await conditionalWrite(
         this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: `TASK#${taskId}`, sk: `TAG#${key}:${value}` },
-            UpdateExpression: `SET listStatus = :listStatus, endedAt = :at${settlement.error !== undefined ? ', #error = :error' : ''}`,
+            UpdateExpression: `SET listStatus = :listStatus, endedAt = :at${row.error !== undefined ? ', #error = :error' : ''}`,
             ConditionExpression: 'attribute_exists(pk)',
-            ...(settlement.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
+            ...(row.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
             ExpressionAttributeValues: {
-              ':listStatus': listStatus,
-              ':at': settlement.at,
-              ...(settlement.error !== undefined && { ':error': settlement.error }),
+              ':listStatus': row.listStatus,
+              ':at': row.endedAt,
+              ...(row.error !== undefined && { ':error': row.error }),
             },
           }),
         ),
       );
     }
-    return true;
+  }
+
+  /**
+   * After a settle found its task already settled (a redelivered event, a cancel first): the write that
+   * settled it may have stopped before its tag items (a crash), which then show RUNNING, not a live status,
+   * until they are brought level with the task here.
+   */
+  private async levelTagRows(taskId: string): Promise<void> {
+    const task = await this.getAnyOrg(taskId);
+    if (!task?.tags || !isTerminal(task.status)) return;
+    const listStatus = indexedStatus(task.status);
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tag)',
+        ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':tag': 'TAG#' },
+        ConsistentRead: true,
+      }),
+    );
+    const behind = Object.entries(task.tags).filter(([key, value]) =>
+      Items.some((item) => item.sk === `TAG#${key}:${value}` && item.listStatus !== listStatus),
+    );
+    await this.settleTagRows(taskId, behind, {
+      listStatus,
+      endedAt: task.endedAt ?? task.updatedAt,
+      error: task.error,
+    });
   }
 
   async getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined> {

@@ -124,6 +124,8 @@ function seeded(): { indexes: InMemoryIndexes; all: Task[] } {
       workflowId: WORKFLOWS[n % 3],
       ...(n % 4 === 0 && { agentId: `agent-${n % 8}` }),
       status: STATUSES[n % 4],
+      // A task created RUNNING starts at its creation (PENDING ones were created by an earlier version).
+      ...(STATUSES[n % 4] === 'RUNNING' && { startedAt: at(n) }),
       ...(n % 7 === 0 && { tags: { env: 'prod', team: `t${n % 2}` } }),
     });
     all.push(t);
@@ -198,7 +200,7 @@ describe('task listing', () => {
     );
   });
 
-  it('serves rows from the index entries: settled rows read no task, ACTIVE rows read their live status', async () => {
+  it('serves rows from the index entries: settled and RUNNING rows read no task, ACTIVE rows read their live status', async () => {
     const rowsOf = (tasks: Task[]) =>
       newestFirst(tasks).map((id) => rowOfTask(indexes.tasks.get(id) as Task));
     const settled = orgA.filter((t) => t.status === 'SUCCEEDED' || t.status === 'FAILED');
@@ -212,13 +214,22 @@ describe('task listing', () => {
     // The status indexes serve an org's unfiltered listing too (its statuses merged): no task read.
     expect(await allPages(listing, { orgId: 'org-a', limit: 200 })).toEqual(rowsOf(orgA));
     expect(indexes.rowsRead).toBe(before);
-    // The workflow index holds the list status: its ACTIVE rows (PENDING, RUNNING) read the task's.
+    // The workflow index holds the list status: RUNNING for a task created RUNNING (its start time its
+    // creation), ACTIVE for one created PENDING by an earlier version, which reads the task's.
     const ofWorkflow = orgA.filter((t) => t.workflowId === 'wf-2');
+    expect(ofWorkflow.filter((t) => t.status === 'RUNNING').length).toBeGreaterThan(0);
     expect(await allPages(listing, { orgId: 'org-a', workflowId: 'wf-2', limit: 200 })).toEqual(
       rowsOf(ofWorkflow),
     );
-    expect(indexes.rowsRead - before).toBe(
-      ofWorkflow.filter((t) => t.status === 'PENDING' || t.status === 'RUNNING').length,
+    expect(indexes.rowsRead - before).toBe(ofWorkflow.filter((t) => t.status === 'PENDING').length);
+    // Tag items show ACTIVE until the settle updates them after the task: their active rows read it.
+    const tagged = orgA.filter((t) => t.tags?.env === 'prod');
+    const readBefore = indexes.rowsRead;
+    expect(
+      await allPages(listing, { orgId: 'org-a', tag: { key: 'env', value: 'prod' }, limit: 200 }),
+    ).toEqual(rowsOf(tagged));
+    expect(indexes.rowsRead - readBefore).toBe(
+      tagged.filter((t) => t.status === 'PENDING' || t.status === 'RUNNING').length,
     );
   });
 

@@ -1,0 +1,85 @@
+// DynamoTaskStore's tag items against the local DynamoDB: they carry the task's list row, RUNNING from the
+// create (no live-status read), and follow the settle; a settle that stopped after the task's write and
+// before its tag items (a crash) leaves them RUNNING until the settle's next attempt brings them level.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { QueryCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
+import type { Task } from '../../functions/shared/tasks/task';
+import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
+import { localClients } from '../support/aws-clients';
+
+const endpoints = inject('endpoints');
+const { documents } = localClients(endpoints);
+const store = new DynamoTaskStore(documents, endpoints.tableName);
+
+function runningTask(): Task {
+  const now = new Date().toISOString();
+  return {
+    taskId: randomUUID(),
+    orgId: 'org-tags',
+    workflowId: 'wf',
+    workflowVersion: 1,
+    tags: { env: 'prod', team: 'red' },
+    status: 'RUNNING',
+    input: {},
+    executionArn: 'arn:aws:states:us-east-1:000000000000:execution:m:x',
+    createdAt: now,
+    startedAt: now,
+    updatedAt: now,
+  };
+}
+
+async function tagRows(taskId: string) {
+  const { Items = [] } = await documents.send(
+    new QueryCommand({
+      TableName: endpoints.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tag)',
+      ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':tag': 'TAG#' },
+      ConsistentRead: true,
+    }),
+  );
+  return Object.fromEntries(Items.map((item) => [item.sk, [item.listStatus, item.error]]));
+}
+
+const settlement = (status: 'FAILED' | 'CANCELLED') => {
+  const at = new Date().toISOString();
+  return { status, at, settledAt: at, ...(status === 'FAILED' && { error: 'Boom' }) };
+};
+
+describe('DynamoTaskStore tag items', () => {
+  it('show RUNNING from the create and the terminal status after the settle', async () => {
+    const task = runningTask();
+    await store.create(task);
+    expect(await tagRows(task.taskId)).toEqual({
+      'TAG#env:prod': ['RUNNING', undefined],
+      'TAG#team:red': ['RUNNING', undefined],
+    });
+    expect(await store.settle(task, settlement('FAILED'))).toBe(true);
+    expect(await tagRows(task.taskId)).toEqual({
+      'TAG#env:prod': ['FAILED', 'Boom'],
+      'TAG#team:red': ['FAILED', 'Boom'],
+    });
+  });
+
+  it('are brought level by the next settle attempt when a crash left them behind the task', async () => {
+    const task = runningTask();
+    await store.create(task);
+    expect(await store.settle(task, settlement('FAILED'))).toBe(true);
+    // What a crash between the task's write and its tag items' leaves: one tag row still RUNNING.
+    await documents.send(
+      new UpdateCommand({
+        TableName: endpoints.tableName,
+        Key: { pk: `TASK#${task.taskId}`, sk: 'TAG#team:red' },
+        UpdateExpression: 'SET listStatus = :running REMOVE #error',
+        ExpressionAttributeNames: { '#error': 'error' },
+        ExpressionAttributeValues: { ':running': 'RUNNING' },
+      }),
+    );
+    // The redelivered event (or a cancel) finds the task settled: nothing to settle, but the rows level.
+    expect(await store.settle(task, settlement('CANCELLED'))).toBe(false);
+    expect(await tagRows(task.taskId)).toEqual({
+      'TAG#env:prod': ['FAILED', 'Boom'],
+      'TAG#team:red': ['FAILED', 'Boom'],
+    });
+  });
+});
