@@ -1,9 +1,14 @@
 // DynamoTaskStore's tag items against the local DynamoDB: they carry the task's list row, RUNNING from the
 // create (no live-status read), and follow the settle; a settle that stopped after the task's write and
-// before its tag items (a crash) leaves them RUNNING until the settle's next attempt brings them level.
+// before its tag items (a crash) leaves them RUNNING until the settle's next attempt (which finds the task
+// settled: task-service.ts endTask) brings them level.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { QueryCommand, UpdateCommand } from '../../functions/shared/clients/table-commands';
+import {
+  type DocumentClient,
+  QueryCommand,
+  UpdateCommand,
+} from '../../functions/shared/clients/table-commands';
 import type { Task } from '../../functions/shared/tasks/task';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { localClients } from '../support/aws-clients';
@@ -75,11 +80,23 @@ describe('DynamoTaskStore tag items', () => {
         ExpressionAttributeValues: { ':running': 'RUNNING' },
       }),
     );
-    // The redelivered event (or a cancel) finds the task settled: nothing to settle, but the rows level.
-    expect(await store.settle(task, settlement('CANCELLED'))).toBe(false);
+    // The settle's next attempt finds the task settled and levels its tag rows: only the one behind is
+    // written (the other's condition fails).
+    const settled = await store.getAnyOrg(task.taskId);
+    if (!settled) throw new Error('the task is gone');
+    const written: unknown[] = [];
+    const counted: DocumentClient = {
+      send: async (command) => {
+        const answer = await documents.send(command);
+        if (command instanceof UpdateCommand) written.push(command.input.Key?.sk);
+        return answer;
+      },
+    };
+    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled);
     expect(await tagRows(task.taskId)).toEqual({
       'TAG#env:prod': ['FAILED', 'Boom'],
       'TAG#team:red': ['FAILED', 'Boom'],
     });
+    expect(written).toEqual(['TAG#team:red']);
   });
 });

@@ -84,6 +84,10 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     return settled;
   }
 
+  levelTagRows(task: Task) {
+    return this.store.levelTagRows(task);
+  }
+
   getStep(...args: Parameters<TaskStore['getStep']>) {
     return this.store.getStep(...args);
   }

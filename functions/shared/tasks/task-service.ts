@@ -349,6 +349,9 @@ async function endTask(
       } as Task;
       settled = { task, metrics };
     }
+  } else if (before && isTerminal(before.status)) {
+    // Settled before, by an attempt that may have stopped before its tag items.
+    await tasks.levelTagRows(before);
   }
   // After the settle, for a step opened between the read and the settle write (the step runner reads the
   // task after opening one, so one side always sees the other).

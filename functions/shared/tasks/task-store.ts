@@ -180,6 +180,12 @@ export interface TaskStore {
    * conditioned on its step being as read.
    */
   closeOpenSteps(taskId: string, closing: StepClosing, read?: readonly StepRecord[]): Promise<number>;
+  /**
+   * Brings a settled task's tag items level with it. The settle writes them after the task, so a crash in
+   * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, a cancel)
+   * finds the task settled and calls this. Only the items behind are written.
+   */
+  levelTagRows(task: Task): Promise<void>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
   listSteps(taskId: string): Promise<StepRecord[]>;
   /**
@@ -534,10 +540,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       ExpressionAttributeValues: values,
       ReturnValues: 'ALL_NEW',
     });
-    if (!written) {
-      await this.levelTagRows(taskId);
-      return false;
-    }
+    if (!written) return false;
     const tags = (written.Attributes?.tags ?? {}) as Record<string, string>;
     await this.settleTagRows(taskId, Object.entries(tags), {
       listStatus,
@@ -547,11 +550,15 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return true;
   }
 
-  /** A tagged task's tag items carry its list row: their status follows the task's. */
+  /**
+   * A tagged task's tag items carry its list row: their status follows the task's. `behindOnly`: written
+   * only where they do not show it yet (a condition failing elsewhere).
+   */
   private async settleTagRows(
     taskId: string,
     pairs: readonly (readonly [string, string])[],
     row: { listStatus: IndexedStatus; endedAt: string; error?: string },
+    behindOnly = false,
   ): Promise<void> {
     for (const [key, value] of pairs) {
       await conditionalWrite(
@@ -560,7 +567,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
             TableName: this.tableName,
             Key: { pk: `TASK#${taskId}`, sk: `TAG#${key}:${value}` },
             UpdateExpression: `SET listStatus = :listStatus, endedAt = :at${row.error !== undefined ? ', #error = :error' : ''}`,
-            ConditionExpression: 'attribute_exists(pk)',
+            ConditionExpression: `attribute_exists(pk)${behindOnly ? ' AND listStatus <> :listStatus' : ''}`,
             ...(row.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
             ExpressionAttributeValues: {
               ':listStatus': row.listStatus,
@@ -573,31 +580,14 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     }
   }
 
-  /**
-   * After a settle found its task already settled (a redelivered event, a cancel first): the write that
-   * settled it may have stopped before its tag items (a crash), which then show RUNNING, not a live status,
-   * until they are brought level with the task here.
-   */
-  private async levelTagRows(taskId: string): Promise<void> {
-    const task = await this.getAnyOrg(taskId);
-    if (!task?.tags || !isTerminal(task.status)) return;
-    const listStatus = indexedStatus(task.status);
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :tag)',
-        ExpressionAttributeValues: { ':pk': `TASK#${taskId}`, ':tag': 'TAG#' },
-        ConsistentRead: true,
-      }),
+  async levelTagRows(task: Task): Promise<void> {
+    if (!task.tags || !isTerminal(task.status)) return;
+    await this.settleTagRows(
+      task.taskId,
+      Object.entries(task.tags),
+      { listStatus: task.status, endedAt: task.endedAt ?? task.updatedAt, error: task.error },
+      true,
     );
-    const behind = Object.entries(task.tags).filter(([key, value]) =>
-      Items.some((item) => item.sk === `TAG#${key}:${value}` && item.listStatus !== listStatus),
-    );
-    await this.settleTagRows(taskId, behind, {
-      listStatus,
-      endedAt: task.endedAt ?? task.updatedAt,
-      error: task.error,
-    });
   }
 
   async getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined> {

@@ -182,6 +182,13 @@ export class InMemoryTaskStore implements TaskStore {
     }
   }
 
+  /** Tasks whose tag items were asked to come level (this store keeps none: its listing reads the task). */
+  readonly leveledTagRows: string[] = [];
+
+  async levelTagRows(task: Task) {
+    this.leveledTagRows.push(task.taskId);
+  }
+
   async closeOpenSteps(taskId: string, closing: StepClosing, given?: readonly StepRecord[]) {
     // Read, then write each step only if it is still as read (DynamoTaskStore's condition); a step that
     // changed meanwhile is read again and closed as it now is, if still open.
