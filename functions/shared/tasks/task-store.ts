@@ -182,8 +182,8 @@ export interface TaskStore {
   closeOpenSteps(taskId: string, closing: StepClosing, read?: readonly StepRecord[]): Promise<number>;
   /**
    * Brings a settled task's tag items level with it. The settle writes them after the task, so a crash in
-   * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, a cancel)
-   * finds the task settled and calls this. Only the items behind are written.
+   * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, or after a
+   * cancel the execution's end) finds the task settled and calls this. Only the items behind are written.
    */
   levelTagRows(task: Task): Promise<void>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
