@@ -20,7 +20,11 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExecutionStatusChangeEvent, startStepFunctionsLocal } from '../../local/stepfunctions/server';
+import {
+  type ExecutionStatusChangeEvent,
+  type StepFunctionsLocalOptions,
+  startStepFunctionsLocal,
+} from '../../local/stepfunctions/server';
 import { RETRY_DELAYS_MS } from '../../local/stepfunctions/status-events';
 
 const region = 'us-east-1';
@@ -34,17 +38,23 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function start(events: ExecutionStatusChangeEvent[] = []) {
+/** The endpoint on a data folder (the file's own by default), with an SDK client; the rest as given. */
+async function startServer(
+  options: Partial<
+    Pick<StepFunctionsLocalOptions, 'invokeLambda' | 'onStatusChange' | 'retainedEndedExecutions'>
+  > & {
+    folder?: string;
+  } = {},
+) {
+  const { folder = dataDir, ...rest } = options;
   const server = await startStepFunctionsLocal({
     port: 0,
     region,
     accountId,
-    dataDir,
+    dataDir: folder,
     endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
     invokeLambda: async () => null,
-    onStatusChange: (event) => {
-      events.push(event);
-    },
+    ...rest,
   });
   const sfn = new SFNClient({
     region,
@@ -59,6 +69,13 @@ async function start(events: ExecutionStatusChangeEvent[] = []) {
     },
   };
 }
+
+const start = (events: ExecutionStatusChangeEvent[] = []) =>
+  startServer({
+    onStatusChange: (event) => {
+      events.push(event);
+    },
+  });
 
 // A Task answered before the restart is not run again; one waiting for its token waits for the same token.
 const waitingMachine = (retryIntervalSeconds: number) =>
@@ -89,32 +106,14 @@ const waitingMachine = (retryIntervalSeconds: number) =>
   });
 const WAITING_MACHINE = waitingMachine(1);
 
-async function startWaiting(invocations: { name: string; payload: { token?: string } }[]) {
-  const server = await startStepFunctionsLocal({
-    port: 0,
-    region,
-    accountId,
-    dataDir,
-    endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
+const startWaiting = (invocations: { name: string; payload: { token?: string } }[]) =>
+  startServer({
     invokeLambda: async (name, payload) => {
       invocations.push({ name, payload: payload as { token?: string } });
       return name === 'before' ? 'computed once' : null;
     },
     onStatusChange: () => undefined,
   });
-  const sfn = new SFNClient({
-    region,
-    endpoint: server.url,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
-  return {
-    sfn,
-    close: async () => {
-      sfn.destroy();
-      await server.close();
-    },
-  };
-}
 
 const tokenOf = async (invocations: { name: string; payload: { token?: string } }[], count: number) => {
   await expect
@@ -300,29 +299,16 @@ it('has a created state machine and a started execution on disk before it answer
 it('keeps the newest ended executions up to the retention, across a restart and a torn last line', async () => {
   const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-retention-'));
   const open = async () => {
-    const server = await startStepFunctionsLocal({
-      port: 0,
-      region,
-      accountId,
-      dataDir: folder,
+    const { sfn, close } = await startServer({
+      folder,
       retainedEndedExecutions: 3,
-      endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
       invokeLambda: async (_name, payload) => payload,
-    });
-    const sfn = new SFNClient({
-      region,
-      endpoint: server.url,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
     const status = (executionArn: string) =>
       sfn.send(new DescribeExecutionCommand({ executionArn })).then(
         (execution) => execution.status,
         (error: Error) => (error.name === 'ExecutionDoesNotExist' ? 'gone' : error.name),
       );
-    const close = async () => {
-      sfn.destroy();
-      await server.close();
-    };
     return { sfn, status, close };
   };
   const first = await open();
@@ -372,29 +358,9 @@ it('keeps the newest ended executions up to the retention, across a restart and 
 // again, by a retry while the stack runs and at the next start if it stops first; once taken, never again.
 describe('status events of ended executions', () => {
   const passMachine = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
-  const open = async (folder: string, listener: (event: ExecutionStatusChangeEvent) => void) => {
-    const server = await startStepFunctionsLocal({
-      port: 0,
-      region,
-      accountId,
-      dataDir: folder,
-      endpoints: { sqs: 'http://127.0.0.1:1', sns: 'http://127.0.0.1:1', dynamodb: 'http://127.0.0.1:1' },
-      invokeLambda: async () => null,
-      onStatusChange: listener,
-    });
-    const sfn = new SFNClient({
-      region,
-      endpoint: server.url,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    return {
-      sfn,
-      close: async () => {
-        sfn.destroy();
-        await server.close();
-      },
-    };
-  };
+  const open = (folder: string, listener: (event: ExecutionStatusChangeEvent) => void) =>
+    startServer({ folder, onStatusChange: listener });
+
   const ends = (events: ExecutionStatusChangeEvent[]) =>
     events.filter((e) => e.detail.status !== 'RUNNING').map((e) => [e.detail.executionArn, e.detail.status]);
 
