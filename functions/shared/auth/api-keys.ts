@@ -83,7 +83,10 @@ export function hashApiKey(plaintext: string): string {
 
 export function generateApiKey(): { plaintext: string; keyHash: string; keyId: string } {
   const plaintext = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
-  return { plaintext, keyHash: hashApiKey(plaintext), keyId: randomBytes(6).toString('base64url') };
+  // Never starting with '-', which a command line reads as an option (`stepwise keys revoke <keyId>`).
+  let keyId = randomBytes(6).toString('base64url');
+  while (keyId.startsWith('-')) keyId = randomBytes(6).toString('base64url');
+  return { plaintext, keyHash: hashApiKey(plaintext), keyId };
 }
 
 /** Creates a key and returns its plaintext, once. Retries the (unlikely) keyId collision within the org. */

@@ -24,6 +24,12 @@ describe('API key format', () => {
     expect(new Set(keys.map((key) => key.keyId)).size).toBe(200);
   });
 
+  it("has a public id of 8 base64url characters that never starts with '-' (a command line would read an option)", () => {
+    // One id in 64 would start with '-' if drawn once: 2,000 ids hold about 31 such draws.
+    const ids = Array.from({ length: 2000 }, () => generateApiKey().keyId);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{7}$/);
+  });
+
   it('is identified by its SHA-256 hash', () => {
     const { plaintext, keyHash } = generateApiKey();
     expect(keyHash).toBe(hashApiKey(plaintext));
