@@ -366,6 +366,7 @@ export class StepwiseStack extends Stack {
       writers: [
         functions.api,
         functions.alerts,
+        functions.workers,
         stepRunner,
         functions.taskEvents,
         functions.reconciler,
@@ -376,7 +377,7 @@ export class StepwiseStack extends Stack {
     });
     // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it, and
     // the alerts function, whose Alerting (only read and acknowledged there) loads the same link settings.
-    for (const fn of [functions.api, functions.alerts, functions.sweeper, functions.alertNotifier]) {
+    for (const fn of [functions.alerts, functions.workers, functions.sweeper, functions.alertNotifier]) {
       fn.addEnvironment(API_BASE_URL_ENV, this.api.url);
       if (props.consoleUrl) fn.addEnvironment(CONSOLE_BASE_URL_ENV, parseConsoleUrl(props.consoleUrl));
     }
@@ -484,6 +485,7 @@ export class StepwiseStack extends Stack {
       aggregator,
       agentReports,
       sweeper,
+      workers,
     } = functions;
     const { table } = this.data;
 
@@ -491,6 +493,7 @@ export class StepwiseStack extends Stack {
       api,
       registry,
       alerts,
+      workers,
       stepRunner,
       taskEvents,
       reconciler,
@@ -548,7 +551,7 @@ export class StepwiseStack extends Stack {
     this.grantApprovalDecisions(api);
     this.messaging.topics.info.grantPublish(stepRunner);
     // The sweeper (and POST /admin/workers/cleanup, which runs the same sweep) fails dead workers' tokens.
-    for (const fn of [sweeper, api]) this.grantWorkerSweep(fn);
+    for (const fn of [sweeper, workers]) this.grantWorkerSweep(fn);
 
     // The step runner calls Bedrock models (the `llm` action); `lambda` steps: grantLambdaSteps.
     const bedrock = this.functionPolicy(stepRunner, 'InvokeBedrockModels', [

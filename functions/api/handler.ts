@@ -1,7 +1,3 @@
-import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
-import { DynamoAlertStore } from '../shared/alerts/alert-store';
-import { createAlerting } from '../shared/alerts/alerting';
-import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { apiHandler } from '../shared/api/api-handler';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
@@ -9,16 +5,12 @@ import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { documentClient } from '../shared/clients/dynamodb';
 import { sfnClient } from '../shared/clients/sfn';
-import { snsClient } from '../shared/clients/sns';
-import { loadResourceConfig, requireEnv } from '../shared/config';
+import { requireEnv } from '../shared/config';
 import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { CursorSigner } from '../shared/http/signed-cursor';
-import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { liveWorkerDirectory } from '../shared/live/live-workers';
-import { logger } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
@@ -31,9 +23,7 @@ import {
   taskMetricsToEmf,
   taskStartedToEmf,
 } from '../shared/telemetry/emf-metrics';
-import { recordLostAttempt } from '../shared/workers/agent-attempts';
 import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
-import { sfnFailLostToken } from '../shared/workers/lost-tokens';
 import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
@@ -41,21 +31,6 @@ const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
 const workflows = new WorkflowStore(documentClient(), tableName);
 const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher());
-const workerTypes = loadWorkerTypes();
-const { topicArns } = loadResourceConfig();
-const alerting = liveAlerting(
-  createAlerting({
-    store: new DynamoAlertStore(documentClient(), tableName),
-    publish: snsAlertPublisher(snsClient(), {
-      CRITICAL: topicArns.critical,
-      WARNING: topicArns.warning,
-      INFO: topicArns.info,
-    }),
-    now: () => new Date(),
-    links: loadAlertLinkBase(),
-  }),
-  livePublisher(),
-);
 const deps: ApiDeps = {
   registry: { store: workflows },
   taskService: {
@@ -82,21 +57,13 @@ const deps: ApiDeps = {
     callbacks: new SfnTaskCallbacks(sfnClient()),
     now: () => new Date(),
   },
+  // GET /admin/health counts workers; the worker routes are the workers function's.
   workers: {
-    types: workerTypes,
+    types: loadWorkerTypes(),
     sweep: {
-      workers: liveWorkerDirectory(
-        new DynamoWorkerDirectory(documentClient(), tableName),
-        workerTypes,
-        livePublisher(),
-      ),
-      failLostToken: sfnFailLostToken(sfnClient()),
-      recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-      raiseAlert: alerting.raise,
+      workers: new DynamoWorkerDirectory(documentClient(), tableName),
       now: () => new Date(),
       deadAfterSeconds: loadDeadAfterSeconds(),
-      onError: (error, context) =>
-        logger.error('Could not release a dead worker step', { ...context, error }),
     },
   },
 };

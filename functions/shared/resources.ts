@@ -227,6 +227,13 @@ export const FUNCTIONS = {
     timeoutSeconds: 29,
     description: 'The HTTP API: alerts, their acknowledgement and deliveries, alert rules and alert channels',
   },
+  workers: {
+    folder: 'workers',
+    memoryMb: 256,
+    timeoutSeconds: 29,
+    description:
+      'The HTTP API: workers, their stats, dead ones, and a sweep run now (POST /admin/workers/cleanup)',
+  },
   metrics: {
     folder: 'metrics',
     memoryMb: 256,
@@ -339,10 +346,10 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/tasks/{id}/approvals', handler: 'api', access: 'MEMBER' },
   // Approvers by role or user id, or OWNER/ADMIN: the handler checks who may decide (approvals/approval.ts).
   { method: 'POST', path: '/tasks/{id}/approvals/{stepId}', handler: 'api', access: 'MEMBER' },
-  { method: 'GET', path: '/admin/workers', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/admin/workers/stats', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'GET', path: '/admin/workers/dead', handler: 'api', access: 'ADMIN', operators: true },
-  { method: 'POST', path: '/admin/workers/cleanup', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers', handler: 'workers', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/stats', handler: 'workers', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/workers/dead', handler: 'workers', access: 'ADMIN', operators: true },
+  { method: 'POST', path: '/admin/workers/cleanup', handler: 'workers', access: 'ADMIN', operators: true },
   // Alerts of the caller's org; operators every org's and the org-less ones (alerts/alert-access.ts).
   { method: 'GET', path: '/admin/alerts', handler: 'alerts', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/alerts/{id}', handler: 'alerts', access: 'ADMIN', operators: true },

@@ -180,19 +180,25 @@ describe('function permissions', () => {
     );
   });
 
-  it.each(['api', 'registry', 'alerts', 'stepRunner', 'taskEvents', 'reconciler', 'aggregator'] as const)(
-    '%s reads and writes the table and queries its indexes, without Scan',
-    (name) => {
-      const statements = functionStatements(built, name);
-      for (const resource of [tableArn, ...indexArns]) {
-        const actions = allowedActionsOn(statements, resource);
-        expect(actions).toEqual(
-          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', ...TABLE_WRITES]),
-        );
-        expect(actions).not.toContain('dynamodb:Scan');
-      }
-    },
-  );
+  it.each([
+    'api',
+    'registry',
+    'alerts',
+    'workers',
+    'stepRunner',
+    'taskEvents',
+    'reconciler',
+    'aggregator',
+  ] as const)('%s reads and writes the table and queries its indexes, without Scan', (name) => {
+    const statements = functionStatements(built, name);
+    for (const resource of [tableArn, ...indexArns]) {
+      const actions = allowedActionsOn(statements, resource);
+      expect(actions).toEqual(
+        expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', ...TABLE_WRITES]),
+      );
+      expect(actions).not.toContain('dynamodb:Scan');
+    }
+  });
 
   it('the authorizer only reads the table', () => {
     const statements = functionStatements(built, 'authorizer');

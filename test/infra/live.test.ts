@@ -9,6 +9,7 @@ import { logicalId, synthesize } from './synth';
 const WRITERS: FunctionName[] = [
   'api',
   'alerts',
+  'workers',
   'stepRunner',
   'taskEvents',
   'reconciler',

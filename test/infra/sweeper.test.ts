@@ -1,5 +1,6 @@
-// The worker sweeper in the template: its schedule, the dead-worker setting its code and the api read,
-// and exactly the permissions a sweep needs (in the sweeper, and in the api for POST /admin/workers/cleanup).
+// The worker sweeper in the template: its schedule, the dead-worker setting its code, the workers function
+// and the api (GET /admin/health) read, and exactly the permissions a sweep needs (in the sweeper, and in
+// the workers function for POST /admin/workers/cleanup; the api, which runs no sweep, publishes no alert).
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
@@ -13,7 +14,7 @@ import {
   synthesize,
 } from './synth';
 
-const variable = (built: Synthesized, name: 'sweeper' | 'api', key: string) =>
+const variable = (built: Synthesized, name: 'sweeper' | 'workers' | 'api', key: string) =>
   built.template.findResources('AWS::Lambda::Function')[logicalId(built.stack, built.stack.functions[name])]
     ?.Properties.Environment.Variables[key];
 
@@ -43,20 +44,17 @@ describe('the worker sweeper', () => {
     expect(actions).not.toContain('dynamodb:Scan');
   });
 
-  it.each(['sweeper', 'api'] as const)(
+  it.each(['sweeper', 'workers'] as const)(
     '%s may fail task tokens and publish to the critical topic (the sweeper, whose alert rules raise every severity, to all three)',
     (name) => {
       const statements = functionStatements(built, name);
-      // SendTask* have no resource-level permissions; nothing else but X-Ray is granted on * (and, for the
-      // api, SendTaskSuccess for approval decisions).
+      // SendTask* have no resource-level permissions; nothing else but X-Ray is granted on *.
       const onAnything = new Set(
         allowedActionsOn(statements, '*').filter(
           (action) => !action.startsWith('xray:') && !action.startsWith('states:List'),
         ),
       );
-      expect([...onAnything].sort()).toEqual(
-        name === 'api' ? ['states:SendTaskFailure', 'states:SendTaskSuccess'] : ['states:SendTaskFailure'],
-      );
+      expect([...onAnything].sort()).toEqual(['states:SendTaskFailure']);
       const { critical, warning, info } = stack.messaging.topics;
       const allowed = name === 'sweeper' ? [critical, warning, info] : [critical];
       for (const topic of [critical, warning, info]) {
@@ -76,11 +74,21 @@ describe('the worker sweeper', () => {
     },
   );
 
-  it('grants the sweeper no SendTaskSuccess: it only fails tokens', () => {
-    const allowed = functionStatements(built, 'sweeper')
+  it.each(['sweeper', 'workers'] as const)(
+    'grants the %s no SendTaskSuccess: it only fails tokens',
+    (name) => {
+      const allowed = functionStatements(built, name)
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap(actionsOf);
+      expect(allowed).not.toContain('states:SendTaskSuccess');
+    },
+  );
+
+  it('grants the api no publish to any topic: it raises no alert', () => {
+    const allowed = functionStatements(built, 'api')
       .filter((s) => s.Effect === 'Allow')
       .flatMap(actionsOf);
-    expect(allowed).not.toContain('states:SendTaskSuccess');
+    expect(allowed).not.toContain('sns:Publish');
   });
 
   it('grants the api SendTaskSuccess (approval decisions) in one statement, on * as the action requires', () => {
@@ -113,10 +121,12 @@ describe('the worker sweeper', () => {
     }
   });
 
-  it('hands the sweeper and the api WORKER_DEAD_AFTER_SECONDS, 300 by default', () => {
-    expect(variable(built, 'sweeper', 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');
-    expect(variable(built, 'api', 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');
-  });
+  it.each(['sweeper', 'workers', 'api'] as const)(
+    'hands the %s WORKER_DEAD_AFTER_SECONDS, 300 by default',
+    (name) => {
+      expect(variable(built, name, 'WORKER_DEAD_AFTER_SECONDS')).toBe('300');
+    },
+  );
 
   it('takes workerDeadAfterSeconds from context, and refuses a bad one at synth naming it', () => {
     expect(

@@ -29,7 +29,7 @@ import { METRICS_OPERATIONS } from './metrics-routes';
 import { cursorBinding, ListQuerySchema, noBody, noQuery, parseWith, pathParameter } from './request';
 import { parseTaskListQuery, type TaskLister, taskListResponse } from './task-list';
 import { TELEMETRY_OPERATIONS } from './telemetry-routes';
-import { WORKER_OPERATIONS, type WorkerRouteDeps } from './worker-routes';
+import type { WorkerReadDeps } from './worker-routes';
 
 export interface ApiDeps {
   /** The store the workflow read routes list and get from (registration: registration-routes.ts). */
@@ -42,8 +42,8 @@ export interface ApiDeps {
   readonly apiKeys: ApiKeyStore;
   /** Approvals, their steps' attempts and the Step Functions callbacks a decision sends. */
   readonly approvals: ApprovalDecisionDeps;
-  /** The worker routes: declared types, worker items, and the sweep of POST /admin/workers/cleanup. */
-  readonly workers: WorkerRouteDeps;
+  /** The workers GET /admin/health counts (the worker routes are the workers function's). */
+  readonly workers: WorkerReadDeps;
 }
 
 /** An operation; `D` is what it needs of the dependencies (the route groups of other functions need less). */
@@ -135,5 +135,4 @@ export const API_OPERATIONS: Record<string, ApiOperation> = {
   ...ADMIN_OPERATIONS,
   ...API_KEY_OPERATIONS,
   ...APPROVAL_OPERATIONS,
-  ...WORKER_OPERATIONS,
 };

@@ -1,6 +1,7 @@
-// The worker routes: the workers of the types open to the caller's organization (an OPERATOR: every type,
-// or those open to the org it names with `?org=`), their stats by type, the dead ones, and a sweep run now
-// (for an organization, of its own steps only: sweep-workers.ts).
+// The worker routes (the workers function's): the workers of the types open to the caller's organization
+// (an OPERATOR: every type, or those open to the org it names with `?org=`), their stats by type, the dead
+// ones, and a sweep run now (for an organization, of its own steps only: sweep-workers.ts). GET
+// /admin/health (the api's) counts live and dead workers with workerHealth.
 // An organization sees only its own tasks among a worker's in-flight steps, and nobody sees a task token.
 // Each type is one partition read whole (at most MAX_WORKERS_PER_TYPE workers): no paging to do.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -21,9 +22,14 @@ import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
 import { noBody, OrgQuery, parseWith } from './request';
 
-export interface WorkerRouteDeps {
+/** What reading workers needs: the declared types, and the sweep's directory, clock and dead-after time. */
+export interface WorkerReadDeps {
   /** The declared worker types (WORKER_TYPES). */
   readonly types: WorkerTypes;
+  readonly sweep: Pick<SweepDeps, 'workers' | 'now' | 'deadAfterSeconds'>;
+}
+
+export interface WorkerRouteDeps extends WorkerReadDeps {
   /** The sweep of POST /admin/workers/cleanup; its directory, clock and deadAfterSeconds serve the reads. */
   readonly sweep: SweepDeps;
 }
@@ -42,7 +48,7 @@ interface Scope {
 }
 
 /** The org and the types a request reads; a `type` that is not declared and open to the org is a 400. */
-function scopeOf(identity: Identity, deps: WorkerRouteDeps, query: { type?: string; org?: string }): Scope {
+function scopeOf(identity: Identity, deps: WorkerReadDeps, query: { type?: string; org?: string }): Scope {
   const orgId = orgScope(identity, query.org);
   const open = typesInScope(deps.types, orgId);
   if (query.type !== undefined && !open.includes(query.type)) {
@@ -58,7 +64,7 @@ function scopeOf(identity: Identity, deps: WorkerRouteDeps, query: { type?: stri
 
 /** Every worker of the scope's types, by type. */
 export async function readWorkers(
-  deps: WorkerRouteDeps,
+  deps: WorkerReadDeps,
   types: readonly string[],
 ): Promise<Map<string, WorkerItem[]>> {
   const lists = await Promise.all(types.map((type) => deps.sweep.workers.listByType(type)));
@@ -71,7 +77,7 @@ export async function readWorkers(
  * steps are retried, and what that costs shows in the error rate and the durations.
  */
 export async function workerHealth(
-  deps: WorkerRouteDeps,
+  deps: WorkerReadDeps,
   orgId: string | undefined,
   windowMinutes: number,
 ): Promise<{ live: number; dead: number }> {
@@ -102,7 +108,7 @@ const meta = (scope: Scope) => ({
   asOf: scope.context.now.toISOString(),
 });
 
-export const WORKER_OPERATIONS: Record<string, ApiOperation> = {
+export const WORKER_OPERATIONS: Record<string, ApiOperation<{ readonly workers: WorkerRouteDeps }>> = {
   'GET /admin/workers': async (event, identity, deps) => {
     const input = parseWith(ListQuery, query(event), 'query');
     const scope = scopeOf(identity, deps.workers, input);

@@ -1,0 +1,63 @@
+// The worker routes (functions/shared/api/worker-routes.ts): the workers of the declared types, their
+// stats, the dead ones, and POST /admin/workers/cleanup, the sweeper's sweep run now. A function of its own,
+// so the api bundles neither the sweep nor the alerting it raises, and only this function and the sweeper
+// may fail task tokens as Worker.Lost and publish to the critical topic (lib/stepwise-stack.ts).
+import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
+import { DynamoAlertStore } from '../shared/alerts/alert-store';
+import { createAlerting } from '../shared/alerts/alerting';
+import { snsAlertPublisher } from '../shared/alerts/publish-alert';
+import { apiHandler } from '../shared/api/api-handler';
+import { WORKER_OPERATIONS } from '../shared/api/worker-routes';
+import { documentClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
+import { snsClient } from '../shared/clients/sns';
+import { loadResourceConfig, requireEnv } from '../shared/config';
+import { liveAlerting } from '../shared/live/live-alerting';
+import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { LiveTaskStore } from '../shared/live/live-task-store';
+import { liveWorkerDirectory } from '../shared/live/live-workers';
+import { logger } from '../shared/powertools';
+import { DynamoTaskStore } from '../shared/tasks/task-store';
+import { recordLostAttempt } from '../shared/workers/agent-attempts';
+import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
+import { sfnFailLostToken } from '../shared/workers/lost-tokens';
+import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
+import { loadWorkerTypes } from '../shared/workers/worker-types';
+
+const tableName = requireEnv('TABLE_NAME');
+const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher());
+const workerTypes = loadWorkerTypes();
+const { topicArns } = loadResourceConfig();
+const alerting = liveAlerting(
+  createAlerting({
+    store: new DynamoAlertStore(documentClient(), tableName),
+    publish: snsAlertPublisher(snsClient(), {
+      CRITICAL: topicArns.critical,
+      WARNING: topicArns.warning,
+      INFO: topicArns.info,
+    }),
+    now: () => new Date(),
+    links: loadAlertLinkBase(),
+  }),
+  livePublisher(),
+);
+
+export const handler = apiHandler(WORKER_OPERATIONS, {
+  workers: {
+    types: workerTypes,
+    sweep: {
+      workers: liveWorkerDirectory(
+        new DynamoWorkerDirectory(documentClient(), tableName),
+        workerTypes,
+        livePublisher(),
+      ),
+      failLostToken: sfnFailLostToken(sfnClient()),
+      recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
+      raiseAlert: alerting.raise,
+      now: () => new Date(),
+      deadAfterSeconds: loadDeadAfterSeconds(),
+      onError: (error, context) =>
+        logger.error('Could not release a dead worker step', { ...context, error }),
+    },
+  },
+}).use(flushLiveUpdates());
