@@ -80,10 +80,11 @@ describe('DynamoTaskStore tag items', () => {
         ExpressionAttributeValues: { ':running': 'RUNNING' },
       }),
     );
-    // The settle's next attempt finds the task settled and levels its tag rows: only the one behind is
-    // written (the other's condition fails).
-    const settled = await store.getAnyOrg(task.taskId);
+    // The settle's next attempt reads the task with its steps and tag rows, finds it settled and levels its
+    // tag rows: only the one behind is written.
+    const { task: settled, tagRows: shown = {} } = await store.getWithSteps(undefined, task.taskId);
     if (!settled) throw new Error('the task is gone');
+    expect(shown).toEqual({ 'env:prod': 'FAILED', 'team:red': 'RUNNING' });
     const written: unknown[] = [];
     const counted: DocumentClient = {
       send: async (command) => {
@@ -92,11 +93,28 @@ describe('DynamoTaskStore tag items', () => {
         return answer;
       },
     };
-    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled);
+    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled, shown);
     expect(await tagRows(task.taskId)).toEqual({
       'TAG#env:prod': ['FAILED', 'Boom'],
       'TAG#team:red': ['FAILED', 'Boom'],
     });
     expect(written).toEqual(['TAG#team:red']);
+  });
+
+  it("writes nothing when every tag row shows the task's end (the execution's end after a cancel)", async () => {
+    const task = runningTask();
+    await store.create(task);
+    expect(await store.settle(task, settlement('CANCELLED'))).toBe(true);
+    const { task: settled, tagRows: shown = {} } = await store.getWithSteps(undefined, task.taskId);
+    if (!settled) throw new Error('the task is gone');
+    const sent: string[] = [];
+    const counted: DocumentClient = {
+      send: (command) => {
+        sent.push(command.constructor.name);
+        return documents.send(command);
+      },
+    };
+    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled, shown);
+    expect(sent).toEqual([]);
   });
 });

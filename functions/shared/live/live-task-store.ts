@@ -84,8 +84,8 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     return settled;
   }
 
-  levelTagRows(task: Task) {
-    return this.store.levelTagRows(task);
+  levelTagRows(...args: Parameters<TaskStore['levelTagRows']>) {
+    return this.store.levelTagRows(...args);
   }
 
   getStep(...args: Parameters<TaskStore['getStep']>) {

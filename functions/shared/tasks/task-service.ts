@@ -329,7 +329,7 @@ async function endTask(
   });
   // One Query reads the task and its steps. A step open in it is closed (conditioned on it being as read),
   // and only then are the steps read again for the metrics; with none open, they are final as read.
-  const { task: before, steps: read } = await tasks.getWithSteps(undefined, taskId);
+  const { task: before, steps: read, tagRows = {} } = await tasks.getWithSteps(undefined, taskId);
   const open = read.some((step) => OPEN_STEP_STATUSES.includes(step.status));
   if (open) await tasks.closeOpenSteps(taskId, closing(end.status), read);
   const steps = open ? await tasks.listSteps(taskId) : read;
@@ -351,7 +351,7 @@ async function endTask(
     }
   } else if (before && isTerminal(before.status)) {
     // Settled before, by an attempt that may have stopped before its tag items.
-    await tasks.levelTagRows(before);
+    await tasks.levelTagRows(before, tagRows);
   }
   // After the settle, for a step opened between the read and the settle write (the step runner reads the
   // task after opening one, so one side always sees the other).

@@ -183,17 +183,24 @@ export interface TaskStore {
   /**
    * Brings a settled task's tag items level with it. The settle writes them after the task, so a crash in
    * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, or after a
-   * cancel the execution's end) finds the task settled and calls this. Only the items behind are written.
+   * cancel the execution's end) finds the task settled and calls this with the status each tag item shows
+   * (getWithSteps reads them): only those behind are written.
    */
-  levelTagRows(task: Task): Promise<void>;
+  levelTagRows(task: Task, shown: TagRowStatuses): Promise<void>;
   /** Steps with their attempts, in the order they first started (never-started ones by when recorded). */
   listSteps(taskId: string): Promise<StepRecord[]>;
   /**
    * The task (undefined when it does not exist or belongs to another org) and its steps as listSteps
-   * orders them, from one Query of the task's partition.
+   * orders them, with the status its tag items show, from one Query of the task's partition.
    */
-  getWithSteps(orgId: string | undefined, taskId: string): Promise<{ task?: Task; steps: StepRecord[] }>;
+  getWithSteps(
+    orgId: string | undefined,
+    taskId: string,
+  ): Promise<{ task?: Task; steps: StepRecord[]; tagRows?: TagRowStatuses }>;
 }
+
+/** The list status each tag item of a task shows, by `<key>:<value>`. */
+export type TagRowStatuses = Readonly<Record<string, unknown>>;
 
 /**
  * A step's attempts rewritten as a whole: for `agent` steps, whose attempts workers report (claimed,
@@ -580,11 +587,16 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     }
   }
 
-  async levelTagRows(task: Task): Promise<void> {
-    if (!task.tags || !isTerminal(task.status)) return;
+  async levelTagRows(task: Task, shown: TagRowStatuses): Promise<void> {
+    if (!isTerminal(task.status)) return;
+    const behind = Object.entries(task.tags ?? {}).filter(([key, value]) => {
+      const status = shown[`${key}:${value}`];
+      return status !== undefined && status !== task.status;
+    });
+    if (behind.length === 0) return;
     await this.settleTagRows(
       task.taskId,
-      Object.entries(task.tags),
+      behind,
       { listStatus: task.status, endedAt: task.endedAt ?? task.updatedAt, error: task.error },
       true,
     );
@@ -881,7 +893,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   async getWithSteps(
     orgId: string | undefined,
     taskId: string,
-  ): Promise<{ task?: Task; steps: StepRecord[] }> {
+  ): Promise<{ task?: Task; steps: StepRecord[]; tagRows?: TagRowStatuses }> {
     // One Query from the step items (STEP#...) through the tag items (TAG#...) to the task item (sk TASK).
     // The range leaves out the approval items (APPROVAL#..., sorted first): they hold task tokens, which
     // must not reach the detail, timeline or events code.
@@ -893,7 +905,12 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     const task = item && fromItem<Task>(item);
     if (!task || (orgId !== undefined && task.orgId !== orgId)) return { steps: [] };
     const steps = items.filter((candidate) => String(candidate.sk).startsWith('STEP#'));
-    return { task, steps: steps.sort(byStart).map(toStepRecord) };
+    const tagRows = Object.fromEntries(
+      items.flatMap(({ sk, listStatus }) =>
+        String(sk).startsWith('TAG#') ? [[String(sk).slice('TAG#'.length), listStatus]] : [],
+      ),
+    );
+    return { task, steps: steps.sort(byStart).map(toStepRecord), tagRows };
   }
 
   private async writeStep(

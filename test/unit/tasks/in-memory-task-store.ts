@@ -20,6 +20,7 @@ import {
   type StepOutcome,
   type StepRef,
   supersededAttempt,
+  type TagRowStatuses,
   type TaskRef,
   type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
@@ -185,7 +186,7 @@ export class InMemoryTaskStore implements TaskStore {
   /** Tasks whose tag items were asked to come level (this store keeps none: its listing reads the task). */
   readonly leveledTagRows: string[] = [];
 
-  async levelTagRows(task: Task) {
+  async levelTagRows(task: Task, _shown: TagRowStatuses) {
     this.leveledTagRows.push(task.taskId);
   }
 
