@@ -96,7 +96,6 @@ export class StatusEventEmitter {
   constructor(
     private readonly partition: Partition,
     private readonly listener: ((event: ExecutionStatusChangeEvent) => Promise<void> | void) | undefined,
-    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
   ) {}
 
   emit(execution: ExecutionSnapshot, onDelivered?: () => void): void {
@@ -134,7 +133,7 @@ export class StatusEventEmitter {
         await listener(event);
         return true;
       } catch (error) {
-        const delay = this.retryDelaysMs[attempt];
+        const delay: number | undefined = RETRY_DELAYS_MS[attempt];
         const next =
           delay === undefined || this.closing.signal.aborted
             ? 'not delivered until the next start'
