@@ -14,31 +14,23 @@ import { loadDlqUrls } from '../shared/alerts/rules/dlq-urls';
 import { evaluateRules, type RulesDeps } from '../shared/alerts/rules/evaluate-rules';
 import { DynamoAlertRulesStore } from '../shared/alerts/rules/rule-config-store';
 import { documentClient } from '../shared/clients/dynamodb';
-import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
 import { loadResourceConfig } from '../shared/config';
 import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
-import { LiveTaskStore } from '../shared/live/live-task-store';
-import { liveWorkerDirectory } from '../shared/live/live-workers';
 import { logger, metrics } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
-import { DynamoTaskStore } from '../shared/tasks/task-store';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { traceLambdaHandler } from '../shared/tracing';
-import { recordLostAttempt } from '../shared/workers/agent-attempts';
-import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
-import { sfnFailLostToken } from '../shared/workers/lost-tokens';
-import { type SweepDeps, sweepWorkers } from '../shared/workers/sweep-workers';
-import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
+import { lambdaSweepDeps } from '../shared/workers/lambda-sweep';
+import { sweepWorkers } from '../shared/workers/sweep-workers';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const config = loadResourceConfig();
 const declaredTypes = loadWorkerTypes();
 const workerTypes = Object.keys(declaredTypes);
-const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), config.tableName), livePublisher());
 const alertingDeps: AlertingDeps = {
   store: new DynamoAlertStore(documentClient(), config.tableName),
   publish: snsAlertPublisher(snsClient(), {
@@ -50,19 +42,7 @@ const alertingDeps: AlertingDeps = {
   links: loadAlertLinkBase(),
 };
 const alerting = liveAlerting(createAlerting(alertingDeps), livePublisher());
-const deps: SweepDeps = {
-  workers: liveWorkerDirectory(
-    new DynamoWorkerDirectory(documentClient(), config.tableName),
-    declaredTypes,
-    livePublisher(),
-  ),
-  failLostToken: sfnFailLostToken(sfnClient()),
-  recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-  raiseAlert: alerting.raise,
-  now: () => new Date(),
-  deadAfterSeconds: loadDeadAfterSeconds(),
-  onError: (error, context) => logger.error('Could not release a dead worker step', { ...context, error }),
-};
+const deps = lambdaSweepDeps(config.tableName, declaredTypes, alerting.raise);
 const rules = alertRules({
   client: documentClient(),
   tableName: config.tableName,

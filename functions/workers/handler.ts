@@ -9,23 +9,14 @@ import { snsAlertPublisher } from '../shared/alerts/publish-alert';
 import { apiHandler } from '../shared/api/api-handler';
 import { WORKER_OPERATIONS } from '../shared/api/worker-routes';
 import { documentClient } from '../shared/clients/dynamodb';
-import { sfnClient } from '../shared/clients/sfn';
 import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
 import { liveAlerting } from '../shared/live/live-alerting';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
-import { LiveTaskStore } from '../shared/live/live-task-store';
-import { liveWorkerDirectory } from '../shared/live/live-workers';
-import { logger } from '../shared/powertools';
-import { DynamoTaskStore } from '../shared/tasks/task-store';
-import { recordLostAttempt } from '../shared/workers/agent-attempts';
-import { loadDeadAfterSeconds } from '../shared/workers/dead-after';
-import { sfnFailLostToken } from '../shared/workers/lost-tokens';
-import { DynamoWorkerDirectory } from '../shared/workers/worker-directory';
+import { lambdaSweepDeps } from '../shared/workers/lambda-sweep';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const tableName = requireEnv('TABLE_NAME');
-const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher());
 const workerTypes = loadWorkerTypes();
 const { topicArns } = loadResourceConfig();
 const alerting = liveAlerting(
@@ -43,21 +34,5 @@ const alerting = liveAlerting(
 );
 
 export const handler = apiHandler(WORKER_OPERATIONS, {
-  workers: {
-    types: workerTypes,
-    sweep: {
-      workers: liveWorkerDirectory(
-        new DynamoWorkerDirectory(documentClient(), tableName),
-        workerTypes,
-        livePublisher(),
-      ),
-      failLostToken: sfnFailLostToken(sfnClient()),
-      recordLostAttempt: (lost) => recordLostAttempt(lost, { tasks }),
-      raiseAlert: alerting.raise,
-      now: () => new Date(),
-      deadAfterSeconds: loadDeadAfterSeconds(),
-      onError: (error, context) =>
-        logger.error('Could not release a dead worker step', { ...context, error }),
-    },
-  },
+  workers: { types: workerTypes, sweep: lambdaSweepDeps(tableName, workerTypes, alerting.raise) },
 }).use(flushLiveUpdates());
