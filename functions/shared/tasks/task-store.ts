@@ -557,15 +557,11 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return true;
   }
 
-  /**
-   * A tagged task's tag items carry its list row: their status follows the task's. `behindOnly`: written
-   * only where they do not show it yet (a condition failing elsewhere).
-   */
+  /** A tagged task's tag items carry its list row: their status follows the task's. */
   private async settleTagRows(
     taskId: string,
     pairs: readonly (readonly [string, string])[],
     row: { listStatus: IndexedStatus; endedAt: string; error?: string },
-    behindOnly = false,
   ): Promise<void> {
     for (const [key, value] of pairs) {
       await conditionalWrite(
@@ -574,7 +570,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
             TableName: this.tableName,
             Key: { pk: `TASK#${taskId}`, sk: `TAG#${key}:${value}` },
             UpdateExpression: `SET listStatus = :listStatus, endedAt = :at${row.error !== undefined ? ', #error = :error' : ''}`,
-            ConditionExpression: `attribute_exists(pk)${behindOnly ? ' AND listStatus <> :listStatus' : ''}`,
+            ConditionExpression: 'attribute_exists(pk)',
             ...(row.error !== undefined && { ExpressionAttributeNames: { '#error': 'error' } }),
             ExpressionAttributeValues: {
               ':listStatus': row.listStatus,
@@ -593,13 +589,11 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       const status = shown[`${key}:${value}`];
       return status !== undefined && status !== task.status;
     });
-    if (behind.length === 0) return;
-    await this.settleTagRows(
-      task.taskId,
-      behind,
-      { listStatus: task.status, endedAt: task.endedAt ?? task.updatedAt, error: task.error },
-      true,
-    );
+    await this.settleTagRows(task.taskId, behind, {
+      listStatus: task.status,
+      endedAt: task.endedAt ?? task.updatedAt,
+      error: task.error,
+    });
   }
 
   async getStep(taskId: string, stepId: string, mapIndex?: number): Promise<StepRecord | undefined> {
