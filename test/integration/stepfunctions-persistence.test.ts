@@ -357,7 +357,18 @@ it('keeps the newest ended executions up to the retention, across a restart and 
 // execution whose event its listener had not taken (it failed, or the stack stopped first) is delivered
 // again, by a retry while the stack runs and at the next start if it stops first; once taken, never again.
 describe('status events of ended executions', () => {
-  const passMachine = JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } });
+  /** Starts an execution that ends at once (one Pass state); answers its ARN. */
+  const runPassMachine = async (sfn: SFNClient) => {
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'ends-at-once',
+        roleArn: `arn:aws:iam::${accountId}:role/x`,
+        definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+      }),
+    );
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn }));
+    return executionArn;
+  };
   const open = (folder: string, listener: (event: ExecutionStatusChangeEvent) => void) =>
     startServer({ folder, onStatusChange: listener });
 
@@ -373,14 +384,7 @@ describe('status events of ended executions', () => {
         failures++;
         throw new Error('the consumer is down');
       });
-      const { stateMachineArn } = await first.sfn.send(
-        new CreateStateMachineCommand({
-          name: 'ends-at-once',
-          roleArn: `arn:aws:iam::${accountId}:role/x`,
-          definition: passMachine,
-        }),
-      );
-      const { executionArn } = await first.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      const executionArn = await runPassMachine(first.sfn);
       await expect.poll(() => failures).toBe(1);
       // Closed while the retry waits: the stop does not wait for it.
       const closing = Date.now();
@@ -415,14 +419,7 @@ describe('status events of ended executions', () => {
       if (tries.length === 1) throw new Error('a passing failure');
     });
     try {
-      const { stateMachineArn } = await server.sfn.send(
-        new CreateStateMachineCommand({
-          name: 'ends-at-once',
-          roleArn: `arn:aws:iam::${accountId}:role/x`,
-          definition: passMachine,
-        }),
-      );
-      const { executionArn } = await server.sfn.send(new StartExecutionCommand({ stateMachineArn }));
+      const executionArn = await runPassMachine(server.sfn);
       await expect
         .poll(() => ends(tries), { timeout: RETRY_DELAYS_MS[0] + 4_000 })
         .toEqual([

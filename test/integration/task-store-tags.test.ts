@@ -46,6 +46,24 @@ async function tagRows(taskId: string) {
   return Object.fromEntries(Items.map((item) => [item.sk, [item.listStatus, item.error]]));
 }
 
+/**
+ * What the settle's next attempt does (task-service.ts endTask): reads the task with its steps and tag rows,
+ * then levels its tag rows. Answers the statuses it read and the requests the leveling sent.
+ */
+async function levelTagRowsOf(taskId: string) {
+  const { task, tagRows: shown = {} } = await store.getWithSteps(undefined, taskId);
+  if (!task) throw new Error(`task ${taskId} is gone`);
+  const sent: string[] = [];
+  const recording: DocumentClient = {
+    send: (command) => {
+      sent.push(`${command.operation} ${String((command.input as { Key?: { sk?: unknown } }).Key?.sk)}`);
+      return documents.send(command);
+    },
+  };
+  await new DynamoTaskStore(recording, endpoints.tableName).levelTagRows(task, shown);
+  return { shown, sent };
+}
+
 const settlement = (status: 'FAILED' | 'CANCELLED') => {
   const at = new Date().toISOString();
   return { status, at, settledAt: at, ...(status === 'FAILED' && { error: 'Boom' }) };
@@ -82,39 +100,19 @@ describe('DynamoTaskStore tag items', () => {
     );
     // The settle's next attempt reads the task with its steps and tag rows, finds it settled and levels its
     // tag rows: only the one behind is written.
-    const { task: settled, tagRows: shown = {} } = await store.getWithSteps(undefined, task.taskId);
-    if (!settled) throw new Error('the task is gone');
+    const { shown, sent } = await levelTagRowsOf(task.taskId);
     expect(shown).toEqual({ 'env:prod': 'FAILED', 'team:red': 'RUNNING' });
-    const written: unknown[] = [];
-    const counted: DocumentClient = {
-      send: async (command) => {
-        const answer = await documents.send(command);
-        if (command instanceof UpdateCommand) written.push(command.input.Key?.sk);
-        return answer;
-      },
-    };
-    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled, shown);
     expect(await tagRows(task.taskId)).toEqual({
       'TAG#env:prod': ['FAILED', 'Boom'],
       'TAG#team:red': ['FAILED', 'Boom'],
     });
-    expect(written).toEqual(['TAG#team:red']);
+    expect(sent).toEqual(['UpdateItem TAG#team:red']);
   });
 
   it("writes nothing when every tag row shows the task's end (the execution's end after a cancel)", async () => {
     const task = runningTask();
     await store.create(task);
     expect(await store.settle(task, settlement('CANCELLED'))).toBe(true);
-    const { task: settled, tagRows: shown = {} } = await store.getWithSteps(undefined, task.taskId);
-    if (!settled) throw new Error('the task is gone');
-    const sent: string[] = [];
-    const counted: DocumentClient = {
-      send: (command) => {
-        sent.push(command.constructor.name);
-        return documents.send(command);
-      },
-    };
-    await new DynamoTaskStore(counted, endpoints.tableName).levelTagRows(settled, shown);
-    expect(sent).toEqual([]);
+    expect((await levelTagRowsOf(task.taskId)).sent).toEqual([]);
   });
 });
