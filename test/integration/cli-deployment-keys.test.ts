@@ -3,11 +3,11 @@
 // stack's), or on `npm start` from its endpoints.json; then the key used over HTTP.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_AWS } from '../../local/settings';
 
 const endpoints = inject('endpoints');
@@ -78,6 +78,7 @@ describe('stepwise keys create-owner', () => {
     localDataDir = await mkdtemp(join(tmpdir(), 'stepwise-keys-'));
     await writeFile(join(localDataDir, 'endpoints.json'), JSON.stringify(endpoints));
   });
+  afterAll(() => rm(localDataDir, { recursive: true, force: true }));
 
   it('on the local stack, makes a new organization and its OWNER key, which sees that org only', async () => {
     const org = `cli-owner-${randomUUID().slice(0, 8)}`;
