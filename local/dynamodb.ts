@@ -4,16 +4,19 @@
 
 import { join } from 'node:path';
 import {
+  type AttributeDefinition,
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  KeyType,
   ResourceInUseException,
+  UpdateTableCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
 import { ConfigurationError } from '../functions/shared/config';
-import { TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
+import { type IndexShape, TABLE, TABLE_KEY_ATTRIBUTES } from '../functions/shared/resources';
 import { dynamoDbInProcess } from './dynamodb-in-process';
 import { type MeteredReadUnits, meterReadUnits } from './dynamodb-read-meter';
 import { PersistedMemoryLevel } from './dynamodb-store';
@@ -95,28 +98,17 @@ export async function startDynamoDb(
 
 /** Creates the stepwise table (TABLE) under `tableName`, or finds it; tests create spare ones with it. */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const keyAttributes = TABLE_KEY_ATTRIBUTES;
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        AttributeDefinitions: TABLE_KEY_ATTRIBUTES.map(stringAttribute),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: TABLE.globalSecondaryIndexes.map((index) => ({
-          IndexName: index.indexName,
-          KeySchema: [
-            { AttributeName: index.partitionKey, KeyType: 'HASH' },
-            { AttributeName: index.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: {
-            ProjectionType: index.projection,
-            ...(index.nonKeyAttributes && { NonKeyAttributes: [...index.nonKeyAttributes] }),
-          },
-        })),
+        GlobalSecondaryIndexes: TABLE.globalSecondaryIndexes.map(indexSpec),
       }),
     );
   } catch (error) {
@@ -124,19 +116,54 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
     if (!(error instanceof ResourceInUseException)) throw error;
   }
   await waitUntilTableExists({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { TableName: tableName });
-  await requireIndexes(client, tableName);
+  await addMissingIndexes(client, tableName);
 }
 
+const stringAttribute = (name: string): AttributeDefinition => ({ AttributeName: name, AttributeType: 'S' });
+
+const indexSpec = (index: IndexShape) => ({
+  IndexName: index.indexName,
+  KeySchema: [
+    { AttributeName: index.partitionKey, KeyType: KeyType.HASH },
+    { AttributeName: index.sortKey, KeyType: KeyType.RANGE },
+  ],
+  Projection: {
+    ProjectionType: index.projection,
+    ...(index.nonKeyAttributes && { NonKeyAttributes: [...index.nonKeyAttributes] }),
+  },
+});
+
 /**
- * dynalite cannot add an index to an existing table (UpdateTable creates none), so a data folder written
- * before an index was declared cannot serve the queries that need it: say so at startup, not as a 500 later.
+ * A data folder written before an index was declared gets it, as a deployed table does on AWS: one
+ * UpdateTable per index, which writes the entries of the items already there (dynalite's patch), and a wait
+ * until the index is ACTIVE, before the stack serves anything.
  */
-export async function requireIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+export async function addMissingIndexes(client: DynamoDBClient, tableName: string): Promise<string[]> {
+  const describe = async () =>
+    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.GlobalSecondaryIndexes ??
+    [];
+  const present = new Set((await describe()).map((index) => index.IndexName));
   const missing = TABLE.globalSecondaryIndexes.filter((index) => !present.has(index.indexName));
-  if (missing.length === 0) return;
-  throw new ConfigurationError(
-    `the table in the data folder predates the indexes ${missing.map((i) => i.indexName).join(', ')}, which the local DynamoDB cannot add: start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
-  );
+  for (const index of missing) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map(stringAttribute),
+        GlobalSecondaryIndexUpdates: [{ Create: indexSpec(index) }],
+      }),
+    );
+    const deadline = Date.now() + INDEX_BACKFILL_TIMEOUT_MS;
+    while ((await describe()).find((i) => i.IndexName === index.indexName)?.IndexStatus !== 'ACTIVE') {
+      if (Date.now() > deadline) {
+        throw new ConfigurationError(
+          `the index ${index.indexName} added to the table in the data folder is not ACTIVE after ${INDEX_BACKFILL_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return missing.map((index) => index.indexName);
 }
+
+/** How long the local DynamoDB may take to write a new index's entries (it went through 100,000 items in 2 s here). */
+const INDEX_BACKFILL_TIMEOUT_MS = 10 * 60_000;

@@ -29,6 +29,24 @@ export const TASK_ROW_ATTRIBUTES = [
   'error',
 ] as const;
 
+/**
+ * What the settled-task index (gsi13) projects: what the aggregate folder and the TASK_FAILED rule read of a
+ * settled task. Not its output, which can be tens of KB: an index that projected the whole item (as gsi2
+ * did until this index) cost the settled item's size a second time at every settle.
+ */
+export const SETTLED_ROW_ATTRIBUTES = [
+  'taskId',
+  'orgId',
+  'workflowId',
+  'agentId',
+  'status',
+  'settledAt',
+  'endedAt',
+  'error',
+  'cause',
+  'metrics',
+] as const;
+
 export interface IndexShape {
   readonly indexName: string;
   readonly partitionKey: string;
@@ -38,7 +56,7 @@ export interface IndexShape {
   readonly nonKeyAttributes?: readonly string[];
 }
 
-/** Single-table design: every item lives in one table keyed by pk/sk, with two overloaded GSIs. */
+/** Single-table design: every item lives in one table keyed by pk/sk, with two overloaded GSIs and six of one use. */
 export const TABLE = {
   /** Physical name on the local stack; on AWS CloudFormation names it and the Lambdas get it as TABLE_NAME. */
   localName: 'stepwise',
@@ -49,7 +67,8 @@ export const TABLE = {
   /** DynamoDB's limit on nested maps and lists in an item, an attribute's own map counting as level 1. */
   maxNestingDepth: 32,
   /**
-   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi8-gsi12 serve the task listing
+   * gsi1 and gsi2 are overloaded by every kind of item and project ALL. gsi13 is the settled-task index
+   * (telemetry/settled-index.ts), projecting SETTLED_ROW_ATTRIBUTES. gsi8-gsi12 serve the task listing
    * (see the task-store header) and project the list row (TASK_ROW_ATTRIBUTES), so a page needs no read
    * of the tasks. They replace gsi3-gsi7 (KEYS_ONLY), under new names because a deployed index's
    * projection cannot change (README, upgrade notes). They all sort by the order key
@@ -79,6 +98,13 @@ export const TABLE = {
           ? [...TASK_ROW_ATTRIBUTES, 'status', 'startedAt']
           : TASK_ROW_ATTRIBUTES,
     })),
+    {
+      indexName: 'gsi13',
+      partitionKey: 'gsi13pk',
+      sortKey: 'gsi13sk',
+      projection: 'INCLUDE',
+      nonKeyAttributes: SETTLED_ROW_ATTRIBUTES,
+    },
   ] as readonly IndexShape[],
 } as const;
 
@@ -91,7 +117,7 @@ export const TABLE_KEY_ATTRIBUTES: readonly string[] = [
   ]),
 ];
 
-export type IndexName = 'gsi1' | 'gsi2' | 'gsi8' | 'gsi9' | 'gsi10' | 'gsi11' | 'gsi12';
+export type IndexName = 'gsi1' | 'gsi2' | 'gsi8' | 'gsi9' | 'gsi10' | 'gsi11' | 'gsi12' | 'gsi13';
 
 export interface QueueShape {
   /** CDK construct id. */

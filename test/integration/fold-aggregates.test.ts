@@ -61,10 +61,20 @@ const asSettled = (task: SeededTask): SettledTask => ({
 /** What one clean fold gives, by the in-memory store: every item and its aggregate. */
 let expected: InMemoryAggregateStore;
 
-async function tableWithTasks(): Promise<string> {
+/** A table with TASKS settled; `upgraded`: the first third by an earlier version (on gsi2), the rest by this one. */
+async function tableWithTasks(upgraded = false): Promise<string> {
   const tableName = `stepwise-fold-${RUN}-${randomUUID().slice(0, 6)}`;
   await createTable(dynamodb, tableName);
-  await Promise.all(TASKS.map((task) => seedSettledTask(documents, tableName, task)));
+  await Promise.all(
+    TASKS.map((task, i) =>
+      seedSettledTask(
+        documents,
+        tableName,
+        task,
+        upgraded && i < TASKS.length / 3 ? 'earlier-version' : 'this-version',
+      ),
+    ),
+  );
   return tableName;
 }
 
@@ -112,6 +122,13 @@ describe('the aggregate folder on DynamoDB', () => {
     });
     await expect(foldPendingSlots({ store: dying, now: NOW }, 1000)).rejects.toBeInstanceOf(FolderCrash);
     await foldPendingSlots({ store, now: NOW }, 1000);
+    await expectSameAsCleanFold(store);
+  });
+
+  it('folds the tasks an earlier version settled on gsi2 before an upgrade, with those settled after it', async () => {
+    const store = new DynamoAggregateStore(documents, await tableWithTasks(true));
+    const report = await foldPendingSlots({ store, now: NOW }, 1000);
+    expect(report.tasks).toBe(TASKS.length);
     await expectSameAsCleanFold(store);
   });
 

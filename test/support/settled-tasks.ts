@@ -15,11 +15,17 @@ export interface SeededTask {
   readonly metrics: TaskMetrics;
 }
 
+/**
+ * Writes a settled task item; `settledBy: 'earlier-version'` puts it where versions before gsi13 did: the
+ * same settled-index keys on gsi2.
+ */
 export async function seedSettledTask(
   documents: DocumentClient,
   tableName: string,
   task: SeededTask,
+  settledBy: 'this-version' | 'earlier-version' = 'this-version',
 ): Promise<void> {
+  const { gsi13pk, gsi13sk } = settledIndexKeys(task.taskId, task.settledAtMs);
   const endedAt = new Date(task.settledAtMs).toISOString();
   const createdAt = new Date(task.settledAtMs - task.metrics.durationMs).toISOString();
   await documents.send(
@@ -43,9 +49,7 @@ export async function seedSettledTask(
         endedAt,
         settledAt: endedAt,
         metrics: task.metrics,
-        gsi1pk: `ORG#${task.orgId}#TASKS`,
-        gsi1sk: `${createdAt}#${task.taskId}`,
-        ...settledIndexKeys(task.taskId, task.settledAtMs),
+        ...(settledBy === 'this-version' ? { gsi13pk, gsi13sk } : { gsi2pk: gsi13pk, gsi2sk: gsi13sk }),
       },
     }),
   );

@@ -24,7 +24,7 @@
 // figure. Not counted: Choice states of steps that ran and Parallel states (no record names them), a
 // `lambda` step's own function, a worker's compute and heartbeats, the metric aggregates' fold, logs,
 // storage. LLM cost is the recorded one (telemetry/llm-prices.ts: tokens x the model's price).
-import { FUNCTIONS } from '../resources';
+import { FUNCTIONS, SETTLED_ROW_ATTRIBUTES } from '../resources';
 import type { AttemptRecord, StepRecord, Task } from '../tasks/task';
 import {
   type AwsCost,
@@ -101,6 +101,8 @@ type CostedStep = Pick<
 >;
 
 const kb = (value: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(value)) / 1024));
+const projected = (item: object, attributes: readonly string[]) =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => attributes.includes(name)));
 
 const invocation = (fn: keyof typeof FUNCTIONS, ms: number): Partial<AwsUsage> => ({
   lambdaRequests: 1,
@@ -166,9 +168,10 @@ function stepUsage(step: CostedStep): AwsUsage {
 }
 
 function taskUsage(task: Task): AwsUsage {
-  // The item as created (no output or metrics yet), and as settled.
+  // The item as created (no output or metrics yet), as settled, and its settled index entry (gsi13).
   const createdUnits = kb({ ...task, output: undefined, metrics: undefined, stepPlan: undefined });
   const settledUnits = kb(task);
+  const settledEntryUnits = kb(projected(task, SETTLED_ROW_ATTRIBUTES));
   const entries = LISTING_ENTRIES + (task.agentId ? 1 : 0);
   const tags = Object.keys(task.tags ?? {}).length;
   const plan = task.stepPlan?.steps ?? [];
@@ -181,14 +184,14 @@ function taskUsage(task: Task): AwsUsage {
       ]
     : [];
   // Create: the item, its listing entries, its idempotency item and tag items (each in two listing
-  // indexes). Settle: the item with its metrics, again in gsi2 (ALL), the status entries moved and the
-  // other rows updated.
+  // indexes). Settle: the item with its output and metrics, its settled index entry (without the output),
+  // the status entries moved and the other rows updated.
   const writeUnits =
     createdUnits +
     entries +
     (task.idempotencyKey ? 1 : 0) +
     3 * tags +
-    (task.endedAt ? 2 * settledUnits + entries + 2 : 0);
+    (task.endedAt ? settledUnits + settledEntryUnits + entries + 2 : 0);
   return [
     apiRequest(NOMINAL_MS.apiStartTask),
     apiRequest(NOMINAL_MS.apiGetTask),

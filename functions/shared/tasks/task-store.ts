@@ -13,11 +13,12 @@
 // the row's listStatus, endedAt, error). The rows of gsi8, gsi9 and gsi11 show RUNNING from the create
 // (ACTIVE for a task created PENDING by an earlier version: the RUNNING write touches nothing of them) until
 // the settle; the status indexes project the live status
-// (task-index-keys.ts builds the keys, task-listing.ts reads them). The task item has no gsi1 entry and is on gsi2 only once settled: those
-// project ALL, so each task write would cost the whole item again.
+// (task-index-keys.ts builds the keys, task-listing.ts reads them). The task item has no gsi1 or gsi2
+// entry: those project ALL, so each task write would cost the whole item again. Once settled it is on gsi13,
+// which projects what the aggregate folder reads (SETTLED_ROW_ATTRIBUTES, not the output).
 //   gsi1  step:  ORG#<org>#STEPS#<RUNNING|RETRYING> / <since>#<taskId>#<stepKey>   open steps of an org
-//   gsi2  task:  SETTLED#<10 s slot>#<shard % 4> / <taskId> once settled (the aggregate folder: settled-index.ts)
-//         step:  STEPS#<RUNNING|RETRYING>#<shard> / <since>#<org>#<taskId>#<stepKey>  open steps, all orgs
+//   gsi2  step:  STEPS#<RUNNING|RETRYING>#<shard> / <since>#<org>#<taskId>#<stepKey>  open steps, all orgs
+//   gsi13 task:  SETTLED#<10 s slot>#<shard % 4> / <taskId> once settled (the aggregate folder: settled-index.ts)
 //   gsi8  ORG#<org>#WF#<workflowId>   / <order>          workflowId=
 //         ORG#<org>#TAG#<k>:<v>       / <order>          tag=k:v in an org (tag items)
 //   gsi9  ORG#<org>#AGENT#<agentId>   / <order>          agentId= (sparse: tasks with an agent)
@@ -511,8 +512,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     };
     const settled = settledIndexKeys(taskId, Date.parse(settlement.settledAt));
     values[':settledAt'] = settlement.settledAt;
-    values[':gsi2pk'] = settled.gsi2pk;
-    values[':gsi2sk'] = settled.gsi2sk;
+    values[':gsi13pk'] = settled.gsi13pk;
+    values[':gsi13sk'] = settled.gsi13sk;
     const sets = [
       '#status = :status',
       'gsi10pk = :gsi10pk',
@@ -521,8 +522,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       'endedAt = :at',
       'updatedAt = :at',
       'settledAt = :settledAt',
-      'gsi2pk = :gsi2pk',
-      'gsi2sk = :gsi2sk',
+      'gsi13pk = :gsi13pk',
+      'gsi13sk = :gsi13sk',
     ];
     if (settlement.startedAt) {
       values[':startedAt'] = settlement.startedAt;

@@ -113,7 +113,8 @@ describe('estimateTaskCost', () => {
   it("estimates the task's own share: its start, a read of its result, its end's status event and its writes", () => {
     // 2 API requests (each: 1 authorizer at 256 MB x 10 ms + 1 api at 512 MB x 60 or 20 ms, 2 RCU),
     // 1 status event, its end's (1 task-events at 256 MB x 40 ms, 2 RCU; the task is RUNNING from its
-    // create, so no RUNNING event is routed), writes 1+4 (create) + 2x1+4+2 (settle) = 13 WCU.
+    // create, so no RUNNING event is routed), writes 1+4 (create) + 1+1+4+2 (settle: the item, its settled
+    // index entry, the status entries moved, the other rows updated) = 13 WCU.
     expect(cost.task.aws.usage).toEqual({
       ...NO_USAGE,
       lambdaRequests: 5,
@@ -238,6 +239,12 @@ describe('estimateTaskCost', () => {
       ],
     });
     expect(estimateTaskCost(task, [big]).steps[0]?.aws.usage.writeUnits).toBe(3);
+  });
+
+  it("counts a large output once, in the settle's item: the settled index entry does not hold it", () => {
+    // The settled item is about 10.5 KB: 11 WCU, its settled entry 1; the rest as for the small task.
+    const estimate = estimateTaskCost({ ...task, output: { text: 'x'.repeat(10_500) } }, steps);
+    expect(estimate.task.aws.usage.writeUnits).toBe(1 + 4 + 11 + 1 + 4 + 2);
   });
 });
 

@@ -24,8 +24,8 @@ export class InMemoryAggregateStore implements AggregateStore {
   conflicts = 0;
 
   addSettled(task: SettledTask): void {
-    const { gsi2pk } = settledIndexKeys(task.taskId, Date.parse(task.settledAt));
-    this.settled.set(gsi2pk, [...(this.settled.get(gsi2pk) ?? []), task]);
+    const { gsi13pk } = settledIndexKeys(task.taskId, Date.parse(task.settledAt));
+    this.settled.set(gsi13pk, [...(this.settled.get(gsi13pk) ?? []), task]);
   }
 
   async getWatermark(): Promise<number | undefined> {
