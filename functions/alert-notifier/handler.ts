@@ -9,26 +9,23 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { guardedFetch } from '../shared/actions/outbound/guarded-fetch';
 import type { AlertMessage } from '../shared/alerts/alert';
-import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
 import {
   handleNotification,
   readNotification,
   UnrecognizedNotification,
 } from '../shared/alerts/alert-notification';
-import { DynamoAlertStore } from '../shared/alerts/alert-store';
-import { createAlerting } from '../shared/alerts/alerting';
 import { DynamoChannelRateLimiter } from '../shared/alerts/channel-rate-limit';
 import { channelSecretReader } from '../shared/alerts/channel-secrets';
 import { DynamoChannelStore } from '../shared/alerts/channel-store';
 import { consoleLine } from '../shared/alerts/console-channel';
 import { type DeliveryDeps, deliverAlert } from '../shared/alerts/deliver-alert';
 import { DynamoDeliveryLog } from '../shared/alerts/delivery-log';
+import { lambdaAlerting } from '../shared/alerts/lambda-alerting';
 import { loadNotifierConfig } from '../shared/alerts/notifier-config';
 import { sqsParkDelivery } from '../shared/alerts/park-delivery';
 import { documentClient } from '../shared/clients/dynamodb';
 import { sqsClient } from '../shared/clients/sqs';
-import { liveAlerting } from '../shared/live/live-alerting';
-import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { flushLiveUpdates } from '../shared/live/live-clients';
 import { logger, metrics } from '../shared/powertools';
 import { secretsManager } from '../shared/secrets';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
@@ -72,15 +69,7 @@ async function notify(message: AlertMessage): Promise<void> {
 }
 
 // CloudWatch alarms become alerts here; their messages are delivered directly rather than published again.
-const alerting = liveAlerting(
-  createAlerting({
-    store: new DynamoAlertStore(documentClient(), config.tableName),
-    publish: notify,
-    now: () => new Date(),
-    links: loadAlertLinkBase(),
-  }),
-  livePublisher(),
-);
+const alerting = lambdaAlerting(documentClient(), config.tableName, notify);
 
 const lambdaHandler = async (event: SNSEvent): Promise<void> => {
   for (const record of event.Records) {

@@ -4,10 +4,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
-import { DynamoAlertStore } from '../shared/alerts/alert-store';
-import { type AlertingDeps, createAlerting } from '../shared/alerts/alerting';
-import { snsAlertPublisher } from '../shared/alerts/publish-alert';
+import { lambdaAlerting } from '../shared/alerts/lambda-alerting';
+import { snsAlertPublisher, topicsBySeverity } from '../shared/alerts/publish-alert';
 import { alertRules } from '../shared/alerts/rules/alert-rules';
 import { sqsQueueDepth } from '../shared/alerts/rules/dlq-rule';
 import { loadDlqUrls } from '../shared/alerts/rules/dlq-urls';
@@ -17,8 +15,7 @@ import { documentClient } from '../shared/clients/dynamodb';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
 import { loadResourceConfig } from '../shared/config';
-import { liveAlerting } from '../shared/live/live-alerting';
-import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { flushLiveUpdates } from '../shared/live/live-clients';
 import { logger, metrics } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
@@ -31,17 +28,8 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 const config = loadResourceConfig();
 const declaredTypes = loadWorkerTypes();
 const workerTypes = Object.keys(declaredTypes);
-const alertingDeps: AlertingDeps = {
-  store: new DynamoAlertStore(documentClient(), config.tableName),
-  publish: snsAlertPublisher(snsClient(), {
-    CRITICAL: config.topicArns.critical,
-    WARNING: config.topicArns.warning,
-    INFO: config.topicArns.info,
-  }),
-  now: () => new Date(),
-  links: loadAlertLinkBase(),
-};
-const alerting = liveAlerting(createAlerting(alertingDeps), livePublisher());
+const publish = snsAlertPublisher(snsClient(), topicsBySeverity(config.topicArns));
+const alerting = lambdaAlerting(documentClient(), config.tableName, publish);
 const deps = lambdaSweepDeps(config.tableName, declaredTypes, alerting.raise);
 const rules = alertRules({
   client: documentClient(),
@@ -56,7 +44,7 @@ const rulesDeps: RulesDeps = {
   loadBook: () => new DynamoAlertRulesStore(documentClient(), config.tableName).book(),
   // Each level's cooldownMinutes: one alerting service per cooldown in force.
   alertingFor: (cooldownSeconds) =>
-    liveAlerting(createAlerting({ ...alertingDeps, cooldownSeconds }), livePublisher()),
+    lambdaAlerting(documentClient(), config.tableName, publish, { cooldownSeconds }),
   now: () => new Date(),
   onError: (error, rule) => logger.error('Alert rule failed', { rule, error }),
 };

@@ -2,35 +2,24 @@
 // stats, the dead ones, and POST /admin/workers/cleanup, the sweeper's sweep run now. A function of its own,
 // so the api bundles neither the sweep nor the alerting it raises, and only this function and the sweeper
 // may fail task tokens as Worker.Lost and publish to the critical topic (lib/stepwise-stack.ts).
-import { loadAlertLinkBase } from '../shared/alerts/alert-links-config';
-import { DynamoAlertStore } from '../shared/alerts/alert-store';
-import { createAlerting } from '../shared/alerts/alerting';
-import { snsAlertPublisher } from '../shared/alerts/publish-alert';
+import { lambdaAlerting } from '../shared/alerts/lambda-alerting';
+import { snsAlertPublisher, topicsBySeverity } from '../shared/alerts/publish-alert';
 import { apiHandler } from '../shared/api/api-handler';
 import { WORKER_OPERATIONS } from '../shared/api/worker-routes';
 import { documentClient } from '../shared/clients/dynamodb';
 import { snsClient } from '../shared/clients/sns';
 import { loadResourceConfig, requireEnv } from '../shared/config';
-import { liveAlerting } from '../shared/live/live-alerting';
-import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { flushLiveUpdates } from '../shared/live/live-clients';
 import { lambdaSweepDeps } from '../shared/workers/lambda-sweep';
 import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const tableName = requireEnv('TABLE_NAME');
 const workerTypes = loadWorkerTypes();
 const { topicArns } = loadResourceConfig();
-const alerting = liveAlerting(
-  createAlerting({
-    store: new DynamoAlertStore(documentClient(), tableName),
-    publish: snsAlertPublisher(snsClient(), {
-      CRITICAL: topicArns.critical,
-      WARNING: topicArns.warning,
-      INFO: topicArns.info,
-    }),
-    now: () => new Date(),
-    links: loadAlertLinkBase(),
-  }),
-  livePublisher(),
+const alerting = lambdaAlerting(
+  documentClient(),
+  tableName,
+  snsAlertPublisher(snsClient(), topicsBySeverity(topicArns)),
 );
 
 export const handler = apiHandler(WORKER_OPERATIONS, {

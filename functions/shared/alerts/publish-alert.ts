@@ -185,6 +185,17 @@ export function alertNotification(message: AlertMessage): TopicNotification {
   };
 }
 
+/** The alert topics by severity, from the deployment's resource config. */
+export const topicsBySeverity = (topicArns: {
+  readonly critical: string;
+  readonly warning: string;
+  readonly info: string;
+}): Record<Severity, string> => ({
+  CRITICAL: topicArns.critical,
+  WARNING: topicArns.warning,
+  INFO: topicArns.info,
+});
+
 /** Publishes each message to the topic of its alert's severity. */
 export function snsAlertPublisher(
   sns: Pick<SnsClient, 'send'>,
