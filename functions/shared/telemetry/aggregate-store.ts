@@ -14,7 +14,7 @@ import { TABLE } from '../resources';
 import { conditionalWrite } from '../table-items';
 import type { Aggregate, SettledTask } from './aggregate';
 import { type ItemKey, WATERMARK_KEY } from './aggregate-keys';
-import { readSettledShard } from './settled-index';
+import { readSettledShard, type SettledAttribute } from './settled-index';
 import { SlotWatermark } from './slot-watermark';
 
 export interface StoredAggregate {
@@ -56,7 +56,15 @@ export interface AggregateStore {
 export const keyId = (key: ItemKey) => `${key.pk}|${key.sk}`;
 
 /** Only what the folder adds up. */
-const SETTLED_ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'agentId', 'status', 'settledAt', 'metrics'];
+const SETTLED_ATTRIBUTES: readonly SettledAttribute[] = [
+  'taskId',
+  'orgId',
+  'workflowId',
+  'agentId',
+  'status',
+  'settledAt',
+  'metrics',
+];
 
 /** Rounds of BatchGetItem for the keys it hands back unprocessed before a read fails. */
 const MAX_BATCH_ROUNDS = 8;

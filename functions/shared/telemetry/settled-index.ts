@@ -6,7 +6,7 @@
 // projects the whole item. A slot is also read on gsi2 for the tasks an earlier version settled there in
 // the last minute before an upgrade (an empty partition since: half a read unit).
 import { type DocumentClient, QueryCommand } from '../clients/table-commands';
-import type { IndexName } from '../resources';
+import type { IndexName, SETTLED_ROW_ATTRIBUTES } from '../resources';
 import { projectionOf } from '../table-items';
 import { activeShardOf } from '../tasks/task-store';
 
@@ -25,16 +25,16 @@ export function settledIndexKeys(taskId: string, settledAtMs: number): { gsi13pk
   };
 }
 
-/**
- * The tasks settled in one slot's shard (every page of both indexes), projected to `attributes` (a subset
- * of SETTLED_ROW_ATTRIBUTES); `statuses` filters them.
- */
+/** What a reader may ask of a settled task: gsi13 projects nothing else. */
+export type SettledAttribute = (typeof SETTLED_ROW_ATTRIBUTES)[number];
+
+/** The tasks settled in one slot's shard (every page of both indexes), projected to `attributes`; `statuses` filters them. */
 export async function readSettledShard<T>(
   client: DocumentClient,
   tableName: string,
   slot: number,
   shard: number,
-  attributes: readonly string[],
+  attributes: readonly SettledAttribute[],
   statuses?: readonly string[],
 ): Promise<T[]> {
   const read = (index: IndexName) =>
@@ -48,7 +48,7 @@ async function readSettledPartition<T>(
   tableName: string,
   index: IndexName,
   partition: string,
-  attributes: readonly string[],
+  attributes: readonly SettledAttribute[],
   statuses: readonly string[] | undefined,
 ): Promise<T[]> {
   const projection = projectionOf(attributes);

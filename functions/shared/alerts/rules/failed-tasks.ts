@@ -2,7 +2,7 @@
 // index (gsi2 `SETTLED#<10 s slot>#<shard>`, settled-index.ts), read slot by slot after a watermark of
 // the TASK_FAILED rule's own (`ALERTRULES#WATERMARK` / `TASK_FAILED`), so each failed task is seen once.
 import type { DocumentClient } from '../../clients/table-commands';
-import { readSettledShard, SETTLED_SHARDS } from '../../telemetry/settled-index';
+import { readSettledShard, SETTLED_SHARDS, type SettledAttribute } from '../../telemetry/settled-index';
 import { SlotWatermark } from '../../telemetry/slot-watermark';
 
 export interface FailedTask {
@@ -25,7 +25,15 @@ export interface FailedTasks {
 }
 
 const WATERMARK_KEY = { pk: 'ALERTRULES#WATERMARK', sk: 'TASK_FAILED' };
-const ATTRIBUTES = ['taskId', 'orgId', 'workflowId', 'status', 'error', 'cause', 'endedAt'];
+const ATTRIBUTES: readonly SettledAttribute[] = [
+  'taskId',
+  'orgId',
+  'workflowId',
+  'status',
+  'error',
+  'cause',
+  'endedAt',
+];
 const FAILED_STATUSES = ['FAILED', 'TIMED_OUT'];
 
 export class DynamoFailedTasks implements FailedTasks {
