@@ -1,5 +1,5 @@
 // The tasks that failed for good, found where the aggregate folder finds every settled task: the settled
-// index (gsi2 `SETTLED#<10 s slot>#<shard>`, settled-index.ts), read slot by slot after a watermark of
+// index (gsi13 `SETTLED#<10 s slot>#<shard>`, settled-index.ts), read slot by slot after a watermark of
 // the TASK_FAILED rule's own (`ALERTRULES#WATERMARK` / `TASK_FAILED`), so each failed task is seen once.
 import type { DocumentClient } from '../../clients/table-commands';
 import { readSettledShard, SETTLED_SHARDS, type SettledAttribute } from '../../telemetry/settled-index';
