@@ -10,6 +10,8 @@ import { stepFunctionsExecutions } from '../shared/executions/step-functions-exe
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { CursorSigner } from '../shared/http/signed-cursor';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
+import { revokingLiveAccess } from '../shared/live/live-revocation';
+import { DynamoLiveStore } from '../shared/live/live-store';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
@@ -50,7 +52,10 @@ const deps: ApiDeps = {
     now: () => new Date(),
   },
   listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),
-  apiKeys: new DynamoApiKeyStore(documentClient(), tableName),
+  apiKeys: revokingLiveAccess(
+    new DynamoApiKeyStore(documentClient(), tableName),
+    new DynamoLiveStore(documentClient(), tableName),
+  ),
   approvals: {
     approvals: new DynamoApprovalStore(documentClient(), tableName),
     tasks,

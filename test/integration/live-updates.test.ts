@@ -384,6 +384,47 @@ describe('live updates over WebSocket', () => {
     expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([]);
   });
 
+  it("ends a revoked API key's connections: they hear nothing more and subscribe to nothing", async () => {
+    const org = `live-revoke-${RUN}`;
+    keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'OWNER', name: 'owner' })).plaintext;
+    const admin = await createApiKey(keys, { orgId: org, role: 'ADMIN', name: 'revoked' });
+    expect(
+      (
+        await call('POST', '/workflows', keyOf[org] ?? '', {
+          id: WORKFLOW,
+          version: 1,
+          name: 'live',
+          steps: [
+            { id: 'gate', type: 'approval', approvers: ['OWNER'], message: 'Go?', timeoutSeconds: 600 },
+          ],
+        })
+      ).status,
+    ).toBe(201);
+    const owner = await connect(org);
+    const revoked = await openLiveSocket(endpoints.live, liveProtocols(admin.plaintext));
+    sockets.push(revoked);
+    for (const live of [owner, revoked]) {
+      expect(await live.request({ action: 'subscribe', topic: 'tasks' })).toMatchObject({
+        type: 'subscribed',
+      });
+    }
+    const before = await startTask(org);
+    await revoked.next(isTaskEvent(before, 'RUNNING'));
+
+    expect((await call('DELETE', `/api-keys/${admin.key.keyId}`, keyOf[org] ?? '')).status).toBe(200);
+
+    const after = await startTask(org);
+    await call('POST', `/tasks/${after}/cancel`, keyOf[org] ?? '');
+    await owner.next(isTaskEvent(after, 'CANCELLED'));
+    expect(revoked.messages.filter((m) => m.type === 'event' && eventOf(m).taskId === after)).toEqual([]);
+    expect(await revoked.request({ action: 'subscribe', topic: 'alerts' })).toEqual({
+      type: 'error',
+      message: 'this connection is not registered; reconnect',
+    });
+    expect(await refusedStatus(endpoints.live, liveProtocols(admin.plaintext))).toBe(403);
+    await call('POST', `/tasks/${before}/cancel`, keyOf[org] ?? '');
+  });
+
   it('prunes a connection whose $disconnect never ran when the next event is posted to it (410)', async () => {
     // What a lost $disconnect (best-effort on API Gateway) leaves: a connection and a subscription.
     const connectionId = `gone-${RUN}=`;

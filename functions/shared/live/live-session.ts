@@ -29,6 +29,9 @@ export interface LiveSessionDeps {
 /** The role an org user needs per org-wide topic (the HTTP routes of the same data need the same). */
 const TOPIC_ROLE: Record<OrgTopic, Role> = { tasks: 'MEMBER', workers: 'ADMIN', alerts: 'ADMIN' };
 
+/** What a connection removed meanwhile (disconnected, or its API key revoked) is told when it subscribes. */
+const NOT_REGISTERED = 'this connection is not registered; reconnect';
+
 export async function connect(
   connectionId: string,
   identity: Identity,
@@ -56,7 +59,7 @@ export async function handleMessage(
   if (isErrorMessage(message)) return message;
   if (message.action === 'ping') return { type: 'pong' };
   const connection = await deps.store.getConnection(connectionId);
-  if (!connection) return errorMessage(undefined, 'this connection is not registered; reconnect');
+  if (!connection) return errorMessage(undefined, NOT_REGISTERED);
   const resolved = await resolveSubscription(connection.identity, message, deps);
   if ('type' in resolved) return resolved;
   if (message.action === 'unsubscribe') {
@@ -66,6 +69,9 @@ export async function handleMessage(
   const subscribed = await deps.store.subscribe(connection, resolved.partition);
   if (subscribed === 'connection-full') {
     return errorMessage('topic', 'this connection holds too many subscriptions; unsubscribe from some first');
+  }
+  if (subscribed === 'connection-gone') {
+    return errorMessage(undefined, NOT_REGISTERED);
   }
   if (subscribed === 'partition-full') {
     return errorMessage('topic', 'this topic has as many listeners as it can hold; try again later');

@@ -3,6 +3,8 @@
 //   LIVE#CONN#<connectionId> / CONN              the connection: who it is (the authorizer's identity)
 //   LIVE#CONN#<connectionId> / SUB#<partition>   each of its subscriptions, so a disconnect finds them
 //   <partition>              / SUBSCRIBERS       the partition's subscribers: a string set of connection ids
+//   LIVE#KEY#<org>#<keyId>   / CONN#<connectionId>  per connection made with an API key: its revocation finds
+//                                                   the key's connections and removes them (live-revocation.ts)
 // Subscription partitions (live-event.ts): LIVE#<topic>#ORG#<org>, LIVE#<topic>#ALL, LIVE#task#<taskId>.
 // One item per partition holds its subscribers, so a fan-out reads every partition of an event (task,
 // org, all) with one BatchGetItem (consistent: a subscription acknowledged before the event's write is
@@ -54,10 +56,11 @@ export interface SubscriberStore {
 }
 
 /**
- * 'subscribed', or why not: the connection holds MAX_SUBSCRIPTIONS_PER_CONNECTION others, or the partition
- * MAX_SUBSCRIBERS_PER_PARTITION connections.
+ * 'subscribed', or why not: the connection holds MAX_SUBSCRIPTIONS_PER_CONNECTION others, the partition
+ * MAX_SUBSCRIBERS_PER_PARTITION connections, or the connection was removed meanwhile (a disconnect, its
+ * API key's revocation).
  */
-export type SubscribeResult = 'subscribed' | 'connection-full' | 'partition-full';
+export type SubscribeResult = 'subscribed' | 'connection-full' | 'partition-full' | 'connection-gone';
 
 export interface LiveStore extends SubscriberStore {
   putConnection(connection: LiveConnection): Promise<void>;
@@ -66,21 +69,38 @@ export interface LiveStore extends SubscriberStore {
   unsubscribe(connectionId: string, partition: string): Promise<void>;
 }
 
+/** What an API key's revocation needs: the connections made with the key, and their removal. */
+export interface KeyConnections {
+  connectionsOfKey(orgId: string, keyId: string): Promise<string[]>;
+  removeConnection(connectionId: string): Promise<void>;
+}
+
 const connectionPartition = (connectionId: string) => `LIVE#CONN#${connectionId}`;
+const keyPartition = (orgId: string, keyId: string) => `LIVE#KEY#${orgId}#${keyId}`;
 const CONNECTION_SK = 'CONN';
+const KEY_CONNECTION_SK = 'CONN#';
 const SUBSCRIPTION_SK = 'SUB#';
 /** The sort key of a partition's subscribers item. */
 export const SUBSCRIBERS_SK = 'SUBSCRIBERS';
 /** Keys per BatchGetItem (DynamoDB's limit). */
 const BATCH_GET_KEYS = 100;
 
-export class DynamoLiveStore implements LiveStore {
+export class DynamoLiveStore implements LiveStore, KeyConnections {
   constructor(
     private readonly client: DocumentClient,
     private readonly tableName: string,
   ) {}
 
   async putConnection(connection: LiveConnection): Promise<void> {
+    const { identity, connectionId, expiresAt } = connection;
+    // The key's reference first: a connection is never left where its key's revocation would not find it.
+    if (identity.method === 'api-key') {
+      await this.put({
+        pk: keyPartition(identity.orgId, identity.principal),
+        sk: `${KEY_CONNECTION_SK}${connectionId}`,
+        expiresAt,
+      });
+    }
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -141,9 +161,18 @@ export class DynamoLiveStore implements LiveStore {
         }),
       ),
     );
-    if (added) return 'subscribed';
-    await this.delete(connectionPartition(connectionId), `${SUBSCRIPTION_SK}${partition}`);
-    return 'partition-full';
+    if (!added) {
+      await this.delete(connectionPartition(connectionId), `${SUBSCRIPTION_SK}${partition}`);
+      return 'partition-full';
+    }
+    // A removal running meanwhile (a disconnect, the key's revocation) deletes the connection first and
+    // then the subscriptions it finds: if it came before this check, this one is taken back here; if
+    // after, it finds this one.
+    if (!(await this.getConnection(connectionId))) {
+      await this.unsubscribe(connectionId, partition);
+      return 'connection-gone';
+    }
+    return 'subscribed';
   }
 
   async unsubscribe(connectionId: string, partition: string): Promise<void> {
@@ -197,11 +226,31 @@ export class DynamoLiveStore implements LiveStore {
     return found;
   }
 
+  /** The connection first, then its subscriptions: a subscribe running meanwhile sees it gone (subscribe). */
   async removeConnection(connectionId: string): Promise<void> {
+    await this.delete(connectionPartition(connectionId), CONNECTION_SK);
     for (const partition of await this.subscriptionsOf(connectionId)) {
       await this.unsubscribe(connectionId, partition);
     }
-    await this.delete(connectionPartition(connectionId), CONNECTION_SK);
+  }
+
+  async connectionsOfKey(orgId: string, keyId: string): Promise<string[]> {
+    const connections: string[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :conn)',
+          ExpressionAttributeValues: { ':pk': keyPartition(orgId, keyId), ':conn': KEY_CONNECTION_SK },
+          ProjectionExpression: 'sk',
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) connections.push(String(item.sk).slice(KEY_CONNECTION_SK.length));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return connections;
   }
 
   /** The partitions a connection subscribed in (its back-references). */

@@ -1,0 +1,24 @@
+// A revoked API key is refused from its revocation on, on the live endpoint too: the authorizer refuses a
+// new connection, and the revocation removes the connections the key already holds (live-store.ts keeps
+// them per key), so they hear nothing more and their next subscribe is told to reconnect. Without it, an
+// open WebSocket kept hearing, and subscribing, until API Gateway's 2-hour limit.
+import type { ApiKeyStore } from '../auth/api-keys';
+import type { KeyConnections } from './live-store';
+
+export function revokingLiveAccess(keys: ApiKeyStore, live: KeyConnections): ApiKeyStore {
+  return {
+    create: (key, keyHash) => keys.create(key, keyHash),
+    findByKey: (plaintext) => keys.findByKey(plaintext),
+    list: (orgId, limit, cursor) => keys.list(orgId, limit, cursor),
+    async revoke(orgId, keyId, at) {
+      const revoked = await keys.revoke(orgId, keyId, at);
+      // Also after a repeated revoke: a removal cut short by a failure is finished by the next call.
+      if (revoked) {
+        for (const connectionId of await live.connectionsOfKey(orgId, keyId)) {
+          await live.removeConnection(connectionId);
+        }
+      }
+      return revoked;
+    },
+  };
+}
