@@ -48,6 +48,11 @@ function checkInputs(
   // The names this scope's secrets get (channelSecretName with an empty id), and every scope's.
   const ownScopePrefix = channelSecretName(deps.secretPrefix, scope, '');
   const managedPrefix = `${deps.secretPrefix}/alert-channels/`;
+  // A name under the managed prefix must be in the caller's scope, exactly: a case variant or an empty or
+  // dot segment names no secret of its own here, and only the check of the text stands between scopes.
+  const ownsSecretName = (name: string) =>
+    !name.toLowerCase().replace(/\/+/g, '/').startsWith(managedPrefix.toLowerCase()) ||
+    (name.startsWith(ownScopePrefix) && !/\/\/|(^|\/)\.\.?(\/|$)/.test(name));
   inputs.forEach((input, index) => {
     for (const field of ['url', 'webhookUrl'] as const) {
       const value = input[field];
@@ -60,11 +65,8 @@ function checkInputs(
         );
       }
     }
-    if (input.secretRef !== undefined) {
-      const name = secretNameOfArn(input.secretRef);
-      if (name.startsWith(managedPrefix) && !name.startsWith(ownScopePrefix)) {
-        problem(index, 'secretRef', "names another scope's channel secret");
-      }
+    if (input.secretRef !== undefined && !ownsSecretName(secretNameOfArn(input.secretRef))) {
+      problem(index, 'secretRef', "names another scope's channel secret");
     }
     const previous = existing.get(input.id);
     const hasSecret = secretOfInput(input) !== undefined || input.secretRef !== undefined;

@@ -103,13 +103,20 @@ describe('replaceChannels', () => {
     });
   });
 
-  it("refuses a secretRef to another scope's channel secret", async () => {
-    const other = ARN('stepwise/test/alert-channels/org/globex-0123456789/ops');
-    await expect(
-      replaceChannels(acme, inputs([{ id: 'ops', type: 'slack', secretRef: other }]), harness().deps),
-    ).rejects.toMatchObject({
-      details: [expect.objectContaining({ field: 'channels.0.secretRef' })],
-    });
+  it("refuses a secretRef to another scope's channel secret, and any variant of such a name", async () => {
+    for (const name of [
+      'stepwise/test/alert-channels/org/globex-0123456789/ops',
+      'stepwise/test//alert-channels/org/globex-0123456789/ops',
+      'stepwise/test/Alert-Channels/org/globex-0123456789/ops',
+      'stepwise/test/alert-channels/org/../org/globex-0123456789/ops',
+    ]) {
+      await expect(
+        replaceChannels(acme, inputs([{ id: 'ops', type: 'slack', secretRef: ARN(name) }]), harness().deps),
+        name,
+      ).rejects.toMatchObject({
+        details: [expect.objectContaining({ field: 'channels.0.secretRef' })],
+      });
+    }
   });
 
   it('refuses loopback, private and metadata URLs unless the deployment allows the host', async () => {
