@@ -456,6 +456,15 @@ describe('the subscribers store (one item per partition)', () => {
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
   });
 
+  it('takes back a subscription whose connection was removed meanwhile', async () => {
+    // A removal (disconnect, revocation) that deleted the connection item before this subscribe's write.
+    const removed = connectionOf(`removed-${RUN}=`);
+    const partition = taskPartition(`removed-${RUN}`);
+    expect(await liveStore.subscribe(removed, partition)).toBe('connection-gone');
+    expect(await liveStore.subscribers(partition)).toEqual([]);
+    expect(await partitionItems(`LIVE#CONN#${removed.connectionId}`)).toEqual([]);
+  });
+
   it('answers every partition of an event from one read, nobody listening included', async () => {
     const [one, two] = [connectionOf(`one-${RUN}=`), connectionOf(`two-${RUN}=`)];
     const [listened, quiet] = [taskPartition(`listened-${RUN}`), taskPartition(`quiet-${RUN}`)];

@@ -168,7 +168,15 @@ export class DynamoLiveStore implements LiveStore, KeyConnections {
     // A removal running meanwhile (a disconnect, the key's revocation) deletes the connection first and
     // then the subscriptions it finds: if it came before this check, this one is taken back here; if
     // after, it finds this one.
-    if (!(await this.getConnection(connectionId))) {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: connectionPartition(connectionId), sk: CONNECTION_SK },
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) {
       await this.unsubscribe(connectionId, partition);
       return 'connection-gone';
     }
@@ -264,6 +272,8 @@ export class DynamoLiveStore implements LiveStore, KeyConnections {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
           ExpressionAttributeValues: { ':pk': connectionPartition(connectionId), ':sub': SUBSCRIPTION_SK },
           ProjectionExpression: 'sk',
+          // Consistent: a removal must see a subscription written just before (subscribe).
+          ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),
       );
