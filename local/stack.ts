@@ -1,6 +1,7 @@
 // The embedded local stack: every emulator on loopback, the real handlers wired to them the way the CDK
 // stack wires them on AWS, all in this process. `npm start` and the integration tests both start it here.
 import './powertools-environment';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -49,7 +50,7 @@ import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
 import { startSecretsManager } from './secrets-manager';
 import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
-import { bindingPort, lockDataDir } from './startup-conflicts';
+import { bindingPort, lockDataDir, refuseTakenPorts } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 import { localSweepSettings, withSweepRate } from './sweep-settings';
@@ -232,6 +233,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     },
     { level: 'STEPWISE_LOG_LEVEL', sampleRate: 'POWERTOOLS_LOGGER_SAMPLE_RATE' },
   );
+  // No new data folder for a start a taken port refuses anyway. An existing one is locked first: its lock
+  // names the stack running on it, the likelier reason its ports are taken.
+  if (!existsSync(options.dataDir)) {
+    await refuseTakenPorts({ api: options.apiPort, ...options.ports }, settings.host);
+  }
   // A new data folder is owner-only: it holds API keys, alert channel secrets and task tokens.
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   // Released last, once everything that writes to the folder has stopped.

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { type FileHandle, link, mkdir, open, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
+import { portIfFree } from './listen';
 
 /** The local stack's listeners whose port can be chosen (each has its own STEPWISE_*_PORT). */
 export type LocalService = 'api' | 'dynamodb' | 'messaging' | 'stepfunctions';
@@ -20,6 +21,17 @@ export class PortInUseError extends StartupConflictError {
     options?: ErrorOptions,
   ) {
     super(`port ${port} (${service}) is already in use`, options);
+  }
+}
+
+/** Refuses the first of these set ports that something listens on (0 or unset: any port will do). */
+export async function refuseTakenPorts(
+  ports: Partial<Record<LocalService, number>>,
+  host: string,
+): Promise<void> {
+  for (const [service, port] of Object.entries(ports)) {
+    if (port && (await portIfFree(port, host)) !== port)
+      throw new PortInUseError(service as LocalService, port);
   }
 }
 

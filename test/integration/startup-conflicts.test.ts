@@ -57,6 +57,15 @@ describe('npm start with a port in use', () => {
     // It released the data folder on the way out.
     await expect(access(join(dataDir, LOCK_FILE))).rejects.toThrow();
   });
+
+  it('makes no data folder for a start it refuses', async () => {
+    const port = await occupiedPort();
+    const dataDir = join(await newDataDir(), 'new');
+    const { code, stderr } = await runFailingStackProcess(dataDir, { STEPWISE_PORT: String(port) });
+    expect(code).toBe(1);
+    expect(expectOneLine(stderr)).toContain(`port ${port} (STEPWISE_PORT) is already in use`);
+    await expect(access(dataDir)).rejects.toThrow();
+  });
 });
 
 describe('npm start on a data folder in use', () => {
