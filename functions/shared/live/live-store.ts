@@ -242,45 +242,37 @@ export class DynamoLiveStore implements LiveStore, KeyConnections {
     }
   }
 
-  async connectionsOfKey(orgId: string, keyId: string): Promise<string[]> {
-    const connections: string[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :conn)',
-          ExpressionAttributeValues: { ':pk': keyPartition(orgId, keyId), ':conn': KEY_CONNECTION_SK },
-          ProjectionExpression: 'sk',
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) connections.push(String(item.sk).slice(KEY_CONNECTION_SK.length));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return connections;
+  connectionsOfKey(orgId: string, keyId: string): Promise<string[]> {
+    return this.sortKeysUnder(keyPartition(orgId, keyId), KEY_CONNECTION_SK);
   }
 
   /** The partitions a connection subscribed in (its back-references). */
-  private async subscriptionsOf(connectionId: string): Promise<string[]> {
-    const partitions: string[] = [];
+  private subscriptionsOf(connectionId: string): Promise<string[]> {
+    return this.sortKeysUnder(connectionPartition(connectionId), SUBSCRIPTION_SK);
+  }
+
+  /**
+   * What follows `prefix` in the sort keys of a partition's items, every page. Consistent: a removal must
+   * see a subscription written just before (subscribe).
+   */
+  private async sortKeysUnder(pk: string, prefix: string): Promise<string[]> {
+    const found: string[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sub)',
-          ExpressionAttributeValues: { ':pk': connectionPartition(connectionId), ':sub': SUBSCRIPTION_SK },
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
           ProjectionExpression: 'sk',
-          // Consistent: a removal must see a subscription written just before (subscribe).
           ConsistentRead: true,
           ExclusiveStartKey: cursor,
         }),
       );
-      for (const item of page.Items ?? []) partitions.push(String(item.sk).slice(SUBSCRIPTION_SK.length));
+      for (const item of page.Items ?? []) found.push(String(item.sk).slice(prefix.length));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
-    return partitions;
+    return found;
   }
 
   private async put(item: Record<string, unknown>): Promise<void> {
