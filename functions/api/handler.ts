@@ -2,7 +2,6 @@ import { apiHandler } from '../shared/api/api-handler';
 import { API_OPERATIONS, type ApiDeps } from '../shared/api/api-routes';
 import { DynamoApprovalStore } from '../shared/approvals/approval-store';
 import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
-import { DynamoApiKeyStore } from '../shared/auth/api-keys';
 import { documentClient } from '../shared/clients/dynamodb';
 import { sfnClient } from '../shared/clients/sfn';
 import { requireEnv } from '../shared/config';
@@ -10,8 +9,7 @@ import { stepFunctionsExecutions } from '../shared/executions/step-functions-exe
 import { cursorKeyFromEnvironment } from '../shared/http/cursor-key';
 import { CursorSigner } from '../shared/http/signed-cursor';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
-import { revokingLiveAccess } from '../shared/live/live-revocation';
-import { DynamoLiveStore } from '../shared/live/live-store';
+import { dynamoRevocableApiKeys } from '../shared/live/live-revocation';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { WorkflowStore } from '../shared/registry/workflow-store';
 import { InputValidator } from '../shared/tasks/input-validator';
@@ -52,10 +50,7 @@ const deps: ApiDeps = {
     now: () => new Date(),
   },
   listing: new TaskListing(new DynamoListingReader(documentClient(), tableName)),
-  apiKeys: revokingLiveAccess(
-    new DynamoApiKeyStore(documentClient(), tableName),
-    new DynamoLiveStore(documentClient(), tableName),
-  ),
+  apiKeys: dynamoRevocableApiKeys(documentClient(), tableName),
   approvals: {
     approvals: new DynamoApprovalStore(documentClient(), tableName),
     tasks,

@@ -5,6 +5,7 @@
 // integration subscribes to a topic over https).
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { PublishCommand, type SnsClient } from '../clients/sns';
+import type { ResourceConfig } from '../config';
 import type { Severity } from '../resources';
 import type { AlertEvent, AlertMessage, AlertPublisher, AlertRecord } from './alert';
 import { type AlertFact, alertFacts, definedFacts, timesSeen } from './alert-facts';
@@ -186,11 +187,7 @@ export function alertNotification(message: AlertMessage): TopicNotification {
 }
 
 /** The alert topics by severity, from the deployment's resource config. */
-export const topicsBySeverity = (topicArns: {
-  readonly critical: string;
-  readonly warning: string;
-  readonly info: string;
-}): Record<Severity, string> => ({
+export const topicsBySeverity = (topicArns: ResourceConfig['topicArns']): Record<Severity, string> => ({
   CRITICAL: topicArns.critical,
   WARNING: topicArns.warning,
   INFO: topicArns.info,

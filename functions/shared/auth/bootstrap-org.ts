@@ -5,15 +5,8 @@
 // returned only by the run that created it; later runs return just its keyId. A lost plaintext is
 // replaced with resetBootstrapKey.
 import type { DocumentClient } from '../clients/table-commands';
-import { revokingLiveAccess } from '../live/live-revocation';
-import { DynamoLiveStore } from '../live/live-store';
-import {
-  type ApiKeyStore,
-  type CreatedApiKey,
-  createApiKey,
-  DynamoApiKeyStore,
-  InvalidKeyMembershipError,
-} from './api-keys';
+import { dynamoRevocableApiKeys } from '../live/live-revocation';
+import { type ApiKeyStore, type CreatedApiKey, createApiKey, InvalidKeyMembershipError } from './api-keys';
 import { isOrgId, OPERATOR_ORG_ID } from './identity';
 import { DynamoOrgStore, type OrgStore } from './org-store';
 
@@ -26,10 +19,7 @@ export interface BootstrapDeps {
 /** The DynamoDB-backed stores, for callers (the local stack, the CLI) that hold a client and a table. */
 export const dynamoBootstrapDeps = (client: DocumentClient, tableName: string): BootstrapDeps => ({
   orgs: new DynamoOrgStore(client, tableName),
-  apiKeys: revokingLiveAccess(
-    new DynamoApiKeyStore(client, tableName),
-    new DynamoLiveStore(client, tableName),
-  ),
+  apiKeys: dynamoRevocableApiKeys(client, tableName),
 });
 
 export interface BootstrapResult {

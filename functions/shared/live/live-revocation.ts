@@ -2,8 +2,13 @@
 // new connection, and the revocation removes the connections the key already holds (live-store.ts keeps
 // them per key), so they hear nothing more and their next subscribe is told to reconnect. Without it, an
 // open WebSocket kept hearing, and subscribing, until API Gateway's 2-hour limit.
-import type { ApiKeyStore } from '../auth/api-keys';
-import type { KeyConnections } from './live-store';
+import { type ApiKeyStore, DynamoApiKeyStore } from '../auth/api-keys';
+import type { DocumentClient } from '../clients/table-commands';
+import { DynamoLiveStore, type KeyConnections } from './live-store';
+
+/** The table's API keys, for a caller that revokes them (the api, the CLI): with their live connections. */
+export const dynamoRevocableApiKeys = (client: DocumentClient, tableName: string): ApiKeyStore =>
+  revokingLiveAccess(new DynamoApiKeyStore(client, tableName), new DynamoLiveStore(client, tableName));
 
 export function revokingLiveAccess(keys: ApiKeyStore, live: KeyConnections): ApiKeyStore {
   return {
