@@ -8,6 +8,7 @@ import { benchBundles } from './bundles';
 import { benchCostModel } from './cost-model';
 import { benchExecutionStore } from './execution-store';
 import { benchLiveFanout } from './live-fanout';
+import { runLoadClient } from './load-client';
 import { benchStackStart } from './local-stack';
 import { benchStepFunctionsOverhead } from './stepfunctions-overhead';
 import { benchTaskThroughput } from './task-throughput';
@@ -21,8 +22,10 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   'execution-store': benchExecutionStore,
   'task-throughput': benchTaskThroughput,
   'task-writes': benchTaskWrites,
-  // The throughput bench's own processes: a stack it drives, and the seeding of the stored one.
+  // The throughput bench's own processes: a stack it drives, its load client, and the seeding of the
+  // stored one.
   'task-throughput-stack': runThroughputStack,
+  'task-throughput-client': runLoadClient,
   'task-throughput-seed': runThroughputSeed,
   'admin-list': benchAdminList,
   'worker-chaos': benchWorkerChaos,

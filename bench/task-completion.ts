@@ -3,7 +3,7 @@
 // and a task is seen the moment its settled event is posted.
 import WebSocket from 'ws';
 import type { TaskStatus } from '../functions/shared/tasks/task';
-import type { LocalStack } from '../local/stack';
+import type { StackAccess } from './stack-api';
 
 // TERMINAL_STATUSES of tasks/task.ts, not imported: that module loads Powertools before the stack sets it up.
 const ENDED: ReadonlySet<string> = new Set<TaskStatus>(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
@@ -21,7 +21,7 @@ interface LiveMessage {
   event?: { kind: string; taskId?: string; status?: TaskStatus };
 }
 
-export async function pushedCompletion(stack: LocalStack): Promise<TaskCompletion> {
+export async function pushedCompletion(stack: StackAccess): Promise<TaskCompletion> {
   const credential = Buffer.from(stack.credentials.apiKey).toString('base64url');
   const socket = new WebSocket(stack.endpoints.live, ['stepwise.v1', `bearer.${credential}`]);
   await new Promise((resolve, reject) => {

@@ -1,16 +1,17 @@
 // End-to-end task throughput on the embedded stack: basic_sequence tasks started over HTTP at concurrency
 // 1, 16 and 64 on two stacks side by side, a fresh one and one started with 10,000 ended executions in its
-// local Step Functions store, each in a process of its own with its client (throughput-stack.ts). Each
-// level runs RUNS_PER_LEVEL times on each stack, the runs interleaved (fresh then stored, then stored then
-// fresh, ...), so both stacks meet the same load on the machine and their comparison does not drift with
-// it. Each stack starts with a warm-up (handlers loaded, JIT warm): its first tasks, run one at a time,
-// give the cold CPU per step, printed apart. Per level and stack, over its runs: tasks/s (from the first
-// start to the last end pushed over the live WebSocket, task-completion.ts), the process's CPU per step
-// (the API, the handlers, the emulators and the client's calls), and the orchestration overhead per step
-// over all its tasks (wall time from creation to end minus the steps' own attempt durations, over 3
-// steps), read from the tasks after the level so the reads do not count; each stack's runs' range; for the
-// fresh stack the DynamoDB requests per step. Neither stack runs the write meter, which would weigh on these
-// figures more with every write it keeps (the writes per task are task-writes.ts's, on a stack of its own).
+// local Step Functions store, each in a process of its own and its load client in another
+// (throughput-stack.ts, load-client.ts). Each level runs RUNS_PER_LEVEL times on each stack, the runs
+// interleaved (fresh then stored, then stored then fresh, ...), so both stacks meet the same load on the
+// machine and their comparison does not drift with it. Each stack starts with a warm-up (handlers loaded,
+// JIT warm): its first tasks, run one at a time, give the cold CPU per step, printed apart. Per level and
+// stack, over its runs: tasks/s (from the first start to the last end pushed over the live WebSocket,
+// task-completion.ts), the stack process's CPU per step (the API, the handlers, the emulators) and the
+// load client's apart, and the orchestration overhead per step over all its tasks (wall time from creation
+// to end minus the steps' own attempt durations, over 3 steps), read from the tasks after the level so the
+// reads do not count; each stack's runs' range; for the fresh stack the DynamoDB requests per step.
+// Neither stack runs the write meter, which would weigh on these figures more with every write it keeps
+// (the writes per task are task-writes.ts's, on a stack of its own).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ interface LevelResult {
   concurrency: number;
   tasksPerSecond: number;
   cpuPerStepMs: number;
+  clientCpuPerStepMs: number;
   overheadP50: number;
   overheadP99: number;
 }
@@ -92,6 +94,8 @@ async function runLevels(fresh: Pass, stored: Pass): Promise<void> {
         concurrency,
         tasksPerSecond: count / passRuns.reduce((total, run) => total + run.seconds, 0),
         cpuPerStepMs: passRuns.reduce((total, run) => total + run.cpuMs, 0) / (count * STEPS_PER_TASK),
+        clientCpuPerStepMs:
+          passRuns.reduce((total, run) => total + run.clientCpuMs, 0) / (count * STEPS_PER_TASK),
         overheadP50: p50,
         overheadP99: p99,
       });
@@ -134,7 +138,7 @@ function figures(level: LevelResult, runs: readonly RunResult[], perRun: number)
     runs.map((run) => run.cpuMs / (perRun * STEPS_PER_TASK)),
     2,
   );
-  return `${level.tasksPerSecond.toFixed(1)} tasks/s (runs ${tasksPerSecond}); CPU per step ${ms(level.cpuPerStepMs)} (runs ${cpuPerStep})`;
+  return `${level.tasksPerSecond.toFixed(1)} tasks/s (runs ${tasksPerSecond}); CPU per step ${ms(level.cpuPerStepMs)} (runs ${cpuPerStep}; the load client's ${ms(level.clientCpuPerStepMs)} apart)`;
 }
 
 /** The stored stack's figures for a level, under the fresh stack's. */
@@ -171,6 +175,12 @@ function printSideBySide(fresh: Pass, loaded: Pass): void {
       row(
         '  CPU per step',
         pass.levels.map((r) => ms(r.cpuPerStepMs)),
+      ),
+    );
+    lines.push(
+      row(
+        '  load client CPU per step',
+        pass.levels.map((r) => ms(r.clientCpuPerStepMs)),
       ),
     );
     lines.push(

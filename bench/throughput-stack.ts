@@ -1,10 +1,11 @@
 // The stacks the throughput and write benches drive, each in a process of its own (the handlers bind their
-// AWS clients to the first stack's endpoints, so two stacks cannot share one), each with its client in the
-// same process: its CPU per step counts the stack and the client's calls together, as one process had
-// before the two stacks ran side by side. The bench tells a stack process what to run over the IPC channel
-// (a request, an answer with its id): a run of tasks (its time, CPU and DynamoDB requests), the overheads
-// of tasks it ran, a fold of the settled tasks' aggregates, and, on a stack started with the write meter, a
-// mark of its DynamoDB writes and the writes since a mark as the write budget lines.
+// AWS clients to the first stack's endpoints, so two stacks cannot share one). Each stack process starts
+// its load client in a process of its own (load-client.ts), so its CPU per step counts the stack alone,
+// and the client's CPU is reported beside it. The bench tells a stack process what to run over the IPC
+// channel (a request, an answer with its id): a run of tasks (its time, the stack's and the client's CPU
+// and the DynamoDB requests), the overheads of tasks it ran, a fold of the settled tasks' aggregates, and,
+// on a stack started with the write meter, a mark of its DynamoDB writes and the writes since a mark as
+// the write budget lines.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SLOT_GRACE_MS } from '../functions/shared/telemetry/fold-aggregates';
@@ -13,8 +14,8 @@ import type { MeteredWrite } from '../local/dynamodb-write-meter';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { ExecutionLog } from '../local/stepfunctions/execution-log';
 import { DEFAULT_RETAINED_ENDED, type ExecutionRecord } from '../local/stepfunctions/executions';
+import { LoadClientProcess } from './load-client';
 import { type ApiCall, exampleWorkflow, stackApi } from './stack-api';
-import { pushedCompletion, type TaskCompletion } from './task-completion';
 
 const ENTRY = fileURLToPath(new URL('./run-one.ts', import.meta.url));
 export const STEPS_PER_TASK = 3;
@@ -30,8 +31,10 @@ export interface StackReady {
 export interface RunResult {
   readonly taskIds: string[];
   readonly seconds: number;
-  /** The process's user + system CPU during the run, in ms. */
+  /** The stack process's user + system CPU during the run, in ms. */
   readonly cpuMs: number;
+  /** The load client's, in its own process. */
+  readonly clientCpuMs: number;
   /** The DynamoDB requests during the run, by operation. */
   readonly requests: Record<string, number>;
 }
@@ -178,11 +181,11 @@ interface TaskDetail {
   attempts: { durationMs?: number }[];
 }
 
-/** basic_sequence tasks started over the stack's HTTP API, their ends pushed over its WebSocket. */
+/** basic_sequence tasks run by the stack's load client, and what the bench reads of them over the HTTP API. */
 class TaskClient {
   private constructor(
     private readonly call: ApiCall,
-    private readonly completion: TaskCompletion,
+    private readonly load: LoadClientProcess,
     private readonly workflowId: string,
     private readonly stack: LocalStack,
   ) {}
@@ -191,24 +194,18 @@ class TaskClient {
     const call = stackApi(stack);
     const definition = await exampleWorkflow('basic_sequence');
     await call('POST', '/workflows', definition);
-    return new TaskClient(call, await pushedCompletion(stack), definition.id, stack);
+    const load = await LoadClientProcess.start({
+      endpoints: { api: stack.endpoints.api, live: stack.endpoints.live },
+      credentials: { apiKey: stack.credentials.apiKey },
+      workflowId: definition.id,
+    });
+    return new TaskClient(call, load, definition.id, stack);
   }
 
   async run(concurrency: number, count: number): Promise<RunResult> {
     const requestsBefore = this.stack.dynamodbRequests();
     const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const taskIds: string[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count) {
-          next++;
-          taskIds.push(await this.runOne());
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
+    const { taskIds, seconds, clientCpuMs } = await this.load.run(concurrency, count);
     const cpu = process.cpuUsage(cpuBefore);
     const requests = Object.entries(this.stack.dynamodbRequests()).map(
       ([operation, n]) => [operation, n - (requestsBefore[operation] ?? 0)] as const,
@@ -217,17 +214,9 @@ class TaskClient {
       taskIds,
       seconds,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      clientCpuMs,
       requests: Object.fromEntries(requests),
     };
-  }
-
-  private async runOne(): Promise<string> {
-    const { taskId } = await this.call<{ taskId: string }>('POST', '/tasks', {
-      workflowId: this.workflowId,
-      input: { text: 'benchmark input text' },
-    });
-    await this.completion.ended(taskId);
-    return taskId;
   }
 
   overheadsPerStep(taskIds: readonly string[]): Promise<number[]> {
@@ -249,7 +238,7 @@ class TaskClient {
   }
 
   close(): Promise<void> {
-    return this.completion.close();
+    return this.load.stop();
   }
 }
 
