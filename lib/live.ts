@@ -30,6 +30,11 @@ export interface LiveProps {
   /** The functions that record events and fan them out (each gets LIVE_ENDPOINT and ManageConnections). */
   readonly writers: readonly StepwiseFunction[];
   /**
+   * Writers that also close connections (DeleteConnection): the sweeper, which closes those whose
+   * credential expired (functions/shared/live/live-expiry.ts).
+   */
+  readonly closers?: readonly StepwiseFunction[];
+  /**
    * How long access log events are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -112,11 +117,14 @@ export class Live extends Construct {
 
     this.grantLiveTableAccess(functions[connect.route.handler], props.data);
     // PostToConnection only (POST), on this stage's connections; pruning deletes items, not connections.
-    const connections = Stack.of(this).formatArn({
-      service: 'execute-api',
-      resource: this.webSocketApi.apiId,
-      resourceName: `${LIVE_API.stageName}/POST/@connections/*`,
-    });
+    // The closers may also DELETE (close) them.
+    const connectionsBy = (method: 'POST' | 'DELETE') =>
+      Stack.of(this).formatArn({
+        service: 'execute-api',
+        resource: this.webSocketApi.apiId,
+        resourceName: `${LIVE_API.stageName}/${method}/@connections/*`,
+      });
+    const connections = connectionsBy('POST');
     // The resource as cdk-nag names it in its finding: pseudo parameters and the API's logical id in <>.
     // A stack with a concrete region or account (a real `cdk synth` takes them from the environment) has
     // them literally in the ARN.
@@ -124,22 +132,28 @@ export class Live extends Construct {
     const apiLogicalId = stack.getLogicalId(this.webSocketApi.node.defaultChild as CfnElement);
     const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-    const nagConnections = `arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiLogicalId}>/${LIVE_API.stageName}/POST/@connections/*`;
+    const nagConnections = (method: 'POST' | 'DELETE') =>
+      `arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiLogicalId}>/${LIVE_API.stageName}/${method}/@connections/*`;
     for (const writer of props.writers) {
       writer.addEnvironment(LIVE_API.endpointEnv, this.stage.callbackUrl);
       const role = writer.role;
       if (!role) throw new Error(`${writer.node.id} has no execution role`);
+      const closes = props.closers?.includes(writer) ?? false;
       const policy = new iam.Policy(this, `${writer.node.id}PostToConnections`, {
         statements: [
-          new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connections] }),
+          new iam.PolicyStatement({
+            actions: ['execute-api:ManageConnections'],
+            resources: closes ? [connections, connectionsBy('DELETE')] : [connections],
+          }),
         ],
       });
       role.attachInlinePolicy(policy);
-      Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${nagConnections}]`,
-        reason:
-          'Connection ids are issued by API Gateway at connect time: the grant is POST to @connections of this API stage only.',
-      });
+      for (const method of closes ? (['POST', 'DELETE'] as const) : (['POST'] as const)) {
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${nagConnections(method)}]`,
+          reason: `Connection ids are issued by API Gateway at connect time: the grant is ${method} to @connections of this API stage only.`,
+        });
+      }
     }
   }
 

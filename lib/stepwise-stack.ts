@@ -374,6 +374,8 @@ export class StepwiseStack extends Stack {
         functions.sweeper,
         functions.alertNotifier,
       ],
+      // The sweeper closes the connections whose credential expired.
+      closers: [functions.sweeper],
     });
     // Alert links (GET /admin/alerts/{id}) name the API's URL; the functions that raise alerts get it, and
     // the alerts function, whose Alerting (only read and acknowledged there) loads the same link settings.

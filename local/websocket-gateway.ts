@@ -16,7 +16,11 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type AwsJsonTransport, POST_TO_CONNECTION } from '../functions/shared/clients/in-process-transport';
+import {
+  type AwsJsonTransport,
+  DELETE_CONNECTION,
+  POST_TO_CONNECTION,
+} from '../functions/shared/clients/in-process-transport';
 import type { WebSocketRouteShape } from '../functions/shared/resources';
 import { parseRequestTarget } from './api-gateway';
 import type { LocalAwsSettings } from './settings';
@@ -58,6 +62,8 @@ export interface LocalWebSocketGateway {
    * it, in-process-transport.ts): what the HTTP route answers, without HTTP or signing.
    */
   post(connectionId: string, data: string): Promise<'sent' | 'gone' | 'too large'>;
+  /** The Management API's DeleteConnection as a call: closes the socket ($disconnect follows). */
+  disconnect(connectionId: string): 'closed' | 'gone';
   /** How many connections are open. */
   connectionCount(): number;
   close(): Promise<void>;
@@ -240,6 +246,13 @@ export function attachWebSocketGateway(
     );
   }
 
+  function disconnect(connectionId: string): 'closed' | 'gone' {
+    const connection = connections.get(connectionId);
+    if (!connection) return 'gone';
+    connection.socket.close(1000, 'Closed by the server');
+    return 'closed';
+  }
+
   function handleManagement(request: IncomingMessage, response: ServerResponse): boolean {
     const target = parseRequestTarget(request.url ?? '/');
     const match = target && MANAGEMENT_PATH.exec(target.path);
@@ -279,7 +292,7 @@ export function attachWebSocketGateway(
       return true;
     }
     if (request.method === 'DELETE' && connection) {
-      connection.socket.close(1000, 'Closed by the server');
+      disconnect(connectionId);
       answer(204);
       return true;
     }
@@ -313,6 +326,7 @@ export function attachWebSocketGateway(
   return {
     handleManagement,
     post,
+    disconnect,
     connectionCount: () => connections.size,
     async close() {
       await Promise.allSettled([...disconnecting]);
@@ -387,12 +401,23 @@ async function readLimited(request: IncomingMessage, limit: number): Promise<Buf
   return Buffer.concat(chunks);
 }
 
-/** The gateway's PostToConnection as the in-process transport of the live endpoint (in-process-transport.ts). */
-export function livePostTransport(gateway: Pick<LocalWebSocketGateway, 'post'>): AwsJsonTransport {
-  const statusOf = { sent: 200, gone: 410, 'too large': 413 } as const;
+/**
+ * The gateway's PostToConnection and DeleteConnection as the in-process transport of the live endpoint
+ * (in-process-transport.ts).
+ */
+export function livePostTransport(
+  gateway: Pick<LocalWebSocketGateway, 'post' | 'disconnect'>,
+): AwsJsonTransport {
+  const statusOf = { sent: 200, gone: 410, 'too large': 413, closed: 204 } as const;
   return async ({ target, body }) => {
-    if (target !== POST_TO_CONNECTION) return { status: 404, body: '{"message":"Not Found"}' };
-    const { ConnectionId, Data } = JSON.parse(body) as { ConnectionId: string; Data: string };
-    return { status: statusOf[await gateway.post(ConnectionId, Data)], body: '{}' };
+    if (target === POST_TO_CONNECTION) {
+      const { ConnectionId, Data } = JSON.parse(body) as { ConnectionId: string; Data: string };
+      return { status: statusOf[await gateway.post(ConnectionId, Data)], body: '{}' };
+    }
+    if (target === DELETE_CONNECTION) {
+      const { ConnectionId } = JSON.parse(body) as { ConnectionId: string };
+      return { status: statusOf[gateway.disconnect(ConnectionId)], body: '{}' };
+    }
+    return { status: 404, body: '{"message":"Not Found"}' };
   };
 }

@@ -8,6 +8,7 @@ import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyWebsocketEventV2
 import { identityFromContext } from '../shared/auth/authorize';
 import { documentClient } from '../shared/clients/dynamodb';
 import { requireEnv } from '../shared/config';
+import { CREDENTIAL_EXPIRY_KEY, credentialExpiryOf } from '../shared/live/live-expiry';
 import { LIVE_PROTOCOL } from '../shared/live/live-messages';
 import { connect, disconnect, handleMessage, type LiveSessionDeps } from '../shared/live/live-session';
 import { DynamoLiveStore } from '../shared/live/live-store';
@@ -28,10 +29,21 @@ type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
   requestContext: { authorizer?: Record<string, unknown> };
 };
 
-/** The identity the $connect authorizer put in its context (API Gateway adds principalId and integrationLatency). */
+/**
+ * The identity the $connect authorizer put in its context (API Gateway adds principalId and
+ * integrationLatency), with its credential's expiry when it has one.
+ */
 function identityOf(event: WebSocketEvent) {
-  const { orgId, role, principal, method } = event.requestContext.authorizer ?? {};
-  return identityFromContext({ orgId, role, principal, method });
+  const {
+    orgId,
+    role,
+    principal,
+    method,
+    [CREDENTIAL_EXPIRY_KEY]: expiry,
+  } = event.requestContext.authorizer ?? {};
+  const identity = identityFromContext({ orgId, role, principal, method });
+  const expiresAt = credentialExpiryOf(expiry);
+  return identity && expiresAt !== undefined ? { ...identity, expiresAt } : identity;
 }
 
 const lambdaHandler = async (event: WebSocketEvent): Promise<APIGatewayProxyStructuredResultV2> => {

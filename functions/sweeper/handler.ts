@@ -1,6 +1,7 @@
 // sweeper: every minute (a timer on the local stack), workers silent past deadAfterSeconds become DEAD and
 // their in-flight steps are failed as Worker.Lost so they retry now (functions/shared/workers/sweep-workers.ts);
-// then the alert rules run (functions/shared/alerts/rules/).
+// then the alert rules run (functions/shared/alerts/rules/), and the live connections whose credential
+// expired are closed (functions/shared/live/live-expiry.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
@@ -15,9 +16,12 @@ import { documentClient } from '../shared/clients/dynamodb';
 import { snsClient } from '../shared/clients/sns';
 import { sqsClient } from '../shared/clients/sqs';
 import { loadResourceConfig } from '../shared/config';
-import { flushLiveUpdates } from '../shared/live/live-clients';
+import { closeConnection, flushLiveUpdates } from '../shared/live/live-clients';
+import { closeExpiredConnections } from '../shared/live/live-expiry';
+import { DynamoLiveStore } from '../shared/live/live-store';
 import { logger, metrics } from '../shared/powertools';
 import { WorkflowStore } from '../shared/registry/workflow-store';
+import { LIVE_API } from '../shared/resources';
 import { DynamoAggregateStore } from '../shared/telemetry/aggregate-store';
 import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { traceLambdaHandler } from '../shared/tracing';
@@ -64,6 +68,18 @@ const lambdaHandler = async (): Promise<void> => {
   }
   const evaluated = await evaluateRules(rules, rulesDeps);
   metrics.addMetric('AlertRuleErrors', MetricUnit.Count, evaluated.failed.length);
+  if (process.env[LIVE_API.endpointEnv]) {
+    const expired = await closeExpiredConnections({
+      store: new DynamoLiveStore(documentClient(), config.tableName),
+      close: closeConnection,
+      now: () => new Date(),
+      onError: (error, connectionId) =>
+        logger.error('Could not close a live connection whose credential expired', { connectionId, error }),
+    });
+    if (expired.closed > 0) {
+      logger.info('Live connections closed: their credential expired', { closed: expired.closed });
+    }
+  }
 };
 
 export const handler = middy(lambdaHandler)

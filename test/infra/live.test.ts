@@ -137,6 +137,13 @@ describe('the live updates WebSocket API', () => {
     expect(JSON.stringify(variables.LIVE_ENDPOINT)).toContain('/live');
   });
 
+  it('lets the sweeper alone close connections (DELETE), those whose credential expired', () => {
+    const closers = WRITERS.filter((name) =>
+      JSON.stringify(statementsOf(name)).includes('/live/DELETE/@connections/*'),
+    );
+    expect(closers).toEqual(['sweeper']);
+  });
+
   it('gives no other function the endpoint or the grant', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     const withEndpoint = Object.keys(functions).filter(

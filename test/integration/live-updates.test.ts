@@ -6,10 +6,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { liveUrlOf, watchLive } from '../../bin/cli/live-watch';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
 import { OPERATOR_ORG_ID } from '../../functions/shared/auth/identity';
+import {
+  createApiGatewayManagementClient,
+  DeleteConnectionCommand,
+} from '../../functions/shared/clients/apigateway-management';
 import { PutCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
 import { taskPartition, topicPartition } from '../../functions/shared/live/live-event';
+import { closeExpiredConnections } from '../../functions/shared/live/live-expiry';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
 import { toItem } from '../../functions/shared/workers/worker-item';
+import { LOCAL_AWS } from '../../local/settings';
 import { localClients } from '../support/aws-clients';
 import { type LiveSocket, liveProtocols, openLiveSocket, refusedStatus } from '../support/live-socket';
 
@@ -423,6 +429,78 @@ describe('live updates over WebSocket', () => {
     });
     expect(await refusedStatus(endpoints.live, liveProtocols(admin.plaintext))).toBe(403);
     await call('POST', `/tasks/${before}/cancel`, keyOf[org] ?? '');
+  });
+
+  it('ends a connection once its credential (a JWT) expires: removed and closed by the sweep, its messages refused', async () => {
+    const org = `live-expiry-${RUN}`;
+    keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'OWNER', name: 'expiry' })).plaintext;
+    // Three connections, each one's id learnt from the topic's subscribers as it joins.
+    const connected: { live: LiveSocket; connectionId: string }[] = [];
+    for (let n = 0; n < 3; n++) {
+      const live = await connect(org);
+      expect(await live.request({ action: 'subscribe', topic: 'tasks' })).toMatchObject({
+        type: 'subscribed',
+      });
+      const subscribers = await liveStore.subscribers(topicPartition('tasks', org));
+      const connectionId = subscribers.find((id) => !connected.some((known) => known.connectionId === id));
+      connected.push({ live, connectionId: String(connectionId) });
+    }
+    const [swept, refused, kept] = connected as [
+      (typeof connected)[0],
+      (typeof connected)[0],
+      (typeof connected)[0],
+    ];
+    // What $connect records for a connection made with a JWT: the identity with the token's expiry (here
+    // a second from now), the connection listed under it. The third, an API key's connection, has none.
+    const expiresAt = Math.floor(Date.now() / 1000) + 1;
+    for (const { connectionId } of [swept, refused]) {
+      const connection = await liveStore.getConnection(connectionId);
+      if (!connection) throw new Error('connection not recorded');
+      await liveStore.putConnection({
+        ...connection,
+        identity: { ...connection.identity, method: 'jwt', expiresAt },
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt * 1000 + 50 - Date.now())));
+
+    // A message on an expired connection is refused, and the connection removed.
+    expect(await refused.live.request({ action: 'subscribe', topic: 'tasks' })).toEqual({
+      type: 'error',
+      message: "this connection's credential has expired; reconnect with a fresh one",
+    });
+    expect(await partitionItems(`LIVE#CONN#${refused.connectionId}`)).toEqual([]);
+
+    // The sweep removes and closes the other; the API key's connection stays.
+    const management = createApiGatewayManagementClient({
+      region: endpoints.region,
+      credentials: LOCAL_AWS.credentials,
+      endpoint: endpoints.live.replace(/^ws/, 'http'),
+    });
+    const closedBySweep = new Promise((resolve) => swept.live.socket.once('close', resolve));
+    const report = await closeExpiredConnections({
+      store: liveStore,
+      close: async (connectionId) => {
+        try {
+          await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+          return 'closed';
+        } catch (error) {
+          if ((error as { name?: string }).name === 'GoneException') return 'gone';
+          throw error;
+        }
+      },
+      now: () => new Date(),
+    });
+    expect(report).toEqual({ closed: 2, errors: 0 });
+    await closedBySweep;
+    expect(await partitionItems(`LIVE#CONN#${swept.connectionId}`)).toEqual([]);
+    const listed = (await partitionItems('LIVE#EXPIRING')).map((item) => item.connectionId);
+    expect(listed).not.toContain(swept.connectionId);
+    expect(listed).not.toContain(refused.connectionId);
+    expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([kept.connectionId]);
+    expect(kept.live.socket.readyState).toBe(kept.live.socket.OPEN);
+    expect(
+      await closeExpiredConnections({ store: liveStore, close: async () => 'closed', now: () => new Date() }),
+    ).toEqual({ closed: 0, errors: 0 });
   });
 
   it('prunes a connection whose $disconnect never ran when the next event is posted to it (410)', async () => {

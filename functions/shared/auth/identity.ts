@@ -10,6 +10,12 @@ export interface Identity {
   /** The JWT `sub`, or the API key's public keyId. */
   readonly principal: string;
   readonly method: AuthMethod;
+  /**
+   * When the credential stops being valid, in epoch seconds: a JWT's `exp` (an API key lasts until it is
+   * revoked). A request is authenticated afresh each time; a WebSocket connection made with the credential
+   * is closed once it passes (live-expiry.ts).
+   */
+  readonly expiresAt?: number;
 }
 
 /** A credential that was missing or not accepted, and why (told to the caller in the 401). */

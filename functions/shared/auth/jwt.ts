@@ -133,7 +133,8 @@ export function createJwtVerifier(
         ? membershipFromGroups(payload, config.claims.groupsClaim)
         : membershipFromClaims(payload, config.claims.orgClaim, config.claims.roleClaim);
     if ('denied' in membership) return membership;
-    return { ...membership, principal: String(payload.sub), method: 'jwt' };
+    // `exp` is a required claim, so a number (jwtVerify checks its type).
+    return { ...membership, principal: String(payload.sub), method: 'jwt', expiresAt: Number(payload.exp) };
   };
 }
 

@@ -18,6 +18,12 @@ export function createApiGatewayManagementClient(
   );
 }
 
+export const DeleteConnectionCommand = serviceCommand<
+  'apigatewaymanagementapi',
+  ApiGatewayManagement.DeleteConnectionCommandInput,
+  ApiGatewayManagement.DeleteConnectionCommandOutput
+>('apigatewaymanagementapi', 'DeleteConnection');
+
 export const PostToConnectionCommand = serviceCommand<
   'apigatewaymanagementapi',
   ApiGatewayManagement.PostToConnectionCommandInput,

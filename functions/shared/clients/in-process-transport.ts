@@ -6,13 +6,16 @@
 // its answer can pass as values, with their JSON made only for a side that reads it: the local DynamoDB
 // takes and gives values, which spares four JSON passes per request (7 % of a stack's CPU running tasks). The live updates'
 // posts (PostToConnection of the WebSocket API's Management API, a REST call) take the same path, as
-// POST_TO_CONNECTION calls to the live endpoint.
+// POST_TO_CONNECTION calls to the live endpoint, and so do its closes (DELETE_CONNECTION).
 
 /**
  * The target of a PostToConnection served in process: the body is `{"ConnectionId", "Data"}` (Data the
  * message text); the reply's status is the Management API's (200, 410 GoneException, 413).
  */
 export const POST_TO_CONNECTION = 'ApiGatewayManagementApi.PostToConnection';
+
+/** A DeleteConnection served in process: the body is `{"ConnectionId"}`; the reply's status 204, or 410. */
+export const DELETE_CONNECTION = 'ApiGatewayManagementApi.DeleteConnection';
 
 /** One AWS JSON-protocol request, as the client would send it over HTTP. */
 export interface AwsJsonCall {

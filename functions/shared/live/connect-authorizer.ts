@@ -8,6 +8,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { type AuthenticateDeps, authenticate } from '../auth/authenticate';
 import { type AuthorizerContext, toAuthorizerContext } from '../auth/authorize';
 import { type Denied, deny, type Identity, isDenied } from '../auth/identity';
+import { CREDENTIAL_EXPIRY_KEY } from './live-expiry';
 import { BEARER_PROTOCOL_PREFIX, LIVE_PROTOCOL } from './live-messages';
 
 export type ConnectAuthorizerEvent = Pick<APIGatewayRequestAuthorizerEvent, 'methodArn' | 'headers'>;
@@ -62,8 +63,13 @@ export async function decideConnect(
     typeof credential === 'string' ? await authenticate(`Bearer ${credential}`, deps) : credential;
   if (isDenied(result)) return { response: policy('Deny', event.methodArn, 'anonymous'), denied: result };
   const context: AuthorizerContext = toAuthorizerContext(result);
+  // The credential's expiry too (a JWT's), so $connect records when the connection must end.
+  const expiry = result.expiresAt === undefined ? {} : { [CREDENTIAL_EXPIRY_KEY]: result.expiresAt };
   return {
-    response: { ...policy('Allow', event.methodArn, result.principal), context: { ...context } },
+    response: {
+      ...policy('Allow', event.methodArn, result.principal),
+      context: { ...context, ...expiry },
+    },
     identity: result,
   };
 }

@@ -4,9 +4,13 @@
 // the first post (not at cold start: most invocations have no listener), and the middleware that lets the
 // fan-out finish before the handler returns. Without LIVE_ENDPOINT nothing is published.
 import type { MiddlewareObj } from '@middy/core';
-import { createApiGatewayManagementClient, PostToConnectionCommand } from '../clients/apigateway-management';
+import {
+  createApiGatewayManagementClient,
+  DeleteConnectionCommand,
+  PostToConnectionCommand,
+} from '../clients/apigateway-management';
 import { documentClient } from '../clients/dynamodb';
-import { inProcessTransport, POST_TO_CONNECTION } from '../clients/in-process-transport';
+import { DELETE_CONNECTION, inProcessTransport, POST_TO_CONNECTION } from '../clients/in-process-transport';
 import { once } from '../clients/once';
 import { requireEnv } from '../config';
 import { logger } from '../powertools';
@@ -41,6 +45,26 @@ export const postToConnection: PostToConnection = async (connectionId, data) => 
     throw error;
   }
 };
+
+/** DeleteConnection (the socket closes, $disconnect follows), with GoneException as 'gone'. */
+export async function closeConnection(connectionId: string): Promise<'closed' | 'gone'> {
+  const endpoint = requireEnv(LIVE_ENDPOINT_ENV);
+  const inProcess = inProcessTransport(endpoint);
+  if (inProcess) {
+    const body = JSON.stringify({ ConnectionId: connectionId });
+    const { status } = await inProcess({ endpoint, target: DELETE_CONNECTION, body });
+    if (status === 410) return 'gone';
+    if (status !== 204) throw new Error(`DeleteConnection answered ${status}`);
+    return 'closed';
+  }
+  try {
+    await managementClient().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    return 'closed';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'GoneException') return 'gone';
+    throw error;
+  }
+}
 
 export const livePublisher = once(
   (): LivePublisher =>

@@ -7,6 +7,7 @@ import { hasAccess } from '../auth/authorize';
 import { type Identity, isOperator } from '../auth/identity';
 import type { Role } from '../resources';
 import { type OrgTopic, taskPartition, topicPartition } from './live-event';
+import { CREDENTIAL_EXPIRED, credentialExpired } from './live-expiry';
 import {
   type ErrorMessage,
   EVERY_ORG,
@@ -60,6 +61,11 @@ export async function handleMessage(
   if (message.action === 'ping') return { type: 'pong' };
   const connection = await deps.store.getConnection(connectionId);
   if (!connection) return errorMessage(undefined, NOT_REGISTERED);
+  if (credentialExpired(connection.identity, deps.now())) {
+    // The sweeper closes it within a minute; until then it hears nothing more.
+    await deps.store.removeConnection(connectionId);
+    return errorMessage(undefined, CREDENTIAL_EXPIRED);
+  }
   const resolved = await resolveSubscription(connection.identity, message, deps);
   if ('type' in resolved) return resolved;
   if (message.action === 'unsubscribe') {

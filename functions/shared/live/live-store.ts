@@ -5,6 +5,9 @@
 //   <partition>              / SUBSCRIBERS       the partition's subscribers: a string set of connection ids
 //   LIVE#KEY#<org>#<keyId>   / CONN#<connectionId>  per connection made with an API key: its revocation finds
 //                                                   the key's connections and removes them (live-revocation.ts)
+//   LIVE#EXPIRING / <credential expiry, epoch s, 12 digits>#<connectionId>  per connection whose credential
+//                                                   (a JWT) expires before API Gateway would close it: the
+//                                                   sweeper closes the connection once it has (live-expiry.ts)
 // Subscription partitions (live-event.ts): LIVE#<topic>#ORG#<org>, LIVE#<topic>#ALL, LIVE#task#<taskId>.
 // One item per partition holds its subscribers, so a fan-out reads every partition of an event (task,
 // org, all) with one BatchGetItem (consistent: a subscription acknowledged before the event's write is
@@ -69,6 +72,22 @@ export interface LiveStore extends SubscriberStore {
   unsubscribe(connectionId: string, partition: string): Promise<void>;
 }
 
+/** A connection whose credential expires, as the expiry partition lists it. */
+export interface ExpiringConnection {
+  readonly connectionId: string;
+  /** Epoch seconds. */
+  readonly credentialExpiresAt: number;
+}
+
+/** What the expiry sweep needs: the connections whose credential has expired, and their removal. */
+export interface ExpiringConnections {
+  /** Up to `limit` connections whose credential expired at or before `atSeconds`, earliest first. */
+  expiredConnections(atSeconds: number, limit: number): Promise<ExpiringConnection[]>;
+  removeConnection(connectionId: string): Promise<void>;
+  /** Drops the connection from the expiry partition (once it is removed and closed). */
+  forgetExpiry(connection: ExpiringConnection): Promise<void>;
+}
+
 /** What an API key's revocation needs: the connections made with the key, and their removal. */
 export interface KeyConnections {
   connectionsOfKey(orgId: string, keyId: string): Promise<string[]>;
@@ -77,6 +96,10 @@ export interface KeyConnections {
 
 const connectionPartition = (connectionId: string) => `LIVE#CONN#${connectionId}`;
 const keyPartition = (orgId: string, keyId: string) => `LIVE#KEY#${orgId}#${keyId}`;
+const EXPIRING_PARTITION = 'LIVE#EXPIRING';
+/** Epoch seconds as 12 digits, so the sort keys order by time (until the year 33658). */
+const expirySortKey = (seconds: number, connectionId = '') =>
+  `${String(seconds).padStart(12, '0')}#${connectionId}`;
 const CONNECTION_SK = 'CONN';
 const KEY_CONNECTION_SK = 'CONN#';
 const SUBSCRIPTION_SK = 'SUB#';
@@ -85,7 +108,7 @@ export const SUBSCRIBERS_SK = 'SUBSCRIBERS';
 /** Keys per BatchGetItem (DynamoDB's limit). */
 const BATCH_GET_KEYS = 100;
 
-export class DynamoLiveStore implements LiveStore, KeyConnections {
+export class DynamoLiveStore implements LiveStore, KeyConnections, ExpiringConnections {
   constructor(
     private readonly client: DocumentClient,
     private readonly tableName: string,
@@ -93,7 +116,16 @@ export class DynamoLiveStore implements LiveStore, KeyConnections {
 
   async putConnection(connection: LiveConnection): Promise<void> {
     const { identity, connectionId, expiresAt } = connection;
-    // The key's reference first: a connection is never left where its key's revocation would not find it.
+    // The references first: a connection is never left where its key's revocation or its credential's
+    // expiry would not find it.
+    if (identity.expiresAt !== undefined && identity.expiresAt < expiresAt) {
+      await this.put({
+        pk: EXPIRING_PARTITION,
+        sk: expirySortKey(identity.expiresAt, connectionId),
+        connectionId,
+        expiresAt,
+      });
+    }
     if (identity.method === 'api-key') {
       await this.put({
         pk: keyPartition(identity.orgId, identity.principal),
@@ -240,6 +272,25 @@ export class DynamoLiveStore implements LiveStore, KeyConnections {
     for (const partition of await this.subscriptionsOf(connectionId)) {
       await this.unsubscribe(connectionId, partition);
     }
+  }
+
+  async expiredConnections(atSeconds: number, limit: number): Promise<ExpiringConnection[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk < :after',
+        ExpressionAttributeValues: { ':pk': EXPIRING_PARTITION, ':after': expirySortKey(atSeconds + 1) },
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => ({
+      connectionId: String(item.connectionId),
+      credentialExpiresAt: Number(String(item.sk).split('#')[0]),
+    }));
+  }
+
+  async forgetExpiry({ connectionId, credentialExpiresAt }: ExpiringConnection): Promise<void> {
+    await this.delete(EXPIRING_PARTITION, expirySortKey(credentialExpiresAt, connectionId));
   }
 
   connectionsOfKey(orgId: string, keyId: string): Promise<string[]> {

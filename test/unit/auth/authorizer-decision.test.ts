@@ -145,13 +145,14 @@ describe('decide', () => {
     expect(response).toEqual({ isAuthorized: true, context: { denial: 'UNAUTHENTICATED', reason } });
   });
 
-  it('takes the org and role of a JWT from the verifier', async () => {
+  it('takes the org and role of a JWT from the verifier (not its expiry: each request is checked anew)', async () => {
     const { deps } = await setup('MEMBER');
     const verifyJwt = async (): Promise<AuthResult> => ({
       orgId: 'org-7',
       role: 'ADMIN',
       principal: 'user-1',
       method: 'jwt',
+      expiresAt: 2_000_000_000,
     });
     const { response } = await decide(
       { routeKey: 'GET /admin/tasks', headers: { authorization: 'Bearer a.b.c' } },

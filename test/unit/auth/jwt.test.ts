@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Identity } from '../../../functions/shared/auth/identity';
 import {
   createJwtVerifier,
   type JwtConfig,
@@ -146,14 +147,21 @@ describe('loadJwtConfig', () => {
 });
 
 describe('createJwtVerifier against a JWKS served over HTTP', () => {
-  it('accepts a valid RS256 ID token and maps its claims to an identity', async () => {
+  it('accepts a valid RS256 ID token and maps its claims to an identity, with its expiry', async () => {
     const verify = createJwtVerifier(config());
-    expect(await verify(await token())).toEqual({
+    const issued = Math.floor(Date.now() / 1000);
+    const identity = await verify(await token());
+    expect(identity).toEqual({
       orgId: 'org-1',
       role: 'ADMIN',
       principal: 'user-123',
       method: 'jwt',
+      expiresAt: expect.any(Number),
     });
+    // `exp` of a token that expires in 10 minutes.
+    const { expiresAt = 0 } = identity as Identity;
+    expect(expiresAt - issued).toBeGreaterThanOrEqual(599);
+    expect(expiresAt - issued).toBeLessThanOrEqual(601);
   });
 
   it('accepts an ES256 token', async () => {
@@ -222,6 +230,7 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
       role: 'OPERATOR',
       principal: 'user-123',
       method: 'jwt',
+      expiresAt: expect.any(Number),
     });
   });
 

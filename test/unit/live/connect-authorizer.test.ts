@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../functions/shared/auth/api-keys';
 import { credentialOfProtocols, decideConnect } from '../../../functions/shared/live/connect-authorizer';
+import { credentialExpiryOf } from '../../../functions/shared/live/live-expiry';
 import { InMemoryApiKeyStore } from '../auth/in-memory-stores';
 
 const methodArn = 'arn:aws:execute-api:us-east-1:123456789012:abc123/live/$connect';
@@ -23,6 +24,36 @@ describe('the $connect authorizer', () => {
       },
       context: { orgId: 'org-a', role: 'MEMBER', principal: key.keyId, method: 'api-key' },
     });
+  });
+
+  it("hands on a JWT's expiry, so $connect records when the connection must end", async () => {
+    const verifyJwt = async () =>
+      ({
+        orgId: 'org-a',
+        role: 'ADMIN',
+        principal: 'user-1',
+        method: 'jwt',
+        expiresAt: 2_000_000_000,
+      }) as const;
+    const decision = await decideConnect(
+      { methodArn, headers: { 'Sec-WebSocket-Protocol': protocols('a.b.c') } },
+      { apiKeys: new InMemoryApiKeyStore(), verifyJwt },
+    );
+    expect(decision.response.context).toEqual({
+      orgId: 'org-a',
+      role: 'ADMIN',
+      principal: 'user-1',
+      method: 'jwt',
+      credentialExpiresAt: 2_000_000_000,
+    });
+  });
+
+  it('reads the expiry back as a number or its text (a WebSocket context may stringify it), nothing else', () => {
+    expect(credentialExpiryOf(2_000_000_000)).toBe(2_000_000_000);
+    expect(credentialExpiryOf('2000000000')).toBe(2_000_000_000);
+    for (const bad of [undefined, null, '', 'soon', '-5', 0, -1, 1.5, '1e9', Number.NaN, {}]) {
+      expect(credentialExpiryOf(bad)).toBeUndefined();
+    }
   });
 
   it.each([

@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { POST_TO_CONNECTION } from '../../../functions/shared/clients/in-process-transport';
+import {
+  DELETE_CONNECTION,
+  POST_TO_CONNECTION,
+} from '../../../functions/shared/clients/in-process-transport';
 import type { WebSocketRouteShape } from '../../../functions/shared/resources';
 import { closeServer, listen } from '../../../local/listen';
 import { LOCAL_AWS } from '../../../local/settings';
@@ -89,6 +92,26 @@ it('serves PostToConnection in process as the Management API does: delivered, 41
   socket.close();
   await closed;
   await expect.poll(async () => (await post('after close')).status).toBe(410);
+});
+
+it('serves DeleteConnection in process: the socket closes, $disconnect runs, and a second delete is 410', async () => {
+  const socket = new WebSocket(`${url}/live`, ['stepwise.v1']);
+  await new Promise((resolve) => socket.once('open', resolve));
+  const connectionId = connected.at(-1) ?? '';
+  const transport = livePostTransport(gateway);
+  const close = () =>
+    transport({
+      endpoint: url,
+      target: DELETE_CONNECTION,
+      body: JSON.stringify({ ConnectionId: connectionId }),
+    });
+  const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+  const disconnects = invoked.filter((route) => route === '$disconnect').length;
+  expect((await close()).status).toBe(204);
+  expect(await closed).toBe(1000);
+  await expect.poll(() => invoked.filter((route) => route === '$disconnect').length).toBe(disconnects + 1);
+  await expect.poll(async () => (await close()).status).toBe(410);
+  expect((await transport({ endpoint: url, target: 'Other.Target', body: '{}' })).status).toBe(404);
 });
 
 it('closes a socket that sends a frame over 128 KB with 1009, as API Gateway does, and reports no failure of its own', async () => {
