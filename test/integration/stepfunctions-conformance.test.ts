@@ -172,6 +172,13 @@ const choiceCases: Record<string, ChoiceCase[]> = {
     [{ Variable: '$.v', StringMatches: 'a\\*b' }, { v: 'axb' }, 'no match'],
     [{ Variable: '$.v', StringMatches: 'C:\\\\*' }, { v: 'C:\\temp' }, 'match'],
     [{ Variable: '$.v', StringMatches: '*' }, { v: 5 }, 'no match'],
+    [{ Variable: '$.v', StringMatches: '*a*b*' }, { v: 'xaxbx' }, 'match'],
+    [{ Variable: '$.v', StringMatches: 'a*a' }, { v: 'a' }, 'no match'],
+    [{ Variable: '$.v', StringMatches: 'a*a' }, { v: 'aa' }, 'match'],
+    [{ Variable: '$.v', StringMatches: '*ab*ab*' }, { v: 'abab' }, 'match'],
+    [{ Variable: '$.v', StringMatches: '*ab*ab*' }, { v: 'aba' }, 'no match'],
+    // Stars do not multiply the work: a backtracking match of this took hours, blocking every execution.
+    [{ Variable: '$.v', StringMatches: '*a*a*a*a*a*a*a*a*b' }, { v: 'a'.repeat(5000) }, 'no match'],
   ],
   // "You can create complex, nested Choice Rules using And, Not, and Or": And/Or stop at the first rule
   // that decides, which is what lets IsPresent guard a comparison of a missing field.
