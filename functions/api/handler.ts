@@ -11,7 +11,7 @@ import { CursorSigner } from '../shared/http/signed-cursor';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { dynamoRevocableApiKeys } from '../shared/live/live-revocation';
 import { LiveTaskStore } from '../shared/live/live-task-store';
-import { WorkflowStore } from '../shared/registry/workflow-store';
+import { WorkflowCatalog } from '../shared/registry/workflow-catalog';
 import { InputValidator } from '../shared/tasks/input-validator';
 import { DynamoListingReader, TaskListing } from '../shared/tasks/task-listing';
 import { DynamoTaskStore } from '../shared/tasks/task-store';
@@ -29,7 +29,7 @@ import { loadWorkerTypes } from '../shared/workers/worker-types';
 
 const tableName = requireEnv('TABLE_NAME');
 const emfConfig = loadEmfConfig();
-const workflows = new WorkflowStore(documentClient(), tableName);
+const workflows = new WorkflowCatalog(documentClient(), tableName);
 const tasks = new LiveTaskStore(new DynamoTaskStore(documentClient(), tableName), livePublisher());
 const deps: ApiDeps = {
   registry: { store: workflows },

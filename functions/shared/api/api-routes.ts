@@ -11,7 +11,7 @@ import type { Identity } from '../auth/identity';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
 import type { CursorSigner } from '../http/signed-cursor';
-import type { WorkflowStore } from '../registry/workflow-store';
+import type { WorkflowCatalog } from '../registry/workflow-catalog';
 import { taskDetailOf, taskView } from '../tasks/task-detail';
 import {
   cancelTask,
@@ -33,7 +33,7 @@ import type { WorkerReadDeps } from './worker-routes';
 
 export interface ApiDeps {
   /** The store the workflow read routes list and get from (registration: registration-routes.ts). */
-  readonly registry: { readonly store: WorkflowStore };
+  readonly registry: { readonly store: WorkflowCatalog };
   readonly taskService: TaskServiceDeps;
   readonly cursors: CursorSigner;
   readonly metrics: MetricsDeps;

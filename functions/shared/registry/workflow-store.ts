@@ -1,9 +1,10 @@
 // Registered workflows, per organization, one item per version plus a summary item:
 //   ORG#<org>#WORKFLOW#<id> / WORKFLOW          name, latest version; gsi1 lists an org's workflows
 //   ORG#<org>#WORKFLOW#<id> / VERSION#<000001>  the definition and its state machine
-import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
+// WorkflowStore writes and reads versions (the registry, task starts); WorkflowCatalog adds the listings
+// of the read routes (workflow-catalog.ts), which the registry function need not bundle.
+import { type DocumentClient, GetCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, fromItem, putIfAbsent } from '../table-items';
-import { decodeCursor, encodeCursor } from '../tasks/cursor';
 import type { WorkflowDefinition } from '../workflows/definition';
 
 export interface WorkflowVersion {
@@ -26,7 +27,7 @@ export interface WorkflowSummary {
   readonly updatedAt: string;
 }
 
-const workflowPk = (orgId: string, workflowId: string) => `ORG#${orgId}#WORKFLOW#${workflowId}`;
+export const workflowPk = (orgId: string, workflowId: string) => `ORG#${orgId}#WORKFLOW#${workflowId}`;
 const versionSk = (version: number) => `VERSION#${String(version).padStart(6, '0')}`;
 
 /** Versions a store keeps once read: they never change once written, so a copy can never be stale. */
@@ -37,8 +38,8 @@ export class WorkflowStore {
   private readonly versions = new Map<string, WorkflowVersion>();
 
   constructor(
-    private readonly client: DocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   /** Stores a new version; false when that version already exists. */
@@ -106,37 +107,5 @@ export class WorkflowStore {
       }),
     );
     return Item ? fromItem<WorkflowSummary>(Item) : undefined;
-  }
-
-  async listVersions(orgId: string, workflowId: string): Promise<WorkflowVersion[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': workflowPk(orgId, workflowId), ':prefix': 'VERSION#' },
-      }),
-    );
-    return Items.map((item) => fromItem<WorkflowVersion>(item));
-  }
-
-  async list(
-    orgId: string,
-    limit = 50,
-    cursor?: string,
-  ): Promise<{ items: WorkflowSummary[]; cursor?: string }> {
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ORG#${orgId}#WORKFLOWS` },
-        Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    );
-    return {
-      items: Items.map((item) => fromItem<WorkflowSummary>(item)),
-      cursor: encodeCursor(LastEvaluatedKey),
-    };
   }
 }
