@@ -1,10 +1,12 @@
 // The `transform` step action: reshapes data with a JSONata expression. Compiled expressions are cached
 // (bounded, least recently used first out) because a warm step runner sees the same few expressions
 // over and over. Evaluation is guarded by JSONata's own time and depth limits so a runaway expression
-// fails the step instead of the Lambda.
+// fails the step instead of the Lambda; its regular expressions run in linear time (linear-regex.ts),
+// which no time limit could have enforced on a native match.
 import jsonata from 'jsonata';
 import * as z from '../zod-mini';
 import { TransformError } from './errors';
+import { LinearRegexEngine, nonLinearRegexIn } from './linear-regex';
 import { parseStepParams } from './step-params';
 
 const CACHE_SIZE = 200;
@@ -63,10 +65,12 @@ function compile(expression: string, timeoutMs: number): jsonata.Expression {
   }
   let fresh: jsonata.Expression;
   try {
-    fresh = jsonata(expression, { timeout: timeoutMs, stack: MAX_DEPTH });
+    fresh = jsonata(expression, { timeout: timeoutMs, stack: MAX_DEPTH, RegexEngine: LinearRegexEngine });
   } catch (error) {
     throw toTransformError('compile', error);
   }
+  const nonLinear = nonLinearRegexIn(fresh.ast());
+  if (nonLinear) throw new TransformError(`JSONata expression refused: ${nonLinear}`);
   compiled.set(key, fresh);
   if (compiled.size > CACHE_SIZE) {
     const oldest = compiled.keys().next().value;

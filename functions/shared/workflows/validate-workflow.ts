@@ -4,6 +4,7 @@
 // (`steps[2].retry.backoffRate`, `steps[0].steps[1].when.path`). Throws nothing: the HTTP layer turns
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
 import jsonata from 'jsonata';
+import { nonLinearRegexIn } from '../actions/linear-regex';
 import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
 import type * as z from '../zod-mini';
 import {
@@ -165,8 +166,15 @@ function checkExpression(step: Step, field: string): ValidationIssue | undefined
     };
   }
   try {
-    jsonata(expression);
-    return undefined;
+    const nonLinear = nonLinearRegexIn(jsonata(expression).ast());
+    return nonLinear
+      ? {
+          rule: 'invalid-expression',
+          stepId: step.id,
+          field: `${field}.params.expression`,
+          message: `Step '${step.id}' (${field}.params.expression): ${nonLinear}`,
+        }
+      : undefined;
   } catch (error) {
     const { message, position } = (typeof error === 'object' && error !== null ? error : {}) as {
       message?: unknown;

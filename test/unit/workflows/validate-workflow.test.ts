@@ -362,6 +362,17 @@ describe('validateWorkflow', () => {
     expect(inMap).toMatchObject({ stepId: 'x', field: 'steps[0].steps[0].params.expression' });
   });
 
+  it('invalid-expression: a regular expression that cannot run in linear time (a backreference)', () => {
+    const refused = issue(
+      workflow([step('a', { params: { expression: '$match(text, /(a)\\1/)' } })]),
+      'invalid-expression',
+    );
+    expect(refused).toMatchObject({ stepId: 'a', field: 'steps[0].params.expression' });
+    expect(refused.message).toMatch(/cannot run in linear time/);
+    const nested = workflow([step('a', { params: { expression: '$contains(text, /^(a+)+$/i)' } })]);
+    expect(validateWorkflow(nested).ok).toBe(true);
+  });
+
   it('invalid-expression: a transform step without a string expression (or expression.$), or one over 64 KB', () => {
     for (const params of [{ expression: 1 }, { expression: '' }, {}, { expression: 'x'.repeat(65_537) }]) {
       expect(

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { TransformError } from '../../../functions/shared/actions/errors';
+import { linearRegExp, spelledCaseless } from '../../../functions/shared/actions/linear-regex';
+import { runTransformAction } from '../../../functions/shared/actions/transform';
+
+/** Every match of a global regex: its text and index. */
+const matchesOf = (regex: RegExp, text: string) =>
+  [...text.matchAll(regex)].map((match) => [match[0], match.index, ...match.slice(1)]);
+
+describe('regular expressions on the linear-time engine', () => {
+  it('match what the backtracking engine matches, the i flag spelled out', () => {
+    const patterns = [
+      'abc',
+      'a+b*',
+      '[a-f]+',
+      '[^a-cX]+',
+      '[A-Z][a-z]+',
+      '(?<word>ab)c',
+      '\\w+@\\w+\\.COM',
+      '\\x41b',
+      'é+',
+      '^z.*Z$',
+      '[a-z0-9_-]{2,}',
+      '(foo|BAR)+',
+    ];
+    const texts = [
+      'ABC abc aBc',
+      'aaBBb',
+      'Face fEED 09',
+      'xXabcABCdef',
+      'Hello WORLD Ok',
+      'ABc abC',
+      'me@host.com ME@HOST.COM',
+      'ab AB Ab',
+      'éÉé',
+      'zany Z',
+      'A-b_9 x',
+      'fooBARbar FOO',
+    ];
+    for (const pattern of patterns) {
+      for (const flags of ['g', 'gi', 'gm', 'gim']) {
+        const native = new RegExp(pattern, flags);
+        const linear = linearRegExp(native);
+        expect(linear.flags).toContain('l');
+        for (const text of texts) {
+          expect(matchesOf(linear, text), `/${pattern}/${flags} on ${text}`).toEqual(matchesOf(native, text));
+        }
+      }
+    }
+  });
+
+  it("spell out each letter's cases, a letter written as a code too; escapes, named groups and classes keep their meaning", () => {
+    expect(spelledCaseless('(?<word>ab)[^a-cX\\d]\\x41{2,3}')).toBe(
+      '(?<word>[aA][bB])[^a-cA-CXx\\d][\\x41a]{2,3}',
+    );
+  });
+
+  it('refuse what cannot run in linear time (backreferences, lookarounds)', () => {
+    for (const pattern of ['(a)\\1', 'a(?=b)', '(?<!x)y']) {
+      expect(() => linearRegExp(new RegExp(pattern, 'g'))).toThrow(/linear time/);
+    }
+  });
+});
+
+describe('a transform with a regular expression', () => {
+  it('runs a nested quantifier in linear time: the native engine would take hours on this input', async () => {
+    const text = `${'a'.repeat(5000)}!`;
+    expect(await runTransformAction({ expression: '$contains(text, /^(a+)+$/)', data: { text } })).toBe(
+      false,
+    );
+    expect(await runTransformAction({ expression: '$contains(text, /^(A+)+!$/i)', data: { text } })).toBe(
+      true,
+    );
+  });
+
+  it('fails the step, by name, for a regular expression that cannot run in linear time', async () => {
+    const run = runTransformAction({ expression: '$match(text, /(a)\\1/)', data: { text: 'aa' } });
+    await expect(run).rejects.toThrow(TransformError);
+    await expect(run).rejects.toThrow(/cannot run in linear time/);
+  });
+});
