@@ -12,7 +12,8 @@ export type LambdaHandler = (event: unknown, context: Context) => Promise<unknow
 
 export interface LocalFunction {
   readonly shape: FunctionShape;
-  load(): Promise<LambdaHandler>;
+  /** Loads the handler; `attempt` counts the loads that failed before (each must be a fresh module). */
+  load(attempt: number): Promise<LambdaHandler>;
 }
 
 /** Lambda's own error for a function that runs past its timeout. */
@@ -32,8 +33,11 @@ export function projectFunctions(): Record<string, LocalFunction> {
       key,
       {
         shape,
-        load: async () => {
-          const module = (await import(`../functions/${shape.folder}/handler.ts`)) as {
+        load: async (attempt) => {
+          // An ES module whose evaluation threw stays that failure in the module cache: a new URL (a
+          // query) evaluates it afresh, as a new container would.
+          const query = attempt > 0 ? `?load=${attempt}` : '';
+          const module = (await import(`../functions/${shape.folder}/handler.ts${query}`)) as {
             handler: LambdaHandler;
           };
           return module.handler;
@@ -50,17 +54,29 @@ const localInvokeStore = () => InvokeStore.getInstanceAsync(true);
 export class LambdaRuntime {
   private readonly byName = new Map<string, LocalFunction>();
   private readonly handlers = new Map<string, Promise<LambdaHandler>>();
+  /** Per function, its loads that failed (a bad configuration): the next one loads a fresh module. */
+  private readonly failedLoads = new Map<string, number>();
   /**
    * Every invocation's function, memory and handler duration (the bench's cost table), when asked for: it
    * keeps one record per invocation for as long as the stack runs.
    */
   readonly meter: InvocationMeter | undefined;
+  private readonly configured: Promise<void>;
 
+  /**
+   * `configured`: when the handlers' environment is set (the stack sets it once its emulators listen).
+   * Every invocation waits for it, whoever makes it (a worker through the Lambda endpoint, an execution
+   * resumed at start): a handler module reads its configuration when it loads.
+   */
   constructor(
     private readonly settings: LocalAwsSettings,
     private readonly functions: Record<string, LocalFunction> = projectFunctions(),
-    { meterInvocations = false }: { meterInvocations?: boolean } = {},
+    {
+      meterInvocations = false,
+      configured = Promise.resolve(),
+    }: { meterInvocations?: boolean; configured?: Promise<void> } = {},
   ) {
+    this.configured = configured;
     for (const fn of Object.values(functions)) this.byName.set(localFunctionName(fn.shape), fn);
     this.meter = meterInvocations ? new InvocationMeter() : undefined;
   }
@@ -87,13 +103,17 @@ export class LambdaRuntime {
   }
 
   private async run(name: string, fn: LocalFunction, event: unknown): Promise<unknown> {
+    await this.configured;
     const store = await localInvokeStore();
     let handler = this.handlers.get(name);
     if (!handler) {
-      handler = fn.load();
+      handler = fn.load(this.failedLoads.get(name) ?? 0);
       this.handlers.set(name, handler);
       // A module that failed to load (bad configuration) is loaded afresh next time, as a new container.
-      handler.catch(() => this.handlers.delete(name));
+      handler.catch(() => {
+        this.handlers.delete(name);
+        this.failedLoads.set(name, (this.failedLoads.get(name) ?? 0) + 1);
+      });
     }
     const timeoutMs = fn.shape.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;

@@ -291,8 +291,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const outboundAllowedHosts = allowedHosts.join(',');
 
+    let configureHandlers: () => void = () => undefined;
+    const handlersConfigured = new Promise<void>((resolve) => {
+      configureHandlers = resolve;
+    });
+    // Invocations wait for the handlers' environment: a worker reporting through the Lambda endpoint, or
+    // an execution resumed, may call a function before it is set.
     const runtime = new LambdaRuntime(settings, undefined, {
       meterInvocations: options.meterInvocations ?? false,
+      configured: handlersConfigured,
     });
     const lambdaEndpoint = await startLambdaEndpoint(runtime, settings.host, portOf(previous?.lambda));
     stoppers.push(lambdaEndpoint.close);
@@ -302,10 +309,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       portOf(previous?.secretsmanager),
     );
     stoppers.push(secretsManager.close);
-    let configureHandlers: () => void = () => undefined;
-    const handlersConfigured = new Promise<void>((resolve) => {
-      configureHandlers = resolve;
-    });
     const stepfunctions = await bindingPort('stepfunctions', ports.stepfunctions, () =>
       startStepFunctionsLocal({
         host: settings.host,
@@ -315,16 +318,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         dataDir: options.dataDir,
         retainedEndedExecutions,
         endpoints: { sqs: messaging.url, sns: messaging.url, dynamodb: dynamodb.url },
-        // Executions resumed at start may call a function or report before the handlers' environment
-        // exists: hold them.
-        invokeLambda: async (name, payload) => {
-          await handlersConfigured;
-          return runtime.invokeByName(name, payload);
-        },
+        invokeLambda: (name, payload) => runtime.invokeByName(name, payload),
         // What the EventBridge rule routes on AWS: the executions' ends.
         onStatusChange: async (event) => {
           if (!SETTLING_EXECUTION_STATUSES.includes(event.detail.status)) return;
-          await handlersConfigured;
           await runtime.invoke(EXECUTION_STATUS_HANDLER, event);
         },
       }),

@@ -23,6 +23,55 @@ describe('LambdaRuntime', () => {
     await expect(runtime.invoke('slow', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
   });
 
+  it('holds every invocation until the handlers are configured: no handler loads before', async () => {
+    let configure: () => void = () => undefined;
+    const configured = new Promise<void>((resolve) => {
+      configure = resolve;
+    });
+    const loads: number[] = [];
+    const held = new LambdaRuntime(
+      LOCAL_AWS,
+      {
+        echo: {
+          ...fn('echo', 5, async (event) => event),
+          load: async (attempt) => {
+            loads.push(attempt);
+            return async (event) => event;
+          },
+        },
+      },
+      { configured },
+    );
+    let answered = false;
+    const invocation = held.invokeByName('stepwise-echo', 'hello').then((answer) => {
+      answered = true;
+      return answer;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect({ answered, loads }).toEqual({ answered: false, loads: [] });
+    configure();
+    expect(await invocation).toBe('hello');
+    expect(loads).toEqual([0]);
+  });
+
+  it('loads a fresh module after a load that failed, as a new container would', async () => {
+    const attempts: number[] = [];
+    const flaky = new LambdaRuntime(LOCAL_AWS, {
+      flaky: {
+        ...fn('flaky', 5, async () => undefined),
+        load: async (attempt) => {
+          attempts.push(attempt);
+          if (attempt === 0) throw new Error('Missing required environment variable TABLE_NAME');
+          return async () => 'loaded';
+        },
+      },
+    });
+    await expect(flaky.invoke('flaky', {})).rejects.toThrow(/TABLE_NAME/);
+    expect(await flaky.invoke('flaky', {})).toBe('loaded');
+    expect(await flaky.invoke('flaky', {})).toBe('loaded');
+    expect(attempts).toEqual([0, 1]);
+  });
+
   it('fails with ResourceNotFoundException for an unknown function', async () => {
     await expect(runtime.invokeByName('arn:aws:lambda:us-east-1:0:function:nope', {})).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
