@@ -74,7 +74,9 @@ function stepEvents(step: StepRecord): Unnumbered[] {
     const timing = { ...where, attempt: attempt.attempt, durationMs: attempt.durationMs };
     if (attempt.status === 'SUCCEEDED') {
       events.push({ at: attempt.endedAt, type: 'STEP_SUCCEEDED', ...timing });
-    } else if (attempt.status === 'FAILED' && !(endsWithStepEvent && attempt === last)) {
+    } else if (!(endsWithStepEvent && attempt === last)) {
+      // Any other end (FAILED, a worker's ABORTED Worker.Lost) that the step's own end does not tell: the
+      // step goes on to its next attempt.
       events.push({
         at: attempt.endedAt,
         type: 'STEP_RETRYING',

@@ -45,6 +45,22 @@ describe('buildTaskEventLog', () => {
     });
   });
 
+  it('ends an attempt a worker lost (ABORTED Worker.Lost) with STEP_RETRYING when the step goes on', () => {
+    const steps = [
+      step('w', 'SUCCEEDED', [
+        attempt(1, 2, 9, 'ABORTED', { error: 'Worker.Lost', cause: 'worker w-1 is DEAD' }),
+        attempt(2, 10, 11, 'SUCCEEDED'),
+      ]),
+    ];
+    const events = buildTaskEventLog(TASK, steps).filter((event) => event.stepId === 'w');
+    expect(events.map((e) => [e.type, e.attempt, e.error])).toEqual([
+      ['STEP_STARTED', 1, undefined],
+      ['STEP_RETRYING', 1, 'Worker.Lost'],
+      ['STEP_STARTED', 2, undefined],
+      ['STEP_SUCCEEDED', 2, undefined],
+    ]);
+  });
+
   it('ends a step that failed for good with STEP_FAILED (STEP_TIMED_OUT for a timeout), not a retry', () => {
     const failed = step('x', 'FAILED', [attempt(1, 2, 3, 'FAILED', { error: 'E' })], {
       error: 'E',
