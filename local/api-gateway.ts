@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -53,13 +54,36 @@ interface CompiledRoute {
 
 export function createApiGatewayServer(settings: LocalAwsSettings, options: LocalApiGatewayOptions): Server {
   const routes = options.routes.map(compileRoute);
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     if (options.intercept?.(request, response)) return;
     handle(settings, routes, options, request, response).catch((error: unknown) => {
       options.onError?.(error, `${request.method} ${request.url}`);
       if (!response.headersSent) send(response, 500, { message: 'Internal Server Error' });
     });
   });
+  server.on('clientError', answerUnparsable);
+  return server;
+}
+
+/**
+ * A request Node could not parse: its request line and headers past Node's 16 KB, or not HTTP. Node's own
+ * answer is a bare status; this one says why in the API's error shape, as every other refusal does.
+ */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'the request line and headers take more than 16 KB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'the request did not arrive in time']
+        : [400, 'Bad Request', `the request is not valid HTTP/1.1 (${error.code ?? 'unparsable'})`];
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 async function handle(

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteShape } from '../../../functions/shared/resources';
@@ -115,6 +116,26 @@ describe('local API Gateway server', () => {
     expect((await fetch(`${url}/unknown`)).status).toBe(404);
     const tooBig = await fetch(`${url}/echo`, { method: 'POST', body: 'x'.repeat(10 * 1024 * 1024 + 1) });
     expect(tooBig.status).toBe(413);
+  });
+
+  it('answers a request it cannot parse with a JSON error naming why: headers over 16 KB (431), not HTTP (400)', async () => {
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(new URL(url).port), '127.0.0.1');
+        let answer = '';
+        socket.on('data', (chunk) => {
+          answer += chunk.toString('utf8');
+        });
+        socket.on('error', () => resolve(answer));
+        socket.on('close', () => resolve(answer));
+        socket.end(text);
+      });
+    const tooLarge = await raw(`GET /plain HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(tooLarge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(tooLarge).toContain('{"message":"the request line and headers take more than 16 KB"}');
+    const notHttp = await raw('HELLO THERE\r\n\r\n');
+    expect(notHttp).toMatch(/^HTTP\/1\.1 400 /);
+    expect(notHttp).toContain('"message":"the request is not valid HTTP/1.1');
   });
 
   it('calls the authorizer even without an Authorization header (no identity source), as the CDK API does', async () => {
