@@ -16,7 +16,7 @@ import {
 
 /** Zod runs every check even after one failed: the credentials check parses only a URL that parses. */
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).check(
-  z.maxLength(2048),
+  z.maxLength(2048, 'must be at most 2048 characters'),
   z.refine(
     (value) => !isHttpUrl(value) || (!new URL(value).username && !new URL(value).password),
     'must not carry credentials',

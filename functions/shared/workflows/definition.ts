@@ -99,8 +99,10 @@ const StepTimeout = integer(1, MAX_STEP_TIMEOUT_SECONDS).check(
   z.meta({ description: 'Per attempt, in seconds.', default: DEFAULT_STEP_TIMEOUT_SECONDS }),
 );
 
-const ComparisonValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const OrderedValue = z.union([z.string(), z.number()]);
+const ComparisonValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: 'must be a string, a number, a boolean or null',
+});
+const OrderedValue = z.union([z.string(), z.number()], { error: 'must be a string or a number' });
 const COMPARISON_OPERATORS = [
   'equals',
   'notEquals',
@@ -141,13 +143,33 @@ export type Comparison = z.infer<typeof ComparisonSchema>;
 
 export type Condition = Comparison | { and: Condition[] } | { or: Condition[] } | { not: Condition };
 
+const CONDITION_SHAPE = `a condition is {path, and one of ${COMPARISON_OPERATORS.join(', ')}}, or {and: [conditions]}, {or: [conditions]} or {not: condition}`;
+/** The union's branches, in order: the one a condition's keys name tells what is wrong with it. */
+const CONDITION_KINDS = ['path', 'and', 'or', 'not'] as const;
+
 export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
-  z.union([
-    ComparisonSchema,
-    z.strictObject({ and: z.array(ConditionSchema).check(z.minLength(1)) }),
-    z.strictObject({ or: z.array(ConditionSchema).check(z.minLength(1)) }),
-    z.strictObject({ not: ConditionSchema }),
-  ]),
+  z.union(
+    [
+      ComparisonSchema,
+      z.strictObject({ and: z.array(ConditionSchema).check(z.minLength(1)) }),
+      z.strictObject({ or: z.array(ConditionSchema).check(z.minLength(1)) }),
+      z.strictObject({ not: ConditionSchema }),
+    ],
+    {
+      // A union that fails says only "Invalid input": name the first problem of the kind of condition
+      // the input's keys say it is, or the shapes a condition may take.
+      error: (issue) => {
+        const input = issue.input;
+        const kind =
+          typeof input === 'object' && input !== null
+            ? CONDITION_KINDS.findIndex((key) => key in input)
+            : -1;
+        const first = (issue as { errors?: z.core.$ZodIssue[][] }).errors?.[kind]?.[0];
+        if (!first) return CONDITION_SHAPE;
+        return `${first.path.length > 0 ? `${first.path.map(String).join('.')}: ` : ''}${first.message}`;
+      },
+    },
+  ),
 );
 
 /**
@@ -214,7 +236,10 @@ export const WaitStepSchema = z
         ctx.addIssue({
           code: 'custom',
           path: ['seconds'],
-          message: 'a wait step needs seconds or secondsPath',
+          message:
+            value.seconds === undefined
+              ? 'a wait step needs seconds or secondsPath'
+              : 'a wait step takes seconds or secondsPath, not both',
         });
       }
     }),

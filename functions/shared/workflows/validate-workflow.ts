@@ -227,6 +227,18 @@ function checkStaticParams(step: Step, field: string): ValidationIssue | undefin
   };
 }
 
+/** The first param (at any depth) given both as a value and as a `.$` reference, which Step Functions refuses. */
+function duplicateParam(params: unknown, field: string): string | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  for (const [key, value] of Object.entries(params)) {
+    const where = Array.isArray(params) ? `${field}[${key}]` : `${field}.${key}`;
+    if (!Array.isArray(params) && !key.endsWith('.$') && Object.hasOwn(params, `${key}.$`)) return where;
+    const nested = duplicateParam(value, where);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
 function declaredInputProperties(schema: Record<string, unknown> | undefined): Set<string> | undefined {
   const properties = schema?.properties;
   if (typeof properties !== 'object' || properties === null) return undefined;
@@ -422,6 +434,15 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     if (expressionIssue) issues.push(expressionIssue);
     const paramsIssue = checkStaticParams(step, field);
     if (paramsIssue) issues.push(paramsIssue);
+    const duplicate = 'params' in step ? duplicateParam(step.params, `${field}.params`) : undefined;
+    if (duplicate) {
+      issues.push({
+        rule: 'invalid-params',
+        stepId: step.id,
+        field: duplicate,
+        message: `Step '${step.id}' (${duplicate}): give ${duplicate.split('.').at(-1)} or ${duplicate.split('.').at(-1)}.$, not both`,
+      });
+    }
     if (step.type === 'wait' && step.secondsPath) reference(`${field}.secondsPath`, step.secondsPath);
     if ('retry' in step && step.retry) {
       const retry = effectiveRetry(env.definition, step.retry);

@@ -138,3 +138,19 @@ describe('replaceChannels', () => {
     ).resolves.toHaveLength(2);
   });
 });
+
+describe('a channel URL', () => {
+  it('over 2048 characters is refused for its length, not as "not an absolute URL"', () => {
+    const url = (length: number) => `https://hooks.example.com/${'a'.repeat(length - 26)}`;
+    const parse = (length: number) =>
+      PutChannelsBodySchema.safeParse({ channels: [{ id: 'hook', type: 'webhook', url: url(length) }] });
+    expect(parse(2048).success).toBe(true);
+    expect(parse(2100).error?.issues.map((issue) => issue.message)).toEqual([
+      'must be at most 2048 characters',
+    ]);
+    expect(
+      PutChannelsBodySchema.safeParse({ channels: [{ id: 'hook', type: 'webhook', url: 'ftp://x' }] }).error
+        ?.issues[0]?.message,
+    ).toBe('must be an absolute http(s) URL');
+  });
+});

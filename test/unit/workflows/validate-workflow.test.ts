@@ -427,6 +427,43 @@ describe('validateWorkflow', () => {
     }
   });
 
+  it('invalid-params: a param given both as a value and as a .$ reference, at any depth', () => {
+    const top = issue(
+      workflow([step('ask', { type: 'llm', params: { prompt: 'x', 'prompt.$': '$.input.p' } })]),
+      'invalid-params',
+    );
+    expect(top).toEqual({
+      rule: 'invalid-params',
+      stepId: 'ask',
+      field: 'steps[0].params.prompt',
+      message: "Step 'ask' (steps[0].params.prompt): give prompt or prompt.$, not both",
+    });
+    const nested = { url: 'https://example.com', headers: { auth: 'a', 'auth.$': '$.input.a' } };
+    expect(issue(workflow([step('get', { type: 'http', params: nested })]), 'invalid-params').field).toBe(
+      'steps[0].params.headers.auth',
+    );
+  });
+
+  it('invalid-condition: says what is wrong with a condition, not "Invalid input"', () => {
+    const message = (when: unknown) =>
+      issue(workflow([step('a'), step('b', { dependsOn: ['a'], when })]), 'invalid-condition').message;
+    expect(message({})).toMatch(/a condition is \{path, and one of equals, .*\{not: condition\}/);
+    expect(message('x')).toMatch(/a condition is \{path/);
+    expect(message({ path: '$.input.t', equals: { a: 1 } })).toMatch(
+      /equals: must be a string, a number, a boolean or null/,
+    );
+    expect(message({ path: '$.input.t', lessThan: true })).toMatch(/lessThan: must be a string or a number/);
+    expect(message({ not: { path: 1, equals: 1 } })).toMatch(/path: Invalid input: expected string/);
+  });
+
+  it('schema: a wait step with both seconds and secondsPath is told "not both"', () => {
+    const both = { id: 'w', type: 'wait', seconds: 5, secondsPath: '$.input.s' };
+    expect(issue(workflow([both]), 'schema').message).toMatch(/seconds or secondsPath, not both/);
+    expect(issue(workflow([{ id: 'w', type: 'wait' }]), 'schema').message).toMatch(
+      /needs seconds or secondsPath$/,
+    );
+  });
+
   it('invalid-params: a lambda step without a static functionArn (or functionArn.$)', () => {
     for (const params of [{}, { functionArn: '' }, { payload: { a: 1 } }]) {
       expect(
