@@ -20,8 +20,13 @@ const TagValueSchema = z
     z.regex(PRINTABLE, 'has control or formatting characters'),
   );
 
+const TAG_KEY_RULE = 'tag keys are 1 to 64 of a-z 0-9 _ . -';
+
 export const TaskTagsSchema = z
-  .record(z.string().check(z.regex(TAG_KEY_PATTERN, 'tag keys are 1 to 64 of a-z 0-9 _ . -')), TagValueSchema)
+  .record(z.string().check(z.regex(TAG_KEY_PATTERN, TAG_KEY_RULE)), TagValueSchema, {
+    // A record's refused key says only "Invalid key in record": say the rule.
+    error: (issue) => (issue.code === 'invalid_key' ? TAG_KEY_RULE : undefined),
+  })
   .check(z.refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`));
 
 /** `tag=<key>:<value>` as a list filter: the key ends at the first colon. */
