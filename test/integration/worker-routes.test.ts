@@ -280,12 +280,18 @@ describe('worker routes', () => {
     for (const [path, field] of [
       [`/admin/workers?type=${ONLY_B}`, 'type'],
       ['/admin/workers/stats?type=nope', 'type'],
+      [`/admin/workers?type=${SHARED}&type=${ONLY_B}`, 'type'],
+      ['/admin/workers?type=%C0%AF', 'type'],
+      ['/admin/workers/dead?type=%00', 'type'],
+      ['/admin/workers?type=%E2%80%AEabc', 'type'],
       ['/admin/workers?status=ASLEEP', 'status'],
       ['/admin/workers/dead?limit=5', 'limit'],
     ] as const) {
       const { status, body } = await get(adminA, path);
       expect(status, path).toBe(400);
       expect(body.details, path).toEqual([expect.objectContaining({ field })]);
+      // Nothing a client sent that is not printable comes back in the message.
+      expect(String(body.message), path).not.toMatch(/[\u0000\u202e\ufffd]/);
     }
   });
 

@@ -18,9 +18,10 @@ import {
   type ViewContext,
   workerView,
 } from '../workers/worker-views';
+import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
-import { noBody, OrgQuery, parseWith } from './request';
+import { checkRawQuery, noBody, OrgQuery, parseWith } from './request';
 
 /** What reading workers needs: the declared types, and the sweep's directory, clock and dead-after time. */
 export interface WorkerReadDeps {
@@ -34,7 +35,8 @@ export interface WorkerRouteDeps extends WorkerReadDeps {
   readonly sweep: SweepDeps;
 }
 
-const TypeName = z.string().check(z.minLength(1), z.maxLength(64));
+/** Declared types are slugs: anything else names none, and is refused without being echoed back. */
+const TypeName = z.string().check(z.regex(SLUG, 'must be a worker type name: a slug of a-z, 0-9, _ and -'));
 const ScopeQuery = z.strictObject({ type: z.optional(TypeName), org: z.optional(OrgQuery) });
 const ListQuery = z.strictObject({
   ...ScopeQuery.shape,
@@ -98,7 +100,11 @@ export async function workerHealth(
   return { live, dead };
 }
 
-const query = (event: APIGatewayProxyEventV2) => event.queryStringParameters ?? {};
+/** The query, a repeated or undecodable `type` refused by name (API Gateway would join or pass it on). */
+const query = (event: APIGatewayProxyEventV2) => {
+  checkRawQuery(event, ['type']);
+  return event.queryStringParameters ?? {};
+};
 
 const listed = (scope: Scope, workers: Iterable<WorkerItem>) =>
   [...workers].map((worker) => workerView(worker, scope.context)).sort(byRecentHeartbeat);

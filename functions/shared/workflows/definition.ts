@@ -161,9 +161,7 @@ export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
       error: (issue) => {
         const input = issue.input;
         const kind =
-          typeof input === 'object' && input !== null
-            ? CONDITION_KINDS.findIndex((key) => key in input)
-            : -1;
+          typeof input === 'object' && input !== null ? CONDITION_KINDS.findIndex((key) => key in input) : -1;
         const first = (issue as { errors?: z.core.$ZodIssue[][] }).errors?.[kind]?.[0];
         if (!first) return CONDITION_SHAPE;
         return `${first.path.length > 0 ? `${first.path.map(String).join('.')}: ` : ''}${first.message}`;
