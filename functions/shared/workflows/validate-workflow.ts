@@ -6,6 +6,7 @@
 import jsonata from 'jsonata';
 import { nonLinearRegexIn } from '../actions/linear-regex';
 import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
+import { shownText } from '../http/shown-text';
 import type * as z from '../zod-mini';
 import {
   type Condition,
@@ -94,8 +95,10 @@ function stepIdAt(raw: unknown, path: readonly PropertyKey[]): string | undefine
 
 function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ValidationIssue {
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const field = fieldPath(path);
-  const stepId = stepIdAt(raw, issue.path);
+  // The path's keys and the step id are the client's, and may be what failed: shown cut and escaped.
+  const field = shownText(fieldPath(path), 200);
+  const rawStepId = stepIdAt(raw, issue.path);
+  const stepId = rawStepId === undefined ? undefined : shownText(rawStepId);
   const where = stepId ? `Step '${stepId}' (${field})` : field ? field : 'The workflow definition';
   const last = path.at(-1);
   const withStep = (rule: ValidationRule, message: string): ValidationIssue => ({
@@ -130,7 +133,7 @@ function stepTypeAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return 'is required';
-  if (issue.code === 'unrecognized_keys') return `unknown field (${issue.keys.join(', ')})`;
+  if (issue.code === 'unrecognized_keys') return `unknown field (${shownText(issue.keys.join(', '), 200)})`;
   return issue.message;
 }
 

@@ -1,0 +1,10 @@
+// A client's text as an error message shows it (an unknown field's name, a step id that failed its own
+// check): cut to a length a message can carry, its control, format and lone surrogate characters escaped,
+// so a 200,000-character key or a bidi override never comes back, or reaches a log, as it was sent.
+
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+export function shownText(text: string, max = 64): string {
+  const cut = text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+  return cut.replace(UNPRINTABLE, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
