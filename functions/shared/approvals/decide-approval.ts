@@ -10,6 +10,7 @@
 // can be sent again.
 import type { Identity } from '../auth/identity';
 import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
+import { freeText } from '../http/free-text';
 import { summarize } from '../steps/run-step';
 import type { TaskStore } from '../tasks/task-store';
 import * as z from '../zod-mini';
@@ -31,16 +32,7 @@ export const MAX_COMMENT_CHARS = 2_000;
 
 export const DecisionRequestSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
-  comment: z.optional(
-    z.string().check(
-      z.minLength(1),
-      z.maxLength(MAX_COMMENT_CHARS),
-      z.refine(
-        (text) => !/[^\P{Cc}\t\n\r]/u.test(text),
-        'has control characters (line breaks and tabs are fine)',
-      ),
-    ),
-  ),
+  comment: z.optional(freeText(MAX_COMMENT_CHARS)),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequestSchema>;
 

@@ -39,7 +39,7 @@ export const IdempotencyKeySchema = z
   .check(
     z.minLength(1),
     z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH),
-    z.regex(/^[^\p{Cc}]+$/u, 'has control characters'),
+    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or format characters (Unicode Cc or Cf, such as U+202E)'),
   );
 
 /** A label that lists and metrics group by: printable, no control or bidi/formatting characters. */

@@ -13,6 +13,8 @@
 //   $.steps.<id>       the iteration's own sub-steps only (outer steps are not visible: pass what an
 //                      iteration needs through `items`)
 // Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
+
+import { freeText } from '../http/free-text';
 import * as z from '../zod-mini';
 import {
   APPROVER_ROLES,
@@ -372,7 +374,7 @@ export const WorkflowDefinitionSchema = z
     id: Slug,
     version: z.number().check(z.int(), z.positive()),
     name: DisplayName,
-    description: z.optional(z.string().check(z.maxLength(2000))),
+    description: z.optional(freeText(2000, 0)),
     inputSchema: z
       .optional(z.record(z.string(), z.unknown()))
       .check(z.meta({ description: 'A JSON Schema the task input must satisfy.' })),
