@@ -4,7 +4,6 @@
 // context off, the default) it is never imported, and the CDK bundling of such a deployment defines that
 // variable so esbuild drops the import from the bundle altogether: keep the comparison literal.
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import { SERVICE_NAME } from './telemetry/service-names';
 
@@ -12,6 +11,12 @@ export const tracer: Tracer | undefined =
   process.env.POWERTOOLS_TRACE_ENABLED === 'false'
     ? undefined
     : new (await import('@aws-lambda-powertools/tracer')).Tracer({ serviceName: SERVICE_NAME });
+
+/** Its middy middleware, likewise imported only when tracing is on. */
+const captureLambdaHandler =
+  process.env.POWERTOOLS_TRACE_ENABLED === 'false'
+    ? undefined
+    : (await import('@aws-lambda-powertools/tracer/middleware')).captureLambdaHandler;
 
 /** An AWS SDK v3 client, with a subsegment per call when tracing is on. */
 export function traced<Client>(client: Client): Client {
@@ -23,7 +28,7 @@ export function traced<Client>(client: Client): Client {
  * middleware at all (middy takes a list, and refuses an empty middleware object).
  */
 export function traceLambdaHandler(): MiddlewareObj[] {
-  return tracer ? [captureLambdaHandler(tracer)] : [];
+  return tracer && captureLambdaHandler ? [captureLambdaHandler(tracer)] : [];
 }
 
 /**

@@ -1,5 +1,6 @@
 // The workflow definition DSL: a zod schema (the single source of truth), the TypeScript types inferred
-// from it, and the defaults the compiler applies. docs/workflow.schema.json is generated from this schema
+// from it, and the defaults the compiler applies. docs/workflow.schema.json is generated from this schema,
+// with the descriptions definition-docs.ts gives its fields (apart, so that no Lambda bundles them)
 // (`npx tsx functions/shared/workflows/write-schema.ts`); a unit test fails when it is stale.
 //
 // Data a step can read (as `.$` params, `when` paths, `items`, `secondsPath`):
@@ -19,10 +20,6 @@ import * as z from '../zod-mini';
 import {
   APPROVER_ROLES,
   APPROVER_USER_ID,
-  DEFAULT_AGENT_HEARTBEAT_SECONDS,
-  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-  DEFAULT_MAP_CONCURRENCY,
-  DEFAULT_STEP_TIMEOUT_SECONDS,
   MAX_APPROVAL_MESSAGE_CHARS,
   MAX_APPROVAL_TIMEOUT_SECONDS,
   MAX_APPROVERS,
@@ -47,59 +44,29 @@ const ReferencePath = z
   .check(z.regex(REFERENCE_PATH, 'must be a JSONPath reference like $.input.x or $.steps.<id>.output.y'));
 const integer = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
-export const RetryPolicySchema = z
-  .strictObject({
-    maxAttempts: z.optional(integer(0, 10)).check(
-      z.meta({
-        description:
-          "Retries after the first attempt (ASL MaxAttempts). The Lambda service's transient errors (Lambda.ServiceException, Lambda.TooManyRequestsException, ...) are retried apart, up to 6 times, whatever this says.",
-        default: 3,
-      }),
-    ),
-    intervalSeconds: z
-      .optional(integer(1, 3600))
-      .check(z.meta({ description: 'Wait before the first retry.', default: 1 })),
-    backoffRate: z
-      .optional(z.number().check(z.gte(1), z.lte(10)))
-      .check(z.meta({ description: 'Multiplier of the wait for each further retry.', default: 2 })),
-    maxDelaySeconds: z
-      .optional(integer(1, 86400))
-      .check(z.meta({ description: 'Upper bound of any wait between attempts.', default: 60 })),
-    jitter: z
-      .optional(z.enum(['FULL', 'NONE']))
-      .check(z.meta({ description: 'FULL waits a random time up to the computed delay.', default: 'FULL' })),
-    nonRetryableErrors: z
-      .optional(
-        z
-          .array(
-            z.string().check(
-              z.minLength(1),
-              z.maxLength(MAX_ERROR_NAME_LENGTH),
-              z.refine((name) => name !== 'States.ALL', {
-                message: 'States.ALL cannot be listed: to retry nothing, set maxAttempts to 0',
-              }),
-            ),
-          )
-          .check(z.maxLength(MAX_NON_RETRYABLE_ERRORS)),
+export const RetryPolicySchema = z.strictObject({
+  maxAttempts: z.optional(integer(0, 10)),
+  intervalSeconds: z.optional(integer(1, 3600)),
+  backoffRate: z.optional(z.number().check(z.gte(1), z.lte(10))),
+  maxDelaySeconds: z.optional(integer(1, 86400)),
+  jitter: z.optional(z.enum(['FULL', 'NONE'])),
+  nonRetryableErrors: z.optional(
+    z
+      .array(
+        z.string().check(
+          z.minLength(1),
+          z.maxLength(MAX_ERROR_NAME_LENGTH),
+          z.refine((name) => name !== 'States.ALL', {
+            message: 'States.ALL cannot be listed: to retry nothing, set maxAttempts to 0',
+          }),
+        ),
       )
-      .check(
-        z.meta({
-          description:
-            "Error names never retried (e.g. the errorType of a lambda step's function), in addition to the built-in ones (HttpClientError, TransformError, InvalidStepParams, ...). A step's list replaces defaults.retry.nonRetryableErrors. Listing a Lambda service error (e.g. Lambda.ServiceException) stops its retries too.",
-        }),
-      ),
-  })
-  .check(
-    z.meta({
-      description:
-        'Retry policy; unset fields come from the workflow defaults.retry, then the built-in defaults.',
-    }),
-  );
+      .check(z.maxLength(MAX_NON_RETRYABLE_ERRORS)),
+  ),
+});
 export type RetryPolicy = z.infer<typeof RetryPolicySchema>;
 
-const StepTimeout = integer(1, MAX_STEP_TIMEOUT_SECONDS).check(
-  z.meta({ description: 'Per attempt, in seconds.', default: DEFAULT_STEP_TIMEOUT_SECONDS }),
-);
+const StepTimeout = integer(1, MAX_STEP_TIMEOUT_SECONDS);
 
 const ComparisonValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
   error: 'must be a string, a number, a boolean or null',
@@ -126,9 +93,7 @@ export const ComparisonSchema = z
     greaterThanOrEquals: z.optional(OrderedValue),
     lessThanOrEquals: z.optional(OrderedValue),
     isPresent: z.optional(z.boolean()),
-    matches: z
-      .optional(z.string().check(z.minLength(1)))
-      .check(z.meta({ description: 'A glob: * matches any characters.' })),
+    matches: z.optional(z.string().check(z.minLength(1))),
   })
   .check(
     z.superRefine((value, ctx) => {
@@ -189,30 +154,19 @@ const DisplayName = z
     ),
   );
 
-const Params = z.record(z.string(), z.unknown()).check(
-  z.meta({
-    description:
-      'Action parameters. Keys ending in .$ take a JSONPath ($.input..., $.steps.<id>.output..., $.item...) or an intrinsic (States.Format(...)) resolved at run time. `simulate` is passed through for failure injection.',
-  }),
-);
+const Params = z.record(z.string(), z.unknown());
 
 const baseStep = {
   id: Slug,
   name: z.optional(DisplayName),
-  dependsOn: z
-    .optional(z.array(z.string()))
-    .check(z.meta({ description: 'Ids of steps that must finish first.' })),
-  when: z
-    .optional(ConditionSchema)
-    .check(z.meta({ description: 'Run only if this holds; otherwise SKIPPED.' })),
+  dependsOn: z.optional(z.array(z.string())),
+  when: z.optional(ConditionSchema),
 };
 
 const runnableFields = {
   retry: z.optional(RetryPolicySchema),
   timeoutSeconds: z.optional(StepTimeout),
-  continueOnError: z
-    .optional(z.boolean())
-    .check(z.meta({ description: 'On failure record FAILED and go on instead of failing the task.' })),
+  continueOnError: z.optional(z.boolean()),
   params: z.optional(Params),
 };
 
@@ -246,31 +200,14 @@ export const WaitStepSchema = z
   );
 export type WaitStep = z.infer<typeof WaitStepSchema>;
 
-export const AgentStepSchema = z
-  .strictObject({
-    ...baseStep,
-    type: z.literal('agent'),
-    workerType: Slug.check(
-      z.meta({
-        description:
-          "A worker type the deployment declares (`workerTypes`) and opens to the workflow's organization.",
-      }),
-    ),
-    heartbeatSeconds: z.optional(integer(1, MAX_STEP_TIMEOUT_SECONDS)).check(
-      z.meta({
-        description:
-          'A worker that sends no heartbeat for this long is presumed lost: the attempt fails with States.HeartbeatTimeout and is retried on another worker. Below the step timeout.',
-        default: DEFAULT_AGENT_HEARTBEAT_SECONDS,
-      }),
-    ),
-    ...runnableFields,
-  })
-  .check(
-    z.meta({
-      description:
-        "Hands the step to an external worker of `workerType` through its queue; the worker's result is the step's output.",
-    }),
-  );
+export const AgentStepSchema = z.strictObject({
+  ...baseStep,
+  type: z.literal('agent'),
+  // An instance of its own, which the docs describe (definition-docs.ts), not the shared Slug.
+  workerType: Slug.check(),
+  heartbeatSeconds: z.optional(integer(1, MAX_STEP_TIMEOUT_SECONDS)),
+  ...runnableFields,
+});
 export type AgentStep = z.infer<typeof AgentStepSchema>;
 
 export const ApprovalStepSchema = z.strictObject({
@@ -300,31 +237,10 @@ export const ApprovalStepSchema = z.strictObject({
       z.minLength(1, 'needs at least one approver: a role (OWNER, ADMIN, MEMBER) or a user id'),
       z.maxLength(MAX_APPROVERS),
       z.refine((approvers) => new Set(approvers).size === approvers.length, 'lists an approver twice'),
-      z.meta({
-        description:
-          'Who may decide: roles of the organization (OWNER, ADMIN, MEMBER: anyone with that role) or user ids (a JWT sub, an API key id). OWNERs and ADMINs may always decide.',
-      }),
     ),
-  message: z.string().check(
-    z.minLength(1),
-    z.maxLength(MAX_APPROVAL_MESSAGE_CHARS),
-    z.meta({
-      description: 'What the approvers are asked; shown in the notification and the approvals list.',
-    }),
-  ),
-  timeoutSeconds: z.optional(integer(1, MAX_APPROVAL_TIMEOUT_SECONDS)).check(
-    z.meta({
-      description: 'How long to wait for a decision, in seconds.',
-      default: DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-    }),
-  ),
-  onTimeout: z.optional(z.enum(['reject', 'fail'])).check(
-    z.meta({
-      description:
-        'Without a decision in time: `reject` fails the step with Approval.Rejected (cause: expired), `fail` with Approval.Expired. Either way continueOnError and the task outcome apply as to any step failure.',
-      default: 'reject',
-    }),
-  ),
+  message: z.string().check(z.minLength(1), z.maxLength(MAX_APPROVAL_MESSAGE_CHARS)),
+  timeoutSeconds: z.optional(integer(1, MAX_APPROVAL_TIMEOUT_SECONDS)),
+  onTimeout: z.optional(z.enum(['reject', 'fail'])),
   continueOnError: runnableFields.continueOnError,
 });
 export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
@@ -332,12 +248,9 @@ export type ApprovalStep = z.infer<typeof ApprovalStepSchema>;
 const mapFields = {
   ...baseStep,
   type: z.literal('map'),
-  items: ReferencePath.check(
-    z.meta({ description: 'JSONPath to the array to iterate, e.g. $.input.companies.' }),
-  ),
-  maxConcurrency: z
-    .optional(integer(1, MAX_MAP_CONCURRENCY))
-    .check(z.meta({ default: DEFAULT_MAP_CONCURRENCY })),
+  // An instance of its own, which the docs describe (definition-docs.ts), not the shared ReferencePath.
+  items: ReferencePath.check(),
+  maxConcurrency: z.optional(integer(1, MAX_MAP_CONCURRENCY)),
   continueOnError: runnableFields.continueOnError,
 };
 
@@ -349,12 +262,7 @@ export type MapStep = z.infer<typeof MapStepHeadSchema> & { steps: Step[] };
 export const MapStepSchema: z.ZodMiniType<MapStep> = z.strictObject({
   ...mapFields,
   get steps() {
-    return z
-      .array(StepSchema)
-      .check(
-        z.minLength(1),
-        z.meta({ description: 'A sub-DAG run per item; it sees $.item, $.mapIndex, $.input and $.task.' }),
-      );
+    return z.array(StepSchema).check(z.minLength(1));
   },
 });
 
@@ -368,35 +276,17 @@ export const StepSchema: z.ZodMiniType<Step> = z.discriminatedUnion('type', [
   ApprovalStepSchema,
 ]) as unknown as z.ZodMiniType<Step>;
 
-export const WorkflowDefinitionSchema = z
-  .strictObject({
-    $schema: z.optional(z.string()),
-    id: Slug,
-    version: z.number().check(z.int(), z.positive()),
-    name: DisplayName,
-    description: z.optional(freeText(2000, 0)),
-    inputSchema: z
-      .optional(z.record(z.string(), z.unknown()))
-      .check(z.meta({ description: 'A JSON Schema the task input must satisfy.' })),
-    defaults: z.optional(
-      z.strictObject({ retry: z.optional(RetryPolicySchema), timeoutSeconds: z.optional(StepTimeout) }),
-    ),
-    timeoutSeconds: z
-      .optional(integer(1, MAX_WORKFLOW_TIMEOUT_SECONDS))
-      .check(z.meta({ description: 'Limit for the whole task, in seconds.' })),
-    steps: z.array(StepSchema).check(z.minLength(1)),
-  })
-  .check(z.meta({ title: 'stepwise workflow definition' }));
+export const WorkflowDefinitionSchema = z.strictObject({
+  $schema: z.optional(z.string()),
+  id: Slug,
+  version: z.number().check(z.int(), z.positive()),
+  name: DisplayName,
+  description: z.optional(freeText(2000, 0)),
+  inputSchema: z.optional(z.record(z.string(), z.unknown())),
+  defaults: z.optional(
+    z.strictObject({ retry: z.optional(RetryPolicySchema), timeoutSeconds: z.optional(StepTimeout) }),
+  ),
+  timeoutSeconds: z.optional(integer(1, MAX_WORKFLOW_TIMEOUT_SECONDS)),
+  steps: z.array(StepSchema).check(z.minLength(1)),
+});
 export type WorkflowDefinition = z.infer<typeof WorkflowDefinitionSchema>;
-
-/** The published JSON Schema of a workflow definition (the input side: defaulted fields are optional). */
-export function workflowJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(WorkflowDefinitionSchema, {
-      target: 'draft-2020-12',
-      io: 'input',
-      unrepresentable: 'any',
-    }),
-    $id: 'https://stepwise.dev/schemas/workflow.schema.json',
-  };
-}

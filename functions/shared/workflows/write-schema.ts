@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { workflowJsonSchema } from './definition';
+import { workflowJsonSchema } from './definition-docs';
 
 export const WORKFLOW_SCHEMA_FILE = fileURLToPath(
   new URL('../../../docs/workflow.schema.json', import.meta.url),

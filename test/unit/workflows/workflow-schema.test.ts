@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { workflowJsonSchema } from '../../../functions/shared/workflows/definition';
+import { workflowJsonSchema } from '../../../functions/shared/workflows/definition-docs';
 import { WORKFLOW_SCHEMA_FILE } from '../../../functions/shared/workflows/write-schema';
 
 describe('docs/workflow.schema.json', () => {
