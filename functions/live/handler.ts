@@ -43,6 +43,8 @@ function identityOf(event: WebSocketEvent) {
   } = event.requestContext.authorizer ?? {};
   const identity = identityFromContext({ orgId, role, principal, method });
   const expiresAt = credentialExpiryOf(expiry);
+  // A JWT always has an expiry: without one the connection is refused, never kept for 2 hours.
+  if (identity?.method === 'jwt' && expiresAt === undefined) return undefined;
   return identity && expiresAt !== undefined ? { ...identity, expiresAt } : identity;
 }
 

@@ -1,7 +1,7 @@
 // sweeper: every minute (a timer on the local stack), workers silent past deadAfterSeconds become DEAD and
 // their in-flight steps are failed as Worker.Lost so they retry now (functions/shared/workers/sweep-workers.ts);
-// then the alert rules run (functions/shared/alerts/rules/), and the live connections whose credential
-// expired are closed (functions/shared/live/live-expiry.ts).
+// then the alert rules run (functions/shared/alerts/rules/). First of all, the live connections whose
+// credential expired are closed (functions/shared/live/live-expiry.ts).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
@@ -53,7 +53,28 @@ const rulesDeps: RulesDeps = {
   onError: (error, rule) => logger.error('Alert rule failed', { rule, error }),
 };
 
+/** Closes the live connections whose credential expired: first, and whatever the other sweeps do. */
+async function closeExpired(): Promise<void> {
+  if (!process.env[LIVE_API.endpointEnv]) return;
+  const onError = (error: unknown, connectionId?: string) =>
+    logger.error('Could not close a live connection whose credential expired', { connectionId, error });
+  try {
+    const expired = await closeExpiredConnections({
+      store: new DynamoLiveStore(documentClient(), config.tableName),
+      close: closeConnection,
+      now: () => new Date(),
+      onError,
+    });
+    if (expired.closed > 0) {
+      logger.info('Live connections closed: their credential expired', { closed: expired.closed });
+    }
+  } catch (error) {
+    onError(error);
+  }
+}
+
 const lambdaHandler = async (): Promise<void> => {
+  await closeExpired();
   const report = await sweepWorkers(workerTypes, deps);
   metrics.addMetric('WorkersMarkedDead', MetricUnit.Count, report.marked.length);
   metrics.addMetric('WorkerSweepErrors', MetricUnit.Count, report.errors);
@@ -68,18 +89,6 @@ const lambdaHandler = async (): Promise<void> => {
   }
   const evaluated = await evaluateRules(rules, rulesDeps);
   metrics.addMetric('AlertRuleErrors', MetricUnit.Count, evaluated.failed.length);
-  if (process.env[LIVE_API.endpointEnv]) {
-    const expired = await closeExpiredConnections({
-      store: new DynamoLiveStore(documentClient(), config.tableName),
-      close: closeConnection,
-      now: () => new Date(),
-      onError: (error, connectionId) =>
-        logger.error('Could not close a live connection whose credential expired', { connectionId, error }),
-    });
-    if (expired.closed > 0) {
-      logger.info('Live connections closed: their credential expired', { closed: expired.closed });
-    }
-  }
 };
 
 export const handler = middy(lambdaHandler)

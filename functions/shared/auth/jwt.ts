@@ -133,8 +133,9 @@ export function createJwtVerifier(
         ? membershipFromGroups(payload, config.claims.groupsClaim)
         : membershipFromClaims(payload, config.claims.orgClaim, config.claims.roleClaim);
     if ('denied' in membership) return membership;
-    // `exp` is a required claim, so a number (jwtVerify checks its type).
-    return { ...membership, principal: String(payload.sub), method: 'jwt', expiresAt: Number(payload.exp) };
+    // `exp` is a required claim, so a number (jwtVerify checks its type); it may have a fraction.
+    const expiresAt = Math.floor(Number(payload.exp));
+    return { ...membership, principal: String(payload.sub), method: 'jwt', expiresAt };
   };
 }
 

@@ -14,8 +14,8 @@ export const CREDENTIAL_EXPIRY_KEY = 'credentialExpiresAt';
 /** What a message on a connection whose credential expired is told. */
 export const CREDENTIAL_EXPIRED = "this connection's credential has expired; reconnect with a fresh one";
 
-/** Connections closed per sweep, at most (the next sweep takes the rest). */
-export const EXPIRED_PER_SWEEP = 500;
+/** Connections closed per sweep, at most, one after another (the next sweep takes the rest). */
+export const EXPIRED_PER_SWEEP = 100;
 
 /**
  * The expiry in an authorizer context, in epoch seconds: a number, or its text (a WebSocket authorizer's
