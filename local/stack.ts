@@ -255,6 +255,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     messaging: await preferred(options.ports?.messaging, previous?.sqs),
     stepfunctions: await preferred(options.ports?.stepfunctions, previous?.stepfunctions),
   };
+  // Set once the handlers' environment is complete; refused if the start fails first, so that nothing
+  // waiting on it holds the stop (an execution's status event being delivered, say).
+  let configureHandlers: () => void = () => undefined;
+  let abandonHandlers: (reason: Error) => void = () => undefined;
+  const handlersConfigured = new Promise<void>((resolve, reject) => {
+    configureHandlers = resolve;
+    abandonHandlers = reject;
+  });
+  handlersConfigured.catch(() => undefined);
   try {
     const dynamodb = await bindingPort('dynamodb', ports.dynamodb, () =>
       startDynamoDb(settings, {
@@ -291,10 +300,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const outboundAllowedHosts = allowedHosts.join(',');
 
-    let configureHandlers: () => void = () => undefined;
-    const handlersConfigured = new Promise<void>((resolve) => {
-      configureHandlers = resolve;
-    });
     // Invocations wait for the handlers' environment: a worker reporting through the Lambda endpoint, or
     // an execution resumed, may call a function before it is set.
     const runtime = new LambdaRuntime(settings, undefined, {
@@ -375,7 +380,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, environment, logEnvironment(logSettings), {
       CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });
-    configureHandlers();
 
     let live: LocalWebSocketGateway | undefined;
     const api = createApiGatewayServer(settings, {
@@ -412,10 +416,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (options.inProcessTransports !== false) {
       stoppers.push(registerInProcessTransport(liveHttpUrl, livePostTransport(liveGateway)));
     }
-    // Alert links point at the API, whose address is known only now; the handlers that raise alerts (api,
-    // sweeper) first run after this.
+    // Alert links point at the API, whose address is known only now.
     environment[API_BASE_URL_ENV] = apiUrl;
     process.env[API_BASE_URL_ENV] = apiUrl;
+    // The environment is complete (LIVE_ENDPOINT and the API's address included): a handler may load.
+    configureHandlers();
 
     const schedules = startSchedules(
       settings,
@@ -493,6 +498,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stop,
     };
   } catch (error) {
+    abandonHandlers(new Error('the local stack did not start'));
     await stop();
     throw error;
   }
