@@ -7,16 +7,23 @@
 // expression is a 400 at registration and fails its step when it comes at run time (`expression.$`).
 // It has no `i` flag either, so a case-insensitive literal spells each letter's cases out (`/ab/i` runs
 // as `/[aA][bB]/`): the same matches for every letter with one single-character upper and lower case
-// (ASCII and most others), and ranges in a class of ASCII letters (`[a-f]` gains `A-F`).
+// (ASCII and most others), and ranges in a class of ASCII letters (`[a-f]` gains `A-F`). The regular
+// expression JSONata makes of a `$toMillis` picture runs there as well.
 import { setFlagsFromString } from 'node:v8';
+import { shownText } from '../http/shown-text';
 
 setFlagsFromString('--enable-experimental-regexp-engine');
 
-/** An escape, copied whole: \u{…}, \uXXXX, \xXX, \cX, \p{…} or \P{…}, \k<…>, or a backslash and one character. */
-const ESCAPE =
-  /\\(?:u\{[0-9A-Fa-f]+\}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|c[A-Za-z]|[pP]\{[^}]*\}|k<[^>]*>|[\s\S])/y;
-/** A named group's opening, whose name must not be spelled out: `(?<name>`. */
-const GROUP_NAME = /\(\?<[A-Za-z_$][\w$]*>/y;
+/**
+ * An escape, read whole: \xHH, \uHHHH, \cX, or a backslash and one character. A literal runs without
+ * the `u` flag (JSONata sets only g, i and m), where `\u{41}` is `u` repeated 41 times and `\p{L}` reads
+ * `p{L}`: so neither has a form of its own here.
+ */
+const ESCAPE = /\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|c[A-Za-z]|[\s\S])/y;
+/** A named group's opening, its name copied as it is: `(?<name>`. */
+const GROUP_NAME = /\(\?<(?![=!])[^>]*>/y;
+/** Escapes of a letter that mean something else than the letter (a class, a control, a reference). */
+const SPECIAL_ESCAPE_LETTERS = new Set('bBdDwWsSnrtvfcxuk');
 
 const KEPT = 200;
 const kept = new Map<string, RegExp>();
@@ -35,6 +42,11 @@ export function linearRegExp(regex: RegExp): RegExp {
   return new RegExp(linear);
 }
 
+// The matcher JSONata builds from a `$toMillis` picture too, through the hook patched into it
+// (patches/jsonata+*.patch): `$toMillis(s, '[f][f][f][f][f][f][f][f]')` on 60 digits took 28 s.
+(globalThis as Record<symbol, unknown>)[Symbol.for('jsonata.pictureRegExp')] = (source: string) =>
+  linearRegExp(new RegExp(source, 'i'));
+
 /**
  * JSONata's RegexEngine option: JSONata calls `new RegexEngine(literal)`, and a constructor that returns an
  * object gives that object.
@@ -50,13 +62,12 @@ export function nonLinearRegexIn(ast: unknown): string | undefined {
     if (typeof node !== 'object' || node === null || seen.has(node)) return undefined;
     seen.add(node);
     if (node instanceof RegExp) {
-      // Spelling out the cases adds no construct the engine refuses: the pattern as it is tells (and the
-      // registry's bundle need not carry the spelling).
+      // As it will run: a case-insensitive one spelled out.
       try {
-        new RegExp(node.source, `${node.flags.replace('i', '')}l`);
+        linearRegExp(node);
         return undefined;
       } catch {
-        return `the regular expression /${node.source}/ cannot run in linear time (backreferences and lookarounds are not supported)`;
+        return `the regular expression /${shownText(node.source, 200)}/ cannot run in linear time (backreferences and lookarounds are not supported)`;
       }
     }
     for (const value of Object.values(node)) {
@@ -76,18 +87,36 @@ function otherCases(char: string): string {
 }
 
 /** A range's counterparts in the other case, for the ASCII letters it spans (`a-f` -> `A-F`). */
-function otherCaseRanges(low: string, high: string): string {
+function otherCaseRanges(low: number, high: number): string {
   const ranges: string[] = [];
   for (const [from, to, shift] of [
-    ['a', 'z', -32],
-    ['A', 'Z', 32],
+    [0x61, 0x7a, -32],
+    [0x41, 0x5a, 32],
   ] as const) {
-    const start = Math.max(low.charCodeAt(0), from.charCodeAt(0));
-    const end = Math.min(high.charCodeAt(0), to.charCodeAt(0));
+    const start = Math.max(low, from);
+    const end = Math.min(high, to);
     if (start <= end)
       ranges.push(`${String.fromCharCode(start + shift)}-${String.fromCharCode(end + shift)}`);
   }
   return ranges.join('');
+}
+
+/** One character of the pattern, or one escape, with the character it stands for when it is one. */
+interface Atom {
+  readonly text: string;
+  readonly char?: string;
+}
+
+function atomAt(source: string, at: number): Atom {
+  if (source[at] !== '\\') return { text: source[at] as string, char: source[at] };
+  ESCAPE.lastIndex = at;
+  const text = ESCAPE.exec(source)?.[0] ?? '\\';
+  const code = /^\\[xu]([0-9A-Fa-f]+)$/.exec(text)?.[1];
+  if (code) return { text, char: String.fromCharCode(Number.parseInt(code, 16)) };
+  const escaped = text[1] ?? '';
+  // An identity escape (`\.`, `\-`, or a letter without a meaning of its own, as `\p`) is that character.
+  const identity = text.length === 2 && !/[0-9]/.test(escaped) && !SPECIAL_ESCAPE_LETTERS.has(escaped);
+  return identity ? { text, char: escaped } : { text };
 }
 
 /** The pattern with each letter's cases spelled out, so that it matches as with the `i` flag. */
@@ -95,54 +124,45 @@ export function spelledCaseless(source: string): string {
   let out = '';
   let inClass = false;
   let i = 0;
-  const escapeAt = (at: number) => {
-    ESCAPE.lastIndex = at;
-    return ESCAPE.exec(source)?.[0];
-  };
   while (i < source.length) {
-    const char = source[i] as string;
-    const escaped = char === '\\' ? escapeAt(i) : undefined;
-    if (escaped) {
-      // A letter written as a code (\x41, \u0041) has cases too.
-      const code = /^\\(?:x|u\{?)([0-9A-Fa-f]+)\}?$/.exec(escaped)?.[1];
-      const others = code ? otherCases(String.fromCodePoint(Number.parseInt(code, 16))) : '';
-      out += others && !inClass ? `[${escaped}${others}]` : escaped + others;
-      i += escaped.length;
+    if (!inClass && source[i] === '(') {
+      GROUP_NAME.lastIndex = i;
+      const groupName = GROUP_NAME.exec(source)?.[0];
+      if (groupName) {
+        out += groupName;
+        i += groupName.length;
+        continue;
+      }
+    }
+    if (!inClass && source[i] === '[') {
+      inClass = true;
+      const negated = source[i + 1] === '^';
+      out += negated ? '[^' : '[';
+      i += negated ? 2 : 1;
       continue;
     }
-    if (inClass) {
-      if (char === ']') {
-        inClass = false;
-        out += char;
-        i++;
-        continue;
-      }
-      const high = source[i + 2];
-      if (source[i + 1] === '-' && high !== undefined && high !== ']' && high !== '\\') {
-        out += `${char}-${high}${otherCaseRanges(char, high)}`;
-        i += 3;
-        continue;
-      }
-      out += char + otherCases(char);
+    if (inClass && source[i] === ']') {
+      inClass = false;
+      out += ']';
       i++;
       continue;
     }
-    if (char === '[') {
-      inClass = true;
-      out += source[i + 1] === '^' ? '[^' : '[';
-      i += source[i + 1] === '^' ? 2 : 1;
+    const atom = atomAt(source, i);
+    i += atom.text.length;
+    if (inClass && source[i] === '-' && source[i + 1] !== undefined && source[i + 1] !== ']') {
+      const high = atomAt(source, i + 1);
+      i += 1 + high.text.length;
+      if (atom.char !== undefined && high.char !== undefined) {
+        out += `${atom.text}-${high.text}${otherCaseRanges(atom.char.charCodeAt(0), high.char.charCodeAt(0))}`;
+      } else {
+        // A class escape at either end (`[\d-z]`): no range, the `-` is a character of the class.
+        const withCases = ({ text, char }: Atom) => text + (char === undefined ? '' : otherCases(char));
+        out += `${withCases(atom)}-${withCases(high)}`;
+      }
       continue;
     }
-    GROUP_NAME.lastIndex = i;
-    const groupName = char === '(' ? GROUP_NAME.exec(source)?.[0] : undefined;
-    if (groupName) {
-      out += groupName;
-      i += groupName.length;
-      continue;
-    }
-    const others = otherCases(char);
-    out += others ? `[${char}${others}]` : char;
-    i++;
+    const others = atom.char === undefined ? '' : otherCases(atom.char);
+    out += !others ? atom.text : inClass ? atom.text + others : `[${atom.text}${others}]`;
   }
   return out;
 }

@@ -1,6 +1,11 @@
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import { TransformError } from '../../../functions/shared/actions/errors';
-import { linearRegExp, spelledCaseless } from '../../../functions/shared/actions/linear-regex';
+import {
+  linearRegExp,
+  nonLinearRegexIn,
+  spelledCaseless,
+} from '../../../functions/shared/actions/linear-regex';
 import { runTransformAction } from '../../../functions/shared/actions/transform';
 
 /** Every match of a global regex: its text and index. */
@@ -22,8 +27,15 @@ describe('regular expressions on the linear-time engine', () => {
       '^z.*Z$',
       '[a-z0-9_-]{2,}',
       '(foo|BAR)+',
+      '[\\x41-\\x5A]+',
+      '[\\x61-z]+',
+      '[a-\\x7A]+',
+      '[\\d-z]+',
+      '(?<é>ab)',
+      '\\p\\-x',
     ];
     const texts = [
+      '_[^` pP-X p-x 7z-Z',
       'ABC abc aBc',
       'aaBBb',
       'Face fEED 09',
@@ -55,6 +67,13 @@ describe('regular expressions on the linear-time engine', () => {
     );
   });
 
+  it('refuse at registration what they cannot run, a case-insensitive one as it will run', () => {
+    const refused = nonLinearRegexIn(jsonata('$match(t, /\\u{41}/i)').ast());
+    expect(refused).toMatch(/cannot run in linear time/);
+    expect(nonLinearRegexIn(jsonata('$match(t, /(a)\\1/)').ast())).toMatch(/backreferences/);
+    expect(nonLinearRegexIn(jsonata('$match(t, /[\\x41-\\x5A]+/i)').ast())).toBeUndefined();
+  });
+
   it('refuse what cannot run in linear time (backreferences, lookarounds)', () => {
     for (const pattern of ['(a)\\1', 'a(?=b)', '(?<!x)y']) {
       expect(() => linearRegExp(new RegExp(pattern, 'g'))).toThrow(/linear time/);
@@ -71,6 +90,14 @@ describe('a transform with a regular expression', () => {
     expect(await runTransformAction({ expression: '$contains(text, /^(A+)+!$/i)', data: { text } })).toBe(
       true,
     );
+  });
+
+  it('parses a $toMillis picture in linear time (a picture may come from the data)', async () => {
+    const data = { s: `${'1'.repeat(60)}x`, picture: '[f][f][f][f][f][f][f][f]' };
+    expect(await runTransformAction({ expression: '$toMillis(s, picture)', data })).toBeNull();
+    expect(
+      await runTransformAction({ expression: "$toMillis('5 March 2024', '[D1] [MNn] [Y0001]')", data: {} }),
+    ).toBe(Date.UTC(2024, 2, 5));
   });
 
   it('fails the step, by name, for a regular expression that cannot run in linear time', async () => {
