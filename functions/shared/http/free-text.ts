@@ -12,7 +12,7 @@ export const FREE_TEXT_RULE =
 /** Free text of `min` to `max` characters. */
 export const freeText = (max: number, min = 1) =>
   z.string().check(
-    z.minLength(min),
+    ...(min > 0 ? [z.minLength(min)] : []),
     z.maxLength(max),
     z.refine((text) => !REFUSED.test(text), FREE_TEXT_RULE),
   );

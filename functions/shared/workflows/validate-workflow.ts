@@ -231,11 +231,13 @@ function checkStaticParams(step: Step, field: string): ValidationIssue | undefin
 }
 
 /** The first param (at any depth) given both as a value and as a `.$` reference, which Step Functions refuses. */
-function duplicateParam(params: unknown, field: string): string | undefined {
+function duplicateParam(params: unknown, field: string): { field: string; key: string } | undefined {
   if (typeof params !== 'object' || params === null) return undefined;
   for (const [key, value] of Object.entries(params)) {
     const where = Array.isArray(params) ? `${field}[${key}]` : `${field}.${key}`;
-    if (!Array.isArray(params) && !key.endsWith('.$') && Object.hasOwn(params, `${key}.$`)) return where;
+    if (!Array.isArray(params) && !key.endsWith('.$') && Object.hasOwn(params, `${key}.$`)) {
+      return { field: where, key };
+    }
     const nested = duplicateParam(value, where);
     if (nested) return nested;
   }
@@ -439,11 +441,13 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     if (paramsIssue) issues.push(paramsIssue);
     const duplicate = 'params' in step ? duplicateParam(step.params, `${field}.params`) : undefined;
     if (duplicate) {
+      // The key is the client's: shown cut and escaped.
+      const [where, key] = [shownText(duplicate.field, 200), shownText(duplicate.key)];
       issues.push({
         rule: 'invalid-params',
         stepId: step.id,
-        field: duplicate,
-        message: `Step '${step.id}' (${duplicate}): give ${duplicate.split('.').at(-1)} or ${duplicate.split('.').at(-1)}.$, not both`,
+        field: where,
+        message: `Step '${step.id}' (${where}): give ${key} or ${key}.$, not both`,
       });
     }
     if (step.type === 'wait' && step.secondsPath) reference(`${field}.secondsPath`, step.secondsPath);

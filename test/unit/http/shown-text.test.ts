@@ -24,6 +24,22 @@ describe("a client's text in an error message", () => {
     }
     expect(message).toContain('Invalid body');
     expect(message.length).toBeLessThan(2_000);
+    const shown = (raw: unknown) => {
+      const checked = validateWorkflow(raw);
+      return checked.ok ? '' : JSON.stringify(checked.errors);
+    };
+    const step = (extra: object) => ({ id: 'a', type: 'transform', params: { expression: '1' }, ...extra });
+    const wf = (extra: object) => ({ id: 'w', version: 1, name: 'w', steps: [step(extra)] });
+    for (const raw of [
+      wf({ when: { path: '$.input.x', equals: 1, [key]: 1 } }),
+      wf({ params: { expression: '1', [key]: 1, [`${key}.$`]: '$.input' } }),
+      wf({ params: { expression: `$match(t, /(a)\\1${key}/)` } }),
+    ]) {
+      const errors = shown(raw);
+      expect(errors).not.toBe('');
+      expect(errors.length).toBeLessThan(2_000);
+      expect(errors).not.toContain('\u202E');
+    }
     const result = validateWorkflow({
       id: 'w',
       version: 1,
