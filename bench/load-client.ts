@@ -34,12 +34,22 @@ type Request =
 /** The stack process's handle on its load client. */
 export class LoadClientProcess {
   private nextId = 0;
-  private readonly answers = new Map<number, (value: unknown) => void>();
+  private readonly answers = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
 
   private constructor(private readonly child: ChildProcess) {
-    child.on('message', (message: { id: number; answer: unknown }) => {
-      this.answers.get(message.id)?.(message.answer);
+    child.on('message', (message: { id: number; answer?: unknown; error?: string }) => {
+      const waiting = this.answers.get(message.id);
       this.answers.delete(message.id);
+      if (message.error !== undefined) waiting?.reject(new Error(`the load client failed: ${message.error}`));
+      else waiting?.resolve(message.answer);
+    });
+    // A client that dies fails what was asked of it, rather than leaving the bench waiting.
+    child.on('exit', (code) => {
+      for (const { reject } of this.answers.values()) reject(new Error(`the load client exited (${code})`));
+      this.answers.clear();
     });
   }
 
@@ -71,8 +81,8 @@ export class LoadClientProcess {
 
   private ask(request: Request): Promise<unknown> {
     const id = this.nextId++;
-    return new Promise((resolve) => {
-      this.answers.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.answers.set(id, { resolve, reject });
       this.child.send({ id, request });
     });
   }
@@ -83,14 +93,20 @@ export async function runLoadClient(): Promise<void> {
   const target = await new Promise<LoadTarget>((resolve) => process.once('message', resolve));
   const client = new LoadClient(stackApi(target), await pushedCompletion(target), target.workflowId);
   const send = (message: unknown) => process.send?.(message);
+  // The stack process gone (killed, crashed), nothing is left to drive: go too.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', async ({ id, request }: { id: number; request: Request }) => {
-    if (request.type === 'stop') {
-      await client.close();
-      send({ id, answer: undefined });
-      process.disconnect();
-      return;
+    try {
+      if (request.type === 'stop') {
+        await client.close();
+        send({ id, answer: undefined });
+        process.disconnect();
+        return;
+      }
+      send({ id, answer: await client.run(request.concurrency, request.count) });
+    } catch (error) {
+      send({ id, error: error instanceof Error ? error.message : String(error) });
     }
-    send({ id, answer: await client.run(request.concurrency, request.count) });
   });
   send('ready');
 }

@@ -56,6 +56,7 @@ export async function pushedCompletion(stack: StackAccess): Promise<TaskCompleti
       }),
     close: () =>
       new Promise((resolve) => {
+        if (socket.readyState === WebSocket.CLOSED) return resolve();
         socket.once('close', () => resolve());
         socket.close();
       }),
