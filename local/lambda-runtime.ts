@@ -64,7 +64,7 @@ export class LambdaRuntime {
   private readonly configured: Promise<void>;
 
   /**
-   * `configured`: when the handlers' environment is set (the stack sets it once its emulators listen).
+   * `configured`: when the handlers' environment is set (the stack: once it knows every address in it).
    * Every invocation waits for it, whoever makes it (a worker through the Lambda endpoint, an execution
    * resumed at start): a handler module reads its configuration when it loads.
    */

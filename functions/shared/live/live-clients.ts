@@ -24,46 +24,54 @@ const managementClient = once(() =>
   createApiGatewayManagementClient({ endpoint: requireEnv(LIVE_ENDPOINT_ENV) }),
 );
 
-/** PostToConnection, with GoneException (the client disconnected) as 'gone'. */
-export const postToConnection: PostToConnection = async (connectionId, data) => {
+/**
+ * One call of the Management API on a connection: served in process where the stack registered the live
+ * endpoint (`target`, its JSON body, the status of success), else by the SDK (`send`). GoneException
+ * (410: the connection is gone) is 'gone', any other failure throws.
+ */
+async function onConnection(
+  target: string,
+  body: Record<string, unknown>,
+  okStatus: number,
+  send: (client: ReturnType<typeof managementClient>) => Promise<unknown>,
+): Promise<'done' | 'gone'> {
   const endpoint = requireEnv(LIVE_ENDPOINT_ENV);
   const inProcess = inProcessTransport(endpoint);
   if (inProcess) {
-    const body = JSON.stringify({ ConnectionId: connectionId, Data: data });
-    const { status } = await inProcess({ endpoint, target: POST_TO_CONNECTION, body });
+    const { status } = await inProcess({ endpoint, target, body: JSON.stringify(body) });
     if (status === 410) return 'gone';
-    if (status !== 200) throw new Error(`PostToConnection answered ${status}`);
-    return 'sent';
+    if (status !== okStatus) throw new Error(`${target} answered ${status}`);
+    return 'done';
   }
   try {
-    await managementClient().send(
-      new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(data) }),
-    );
-    return 'sent';
+    await send(managementClient());
+    return 'done';
   } catch (error) {
     if ((error as { name?: string }).name === 'GoneException') return 'gone';
     throw error;
   }
+}
+
+/** PostToConnection, with GoneException (the client disconnected) as 'gone'. */
+export const postToConnection: PostToConnection = async (connectionId, data) => {
+  const outcome = await onConnection(
+    POST_TO_CONNECTION,
+    { ConnectionId: connectionId, Data: data },
+    200,
+    (client) =>
+      client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(data) }),
+      ),
+  );
+  return outcome === 'done' ? 'sent' : 'gone';
 };
 
 /** DeleteConnection (the socket closes, $disconnect follows), with GoneException as 'gone'. */
 export async function closeConnection(connectionId: string): Promise<'closed' | 'gone'> {
-  const endpoint = requireEnv(LIVE_ENDPOINT_ENV);
-  const inProcess = inProcessTransport(endpoint);
-  if (inProcess) {
-    const body = JSON.stringify({ ConnectionId: connectionId });
-    const { status } = await inProcess({ endpoint, target: DELETE_CONNECTION, body });
-    if (status === 410) return 'gone';
-    if (status !== 204) throw new Error(`DeleteConnection answered ${status}`);
-    return 'closed';
-  }
-  try {
-    await managementClient().send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-    return 'closed';
-  } catch (error) {
-    if ((error as { name?: string }).name === 'GoneException') return 'gone';
-    throw error;
-  }
+  const outcome = await onConnection(DELETE_CONNECTION, { ConnectionId: connectionId }, 204, (client) =>
+    client.send(new DeleteConnectionCommand({ ConnectionId: connectionId })),
+  );
+  return outcome === 'done' ? 'closed' : 'gone';
 }
 
 export const livePublisher = once(
