@@ -133,8 +133,9 @@ export function createJwtVerifier(
         ? membershipFromGroups(payload, config.claims.groupsClaim)
         : membershipFromClaims(payload, config.claims.orgClaim, config.claims.roleClaim);
     if ('denied' in membership) return membership;
-    // `exp` is a required claim, so a number (jwtVerify checks its type); it may have a fraction.
-    const expiresAt = Math.floor(Number(payload.exp));
+    // When the token stops being accepted here: its `exp` (a required claim, so a number, which may have a
+    // fraction) and the clock tolerance, so that a live connection ends when a request would be refused.
+    const expiresAt = Math.floor(Number(payload.exp)) + CLOCK_TOLERANCE_SECONDS;
     return { ...membership, principal: String(payload.sub), method: 'jwt', expiresAt };
   };
 }
