@@ -5,6 +5,7 @@ import { type ApiKeyRecord, createApiKey } from '../auth/api-keys';
 import { hasAccess } from '../auth/authorize';
 import { ROLES } from '../auth/identity';
 import { ForbiddenError, jsonResponse, NotFoundError, ValidationError } from '../http/errors';
+import { printable } from '../http/free-text';
 import { parseJsonBody } from '../http/json-body';
 import * as z from '../zod-mini';
 import type { ApiOperation } from './api-routes';
@@ -12,14 +13,7 @@ import { cursorBinding, ListQuerySchema, noBody, noQuery, parseWith, pathParamet
 
 const CreateApiKeySchema = z.strictObject({
   // Trimmed, so a name of spaces is refused as blank and a listed name has no invisible ends.
-  name: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(1, 'must not be blank'),
-      z.maxLength(128),
-      z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
-    ),
+  name: z.string().check(z.trim(), z.minLength(1, 'must not be blank'), z.maxLength(128), printable()),
   role: z.enum(ROLES, {
     error: `must be one of ${ROLES.join(', ')} (OPERATOR keys are created by the deployment: keys create-operator)`,
   }),

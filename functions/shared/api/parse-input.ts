@@ -3,7 +3,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ValidationError } from '../http/errors';
 import { parseJsonBody } from '../http/json-body';
-import { shownText } from '../http/shown-text';
+import { shownIssue } from '../http/shown-text';
 import * as z from '../zod-mini';
 
 /** Takes zod's classic schemas and zod/mini's alike (the API's own are on zod/mini). */
@@ -11,17 +11,11 @@ export function parseWith<T>(schema: z.core.$ZodType<T>, value: unknown, what: s
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const details = result.error.issues.map((issue) => {
-    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
-    // The body itself when the path is empty; an empty key is spelled out so the field is never blank. The
-    // keys are the client's: shown cut and escaped.
+    const shown = shownIssue(issue);
+    // The body itself when the path is empty; an empty key is spelled out so the field is never blank.
     const field =
-      path.length > 0
-        ? shownText(path.map(String).join('.'), 200) || '(empty key)'
-        : what === 'query'
-          ? 'query'
-          : 'body';
-    const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-    return { field, message: `${field}: ${message}` };
+      shown.field === undefined ? (what === 'query' ? 'query' : 'body') : shown.field || '(empty key)';
+    return { field, message: `${field}: ${shown.message}` };
   });
   throw new ValidationError(`Invalid ${what}: ${details[0]?.message}`, details);
 }

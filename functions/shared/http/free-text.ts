@@ -1,8 +1,16 @@
-// Free text a person writes and others read (an approval's comment, a workflow's description): line
-// breaks and tabs are fine, and so is any other character a text may hold (emoji, their joiners), but not
-// control characters, nor the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
-// which make a text read otherwise than it is stored, in the console, a terminal, an alert.
+// Text a client sends that others read or that is compared as sent:
+// - free text a person writes (an approval's comment, a workflow's description): line breaks and tabs are
+//   fine, and so is any other character a text may hold (emoji, their joiners), but not control
+//   characters, nor the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make
+//   a text read otherwise than it is stored, in the console, a terminal, an alert;
+// - a label or key (an agent id, a tag value, an API key's name, an idempotency key): printable, no
+//   control or format characters at all.
 import * as z from '../zod-mini';
+
+const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
+
+/** The check of a label or key: no control or format characters (Unicode Cc, Cf, such as U+0007 or U+202E). */
+export const printable = () => z.regex(PRINTABLE, 'has control or formatting characters');
 
 const REFUSED = /[^\P{Cc}\t\n\r]|[\u202A-\u202E\u2066-\u2069]/u;
 

@@ -3,7 +3,7 @@
 // the field, never a failed invocation.
 
 import { isOrgId, OPERATOR_ORG_ID, ORG_ID_RULE } from '../auth/identity';
-import { shownText } from '../http/shown-text';
+import { shownIssue } from '../http/shown-text';
 import * as z from '../zod-mini';
 import type { LiveEvent, LiveTopic } from './live-event';
 import { LIVE_TOPICS } from './live-event';
@@ -111,10 +111,8 @@ function firstIssue<T>(result: z.core.util.SafeParseResult<T>): T | ErrorMessage
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (!issue) return errorMessage('body', 'is not a valid message');
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys.join(', ')] : issue.path;
-  // The keys are the client's: named in the field, cut and escaped, not repeated in the message.
-  const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-  return errorMessage(shownText(path.map(String).join('.'), 200) || 'body', message);
+  const { field, message } = shownIssue(issue);
+  return errorMessage(field || 'body', message);
 }
 
 export const isErrorMessage = (value: ClientMessage | ErrorMessage): value is ErrorMessage =>

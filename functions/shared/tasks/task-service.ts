@@ -10,6 +10,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../http/errors';
+import { printable } from '../http/free-text';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
@@ -36,20 +37,10 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** An idempotency key, body field or header: printable, since the key is stored and compared as sent. */
 export const IdempotencyKeySchema = z
   .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH),
-    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or format characters (Unicode Cc or Cf, such as U+202E)'),
-  );
+  .check(z.minLength(1), z.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH), printable());
 
 /** A label that lists and metrics group by: printable, no control or bidi/formatting characters. */
-export const AgentIdSchema = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(128),
-    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, 'has control or formatting characters'),
-  );
+export const AgentIdSchema = z.string().check(z.minLength(1), z.maxLength(128), printable());
 
 export const StartTaskRequestSchema = z.strictObject({
   workflowId: z.string().check(z.minLength(1), z.maxLength(64)),

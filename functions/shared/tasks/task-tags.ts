@@ -2,23 +2,21 @@
 // findable with `tag=env:prod` through an index (one small tag item per pair, see task-store.ts).
 // Bounded, because each pair costs an item and two index entries, and keys are restricted to the
 // characters a `tag=k:v` filter can carry unambiguously (no `:`).
+import { printable } from '../http/free-text';
 import * as z from '../zod-mini';
 
 export const MAX_TAGS = 10;
 export const TAG_KEY_PATTERN = /^[a-z0-9_.-]{1,64}$/;
 const MAX_TAG_VALUE_LENGTH = 128;
-/** Printable: no control or bidi/formatting characters (values are labels lists show). */
-const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
 
 export type TaskTags = Readonly<Record<string, string>>;
 
-const TagValueSchema = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(MAX_TAG_VALUE_LENGTH),
-    z.regex(PRINTABLE, 'has control or formatting characters'),
-  );
+const TagValueSchema = z.string().check(
+  z.minLength(1),
+  z.maxLength(MAX_TAG_VALUE_LENGTH),
+  // Printable: values are labels lists show.
+  printable(),
+);
 
 const TAG_KEY_RULE = 'tag keys are 1 to 64 of a-z 0-9 _ . -';
 

@@ -16,7 +16,7 @@
 // Step ids are unique across the whole workflow, map sub-steps included (step records key on them).
 
 import { freeText } from '../http/free-text';
-import { shownText } from '../http/shown-text';
+import { shownIssue } from '../http/shown-text';
 import * as z from '../zod-mini';
 import {
   APPROVER_ROLES,
@@ -132,11 +132,8 @@ export const ConditionSchema: z.ZodMiniType<Condition> = z.lazy(() =>
           typeof input === 'object' && input !== null ? CONDITION_KINDS.findIndex((key) => key in input) : -1;
         const first = (issue as { errors?: z.core.$ZodIssue[][] }).errors?.[kind]?.[0];
         if (!first) return CONDITION_SHAPE;
-        // The keys are the client's: shown cut and escaped, never as sent.
-        const path = first.path.length > 0 ? `${shownText(first.path.map(String).join('.'), 200)}: ` : '';
-        return first.code === 'unrecognized_keys'
-          ? `${path}unknown field (${shownText(first.keys.join(', '), 200)})`
-          : `${path}${first.message}`;
+        const { field, message } = shownIssue(first);
+        return field === undefined ? message : `${field}: ${message}`;
       },
     },
   ),
