@@ -48,11 +48,14 @@ export const OPERATOR_ORG_ID = '*';
  * `Acme.EU` are (an identity provider's group names are often capitalized). Checked wherever an identity is made (API keys,
  * JWT claims) and wherever a request names an org, so an id never holds `#` (which separates the parts of
  * the table's keys: an org `a#WF#b` would share org a's key space), `:` (the separator of JWT groups),
- * `,` (API Gateway's join of a repeated parameter) or the operators' `*`.
+ * `,` (API Gateway's join of a repeated parameter) or the operators' `*`. `DEPLOYMENT` is reserved: the
+ * alert channels' keys put it where an org id stands for the deployment-wide scope
+ * (`ALERTCHANNELS#DEPLOYMENT`, the channels' rate keys), so an org of that name would read, redirect and
+ * delete the operators' channels, and receive every org's alerts.
  */
-export const ORG_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const ORG_ID = /^(?!DEPLOYMENT$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ORG_ID_RULE =
-  'letters, digits, _, - or ., starting with a letter or digit, at most 64 characters';
+  'letters, digits, _, - or ., starting with a letter or digit, at most 64 characters, not DEPLOYMENT';
 
 export const isOrgId = (value: string): boolean => ORG_ID.test(value);
 

@@ -82,7 +82,7 @@ describe('createApiKey', () => {
 });
 
 describe('the org of a key', () => {
-  it.each(['a#WF#b', 'Acme/EU', 'org 1', 'a,b', ''])(
+  it.each(['a#WF#b', 'Acme/EU', 'org 1', 'a,b', '', 'DEPLOYMENT'])(
     'is an organization id: %j is refused',
     async (orgId) => {
       const store = new InMemoryApiKeyStore();
@@ -92,7 +92,7 @@ describe('the org of a key', () => {
     },
   );
 
-  it.each(['default', 'acme-prod', 'Acme.EU', 'x_1'])(
+  it.each(['default', 'acme-prod', 'Acme.EU', 'x_1', 'Deployment', 'DEPLOYMENTS'])(
     'may be %j, as identity providers name groups',
     async (orgId) => {
       const store = new InMemoryApiKeyStore();

@@ -49,6 +49,14 @@ describe('authenticate', () => {
     });
   });
 
+  it('denies a key stored before DEPLOYMENT was reserved: its org would share the alert channels of the deployment', async () => {
+    const { apiKeys, plaintext, key } = await withKey('OWNER');
+    for (const [hash, record] of apiKeys.byHash) apiKeys.byHash.set(hash, { ...record, orgId: 'DEPLOYMENT' });
+    expect(await authenticate(`Bearer ${plaintext}`, { apiKeys })).toEqual({
+      denied: `API key ${key.keyId} has an invalid org and role`,
+    });
+  });
+
   it('denies an unknown API key', async () => {
     const { apiKeys } = await withKey();
     expect(await authenticate(`Bearer ${KEY}`, { apiKeys })).toEqual({ denied: 'API key is not known' });

@@ -195,11 +195,13 @@ describe('createJwtVerifier against a JWKS served over HTTP', () => {
     'stepwise:org:1:MEMBER',
     'stepwise:Acme Corp:ADMIN',
     'stepwise:a,b:ADMIN',
+    // The alert channels' keys put DEPLOYMENT where an org id stands for the deployment's scope.
+    'stepwise:DEPLOYMENT:OWNER',
   ])('denies a token whose group %s names no organization id, saying so', async (group) => {
     const verify = createJwtVerifier(config());
     const claims = { ...idTokenClaims, 'cognito:groups': ['stepwise:org-1:MEMBER', group] };
     expect(await verify(await token({ claims }))).toEqual({
-      denied: `token group ${group} in cognito:groups does not name an organization id (letters, digits, _, - or ., starting with a letter or digit, at most 64 characters)`,
+      denied: `token group ${group} in cognito:groups does not name an organization id (letters, digits, _, - or ., starting with a letter or digit, at most 64 characters, not DEPLOYMENT)`,
     });
   });
 

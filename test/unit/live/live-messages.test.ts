@@ -45,7 +45,7 @@ describe('client messages of stepwise.v1', () => {
     ],
     [
       '{"action":"subscribe","topic":"workers","org":"a#WF#b"}',
-      'org: must be an organization id (letters, digits, _, - or ., starting with a letter or digit, at most 64 characters) or *',
+      'org: must be an organization id (letters, digits, _, - or ., starting with a letter or digit, at most 64 characters, not DEPLOYMENT) or *',
     ],
     [
       `{"action":"subscribe","topic":"task","taskId":"${'x'.repeat(129)}"}`,
