@@ -1,6 +1,6 @@
 // Retries, timeouts, failures, conditions and map concurrency, driven through `simulate` step params.
 import { describe, expect, it } from 'vitest';
-import { registerWorkflow, request, runTask, waitForTask } from './http-client';
+import { registerWorkflow, request, runTask, type TaskDetail, waitForTask } from './http-client';
 
 const transform = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -184,5 +184,34 @@ describe('task lifecycle', () => {
     const task = await waitForTask(started.body.taskId);
     expect(task.status).toBe('CANCELLED');
     expect((await request('POST', `/tasks/${started.body.taskId}/cancel`)).status).toBe(409);
+  });
+
+  // The step's first record (RUNNING, once it has run 250 ms) lands after the settle: its runner closes it
+  // as the settle closes an open step, and brings the task's metrics level with it.
+  it('closes a step cancelled in its first moments and counts it in the task metrics', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'cancel_early',
+      version: 1,
+      name: 'cancel_early',
+      steps: [transform('sleepy', { params: { simulate: { sleepSeconds: 2 } } })],
+    });
+    const started = await request<{ taskId: string }>('POST', '/tasks', { workflowId });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await request('POST', `/tasks/${started.body.taskId}/cancel`)).status).toBe(200);
+    type Detail = TaskDetail & { metrics?: { attempts: number; steps: Record<string, unknown> } };
+    await expect
+      .poll(async () => (await request<Detail>('GET', `/tasks/${started.body.taskId}`)).body, {
+        timeout: 10_000,
+      })
+      .toMatchObject({
+        status: 'CANCELLED',
+        steps: [{ stepId: 'sleepy', status: 'CANCELLED', attempts: 1 }],
+        metrics: { attempts: 1, steps: { sleepy: { status: 'CANCELLED', attempts: 1 } } },
+      });
+    const events = await request<{ events: { type: string }[] }>(
+      'GET',
+      `/tasks/${started.body.taskId}/events`,
+    );
+    expect(events.body.events.at(-1)?.type).toBe('TASK_SETTLED');
   });
 });

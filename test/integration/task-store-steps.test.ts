@@ -52,20 +52,20 @@ describe('DynamoTaskStore step items', () => {
         { status: 'FAILED', endedAt: at(2), durationMs: 1000, error: 'E', cause: 'boom' },
         false,
       ),
-    ).toBe(true);
+    ).toMatchObject({ recorded: true });
     // The same attempt number again (a duplicate) is refused by the count it was numbered on.
     expect(
       await store.recordFinishedAttempt(first, { status: 'FAILED', endedAt: at(2), durationMs: 1000 }, false),
-    ).toBe(false);
+    ).toEqual({ recorded: false });
     const second = { step: ref, attempt: 2, startedAt: at(4) };
-    expect(await store.recordRunningAttempt(second)).toBe(true);
+    expect(await store.recordRunningAttempt(second)).toMatchObject({ recorded: true });
     expect(
       await store.recordFinishedAttempt(
         second,
         { status: 'SUCCEEDED', endedAt: at(6), durationMs: 2000, outputSummary: 'ok' },
         true,
       ),
-    ).toBe(true);
+    ).toMatchObject({ recorded: true });
     expect(await store.getStep(ref.taskId, 'a')).toEqual({
       orgId: 'org-steps',
       workflowId: 'wf',
@@ -178,9 +178,11 @@ describe('DynamoTaskStore step items', () => {
         { status: 'SUCCEEDED', endedAt: at(6), durationMs: 5000 },
         true,
       ),
-    ).toBe(false);
+    ).toEqual({ recorded: false });
     // Nor does a new attempt reopen it.
-    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(7) })).toBe(false);
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(7) })).toEqual({
+      recorded: false,
+    });
     const closed = await rawStep(ref);
     expect(closed).toMatchObject({
       status: 'CANCELLED',
@@ -230,7 +232,7 @@ describe('DynamoTaskStore step items', () => {
         { status: 'FAILED', endedAt: at(attempt), durationMs: 0, error: 'E' },
         false,
       );
-      expect(written).toBe(true);
+      expect(written).toMatchObject({ recorded: true });
     }
     const step = await store.getStep(ref.taskId, 'a');
     expect(step?.attempts).toBe(MAX_ATTEMPT_HISTORY + 2);
@@ -246,16 +248,18 @@ describe('DynamoTaskStore step items', () => {
       false,
     );
     // Attempt 2 writes its RUNNING record, then its Lambda dies; Step Functions retries the step.
-    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(3) })).toBe(true);
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 2, startedAt: at(3) })).toMatchObject({
+      recorded: true,
+    });
     const third = { step: ref, attempt: 3, startedAt: at(10) };
-    expect(await store.recordRunningAttempt(third)).toBe(true);
+    expect(await store.recordRunningAttempt(third)).toMatchObject({ recorded: true });
     expect(
       await store.recordFinishedAttempt(
         third,
         { status: 'SUCCEEDED', endedAt: at(12), durationMs: 2000 },
         true,
       ),
-    ).toBe(true);
+    ).toMatchObject({ recorded: true });
     const step = await store.getStep(ref.taskId, 'a');
     expect(step).toMatchObject({ status: 'SUCCEEDED', attempts: 3 });
     expect(step?.history.map((attempt) => attempt.status)).toEqual(['FAILED', 'ABORTED', 'SUCCEEDED']);
@@ -268,19 +272,21 @@ describe('DynamoTaskStore step items', () => {
       cause: expect.stringContaining('Superseded by attempt 3'),
     });
     // A duplicate of attempt 3 is still refused by the count it was numbered on.
-    expect(await store.recordRunningAttempt(third)).toBe(false);
+    expect(await store.recordRunningAttempt(third)).toEqual({ recorded: false });
   });
 
   it('closes ABORTED a lost RUNNING attempt when the next one is written start and end together', async () => {
     const ref = stepRef();
-    expect(await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) })).toBe(true);
+    expect(await store.recordRunningAttempt({ step: ref, attempt: 1, startedAt: at(1) })).toMatchObject({
+      recorded: true,
+    });
     expect(
       await store.recordFinishedAttempt(
         { step: ref, attempt: 2, startedAt: at(5) },
         { status: 'SUCCEEDED', endedAt: at(6), durationMs: 1000 },
         false,
       ),
-    ).toBe(true);
+    ).toMatchObject({ recorded: true });
     const step = await rawStep(ref);
     expect(step).toMatchObject({
       status: 'SUCCEEDED',
@@ -365,7 +371,7 @@ describe('DynamoTaskStore step items', () => {
               },
               true,
             ),
-          ).toBe(true);
+          ).toMatchObject({ recorded: true });
         }
         return result;
       },
@@ -423,7 +429,7 @@ describe('DynamoTaskStore step items', () => {
   it('keeps an approval step out of the open-step index while it waits and once it is rejected', async () => {
     const ref = stepRef({ stepType: 'approval' });
     const wait = { step: ref, attempt: 1, startedAt: at(1) };
-    expect(await store.recordRunningAttempt(wait)).toBe(true);
+    expect(await store.recordRunningAttempt(wait)).toMatchObject({ recorded: true });
     expect(await rawStep(ref)).toMatchObject({ status: 'RUNNING' });
     expect((await rawStep(ref))?.gsi1pk).toBeUndefined();
     const rejected = {
@@ -432,7 +438,7 @@ describe('DynamoTaskStore step items', () => {
       durationMs: 4000,
       error: 'Approval.Rejected',
     } as const;
-    expect(await store.recordFinishedAttempt(wait, rejected, true)).toBe(true);
+    expect(await store.recordFinishedAttempt(wait, rejected, true)).toMatchObject({ recorded: true });
     const item = await rawStep(ref);
     expect(item).toMatchObject({ error: 'Approval.Rejected' });
     expect([item?.gsi1pk, item?.gsi2pk]).toEqual([undefined, undefined]);

@@ -6,6 +6,7 @@ import type { Task } from '../tasks/task';
 import type {
   AttemptEnd,
   AttemptStart,
+  AttemptWrite,
   Settlement,
   StepAttemptsChange,
   StepAttemptsStore,
@@ -96,22 +97,28 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     return this.store.getWithStep(...args);
   }
 
-  async recordRunningAttempt(start: AttemptStart): Promise<boolean> {
-    const recorded = await this.store.recordRunningAttempt(start);
-    if (recorded) this.publishStart(start);
-    return recorded;
+  // An attempt written after its task ended publishes nothing: the task's settled event went out, and its
+  // runner closes the step (late-steps.ts) as the settle closes an open one, silently.
+  async recordRunningAttempt(start: AttemptStart): Promise<AttemptWrite> {
+    const written = await this.store.recordRunningAttempt(start);
+    if (written.recorded && !written.endedTask) this.publishStart(start);
+    return written;
   }
 
-  async recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean) {
-    const recorded = await this.store.recordFinishedAttempt(start, end, wasRecordedRunning);
-    if (!recorded) return false;
+  async recordFinishedAttempt(
+    start: AttemptStart,
+    end: AttemptEnd,
+    wasRecordedRunning: boolean,
+  ): Promise<AttemptWrite> {
+    const written = await this.store.recordFinishedAttempt(start, end, wasRecordedRunning);
+    if (!written.recorded || written.endedTask) return written;
     if (!wasRecordedRunning) this.publishStart(start);
     // A failed attempt leaves the step RETRYING until the state machine retries it or gives up.
     const status = end.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'RETRYING';
     this.live.publish(
       stepEvent(start.step, { status, attempt: start.attempt, at: end.endedAt, error: end.error }),
     );
-    return true;
+    return written;
   }
 
   async recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void> {
@@ -122,6 +129,14 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
   closeOpenSteps(...args: Parameters<TaskStore['closeOpenSteps']>) {
     // The task's settled event follows (the settle closes its open steps), and tells the same.
     return this.store.closeOpenSteps(...args);
+  }
+
+  closeStep(...args: Parameters<TaskStore['closeStep']>) {
+    return this.store.closeStep(...args);
+  }
+
+  replaceMetrics(...args: Parameters<TaskStore['replaceMetrics']>) {
+    return this.store.replaceMetrics(...args);
   }
 
   listSteps(taskId: string) {

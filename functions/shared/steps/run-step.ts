@@ -6,7 +6,8 @@
 // one gets a RUNNING record at that mark, then its end. Errors leave it clean (clean-error.ts): the name,
 // and the message without stack trace or server paths.
 import type { ActionMetrics } from '../actions/run-action';
-import { type AttemptLlmUsage, closingStatus, isTerminal, type StepStatus } from '../tasks/task';
+import { closeLateStep } from '../tasks/late-steps';
+import { type AttemptLlmUsage, isTerminal, type StepStatus } from '../tasks/task';
 import { rowOfTask } from '../tasks/task-row';
 import type { AttemptEnd, AttemptStart, StepRef, TaskStore } from '../tasks/task-store';
 import { costUsd, DEFAULT_LLM_PRICES, type PriceTable } from '../telemetry/llm-prices';
@@ -126,8 +127,9 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   clearTimeout(timer);
   let recordedRunning = false;
   if (first === 'slow') {
-    recordedRunning = await deps.tasks.recordRunningAttempt(start);
-    if (recordedRunning) await closeIfTaskEnded(deps.tasks, task.id, now);
+    const written = await deps.tasks.recordRunningAttempt(start);
+    recordedRunning = written.recorded;
+    if (written.recorded && written.endedTask) await closeLateStep(deps.tasks, ref, written.endedTask, now);
   }
   const ended = await outcome;
   const endedAt = now();
@@ -140,11 +142,12 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
   if (ended.ok) {
     const { output, metrics } = ended.result;
     const llm = llmUsageOf(metrics, deps.prices ?? DEFAULT_LLM_PRICES);
-    await deps.tasks.recordFinishedAttempt(
+    const written = await deps.tasks.recordFinishedAttempt(
       start,
       end({ status: 'SUCCEEDED', outputSummary: summarize(output), llm }),
       recordedRunning,
     );
+    if (written.recorded && written.endedTask) await closeLateStep(deps.tasks, ref, written.endedTask, now);
     log.info('Step attempt succeeded', { attempt, durationMs, ...(llm && { llm }) });
     return { status: 'SUCCEEDED', output, attempt };
   }
@@ -154,8 +157,7 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
     end({ status: 'FAILED', error: clean.error, cause: clean.message }),
     recordedRunning,
   );
-  // A failed attempt leaves its step RETRYING (open): if the task ended meanwhile, close it.
-  if (written) await closeIfTaskEnded(deps.tasks, task.id, now);
+  if (written.recorded && written.endedTask) await closeLateStep(deps.tasks, ref, written.endedTask, now);
   log.info('Step attempt failed', {
     attempt,
     durationMs,
@@ -164,21 +166,6 @@ export async function runStep(payload: RunStepPayload, deps: StepRunnerDeps): Pr
     ...(ended.error instanceof Error && { stack: ended.error.stack }),
   });
   throw new StepFailure(clean, { cause: ended.error });
-}
-
-/**
- * After a write that leaves a step open: the task may have ended (and closed its open steps) just before
- * it. The settle closes open steps after its own write too, so either it saw this write or this read sees
- * the ended task.
- */
-async function closeIfTaskEnded(tasks: TaskStore, taskId: string, now: () => Date): Promise<void> {
-  const current = await tasks.getAnyOrg(taskId);
-  if (!current || !isTerminal(current.status)) return;
-  await tasks.closeOpenSteps(taskId, {
-    status: closingStatus(current.status),
-    at: current.endedAt ?? now().toISOString(),
-    cause: `The task ended ${current.status} while this step was open`,
-  });
 }
 
 /** An attempt's LLM usage from its action's metrics, priced; undefined for a step that called no LLM. */

@@ -135,6 +135,16 @@ export interface StepClosing {
   readonly cause: string;
 }
 
+/**
+ * What an attempt's write did, and the task read after it: `endedTask` is the task when it had ended by
+ * then. The attempt's invocation has not returned yet, so its execution ended without it (a cancel, a
+ * timeout, a failed branch) and discarded what it did. The settle closes the open steps it reads, but this
+ * write may have landed after that read, even after the settle: the caller closes the step (late-steps.ts).
+ */
+export type AttemptWrite =
+  | { readonly recorded: false }
+  | { readonly recorded: true; readonly endedTask?: Task };
+
 /** The task a status write is for: its org names the status partition the write moves it to. */
 export type TaskRef = Pick<Task, 'taskId' | 'orgId'>;
 
@@ -162,16 +172,20 @@ export interface TaskStore {
   /** The task (any org) and one of its step items, read together (consistent): what a step attempt starts from. */
   getWithStep(taskId: string, stepId: string, mapIndex?: number): Promise<{ task?: Task; step?: StepRecord }>;
   /**
-   * Records an attempt still running (written only once it has run RUNNING_RECORD_AFTER_MS); false when
-   * the step was closed with its task or another attempt got there first.
+   * Records an attempt still running (written only once it has run RUNNING_RECORD_AFTER_MS); not recorded
+   * when the step was closed with its task or another attempt got there first.
    */
-  recordRunningAttempt(start: AttemptStart): Promise<boolean>;
+  recordRunningAttempt(start: AttemptStart): Promise<AttemptWrite>;
   /**
    * Records an attempt's end: in the same write as its start when no RUNNING record was written
    * (`wasRecordedRunning` false), else over that record. A step or attempt closed meanwhile stays as it
-   * was closed (false). A failed attempt leaves the step RETRYING until the state machine decides.
+   * was closed (not recorded). A failed attempt leaves the step RETRYING until the state machine decides.
    */
-  recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean): Promise<boolean>;
+  recordFinishedAttempt(
+    start: AttemptStart,
+    end: AttemptEnd,
+    wasRecordedRunning: boolean,
+  ): Promise<AttemptWrite>;
   /** Records a step outcome decided by the state machine: SKIPPED by a `when`, or FAILED for good. */
   recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void>;
   /**
@@ -181,6 +195,13 @@ export interface TaskStore {
    * conditioned on its step being as read.
    */
   closeOpenSteps(taskId: string, closing: StepClosing, read?: readonly StepRecord[]): Promise<number>;
+  /** Closes one step, open or not, as closeOpenSteps closes an open one: a step recorded after its task ended. */
+  closeStep(step: StepRef, closing: StepClosing): Promise<boolean>;
+  /**
+   * Replaces an ended task's metrics with `metrics`, conditioned on the task being as read (its
+   * updatedAt, which this write moves to `at`); false when it changed meanwhile.
+   */
+  replaceMetrics(task: Task, metrics: TaskMetrics, at: string): Promise<boolean>;
   /**
    * Brings a settled task's tag items level with it. The settle writes them after the task, so a crash in
    * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, or after a
@@ -627,14 +648,14 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     };
   }
 
-  async recordRunningAttempt(start: AttemptStart): Promise<boolean> {
+  async recordRunningAttempt(start: AttemptStart): Promise<AttemptWrite> {
     const entry: AttemptRecord = {
       attempt: start.attempt,
       status: 'RUNNING',
       startedAt: start.startedAt,
       inputSummary: start.inputSummary,
     };
-    return this.writeNextAttempt(start, () =>
+    const written = await this.writeNextAttempt(start, () =>
       StepWrite.of(start.step)
         .set({ status: 'RUNNING', attempts: start.attempt, updatedAt: start.startedAt })
         .firstStart(start.startedAt)
@@ -643,13 +664,21 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
         // A step waiting for a person's approval is not stuck, however long it waits: not in the STUCK view.
         .index(start.step.stepType === 'approval' ? undefined : 'RUNNING', start.startedAt),
     );
+    return this.recordedAttempt(start.step.taskId, written);
+  }
+
+  /** An attempt's write, with the task read after it (AttemptWrite). */
+  private async recordedAttempt(taskId: string, written: boolean): Promise<AttemptWrite> {
+    if (!written) return { recorded: false };
+    const task = await this.getAnyOrg(taskId);
+    return task && isTerminal(task.status) ? { recorded: true, endedTask: task } : { recorded: true };
   }
 
   async recordFinishedAttempt(
     start: AttemptStart,
     end: AttemptEnd,
     wasRecordedRunning: boolean,
-  ): Promise<boolean> {
+  ): Promise<AttemptWrite> {
     const succeeded = end.status === 'SUCCEEDED';
     const entry: AttemptRecord = {
       attempt: start.attempt,
@@ -672,16 +701,18 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
       return retried ? write.index('RETRYING', end.endedAt) : write.index(undefined);
     };
     if (!wasRecordedRunning) {
-      return this.writeNextAttempt(start, () =>
+      const written = await this.writeNextAttempt(start, () =>
         ended().firstStart(start.startedAt).appendAttempt(start.attempt, entry),
       );
+      return this.recordedAttempt(start.step.taskId, written);
     }
     // Over its own RUNNING record, which sits at index attempt - 1 (each attempt appends exactly once).
     const write = ended().replaceAttempt(start.attempt, entry);
-    return this.writeStep(start.step.taskId, write, {
+    const written = await this.writeStep(start.step.taskId, write, {
       expression: `attempts = :attempt AND ${STATUS} = :running`,
       values: { ':attempt': start.attempt, ':running': 'RUNNING' },
     });
+    return this.recordedAttempt(start.step.taskId, written);
   }
 
   async recordStepOutcome(step: StepRef, outcome: StepOutcome): Promise<void> {
@@ -747,30 +778,59 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return closed;
   }
 
+  async closeStep(step: StepRef, closing: StepClosing): Promise<boolean> {
+    const sk = stepSk(step.stepId, step.mapIndex);
+    return this.closeOpenStep(step.taskId, sk, await this.getStepBySk(step.taskId, sk), closing, true);
+  }
+
+  async replaceMetrics(task: Task, metrics: TaskMetrics, at: string): Promise<boolean> {
+    const written = await this.updateTaskItem(task.taskId, taskKey(task.taskId).sk, {
+      UpdateExpression: 'SET #metrics = :metrics, updatedAt = :at',
+      ConditionExpression: '#status = :status AND updatedAt = :readUpdatedAt',
+      ExpressionAttributeNames: { '#status': 'status', '#metrics': 'metrics' },
+      ExpressionAttributeValues: {
+        ':metrics': metrics,
+        ':at': at,
+        ':status': task.status,
+        ':readUpdatedAt': task.updatedAt,
+      },
+    });
+    return written !== undefined;
+  }
+
   /**
    * Closes one step as read, conditioned on it being still as read (status, attempt count, last update):
    * an attempt that ended between the read and this write is kept, and what is still open read again.
+   * `evenIfEnded`: a step whose latest attempt ended after its task did (closeStep) is closed too, that
+   * attempt with it.
    */
   private async closeOpenStep(
     taskId: string,
     sk: string,
     read: StepRecord | undefined,
     closing: StepClosing,
+    evenIfEnded = false,
   ): Promise<boolean> {
     let step = read;
     for (let tries = 0; tries < 3; tries++) {
-      if (!step || !OPEN_STEP_STATUSES.includes(step.status)) return false;
+      if (!step || step.status === closing.status) return false;
+      if (!evenIfEnded && !OPEN_STEP_STATUSES.includes(step.status)) return false;
       const write = new StepWrite(sk)
         .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
         .index(undefined);
-      // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost).
+      // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost), and with
+      // `evenIfEnded` the latest whatever its status. Never ended before it started.
+      const last = step.history.length - 1;
       step.history.forEach((attempt, index) => {
-        if (attempt.status !== 'RUNNING' || attempt.attempt !== index + 1) return;
+        if (attempt.attempt !== index + 1) return;
+        const latest = index === last;
+        if (attempt.status !== 'RUNNING' && !(evenIfEnded && latest)) return;
+        const endedAt = closing.at > attempt.startedAt ? closing.at : attempt.startedAt;
         write.replaceAttempt(attempt.attempt, {
           ...attempt,
           status: closing.status,
-          endedAt: closing.at,
-          durationMs: Date.parse(closing.at) - Date.parse(attempt.startedAt),
+          endedAt,
+          durationMs: Date.parse(endedAt) - Date.parse(attempt.startedAt),
           cause: closing.cause,
         });
       });

@@ -6,6 +6,7 @@ import type { ActionMetrics } from '../../../functions/shared/actions/run-action
 import { handleStepPayload, runStep, TaskEnded } from '../../../functions/shared/steps/run-step';
 import type { RunStepPayload } from '../../../functions/shared/steps/step-payload';
 import type { Task } from '../../../functions/shared/tasks/task';
+import { computeTaskMetrics } from '../../../functions/shared/telemetry/task-metrics';
 import { InMemoryTaskStore } from '../tasks/in-memory-task-store';
 
 const TASK = { id: 't1', orgId: 'o', workflowId: 'w', workflowVersion: 1 };
@@ -33,6 +34,10 @@ const RUNNING_TASK: Task = {
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
+
+/** What the settle measures of a task none of whose steps it saw. */
+const settledWithoutSteps = () =>
+  computeTaskMetrics({ createdAt: RUNNING_TASK.createdAt, endedAt: '2026-01-01T00:00:01.000Z' }, []);
 
 beforeEach(async () => {
   tasks = new InMemoryTaskStore();
@@ -211,6 +216,64 @@ describe('runStep', () => {
     ]);
   });
 
+  // The execution ended while the attempt's invocation ran, and discarded it: the settle could not see a
+  // record not yet written, so the runner closes it as the settle would have, and levels the metrics.
+  it('closes a quick attempt whose record lands after its task ended, and counts it in the metrics', async () => {
+    const runAction = async () => {
+      await tasks.settle(
+        { taskId: TASK.id, orgId: TASK.orgId },
+        { status: 'CANCELLED', at: now().toISOString(), ...SETTLED, metrics: settledWithoutSteps() },
+      );
+      return { output: 'done anyway' };
+    };
+    await runStep(payload('a'), { tasks, runAction, now, sleep, runningRecordAfterMs: FAST });
+    const ended = await tasks.getAnyOrg(TASK.id);
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      {
+        status: 'CANCELLED',
+        endedAt: ended?.endedAt,
+        history: [{ attempt: 1, status: 'CANCELLED', endedAt: ended?.endedAt, outputSummary: 'done anyway' }],
+      },
+    ]);
+    expect(ended?.metrics).toMatchObject({ attempts: 1, steps: { a: { status: 'CANCELLED', attempts: 1 } } });
+  });
+
+  it('closes a RUNNING record written after its task ended, and counts it in the metrics', async () => {
+    const runAction = async () => {
+      await tasks.settle(
+        { taskId: TASK.id, orgId: TASK.orgId },
+        { status: 'TIMED_OUT', at: now().toISOString(), ...SETTLED, metrics: settledWithoutSteps() },
+      );
+      await expect.poll(async () => (await tasks.getStep(TASK.id, 'a'))?.status).toBe('TIMED_OUT');
+      return { output: 'too late' };
+    };
+    await runStep(payload('a'), { tasks, runAction, now, sleep, runningRecordAfterMs: 0 });
+    expect(await tasks.listSteps(TASK.id)).toMatchObject([
+      { status: 'TIMED_OUT', attempts: 1, history: [{ attempt: 1, status: 'TIMED_OUT' }] },
+    ]);
+    expect((await tasks.getAnyOrg(TASK.id))?.metrics).toMatchObject({
+      steps: { a: { status: 'TIMED_OUT', attempts: 1 } },
+    });
+  });
+
+  it('leaves the metrics as they are when the settle already counted the step', async () => {
+    const runAction = async () => ({ output: 1 });
+    await runStep(payload('a'), { tasks, runAction, now, sleep, runningRecordAfterMs: FAST });
+    const steps = await tasks.listSteps(TASK.id);
+    const metrics = computeTaskMetrics(
+      { createdAt: RUNNING_TASK.createdAt, endedAt: now().toISOString() },
+      steps,
+    );
+    await tasks.settle(
+      { taskId: TASK.id, orgId: TASK.orgId },
+      { status: 'SUCCEEDED', at: now().toISOString(), ...SETTLED, metrics },
+    );
+    const settled = await tasks.getAnyOrg(TASK.id);
+    // A second invocation of the same attempt (Lambda's at-least-once): refused, nothing changes.
+    await expect(runStep(payload('a'), { tasks, runAction, now, sleep })).rejects.toThrow(TaskEnded);
+    expect(await tasks.getAnyOrg(TASK.id)).toEqual(settled);
+  });
+
   it('closes the step a failed attempt leaves RETRYING when the task ended while it ran', async () => {
     const runAction = async () => {
       await tasks.settle(
@@ -229,16 +292,16 @@ describe('runStep', () => {
   it('does not let an earlier attempt that finishes late move the step of a newer attempt', async () => {
     const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
     const first = { step: ref, attempt: 1, startedAt: now().toISOString() };
-    expect(await tasks.recordRunningAttempt(first)).toBe(true);
-    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() })).toBe(
-      true,
-    );
+    expect(await tasks.recordRunningAttempt(first)).toMatchObject({ recorded: true });
+    expect(
+      await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() }),
+    ).toMatchObject({ recorded: true });
     const late = await tasks.recordFinishedAttempt(
       first,
       { status: 'SUCCEEDED', endedAt: now().toISOString(), durationMs: 1 },
       true,
     );
-    expect(late).toBe(false);
+    expect(late).toEqual({ recorded: false });
     expect(await tasks.listSteps(TASK.id)).toMatchObject([{ status: 'RUNNING', attempts: 2 }]);
   });
 
@@ -256,9 +319,9 @@ describe('runStep', () => {
     ).rejects.toThrow('boom');
     // Attempt 2 runs past the mark and writes its RUNNING record, then its Lambda dies (no end recorded).
     const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
-    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() })).toBe(
-      true,
-    );
+    expect(
+      await tasks.recordRunningAttempt({ step: ref, attempt: 2, startedAt: now().toISOString() }),
+    ).toMatchObject({ recorded: true });
     // Step Functions retries: attempt 3 runs quickly and succeeds.
     const result = await runStep(payload('a'), {
       tasks,
@@ -281,9 +344,9 @@ describe('runStep', () => {
 
   it('closes ABORTED a lost RUNNING attempt when the retry also writes a RUNNING record', async () => {
     const ref = { taskId: TASK.id, orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
-    expect(await tasks.recordRunningAttempt({ step: ref, attempt: 1, startedAt: now().toISOString() })).toBe(
-      true,
-    );
+    expect(
+      await tasks.recordRunningAttempt({ step: ref, attempt: 1, startedAt: now().toISOString() }),
+    ).toMatchObject({ recorded: true });
     await runStep(payload('a'), {
       tasks,
       runAction: async () => ({ output: 'ok' }),
@@ -311,7 +374,7 @@ describe('runStep', () => {
       { status: 'FAILED', endedAt: now().toISOString(), durationMs: 1000, error: 'E' },
       false,
     );
-    expect(await tasks.recordRunningAttempt(second)).toBe(true);
+    expect(await tasks.recordRunningAttempt(second)).toMatchObject({ recorded: true });
     const llm = {
       provider: 'openai',
       model: 'gpt',
@@ -333,7 +396,7 @@ describe('runStep', () => {
     };
     // The attempt ends after closeOpenSteps read the step and before it writes.
     tasks.beforeCloseWrites = async () => {
-      expect(await tasks.recordFinishedAttempt(second, failed, true)).toBe(true);
+      expect(await tasks.recordFinishedAttempt(second, failed, true)).toMatchObject({ recorded: true });
     };
     await tasks.settle(
       { taskId: TASK.id, orgId: TASK.orgId },
@@ -352,7 +415,8 @@ describe('runStep', () => {
     const runAction = async () => ({ output: 1 });
     tasks.taskReads = 0;
     await runStep({ ...payload('a'), task: { ...TASK, id: 'pending' } }, { tasks, runAction, now, sleep });
-    expect(tasks.taskReads).toBe(1);
+    // At the start, and after its write (has the task ended meanwhile?).
+    expect(tasks.taskReads).toBe(2);
     expect((await tasks.getAnyOrg('pending'))?.status).toBe('PENDING');
   });
 

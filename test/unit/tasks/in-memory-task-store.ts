@@ -13,6 +13,7 @@ import {
   type ActiveTasksPosition,
   type AttemptEnd,
   type AttemptStart,
+  type AttemptWrite,
   type IdempotencyClaim,
   MAX_ATTEMPT_HISTORY,
   type Settlement,
@@ -24,6 +25,7 @@ import {
   type TaskRef,
   type TaskStore,
 } from '../../../functions/shared/tasks/task-store';
+import type { TaskMetrics } from '../../../functions/shared/telemetry/task-metrics';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const CLOSED: readonly StepStatus[] = ['CANCELLED', 'TIMED_OUT', 'ABORTED'];
@@ -105,9 +107,9 @@ export class InMemoryTaskStore implements TaskStore {
     return { ...(task && { task }), ...(step && { step }) };
   }
 
-  async recordRunningAttempt(start: AttemptStart) {
+  async recordRunningAttempt(start: AttemptStart): Promise<AttemptWrite> {
     const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
-    if (!this.canStart(step, start.attempt)) return false;
+    if (!this.canStart(step, start.attempt)) return { recorded: false };
     this.abortSuperseded(step, start);
     const entry: AttemptRecord = {
       attempt: start.attempt,
@@ -123,10 +125,20 @@ export class InMemoryTaskStore implements TaskStore {
       error: undefined,
       cause: undefined,
     }).history.push(...(start.attempt <= MAX_ATTEMPT_HISTORY ? [entry] : []));
-    return true;
+    return this.recordedAttempt(start.step.taskId);
   }
 
-  async recordFinishedAttempt(start: AttemptStart, end: AttemptEnd, wasRecordedRunning: boolean) {
+  /** As DynamoTaskStore: the task read after the write, when it had ended. */
+  private async recordedAttempt(taskId: string): Promise<AttemptWrite> {
+    const task = await this.getAnyOrg(taskId);
+    return task && isTerminal(task.status) ? { recorded: true, endedTask: task } : { recorded: true };
+  }
+
+  async recordFinishedAttempt(
+    start: AttemptStart,
+    end: AttemptEnd,
+    wasRecordedRunning: boolean,
+  ): Promise<AttemptWrite> {
     const step = this.stepsOf(start.step.taskId).get(stepKey(start.step.stepId, start.step.mapIndex));
     const entry: AttemptRecord = {
       attempt: start.attempt,
@@ -144,12 +156,12 @@ export class InMemoryTaskStore implements TaskStore {
       ...(succeeded && { endedAt: end.endedAt }),
     };
     if (wasRecordedRunning) {
-      if (!step || step.attempts !== start.attempt || step.status !== 'RUNNING') return false;
+      if (!step || step.attempts !== start.attempt || step.status !== 'RUNNING') return { recorded: false };
       const written = this.writeStep(start.step, step, fields);
       if (start.attempt <= MAX_ATTEMPT_HISTORY) written.history[start.attempt - 1] = entry;
-      return true;
+      return this.recordedAttempt(start.step.taskId);
     }
-    if (!this.canStart(step, start.attempt)) return false;
+    if (!this.canStart(step, start.attempt)) return { recorded: false };
     this.abortSuperseded(step, start);
     const written = this.writeStep(start.step, step, {
       ...fields,
@@ -157,7 +169,7 @@ export class InMemoryTaskStore implements TaskStore {
     });
     if (start.attempt <= MAX_ATTEMPT_HISTORY) written.history.push(entry);
     else written.historyDropped = (written.historyDropped ?? 0) + 1;
-    return true;
+    return this.recordedAttempt(start.step.taskId);
   }
 
   async recordStepOutcome(ref: StepRef, outcome: StepOutcome) {
@@ -226,6 +238,38 @@ export class InMemoryTaskStore implements TaskStore {
       closed++;
     }
     return closed;
+  }
+
+  async closeStep(ref: StepRef, closing: StepClosing) {
+    const step = this.stepsOf(ref.taskId).get(stepKey(ref.stepId, ref.mapIndex));
+    if (!step || step.status === closing.status) return false;
+    const latest = step.history.length - 1;
+    step.history.forEach((attempt, index) => {
+      if (attempt.status !== 'RUNNING' && index !== latest) return;
+      const endedAt = closing.at > attempt.startedAt ? closing.at : attempt.startedAt;
+      step.history[index] = {
+        ...attempt,
+        status: closing.status,
+        endedAt,
+        durationMs: Date.parse(endedAt) - Date.parse(attempt.startedAt),
+        cause: closing.cause,
+      };
+    });
+    Object.assign(step, {
+      status: closing.status,
+      endedAt: closing.at,
+      updatedAt: closing.at,
+      cause: closing.cause,
+    });
+    this.stepWrites++;
+    return true;
+  }
+
+  async replaceMetrics(task: Task, metrics: TaskMetrics, at: string) {
+    const stored = this.tasks.get(task.taskId);
+    if (!stored || stored.status !== task.status || stored.updatedAt !== task.updatedAt) return false;
+    this.tasks.set(task.taskId, { ...stored, metrics, updatedAt: at });
+    return true;
   }
 
   /** The previous attempt, still RUNNING when the next one starts (its invocation lost), closed ABORTED. */

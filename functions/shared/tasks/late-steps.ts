@@ -1,0 +1,47 @@
+// A step attempt whose write finds its task ended: the execution ended (cancelled, timed out, failed in
+// another branch) while the attempt's invocation was still running, and discarded it. The settle closes the
+// steps it finds open and measures the rest, but this write may have landed after its read, even after the
+// settle. So the attempt's runner, told by its write (AttemptWrite.endedTask), closes its step as the settle
+// would have, and brings the task's metrics level with its steps.
+import { isDeepStrictEqual } from 'node:util';
+import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
+import { closingStatus, isTerminal, type Task } from './task';
+import type { StepRef, TaskStore } from './task-store';
+
+type LateStepStore = Pick<
+  TaskStore,
+  'closeStep' | 'closeOpenSteps' | 'listSteps' | 'replaceMetrics' | 'getAnyOrg'
+>;
+
+export async function closeLateStep(
+  tasks: LateStepStore,
+  step: StepRef,
+  ended: Task,
+  now: () => Date,
+): Promise<void> {
+  const closing = {
+    status: closingStatus(ended.status),
+    at: ended.endedAt ?? now().toISOString(),
+    cause: `The task ended ${ended.status} while this step was open`,
+  };
+  await tasks.closeStep(step, closing);
+  // Any other step this write's race left open (a map's iteration opened by another invocation).
+  await tasks.closeOpenSteps(step.taskId, closing);
+  await levelMetrics(tasks, ended, now);
+}
+
+/** Recomputes an ended task's metrics from its steps, and stores them where they differ from its own. */
+async function levelMetrics(tasks: LateStepStore, task: Task, now: () => Date): Promise<void> {
+  let current: Task | undefined = task;
+  // A refused write means another late step's runner levelled them meanwhile: read and compare again.
+  for (let tries = 0; tries < 3 && current?.endedAt && isTerminal(current.status); tries++) {
+    const steps = await tasks.listSteps(current.taskId);
+    const metrics = computeTaskMetrics({ createdAt: current.createdAt, endedAt: current.endedAt }, steps);
+    if (isDeepStrictEqual(asStored(metrics), current.metrics)) return;
+    if (await tasks.replaceMetrics(current, metrics, now().toISOString())) return;
+    current = await tasks.getAnyOrg(current.taskId);
+  }
+}
+
+/** The metrics as the table gives them back: no undefined members. */
+const asStored = (metrics: TaskMetrics): unknown => JSON.parse(JSON.stringify(metrics));
