@@ -214,6 +214,47 @@ describe('DynamoTaskStore step items', () => {
     ]);
   });
 
+  it('closes with a cancel a step whose attempt ended after the stop, and keeps one that ended before', async () => {
+    const before = stepRef({ stepId: 'before' });
+    const after = { ...before, stepId: 'after' };
+    const succeeded = (seconds: number) => ({
+      status: 'SUCCEEDED' as const,
+      endedAt: at(seconds),
+      durationMs: 1000,
+    });
+    await store.recordFinishedAttempt({ step: before, attempt: 1, startedAt: at(1) }, succeeded(2), false);
+    await store.recordFinishedAttempt({ step: after, attempt: 1, startedAt: at(1) }, succeeded(4), false);
+    // A failed task's end (ABORTED) is the moment its last step ended: no step is closed for ending after it.
+    expect(await store.closeOpenSteps(before.taskId, { status: 'ABORTED', at: at(3), cause: 'failed' })).toBe(
+      0,
+    );
+    expect(
+      await store.closeOpenSteps(before.taskId, { status: 'CANCELLED', at: at(3), cause: 'stopped' }),
+    ).toBe(1);
+    expect(await store.getStep(before.taskId, 'before')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await store.getStep(before.taskId, 'after')).toMatchObject({
+      status: 'CANCELLED',
+      endedAt: at(3),
+      history: [{ attempt: 1, status: 'CANCELLED', endedAt: at(3), durationMs: 2000, cause: 'stopped' }],
+    });
+  });
+
+  it('closes a step written after its task ended whatever its status (closeStep)', async () => {
+    const ref = stepRef();
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(5) },
+      { status: 'SUCCEEDED', endedAt: at(6), durationMs: 1000 },
+      false,
+    );
+    // The attempt started after the task's end by the runner's clock: it never ends before it started.
+    expect(await store.closeStep(ref, { status: 'TIMED_OUT', at: at(4), cause: 'timed out' })).toBe(true);
+    expect(await store.getStep(ref.taskId, 'a')).toMatchObject({
+      status: 'TIMED_OUT',
+      history: [{ attempt: 1, status: 'TIMED_OUT', startedAt: at(5), endedAt: at(5), durationMs: 0 }],
+    });
+    expect(await store.closeStep(ref, { status: 'TIMED_OUT', at: at(4), cause: 'again' })).toBe(false);
+  });
+
   it('records a skipped step without attempts', async () => {
     const ref = stepRef({ stepId: 'maybe' });
     await store.recordStepOutcome(ref, { status: 'SKIPPED', at: at(2) });

@@ -136,6 +136,14 @@ export interface StepClosing {
 }
 
 /**
+ * Whether an attempt ended after a cancel or a timeout stopped its execution (the step runner's clock against
+ * Step Functions' stop date): its invocation was still running then, and its result was discarded. Not
+ * asked of other ends, where the last step's end and the execution's stop are the same moment.
+ */
+const endedAfterStop = (attempt: AttemptRecord | undefined, closing: StepClosing): boolean =>
+  closing.status !== 'ABORTED' && attempt?.endedAt !== undefined && attempt.endedAt > closing.at;
+
+/**
  * What an attempt's write did, and the task read after it: `endedTask` is the task when it had ended by
  * then. The attempt's invocation has not returned yet, so its execution ended without it (a cancel, a
  * timeout, a failed branch) and discarded what it did. The settle closes the open steps it reads, but this
@@ -801,8 +809,8 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
   /**
    * Closes one step as read, conditioned on it being still as read (status, attempt count, last update):
    * an attempt that ended between the read and this write is kept, and what is still open read again.
-   * `evenIfEnded`: a step whose latest attempt ended after its task did (closeStep) is closed too, that
-   * attempt with it.
+   * Closed too, with its latest attempt: a step whose latest attempt ended after a cancel or a timeout
+   * stopped the execution (which discarded its result), and any step with `evenIfEnded` (closeStep).
    */
   private async closeOpenStep(
     taskId: string,
@@ -814,17 +822,17 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     let step = read;
     for (let tries = 0; tries < 3; tries++) {
       if (!step || step.status === closing.status) return false;
-      if (!evenIfEnded && !OPEN_STEP_STATUSES.includes(step.status)) return false;
+      const last = step.history.length - 1;
+      const closesLatest = evenIfEnded || endedAfterStop(step.history[last], closing);
+      if (!closesLatest && !OPEN_STEP_STATUSES.includes(step.status)) return false;
       const write = new StepWrite(sk)
         .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
         .index(undefined);
-      // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost), and with
-      // `evenIfEnded` the latest whatever its status. Never ended before it started.
-      const last = step.history.length - 1;
+      // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost), and the
+      // latest whatever its status when it closes. Never ended before it started.
       step.history.forEach((attempt, index) => {
         if (attempt.attempt !== index + 1) return;
-        const latest = index === last;
-        if (attempt.status !== 'RUNNING' && !(evenIfEnded && latest)) return;
+        if (attempt.status !== 'RUNNING' && !(closesLatest && index === last)) return;
         const endedAt = closing.at > attempt.startedAt ? closing.at : attempt.startedAt;
         write.replaceAttempt(attempt.attempt, {
           ...attempt,

@@ -210,7 +210,12 @@ export class InMemoryTaskStore implements TaskStore {
     let closed = 0;
     for (const seen of read) {
       const step = this.stepsOf(taskId).get(stepKey(seen.stepId, seen.mapIndex));
-      if (!step || !OPEN_STEP_STATUSES.includes(step.status)) continue;
+      if (!step || step.status === closing.status) continue;
+      // As DynamoTaskStore: a latest attempt that ended after a cancel or timeout stopped the execution.
+      const latest = step.history.at(-1);
+      const endedAfterStop =
+        closing.status !== 'ABORTED' && latest?.endedAt !== undefined && latest.endedAt > closing.at;
+      if (!endedAfterStop && !OPEN_STEP_STATUSES.includes(step.status)) continue;
       if (
         step.status !== seen.status ||
         step.attempts !== seen.attempts ||
@@ -225,12 +230,13 @@ export class InMemoryTaskStore implements TaskStore {
         cause: closing.cause,
       });
       step.history.forEach((open, index) => {
-        if (open.status !== 'RUNNING') return;
+        if (open.status !== 'RUNNING' && !(endedAfterStop && index === step.history.length - 1)) return;
+        const endedAt = closing.at > open.startedAt ? closing.at : open.startedAt;
         step.history[index] = {
           ...open,
           status: closing.status,
-          endedAt: closing.at,
-          durationMs: Date.parse(closing.at) - Date.parse(open.startedAt),
+          endedAt,
+          durationMs: Date.parse(endedAt) - Date.parse(open.startedAt),
           cause: closing.cause,
         };
       });
