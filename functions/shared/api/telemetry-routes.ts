@@ -32,6 +32,9 @@ export const TELEMETRY_OPERATIONS: Record<string, ApiOperation> = {
         : await deps.registry.store.getVersion(identity.orgId, task.workflowId, task.workflowVersion);
     const plan = task.stepPlan ?? (workflow && stepPlanOf(workflow.definition));
     const order = workflow && hasWait(plan) ? runOrderOf(workflow.definition) : undefined;
-    return jsonResponse(200, buildTaskTimeline(task, steps, plan, order));
+    return jsonResponse(
+      200,
+      buildTaskTimeline(task, steps, plan, order, deps.taskService.now().toISOString()),
+    );
   },
 };

@@ -208,7 +208,8 @@ const plusSeconds = (iso: string, seconds: number) =>
 /**
  * The window and status of each unrecorded top-level wait whose start is known: the task's start, or the
  * end of the last step it runs after. It ended when a step after it started (at most its fixed length
- * later), or with the task; until then it is RUNNING.
+ * later), or with the task, or, with a fixed length that has passed by `now`, that long after its start
+ * (a step after it may wait for another branch); until then it is RUNNING.
  */
 function inferWaits(
   task: Task,
@@ -216,6 +217,7 @@ function inferWaits(
   waits: readonly string[],
   order: RunOrder,
   outputStatus: (id: string) => string | undefined,
+  now: string | undefined,
 ): Unordered[] {
   const byId = new Map(recorded.map((entry) => [entry.stepId, entry]));
   const waitIds = new Set(waits);
@@ -255,7 +257,9 @@ function inferWaits(
         ? earliest([nextStart, fixedEnd])
         : outputStatus(id) !== undefined && task.endedAt
           ? earliest([task.endedAt, fixedEnd])
-          : undefined;
+          : !isTerminal(task.status) && fixedEnd !== undefined && now !== undefined && fixedEnd <= now
+            ? fixedEnd
+            : undefined;
     const window = { startedAt, ...(endedAt !== undefined && { endedAt: latest([startedAt, endedAt]) }) };
     windows.set(id, window);
     return window;
@@ -288,6 +292,8 @@ export function buildTaskTimeline(
   steps: readonly StepRecord[],
   plan: StepPlan | undefined = task.stepPlan,
   order?: RunOrder,
+  /** When the timeline is read (ISO): a running task's fixed-length wait that has passed by then ended. */
+  now?: string,
 ): TaskTimeline {
   const { topLevel, mapOf } = planIndex(plan);
   const typeOf = new Map(topLevel.map((step) => [step.id, step.type]));
@@ -319,7 +325,7 @@ export function buildTaskTimeline(
   if (order) {
     const recorded = new Set(entries.map((entry) => entry.stepId));
     const waits = topLevel.filter((step) => step.type === 'wait' && !recorded.has(step.id)).map((s) => s.id);
-    entries.push(...inferWaits(task, [...entries], waits, order, outputStatus));
+    entries.push(...inferWaits(task, [...entries], waits, order, outputStatus, now));
   }
   entries.sort((a, b) => a.sortKey.localeCompare(b.sortKey) || a.stepId.localeCompare(b.stepId));
   const seen = new Set(entries.map((entry) => entry.stepId));

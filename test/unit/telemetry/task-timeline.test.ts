@@ -204,6 +204,29 @@ describe('buildTaskTimeline', () => {
       expect(pauseOf(timeline)).toMatchObject({ status: 'SUCCEEDED', startedAt: at(1), endedAt: at(3) });
     });
 
+    it('ends a wait whose seconds have passed while the step after it still waits for another branch', () => {
+      const beside = waitDefinition([
+        { id: 'a', type: 'transform', params: {} },
+        { id: 'review', type: 'transform', params: {}, dependsOn: ['a'] },
+        { id: 'pause', type: 'wait', seconds: 3, dependsOn: ['a'] },
+        { id: 'c', type: 'transform', params: {}, dependsOn: ['review', 'pause'] },
+      ]);
+      const ran = [
+        step('a', 'SUCCEEDED', [attempt(1, 1, 2, 'SUCCEEDED')]),
+        step('review', 'RUNNING', [attempt(1, 2, undefined, 'RUNNING')]),
+      ];
+      const order = runOrderOf(beside);
+      expect(pauseOf(buildTaskTimeline(running(beside), ran, undefined, order, at(4)))).toMatchObject({
+        status: 'RUNNING',
+        startedAt: at(2),
+      });
+      expect(pauseOf(buildTaskTimeline(running(beside), ran, undefined, order, at(8)))).toMatchObject({
+        status: 'SUCCEEDED',
+        startedAt: at(2),
+        endedAt: at(5),
+      });
+    });
+
     it("ends a wait before another wait by the step after both, less the second's seconds; an ended task's at its end", () => {
       const twice = waitDefinition([
         { id: 'a', type: 'transform', params: {} },
