@@ -2,11 +2,15 @@
 // topic (its filterable attributes, its readable body, no task token), the token kept on the server
 // only, and the approval list paged newest first with signed cursors.
 
+import { randomUUID } from 'node:crypto';
 import { SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoApprovalStore } from '../../functions/shared/approvals/approval-store';
+import { requestApproval } from '../../functions/shared/approvals/request-approval';
 import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
 import { GetCommand } from '../../functions/shared/clients/table-commands';
+import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { apiClient } from '../support/api-request';
 import { localClients, stepwiseClients } from '../support/aws-clients';
 
@@ -182,5 +186,52 @@ describe('SfnTaskCallbacks against the local Step Functions endpoint', () => {
     );
     expect(error).toMatchObject({ name: 'InvalidToken' });
     expect(error?.message).not.toContain(malformed);
+  });
+});
+
+describe('an approval requested as its task is cancelled', () => {
+  // The request checks the task, then writes the step's RUNNING record: a cancel settling in between
+  // found no open step to close, nor a PENDING approval to expire. The record's write sees the ended task.
+  it('expires the approval and closes its step with the task', async () => {
+    const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+    const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
+    const taskId = randomUUID();
+    const createdAt = new Date().toISOString();
+    await tasks.create({
+      taskId,
+      orgId: 'org-approvals',
+      workflowId: 'wf',
+      workflowVersion: 1,
+      status: 'RUNNING',
+      input: {},
+      executionArn: `arn:aws:states:us-east-1:000000000000:execution:wf:${taskId}`,
+      createdAt,
+      updatedAt: createdAt,
+    });
+    const record = tasks.recordRunningAttempt.bind(tasks);
+    tasks.recordRunningAttempt = async (start) => {
+      const at = new Date().toISOString();
+      await tasks.settle({ taskId, orgId: 'org-approvals' }, { status: 'CANCELLED', at, settledAt: at });
+      return record(start);
+    };
+    const result = await requestApproval(
+      {
+        kind: 'approval',
+        task: { id: taskId, orgId: 'org-approvals', workflowId: 'wf', workflowVersion: 1 },
+        step: { id: 'review', type: 'approval' },
+        taskToken: 'token',
+        approvers: ['ADMIN'],
+        message: 'Ship it?',
+        timeoutSeconds: 600,
+        onTimeout: 'fail',
+      },
+      { approvals, tasks, notifier: { approvalRequested: async () => undefined }, now: () => new Date() },
+    );
+    expect(result).toEqual({ status: 'EXPIRED' });
+    expect(await approvals.get({ taskId, stepId: 'review' })).toMatchObject({ status: 'EXPIRED' });
+    expect(await tasks.getStep(taskId, 'review')).toMatchObject({
+      status: 'CANCELLED',
+      history: [{ attempt: 1, status: 'CANCELLED' }],
+    });
   });
 });

@@ -12,6 +12,7 @@ import type { Identity } from '../auth/identity';
 import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { freeText } from '../http/free-text';
 import { summarize } from '../steps/run-step';
+import { closeLateStep } from '../tasks/late-steps';
 import type { TaskStore } from '../tasks/task-store';
 import * as z from '../zod-mini';
 import {
@@ -86,7 +87,7 @@ export async function decideApproval(
   };
   const cause = record.comment ?? `Rejected by ${record.decidedBy}`;
   const start = waitingAttempt(approval);
-  await deps.tasks.recordFinishedAttempt(
+  const written = await deps.tasks.recordFinishedAttempt(
     start,
     {
       endedAt: record.decidedAt,
@@ -99,6 +100,11 @@ export async function decideApproval(
     },
     true,
   );
+  // The task ended while this decision was being written: its step stopped waiting (its callback below
+  // finds the token closed, and the decision is a 409), and is closed with the task.
+  if (written.recorded && written.endedTask) {
+    await closeLateStep(deps.tasks, start.step, written.endedTask, deps.now);
+  }
   try {
     if (record.status === 'APPROVED') await deps.callbacks.succeed(approval.taskToken, output);
     else await deps.callbacks.fail(approval.taskToken, APPROVAL_REJECTED, cause);

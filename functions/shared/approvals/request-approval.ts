@@ -7,6 +7,7 @@
 
 import { summarize, TaskEnded } from '../steps/run-step';
 import type { ApprovalStepPayload, RecordStepPayload } from '../steps/step-payload';
+import { closeLateStep } from '../tasks/late-steps';
 import { isTerminal } from '../tasks/task';
 import type { AttemptStart, TaskStore } from '../tasks/task-store';
 import type { Approval, ApprovalKey, ApprovalStatus, StoredApproval } from './approval';
@@ -72,8 +73,15 @@ export async function requestApproval(
     return { status: (await deps.approvals.get(key))?.status ?? approval.status };
   }
   const step = await deps.tasks.getStep(key.taskId, key.stepId, key.mapIndex);
-  if ((step?.attempts ?? 0) < approval.attempt)
-    await deps.tasks.recordRunningAttempt(waitingAttempt(approval));
+  if ((step?.attempts ?? 0) < approval.attempt) {
+    const waiting = waitingAttempt(approval);
+    const written = await deps.tasks.recordRunningAttempt(waiting);
+    // Cancelled since the check above: the settle may not have seen this step, nor expired its approval.
+    if (written.recorded && written.endedTask) {
+      await closeLateStep(deps.tasks, waiting.step, written.endedTask, deps.now);
+      return { status: 'EXPIRED' };
+    }
+  }
   if (!approval.notifiedAt) {
     await deps.notifier.approvalRequested(approval);
     await deps.approvals.markNotified(key, deps.now().toISOString());

@@ -24,9 +24,10 @@ export async function closeLateStep(
     at: ended.endedAt ?? now().toISOString(),
     cause: `The task ended ${ended.status} while this step was open`,
   };
-  await tasks.closeStep(step, closing);
-  // Any other step this write's race left open (a map's iteration opened by another invocation).
+  // Every step still open, this one among them when open (and a PENDING approval of one, expired), then
+  // this one if it had ended.
   await tasks.closeOpenSteps(step.taskId, closing);
+  await tasks.closeStep(step, closing);
   await levelMetrics(tasks, ended, now);
 }
 
