@@ -15,8 +15,13 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs
 import { describe, expect, inject, it } from 'vitest';
 import { readExampleInput } from '../../bin/cli/example-input';
 import { GetCommand } from '../../functions/shared/clients/table-commands';
+import { WorkflowStore } from '../../functions/shared/registry/workflow-store';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
-import { recordLostAttempt, tokenIdOf } from '../../functions/shared/workers/agent-attempts';
+import {
+  handleAgentReport,
+  recordLostAttempt,
+  tokenIdOf,
+} from '../../functions/shared/workers/agent-attempts';
 import { LOCAL_AWS } from '../../local/settings';
 import { CLAIM_WINDOW_SECONDS, SqsStepQueue } from '../../sdk/step-queue';
 import { apiClient } from '../support/api-request';
@@ -26,6 +31,7 @@ const endpoints = inject('endpoints');
 const credentials = inject('credentials');
 const { sqs, sfn, documents } = localClients(endpoints);
 const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+const workflows = new WorkflowStore(documents, endpoints.tableName);
 const lambda = new LambdaClient({
   region: endpoints.region,
   credentials: LOCAL_AWS.credentials,
@@ -507,6 +513,150 @@ describe('agent reports', () => {
     ]);
     expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
     expect((await ended(taskId)).status).toBe('CANCELLED');
+  });
+
+  it('answers {stale: true} to a finished report after its task was cancelled, and records nothing', async () => {
+    const taskId = await startTask(
+      [
+        { id: 'a', type: 'transform', params: { expression: '1' } },
+        agent({ id: 'work', dependsOn: ['a'], heartbeatSeconds: 10, retry: { maxAttempts: 0 } }),
+        { id: 'b', type: 'transform', dependsOn: ['work'], params: { expression: '2' } },
+      ],
+      { domain: 'x' },
+    );
+    const message = await receive(taskId);
+    expect((await call('POST', `/tasks/${taskId}/cancel`)).status).toBe(200);
+    await expect.poll(async () => (await get(taskId)).status).toBe('CANCELLED');
+    const before = await get(taskId);
+    expect(await finish(message, 'host-1-late', 'FAILED', { error: 'Agent.Crashed' })).toEqual({
+      stale: true,
+    });
+    expect(await finish(message, 'host-1-late', 'SUCCEEDED')).toEqual({ stale: true });
+    const after = await get(taskId);
+    expect(after.status).toBe('CANCELLED');
+    expect(after.steps).toEqual(before.steps);
+    expect(after.attempts).toEqual(before.attempts);
+    expect(after.attempts.filter((attempt) => attempt.stepId === 'work')).toEqual([]);
+    const { body } = await call<{ events: { type: string }[] }>('GET', `/tasks/${taskId}/events`);
+    expect(body.events.at(-1)?.type).toBe('TASK_SETTLED');
+  });
+
+  it('answers {stale: true} to a finished report of a token never claimed once its task has succeeded', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await claim(message, 'host-1-aaaa')).toEqual({ attempt: 1 });
+    expect(await finish(message, 'host-1-aaaa', 'SUCCEEDED')).toEqual({});
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    const before = await ended(taskId);
+    expect(before.status).toBe('SUCCEEDED');
+    const unknown = { ...message, taskToken: `${message.taskToken}-never-claimed` };
+    expect(await finish(unknown, 'host-2-other', 'FAILED', { error: 'Agent.Crashed' })).toEqual({
+      stale: true,
+    });
+    const after = await get(taskId);
+    expect(after.steps).toEqual([
+      expect.objectContaining({ stepId: 'research', status: 'SUCCEEDED', attempts: 1 }),
+    ]);
+    expect(after.attempts).toEqual(before.attempts);
+    expect(after.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'SUCCEEDED', worker: 'host-1-aaaa' }),
+    ]);
+  });
+
+  it("answers {stale: true} to another worker's finished report of a claimed token; the attempt stays the claimer's", async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    expect(await claim(message, 'host-1-first')).toEqual({ attempt: 1 });
+    expect(await finish(message, 'host-2-other', 'FAILED', { error: 'Agent.Crashed' })).toEqual({
+      stale: true,
+    });
+    expect((await get(taskId)).attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'RUNNING', worker: 'host-1-first' }),
+    ]);
+    expect(await finish(message, 'host-1-first', 'SUCCEEDED')).toEqual({});
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: message.taskToken, output: '{}' }));
+    const task = await ended(taskId);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'SUCCEEDED', worker: 'host-1-first' }),
+    ]);
+  });
+
+  it('answers {stale: true} to a new token of a step that failed for good while its task goes on', async () => {
+    const taskId = await startTask(
+      [
+        agent({ retry: { maxAttempts: 0 }, continueOnError: true }),
+        agent({ id: 'next', dependsOn: ['research'], params: {} }),
+      ],
+      { domain: 'x' },
+    );
+    const message = await receive(taskId);
+    expect(await claim(message, 'host-1-aaaa')).toEqual({ attempt: 1 });
+    await sfn.send(
+      new SendTaskFailureCommand({ taskToken: message.taskToken, error: 'Agent.Broken', cause: 'bad input' }),
+    );
+    const next = await receive(taskId);
+    expect(next.step.id).toBe('next');
+    const research = (task: TaskDetail) => task.steps.find((step) => step.stepId === 'research');
+    const before = await get(taskId);
+    expect(research(before)).toMatchObject({ status: 'FAILED', attempts: 1 });
+    const unknown = { ...message, taskToken: `${message.taskToken}-never-claimed` };
+    expect(await finish(unknown, 'host-2-other', 'SUCCEEDED')).toEqual({ stale: true });
+    expect(research(await get(taskId))).toEqual(research(before));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: next.taskToken, output: '{}' }));
+    expect((await ended(taskId)).status).toBe('SUCCEEDED');
+  });
+
+  /** The report of `message` as the recorder handles it when it read the task just before the cancel settled it. */
+  async function reportAsTaskEnds(message: AgentMessage, report: object) {
+    const running = await tasks.getAnyOrg(message.task.id);
+    expect(running?.status).toBe('RUNNING');
+    expect((await call('POST', `/tasks/${message.task.id}/cancel`)).status).toBe(200);
+    await expect.poll(async () => (await get(message.task.id)).status).toBe('CANCELLED');
+    let reads = 0;
+    const racing = {
+      rewriteStepAttempts: tasks.rewriteStepAttempts.bind(tasks),
+      closeOpenSteps: tasks.closeOpenSteps.bind(tasks),
+      closeStep: tasks.closeStep.bind(tasks),
+      listSteps: tasks.listSteps.bind(tasks),
+      replaceMetrics: tasks.replaceMetrics.bind(tasks),
+      getAnyOrg: async (id: string) => (reads++ === 0 ? running : tasks.getAnyOrg(id)),
+    };
+    const base = {
+      workerId: 'host-1-late',
+      workerType: message.workerType,
+      taskToken: message.taskToken,
+      task: { id: message.task.id, orgId: message.task.orgId },
+      step: message.step,
+    };
+    return handleAgentReport({ ...base, ...report }, { tasks: racing, workflows });
+  }
+
+  it('a finished report that lands as its task ends leaves no step open in the ended task', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    const answer = await reportAsTaskEnds(message, {
+      kind: 'finished',
+      status: 'FAILED',
+      error: 'Agent.Crashed',
+      endedAt: new Date().toISOString(),
+    });
+    expect(answer).toEqual({ stale: true });
+    const task = await get(taskId);
+    expect(task.steps).toEqual([expect.objectContaining({ stepId: 'research', status: 'CANCELLED' })]);
+    // The attempt ended as its worker said; the step it left RETRYING is closed with the task.
+    expect(task.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'FAILED' })]);
+  });
+
+  it('a claim that lands as its task ends is answered stale, its attempt closed with the task', async () => {
+    const taskId = await startTask([agent()], { domain: 'x' });
+    const message = await receive(taskId);
+    const answer = await reportAsTaskEnds(message, { kind: 'claimed', claimedAt: new Date().toISOString() });
+    expect(answer).toEqual({ stale: true });
+    const task = await get(taskId);
+    expect(task.steps).toEqual([expect.objectContaining({ stepId: 'research', status: 'CANCELLED' })]);
+    expect(task.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, status: 'CANCELLED', worker: 'host-1-late' }),
+    ]);
   });
 
   it("the Lambda Invoke endpoint serves only the stack's functions", async () => {

@@ -8,7 +8,7 @@ import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics'
 import { closingStatus, isTerminal, type Task } from './task';
 import type { StepRef, TaskStore } from './task-store';
 
-type LateStepStore = Pick<
+export type LateStepStore = Pick<
   TaskStore,
   'closeStep' | 'closeOpenSteps' | 'listSteps' | 'replaceMetrics' | 'getAnyOrg'
 >;
@@ -29,6 +29,21 @@ export async function closeLateStep(
   await tasks.closeOpenSteps(step.taskId, closing);
   await tasks.closeStep(step, closing);
   await levelMetrics(tasks, ended, now);
+}
+
+/**
+ * After a write of a step that goes around the step runner (a worker's report): reads the task and, if it
+ * has ended, closes the step as closeLateStep does. True when it had ended.
+ */
+export async function closeIfTaskEnded(
+  tasks: LateStepStore,
+  step: StepRef,
+  now: () => Date,
+): Promise<boolean> {
+  const task = await tasks.getAnyOrg(step.taskId);
+  if (!task || !isTerminal(task.status)) return false;
+  await closeLateStep(tasks, step, task, now);
+  return true;
 }
 
 /** Recomputes an ended task's metrics from its steps, and stores them where they differ from its own. */

@@ -5,7 +5,14 @@
 // its task token's id (tokenIdOf), so every report is idempotent and reports may arrive in any order.
 import { createHash } from 'node:crypto';
 import type { WorkflowVersions } from '../registry/register-workflow';
-import { type AttemptRecord, isTerminal, type StepRecord, type Task } from '../tasks/task';
+import { closeIfTaskEnded, type LateStepStore } from '../tasks/late-steps';
+import {
+  type AttemptRecord,
+  isTerminal,
+  OPEN_STEP_STATUSES,
+  type StepRecord,
+  type Task,
+} from '../tasks/task';
 import { rowOfTask } from '../tasks/task-row';
 import type { StepAttemptsChange, StepAttemptsStore, StepRef } from '../tasks/task-store';
 import type { Step } from '../workflows/definition';
@@ -68,7 +75,7 @@ export type ClaimedResult = { readonly attempt: number } | { readonly stale: tru
 export type AgentReportResult = ClaimedResult | Record<string, never> | AgentReportError;
 
 export interface AgentAttemptsDeps {
-  readonly tasks: StepAttemptsStore & { getAnyOrg(taskId: string): Promise<Task | undefined> };
+  readonly tasks: StepAttemptsStore & LateStepStore;
   readonly workflows: Pick<WorkflowVersions, 'getVersion'>;
   readonly now?: () => Date;
 }
@@ -215,7 +222,8 @@ export async function recordClaimed(
   if (isError(located)) return located;
   if (isTerminal(located.task.status)) return { stale: true };
   const tokenId = tokenIdOf(report.taskToken);
-  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const now = deps.now ?? (() => new Date());
+  const at = now().toISOString();
   let repeated: number | undefined;
   const written = await deps.tasks.rewriteStepAttempts(located.ref, (current) => {
     const history = current?.history ?? [];
@@ -243,7 +251,11 @@ export async function recordClaimed(
       open: { status: 'RUNNING', since: report.claimedAt },
     };
   });
-  if (written) return { attempt: written.attempts };
+  if (written) {
+    // The task may have ended between its read above and this write: the step is closed again, not run.
+    if (await closeIfTaskEnded(deps.tasks, located.ref, now)) return { stale: true };
+    return { attempt: written.attempts };
+  }
   if (repeated !== undefined) {
     const task = await deps.tasks.getAnyOrg(report.task.id);
     if (task && !isTerminal(task.status)) return { attempt: repeated };
@@ -253,21 +265,45 @@ export async function recordClaimed(
   return { stale: true };
 }
 
-/** Closes the attempt of the report's token (creating it if its claim was never recorded). */
+/** Whether an attempt is the reporting worker's (an attempt recorded without a worker is anyone's). */
+const claimedBy = (attempt: AttemptRecord, workerId: string) =>
+  attempt.worker === undefined || attempt.worker === workerId;
+
+/**
+ * Closes the attempt of the report's token (creating it if its claim was never recorded). A report its
+ * step must not take answers `stale` and changes nothing, as a stale claim does: its task has ended (the
+ * end closed what was open; the report would reopen the step, or add a success, inside the ended task),
+ * another worker claimed the token, or the token is new to a step that can no longer run again.
+ */
 export async function recordFinished(
   report: FinishedReport,
   deps: AgentAttemptsDeps,
 ): Promise<AgentReportResult> {
   const located = await locate(report, deps);
   if (isError(located)) return located;
+  if (isTerminal(located.task.status)) return { stale: true };
   const tokenId = tokenIdOf(report.taskToken);
-  const at = (deps.now ?? (() => new Date()))().toISOString();
+  const now = deps.now ?? (() => new Date());
+  const at = now().toISOString();
   const succeeded = report.status === 'SUCCEEDED';
-  await deps.tasks.rewriteStepAttempts(located.ref, (current) => {
+  let stale = false;
+  const written = await deps.tasks.rewriteStepAttempts(located.ref, (current) => {
+    stale = false;
     let history = [...(current?.history ?? [])];
     let index = history.findIndex((entry) => entry.tokenId === tokenId);
     let attempts = current?.attempts ?? 0;
+    const claimed = history[index];
+    if (claimed && !claimedBy(claimed, report.workerId)) {
+      stale = true;
+      return undefined;
+    }
     if (index < 0) {
+      // A new token comes only while the step may run again: open, or SUCCEEDED by a success that may
+      // never have reached Step Functions. A step that failed for good or was skipped has no new token.
+      if (current && !OPEN_STEP_STATUSES.includes(current.status) && current.status !== 'SUCCEEDED') {
+        stale = true;
+        return undefined;
+      }
       // Its claim was never recorded: the attempt starts and ends here, after any attempt still open.
       history = closedBeforeNewAttempt(history, report.endedAt);
       attempts += 1;
@@ -316,6 +352,9 @@ export async function recordFinished(
           open: { status: 'RETRYING', since: report.endedAt },
         };
   });
+  if (stale) return { stale: true };
+  // The task may have ended between its read above and this write: its step is closed with it.
+  if (written && (await closeIfTaskEnded(deps.tasks, located.ref, now))) return { stale: true };
   return {};
 }
 
