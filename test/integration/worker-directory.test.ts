@@ -87,6 +87,21 @@ describe('DynamoWorkerDirectory', () => {
     expect(await directory.markDead(silent, DEAD_AT)).toBe(false);
   });
 
+  it("rewrites the steps of the DEAD item it marked, and of no live worker nor another marking's item", async () => {
+    const type = `dir-${randomUUID().slice(0, 8)}`;
+    const silent = await putWorker(type, 'silent');
+    const live = await putWorker(type, 'live');
+    expect(await directory.setDeadInFlight({ ...live, status: 'DEAD', deadAt: DEAD_AT }, [])).toBe(false);
+    expect((await stored(type, 'live'))?.inFlight).toHaveLength(1);
+    expect(await directory.markDead(silent, DEAD_AT)).toBe(true);
+    const dead = { ...silent, status: 'DEAD' as const, deadAt: DEAD_AT };
+    expect(await directory.setDeadInFlight({ ...dead, deadAt: HEARTBEAT }, [])).toBe(false);
+    expect(await directory.setDeadInFlight(dead, [])).toBe(true);
+    expect(await stored(type, 'silent')).toMatchObject({ status: 'DEAD', deadAt: DEAD_AT, inFlight: [] });
+    expect(await directory.setDeadInFlight({ ...dead, workerId: 'gone' }, [])).toBe(false);
+    expect(await stored(type, 'gone')).toBeUndefined();
+  });
+
   it('does not mark a worker whose heartbeat moved on after the sweep read it (the zombie race)', async () => {
     const type = `dir-${randomUUID().slice(0, 8)}`;
     const zombie = await putWorker(type, 'zombie');

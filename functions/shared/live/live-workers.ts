@@ -17,6 +17,7 @@ export function liveWorkerDirectory(
   return {
     listByType: (type) => directory.listByType(type),
     get: (type, workerId) => directory.get(type, workerId),
+    setDeadInFlight: (dead, inFlight) => directory.setDeadInFlight(dead, inFlight),
     async markDead(worker, deadAt) {
       const marked = await directory.markDead(worker, deadAt);
       if (marked) {

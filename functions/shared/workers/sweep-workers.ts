@@ -3,8 +3,9 @@
 // conditional on the item as the sweep read it (its heartbeat and the revision every write of the SDK
 // bumps: a worker that heartbeated meanwhile is left alone, and one whose claim landed meanwhile is read
 // again, so the step it claimed is released too), then for each in-flight step SendTaskFailure(Worker.Lost)
-// so Step Functions retries it, the lost attempt closed in the step's history, and one CRITICAL alert
-// raised (deduplicated by worker: WORKER_DEAD#<workerId>).
+// so Step Functions retries it, the lost attempt closed in the step's history, the steps that had ended
+// already taken off its item, and one CRITICAL alert raised (deduplicated by worker: WORKER_DEAD#<workerId>)
+// saying what became of each step.
 // The scheduled sweeper runs it over every declared type, for every organization, as does an operator's
 // POST /admin/workers/cleanup. An organization's cleanup (over the types open to it) changes only its own
 // tasks and learns nothing of the others': it releases its own steps of the silent workers and marks none
@@ -45,6 +46,7 @@ export interface ReleasedStep {
 
 /** A worker this sweep marked DEAD, with what became of its in-flight steps. */
 export interface SweptWorker {
+  /** As marked, less the steps that had ended already (its item lists those it lost). */
   readonly worker: WorkerItem;
   /** Tokens failed with Worker.Lost (the others were closed already, or could not be failed). */
   readonly tokensFailed: number;
@@ -139,17 +141,19 @@ async function markAndRelease(
       const silence = silenceOf(dead, now);
       const reason = `${silence.text}; marked DEAD at ${deadAt}`;
       const outcome = await releaseSteps(dead, dead.inFlight, reason, deadAt, deps, failed);
+      const listed = await withoutEnded(dead, outcome.closed, deps, failed);
+      const fate = { failed: outcome.released.length, closed: outcome.closed.length };
       let alerted = false;
       try {
-        await deps.raiseAlert(deadWorkerAlert(dead, silence.seconds, deps.deadAfterSeconds));
+        await deps.raiseAlert(deadWorkerAlert(dead, silence.seconds, deps.deadAfterSeconds, fate));
         alerted = true;
       } catch (error) {
         failed(error, { workerId: dead.workerId, action: 'raiseAlert' });
       }
       return {
-        worker: dead,
-        tokensFailed: outcome.released.length,
-        tokensClosed: outcome.closed,
+        worker: listed,
+        tokensFailed: fate.failed,
+        tokensClosed: fate.closed,
         released: outcome.released,
         alerted,
       };
@@ -163,7 +167,31 @@ async function markAndRelease(
   }
 }
 
-/** SendTaskFailure(Worker.Lost) and the lost attempt's record, for each step. */
+/**
+ * The DEAD worker's item without the steps that had ended before the sweep (their tokens were closed): it
+ * lists what the worker lost, not steps retried elsewhere long since. The worker as marked when the write
+ * fails (counted as an error).
+ */
+async function withoutEnded(
+  dead: WorkerItem,
+  ended: readonly InFlightStep[],
+  deps: SweepDeps,
+  failed: Failed,
+): Promise<WorkerItem> {
+  if (ended.length === 0) return dead;
+  const inFlight = dead.inFlight.filter((step) => !ended.includes(step));
+  try {
+    if (await deps.workers.setDeadInFlight(dead, inFlight)) return { ...dead, inFlight };
+  } catch (error) {
+    failed(error, { workerId: dead.workerId, action: 'setDeadInFlight' });
+  }
+  return dead;
+}
+
+/**
+ * SendTaskFailure(Worker.Lost) and the lost attempt's record, for each step: the steps released, and
+ * those whose token was closed already (they had ended).
+ */
 async function releaseSteps(
   worker: WorkerItem,
   steps: readonly InFlightStep[],
@@ -171,10 +199,10 @@ async function releaseSteps(
   at: string,
   deps: SweepDeps,
   failed: Failed,
-): Promise<{ released: ReleasedStep[]; closed: number }> {
+): Promise<{ released: ReleasedStep[]; closed: InFlightStep[] }> {
   const cause = `Worker ${worker.workerId} on ${worker.host} (pid ${worker.pid}) was lost: ${reason}`;
   const released: ReleasedStep[] = [];
-  let closed = 0;
+  const closed: InFlightStep[] = [];
   for (const step of steps) {
     const context = {
       workerId: worker.workerId,
@@ -185,7 +213,7 @@ async function releaseSteps(
     try {
       if ((await deps.failLostToken(step.taskToken, cause)) === 'failed')
         released.push({ workerId: worker.workerId, type: worker.type, step });
-      else closed += 1;
+      else closed.push(step);
     } catch (error) {
       failed(error, { ...context, action: 'SendTaskFailure' });
     }
@@ -205,24 +233,57 @@ async function releaseSteps(
   return { released, closed };
 }
 
-/** The CRITICAL alert of a dead worker; `org` only when every step it held belongs to one organization. */
+/** What became of a dead worker's in-flight steps: failed as Worker.Lost, or found ended already. */
+export interface StepsFate {
+  readonly failed: number;
+  readonly closed: number;
+}
+
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+/**
+ * What the alert says of the steps: each count with what it means; a step neither failed nor closed is one
+ * whose SendTaskFailure failed (logged), left to its heartbeat timeout.
+ */
+function fateText(held: number, fate: StepsFate): string {
+  if (held === 0) return 'It held no steps.';
+  const unanswered = held - fate.failed - fate.closed;
+  const parts: [number, string][] = [
+    [
+      fate.failed,
+      `${plural(fate.failed, 'was', 'were')} failed as Worker.Lost, so Step Functions retries ${plural(fate.failed, 'it', 'them')} now`,
+    ],
+    [
+      fate.closed,
+      `had already ended (Step Functions no longer waited on ${plural(fate.closed, 'it', 'them')}), so there was nothing to fail`,
+    ],
+    [
+      unanswered,
+      `could not be failed as Worker.Lost (see the sweeper's log), so Step Functions retries ${plural(unanswered, 'it', 'them')} when heartbeatSeconds runs out`,
+    ],
+  ];
+  const told = parts.filter(([count]) => count > 0);
+  if (told.length === 1) return `Its ${held} in-flight ${plural(held, 'step', 'steps')} ${told[0]?.[1]}.`;
+  return `Of its ${held} in-flight steps, ${told.map(([count, text]) => `${count} ${text}`).join('; ')}.`;
+}
+
+/**
+ * The CRITICAL alert of a dead worker, as marked (every step it was listed with); `org` only when every
+ * such step belongs to one organization.
+ */
 export function deadWorkerAlert(
   worker: WorkerItem,
   silentFor: number,
   deadAfterSeconds: number,
+  fate: StepsFate,
 ): AlertSignal {
   const orgs = new Set(worker.inFlight.map((step) => step.orgId));
-  const held = worker.inFlight.length;
-  const released =
-    held === 0
-      ? 'It held no steps.'
-      : `Its ${held} in-flight step${held === 1 ? ' was' : 's were'} failed as Worker.Lost, so Step Functions retries ${held === 1 ? 'it' : 'them'} now.`;
   return {
     dedupKey: `${WORKER_DEAD_ALERT}#${worker.workerId}`,
     severity: 'CRITICAL',
     kind: WORKER_DEAD_ALERT,
     title: `Worker ${worker.workerId} (${worker.type}) is dead`,
-    summary: `No heartbeat from worker ${worker.workerId} (type ${worker.type}) on ${worker.host} (pid ${worker.pid}) for ${silentFor} s (last at ${worker.lastHeartbeatAt}), past the ${deadAfterSeconds} s limit; marked DEAD at ${worker.deadAt}. ${released}`,
+    summary: `No heartbeat from worker ${worker.workerId} (type ${worker.type}) on ${worker.host} (pid ${worker.pid}) for ${silentFor} s (last at ${worker.lastHeartbeatAt}), past the ${deadAfterSeconds} s limit; marked DEAD at ${worker.deadAt}. ${fateText(worker.inFlight.length, fate)}`,
     ...(orgs.size === 1 && { org: [...orgs][0] }),
     worker: worker.workerId,
     value: silentFor,

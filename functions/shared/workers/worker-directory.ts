@@ -1,14 +1,15 @@
 // The worker items (worker-item.ts) as the sweeper and the worker routes read them: every worker of a type
-// (one partition), and the one write they make, marking a silent worker DEAD. Workers write their own
-// items (the SDK); the marking is conditional on the item the sweeper read (its heartbeat, and the
-// revision each write of the SDK bumps), so it never overwrites a heartbeat that arrived meanwhile nor
-// misses a step claimed meanwhile, and a zombie's late write cannot undo it (the SDK's writes are
-// conditional on the worker being live).
+// (one partition), and the sweeper's writes: marking a silent worker DEAD, then taking off the DEAD item the
+// steps that had ended already. Workers write their own items (the SDK); the marking is conditional on the
+// item the sweeper read (its heartbeat, and the revision each write of the SDK bumps), so it never
+// overwrites a heartbeat that arrived meanwhile nor misses a step claimed meanwhile, and a zombie's late
+// write cannot undo it (the SDK's writes are conditional on the worker being live).
 import { type DocumentClient, GetCommand, QueryCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite } from '../table-items';
 import {
   expiresAtFor,
   fromItem,
+  type InFlightStep,
   type WorkerItem,
   type WorkerStatus,
   workerKey,
@@ -28,6 +29,11 @@ export interface WorkerDirectory {
    * of a claim, a step's end or a heartbeat) or it is STOPPED/DEAD already; false when it did not mark it.
    */
   markDead(worker: WorkerItem, deadAt: string): Promise<boolean>;
+  /**
+   * The steps a worker this sweep marked DEAD (`dead.deadAt`) is listed with once released: those it lost,
+   * without those that had ended already. False when the item is gone or no longer that marking.
+   */
+  setDeadInFlight(dead: WorkerItem, inFlight: readonly InFlightStep[]): Promise<boolean>;
 }
 
 /** Whether a worker that is neither STOPPED nor DEAD has been silent longer than `deadAfterSeconds`. */
@@ -93,6 +99,23 @@ export class DynamoWorkerDirectory implements WorkerDirectory {
             ':expiresAt': expiresAtFor(deadAt),
             ...(worker.revision !== undefined && { ':revision': worker.revision }),
           },
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async setDeadInFlight(dead: WorkerItem, inFlight: readonly InFlightStep[]): Promise<boolean> {
+    // Nothing else writes a DEAD item (the SDK's writes are conditional on a live worker).
+    const written = await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: workerKey(dead.type, dead.workerId),
+          UpdateExpression: 'SET inFlight = :inFlight',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :dead AND deadAt = :deadAt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':inFlight': inFlight, ':dead': 'DEAD', ':deadAt': dead.deadAt },
         }),
       ),
     );

@@ -71,6 +71,13 @@ class InMemoryWorkers implements WorkerDirectory {
     this.items.set(seen.workerId, { ...current, status: 'DEAD', deadAt });
     return true;
   }
+
+  async setDeadInFlight(dead: WorkerItem, inFlight: readonly InFlightStep[]): Promise<boolean> {
+    const current = this.items.get(dead.workerId);
+    if (current?.status !== 'DEAD' || current.deadAt !== dead.deadAt) return false;
+    this.items.set(dead.workerId, { ...current, inFlight });
+    return true;
+  }
 }
 
 function harness(workers: WorkerItem[], closedTokens: string[] = []) {
@@ -246,6 +253,54 @@ describe('sweepWorkers', () => {
     expect(report.marked[0]).toMatchObject({ tokensFailed: 1, tokensClosed: 1 });
     expect(lost).toHaveLength(2);
     expect(errors).toEqual([]);
+  });
+
+  it('takes the steps that had ended off the DEAD item, keeps those it lost, and says so in the alert', async () => {
+    const { directory, deps, alerts } = harness(
+      [worker('w-1', { lastHeartbeatAt: secondsAgo(400), inFlight: [step(1), step(2), step(3)] })],
+      ['token-1', 'token-3'],
+    );
+    const report = await sweepWorkers(['research'], deps);
+    expect(directory.items.get('w-1')).toMatchObject({ status: 'DEAD', inFlight: [step(2)] });
+    expect(report.marked[0]?.worker.inFlight).toEqual([step(2)]);
+    expect(alerts[0]?.summary).toContain(
+      'Of its 3 in-flight steps, 1 was failed as Worker.Lost, so Step Functions retries it now; 2 had already ended (Step Functions no longer waited on them), so there was nothing to fail.',
+    );
+  });
+
+  it('says a step that had ended before the sweep was not failed, and lists the dead worker with no step', async () => {
+    // The step was retried on another worker and its task succeeded minutes before the sweep.
+    const { directory, deps, alerts } = harness(
+      [worker('w-1', { lastHeartbeatAt: secondsAgo(400), inFlight: [step(1)] })],
+      ['token-1'],
+    );
+    const report = await sweepWorkers(['research'], deps);
+    expect(report.marked[0]).toMatchObject({ tokensFailed: 0, tokensClosed: 1, worker: { inFlight: [] } });
+    expect(directory.items.get('w-1')?.inFlight).toEqual([]);
+    expect(alerts[0]?.summary).toContain(
+      'Its 1 in-flight step had already ended (Step Functions no longer waited on it), so there was nothing to fail.',
+    );
+    expect(alerts[0]?.summary).not.toContain('was failed as Worker.Lost');
+    // The org of the step it was listed with still hears of its death.
+    expect(alerts[0]?.org).toBe('org-a');
+  });
+
+  it('keeps on the DEAD item a step whose token could not be failed, and says it waits for its heartbeat timeout', async () => {
+    const { directory, deps, alerts } = harness([
+      worker('w-1', { lastHeartbeatAt: secondsAgo(90), inFlight: [step(1), step(2)] }),
+    ]);
+    const report = await sweepWorkers(['research'], {
+      ...deps,
+      failLostToken: async (token) => {
+        if (token === 'token-1') throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        return 'failed';
+      },
+    });
+    expect(report.errors).toBe(1);
+    expect(directory.items.get('w-1')?.inFlight).toEqual([step(1), step(2)]);
+    expect(alerts[0]?.summary).toContain(
+      "Of its 2 in-flight steps, 1 was failed as Worker.Lost, so Step Functions retries it now; 1 could not be failed as Worker.Lost (see the sweeper's log), so Step Functions retries it when heartbeatSeconds runs out.",
+    );
   });
 
   it('goes on with the other tokens and workers when one call fails, and counts the error', async () => {
