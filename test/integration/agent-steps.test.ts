@@ -272,6 +272,17 @@ describe('agent steps', () => {
     ).rejects.toBeInstanceOf(TaskTimedOut);
     await sfn.send(new SendTaskSuccessCommand({ taskToken: second.taskToken, output: '{}' }));
     expect((await ended(taskId)).status).toBe('SUCCEEDED');
+    // The lost attempt ends at the instant the next one starts: its end comes first in the event log.
+    const { body } = await call<{ events: { type: string; stepId?: string; attempt?: number }[] }>(
+      'GET',
+      `/tasks/${taskId}/events`,
+    );
+    const research = body.events.filter((event) => event.stepId === 'research');
+    expect(research.slice(0, 3).map((event) => [event.type, event.attempt])).toEqual([
+      ['STEP_STARTED', 1],
+      ['STEP_RETRYING', 1],
+      ['STEP_STARTED', 2],
+    ]);
   });
 
   it('a success reported but never sent to Step Functions is rewritten Worker.Lost when the step runs again: one SUCCEEDED attempt', async () => {

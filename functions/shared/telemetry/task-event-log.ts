@@ -37,22 +37,14 @@ export interface TaskEvent {
 type Unnumbered = Omit<TaskEvent, 'seq'>;
 
 /**
- * At the same instant, events keep the order a task lives them: created, started, then a step's start
- * before any end (an attempt can start and end within one millisecond), settled last.
+ * At the same instant, events keep the order a task lives them: created, started, its steps' events,
+ * settled last. A step's events are made in the order it lives them (each attempt's start, then its end,
+ * then the next attempt's start) and keep that order among themselves: an attempt can start and end within
+ * one millisecond, and the next attempt starts at the very instant its predecessor is closed as lost.
  */
-const RANK: Record<TaskEventType, number> = {
-  TASK_CREATED: 0,
-  TASK_STARTED: 1,
-  STEP_STARTED: 2,
-  STEP_RETRYING: 3,
-  STEP_SUCCEEDED: 3,
-  STEP_FAILED: 3,
-  STEP_SKIPPED: 3,
-  STEP_TIMED_OUT: 3,
-  STEP_CANCELLED: 3,
-  STEP_ABORTED: 3,
-  TASK_SETTLED: 4,
-};
+const RANK: Partial<Record<TaskEventType, number>> = { TASK_CREATED: 0, TASK_STARTED: 1, TASK_SETTLED: 3 };
+const STEP_RANK = 2;
+const rankOf = (type: TaskEventType) => RANK[type] ?? STEP_RANK;
 
 const STEP_END_EVENT: Partial<Record<string, TaskEventType>> = {
   FAILED: 'STEP_FAILED',
@@ -119,7 +111,9 @@ export function buildTaskEventLog(task: Task, steps: readonly StepRecord[]): Tas
     .map((event, index) => ({ event, index }))
     .sort(
       (a, b) =>
-        a.event.at.localeCompare(b.event.at) || RANK[a.event.type] - RANK[b.event.type] || a.index - b.index,
+        a.event.at.localeCompare(b.event.at) ||
+        rankOf(a.event.type) - rankOf(b.event.type) ||
+        a.index - b.index,
     )
     .map(({ event }, index) => ({
       seq: index + 1,

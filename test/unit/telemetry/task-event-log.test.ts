@@ -61,6 +61,39 @@ describe('buildTaskEventLog', () => {
     ]);
   });
 
+  it("ends an attempt before the next one starts at the same instant (a heartbeat timeout's retry closes the lost attempt as it starts)", () => {
+    const steps = [
+      step('a', 'SUCCEEDED', [attempt(1, 2, 3, 'SUCCEEDED')]),
+      step('work', 'SUCCEEDED', [
+        attempt(1, 3, 15, 'ABORTED', { error: 'Worker.Lost', cause: 'heartbeat timeout or lost worker' }),
+        attempt(2, 15, 15, 'SUCCEEDED'),
+      ]),
+      step('b', 'SUCCEEDED', [attempt(1, 15, 16, 'SUCCEEDED')], { startedAt: at(15) }),
+    ];
+    const events = buildTaskEventLog(TASK, steps);
+    expect(events.map((e) => [e.seq, e.type, e.stepId, e.attempt])).toEqual([
+      [1, 'TASK_CREATED', undefined, undefined],
+      [2, 'TASK_STARTED', undefined, undefined],
+      [3, 'STEP_STARTED', 'a', 1],
+      [4, 'STEP_SUCCEEDED', 'a', 1],
+      [5, 'STEP_STARTED', 'work', 1],
+      [6, 'STEP_RETRYING', 'work', 1],
+      [7, 'STEP_STARTED', 'work', 2],
+      [8, 'STEP_SUCCEEDED', 'work', 2],
+      [9, 'STEP_STARTED', 'b', 1],
+      [10, 'STEP_SUCCEEDED', 'b', 1],
+      [11, 'TASK_SETTLED', undefined, undefined],
+    ]);
+  });
+
+  it('keeps created, started and settled around step events of the same instant', () => {
+    const instant = { ...TASK, createdAt: at(5), startedAt: at(5), endedAt: at(5), updatedAt: at(5) };
+    const types = buildTaskEventLog(instant, [step('a', 'SUCCEEDED', [attempt(1, 5, 5, 'SUCCEEDED')])]).map(
+      (e) => e.type,
+    );
+    expect(types).toEqual(['TASK_CREATED', 'TASK_STARTED', 'STEP_STARTED', 'STEP_SUCCEEDED', 'TASK_SETTLED']);
+  });
+
   it('ends a step that failed for good with STEP_FAILED (STEP_TIMED_OUT for a timeout), not a retry', () => {
     const failed = step('x', 'FAILED', [attempt(1, 2, 3, 'FAILED', { error: 'E' })], {
       error: 'E',
