@@ -58,8 +58,12 @@ function stepEvents(step: StepRecord): Unnumbered[] {
   const where = { stepId: step.stepId, ...(step.mapIndex !== undefined && { mapIndex: step.mapIndex }) };
   const events: Unnumbered[] = [];
   const last = step.history.at(-1);
-  // A step that ended without success ends with one event of its own (below), carrying its last attempt.
-  const endsWithStepEvent = STEP_END_EVENT[step.status] !== undefined;
+  // A step that ended without success ends with one event of its own (below), carrying its last attempt,
+  // which that event tells when the attempt ended with the step: failed for good, or closed with its task.
+  // An attempt that had failed before its task ended (a rejection racing a cancel) ends with its own event.
+  const endsWithStepEvent =
+    STEP_END_EVENT[step.status] !== undefined &&
+    (step.status === 'FAILED' || last?.status === step.status || last?.endedAt === undefined);
   for (const attempt of step.history) {
     events.push({ at: attempt.startedAt, type: 'STEP_STARTED', ...where, attempt: attempt.attempt });
     if (!attempt.endedAt) continue;

@@ -138,6 +138,25 @@ describe('buildTaskEventLog', () => {
     });
   });
 
+  it('ends an attempt that failed before its task was cancelled on its own, then the step with the task', () => {
+    // A rejection racing a cancel: the attempt FAILED (rejected) at 4, the step closed with the task at 6.
+    const rejected = step(
+      'review',
+      'CANCELLED',
+      [attempt(1, 2, 4, 'FAILED', { error: 'Approval.Rejected', cause: 'no' })],
+      { cause: 'The task ended CANCELLED while this step was open', endedAt: at(6) },
+    );
+    const events = buildTaskEventLog({ ...TASK, status: 'CANCELLED', endedAt: at(6) }, [rejected]);
+    expect(events.map((e) => [e.type, e.at, e.attempt])).toEqual([
+      ['TASK_CREATED', TASK.createdAt, undefined],
+      ['TASK_STARTED', TASK.startedAt, undefined],
+      ['STEP_STARTED', at(2), 1],
+      ['STEP_RETRYING', at(4), 1],
+      ['STEP_CANCELLED', at(6), 1],
+      ['TASK_SETTLED', at(6), undefined],
+    ]);
+  });
+
   it('keeps map iterations apart by mapIndex', () => {
     const steps = [0, 1].map((i) =>
       step('each', 'SUCCEEDED', [attempt(1, 2 + i, 3 + i, 'SUCCEEDED')], { mapIndex: i }),
