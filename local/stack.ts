@@ -42,7 +42,7 @@ import { type DynamoDbMeters, startDynamoDb } from './dynamodb';
 import type { MeteredReadUnits } from './dynamodb-read-meter';
 import type { MeteredReads, MeteredWrite } from './dynamodb-write-meter';
 import { retainedExecutions } from './execution-retention';
-import { startFakeLlm } from './fake-llm';
+import { FAKE_LLM_MODEL, startFakeLlm } from './fake-llm';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { LambdaRuntime, localFunctionName } from './lambda-runtime';
 import { closeServer, listen, portIfFree } from './listen';
@@ -70,6 +70,12 @@ export interface LocalStackOptions {
   };
   /** OpenAI-compatible endpoint for `llm` steps. @default a deterministic fake served by the stack */
   readonly llmBaseUrl?: string;
+  /**
+   * The model of an `llm` step that names none (LLM_DEFAULT_MODEL of the step runner).
+   * @default the fake LLM's model (FAKE_LLM_MODEL) when the stack serves the fake; none with `llmBaseUrl`,
+   * as on AWS without `llmDefaultModel` (such a step then fails with InvalidStepParams)
+   */
+  readonly llmDefaultModel?: string;
   /**
    * Functions each org's `lambda` steps may invoke, as the JSON of LAMBDA_FUNCTIONS
    * (`{"<orgId>": ["arn:aws:lambda:...:function:<name>"]}`). @default process.env.LAMBDA_FUNCTIONS, else none
@@ -289,6 +295,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     let llmBaseUrl = options.llmBaseUrl;
+    let llmDefaultModel = options.llmDefaultModel;
     // Steps may reach the stack's own fake LLM and the hosts the user allows, nothing else on loopback
     // (not the stack's emulators).
     const allowedHosts = userAllowedHosts ? [userAllowedHosts] : [];
@@ -296,6 +303,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const fakeLlm = await startFakeLlm({ host: settings.host });
       stoppers.push(fakeLlm.close);
       llmBaseUrl = fakeLlm.url;
+      llmDefaultModel ??= FAKE_LLM_MODEL;
       allowedHosts.push(new URL(fakeLlm.url).host);
     }
     const outboundAllowedHosts = allowedHosts.join(',');
@@ -370,6 +378,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(lambdaFunctions && { LAMBDA_FUNCTIONS: lambdaFunctions }),
       LLM_PROVIDER: 'openai',
       LLM_BASE_URL: llmBaseUrl,
+      ...(llmDefaultModel && { LLM_DEFAULT_MODEL: llmDefaultModel }),
       OUTBOUND_ALLOWED_HOSTS: outboundAllowedHosts,
       LLM_PRICES: llmPrices,
     };
@@ -377,6 +386,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // The cursor key is left out of `environment`, which endpoints.json publishes.
     // The sample rate the settings resolved (none when 0) replaces whatever the variable held.
     delete process.env.POWERTOOLS_LOGGER_SAMPLE_RATE;
+    // Likewise the default model: none is none, not one left in the shell (by an export of endpoints.json).
+    delete process.env.LLM_DEFAULT_MODEL;
     Object.assign(process.env, environment, logEnvironment(logSettings), {
       CURSOR_SIGNING_KEY: await ensureCursorKey(options.dataDir),
     });

@@ -26,6 +26,8 @@ Runs the stepwise local stack in the foreground until Ctrl-C. Settings are envir
   STEPWISE_LOG_LEVEL (or LOG_LEVEL)   handler log level (default INFO)
   POWERTOOLS_LOGGER_SAMPLE_RATE       share of invocations (0-1) logged at DEBUG whatever the level
   STEPWISE_LLM_BASE_URL, LLM_API_KEY  OpenAI-compatible endpoint for llm steps (default: a local fake)
+  STEPWISE_LLM_DEFAULT_MODEL          model of an llm step that names none (default: the fake's, fake-llm-1;
+                                      none with STEPWISE_LLM_BASE_URL)
   LLM_PRICES                          JSON prices laid over the built-in price table
   OUTBOUND_ALLOWED_HOSTS              hosts http steps may reach on loopback/private addresses
   LAMBDA_FUNCTIONS                    JSON org id -> function ARNs lambda steps may invoke
@@ -94,6 +96,7 @@ try {
     ports,
     logLevel: process.env.STEPWISE_LOG_LEVEL || process.env.LOG_LEVEL || 'INFO',
     llmBaseUrl: process.env.STEPWISE_LLM_BASE_URL || undefined,
+    llmDefaultModel: process.env.STEPWISE_LLM_DEFAULT_MODEL || undefined,
   });
 } catch (error) {
   // What the user can fix (a port, a folder, a setting) is one line; anything else is a bug: a stack trace.
