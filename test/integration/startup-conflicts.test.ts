@@ -123,6 +123,32 @@ describe('npm start with a setting it cannot run with', () => {
     expect(expectOneLine(stderr)).toBe('stepwise: STEPWISE_PORT must be a port number (0-65535), got "abc"');
   });
 
+  it('exits 1 with one stepwise: line for an LLM endpoint that is not an http(s) URL', async () => {
+    const { code, stderr } = await runFailingStackProcess(await newDataDir(), {
+      STEPWISE_LLM_BASE_URL: 'notaurl',
+    });
+    expect(code).toBe(1);
+    expect(expectOneLine(stderr)).toBe(
+      'stepwise: STEPWISE_LLM_BASE_URL must be an http:// or https:// URL, got "notaurl"',
+    );
+  });
+
+  it('names the log level variable that was set, LOG_LEVEL as well as STEPWISE_LOG_LEVEL', async () => {
+    for (const [variable, other] of [
+      ['LOG_LEVEL', 'STEPWISE_LOG_LEVEL'],
+      ['STEPWISE_LOG_LEVEL', 'LOG_LEVEL'],
+    ] as const) {
+      const { code, stderr } = await runFailingStackProcess(await newDataDir(), {
+        [variable]: 'nope',
+        [other]: '',
+      });
+      expect(code).toBe(1);
+      expect(expectOneLine(stderr)).toBe(
+        `stepwise: ${variable} must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got "nope"`,
+      );
+    }
+  });
+
   it('exits 1 with one stepwise: line for an argument, which it does not take', async () => {
     const dataDir = await newDataDir();
     const { code, stderr } = await runFailingStackProcess(dataDir, {}, ['--port', '4000']);
