@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
+import { ConfigurationError } from '../functions/shared/config';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { parseDeadAfterSeconds, parseHeartbeatSeconds } from '../functions/shared/workers/dead-after';
 import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
@@ -23,7 +24,7 @@ export interface BuiltApp {
 function contextString(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new Error(`Context value ${key} must be a string`);
+  if (typeof value !== 'string') throw new ConfigurationError(`Context value ${key} must be a string`);
   return value.trim() || undefined;
 }
 
@@ -102,7 +103,7 @@ function contextTracing(node: Node): { tracing?: boolean } {
   if (value === undefined || value === null || value === '') return {};
   if (value === true || value === 'true') return { tracing: true };
   if (value === false || value === 'false') return { tracing: false };
-  throw new Error(`Context value tracing must be true or false, not ${JSON.stringify(value)}`);
+  throw new ConfigurationError(`Context value tracing must be true or false, not ${JSON.stringify(value)}`);
 }
 
 /** `-c lambdaFunctions='{"org-a":["arn:..."]}'` (a JSON string) or the same object in cdk.json. */

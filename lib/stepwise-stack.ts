@@ -27,6 +27,7 @@ import {
 } from '../functions/shared/alerts/alert-links-config';
 import { ALERT_SECRET_PREFIX_ENV } from '../functions/shared/alerts/channel-secrets';
 import { DLQ_URLS_ENV } from '../functions/shared/alerts/rules/dlq-urls';
+import { ConfigurationError } from '../functions/shared/config';
 import { stackStateMachinePrefix } from '../functions/shared/registry/state-machine-name';
 import {
   FUNCTIONS,
@@ -595,7 +596,7 @@ export class StepwiseStack extends Stack {
             fn.arn === arn || fn.name === name || (fn.generatedPrefix && name.startsWith(fn.generatedPrefix)),
         );
         if (isOwn) {
-          throw new Error(
+          throw new ConfigurationError(
             `lambdaFunctions.${orgId}: ${arn} is a function of this stack; \`lambda\` steps may not invoke stepwise itself`,
           );
         }
@@ -786,25 +787,25 @@ export class StepwiseStack extends Stack {
 function checkJwtSettings(props: StepwiseStackProps): void {
   const jwtOnly = ['jwtAudience', 'jwtJwksUri', 'jwtGroupsClaim', 'jwtOrgClaim', 'jwtRoleClaim'] as const;
   if (props.cognitoDomain !== undefined && !props.jwtIssuer) {
-    throw new Error(
+    throw new ConfigurationError(
       'cognitoDomain needs jwtIssuer and jwtAudience: the API must accept the tokens it issues',
     );
   }
   if (!props.jwtIssuer) {
     const stray = jwtOnly.filter((key) => props[key] !== undefined);
-    if (stray.length > 0) throw new Error(`${stray.join(', ')} need jwtIssuer`);
+    if (stray.length > 0) throw new ConfigurationError(`${stray.join(', ')} need jwtIssuer`);
     return;
   }
   if (!props.jwtAudience) {
-    throw new Error(
+    throw new ConfigurationError(
       'jwtAudience is required with jwtIssuer: the app client id (Cognito) or audience your tokens carry',
     );
   }
   if ((props.jwtOrgClaim === undefined) !== (props.jwtRoleClaim === undefined)) {
-    throw new Error('jwtOrgClaim and jwtRoleClaim go together (or neither, to use groups)');
+    throw new ConfigurationError('jwtOrgClaim and jwtRoleClaim go together (or neither, to use groups)');
   }
   if (props.jwtGroupsClaim !== undefined && props.jwtOrgClaim !== undefined) {
-    throw new Error('Set jwtGroupsClaim or jwtOrgClaim/jwtRoleClaim, not both');
+    throw new ConfigurationError('Set jwtGroupsClaim or jwtOrgClaim/jwtRoleClaim, not both');
   }
 }
 
@@ -812,7 +813,7 @@ function checkLambdaFunctions(allowlist: LambdaAllowlist): LambdaAllowlist {
   for (const [orgId, arns] of Object.entries(allowlist)) {
     const bad = arns.find((arn) => !FUNCTION_ARN.test(arn));
     if (orgId === '' || bad !== undefined) {
-      throw new Error(
+      throw new ConfigurationError(
         `lambdaFunctions.${orgId}: ${bad ?? ''} is not an unqualified function ARN (arn:aws:lambda:<region>:<account>:function:<name>)`,
       );
     }
