@@ -227,6 +227,10 @@ export function buildProgram(io: CliIo = defaultIo): Command {
         command: Command,
       ) => {
         if (options.org && options.allOrgs) throw new UsageError('Pass --org or --all-orgs, not both');
+        // The API refuses it too (a 400), but it is a mistake in the command line, not in the request.
+        if (options.stuckAfter !== undefined && options.status !== 'STUCK') {
+          throw new UsageError('--stuck-after needs --status STUCK');
+        }
         const admin = Boolean(options.org || options.allOrgs);
         const path = withQuery(admin ? '/admin/tasks' : '/tasks', {
           ...(admin && { org: options.org }),
@@ -304,7 +308,9 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   program
     .command('health')
-    .description('System health: score, error rate, throughput, active and long-running tasks (operators)')
+    .description(
+      "System health: score and penalties, error rate, throughput, active and long-running tasks, workers (OWNER, ADMIN: the organization's; OPERATOR: every organization's)",
+    )
     .option('--window <minutes>', 'the window the rates cover', positive('--window'))
     .option('--json', 'print the API answer')
     .action(async (options: { window?: number; json?: boolean }, command: Command) => {
@@ -321,7 +327,11 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .argument('<module>', 'a .ts or .js module exporting the handler')
     .requiredOption('--type <type>', 'the worker type (as declared in workerTypes)')
     .option('--concurrency <n>', 'steps run at once (default 1)', positive('--concurrency'))
-    .option('--heartbeat <seconds>', 'heartbeat interval (default 30)', positiveSeconds('--heartbeat'))
+    .option(
+      '--heartbeat <seconds>',
+      "heartbeat interval (default: the local stack's, workerHeartbeatSeconds in endpoints.json; with STEPWISE_WORKER_QUEUE_URL, STEPWISE_WORKER_HEARTBEAT_SECONDS, else 30)",
+      positiveSeconds('--heartbeat'),
+    )
     .option(
       '--grace <seconds>',
       'on SIGTERM/SIGINT, how long in-flight steps may finish (default 30)',

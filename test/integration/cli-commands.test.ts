@@ -117,6 +117,19 @@ describe('stepwise tasks list', () => {
     expect(result.stderr).toContain('SUCCEEDED');
   });
 
+  it('refuses --stuck-after without --status STUCK as a usage mistake (exit 2), not an API error', async () => {
+    for (const args of [
+      ['--stuck-after', '5'],
+      ['--stuck-after', '5', '--status', 'RUNNING'],
+    ]) {
+      const result = await failure('tasks', 'list', ...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('error: --stuck-after needs --status STUCK\n');
+    }
+    const { stdout } = await stepwise('tasks', 'list', '--status', 'STUCK', '--stuck-after', '5');
+    expect(stdout).toBe('no tasks\n');
+  });
+
   it('refuses a time that is neither ISO nor a span ago', async () => {
     const result = await failure('tasks', 'list', '--from', 'yesterday');
     expect(result.code).toBe(2);
@@ -148,5 +161,22 @@ describe('stepwise tasks cancel', () => {
     const result = await failure('tasks', 'cancel');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("missing required argument 'taskId'");
+  });
+});
+
+describe('stepwise --help', () => {
+  it('says who may read health: OWNER and ADMIN their organization, OPERATOR every one', async () => {
+    const { stdout } = await stepwise('health', '--help');
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      "OWNER, ADMIN: the organization's; OPERATOR: every organization's",
+    );
+    expect(stdout).not.toContain('(operators)');
+  });
+
+  it("says the worker heartbeats at the local stack's interval unless --heartbeat is given", async () => {
+    const { stdout } = await stepwise('worker', '--help');
+    expect(stdout.replace(/\s+/g, ' ')).toContain(
+      "default: the local stack's, workerHeartbeatSeconds in endpoints.json",
+    );
   });
 });
