@@ -65,11 +65,17 @@ export interface HealthView {
   readonly score: number;
   readonly status: string;
   readonly windowMinutes: number;
+  readonly settledTasks?: number;
   readonly errorRate?: number;
   readonly throughputPerMinute?: number;
   readonly activeTasks?: number;
   readonly runningTooLong?: number;
-  readonly p95DurationMs?: number;
+  readonly p95DurationMs?: number | null;
+  /** The points each figure takes off the score (the README's Health score). */
+  readonly penalties?: { readonly errors: number; readonly latency: number; readonly stuck: number };
+  /** Live workers and those dead within the window (not scored). */
+  readonly workers?: { readonly live: number; readonly dead: number };
+  readonly asOf?: string;
   readonly [key: string]: unknown;
 }
 

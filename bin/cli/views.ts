@@ -147,28 +147,46 @@ export function renderWorkflowMetrics(metrics: WorkflowMetrics): string[] {
   ];
 }
 
+/**
+ * The score, each figure with the points it takes off the score, and the workers. Figures the CLI does not
+ * know yet (a newer API) follow under their own names; the per-minute series is --json's.
+ */
 export function renderHealth(health: HealthView): string[] {
   const known = new Set([
     'score',
     'status',
     'windowMinutes',
+    'settledTasks',
     'errorRate',
     'throughputPerMinute',
     'activeTasks',
     'runningTooLong',
     'p95DurationMs',
+    'penalties',
+    'workers',
+    'asOf',
   ]);
+  const row = (label: string, value: string, penalty?: number) =>
+    `${label.padEnd(20)} ${penalty === undefined ? value : `${value.padEnd(16)} -${penalty} points`}`;
+  const { penalties, workers } = health;
   const extra = Object.entries(health)
     .filter(([key, value]) => !known.has(key) && (typeof value === 'number' || typeof value === 'string'))
-    .map(([key, value]) => `${key.padEnd(20)} ${String(value)}`);
+    .map(([key, value]) => row(key, String(value)));
   return [
-    `health ${health.score}/100  ${health.status}  (last ${health.windowMinutes} min)`,
+    `health ${health.score}/100  ${health.status}  (last ${health.windowMinutes} min${health.asOf ? `, as of ${health.asOf}` : ''})`,
     '',
-    `${'error rate'.padEnd(20)} ${formatPercent(health.errorRate)}`,
-    `${'throughput'.padEnd(20)} ${health.throughputPerMinute === undefined ? '-' : `${health.throughputPerMinute.toFixed(1)} tasks/min`}`,
-    `${'active tasks'.padEnd(20)} ${health.activeTasks ?? '-'}`,
-    `${'running too long'.padEnd(20)} ${health.runningTooLong ?? '-'}`,
-    `${'p95 duration'.padEnd(20)} ${formatDuration(health.p95DurationMs)}`,
+    row('settled tasks', String(health.settledTasks ?? '-')),
+    row('error rate', formatPercent(health.errorRate), penalties?.errors),
+    row(
+      'throughput',
+      health.throughputPerMinute === undefined ? '-' : `${health.throughputPerMinute.toFixed(1)} tasks/min`,
+    ),
+    row('active tasks', String(health.activeTasks ?? '-')),
+    row('running too long', String(health.runningTooLong ?? '-'), penalties?.stuck),
+    row('p95 duration', formatDuration(health.p95DurationMs ?? undefined), penalties?.latency),
+    ...(workers
+      ? [row('workers', `${workers.live} live, ${workers.dead} dead in the window (not scored)`)]
+      : []),
     ...extra,
   ];
 }

@@ -157,23 +157,39 @@ describe('renderWorkflowMetrics', () => {
 });
 
 describe('renderHealth', () => {
-  it('shows the score and each figure, and what else the route reports', () => {
-    const lines = renderHealth({
-      score: 87,
-      status: 'DEGRADED',
-      windowMinutes: 15,
-      errorRate: 0.05,
-      throughputPerMinute: 12.5,
-      activeTasks: 4,
-      runningTooLong: 1,
-      p95DurationMs: 2_300,
-      deadWorkers: 0,
-    });
-    expect(lines[0]).toBe('health 87/100  DEGRADED  (last 15 min)');
-    expect(lines).toContain(`${'error rate'.padEnd(20)} 5.0%`);
+  const health = {
+    score: 87,
+    status: 'degraded',
+    windowMinutes: 15,
+    settledTasks: 40,
+    errorRate: 0.05,
+    throughputPerMinute: 12.5,
+    activeTasks: 4,
+    runningTooLong: 1,
+    p95DurationMs: 2_300,
+    penalties: { errors: 6, latency: 0, stuck: 5 },
+    asOf: '2026-11-27T12:00:00.000Z',
+    series: [{ start: '2026-11-27T11:45:00.000Z', settledTasks: 2, errorRate: 0, p95DurationMs: 900 }],
+    workers: { live: 2, dead: 1 },
+  };
+
+  it('shows the score, each figure in words with the points it takes off, and the workers', () => {
+    const lines = renderHealth(health);
+    expect(lines[0]).toBe('health 87/100  degraded  (last 15 min, as of 2026-11-27T12:00:00.000Z)');
+    expect(lines).toContain(`${'settled tasks'.padEnd(20)} 40`);
+    expect(lines).toContain(`${'error rate'.padEnd(20)} ${'5.0%'.padEnd(16)} -6 points`);
     expect(lines).toContain(`${'throughput'.padEnd(20)} 12.5 tasks/min`);
-    expect(lines).toContain(`${'p95 duration'.padEnd(20)} 2.30s`);
-    expect(lines).toContain(`${'deadWorkers'.padEnd(20)} 0`);
+    expect(lines).toContain(`${'running too long'.padEnd(20)} ${'1'.padEnd(16)} -5 points`);
+    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'2.30s'.padEnd(16)} -0 points`);
+    expect(lines).toContain(`${'workers'.padEnd(20)} 2 live, 1 dead in the window (not scored)`);
+    // No raw field names: every figure the API reports today has its words.
+    expect(lines.join('\n')).not.toMatch(/settledTasks|asOf|penalties|series/);
+  });
+
+  it('shows a window without tasks (no p95) and a figure it does not know under its own name', () => {
+    const lines = renderHealth({ ...health, p95DurationMs: null, queueDepth: 3 });
+    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'-'.padEnd(16)} -0 points`);
+    expect(lines).toContain(`${'queueDepth'.padEnd(20)} 3`);
   });
 });
 
