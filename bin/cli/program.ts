@@ -135,6 +135,10 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .option('--idempotency-key <key>', 'start at most once per key')
     .option('--agent-id <id>', 'the agent the task runs for')
     .option('--tag <key:value>', 'a tag of the task (repeat for more)', collectTag, [])
+    .option(
+      '--watch',
+      'follow the task until it ends, as tasks watch does (exit 0 only if it SUCCEEDED), instead of printing it as JSON',
+    )
     .action(
       async (
         workflowId: string,
@@ -145,6 +149,7 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           idempotencyKey?: string;
           agentId?: string;
           tag: string[];
+          watch?: boolean;
         },
         command: Command,
       ) => {
@@ -152,10 +157,12 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           throw new UsageError('Pass either --input or --example, not both');
         }
         const { tag, ...rest } = options;
-        await startTaskCommand(await connect(command), workflowId, {
+        const liveUrl = process.env.STEPWISE_LIVE_URL;
+        process.exitCode = await startTaskCommand(await connect(command), workflowId, {
           ...rest,
           version: options.version === undefined ? undefined : String(options.version),
           ...(tag.length > 0 && { tags: tagsOf(tag) }),
+          ...(liveUrl && { liveUrl }),
         });
       },
     );

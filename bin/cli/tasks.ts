@@ -35,8 +35,11 @@ export async function startTaskCommand(
     idempotencyKey?: string;
     agentId?: string;
     tags?: Record<string, string>;
+    /** Follow the task until it ends, as `tasks watch` does, instead of printing it as JSON. */
+    watch?: boolean;
+    liveUrl?: string;
   },
-): Promise<void> {
+): Promise<number> {
   if (options.example && options.input !== undefined) {
     throw new Error('Pass either --input or --example, not both');
   }
@@ -49,7 +52,13 @@ export async function startTaskCommand(
     ...(options.tags && { tags: options.tags }),
   };
   const { body: task } = await call<TaskView>(connection, 'POST', '/tasks', body);
-  process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
+  if (!options.watch) {
+    process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
+    return 0;
+  }
+  // The id first, on a line of its own, for the commands that take it (get, timeline, cancel).
+  process.stdout.write(`started task ${task.taskId}\n`);
+  return watchTaskCommand(connection, task.taskId, { ...(options.liveUrl && { liveUrl: options.liveUrl }) });
 }
 
 export async function getTaskCommand(connection: Connection, taskId: string): Promise<void> {

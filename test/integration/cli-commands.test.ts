@@ -20,10 +20,14 @@ function stepwise(...args: string[]) {
   );
 }
 
-async function failure(...args: string[]): Promise<{ code: number; stderr: string }> {
+async function failure(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return stepwise(...args).then(
-    () => ({ code: 0, stderr: '' }),
-    (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
@@ -36,6 +40,22 @@ const slow = {
   steps: [{ id: 'pause', type: 'wait', seconds: 60 }],
 };
 
+// Fails at once: its only step fails and is not retried.
+const failing = {
+  id: 'cli_failing',
+  version: 1,
+  name: 'Fails',
+  inputSchema: { type: 'object' },
+  steps: [
+    {
+      id: 'boom',
+      type: 'transform',
+      retry: { maxAttempts: 0 },
+      params: { expression: '1', simulate: { fail: true, error: 'Boom' } },
+    },
+  ],
+};
+
 let basicTaskId: string;
 
 beforeAll(async () => {
@@ -44,6 +64,7 @@ beforeAll(async () => {
   ) as unknown;
   expect((await api('POST', '/workflows', basic)).status).toBeLessThan(300);
   expect((await api('POST', '/workflows', slow)).status).toBeLessThan(300);
+  expect((await api('POST', '/workflows', failing)).status).toBeLessThan(300);
   const started = await api<{ taskId: string }>('POST', '/tasks', {
     workflowId: 'basic_sequence',
     input: { text: 'listed by the CLI' },
@@ -134,6 +155,36 @@ describe('stepwise tasks list', () => {
     const result = await failure('tasks', 'list', '--from', 'yesterday');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("option '--from <time>' argument 'yesterday' is invalid");
+  });
+});
+
+describe('stepwise tasks start --watch', () => {
+  it('prints the new task id, then follows the task to its end and exits 0 when it SUCCEEDED', async () => {
+    const { stdout } = await stepwise(
+      'tasks',
+      'start',
+      'basic_sequence',
+      '--input',
+      '{"text":"watched from its start"}',
+      '--watch',
+    );
+    const [first, ...rest] = stdout.trimEnd().split('\n');
+    const taskId = /^started task ([0-9a-f-]{36})$/.exec(first ?? '')?.[1];
+    expect(taskId, stdout).toBeDefined();
+    expect(rest.at(-4)).toBe(`task ${taskId} (basic_sequence): SUCCEEDED`);
+    expect(rest.slice(-3).map((line) => line.trim().split(/\s+/).slice(0, 2))).toEqual([
+      ['normalize', 'SUCCEEDED'],
+      ['summarize', 'SUCCEEDED'],
+      ['format', 'SUCCEEDED'],
+    ]);
+    expect((await api<{ status: string }>('GET', `/tasks/${taskId}`)).body.status).toBe('SUCCEEDED');
+  });
+
+  it('exits 1 when the watched task does not succeed', async () => {
+    const result = await failure('tasks', 'start', 'cli_failing', '--watch');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/\): FAILED\n {2}boom\s+FAILED\s+attempts 1 {2}Boom\n {2}error: Boom/);
   });
 });
 
