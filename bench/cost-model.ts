@@ -13,7 +13,8 @@
 //  - SQS requests: each message Step Functions sends to a worker queue (from the history) and the worker's
 //    requests (counted by its SQS client), but for the receives that found nothing: a worker's empty long
 //    polls are the worker's, not a task's;
-//  - SNS publishes: the alert notifier's invocations (an approval's notification; none in the examples).
+//  - SNS publishes: the alert notifier's invocations (an approval's notification; none in the examples run
+//    here: publish_report waits for a person, so it is not among them).
 // Not counted: the worker item's heartbeat writes (per worker, not per task), the metric aggregates' fold
 // (amortized over every task of a slot, under 1 write per task: see the throughput benchmark), CloudWatch
 // logs and metrics, storage, data transfer. The Temporal column counts the Actions the same steps bill in

@@ -42,7 +42,8 @@ describe('stepwise tasks start --example', () => {
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr).toBe(
       'error: No example input for workflow "no_such_workflow" (examples/inputs/no_such_workflow.json); examples ' +
-        'with one: agent_pipeline, basic_sequence, company_research, conditional_workflow, data_pipeline, parallel_processing. ' +
+        'with one: agent_pipeline, basic_sequence, company_research, conditional_workflow, data_pipeline, parallel_processing, ' +
+        'publish_report. ' +
         'Pass --input instead.\n',
     );
   });

@@ -576,9 +576,10 @@ describe('the shipped examples', () => {
     },
     agent_pipeline: { market: 'solar installers in Spain', count: 3 },
   };
-  // Examples with agent steps need a worker: test/integration/agent-steps.test.ts runs them with one.
+  // Examples with agent steps need a worker (test/integration/agent-steps.test.ts runs them with one), and
+  // those with approval steps a person's decision (test/e2e/examples.test.ts decides them over HTTP).
   const withoutWorkers = readdirSync(dir).filter(
-    (f) => f.endsWith('.json') && !readFileSync(new URL(f, dir), 'utf8').includes('"type": "agent"'),
+    (f) => f.endsWith('.json') && !/"type": "(agent|approval)"/.test(readFileSync(new URL(f, dir), 'utf8')),
   );
   for (const file of withoutWorkers) {
     const id = file.replace(/\.json$/, '');

@@ -11,7 +11,7 @@ import { validateAsl } from './asl-helpers';
 describe('example workflows', () => {
   const examples = compileExamples();
 
-  it('ships the six examples', () => {
+  it('ships the seven examples', () => {
     expect(examples.map((e) => e.id)).toEqual([
       'agent_pipeline',
       'basic_sequence',
@@ -19,6 +19,7 @@ describe('example workflows', () => {
       'conditional_workflow',
       'data_pipeline',
       'parallel_processing',
+      'publish_report',
     ]);
   });
 
@@ -66,7 +67,7 @@ describe('example inputs', () => {
     expect(error).toBeInstanceOf(NoExampleInput);
     expect((error as Error).message).toBe(
       'No example input for workflow "my_workflow" (examples/inputs/my_workflow.json); examples with one: ' +
-        'agent_pipeline, basic_sequence, company_research, conditional_workflow, data_pipeline, parallel_processing. Pass --input instead.',
+        'agent_pipeline, basic_sequence, company_research, conditional_workflow, data_pipeline, parallel_processing, publish_report. Pass --input instead.',
     );
   });
 
