@@ -30,7 +30,7 @@ Runs the stepwise local stack in the foreground until Ctrl-C. Settings are envir
   STEPWISE_LLM_DEFAULT_MODEL          model of an llm step that names none (default: the fake's, fake-llm-1;
                                       none with STEPWISE_LLM_BASE_URL)
   LLM_PRICES                          JSON prices laid over the built-in price table
-  OUTBOUND_ALLOWED_HOSTS              hosts http steps may reach on loopback/private addresses
+  OUTBOUND_ALLOWED_HOSTS              hosts http steps and alert channels may reach on loopback/private addresses
   LAMBDA_FUNCTIONS                    JSON org id -> function ARNs lambda steps may invoke
   STEPWISE_WORKER_TYPES               JSON [{"name", "orgs"}] (default: cdk.json's workerTypes)
   STEPWISE_WORKER_DEAD_AFTER_SECONDS  seconds without a heartbeat before a worker is DEAD (default 300;
