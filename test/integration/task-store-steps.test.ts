@@ -239,6 +239,19 @@ describe('DynamoTaskStore step items', () => {
     });
   });
 
+  it("keeps an agent step whose end, by its worker's clock, is later than a cancel", async () => {
+    const ref = stepRef({ stepType: 'agent' });
+    await store.recordFinishedAttempt(
+      { step: ref, attempt: 1, startedAt: at(1) },
+      { status: 'SUCCEEDED', endedAt: at(4), durationMs: 3000 },
+      false,
+    );
+    expect(await store.closeOpenSteps(ref.taskId, { status: 'CANCELLED', at: at(3), cause: 'stopped' })).toBe(
+      0,
+    );
+    expect(await store.getStep(ref.taskId, 'a')).toMatchObject({ status: 'SUCCEEDED' });
+  });
+
   it('closes a step written after its task ended whatever its status (closeStep)', async () => {
     const ref = stepRef();
     await store.recordFinishedAttempt(
@@ -250,6 +263,7 @@ describe('DynamoTaskStore step items', () => {
     expect(await store.closeStep(ref, { status: 'TIMED_OUT', at: at(4), cause: 'timed out' })).toBe(true);
     expect(await store.getStep(ref.taskId, 'a')).toMatchObject({
       status: 'TIMED_OUT',
+      endedAt: at(5),
       history: [{ attempt: 1, status: 'TIMED_OUT', startedAt: at(5), endedAt: at(5), durationMs: 0 }],
     });
     expect(await store.closeStep(ref, { status: 'TIMED_OUT', at: at(4), cause: 'again' })).toBe(false);

@@ -100,11 +100,6 @@ export async function decideApproval(
     },
     true,
   );
-  // The task ended while this decision was being written: its step stopped waiting (its callback below
-  // finds the token closed, and the decision is a 409), and is closed with the task.
-  if (written.recorded && written.endedTask) {
-    await closeLateStep(deps.tasks, start.step, written.endedTask, deps.now);
-  }
   try {
     if (record.status === 'APPROVED') await deps.callbacks.succeed(approval.taskToken, output);
     else await deps.callbacks.fail(approval.taskToken, APPROVAL_REJECTED, cause);
@@ -112,6 +107,10 @@ export async function decideApproval(
     const expected = { status: record.status, decidedAt: record.decidedAt };
     if (error instanceof TaskTokenClosedError) {
       await deps.approvals.expire(approval, deps.now().toISOString(), expected);
+      // The task ended while this decision was being written: the step is closed with it.
+      if (written.recorded && written.endedTask) {
+        await closeLateStep(deps.tasks, start.step, written.endedTask, deps.now);
+      }
       throw expiredConflict(key, approval);
     }
     await deps.approvals.reopen(approval, expected);

@@ -2,7 +2,7 @@
 // each step status an attempt or the state machine records. It wraps the store every writer uses, so an
 // event goes out exactly when its write succeeded (a refused conditional write publishes nothing). A fast
 // attempt is written once, start and end together: its RUNNING event goes out just before its end.
-import type { Task } from '../tasks/task';
+import { isTerminal, type Task } from '../tasks/task';
 import type {
   AttemptEnd,
   AttemptStart,
@@ -154,7 +154,10 @@ export class LiveTaskStore implements TaskStore, StepAttemptsStore {
     ) => StepAttemptsChange | undefined,
   ): Promise<StepAttemptsChange | undefined> {
     const written = await this.store.rewriteStepAttempts(step, change);
-    if (written) {
+    // A worker's report that lands after its task ended is closed with it by its caller, silently (as the
+    // step runner's attempts are): nothing of it goes out after the task's settled event.
+    const ended = written && isTerminal((await this.store.getAnyOrg(step.taskId))?.status ?? 'RUNNING');
+    if (written && !ended) {
       this.live.publish(
         stepEvent(step, {
           status: written.status,

@@ -2,11 +2,13 @@
 // another branch) while the attempt's invocation was still running, and discarded it. The settle closes the
 // steps it finds open and measures the rest, but this write may have landed after its read, even after the
 // settle. So the attempt's runner, told by its write (AttemptWrite.endedTask), closes its step as the settle
-// would have, and brings the task's metrics level with its steps.
+// would have, and brings the task's metrics level with its steps (as the settle does for a step it closes
+// after its write). The aggregates and EMF keep the settle's figures: the folder reads a settled slot once,
+// about 15 s after it closes, and a late write lands well within that unless the attempt ran on after it.
 import { isDeepStrictEqual } from 'node:util';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
-import { closingStatus, isTerminal, type Task } from './task';
-import type { StepRef, TaskStore } from './task-store';
+import { closingStatus, isTerminal } from './task';
+import type { EndedTask, StepRef, TaskStore } from './task-store';
 
 export type LateStepStore = Pick<
   TaskStore,
@@ -16,7 +18,7 @@ export type LateStepStore = Pick<
 export async function closeLateStep(
   tasks: LateStepStore,
   step: StepRef,
-  ended: Task,
+  ended: EndedTask,
   now: () => Date,
 ): Promise<void> {
   const closing = {
@@ -47,8 +49,12 @@ export async function closeIfTaskEnded(
 }
 
 /** Recomputes an ended task's metrics from its steps, and stores them where they differ from its own. */
-async function levelMetrics(tasks: LateStepStore, task: Task, now: () => Date): Promise<void> {
-  let current: Task | undefined = task;
+export async function levelMetrics(
+  tasks: Pick<TaskStore, 'listSteps' | 'replaceMetrics' | 'getAnyOrg'>,
+  task: EndedTask,
+  now: () => Date,
+): Promise<void> {
+  let current: EndedTask | undefined = task;
   // A refused write means another late step's runner levelled them meanwhile: read and compare again.
   for (let tries = 0; tries < 3 && current?.endedAt && isTerminal(current.status); tries++) {
     const steps = await tasks.listSteps(current.taskId);

@@ -16,6 +16,7 @@ import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
 import * as z from '../zod-mini';
 import type { InputValidator } from './input-validator';
+import { levelMetrics } from './late-steps';
 import { stepPlanOf } from './step-plan';
 import {
   CANCEL_ERROR,
@@ -318,12 +319,13 @@ async function endTask(
     at: end.at,
     cause: `The task ended ${status} while this step was open`,
   });
-  // One Query reads the task and its steps. A step open in it is closed (conditioned on it being as read),
-  // and only then are the steps read again for the metrics; with none open, they are final as read.
+  // One Query reads the task and its steps. A step open in it (or one whose attempt ended after a cancel
+  // or timeout stopped the execution) is closed, conditioned on it being as read, and only then are the
+  // steps read again for the metrics; with none to close, they are final as read.
   const { task: before, steps: read, tagRows = {} } = await tasks.getWithSteps(undefined, taskId);
   const open = read.some((step) => OPEN_STEP_STATUSES.includes(step.status));
-  if (open) await tasks.closeOpenSteps(taskId, closing(end.status), read);
-  const steps = open ? await tasks.listSteps(taskId) : read;
+  const closed = await tasks.closeOpenSteps(taskId, closing(end.status), read);
+  const steps = open || closed > 0 ? await tasks.listSteps(taskId) : read;
   let settled: SettledTask | undefined;
   if (before && !isTerminal(before.status)) {
     const metrics = computeTaskMetrics({ createdAt: before.createdAt, endedAt: end.at }, steps);
@@ -351,7 +353,12 @@ async function endTask(
     : before && isTerminal(before.status)
       ? before.status
       : (await tasks.getAnyOrg(taskId))?.status;
-  if (status && isTerminal(status)) await tasks.closeOpenSteps(taskId, closing(status));
+  if (status && isTerminal(status) && (await tasks.closeOpenSteps(taskId, closing(status))) > 0) {
+    // A step closed only now (recorded, or ended after the stop, between the read above and the settle
+    // write) is not in the metrics the settle wrote.
+    const ended = await tasks.getAnyOrg(taskId);
+    if (ended) await levelMetrics(tasks, ended, now);
+  }
   return settled;
 }
 

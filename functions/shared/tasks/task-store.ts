@@ -136,12 +136,31 @@ export interface StepClosing {
 }
 
 /**
- * Whether an attempt ended after a cancel or a timeout stopped its execution (the step runner's clock against
- * Step Functions' stop date): its invocation was still running then, and its result was discarded. Not
- * asked of other ends, where the last step's end and the execution's stop are the same moment.
+ * Whether a step's latest attempt ended after a cancel or a timeout stopped its execution (a Lambda's clock,
+ * the step runner's or the API's, against Step Functions' stop date): its invocation was still running
+ * then, and its result was discarded. Not asked of other ends, where the last step's end and the
+ * execution's stop are the same moment, nor of an agent step, whose ends come from its worker's clock.
  */
-const endedAfterStop = (attempt: AttemptRecord | undefined, closing: StepClosing): boolean =>
-  closing.status !== 'ABORTED' && attempt?.endedAt !== undefined && attempt.endedAt > closing.at;
+const endedAfterStop = (step: StepRecord, closing: StepClosing): boolean => {
+  const latest = step.history.at(-1);
+  return (
+    closing.status !== 'ABORTED' &&
+    step.stepType !== 'agent' &&
+    latest?.endedAt !== undefined &&
+    latest.endedAt > closing.at
+  );
+};
+
+/** A closing moment no earlier than `startedAt`: an attempt that started after its task's end ends at once. */
+const notBefore = (at: string, startedAt: string | undefined) =>
+  startedAt !== undefined && startedAt > at ? startedAt : at;
+
+/** What an attempt's write reads of its task, and what closing its step needs of it. */
+export type EndedTask = Pick<
+  Task,
+  'taskId' | 'orgId' | 'status' | 'createdAt' | 'updatedAt' | 'endedAt' | 'metrics'
+>;
+const ENDED_TASK_ATTRIBUTES = ['taskId', 'orgId', 'status', 'createdAt', 'updatedAt', 'endedAt', 'metrics'];
 
 /**
  * What an attempt's write did, and the task read after it: `endedTask` is the task when it had ended by
@@ -151,7 +170,7 @@ const endedAfterStop = (attempt: AttemptRecord | undefined, closing: StepClosing
  */
 export type AttemptWrite =
   | { readonly recorded: false }
-  | { readonly recorded: true; readonly endedTask?: Task };
+  | { readonly recorded: true; readonly endedTask?: EndedTask };
 
 /** The task a status write is for: its org names the status partition the write moves it to. */
 export type TaskRef = Pick<Task, 'taskId' | 'orgId'>;
@@ -209,7 +228,11 @@ export interface TaskStore {
    * Replaces an ended task's metrics with `metrics`, conditioned on the task being as read (its
    * updatedAt, which this write moves to `at`); false when it changed meanwhile.
    */
-  replaceMetrics(task: Task, metrics: TaskMetrics, at: string): Promise<boolean>;
+  replaceMetrics(
+    task: Pick<Task, 'taskId' | 'status' | 'updatedAt'>,
+    metrics: TaskMetrics,
+    at: string,
+  ): Promise<boolean>;
   /**
    * Brings a settled task's tag items level with it. The settle writes them after the task, so a crash in
    * between leaves them showing RUNNING; the settle's next attempt (a redelivered status event, or after a
@@ -675,10 +698,21 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return this.recordedAttempt(start.step.taskId, written);
   }
 
-  /** An attempt's write, with the task read after it (AttemptWrite). */
+  /** An attempt's write, with the task read after it (AttemptWrite): what closing needs, not its input. */
   private async recordedAttempt(taskId: string, written: boolean): Promise<AttemptWrite> {
     if (!written) return { recorded: false };
-    const task = await this.getAnyOrg(taskId);
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: taskKey(taskId),
+        ConsistentRead: true,
+        ProjectionExpression: ENDED_TASK_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(
+          ENDED_TASK_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
+        ),
+      }),
+    );
+    const task = Item && fromItem<EndedTask>(Item);
     return task && isTerminal(task.status) ? { recorded: true, endedTask: task } : { recorded: true };
   }
 
@@ -791,7 +825,11 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     return this.closeOpenStep(step.taskId, sk, await this.getStepBySk(step.taskId, sk), closing, true);
   }
 
-  async replaceMetrics(task: Task, metrics: TaskMetrics, at: string): Promise<boolean> {
+  async replaceMetrics(
+    task: Pick<Task, 'taskId' | 'status' | 'updatedAt'>,
+    metrics: TaskMetrics,
+    at: string,
+  ): Promise<boolean> {
     const written = await this.updateTaskItem(task.taskId, taskKey(task.taskId).sk, {
       UpdateExpression: 'SET #metrics = :metrics, updatedAt = :at',
       ConditionExpression: '#status = :status AND updatedAt = :readUpdatedAt',
@@ -823,17 +861,18 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     for (let tries = 0; tries < 3; tries++) {
       if (!step || step.status === closing.status) return false;
       const last = step.history.length - 1;
-      const closesLatest = evenIfEnded || endedAfterStop(step.history[last], closing);
+      const closesLatest = evenIfEnded || endedAfterStop(step, closing);
       if (!closesLatest && !OPEN_STEP_STATUSES.includes(step.status)) return false;
+      const stepEnd = notBefore(closing.at, step.history[last]?.startedAt);
       const write = new StepWrite(sk)
-        .set({ status: closing.status, endedAt: closing.at, updatedAt: closing.at, cause: closing.cause })
+        .set({ status: closing.status, endedAt: stepEnd, updatedAt: stepEnd, cause: closing.cause })
         .index(undefined);
       // Every attempt still RUNNING (the latest, and any earlier one whose invocation was lost), and the
       // latest whatever its status when it closes. Never ended before it started.
       step.history.forEach((attempt, index) => {
         if (attempt.attempt !== index + 1) return;
         if (attempt.status !== 'RUNNING' && !(closesLatest && index === last)) return;
-        const endedAt = closing.at > attempt.startedAt ? closing.at : attempt.startedAt;
+        const endedAt = notBefore(closing.at, attempt.startedAt);
         write.replaceAttempt(attempt.attempt, {
           ...attempt,
           status: closing.status,

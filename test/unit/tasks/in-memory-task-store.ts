@@ -214,7 +214,10 @@ export class InMemoryTaskStore implements TaskStore {
       // As DynamoTaskStore: a latest attempt that ended after a cancel or timeout stopped the execution.
       const latest = step.history.at(-1);
       const endedAfterStop =
-        closing.status !== 'ABORTED' && latest?.endedAt !== undefined && latest.endedAt > closing.at;
+        closing.status !== 'ABORTED' &&
+        step.stepType !== 'agent' &&
+        latest?.endedAt !== undefined &&
+        latest.endedAt > closing.at;
       if (!endedAfterStop && !OPEN_STEP_STATUSES.includes(step.status)) continue;
       if (
         step.status !== seen.status ||
@@ -223,24 +226,7 @@ export class InMemoryTaskStore implements TaskStore {
       ) {
         this.stepWrites++; // the refused write, billed all the same
       }
-      Object.assign(step, {
-        status: closing.status,
-        endedAt: closing.at,
-        updatedAt: closing.at,
-        cause: closing.cause,
-      });
-      step.history.forEach((open, index) => {
-        if (open.status !== 'RUNNING' && !(endedAfterStop && index === step.history.length - 1)) return;
-        const endedAt = closing.at > open.startedAt ? closing.at : open.startedAt;
-        step.history[index] = {
-          ...open,
-          status: closing.status,
-          endedAt,
-          durationMs: Date.parse(endedAt) - Date.parse(open.startedAt),
-          cause: closing.cause,
-        };
-      });
-      this.stepWrites++;
+      this.close(step, closing, endedAfterStop);
       closed++;
     }
     return closed;
@@ -249,10 +235,23 @@ export class InMemoryTaskStore implements TaskStore {
   async closeStep(ref: StepRef, closing: StepClosing) {
     const step = this.stepsOf(ref.taskId).get(stepKey(ref.stepId, ref.mapIndex));
     if (!step || step.status === closing.status) return false;
-    const latest = step.history.length - 1;
+    this.close(step, closing, true);
+    return true;
+  }
+
+  /** Closes a step and its RUNNING attempts (its latest too with `closesLatest`), never before they started. */
+  private close(
+    step: Mutable<StepRecord> & { history: AttemptRecord[] },
+    closing: StepClosing,
+    closesLatest: boolean,
+  ) {
+    const notBefore = (startedAt: string | undefined) =>
+      startedAt !== undefined && startedAt > closing.at ? startedAt : closing.at;
+    const last = step.history.length - 1;
+    const stepEnd = notBefore(step.history[last]?.startedAt);
     step.history.forEach((attempt, index) => {
-      if (attempt.status !== 'RUNNING' && index !== latest) return;
-      const endedAt = closing.at > attempt.startedAt ? closing.at : attempt.startedAt;
+      if (attempt.status !== 'RUNNING' && !(closesLatest && index === last)) return;
+      const endedAt = notBefore(attempt.startedAt);
       step.history[index] = {
         ...attempt,
         status: closing.status,
@@ -263,12 +262,11 @@ export class InMemoryTaskStore implements TaskStore {
     });
     Object.assign(step, {
       status: closing.status,
-      endedAt: closing.at,
-      updatedAt: closing.at,
+      endedAt: stepEnd,
+      updatedAt: stepEnd,
       cause: closing.cause,
     });
     this.stepWrites++;
-    return true;
   }
 
   async replaceMetrics(task: Task, metrics: TaskMetrics, at: string) {

@@ -345,6 +345,45 @@ describe('settleTask', () => {
     expect(await tasks.getAnyOrg(task.taskId)).toMatchObject({ settledAt: settledAt.toISOString(), metrics });
   });
 
+  it('closes, and counts in its metrics, a step whose attempt ended after the cancel stopped the execution', async () => {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    const step = { taskId: task.taskId, orgId: ORG, workflowId: 'wf', stepId: 'a', stepType: 'transform' };
+    const start = { step, attempt: 1, startedAt: '2026-01-02T00:00:05.000Z' };
+    await tasks.recordRunningAttempt(start);
+    // Its success lands after the stop (00:01:00), before the stop's status event is handled.
+    await tasks.recordFinishedAttempt(
+      start,
+      { status: 'SUCCEEDED', endedAt: '2026-01-02T00:01:05.000Z', durationMs: 60_000 },
+      true,
+    );
+    await settleTask(
+      { taskId: task.taskId, executionStatus: 'ABORTED', error: 'Cancelled', stoppedAt },
+      tasks,
+    );
+    expect(await tasks.listSteps(task.taskId)).toMatchObject([
+      { status: 'CANCELLED', endedAt: stoppedAt.toISOString(), history: [{ status: 'CANCELLED' }] },
+    ]);
+    expect((await tasks.getAnyOrg(task.taskId))?.metrics?.steps).toMatchObject({
+      a: { status: 'CANCELLED' },
+    });
+  });
+
+  it('counts in the metrics a step recorded between its read of the steps and the settle write', async () => {
+    const { task } = await startTask(ORG, { workflowId: 'wf' }, deps);
+    const step = { taskId: task.taskId, orgId: ORG, workflowId: 'wf', stepId: 'a', stepType: 'transform' };
+    const settle = tasks.settle.bind(tasks);
+    tasks.settle = async (ref, settlement) => {
+      await tasks.recordRunningAttempt({ step, attempt: 1, startedAt: '2026-01-02T00:00:59.000Z' });
+      return settle(ref, settlement);
+    };
+    await settleTask({ taskId: task.taskId, executionStatus: 'TIMED_OUT', stoppedAt }, tasks);
+    expect(await tasks.listSteps(task.taskId)).toMatchObject([{ status: 'TIMED_OUT' }]);
+    expect((await tasks.getAnyOrg(task.taskId))?.metrics).toMatchObject({
+      attempts: 1,
+      steps: { a: { status: 'TIMED_OUT', attempts: 1 } },
+    });
+  });
+
   it('closes open steps again on a redelivered event even though the task had already ended', async () => {
     const taskId = await withOpenStep();
     await tasks.settle(
