@@ -167,7 +167,7 @@ export function renderHealth(health: HealthView): string[] {
     'asOf',
   ]);
   const row = (label: string, value: string, penalty?: number) =>
-    `${label.padEnd(20)} ${penalty === undefined ? value : `${value.padEnd(16)} -${penalty} points`}`;
+    `${label.padEnd(20)} ${penalty === undefined ? value : `${value.padEnd(16)} ${penalty > 0 ? `-${penalty} points` : 'no penalty'}`}`;
   const { penalties, workers } = health;
   const extra = Object.entries(health)
     .filter(([key, value]) => !known.has(key) && (typeof value === 'number' || typeof value === 'string'))

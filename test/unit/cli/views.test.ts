@@ -180,7 +180,7 @@ describe('renderHealth', () => {
     expect(lines).toContain(`${'error rate'.padEnd(20)} ${'5.0%'.padEnd(16)} -6 points`);
     expect(lines).toContain(`${'throughput'.padEnd(20)} 12.5 tasks/min`);
     expect(lines).toContain(`${'running too long'.padEnd(20)} ${'1'.padEnd(16)} -5 points`);
-    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'2.30s'.padEnd(16)} -0 points`);
+    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'2.30s'.padEnd(16)} no penalty`);
     expect(lines).toContain(`${'workers'.padEnd(20)} 2 live, 1 dead in the window (not scored)`);
     // No raw field names: every figure the API reports today has its words.
     expect(lines.join('\n')).not.toMatch(/settledTasks|asOf|penalties|series/);
@@ -188,7 +188,7 @@ describe('renderHealth', () => {
 
   it('shows a window without tasks (no p95) and a figure it does not know under its own name', () => {
     const lines = renderHealth({ ...health, p95DurationMs: null, queueDepth: 3 });
-    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'-'.padEnd(16)} -0 points`);
+    expect(lines).toContain(`${'p95 duration'.padEnd(20)} ${'-'.padEnd(16)} no penalty`);
     expect(lines).toContain(`${'queueDepth'.padEnd(20)} 3`);
   });
 });
