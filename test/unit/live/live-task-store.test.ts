@@ -4,20 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../../functions/shared/live/live-event';
 import { LiveTaskStore } from '../../../functions/shared/live/live-task-store';
 import type { LivePublisher } from '../../../functions/shared/live/publisher';
-import type { Task } from '../../../functions/shared/tasks/task';
 import { InMemoryTaskStore } from '../tasks/in-memory-task-store';
+import { RUNNING_TASK } from '../tasks/task-fixtures';
 
-const TASK: Task = {
-  taskId: 't1',
-  orgId: 'o',
-  workflowId: 'w',
-  workflowVersion: 1,
-  status: 'RUNNING',
-  input: {},
-  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:w:t1',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
+const TASK = RUNNING_TASK;
 const start = {
   step: { taskId: 't1', orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' },
   attempt: 1,

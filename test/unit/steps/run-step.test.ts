@@ -5,9 +5,9 @@ import { NON_RETRYABLE_ERRORS } from '../../../functions/shared/actions/errors';
 import type { ActionMetrics } from '../../../functions/shared/actions/run-action';
 import { handleStepPayload, runStep, TaskEnded } from '../../../functions/shared/steps/run-step';
 import type { RunStepPayload } from '../../../functions/shared/steps/step-payload';
-import type { Task } from '../../../functions/shared/tasks/task';
 import { computeTaskMetrics } from '../../../functions/shared/telemetry/task-metrics';
 import { InMemoryTaskStore } from '../tasks/in-memory-task-store';
+import { RUNNING_TASK } from '../tasks/task-fixtures';
 
 const TASK = { id: 't1', orgId: 'o', workflowId: 'w', workflowVersion: 1 };
 let tasks: InMemoryTaskStore;
@@ -22,18 +22,6 @@ const FAST = 60_000;
 function payload(stepId: string, params: Record<string, unknown> = {}): RunStepPayload {
   return { kind: 'run', task: TASK, step: { id: stepId, type: 'transform' }, params, context: {} };
 }
-
-const RUNNING_TASK: Task = {
-  taskId: TASK.id,
-  orgId: 'o',
-  workflowId: 'w',
-  workflowVersion: 1,
-  status: 'RUNNING',
-  input: {},
-  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:w:t1',
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
 
 /** What the settle measures of a task none of whose steps it saw. */
 const settledWithoutSteps = () =>

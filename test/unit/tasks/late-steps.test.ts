@@ -2,22 +2,12 @@
 // task's metrics are written again only where they no longer match its steps.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { closeLateStep } from '../../../functions/shared/tasks/late-steps';
-import type { Task } from '../../../functions/shared/tasks/task';
 import { computeTaskMetrics } from '../../../functions/shared/telemetry/task-metrics';
 import { InMemoryTaskStore } from './in-memory-task-store';
+import { RUNNING_TASK } from './task-fixtures';
 
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds)).toISOString();
-const TASK: Task = {
-  taskId: 't1',
-  orgId: 'o',
-  workflowId: 'w',
-  workflowVersion: 1,
-  status: 'RUNNING',
-  input: {},
-  executionArn: 'arn:aws:states:us-east-1:123456789012:execution:w:t1',
-  createdAt: at(0),
-  updatedAt: at(0),
-};
+const TASK = RUNNING_TASK;
 const step = { taskId: 't1', orgId: 'o', workflowId: 'w', stepId: 'a', stepType: 'transform' };
 const now = () => new Date(Date.UTC(2026, 0, 1, 0, 1, 0));
 
