@@ -125,8 +125,19 @@ export function buildProgram(io: CliIo = defaultIo): Command {
 
   // tasks
   const tasks = program.command('tasks').description('Start, follow, list and cancel tasks');
-  tasks
-    .command('start')
+  /** How a task is followed (tasks watch, tasks start --watch). */
+  const followOptions = (command: Command) =>
+    command
+      .option(
+        '--live-url <url>',
+        'WebSocket URL of live updates (or STEPWISE_LIVE_URL; the LiveUrl stack output; default: <url>/live)',
+      )
+      .option('--poll', 'poll GET /tasks/{id} instead of listening on the WebSocket');
+  const followedBy = (options: { liveUrl?: string; poll?: boolean }) => {
+    const liveUrl = options.liveUrl ?? process.env.STEPWISE_LIVE_URL;
+    return { ...(liveUrl && { liveUrl }), ...(options.poll && { poll: true }) };
+  };
+  followOptions(tasks.command('start'))
     .description('Start a task of a workflow')
     .argument('<workflowId>')
     .option('--input <json|@file>', 'the task input (JSON, or @file)')
@@ -150,19 +161,20 @@ export function buildProgram(io: CliIo = defaultIo): Command {
           agentId?: string;
           tag: string[];
           watch?: boolean;
+          liveUrl?: string;
+          poll?: boolean;
         },
         command: Command,
       ) => {
         if (options.example && options.input !== undefined) {
           throw new UsageError('Pass either --input or --example, not both');
         }
-        const { tag, ...rest } = options;
-        const liveUrl = process.env.STEPWISE_LIVE_URL;
+        const { tag, liveUrl: _liveUrl, poll: _poll, ...rest } = options;
         process.exitCode = await startTaskCommand(await connect(command), workflowId, {
           ...rest,
           version: options.version === undefined ? undefined : String(options.version),
           ...(tag.length > 0 && { tags: tagsOf(tag) }),
-          ...(liveUrl && { liveUrl }),
+          follow: followedBy(options),
         });
       },
     );
@@ -173,23 +185,13 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .action(async (taskId: string, _options: unknown, command: Command) => {
       await getTaskCommand(await connect(command), taskId);
     });
-  tasks
-    .command('watch')
+  followOptions(tasks.command('watch'))
     .description(
       'Follow a task until it ends, printing each task and step event as it happens (exit 0 only if it SUCCEEDED)',
     )
     .argument('<taskId>')
-    .option(
-      '--live-url <url>',
-      'WebSocket URL of live updates (or STEPWISE_LIVE_URL; the LiveUrl stack output; default: <url>/live)',
-    )
-    .option('--poll', 'poll GET /tasks/{id} instead of listening on the WebSocket')
     .action(async (taskId: string, options: { liveUrl?: string; poll?: boolean }, command: Command) => {
-      const liveUrl = options.liveUrl ?? process.env.STEPWISE_LIVE_URL;
-      process.exitCode = await watchTaskCommand(await connect(command), taskId, {
-        ...(liveUrl && { liveUrl }),
-        ...(options.poll && { poll: true }),
-      });
+      process.exitCode = await watchTaskCommand(await connect(command), taskId, followedBy(options));
     });
   tasks
     .command('list')

@@ -37,7 +37,8 @@ export async function startTaskCommand(
     tags?: Record<string, string>;
     /** Follow the task until it ends, as `tasks watch` does, instead of printing it as JSON. */
     watch?: boolean;
-    liveUrl?: string;
+    /** How it is followed (watchTaskCommand's options). */
+    follow?: Parameters<typeof watchTaskCommand>[2];
   },
 ): Promise<number> {
   if (options.example && options.input !== undefined) {
@@ -58,7 +59,7 @@ export async function startTaskCommand(
   }
   // The id first, on a line of its own, for the commands that take it (get, timeline, cancel).
   process.stdout.write(`started task ${task.taskId}\n`);
-  return watchTaskCommand(connection, task.taskId, { ...(options.liveUrl && { liveUrl: options.liveUrl }) });
+  return watchTaskCommand(connection, task.taskId, options.follow ?? {});
 }
 
 export async function getTaskCommand(connection: Connection, taskId: string): Promise<void> {

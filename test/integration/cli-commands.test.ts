@@ -180,8 +180,8 @@ describe('stepwise tasks start --watch', () => {
     expect((await api<{ status: string }>('GET', `/tasks/${taskId}`)).body.status).toBe('SUCCEEDED');
   });
 
-  it('exits 1 when the watched task does not succeed', async () => {
-    const result = await failure('tasks', 'start', 'cli_failing', '--watch');
+  it('exits 1 when the watched task does not succeed (followed by polling)', async () => {
+    const result = await failure('tasks', 'start', 'cli_failing', '--watch', '--poll');
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/\): FAILED\n {2}boom\s+FAILED\s+attempts 1 {2}Boom\n {2}error: Boom/);
