@@ -4,7 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Node } from 'constructs';
 import { type LambdaAllowlist, parseLambdaAllowlist } from '../functions/shared/actions/lambda-allowlist';
-import { ConfigurationError } from '../functions/shared/config';
+import { ConfigurationError, httpUrlSetting } from '../functions/shared/config';
 import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { parseDeadAfterSeconds, parseHeartbeatSeconds } from '../functions/shared/workers/dead-after';
 import { parseWorkerTypes } from '../functions/shared/workers/worker-types';
@@ -59,7 +59,7 @@ export function stackPropsFromContext(node: Node): StepwiseStackProps {
     .filter(Boolean);
   const llm: LlmSettings = {
     ...optional('provider', contextString(node, 'llmProvider')),
-    ...optional('baseUrl', contextString(node, 'llmBaseUrl')),
+    ...optional('baseUrl', httpUrlSetting(contextString(node, 'llmBaseUrl'), 'llmBaseUrl')),
     ...optional('defaultModel', contextString(node, 'llmDefaultModel')),
     ...optional('apiKeySecret', contextString(node, 'llmApiKeySecret')),
     ...contextLlmPrices(node),

@@ -3,7 +3,7 @@
 import './powertools-environment';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigurationError } from '../functions/shared/config';
+import { ConfigurationError, httpUrlSetting } from '../functions/shared/config';
 import { parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { ConsoleBuildError, ensureConsoleBuilt } from './console-build';
 import { DEV_CREDENTIALS_FILE } from './dev-credentials';
@@ -62,16 +62,6 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
-/** An http(s) URL, or undefined when unset; anything else would fail every `llm` step, so it stops the start. */
-function httpUrl(name: string): string | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (!URL.canParse(raw) || !/^https?:$/.test(new URL(raw).protocol)) {
-    throw new ConfigurationError(`${name} must be an http:// or https:// URL, got "${raw}"`);
-  }
-  return raw;
-}
-
 /** The log level, checked under the variable it came from (STEPWISE_LOG_LEVEL, else LOG_LEVEL). */
 function logLevel(): string {
   const variable = process.env.STEPWISE_LOG_LEVEL ? 'STEPWISE_LOG_LEVEL' : 'LOG_LEVEL';
@@ -111,7 +101,7 @@ try {
     stepfunctions: port('STEPWISE_STEPFUNCTIONS_PORT', 0),
   };
   const level = logLevel();
-  const llmBaseUrl = httpUrl('STEPWISE_LLM_BASE_URL');
+  const llmBaseUrl = httpUrlSetting(process.env.STEPWISE_LLM_BASE_URL, 'STEPWISE_LLM_BASE_URL');
   await ensureConsoleBuilt({ log: (message) => console.log(message) });
   stack = await startLocalStack({
     dataDir,

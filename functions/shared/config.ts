@@ -5,6 +5,18 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/**
+ * An http(s) URL setting as given, or undefined when unset: anything else (no scheme, `ftp:`) would fail
+ * every call made with it, so it fails the start or the synth, naming the setting.
+ */
+export function httpUrlSetting(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigurationError(`${name} must be an http:// or https:// URL, got "${value}"`);
+  }
+  return value;
+}
+
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value === '') {

@@ -35,6 +35,10 @@ describe('cdk synth with a bad setting', () => {
       'stepwise: logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got "LOUD"',
     ],
     [{ tracing: 'yes' }, 'stepwise: Context value tracing must be true or false, not "yes"'],
+    [
+      { llmBaseUrl: 'api.example.com/v1' },
+      'stepwise: llmBaseUrl must be an http:// or https:// URL, got "api.example.com/v1"',
+    ],
   ])('exits 1 with one line naming it: %j', (context, line) => {
     const { status, stderr } = synth(context);
     expect(status).toBe(1);
