@@ -161,6 +161,11 @@ export type EndedTask = Pick<
   'taskId' | 'orgId' | 'status' | 'createdAt' | 'updatedAt' | 'endedAt' | 'metrics'
 >;
 const ENDED_TASK_ATTRIBUTES = ['taskId', 'orgId', 'status', 'createdAt', 'updatedAt', 'endedAt', 'metrics'];
+/** The projection of that read, built once (it follows every attempt's write); `status` and `metrics` are reserved words. */
+const ENDED_TASK_PROJECTION = {
+  ProjectionExpression: ENDED_TASK_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
+  ExpressionAttributeNames: Object.fromEntries(ENDED_TASK_ATTRIBUTES.map((name, i) => [`#a${i}`, name])),
+};
 
 /**
  * What an attempt's write did, and the task read after it: `endedTask` is the task when it had ended by
@@ -706,10 +711,7 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
         TableName: this.tableName,
         Key: taskKey(taskId),
         ConsistentRead: true,
-        ProjectionExpression: ENDED_TASK_ATTRIBUTES.map((_, i) => `#a${i}`).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(
-          ENDED_TASK_ATTRIBUTES.map((name, i) => [`#a${i}`, name]),
-        ),
+        ...ENDED_TASK_PROJECTION,
       }),
     );
     const task = Item && fromItem<EndedTask>(Item);
