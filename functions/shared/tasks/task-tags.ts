@@ -47,5 +47,3 @@ export const TagFilterSchema = z.pipe(
 );
 
 export type TagFilter = { readonly key: string; readonly value: string };
-
-export const tagLabel = ({ key, value }: TagFilter) => `${key}:${value}`;
