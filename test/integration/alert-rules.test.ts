@@ -27,6 +27,7 @@ import { taskFailedKey, taskFailedRule } from '../../functions/shared/alerts/rul
 import { UpdateCommand } from '../../functions/shared/clients/table-commands';
 import { WorkflowStore } from '../../functions/shared/registry/workflow-store';
 import type { Task } from '../../functions/shared/tasks/task';
+import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type AttemptStart, DynamoTaskStore, type StepRef } from '../../functions/shared/tasks/task-store';
 import { DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../../functions/shared/telemetry/fold-aggregates';
@@ -345,6 +346,53 @@ describe('alert rules', () => {
     await evaluate(rule);
     expect((await alertOf(key))?.state).toBe('RESOLVED');
     expect(eventsOf(key)).toEqual(['OPENED WARNING', 'RESOLVED WARNING']);
+  });
+
+  it("TASK_STUCK: one org's pile of open steps past the read cap does not hide another org's stuck step", async () => {
+    const refOf = (orgId: string, taskId: string): StepRef => ({
+      ...stepOf(taskId, 'call', 'piled'),
+      orgId,
+      taskRow: { ...stepOf(taskId, 'call', 'piled').taskRow, orgId } as NonNullable<StepRef['taskRow']>,
+    });
+    // 40 steps of one org stuck for two hours (about 10 per shard), then one of another org for 20 min.
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        tasks.recordRunningAttempt({
+          step: refOf(`piling-${RUN}`, `piled-${RUN}-${i}`),
+          attempt: 1,
+          startedAt: at(-2 * 3_600_000 - i * 1000),
+        }),
+      ),
+    );
+    const quietTask = `quiet-task-${RUN}`;
+    await tasks.recordRunningAttempt({
+      step: refOf(`quiet-${RUN}`, quietTask),
+      attempt: 1,
+      startedAt: at(-20 * 60_000),
+    });
+
+    // Six entries per shard and read: the three oldest and the three newest.
+    const capped = new DynamoOpenWork(documents, tableName, 6);
+    const read = await capped.openSteps('RUNNING', { before: at(-60_000) });
+    expect(read.truncated).toBe(true);
+    expect(read.items.map((step) => step.taskId)).toContain(quietTask);
+    // Where the two ends meet, the read is whole: the same entries as an uncapped one, oldest first.
+    const whole = await openWork.openSteps('RUNNING', { before: at(-60_000) });
+    const perShard = new Map<number, number>();
+    for (const { taskId } of whole.items)
+      perShard.set(listShardOf(taskId), (perShard.get(listShardOf(taskId)) ?? 0) + 1);
+    // The fullest shard takes both ends, the newest end reaching back to where the oldest stopped.
+    const fullest = Math.max(...perShard.values());
+    const met = await new DynamoOpenWork(documents, tableName, fullest + 1).openSteps('RUNNING', {
+      before: at(-60_000),
+    });
+    expect(whole.truncated).toBe(false);
+    expect(met).toEqual(whole);
+
+    const rule = stuckTaskRule({ openWork: capped, getVersion: async () => undefined });
+    const report = await evaluate(rule);
+    expect(report.outcomes.TASK_STUCK).toMatchObject({ truncated: true });
+    expect(await alertOf(taskStuckKey(quietTask))).toMatchObject({ state: 'OPEN', org: `quiet-${RUN}` });
   });
 
   it('TASK_FAILED: one alert per failed task at its workflow severity, once; none when OFF', async () => {

@@ -1,7 +1,9 @@
 // What the stuck and keeps-retrying rules read: the open-step entries across orgs (gsi2
 // `STEPS#<RUNNING|RETRYING>#<shard>` / `<since>#<org>#<taskId>#<stepKey>`, written by the step recorder,
-// task-store.ts) and the PENDING tasks (gsi12 `STATUS#PENDING#<shard>` / `<createdAt>#<taskId>`), oldest
-// first, each read capped per run (a capped read says so, and the rule leaves its resolves for a full one).
+// task-store.ts) and the PENDING tasks (gsi12 `STATUS#PENDING#<shard>` / `<createdAt>#<taskId>`), each
+// read capped per run (a capped read says so, and the rule leaves its resolves for a full one). A capped
+// read takes both ends of the partition: the oldest entries (the longest stuck) and the newest (what just
+// crossed a threshold), so a pile of one org's open steps cannot hide another org's new ones.
 import { type DocumentClient, QueryCommand } from '../../clients/table-commands';
 import { projectionOf } from '../../table-items';
 import { LIST_SHARDS, statusPartition } from '../../tasks/task-index-keys';
@@ -120,7 +122,10 @@ export class DynamoOpenWork implements OpenWork {
     return { items, truncated: reads.some((read) => read.truncated) };
   }
 
-  /** One partition's entries sorting before `before`, oldest first, up to the cap. */
+  /**
+   * One partition's entries sorting before `before`, oldest first, up to the cap: half of it from the
+   * oldest end; if more remain, the other half from the newest end down to where the first half stopped.
+   */
   private async read(
     indexName: string,
     partitionKey: string,
@@ -130,7 +135,40 @@ export class DynamoOpenWork implements OpenWork {
     attributes: readonly string[],
     minAttempts?: number,
   ): Promise<Capped<Record<string, unknown>>> {
-    const projection = projectionOf(attributes);
+    const query = { indexName, partitionKey, sortKey, partition, attributes, minAttempts };
+    const half = Math.floor(this.capPerShard / 2);
+    const oldest = await this.walk(query, { below: before }, this.capPerShard - half, true);
+    if (oldest.stoppedAt === undefined) return { items: oldest.items, truncated: false };
+    if (half === 0) return { items: oldest.items, truncated: true };
+    // The sort keys are unique: the entry the first half stopped at bounds the second (inclusive both ends,
+    // and no sort key equals `before`, an ISO time without the `#<...>` every key goes on with).
+    const newest = await this.walk(query, { from: oldest.stoppedAt, below: before }, half, false);
+    const fresh = newest.items.filter((item) => String(item[sortKey]) > (oldest.stoppedAt as string));
+    // Stopped at the first half's last entry (the lower bound): the halves met.
+    const met = newest.stoppedAt === undefined || newest.stoppedAt === oldest.stoppedAt;
+    return { items: [...oldest.items, ...fresh.reverse()], truncated: !met };
+  }
+
+  /**
+   * Reads entries in one direction until `cap` were examined (filtered ones count: DynamoDB reads them) or
+   * none remain; `stoppedAt` is the sort key of the last one examined when some may remain.
+   */
+  private async walk(
+    query: {
+      readonly indexName: string;
+      readonly partitionKey: string;
+      readonly sortKey: string;
+      readonly partition: string;
+      readonly attributes: readonly string[];
+      readonly minAttempts?: number;
+    },
+    range: { readonly from?: string; readonly below: string },
+    cap: number,
+    forward: boolean,
+  ): Promise<{ items: Record<string, unknown>[]; stoppedAt?: string }> {
+    const { minAttempts } = query;
+    // The sort key too: where a walk stopped is read from it.
+    const projection = projectionOf([...new Set([...query.attributes, query.sortKey])]);
     const items: Record<string, unknown>[] = [];
     let examined = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -138,30 +176,35 @@ export class DynamoOpenWork implements OpenWork {
       const page = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: indexName,
-          KeyConditionExpression: '#pk = :pk AND #sk < :before',
+          IndexName: query.indexName,
+          KeyConditionExpression:
+            range.from === undefined
+              ? '#pk = :pk AND #sk < :before'
+              : '#pk = :pk AND #sk BETWEEN :from AND :before',
           ...(minAttempts !== undefined && { FilterExpression: '#attempts >= :min' }),
           ProjectionExpression: projection.ProjectionExpression,
           ExpressionAttributeNames: {
-            '#pk': partitionKey,
-            '#sk': sortKey,
+            '#pk': query.partitionKey,
+            '#sk': query.sortKey,
             ...(minAttempts !== undefined && { '#attempts': 'attempts' }),
             ...projection.ExpressionAttributeNames,
           },
           ExpressionAttributeValues: {
-            ':pk': partition,
-            ':before': before,
+            ':pk': query.partition,
+            ':before': range.below,
+            ...(range.from !== undefined && { ':from': range.from }),
             ...(minAttempts !== undefined && { ':min': minAttempts }),
           },
-          Limit: this.capPerShard - examined,
+          ScanIndexForward: forward,
+          Limit: cap - examined,
           ExclusiveStartKey: startKey,
         }),
       );
       items.push(...(page.Items ?? []));
       examined += page.ScannedCount ?? page.Items?.length ?? 0;
       startKey = page.LastEvaluatedKey;
-    } while (startKey && examined < this.capPerShard);
-    return { items, truncated: startKey !== undefined };
+    } while (startKey && examined < cap);
+    return { items, ...(startKey && { stoppedAt: String(startKey[query.sortKey]) }) };
   }
 }
 
