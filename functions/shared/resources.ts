@@ -365,6 +365,7 @@ export const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/metrics', handler: 'metrics', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/tasks', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'GET', path: '/admin/tasks/{id}', handler: 'api', access: 'ADMIN', operators: true },
+  { method: 'GET', path: '/admin/tasks/{id}/timeline', handler: 'api', access: 'ADMIN', operators: true },
   { method: 'POST', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'GET', path: '/api-keys', handler: 'api', access: 'OWNER' },
   { method: 'DELETE', path: '/api-keys/{keyId}', handler: 'api', access: 'OWNER' },

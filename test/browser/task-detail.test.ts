@@ -1,6 +1,7 @@
 // A task's page: the Gantt chart draws each attempt of a step that failed twice then succeeded as a bar of
 // its own (attempts 1 and 2 FAILED, 3 SUCCEEDED, in order), next to the steps that ran once, and the
-// event log lists the retries. Failures are forced through `simulate` step params.
+// event log lists the retries. Failures are forced through `simulate` step params. A wait's window is
+// drawn while it waits and after, for the org and for an operator.
 import { describe, expect, it } from 'vitest';
 import {
   browserPerFile,
@@ -11,6 +12,7 @@ import {
   screenshot,
   settled,
   signedInPage,
+  stack,
   startTask,
   transform,
 } from './browser';
@@ -100,6 +102,16 @@ describe('task detail', () => {
     await expect.poll(state).toEqual(['wait', 'SUCCEEDED']);
     expect(await page.getByRole('row', { name: /pause/ }).textContent()).toContain('(inferred)');
     expectNoPageErrors(page);
+
+    // An operator sees the same timeline (GET /admin/tasks/{id}/timeline): the wait's bar and its row.
+    const operatorPage = await signedInPage(browser(), stack.operatorApiKey);
+    await operatorPage.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const operatorBar = operatorPage
+      .getByTestId('gantt')
+      .locator('[data-testid="gantt-bar"][data-step="pause"]');
+    await expect.poll(() => operatorBar.getAttribute('data-kind')).toBe('wait');
+    expect(await operatorPage.getByRole('row', { name: /pause/ }).textContent()).toContain('(inferred)');
+    expectNoPageErrors(operatorPage);
   });
 
   it('decides each waiting iteration of an approval inside a map from its own panel', async () => {

@@ -179,6 +179,8 @@ describe('responses conform to the OpenAPI document', () => {
     await expectConforming('GET', '/admin/tasks?tag=nocolon', '/admin/tasks', 400);
     await expectConforming('GET', `/admin/tasks/${finished}`, '/admin/tasks/{id}', 200);
     await expectConforming('GET', `/admin/tasks/nope_${RUN}`, '/admin/tasks/{id}', 404);
+    await expectConforming('GET', `/admin/tasks/${finished}/timeline`, '/admin/tasks/{id}/timeline', 200);
+    await expectConforming('GET', `/admin/tasks/nope_${RUN}/timeline`, '/admin/tasks/{id}/timeline', 404);
   });
 
   it('workers: list, stats, dead, cleanup, and errors', async () => {

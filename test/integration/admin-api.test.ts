@@ -378,6 +378,23 @@ describe('GET /admin/tasks/{id}', () => {
     expect((await call(operator, 'GET', `/admin/tasks/${taskB.taskId}`)).body.orgId).toBe(orgB);
     expect((await call(operator, 'GET', `/admin/tasks/nope-${randomUUID()}`)).status).toBe(404);
   });
+
+  it('serves the timeline as GET /tasks/{id}/timeline does, to the org’s OWNER and ADMIN and to an OPERATOR', async () => {
+    const taskId = (tasksA[0] as TaskItem).taskId;
+    const plain = await call(ownerA, 'GET', `/tasks/${taskId}/timeline`);
+    expect(plain.status).toBe(200);
+    for (const apiKey of [ownerA, adminA, operator]) {
+      const reply = await call(apiKey, 'GET', `/admin/tasks/${taskId}/timeline`);
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual(plain.body);
+    }
+    expect((await call(memberA, 'GET', `/admin/tasks/${taskId}/timeline`)).status).toBe(403);
+    expect((await call(ownerB, 'GET', `/admin/tasks/${taskId}/timeline`)).status).toBe(404);
+    expect((await call(operator, 'GET', `/admin/tasks/${taskB.taskId}/timeline`)).body).toMatchObject({
+      taskId: taskB.taskId,
+      steps: expect.any(Array),
+    });
+  });
 });
 
 describe('task tags at start', () => {

@@ -10,7 +10,7 @@ import type { Approval, TaskEvent } from '../api/types';
 import { StatusBadge } from '../components/status-badge';
 import { formatClock, formatDuration, formatTime } from '../format/format';
 import { Gantt } from '../tasks/gantt';
-import { type GanttLaneInput, lanesFromAttempts, layoutGantt } from '../tasks/gantt-layout';
+import { layoutGantt } from '../tasks/gantt-layout';
 import { useTaskDetail } from '../tasks/use-task-detail';
 
 const ACTIVE = new Set(['PENDING', 'RUNNING']);
@@ -24,15 +24,14 @@ export default function TaskPage({ id }: { id: string }) {
   const task = detail.data;
   const steps = timeline.data?.steps;
 
-  const lanes: GanttLaneInput[] = useMemo(() => {
-    if (steps) return steps;
-    return task ? lanesFromAttempts(task.steps ?? [], task.attempts ?? []) : [];
-  }, [steps, task]);
   const now = Date.now();
   // biome-ignore lint/correctness/useExhaustiveDependencies: an open bar grows with each refetch, not each render
   const layout = useMemo(
-    () => (task ? layoutGantt({ createdAt: task.createdAt, endedAt: task.endedAt, lanes }, now) : undefined),
-    [task, lanes],
+    () =>
+      task && steps
+        ? layoutGantt({ createdAt: task.createdAt, endedAt: task.endedAt, lanes: steps }, now)
+        : undefined,
+    [task, steps],
   );
 
   if (detail.error) {

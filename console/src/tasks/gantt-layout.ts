@@ -173,24 +173,3 @@ export function layoutGantt(
   }
   return { startMs, endMs, lanes, ticks };
 }
-
-/** Lanes from a task's attempts (GET /admin/tasks/{id}, which operators read: no step types). */
-export function lanesFromAttempts(
-  steps: readonly { readonly stepId: string; readonly mapIndex?: number; readonly status: string }[],
-  attempts: readonly (GanttAttemptInput & { readonly stepId: string })[],
-): GanttLaneInput[] {
-  const lanes = new Map<string, { stepId: string; status: string; attempts: GanttAttemptInput[] }>();
-  for (const step of steps) {
-    if (!lanes.has(step.stepId))
-      lanes.set(step.stepId, { stepId: step.stepId, status: step.status, attempts: [] });
-  }
-  for (const attempt of attempts) {
-    let lane = lanes.get(attempt.stepId);
-    if (!lane) {
-      lane = { stepId: attempt.stepId, status: attempt.status, attempts: [] };
-      lanes.set(attempt.stepId, lane);
-    }
-    lane.attempts.push(attempt);
-  }
-  return [...lanes.values()];
-}

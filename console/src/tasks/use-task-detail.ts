@@ -1,17 +1,14 @@
 // A task's detail, timeline and events, kept current: live `task` events refetch them (a burst of
 // events costs one refetch each, deduplicated by the query cache), and while the socket is down they
 // are polled until the task ends. Operators read the task through /admin/tasks/{id} (detail with its
-// events; the tenant routes, the timeline among them, are not theirs).
+// events) and /admin/tasks/{id}/timeline: the tenant routes serve one org, the caller's.
 import { useQuery } from '@tanstack/react-query';
 import { useApi } from '../api/api-context';
 import type { Identity, TaskDetail, TaskEvent, TaskEvents, TaskTimeline } from '../api/types';
 import { useLiveRefetch, usePollingInterval } from '../live/live-context';
-import type { GanttAttemptInput } from './gantt-layout';
 import { fetchWaitingApprovals, type WaitingApprovals } from './waiting-approvals';
 
-export interface TaskDetailWithAttempts extends TaskDetail {
-  readonly steps?: { stepId: string; mapIndex?: number; status: string; error?: string; cause?: string }[];
-  readonly attempts?: (GanttAttemptInput & { stepId: string; cause?: string; outputSummary?: string })[];
+export interface TaskDetailWithEvents extends TaskDetail {
   /** GET /admin/tasks/{id} only. */
   readonly events?: TaskEvent[];
 }
@@ -31,14 +28,15 @@ export function useTaskDetail(taskId: string, identity: Identity | undefined) {
     queryKey: ['task', taskId, 'detail', operator],
     enabled: identity !== undefined,
     queryFn: ({ signal }) =>
-      api.get<TaskDetailWithAttempts>(operator ? `/admin/tasks/${id}` : `/tasks/${id}`, { signal }),
+      api.get<TaskDetailWithEvents>(operator ? `/admin/tasks/${id}` : `/tasks/${id}`, { signal }),
     refetchInterval: (query) => poll(query.state.data?.status),
   });
   const status = detail.data?.status;
   const timeline = useQuery({
-    queryKey: ['task', taskId, 'timeline'],
-    enabled: identity !== undefined && !operator && detail.isSuccess,
-    queryFn: ({ signal }) => api.get<TaskTimeline>(`/tasks/${id}/timeline`, { signal }),
+    queryKey: ['task', taskId, 'timeline', operator],
+    enabled: identity !== undefined && detail.isSuccess,
+    queryFn: ({ signal }) =>
+      api.get<TaskTimeline>(operator ? `/admin/tasks/${id}/timeline` : `/tasks/${id}/timeline`, { signal }),
     refetchInterval: () => poll(status),
   });
   const events = useQuery({

@@ -1,10 +1,12 @@
 // The admin task routes. OWNER and ADMIN see their own organization; OPERATOR (the route table opens these
 // routes to operators) sees any organization, one at a time with `?org=` or all at once. Tenants asking
-// for another org are refused; a task of another org is a 404 to them, as on every tenant route.
+// for another org are refused; a task of another org is a 404 to them, as on every tenant route. A task's
+// detail (with its events) and its timeline are here too: the tenant routes serve the caller's org only.
 import { isOperator } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError } from '../http/errors';
 import { taskDetailOf } from '../tasks/task-detail';
+import { readTaskTimeline } from '../telemetry/read-task-timeline';
 import { buildTaskEventLog } from '../telemetry/task-event-log';
 import type { ApiOperation } from './api-routes';
 import { noQuery, pathParameter } from './request';
@@ -23,5 +25,17 @@ export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
     const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} not found`);
     return jsonResponse(200, { ...taskDetailOf(task, steps), events: buildTaskEventLog(task, steps) });
+  },
+
+  'GET /admin/tasks/{id}/timeline': async (event, identity, deps) => {
+    noQuery(event);
+    const taskId = pathParameter(event, 'id');
+    const orgId = isOperator(identity) ? undefined : identity.orgId;
+    const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
+    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
+    return jsonResponse(
+      200,
+      await readTaskTimeline(task, steps, deps.registry.store, deps.taskService.now()),
+    );
   },
 };

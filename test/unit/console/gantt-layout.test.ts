@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   type GanttLaneInput,
-  lanesFromAttempts,
   layoutGantt,
   MIN_BAR_PERCENT,
   tickInterval,
@@ -142,23 +141,6 @@ describe('Gantt layout', () => {
       '+6.00 s',
       '+8.00 s',
       '+10.0 s',
-    ]);
-  });
-
-  it("groups an operator's view of the attempts into one lane per step", () => {
-    const lanes = lanesFromAttempts(
-      [
-        { stepId: 'a', status: 'SUCCEEDED' },
-        { stepId: 'b', status: 'RETRYING' },
-      ],
-      [
-        { stepId: 'a', attempt: 1, status: 'SUCCEEDED', startedAt: t(0), endedAt: t(1) },
-        { stepId: 'b', attempt: 1, status: 'FAILED', startedAt: t(1), endedAt: t(2) },
-      ],
-    );
-    expect(lanes.map((lane) => [lane.stepId, lane.status, lane.attempts.length])).toEqual([
-      ['a', 'SUCCEEDED', 1],
-      ['b', 'RETRYING', 1],
     ]);
   });
 });
