@@ -63,6 +63,8 @@ function checked<T>(parse: (value: string) => T): (value: string) => T {
 }
 
 const encode = encodeURIComponent;
+const ADMIN_READ =
+  "read through the /admin routes: an operator (any organization's task), or an organization's OWNER or ADMIN";
 
 const collectTag = (value: string, previous: string[] = []) => [...previous, checked(parseTag)(value)];
 
@@ -182,8 +184,9 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .command('get')
     .description('Print a task with its steps')
     .argument('<taskId>')
-    .action(async (taskId: string, _options: unknown, command: Command) => {
-      await getTaskCommand(await connect(command), taskId);
+    .option('--admin', ADMIN_READ)
+    .action(async (taskId: string, options: { admin?: boolean }, command: Command) => {
+      await getTaskCommand(await connect(command), taskId, options);
     });
   followOptions(tasks.command('watch'))
     .description(
@@ -271,10 +274,14 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .command('events')
     .description("A task's ordered event log")
     .argument('<taskId>')
+    .option('--admin', ADMIN_READ)
     .option('--json', 'print the API answer')
-    .action(async (taskId: string, options: { json?: boolean }, command: Command) => {
-      const path = `/tasks/${encode(taskId)}/events`;
-      const { body } = await call<TaskEvents>(await connect(command), 'GET', path);
+    .action(async (taskId: string, options: { admin?: boolean; json?: boolean }, command: Command) => {
+      const connection = await connect(command);
+      // GET /admin/tasks/{id} carries the event log beside the task: printed as the tenant route's answer.
+      const path = options.admin ? `/admin/tasks/${encode(taskId)}` : `/tasks/${encode(taskId)}/events`;
+      const { taskId: id, events } = (await call<TaskEvents>(connection, 'GET', path)).body;
+      const body: TaskEvents = { taskId: id, events };
       options.json ? printJson(body) : print(renderEvents(body));
     });
   tasks
@@ -282,14 +289,21 @@ export function buildProgram(io: CliIo = defaultIo): Command {
     .description("A Gantt chart of a task's steps and attempts")
     .argument('<taskId>')
     .option('--width <columns>', 'chart width (default: the terminal)', positive('--width'))
+    .option('--admin', ADMIN_READ)
     .option('--json', 'print the API answer')
-    .action(async (taskId: string, options: { width?: number; json?: boolean }, command: Command) => {
-      const path = `/tasks/${encode(taskId)}/timeline`;
-      const { body } = await call<Timeline>(await connect(command), 'GET', path);
-      options.json
-        ? printJson(body)
-        : print(renderTimeline(body, { width: options.width ?? io.columns(), now: io.now() }));
-    });
+    .action(
+      async (
+        taskId: string,
+        options: { width?: number; admin?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const path = `${options.admin ? '/admin' : ''}/tasks/${encode(taskId)}/timeline`;
+        const { body } = await call<Timeline>(await connect(command), 'GET', path);
+        options.json
+          ? printJson(body)
+          : print(renderTimeline(body, { width: options.width ?? io.columns(), now: io.now() }));
+      },
+    );
 
   program
     .command('metrics')

@@ -62,8 +62,14 @@ export async function startTaskCommand(
   return watchTaskCommand(connection, task.taskId, options.follow ?? {});
 }
 
-export async function getTaskCommand(connection: Connection, taskId: string): Promise<void> {
-  const { body } = await call<TaskView>(connection, 'GET', `/tasks/${encodeURIComponent(taskId)}`);
+/** Prints the task (`admin`: through GET /admin/tasks/{id}, which adds its event log). */
+export async function getTaskCommand(
+  connection: Connection,
+  taskId: string,
+  { admin = false }: { admin?: boolean } = {},
+): Promise<void> {
+  const path = `${admin ? '/admin' : ''}/tasks/${encodeURIComponent(taskId)}`;
+  const { body } = await call<TaskView>(connection, 'GET', path);
   process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
 

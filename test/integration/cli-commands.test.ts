@@ -1,5 +1,5 @@
-// `stepwise workflows list`, `tasks list` and `tasks cancel` run as a user runs them, against the
-// embedded stack, with their argument checks.
+// `stepwise workflows list`, `tasks list`, `tasks cancel` and an operator's `--admin` reads run as a user
+// runs them, against the embedded stack, with their argument checks.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -12,16 +12,25 @@ const run = promisify(execFile);
 const root = new URL('../../', import.meta.url);
 const api = apiClient(endpoints.api, credentials.apiKey);
 
-function stepwise(...args: string[]) {
+function stepwiseAs(apiKey: string, ...args: string[]) {
   return run(
     process.execPath,
-    ['--import', 'tsx', 'bin/stepwise.ts', ...args, '--url', endpoints.api, '--api-key', credentials.apiKey],
+    ['--import', 'tsx', 'bin/stepwise.ts', ...args, '--url', endpoints.api, '--api-key', apiKey],
     { cwd: root },
   );
 }
 
+const stepwise = (...args: string[]) => stepwiseAs(credentials.apiKey, ...args);
+
 async function failure(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return stepwise(...args).then(
+  return failureAs(credentials.apiKey, ...args);
+}
+
+async function failureAs(
+  apiKey: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return stepwiseAs(apiKey, ...args).then(
     ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
     (error: { code: number; stdout: string; stderr: string }) => ({
       code: error.code,
@@ -185,6 +194,36 @@ describe('stepwise tasks start --watch', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/\): FAILED\n {2}boom\s+FAILED\s+attempts 1 {2}Boom\n {2}error: Boom/);
+  });
+});
+
+describe('stepwise tasks get, events and timeline --admin', () => {
+  it("read a task through the /admin routes, as an operator reads any organization's", async () => {
+    const operator = credentials.operatorApiKey;
+    const refused = await failureAs(operator, 'tasks', 'timeline', basicTaskId);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('/admin routes');
+
+    const timeline = JSON.parse(
+      (await stepwiseAs(operator, 'tasks', 'timeline', basicTaskId, '--admin', '--json')).stdout,
+    );
+    expect(timeline).toMatchObject({ taskId: basicTaskId, workflowId: 'basic_sequence' });
+    expect(timeline.steps.map((step: { stepId: string }) => step.stepId)).toEqual([
+      'normalize',
+      'summarize',
+      'format',
+    ]);
+    const chart = (await stepwiseAs(operator, 'tasks', 'timeline', basicTaskId, '--admin', '--width', '100'))
+      .stdout;
+    expect(chart).toContain('summarize');
+
+    const events = JSON.parse(
+      (await stepwiseAs(operator, 'tasks', 'events', basicTaskId, '--admin', '--json')).stdout,
+    );
+    expect(Object.keys(events)).toEqual(['taskId', 'events']);
+    expect(events.events[0]).toMatchObject({ type: 'TASK_CREATED' });
+    const task = JSON.parse((await stepwiseAs(operator, 'tasks', 'get', basicTaskId, '--admin')).stdout);
+    expect(task).toMatchObject({ taskId: basicTaskId, orgId: credentials.orgId, events: expect.any(Array) });
   });
 });
 
