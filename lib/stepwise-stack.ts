@@ -548,7 +548,11 @@ export class StepwiseStack extends Stack {
       'states:StopExecution',
       'states:DescribeExecution',
     ]);
-    this.grantOnWorkflowStateMachines(reconciler, executionArn, ['states:DescribeExecution']);
+    // The reconciler reads ended executions; task-events reads the output a status event left out (over
+    // EventBridge's 248 KiB).
+    for (const fn of [reconciler, taskEvents]) {
+      this.grantOnWorkflowStateMachines(fn, executionArn, ['states:DescribeExecution']);
+    }
     // An approval decision completes the waiting state's task token; the step runner notifies approvers on
     // the info topic.
     this.grantApprovalDecisions(api);

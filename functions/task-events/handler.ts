@@ -3,12 +3,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
 import { documentClient } from '../shared/clients/dynamodb';
+import { sfnClient } from '../shared/clients/sfn';
 import { requireEnv } from '../shared/config';
 import {
   type ExecutionStatusChangeEvent,
   ExecutionStatusChangeEventSchema,
 } from '../shared/executions/execution-status-event';
 import { recordExecutionStatus } from '../shared/executions/record-execution-status';
+import { stepFunctionsExecutions } from '../shared/executions/step-functions-executions';
 import { flushLiveUpdates, livePublisher } from '../shared/live/live-clients';
 import { LiveTaskStore } from '../shared/live/live-task-store';
 import { logger, metrics } from '../shared/powertools';
@@ -20,6 +22,8 @@ import { traceLambdaHandler } from '../shared/tracing';
 
 const stores = {
   tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
+  // Reads the output of an execution whose event left it out (over EventBridge's 248 KiB).
+  executions: stepFunctionsExecutions(sfnClient()),
 };
 
 const emfConfig = loadEmfConfig();

@@ -302,8 +302,12 @@ describe('function permissions', () => {
     }
   });
 
-  it("the reconciler may describe the stack's own <prefix>_* executions", () => {
-    const statements = functionStatements(built, 'reconciler');
+  it.each([
+    'reconciler',
+    // An output over EventBridge's 248 KiB is left out of the status event and read from the execution.
+    'taskEvents',
+  ] as const)("the %s function may describe the stack's own <prefix>_* executions", (name) => {
+    const statements = functionStatements(built, name);
     const describe = statements.filter((s) => actionsOf(s).includes('states:DescribeExecution'));
     expect(JSON.stringify(describe.map((s) => s.Resource))).toContain(':execution:Stepwise_*:*');
   });

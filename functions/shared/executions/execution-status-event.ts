@@ -22,6 +22,11 @@ export const ExecutionStatusDetailSchema = z.object({
   stopDate: z.nullish(z.int()),
   input: z.nullish(z.string()),
   output: z.nullish(z.string()),
+  /**
+   * On AWS, `included: false` when the output is over EventBridge's 248 KiB: `output` is then null although
+   * the execution has one (DescribeExecution returns it).
+   */
+  outputDetails: z.nullish(z.object({ included: z.boolean() })),
   error: z.nullish(z.string()),
   cause: z.nullish(z.string()),
 });

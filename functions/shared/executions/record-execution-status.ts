@@ -3,10 +3,14 @@
 // creation (the API starts the execution in the same request), so the stack's rule routes no RUNNING
 // event here (SETTLING_EXECUTION_STATUSES); one that comes anyway changes nothing. EventBridge delivers at
 // least once: the settle is conditional on the task's status, so a redelivered event changes nothing.
+// EventBridge leaves out an output over 248 KiB (`outputDetails.included: false`, `output: null`), which
+// the local stack's events never do: that output is read with DescribeExecution, or the task would
+// settle SUCCEEDED with no output at all.
 
 import { type SettledTask, settleTask } from '../tasks/task-service';
 import type { TaskStore } from '../tasks/task-store';
-import type { ExecutionStatusChangeEvent } from './execution-status-event';
+import type { ExecutionStatusChangeEvent, ExecutionStatusDetail } from './execution-status-event';
+import type { Executions } from './step-functions-executions';
 
 export interface RecordOutcome {
   /** The task moved to its end. */
@@ -17,7 +21,7 @@ export interface RecordOutcome {
 
 export async function recordExecutionStatus(
   event: ExecutionStatusChangeEvent,
-  stores: { tasks: TaskStore },
+  stores: { tasks: TaskStore; executions: Pick<Executions, 'describe'> },
   now: () => Date = () => new Date(),
 ): Promise<RecordOutcome> {
   const { detail } = event;
@@ -27,7 +31,7 @@ export async function recordExecutionStatus(
     {
       taskId: detail.name,
       executionStatus: detail.status,
-      output: detail.output,
+      output: await outputOf(detail, stores.executions),
       error: detail.error,
       cause: detail.cause,
       startedAt,
@@ -37,4 +41,13 @@ export async function recordExecutionStatus(
     now,
   );
   return settled ? { changed: true, settled } : { changed: false };
+}
+
+/** The execution's output: the event's, or Step Functions' own when the event left it out for its size. */
+async function outputOf(
+  detail: ExecutionStatusDetail,
+  executions: Pick<Executions, 'describe'>,
+): Promise<string | null | undefined> {
+  if (detail.output != null || detail.outputDetails?.included !== false) return detail.output;
+  return (await executions.describe(detail.executionArn))?.output;
 }
