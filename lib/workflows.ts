@@ -2,13 +2,15 @@
 // - the IAM role every workflow state machine runs as (the api Lambda creates one state machine per
 //   workflow version at runtime and passes this role);
 // - the EventBridge rule that sends Step Functions status changes of stepwise state machines to
-//   EXECUTION_STATUS_HANDLER, with retries and a dead-letter queue so no status change is lost;
+//   EXECUTION_STATUS_HANDLER, with retries and a dead-letter queue (of the rule's deliveries and of the
+//   handler's failed invocations) so no status change is lost;
 // - the SCHEDULES (EventBridge rate rules) and SUBSCRIPTIONS (SNS -> Lambda) of resources.ts.
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -148,6 +150,14 @@ export class Workflows extends Construct {
           maxEventAge: Duration.hours(24),
         }),
       ],
+    });
+
+    // EventBridge invokes the handler asynchronously: its DLQ takes only the events it could not hand to
+    // Lambda. An event the handler itself fails on is retried by Lambda (twice) and then dropped, unless
+    // the function's own async configuration sends it on: to the same queue, as a destination record
+    // (the event under `requestPayload`), so it is alarmed and can be looked at like the others.
+    props.functions[EXECUTION_STATUS_HANDLER].configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(props.statusEventsDeadLetterQueue),
     });
 
     Validations.of(props.statusEventsDeadLetterQueue).acknowledge({

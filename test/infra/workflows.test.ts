@@ -7,7 +7,9 @@ import type { StepwiseStack } from '../../lib/stepwise-stack';
 import {
   actionsOf,
   allowedActionsOn,
+  functionStatements,
   logicalId,
+  resourcesOf,
   type Statement,
   statementsOfRole,
   synthesize,
@@ -152,6 +154,19 @@ describe('execution status events', () => {
       FunctionName: handlerArn,
       SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
     });
+  });
+
+  it('that the handler still fails on after its asynchronous retries land in the same DLQ, not dropped', () => {
+    // EventBridge's DLQ takes only the events it could not hand to Lambda; a handler error is Lambda's.
+    const built = synthesize();
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(built.stack, built.stack.functions[EXECUTION_STATUS_HANDLER]) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } },
+    });
+    const sends = functionStatements(built, EXECUTION_STATUS_HANDLER).filter(
+      (statement) => statement.Effect === 'Allow' && actionsOf(statement).includes('sqs:SendMessage'),
+    );
+    expect(sends.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [dlqId, 'Arn'] }]);
   });
 });
 
