@@ -451,6 +451,14 @@ export class StepwiseStack extends Stack {
         description: `Managed policy to attach to the role of the ${name} workers`,
       });
     }
+    // A worker also needs the table (TableName) and the function it reports to, whose name CloudFormation
+    // generates: without this output a deployment's workers had no way to learn it.
+    if (Object.keys(this.workers.types).length > 0) {
+      new CfnOutput(this, 'AgentReportsFunctionName', {
+        value: functions.agentReports.functionName,
+        description: 'The function workers report their attempts to (STEPWISE_AGENT_REPORTS_FUNCTION)',
+      });
+    }
     new CfnOutput(this, 'WorkflowRoleArn', {
       value: this.workflows.role.roleArn,
       description: 'The role every workflow state machine runs as',

@@ -114,7 +114,7 @@ describe('worker types', () => {
     for (const queue of stack.workers.queues) expect(dashboard).toContain(logicalId(stack, queue));
   });
 
-  it('outputs each queue URL and policy ARN, and gives the Lambdas WORKER_TYPES', () => {
+  it('outputs each queue URL and policy ARN, the table and the agent reports function, and gives the Lambdas WORKER_TYPES', () => {
     const outputs = template.findOutputs('*');
     for (const { name } of TYPES) {
       const id = workerQueueShape(name).id;
@@ -123,6 +123,11 @@ describe('worker types', () => {
       expect(outputs[`${id}Url`]?.Value).toEqual({ Ref: logicalId(stack, queue) });
       expect(outputs[`${id}PolicyArn`]?.Value).toEqual({ Ref: logicalId(stack, policy) });
     }
+    // What a worker sets as STEPWISE_TABLE and STEPWISE_AGENT_REPORTS_FUNCTION.
+    expect(outputs.TableName?.Value).toEqual({ Ref: logicalId(stack, stack.data.table) });
+    expect(outputs.AgentReportsFunctionName?.Value).toEqual({
+      Ref: logicalId(stack, stack.functions.agentReports),
+    });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WORKER_TYPES: Match.anyValue() }) },
     });
