@@ -276,7 +276,8 @@ export class StepwiseStack extends Stack {
       stateMachinePrefix: this.stateMachinePrefix,
       functions,
       stepRunner,
-      queues: [...Object.values(queues), ...this.workers.queues],
+      // The step queues only: the task-events and alert-deliveries DLQs are no step's to write to.
+      queues: [queues.agentSteps, ...this.workers.queues],
       topics,
       statusEventsDeadLetterQueue: queues.taskEventsDlq,
     });

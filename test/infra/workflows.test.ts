@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXECUTION_STATUS_HANDLER, SCHEDULES, SUBSCRIPTIONS } from '../../functions/shared/resources';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
@@ -59,14 +60,20 @@ describe('the workflow role', () => {
     ]);
   });
 
-  it('may invoke the step runner and send to the queues', () => {
+  it('may invoke the step runner and send to the step queues, and to no dead-letter queue', () => {
     expect(
       allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, stack.functions.stepRunner), 'Arn'] }),
     ).toEqual(['lambda:InvokeFunction']);
-    for (const queue of Object.values(stack.messaging.queues)) {
-      expect(allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] })).toEqual([
-        'sqs:SendMessage',
-      ]);
+    const sendsTo = (queue: IConstruct) =>
+      allowedActionsOn(statements, { 'Fn::GetAtt': [logicalId(stack, queue), 'Arn'] });
+    const { agentSteps, taskEventsDlq, alertDeliveriesDlq } = stack.messaging.queues;
+    expect(sendsTo(agentSteps)).toEqual(['sqs:SendMessage']);
+    for (const queue of [
+      taskEventsDlq,
+      alertDeliveriesDlq,
+      ...Object.values(stack.messaging.deadLetterQueues),
+    ]) {
+      expect(sendsTo(queue)).toEqual([]);
     }
   });
 
