@@ -48,8 +48,40 @@ export const BUNDLE_BUDGET_BYTES = 250 * 1024;
 
 /** Lambda's limit on a function's environment variables, measured as their JSON. */
 const ENVIRONMENT_LIMIT_BYTES = 4096;
-/** What an environment value known only at deploy time is counted as: enough for an ARN or queue URL. */
+/** What a reference resolved only at deploy time is counted as: enough for an ARN or queue URL. */
 const DEPLOY_TIME_VALUE_CHARS = 128;
+/** The setting that makes each variable grow, for the error naming the largest. */
+const SETTING_HINTS: Readonly<Record<string, string>> = {
+  LAMBDA_FUNCTIONS: ' (the lambdaFunctions setting: allowlist fewer functions)',
+  WORKER_TYPES: ' (the workerTypes setting: declare fewer worker types)',
+  DLQ_URLS: ' (a dead-letter queue per worker type: declare fewer worker types)',
+};
+/** Pseudo parameters, counted as their longest value (`ap-southeast-3`, `amazonaws.com.cn`, `aws-us-gov`). */
+const PSEUDO_PARAMETER_CHARS: Readonly<Record<string, number>> = {
+  'AWS::Region': 16,
+  'AWS::URLSuffix': 16,
+  'AWS::Partition': 10,
+  'AWS::AccountId': 12,
+};
+
+/**
+ * The length an environment value will have once deployed: a string's own; a value joined at deploy time
+ * (`Fn::Join`: WORKER_TYPES, DLQ_URLS, LIVE_ENDPOINT) its literal parts plus each reference in it; any
+ * other reference DEPLOY_TIME_VALUE_CHARS.
+ */
+function deployedLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | undefined)?.['Fn::Join'];
+  if (join) {
+    const [separator, parts] = join;
+    return parts.reduce<number>(
+      (sum, part) => sum + deployedLength(part),
+      separator.length * (parts.length - 1),
+    );
+  }
+  const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+  return (typeof ref === 'string' && PSEUDO_PARAMETER_CHARS[ref]) || DEPLOY_TIME_VALUE_CHARS;
+}
 
 const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -151,7 +183,9 @@ export class StepwiseFunction extends NodejsFunction {
   /**
    * Lambda refuses a function whose environment variables, measured as their JSON, exceed 4 KB; checked
    * at synth so a long LAMBDA_FUNCTIONS fails with a clear error, not a failed deployment. A value known
-   * only at deploy time (an ARN, a queue URL) counts as DEPLOY_TIME_VALUE_CHARS.
+   * only at deploy time counts as deployedLength says: a joined one (WORKER_TYPES, DLQ_URLS, growing with
+   * every worker type) by its parts, where counting it as one ARN let synth pass environments that
+   * CloudFormation then failed to deploy.
    */
   private checkEnvironmentSize(): string[] {
     const cfn = this.node.defaultChild as lambda.CfnFunction;
@@ -161,14 +195,14 @@ export class StepwiseFunction extends NodejsFunction {
     const variables = Object.fromEntries(
       Object.entries(resolved?.variables ?? {}).map(([key, value]) => [
         key,
-        typeof value === 'string' ? value : 'x'.repeat(DEPLOY_TIME_VALUE_CHARS),
+        typeof value === 'string' ? value : 'x'.repeat(deployedLength(value)),
       ]),
     );
     const size = Buffer.byteLength(JSON.stringify(variables));
     if (size <= ENVIRONMENT_LIMIT_BYTES) return [];
     const largest = Object.entries(variables).sort(([, a], [, b]) => b.length - a.length)[0]?.[0];
     return [
-      `The environment variables of ${this.node.path} take about ${size} bytes, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} (4 KB); the largest is ${largest}${largest === 'LAMBDA_FUNCTIONS' ? ' (the lambdaFunctions setting: allowlist fewer functions)' : ''}`,
+      `The environment variables of ${this.node.path} take about ${size} bytes, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES} (4 KB); the largest is ${largest}${SETTING_HINTS[largest ?? ''] ?? ''}`,
     ];
   }
 

@@ -4,6 +4,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workerQueueShape } from '../../functions/shared/resources';
+import { buildApp } from '../../lib/app';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
 import { logicalId, synthesize } from './synth';
 
@@ -131,5 +132,23 @@ describe('worker types', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WORKER_TYPES: Match.anyValue() }) },
     });
+  });
+
+  it("refuses at synth more worker types than the functions' 4 KB of environment holds, which CloudFormation would fail to deploy", () => {
+    // Each type adds its queue URL to WORKER_TYPES and its DLQ URL to the sweeper's DLQ_URLS, both joined
+    // at deploy time: counted as one ARN each, 8 types passed synth with a sweeper environment near 5 KB.
+    const synth = (count: number) => () =>
+      buildApp({
+        context: {
+          'aws:cdk:bundling-stacks': [],
+          workerTypes: JSON.stringify(
+            Array.from({ length: count }, (_, i) => ({ name: `worker-type-${i}`, orgs: [] })),
+          ),
+        },
+        env: {},
+        builtinCloudFormationValidation: false,
+      }).app.synth();
+    expect(synth(8)).toThrow(/SweeperFunction take about \d+ bytes, over Lambda's limit of 4096/);
+    expect(synth(4)).not.toThrow();
   });
 });
