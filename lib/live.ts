@@ -6,7 +6,7 @@
 // @connections of this stage only; the live function reaches the table only under the LIVE# keys (plus
 // reading task items, to authorize a task subscription).
 import { type CfnElement, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -115,6 +115,8 @@ export class Live extends Construct {
       },
     });
 
+    this.stage.node.addDependency(this.cloudWatchLogsRole());
+
     this.grantLiveTableAccess(functions[connect.route.handler], props.data);
     // PostToConnection only (POST), on this stage's connections; pruning deletes items, not connections.
     // The closers may also DELETE (close) them.
@@ -155,6 +157,32 @@ export class Live extends Construct {
         });
       }
     }
+  }
+
+  /**
+   * API Gateway writes a WebSocket stage's access logs (unlike an HTTP API's) as the CloudWatch Logs role
+   * of its account settings in the region: where none was ever set, creating the stage fails with "CloudWatch
+   * Logs role ARN must be set in account settings to enable logging", which no local run can show. So the
+   * stack sets one, as RestApi's cloudWatchRole does: a role with the AWS managed policy made for this,
+   * retained with the setting when the stack goes, since other APIs of the account may rely on it by then.
+   */
+  private cloudWatchLogsRole(): CfnAccount {
+    const role = new iam.Role(this, 'ApiGatewayCloudWatchLogsRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: "API Gateway's CloudWatch Logs role of this account and region (WebSocket access logs)",
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      ],
+    });
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-wide logging role: the AWS managed policy for it, so other APIs of the account that log through the same setting keep working.",
+    });
+    const account = new CfnAccount(this, 'ApiGatewayAccount', { cloudWatchRoleArn: role.roleArn });
+    account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return account;
   }
 
   /** The wss:// URL clients connect to. */

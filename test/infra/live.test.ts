@@ -96,6 +96,30 @@ describe('the live updates WebSocket API', () => {
     expect(JSON.stringify(template.toJSON().Outputs.LiveUrl.Value)).toContain('wss://');
   });
 
+  it("sets API Gateway's CloudWatch Logs role before the stage, which a region without one refuses to log", () => {
+    // A WebSocket stage's access logs go through the account setting (an HTTP API's do not): without it
+    // CreateStage fails with "CloudWatch Logs role ARN must be set in account settings to enable logging".
+    const accounts = Object.entries(template.findResources('AWS::ApiGateway::Account'));
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0] ?? ['', { Properties: {} }];
+    expect(account.DeletionPolicy).toBe('Retain');
+    const [roleId] = (account.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })[
+      'Fn::GetAtt'
+    ];
+    const role = template.findResources('AWS::IAM::Role')[roleId];
+    expect(role?.DeletionPolicy).toBe('Retain');
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'apigateway.amazonaws.com' } }),
+    ]);
+    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain(
+      ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    );
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')).find(
+      (resource) => JSON.stringify(resource.Properties.ApiId) === JSON.stringify({ Ref: apiId }),
+    );
+    expect(stage?.DependsOn).toContain(accountId);
+  });
+
   it('gives the live function the LIVE# items and a read of task items, and nothing else of the table', () => {
     const dynamodb = statementsOf('live').filter((statement) =>
       JSON.stringify(statement.Action).includes('dynamodb:'),
