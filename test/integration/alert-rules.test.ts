@@ -232,7 +232,7 @@ describe('alert rules', () => {
         name: wf,
         steps: [
           { id: 'quick', type: 'transform', timeoutSeconds: 60, params: { expression: '1' } },
-          { id: 'long', type: 'transform', timeoutSeconds: 3600, params: { expression: '1' } },
+          { id: 'long', type: 'transform', timeoutSeconds: 600, params: { expression: '1' } },
         ],
       },
       stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:none',
@@ -246,7 +246,7 @@ describe('alert rules', () => {
       startedAt: at(-3 * 60_000),
     };
     await tasks.recordRunningAttempt(quick);
-    // Three minutes into a one-hour timeout: not stuck.
+    // Three minutes into a ten-minute timeout: not stuck.
     await tasks.recordRunningAttempt({
       step: stepOf(longTask, 'long', wf),
       attempt: 1,

@@ -56,7 +56,8 @@ describe(shapeOf(ComparisonSchema).matches, { description: 'A glob: * matches an
 // Every step's fields (shared by the step types), and the runnable ones'.
 const runnable = shapeOf(RunnableStepSchema);
 describe(inner(runnable.timeoutSeconds), {
-  description: 'Per attempt, in seconds.',
+  description:
+    'Per attempt, in seconds; at most 880, since the attempt runs in the step runner Lambda (longer work is an agent step).',
   default: DEFAULT_STEP_TIMEOUT_SECONDS,
 });
 describe(inner(runnable.params), {
@@ -70,6 +71,12 @@ describe(runnable.continueOnError, {
 });
 
 const agent = shapeOf(AgentStepSchema);
+// The agent's and the workflow defaults' timeoutSeconds (one instance).
+describe(inner(agent.timeoutSeconds), {
+  description:
+    'Per attempt, in seconds. As a workflow default, an http, llm, transform or lambda step without its own may take at most 880.',
+  default: DEFAULT_STEP_TIMEOUT_SECONDS,
+});
 describe(agent.workerType, {
   description:
     "A worker type the deployment declares (`workerTypes`) and opens to the workflow's organization.",

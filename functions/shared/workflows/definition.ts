@@ -27,6 +27,7 @@ import {
   MAX_ERROR_NAME_LENGTH,
   MAX_MAP_CONCURRENCY,
   MAX_NON_RETRYABLE_ERRORS,
+  MAX_RUNNABLE_STEP_TIMEOUT_SECONDS,
   MAX_STEP_TIMEOUT_SECONDS,
   MAX_WORKFLOW_TIMEOUT_SECONDS,
   REFERENCE_PATH,
@@ -176,6 +177,18 @@ export const RunnableStepSchema = z.strictObject({
   ...baseStep,
   type: z.enum(RUNNABLE_STEP_TYPES),
   ...runnableFields,
+  timeoutSeconds: z.optional(
+    z
+      .number()
+      .check(
+        z.int(),
+        z.gte(1),
+        z.lte(
+          MAX_RUNNABLE_STEP_TIMEOUT_SECONDS,
+          `must be at most ${MAX_RUNNABLE_STEP_TIMEOUT_SECONDS}: http, llm, transform and lambda steps run in the step runner Lambda (900 s at most); longer work is an agent step's`,
+        ),
+      ),
+  ),
 });
 export type RunnableStep = z.infer<typeof RunnableStepSchema>;
 

@@ -26,6 +26,12 @@ export const DEFAULT_RETRY_POLICY: Readonly<Required<RetryPolicy>> = {
 /** A step's timeout when neither the step nor the workflow's `defaults` set one. */
 export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
 export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
+/**
+ * An http, llm, transform or lambda attempt runs inside the step runner Lambda, which its 900 s timeout
+ * (resources.ts) kills: the step's own timeout stays below it, with time left to record the attempt. Work
+ * that takes longer is an `agent` step's.
+ */
+export const MAX_RUNNABLE_STEP_TIMEOUT_SECONDS = 880;
 export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;
 /** Step Functions' inline Map runs at most 40 iterations at once. */
 export const MAX_MAP_CONCURRENCY = 40;

@@ -13,7 +13,10 @@ import {
   DEFAULT_AGENT_HEARTBEAT_SECONDS,
   DEFAULT_RETRY_POLICY,
   DEFAULT_STEP_TIMEOUT_SECONDS,
+  MAX_RUNNABLE_STEP_TIMEOUT_SECONDS,
   type RetryPolicy,
+  RUNNABLE_STEP_TYPES,
+  type RunnableStep,
   STEP_TYPES,
   type Step,
   type WorkflowDefinition,
@@ -304,6 +307,9 @@ function checkWorkflowLimits(definition: WorkflowDefinition): ValidationIssue[] 
   return issues;
 }
 
+const isRunnable = (step: Step): step is RunnableStep =>
+  (RUNNABLE_STEP_TYPES as readonly string[]).includes(step.type);
+
 interface ScopeEnv {
   readonly definition: WorkflowDefinition;
   readonly inMap: boolean;
@@ -472,6 +478,20 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
           message: `Step '${step.id}' (${field}.timeoutSeconds): ${step.timeoutSeconds} exceeds the workflow timeoutSeconds (${total})`,
         });
       }
+    }
+    const inherited = env.definition.defaults?.timeoutSeconds;
+    if (
+      isRunnable(step) &&
+      step.timeoutSeconds === undefined &&
+      inherited !== undefined &&
+      inherited > MAX_RUNNABLE_STEP_TIMEOUT_SECONDS
+    ) {
+      issues.push({
+        rule: 'timeout-range',
+        stepId: step.id,
+        field: 'defaults.timeoutSeconds',
+        message: `Step '${step.id}' (${step.type}) would take defaults.timeoutSeconds (${inherited}), over the ${MAX_RUNNABLE_STEP_TIMEOUT_SECONDS} s an http, llm, transform or lambda step may have (it runs in the step runner Lambda, 900 s at most): give it its own timeoutSeconds, or make it an agent step`,
+      });
     }
     if (step.type === 'agent') {
       const timeout =

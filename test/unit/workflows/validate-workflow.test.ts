@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../../functions/shared/resources';
+import { MAX_RUNNABLE_STEP_TIMEOUT_SECONDS } from '../../../functions/shared/workflows/limits';
 import {
   type ValidationIssue,
   validateWorkflow,
@@ -170,6 +172,38 @@ describe('validateWorkflow', () => {
     expect(found.message).toBe(
       "Step 'a' (steps[0].timeoutSeconds): 600 exceeds the workflow timeoutSeconds (60)",
     );
+  });
+
+  it('timeout-range: an http, llm, transform or lambda step stays within the step runner Lambda', () => {
+    const own = issue(workflow([step('a', { timeoutSeconds: 881 })]), 'timeout-range');
+    expect(own.field).toBe('steps[0].timeoutSeconds');
+    expect(own.message).toContain('at most 880');
+    expect(validateWorkflow(workflow([step('a', { timeoutSeconds: 880 })])).ok).toBe(true);
+    // Room under the step runner's Lambda timeout to record the attempt.
+    expect(FUNCTIONS.stepRunner.timeoutSeconds - MAX_RUNNABLE_STEP_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(
+      20,
+    );
+
+    const inherited = issue(
+      workflow([{ id: 'long', type: 'agent', workerType: 'gpu' }, step('a', { dependsOn: ['long'] })], {
+        defaults: { timeoutSeconds: 3600 },
+      }),
+      'timeout-range',
+    );
+    expect(inherited).toMatchObject({ stepId: 'a', field: 'defaults.timeoutSeconds' });
+    expect(inherited.message).toContain('give it its own timeoutSeconds');
+    // An agent step runs in a worker: an hour is its to take, and a runnable step may set its own.
+    expect(
+      validateWorkflow(
+        workflow(
+          [
+            { id: 'long', type: 'agent', workerType: 'gpu' },
+            step('a', { dependsOn: ['long'], timeoutSeconds: 60 }),
+          ],
+          { defaults: { timeoutSeconds: 3600 } },
+        ),
+      ).ok,
+    ).toBe(true);
   });
 
   it('invalid-condition: a when path must read known data', () => {
