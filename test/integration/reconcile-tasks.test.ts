@@ -19,6 +19,8 @@ const tasks = new DynamoTaskStore(documents, endpoints.tableName);
 const executions = stepFunctionsExecutions(stepwiseClients(endpoints).sfn);
 const OLD = '2000-01-01T00:00:00.000Z';
 const now = () => new Date();
+// These tasks are years old, which reconcile-schedule.ts checks one run in 15: every run checks them here.
+const everyTask = () => true;
 
 function task(taskId: string, executionArn: string, status: Task['status'] = 'RUNNING'): Task {
   return {
@@ -72,7 +74,7 @@ describe('reconcileTasks', () => {
     await tasks.create(task(lostId, `${executionArn}-missing`));
     await expect
       .poll(async () => {
-        await reconcileTasks({ tasks, executions, now });
+        await reconcileTasks({ tasks, executions, now, due: everyTask });
         return [(await tasks.getAnyOrg(endedId))?.status, (await tasks.getAnyOrg(lostId))?.status];
       }, POLL)
       .toEqual(['SUCCEEDED', 'FAILED']);
@@ -98,7 +100,7 @@ describe('reconcileTasks', () => {
     expect([...partitions].every((pk) => /^STATUS#RUNNING#\d+$/.test(pk))).toBe(true);
     expect(partitions.size).toBeGreaterThan(LIST_SHARDS / 2);
 
-    const report = await reconcileTasks({ tasks, executions, now });
+    const report = await reconcileTasks({ tasks, executions, now, due: everyTask });
     expect(report.checked).toBeGreaterThanOrEqual(130);
     const statuses = await Promise.all(ids.map(async (id) => (await tasks.getAnyOrg(id))?.status));
     expect(new Set(statuses)).toEqual(new Set(['FAILED']));
@@ -121,6 +123,7 @@ describe('reconcileTasks', () => {
       tasks: flaky,
       executions,
       now,
+      due: everyTask,
       onError: (failed, error) => errors.push(`${failed.taskId}: ${(error as Error).message}`),
     });
     expect(errors).toContain(`${broken}: throttled`);
@@ -138,10 +141,10 @@ describe('reconcileTasks', () => {
       new StartExecutionCommand({ stateMachineArn, name: `other-${taskId}`, input: '{}' }),
     );
     await tasks.create(task(taskId, executionArn, 'PENDING'));
-    await reconcileTasks({ tasks, executions, now });
+    await reconcileTasks({ tasks, executions, now, due: everyTask });
     expect(await tasks.getAnyOrg(taskId)).toMatchObject({ status: 'PENDING', updatedAt: OLD });
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Cancelled' }));
-    await reconcileTasks({ tasks, executions, now });
+    await reconcileTasks({ tasks, executions, now, due: everyTask });
     expect(await tasks.getAnyOrg(taskId)).toMatchObject({
       status: 'CANCELLED',
       startedAt: startDate?.toISOString(),

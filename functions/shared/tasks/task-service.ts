@@ -17,6 +17,7 @@ import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics'
 import * as z from '../zod-mini';
 import type { InputValidator } from './input-validator';
 import { levelMetrics } from './late-steps';
+import { dueForCheck } from './reconcile-schedule';
 import { stepPlanOf } from './step-plan';
 import {
   CANCEL_ERROR,
@@ -370,27 +371,38 @@ export interface ReconcileDeps {
   readonly onError?: (task: Task, error: unknown) => void;
   /** Told about a task this pass settled (the handler publishes its EMF metrics). */
   readonly onSettled?: (settled: SettledTask) => void;
+  /** Whether this run checks the task. @default dueForCheck (reconcile-schedule.ts) */
+  readonly due?: (task: Task, now: Date) => boolean;
 }
 
 export interface ReconcileReport {
+  /** Active tasks older than the threshold, checked or not. */
   readonly checked: number;
+  /** Of those, left for a later run (reconcile-schedule.ts). */
+  readonly deferred: number;
   readonly settled: number;
   readonly failed: number;
 }
 
 /**
  * The safety net behind status events, which EventBridge delivers best-effort: every active task older
- * than `olderThanMs` is checked against its execution and settled if it has ended
- * or vanished. One task's failure is reported and counted; it never stops the others.
+ * than `olderThanMs` that is due (reconcile-schedule.ts) is checked against its execution and settled if
+ * it has ended or vanished. One task's failure is reported and counted; it never stops the others.
  */
 export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000): Promise<ReconcileReport> {
-  const before = new Date(deps.now().getTime() - olderThanMs).toISOString();
-  const report = { checked: 0, settled: 0, failed: 0 };
+  const now = deps.now();
+  const before = new Date(now.getTime() - olderThanMs).toISOString();
+  const due = deps.due ?? dueForCheck;
+  const report = { checked: 0, deferred: 0, settled: 0, failed: 0 };
   let position: Parameters<TaskStore['listActive']>[1];
   do {
     const page = await deps.tasks.listActive(before, position);
     for (const task of page.items) {
       report.checked++;
+      if (!due(task, now)) {
+        report.deferred++;
+        continue;
+      }
       try {
         const outcome = await reconcileTask(task, deps);
         if (outcome) report[outcome]++;

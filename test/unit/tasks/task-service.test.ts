@@ -402,6 +402,33 @@ describe('settleTask', () => {
 });
 
 describe('reconcileTasks', () => {
+  it('checks a task every run for 10 minutes, then one run in 5, and past an hour one run in 15', async () => {
+    await startTask(ORG, { workflowId: 'wf' }, deps);
+    const [task] = [...tasks.tasks.values()];
+    const created = Date.parse(task?.createdAt ?? '');
+    const described: number[] = [];
+    const counting = {
+      describe: async (arn: string) => {
+        described.push(1);
+        return executions.describe(arn);
+      },
+    } as typeof executions;
+    /** How many of `runs` runs a minute apart, from `ageMinutes` on, described the task. */
+    const checksFrom = async (ageMinutes: number, runs = 15) => {
+      described.length = 0;
+      for (let run = 0; run < runs; run++) {
+        const now = new Date(created + (ageMinutes + run) * 60_000);
+        const report = await reconcileTasks({ tasks, executions: counting, now: () => now });
+        expect(report.checked).toBe(1);
+      }
+      return described.length;
+    };
+    expect(await checksFrom(2, 8)).toBe(8);
+    // From minute 12 to 26: every 5th run, three of the fifteen; past the hour, one.
+    expect(await checksFrom(12)).toBe(3);
+    expect(await checksFrom(120)).toBe(1);
+  });
+
   it('follows every page of active tasks and isolates a failing one', async () => {
     for (let i = 0; i < 5; i++) await startTask(ORG, { workflowId: 'wf' }, deps);
     for (const task of tasks.tasks.values()) executions.end(task.executionArn, { status: 'SUCCEEDED' });
@@ -416,9 +443,10 @@ describe('reconcileTasks', () => {
       tasks,
       executions,
       now: () => new Date('2026-01-03T00:00:00.000Z'),
+      due: () => true,
       onError: (task) => failures.push(task.taskId),
     });
-    expect(report).toEqual({ checked: 5, settled: 4, failed: 1 });
+    expect(report).toEqual({ checked: 5, deferred: 0, settled: 4, failed: 1 });
     expect(failures).toEqual([failing]);
     expect([...tasks.tasks.values()].map((t) => t.status)).toEqual([
       'SUCCEEDED',
