@@ -69,8 +69,16 @@ export class SecretsManagerChannelSecrets implements ChannelSecretWriter {
     return updated.ARN ?? '';
   }
 
+  /**
+   * A secret already gone is deleted: two PUTs of the same scope at once both drop the channel they
+   * replace, and the second DeleteSecret finds nothing (ResourceNotFoundException), which is no failure.
+   */
   async delete(arn: string): Promise<void> {
-    await this.client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: arn, ForceDeleteWithoutRecovery: true }));
+    } catch (error) {
+      if ((error as { name?: unknown } | undefined)?.name !== 'ResourceNotFoundException') throw error;
+    }
   }
 }
 
