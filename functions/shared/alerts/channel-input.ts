@@ -2,6 +2,7 @@
 // type's own fields, write-only secret fields) and the list (unique ids, at most MAX_CHANNELS). Kept apart
 // from channel.ts so the notifier, which only reads stored channels, does not bundle zod.
 
+import { printable } from '../http/free-text';
 import * as z from '../zod-mini';
 import { ALERT_KINDS, SEVERITIES } from './alert';
 import {
@@ -56,7 +57,11 @@ export const ChannelInputSchema = z
         ),
       ),
     type: z.enum(CHANNEL_TYPES),
-    name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+    // A label people read (console, delivery log), as a workflow's or an API key's name: not blank, and no
+    // control or format characters (a NUL, a bidi override such as U+202E showing another name).
+    name: z.optional(
+      z.string().check(z.minLength(1), z.maxLength(100), z.regex(/\S/, 'must not be blank'), printable()),
+    ),
     url: z.optional(HttpUrl),
     severities: z.optional(
       z.array(z.enum(SEVERITIES)).check(z.minLength(1), z.refine(unique, 'must not repeat a severity')),

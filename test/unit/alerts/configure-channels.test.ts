@@ -154,3 +154,20 @@ describe('a channel URL', () => {
     ).toBe('must be an absolute http(s) URL');
   });
 });
+
+describe('PutChannelsBodySchema', () => {
+  it('refuses a channel name that is blank or has control or format characters, naming the name', () => {
+    for (const name of ['   ', 'ops\u0000', 'ops\u202Egnp', 'a\u200Bb', 'line\nbreak']) {
+      const parsed = PutChannelsBodySchema.safeParse({ channels: [{ id: 'ops', type: 'slack', name }] });
+      expect(parsed.success, JSON.stringify(name)).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(['channels', 0, 'name']);
+    }
+  });
+
+  it('keeps a name with emoji and accents', () => {
+    const parsed = PutChannelsBodySchema.safeParse({
+      channels: [{ id: 'ops', type: 'slack', name: 'Équipe 🚨' }],
+    });
+    expect(parsed.success).toBe(true);
+  });
+});
