@@ -253,7 +253,9 @@ export const ApprovalStepSchema = z.strictObject({
       z.maxLength(MAX_APPROVERS),
       z.refine((approvers) => new Set(approvers).size === approvers.length, 'lists an approver twice'),
     ),
-  message: z.string().check(z.minLength(1), z.maxLength(MAX_APPROVAL_MESSAGE_CHARS)),
+  // Free text people read in the notification, the email and the console: line breaks are fine, control
+  // characters and bidi overrides (which show a question other than the one stored) are not, nor a blank one.
+  message: freeText(MAX_APPROVAL_MESSAGE_CHARS).check(z.regex(/\S/, 'must not be blank')),
   timeoutSeconds: z.optional(integer(1, MAX_APPROVAL_TIMEOUT_SECONDS)),
   onTimeout: z.optional(z.enum(['reject', 'fail'])),
   continueOnError: runnableFields.continueOnError,
