@@ -64,6 +64,9 @@ export const RetryParamsSchema = z.strictObject({
 
 export type RetryParams = z.infer<typeof RetryParamsSchema>;
 
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const HEADER_VALUE = /^[^\0\r\n\u0100-\uffff]*$/;
+
 export const HttpParamsSchema = z
   .strictObject({
     method: z._default(
@@ -77,7 +80,18 @@ export const HttpParamsSchema = z
       'GET',
     ),
     url: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }),
-    headers: z.optional(z.record(z.string(), z.string())),
+    // What fetch's Headers takes, checked here so a bad one is InvalidStepParams naming `headers` (not a
+    // TypeError from fetch, which is retried): a token name, a value of Latin-1 without CR, LF or NUL.
+    headers: z.optional(
+      z.record(
+        z.string().check(z.regex(HEADER_NAME, "must be a header name (letters, digits and !#$%&'*+-.^_`|~)")),
+        z
+          .string()
+          .check(
+            z.regex(HEADER_VALUE, 'must be a header value: no line breaks, NUL or characters past U+00FF'),
+          ),
+      ),
+    ),
     /** An object or array is sent as JSON; a string as is. */
     body: z.optional(z.unknown()),
     query: z.optional(

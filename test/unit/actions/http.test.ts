@@ -278,6 +278,9 @@ describe('runHttpAction', () => {
     [{ url: 'https://example.com', timeoutMs: -1 }, 'timeoutMs'],
     [{ url: 'https://example.com', retry: { maxRetries: 'x' } }, 'retry.maxRetries'],
     [{ url: 'https://example.com', headerz: {} }, 'headerz'],
+    [{ url: 'https://example.com', headers: { 'x-a': 'b\r\nx-evil: 1' } }, 'headers.x-a'],
+    [{ url: 'https://example.com', headers: { 'x-a': 'caf\u0113' } }, 'headers.x-a'],
+    [{ url: 'https://example.com', headers: { 'x a': 'b' } }, 'headers.x a'],
   ])('rejects invalid params %j naming the field %s', async (params, field) => {
     const error = await runHttpAction(params as never, deps().deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidStepParams);
