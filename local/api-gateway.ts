@@ -111,6 +111,7 @@ async function handle(
     return;
   }
   const body = await readBody(request);
+  if (body === 'aborted') return;
   if (body === undefined) {
     send(response, 413, { message: 'Request Entity Too Large' });
     return;
@@ -200,14 +201,23 @@ function matchRoute(
   return undefined;
 }
 
-/** Resolves undefined when the body exceeds API Gateway's payload limit. */
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+/**
+ * Resolves undefined when the body exceeds API Gateway's payload limit, and 'aborted' when the client went
+ * away before sending all of it (API Gateway invokes nothing for such a request; there is no one to answer,
+ * and it is no failure of the stack to report).
+ */
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined | 'aborted'> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_PAYLOAD_BYTES) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') return 'aborted';
+    throw error;
   }
   return Buffer.concat(chunks);
 }

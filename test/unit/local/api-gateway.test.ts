@@ -118,6 +118,23 @@ describe('local API Gateway server', () => {
     expect(tooBig.status).toBe(413);
   });
 
+  it('drops a request whose client goes away mid-body without calling the handler or reporting an error', async () => {
+    const before = { events: events.length, errors: errors.length };
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+      socket.write(
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+      );
+      setTimeout(() => socket.destroy(), 50);
+    });
+    // The next request is served: the server is still up, and the dropped one left nothing behind.
+    expect((await fetch(`${url}/plain`)).status).toBe(200);
+    expect(events).toHaveLength(before.events + 1);
+    expect(errors).toHaveLength(before.errors);
+  });
+
   it('answers a request it cannot parse with a JSON error naming why: headers over 16 KB (431), not HTTP (400)', async () => {
     const raw = (text: string) =>
       new Promise<string>((resolve) => {
