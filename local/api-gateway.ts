@@ -231,10 +231,12 @@ function toEvent(
   url: RequestTarget,
   body: Buffer,
 ): APIGatewayProxyEventV2 {
+  // Payload format 2.0 joins a repeated header's values with commas. Node's `request.headers` keeps only the
+  // first Authorization, Content-Type, Host, ... (it drops the rest), so a request with two credentials or
+  // two media types would be read by its first alone here, where API Gateway passes both and they are refused.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined && name !== 'cookie')
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
+  for (const [name, values] of Object.entries(request.headersDistinct)) {
+    if (values !== undefined && name !== 'cookie') headers[name] = values.join(',');
   }
   const query: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(url.query))

@@ -118,6 +118,23 @@ describe('local API Gateway server', () => {
     expect(tooBig.status).toBe(413);
   });
 
+  it('joins the values of a repeated header with commas, Authorization and Content-Type included, as payload format 2.0 does', async () => {
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      socket.on('data', () => socket.end());
+      socket.on('close', () => resolve());
+      socket.write(
+        'POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer one\r\nAuthorization: Bearer two\r\n' +
+          'Content-Type: application/json\r\nContent-Type: text/plain\r\nX-Tag: a\r\nX-Tag: b\r\nContent-Length: 2\r\n\r\n{}',
+      );
+    });
+    expect(events.at(-1)?.headers).toMatchObject({
+      authorization: 'Bearer one,Bearer two',
+      'content-type': 'application/json,text/plain',
+      'x-tag': 'a,b',
+    });
+  });
+
   it('drops a request whose client goes away mid-body without calling the handler or reporting an error', async () => {
     const before = { events: events.length, errors: errors.length };
     await new Promise<void>((resolve) => {
