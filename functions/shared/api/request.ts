@@ -12,7 +12,11 @@ export { noBody, noQuery, parseWith } from './parse-input';
 
 /** Far above any id the API issues (task ids are UUIDs, workflow ids slugs of 64), far below DynamoDB's key limit. */
 export const MAX_ID_LENGTH = 128;
-const PRINTABLE = /^[^\p{Cc}]+$/u;
+/**
+ * No control nor format characters (Unicode Cc, Cf): no id the API issues has one, and a 404 that named an
+ * id with a bidi override or a zero-width space would show the client's text other than it reads.
+ */
+const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
 
 export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   const value = event.pathParameters?.[name];
@@ -22,7 +26,10 @@ export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
     ]);
   if (value.length > MAX_ID_LENGTH || !PRINTABLE.test(value)) {
     throw new ValidationError(`Invalid path parameter ${name}`, [
-      { field: name, message: `${name} must be 1 to ${MAX_ID_LENGTH} characters without control characters` },
+      {
+        field: name,
+        message: `${name} must be 1 to ${MAX_ID_LENGTH} characters without control or format characters`,
+      },
     ]);
   }
   return value;
