@@ -114,7 +114,8 @@ function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ValidationIssue {
     const type = stepTypeAt(raw, issue.path);
     return withStep(
       'unknown-step-type',
-      `unknown step type ${JSON.stringify(type)}; expected one of ${STEP_TYPES.join(', ')}`,
+      // Shown as a message shows a client's text: a 200 KB or bidi-overridden type is not sent back as is.
+      `unknown step type ${shownType(type)}; expected one of ${STEP_TYPES.join(', ')}`,
     );
   }
   const message = describeZodIssue(issue);
@@ -124,6 +125,9 @@ function fromZodIssue(issue: z.core.$ZodIssue, raw: unknown): ValidationIssue {
   if (range && last === 'timeoutSeconds') return withStep('timeout-range', message);
   return withStep('schema', message);
 }
+
+const shownType = (type: unknown) =>
+  typeof type === 'string' ? `"${shownText(type)}"` : shownText(JSON.stringify(type) ?? String(type));
 
 function stepTypeAt(raw: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = raw;

@@ -281,6 +281,16 @@ describe('validateWorkflow', () => {
     expect(unknown.message).toContain('unknown step type "teleport"');
   });
 
+  it('unknown-step-type: shows a long or unprintable type cut and escaped, never as sent', () => {
+    const long = issue(workflow([{ id: 'a', type: 'y'.repeat(200_000) }]), 'unknown-step-type');
+    expect(long.message.length).toBeLessThan(400);
+    expect(long.message).toContain('(200000 characters)');
+    const bidi = issue(workflow([{ id: 'a', type: 'abc\u202Edef' }]), 'unknown-step-type');
+    expect(bidi.message).toContain('unknown step type "abc\\u202edef"');
+    const object = issue(workflow([{ id: 'a', type: { big: 'z'.repeat(100_000) } }]), 'unknown-step-type');
+    expect(object.message.length).toBeLessThan(400);
+  });
+
   it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
     const found = issue(
       workflow([step('a'), step('b', { params: { expression: '1', 'data.$': '$.steps.a.output' } })]),
