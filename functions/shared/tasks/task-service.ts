@@ -14,6 +14,7 @@ import { printable } from '../http/free-text';
 import type { WorkflowStore } from '../registry/workflow-store';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
+import { SLUG } from '../workflows/slug';
 import * as z from '../zod-mini';
 import type { InputValidator } from './input-validator';
 import { levelMetrics } from './late-steps';
@@ -45,7 +46,11 @@ export const IdempotencyKeySchema = z
 export const AgentIdSchema = z.string().check(z.minLength(1), z.maxLength(128), printable());
 
 export const StartTaskRequestSchema = z.strictObject({
-  workflowId: z.string().check(z.minLength(1), z.maxLength(64)),
+  // A slug, as registration makes it (and GET /tasks?workflowId= checks): any other text names no workflow,
+  // and the 404 would show it as sent (a bidi override, a zero-width space).
+  workflowId: z
+    .string()
+    .check(z.regex(SLUG, 'must be a workflow id: lowercase letters, digits, _ or -, at most 64 characters')),
   version: z.optional(z.int().check(z.positive())),
   input: z.optional(z.unknown()),
   agentId: z.optional(AgentIdSchema),

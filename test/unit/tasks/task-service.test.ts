@@ -17,6 +17,7 @@ import {
   MAX_EXECUTION_INPUT_BYTES,
   reconcileTasks,
   type SettledTask,
+  StartTaskRequestSchema,
   settleTask,
   startTask,
   type TaskServiceDeps,
@@ -455,5 +456,20 @@ describe('reconcileTasks', () => {
       'SUCCEEDED',
       'SUCCEEDED',
     ]);
+  });
+});
+
+describe('StartTaskRequestSchema', () => {
+  it.each([['abc\u202Edef'], ['a\u200Bb'], ['Basic_Sequence'], [''], ['x'.repeat(65)], ['a b']])(
+    'refuses the workflowId %j, naming workflowId',
+    (workflowId) => {
+      const parsed = StartTaskRequestSchema.safeParse({ workflowId });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.path).toEqual(['workflowId']);
+    },
+  );
+
+  it('takes a workflow id as registration makes it', () => {
+    expect(StartTaskRequestSchema.safeParse({ workflowId: 'basic_sequence-2' }).success).toBe(true);
   });
 });
