@@ -610,11 +610,17 @@ function dynamicParams(params: unknown, field: string): { key: string; value: un
 
 const PATHS_IN_INTRINSIC = /\$(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*|\[\d+\])*/g;
 
+/**
+ * The longest part of a client's `.$` value a message shows (shownText cuts and escapes the rest): a path
+ * of 10,000 characters, or one holding a bidi override, does not come back as sent.
+ */
+const MAX_SHOWN_PATH = 200;
+
 /** Why a dynamic value (`"x.$": value`) is not usable here, or undefined. */
 function checkDynamicValue(value: unknown, ref: (path: string) => string | undefined): string | undefined {
   if (typeof value !== 'string') return 'a .$ value must be a string (a JSONPath or an intrinsic function)';
   if (value.startsWith('$$')) {
-    return `${value} reads the context object, which workflows do not use; read $.task, $.item or $.mapIndex instead`;
+    return `${shownText(value, MAX_SHOWN_PATH)} reads the context object, which workflows do not use; read $.task, $.item or $.mapIndex instead`;
   }
   if (value.startsWith('States.')) {
     for (const path of value.match(PATHS_IN_INTRINSIC) ?? []) {
@@ -625,7 +631,7 @@ function checkDynamicValue(value: unknown, ref: (path: string) => string | undef
     return undefined;
   }
   if (value.startsWith('$')) return ref(value);
-  return `${JSON.stringify(value)} is neither a JSONPath ($.…) nor an intrinsic function (States.…)`;
+  return `"${shownText(value, MAX_SHOWN_PATH)}" is neither a JSONPath ($.…) nor an intrinsic function (States.…)`;
 }
 
 const TASK_FIELDS = new Set(['id', 'orgId', 'workflowId', 'workflowVersion']);
@@ -639,35 +645,36 @@ function checkReference(
   dependencies: Set<string>,
 ): string | undefined {
   const [, root, second] = PATH_HEAD.exec(path) ?? [];
+  const shown = shownText(path, MAX_SHOWN_PATH);
   const roots = env.inMap
     ? '$.input, $.task, $.steps.<id>, $.item or $.mapIndex'
     : '$.input, $.task or $.steps.<id>';
   switch (root) {
     case 'input':
       if (second && env.inputProperties && !env.inputProperties.has(second)) {
-        return `${path} reads input.${second}, which inputSchema does not declare (declared: ${[...env.inputProperties].join(', ')})`;
+        return `${shown} reads input.${second}, which inputSchema does not declare (declared: ${[...env.inputProperties].join(', ')})`;
       }
       return undefined;
     case 'task':
       return second && !TASK_FIELDS.has(second)
-        ? `${path}: the task has only ${[...TASK_FIELDS].join(', ')}`
+        ? `${shown}: the task has only ${[...TASK_FIELDS].join(', ')}`
         : undefined;
     case 'item':
     case 'mapIndex':
-      return env.inMap ? undefined : `${path}: $.${root} exists only inside the steps of a map step`;
+      return env.inMap ? undefined : `${shown}: $.${root} exists only inside the steps of a map step`;
     case 'steps':
       // The whole of $.steps is fine: it holds exactly the steps finished so far.
-      if (!second) return path === '$.steps' ? undefined : `${path} must name a step: $.steps.<id>...`;
+      if (!second) return path === '$.steps' ? undefined : `${shown} must name a step: $.steps.<id>...`;
       if (!scopeSteps.has(second)) {
         return env.inMap
-          ? `${path} reads step '${second}', which is not a sub-step of this map (an iteration sees only its own steps; pass outer data through items)`
-          : `${path} reads step '${second}', which does not exist`;
+          ? `${shown} reads step '${second}', which is not a sub-step of this map (an iteration sees only its own steps; pass outer data through items)`
+          : `${shown} reads step '${second}', which does not exist`;
       }
       if (!dependencies.has(second)) {
-        return `${path} reads step '${second}', which is not among its dependencies; add '${second}' to dependsOn`;
+        return `${shown} reads step '${second}', which is not among its dependencies; add '${second}' to dependsOn`;
       }
       return undefined;
     default:
-      return `${path} must start with ${roots}`;
+      return `${shown} must start with ${roots}`;
   }
 }

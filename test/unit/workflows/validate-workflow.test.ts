@@ -291,6 +291,23 @@ describe('validateWorkflow', () => {
     expect(object.message.length).toBeLessThan(400);
   });
 
+  it('invalid-reference: shows a long or unprintable .$ value cut and escaped, never as sent', () => {
+    for (const value of [
+      `$.${'a.'.repeat(5000)}b`,
+      '$\u202Eabc',
+      `$$.${'x'.repeat(5000)}`,
+      `nope\u202E${'y'.repeat(5000)}`,
+    ]) {
+      const found = issue(
+        workflow([step('a', { params: { expression: '1', 'x.$': value } })]),
+        'invalid-reference',
+      );
+      expect(found.field).toBe('steps[0].params.x.$');
+      expect(found.message.length).toBeLessThan(600);
+      expect(found.message).not.toContain('\u202E');
+    }
+  });
+
   it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
     const found = issue(
       workflow([step('a'), step('b', { params: { expression: '1', 'data.$': '$.steps.a.output' } })]),
