@@ -233,7 +233,7 @@ function checkStaticParams(step: Step, field: string): ValidationIssue | undefin
     rule: 'invalid-params',
     stepId: step.id,
     field: where,
-    message: `Step '${step.id}' (${where}): an ${step.type} step needs ${name}: ${needs} (or ${name}.$), got ${params[name] === undefined ? 'none' : JSON.stringify(params[name]).slice(0, 100)}`,
+    message: `Step '${step.id}' (${where}): an ${step.type} step needs ${name}: ${needs} (or ${name}.$), got ${params[name] === undefined ? 'none' : shownText(JSON.stringify(params[name]), 100)}`,
   };
 }
 
@@ -348,7 +348,7 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
           rule: 'unknown-dependency',
           stepId: step.id,
           field,
-          message: `Step '${step.id}' (${field}) depends on '${dep}', which is not a step${
+          message: `Step '${step.id}' (${field}) depends on '${shownText(dep)}', which is not a step${
             env.inMap ? ' of the same map (map sub-steps can only depend on each other)' : ''
           }`,
         });
@@ -603,7 +603,8 @@ function dynamicParams(params: unknown, field: string): { key: string; value: un
   if (typeof params !== 'object' || params === null) return [];
   return Object.entries(params).flatMap(([key, value]) => {
     if (key === 'simulate' && field.endsWith('.params')) return [];
-    const here = `${field}.${key}`;
+    // The key as a message shows a client's text: a param key may hold anything (a bidi override, 20 KB).
+    const here = `${field}.${shownText(key, MAX_SHOWN_PATH)}`;
     return key.endsWith('.$') ? [{ key, value, field: here }] : dynamicParams(value, here);
   });
 }
@@ -652,7 +653,7 @@ function checkReference(
   switch (root) {
     case 'input':
       if (second && env.inputProperties && !env.inputProperties.has(second)) {
-        return `${shown} reads input.${second}, which inputSchema does not declare (declared: ${[...env.inputProperties].join(', ')})`;
+        return `${shown} reads input.${second}, which inputSchema does not declare (declared: ${[...env.inputProperties].map((name) => shownText(name)).join(', ')})`;
       }
       return undefined;
     case 'task':

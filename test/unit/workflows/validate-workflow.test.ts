@@ -308,6 +308,25 @@ describe('validateWorkflow', () => {
     }
   });
 
+  it('shows a dependsOn entry, a param key, a refused url and undeclared input names cut and escaped', () => {
+    const evil = `x\u202E${'q'.repeat(20_000)}`;
+    const cases = [
+      workflow([step('a'), step('b', { dependsOn: [evil] })]),
+      workflow([step('a', { params: { expression: '1', [`${evil}.$`]: 'nope' } })]),
+      workflow([{ id: 'h', type: 'http', params: { url: evil } }]),
+      workflow([step('a', { when: { path: '$.input.n', equals: 1 } })], {
+        inputSchema: { type: 'object', properties: { [evil]: {} } },
+      }),
+    ];
+    for (const definition of cases) {
+      const result = validateWorkflow(definition);
+      expect(result.ok).toBe(false);
+      const shown = JSON.stringify(result.ok ? [] : result.errors);
+      expect(shown.length, shown.slice(0, 300)).toBeLessThan(2000);
+      expect(shown).not.toContain('\u202E');
+    }
+  });
+
   it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
     const found = issue(
       workflow([step('a'), step('b', { params: { expression: '1', 'data.$': '$.steps.a.output' } })]),
