@@ -4,8 +4,15 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { TABLE } from '../resources';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
+import { shownText } from './shown-text';
 
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * How much of a header value a 415 shows: headers reach 16 KB and may hold C1 control characters (Latin-1
+ * bytes 0x80-0x9F), which a message shows escaped, as other client text (shown-text.ts).
+ */
+const MAX_SHOWN_HEADER = 100;
 
 /**
  * DynamoDB stores maps and lists at most 32 levels deep. A body is stored with no wrapper (a workflow
@@ -18,14 +25,14 @@ export const MAX_JSON_DEPTH = TABLE.maxNestingDepth;
 export function parseJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_BODY_BYTES): unknown {
   const contentType = event.headers['content-type'];
   if (!contentType || !/^application\/json\s*(;|$)/i.test(contentType)) {
-    const message = `Content-Type must be application/json, got ${contentType ?? 'none'}`;
+    const message = `Content-Type must be application/json, got ${contentType === undefined ? 'none' : shownText(contentType, MAX_SHOWN_HEADER)}`;
     throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'media-type', message }]);
   }
   assertUtf8Charset(contentType);
   const encoding = event.headers['content-encoding']?.trim();
   if (encoding && !/^identity$/i.test(encoding)) {
     // Bodies are read as sent: a compressed one would be misread as JSON, so it is refused by name.
-    const message = `Content-Encoding must be absent (or identity): the body is read uncompressed, got ${encoding}`;
+    const message = `Content-Encoding must be absent (or identity): the body is read uncompressed, got ${shownText(encoding, MAX_SHOWN_HEADER)}`;
     throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Encoding', rule: 'encoding', message }]);
   }
   const raw = event.isBase64Encoded
@@ -58,12 +65,12 @@ function assertUtf8Charset(contentType: string): void {
   // would leave which one the body is in to the reader.
   const charsets = [...contentType.matchAll(/;\s*charset\s*=\s*"?([^";\s]*)/gi)].map((match) => match[1]);
   if (contentType.includes(',') || charsets.length > 1) {
-    const message = `Content-Type must be one media type with at most one charset, got ${contentType}`;
+    const message = `Content-Type must be one media type with at most one charset, got ${shownText(contentType, MAX_SHOWN_HEADER)}`;
     throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'media-type', message }]);
   }
   const charset = charsets[0];
   if (charset === undefined || /^utf-?8$/i.test(charset)) return;
-  const message = `Content-Type charset must be utf-8, got ${charset || 'an empty charset'}`;
+  const message = `Content-Type charset must be utf-8, got ${charset ? shownText(charset, MAX_SHOWN_HEADER) : 'an empty charset'}`;
   throw new UnsupportedMediaTypeError(message, [{ field: 'Content-Type', rule: 'charset', message }]);
 }
 

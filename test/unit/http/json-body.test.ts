@@ -122,6 +122,26 @@ describe('parseJsonBody', () => {
     }
   });
 
+  it('shows a refused Content-Type, charset or Content-Encoding cut and with control characters escaped', () => {
+    for (const headers of [
+      { 'content-type': `text/\u0085${'p'.repeat(10_000)}` },
+      { 'content-type': `application/json; charset=x\u0085${'q'.repeat(10_000)}` },
+      { 'content-type': 'application/json', 'content-encoding': `gzip\u0085${'z'.repeat(10_000)}` },
+    ]) {
+      let error: unknown;
+      try {
+        parseJsonBody({ ...event('{}'), headers } as unknown as APIGatewayProxyEventV2);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ statusCode: 415 });
+      const message = (error as HttpError).message;
+      expect(message.length).toBeLessThan(300);
+      expect(message).not.toContain('\u0085');
+      expect(message).toContain('\\u0085');
+    }
+  });
+
   it('answers 415 to two media types or two charsets (a repeated header joins with commas), and to a compressed body', () => {
     for (const contentType of [
       'application/json; charset=utf-8; charset=latin1',
