@@ -6,6 +6,7 @@ import type { TaskStateDefinition } from './definition';
 import { TaskError } from './errors';
 import type { History } from './history';
 import { type Integrations, parseResource, type TaskResource } from './integrations';
+import { clearLongTimeout, setLongTimeout } from './long-timer';
 import type { TaskJournal } from './task-journal';
 import type { TaskTokens } from './task-tokens';
 
@@ -126,7 +127,7 @@ async function runTask(
     const settle = () => {
       if (settled) return false;
       settled = true;
-      clearTimeout(deadline);
+      clearLongTimeout(deadline);
       execution.signal.removeEventListener('abort', onAbort);
       execution.tokens.expire(token);
       return true;
@@ -141,7 +142,7 @@ async function runTask(
     const deadline =
       timeout === undefined
         ? undefined
-        : setTimeout(() => {
+        : setLongTimeout(() => {
             if (!settle()) return;
             history.add(`${prefix}TimedOut`, {
               [key('TimedOut')]: {
