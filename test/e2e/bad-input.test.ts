@@ -478,7 +478,7 @@ describe('bad input over every route of the OpenAPI document', () => {
   it('answers 400 naming the step and param when Step Functions refuses an intrinsic, and leaves the version free', async () => {
     const id = `refused_intrinsic_${RUN}`;
     const steps = (value: string) => [
-      { id: 'only', type: 'transform', params: { expression: '1', 'x.$': value } },
+      { id: 'only', type: 'transform', params: { expression: '1', 'data.$': value } },
     ];
     const refused = await request<{ details?: { field?: string; stepId?: string; rule?: string }[] }>(
       'POST',
@@ -488,7 +488,7 @@ describe('bad input over every route of the OpenAPI document', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.details?.[0]).toMatchObject({
       stepId: 'only',
-      field: 'steps[0].params.x.$',
+      field: 'steps[0].params.data.$',
       rule: 'state-machine-definition',
     });
     const fixed = await request('POST', '/workflows', {

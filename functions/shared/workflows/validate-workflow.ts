@@ -5,7 +5,7 @@
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
 import jsonata from 'jsonata';
 import { nonLinearRegexIn } from '../actions/linear-regex';
-import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
+import { MAX_EXPRESSION_LENGTH, TransformParamsSchema } from '../actions/transform';
 import { shownText } from '../http/shown-text';
 import type * as z from '../zod-mini';
 import {
@@ -237,6 +237,28 @@ function checkStaticParams(step: Step, field: string): ValidationIssue | undefin
   };
 }
 
+/** What a `transform` step's params may hold (actions/transform.ts), besides `simulate` (steps/simulate.ts). */
+const TRANSFORM_PARAMS = new Set([...Object.keys(TransformParamsSchema.shape), 'simulate']);
+
+/**
+ * A `transform` step's params are a strict object: any other key, given as a value or as `.$`, fails every
+ * task with InvalidStepParams, so it is refused now, naming the key.
+ */
+function checkTransformParamKeys(step: Step, field: string): ValidationIssue | undefined {
+  if (step.type !== 'transform') return undefined;
+  const unknown = Object.keys(step.params ?? {}).find(
+    (key) => !TRANSFORM_PARAMS.has(key.replace(/\.\$$/, '')),
+  );
+  if (unknown === undefined) return undefined;
+  const where = `${field}.params.${shownText(unknown)}`;
+  return {
+    rule: 'invalid-params',
+    stepId: step.id,
+    field: where,
+    message: `Step '${step.id}' (${where}): a transform step takes expression and data (each also as .$), not this param`,
+  };
+}
+
 /** The first param (at any depth) given both as a value and as a `.$` reference, which Step Functions refuses. */
 function duplicateParam(params: unknown, field: string): { field: string; key: string } | undefined {
   if (typeof params !== 'object' || params === null) return undefined;
@@ -447,7 +469,7 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     }
     const expressionIssue = checkExpression(step, field);
     if (expressionIssue) issues.push(expressionIssue);
-    const paramsIssue = checkStaticParams(step, field);
+    const paramsIssue = checkStaticParams(step, field) ?? checkTransformParamKeys(step, field);
     if (paramsIssue) issues.push(paramsIssue);
     const duplicate = 'params' in step ? duplicateParam(step.params, `${field}.params`) : undefined;
     if (duplicate) {

@@ -104,7 +104,7 @@ describe('registerWorkflow', () => {
     const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
     // As Step Functions words it (the local emulator; AWS names the state by the same JSON pointer).
     const refusal =
-      'Invalid State Machine Definition: \'State machine definition is invalid, see error(s) below:\n SCHEMA_VALIDATION_FAILED: /States/inner/Parameters/Payload/params/x.$ is invalid. must match format "asl_payload_template"\'';
+      'Invalid State Machine Definition: \'State machine definition is invalid, see error(s) below:\n SCHEMA_VALIDATION_FAILED: /States/inner/Parameters/Payload/params/data.$ is invalid. must match format "asl_payload_template"\'';
     stateMachines.create = async () => {
       throw new StateMachineDefinitionRefused(refusal);
     };
@@ -117,7 +117,9 @@ describe('registerWorkflow', () => {
           id: 'each',
           type: 'map',
           items: '$.input.xs',
-          steps: [{ id: 'inner', type: 'transform', params: { expression: '1', 'x.$': 'States.Nope(1)' } }],
+          steps: [
+            { id: 'inner', type: 'transform', params: { expression: '1', 'data.$': 'States.Nope(1)' } },
+          ],
         },
       ],
     };
@@ -125,7 +127,9 @@ describe('registerWorkflow', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({
       statusCode: 400,
-      details: [{ stepId: 'inner', field: 'steps[0].steps[0].params.x.$', rule: 'state-machine-definition' }],
+      details: [
+        { stepId: 'inner', field: 'steps[0].steps[0].params.data.$', rule: 'state-machine-definition' },
+      ],
     });
     expect(ownership.owners.has(name)).toBe(false);
     expect(await store.getVersion('org-a', 'etl', 1)).toBeUndefined();

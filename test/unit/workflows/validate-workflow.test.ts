@@ -327,6 +327,24 @@ describe('validateWorkflow', () => {
     }
   });
 
+  it('invalid-params: a transform param other than expression and data, as a value or as .$, naming it', () => {
+    for (const key of ['d.$', 'surprise', 'expresion']) {
+      const found = issue(
+        workflow([step('a', { params: { expression: '1', [key]: '$.input' } })]),
+        'invalid-params',
+      );
+      expect(found).toMatchObject({ stepId: 'a', field: `steps[0].params.${key}` });
+    }
+    const fine = validateWorkflow(
+      workflow([
+        step('a', {
+          params: { 'expression.$': '$.input.e', 'data.$': '$.input', simulate: { failUntilAttempt: 2 } },
+        }),
+      ]),
+    );
+    expect(fine.ok, JSON.stringify(fine)).toBe(true);
+  });
+
   it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
     const found = issue(
       workflow([step('a'), step('b', { params: { expression: '1', 'data.$': '$.steps.a.output' } })]),
