@@ -28,10 +28,19 @@ describe('sign-in', () => {
     await expect.poll(() => page.evaluate(() => sessionStorage.getItem('stepwise.credential'))).toBeNull();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/console/sign-in');
     expect(await page.getByLabel('API key').isVisible()).toBe(true);
+    // ...and says why, in the API's words, rather than showing the empty form again as if nothing happened.
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(/^The API refused the credential \(Authorization: .+\): sign in again\.$/);
 
     await signIn(page, stack.apiKey);
     await expect.poll(() => page.getByRole('heading', { name: 'Overview', level: 1 }).isVisible()).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('stepwise.credential'))).toContain(stack.apiKey);
+    // Signing out by choice is no refusal: the sign-in page has nothing to say.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/console\/sign-in/);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await signIn(page, stack.apiKey);
     // Kept for the session: a reload is still signed in.
     await page.reload();
     await expect.poll(() => page.getByRole('heading', { name: 'Overview', level: 1 }).isVisible()).toBe(true);

@@ -49,7 +49,8 @@ export function createApiClient(apiUrl: string, credential: () => string | undef
     const payload = text ? safeJson(text) : undefined;
     if (response.ok) return payload as T;
     const error = errorOf(response.status, payload);
-    if (response.status === 401 || (response.status === 403 && options.forbiddenSignsOut === true)) signOut();
+    if (response.status === 401 || (response.status === 403 && options.forbiddenSignsOut === true))
+      signOut(error.message);
     throw error;
   }
   return {

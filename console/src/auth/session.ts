@@ -5,6 +5,8 @@ import { useSyncExternalStore } from 'react';
 export const CREDENTIAL_KEY = 'stepwise.credential';
 
 const listeners = new Set<() => void>();
+/** Why the API ended the session, when it did (a refused credential): the sign-in page says it. */
+let refusal: string | undefined;
 
 function notify(): void {
   for (const listener of listeners) listener();
@@ -15,13 +17,21 @@ export function getCredential(): string | undefined {
 }
 
 export function signIn(credential: string): void {
+  refusal = undefined;
   sessionStorage.setItem(CREDENTIAL_KEY, credential);
   notify();
 }
 
-export function signOut(): void {
+/** `reason`: the API refused the credential (what it said); none when the user signs out. */
+export function signOut(reason?: string): void {
+  refusal = reason;
   sessionStorage.removeItem(CREDENTIAL_KEY);
   notify();
+}
+
+/** What the API said when it ended the last session, until the next sign-in. */
+export function signOutReason(): string | undefined {
+  return refusal;
 }
 
 /** Calls `listener` after every sign-in and sign-out. */

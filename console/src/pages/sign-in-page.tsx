@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
 import { useConfig } from '../api/api-context';
 import { completeOidcSignIn, startOidcSignIn } from '../auth/oidc';
-import { signIn } from '../auth/session';
+import { signIn, signOutReason } from '../auth/session';
 
 /** Only paths inside the console: a `next` pointing elsewhere would be an open redirect. */
 export function safeNext(next: string | null): string {
@@ -17,6 +17,8 @@ export function SignInPage() {
   const [, navigate] = useLocation();
   const [apiKey, setApiKey] = useState('');
   const [error, setError] = useState<string>();
+  // Back here because the API refused the key (a mistyped or revoked one): say so, not just ask again.
+  const refused = signOutReason();
   const params = new URLSearchParams(search);
   const next = safeNext(params.get('next'));
   const callback = config.oidc && (params.has('code') || params.has('error'));
@@ -46,9 +48,9 @@ export function SignInPage() {
   return (
     <main className="sign-in">
       <h1>Sign in to stepwise</h1>
-      {error && (
+      {(error ?? refused) && (
         <p role="alert" className="error">
-          {error}
+          {error ?? `The API refused the credential (${refused}): sign in again.`}
         </p>
       )}
       <form onSubmit={submit} className="card">
