@@ -1,7 +1,8 @@
 // A task's page: the Gantt chart draws each attempt of a step that failed twice then succeeded as a bar of
 // its own (attempts 1 and 2 FAILED, 3 SUCCEEDED, in order), next to the steps that ran once, and the
 // event log lists the retries. Failures are forced through `simulate` step params. A wait's window is
-// drawn while it waits and after, for the org and for an operator.
+// drawn while it waits and after, for the org and for an operator. A running task's page stays up, with a
+// banner, while its refreshes fail.
 import { describe, expect, it } from 'vitest';
 import {
   browserPerFile,
@@ -112,6 +113,44 @@ describe('task detail', () => {
     await expect.poll(() => operatorBar.getAttribute('data-kind')).toBe('wait');
     expect(await operatorPage.getByRole('row', { name: /pause/ }).textContent()).toContain('(inferred)');
     expectNoPageErrors(operatorPage);
+  });
+
+  it('keeps a running task on its page, with a banner, while the API does not answer', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_outage',
+      version: 1,
+      name: 'browser outage',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
+      ],
+    });
+    const taskId = await startTask(workflowId);
+    const page = await signedInPage(browser());
+    // No live socket: the page polls the task, as it does whenever the socket is down.
+    await page.routeWebSocket(/\/live$/, (socket) => socket.close());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const panel = page.getByRole('region', { name: 'Approval of step review' });
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await panel.getByLabel('Comment').fill('half typed');
+
+    // The API stops answering (a stopped stack, a dropped network): the polls fail.
+    await page.route(`${stack.url}/tasks/**`, (route) => route.abort('connectionrefused'));
+    const banner = page.getByTestId('refresh-error');
+    await expect
+      .poll(() => banner.textContent())
+      .toMatch(
+        /^Could not refresh the task \(.+\): showing it as read at \d\d:\d\d:\d\d\.\d{3} UTC; retrying\.$/,
+      );
+    expect(await page.getByRole('heading', { name: `Task ${taskId}`, level: 1 }).isVisible()).toBe(true);
+    expect(await page.getByTestId('gantt').isVisible()).toBe(true);
+    expect(await panel.getByLabel('Comment').inputValue()).toBe('half typed');
+
+    // Back: the banner goes with the next poll that succeeds.
+    await page.unroute(`${stack.url}/tasks/**`);
+    await expect.poll(() => banner.count()).toBe(0);
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
   });
 
   it('decides each waiting iteration of an approval inside a map from its own panel', async () => {

@@ -34,7 +34,9 @@ export default function TaskPage({ id }: { id: string }) {
     [task, steps],
   );
 
-  if (detail.error) {
+  // A task already shown stays shown when a refresh fails (the API unreachable for a while): a banner says
+  // so, rather than the page (and a comment being typed for an approval) giving way to the error.
+  if (detail.error && !task) {
     const notFound = detail.error instanceof ApiError && detail.error.status === 404;
     return (
       <>
@@ -57,6 +59,12 @@ export default function TaskPage({ id }: { id: string }) {
   return (
     <>
       <h1>Task {id}</h1>
+      {detail.error && (
+        <p role="alert" className="error" data-testid="refresh-error">
+          Could not refresh the task ({errorText(detail.error)}): showing it as read at{' '}
+          {formatClock(new Date(detail.dataUpdatedAt).toISOString())} UTC; retrying.
+        </p>
+      )}
       <section className="card task-summary">
         <div className="row">
           <StatusBadge status={task.status} />
