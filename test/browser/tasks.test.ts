@@ -1,6 +1,7 @@
 // The task list: the filter form narrows it (workflow, status), and cursor paging loads the next page on
 // "Load more" until the listing has no more (`?limit=3`, the page size, keeps the pages small). Five tasks
-// of one workflow succeed, two of another fail for good (forced through `simulate`).
+// of one workflow succeed, two of another fail for good (forced through `simulate`). While its refreshes fail
+// (the API not answering), the list says so and keeps its rows.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -76,6 +77,42 @@ describe('task list', () => {
     expect(await rowsOf(page)).toEqual([]);
     // The filters are in the URL: a reload shows the same (empty) list.
     expect(new URL(page.url()).searchParams.get('status')).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
+  });
+
+  it('says so while its refreshes fail, keeps the rows, and picks up new tasks once the API is back', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_list_outage',
+      version: 1,
+      name: 'list outage',
+      steps: [transform('a')],
+    });
+    const first = await startTask(workflowId);
+    await settled(first);
+    const page = await signedInPage(browser());
+    // No live socket: the list polls its first page, as it does whenever the socket is down.
+    await page.routeWebSocket(/\/live$/, (socket) => socket.close());
+    await page.goto(`${CONSOLE_URL}tasks?workflowId=${workflowId}`);
+    await expect.poll(() => rowsOf(page)).toEqual([[first, 'SUCCEEDED']]);
+
+    const listing = /\/(admin\/)?tasks\?/;
+    await page.route(listing, (route) => route.abort('connectionrefused'));
+    const banner = page.getByTestId('refresh-error');
+    await expect
+      .poll(() => banner.textContent(), { timeout: 30_000 })
+      .toMatch(/^Could not refresh the list \(.+\): the tasks below may be out of date; retrying\.$/);
+    expect(await rowsOf(page)).toEqual([[first, 'SUCCEEDED']]);
+
+    await page.unroute(listing);
+    const second = await startTask(workflowId);
+    await settled(second);
+    await expect
+      .poll(() => rowsOf(page), { timeout: 30_000 })
+      .toEqual([
+        [second, 'SUCCEEDED'],
+        [first, 'SUCCEEDED'],
+      ]);
+    expect(await banner.count()).toBe(0);
     expectNoPageErrors(page);
   });
 });

@@ -36,7 +36,11 @@ export default function TasksPage() {
   const filters = filtersFromSearch(search);
   const pageSize = pageSizeOf(search);
   const operator = identity.data?.role === 'OPERATOR';
-  const { list, rows, unseen, refresh, request } = useTaskList(filters, identity.data, pageSize);
+  const { list, rows, unseen, refresh, request, refreshError } = useTaskList(
+    filters,
+    identity.data,
+    pageSize,
+  );
 
   function apply(next: TaskFilters) {
     const params = new URLSearchParams(searchOf(next));
@@ -55,6 +59,11 @@ export default function TasksPage() {
       {list.error && (
         <p role="alert" className="error">
           {list.error instanceof ApiError ? list.error.message : String(list.error)}
+        </p>
+      )}
+      {refreshError && (
+        <p role="alert" className="error" data-testid="refresh-error">
+          Could not refresh the list ({refreshError.message}): the tasks below may be out of date; retrying.
         </p>
       )}
       {unseen > 0 && (

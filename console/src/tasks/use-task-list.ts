@@ -180,5 +180,6 @@ export function useTaskList(filters: TaskFilters, identity: Identity | undefined
     void queryClient.resetQueries({ queryKey: listKey, exact: true });
   }, [queryClient, listId]);
 
-  return { list, rows, unseen, refresh, request };
+  // A failed poll of the first page (the API not answering while the socket is down too): the page says so.
+  return { list, rows, unseen, refresh, request, refreshError: head.error };
 }
