@@ -115,6 +115,42 @@ describe('task detail', () => {
     expectNoPageErrors(operatorPage);
   });
 
+  it("grows a running attempt's bar and the task's duration while nothing new arrives", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_long_step',
+      version: 1,
+      name: 'browser long step',
+      steps: [
+        transform('prepare'),
+        transform('slow', { dependsOn: ['prepare'], params: { simulate: { sleepSeconds: 20 } } }),
+      ],
+    });
+    const taskId = await startTask(workflowId);
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state')).toBe('live');
+    const bar = page.getByTestId('gantt').locator('[data-testid="gantt-bar"][data-step="slow"]');
+    await expect.poll(() => bar.getAttribute('data-status')).toBe('RUNNING');
+    // The bar's title ends its time line with how long the attempt has run: `… → now (850 ms)`, `(2.05 s)`.
+    const ranMs = async () => {
+      const [, value, unit] =
+        /→ now \((\d+(?:\.\d+)?) (ms|s)\)/.exec((await bar.getAttribute('title')) ?? '') ?? [];
+      return value === undefined ? Number.NaN : Number(value) * (unit === 's' ? 1000 : 1);
+    };
+    const duration = () => page.locator('dl.facts dt:text-is("Duration") + dd').textContent();
+    const before = {
+      ran: await ranMs(),
+      width: (await bar.boundingBox())?.width ?? 0,
+      duration: await duration(),
+    };
+    // No event comes while the step sleeps: the live socket brings nothing, and nothing is polled.
+    await expect.poll(ranMs).toBeGreaterThan(before.ran + 2_000);
+    expect((await bar.boundingBox())?.width ?? 0).toBeGreaterThan(before.width);
+    expect(await duration()).not.toBe(before.duration);
+    expect(await duration()).not.toBe('—');
+    expectNoPageErrors(page);
+  });
+
   it('keeps a running task on its page, with a banner, while the API does not answer', async () => {
     const workflowId = await registerWorkflow({
       id: 'browser_outage',

@@ -1,7 +1,7 @@
 // One task: status and actions (cancel; approve or reject a waiting approval step), the timeline as a
 // Gantt chart, step summaries and errors, input and output, and the event log; all kept live.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { useApi } from '../api/api-context';
 import { ApiError } from '../api/client';
@@ -16,6 +16,21 @@ import { useTaskDetail } from '../tasks/use-task-detail';
 const ACTIVE = new Set(['PENDING', 'RUNNING']);
 const JSON_PREVIEW_CHARS = 4000;
 
+/** How often a running task's open bars and duration move on between refetches (none come while it is quiet). */
+const CLOCK_MS = 1_000;
+
+/** The time, ticking every `ms` while `running`; still once the task has ended. */
+function useNow(ms: number, running: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!running) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms, running]);
+  return now;
+}
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export default function TaskPage({ id }: { id: string }) {
@@ -24,14 +39,13 @@ export default function TaskPage({ id }: { id: string }) {
   const task = detail.data;
   const steps = timeline.data?.steps;
 
-  const now = Date.now();
-  // biome-ignore lint/correctness/useExhaustiveDependencies: an open bar grows with each refetch, not each render
+  const now = useNow(CLOCK_MS, task !== undefined && ACTIVE.has(task.status));
   const layout = useMemo(
     () =>
       task && steps
         ? layoutGantt({ createdAt: task.createdAt, endedAt: task.endedAt, lanes: steps }, now)
         : undefined,
-    [task, steps],
+    [task, steps, now],
   );
 
   // A task already shown stays shown when a refresh fails (the API unreachable for a while): a banner says
@@ -92,7 +106,12 @@ export default function TaskPage({ id }: { id: string }) {
           <dt>Queued</dt>
           <dd>{formatDuration(timeline.data?.queueMs)}</dd>
           <dt>Duration</dt>
-          <dd>{formatDuration(timeline.data?.durationMs ?? durationOf(task.createdAt, task.endedAt))}</dd>
+          <dd>
+            {formatDuration(
+              timeline.data?.durationMs ??
+                durationOf(task.createdAt, task.endedAt ?? (ACTIVE.has(task.status) ? now : undefined)),
+            )}
+          </dd>
           {timeline.data && (
             <>
               <dt>Retries</dt>
@@ -188,11 +207,13 @@ export default function TaskPage({ id }: { id: string }) {
   );
 }
 
-function durationOf(from: string, to: string | undefined): number | undefined {
-  return to ? Date.parse(to) - Date.parse(from) : undefined;
+function durationOf(from: string, to: string | number | undefined): number | undefined {
+  if (to === undefined) return undefined;
+  return (typeof to === 'number' ? to : Date.parse(to)) - Date.parse(from);
 }
 
-function JsonBlock({ title, value }: { title: string; value: unknown }) {
+/** Memoized, as the event log: a running task's page renders every second (its clock), they need not. */
+const JsonBlock = memo(function JsonBlock({ title, value }: { title: string; value: unknown }) {
   const text = value === undefined ? undefined : JSON.stringify(value, null, 2);
   return (
     <section className="card">
@@ -208,9 +229,9 @@ function JsonBlock({ title, value }: { title: string; value: unknown }) {
       )}
     </section>
   );
-}
+});
 
-function EventLog({ events }: { events: readonly TaskEvent[] }) {
+const EventLog = memo(function EventLog({ events }: { events: readonly TaskEvent[] }) {
   if (events.length === 0) return <p className="muted">No events yet.</p>;
   return (
     <table className="events">
@@ -247,7 +268,7 @@ function EventLog({ events }: { events: readonly TaskEvent[] }) {
       </tbody>
     </table>
   );
-}
+});
 
 function CancelButton({ taskId }: { taskId: string }) {
   const api = useApi();
