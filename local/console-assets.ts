@@ -1,10 +1,12 @@
 // Serves the built console at /console/ on the local API port, as CloudFront serves it on AWS: files from
 // console/dist with their content types, hashed assets cached for good and index.html revalidated, any
 // other /console/* path answered with index.html (the SPA routes in the browser), and config.json made
-// from the address the browser used, so the console talks to this same origin (API and /live WebSocket).
+// from the address the browser used, so the console talks to this same origin (API and /live WebSocket);
+// every response carries the security headers CloudFront adds (a CSP for that origin, no framing).
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { consoleSecurityHeaders } from '../lib/console-headers';
 
 export const CONSOLE_BASE_PATH = '/console';
 
@@ -20,6 +22,17 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/**
+ * The headers CloudFront sends with the console (lib/console-headers.ts) for a stack at `apiUrl`: the same
+ * Content-Security-Policy (this API and its WebSocket only), no framing, no referrer. Not HSTS: the local
+ * stack speaks plain HTTP, and a host pinned to HTTPS for two years (`localhost` behind a TLS proxy) would
+ * break every other local server on it.
+ */
+export function localConsoleHeaders(apiUrl: string): Record<string, string> {
+  const { 'strict-transport-security': _hsts, ...headers } = consoleSecurityHeaders(consoleConfig(apiUrl));
+  return headers;
+}
 
 /** The console's config.json for a stack whose API answers at `apiUrl` (http://host:port). */
 export function consoleConfig(apiUrl: string): { apiUrl: string; liveUrl: string } {
@@ -52,44 +65,32 @@ export function createConsoleAssets(options: ConsoleAssetsOptions) {
     } catch {
       relative = '';
     }
+    const host = request.headers.host;
+    const apiUrl = host ? `http://${host}` : options.apiUrl();
+    const write = (status: number, extension: string, body: string | Buffer, cacheControl: string) =>
+      writeFile(request, response, status, extension, body, cacheControl, localConsoleHeaders(apiUrl));
     if (relative === 'config.json') {
-      const host = request.headers.host;
-      const config = consoleConfig(host ? `http://${host}` : options.apiUrl());
-      write(request, response, 200, '.json', JSON.stringify(config), 'no-cache');
+      write(200, '.json', JSON.stringify(consoleConfig(apiUrl)), 'no-cache');
       return true;
     }
     const file = resolveInside(options.distDir, relative);
     const body = file && !relative.endsWith('/') && relative !== '' ? await readIfFile(file) : undefined;
     if (body) {
       const immutable = relative.startsWith('assets/');
-      write(
-        request,
-        response,
-        200,
-        extname(file ?? ''),
-        body,
-        immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
+      write(200, extname(file ?? ''), body, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
       return true;
     }
     // A missing asset is a 404: index.html in its place would be parsed as a script or a stylesheet.
     if (relative.startsWith('assets/')) {
-      write(request, response, 404, '.txt', 'Not Found', 'no-cache');
+      write(404, '.txt', 'Not Found', 'no-cache');
       return true;
     }
     const index = await readIfFile(join(options.distDir, 'index.html'));
     if (!index) {
-      write(
-        request,
-        response,
-        503,
-        '.txt',
-        'The console is not built: run `npm start`, which builds it.',
-        'no-cache',
-      );
+      write(503, '.txt', 'The console is not built: run `npm start`, which builds it.', 'no-cache');
       return true;
     }
-    write(request, response, 200, '.html', index, 'no-cache');
+    write(200, '.html', index, 'no-cache');
     return true;
   };
 }
@@ -109,19 +110,20 @@ async function readIfFile(path: string): Promise<Buffer | undefined> {
   }
 }
 
-function write(
+function writeFile(
   request: IncomingMessage,
   response: ServerResponse,
   status: number,
   extension: string,
   body: string | Buffer,
   cacheControl: string,
+  securityHeaders: Record<string, string>,
 ): void {
   response.writeHead(status, {
+    ...securityHeaders,
     'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream',
     'content-length': Buffer.byteLength(body),
     'cache-control': cacheControl,
-    'x-content-type-options': 'nosniff',
   });
   response.end(request.method === 'HEAD' ? undefined : body);
 }

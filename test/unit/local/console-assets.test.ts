@@ -1,5 +1,6 @@
 // The console as the local API port serves it: files with their types and cache headers, the SPA
-// fallback, config.json for the address the browser used, and nothing outside dist.
+// fallback, config.json for the address the browser used, the deployed security headers, and nothing
+// outside dist.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,21 @@ describe('console assets', () => {
     const bare = await fetch(`${url}/console`, { redirect: 'manual' });
     expect(bare.status).toBe(301);
     expect(bare.headers.get('location')).toBe('/console/');
+  });
+
+  it("sends the deployed console's security headers for the host the browser used, without HSTS over HTTP", async () => {
+    const host = new URL(url).host;
+    for (const path of ['/console/', '/console/tasks/0b7f-1', '/console/assets/index-abc.js']) {
+      const response = await fetch(`${url}${path}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain(`connect-src 'self' http://${host} ws://${host}/live;`);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('strict-transport-security')).toBeNull();
+    }
   });
 
   it('writes config.json for the host the browser used, with the /live WebSocket beside the API', async () => {
