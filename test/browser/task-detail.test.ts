@@ -2,7 +2,8 @@
 // its own (attempts 1 and 2 FAILED, 3 SUCCEEDED, in order), next to the steps that ran once, and the
 // event log lists the retries. Failures are forced through `simulate` step params. A wait's window is
 // drawn while it waits and after, for the org and for an operator. A running task's page stays up, with a
-// banner, while its refreshes fail.
+// banner, while its refreshes fail; its open bars grow between events; long unbroken names, tags and
+// errors wrap within the window.
 import { describe, expect, it } from 'vitest';
 import {
   browserPerFile,
@@ -148,6 +149,46 @@ describe('task detail', () => {
     expect((await bar.boundingBox())?.width ?? 0).toBeGreaterThan(before.width);
     expect(await duration()).not.toBe(before.duration);
     expect(await duration()).not.toBe('—');
+    expectNoPageErrors(page);
+  });
+
+  it('fits long unbroken names, tags and errors in the width of the window', async () => {
+    const long = (letter: string, length: number) => letter.repeat(length);
+    const workflowId = await registerWorkflow({
+      id: 'browser_long_text',
+      version: 1,
+      name: long('N', 200),
+      steps: [
+        transform('fails', {
+          params: { simulate: { fail: true, error: long('E', 128) } },
+          retry: { maxAttempts: 0 },
+        }),
+      ],
+    });
+    const { status, body } = await request<{ taskId: string }>('POST', '/tasks', {
+      workflowId,
+      input: { text: long('I', 2000) },
+      agentId: long('A', 128),
+      tags: { [long('k', 64)]: long('V', 128) },
+    });
+    expect(status).toBe(201);
+    expect(await settled(body.taskId)).toBe('FAILED');
+    const page = await signedInPage(browser());
+    await page.setViewportSize({ width: 900, height: 800 });
+    const overflow = () => page.locator('html').evaluate((root) => root.scrollWidth - root.clientWidth);
+    await page.goto(`${CONSOLE_URL}tasks/${body.taskId}`);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('event-row')
+          .filter({ hasText: long('E', 128) })
+          .count(),
+      )
+      .toBe(2);
+    expect(await overflow()).toBe(0);
+    await page.goto(`${CONSOLE_URL}workflows`);
+    await expect.poll(() => page.getByRole('link', { name: long('N', 200) }).isVisible()).toBe(true);
+    expect(await overflow()).toBe(0);
     expectNoPageErrors(page);
   });
 

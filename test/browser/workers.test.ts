@@ -1,6 +1,7 @@
 // The workers page shows a DEAD worker: a worker registered (through the worker SDK's own store) whose
 // heartbeats stopped a minute ago is marked DEAD by the sweeper (every second here, DEAD after 4 s of
-// silence), while one that keeps heartbeating stays IDLE; the page lists both with those statuses.
+// silence), while one that keeps heartbeating stays IDLE; the page lists both with those statuses (a long
+// host name wrapping in its cell, not widening the page).
 import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WorkerItem } from '../../functions/shared/workers/worker-item';
@@ -46,7 +47,11 @@ afterAll(() => {
 
 describe('workers page', () => {
   it('shows a worker that went silent as DEAD next to a live one', async () => {
-    const silent = worker('de', new Date(Date.now() - 60_000).toISOString());
+    // A host name is whatever the worker's machine says: a long one wraps in its cell.
+    const silent = {
+      ...worker('de', new Date(Date.now() - 60_000).toISOString()),
+      host: `${hostname()}.${'build-agent-pool.'.repeat(12)}example.internal`,
+    };
     const live = worker('ad', new Date().toISOString());
     expect(await store.register(silent)).toBe(true);
     expect(await store.register(live)).toBe(true);
@@ -69,6 +74,7 @@ describe('workers page', () => {
     const row = (workerId: string) => page.getByTestId('worker-row').filter({ hasText: workerId });
     await expect.poll(() => row(silent.workerId).getAttribute('data-status')).toBe('DEAD');
     await expect.poll(() => row(live.workerId).getAttribute('data-status')).toBe('IDLE');
+    expect(await page.locator('html').evaluate((root) => root.scrollWidth - root.clientWidth)).toBe(0);
     // An org's sweep releases its own steps and marks no worker (the scheduled sweep does): it says both.
     await page.getByRole('button', { name: 'Sweep now' }).click();
     await expect

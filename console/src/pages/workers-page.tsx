@@ -213,7 +213,7 @@ export default function WorkersPage() {
                 <td>{formatNumber(worker.processed)}</td>
                 <td>{formatNumber(worker.failed)}</td>
                 <td>{worker.avgStepMs === null ? '—' : formatDuration(worker.avgStepMs)}</td>
-                <td className="small">
+                <td className="small wraps">
                   {worker.host}
                   {worker.pid !== undefined && ` · pid ${worker.pid}`}
                   {worker.version && <div className="muted">{worker.version}</div>}
