@@ -1,7 +1,7 @@
 // An organization's user never sees another's data in the console: the second organization's list shows
 // only its own task, never the default organization's, and the default organization's task opened by URL
 // is "no such task in your organization" to it, as over HTTP (404). An operator's choice of organization
-// holds as they move between pages.
+// holds as they move between pages, by the menu or by the overview's links.
 import { describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-request';
 import {
@@ -76,6 +76,17 @@ describe('organizations in the console', () => {
     await nav.getByRole('link', { name: 'Overview' }).click();
     await page.waitForURL((url) => url.pathname.endsWith('/console/'));
     expect(new URL(page.url()).searchParams.get('org')).toBe('browser-other-org');
+    // The overview's figures count that org's alerts and workers: their links keep it too.
+    for (const [card, link, path] of [
+      ['open-alerts', 'alerts', '/alerts'],
+      ['worker-counts', /dead in the window/, '/workers'],
+    ] as const) {
+      await page.getByTestId(card).getByRole('link', { name: link }).click();
+      await page.waitForURL((url) => url.pathname.endsWith(path));
+      expect(new URL(page.url()).searchParams.get('org')).toBe('browser-other-org');
+      await page.goBack();
+      await page.waitForURL((url) => url.pathname.endsWith('/console/'));
+    }
     expectNoPageErrors(page);
   });
 });

@@ -23,6 +23,9 @@ const HEALTH_POLL_MS = 15_000;
 const DAY_MS = 86_400_000;
 const tasksLink = (status: string, org: string | undefined, extra: Record<string, string> = {}) =>
   `/tasks?${new URLSearchParams({ status, ...extra, ...(org && { org }) })}`;
+/** Another page, for an operator's chosen org still: the figure linked counts that org only. */
+const orgLink = (path: string, org: string | undefined) =>
+  org ? `${path}?${new URLSearchParams({ org })}` : path;
 /** What /admin/health counts as running too long: no progress for 10 minutes (RUNNING_TOO_LONG_MS). */
 const RUNNING_TOO_LONG_MINUTES = 10;
 const HEALTH_TONE = { healthy: 'ok', degraded: 'waiting', unhealthy: 'bad' } as const;
@@ -173,7 +176,7 @@ function AdminOverview() {
               label="Open alerts"
               value={openCount ?? (openAlerts.error ? '—' : '…')}
               note={
-                <Link href="/alerts" className="small">
+                <Link href={orgLink('/alerts', org)} className="small">
                   alerts
                 </Link>
               }
@@ -184,7 +187,7 @@ function AdminOverview() {
               label="Workers"
               value={`${report.workers.live} live`}
               note={
-                <Link href="/workers" className="small">
+                <Link href={orgLink('/workers', org)} className="small">
                   {report.workers.dead} dead in the window
                 </Link>
               }
