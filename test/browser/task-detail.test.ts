@@ -75,6 +75,13 @@ describe('task detail', () => {
     await expect.poll(() => events.count()).toBeGreaterThanOrEqual(13);
     expect(await events.filter({ hasText: 'STEP_RETRYING' }).count()).toBe(2);
     expect(await page.getByText('SimulatedFailure').first().isVisible()).toBe(true);
+    // Instants say their time zone (UTC), not left to be read as the reader's own.
+    expect(await page.locator('dl.facts').textContent()).toMatch(
+      /^Created\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTCStarted\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTCEnded\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+    );
+    expect(await bars.first().getAttribute('title')).toMatch(
+      /^\S+ attempt 1: SUCCEEDED\n[\d:.]+ → [\d:.]+ UTC \(/,
+    );
     await screenshot(page, 'task-detail');
     expectNoPageErrors(page);
   });
@@ -132,10 +139,10 @@ describe('task detail', () => {
     await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state')).toBe('live');
     const bar = page.getByTestId('gantt').locator('[data-testid="gantt-bar"][data-step="slow"]');
     await expect.poll(() => bar.getAttribute('data-status')).toBe('RUNNING');
-    // The bar's title ends its time line with how long the attempt has run: `… → now (850 ms)`, `(2.05 s)`.
+    // The bar's title ends its time line with how long the attempt has run: `… → now UTC (850 ms)`, `(2.05 s)`.
     const ranMs = async () => {
       const [, value, unit] =
-        /→ now \((\d+(?:\.\d+)?) (ms|s)\)/.exec((await bar.getAttribute('title')) ?? '') ?? [];
+        /→ now UTC \((\d+(?:\.\d+)?) (ms|s)\)/.exec((await bar.getAttribute('title')) ?? '') ?? [];
       return value === undefined ? Number.NaN : Number(value) * (unit === 's' ? 1000 : 1);
     };
     const duration = () => page.locator('dl.facts dt:text-is("Duration") + dd').textContent();

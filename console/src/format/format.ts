@@ -27,6 +27,15 @@ export function formatTime(iso: string | undefined): string {
     .replace('Z', '');
 }
 
+/**
+ * `2026-03-02 09:12:31 UTC`: an instant shown where no column heading or sentence says UTC already, so a
+ * reader elsewhere does not take it for their own time.
+ */
+export function formatUtc(iso: string | undefined): string {
+  const text = formatTime(iso);
+  return iso && !Number.isNaN(Date.parse(iso)) ? `${text} UTC` : text;
+}
+
 /** `09:12:31.042` (within one task, milliseconds matter). */
 export function formatClock(iso: string | undefined): string {
   if (!iso) return '—';

@@ -17,7 +17,7 @@ import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
-import { formatAge, formatDuration, formatTime } from '../format/format';
+import { formatAge, formatDuration, formatTime, formatUtc } from '../format/format';
 import { useLiveSubscription, usePollingInterval } from '../live/live-context';
 import './pages.css';
 
@@ -298,8 +298,8 @@ function AlertRow(props: {
         </td>
         {props.operator && <td>{alert.org ?? <span className="muted">deployment</span>}</td>}
         <td className="small">
-          <div title={formatTime(alert.lastSeenAt)}>last {formatAge(alert.lastSeenAt)}</div>
-          <div className="muted" title={formatTime(alert.firstSeenAt)}>
+          <div title={formatUtc(alert.lastSeenAt)}>last {formatAge(alert.lastSeenAt)}</div>
+          <div className="muted" title={formatUtc(alert.firstSeenAt)}>
             first {formatAge(alert.firstSeenAt)} · {alert.count}×
           </div>
           {alert.resolvedAt && <div className="muted">resolved {formatAge(alert.resolvedAt)}</div>}

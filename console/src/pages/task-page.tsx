@@ -8,7 +8,7 @@ import { ApiError } from '../api/client';
 import { useIdentity } from '../api/identity';
 import type { Approval, TaskEvent } from '../api/types';
 import { StatusBadge } from '../components/status-badge';
-import { formatClock, formatDuration, formatTime } from '../format/format';
+import { formatClock, formatDuration, formatUtc } from '../format/format';
 import { Gantt } from '../tasks/gantt';
 import { layoutGantt } from '../tasks/gantt-layout';
 import { useTaskDetail } from '../tasks/use-task-detail';
@@ -98,11 +98,11 @@ export default function TaskPage({ id }: { id: string }) {
         </div>
         <dl className="facts">
           <dt>Created</dt>
-          <dd>{formatTime(task.createdAt)}</dd>
+          <dd>{formatUtc(task.createdAt)}</dd>
           <dt>Started</dt>
-          <dd>{formatTime(task.startedAt)}</dd>
+          <dd>{formatUtc(task.startedAt)}</dd>
           <dt>Ended</dt>
-          <dd>{formatTime(task.endedAt)}</dd>
+          <dd>{formatUtc(task.endedAt)}</dd>
           <dt>Queued</dt>
           <dd>{formatDuration(timeline.data?.queueMs)}</dd>
           <dt>Duration</dt>
@@ -306,7 +306,7 @@ function ApprovalPanel({ approval }: { approval: Approval }) {
     <section className="card approval" aria-label={`Approval of step ${step}`}>
       <p>
         Step <strong>{step}</strong> waits for approval
-        <span className="muted"> since {formatTime(approval.requestedAt)}</span>: {approval.message}
+        <span className="muted"> since {formatUtc(approval.requestedAt)}</span>: {approval.message}
       </p>
       <div className="row">
         <div>

@@ -11,7 +11,7 @@ import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
-import { formatDuration, formatNumber, formatTime } from '../format/format';
+import { formatDuration, formatNumber, formatTime, formatUtc } from '../format/format';
 import { useLiveRefetch } from '../live/live-context';
 import './pages.css';
 
@@ -199,7 +199,7 @@ export default function WorkersPage() {
                 <td className="mono">{worker.type}</td>
                 <td>
                   <StatusBadge status={worker.status} />
-                  {worker.deadAt && <div className="muted small">since {formatTime(worker.deadAt)}</div>}
+                  {worker.deadAt && <div className="muted small">since {formatUtc(worker.deadAt)}</div>}
                 </td>
                 <td data-testid="heartbeat-age">{ageText(worker.heartbeatAgeSeconds + sinceFetch)} ago</td>
                 <td>

@@ -9,7 +9,7 @@ import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { Figure, MetricsChart } from '../components/metrics-chart';
 import { WorkflowDag } from '../components/workflow-dag';
-import { formatDuration, formatNumber, formatTime } from '../format/format';
+import { formatDuration, formatNumber, formatTime, formatUtc } from '../format/format';
 import {
   costChart,
   durationChart,
@@ -130,7 +130,7 @@ export default function WorkflowPage({ id }: { id: string }) {
                 .sort((a, b) => b.version - a.version)
                 .map((version) => (
                   <option key={version.version} value={version.version}>
-                    v{version.version} · {formatTime(version.createdAt)}
+                    v{version.version} · {formatUtc(version.createdAt)}
                   </option>
                 ))}
             </select>

@@ -10,7 +10,7 @@ function barTitle(bar: GanttBar): string {
     bar.kind === 'wait'
       ? `${bar.step} wait: ${bar.status}`
       : `${bar.step}${bar.mapIndex !== undefined ? `[${bar.mapIndex}]` : ''} attempt ${bar.attempt}: ${bar.status}`,
-    `${formatClock(new Date(bar.startMs).toISOString())} → ${bar.open ? 'now' : formatClock(new Date(bar.endMs).toISOString())} (${formatDuration(bar.endMs - bar.startMs)})`,
+    `${formatClock(new Date(bar.startMs).toISOString())} → ${bar.open ? 'now' : formatClock(new Date(bar.endMs).toISOString())} UTC (${formatDuration(bar.endMs - bar.startMs)})`,
   ];
   if (bar.worker) lines.push(`worker ${bar.worker}`);
   if (bar.kind === 'approval')

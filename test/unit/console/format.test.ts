@@ -6,6 +6,7 @@ import {
   formatDuration,
   formatPercent,
   formatTime,
+  formatUtc,
   statusLabel,
   statusTone,
 } from '../../../console/src/format/format';
@@ -29,6 +30,9 @@ describe('console formats', () => {
     expect(formatAge('2026-03-02T07:00:00Z', now)).toBe('3 h ago');
     expect(formatAge('2026-03-02T10:04:00Z', now)).toBe('in 4 m');
     expect(formatTime('not a date')).toBe('not a date');
+    expect(formatUtc('2026-03-02T09:12:31.042Z')).toBe('2026-03-02 09:12:31 UTC');
+    expect(formatUtc(undefined)).toBe('—');
+    expect(formatUtc('not a date')).toBe('not a date');
   });
 
   it('gives each status a tone and a readable label', () => {
