@@ -1,7 +1,7 @@
 // The task list: the filter form narrows it (workflow, status), and cursor paging loads the next page on
 // "Load more" until the listing has no more (`?limit=3`, the page size, keeps the pages small). Five tasks
 // of one workflow succeed, two of another fail for good (forced through `simulate`). While its refreshes fail
-// (the API not answering), the list says so and keeps its rows.
+// (the API not answering), the list says so and keeps its rows; a running task's duration counts up.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -77,6 +77,27 @@ describe('task list', () => {
     expect(await rowsOf(page)).toEqual([]);
     // The filters are in the URL: a reload shows the same (empty) list.
     expect(new URL(page.url()).searchParams.get('status')).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
+  });
+
+  it("counts a running task's duration up while nothing new arrives", async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_list_running',
+      version: 1,
+      name: 'list running',
+      steps: [transform('slow', { params: { simulate: { sleepSeconds: 40 } } })],
+    });
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks?workflowId=${workflowId}`);
+    await expect.poll(() => page.getByTestId('live-indicator').getAttribute('data-state')).toBe('live');
+    const taskId = await startTask(workflowId);
+    // Status, Task, Workflow, Agent, Created, Duration.
+    const duration = page.locator(`[data-task-id="${taskId}"] td:nth-child(6)`);
+    await expect
+      .poll(() => page.locator(`[data-task-id="${taskId}"]`).getAttribute('data-status'))
+      .toBe('RUNNING');
+    const before = await duration.textContent();
+    await expect.poll(() => duration.textContent(), { timeout: 25_000 }).not.toBe(before);
     expectNoPageErrors(page);
   });
 

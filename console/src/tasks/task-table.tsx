@@ -1,7 +1,7 @@
 // The task list: a virtualized grid (only the visible rows are in the DOM, so 10,000 rows scroll as
 // smoothly as 10), reading the next page when the user scrolls near the end or presses "Load more".
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import { StatusBadge } from '../components/status-badge';
 import { formatAge, formatDuration, formatTime } from '../format/format';
@@ -15,6 +15,19 @@ interface TaskTableProps {
   readonly hasMore: boolean;
   readonly loadingMore: boolean;
   readonly onLoadMore: () => void;
+}
+
+/** Running tasks' durations move on every 10 s, not on every scroll (which would defeat the row memo). */
+const CLOCK_MS = 10_000;
+
+/** The time in whole `ms`, moving on every `ms` whether or not anything else re-renders the table. */
+function useClock(ms: number): number {
+  const [now, setNow] = useState(() => Math.floor(Date.now() / ms) * ms);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Math.floor(Date.now() / ms) * ms), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
 }
 
 function durationOf(row: ListedTask, now: number): number | undefined {
@@ -34,8 +47,7 @@ export function TaskTable(props: TaskTableProps) {
     getItemKey: (index) => rows[index]?.taskId ?? index,
   });
   const columns = showOrg ? 'task-grid with-org' : 'task-grid';
-  // Running tasks' durations move on every 10 s, not on every scroll (which would defeat the row memo).
-  const now = Math.floor(Date.now() / 10_000) * 10_000;
+  const now = useClock(CLOCK_MS);
 
   function onScroll() {
     const element = scroller.current;
