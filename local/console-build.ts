@@ -5,7 +5,7 @@
 // stays out of the stack's process); the output goes to a scratch folder first and replaces dist in two
 // renames, so a server reading dist, or a second stack building at the same time, never sees half a build.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,6 +16,13 @@ export const CONSOLE_DIR = fileURLToPath(new URL('../console', import.meta.url))
 export const CONSOLE_DIST_DIR = join(CONSOLE_DIR, 'dist');
 /** Written into dist after a build; its mtime is when the sources were last built. */
 export const CONSOLE_STAMP_FILE = '.build-stamp';
+
+/**
+ * The stamp's text: it says the build is a production one. Vite keeps a NODE_ENV it inherits, and vitest
+ * sets NODE_ENV=test, so a build started by a test once gave dist React's development build (which `npm
+ * start` then served and `cdk deploy` shipped, as nothing was stale); a stamp without this is stale.
+ */
+export const stampText = (sourcesAt: Date): string => `production build of ${sourcesAt.toISOString()}\n`;
 
 /** The newest modification time (ms) of the files under `dir`, skipping `skip` (names at any depth). */
 export async function newestMtime(dir: string, skip: ReadonlySet<string>): Promise<number> {
@@ -36,7 +43,9 @@ export async function newestMtime(dir: string, skip: ReadonlySet<string>): Promi
 export async function isConsoleStale(consoleDir: string = CONSOLE_DIR): Promise<boolean> {
   let stampedAt: number;
   try {
-    stampedAt = (await stat(join(consoleDir, 'dist', CONSOLE_STAMP_FILE))).mtimeMs;
+    const stamp = join(consoleDir, 'dist', CONSOLE_STAMP_FILE);
+    if (!(await readFile(stamp, 'utf8')).startsWith('production build of ')) return true;
+    stampedAt = (await stat(stamp)).mtimeMs;
   } catch {
     return true;
   }
@@ -90,10 +99,12 @@ export async function ensureConsoleBuilt(
         '--logLevel',
         'warn',
       ],
-      { cwd: projectRoot, maxBuffer: 16 * 1024 * 1024 },
+      // Production whatever the caller's NODE_ENV (vitest's `test`, a shell's `development`): React's
+      // development build is larger, slower and prints to the browser's console.
+      { cwd: projectRoot, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_ENV: 'production' } },
     );
     const stamp = join(scratch, CONSOLE_STAMP_FILE);
-    await writeFile(stamp, `${sourcesAt.toISOString()}\n`);
+    await writeFile(stamp, stampText(sourcesAt));
     await utimes(stamp, sourcesAt, sourcesAt);
     const previous = `${scratch}-previous`;
     await rename(CONSOLE_DIST_DIR, previous).catch(() => undefined);

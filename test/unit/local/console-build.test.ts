@@ -1,11 +1,17 @@
 // When the stack rebuilds the console: only when a file under console/ (not dist), the lock file or a
-// dependency patch is newer than the stamp of the last build. And what the build weighs: the JavaScript a first visit loads.
+// dependency patch is newer than the stamp of the last build, or that stamp is not a production build's. And
+// what the build weighs: the JavaScript a first visit loads, React's production build whoever starts it.
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONSOLE_STAMP_FILE, ensureConsoleBuilt, isConsoleStale } from '../../../local/console-build';
+import {
+  CONSOLE_STAMP_FILE,
+  ensureConsoleBuilt,
+  isConsoleStale,
+  stampText,
+} from '../../../local/console-build';
 
 describe('console build staleness', () => {
   let project: string;
@@ -25,7 +31,7 @@ describe('console build staleness', () => {
 
   it('is stale with no stamp, fresh after one, stale again when a nested source changes', async () => {
     expect(await isConsoleStale(dir)).toBe(true);
-    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), '');
+    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), stampText(at(10)));
     await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
     expect(await isConsoleStale(dir)).toBe(false);
     await utimes(join(dir, 'src', 'pages', 'page.tsx'), at(20), at(20));
@@ -33,7 +39,7 @@ describe('console build staleness', () => {
   });
 
   it('is stale when the lock file or a dependency patch changed after the build', async () => {
-    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), '');
+    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), stampText(at(10)));
     await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
     await writeFile(join(project, 'package-lock.json'), '{}');
     await utimes(join(project, 'package-lock.json'), at(5), at(5));
@@ -48,8 +54,14 @@ describe('console build staleness', () => {
     expect(await isConsoleStale(dir)).toBe(true);
   });
 
+  it('is stale when its stamp does not say it is a production build (an older stamp, maybe a development one)', async () => {
+    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), `${at(10).toISOString()}\n`);
+    await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
+    expect(await isConsoleStale(dir)).toBe(true);
+  });
+
   it('ignores what the build itself writes into dist', async () => {
-    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), '');
+    await writeFile(join(dir, 'dist', CONSOLE_STAMP_FILE), stampText(at(10)));
     await utimes(join(dir, 'dist', CONSOLE_STAMP_FILE), at(10), at(10));
     await writeFile(join(dir, 'dist', 'assets', 'index.js'), '');
     await utimes(join(dir, 'dist', 'assets', 'index.js'), at(30), at(30));
@@ -87,5 +99,9 @@ describe('the built console', () => {
     );
     expect(initial.size).toBeGreaterThan(0);
     expect(gzipped).toBeLessThanOrEqual(200 * 1024);
+    // React's production build, although vitest runs this with NODE_ENV=test: no development-only code.
+    expect(process.env.NODE_ENV).toBe('test');
+    for (const file of initial)
+      expect(await readFile(join(distDir, file), 'utf8')).not.toContain('react-devtools');
   }, 120_000);
 });
