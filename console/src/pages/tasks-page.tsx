@@ -7,11 +7,11 @@ import { useIdentity } from '../api/identity';
 import { statusLabel } from '../format/format';
 import {
   filtersFromSearch,
-  fromLocalInput,
+  fromUtcInput,
   searchOf,
   TASK_LIST_STATUSES,
   type TaskFilters,
-  toLocalInput,
+  toUtcInput,
 } from '../tasks/task-filters';
 import { TaskTable } from '../tasks/task-table';
 import { useTaskList } from '../tasks/use-task-list';
@@ -146,21 +146,21 @@ function FilterForm(props: {
       )}
       <Field id="f-tag" label="Tag" value={draft.tag} onChange={set('tag')} placeholder="key:value" />
       <div>
-        <label htmlFor="f-from">From</label>
+        <label htmlFor="f-from">From (UTC)</label>
         <input
           id="f-from"
           type="datetime-local"
-          value={toLocalInput(draft.from)}
-          onChange={(event) => set('from')(fromLocalInput(event.target.value))}
+          value={toUtcInput(draft.from)}
+          onChange={(event) => set('from')(fromUtcInput(event.target.value))}
         />
       </div>
       <div>
-        <label htmlFor="f-to">To</label>
+        <label htmlFor="f-to">To (UTC)</label>
         <input
           id="f-to"
           type="datetime-local"
-          value={toLocalInput(draft.to)}
-          onChange={(event) => set('to')(fromLocalInput(event.target.value))}
+          value={toUtcInput(draft.to)}
+          onChange={(event) => set('to')(fromUtcInput(event.target.value))}
         />
       </div>
       <div className="filter-actions">

@@ -109,18 +109,20 @@ export function eventMatchesFilters(
   return true;
 }
 
-/** An ISO instant as a `datetime-local` input shows it (local time, minutes). */
-export function toLocalInput(iso: string | undefined): string {
+/**
+ * An ISO instant as the From/To inputs show it: UTC, to the minute. The list's times are UTC (as the API's
+ * and the logs' are), so the inputs are too; in the browser's own zone, a reader in New York filtering from
+ * 07:00 got tasks from 12:00 on the list's clock.
+ */
+export function toUtcInput(iso: string | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 16);
+  return Number.isNaN(date.getTime()) ? '' : date.toISOString().slice(0, 16);
 }
 
-/** A `datetime-local` value (local time) as an ISO instant; '' for none. */
-export function fromLocalInput(value: string): string {
+/** A From/To input's value (`2026-03-02T09:00`, UTC) as an ISO instant; '' for none. */
+export function fromUtcInput(value: string): string {
   if (!value) return '';
-  const ms = new Date(value).getTime();
+  const ms = new Date(`${value}Z`).getTime();
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString();
 }

@@ -1,10 +1,12 @@
 // The task list's filters: the page's query string, and the API request each role makes of them.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   eventMatchesFilters,
   filtersFromSearch,
+  fromUtcInput,
   searchOf,
   taskListRequest,
+  toUtcInput,
 } from '../../../console/src/tasks/task-filters';
 
 describe('task list filters', () => {
@@ -67,5 +69,22 @@ describe('task list filters', () => {
     expect(eventMatchesFilters(task, { status: 'FAILED' })).toBe(false);
     expect(eventMatchesFilters(task, { tag: 'k:v' })).toBeUndefined();
     expect(eventMatchesFilters(task, { status: 'STUCK' })).toBeUndefined();
+  });
+
+  describe('From and To inputs', () => {
+    const zone = process.env.TZ;
+    afterEach(() => {
+      process.env.TZ = zone;
+    });
+
+    it('read and show UTC, as the list does, whatever the browser zone', () => {
+      process.env.TZ = 'America/New_York';
+      expect(new Date('2026-03-02T09:00:00Z').getTimezoneOffset()).toBe(300);
+      expect(fromUtcInput('2026-03-02T09:00')).toBe('2026-03-02T09:00:00.000Z');
+      expect(toUtcInput('2026-03-02T09:00:42.123Z')).toBe('2026-03-02T09:00');
+      expect(toUtcInput(fromUtcInput('2026-12-31T23:59'))).toBe('2026-12-31T23:59');
+      expect(fromUtcInput('')).toBe('');
+      expect(toUtcInput('not a date')).toBe('');
+    });
   });
 });
