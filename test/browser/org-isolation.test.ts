@@ -1,7 +1,8 @@
 // An organization's user never sees another's data in the console: the second organization's list shows
 // only its own task, never the default organization's, and the default organization's task opened by URL
 // is "no such task in your organization" to it, as over HTTP (404). An operator's choice of organization
-// holds as they move between pages, by the menu or by the overview's links.
+// holds as they move between pages, by the menu or by the overview's links; a task's workflow is no link for
+// them (they read no workflow definition).
 import { describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-request';
 import {
@@ -73,6 +74,11 @@ describe('organizations in the console', () => {
     expect(await rows.evaluateAll((all) => all.map((row) => row.getAttribute('data-task-id')))).not.toContain(
       mine,
     );
+    // An operator reads no workflow definition: the task's workflow is no link to a page that says so.
+    await page.getByRole('link', { name: theirs }).click();
+    await expect.poll(() => page.getByText(otherWorkflow, { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: otherWorkflow }).count()).toBe(0);
+    await page.goBack();
     await nav.getByRole('link', { name: 'Overview' }).click();
     await page.waitForURL((url) => url.pathname.endsWith('/console/'));
     expect(new URL(page.url()).searchParams.get('org')).toBe('browser-other-org');

@@ -275,7 +275,12 @@ function AlertRow(props: {
         <td className="small">
           {alert.workflow && (
             <div>
-              workflow <Link href={`/workflows/${encodeURIComponent(alert.workflow)}`}>{alert.workflow}</Link>
+              workflow{' '}
+              {props.operator ? (
+                <span className="mono">{alert.workflow}</span>
+              ) : (
+                <Link href={`/workflows/${encodeURIComponent(alert.workflow)}`}>{alert.workflow}</Link>
+              )}
             </div>
           )}
           {alert.task && (

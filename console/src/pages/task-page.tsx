@@ -83,7 +83,12 @@ export default function TaskPage({ id }: { id: string }) {
         <div className="row">
           <StatusBadge status={task.status} />
           <span>
-            <Link href={`/workflows/${encodeURIComponent(task.workflowId)}`}>{task.workflowId}</Link>{' '}
+            {/* An operator reads no workflow definition (an org's route): no link to a page that says so. */}
+            {operator ? (
+              <span className="mono">{task.workflowId}</span>
+            ) : (
+              <Link href={`/workflows/${encodeURIComponent(task.workflowId)}`}>{task.workflowId}</Link>
+            )}{' '}
             <span className="muted">v{task.workflowVersion}</span>
           </span>
           {task.agentId && <span>agent {task.agentId}</span>}
