@@ -72,6 +72,21 @@ const printErrors = (event: WorkerEvent) => {
   console.error(`stepwise worker: ${event.message}${detail}`);
 };
 
+/** Step Functions and DynamoDB calls answer in well under a second; 10 s is a connection that is gone. */
+const CALL_TIMEOUT_MS = 10_000;
+/** A report runs the agentReports function, which may take its 10 s timeout, and a cold start. */
+const REPORT_TIMEOUT_MS = 20_000;
+
+/**
+ * A request that no answer will ever come to (the network black-holed it: a NAT or load balancer that
+ * dropped the connection, a host that froze) fails after `ms` and is retried by the SDK, where the SDK's
+ * default is to wait for ever: the claim, report or item write awaiting it held its slot for good, and a
+ * worker whose every slot hung took no step again while its heartbeats kept it looking alive.
+ */
+const answeredWithin = (ms: number) => ({
+  requestHandler: { requestTimeout: ms, throwOnRequestTimeout: true },
+});
+
 export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOptions<I, O>): Worker {
   const settings = resolveSettings(options);
   const own: { destroy(): void }[] = [];
@@ -81,10 +96,16 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
     own.push(created);
     return created;
   };
-  const sqs = client(options.clients?.sqs, () => new SQSClient({}));
-  const sfn = client(options.clients?.sfn, () => new SFNClient({}));
-  const dynamodb = client(options.clients?.dynamodb, () => new DynamoDBClient({}));
-  const lambda = client(options.clients?.lambda, () => new LambdaClient({}));
+  const sqs = client(
+    options.clients?.sqs,
+    () => new SQSClient(answeredWithin(settings.pollWaitSeconds * 1000 + CALL_TIMEOUT_MS)),
+  );
+  const sfn = client(options.clients?.sfn, () => new SFNClient(answeredWithin(CALL_TIMEOUT_MS)));
+  const dynamodb = client(
+    options.clients?.dynamodb,
+    () => new DynamoDBClient(answeredWithin(CALL_TIMEOUT_MS)),
+  );
+  const lambda = client(options.clients?.lambda, () => new LambdaClient(answeredWithin(REPORT_TIMEOUT_MS)));
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
   });

@@ -53,6 +53,7 @@ export default async function setup(project: TestProject) {
       { name: 'workers-e2e', orgs: [] },
       { name: 'chaos-e2e', orgs: [] },
       { name: 'sweeper-e2e', orgs: [] },
+      { name: 'network-e2e', orgs: [] },
     ]),
   });
   const { dynamodb, documents } = localClients(stack.endpoints);

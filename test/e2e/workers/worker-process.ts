@@ -20,6 +20,8 @@ export interface WorkerOptions {
   readonly grace?: number;
   /** SIGKILLed after this long whatever happens. @default 90 s */
   readonly lifetimeMs?: number;
+  /** Variables laid over the stack's (e.g. an endpoint behind a test's proxy). */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 export interface WorkerProcess {
@@ -77,7 +79,7 @@ export function startSdkWorker(program: string, options: WorkerOptions): WorkerP
 function spawnWorker(args: string[], env: Record<string, string>, options: WorkerOptions): WorkerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: projectRoot,
-    env: { ...process.env, ...workerEnvironment(options.type), ...env },
+    env: { ...process.env, ...workerEnvironment(options.type), ...env, ...options.environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid;
