@@ -13,7 +13,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { workerKey } from '../functions/shared/workers/worker-item';
 import packageJson from '../package.json' with { type: 'json' };
 import { LambdaAttemptReports } from './attempt-reports';
 import { resolveSettings, type WorkerSettingsInput } from './config';
@@ -87,6 +88,23 @@ const answeredWithin = (ms: number) => ({
   requestHandler: { requestTimeout: ms, throwOnRequestTimeout: true },
 });
 
+/** Below this the offset is the Date header's one-second grain and the trip's time, not a wrong clock. */
+const CLOCK_GRAIN_MS = 2_000;
+
+/**
+ * Now on the table's clock: the AWS SDK learns its offset from each answer's Date header
+ * (systemClockOffset). The sweeper judges a worker's silence by the item's lastHeartbeatAt against its own
+ * clock, and the recorder takes claimedAt and endedAt as sent, so a worker whose clock ran 10 minutes
+ * behind was marked DEAD at every sweep (each step it took lost as Worker.Lost, its attempts 10 minutes
+ * long), and one 10 minutes ahead would have looked alive for 10 minutes after it died.
+ */
+function tableClock(dynamodb: { config: { systemClockOffset?: number } }): () => Date {
+  return () => {
+    const offset = dynamodb.config.systemClockOffset ?? 0;
+    return new Date(Date.now() + (Math.abs(offset) < CLOCK_GRAIN_MS ? 0 : offset));
+  };
+}
+
 export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOptions<I, O>): Worker {
   const settings = resolveSettings(options);
   const own: { destroy(): void }[] = [];
@@ -121,6 +139,7 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
       host: hostname(),
       pid: process.pid,
       version: packageJson.version,
+      now: tableClock(dynamodb),
       randomHex: () => randomBytes(2).toString('hex'),
     },
     (event) => {
@@ -149,6 +168,12 @@ export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOpti
         process.on('SIGINT', onSignal);
       }
       try {
+        // One read (of an item nobody has) learns the table's clock before the registration is dated.
+        await documents
+          .send(new GetCommand({ TableName: settings.tableName, Key: workerKey(settings.type, '-') }), {
+            abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+          })
+          .catch(() => undefined);
         await runtime.start();
       } finally {
         if (handleSignals) {

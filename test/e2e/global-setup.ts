@@ -54,6 +54,7 @@ export default async function setup(project: TestProject) {
       { name: 'chaos-e2e', orgs: [] },
       { name: 'sweeper-e2e', orgs: [] },
       { name: 'network-e2e', orgs: [] },
+      { name: 'clock-e2e', orgs: [] },
     ]),
   });
   const { dynamodb, documents } = localClients(stack.endpoints);
