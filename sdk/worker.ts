@@ -4,7 +4,8 @@
 // A step's life: receive its message (hidden from other workers for the claim window) -> a heartbeat to
 // check Step Functions still waits on the token -> report `claimed` (attempt n; `stale` -> drop) -> delete
 // the message (the task token is the lease from now on) -> in flight, on the worker item -> the handler ->
-// report `finished` -> SendTaskSuccess, or SendTaskFailure with the thrown error's name. Every heartbeat
+// a heartbeat (a token closed meanwhile: nothing is reported or answered) -> report `finished` ->
+// SendTaskSuccess, or SendTaskFailure with the thrown error's name. Every heartbeat
 // interval: SendTaskHeartbeat per in-flight token (a token Step Functions no longer waits on aborts that
 // handler's signal) and the item's write, the only write that moves its lastHeartbeatAt (a type's workers
 // may serve several organizations: a time that moved at each claim would tell one the others' steps).
@@ -740,41 +741,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     const { message } = step;
     const endedAt = this.now();
     const durationMs = Math.max(0, endedAt.getTime() - step.startedMs);
-    try {
-      await this.ports.reports.finished({
-        kind: 'finished',
-        workerId: this.workerId ?? '',
-        workerType: this.settings.type,
-        taskToken: message.taskToken,
-        task: { id: message.task.id, orgId: message.task.orgId },
-        step: message.step,
-        endedAt: endedAt.toISOString(),
-        ...(outcome.ok
-          ? { status: 'SUCCEEDED', outputSummary: clip(outcome.output, SUMMARY_CHARS) }
-          : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
-      });
-    } catch (error) {
-      // Step Functions' answer matters more than the record: it still goes.
-      this.emit({
-        kind: 'error',
-        message: `Could not report the end of task ${message.task.id}'s step`,
-        error,
-      });
-    }
-    let state: TokenState | 'unanswered';
-    try {
-      state = outcome.ok
-        ? await this.ports.answers.succeed(message.taskToken, outcome.output)
-        : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
-    } catch (error) {
-      // Unanswered, the step times out on HeartbeatSeconds and is retried.
-      this.emit({
-        kind: 'error',
-        message: `Could not answer Step Functions for task ${message.task.id}`,
-        error,
-      });
-      state = 'unanswered';
-    }
+    const state = await this.answer(step, outcome, endedAt);
     this.active.delete(step.tokenId);
     this.busyMs += durationMs;
     const org = this.workFor(message.task.orgId);
@@ -798,6 +765,57 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       });
     }
     void this.save();
+  }
+
+  /**
+   * Reports the step's end, then answers Step Functions; a token already closed is neither. A worker that
+   * was frozen (SIGSTOP, a paused VM) past HeartbeatSeconds finds its handler done after the step was
+   * retried: its report would record the end in an attempt Step Functions gave up on (a success in a step
+   * it retried, even one that failed for good). One heartbeat first tells it; it then records nothing.
+   */
+  private async answer(
+    step: RunningStep,
+    outcome: Outcome,
+    endedAt: Date,
+  ): Promise<TokenState | 'unanswered'> {
+    const { message } = step;
+    // A check that fails (the network) proceeds: the recorder and Step Functions still judge the answer.
+    const token = await this.ports.answers.heartbeat(message.taskToken).catch(() => 'open' as const);
+    if (token === 'gone') return 'gone';
+    try {
+      await this.ports.reports.finished({
+        kind: 'finished',
+        workerId: this.workerId ?? '',
+        workerType: this.settings.type,
+        taskToken: message.taskToken,
+        task: { id: message.task.id, orgId: message.task.orgId },
+        step: message.step,
+        endedAt: endedAt.toISOString(),
+        ...(outcome.ok
+          ? { status: 'SUCCEEDED', outputSummary: clip(outcome.output, SUMMARY_CHARS) }
+          : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
+      });
+    } catch (error) {
+      // Step Functions' answer matters more than the record: it still goes.
+      this.emit({
+        kind: 'error',
+        message: `Could not report the end of task ${message.task.id}'s step`,
+        error,
+      });
+    }
+    try {
+      return outcome.ok
+        ? await this.ports.answers.succeed(message.taskToken, outcome.output)
+        : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
+    } catch (error) {
+      // Unanswered, the step times out on HeartbeatSeconds and is retried.
+      this.emit({
+        kind: 'error',
+        message: `Could not answer Step Functions for task ${message.task.id}`,
+        error,
+      });
+      return 'unanswered';
+    }
   }
 
   /** A step still running when the grace period ends: its handler is aborted, the step retried elsewhere. */

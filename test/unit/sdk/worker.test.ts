@@ -55,6 +55,7 @@ describe('worker runtime', () => {
       `heartbeat ${token}`,
       `claimed ${token}`,
       'delete rh-1',
+      `heartbeat ${token}`,
       `finished ${token} SUCCEEDED`,
       `succeed ${token}`,
     ]);
@@ -223,6 +224,34 @@ describe('worker runtime', () => {
     expect(answers.answers).toEqual([]);
     expect(reports.finishes).toEqual([]);
     expect(worker.status()).toMatchObject({ inFlight: 0, processed: 0, failed: 0 });
+  });
+
+  it('reports and answers nothing for a step whose token closed while its handler ran unseen (a frozen worker)', async () => {
+    let finish: () => void = () => undefined;
+    // No heartbeat comes in between: as for a process stopped (SIGSTOP) past HeartbeatSeconds, then resumed.
+    const { queue, answers, reports, events, worker } = startWorker(
+      () =>
+        new Promise((resolve) => {
+          finish = () => resolve({ late: true });
+        }),
+      { heartbeatIntervalSeconds: 60 },
+    );
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => worker.status().inFlight === 1);
+    answers.gone.add(token);
+    finish();
+    await until(() => worker.status().inFlight === 0);
+    await delay(30);
+    expect(reports.finishes).toEqual([]);
+    expect(answers.answers).toEqual([]);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: 'aborted',
+        reason: 'Step Functions no longer waited on the step when it finished',
+      }),
+    );
+    expect(worker.status()).toMatchObject({ processed: 0, failed: 0 });
   });
 
   it('runs at most `concurrency` steps at once and reads BUSY when full', async () => {
