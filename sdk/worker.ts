@@ -22,7 +22,7 @@ import {
   type WorkerStatus,
 } from '../functions/shared/workers/worker-item';
 import { type AgentMessage, parseAgentMessage } from './agent-message';
-import { AttemptReportError, type AttemptReports, isRefusal } from './attempt-reports';
+import { type AttemptReports, isRefusal } from './attempt-reports';
 import type { WorkerSettings } from './config';
 import type { QueueMessage, StepQueue } from './step-queue';
 import { failureOf, MAX_OUTPUT_BYTES, type TaskAnswers, type TokenState } from './task-answers';
@@ -126,11 +126,6 @@ export interface WorkerPorts {
   readonly now?: () => Date;
   /** 4 hex digits for a new worker id. */
   readonly randomHex: () => string;
-  /**
-   * The pauses before a step's report and answer are sent again when they could not be delivered.
-   * @default [1000, 2000, 4000, 8000, 15000]
-   */
-  readonly redeliveryDelaysMs?: readonly number[];
 }
 
 interface RunningStep {
@@ -147,7 +142,6 @@ interface RunningStep {
 }
 
 const SUMMARY_CHARS = 1_000;
-const REDELIVERY_DELAYS_MS = [1_000, 2_000, 4_000, 8_000, 15_000];
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 /** `work`, or a rejection with the signal's reason as soon as it aborts (a store may not heed the signal). */
 function abandonable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -789,20 +783,18 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     const token = await this.ports.answers.heartbeat(message.taskToken).catch(() => 'open' as const);
     if (token === 'gone') return 'gone';
     try {
-      await this.redelivered(() =>
-        this.ports.reports.finished({
-          kind: 'finished',
-          workerId: this.workerId ?? '',
-          workerType: this.settings.type,
-          taskToken: message.taskToken,
-          task: { id: message.task.id, orgId: message.task.orgId },
-          step: message.step,
-          endedAt: endedAt.toISOString(),
-          ...(outcome.ok
-            ? { status: 'SUCCEEDED', outputSummary: clip(outcome.output, SUMMARY_CHARS) }
-            : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
-        }),
-      );
+      await this.ports.reports.finished({
+        kind: 'finished',
+        workerId: this.workerId ?? '',
+        workerType: this.settings.type,
+        taskToken: message.taskToken,
+        task: { id: message.task.id, orgId: message.task.orgId },
+        step: message.step,
+        endedAt: endedAt.toISOString(),
+        ...(outcome.ok
+          ? { status: 'SUCCEEDED', outputSummary: clip(outcome.output, SUMMARY_CHARS) }
+          : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
+      });
     } catch (error) {
       // Step Functions' answer matters more than the record: it still goes.
       this.emit({
@@ -812,11 +804,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       });
     }
     try {
-      return await this.redelivered(() =>
-        outcome.ok
-          ? this.ports.answers.succeed(message.taskToken, outcome.output)
-          : this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause),
-      );
+      return outcome.ok
+        ? await this.ports.answers.succeed(message.taskToken, outcome.output)
+        : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
     } catch (error) {
       // Unanswered, the step times out on HeartbeatSeconds and is retried.
       this.emit({
@@ -826,25 +816,6 @@ export class WorkerRuntime<I = unknown, O = unknown> {
       });
       return 'unanswered';
     }
-  }
-
-  /**
-   * `send`, sent again after each pause while it cannot be delivered (a refused report is not retried) and
-   * the worker runs. The AWS SDK's own retries span well under a second: a result finished while the stack
-   * restarted was lost, and its step ran again after HeartbeatSeconds (on the local stack Step Functions
-   * waits on the same token again after a restart, so the late answer completes the step). A stopping
-   * worker does not wait: its stop would.
-   */
-  private async redelivered<T>(send: () => Promise<T>): Promise<T> {
-    for (const pause of this.ports.redeliveryDelaysMs ?? REDELIVERY_DELAYS_MS) {
-      try {
-        return await send();
-      } catch (error) {
-        if (error instanceof AttemptReportError || this.state !== 'running') throw error;
-        await delay(pause);
-      }
-    }
-    return send();
   }
 
   /** A step still running when the grace period ends: its handler is aborted, the step retried elsewhere. */

@@ -77,12 +77,8 @@ export class FakeAnswers implements TaskAnswers {
     return this.gone.has(token) ? 'gone' : 'open';
   }
 
-  /** Answers (succeed, fail) that fail as if Step Functions could not be reached, before one gets through. */
-  unreachable = 0;
-
   async succeed(token: string, output: string): Promise<TokenState> {
     this.journal.push(`succeed ${token}`);
-    if (this.unreachable-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:4567');
     if (this.gone.has(token)) return 'gone';
     this.answers.push({ token, ok: true, output });
     this.gone.add(token);
@@ -115,12 +111,8 @@ export class FakeReports implements AttemptReports {
     return this.stale.has(report.taskToken) ? { stale: true } : { attempt: this.claims.length };
   }
 
-  /** Finished reports that fail as if the recorder could not be reached, before one gets through. */
-  unreachable = 0;
-
   async finished(report: FinishedReport): Promise<void> {
     this.journal.push(`finished ${report.taskToken} ${report.status}`);
-    if (this.unreachable-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:4568');
     this.finishes.push(report);
   }
 }
@@ -170,7 +162,6 @@ export function fakePorts() {
     pid: 4242,
     version: '0.1.0',
     randomHex: () => (++hex).toString(16).padStart(4, '0'),
-    redeliveryDelaysMs: [10, 10, 10],
   };
   return { journal, queue, answers, reports, store, ports };
 }

@@ -254,26 +254,6 @@ describe('worker runtime', () => {
     expect(worker.status()).toMatchObject({ processed: 0, failed: 0 });
   });
 
-  it('sends its report and answer again while the stack cannot be reached (a restart), so the step completes once', async () => {
-    let runs = 0;
-    const { queue, answers, reports, journal, worker } = startWorker(async () => {
-      runs += 1;
-      return { done: true };
-    });
-    reports.unreachable = 2;
-    answers.unreachable = 2;
-    const token = newToken();
-    queue.push(agentMessage(token));
-    await until(() => answers.answers.length === 1);
-    expect(journal.filter((line) => /^(finished|succeed) /.test(line))).toEqual([
-      ...Array(3).fill(`finished ${token} SUCCEEDED`),
-      ...Array(3).fill(`succeed ${token}`),
-    ]);
-    expect(reports.finishes).toHaveLength(1);
-    expect(runs).toBe(1);
-    await until(() => worker.status().processed === 1);
-  });
-
   it('runs at most `concurrency` steps at once and reads BUSY when full', async () => {
     let active = 0;
     let most = 0;
