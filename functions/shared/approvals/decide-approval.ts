@@ -61,10 +61,7 @@ export async function decideApproval(
       `Only the approvers (${approval.approvers.join(', ')}), an OWNER or an ADMIN may decide ${describeApproval(key)}`,
     );
   }
-  if (approval.status !== 'PENDING') {
-    if (await resent(approval, request, deps)) return publicView(approval);
-    throw closed(approval);
-  }
+  if (approval.status !== 'PENDING') throw closed(approval);
 
   const decidedAt = deps.now();
   // Past the deadline the step is timing out: a decision now would race its timeout path.
@@ -120,42 +117,6 @@ export async function decideApproval(
     throw error;
   }
   return publicView({ ...approval, ...record });
-}
-
-/**
- * The decision already made, asked for again, is sent to Step Functions again: the first one's answer may
- * never have reached it (the route failed after writing the decision, or the stack stopped before Step
- * Functions kept the answer, then waited on the same token again), and the step would wait until its
- * deadline and fail as undecided although it was decided. False when the wait is over (the first answer
- * arrived, or the step or task ended): the request is then the conflict it always was.
- */
-async function resent(
-  approval: StoredApproval,
-  request: DecisionRequest,
-  deps: ApprovalDecisionDeps,
-): Promise<boolean> {
-  const same = approval.status === (request.decision === 'approve' ? 'APPROVED' : 'REJECTED');
-  if (!same || !approval.decision || !approval.decidedBy || !approval.decidedAt) return false;
-  try {
-    if (approval.status === 'APPROVED') {
-      await deps.callbacks.succeed(approval.taskToken, {
-        decision: approval.decision,
-        ...(approval.comment !== undefined && { comment: approval.comment }),
-        decidedBy: approval.decidedBy,
-        decidedAt: approval.decidedAt,
-      } satisfies DecisionOutput);
-    } else {
-      await deps.callbacks.fail(
-        approval.taskToken,
-        APPROVAL_REJECTED,
-        approval.comment ?? `Rejected by ${approval.decidedBy}`,
-      );
-    }
-    return true;
-  } catch (error) {
-    if (error instanceof TaskTokenClosedError) return false;
-    throw error;
-  }
 }
 
 function expiredConflict(key: ApprovalKey, approval: Approval): ConflictError {

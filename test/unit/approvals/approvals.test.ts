@@ -247,41 +247,6 @@ describe('decideApproval', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('sends the decision again when it is asked for again while the step still waits (its first answer was lost)', async () => {
-    await decideApproval(
-      identity('ADMIN', 'first'),
-      KEY,
-      { decision: 'approve', comment: 'ok' },
-      decideDeps(),
-    );
-    clock = 120_000;
-    await expect(
-      decideApproval(identity('ADMIN', 'second'), KEY, { decision: 'approve' }, decideDeps()),
-    ).resolves.toMatchObject({ status: 'APPROVED', decidedBy: 'first', comment: 'ok' });
-    const output = {
-      decision: 'approve',
-      comment: 'ok',
-      decidedBy: 'first',
-      decidedAt: '2026-03-02T09:01:30.000Z',
-    };
-    expect(sent).toEqual([
-      { kind: 'succeed', token: 'token-1', output },
-      { kind: 'succeed', token: 'token-1', output },
-    ]);
-  });
-
-  it('answers 409 to the same decision again once the wait is over, and keeps the approval decided', async () => {
-    await decideApproval(identity('OWNER', 'boss'), KEY, { decision: 'reject' }, decideDeps());
-    callbackFailure = new TaskTokenClosedError('Task Timed Out');
-    await expect(
-      decideApproval(identity('OWNER', 'boss'), KEY, { decision: 'reject' }, decideDeps()),
-    ).rejects.toMatchObject({
-      statusCode: 409,
-      message: expect.stringContaining('already REJECTED by boss'),
-    });
-    expect((await approvals.get(KEY))?.status).toBe('REJECTED');
-  });
-
   it('turns the approval EXPIRED and answers 409 when Step Functions says the wait is over', async () => {
     callbackFailure = new TaskTokenClosedError('Task Timed Out');
     await expect(
