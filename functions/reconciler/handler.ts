@@ -37,7 +37,7 @@ const lambdaHandler = async (): Promise<void> => {
   const report = await reconcileTasks(deps);
   metrics.addMetric('TasksReconciled', MetricUnit.Count, report.settled);
   metrics.addMetric('TaskReconcileErrors', MetricUnit.Count, report.failed);
-  publishEmf([activeTasksToEmf(report.checked - report.settled, Date.now())], emfConfig);
+  publishEmf([activeTasksToEmf(report.checked + report.deferred - report.settled, Date.now())], emfConfig);
   if (report.settled > 0) {
     logger.warn('Caught up on tasks whose status events never arrived', { ...report });
   }

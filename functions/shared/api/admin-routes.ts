@@ -19,23 +19,25 @@ export const ADMIN_OPERATIONS: Record<string, ApiOperation> = {
   },
 
   'GET /admin/tasks/{id}': async (event, identity, deps) => {
-    noQuery(event);
-    const taskId = pathParameter(event, 'id');
-    const orgId = isOperator(identity) ? undefined : identity.orgId;
-    const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
-    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
+    const { task, steps } = await adminTask(event, identity, deps);
     return jsonResponse(200, { ...taskDetailOf(task, steps), events: buildTaskEventLog(task, steps) });
   },
 
   'GET /admin/tasks/{id}/timeline': async (event, identity, deps) => {
-    noQuery(event);
-    const taskId = pathParameter(event, 'id');
-    const orgId = isOperator(identity) ? undefined : identity.orgId;
-    const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
-    if (!task) throw new NotFoundError(`Task ${taskId} not found`);
+    const { task, steps } = await adminTask(event, identity, deps);
     return jsonResponse(
       200,
       await readTaskTimeline(task, steps, deps.registry.store, deps.taskService.now()),
     );
   },
 };
+
+/** The task `{id}` with its steps: any org's for an operator, else the caller's org's (404 for another's). */
+async function adminTask(...[event, identity, deps]: Parameters<ApiOperation>) {
+  noQuery(event);
+  const taskId = pathParameter(event, 'id');
+  const orgId = isOperator(identity) ? undefined : identity.orgId;
+  const { task, steps } = await deps.taskService.tasks.getWithSteps(orgId, taskId);
+  if (!task) throw new NotFoundError(`Task ${taskId} not found`);
+  return { task, steps };
+}

@@ -381,9 +381,9 @@ export interface ReconcileDeps {
 }
 
 export interface ReconcileReport {
-  /** Active tasks older than the threshold, checked or not. */
+  /** Active tasks older than the threshold checked against their execution. */
   readonly checked: number;
-  /** Of those, left for a later run (reconcile-schedule.ts). */
+  /** Active tasks older than the threshold left for a later run (reconcile-schedule.ts). */
   readonly deferred: number;
   readonly settled: number;
   readonly failed: number;
@@ -403,11 +403,11 @@ export async function reconcileTasks(deps: ReconcileDeps, olderThanMs = 60_000):
   do {
     const page = await deps.tasks.listActive(before, position);
     for (const task of page.items) {
-      report.checked++;
       if (!due(task, now)) {
         report.deferred++;
         continue;
       }
+      report.checked++;
       try {
         const outcome = await reconcileTask(task, deps);
         if (outcome) report[outcome]++;

@@ -28,8 +28,9 @@ export const DEFAULT_STEP_TIMEOUT_SECONDS = 300;
 export const MAX_STEP_TIMEOUT_SECONDS = 86_400;
 /**
  * An http, llm, transform or lambda attempt runs inside the step runner Lambda, which its 900 s timeout
- * (resources.ts) kills: the step's own timeout stays below it, with time left to record the attempt. Work
- * that takes longer is an `agent` step's.
+ * (resources.ts) kills: the step's own timeout stays below it, so Step Functions times out a long attempt
+ * (States.Timeout, as the step says) before Lambda kills it (Sandbox.Timedout). Work that takes longer is
+ * an `agent` step's.
  */
 export const MAX_RUNNABLE_STEP_TIMEOUT_SECONDS = 880;
 export const MAX_WORKFLOW_TIMEOUT_SECONDS = 31_536_000;

@@ -418,9 +418,11 @@ describe('reconcileTasks', () => {
     const checksFrom = async (ageMinutes: number, runs = 15) => {
       described.length = 0;
       for (let run = 0; run < runs; run++) {
+        const before = described.length;
         const now = new Date(created + (ageMinutes + run) * 60_000);
         const report = await reconcileTasks({ tasks, executions: counting, now: () => now });
-        expect(report.checked).toBe(1);
+        expect(report.checked + report.deferred).toBe(1);
+        expect(report.checked).toBe(described.length - before);
       }
       return described.length;
     };
