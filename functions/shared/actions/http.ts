@@ -14,6 +14,7 @@ import {
   retryWithBackoff,
   type Sleep,
 } from '../retry/retry-with-backoff';
+import { MAX_RUNNABLE_STEP_TIMEOUT_SECONDS } from '../workflows/limits';
 import * as z from '../zod-mini';
 import {
   HttpClientError,
@@ -99,7 +100,11 @@ export const HttpParamsSchema = z
     ),
     /** Statuses that count as success. @default any 2xx */
     expectedStatus: z.optional(z.union([StatusSchema, z.array(StatusSchema).check(z.minLength(1))])),
-    timeoutMs: z._default(z.int().check(z.gte(1), z.lte(900_000)), DEFAULT_TIMEOUT_MS),
+    // At most the longest a runnable step may take (limits.ts): a longer request could never end in time.
+    timeoutMs: z._default(
+      z.int().check(z.gte(1), z.lte(MAX_RUNNABLE_STEP_TIMEOUT_SECONDS * 1000)),
+      DEFAULT_TIMEOUT_MS,
+    ),
     retry: z.optional(RetryParamsSchema),
   })
   .check(

@@ -5,7 +5,8 @@
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
 import jsonata from 'jsonata';
 import { nonLinearRegexIn } from '../actions/linear-regex';
-import { MAX_EXPRESSION_LENGTH, TransformParamsSchema } from '../actions/transform';
+import { ACTION_PARAM_KEYS } from '../actions/param-keys';
+import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
 import { shownText } from '../http/shown-text';
 import type * as z from '../zod-mini';
 import {
@@ -237,25 +238,27 @@ function checkStaticParams(step: Step, field: string): ValidationIssue | undefin
   };
 }
 
-/** What a `transform` step's params may hold (actions/transform.ts), besides `simulate` (steps/simulate.ts). */
-const TRANSFORM_PARAMS = new Set([...Object.keys(TransformParamsSchema.shape), 'simulate']);
+/** What each runnable step's params may hold (actions/param-keys.ts), besides `simulate` (steps/simulate.ts). */
+const PARAM_KEYS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(ACTION_PARAM_KEYS).map(([type, keys]) => [type, new Set([...keys, 'simulate'])]),
+);
 
 /**
- * A `transform` step's params are a strict object: any other key, given as a value or as `.$`, fails every
- * task with InvalidStepParams, so it is refused now, naming the key.
+ * A runnable step's params are a strict object: any other key, given as a value or as `.$`, fails every task
+ * with InvalidStepParams, so it is refused now, naming the key and the ones the step takes.
  */
-function checkTransformParamKeys(step: Step, field: string): ValidationIssue | undefined {
-  if (step.type !== 'transform') return undefined;
-  const unknown = Object.keys(step.params ?? {}).find(
-    (key) => !TRANSFORM_PARAMS.has(key.replace(/\.\$$/, '')),
-  );
+function checkParamKeys(step: Step, field: string): ValidationIssue | undefined {
+  const known = PARAM_KEYS[step.type];
+  if (!known || !('params' in step)) return undefined;
+  const unknown = Object.keys(step.params ?? {}).find((key) => !known.has(key.replace(/\.\$$/, '')));
   if (unknown === undefined) return undefined;
   const where = `${field}.params.${shownText(unknown)}`;
+  const takes = ACTION_PARAM_KEYS[step.type as keyof typeof ACTION_PARAM_KEYS].join(', ');
   return {
     rule: 'invalid-params',
     stepId: step.id,
     field: where,
-    message: `Step '${step.id}' (${where}): a transform step takes expression and data (each also as .$), not this param`,
+    message: `Step '${step.id}' (${where}): a ${step.type} step takes ${takes} (each also as .$), not this param`,
   };
 }
 
@@ -469,7 +472,7 @@ function checkScope(steps: readonly Step[], prefix: string, env: ScopeEnv): Vali
     }
     const expressionIssue = checkExpression(step, field);
     if (expressionIssue) issues.push(expressionIssue);
-    const paramsIssue = checkStaticParams(step, field) ?? checkTransformParamKeys(step, field);
+    const paramsIssue = checkStaticParams(step, field) ?? checkParamKeys(step, field);
     if (paramsIssue) issues.push(paramsIssue);
     const duplicate = 'params' in step ? duplicateParam(step.params, `${field}.params`) : undefined;
     if (duplicate) {

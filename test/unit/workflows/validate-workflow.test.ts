@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { HttpParamsSchema } from '../../../functions/shared/actions/http';
+import { LambdaParamsSchema } from '../../../functions/shared/actions/lambda';
+import { LlmParamsSchema } from '../../../functions/shared/actions/llm/llm-action';
+import { ACTION_PARAM_KEYS } from '../../../functions/shared/actions/param-keys';
+import { TransformParamsSchema } from '../../../functions/shared/actions/transform';
 import { FUNCTIONS } from '../../../functions/shared/resources';
 import { MAX_RUNNABLE_STEP_TIMEOUT_SECONDS } from '../../../functions/shared/workflows/limits';
 import {
@@ -343,6 +348,45 @@ describe('validateWorkflow', () => {
       ]),
     );
     expect(fine.ok, JSON.stringify(fine)).toBe(true);
+  });
+
+  it('invalid-params: an http, llm or lambda param its action does not take, naming it and what it takes', () => {
+    const cases: [object, string][] = [
+      [{ type: 'http', params: { url: 'https://example.com', methd: 'POST' } }, 'methd'],
+      [{ type: 'llm', params: { prompt: 'hi', 'modle.$': '$.input.m' } }, 'modle.$'],
+      [{ type: 'lambda', params: { functionArn: 'fn', input: {} } }, 'input'],
+    ];
+    for (const [shape, key] of cases) {
+      const found = issue(workflow([{ id: 'a', ...shape }]), 'invalid-params');
+      expect(found).toMatchObject({ stepId: 'a', field: `steps[0].params.${key}` });
+      expect(found.message).toMatch(/takes .+, not this param/);
+    }
+    const fine = validateWorkflow(
+      workflow([
+        {
+          id: 'a',
+          type: 'http',
+          params: {
+            'url.$': '$.input.url',
+            method: 'POST',
+            body: {},
+            retry: { maxRetries: 1 },
+            simulate: {},
+          },
+        },
+      ]),
+    );
+    expect(fine.ok, JSON.stringify(fine)).toBe(true);
+  });
+
+  it("lists each action's params as its schema does", () => {
+    const keys = (schema: { _zod: { def: { shape?: object } } }) => Object.keys(schema._zod.def.shape ?? {});
+    expect(ACTION_PARAM_KEYS).toEqual({
+      http: keys(HttpParamsSchema),
+      llm: keys(LlmParamsSchema),
+      lambda: keys(LambdaParamsSchema),
+      transform: keys(TransformParamsSchema),
+    });
   });
 
   it('invalid-reference: a .$ param reading a step that is not a dependency', () => {
