@@ -185,7 +185,10 @@ function closedAsLost(attempt: AttemptRecord, at: string, why: string): AttemptR
   };
 }
 
-const LOST_BY_NEXT_CLAIM = 'heartbeat timeout or lost worker; the step was handed to another worker';
+// Step Functions retried the step under a new token: the worker went silent past HeartbeatSeconds, was
+// lost, or, live, ran past the step's timeoutSeconds; the claim cannot tell which.
+const LOST_BY_NEXT_CLAIM =
+  'Step Functions stopped waiting for it (a heartbeat timeout, a lost worker, or the step timeout); the step was handed to another worker';
 
 /**
  * An earlier attempt reported SUCCEEDED when the step runs again under a new token: its worker reported
