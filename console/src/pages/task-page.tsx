@@ -1,13 +1,14 @@
 // One task: status and actions (cancel; approve or reject a waiting approval step), the timeline as a
 // Gantt chart, step summaries and errors, input and output, and the event log; all kept live.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { useApi } from '../api/api-context';
 import { ApiError } from '../api/client';
 import { useIdentity } from '../api/identity';
 import type { Approval, TaskEvent } from '../api/types';
 import { StatusBadge } from '../components/status-badge';
+import { useClock } from '../components/use-clock';
 import { formatClock, formatDuration, formatUtc } from '../format/format';
 import { Gantt } from '../tasks/gantt';
 import { layoutGantt } from '../tasks/gantt-layout';
@@ -19,18 +20,6 @@ const JSON_PREVIEW_CHARS = 4000;
 /** How often a running task's open bars and duration move on between refetches (none come while it is quiet). */
 const CLOCK_MS = 1_000;
 
-/** The time, ticking every `ms` while `running`; still once the task has ended. */
-function useNow(ms: number, running: boolean): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    if (!running) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms, running]);
-  return now;
-}
-
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export default function TaskPage({ id }: { id: string }) {
@@ -39,7 +28,7 @@ export default function TaskPage({ id }: { id: string }) {
   const task = detail.data;
   const steps = timeline.data?.steps;
 
-  const now = useNow(CLOCK_MS, task !== undefined && ACTIVE.has(task.status));
+  const now = useClock(CLOCK_MS, task !== undefined && ACTIVE.has(task.status));
   const layout = useMemo(
     () =>
       task && steps

@@ -4,29 +4,20 @@
 // pushed is a DEAD marking (workers write their own status through the SDK, and a silent worker reads as
 // DEAD before anyone marks it), and only to the orgs its type names; that event refreshes it at once.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'wouter';
 import type { WorkerList, WorkerStats, WorkerStatus } from '../api/admin-types';
 import { useApi } from '../api/api-context';
 import { LoadError } from '../components/load-state';
 import { liveOrg, OrgSelector, useIsOperator, useOrgParam } from '../components/org-selector';
 import { StatusBadge } from '../components/status-badge';
+import { useClock } from '../components/use-clock';
 import { formatDuration, formatNumber, formatTime, formatUtc } from '../format/format';
 import { useLiveRefetch } from '../live/live-context';
 import './pages.css';
 
 const STATUSES: readonly WorkerStatus[] = ['IDLE', 'ACTIVE', 'BUSY', 'STOPPED', 'DEAD'];
 const POLL_MS = 10_000;
-
-/** Re-renders every `ms` (heartbeat ages tick between refreshes). */
-function useNow(ms: number): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
-}
 
 /** Whole seconds: `42 s`, `3 m 05 s`. */
 const ageText = (seconds: number) =>
@@ -39,7 +30,7 @@ export default function WorkersPage() {
   const operator = useIsOperator();
   const [type, setType] = useState('');
   const [status, setStatus] = useState('');
-  const now = useNow(1000);
+  const now = useClock(1000);
   const scope = { org, type: type || undefined };
 
   const stats = useQuery({

@@ -1,9 +1,10 @@
 // The task list: a virtualized grid (only the visible rows are in the DOM, so 10,000 rows scroll as
 // smoothly as 10), reading the next page when the user scrolls near the end or presses "Load more".
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useRef } from 'react';
 import { Link } from 'wouter';
 import { StatusBadge } from '../components/status-badge';
+import { useClock } from '../components/use-clock';
 import { formatAge, formatDuration, formatTime } from '../format/format';
 import type { ListedTask } from './use-task-list';
 
@@ -19,16 +20,6 @@ interface TaskTableProps {
 
 /** Running tasks' durations move on every 10 s, not on every scroll (which would defeat the row memo). */
 const CLOCK_MS = 10_000;
-
-/** The time in whole `ms`, moving on every `ms` whether or not anything else re-renders the table. */
-function useClock(ms: number): number {
-  const [now, setNow] = useState(() => Math.floor(Date.now() / ms) * ms);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Math.floor(Date.now() / ms) * ms), ms);
-    return () => clearInterval(timer);
-  }, [ms]);
-  return now;
-}
 
 function durationOf(row: ListedTask, now: number): number | undefined {
   const start = Date.parse(row.startedAt ?? row.createdAt);
