@@ -228,6 +228,12 @@ describe('task detail', () => {
     expect(await page.getByRole('heading', { name: `Task ${taskId}`, level: 1 }).isVisible()).toBe(true);
     expect(await page.getByTestId('gantt').isVisible()).toBe(true);
     expect(await panel.getByLabel('Comment').inputValue()).toBe('half typed');
+    // The page shows the task as last read: its open bar stops growing until a refresh succeeds.
+    const bar = page.getByTestId('gantt').locator('[data-testid="gantt-bar"][data-step="review"]');
+    const width = async () => (await bar.boundingBox())?.width;
+    const before = await width();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await width()).toBe(before);
 
     // Back: the banner goes with the next poll that succeeds.
     await page.unroute(`${stack.url}/tasks/**`);

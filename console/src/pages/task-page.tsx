@@ -28,7 +28,8 @@ export default function TaskPage({ id }: { id: string }) {
   const task = detail.data;
   const steps = timeline.data?.steps;
 
-  const now = useClock(CLOCK_MS, task !== undefined && ACTIVE.has(task.status));
+  // Still while a refresh fails: the page shows the task as last read, and says so.
+  const now = useClock(CLOCK_MS, task !== undefined && ACTIVE.has(task.status) && !detail.error);
   const layout = useMemo(
     () =>
       task && steps
