@@ -19,6 +19,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { LambdaAttemptReports } from './attempt-reports';
 import { resolveSettings, type WorkerSettingsInput } from './config';
 import { SqsStepQueue } from './step-queue';
+import { tableClock } from './table-clock';
 import { SfnTaskAnswers } from './task-answers';
 import { type AgentHandler, type WorkerEvent, WorkerRuntime, type WorkerStatusView } from './worker';
 import { DynamoWorkerStore } from './worker-store';
@@ -87,23 +88,6 @@ const REPORT_TIMEOUT_MS = 20_000;
 const answeredWithin = (ms: number) => ({
   requestHandler: { requestTimeout: ms, throwOnRequestTimeout: true },
 });
-
-/** Below this the offset is the Date header's one-second grain and the trip's time, not a wrong clock. */
-const CLOCK_GRAIN_MS = 2_000;
-
-/**
- * Now on the table's clock: the AWS SDK learns its offset from each answer's Date header
- * (systemClockOffset). The sweeper judges a worker's silence by the item's lastHeartbeatAt against its own
- * clock, and the recorder takes claimedAt and endedAt as sent, so a worker whose clock ran 10 minutes
- * behind was marked DEAD at every sweep (each step it took lost as Worker.Lost, its attempts 10 minutes
- * long), and one 10 minutes ahead would have looked alive for 10 minutes after it died.
- */
-function tableClock(dynamodb: { config: { systemClockOffset?: number } }): () => Date {
-  return () => {
-    const offset = dynamodb.config.systemClockOffset ?? 0;
-    return new Date(Date.now() + (Math.abs(offset) < CLOCK_GRAIN_MS ? 0 : offset));
-  };
-}
 
 export function createWorker<I = unknown, O = unknown>(options: CreateWorkerOptions<I, O>): Worker {
   const settings = resolveSettings(options);
