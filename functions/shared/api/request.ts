@@ -13,10 +13,11 @@ export { noBody, noQuery, parseWith } from './parse-input';
 /** Far above any id the API issues (task ids are UUIDs, workflow ids slugs of 64), far below DynamoDB's key limit. */
 export const MAX_ID_LENGTH = 128;
 /**
- * No control nor format characters (Unicode Cc, Cf): no id the API issues has one, and a 404 that named an
- * id with a bidi override or a zero-width space would show the client's text other than it reads.
+ * No control nor format characters, nor line separators (Unicode Cc, Cf, Zl, Zp): no id the API issues has
+ * one, and a 404 that named an id with a bidi override or a zero-width space would show the client's text
+ * other than it reads.
  */
-const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 
 export const pathParameter = (event: APIGatewayProxyEventV2, name: string) => {
   const value = event.pathParameters?.[name];

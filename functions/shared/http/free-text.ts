@@ -4,13 +4,17 @@
 //   characters, nor the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which make
 //   a text read otherwise than it is stored, in the console, a terminal, an alert;
 // - a label or key (an agent id, a tag value, an API key's name, an idempotency key): printable, no
-//   control or format characters at all.
+//   control or format characters at all, nor the line and paragraph separators (U+2028, U+2029), which
+//   break a label's line in a log, a terminal, an alert.
 import * as z from '../zod-mini';
 
-const PRINTABLE = /^[^\p{Cc}\p{Cf}]+$/u;
+const PRINTABLE = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u;
 
-/** The check of a label or key: no control or format characters (Unicode Cc, Cf, such as U+0007 or U+202E). */
-export const printable = () => z.regex(PRINTABLE, 'has control or formatting characters');
+/**
+ * The check of a label or key: no control or format characters nor line separators (Unicode Cc, Cf, Zl, Zp,
+ * such as U+0007, U+202E or U+2028).
+ */
+export const printable = () => z.regex(PRINTABLE, 'has control, formatting or line separator characters');
 
 const REFUSED = /[^\P{Cc}\t\n\r]|[\u202A-\u202E\u2066-\u2069]/u;
 

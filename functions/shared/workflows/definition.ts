@@ -152,8 +152,8 @@ const DisplayName = z
     z.maxLength(200),
     z.regex(/\S/, 'must not be blank'),
     z.regex(
-      /^[^\p{Cc}\p{Cf}]*$/u,
-      'must not have control or format characters (Unicode Cc or Cf, such as U+0007 or U+202E)',
+      /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u,
+      'must not have control or format characters nor line separators (Unicode Cc, Cf, Zl or Zp, such as U+0007, U+202E or U+2028)',
     ),
   );
 

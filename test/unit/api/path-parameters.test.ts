@@ -9,7 +9,7 @@ import { ValidationError } from '../../../functions/shared/http/errors';
 const event = (id: string) => ({ pathParameters: { id } }) as unknown as APIGatewayProxyEventV2;
 
 describe('pathParameter', () => {
-  it.each([['\u202E'], ['a\u200Bb'], ['\u2066x'], ['x\u0000'], ['\u0007'], ['x'.repeat(129)]])(
+  it.each([['\u202E'], ['a\u200Bb'], ['\u2066x'], ['x\u0000'], ['\u0007'], ['a\u2028b'], ['x'.repeat(129)]])(
     'refuses %j naming the parameter',
     (id) => {
       let error: unknown;

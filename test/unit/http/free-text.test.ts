@@ -34,7 +34,7 @@ describe('free text (an approval comment, a workflow description)', () => {
 describe('an idempotency key', () => {
   it('is printable: no control or format characters', () => {
     expect(z.safeParse(IdempotencyKeySchema, 'order-42:retry').success).toBe(true);
-    for (const key of ['\u202Eabc', 'a\u200Bb', 'tab\there']) {
+    for (const key of ['\u202Eabc', 'a\u200Bb', 'tab\there', 'line\u2028break', 'para\u2029graph']) {
       expect(z.safeParse(IdempotencyKeySchema, key).success, JSON.stringify(key)).toBe(false);
     }
   });

@@ -8,7 +8,7 @@ describe('task tags', () => {
     const tooMany = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v']));
     expect(z.safeParse(TaskTagsSchema, tooMany).error?.issues[0]?.message).toBe('at most 10 tags');
     expect(z.safeParse(TaskTagsSchema, { env: '\u202Eprod' }).error?.issues[0]?.message).toBe(
-      'has control or formatting characters',
+      'has control, formatting or line separator characters',
     );
   });
 
