@@ -2,12 +2,14 @@
 // SendTaskFailure, kept alive by SendTaskHeartbeat. The interpreter has no notion of them.
 import { randomBytes } from 'node:crypto';
 import { invalidToken, TaskError, taskDoesNotExist, taskTimedOut } from './errors';
+import { clearLongTimeout, type LongTimer, setLongTimeout } from './long-timer';
 
 interface WaitingTask {
   readonly resolve: (output: unknown) => void;
   readonly reject: (error: TaskError) => void;
   readonly heartbeatMs?: number;
-  heartbeatTimer?: NodeJS.Timeout;
+  /** HeartbeatSeconds runs up to 99,999,999 s on AWS: past setTimeout's 24.8 days (long-timer.ts). */
+  heartbeatTimer?: LongTimer;
 }
 
 // Our tokens look like this; anything else cannot have come from this endpoint.
@@ -55,7 +57,7 @@ export class TaskTokens {
   /** The task stopped waiting (timed out, its execution ended): later calls with the token get TaskTimedOut. */
   expire(token: string): void {
     const task = this.waiting.get(token);
-    if (task) clearTimeout(task.heartbeatTimer);
+    if (task) clearLongTimeout(task.heartbeatTimer);
     this.waiting.delete(token);
     this.finished.add(token);
   }
@@ -66,8 +68,8 @@ export class TaskTokens {
 
   private armHeartbeat(token: string, task: WaitingTask): void {
     if (task.heartbeatMs === undefined) return;
-    clearTimeout(task.heartbeatTimer);
-    task.heartbeatTimer = setTimeout(() => {
+    clearLongTimeout(task.heartbeatTimer);
+    task.heartbeatTimer = setLongTimeout(() => {
       this.expire(token);
       task.reject(
         new TaskError('States.HeartbeatTimeout', `No heartbeat received within ${task.heartbeatMs} ms`),

@@ -4,6 +4,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { clearLongTimeout, MAX_TIMER_MS, setLongTimeout } from '../../../local/stepfunctions/long-timer';
+import { TaskTokens } from '../../../local/stepfunctions/task-tokens';
 
 const THIRTY_DAYS_S = 30 * 24 * 3600;
 const settledWithin = (promise: Promise<unknown>, ms: number) =>
@@ -38,6 +39,27 @@ describe('setLongTimeout', () => {
     clearLongTimeout(timer);
     vi.advanceTimersByTime(THIRTY_DAYS_S * 1000);
     expect(called).not.toHaveBeenCalled();
+  });
+});
+
+describe('a task token with a HeartbeatSeconds past 24.8 days', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits that long for a heartbeat, then times out', async () => {
+    vi.useFakeTimers();
+    const tokens = new TaskTokens();
+    const token = tokens.mint();
+    let ended: string | undefined;
+    const outcome = tokens.wait(token, THIRTY_DAYS_S).catch((error: Error) => {
+      ended = error.name;
+    });
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS + 1);
+    expect(ended).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(THIRTY_DAYS_S * 1000);
+    await outcome;
+    expect(ended).toBe('States.HeartbeatTimeout');
   });
 });
 
