@@ -3,6 +3,7 @@
 // DEAD while it heartbeats nor date its attempts ten minutes off. Skipped against a deployment.
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { registerWorkflow, request, waitForTask } from './http-client';
+import { scriptedAgentWorkflow } from './workers/scripted-agent-workflow';
 import { startSdkWorker, stopAllWorkers } from './workers/worker-process';
 
 const stack = inject('stack');
@@ -25,21 +26,7 @@ describe.skipIf(!stack)('a worker whose clock is wrong', () => {
   ])(
     'runs its step once, alive and dated on the stack clock, when its clock is 10 minutes %s',
     async (way, skew) => {
-      const workflowId = await registerWorkflow({
-        id: `clock_${way}`,
-        version: 1,
-        name: `clock ${way}`,
-        steps: [
-          {
-            id: 'work',
-            type: 'agent',
-            workerType: TYPE,
-            heartbeatSeconds: 60,
-            timeoutSeconds: 120,
-            params: { 'script.$': '$.input' },
-          },
-        ],
-      });
+      const workflowId = await registerWorkflow(scriptedAgentWorkflow(`clock_${way}`, TYPE));
       const worker = startSdkWorker('test/e2e/workers/skewed-clock-worker.ts', {
         type: TYPE,
         environment: { STEPWISE_TEST_CLOCK_SKEW_MS: String(skew) },

@@ -8,6 +8,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { registerWorkflow, request, waitForTask } from './http-client';
+import { scriptedAgentWorkflow } from './workers/scripted-agent-workflow';
 import { startWorker, stopAllWorkers } from './workers/worker-process';
 
 const stack = inject('stack');
@@ -58,21 +59,7 @@ describe.skipIf(!stack)('a worker behind a network that black-holes its requests
       Number(new URL(endpoints.environment.AWS_ENDPOINT_URL_SFN ?? '').port),
     );
     try {
-      const workflowId = await registerWorkflow({
-        id: 'black_hole',
-        version: 1,
-        name: 'black hole',
-        steps: [
-          {
-            id: 'work',
-            type: 'agent',
-            workerType: TYPE,
-            heartbeatSeconds: 60,
-            timeoutSeconds: 120,
-            params: { 'script.$': '$.input' },
-          },
-        ],
-      });
+      const workflowId = await registerWorkflow(scriptedAgentWorkflow('black_hole', TYPE));
       // One slot: a call that hangs for good in it would leave the worker taking nothing again.
       const worker = startWorker('test/e2e/workers/scripted-worker.ts', {
         type: TYPE,
