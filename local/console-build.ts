@@ -22,7 +22,8 @@ export const CONSOLE_STAMP_FILE = '.build-stamp';
  * sets NODE_ENV=test, so a build started by a test once gave dist React's development build (which `npm
  * start` then served and `cdk deploy` shipped, as nothing was stale); a stamp without this is stale.
  */
-export const stampText = (sourcesAt: Date): string => `production build of ${sourcesAt.toISOString()}\n`;
+const PRODUCTION_STAMP = 'production build of ';
+export const stampText = (sourcesAt: Date): string => `${PRODUCTION_STAMP}${sourcesAt.toISOString()}\n`;
 
 /** The newest modification time (ms) of the files under `dir`, skipping `skip` (names at any depth). */
 export async function newestMtime(dir: string, skip: ReadonlySet<string>): Promise<number> {
@@ -44,7 +45,7 @@ export async function isConsoleStale(consoleDir: string = CONSOLE_DIR): Promise<
   let stampedAt: number;
   try {
     const stamp = join(consoleDir, 'dist', CONSOLE_STAMP_FILE);
-    if (!(await readFile(stamp, 'utf8')).startsWith('production build of ')) return true;
+    if (!(await readFile(stamp, 'utf8')).startsWith(PRODUCTION_STAMP)) return true;
     stampedAt = (await stat(stamp)).mtimeMs;
   } catch {
     return true;
