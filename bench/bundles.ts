@@ -43,7 +43,7 @@ const LAMBDA_ENVIRONMENT: Record<string, string> = {
   CRITICAL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:critical',
   WARNING_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:warning',
   INFO_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:info',
-  WORKER_TYPES: '{}',
+  WORKER_TYPES: '[]',
   WORKFLOW_ROLE_ARN: 'arn:aws:iam::123456789012:role/workflows',
   STEP_RUNNER_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:step-runner',
   STATE_MACHINE_PREFIX: 'Stepwise-',

@@ -49,7 +49,11 @@ import {
   parseDeadAfterSeconds,
   parseHeartbeatSeconds,
 } from '../functions/shared/workers/dead-after';
-import { WORKER_TYPES_ENV, type WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
+import {
+  WORKER_QUEUE_URL_PREFIX_ENV,
+  WORKER_TYPES_ENV,
+  type WorkerTypeDeclaration,
+} from '../functions/shared/workers/worker-types';
 import { Alerting } from './alerting';
 import { Api } from './api';
 import { Console } from './console';
@@ -301,6 +305,7 @@ export class StepwiseStack extends Stack {
       TABLE_NAME: this.data.table.tableName,
       WORKFLOW_ROLE_ARN: this.workflows.role.roleArn,
       [WORKER_TYPES_ENV]: this.workers.environment,
+      [WORKER_QUEUE_URL_PREFIX_ENV]: this.workers.queueUrlPrefix,
       [DEAD_AFTER_ENV]: String(deadAfterSeconds),
       ...logEnvironment(logSettings),
     };
@@ -317,18 +322,25 @@ export class StepwiseStack extends Stack {
       if (name !== 'stepRunner') fn.addEnvironment('STEP_RUNNER_ARN', stepRunner.functionArn);
     }
 
-    // The DLQ_NOT_EMPTY alert rule: the sweeper reads the depth of every dead-letter queue of the stack.
-    const deadLetterQueues = [
-      ...(Object.entries(QUEUES) as [QueueKey, QueueShape][]).flatMap(([key, shape]) => {
+    // The DLQ_NOT_EMPTY alert rule: the sweeper reads the depth of every dead-letter queue of the stack;
+    // DLQ_URLS names the fixed queues' (the worker types' it derives from WORKER_QUEUE_URL_PREFIX).
+    const fixedDeadLetterQueues = (Object.entries(QUEUES) as [QueueKey, QueueShape][]).flatMap(
+      ([key, shape]) => {
         const queue = queues[key];
         return [
           ...(isDeadLetterQueue(shape) ? [queue] : []),
           ...(queue.deadLetterQueue ? [queue.deadLetterQueue.queue] : []),
         ];
-      }),
+      },
+    );
+    functions.sweeper.addEnvironment(
+      DLQ_URLS_ENV,
+      fixedDeadLetterQueues.map((queue) => queue.queueUrl).join(','),
+    );
+    const deadLetterQueues = [
+      ...fixedDeadLetterQueues,
       ...Object.values(this.workers.types).map((type) => type.deadLetterQueue),
     ];
-    functions.sweeper.addEnvironment(DLQ_URLS_ENV, deadLetterQueues.map((queue) => queue.queueUrl).join(','));
     functions.sweeper.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['sqs:GetQueueAttributes'],

@@ -1,14 +1,17 @@
 // The worker types of the deployment (`workerTypes`, functions/shared/workers/worker-types.ts): per type a
 // queue and its DLQ (workerQueueShape), and the IAM managed policy a worker of that type runs with. The
+// queues are named `sw<hash of the stack name>-<type>[-dlq]` (at most 79 of SQS's 80 characters), so the
+// Lambdas derive their URLs from one prefix rather than carry them in their 4 KB of environment. The
 // policy grants only what the worker SDK calls: its own queue, the task-token callbacks, the agentReports
 // function, and the table items under its type's partition (`WORKER#<type>`).
-import { Duration, Validations } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { workerQueueShape } from '../functions/shared/resources';
+import { workerQueueNames, workerQueueShape } from '../functions/shared/resources';
 import { workerPartition } from '../functions/shared/workers/worker-item';
 import type { WorkerTypeDeclaration } from '../functions/shared/workers/worker-types';
 import { workerTypesEnvironment } from '../functions/shared/workers/worker-types';
@@ -35,17 +38,23 @@ export class Workers extends Construct {
   readonly types: Readonly<Record<string, WorkerTypeResources>>;
   /** Every worker queue (the state machines' role may send to them). */
   readonly queues: readonly sqs.Queue[];
-  /** The WORKER_TYPES value of the Lambdas: each type with its queue URL and orgs. */
+  /** The WORKER_TYPES value of the Lambdas: each type with its orgs. */
   readonly environment: string;
+  /** The WORKER_QUEUE_URL_PREFIX value of the Lambdas: a type's queue URL is this and its name. */
+  readonly queueUrlPrefix: string;
 
   constructor(scope: Construct, id: string, props: WorkersProps) {
     super(scope, id);
+    const stack = Stack.of(this);
+    const namePrefix = workerQueueNamePrefix(stack.stackName);
     const types: Record<string, WorkerTypeResources> = {};
     for (const { name } of props.workerTypes) {
       const shape = workerQueueShape(name);
       const deadLetter = shape.deadLetter;
       if (!deadLetter) throw new Error(`The worker queue shape of ${name} has no dead-letter queue`);
+      const names = workerQueueNames(namePrefix, name);
       const deadLetterQueue = new sqs.Queue(this, deadLetter.id, {
+        queueName: names.deadLetter,
         visibilityTimeout: Duration.seconds(shape.visibilityTimeoutSeconds),
         retentionPeriod: DEAD_LETTER_RETENTION,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -56,6 +65,7 @@ export class Workers extends Construct {
         reason: `The dead-letter queue of the ${name} worker queue; one of its own would only move the messages again.`,
       });
       const queue = new sqs.Queue(this, shape.id, {
+        queueName: names.queue,
         visibilityTimeout: Duration.seconds(shape.visibilityTimeoutSeconds),
         retentionPeriod: Duration.days(shape.retentionDays),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -67,7 +77,8 @@ export class Workers extends Construct {
     }
     this.types = types;
     this.queues = Object.values(types).map((type) => type.queue);
-    this.environment = workerTypesEnvironment(props.workerTypes, (name) => types[name]?.queue.queueUrl ?? '');
+    this.environment = workerTypesEnvironment(props.workerTypes);
+    this.queueUrlPrefix = `https://sqs.${stack.region}.${stack.urlSuffix}/${stack.account}/${namePrefix}`;
   }
 
   private workerPolicy(name: string, queue: sqs.Queue, props: WorkersProps): iam.ManagedPolicy {
@@ -112,4 +123,9 @@ export class Workers extends Construct {
     });
     return policy;
   }
+}
+
+/** `sw` and 8 hex digits of the stack name's hash, then `-`: unique per stack in an account and region. */
+export function workerQueueNamePrefix(stackName: string): string {
+  return `sw${createHash('sha256').update(stackName).digest('hex').slice(0, 8)}-`;
 }

@@ -8,6 +8,7 @@ import { startFauxqs } from 'fauxqs';
 import type { AwsJsonTransport } from '../functions/shared/clients/in-process-transport';
 import {
   deadLetterQueueNames,
+  LOCAL_WORKER_QUEUE_PREFIX,
   QUEUES,
   type QueueShape,
   TOPICS,
@@ -27,7 +28,9 @@ export interface LocalMessaging {
   /** Worker type -> the URL of its queue. */
   readonly workerQueueUrls: Record<string, string>;
   readonly topicArns: Record<TopicKey, string>;
-  /** Every dead-letter queue (the DLQ_NOT_EMPTY rule's DLQ_URLS). */
+  /** What every worker queue's URL starts with (WORKER_QUEUE_URL_PREFIX). */
+  readonly workerQueueUrlPrefix: string;
+  /** The dead-letter queues of the fixed queues (DLQ_URLS; the sweeper adds the worker types' own). */
   readonly dlqUrls: readonly string[];
   /** Serves SQS requests in this process, without HTTP (messaging-in-process.ts). */
   readonly transport: AwsJsonTransport;
@@ -83,11 +86,12 @@ export async function startMessaging(
   const workerQueueUrls = Object.fromEntries(workerQueues.map(({ type, shape }) => [type, queueUrl(shape)]));
   const arnByName = new Map(result.topics.map((topic) => [topic.name, topic.arn]));
   const topicArns = mapShapes(TOPICS, (topic) => arnByName.get(topic.localName) ?? '');
-  const dlqUrls = deadLetterQueueNames(shapes).map(queueUrlOf);
+  const dlqUrls = deadLetterQueueNames(Object.values(QUEUES)).map(queueUrlOf);
   return {
     url,
     queueUrls,
     workerQueueUrls,
+    workerQueueUrlPrefix: queueUrlOf(LOCAL_WORKER_QUEUE_PREFIX),
     topicArns,
     dlqUrls,
     transport: sqsInProcess(server),

@@ -29,6 +29,7 @@ import { loadLlmPrices } from '../functions/shared/telemetry/llm-prices';
 import { logEnvironment, parseLogSettings } from '../functions/shared/telemetry/log-settings';
 import { DEAD_AFTER_ENV } from '../functions/shared/workers/dead-after';
 import {
+  WORKER_QUEUE_URL_PREFIX_ENV,
   WORKER_TYPES_ENV,
   type WorkerTypeDeclaration,
   workerTypesEnvironment,
@@ -365,10 +366,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       CRITICAL_TOPIC_ARN: messaging.topicArns.critical,
       WARNING_TOPIC_ARN: messaging.topicArns.warning,
       INFO_TOPIC_ARN: messaging.topicArns.info,
-      [WORKER_TYPES_ENV]: workerTypesEnvironment(
-        workerTypes,
-        (name) => messaging.workerQueueUrls[name] ?? '',
-      ),
+      [WORKER_TYPES_ENV]: workerTypesEnvironment(workerTypes),
+      [WORKER_QUEUE_URL_PREFIX_ENV]: messaging.workerQueueUrlPrefix,
       [DEAD_AFTER_ENV]: String(sweep.deadAfterSeconds),
       [DLQ_URLS_ENV]: messaging.dlqUrls.join(','),
       // Step Functions here does not assume roles, but the API passes one as on AWS.

@@ -159,6 +159,18 @@ export const QUEUES = {
   },
 } as const satisfies Record<string, QueueShape>;
 
+/** The local stack's worker queues are named under this prefix; a deployed stack's under its own (lib/workers.ts). */
+export const LOCAL_WORKER_QUEUE_PREFIX = 'stepwise-worker-';
+
+/**
+ * A worker type's queue is named `<prefix><type>` and its DLQ that and `-dlq`, so the Lambdas derive both
+ * URLs from the type and one URL prefix (WORKER_QUEUE_URL_PREFIX) rather than carry two URLs per type.
+ */
+export const workerQueueNames = (prefix: string, type: string) => ({
+  queue: `${prefix}${type}`,
+  deadLetter: `${prefix}${type}-dlq`,
+});
+
 /**
  * The queue (and DLQ) of each declared worker type (functions/shared/workers/worker-types.ts), which its
  * `agent` steps are sent to with a task token. A worker deletes a message when it claims it (the token is
@@ -170,12 +182,13 @@ export function workerQueueShape(type: string): QueueShape {
     .split(/[-_]/)
     .map((word) => `${word[0]?.toUpperCase() ?? ''}${word.slice(1)}`)
     .join('');
+  const names = workerQueueNames(LOCAL_WORKER_QUEUE_PREFIX, type);
   return {
     id: `WorkerQueue${id}`,
-    localName: `stepwise-worker-${type}`,
+    localName: names.queue,
     visibilityTimeoutSeconds: 120,
     retentionDays: 4,
-    deadLetter: { id: `WorkerDlq${id}`, localName: `stepwise-worker-${type}-dlq`, maxReceiveCount: 5 },
+    deadLetter: { id: `WorkerDlq${id}`, localName: names.deadLetter, maxReceiveCount: 5 },
   };
 }
 

@@ -40,7 +40,7 @@ const rules = alertRules({
   tableName: config.tableName,
   aggregates: new DynamoAggregateStore(documentClient(), config.tableName),
   workflows: new WorkflowStore(documentClient(), config.tableName),
-  dlqUrls: loadDlqUrls(),
+  dlqUrls: loadDlqUrls(declaredTypes),
   queueDepth: sqsQueueDepth(sqsClient()),
   onQueueError: (error, queueUrl) => logger.error('Could not read a DLQ depth', { queueUrl, error }),
 });

@@ -4,8 +4,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workerQueueShape } from '../../functions/shared/resources';
+import { loadWorkerTypes, MAX_WORKER_TYPES } from '../../functions/shared/workers/worker-types';
 import { buildApp } from '../../lib/app';
 import type { StepwiseStack } from '../../lib/stepwise-stack';
+import { workerQueueNamePrefix } from '../../lib/workers';
 import { logicalId, synthesize } from './synth';
 
 const TYPES = [
@@ -45,6 +47,52 @@ describe('worker types', () => {
     expect(queues[logicalId(stack, deadLetterQueue)]?.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
     });
+  });
+
+  it("names each queue after its type under the stack's prefix, which the Lambdas derive the URLs from", () => {
+    const prefix = workerQueueNamePrefix(stack.stackName);
+    expect(prefix).toMatch(/^sw[0-9a-f]{8}-$/);
+    expect(workerQueueNamePrefix('another-stack')).not.toBe(prefix);
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const { name } of TYPES) {
+      const { queue, deadLetterQueue } = stack.workers.types[name] ?? {};
+      if (!queue || !deadLetterQueue) throw new Error(`no queue for ${name}`);
+      expect(queues[logicalId(stack, queue)]?.Properties.QueueName).toBe(`${prefix}${name}`);
+      expect(queues[logicalId(stack, deadLetterQueue)]?.Properties.QueueName).toBe(`${prefix}${name}-dlq`);
+    }
+    // A 64-character type (the longest slug) still fits SQS's 80-character names.
+    expect(`${prefix}${'x'.repeat(64)}-dlq`.length).toBeLessThanOrEqual(80);
+
+    // What the functions get, resolved as CloudFormation would in us-east-1, gives SQS's queue URLs.
+    const sweeper =
+      template.findResources('AWS::Lambda::Function')[logicalId(stack, stack.functions.sweeper)];
+    const variables = sweeper?.Properties.Environment.Variables as Record<string, unknown>;
+    const pseudo: Record<string, string> = {
+      'AWS::Region': 'us-east-1',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::AccountId': '123456789012',
+    };
+    const deployed = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const ref = (value as { Ref?: string }).Ref;
+      if (ref) return pseudo[ref] ?? `<${ref}>`;
+      const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      return parts.map(deployed).join(separator);
+    };
+    const types = loadWorkerTypes({
+      WORKER_TYPES: deployed(variables.WORKER_TYPES),
+      WORKER_QUEUE_URL_PREFIX: deployed(variables.WORKER_QUEUE_URL_PREFIX),
+    });
+    expect(types['lead-lists']).toEqual({
+      name: 'lead-lists',
+      orgs: ['org-a'],
+      queueUrl: `https://sqs.us-east-1.amazonaws.com/123456789012/${prefix}lead-lists`,
+      deadLetterQueueUrl: `https://sqs.us-east-1.amazonaws.com/123456789012/${prefix}lead-lists-dlq`,
+    });
+    // The sweeper watches those DLQs through WORKER_TYPES, so DLQ_URLS carries only the fixed queues'.
+    expect(JSON.stringify(variables.DLQ_URLS)).not.toContain(
+      logicalId(stack, stack.workers.types.research?.deadLetterQueue as never),
+    );
   });
 
   it.each(TYPES)(
@@ -134,21 +182,23 @@ describe('worker types', () => {
     });
   });
 
-  it("refuses at synth more worker types than the functions' 4 KB of environment holds, which CloudFormation would fail to deploy", () => {
-    // Each type adds its queue URL to WORKER_TYPES and its DLQ URL to the sweeper's DLQ_URLS, both joined
-    // at deploy time: counted as one ARN each, 8 types passed synth with a sweeper environment near 5 KB.
-    const synth = (count: number) => () =>
+  it("holds 30 worker types (the most a deployment declares) in the functions' 4 KB of environment, and refuses at synth what would not fit", () => {
+    // Two queue URLs per type in the environment made 6 types fail to deploy; the URLs are now derived.
+    const synth = (count: number, orgs: string[]) => () =>
       buildApp({
         context: {
           'aws:cdk:bundling-stacks': [],
           workerTypes: JSON.stringify(
-            Array.from({ length: count }, (_, i) => ({ name: `worker-type-${i}`, orgs: [] })),
+            Array.from({ length: count }, (_, i) => ({ name: `worker-type-${i}`, orgs })),
           ),
         },
         env: {},
         builtinCloudFormationValidation: false,
       }).app.synth();
-    expect(synth(8)).toThrow(/SweeperFunction take about \d+ bytes, over Lambda's limit of 4096/);
-    expect(synth(4)).not.toThrow();
+    expect(synth(MAX_WORKER_TYPES, [])).not.toThrow();
+    const orgs = Array.from({ length: 4 }, (_, i) => `an-organization-with-a-long-id-${i}`);
+    expect(synth(MAX_WORKER_TYPES, orgs)).toThrow(
+      /take about \d+ bytes, over Lambda's limit of 4096.*the largest is WORKER_TYPES/,
+    );
   });
 });

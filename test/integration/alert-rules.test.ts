@@ -4,12 +4,18 @@
 // A table of its own, since the rules read across orgs and the folder's and the TASK_FAILED rule's
 // watermarks are one per table; the rules run on a clock of the test's.
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, PurgeQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  ListQueuesCommand,
+  PurgeQueueCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AlertMessage, AlertRecord } from '../../functions/shared/alerts/alert';
 import { DynamoAlertStore } from '../../functions/shared/alerts/alert-store';
 import { createAlerting } from '../../functions/shared/alerts/alerting';
-import { dlqKey, dlqRule, sqsQueueDepth } from '../../functions/shared/alerts/rules/dlq-rule';
+import { dlqKey, dlqRule, queueNameOf, sqsQueueDepth } from '../../functions/shared/alerts/rules/dlq-rule';
+import { loadDlqUrls } from '../../functions/shared/alerts/rules/dlq-urls';
 import {
   errorRateRule,
   orgErrorRateKey,
@@ -31,6 +37,7 @@ import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type AttemptStart, DynamoTaskStore, type StepRef } from '../../functions/shared/tasks/task-store';
 import { DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../../functions/shared/telemetry/fold-aggregates';
+import { loadWorkerTypes } from '../../functions/shared/workers/worker-types';
 import { createTable } from '../../local/dynamodb';
 import { localClients, stepwiseClients } from '../support/aws-clients';
 import { type SeededTask, seedSettledTask, simpleMetrics } from '../support/settled-tasks';
@@ -458,5 +465,20 @@ describe('alert rules', () => {
     await evaluate(dlq);
     expect((await alertOf(key))?.state).toBe('RESOLVED');
     expect(eventsOf(key)).toEqual(['OPENED WARNING', 'RESOLVED WARNING']);
+  });
+
+  it("DLQ_NOT_EMPTY watches, from the sweeper's environment, every DLQ of the stack: the worker types' too", async () => {
+    const environment = endpoints.environment;
+    const watched = loadDlqUrls(loadWorkerTypes(environment), environment);
+    const workerTypes = Object.keys(endpoints.workerQueueUrls);
+    expect(workerTypes.length).toBeGreaterThan(0);
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'stepwise-' }));
+    const deadLetterQueues = QueueUrls.filter((url) => url.endsWith('-dlq'));
+    expect(deadLetterQueues.length).toBe(3 + workerTypes.length);
+    // fauxqs answers with its own host for the URLs; the names are what must match.
+    expect(watched.map(queueNameOf).sort()).toEqual(deadLetterQueues.map(queueNameOf).sort());
+    // Each derived URL names a real queue: its depth reads.
+    const depth = sqsQueueDepth(stepwiseClients(endpoints).sqs);
+    for (const url of watched) expect(await depth(url)).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,10 +1,12 @@
 // Worker types: the kinds of external worker a deployment runs (`agent` steps name one). Declared once per
 // deployment as `workerTypes` — CDK context (cdk.json) or, on the local stack, the same context unless the
 // `workerTypes` option or STEPWISE_WORKER_TYPES overrides it — and parsed here for both. Each type gets a
-// queue (and DLQ) of its own; the Lambdas receive the declaration with those queue URLs as WORKER_TYPES.
+// queue (and DLQ) of its own, named after it: the Lambdas receive the declaration as WORKER_TYPES and the
+// start every queue URL shares as WORKER_QUEUE_URL_PREFIX. Deriving the URLs keeps each function's
+// environment (4 KB in all) from growing by two queue URLs per type, which capped a deployment at ~5 types.
 import { isOrgId, ORG_ID_RULE } from '../auth/identity';
 import { ConfigurationError } from '../config';
-import { workerQueueShape } from '../resources';
+import { workerQueueNames, workerQueueShape } from '../resources';
 import { SLUG } from '../workflows/slug';
 
 /** One declared type: `orgs` lists the organizations that may use it; empty means every organization. */
@@ -13,23 +15,29 @@ export interface WorkerTypeDeclaration {
   readonly orgs: readonly string[];
 }
 
-/** A declared type as the Lambdas see it (WORKER_TYPES): with the URL of its queue. */
+/** A declared type as the Lambdas see it: with the URLs of its queue and dead-letter queue. */
 export interface WorkerType extends WorkerTypeDeclaration {
   readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
 }
 
-/** WORKER_TYPES: type name -> its queue and organizations. */
+/** Type name -> its queues and organizations. */
 export type WorkerTypes = Readonly<Record<string, WorkerType>>;
 
 export const WORKER_TYPES_ENV = 'WORKER_TYPES';
+export const WORKER_QUEUE_URL_PREFIX_ENV = 'WORKER_QUEUE_URL_PREFIX';
 
 /** A declaration that is not a list of `{name, orgs}` with slug names, each once; names where it came from. */
 export class InvalidWorkerTypes extends ConfigurationError {
   override name = 'InvalidWorkerTypes';
 }
 
-/** At most this many types per deployment: each is a queue, a DLQ and a managed policy. */
-export const MAX_WORKER_TYPES = 50;
+/**
+ * At most this many types per deployment. Each is six CloudFormation resources (a queue and a DLQ, their
+ * two TLS-only policies, a managed policy, the alarm on its DLQ); the stack has about 280 without any, of the 500 a
+ * stack may hold, so 30 leave room for what the deployment adds.
+ */
+export const MAX_WORKER_TYPES = 30;
 
 /**
  * Parses a declaration: a JSON string or the parsed value (cdk.json context is already parsed), a list of
@@ -83,43 +91,29 @@ export function parseWorkerTypes(raw: unknown, source: string): WorkerTypeDeclar
   });
 }
 
-/** The WORKER_TYPES value of the Lambdas: each declared type with its queue URL. */
-export function workerTypesEnvironment(
-  declarations: readonly WorkerTypeDeclaration[],
-  queueUrl: (name: string) => string,
-): string {
-  const types: Record<string, WorkerType> = {};
-  for (const { name, orgs } of declarations) types[name] = { name, orgs, queueUrl: queueUrl(name) };
-  return JSON.stringify(types);
+/** The WORKER_TYPES value of the Lambdas: the declarations, `orgs` left out where it is every org. */
+export function workerTypesEnvironment(declarations: readonly WorkerTypeDeclaration[]): string {
+  return JSON.stringify(declarations.map(({ name, orgs }) => (orgs.length > 0 ? { name, orgs } : { name })));
 }
 
-/** WORKER_TYPES, read at load time; unset means no worker types (no `agent` step can be registered). */
+/**
+ * WORKER_TYPES with WORKER_QUEUE_URL_PREFIX, read at load time; unset means no worker types (no `agent`
+ * step can be registered).
+ */
 export function loadWorkerTypes(env: NodeJS.ProcessEnv = process.env): WorkerTypes {
   const raw = env[WORKER_TYPES_ENV];
   if (raw === undefined || raw === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (error) {
-    throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV} is not JSON: ${(error as Error).message}`);
+  const declarations = parseWorkerTypes(raw, WORKER_TYPES_ENV);
+  const prefix = env[WORKER_QUEUE_URL_PREFIX_ENV];
+  if (declarations.length > 0 && !prefix) {
+    throw new InvalidWorkerTypes(
+      `${WORKER_QUEUE_URL_PREFIX_ENV} is missing: the worker queues' URLs start with it`,
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV} must map type names to {name, orgs, queueUrl}`);
-  }
-  const declarations = parseWorkerTypes(
-    Object.values(value).map((type) => {
-      const { queueUrl: _queueUrl, ...declaration } = (type ?? {}) as Record<string, unknown>;
-      return declaration;
-    }),
-    WORKER_TYPES_ENV,
-  );
   const types: Record<string, WorkerType> = {};
   for (const declaration of declarations) {
-    const queueUrl = (value as Record<string, { queueUrl?: unknown }>)[declaration.name]?.queueUrl;
-    if (typeof queueUrl !== 'string' || queueUrl === '') {
-      throw new InvalidWorkerTypes(`${WORKER_TYPES_ENV}.${declaration.name}.queueUrl is missing`);
-    }
-    types[declaration.name] = { ...declaration, queueUrl };
+    const names = workerQueueNames(prefix ?? '', declaration.name);
+    types[declaration.name] = { ...declaration, queueUrl: names.queue, deadLetterQueueUrl: names.deadLetter };
   }
   return types;
 }

@@ -34,18 +34,32 @@ describe('worker types', () => {
     expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(message);
   });
 
-  it('round-trips through WORKER_TYPES with each queue URL', () => {
-    const env = workerTypesEnvironment(
-      [{ name: 'research', orgs: ['org-a'] }],
-      (name) => `https://q/${name}`,
-    );
-    const types = loadWorkerTypes({ WORKER_TYPES: env });
+  it('round-trips through WORKER_TYPES, each queue URL derived from WORKER_QUEUE_URL_PREFIX', () => {
+    const env = workerTypesEnvironment([
+      { name: 'research', orgs: ['org-a'] },
+      { name: 'review', orgs: [] },
+    ]);
+    // Two queue URLs per type in every function's 4 KB of environment capped a deployment at ~5 types.
+    expect(env).toBe('[{"name":"research","orgs":["org-a"]},{"name":"review"}]');
+    const types = loadWorkerTypes({ WORKER_TYPES: env, WORKER_QUEUE_URL_PREFIX: 'https://q/123/sw1-' });
     expect(types).toEqual({
-      research: { name: 'research', orgs: ['org-a'], queueUrl: 'https://q/research' },
+      research: {
+        name: 'research',
+        orgs: ['org-a'],
+        queueUrl: 'https://q/123/sw1-research',
+        deadLetterQueueUrl: 'https://q/123/sw1-research-dlq',
+      },
+      review: {
+        name: 'review',
+        orgs: [],
+        queueUrl: 'https://q/123/sw1-review',
+        deadLetterQueueUrl: 'https://q/123/sw1-review-dlq',
+      },
     });
     expect(isOpenTo(types.research as never, 'org-a')).toBe(true);
     expect(isOpenTo(types.research as never, 'org-b')).toBe(false);
     expect(loadWorkerTypes({})).toEqual({});
+    expect(() => loadWorkerTypes({ WORKER_TYPES: env })).toThrow(/WORKER_QUEUE_URL_PREFIX is missing/);
   });
 
   it('on the local stack: the option, else STEPWISE_WORKER_TYPES, else the cdk.json context', () => {

@@ -122,9 +122,9 @@ describe('worker views', () => {
 
   it('scope an org to the types open to it', () => {
     const types = {
-      shared: { name: 'shared', orgs: [], queueUrl: 'q1' },
-      mine: { name: 'mine', orgs: ['org-a'], queueUrl: 'q2' },
-      theirs: { name: 'theirs', orgs: ['org-b'], queueUrl: 'q3' },
+      shared: { name: 'shared', orgs: [], queueUrl: 'q1', deadLetterQueueUrl: 'q1-dlq' },
+      mine: { name: 'mine', orgs: ['org-a'], queueUrl: 'q2', deadLetterQueueUrl: 'q2-dlq' },
+      theirs: { name: 'theirs', orgs: ['org-b'], queueUrl: 'q3', deadLetterQueueUrl: 'q3-dlq' },
     };
     expect(typesInScope(types, 'org-a')).toEqual(['mine', 'shared']);
     expect(typesInScope(types, undefined)).toEqual(['mine', 'shared', 'theirs']);

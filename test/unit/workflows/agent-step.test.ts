@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/shared/http/errors';
 import { registerWorkflow } from '../../../functions/shared/registry/register-workflow';
+import type { WorkerType } from '../../../functions/shared/workers/worker-types';
 import {
   type AslState,
   compileWorkflow,
@@ -126,7 +127,7 @@ describe('agent step', () => {
 });
 
 describe('registering agent steps', () => {
-  const deps = (workerTypes: Record<string, { name: string; orgs: string[]; queueUrl: string }>) => ({
+  const deps = (workerTypes: Record<string, WorkerType>) => ({
     store: new InMemoryWorkflowVersions(),
     ownership: new InMemoryOwnership(),
     stateMachines: new InMemoryStateMachines(),
@@ -136,8 +137,18 @@ describe('registering agent steps', () => {
     workerTypes,
   });
   const types = {
-    research: { name: 'research', orgs: [], queueUrl: 'https://sqs/research' },
-    private: { name: 'private', orgs: ['org-b'], queueUrl: 'https://sqs/private' },
+    research: {
+      name: 'research',
+      orgs: [],
+      queueUrl: 'https://sqs/research',
+      deadLetterQueueUrl: 'https://sqs/research-dlq',
+    },
+    private: {
+      name: 'private',
+      orgs: ['org-b'],
+      queueUrl: 'https://sqs/private',
+      deadLetterQueueUrl: 'https://sqs/private-dlq',
+    },
   };
 
   it("compiles the declared type's queue URL into the state machine", async () => {
