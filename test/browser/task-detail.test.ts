@@ -3,7 +3,7 @@
 // event log lists the retries. Failures are forced through `simulate` step params. A wait's window is
 // drawn while it waits and after, for the org and for an operator. A running task's page stays up, with a
 // banner, while its refreshes fail; its open bars grow between events; long unbroken names, tags and
-// errors wrap within the window.
+// errors wrap within the window. A comment typed for an approval outlives a refused credential's sign-in.
 import { describe, expect, it } from 'vitest';
 import {
   browserPerFile,
@@ -240,6 +240,62 @@ describe('task detail', () => {
     await expect.poll(() => banner.count()).toBe(0);
     await panel.getByRole('button', { name: 'Approve' }).click();
     expect(await settled(taskId)).toBe('SUCCEEDED');
+    expectNoPageErrors(page);
+  });
+
+  it('keeps a half-typed approval comment through a refused credential and the sign-in after it', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_refused_decision',
+      version: 1,
+      name: 'browser refused decision',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
+      ],
+    });
+    const taskId = await startTask(workflowId);
+    const page = await signedInPage(browser());
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    const panel = page.getByRole('region', { name: 'Approval of step review' });
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await panel.getByLabel('Comment').fill('checked the invoice');
+
+    // The key was revoked (or expired) while the comment was typed: the decision is refused with a 401.
+    const approvals = `${stack.url}/tasks/${taskId}/approvals/**`;
+    await page.route(approvals, (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: 'Unauthorized', message: 'The API key was revoked' }),
+      }),
+    );
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/sign-in'));
+    await page.unroute(approvals);
+
+    // Signing in again comes back to the task with the comment as it was, and it goes with the decision.
+    await page.getByLabel('API key').fill(stack.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith(`/tasks/${taskId}`));
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    expect(await panel.getByLabel('Comment').inputValue()).toBe('checked the invoice');
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    expect(await settled(taskId)).toBe('SUCCEEDED');
+    const { body } = await request<{ items: { comment?: string; status: string }[] }>(
+      'GET',
+      `/tasks/${taskId}/approvals`,
+    );
+    expect(body.items).toEqual([
+      expect.objectContaining({ status: 'APPROVED', comment: 'checked the invoice' }),
+    ]);
+
+    // Sent, the draft is gone; signing out on purpose drops any other.
+    const drafts = () =>
+      page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('stepwise.draft.')));
+    expect(await drafts()).toEqual([]);
+    await page.evaluate(() => sessionStorage.setItem('stepwise.draft.approval-comment.x.y', 'left'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/sign-in'));
+    expect(await drafts()).toEqual([]);
     expectNoPageErrors(page);
   });
 

@@ -3,6 +3,8 @@
 import { useSyncExternalStore } from 'react';
 
 export const CREDENTIAL_KEY = 'stepwise.credential';
+/** Text typed and not yet sent (use-session-draft.ts), kept across a refused credential's sign-in. */
+export const DRAFT_PREFIX = 'stepwise.draft.';
 
 const listeners = new Set<() => void>();
 /** Why the API ended the session, when it did (a refused credential): the sign-in page says it. */
@@ -26,6 +28,10 @@ export function signIn(credential: string): void {
 export function signOut(reason?: string): void {
   refusal = reason;
   sessionStorage.removeItem(CREDENTIAL_KEY);
+  if (reason === undefined) {
+    const drafts = Object.keys(sessionStorage).filter((key) => key.startsWith(DRAFT_PREFIX));
+    for (const key of drafts) sessionStorage.removeItem(key);
+  }
   notify();
 }
 

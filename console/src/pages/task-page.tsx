@@ -1,7 +1,7 @@
 // One task: status and actions (cancel; approve or reject a waiting approval step), the timeline as a
 // Gantt chart, step summaries and errors, input and output, and the event log; all kept live.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { memo, useMemo, useState } from 'react';
+import { memo, useMemo } from 'react';
 import { Link } from 'wouter';
 import { useApi } from '../api/api-context';
 import { ApiError } from '../api/client';
@@ -9,6 +9,7 @@ import { useIdentity } from '../api/identity';
 import type { Approval, TaskEvent } from '../api/types';
 import { StatusBadge } from '../components/status-badge';
 import { useClock } from '../components/use-clock';
+import { useSessionDraft } from '../components/use-session-draft';
 import { formatClock, formatDuration, formatUtc } from '../format/format';
 import { Gantt } from '../tasks/gantt';
 import { layoutGantt } from '../tasks/gantt-layout';
@@ -285,17 +286,18 @@ function CancelButton({ taskId }: { taskId: string }) {
 function ApprovalPanel({ approval }: { approval: Approval }) {
   const api = useApi();
   const queryClient = useQueryClient();
-  const [comment, setComment] = useState('');
   const { taskId, stepId, mapIndex } = approval;
+  const step = mapIndex === undefined ? stepId : `${stepId}[${mapIndex}]`;
+  const [comment, setComment, clearComment] = useSessionDraft(`approval-comment.${taskId}.${step}`);
   const decide = useMutation({
     mutationFn: (decision: 'approve' | 'reject') =>
       api.post(
         `/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(stepId)}${mapIndex === undefined ? '' : `?mapIndex=${mapIndex}`}`,
         { body: { decision, ...(comment.trim() && { comment: comment.trim() }) } },
       ),
+    onSuccess: clearComment,
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['task', taskId] }),
   });
-  const step = mapIndex === undefined ? stepId : `${stepId}[${mapIndex}]`;
   const inputId = `comment-${stepId}-${mapIndex ?? ''}`;
   return (
     <section className="card approval" aria-label={`Approval of step ${step}`}>
