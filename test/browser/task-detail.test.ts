@@ -3,7 +3,8 @@
 // event log lists the retries. Failures are forced through `simulate` step params. A wait's window is
 // drawn while it waits and after, for the org and for an operator. A running task's page stays up, with a
 // banner, while its refreshes fail; its open bars grow between events; long unbroken names, tags and
-// errors wrap within the window. A comment typed for an approval outlives a refused credential's sign-in.
+// errors wrap within the window. A comment typed for an approval outlives a refused credential's
+// sign-in. The bars are reached and read from the keyboard.
 import { describe, expect, it } from 'vitest';
 import {
   browserPerFile,
@@ -81,6 +82,25 @@ describe('task detail', () => {
     );
     expect(await bars.first().getAttribute('title')).toMatch(
       /^\S+ attempt 1: SUCCEEDED\n[\d:.]+ → [\d:.]+ UTC \(/,
+    );
+    // From the keyboard: Tab reaches each bar, which names itself, and its details show under the chart.
+    const focusedBar = async () => {
+      const focused = page.locator(':focus');
+      if ((await focused.count()) !== 1 || (await focused.getAttribute('data-testid')) !== 'gantt-bar')
+        return;
+      return `${await focused.getAttribute('data-step')} ${await focused.getAttribute('data-attempt')}`;
+    };
+    const reached: string[] = [];
+    for (let presses = 0; presses < 60 && reached.length < 5; presses += 1) {
+      await page.keyboard.press('Tab');
+      const bar = await focusedBar();
+      if (bar) reached.push(bar);
+    }
+    expect(reached).toEqual(expect.arrayContaining(['flaky 1', 'flaky 2', 'flaky 3']));
+    const second = page.getByRole('button', { name: /^flaky attempt 2: FAILED; / });
+    await second.focus();
+    expect(await page.getByTestId('gantt-detail').textContent()).toMatch(
+      /^flaky attempt 2: FAILED\n[\d:.]+ → [\d:.]+ UTC \(.+\)\n.*SimulatedFailure/,
     );
     await screenshot(page, 'task-detail');
     expectNoPageErrors(page);

@@ -1,6 +1,9 @@
 // A task's timeline as a Gantt chart drawn with plain elements (as Temporal's UI does, no chart library):
 // one lane per step, one bar per attempt with its worker, dashed retry waits between attempts, an
-// approval step's attempt drawn as the wait for a decision, and a wait step's inferred window.
+// approval step's attempt drawn as the wait for a decision, and a wait step's inferred window. Each bar
+// is a button: it takes the keyboard's focus and names itself to screen readers, and the focused (or
+// hovered) bar's details show under the chart, so they are not only in a mouse tooltip.
+import { useState } from 'react';
 import { StatusBadge } from '../components/status-badge';
 import { formatClock, formatDuration } from '../format/format';
 import type { GanttBar, GanttLayout } from './gantt-layout';
@@ -30,6 +33,7 @@ function barLabel(bar: GanttBar): string {
 }
 
 export function Gantt({ layout }: { layout: GanttLayout }) {
+  const [shown, setShown] = useState<string>();
   return (
     <figure className="gantt" data-testid="gantt" aria-label="Timeline of the task's attempts">
       <div className="gantt-axis">
@@ -62,7 +66,8 @@ export function Gantt({ layout }: { layout: GanttLayout }) {
               />
             ))}
             {lane.bars.map((bar) => (
-              <span
+              <button
+                type="button"
                 key={`${bar.mapIndex ?? ''}-${bar.attempt}-${bar.startMs}`}
                 className={`gantt-bar bar-${bar.status.toLowerCase()} bar-${bar.kind}${bar.open ? ' bar-open' : ''}`}
                 data-testid="gantt-bar"
@@ -73,14 +78,22 @@ export function Gantt({ layout }: { layout: GanttLayout }) {
                 {...(bar.worker && { 'data-worker': bar.worker })}
                 style={{ left: `${bar.left}%`, width: `${bar.width}%` }}
                 title={barTitle(bar)}
+                aria-label={barTitle(bar).replaceAll('\n', '; ')}
+                onFocus={() => setShown(barTitle(bar))}
+                onMouseEnter={() => setShown(barTitle(bar))}
+                onBlur={() => setShown(undefined)}
+                onMouseLeave={() => setShown(undefined)}
               >
                 <span className="gantt-bar-label">{barLabel(bar)}</span>
-              </span>
+              </button>
             ))}
           </div>
         </div>
       ))}
       {layout.lanes.length === 0 && <p className="muted">No step has started yet.</p>}
+      <figcaption className="gantt-detail muted" data-testid="gantt-detail">
+        {shown ?? 'Focus or point at a bar for its details.'}
+      </figcaption>
     </figure>
   );
 }
