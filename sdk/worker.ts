@@ -26,6 +26,7 @@ import { type AttemptReports, isRefusal } from './attempt-reports';
 import type { WorkerSettings } from './config';
 import type { QueueMessage, StepQueue } from './step-queue';
 import { failureOf, MAX_OUTPUT_BYTES, type TaskAnswers, type TokenState } from './task-answers';
+import { isTransient } from './transient-errors';
 import type { WorkerStore } from './worker-store';
 
 export interface AgentTaskRef {
@@ -142,6 +143,8 @@ interface RunningStep {
 }
 
 const SUMMARY_CHARS = 1_000;
+/** The longest pause between two tries of a step's answer (shorter when the heartbeat interval is). */
+const ANSWER_RETRY_MAX_MS = 8_000;
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 /** `work`, or a rejection with the signal's reason as soon as it aborts (a store may not heed the signal). */
 function abandonable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -772,6 +775,9 @@ export class WorkerRuntime<I = unknown, O = unknown> {
    * was frozen (SIGSTOP, a paused VM) past HeartbeatSeconds finds its handler done after the step was
    * retried: its report would record the end in an attempt Step Functions gave up on (a success in a step
    * it retried, even one that failed for good). One heartbeat first tells it; it then records nothing.
+   * What cannot reach the stack (restarting, the network down: isTransient) is sent again, a heartbeat
+   * ahead of each try, so Step Functions keeps waiting on this attempt rather than retrying it elsewhere
+   * meanwhile; a token that closed meanwhile ends it, as does the worker's stop after its grace period.
    */
   private async answer(
     step: RunningStep,
@@ -779,9 +785,57 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     endedAt: Date,
   ): Promise<TokenState | 'unanswered'> {
     const { message } = step;
-    // A check that fails (the network) proceeds: the recorder and Step Functions still judge the answer.
-    const token = await this.ports.answers.heartbeat(message.taskToken).catch(() => 'open' as const);
-    if (token === 'gone') return 'gone';
+    let reported = false;
+    for (let failures = 0; ; failures += 1) {
+      try {
+        if ((await this.checkToken(message.taskToken)) === 'gone') return 'gone';
+        if (!reported) {
+          await this.reportFinished(message, outcome, endedAt);
+          reported = true;
+        }
+        return outcome.ok
+          ? await this.ports.answers.succeed(message.taskToken, outcome.output)
+          : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
+      } catch (error) {
+        const again = isTransient(error) && !this.pollAbort.signal.aborted;
+        // Said once, not at every try while the stack is down.
+        if (!again || failures === 0) {
+          this.emit({
+            kind: 'error',
+            message: again
+              ? `Could not answer Step Functions for task ${message.task.id}; sending it again until the stack answers`
+              : `Could not answer Step Functions for task ${message.task.id}`,
+            error,
+          });
+        }
+        // Unanswered, the step times out on HeartbeatSeconds and is retried.
+        if (!again) return 'unanswered';
+        const pause = Math.min(
+          ANSWER_RETRY_MAX_MS,
+          500 * 2 ** failures,
+          this.settings.heartbeatIntervalSeconds * 1000,
+        );
+        const stopped = await delay(pause, false, { signal: this.pollAbort.signal }).catch(() => true);
+        if (stopped) return 'unanswered';
+      }
+    }
+  }
+
+  /**
+   * A heartbeat: whether Step Functions still waits on the token. A transient failure is thrown, to try
+   * again; any other proceeds as open, leaving the recorder and Step Functions to judge the answer.
+   */
+  private async checkToken(taskToken: string): Promise<TokenState> {
+    try {
+      return await this.ports.answers.heartbeat(taskToken);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      return 'open';
+    }
+  }
+
+  /** The `finished` report; one the recorder refuses is said and not sent again: the answer still goes. */
+  private async reportFinished(message: AgentMessage, outcome: Outcome, endedAt: Date): Promise<void> {
     try {
       await this.ports.reports.finished({
         kind: 'finished',
@@ -796,25 +850,13 @@ export class WorkerRuntime<I = unknown, O = unknown> {
           : { status: 'FAILED', error: outcome.error, cause: outcome.cause }),
       });
     } catch (error) {
+      if (isTransient(error)) throw error;
       // Step Functions' answer matters more than the record: it still goes.
       this.emit({
         kind: 'error',
         message: `Could not report the end of task ${message.task.id}'s step`,
         error,
       });
-    }
-    try {
-      return outcome.ok
-        ? await this.ports.answers.succeed(message.taskToken, outcome.output)
-        : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);
-    } catch (error) {
-      // Unanswered, the step times out on HeartbeatSeconds and is retried.
-      this.emit({
-        kind: 'error',
-        message: `Could not answer Step Functions for task ${message.task.id}`,
-        error,
-      });
-      return 'unanswered';
     }
   }
 

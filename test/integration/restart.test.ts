@@ -254,7 +254,11 @@ describe('an agent step across kill -9', () => {
 });
 
 describe('a worker process across kill -9 of the stack', () => {
-  it('finishes the step it holds and reports it to the restarted stack, no port pinned', async () => {
+  /**
+   * A worker process holds a step of `workMs` while the stack is killed, stays down `downMs`, and is
+   * started again: the attempt it held is the one that succeeds, its handler run once.
+   */
+  async function holdAcrossKill(workMs: number, downMs: number): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'stepwise-kill-worker-'));
     dataDirs.push(dataDir);
     const workerTypes = { STEPWISE_WORKER_TYPES: '[{"name":"research"}]' };
@@ -300,7 +304,7 @@ describe('a worker process across kill -9 of the stack', () => {
       });
       const { taskId } = await api<{ taskId: string }>(first, 'POST', '/tasks', {
         workflowId: 'held',
-        input: { workMs: 6_000 },
+        input: { workMs },
       });
       const until = Date.now() + 30_000;
       while (!output.includes(`[handler] started ${taskId} research attempt 1`)) {
@@ -308,9 +312,10 @@ describe('a worker process across kill -9 of the stack', () => {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       await killStackProcess(first.child);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       second = await startStackProcess(dataDir, workerTypes);
 
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 25_000;
       let task = await api<TaskView>(second, 'GET', `/tasks/${taskId}`);
       while (!TERMINAL.has(task.status) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -319,11 +324,22 @@ describe('a worker process across kill -9 of the stack', () => {
       expect(task.status, output).toBe('SUCCEEDED');
       // The attempt the worker held across the restart is the one that succeeded: none was lost or retried.
       expect(task.attempts.map((attempt) => attempt.status)).toEqual(['SUCCEEDED']);
+      expect(output.split(`[handler] started ${taskId}`).length - 1, output).toBe(1);
     } finally {
       worker.kill('SIGKILL');
       await exited;
       if (second) expect(await stopStackProcess(second.child)).toBe(0);
       else await killStackProcess(first.child);
     }
+  }
+
+  it('finishes the step it holds and reports it to the restarted stack, no port pinned', async () => {
+    await holdAcrossKill(6_000, 0);
+  }, 120_000);
+
+  it('keeps the answer of a step that ended while the stack was down, and delivers it once the stack is back', async () => {
+    // The handler ends a second into the 4 s the stack is down: its report and answer wait for the stack,
+    // where they were lost and the step ran again after its 30 s heartbeat timeout.
+    await holdAcrossKill(1_000, 4_000);
   }, 120_000);
 });

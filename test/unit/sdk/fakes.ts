@@ -64,20 +64,34 @@ export class FakeQueue implements StepQueue {
   }
 }
 
+/** What the AWS SDK throws when nothing listens at the endpoint (the stack restarting). */
+export const connectionRefused = () =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+
 export class FakeAnswers implements TaskAnswers {
   readonly gone = new Set<string>();
   readonly heartbeats = new Map<string, number>();
   readonly answers: { token: string; ok: boolean; output?: string; error?: string; cause?: string }[] = [];
+  /** While set, every call throws it (and is journaled as `<call> refused`). */
+  failure: (() => Error) | undefined;
 
   constructor(private readonly journal: Journal) {}
 
+  private check(call: string, token: string): void {
+    if (!this.failure) return;
+    this.journal.push(`${call} ${token} refused`);
+    throw this.failure();
+  }
+
   async heartbeat(token: string): Promise<TokenState> {
+    this.check('heartbeat', token);
     this.heartbeats.set(token, (this.heartbeats.get(token) ?? 0) + 1);
     this.journal.push(`heartbeat ${token}`);
     return this.gone.has(token) ? 'gone' : 'open';
   }
 
   async succeed(token: string, output: string): Promise<TokenState> {
+    this.check('succeed', token);
     this.journal.push(`succeed ${token}`);
     if (this.gone.has(token)) return 'gone';
     this.answers.push({ token, ok: true, output });
@@ -86,6 +100,7 @@ export class FakeAnswers implements TaskAnswers {
   }
 
   async fail(token: string, error: string, cause: string): Promise<TokenState> {
+    this.check('fail', token);
     this.journal.push(`fail ${token} ${error}`);
     if (this.gone.has(token)) return 'gone';
     this.answers.push({ token, ok: false, error, cause });
@@ -101,6 +116,8 @@ export class FakeReports implements AttemptReports {
   readonly stale = new Set<string>();
   /** While set, claims are answered only once it resolves (a slow recorder). */
   hold: Promise<void> | undefined;
+  /** While set, `finished` throws it (journaled as `finished <token> refused`). */
+  failure: (() => Error) | undefined;
 
   constructor(private readonly journal: Journal) {}
 
@@ -112,6 +129,10 @@ export class FakeReports implements AttemptReports {
   }
 
   async finished(report: FinishedReport): Promise<void> {
+    if (this.failure) {
+      this.journal.push(`finished ${report.taskToken} refused`);
+      throw this.failure();
+    }
     this.journal.push(`finished ${report.taskToken} ${report.status}`);
     this.finishes.push(report);
   }

@@ -9,7 +9,7 @@ import {
   WorkerRuntime,
   WorkerShutdownError,
 } from '../../../sdk/worker';
-import { agentMessage, fakePorts, newToken } from './fakes';
+import { agentMessage, connectionRefused, fakePorts, newToken } from './fakes';
 
 const settings = (extra: Partial<WorkerSettings> = {}): WorkerSettings => ({
   type: 'research',
@@ -252,6 +252,108 @@ describe('worker runtime', () => {
       }),
     );
     expect(worker.status()).toMatchObject({ processed: 0, failed: 0 });
+  });
+
+  it("sends a step's report and answer again while the stack does not answer, a heartbeat ahead of each try: answered once, run once", async () => {
+    let runs = 0;
+    let finish: () => void = () => undefined;
+    const { queue, journal, answers, reports, worker } = startWorker(() => {
+      runs += 1;
+      return new Promise((resolve) => {
+        finish = () => resolve({ done: true });
+      });
+    });
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => worker.status().inFlight === 1);
+    // The stack goes down as the handler ends; its first try and those after fail.
+    answers.failure = connectionRefused;
+    reports.failure = connectionRefused;
+    finish();
+    await until(() => journal.filter((line) => line === `heartbeat ${token} refused`).length >= 3);
+    // A slot freed: the step is no longer in flight, though its answer is still on its way.
+    expect(worker.status().inFlight).toBe(0);
+    // Back with the report recorder down still: the heartbeat goes, the report does not, both are tried again.
+    answers.failure = undefined;
+    await until(() => journal.includes(`finished ${token} refused`));
+    reports.failure = undefined;
+    await until(() => answers.answers.length === 1);
+    const after = journal.slice(journal.lastIndexOf(`finished ${token} refused`) + 1);
+    expect(after.filter((line) => line.endsWith(token) || line.includes(`${token} `))).toEqual([
+      `heartbeat ${token}`,
+      `finished ${token} SUCCEEDED`,
+      `succeed ${token}`,
+    ]);
+    expect(reports.finishes).toHaveLength(1);
+    expect(runs).toBe(1);
+    await until(() => worker.status().processed === 1);
+  });
+
+  it('stops sending the answer again once the token has closed (Step Functions gave up on the attempt)', async () => {
+    let finish: () => void = () => undefined;
+    const { queue, journal, answers, reports, events, worker } = startWorker(
+      () =>
+        new Promise((resolve) => {
+          finish = () => resolve({ done: true });
+        }),
+    );
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => worker.status().inFlight === 1);
+    answers.failure = connectionRefused;
+    finish();
+    await until(() => journal.includes(`heartbeat ${token} refused`));
+    answers.gone.add(token);
+    answers.failure = undefined;
+    await until(() => events.some((event) => event.kind === 'aborted'));
+    expect(reports.finishes).toEqual([]);
+    expect(answers.answers).toEqual([]);
+    expect(worker.status()).toMatchObject({ processed: 0, failed: 0 });
+  });
+
+  it('does not send again an answer the service refused', async () => {
+    const { queue, answers, events } = startWorker(async () => ({ done: true }));
+    let tries = 0;
+    answers.succeed = async () => {
+      tries += 1;
+      throw Object.assign(new Error('Invalid output'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      });
+    };
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => tries === 1);
+    await delay(100);
+    expect(tries).toBe(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: 'error',
+        message: `Could not answer Step Functions for task task-${token}`,
+      }),
+    );
+  });
+
+  it("sends nothing more once the stop's grace period is over", async () => {
+    let finish: () => void = () => undefined;
+    const { queue, journal, answers, worker } = startWorker(
+      () =>
+        new Promise((resolve) => {
+          finish = () => resolve({ done: true });
+        }),
+      { gracePeriodSeconds: 0.3 },
+    );
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => worker.status().inFlight === 1);
+    answers.failure = connectionRefused;
+    finish();
+    await until(() => journal.includes(`heartbeat ${token} refused`));
+    await worker.stop('test');
+    const length = journal.length;
+    await delay(300);
+    expect(journal.slice(length).filter((line) => line.includes(token))).toEqual([]);
+    expect(answers.answers).toEqual([]);
   });
 
   it('runs at most `concurrency` steps at once and reads BUSY when full', async () => {
