@@ -69,6 +69,14 @@ export async function watchLive(
     socket.on('error', () => finish('unavailable'));
     socket.on('close', () => finish('unavailable'));
     socket.on('open', () => socket.send(JSON.stringify({ action: 'subscribe', topic: 'task', taskId })));
+    // Events that arrive while the snapshot is read wait for it: the task is printed first, and when the
+    // snapshot already shows the end, the events that led there are in it (printed once, not again).
+    let pending: WatchedEvent[] | undefined = [];
+    const onEvent = (event: WatchedEvent) => {
+      if (settled) return;
+      hooks.print(renderEvent(event));
+      if (event.kind === 'task' && event.status && TERMINAL.has(event.status)) finish(event.status);
+    };
     socket.on('message', (data) => {
       let message: { type?: string; event?: WatchedEvent };
       try {
@@ -82,8 +90,12 @@ export async function watchLive(
         subscribed = true;
         hooks.snapshot().then(
           ({ status, view }) => {
+            if (settled) return;
             hooks.print(view);
-            if (TERMINAL.has(status)) finish(status);
+            const waiting = pending ?? [];
+            pending = undefined;
+            if (TERMINAL.has(status)) return finish(status);
+            for (const event of waiting) onEvent(event);
           },
           () => finish('unavailable'),
         );
@@ -91,8 +103,8 @@ export async function watchLive(
       }
       const event = message.type === 'event' ? message.event : undefined;
       if (!event || event.taskId !== taskId) return;
-      hooks.print(renderEvent(event));
-      if (event.kind === 'task' && event.status && TERMINAL.has(event.status)) finish(event.status);
+      if (pending) pending.push(event);
+      else onEvent(event);
     });
   });
 }
