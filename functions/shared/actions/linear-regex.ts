@@ -3,14 +3,16 @@
 // (workflows/input-schema.ts). On the backtracking engine `$contains(text, /^(a+)+$/)` took 10 s on 31
 // characters and hours on 40, and one native match cannot be interrupted: not by the transform's 5 s
 // timeout, not by anything but the Lambda's end (on the local stack, every tenant's requests waited).
-// The linear engine refuses what it cannot run in linear time (backreferences, lookarounds): such an
-// expression is a 400 at registration and fails its step when it comes at run time (`expression.$`).
+// The linear engine refuses what it cannot run in linear time (backreferences, lookarounds, counted
+// repetitions past 16: ../linear-regex-limits.ts): such an expression is a 400 at registration and fails
+// its step when it comes at run time (`expression.$`).
 // It has no `i` flag either, so a case-insensitive literal spells each letter's cases out (`/ab/i` runs
 // as `/[aA][bB]/`): the same matches for every letter with one single-character upper and lower case
 // (ASCII and most others), and ranges in a class of ASCII letters (`[a-f]` gains `A-F`). The regular
 // expression JSONata makes of a `$toMillis` picture runs there as well.
 import { setFlagsFromString } from 'node:v8';
 import { shownText } from '../http/shown-text';
+import { LINEAR_REGEX_REFUSES } from '../linear-regex-limits';
 
 setFlagsFromString('--enable-experimental-regexp-engine');
 
@@ -67,7 +69,7 @@ export function nonLinearRegexIn(ast: unknown): string | undefined {
         linearRegExp(node);
         return undefined;
       } catch {
-        return `the regular expression /${shownText(node.source, 200)}/ cannot run in linear time (backreferences and lookarounds are not supported)`;
+        return `the regular expression /${shownText(node.source, 200)}/ cannot run in linear time (${LINEAR_REGEX_REFUSES})`;
       }
     }
     for (const value of Object.values(node)) {

@@ -11,8 +11,9 @@
 // with V8's backtracking engine `^(a+)+$` takes seconds on a 30-character input and blocks the API (on
 // the local stack, every tenant's). They run on V8's linear-time engine instead (the `l` flag, through a
 // recorded patch of the validator: patches/@cfworker+json-schema+*.patch), which refuses what it cannot
-// run in linear time (backreferences, lookarounds): such a schema is a 400 at registration. The linear
-// engine has no `u` mode, so patterns are read without it (as ajv's `unicodeRegExp: false` did).
+// run in linear time (backreferences, lookarounds, counted repetitions past 16: ../linear-regex-limits.ts):
+// such a schema is a 400 at registration. The linear engine has no `u` mode, so patterns are read without
+// it (as ajv's `unicodeRegExp: false` did).
 //
 // An unknown `format` is refused: the validator would otherwise ignore it, and a schema that names a format
 // presumably means it to be checked. Other unknown keywords stay ignored, as JSON Schema reads them as
@@ -29,6 +30,7 @@ import {
   schemaKeyword,
   schemaMapKeyword,
 } from '@cfworker/json-schema';
+import { LINEAR_REGEX_REFUSES } from '../linear-regex-limits';
 
 setFlagsFromString('--enable-experimental-regexp-engine');
 
@@ -164,7 +166,7 @@ function patternProblem(pattern: string, at: string): string | undefined {
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return reason.includes('linear time')
-      ? `inputSchema has a pattern that cannot run in linear time (backreferences are not supported) at ${at}: ${reason}`
+      ? `inputSchema has a pattern that cannot run in linear time (${LINEAR_REGEX_REFUSES}) at ${at}: ${reason}`
       : `inputSchema is not a valid JSON Schema (draft 2020-12, no remote $ref): invalid pattern at ${at}: ${reason}`;
   }
 }

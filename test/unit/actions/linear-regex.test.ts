@@ -74,10 +74,14 @@ describe('regular expressions on the linear-time engine', () => {
     expect(nonLinearRegexIn(jsonata('$match(t, /[\\x41-\\x5A]+/i)').ast())).toBeUndefined();
   });
 
-  it('refuse what cannot run in linear time (backreferences, lookarounds)', () => {
-    for (const pattern of ['(a)\\1', 'a(?=b)', '(?<!x)y']) {
+  it('refuse what cannot run in linear time (backreferences, lookarounds, counts past 16)', () => {
+    for (const pattern of ['(a)\\1', 'a(?=b)', '(?<!x)y', 'a{17}', '[a-z]{2,64}', '(a{0,4}){0,8}']) {
       expect(() => linearRegExp(new RegExp(pattern, 'g'))).toThrow(/linear time/);
     }
+    expect(nonLinearRegexIn(jsonata('$match(t, /[a-z]{2,64}/)').ast())).toMatch(
+      /counted repetitions past 16/,
+    );
+    expect(nonLinearRegexIn(jsonata('$match(t, /[a-z]{2,16}/)').ast())).toBeUndefined();
   });
 });
 

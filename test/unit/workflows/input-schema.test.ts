@@ -148,4 +148,16 @@ describe('compileInputSchema', () => {
       message: expect.stringMatching(/linear time/),
     });
   });
+
+  it('refuses a count past 16, which the linear engine cannot run, saying so; one of 16 runs', () => {
+    for (const pattern of ['^[a-z]{2,64}$', '^a{17}$', '^.{1,200}$', '^(a{0,4}){0,8}$']) {
+      expect(failure({ type: 'string', pattern }), pattern).toMatchObject({
+        field: 'inputSchema',
+        message: expect.stringMatching(/counted repetitions past 16/),
+      });
+    }
+    const upTo16 = compileInputSchema({ type: 'string', pattern: '^[a-z]{0,16}-\\d{16}$' });
+    expect(upTo16(`abc-${'1'.repeat(16)}`)).toBe(true);
+    expect(upTo16(`abc-${'1'.repeat(15)}`)).toBe(false);
+  });
 });
