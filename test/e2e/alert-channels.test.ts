@@ -1,7 +1,8 @@
 // The alert channel routes over HTTP: a scope's channels are replaced as a whole, secrets are accepted but
 // never returned (only a reference), an omitted secret is kept, organizations never see each other's
 // channels, and bad input is a 400 naming the field. The channels here take only a kind no organization's
-// alert has and are removed afterwards, so no other test's alert is sent to them. Deployment-wide
+// alert has and are removed afterwards, so no other test's alert is sent to them. Concurrent changes of a
+// scope do not interleave: one goes through at a time, the others are a 409. Deployment-wide
 // channels are tested in alert-delivery.test.ts (one file, so two tests never replace them at once).
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,44 @@ describe('alert channels', () => {
         secret: put.body.channels[1]?.secret,
       }),
     ]);
+  });
+
+  it("lets one change of a scope's channels through at a time: the rest are a 409, the result never a mix", async () => {
+    const lists = Array.from({ length: 6 }, (_, i) => [
+      {
+        id: `race-${i}-a`,
+        type: 'webhook',
+        url: `https://example.com/race/${i}`,
+        signingSecrets: [newSecret()],
+        kinds: NONE,
+      },
+      {
+        id: `race-${i}-b`,
+        type: 'webhook',
+        url: `https://example.com/race/${i}/b`,
+        signingSecrets: [newSecret()],
+        kinds: NONE,
+      },
+    ]);
+    const replies = await Promise.all(
+      lists.map((channels) => request<ChannelsReply>('PUT', '/admin/alert-channels', { channels })),
+    );
+    expect(replies.map((reply) => reply.status).every((status) => status === 200 || status === 409)).toBe(
+      true,
+    );
+    const applied = replies.filter((reply) => reply.status === 200);
+    expect(applied.length).toBeGreaterThanOrEqual(1);
+    for (const refused of replies.filter((reply) => reply.status === 409)) {
+      expect(refused.body).toMatchObject({ error: 'Conflict', details: [{ field: 'channels' }] });
+    }
+    // What is stored is the whole list of one change that got through, each channel with its secret.
+    const got = await request<ChannelsReply>('GET', '/admin/alert-channels');
+    const ids = got.body.channels.map((channel) => channel.id);
+    expect(applied.map((reply) => reply.body.channels.map((channel) => channel.id))).toContainEqual(ids);
+    expect(got.body.channels.every((channel) => channel.secret.configured)).toBe(true);
+    // Held only while a change runs: the next one goes through.
+    const after = await request<ChannelsReply>('PUT', '/admin/alert-channels', { channels: [] });
+    expect(after.status).toBe(200);
   });
 
   it.skipIf(!api.otherOrgApiKey)("never shows an organization another organization's channels", async () => {

@@ -1,7 +1,10 @@
 // Alert channels in the table: one partition per scope (`ALERTCHANNELS#<org>` or
 // `ALERTCHANNELS#DEPLOYMENT`), one item per channel (`CHANNEL#<id>`). A scope holds at most MAX_CHANNELS,
-// so each partition is read with one Query, by the routes and by the notifier for every alert.
+// so each partition is read with one Query, by the routes and by the notifier for every alert. A change of
+// a scope's channels (several writes, and secrets) holds the scope's `CHANGING` item while it runs, so two
+// changes do not interleave (configure-channels.ts).
 import { DeleteCommand, type DocumentClient, PutCommand, QueryCommand } from '../clients/table-commands';
+import { conditionalWrite } from '../table-items';
 import { type AlertChannel, type ChannelScope, isDeploymentScope, MAX_CHANNELS } from './channel';
 
 export interface ChannelStore {
@@ -9,12 +12,16 @@ export interface ChannelStore {
   list(scope: ChannelScope): Promise<AlertChannel[]>;
   put(scope: ChannelScope, channel: AlertChannel): Promise<void>;
   remove(scope: ChannelScope, channelId: string): Promise<void>;
+  /** Takes the scope for a change until `untilMs` (or until released); false while another change holds it. */
+  claimChange(scope: ChannelScope, holder: string, nowMs: number, untilMs: number): Promise<boolean>;
+  releaseChange(scope: ChannelScope, holder: string): Promise<void>;
 }
 
 export const channelPartition = (scope: ChannelScope) =>
   isDeploymentScope(scope) ? 'ALERTCHANNELS#DEPLOYMENT' : `ALERTCHANNELS#${scope.org}`;
 
 const channelSortKey = (id: string) => `CHANNEL#${id}`;
+const CHANGE_SORT_KEY = 'CHANGING';
 
 const FIELDS = [
   'id',
@@ -70,6 +77,40 @@ export class DynamoChannelStore implements ChannelStore {
         TableName: this.tableName,
         Key: { pk: channelPartition(scope), sk: channelSortKey(channelId) },
       }),
+    );
+  }
+
+  async claimChange(scope: ChannelScope, holder: string, nowMs: number, untilMs: number): Promise<boolean> {
+    const written = await conditionalWrite(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: channelPartition(scope),
+            sk: CHANGE_SORT_KEY,
+            holder,
+            untilMs,
+            // Gone by TTL too, should its holder die and no change come after it.
+            expiresAt: Math.ceil(untilMs / 1000) + 3600,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR untilMs < :now',
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async releaseChange(scope: ChannelScope, holder: string): Promise<void> {
+    await conditionalWrite(
+      this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: channelPartition(scope), sk: CHANGE_SORT_KEY },
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      ),
     );
   }
 }

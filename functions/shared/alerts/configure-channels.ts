@@ -1,12 +1,15 @@
 // PUT /admin/alert-channels: replaces a scope's channels with the list given. New secrets go to Secrets
 // Manager first (so no stored channel ever points at a secret that is not there), then the channels are
 // written and the ones left out removed, with the secrets stepwise created for them. A channel given
-// without a secret keeps the one it has; a new channel must bring one (the secret or a secretRef).
+// without a secret keeps the one it has; a new channel must bring one (the secret or a secretRef). A change
+// holds its scope while it runs: two that interleaved left a mix of both lists, and could leave a channel
+// kept by one pointing at the secret the other deleted. The second is a 409, to send again.
+import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AllowedHost } from '../actions/outbound/allowed-hosts';
 import { isAllowedHost } from '../actions/outbound/allowed-hosts';
 import { refusalReason } from '../actions/outbound/refused-addresses';
-import { type ErrorDetail, ValidationError } from '../http/errors';
+import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
 import { type AlertChannel, type ChannelScope, serializeSecret } from './channel';
 import { type ChannelInput, secretOfInput } from './channel-input';
 import { type ChannelSecretWriter, channelSecretName, secretNameOfArn } from './channel-secrets';
@@ -78,7 +81,30 @@ function checkInputs(
   if (details.length > 0) throw new ValidationError(`Invalid body: ${details[0]?.message}`, details);
 }
 
+/** How long a change may hold its scope: past the API's 30 s, so a change that died frees it soon after. */
+const CHANGE_HOLD_MS = 60_000;
+
 export async function replaceChannels(
+  scope: ChannelScope,
+  inputs: readonly ChannelInput[],
+  deps: ChannelConfigDeps,
+): Promise<AlertChannel[]> {
+  const holder = randomUUID();
+  const nowMs = deps.now().getTime();
+  if (!(await deps.store.claimChange(scope, holder, nowMs, nowMs + CHANGE_HOLD_MS))) {
+    throw new ConflictError(
+      'Another change of these alert channels is under way: send this one again once it has ended (a minute at most)',
+      [{ field: 'channels', rule: 'changing', message: 'another change of these channels is under way' }],
+    );
+  }
+  try {
+    return await replaceHeld(scope, inputs, deps);
+  } finally {
+    await deps.store.releaseChange(scope, holder);
+  }
+}
+
+async function replaceHeld(
   scope: ChannelScope,
   inputs: readonly ChannelInput[],
   deps: ChannelConfigDeps,

@@ -26,6 +26,8 @@ import type { DeliveryAttempt, DeliveryLog, DeliveryOutcome } from './delivery-l
 import { slackMessage } from './slack-message';
 import { signWebhook } from './webhook-signature';
 
+type ChannelReader = Pick<ChannelStore, 'list'>;
+
 /**
  * The `webhook-id` of a delivery: derived from the alert's update and the channel, so each attempt and a
  * redelivery of the same SNS message (Lambda's retries of the notifier) carry the same id, which a
@@ -55,7 +57,8 @@ export interface ParkedDelivery {
 }
 
 export interface DeliveryDeps {
-  readonly channels: ChannelStore;
+  /** Delivery only reads the channels. */
+  readonly channels: ChannelReader;
   readonly readSecret: (channel: AlertChannel) => Promise<ChannelSecret>;
   readonly post: Post;
   readonly log: DeliveryLog;
@@ -84,7 +87,7 @@ type Attempted = { readonly status: number; readonly retryAfterMs?: number } | {
 /** The channels an alert goes to: the org's (if it has one) and the deployment's, filtered. */
 export async function channelsFor(
   message: AlertMessage,
-  channels: ChannelStore,
+  channels: ChannelReader,
 ): Promise<{ scope: ChannelScope; channel: AlertChannel }[]> {
   const { org, severity, kind } = message.alert;
   const scopes: ChannelScope[] = org ? [{ org }, { deployment: true }] : [{ deployment: true }];

@@ -14,6 +14,7 @@ function harness(allowedHosts = '') {
   const items = new Map<string, AlertChannel>();
   const secrets = new Map<string, string>();
   const deleted: string[] = [];
+  const changes = new Map<string, { holder: string; untilMs: number }>();
   const scopeKey = (scope: ChannelScope) => ('deployment' in scope ? 'DEPLOYMENT' : scope.org);
   const store: ChannelStore = {
     list: async (scope) =>
@@ -23,6 +24,15 @@ function harness(allowedHosts = '') {
         .sort((a, b) => (a.id < b.id ? -1 : 1)),
     put: async (scope, channel) => void items.set(`${scopeKey(scope)}/${channel.id}`, channel),
     remove: async (scope, id) => void items.delete(`${scopeKey(scope)}/${id}`),
+    claimChange: async (scope, holder, nowMs, untilMs) => {
+      const held = changes.get(scopeKey(scope));
+      if (held && held.untilMs >= nowMs) return false;
+      changes.set(scopeKey(scope), { holder, untilMs });
+      return true;
+    },
+    releaseChange: async (scope, holder) => {
+      if (changes.get(scopeKey(scope))?.holder === holder) changes.delete(scopeKey(scope));
+    },
   };
   const deps: ChannelConfigDeps = {
     store,
@@ -40,7 +50,7 @@ function harness(allowedHosts = '') {
     allowedHosts: parseAllowedHosts(allowedHosts),
     now: () => new Date('2026-11-27T12:00:00.000Z'),
   };
-  return { deps, secrets, deleted, items };
+  return { deps, secrets, deleted, items, changes };
 }
 
 const inputs = (channels: unknown[]): ChannelInput[] => PutChannelsBodySchema.parse({ channels }).channels;

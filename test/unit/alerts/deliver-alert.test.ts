@@ -40,10 +40,8 @@ function harness(
   const parked: ParkedDelivery[] = [];
   const posts: { url: string; headers: Record<string, string>; body: string }[] = [];
   const sleeps: number[] = [];
-  const store: ChannelStore = {
+  const store: Pick<ChannelStore, 'list'> = {
     list: async (scope) => channels[key(scope)] ?? [],
-    put: async () => undefined,
-    remove: async () => undefined,
   };
   const post: Post = async (url, init) => {
     posts.push({ url, headers: init.headers, body: init.body });
