@@ -145,6 +145,8 @@ interface RunningStep {
 const SUMMARY_CHARS = 1_000;
 /** The longest pause between two tries of a step's answer (shorter when the heartbeat interval is). */
 const ANSWER_RETRY_MAX_MS = 8_000;
+/** Tries of a step's `finished` report that fails while Step Functions answers, before the answer goes alone. */
+const REPORT_TRIES = 5;
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 /** `work`, or a rejection with the signal's reason as soon as it aborts (a store may not heed the signal). */
 function abandonable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -786,11 +788,24 @@ export class WorkerRuntime<I = unknown, O = unknown> {
   ): Promise<TokenState | 'unanswered'> {
     const { message } = step;
     let reported = false;
+    let reportFailures = 0;
     for (let failures = 0; ; failures += 1) {
       try {
         if ((await this.checkToken(message.taskToken)) === 'gone') return 'gone';
         if (!reported) {
-          await this.reportFinished(message, outcome, endedAt);
+          try {
+            await this.reportFinished(message, outcome, endedAt);
+          } catch (error) {
+            // Step Functions answers but the recorder does not: after a few tries the answer goes without
+            // the record (the task's settle closes the attempt), rather than wait on it.
+            reportFailures += 1;
+            if (reportFailures < REPORT_TRIES) throw error;
+            this.emit({
+              kind: 'error',
+              message: `Could not report the end of task ${message.task.id}'s step`,
+              error,
+            });
+          }
           reported = true;
         }
         return outcome.ok
@@ -803,7 +818,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
           this.emit({
             kind: 'error',
             message: again
-              ? `Could not answer Step Functions for task ${message.task.id}; sending it again until the stack answers`
+              ? `Could not reach the stack to end task ${message.task.id}'s step; trying again until it answers`
               : `Could not answer Step Functions for task ${message.task.id}`,
             error,
           });

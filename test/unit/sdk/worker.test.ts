@@ -289,6 +289,22 @@ describe('worker runtime', () => {
     await until(() => worker.status().processed === 1);
   });
 
+  it('answers Step Functions without the report after a few tries while only the recorder does not answer', async () => {
+    const { queue, journal, answers, reports, events } = startWorker(async () => ({ done: true }));
+    reports.failure = connectionRefused;
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => answers.answers.length === 1);
+    expect(journal.filter((line) => line === `finished ${token} refused`)).toHaveLength(5);
+    expect(reports.finishes).toEqual([]);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: 'error',
+        message: `Could not report the end of task task-${token}'s step`,
+      }),
+    );
+  });
+
   it('stops sending the answer again once the token has closed (Step Functions gave up on the attempt)', async () => {
     let finish: () => void = () => undefined;
     const { queue, journal, answers, reports, events, worker } = startWorker(
