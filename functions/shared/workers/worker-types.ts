@@ -61,7 +61,7 @@ export function parseWorkerTypes(raw: unknown, source: string): WorkerTypeDeclar
     );
   }
   const seen = new Set<string>();
-  return value.map((entry: unknown, index) => {
+  const declarations = value.map((entry: unknown, index) => {
     const at = `${source}[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       throw new InvalidWorkerTypes(`${at} must be an object {"name": "<slug>", "orgs": ["<orgId>"]}`);
@@ -89,6 +89,18 @@ export function parseWorkerTypes(raw: unknown, source: string): WorkerTypeDeclar
     }
     return { name, orgs: [...new Set(orgs as string[])] };
   });
+  // A type's queue is <prefix><type> and its DLQ <prefix><type>-dlq (workerQueueNames): a type named
+  // another's name and -dlq would share that DLQ's name, which CloudFormation and SQS refuse.
+  const names = new Set(declarations.map((declaration) => declaration.name));
+  declarations.forEach(({ name }, index) => {
+    const owner = name.endsWith('-dlq') ? name.slice(0, -'-dlq'.length) : undefined;
+    if (owner !== undefined && names.has(owner)) {
+      throw new InvalidWorkerTypes(
+        `${source}[${index}].name: worker type ${name}'s queue would be named as the dead-letter queue of ${owner}`,
+      );
+    }
+  });
+  return declarations;
 }
 
 /** The WORKER_TYPES value of the Lambdas: the declarations, `orgs` left out where it is every org. */

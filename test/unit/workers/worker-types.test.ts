@@ -29,6 +29,15 @@ describe('worker types', () => {
     [[{ name: 'a', orgs: ['a#WF#b'] }], 'workerTypes[0].orgs must be a list of organization ids'],
     [[{ name: 'a', orgs: ['*'] }], 'workerTypes[0].orgs must be a list of organization ids'],
     [[{ name: 'a', queue: 'x' }], 'workerTypes[0]: unknown field (queue)'],
+    // The queue of research-dlq would be named as research's dead-letter queue (<prefix>research-dlq).
+    [
+      [{ name: 'research' }, { name: 'research-dlq' }],
+      "workerTypes[1].name: worker type research-dlq's queue would be named as the dead-letter queue of research",
+    ],
+    [
+      [{ name: 'research-dlq' }, { name: 'research' }],
+      "workerTypes[0].name: worker type research-dlq's queue would be named as the dead-letter queue of research",
+    ],
   ])('refuses %j, naming where', (raw, message) => {
     expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(InvalidWorkerTypes);
     expect(() => parseWorkerTypes(raw, 'workerTypes')).toThrow(message);
