@@ -10,6 +10,7 @@ import {
   browserPerFile,
   CONSOLE_URL,
   expectNoPageErrors,
+  RUN,
   registerWorkflow,
   request,
   screenshot,
@@ -316,6 +317,53 @@ describe('task detail', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname.endsWith('/sign-in'));
     expect(await drafts()).toEqual([]);
+    expectNoPageErrors(page);
+  });
+
+  it('shows a comment kept through a refused credential only to who typed it, not to the next key signed in to the tab', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'browser_draft_owner',
+      version: 1,
+      name: 'browser draft owner',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
+      ],
+    });
+    const taskId = await startTask(workflowId);
+    const { body: admin } = await request<{ apiKey: string }>('POST', '/api-keys', {
+      name: `browser draft admin ${RUN}`,
+      role: 'ADMIN',
+    });
+    const page = await signedInPage(browser());
+    const panel = page.getByRole('region', { name: 'Approval of step review' });
+    const approvals = `${stack.url}/tasks/${taskId}/approvals/**`;
+    // The decision is refused with a 401: the tab goes to sign-in, and whoever signs in next comes back.
+    const refusedThenSignIn = async (credential: string) => {
+      await page.route(approvals, (route) =>
+        route.fulfill({
+          status: 401,
+          contentType: 'application/json',
+          body: JSON.stringify({ error: 'Unauthorized', message: 'The API key was revoked' }),
+        }),
+      );
+      await panel.getByRole('button', { name: 'Approve' }).click();
+      await page.waitForURL((url) => url.pathname.endsWith('/sign-in'));
+      await page.unroute(approvals);
+      await page.getByLabel('API key').fill(credential);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL((url) => url.pathname.endsWith(`/tasks/${taskId}`));
+      await expect.poll(() => panel.isVisible()).toBe(true);
+    };
+    await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await panel.getByLabel('Comment').fill('the owner thinks twice');
+
+    // Another person's key in the same tab: an empty comment, not the owner's words to send as theirs.
+    await refusedThenSignIn(admin.apiKey);
+    expect(await panel.getByLabel('Comment').inputValue()).toBe('');
+    // The owner, signed in again, finds the comment they typed.
+    await refusedThenSignIn(stack.apiKey);
+    expect(await panel.getByLabel('Comment').inputValue()).toBe('the owner thinks twice');
     expectNoPageErrors(page);
   });
 

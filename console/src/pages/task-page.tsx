@@ -288,7 +288,11 @@ function ApprovalPanel({ approval }: { approval: Approval }) {
   const queryClient = useQueryClient();
   const { taskId, stepId, mapIndex } = approval;
   const step = mapIndex === undefined ? stepId : `${stepId}[${mapIndex}]`;
-  const [comment, setComment, clearComment] = useSessionDraft(`approval-comment.${taskId}.${step}`);
+  // Whose draft it is: the tab may be signed in to by someone else after a refused credential.
+  const { data: identity } = useIdentity();
+  const [comment, setComment, clearComment] = useSessionDraft(
+    identity && `approval-comment.${identity.orgId}.${identity.principal}.${taskId}.${step}`,
+  );
   const decide = useMutation({
     mutationFn: (decision: 'approve' | 'reject') =>
       api.post(
