@@ -118,6 +118,10 @@ export class Executions {
   /** Ended executions, oldest-ended first: the retention drops from the front. */
   private readonly ended = new Set<string>();
   private closing = false;
+  /** Aborted as a stop begins: Tasks reached from then on start nothing (task-runner.ts). */
+  private readonly stopping = new AbortController();
+  /** Task calls under way (a Lambda invocation, a message sent), which a stop lets end. */
+  private readonly calls = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: ExecutionsDependencies) {}
 
@@ -232,6 +236,16 @@ export class Executions {
       integrations: this.deps.integrations,
       tokens,
       signal: stopped.signal,
+      stopping: this.stopping.signal,
+      track: (call) => {
+        const settled = call.then(
+          () => undefined,
+          () => undefined,
+        );
+        this.calls.add(settled);
+        void settled.then(() => this.calls.delete(settled));
+        return call;
+      },
       claimToken: () => {
         const token = pendingToken ?? tokens.mint();
         pendingToken = undefined;
@@ -294,10 +308,26 @@ export class Executions {
 
   /**
    * Stops every execution without recording an outcome: persisted records stay RUNNING, so the next start
-   * resumes them, as it must after a crash too.
+   * resumes them, as it must after a crash too. Task calls under way (a step runner invocation, a message
+   * sent) get up to `graceMs` to end, their answers journaled so the next start does not make them again,
+   * and no Task starts meanwhile; one still running then is cut off and runs again at the next start.
    */
-  async close(): Promise<void> {
+  async close(graceMs = 0): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
+    if (this.calls.size > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        (async () => {
+          // A call that ends may let its execution reach the next one before it is held: wait until none is left.
+          while (this.calls.size > 0) await Promise.all([...this.calls]);
+        })(),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     const running = [...this.running.values()];
     for (const execution of running) execution.abort();
     await Promise.all(running.map((execution) => execution.done));

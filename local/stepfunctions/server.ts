@@ -81,7 +81,15 @@ export interface StepFunctionsLocalOptions {
   invokeLambda: (functionName: string, payload: unknown) => Promise<unknown>;
   /** Called with each "Step Functions Execution Status Change" event in EventBridge's exact shape. */
   onStatusChange?: (event: ExecutionStatusChangeEvent) => Promise<void> | void;
+  /**
+   * How long `close()` lets Task calls under way (a Lambda invocation, a message sent) end and keep their
+   * answers, so the next start does not make them again. @default 10,000 ms
+   */
+  stopGraceMs?: number;
 }
+
+/** How long a stop waits for Task calls under way by default. */
+export const DEFAULT_STOP_GRACE_MS = 10_000;
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -217,7 +225,7 @@ export async function startStepFunctionsLocal(
       // Deliveries under way end first, so that the log still records them; retries stop (those events
       // stay pending in their records, delivered at the next start).
       await statusEvents.close();
-      await executions.close();
+      await executions.close(options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
       await stores?.executions.close();
       tokens.close();
       await stateMachines.flush();

@@ -17,6 +17,13 @@ export interface TaskExecutionContext {
   readonly tokens: TaskTokens;
   /** Aborted when the execution ends or is stopped: pending tasks stop waiting. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted when the stack begins to stop: a Task reached from then on starts nothing (it waits for
+   * `signal`, and runs at the next start), while calls already under way may end and journal their answer.
+   */
+  readonly stopping: AbortSignal;
+  /** Keeps a call under way in view until it settles, so that a stop can wait for it. */
+  track<T>(call: Promise<T>): Promise<T>;
   /** The token the current Task's Parameters read from `$$.Task.Token` (one per Task attempt). */
   claimToken(): string;
   /** What the execution's Tasks answered so far, kept across a restart of the stack. */
@@ -86,6 +93,11 @@ async function runTask(
   // The interpreter's events reach the history through an async generator; yield once so its
   // TaskStateEntered is recorded before this task's own events.
   await new Promise((resolve) => setImmediate(resolve));
+  // The stack is stopping: what starts now would be cut off and run again at the next start. Waits for the
+  // stop instead; the next start runs it (the execution replays up to here from its journal).
+  if (execution.stopping.aborted && !execution.signal.aborted) {
+    await new Promise((resolve) => execution.signal.addEventListener('abort', resolve, { once: true }));
+  }
   if (execution.signal.aborted) throw new TaskError('States.Aborted', 'Execution stopped', false);
   if (!resource) {
     throw new TaskError('States.Runtime', `Resource ${state.Resource} is not supported locally`, false);
@@ -115,7 +127,7 @@ async function runTask(
     completion.catch(() => {}); // observed below; avoids an unhandled rejection while the call runs
     if (resumedWait) return completion;
     execution.journal.waiting(entry, token, state.HeartbeatSeconds);
-    const submitted = await execution.integrations.call(resource, input);
+    const submitted = await execution.track(execution.integrations.call(resource, input));
     history.add('TaskSubmitted', {
       taskSubmittedEventDetails: { ...base, output: JSON.stringify(submitted) },
     });
@@ -155,7 +167,7 @@ async function runTask(
             setTimeout(() => reject(new TaskError('States.Timeout', 'Task timed out')), 100).unref();
           }, timeout * 1000);
 
-    work().then(
+    const answered = work().then(
       (output) => {
         if (!settle()) return;
         history.add(`${prefix}Succeeded`, {
@@ -180,5 +192,7 @@ async function runTask(
         reject(failure);
       },
     );
+    // A call that answers at once (not a wait on its token) is in view until its answer is journaled.
+    if (!resource.waitForTaskToken) void execution.track(answered);
   });
 }

@@ -41,7 +41,10 @@ afterAll(async () => {
 /** The endpoint on a data folder (the file's own by default), with an SDK client; the rest as given. */
 async function startServer(
   options: Partial<
-    Pick<StepFunctionsLocalOptions, 'invokeLambda' | 'onStatusChange' | 'retainedEndedExecutions'>
+    Pick<
+      StepFunctionsLocalOptions,
+      'invokeLambda' | 'onStatusChange' | 'retainedEndedExecutions' | 'stopGraceMs'
+    >
   > & {
     folder?: string;
   } = {},
@@ -265,6 +268,122 @@ it('ends an execution FAILED with Local.ExecutionLost when its state machine is 
       .toEqual([[executionArn, 'FAILED']]);
   } finally {
     await second.close();
+  }
+});
+
+// A stop (Ctrl-C, SIGTERM) lets a Lambda invocation under way end and keeps its answer, rather than cut it
+// off for the next start to run again: a step runner call whose HTTP request had gone out ran it twice,
+// however the step's retry policy said it must run once. A Task the execution reaches meanwhile waits for
+// the next start.
+describe('a stop while a Lambda invocation is under way', () => {
+  const machine = JSON.stringify({
+    StartAt: 'Slow',
+    States: {
+      Slow: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'slow', Payload: {} },
+        ResultSelector: { 'value.$': '$.Payload' },
+        ResultPath: '$.slow',
+        Next: 'After',
+      },
+      After: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'after', Payload: {} },
+        ResultSelector: { 'value.$': '$.Payload' },
+        ResultPath: '$.after',
+        End: true,
+      },
+    },
+  });
+
+  it('lets it end and keeps its answer: the next start does not run it again', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-drain-'));
+    try {
+      const firstCalls: string[] = [];
+      const first = await startCountingIn(folder, firstCalls, 500);
+      const { stateMachineArn } = await first.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'drained',
+          roleArn: `arn:aws:iam::${accountId}:role/x`,
+          definition: machine,
+        }),
+      );
+      const { executionArn } = await first.sfn.send(
+        new StartExecutionCommand({ stateMachineArn, input: '{}' }),
+      );
+      await expect.poll(() => firstCalls).toEqual(['slow']);
+      await first.close();
+      // The Task the execution reached during the stop did not start.
+      expect(firstCalls).toEqual(['slow']);
+
+      const secondCalls: string[] = [];
+      const second = await startCountingIn(folder, secondCalls, 500);
+      try {
+        await expect
+          .poll(async () => (await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).status)
+          .toBe('SUCCEEDED');
+        expect(secondCalls).toEqual(['after']);
+        const { output } = await second.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        expect(JSON.parse(output ?? '{}')).toEqual({
+          slow: { value: 'slow done' },
+          after: { value: 'after done' },
+        });
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('waits for it no longer than stopGraceMs: one still running then runs again at the next start', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'stepwise-sfn-drain-'));
+    try {
+      const firstCalls: string[] = [];
+      const first = await startCountingIn(folder, firstCalls, 60_000, 200);
+      const { stateMachineArn } = await first.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'cut-off',
+          roleArn: `arn:aws:iam::${accountId}:role/x`,
+          definition: machine,
+        }),
+      );
+      const { executionArn } = await first.sfn.send(
+        new StartExecutionCommand({ stateMachineArn, input: '{}' }),
+      );
+      await expect.poll(() => firstCalls).toEqual(['slow']);
+      const stopping = Date.now();
+      await first.close();
+      expect(Date.now() - stopping).toBeLessThan(5_000);
+
+      const secondCalls: string[] = [];
+      const second = await startCountingIn(folder, secondCalls, 10);
+      try {
+        await expect
+          .poll(async () => (await second.sfn.send(new DescribeExecutionCommand({ executionArn }))).status)
+          .toBe('SUCCEEDED');
+        expect(secondCalls).toEqual(['slow', 'after']);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  function startCountingIn(folder: string, calls: string[], slowMs: number, stopGraceMs?: number) {
+    return startServer({
+      folder,
+      invokeLambda: async (name) => {
+        calls.push(name);
+        if (name === 'slow') await new Promise((resolve) => setTimeout(resolve, slowMs));
+        return `${name} done`;
+      },
+      onStatusChange: () => undefined,
+      ...(stopGraceMs !== undefined && { stopGraceMs }),
+    });
   }
 });
 
