@@ -577,6 +577,8 @@ export class StepwiseStack extends Stack {
     // An approval decision completes the waiting state's task token; the step runner notifies approvers on
     // the info topic.
     this.grantApprovalDecisions(api);
+    // The reconciler sends again a decision whose deciding request stopped before Step Functions had it.
+    this.grantApprovalDecisions(reconciler);
     this.messaging.topics.info.grantPublish(stepRunner);
     // The sweeper (and POST /admin/workers/cleanup, which runs the same sweep) fails dead workers' tokens.
     for (const fn of [sweeper, workers]) this.grantWorkerSweep(fn);

@@ -1,6 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
+import { DynamoApprovalStore } from '../shared/approvals/approval-store';
+import { SfnTaskCallbacks } from '../shared/approvals/task-callbacks';
 import { documentClient } from '../shared/clients/dynamodb';
 import { sfnClient } from '../shared/clients/sfn';
 import { requireEnv } from '../shared/config';
@@ -26,6 +28,9 @@ const emfConfig = loadEmfConfig();
 const deps = {
   tasks: new LiveTaskStore(new DynamoTaskStore(documentClient(), requireEnv('TABLE_NAME')), livePublisher()),
   executions: stepFunctionsExecutions(sfnClient()),
+  // A decision whose deciding request stopped before Step Functions had it is sent again.
+  approvals: new DynamoApprovalStore(documentClient(), requireEnv('TABLE_NAME')),
+  callbacks: new SfnTaskCallbacks(sfnClient()),
   now: () => new Date(),
   onError: (task: Task, error: unknown) =>
     logger.error('Could not reconcile task', { ...taskLogContext(task), error }),

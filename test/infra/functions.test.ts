@@ -281,12 +281,17 @@ describe('function permissions', () => {
     );
   });
 
-  it('only the api may complete task tokens (approval decisions), on * as SendTaskSuccess requires', () => {
-    const statements = functionStatements(built, 'api');
-    const callbacks = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
-    expect(callbacks.flatMap(actionsOf)).toEqual(['states:SendTaskSuccess', 'states:SendTaskFailure']);
-    expect(callbacks.flatMap(resourcesOf)).toEqual(['*']);
-    for (const name of names.filter((n) => n !== 'api')) {
+  it('only the api and the reconciler (a decision sent again) may complete task tokens, on * as SendTaskSuccess requires', () => {
+    for (const name of ['api', 'reconciler'] as const) {
+      const statements = functionStatements(built, name);
+      const callbacks = statements.filter((s) => actionsOf(s).includes('states:SendTaskSuccess'));
+      expect(callbacks.flatMap(actionsOf), name).toEqual([
+        'states:SendTaskSuccess',
+        'states:SendTaskFailure',
+      ]);
+      expect(callbacks.flatMap(resourcesOf), name).toEqual(['*']);
+    }
+    for (const name of names.filter((n) => n !== 'api' && n !== 'reconciler')) {
       expect(functionStatements(built, name).flatMap(actionsOf), name).not.toContain(
         'states:SendTaskSuccess',
       );

@@ -10,6 +10,8 @@ import { DynamoApprovalStore } from '../../functions/shared/approvals/approval-s
 import { requestApproval } from '../../functions/shared/approvals/request-approval';
 import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
 import { GetCommand } from '../../functions/shared/clients/table-commands';
+import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
+import { reconcileTasks } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
 import { apiClient } from '../support/api-request';
 import { localClients, stepwiseClients } from '../support/aws-clients';
@@ -233,5 +235,71 @@ describe('an approval requested as its task is cancelled', () => {
       status: 'CANCELLED',
       history: [{ attempt: 1, status: 'CANCELLED' }],
     });
+  });
+});
+
+// The decision route writes the decision, then tells Step Functions. A SIGKILL of the local stack between
+// the two (seen in a restart probe: the client's retry was a 409 "already APPROVED") left the step waiting
+// until its deadline, and the task FAILED with Approval.Rejected while its approval read APPROVED. The
+// reconciler now hands such a decision over once it is a minute old.
+describe('a decision written but never handed to Step Functions', () => {
+  it('reaches the waiting step through the reconciler: the task goes on as decided, its attempt closed with it', async () => {
+    const workflowId = `lost_decision_${RUN}`;
+    const registered = await request('POST', '/workflows', {
+      id: workflowId,
+      version: 1,
+      name: 'approval then publish',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Ship it?', timeoutSeconds: 600 },
+        {
+          id: 'publish',
+          type: 'transform',
+          dependsOn: ['review'],
+          params: { expression: "{ 'by': review.output.decidedBy }", 'data.$': '$.steps' },
+        },
+      ],
+    });
+    expect(registered.status).toBe(201);
+    const taskId = await startApprovalTask(workflowId);
+    const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
+    const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+    await expect
+      .poll(async () => (await approvals.get({ taskId, stepId: 'review' }))?.status, { timeout: 15_000 })
+      .toBe('PENDING');
+    const approval = await approvals.get({ taskId, stepId: 'review' });
+    if (!approval) throw new Error('no approval');
+    // What the route wrote before it was killed: the decision, two minutes ago; nothing sent.
+    const decidedAt = new Date(Date.now() - 120_000).toISOString();
+    expect(
+      await approvals.decide(approval, {
+        status: 'APPROVED',
+        decision: 'approve',
+        decidedBy: 'reviewer-1',
+        decidedAt,
+      }),
+    ).toBe(true);
+
+    const { sfn: stepwiseSfn } = stepwiseClients(endpoints);
+    const report = await reconcileTasks(
+      {
+        tasks,
+        executions: stepFunctionsExecutions(stepwiseSfn),
+        now: () => new Date(),
+        due: (task) => task.taskId === taskId,
+        approvals,
+        callbacks: new SfnTaskCallbacks(stepwiseSfn),
+      },
+      0,
+    );
+    expect(report.failed).toBe(0);
+    await expect
+      .poll(async () => (await tasks.getAnyOrg(taskId))?.status, { timeout: 15_000 })
+      .toBe('SUCCEEDED');
+    expect(await tasks.getStep(taskId, 'review')).toMatchObject({
+      status: 'SUCCEEDED',
+      history: [{ attempt: 1, status: 'SUCCEEDED', decision: 'approve', decidedBy: 'reviewer-1' }],
+    });
+    expect((await tasks.getStep(taskId, 'publish'))?.status).toBe('SUCCEEDED');
+    expect(await approvals.get({ taskId, stepId: 'review' })).toMatchObject({ status: 'APPROVED' });
   });
 });

@@ -7,7 +7,8 @@
 //   3. SendTaskSuccess (the decision is the step's output) or SendTaskFailure (`Approval.Rejected`).
 // Step Functions answering that the wait is over (its deadline passed, the task ended) turns the
 // approval EXPIRED and the request into a 409; any other failure puts it back to PENDING so the decision
-// can be sent again.
+// can be sent again. A request that stops between 1 and 3 (killed; the API's 29 s timeout) leaves a decision
+// Step Functions never had: the reconciler sends it again once it is a minute old (redeliverDecisions).
 import type { Identity } from '../auth/identity';
 import { ConflictError, ForbiddenError, NotFoundError } from '../http/errors';
 import { freeText } from '../http/free-text';
@@ -79,30 +80,10 @@ export async function decideApproval(
   if (!(await deps.approvals.decide(approval, record))) {
     throw closed((await deps.approvals.get(key)) ?? approval);
   }
-  const output: DecisionOutput = {
-    decision: record.decision,
-    ...(record.comment !== undefined && { comment: record.comment }),
-    decidedBy: record.decidedBy,
-    decidedAt: record.decidedAt,
-  };
-  const cause = record.comment ?? `Rejected by ${record.decidedBy}`;
   const start = waitingAttempt(approval);
-  const written = await deps.tasks.recordFinishedAttempt(
-    start,
-    {
-      endedAt: record.decidedAt,
-      durationMs: Math.max(0, decidedAt.getTime() - Date.parse(start.startedAt)),
-      decidedBy: record.decidedBy,
-      decision: record.decision,
-      ...(record.status === 'APPROVED'
-        ? { status: 'SUCCEEDED', outputSummary: summarize(output) }
-        : { status: 'FAILED', error: APPROVAL_REJECTED, cause }),
-    },
-    true,
-  );
+  const written = await recordDecidedAttempt(approval, record, deps.tasks);
   try {
-    if (record.status === 'APPROVED') await deps.callbacks.succeed(approval.taskToken, output);
-    else await deps.callbacks.fail(approval.taskToken, APPROVAL_REJECTED, cause);
+    await sendDecision(approval, record, deps.callbacks);
   } catch (error) {
     const expected = { status: record.status, decidedAt: record.decidedAt };
     if (error instanceof TaskTokenClosedError) {
@@ -117,6 +98,90 @@ export async function decideApproval(
     throw error;
   }
   return publicView({ ...approval, ...record });
+}
+
+/** Step 2: the step's waiting attempt closed with the decision (unless it was closed already). */
+function recordDecidedAttempt(approval: StoredApproval, record: DecisionRecord, tasks: TaskStore) {
+  const start = waitingAttempt(approval);
+  return tasks.recordFinishedAttempt(
+    start,
+    {
+      endedAt: record.decidedAt,
+      durationMs: Math.max(0, Date.parse(record.decidedAt) - Date.parse(start.startedAt)),
+      decidedBy: record.decidedBy,
+      decision: record.decision,
+      ...(record.status === 'APPROVED'
+        ? { status: 'SUCCEEDED', outputSummary: summarize(decisionOutput(record)) }
+        : { status: 'FAILED', error: APPROVAL_REJECTED, cause: rejectionCause(record) }),
+    },
+    true,
+  );
+}
+
+/** Step 3: SendTaskSuccess with the decision as the step's output, or SendTaskFailure (Approval.Rejected). */
+async function sendDecision(approval: StoredApproval, record: DecisionRecord, callbacks: TaskCallbacks) {
+  if (record.status === 'APPROVED') await callbacks.succeed(approval.taskToken, decisionOutput(record));
+  else await callbacks.fail(approval.taskToken, APPROVAL_REJECTED, rejectionCause(record));
+}
+
+function decisionOutput(record: DecisionRecord): DecisionOutput {
+  return {
+    decision: record.decision,
+    ...(record.comment !== undefined && { comment: record.comment }),
+    decidedBy: record.decidedBy,
+    decidedAt: record.decidedAt,
+  };
+}
+
+const rejectionCause = (record: DecisionRecord) => record.comment ?? `Rejected by ${record.decidedBy}`;
+
+/** How long after its decision an approval's answer is sent again: the deciding request has ended by then. */
+export const REDELIVER_DECISIONS_AFTER_MS = 60_000;
+
+/**
+ * Hands to Step Functions again the decisions of a task whose execution still runs, made at least
+ * REDELIVER_DECISIONS_AFTER_MS before `now`, before their deadline. The request that wrote one may have
+ * stopped between its write and SendTaskSuccess (its process killed, as a kill -9 of the local stack did,
+ * or a Lambda timing out), which left the step waiting until its deadline: the task then FAILED with
+ * Approval.Rejected while its approval read APPROVED, and the decision asked again was a 409. A decision
+ * that did arrive has a closed token, which answers TaskTimedOut: nothing to do. The attempt is closed
+ * with the decision only if it still reads RUNNING. Returns how many decisions Step Functions took now.
+ */
+export async function redeliverDecisions(taskId: string, deps: ApprovalDecisionDeps): Promise<number> {
+  const now = deps.now().getTime();
+  let delivered = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.approvals.listForTask(taskId, 100, cursor);
+    for (const approval of page.items) {
+      if (approval.status !== 'APPROVED' && approval.status !== 'REJECTED') continue;
+      if (!approval.decidedAt || !approval.decision || !approval.decidedBy) continue;
+      if (now - Date.parse(approval.decidedAt) < REDELIVER_DECISIONS_AFTER_MS) continue;
+      if (now >= Date.parse(approval.deadline)) continue;
+      const record: DecisionRecord = {
+        status: approval.status,
+        decision: approval.decision,
+        ...(approval.comment !== undefined && { comment: approval.comment }),
+        decidedBy: approval.decidedBy,
+        decidedAt: approval.decidedAt,
+      };
+      const step = await deps.tasks.getStep(taskId, approval.stepId, approval.mapIndex);
+      const open = step?.status === 'RUNNING' && step.attempts === approval.attempt;
+      const written = open ? await recordDecidedAttempt(approval, record, deps.tasks) : undefined;
+      try {
+        await sendDecision(approval, record, deps.callbacks);
+        delivered++;
+      } catch (error) {
+        if (!(error instanceof TaskTokenClosedError)) throw error;
+        // Delivered before, or the step stopped waiting; an attempt closed here is closed as its task was.
+        if (written?.recorded && written.endedTask) {
+          await closeLateStep(deps.tasks, waitingAttempt(approval).step, written.endedTask, deps.now);
+        }
+      }
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return delivered;
 }
 
 function expiredConflict(key: ApprovalKey, approval: Approval): ConflictError {

@@ -2,6 +2,9 @@
 // named after the task, so a retried start can never run the workflow twice.
 
 import { createHash } from 'node:crypto';
+import type { ApprovalStore } from '../approvals/approval-store';
+import { redeliverDecisions } from '../approvals/decide-approval';
+import type { TaskCallbacks } from '../approvals/task-callbacks';
 import type { ExecutionDescription, Executions } from '../executions/step-functions-executions';
 import {
   ConflictError,
@@ -378,6 +381,12 @@ export interface ReconcileDeps {
   readonly onSettled?: (settled: SettledTask) => void;
   /** Whether this run checks the task. @default dueForCheck (reconcile-schedule.ts) */
   readonly due?: (task: Task, now: Date) => boolean;
+  /**
+   * With both, a task whose execution runs has its approvals' decisions handed to Step Functions again
+   * (redeliverDecisions): one whose deciding request stopped before SendTaskSuccess still reaches its step.
+   */
+  readonly approvals?: ApprovalStore;
+  readonly callbacks?: TaskCallbacks;
 }
 
 export interface ReconcileReport {
@@ -438,7 +447,13 @@ async function reconcileTask(task: Task, deps: ReconcileDeps): Promise<'settled'
     if (settled) deps.onSettled?.(settled);
     return settled ? 'settled' : undefined;
   }
-  if (execution.status === 'RUNNING') return undefined;
+  if (execution.status === 'RUNNING') {
+    const { approvals, callbacks } = deps;
+    if (approvals && callbacks) {
+      await redeliverDecisions(task.taskId, { approvals, callbacks, tasks: deps.tasks, now: deps.now });
+    }
+    return undefined;
+  }
   const settled = await settleTask(
     {
       taskId: task.taskId,
