@@ -300,6 +300,53 @@ describe('a decision written but never handed to Step Functions', () => {
       history: [{ attempt: 1, status: 'SUCCEEDED', decision: 'approve', decidedBy: 'reviewer-1' }],
     });
     expect((await tasks.getStep(taskId, 'publish'))?.status).toBe('SUCCEEDED');
-    expect(await approvals.get({ taskId, stepId: 'review' })).toMatchObject({ status: 'APPROVED' });
+    expect(await approvals.get({ taskId, stepId: 'review' })).toMatchObject({
+      status: 'APPROVED',
+      deliveredAt: expect.any(String),
+    });
+  });
+
+  it('is not sent again once the route handed it over: the approval says it was delivered', async () => {
+    const workflowId = `delivered_decision_${RUN}`;
+    const registered = await request('POST', '/workflows', {
+      id: workflowId,
+      version: 1,
+      name: 'approval then a long wait',
+      steps: [
+        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Ship it?', timeoutSeconds: 600 },
+        { id: 'pause', type: 'wait', seconds: 600, dependsOn: ['review'] },
+      ],
+    });
+    expect(registered.status).toBe(201);
+    const taskId = await startApprovalTask(workflowId);
+    const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
+    const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+    await expect
+      .poll(async () => (await approvals.get({ taskId, stepId: 'review' }))?.status, { timeout: 15_000 })
+      .toBe('PENDING');
+    const decided = await request('POST', `/tasks/${taskId}/approvals/review`, { decision: 'approve' });
+    expect(decided.status).toBe(200);
+    expect((await approvals.get({ taskId, stepId: 'review' }))?.deliveredAt).toEqual(expect.any(String));
+
+    // Two minutes on, the task still waits in `pause`: the reconciler leaves the decision alone.
+    const sent: string[] = [];
+    const { sfn: stepwiseSfn } = stepwiseClients(endpoints);
+    const report = await reconcileTasks(
+      {
+        tasks,
+        executions: stepFunctionsExecutions(stepwiseSfn),
+        now: () => new Date(Date.now() + 120_000),
+        due: (task) => task.taskId === taskId,
+        approvals,
+        callbacks: {
+          succeed: async (token) => void sent.push(token),
+          fail: async (token) => void sent.push(token),
+        },
+      },
+      0,
+    );
+    expect(report.failed).toBe(0);
+    expect(sent).toEqual([]);
+    await request('POST', `/tasks/${taskId}/cancel`);
   });
 });

@@ -52,6 +52,8 @@ export interface ApprovalStore {
   /** Gives a PENDING approval the token of a new wait (its step runner invocation was retried). */
   replaceToken(key: ApprovalKey, taskToken: string): Promise<boolean>;
   markNotified(key: ApprovalKey, at: string): Promise<void>;
+  /** Step Functions has the decision `expected` (or waits no more): the reconciler need not send it again. */
+  markDelivered(key: OrgApprovalKey, at: string, expected: ExpectedState): Promise<boolean>;
   /** PENDING -> APPROVED | REJECTED; false when it was no longer PENDING. */
   decide(approval: OrgApprovalKey, decision: DecisionRecord): Promise<boolean>;
   /** -> EXPIRED, when still as `expected`; the decision (if any) is cleared. */
@@ -107,6 +109,10 @@ export class DynamoApprovalStore implements ApprovalStore {
 
   async markNotified(key: ApprovalKey, at: string): Promise<void> {
     await this.update(key, 'SET notifiedAt = :at', undefined, { ':at': at });
+  }
+
+  markDelivered(key: OrgApprovalKey, at: string, expected: ExpectedState): Promise<boolean> {
+    return this.update(key, 'SET deliveredAt = :at', expected, { ':at': at });
   }
 
   decide(key: OrgApprovalKey, decision: DecisionRecord): Promise<boolean> {

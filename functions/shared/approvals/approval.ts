@@ -42,10 +42,15 @@ export interface Approval extends ApprovalKey {
   readonly expiredAt?: string;
 }
 
-/** The approval as stored: with the token of its waiting state and whether its notification went out. */
+/**
+ * The approval as stored: with the token of its waiting state, whether its notification went out, and
+ * when Step Functions was known to have its decision (or to wait no more), which the reconciler's re-send
+ * of decisions skips (decide-approval.ts).
+ */
 export interface StoredApproval extends Approval {
   readonly taskToken: string;
   readonly notifiedAt?: string;
+  readonly deliveredAt?: string;
 }
 
 /** What the step's output is on approval, and the SendTaskSuccess output. */
@@ -56,9 +61,14 @@ export interface DecisionOutput {
   readonly decidedAt: string;
 }
 
-/** What routes show of an approval: everything but the task token and the notification bookkeeping. */
+/** What routes show of an approval: everything but the task token and the notification and delivery bookkeeping. */
 export function publicView(approval: StoredApproval | Approval): Approval {
-  const { taskToken: _token, notifiedAt: _notified, ...view } = approval as StoredApproval;
+  const {
+    taskToken: _token,
+    notifiedAt: _notified,
+    deliveredAt: _delivered,
+    ...view
+  } = approval as StoredApproval;
   return view;
 }
 

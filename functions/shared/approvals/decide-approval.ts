@@ -97,7 +97,18 @@ export async function decideApproval(
     await deps.approvals.reopen(approval, expected);
     throw error;
   }
+  await markDelivered(approval, record, deps);
   return publicView({ ...approval, ...record });
+}
+
+/**
+ * Says Step Functions has the decision (or waits no more), so the reconciler does not send it again. Not
+ * written (the table unreachable just now) it costs one re-send, which finds the token closed: the caller's
+ * decision stands either way, so the failure is not theirs.
+ */
+async function markDelivered(approval: StoredApproval, record: DecisionRecord, deps: ApprovalDecisionDeps) {
+  const expected = { status: record.status, decidedAt: record.decidedAt };
+  await deps.approvals.markDelivered(approval, deps.now().toISOString(), expected).catch(() => false);
 }
 
 /** Step 2: the step's waiting attempt closed with the decision (unless it was closed already). */
@@ -145,7 +156,9 @@ export const REDELIVER_DECISIONS_AFTER_MS = 60_000;
  * or a Lambda timing out), which left the step waiting until its deadline: the task then FAILED with
  * Approval.Rejected while its approval read APPROVED, and the decision asked again was a 409. A decision
  * that did arrive has a closed token, which answers TaskTimedOut: nothing to do. The attempt is closed
- * with the decision only if it still reads RUNNING. Returns how many decisions Step Functions took now.
+ * with the decision only if it still reads RUNNING. Each is sent again at most once: the decide route marks
+ * the decisions Step Functions took (deliveredAt), and this marks those it sent. Returns how many decisions
+ * Step Functions took now.
  */
 export async function redeliverDecisions(taskId: string, deps: ApprovalDecisionDeps): Promise<number> {
   const now = deps.now().getTime();
@@ -155,7 +168,7 @@ export async function redeliverDecisions(taskId: string, deps: ApprovalDecisionD
     const page = await deps.approvals.listForTask(taskId, 100, cursor);
     for (const approval of page.items) {
       if (approval.status !== 'APPROVED' && approval.status !== 'REJECTED') continue;
-      if (!approval.decidedAt || !approval.decision || !approval.decidedBy) continue;
+      if (approval.deliveredAt || !approval.decidedAt || !approval.decision || !approval.decidedBy) continue;
       if (now - Date.parse(approval.decidedAt) < REDELIVER_DECISIONS_AFTER_MS) continue;
       if (now >= Date.parse(approval.deadline)) continue;
       const record: DecisionRecord = {
@@ -178,6 +191,8 @@ export async function redeliverDecisions(taskId: string, deps: ApprovalDecisionD
           await closeLateStep(deps.tasks, waitingAttempt(approval).step, written.endedTask, deps.now);
         }
       }
+      // Either way, once is enough: later checks of the task skip it.
+      await markDelivered(approval, record, deps);
     }
     cursor = page.cursor;
   } while (cursor);

@@ -43,6 +43,10 @@ export class InMemoryApprovalStore implements ApprovalStore {
     return this.change(key, expected, (item) => ({ ...undecided(item), status: 'EXPIRED', expiredAt: at }));
   }
 
+  async markDelivered(key: ApprovalKey, at: string, expected: ExpectedState) {
+    return this.change(key, expected, (item) => ({ ...item, deliveredAt: at }));
+  }
+
   async reopen(key: ApprovalKey, expected: ExpectedState) {
     return this.change(key, expected, (item) => ({ ...undecided(item), status: 'PENDING' }));
   }
