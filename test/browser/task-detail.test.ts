@@ -103,6 +103,11 @@ describe('task detail', () => {
     expect(await page.getByTestId('gantt-detail').textContent()).toMatch(
       /^flaky attempt 2: FAILED\n[\d:.]+ → [\d:.]+ UTC \(.+\)\n.*SimulatedFailure/,
     );
+    // Pointing at another bar shows it; leaving it shows the focused one again.
+    await page.getByRole('button', { name: /^finish attempt 1: SUCCEEDED; / }).hover();
+    expect(await page.getByTestId('gantt-detail').textContent()).toMatch(/^finish attempt 1: SUCCEEDED\n/);
+    await page.mouse.move(0, 0);
+    expect(await page.getByTestId('gantt-detail').textContent()).toMatch(/^flaky attempt 2: FAILED\n/);
     await screenshot(page, 'task-detail');
     expectNoPageErrors(page);
   });

@@ -32,8 +32,15 @@ function barLabel(bar: GanttBar): string {
   return parts.join(' ');
 }
 
+/** A bar's identity across layouts (an open bar's window changes every second). */
+const barId = (bar: GanttBar) => `${bar.step}#${bar.mapIndex ?? ''}#${bar.attempt}#${bar.kind}`;
+
 export function Gantt({ layout }: { layout: GanttLayout }) {
-  const [shown, setShown] = useState<string>();
+  const [focused, setFocused] = useState<string>();
+  const [hovered, setHovered] = useState<string>();
+  // Read from this layout, so a shown open bar's duration and status stay current.
+  const shownId = hovered ?? focused;
+  const shown = layout.lanes.flatMap((lane) => lane.bars).find((bar) => barId(bar) === shownId);
   return (
     <figure className="gantt" data-testid="gantt" aria-label="Timeline of the task's attempts">
       <div className="gantt-axis">
@@ -79,10 +86,10 @@ export function Gantt({ layout }: { layout: GanttLayout }) {
                 style={{ left: `${bar.left}%`, width: `${bar.width}%` }}
                 title={barTitle(bar)}
                 aria-label={barTitle(bar).replaceAll('\n', '; ')}
-                onFocus={() => setShown(barTitle(bar))}
-                onMouseEnter={() => setShown(barTitle(bar))}
-                onBlur={() => setShown(undefined)}
-                onMouseLeave={() => setShown(undefined)}
+                onFocus={() => setFocused(barId(bar))}
+                onMouseEnter={() => setHovered(barId(bar))}
+                onBlur={() => setFocused(undefined)}
+                onMouseLeave={() => setHovered(undefined)}
               >
                 <span className="gantt-bar-label">{barLabel(bar)}</span>
               </button>
@@ -92,7 +99,7 @@ export function Gantt({ layout }: { layout: GanttLayout }) {
       ))}
       {layout.lanes.length === 0 && <p className="muted">No step has started yet.</p>}
       <figcaption className="gantt-detail muted" data-testid="gantt-detail">
-        {shown ?? 'Focus or point at a bar for its details.'}
+        {shown ? barTitle(shown) : 'Focus or point at a bar for its details.'}
       </figcaption>
     </figure>
   );
