@@ -762,10 +762,13 @@ export class WorkerRuntime<I = unknown, O = unknown> {
         ...(!outcome.ok && { error: outcome.error }),
         ...stepOf(message),
       });
-    } else if (state === 'gone') {
+    } else if (state === 'gone' || state === 'unconfirmed') {
       this.emit({
         kind: 'aborted',
-        reason: 'Step Functions no longer waited on the step when it finished',
+        reason:
+          state === 'gone'
+            ? 'Step Functions no longer waited on the step when it finished'
+            : 'Step Functions waits on the step no more: the answer sent before the connection failed may have reached it',
         ...stepOf(message),
       });
     }
@@ -785,13 +788,15 @@ export class WorkerRuntime<I = unknown, O = unknown> {
     step: RunningStep,
     outcome: Outcome,
     endedAt: Date,
-  ): Promise<TokenState | 'unanswered'> {
+  ): Promise<TokenState | 'unanswered' | 'unconfirmed'> {
     const { message } = step;
     let reported = false;
     let reportFailures = 0;
+    let answerSent = false;
     for (let failures = 0; ; failures += 1) {
       try {
-        if ((await this.checkToken(message.taskToken)) === 'gone') return 'gone';
+        // Closed after an answer whose reply was lost: that answer may be what closed it.
+        if ((await this.checkToken(message.taskToken)) === 'gone') return answerSent ? 'unconfirmed' : 'gone';
         if (!reported) {
           try {
             await this.reportFinished(message, outcome, endedAt);
@@ -808,6 +813,7 @@ export class WorkerRuntime<I = unknown, O = unknown> {
           }
           reported = true;
         }
+        answerSent = true;
         return outcome.ok
           ? await this.ports.answers.succeed(message.taskToken, outcome.output)
           : await this.ports.answers.fail(message.taskToken, outcome.error, outcome.cause);

@@ -305,6 +305,26 @@ describe('worker runtime', () => {
     );
   });
 
+  it('says an answer whose reply was lost may have reached Step Functions, when the token is closed at the next try', async () => {
+    const { queue, answers, events } = startWorker(async () => ({ done: true }));
+    const succeed = answers.succeed.bind(answers);
+    answers.succeed = async (token, output) => {
+      await succeed(token, output);
+      throw connectionRefused();
+    };
+    const token = newToken();
+    queue.push(agentMessage(token));
+    await until(() => events.some((event) => event.kind === 'aborted'));
+    expect(answers.answers).toHaveLength(1);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        kind: 'aborted',
+        reason:
+          'Step Functions waits on the step no more: the answer sent before the connection failed may have reached it',
+      }),
+    );
+  });
+
   it('stops sending the answer again once the token has closed (Step Functions gave up on the attempt)', async () => {
     let finish: () => void = () => undefined;
     const { queue, journal, answers, reports, events, worker } = startWorker(
