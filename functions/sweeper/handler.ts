@@ -27,7 +27,7 @@ import { publishRecordedMetrics } from '../shared/telemetry/publish-metrics';
 import { traceLambdaHandler } from '../shared/tracing';
 import { lambdaSweepDeps } from '../shared/workers/lambda-sweep';
 import { sweepWorkers } from '../shared/workers/sweep-workers';
-import { loadWorkerTypes } from '../shared/workers/worker-types';
+import { loadWorkerQueueNamePrefix, loadWorkerTypes } from '../shared/workers/worker-types';
 
 const config = loadResourceConfig();
 const declaredTypes = loadWorkerTypes();
@@ -41,6 +41,7 @@ const rules = alertRules({
   aggregates: new DynamoAggregateStore(documentClient(), config.tableName),
   workflows: new WorkflowStore(documentClient(), config.tableName),
   dlqUrls: loadDlqUrls(declaredTypes),
+  workerQueueNamePrefix: loadWorkerQueueNamePrefix(),
   queueDepth: sqsQueueDepth(sqsClient()),
   onQueueError: (error, queueUrl) => logger.error('Could not read a DLQ depth', { queueUrl, error }),
 });

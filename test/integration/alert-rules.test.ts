@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CreateQueueCommand,
+  DeleteQueueCommand,
   ListQueuesCommand,
   PurgeQueueCommand,
   SendMessageCommand,
@@ -37,7 +38,7 @@ import { listShardOf } from '../../functions/shared/tasks/task-index-keys';
 import { type AttemptStart, DynamoTaskStore, type StepRef } from '../../functions/shared/tasks/task-store';
 import { DynamoAggregateStore } from '../../functions/shared/telemetry/aggregate-store';
 import { foldUntilCaughtUp } from '../../functions/shared/telemetry/fold-aggregates';
-import { loadWorkerTypes } from '../../functions/shared/workers/worker-types';
+import { loadWorkerQueueNamePrefix, loadWorkerTypes } from '../../functions/shared/workers/worker-types';
 import { createTable } from '../../local/dynamodb';
 import { localClients, stepwiseClients } from '../support/aws-clients';
 import { type SeededTask, seedSettledTask, simpleMetrics } from '../support/settled-tasks';
@@ -465,6 +466,35 @@ describe('alert rules', () => {
     await evaluate(dlq);
     expect((await alertOf(key))?.state).toBe('RESOLVED');
     expect(eventsOf(key)).toEqual(['OPENED WARNING', 'RESOLVED WARNING']);
+  });
+
+  it("DLQ_NOT_EMPTY: resolves the alert of a worker type's DLQ the stack no longer has (the type removed)", async () => {
+    const prefix = loadWorkerQueueNamePrefix(endpoints.environment) ?? '';
+    expect(prefix).toBe('stepwise-worker-');
+    const queueName = `${prefix}gone-${RUN}-dlq`;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+    const queueUrl = QueueUrl as string;
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"parked":true}' }));
+    const depth = sqsQueueDepth(stepwiseClients(endpoints).sqs);
+    await evaluate(dlqRule({ queueUrls: [queueUrl], depth, workerQueueNamePrefix: prefix }));
+    const key = dlqKey(queueName);
+    expect((await alertOf(key))?.state).toBe('OPEN');
+    // An open alert of a queue that is not a worker type's is left to its own queue's reading.
+    const other = dlqKey(`elsewhere-${RUN}-dlq`);
+    await alertingFor(0).raise({
+      dedupKey: other,
+      kind: 'DLQ_NOT_EMPTY',
+      severity: 'WARNING',
+      title: 'Dead-letter queue elsewhere holds 1 message',
+      summary: 'parked',
+    });
+
+    // The next deployment has no such type: its DLQ is never read again, and the alert goes with it.
+    await evaluate(dlqRule({ queueUrls: [], depth, workerQueueNamePrefix: prefix }));
+    expect(await alertOf(key)).toMatchObject({ state: 'RESOLVED' });
+    expect(eventsOf(key)).toEqual(['OPENED WARNING', 'RESOLVED WARNING']);
+    expect((await alertOf(other))?.state).toBe('OPEN');
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
   });
 
   it("DLQ_NOT_EMPTY watches, from the sweeper's environment, every DLQ of the stack: the worker types' too", async () => {

@@ -130,6 +130,12 @@ export function loadWorkerTypes(env: NodeJS.ProcessEnv = process.env): WorkerTyp
   return types;
 }
 
+/** What the names of the worker types' queues start with: WORKER_QUEUE_URL_PREFIX's last segment. */
+export function loadWorkerQueueNamePrefix(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const prefix = env[WORKER_QUEUE_URL_PREFIX_ENV];
+  return prefix ? prefix.slice(prefix.lastIndexOf('/') + 1) || undefined : undefined;
+}
+
 /** Whether `orgId` may use the type (an empty `orgs` opens it to every organization). */
 export function isOpenTo(type: WorkerTypeDeclaration, orgId: string): boolean {
   return type.orgs.length === 0 || type.orgs.includes(orgId);

@@ -19,6 +19,8 @@ export interface AlertRuleSources {
   readonly aggregates: AggregateStore;
   readonly workflows: Pick<WorkflowStore, 'getVersion'>;
   readonly dlqUrls: readonly string[];
+  /** What the worker types' queue names start with (DlqRuleDeps). */
+  readonly workerQueueNamePrefix?: string;
   readonly queueDepth: QueueDepth;
   readonly onQueueError?: (error: unknown, queueUrl: string) => void;
 }
@@ -37,6 +39,7 @@ export function alertRules(sources: AlertRuleSources): AlertRule[] {
     dlqRule({
       queueUrls: sources.dlqUrls,
       depth: sources.queueDepth,
+      ...(sources.workerQueueNamePrefix && { workerQueueNamePrefix: sources.workerQueueNamePrefix }),
       ...(sources.onQueueError && { onError: sources.onQueueError }),
     }),
   ];

@@ -1,6 +1,7 @@
 // DLQ_NOT_EMPTY: a dead-letter queue of the stack holding messages (the worker types' DLQs, the step
 // queues' DLQs, the task-events DLQ, the alert deliveries' DLQ): WARNING per queue
-// (DLQ_NOT_EMPTY#<queueName>), resolved once it is drained. DLQs are the deployment's, so the alert names
+// (DLQ_NOT_EMPTY#<queueName>), resolved once it is drained, or once the stack no longer has it (a worker
+// type removed). DLQs are the deployment's, so the alert names
 // no org (operators see it). One GetQueueAttributes per queue; a queue that cannot be read is skipped for
 // this run (its alert neither raised nor resolved) and the others still are.
 import { GetQueueAttributesCommand, type SqsClient } from '../../clients/sqs';
@@ -33,6 +34,11 @@ export interface DlqRuleDeps {
   /** The URLs of every DLQ the stack has (DLQ_URLS). */
   readonly queueUrls: readonly string[];
   readonly depth: QueueDepth;
+  /**
+   * The names of the worker types' queues start with this (their DLQs are the ones a deployment can lose:
+   * a type removed): an open alert of such a queue no longer watched is resolved.
+   */
+  readonly workerQueueNamePrefix?: string;
   readonly onError?: (error: unknown, queueUrl: string) => void;
 }
 
@@ -75,6 +81,16 @@ export function dlqRule(deps: DlqRuleDeps): AlertRule {
         } else if (open.has(dedupKey)) {
           if (await alerting.resolve(dedupKey, `${name} is empty again.`)) resolved++;
         }
+      }
+      // A worker type's DLQ the stack no longer has (the type removed) is never read again: its alert is
+      // resolved here, or it would stay open for good.
+      const prefix = deps.workerQueueNamePrefix;
+      const watched = new Set(deps.queueUrls.map((queueUrl) => dlqKey(queueNameOf(queueUrl))));
+      for (const dedupKey of open) {
+        if (!prefix || !dedupKey.startsWith(dlqKey(prefix)) || watched.has(dedupKey)) continue;
+        const name = dedupKey.slice(dlqKey('').length);
+        const reason = `${name} is no longer a dead-letter queue of this deployment.`;
+        if (await alerting.resolve(dedupKey, reason)) resolved++;
       }
       return { raised, resolved };
     },
