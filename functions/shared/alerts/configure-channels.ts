@@ -100,7 +100,9 @@ export async function replaceChannels(
   try {
     return await replaceHeld(scope, inputs, deps);
   } finally {
-    await deps.store.releaseChange(scope, holder);
+    // A release that fails (the table unreachable just now) leaves the hold to expire: the change itself
+    // was made, so its answer stands.
+    await deps.store.releaseChange(scope, holder).catch(() => undefined);
   }
 }
 
