@@ -180,4 +180,34 @@ describe('PutChannelsBodySchema', () => {
     });
     expect(parsed.success).toBe(true);
   });
+
+  it('holds the scope while it changes: another change meanwhile is a 409; a hold past its time is taken over; an error releases it', async () => {
+    const h = harness();
+    const now = new Date('2026-11-27T12:00:00.000Z').getTime();
+    const slack = inputs([
+      { id: 'ops', type: 'slack', webhookUrl: 'https://hooks.slack.com/services/T/B/x' },
+    ]);
+    h.changes.set('acme', { holder: 'another request', untilMs: now + 30_000 });
+    await expect(replaceChannels(acme, slack, h.deps)).rejects.toMatchObject({
+      statusCode: 409,
+      details: [{ field: 'channels', rule: 'changing' }],
+    });
+    expect(h.items.size).toBe(0);
+    // Another scope is not held.
+    await replaceChannels({ org: 'other' }, slack, h.deps);
+    expect(h.changes.has('other')).toBe(false);
+
+    // The holder died: its hold runs out and the next change goes through, then frees the scope.
+    h.changes.set('acme', { holder: 'a dead request', untilMs: now - 1 });
+    await replaceChannels(acme, slack, h.deps);
+    expect([...h.items.keys()]).toContain('acme/ops');
+    expect(h.changes.has('acme')).toBe(false);
+
+    const failing = {
+      ...h.deps,
+      secrets: { ...h.deps.secrets, write: async () => Promise.reject(new Error('down')) },
+    };
+    await expect(replaceChannels(acme, slack, failing)).rejects.toThrow('down');
+    expect(h.changes.has('acme')).toBe(false);
+  });
 });
