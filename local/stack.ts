@@ -51,7 +51,7 @@ import { startMessaging } from './messaging';
 import { startSchedules } from './schedules';
 import { startSecretsManager } from './secrets-manager';
 import { LOCAL_AWS, LOCAL_LLM_PRICES } from './settings';
-import { bindingPort, lockDataDir, refuseTakenPorts } from './startup-conflicts';
+import { bindingPort, lockDataDir, markDataDirStopping, refuseTakenPorts } from './startup-conflicts';
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 import { localSweepSettings, withSweepRate } from './sweep-settings';
@@ -250,6 +250,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Released last, once everything that writes to the folder has stopped.
   const stoppers: (() => Promise<void> | void)[] = [await lockDataDir(options.dataDir)];
   const stop = async () => {
+    await markDataDirStopping(options.dataDir);
     for (const stopOne of stoppers.reverse()) await stopOne();
   };
   // Every listener without a port setting takes its last run's port again when free, so a worker started

@@ -1,7 +1,18 @@
 // What keeps `npm start` from starting that the user can fix: a port another process listens on, or a data
 // folder another running stack holds. start.ts prints each as one line and exits with 1.
 import { randomUUID } from 'node:crypto';
-import { type FileHandle, link, mkdir, open, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readFile,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { portIfFree } from './listen';
@@ -100,6 +111,29 @@ async function readLock(file: string): Promise<LockState | undefined> {
 const TAKEOVER_WAIT_MS = 2_000;
 
 /**
+ * Written by a stack as it begins to stop (its pid), removed with its lock. A start that finds the lock
+ * held by a stack that is stopping waits for it (up to STOPPING_WAIT_MS) instead of failing: `npm start`
+ * under a supervisor is restarted as soon as npm exits, which is before the stack's own stop has ended
+ * (it lets the Task calls under way finish, up to 10 s).
+ */
+export const STOPPING_FILE = 'stack.stopping';
+const STOPPING_WAIT_MS = 20_000;
+
+/** Says this process's stack is stopping: a start on the same folder waits for it rather than fail. */
+export async function markDataDirStopping(dataDir: string): Promise<void> {
+  await writeFile(join(dataDir, STOPPING_FILE), `${process.pid}\n`).catch(() => undefined);
+}
+
+async function stoppingPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(join(dataDir, STOPPING_FILE), 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Removes the stale lock `stale` if it is still the one at `file`. Starts that all found it stale race
  * for a guard directory named after its inode (mkdir is atomic), so only one removes it; without the
  * guard, a second start's remove could delete the lock the first had just claimed. Resolves with false
@@ -126,7 +160,8 @@ async function removeStaleLock(file: string, stale: LockState): Promise<boolean>
 /**
  * Holds `<dataDir>/stack.lock` (the holder's pid) for as long as the stack runs: dynalite, fauxqs and the
  * Step Functions records of two stacks in one folder would overwrite each other. A lock whose process is
- * gone (a stack killed with -9 or crashed) is stale and taken over. Resolves with the release function.
+ * gone (a stack killed with -9 or crashed) is stale and taken over; one held by a stack that is stopping
+ * (STOPPING_FILE) is waited for. Resolves with the release function.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const file = join(dataDir, LOCK_FILE);
@@ -136,19 +171,32 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   await writeFile(claim, `${process.pid}\n`, { flag: 'wx' });
   try {
     const deadline = Date.now() + TAKEOVER_WAIT_MS;
+    const stoppingDeadline = Date.now() + STOPPING_WAIT_MS;
     // Another start is taking the stale lock over: look again soon, then less and less often.
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
       try {
         await link(claim, file);
         const { ino } = await stat(claim, { bigint: true });
         return async () => {
-          if ((await readLock(file))?.ino === ino) await unlink(file);
+          if ((await readLock(file))?.ino !== ino) return;
+          // The lock first: a start that reads it held must still find it marked stopping.
+          await unlink(file);
+          if ((await stoppingPid(dataDir)) === process.pid) {
+            await rm(join(dataDir, STOPPING_FILE), { force: true });
+          }
         };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const lock = await readLock(file);
-      if (lock?.pid !== undefined && isRunning(lock.pid)) throw new DataDirInUseError(dataDir, lock.pid);
+      if (lock?.pid !== undefined && isRunning(lock.pid)) {
+        // A stack that is stopping lets go of the folder soon: wait for it, not longer than its stop takes.
+        if ((await stoppingPid(dataDir)) !== lock.pid || Date.now() > stoppingDeadline) {
+          throw new DataDirInUseError(dataDir, lock.pid);
+        }
+        await setTimeout(100);
+        continue;
+      }
       if (lock === undefined || (await removeStaleLock(file, lock))) continue;
       if (Date.now() > deadline) {
         throw new StartupConflictError(

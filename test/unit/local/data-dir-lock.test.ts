@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../../local/startup-conflicts';
+import {
+  DataDirInUseError,
+  LOCK_FILE,
+  lockDataDir,
+  markDataDirStopping,
+} from '../../../local/startup-conflicts';
 
 let dataDir: string;
 afterEach(async () => {
@@ -63,5 +68,24 @@ describe('lockDataDir', () => {
     const release = await lockDataDir(dataDir);
     expect(await readFile(join(dataDir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     await release();
+  });
+
+  it('waits for a stack that is stopping to let go of the folder, where it refused at once', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'stepwise-lock-'));
+    const release = await lockDataDir(dataDir);
+    await markDataDirStopping(dataDir);
+    let taken = false;
+    const next = lockDataDir(dataDir).then((again) => {
+      taken = true;
+      return again;
+    });
+    await setTimeout(300);
+    expect(taken).toBe(false);
+    // The stopping stack ends: its lock (and its stopping mark) go, and the waiting start takes the folder.
+    await release();
+    const again = await next;
+    expect(await readFile(join(dataDir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    await again();
+    expect(await readdir(dataDir)).toEqual([]);
   });
 });
