@@ -34,8 +34,8 @@ export class InvalidWorkerTypes extends ConfigurationError {
 
 /**
  * At most this many types per deployment. Each is six CloudFormation resources (a queue and a DLQ, their
- * two TLS-only policies, a managed policy, the alarm on its DLQ); the stack has about 280 without any, of the 500 a
- * stack may hold, so 30 leave room for what the deployment adds.
+ * two TLS-only policies, a managed policy, the alarm on its DLQ); the stack has about 280 without any, of
+ * the 500 a stack may hold, so 30 leave room for what the deployment adds.
  */
 export const MAX_WORKER_TYPES = 30;
 
