@@ -1,21 +1,7 @@
 // Which failures of a call to AWS are worth sending again: no answer at all (a refused or dropped
 // connection, a timeout: the stack restarting, the network down), throttling, or a 5xx. An answer that
 // refuses the call (any other 4xx, a Lambda function error) would refuse it again.
-
-/** The errno codes Node gives a request that never got an answer. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-/** What the AWS SDK names a request that timed out, or that a dropped socket ended. */
-const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+import { NETWORK_ERROR_CODES, TIMEOUT_ERROR_NAMES } from '../functions/shared/clients/transient-errors';
 
 interface AwsErrorFields {
   readonly code?: string;
@@ -30,7 +16,7 @@ export function isTransient(error: unknown): boolean {
   if (fields.$retryable || fields.$fault === 'server') return true;
   const status = fields.$metadata?.httpStatusCode ?? 0;
   if (status >= 500 || status === 429) return true;
-  if (TIMEOUT_NAMES.has(error.name) || NETWORK_CODES.has(fields.code ?? '')) return true;
+  if (TIMEOUT_ERROR_NAMES.has(error.name) || NETWORK_ERROR_CODES.has(fields.code ?? '')) return true;
   // The SDK may wrap the socket's error.
   return error.cause !== undefined && error.cause !== error && isTransient(error.cause);
 }

@@ -13,6 +13,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import { tracedCall } from '../tracing';
 import { type AwsJsonReply, callWithInput, inProcessTransport } from './in-process-transport';
+import { NETWORK_ERROR_CODES, TIMEOUT_ERROR_NAMES } from './transient-errors';
 
 /** What tells one AWS JSON-protocol service from another. */
 export interface AwsJsonService {
@@ -100,27 +101,18 @@ const THROTTLING_ERRORS = new Set([
   'TooManyRequestsException',
   'TransactionInProgressException',
 ]);
-const TRANSIENT_ERRORS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
-const NETWORK_ERRORS = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
 function isRetryable(error: unknown): boolean {
   if (error instanceof AwsServiceError) {
     const status = error.$metadata.httpStatusCode ?? 0;
     return (
-      THROTTLING_ERRORS.has(error.name) || TRANSIENT_ERRORS.has(error.name) || status === 429 || status >= 500
+      THROTTLING_ERRORS.has(error.name) ||
+      TIMEOUT_ERROR_NAMES.has(error.name) ||
+      status === 429 ||
+      status >= 500
     );
   }
   const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && NETWORK_ERRORS.has(code);
+  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
 }
 
 /** The SigV4 signer's hash: node's crypto, synchronous underneath. */
