@@ -41,6 +41,16 @@ afterEach(async () => {
 const until = (check: () => boolean, timeout = 2_000) =>
   expect.poll(check, { timeout, interval: 5 }).toBe(true);
 
+/** A handler that runs until `finish()` is called, then returns `output`. */
+function heldHandler(output: unknown = { done: true }) {
+  let release: () => void = () => undefined;
+  const handler: AgentHandler = () =>
+    new Promise((resolve) => {
+      release = () => resolve(output);
+    });
+  return { handler, finish: () => release() };
+}
+
 describe('worker runtime', () => {
   it('checks the token, reports claimed, deletes the message, runs the handler, reports finished, then answers success', async () => {
     const seen: unknown[] = [];
@@ -227,15 +237,11 @@ describe('worker runtime', () => {
   });
 
   it('reports and answers nothing for a step whose token closed while its handler ran unseen (a frozen worker)', async () => {
-    let finish: () => void = () => undefined;
+    const { handler, finish } = heldHandler({ late: true });
     // No heartbeat comes in between: as for a process stopped (SIGSTOP) past HeartbeatSeconds, then resumed.
-    const { queue, answers, reports, events, worker } = startWorker(
-      () =>
-        new Promise((resolve) => {
-          finish = () => resolve({ late: true });
-        }),
-      { heartbeatIntervalSeconds: 60 },
-    );
+    const { queue, answers, reports, events, worker } = startWorker(handler, {
+      heartbeatIntervalSeconds: 60,
+    });
     const token = newToken();
     queue.push(agentMessage(token));
     await until(() => worker.status().inFlight === 1);
@@ -256,12 +262,10 @@ describe('worker runtime', () => {
 
   it("sends a step's report and answer again while the stack does not answer, a heartbeat ahead of each try: answered once, run once", async () => {
     let runs = 0;
-    let finish: () => void = () => undefined;
-    const { queue, journal, answers, reports, worker } = startWorker(() => {
+    const { handler, finish } = heldHandler();
+    const { queue, journal, answers, reports, worker } = startWorker((step) => {
       runs += 1;
-      return new Promise((resolve) => {
-        finish = () => resolve({ done: true });
-      });
+      return handler(step);
     });
     const token = newToken();
     queue.push(agentMessage(token));
@@ -326,13 +330,8 @@ describe('worker runtime', () => {
   });
 
   it('stops sending the answer again once the token has closed (Step Functions gave up on the attempt)', async () => {
-    let finish: () => void = () => undefined;
-    const { queue, journal, answers, reports, events, worker } = startWorker(
-      () =>
-        new Promise((resolve) => {
-          finish = () => resolve({ done: true });
-        }),
-    );
+    const { handler, finish } = heldHandler();
+    const { queue, journal, answers, reports, events, worker } = startWorker(handler);
     const token = newToken();
     queue.push(agentMessage(token));
     await until(() => worker.status().inFlight === 1);
@@ -371,14 +370,8 @@ describe('worker runtime', () => {
   });
 
   it("sends nothing more once the stop's grace period is over", async () => {
-    let finish: () => void = () => undefined;
-    const { queue, journal, answers, worker } = startWorker(
-      () =>
-        new Promise((resolve) => {
-          finish = () => resolve({ done: true });
-        }),
-      { gracePeriodSeconds: 0.3 },
-    );
+    const { handler, finish } = heldHandler();
+    const { queue, journal, answers, worker } = startWorker(handler, { gracePeriodSeconds: 0.3 });
     const token = newToken();
     queue.push(agentMessage(token));
     await until(() => worker.status().inFlight === 1);
