@@ -8,7 +8,11 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } 
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DynamoApprovalStore } from '../../functions/shared/approvals/approval-store';
 import { requestApproval } from '../../functions/shared/approvals/request-approval';
-import { SfnTaskCallbacks, TaskTokenClosedError } from '../../functions/shared/approvals/task-callbacks';
+import {
+  SfnTaskCallbacks,
+  type TaskCallbacks,
+  TaskTokenClosedError,
+} from '../../functions/shared/approvals/task-callbacks';
 import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
@@ -243,29 +247,49 @@ describe('an approval requested as its task is cancelled', () => {
 // until its deadline, and the task FAILED with Approval.Rejected while its approval read APPROVED. The
 // reconciler now hands such a decision over once it is a minute old.
 describe('a decision written but never handed to Step Functions', () => {
-  it('reaches the waiting step through the reconciler: the task goes on as decided, its attempt closed with it', async () => {
-    const workflowId = `lost_decision_${RUN}`;
+  const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
+  const tasks = new DynamoTaskStore(documents, endpoints.tableName);
+  const { sfn: stepwiseSfn } = stepwiseClients(endpoints);
+
+  /** A task of a workflow whose `review` approval comes first, `then` after it, waiting for its decision. */
+  async function waitingForReview(workflowId: string, name: string, then: Record<string, unknown>) {
     const registered = await request('POST', '/workflows', {
       id: workflowId,
       version: 1,
-      name: 'approval then publish',
+      name,
       steps: [
         { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Ship it?', timeoutSeconds: 600 },
-        {
-          id: 'publish',
-          type: 'transform',
-          dependsOn: ['review'],
-          params: { expression: "{ 'by': review.output.decidedBy }", 'data.$': '$.steps' },
-        },
+        { ...then, dependsOn: ['review'] },
       ],
     });
     expect(registered.status).toBe(201);
     const taskId = await startApprovalTask(workflowId);
-    const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
-    const tasks = new DynamoTaskStore(documents, endpoints.tableName);
     await expect
       .poll(async () => (await approvals.get({ taskId, stepId: 'review' }))?.status, { timeout: 15_000 })
       .toBe('PENDING');
+    return taskId;
+  }
+
+  /** One reconciler run over this task alone, at `now`, answering Step Functions through `callbacks`. */
+  const reconcileOnly = (taskId: string, now: () => Date, callbacks: TaskCallbacks) =>
+    reconcileTasks(
+      {
+        tasks,
+        executions: stepFunctionsExecutions(stepwiseSfn),
+        now,
+        due: (task) => task.taskId === taskId,
+        approvals,
+        callbacks,
+      },
+      0,
+    );
+
+  it('reaches the waiting step through the reconciler: the task goes on as decided, its attempt closed with it', async () => {
+    const taskId = await waitingForReview(`lost_decision_${RUN}`, 'approval then publish', {
+      id: 'publish',
+      type: 'transform',
+      params: { expression: "{ 'by': review.output.decidedBy }", 'data.$': '$.steps' },
+    });
     const approval = await approvals.get({ taskId, stepId: 'review' });
     if (!approval) throw new Error('no approval');
     // What the route wrote before it was killed: the decision, two minutes ago; nothing sent.
@@ -279,18 +303,7 @@ describe('a decision written but never handed to Step Functions', () => {
       }),
     ).toBe(true);
 
-    const { sfn: stepwiseSfn } = stepwiseClients(endpoints);
-    const report = await reconcileTasks(
-      {
-        tasks,
-        executions: stepFunctionsExecutions(stepwiseSfn),
-        now: () => new Date(),
-        due: (task) => task.taskId === taskId,
-        approvals,
-        callbacks: new SfnTaskCallbacks(stepwiseSfn),
-      },
-      0,
-    );
+    const report = await reconcileOnly(taskId, () => new Date(), new SfnTaskCallbacks(stepwiseSfn));
     expect(report.failed).toBe(0);
     await expect
       .poll(async () => (await tasks.getAnyOrg(taskId))?.status, { timeout: 15_000 })
@@ -307,44 +320,21 @@ describe('a decision written but never handed to Step Functions', () => {
   });
 
   it('is not sent again once the route handed it over: the approval says it was delivered', async () => {
-    const workflowId = `delivered_decision_${RUN}`;
-    const registered = await request('POST', '/workflows', {
-      id: workflowId,
-      version: 1,
-      name: 'approval then a long wait',
-      steps: [
-        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Ship it?', timeoutSeconds: 600 },
-        { id: 'pause', type: 'wait', seconds: 600, dependsOn: ['review'] },
-      ],
+    const taskId = await waitingForReview(`delivered_decision_${RUN}`, 'approval then a long wait', {
+      id: 'pause',
+      type: 'wait',
+      seconds: 600,
     });
-    expect(registered.status).toBe(201);
-    const taskId = await startApprovalTask(workflowId);
-    const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
-    const tasks = new DynamoTaskStore(documents, endpoints.tableName);
-    await expect
-      .poll(async () => (await approvals.get({ taskId, stepId: 'review' }))?.status, { timeout: 15_000 })
-      .toBe('PENDING');
     const decided = await request('POST', `/tasks/${taskId}/approvals/review`, { decision: 'approve' });
     expect(decided.status).toBe(200);
     expect((await approvals.get({ taskId, stepId: 'review' }))?.deliveredAt).toEqual(expect.any(String));
 
     // Two minutes on, the task still waits in `pause`: the reconciler leaves the decision alone.
     const sent: string[] = [];
-    const { sfn: stepwiseSfn } = stepwiseClients(endpoints);
-    const report = await reconcileTasks(
-      {
-        tasks,
-        executions: stepFunctionsExecutions(stepwiseSfn),
-        now: () => new Date(Date.now() + 120_000),
-        due: (task) => task.taskId === taskId,
-        approvals,
-        callbacks: {
-          succeed: async (token) => void sent.push(token),
-          fail: async (token) => void sent.push(token),
-        },
-      },
-      0,
-    );
+    const report = await reconcileOnly(taskId, () => new Date(Date.now() + 120_000), {
+      succeed: async (token) => void sent.push(token),
+      fail: async (token) => void sent.push(token),
+    });
     expect(report.failed).toBe(0);
     expect(sent).toEqual([]);
     await request('POST', `/tasks/${taskId}/cancel`);
