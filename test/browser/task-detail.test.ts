@@ -23,6 +23,17 @@ import {
 
 const browser = browserPerFile();
 
+/** A task of a one-step workflow `id` waiting at its `review` approval (ADMIN, 120 s). */
+async function waitingForReview(id: string): Promise<string> {
+  const workflowId = await registerWorkflow({
+    id,
+    version: 1,
+    name: id.replaceAll('_', ' '),
+    steps: [{ id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 }],
+  });
+  return startTask(workflowId);
+}
+
 describe('task detail', () => {
   it("shows a retried step's three attempts as Gantt bars, and the retries in the event log", async () => {
     const workflowId = await registerWorkflow({
@@ -226,15 +237,7 @@ describe('task detail', () => {
   });
 
   it('keeps a running task on its page, with a banner, while the API does not answer', async () => {
-    const workflowId = await registerWorkflow({
-      id: 'browser_outage',
-      version: 1,
-      name: 'browser outage',
-      steps: [
-        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
-      ],
-    });
-    const taskId = await startTask(workflowId);
+    const taskId = await waitingForReview('browser_outage');
     const page = await signedInPage(browser());
     // No live socket: the page polls the task, as it does whenever the socket is down.
     await page.routeWebSocket(/\/live$/, (socket) => socket.close());
@@ -270,15 +273,7 @@ describe('task detail', () => {
   });
 
   it('keeps a half-typed approval comment through a refused credential and the sign-in after it', async () => {
-    const workflowId = await registerWorkflow({
-      id: 'browser_refused_decision',
-      version: 1,
-      name: 'browser refused decision',
-      steps: [
-        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
-      ],
-    });
-    const taskId = await startTask(workflowId);
+    const taskId = await waitingForReview('browser_refused_decision');
     const page = await signedInPage(browser());
     await page.goto(`${CONSOLE_URL}tasks/${taskId}`);
     const panel = page.getByRole('region', { name: 'Approval of step review' });
@@ -326,15 +321,7 @@ describe('task detail', () => {
   });
 
   it('shows a comment kept through a refused credential only to who typed it, not to the next key signed in to the tab', async () => {
-    const workflowId = await registerWorkflow({
-      id: 'browser_draft_owner',
-      version: 1,
-      name: 'browser draft owner',
-      steps: [
-        { id: 'review', type: 'approval', approvers: ['ADMIN'], message: 'Go on?', timeoutSeconds: 120 },
-      ],
-    });
-    const taskId = await startTask(workflowId);
+    const taskId = await waitingForReview('browser_draft_owner');
     const { body: admin } = await request<{ apiKey: string }>('POST', '/api-keys', {
       name: `browser draft admin ${RUN}`,
       role: 'ADMIN',
