@@ -43,32 +43,32 @@ const connection = { url: 'http://127.0.0.1:1', apiKey: 'sw_test' };
 const step: WatchedEvent = { kind: 'step', taskId: 'task-1', stepId: 'a', status: 'SUCCEEDED', attempt: 1 };
 const ended: WatchedEvent = { kind: 'task', taskId: 'task-1', status: 'SUCCEEDED' };
 
+/** Watches task-1 while its read answers `status` only after the live events have come. */
+async function watchThroughSlowRead(status: string) {
+  const url = await liveServer([step, ended]);
+  const read = slowSnapshot(status);
+  const printed: string[] = [];
+  const watching = watchLive(connection, 'task-1', url, {
+    snapshot: read.snapshot,
+    print: (line) => printed.push(line),
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  read.release();
+  return { result: await watching, printed };
+}
+
 describe('watchLive', () => {
   it('prints the task once, first, when it had ended by the time the read answered', async () => {
-    const url = await liveServer([step, ended]);
-    const read = slowSnapshot('SUCCEEDED');
-    const printed: string[] = [];
-    const watching = watchLive(connection, 'task-1', url, {
-      snapshot: read.snapshot,
-      print: (line) => printed.push(line),
+    expect(await watchThroughSlowRead('SUCCEEDED')).toEqual({
+      result: 'SUCCEEDED',
+      printed: ['task task-1: SUCCEEDED'],
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    read.release();
-    expect(await watching).toBe('SUCCEEDED');
-    expect(printed).toEqual(['task task-1: SUCCEEDED']);
   });
 
   it('prints the events that arrived during the read after the task, in order, when it was still running', async () => {
-    const url = await liveServer([step, ended]);
-    const read = slowSnapshot('RUNNING');
-    const printed: string[] = [];
-    const watching = watchLive(connection, 'task-1', url, {
-      snapshot: read.snapshot,
-      print: (line) => printed.push(line),
+    expect(await watchThroughSlowRead('RUNNING')).toEqual({
+      result: 'SUCCEEDED',
+      printed: ['task task-1: RUNNING', 'step a SUCCEEDED  attempt 1', 'task SUCCEEDED'],
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    read.release();
-    expect(await watching).toBe('SUCCEEDED');
-    expect(printed).toEqual(['task task-1: RUNNING', 'step a SUCCEEDED  attempt 1', 'task SUCCEEDED']);
   });
 });
