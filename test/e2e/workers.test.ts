@@ -9,6 +9,7 @@ import { GetCommand } from '../../functions/shared/clients/table-commands';
 import { workerKey } from '../../functions/shared/workers/worker-item';
 import { localClients } from '../support/aws-clients';
 import { registerWorkflow, request, waitForTask } from './http-client';
+import { scriptedAgentWorkflow } from './workers/scripted-agent-workflow';
 import type { Script } from './workers/scripted-worker';
 import {
   killWorker,
@@ -42,21 +43,7 @@ interface Task {
 }
 
 const agentWorkflow = (id: string) =>
-  registerWorkflow({
-    id,
-    version: 1,
-    name: id,
-    steps: [
-      {
-        id: 'work',
-        type: 'agent',
-        workerType: TYPE,
-        heartbeatSeconds: 2,
-        timeoutSeconds: 60,
-        params: { 'script.$': '$.input' },
-      },
-    ],
-  });
+  registerWorkflow(scriptedAgentWorkflow(id, TYPE, { heartbeatSeconds: 2, timeoutSeconds: 60 }));
 
 async function startTask(workflowId: string, input: unknown): Promise<string> {
   const { status, body } = await request<{ taskId: string }>('POST', '/tasks', { workflowId, input });
