@@ -8,6 +8,7 @@ import * as z from '../zod-mini';
 import { TransformError } from './errors';
 import { LinearRegexEngine, nonLinearRegexIn } from './linear-regex';
 import { parseStepParams } from './step-params';
+import { MAX_EXPRESSION_LENGTH } from './transform-limits';
 
 const CACHE_SIZE = 200;
 /** Generous for reshaping a step's data; an endless (tail-recursive) loop stops here. */
@@ -18,8 +19,6 @@ const MAX_DEPTH = 500;
  * ([1..10000000] is 80 MB) fails the step here, by name, instead of in Step Functions or the local stack.
  */
 export const MAX_RESULT_BYTES = 256 * 1024;
-/** Also checked at registration for a literal expression. */
-export const MAX_EXPRESSION_LENGTH = 64 * 1024;
 
 export const TransformParamsSchema = z.strictObject({
   expression: z.string().check(z.minLength(1), z.maxLength(MAX_EXPRESSION_LENGTH)),

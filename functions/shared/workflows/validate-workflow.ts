@@ -3,10 +3,10 @@
 // ValidationIssue with the rule it breaks, a message naming the step and field, and the field path
 // (`steps[2].retry.backoffRate`, `steps[0].steps[1].when.path`). Throws nothing: the HTTP layer turns
 // `errors` into a 400 (errors[0].message as the message, all of them as details).
-import jsonata from 'jsonata';
+import parseExpression from 'jsonata/parser';
 import { nonLinearRegexIn } from '../actions/linear-regex';
 import { ACTION_PARAM_KEYS } from '../actions/param-keys';
-import { MAX_EXPRESSION_LENGTH } from '../actions/transform';
+import { MAX_EXPRESSION_LENGTH } from '../actions/transform-limits';
 import { shownText } from '../http/shown-text';
 import type * as z from '../zod-mini';
 import {
@@ -177,7 +177,7 @@ function checkExpression(step: Step, field: string): ValidationIssue | undefined
     };
   }
   try {
-    const nonLinear = nonLinearRegexIn(jsonata(expression).ast());
+    const nonLinear = nonLinearRegexIn(parseExpression(expression));
     return nonLinear
       ? {
           rule: 'invalid-expression',
