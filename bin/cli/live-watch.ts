@@ -38,8 +38,15 @@ export function renderEvent(event: WatchedEvent): string {
 }
 
 export interface LiveWatchHooks {
-  /** Reads the task once subscribed: its status, and the lines to print for it. */
-  readonly snapshot: () => Promise<{ status: string; view: string }>;
+  /**
+   * Reads the task once subscribed: its status, the lines to print for it, and which of the events that
+   * arrived during the read it already shows (those are not printed again).
+   */
+  readonly snapshot: () => Promise<{
+    status: string;
+    view: string;
+    shows?: (event: WatchedEvent) => boolean;
+  }>;
   readonly print: (line: string) => void;
 }
 
@@ -69,8 +76,8 @@ export async function watchLive(
     socket.on('error', () => finish('unavailable'));
     socket.on('close', () => finish('unavailable'));
     socket.on('open', () => socket.send(JSON.stringify({ action: 'subscribe', topic: 'task', taskId })));
-    // Events that arrive while the snapshot is read wait for it: the task is printed first, and when the
-    // snapshot already shows the end, the events that led there are in it (printed once, not again).
+    // Events that arrive while the snapshot is read wait for it: the task is printed first, then those the
+    // snapshot does not show yet (when it shows the end, all the events that led there are in it).
     let pending: WatchedEvent[] | undefined = [];
     const onEvent = (event: WatchedEvent) => {
       if (settled) return;
@@ -89,13 +96,13 @@ export async function watchLive(
         if (message.type !== 'subscribed') return finish('unavailable');
         subscribed = true;
         hooks.snapshot().then(
-          ({ status, view }) => {
+          ({ status, view, shows }) => {
             if (settled) return;
             hooks.print(view);
             const waiting = pending ?? [];
             pending = undefined;
             if (TERMINAL.has(status)) return finish(status);
-            for (const event of waiting) onEvent(event);
+            for (const event of waiting) if (!shows?.(event)) onEvent(event);
           },
           () => finish('unavailable'),
         );

@@ -2,9 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { type Connection, call } from './api-client';
 import { readExampleInput } from './example-input';
-import { liveUrlOf, watchLive } from './live-watch';
+import { liveUrlOf, type WatchedEvent, watchLive } from './live-watch';
 
-interface TaskView {
+export interface TaskView {
   taskId: string;
   status: string;
   workflowId: string;
@@ -84,6 +84,22 @@ function render(task: TaskView): string {
   return lines.join('\n');
 }
 
+const STEP_OPEN = new Set(['RUNNING', 'RETRYING']);
+
+/**
+ * Whether the task as read already shows a live event: the task in the event's status; the event's step
+ * at a later attempt, or at the event's attempt past its start, in the event's status, or ended (an
+ * attempt goes RUNNING, then RETRYING or an end).
+ */
+export function shows(task: TaskView, event: WatchedEvent): boolean {
+  if (event.kind === 'task') return task.status === event.status;
+  const step = task.steps?.find((s) => s.stepId === event.stepId && s.mapIndex === event.mapIndex);
+  if (!step) return false;
+  if (event.attempt === undefined) return step.status === event.status;
+  if (step.attempts !== event.attempt) return step.attempts > event.attempt;
+  return event.status === 'RUNNING' || step.status === event.status || !STEP_OPEN.has(step.status);
+}
+
 /**
  * Prints the task, then each task and step event as the WebSocket API pushes it, until the task ends;
  * polls instead when the socket cannot be used. Exits non-zero unless the task SUCCEEDED.
@@ -101,7 +117,7 @@ export async function watchTaskCommand(
       snapshot: async () => {
         const { body } = await read();
         endedBeforeWatch = TERMINAL.has(body.status);
-        return { status: body.status, view: render(body) };
+        return { status: body.status, view: render(body), shows: (event) => shows(body, event) };
       },
       print: (line) => process.stdout.write(`${line}\n`),
     });
