@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ALERT_KINDS } from '../../functions/shared/alerts/alert';
 import { ROUTES } from '../../functions/shared/resources';
@@ -37,6 +39,14 @@ function errorSchemaOf(response: Operation['responses'][string]): string | undef
 }
 
 describe('OpenAPI document', () => {
+  it("is what the console's types are generated from (console/src/api/openapi.d.ts: npm run api-types)", () => {
+    const run = spawnSync('npm', ['run', '--silent', 'api-types', '--', '--check'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+  });
+
   it('describes exactly the routes of the route table', () => {
     const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),

@@ -68,7 +68,7 @@ export default function WorkflowPage({ id }: { id: string }) {
     versions.find((version) => version.version === chosenVersion) ??
     versions.find((version) => version.version === workflow.data?.latestVersion) ??
     versions.at(-1);
-  const steps = useMemo(() => (shown?.definition.steps ?? []) as DagStep[], [shown]);
+  const steps = useMemo(() => (shown?.definition.steps ?? []) as readonly DagStep[], [shown]);
   const order = useMemo(() => stepIds(steps), [steps]);
   const data = metrics.data;
   const charts = useMemo(
@@ -208,7 +208,7 @@ export default function WorkflowPage({ id }: { id: string }) {
                       )}
                     </td>
                     <td>{formatTime(version.createdAt)}</td>
-                    <td>{stepIds(version.definition.steps as DagStep[]).length}</td>
+                    <td>{stepIds(version.definition.steps as readonly DagStep[]).length}</td>
                     <td>{version.name}</td>
                   </tr>
                 ))}
