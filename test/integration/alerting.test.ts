@@ -187,6 +187,27 @@ describe('alerting', () => {
     expect(events()).toEqual(['OPENED', 'OPENED']);
   });
 
+  it('answers concurrent acknowledgements of one alert with the one that landed, where most lost their write races (500)', async () => {
+    const { alerting, advance } = harness();
+    const raised = await alerting.raise(signal());
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => alerting.acknowledge(raised.alert.id, `user-${i}`)),
+    );
+    const stored = await alerting.get(raised.alert.id);
+    expect(stored).toMatchObject({ state: 'OPEN', acknowledgedBy: expect.any(String) });
+    for (const result of results) {
+      expect(result).toMatchObject({
+        acknowledgedBy: stored?.acknowledgedBy,
+        acknowledgedAt: stored?.acknowledgedAt,
+      });
+    }
+    // Acknowledged again later: that acknowledgement is the latest.
+    advance(60);
+    expect(await alerting.acknowledge(raised.alert.id, 'user-late')).toMatchObject({
+      acknowledgedBy: 'user-late',
+    });
+  });
+
   it('counts concurrent raises of one key once each, in one alert published once', async () => {
     const { alerting, events } = harness();
     const key = signal().dedupKey;

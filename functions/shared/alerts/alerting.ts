@@ -195,9 +195,14 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   const acknowledgeOnce = async (
     id: string,
     by: string,
+    asked: string,
   ): Promise<AlertRecord | undefined | typeof CONFLICT> => {
     const current = await deps.store.get(id);
     if (!current) return undefined;
+    // Acknowledged since this acknowledgement was asked for (a concurrent one landed first): that one is the
+    // latest, and answering it spares a write that would only race the others into a conflict (a 500 for
+    // most of a dozen acknowledgements at once).
+    if (current.acknowledgedAt !== undefined && current.acknowledgedAt >= asked) return alertView(current);
     const at = deps.now().toISOString();
     const resolves = current.state === 'OPEN' && isEventAlert(current.kind);
     const next: StoredAlert = {
@@ -214,7 +219,10 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   return {
     raise: (signal) => retrying(() => raiseOnce(signal)),
     resolve: (dedupKey, summary) => retrying(() => resolveOnce(dedupKey, summary)),
-    acknowledge: (id, by) => retrying(() => acknowledgeOnce(id, by)),
+    acknowledge: (id, by) => {
+      const asked = deps.now().toISOString();
+      return retrying(() => acknowledgeOnce(id, by, asked));
+    },
     open: async (kind) => (await deps.store.listOpen(kind)).map(alertView),
     get: async (id) => {
       const stored = await deps.store.get(id);
