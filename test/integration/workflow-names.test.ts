@@ -4,6 +4,7 @@
 import { CreateStateMachineCommand, DescribeStateMachineCommand } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey, DynamoApiKeyStore } from '../../functions/shared/auth/api-keys';
+import { REGISTRATION_HOLD_MS } from '../../functions/shared/registry/register-workflow';
 import { stateMachineName } from '../../functions/shared/registry/state-machine-name';
 import { DynamoStateMachineOwnership } from '../../functions/shared/registry/state-machine-ownership';
 import { LOCAL_STATE_MACHINE_PREFIX } from '../../local/stack';
@@ -159,7 +160,9 @@ describe('state machine names', () => {
   it("updates a machine left by the org's own registration that failed before storing the version", async () => {
     const owner = { orgId: 'acme', workflowId: 'left-over', version: 1 };
     const name = stateMachineName(LOCAL_STATE_MACHINE_PREFIX, owner.orgId, owner.workflowId, 1);
-    expect((await ownership.claim(name, owner, new Date().toISOString())).claimed).toBe(true);
+    // Claimed past the hold a running registration has on its claim: that registration has stopped.
+    const longAgo = new Date(Date.now() - 2 * REGISTRATION_HOLD_MS).toISOString();
+    expect((await ownership.claim(name, owner, longAgo)).claimed).toBe(true);
     await sfn.send(new CreateStateMachineCommand({ name, definition: PLACEHOLDER_ASL, roleArn }));
     const key = apiKeys.get('acme') ?? '';
     const response = await call('POST', '/workflows', key, transformWorkflow('left-over', 'second try'));

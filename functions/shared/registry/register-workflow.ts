@@ -4,9 +4,11 @@
 //
 // The machine's name is derived from the deployment's prefix and a hash of (org, workflow, version)
 // (state-machine-name.ts), and the name is claimed in the ownership store before the machine is created.
-// An existing machine is updated only when that claim predates this call and names the caller's own
-// (org, workflow, version): a machine left by a registration that failed before storing its version.
-// Anything else is a 409, never an update of somebody else's machine.
+// An existing machine is updated only when that claim names the caller's own (org, workflow, version) and
+// is old enough that the registration which made it has stopped (REGISTRATION_HOLD_MS; one caller takes it
+// over): a machine left by a registration that failed before storing its version. A younger claim is a
+// registration of the version under way: the caller waits for the version it stores (200 for the same
+// definition, 409 for another). Anything else is a 409, never an update of somebody else's machine.
 import { isDeepStrictEqual } from 'node:util';
 import { describeAllowed, isLambdaAllowed, type LambdaAllowlist } from '../actions/lambda-allowlist';
 import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
@@ -45,6 +47,8 @@ export interface WorkflowRegistryDeps {
    */
   readonly workerTypes?: WorkerTypes;
   readonly now?: () => Date;
+  /** Waits between reads of a version another registration is storing (tests pass a fake). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Registration {
@@ -88,13 +92,15 @@ export async function registerWorkflow(
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const owner: StateMachineOwner = { orgId, workflowId: definition.id, version: definition.version };
   const name = stateMachineName(deps.stateMachinePrefix, orgId, definition.id, definition.version);
-  const { stateMachineArn, updated } = await createOwnStateMachine(deps, name, owner, asl, now).catch(
-    (error: unknown) => {
-      if (error instanceof StateMachineDefinitionRefused)
-        throw refusedDefinitionError(definition, error.message);
-      throw error;
-    },
-  );
+  const own = await createOwnStateMachine(deps, name, owner, asl, now).catch((error: unknown) => {
+    if (error instanceof StateMachineDefinitionRefused)
+      throw refusedDefinitionError(definition, error.message);
+    throw error;
+  });
+  // Another registration of this version holds the name: it alone creates (or updates) the machine, which
+  // then runs its definition; answer from the version it stores.
+  if (own === REGISTRATION_UNDER_WAY) return concurrentOutcome(orgId, definition, deps);
+  const { stateMachineArn, updated } = own;
   const workflow: WorkflowVersion = {
     orgId,
     workflowId: definition.id,
@@ -106,7 +112,10 @@ export async function registerWorkflow(
     createdAt: now,
   };
   // A concurrent registration of the same version may win the write; either way the version exists.
-  const created = await deps.store.putVersion(workflow);
+  const created = await deps.store.putVersion(workflow).catch(async (error: unknown) => {
+    await releaseHold(deps, name, owner, now);
+    throw error;
+  });
   if (!created) {
     const winner = await deps.store.getVersion(orgId, definition.id, definition.version);
     if (winner && !isDeepStrictEqual(winner.definition, definition)) {
@@ -118,6 +127,52 @@ export async function registerWorkflow(
     }
   }
   return { created, workflow };
+}
+
+/**
+ * How long a claim holds its name against the other registrations of the version: past the registry's 29 s
+ * timeout (Lambda stops a registration there), so a claim this old was left by a registration that stopped.
+ */
+export const REGISTRATION_HOLD_MS = 60_000;
+/** How long, and how often, a registration that found the version being registered waits for its outcome. */
+const CONCURRENT_WAIT = { attempts: 40, intervalMs: 250 } as const;
+
+const REGISTRATION_UNDER_WAY = Symbol('registration under way');
+
+/** A claim time long past: what a failed registration leaves on its claim, so a retry takes it over at once. */
+const RELEASED_AT = new Date(0).toISOString();
+
+/** Gives up the hold a failed registration has on its claim (best effort: else it lapses after the hold). */
+async function releaseHold(deps: WorkflowRegistryDeps, name: string, owner: StateMachineOwner, at: string) {
+  await deps.ownership.takeOver(name, owner, at, RELEASED_AT).catch(() => false);
+}
+
+/**
+ * The answer to a registration that found another one of the same version under way: the stored version
+ * once it is there (200 for the same definition, 409 for another), or a 409 to try again when the other
+ * registration stored nothing within the wait (it failed, or is slow).
+ */
+async function concurrentOutcome(
+  orgId: string,
+  definition: WorkflowDefinition,
+  deps: WorkflowRegistryDeps,
+): Promise<Registration> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; attempt < CONCURRENT_WAIT.attempts; attempt++) {
+    const stored = await deps.store.getVersion(orgId, definition.id, definition.version);
+    if (stored) {
+      if (isDeepStrictEqual(stored.definition, definition)) return { created: false, workflow: stored };
+      throw new ConflictError(
+        `Workflow ${definition.id} version ${definition.version} was registered concurrently with a different definition; register yours under a new version`,
+        [{ field: 'version', message: 'already registered' }],
+      );
+    }
+    await sleep(CONCURRENT_WAIT.intervalMs);
+  }
+  throw new ConflictError(
+    `Workflow ${definition.id} version ${definition.version} is being registered by another request; try again`,
+    [{ field: 'version', rule: 'registrationUnderWay', message: 'being registered concurrently' }],
+  );
 }
 
 const compile = (definition: WorkflowDefinition, deps: WorkflowRegistryDeps) =>
@@ -136,13 +191,24 @@ async function createOwnStateMachine(
   owner: StateMachineOwner,
   asl: string,
   at: string,
-): Promise<{ readonly stateMachineArn: string; readonly updated: boolean }> {
+): Promise<{ readonly stateMachineArn: string; readonly updated: boolean } | typeof REGISTRATION_UNDER_WAY> {
   const claim = await deps.ownership.claim(name, owner, at);
   if (!claim.claimed && !sameOwner(claim.owner, owner)) throw nameTaken(name, owner);
+  if (!claim.claimed) {
+    // Our own (org, workflow, version) holds the name. A claim younger than REGISTRATION_HOLD_MS may be a
+    // registration still running: updating the machine under it would run our definition in tasks of the
+    // version it stores (seen: 6 concurrent registrations with different definitions, and 5-15 % of the
+    // tasks started meanwhile ran a loser's steps). An older one was left by a registration that stopped:
+    // exactly one caller takes it over and brings the machine up to date.
+    const claimedMs = claim.claimedAt === undefined ? 0 : Date.parse(claim.claimedAt);
+    if (Date.parse(at) - claimedMs < REGISTRATION_HOLD_MS) return REGISTRATION_UNDER_WAY;
+    if (!(await deps.ownership.takeOver(name, owner, claim.claimedAt, at))) return REGISTRATION_UNDER_WAY;
+  }
   const created = await deps.stateMachines.create(name, asl).catch(async (error: unknown) => {
     // Nothing was created: leave no claim behind for a definition that never ran.
     if (error instanceof StateMachineDefinitionRefused && claim.claimed)
       await deps.ownership.release(name, owner);
+    else await releaseHold(deps, name, owner, at);
     throw error;
   });
   if (created !== undefined) return { stateMachineArn: created, updated: false };
@@ -152,9 +218,13 @@ async function createOwnStateMachine(
     await deps.ownership.release(name, owner);
     throw nameTaken(name, owner);
   }
-  // Our own claim from an earlier attempt that failed before storing the version (or a concurrent
-  // registration of the same version): bring it up to date.
-  return { stateMachineArn: await deps.stateMachines.update(name, asl), updated: true };
+  // Our own claim, taken over from an earlier attempt that stopped before storing the version: bring the
+  // machine up to date.
+  const stateMachineArn = await deps.stateMachines.update(name, asl).catch(async (error: unknown) => {
+    await releaseHold(deps, name, owner, at);
+    throw error;
+  });
+  return { stateMachineArn, updated: true };
 }
 
 function nameTaken(name: string, owner: StateMachineOwner): ConflictError {

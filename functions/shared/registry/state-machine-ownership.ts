@@ -1,8 +1,9 @@
 // Who owns a state machine name: one item per name, written with a conditional put before the machine
 // is created, so a name is bound to exactly one (org, workflow, version) for the life of the table.
 //   STATEMACHINE#<name> / OWNER   orgId, workflowId, version, claimedAt
-// Registration updates an existing machine only when this item proves it is the caller's own.
-import { DeleteCommand, type DocumentClient, GetCommand } from '../clients/table-commands';
+// Registration updates an existing machine only when this item proves it is the caller's own, and only
+// after taking over a claim old enough that the registration which made it has stopped (claimedAt).
+import { DeleteCommand, type DocumentClient, GetCommand, UpdateCommand } from '../clients/table-commands';
 import { conditionalWrite, putIfAbsent } from '../table-items';
 
 export interface StateMachineOwner {
@@ -16,6 +17,8 @@ export interface Claim {
   readonly claimed: boolean;
   /** The recorded owner (the caller when `claimed`). */
   readonly owner: StateMachineOwner;
+  /** When the recorded claim was made or last taken over (ISO 8601). */
+  readonly claimedAt?: string;
 }
 
 export interface StateMachineOwnership {
@@ -23,6 +26,16 @@ export interface StateMachineOwnership {
   claim(name: string, owner: StateMachineOwner, at: string): Promise<Claim>;
   /** Removes the record of `name` if it still names `owner`. */
   release(name: string, owner: StateMachineOwner): Promise<void>;
+  /**
+   * Moves the claim of `name` (which names `owner`) to `at`, if it was still made at `claimedAt` as read:
+   * one caller takes over a claim left by a registration that stopped. False when another took it first.
+   */
+  takeOver(
+    name: string,
+    owner: StateMachineOwner,
+    claimedAt: string | undefined,
+    at: string,
+  ): Promise<boolean>;
 }
 
 export const sameOwner = (a: StateMachineOwner, b: StateMachineOwner): boolean =>
@@ -46,7 +59,7 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
       version: owner.version,
       claimedAt: at,
     });
-    if (claimed) return { claimed: true, owner };
+    if (claimed) return { claimed: true, owner, claimedAt: at };
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),
     );
@@ -54,7 +67,36 @@ export class DynamoStateMachineOwnership implements StateMachineOwnership {
     return {
       claimed: false,
       owner: { orgId: Item.orgId, workflowId: Item.workflowId, version: Item.version },
+      ...(typeof Item.claimedAt === 'string' && { claimedAt: Item.claimedAt }),
     };
+  }
+
+  async takeOver(
+    name: string,
+    owner: StateMachineOwner,
+    claimedAt: string | undefined,
+    at: string,
+  ): Promise<boolean> {
+    const written = await conditionalWrite(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(name),
+          UpdateExpression: 'SET claimedAt = :at',
+          ConditionExpression: `orgId = :org AND workflowId = :workflow AND version = :version AND ${
+            claimedAt === undefined ? 'attribute_not_exists(claimedAt)' : 'claimedAt = :read'
+          }`,
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':org': owner.orgId,
+            ':workflow': owner.workflowId,
+            ':version': owner.version,
+            ...(claimedAt !== undefined && { ':read': claimedAt }),
+          },
+        }),
+      ),
+    );
+    return written !== undefined;
   }
 
   async release(name: string, owner: StateMachineOwner): Promise<void> {

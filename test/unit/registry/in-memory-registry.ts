@@ -28,17 +28,36 @@ export class InMemoryWorkflowVersions implements WorkflowVersions {
 
 export class InMemoryOwnership implements StateMachineOwnership {
   readonly owners = new Map<string, StateMachineOwner>();
+  /** When each claim was made or taken over; a claim made without a time is long past. */
+  readonly claimedAt = new Map<string, string>();
 
-  async claim(name: string, owner: StateMachineOwner): Promise<Claim> {
+  async claim(name: string, owner: StateMachineOwner, at = '2000-01-01T00:00:00.000Z'): Promise<Claim> {
     const recorded = this.owners.get(name);
-    if (recorded) return { claimed: false, owner: recorded };
+    if (recorded) return { claimed: false, owner: recorded, claimedAt: this.claimedAt.get(name) };
     this.owners.set(name, owner);
-    return { claimed: true, owner };
+    this.claimedAt.set(name, at);
+    return { claimed: true, owner, claimedAt: at };
   }
 
   async release(name: string, owner: StateMachineOwner): Promise<void> {
     const recorded = this.owners.get(name);
-    if (recorded && JSON.stringify(recorded) === JSON.stringify(owner)) this.owners.delete(name);
+    if (recorded && JSON.stringify(recorded) === JSON.stringify(owner)) {
+      this.owners.delete(name);
+      this.claimedAt.delete(name);
+    }
+  }
+
+  async takeOver(
+    name: string,
+    owner: StateMachineOwner,
+    claimedAt: string | undefined,
+    at: string,
+  ): Promise<boolean> {
+    const recorded = this.owners.get(name);
+    if (!recorded || JSON.stringify(recorded) !== JSON.stringify(owner)) return false;
+    if (this.claimedAt.get(name) !== claimedAt) return false;
+    this.claimedAt.set(name, at);
+    return true;
   }
 }
 

@@ -168,31 +168,71 @@ describe('registerWorkflow', () => {
     expect(ownership.owners.get(name)).toEqual({ orgId: 'org-b', workflowId: 'etl', version: 1 });
   });
 
-  it('leaves the machine on the stored definition when a concurrent registration of the version wins', async () => {
-    const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
-    // The winner claimed, created and is about to store; our attempt sees its claim and updates.
-    await ownership.claim(name, { orgId: 'org-a', workflowId: 'etl', version: 1 });
-    const winner = await registerWorkflow('org-a', workflow('etl', '"winner"'), {
-      ...deps,
-      store: new InMemoryWorkflowVersions(),
-    });
-    const winnerAsl = stateMachines.definitions.get(name);
-    // The winner stores its version between our getVersion and our putVersion.
-    let stored = false;
-    const storeWinnerFirst: WorkflowVersions = {
-      getVersion: async () => (stored ? winner.workflow : undefined),
-      putVersion: async () => {
-        stored = true;
-        return false;
-      },
+  describe('a concurrent registration of the version', () => {
+    // The winner claimed, created and stored; our attempt read no version before it stored (the race).
+    const readsNoVersionFirst = (versions: WorkflowVersions): WorkflowVersions => {
+      let reads = 0;
+      return {
+        getVersion: async (...args) => (reads++ === 0 ? undefined : versions.getVersion(...args)),
+        putVersion: (version) => versions.putVersion(version),
+      };
     };
-    const error = await registerWorkflow('org-a', workflow('etl', '"loser"'), {
-      ...deps,
-      store: storeWinnerFirst,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConflictError);
-    expect(stateMachines.definitions.get(name)).toBe(winnerAsl);
-    expect(winnerAsl).toContain('winner');
+    const noWait = { sleep: async () => {} };
+
+    it('never puts its definition on the machine of the version the winner stored: a 409', async () => {
+      const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
+      await registerWorkflow('org-a', workflow('etl', '"winner"'), deps);
+      const winnerAsl = stateMachines.definitions.get(name);
+      const error = await registerWorkflow('org-a', workflow('etl', '"loser"'), {
+        ...deps,
+        ...noWait,
+        store: readsNoVersionFirst(store),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toMatchObject({ statusCode: 409, details: [{ field: 'version' }] });
+      // Not even for a moment: tasks started in between would have run the loser's steps.
+      expect(stateMachines.calls.map((call) => call.op)).toEqual(['create']);
+      expect(stateMachines.definitions.get(name)).toBe(winnerAsl);
+      expect(winnerAsl).toContain('winner');
+    });
+
+    it('answers the stored version for the same definition, without touching the machine', async () => {
+      const first = await registerWorkflow('org-a', workflow('etl', '"same"'), deps);
+      const again = await registerWorkflow('org-a', workflow('etl', '"same"'), {
+        ...deps,
+        ...noWait,
+        store: readsNoVersionFirst(store),
+      });
+      expect(again).toEqual({ created: false, workflow: first.workflow });
+      expect(stateMachines.calls.map((call) => call.op)).toEqual(['create']);
+    });
+
+    it('lets a retry take over at once the claim of a registration that failed in this request', async () => {
+      const failing: WorkflowVersions = {
+        getVersion: (...args) => store.getVersion(...args),
+        putVersion: async () => {
+          throw new Error('table unavailable');
+        },
+      };
+      await expect(
+        registerWorkflow('org-a', workflow('etl', '"first"'), { ...deps, store: failing }),
+      ).rejects.toThrow('table unavailable');
+      const retry = await registerWorkflow('org-a', workflow('etl', '"retry"'), { ...deps, ...noWait });
+      expect(retry.created).toBe(true);
+      expect(stateMachines.definitions.get(stateMachineName(PREFIX, 'org-a', 'etl', 1))).toContain('retry');
+    });
+
+    it('is a 409 to try again when the other registration stores nothing while it waits', async () => {
+      const name = stateMachineName(PREFIX, 'org-a', 'etl', 1);
+      // A registration under way: it claimed the name just now and has stored nothing yet.
+      await ownership.claim(name, { orgId: 'org-a', workflowId: 'etl', version: 1 }, '2026-01-01T00:00:00Z');
+      const error = await registerWorkflow('org-a', workflow('etl', '1'), { ...deps, ...noWait }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ statusCode: 409, details: [{ rule: 'registrationUnderWay' }] });
+      expect(stateMachines.calls).toEqual([]);
+      expect(await store.getVersion('org-a', 'etl', 1)).toBeUndefined();
+    });
   });
 
   describe('lambda steps', () => {
