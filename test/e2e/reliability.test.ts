@@ -170,6 +170,37 @@ describe('task lifecycle', () => {
     expect(task.attempts.filter((a) => a.stepId === 'only')).toHaveLength(1);
   });
 
+  it('gives one 201 for the same idempotency key sent many times at once, and tag rows of the task it made', async () => {
+    const workflowId = await registerWorkflow({
+      id: 'idempotent-burst',
+      version: 1,
+      name: 'idempotent-burst',
+      steps: [transform('only')],
+    });
+    type Row = { taskId: string; createdAt: string; status: string };
+    for (let round = 0; round < 3; round++) {
+      const tag = `burst-${round}`;
+      const body = {
+        workflowId,
+        input: { n: round },
+        idempotencyKey: `burst-${round}`,
+        tags: { round: tag },
+      };
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => request<Row>('POST', '/tasks', body)),
+      );
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(7);
+      const [task] = answers.map((a) => a.body);
+      expect(new Set(answers.map((a) => `${a.body.taskId} ${a.body.createdAt}`)).size).toBe(1);
+      await waitForTask(task?.taskId ?? '');
+      const listed = await request<{ items: Row[] }>('GET', `/tasks?tag=round:${tag}`);
+      expect(listed.body.items.map((row) => [row.taskId, row.createdAt, row.status])).toEqual([
+        [task?.taskId, task?.createdAt, 'SUCCEEDED'],
+      ]);
+    }
+  });
+
   it('cancels a running task', async () => {
     const workflowId = await registerWorkflow({
       id: 'cancellable',

@@ -125,11 +125,13 @@ export async function startTask(
     throw new ExecutionInputTooLargeError('input', MAX_EXECUTION_INPUT_BYTES);
   }
 
+  let now = deps.now().toISOString();
   if (request.idempotencyKey) {
     const requestHash = hashRequest({ ...request, input });
     const holder = await deps.tasks.claimIdempotencyKey(orgId, request.idempotencyKey, {
       taskId,
       requestHash,
+      createdAt: now,
     });
     if (holder) {
       // Claims made before request hashes were stored have none; they are taken at their word.
@@ -152,11 +154,12 @@ export async function startTask(
         if (!isTerminal(existing.status)) await startExecution(existing, deps);
         return { created: false, task: existing };
       }
-      // The earlier request claimed the key but stopped before creating the task: finish its work.
+      // The earlier request claimed the key and has not created the task: it stopped, or is still at work
+      // (a concurrent request). Do its work, building the same task: its id, its time.
       taskId = holder.taskId;
+      now = holder.createdAt ?? now;
     }
   }
-  const now = deps.now().toISOString();
   const task: Task = {
     taskId,
     orgId,
@@ -176,7 +179,14 @@ export async function startTask(
     updatedAt: now,
     stepPlan: stepPlanOf(workflow.definition),
   };
-  await deps.tasks.create(task);
+  if (!(await deps.tasks.create(task))) {
+    // A request with the same idempotency key wrote it first: answer with its task, as a repeat.
+    const stored = await deps.tasks.getAnyOrg(taskId);
+    if (stored) {
+      if (!isTerminal(stored.status)) await startExecution(stored, deps);
+      return { created: false, task: stored };
+    }
+  }
   await deps.executions.start(workflow.stateMachineArn, taskId, executionInput(taskId));
   deps.onStarted?.(task);
   return { created: true, task };

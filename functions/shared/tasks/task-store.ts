@@ -35,7 +35,6 @@ import { DynamoApprovalStore } from '../approvals/approval-store';
 import {
   type DocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
@@ -93,6 +92,11 @@ export interface ActiveTasksPosition {
 export interface IdempotencyClaim {
   readonly taskId: string;
   readonly requestHash?: string;
+  /**
+   * The task's createdAt, chosen by the request that claimed the key: a request that finishes the claim's
+   * work (the claimant stopped, or is still writing) builds the same task, list rows and all.
+   */
+  readonly createdAt?: string;
 }
 
 /** Which step (or map iteration) of which task an attempt belongs to. */
@@ -489,20 +493,24 @@ export class DynamoTaskStore implements TaskStore, StepAttemptsStore {
     const claimed = await putIfAbsent(this.client, this.tableName, {
       ...Key,
       ...claim,
-      createdAt: new Date().toISOString(),
+      createdAt: claim.createdAt ?? new Date().toISOString(),
     });
     if (claimed) return undefined;
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
     );
-    return { taskId: String(Item?.taskId), requestHash: Item?.requestHash as string | undefined };
+    return {
+      taskId: String(Item?.taskId),
+      requestHash: Item?.requestHash as string | undefined,
+      createdAt: Item?.createdAt as string | undefined,
+    };
   }
 
   async create(task: Task): Promise<boolean> {
-    // Tags first: a tag item whose task was never written is skipped by the listing, never wrong.
-    for (const item of tagItems(task)) {
-      await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
-    }
+    // Tags first: a tag item whose task was never written is skipped by the listing, never wrong. One
+    // already there is kept: written by a request racing this one for the same idempotency key (the same
+    // rows: startTask takes createdAt from the claim), whose task may have settled since.
+    for (const item of tagItems(task)) await putIfAbsent(this.client, this.tableName, item);
     return putIfAbsent(this.client, this.tableName, {
       ...taskKey(task.taskId),
       type: 'Task',

@@ -177,6 +177,53 @@ describe('startTask', () => {
   });
 });
 
+describe('startTask, two requests with one idempotency key at once', () => {
+  /** The first request's create waits until released: the second finds the key claimed and no task yet. */
+  function holdFirstCreate() {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const create = tasks.create.bind(tasks);
+    let first = true;
+    tasks.create = async (task) => {
+      if (first) {
+        first = false;
+        await released;
+      }
+      return create(task);
+    };
+    return release;
+  }
+
+  it('answers one of them created and the other with the same task, started once', async () => {
+    const started: string[] = [];
+    // Each request reads the clock a second after the one before.
+    let reads = 0;
+    deps = {
+      ...deps,
+      onStarted: (task) => started.push(task.taskId),
+      now: () => new Date(Date.parse('2026-01-02T00:00:00.000Z') + 1_000 * ++reads),
+    };
+    const release = holdFirstCreate();
+    const request = { workflowId: 'wf', input: {}, idempotencyKey: 'k', tags: { team: 'a' } };
+
+    const first = startTask(ORG, request, deps);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await startTask(ORG, request, deps);
+    release();
+    const answers = [await first, second];
+
+    expect(answers.map((a) => a.created).sort()).toEqual([false, true]);
+    expect(answers[0]?.task).toEqual(answers[1]?.task);
+    // The task the claimant chose: its id, and its time (the second request's clock read later).
+    expect(second.task).toMatchObject({ taskId: 'task-1', createdAt: '2026-01-02T00:00:01.000Z' });
+    expect(tasks.tasks.size).toBe(1);
+    expect(started).toEqual(['task-1']);
+    expect(executions.byArn.size).toBe(1);
+  });
+});
+
 /** A step of the task with an attempt still running (its RUNNING record written). */
 async function openStep(taskId: string) {
   const step = { taskId, orgId: ORG, workflowId: 'wf', stepId: 'a', stepType: 'transform' };
