@@ -1,7 +1,7 @@
 // The DynamoDB write budget of a task (issue 7): a 3-step basic_sequence task costs at most 8 writes and
 // 10 table WCU, counted by the local DynamoDB's write meter, and the index WCU the meter estimates stay
-// within what the listing design costs (12: AWS bills them on top). The aggregates will add a fraction per task later,
-// so the budget is asserted with that headroom in mind. Its own stack, so no other test's writes count.
+// within what the listing design costs (11: AWS bills them on top). Its own stack, so no other test's
+// writes count.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,16 +67,24 @@ describe('write budget', () => {
     const { ids, writes } = await runTasks(Array.from({ length: TASKS }, (_, i) => `budget ${i}`));
     const perTask = writes.length / TASKS;
     const wcuPerTask = writes.reduce((sum, write) => sum + write.wcu, 0) / TASKS;
-    const indexWcuPerTask = writes.reduce((sum, write) => sum + write.indexWcu, 0) / TASKS;
+    // A step attempt that takes over 250 ms of wall time (a loaded machine's) also gets a RUNNING record,
+    // which puts it in the open-step indexes (gsi1, gsi2) until its end: those entries are the step's, apart
+    // from the listing entries counted here, and only step writes make them.
+    const openStep = (entry: MeteredWrite['indexWrites'][number]) =>
+      entry.index === 'gsi1' || entry.index === 'gsi2';
+    const indexWcuPerTask =
+      writes
+        .flatMap((write) => write.indexWrites)
+        .filter((entry) => !openStep(entry))
+        .reduce((sum, entry) => sum + entry.wcu, 0) / TASKS;
     const kinds = new Set(writes.map((write) => write.kind));
     expect([...kinds].sort()).toEqual(['STEP', 'TASK']);
     expect(perTask).toBeLessThanOrEqual(8);
     expect(wcuPerTask).toBeLessThanOrEqual(10);
     // On AWS the indexes bill their own writes on top (estimated by the meter): the create puts one small
-    // row per listing index whatever the input's size, no task or step write touches gsi1 (fast steps
-    // stay out of the open-step index), and only the settle puts the task in gsi13, with a small projection,
-    // and none in gsi2. The task item is written twice, created RUNNING and settled: no RUNNING write moves
-    // its status entries between them.
+    // row per listing index whatever the input's size, no task write touches gsi1 or gsi2, and only the
+    // settle puts the task in gsi13, with a small projection. The task item is written twice, created
+    // RUNNING and settled: no RUNNING write moves its status entries between them.
     expect(indexWcuPerTask).toBeLessThanOrEqual(11);
     expect(writes.filter((write) => write.kind === 'TASK').map((write) => write.operation)).toEqual(
       expect.arrayContaining(ids.flatMap(() => ['PutItem', 'UpdateItem'])),
@@ -85,8 +93,9 @@ describe('write budget', () => {
     for (const create of writes.filter((write) => write.operation === 'PutItem' && write.kind === 'TASK')) {
       expect(indexWrites(create)).toEqual(['put gsi8 1', 'put gsi10 1', 'put gsi11 1', 'put gsi12 1']);
     }
-    expect(writes.flatMap((write) => write.indexWrites).filter((w) => w.index === 'gsi1')).toEqual([]);
-    expect(writes.flatMap((write) => write.indexWrites).filter((w) => w.index === 'gsi2')).toEqual([]);
+    expect(
+      writes.filter((write) => write.indexWrites.some(openStep)).map((write) => write.kind),
+    ).not.toContain('TASK');
     expect(writes.flatMap((write) => write.indexWrites).filter((w) => w.index === 'gsi13')).toEqual(
       ids.map(() => ({ index: 'gsi13', change: 'put', wcu: 1 })),
     );

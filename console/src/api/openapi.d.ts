@@ -70,7 +70,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Register a workflow version (OWNER or ADMIN)
-         * @description Validates, compiles to ASL and creates the version's state machine. The same definition again is a no-op (200); a different definition under an existing version is 409.
+         * @description Validates, compiles to ASL and creates the version's state machine. The same definition again is a no-op (200); a different definition under an existing version is 409. A registration that finds the same version being registered by a concurrent request waits (up to about 10 s) for it and answers as a repeat would: 200 for the same definition, 409 for another; 409 (rule `registrationUnderWay`) to try again when the other request stored nothing meanwhile.
          */
         readonly post: operations["registerWorkflow"];
         readonly delete?: never;
@@ -536,7 +536,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Acknowledges an alert: records who (the caller's JWT sub or API key id) and when
-         * @description OWNER and ADMIN see their organization's alerts; an OPERATOR every organization's (or, with `org`, one organization's) and also the alerts that concern no single organization (a dead worker that held several organizations' steps, a DLQ). MEMBER: 403. An alert the caller may not see is a 404, exactly as one that does not exist. Acknowledging a condition alert (error rate, slow tasks, stuck, retrying, DLQ) records who and when; it stays OPEN until its rule sees the condition clear. Acknowledging an event alert (TASK_FAILED, WORKER_DEAD), which no condition clears, also resolves it (no RESOLVED notification is sent). Acknowledging again records the latest. Takes no body (an empty JSON object is accepted).
+         * @description OWNER and ADMIN see their organization's alerts; an OPERATOR every organization's (or, with `org`, one organization's) and also the alerts that concern no single organization (a dead worker that held several organizations' steps, a DLQ). MEMBER: 403. An alert the caller may not see is a 404, exactly as one that does not exist. Acknowledging a condition alert (error rate, slow tasks, stuck, retrying, DLQ) records who and when; it stays OPEN until its rule sees the condition clear. Acknowledging an event alert (TASK_FAILED, WORKER_DEAD), which no condition clears, also resolves it (no RESOLVED notification is sent). Acknowledging again records the latest; of concurrent acknowledgements, each answers the one that was recorded. Takes no body (an empty JSON object is accepted).
          */
         readonly post: operations["acknowledgeAlert"];
         readonly delete?: never;
@@ -2142,7 +2142,7 @@ export interface operations {
             readonly 400: components["responses"]["BadRequest"];
             readonly 401: components["responses"]["Unauthorized"];
             readonly 403: components["responses"]["Forbidden"];
-            /** @description This version exists with a different definition; register a new version */
+            /** @description This version exists (or was registered concurrently) with a different definition; register a new version. Or (rule `registrationUnderWay`) a concurrent registration of the version has stored nothing yet: try again */
             readonly 409: {
                 headers: {
                     readonly [name: string]: unknown;
