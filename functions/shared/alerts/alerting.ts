@@ -21,8 +21,12 @@ import type { AlertListQuery, AlertStore, StoredAlert } from './alert-store';
 
 export const DEFAULT_COOLDOWN_SECONDS = 3600;
 
-/** Writes that lost this many races in a row give up (two sweeps on one key settle in one retry). */
-const MAX_ATTEMPTS = 5;
+/**
+ * Writes that lost this many races in a row give up (two sweeps on one key settle in one retry). Between
+ * tries a random pause, doubling (up to 10, 20, 40... ms), spreads a burst of writers on one alert.
+ */
+const MAX_ATTEMPTS = 8;
+const RETRY_PAUSE_MS = 10;
 
 export class AlertWriteConflictError extends Error {
   override name = 'AlertWriteConflictError';
@@ -99,6 +103,8 @@ export function createAlerting(deps: AlertingDeps): Alerting {
   /** Reads, decides and writes until the write lands on the revision it read. */
   async function retrying<T>(attempt: () => Promise<T | typeof CONFLICT>): Promise<T> {
     for (let tries = 0; tries < MAX_ATTEMPTS; tries++) {
+      if (tries > 0)
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * 2 ** tries));
       const result = await attempt();
       if (result !== CONFLICT) return result;
     }
