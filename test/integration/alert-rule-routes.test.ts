@@ -136,6 +136,29 @@ describe('alert rule routes', () => {
     expect((await put(memberA, { rules: {} })).status).toBe(403);
   });
 
+  it('refuses a level that would put CRITICAL below WARNING in a level under it, naming that level', async () => {
+    const levelRules = async (level: string) =>
+      (await get(adminA, `?workflow=${WORKFLOW}`)).body.levels.find((shown) => shown.level === level)
+        ?.rules ?? {};
+    const [orgBefore, workflowBefore] = [await levelRules('org'), await levelRules('workflow')];
+    expect(
+      (await put(adminA, { workflow: WORKFLOW, rules: { errorRate: { criticalAbove: 0.3 } } })).status,
+    ).toBe(200);
+    const refused = await put(adminA, { rules: { errorRate: { warningAbove: 0.4 } } });
+    expect(refused.status).toBe(400);
+    expect(fieldsOf(refused.body)).toEqual(['rules.errorRate.warningAbove']);
+    expect(JSON.stringify(refused.body)).toContain(`workflow ${WORKFLOW} of org ${ORG_A}`);
+    // Nothing was written; a threshold that keeps the order is taken.
+    expect(await levelRules('org')).toEqual(orgBefore);
+    expect((await put(adminA, { rules: { errorRate: { warningAbove: 0.25 } } })).status).toBe(200);
+    expect((await put(adminA, { rules: orgBefore })).status).toBe(200);
+    // The deployment level is checked against every org's and workflow's.
+    const deployment = await put(operator, { rules: { errorRate: { warningAbove: 0.35 } } });
+    expect(deployment.status).toBe(400);
+    expect(JSON.stringify(deployment.body)).toContain(`workflow ${WORKFLOW} of org ${ORG_A}`);
+    await put(adminA, { workflow: WORKFLOW, rules: workflowBefore });
+  });
+
   it('answers bad settings with a 400 naming the field, and an unknown workflow with a 404', async () => {
     const cases: [unknown, string][] = [
       [{ rules: { errorRate: { minTasks: 0 } } }, 'rules.errorRate.minTasks'],

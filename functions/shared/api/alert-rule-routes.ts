@@ -4,12 +4,14 @@
 // for; the answer is the rules in force there plus what each level sets.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
+  type AlertRules,
+  type AlertRulesLevel,
   AlertRulesLevelSchema,
   effectiveRules,
   levelProblems,
   type RuleLevel,
 } from '../alerts/rules/rule-config';
-import type { AlertRulesStore, StoredLevel } from '../alerts/rules/rule-config-store';
+import { type AlertRulesStore, levelSk, type StoredLevel } from '../alerts/rules/rule-config-store';
 import type { Identity } from '../auth/identity';
 import { orgScope } from '../auth/org-scope';
 import { jsonResponse, NotFoundError, ValidationError } from '../http/errors';
@@ -70,6 +72,42 @@ async function targetLevel(levels: RuleLevel[], deps: Pick<AlertRouteDeps, 'regi
   return target;
 }
 
+const inverted = ({ errorRate }: AlertRules) => errorRate.criticalAbove < errorRate.warningAbove;
+const levelName = (level: RuleLevel) => {
+  if (level.scope === 'deployment') return 'the deployment';
+  return level.scope === 'workflow'
+    ? `workflow ${level.workflowId} of org ${level.orgId}`
+    : `org ${level.orgId}`;
+};
+
+/**
+ * The configured levels below `target` whose thresholds this change would invert once merged (CRITICAL
+ * below WARNING), as the level's own check says it; an inversion already there is not this change's.
+ */
+async function levelsBelowProblems(
+  store: AlertRulesStore,
+  target: RuleLevel,
+  rules: AlertRulesLevel,
+): Promise<{ field: string; message: string }[]> {
+  const book = await store.book();
+  const before = new Map(
+    book.levelsBelow(target).map(({ level, rules }) => [levelSk(level), inverted(rules)]),
+  );
+  const field =
+    rules.errorRate?.warningAbove !== undefined
+      ? 'rules.errorRate.warningAbove'
+      : 'rules.errorRate.criticalAbove';
+  return book
+    .with(target, rules)
+    .levelsBelow(target)
+    .filter(({ level, rules: merged }) => inverted(merged) && before.get(levelSk(level)) !== true)
+    .slice(0, 1)
+    .map(({ level, rules: merged }) => ({
+      field,
+      message: `${field}: ${levelName(level)} would have criticalAbove (${merged.errorRate.criticalAbove}) below warningAbove (${merged.errorRate.warningAbove}) once the levels are merged`,
+    }));
+}
+
 export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>> = {
   'GET /admin/alert-rules': async (event, identity, deps) => {
     const input = parseWith(RulesQuery, query(event), 'query');
@@ -88,6 +126,9 @@ export const ALERT_RULE_OPERATIONS: Record<string, ApiOperation<AlertRouteDeps>>
     const above = await Promise.all(levels.slice(0, -1).map((level) => deps.alertRules.get(level)));
     const effective = effectiveRules(...above.map((level) => level?.rules), body.rules);
     const problems = levelProblems(target, body.rules, effective);
+    if (problems.length === 0 && target.scope !== 'workflow') {
+      problems.push(...(await levelsBelowProblems(deps.alertRules, target, body.rules)));
+    }
     if (problems.length > 0) throw new ValidationError(`Invalid body: ${problems[0]?.message}`, problems);
     await deps.alertRules.put(target, body.rules, identity.principal, new Date().toISOString());
     return rulesResponse(deps.alertRules, levels);

@@ -49,6 +49,33 @@ export class RuleBook {
     return effectiveRules(this.levels.get(levelSk({ scope: 'deployment' })));
   }
 
+  /** The book as a PUT of `rules` at `level` would leave it (empty rules remove the level). */
+  with(level: RuleLevel, rules: AlertRulesLevel): RuleBook {
+    const levels = new Map(this.levels);
+    if (Object.keys(rules).length === 0) levels.delete(levelSk(level));
+    else levels.set(levelSk(level), rules);
+    return new RuleBook(levels);
+  }
+
+  /**
+   * The configured levels below `level` (an org's workflows; every org and workflow under the deployment)
+   * with the rules each resolves to: what a change at `level` also changes. Org ids hold no `#`.
+   */
+  levelsBelow(level: RuleLevel): { readonly level: RuleLevel; readonly rules: AlertRules }[] {
+    if (level.scope === 'workflow') return [];
+    const below: { level: RuleLevel; rules: AlertRules }[] = [];
+    for (const sk of this.levels.keys()) {
+      const [, orgId, , workflowId] = /^ORG#([^#]+)(#WF#(.+))?$/.exec(sk) ?? [];
+      if (orgId === undefined || (level.scope === 'org' && (orgId !== level.orgId || !workflowId))) continue;
+      below.push(
+        workflowId
+          ? { level: { scope: 'workflow', orgId, workflowId }, rules: this.forWorkflow(orgId, workflowId) }
+          : { level: { scope: 'org', orgId }, rules: this.forOrg(orgId) },
+      );
+    }
+    return below;
+  }
+
   /** The largest value any level (or the default) gives a setting: an upper bound of what any scope uses. */
   largest(pick: (rules: AlertRules) => number | undefined): number | undefined {
     const values = [this.forDeployment(), ...[...this.levels.values()].map((level) => effectiveRules(level))]
