@@ -13,7 +13,7 @@ import {
   type TaskCallbacks,
   TaskTokenClosedError,
 } from '../../functions/shared/approvals/task-callbacks';
-import { GetCommand } from '../../functions/shared/clients/table-commands';
+import { GetCommand, PutCommand } from '../../functions/shared/clients/table-commands';
 import { stepFunctionsExecutions } from '../../functions/shared/executions/step-functions-executions';
 import { reconcileTasks } from '../../functions/shared/tasks/task-service';
 import { DynamoTaskStore } from '../../functions/shared/tasks/task-store';
@@ -338,5 +338,71 @@ describe('a decision written but never handed to Step Functions', () => {
     expect(report.failed).toBe(0);
     expect(sent).toEqual([]);
     await request('POST', `/tasks/${taskId}/cancel`);
+  });
+});
+
+describe('an approval an earlier version wrote, without the task-by-status index keys (gsi2)', () => {
+  const approvals = new DynamoApprovalStore(documents, endpoints.tableName);
+
+  /** A PENDING approval as stored before GET /tasks/{id}/approvals?status= existed: gsi1 keys only. */
+  async function olderApproval(stepId: string) {
+    const taskId = randomUUID();
+    const approval = {
+      taskId,
+      stepId,
+      orgId: `older-${RUN}`,
+      workflowId: 'older',
+      workflowVersion: 1,
+      attempt: 1,
+      approvers: ['ADMIN'],
+      message: 'Ship it?',
+      onTimeout: 'reject' as const,
+      status: 'PENDING' as const,
+      requestedAt: new Date().toISOString(),
+      deadline: new Date(Date.now() + 600_000).toISOString(),
+      taskToken: `token-${taskId}`,
+    };
+    await documents.send(
+      new PutCommand({
+        TableName: endpoints.tableName,
+        Item: {
+          pk: `TASK#${taskId}`,
+          sk: `APPROVAL#${stepId}`,
+          type: 'Approval',
+          ...approval,
+          gsi1pk: `ORG#${approval.orgId}#APPROVALS#PENDING`,
+          gsi1sk: `${approval.requestedAt}#${taskId}#${stepId}`,
+        },
+      }),
+    );
+    return approval;
+  }
+
+  const listed = async (taskId: string, status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED') =>
+    (await approvals.listForTask(taskId, 10, undefined, status)).items.map((item) => item.stepId);
+
+  it('is listed by its new status once decided', async () => {
+    const approval = await olderApproval('review');
+    expect(
+      await approvals.decide(approval, {
+        status: 'APPROVED',
+        decision: 'approve',
+        decidedBy: 'reviewer-1',
+        decidedAt: new Date().toISOString(),
+      }),
+    ).toBe(true);
+    expect(await listed(approval.taskId, 'APPROVED')).toEqual(['review']);
+  });
+
+  it('is listed by its new status once expired, and again once reopened', async () => {
+    const expired = await olderApproval('review');
+    expect(await approvals.expire(expired, new Date().toISOString(), { status: 'PENDING' })).toBe(true);
+    expect(await listed(expired.taskId, 'EXPIRED')).toEqual(['review']);
+
+    const reopened = await olderApproval('check');
+    const decidedAt = new Date().toISOString();
+    await approvals.decide(reopened, { status: 'REJECTED', decision: 'reject', decidedBy: 'r', decidedAt });
+    expect(await approvals.reopen(reopened, { status: 'REJECTED', decidedAt })).toBe(true);
+    expect(await listed(reopened.taskId, 'PENDING')).toEqual(['check']);
   });
 });

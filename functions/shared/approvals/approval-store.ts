@@ -3,7 +3,9 @@
 //   TASK#<taskId> / APPROVAL#<stepId>[#<mapIndex 5 digits>]   the approval, its task token, its decision
 //   gsi1  ORG#<org>#APPROVALS#<status> / <requestedAt>#<taskId>#<stepKey>   an org's approvals by status
 //   gsi2  TASK#<taskId>#APPROVALS#<status> / <stepKey>                     a task's approvals by status
-// Every status change is one conditional write on the status read, and moves both index keys with it.
+// Every status change is one conditional write on the status read, and moves both index keys with it;
+// it sets gsi2sk too, which an approval requested before gsi2 existed lacks (an item without both gsi2
+// keys is in no gsi2 partition), so such an approval is listed by status from its next change on.
 import {
   type DocumentClient,
   GetCommand,
@@ -118,12 +120,13 @@ export class DynamoApprovalStore implements ApprovalStore {
   decide(key: OrgApprovalKey, decision: DecisionRecord): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, decision = :decision, decidedBy = :by, decidedAt = :at, #comment = :comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, gsi2sk = :stepKey, decision = :decision, decidedBy = :by, decidedAt = :at, #comment = :comment',
       { status: 'PENDING' },
       {
         ':next': decision.status,
         ':partition': statusPartition(key.orgId, decision.status),
         ':taskPartition': taskStatusPartition(key.taskId, decision.status),
+        ':stepKey': approvalStepKey(key),
         ':decision': decision.decision,
         ':by': decision.decidedBy,
         ':at': decision.decidedAt,
@@ -135,12 +138,13 @@ export class DynamoApprovalStore implements ApprovalStore {
   expire(key: OrgApprovalKey, at: string, expected: ExpectedState): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, expiredAt = :at REMOVE decision, decidedBy, decidedAt, #comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, gsi2sk = :stepKey, expiredAt = :at REMOVE decision, decidedBy, decidedAt, #comment',
       expected,
       {
         ':next': 'EXPIRED',
         ':partition': statusPartition(key.orgId, 'EXPIRED'),
         ':taskPartition': taskStatusPartition(key.taskId, 'EXPIRED'),
+        ':stepKey': approvalStepKey(key),
         ':at': at,
       },
     );
@@ -149,12 +153,13 @@ export class DynamoApprovalStore implements ApprovalStore {
   reopen(key: OrgApprovalKey, expected: ExpectedState): Promise<boolean> {
     return this.update(
       key,
-      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition REMOVE decision, decidedBy, decidedAt, #comment',
+      'SET #status = :next, gsi1pk = :partition, gsi2pk = :taskPartition, gsi2sk = :stepKey REMOVE decision, decidedBy, decidedAt, #comment',
       expected,
       {
         ':next': 'PENDING',
         ':partition': statusPartition(key.orgId, 'PENDING'),
         ':taskPartition': taskStatusPartition(key.taskId, 'PENDING'),
+        ':stepKey': approvalStepKey(key),
       },
     );
   }
