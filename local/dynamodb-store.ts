@@ -13,7 +13,9 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -42,6 +44,51 @@ interface Implementation {
 }
 const memory = MemoryLevel.prototype as unknown as Implementation;
 
+/** Where a converted LevelDB's files are moved (the user may delete them once the stack runs). */
+export const LEVELDB_ASIDE = 'leveldb.old';
+
+/**
+ * Turns the LevelDB an earlier version kept here (before this store) into the snapshot: the same keys and
+ * values (dynalite's), so tasks, keys and settings carry over. The snapshot is complete before the LevelDB
+ * files move aside to LEVELDB_ASIDE: a stop halfway leaves either the LevelDB to convert again or the
+ * snapshot to load.
+ */
+async function convertLevelDb(folder: string): Promise<void> {
+  const { ClassicLevel } = await import('classic-level');
+  const leveldb = new ClassicLevel<Buffer, Buffer>(folder, {
+    keyEncoding: 'buffer',
+    valueEncoding: 'buffer',
+  });
+  const converting = join(folder, `${SNAPSHOT}.leveldb`);
+  const out = openSync(converting, 'w', 0o600);
+  try {
+    await leveldb.open({ createIfMissing: false });
+    let batch = '';
+    for await (const [key, value] of leveldb.iterator()) {
+      batch += `${JSON.stringify([key.toString(), value.toString()])}\n`;
+      if (batch.length > 1 << 20) {
+        writeSync(out, batch);
+        batch = '';
+      }
+    }
+    writeSync(out, batch);
+  } catch (error) {
+    rmSync(converting, { force: true });
+    throw new ConfigurationError(
+      `${folder} holds a local DynamoDB of an earlier version (LevelDB) that could not be read (${(error as Error).message}): start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
+    );
+  } finally {
+    closeSync(out);
+    await leveldb.close().catch(() => undefined);
+  }
+  renameSync(converting, join(folder, SNAPSHOT));
+  mkdirSync(join(folder, LEVELDB_ASIDE), { recursive: true });
+  for (const name of readdirSync(folder)) {
+    if (name !== SNAPSHOT && name !== LEVELDB_ASIDE)
+      renameSync(join(folder, name), join(folder, LEVELDB_ASIDE, name));
+  }
+}
+
 export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
   #changes: number | undefined;
   #changesBytes = 0;
@@ -60,9 +107,7 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
   /** The store of `folder`, its snapshot and logs loaded and folded. */
   static async open(folder: string, foldAfterBytes = FOLD_AFTER_BYTES): Promise<PersistedMemoryLevel> {
     if (existsSync(join(folder, 'CURRENT')) && !existsSync(join(folder, SNAPSHOT))) {
-      throw new ConfigurationError(
-        `${folder} holds a local DynamoDB of an earlier version (LevelDB), which this one does not read: start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
-      );
+      await convertLevelDb(folder);
     }
     const db = new PersistedMemoryLevel(folder, foldAfterBytes);
     await db.open();

@@ -15,9 +15,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError } from '../../../functions/shared/config';
-import { PersistedMemoryLevel } from '../../../local/dynamodb-store';
+import { LEVELDB_ASIDE, PersistedMemoryLevel } from '../../../local/dynamodb-store';
 
 let folder: string;
 beforeEach(() => {
@@ -156,10 +157,32 @@ describe('PersistedMemoryLevel', () => {
     await again.close();
   });
 
-  it('refuses, saying what to do, a data folder holding the LevelDB of an earlier version', async () => {
+  it('takes over the LevelDB of an earlier version: its entries, the same keys and values, then its files moved aside', async () => {
+    const leveldb = new ClassicLevel<string, string>(folder);
+    await leveldb.batch([
+      { type: 'put', key: 'k1', value: JSON.stringify({ n: 1 }) },
+      { type: 'put', key: 'k2', value: JSON.stringify({ text: 'é, 🙂' }) },
+    ]);
+    await leveldb.close();
+    const db = await PersistedMemoryLevel.open(folder);
+    expect(await db.iterator().all()).toEqual([
+      ['k1', { n: 1 }],
+      ['k2', { text: 'é, 🙂' }],
+    ]);
+    await db.put('k3', { n: 3 });
+    await db.close();
+    expect(readdirSync(folder).sort()).toEqual(['changes.jsonl', LEVELDB_ASIDE, 'snapshot.jsonl']);
+    expect(readdirSync(join(folder, LEVELDB_ASIDE))).toContain('CURRENT');
+    const again = await PersistedMemoryLevel.open(folder);
+    expect(await again.keys().all()).toEqual(['k1', 'k2', 'k3']);
+    await again.close();
+  });
+
+  it('refuses, saying what to do, a LevelDB of an earlier version that cannot be read', async () => {
     writeFileSync(join(folder, 'CURRENT'), 'MANIFEST-000001\n');
     const opened = PersistedMemoryLevel.open(folder);
     await expect(opened).rejects.toBeInstanceOf(ConfigurationError);
     await expect(opened).rejects.toThrow(/earlier version \(LevelDB\).*move STEPWISE_DATA_DIR/);
+    expect(existsSync(join(folder, 'snapshot.jsonl'))).toBe(false);
   });
 });
