@@ -117,6 +117,8 @@ export class Executions {
   private readonly running = new Map<string, Running>();
   /** Ended executions, oldest-ended first: the retention drops from the front. */
   private readonly ended = new Set<string>();
+  /** The task tokens each kept ended execution handed out (`.waitForTaskToken` Tasks), by execution ARN. */
+  private readonly endedTokens = new Map<string, readonly string[]>();
   private closing = false;
   /** Aborted as a stop begins: Tasks reached from then on start nothing (task-runner.ts). */
   private readonly stopping = new AbortController();
@@ -212,7 +214,7 @@ export class Executions {
     // interpreter calls synchronously right after evaluating the Parameters.
     let pendingToken: string | undefined;
     const tokens = this.deps.tokens;
-    for (const token of journal.completedTokens()) tokens.expire(token);
+    for (const token of journal.completedTokens()) tokens.retire(token);
     journal.rearmWaits((token, heartbeatSeconds) => tokens.wait(token, heartbeatSeconds));
     const context = {
       Execution: {
@@ -349,6 +351,9 @@ export class Executions {
     if (this.closing) return;
     if (record.status === 'RUNNING') Object.assign(record, outcome, { stopDate: Date.now() });
     addTerminalEvent(record);
+    // The tokens it handed out answer TaskTimedOut while it is kept, and are forgotten with it (retain).
+    const handedOut = record.tasks?.flatMap((entry) => (entry.token ? [entry.token] : [])) ?? [];
+    if (handedOut.length > 0) this.endedTokens.set(record.executionArn, handedOut);
     // An ended execution never resumes: its journal would only weigh on the log.
     delete record.tasks;
     record.statusEventPending = true;
@@ -375,6 +380,11 @@ export class Executions {
       if (this.ended.size <= limit) break;
       this.ended.delete(arn);
       this.records.delete(arn);
+      const handedOut = this.endedTokens.get(arn);
+      if (handedOut) {
+        this.deps.tokens.forget(handedOut);
+        this.endedTokens.delete(arn);
+      }
       this.deps.store?.remove(arn);
     }
   }

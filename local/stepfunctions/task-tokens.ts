@@ -54,12 +54,36 @@ export class TaskTokens {
     this.armHeartbeat(token as string, task);
   }
 
-  /** The task stopped waiting (timed out, its execution ended): later calls with the token get TaskTimedOut. */
+  /**
+   * The task stopped waiting (timed out, its execution ended): later calls with the token get TaskTimedOut.
+   * A token no task waited on (every Task state claims one, `.waitForTaskToken` or not) was never handed
+   * out, so nothing is kept for it: a stack running for days would otherwise keep one per Task state run.
+   */
   expire(token: string): void {
     const task = this.waiting.get(token);
-    if (task) clearLongTimeout(task.heartbeatTimer);
+    if (!task) return;
+    clearLongTimeout(task.heartbeatTimer);
     this.waiting.delete(token);
     this.finished.add(token);
+  }
+
+  /** A token handed out before a restart whose task is over: later calls with it get TaskTimedOut. */
+  retire(token: string): void {
+    this.finished.add(token);
+  }
+
+  /**
+   * The tokens of an execution the retention dropped: later calls with them get TaskDoesNotExist, as the
+   * execution itself is gone (DescribeExecution answers ExecutionDoesNotExist), so `finished` stays bounded
+   * with the executions kept.
+   */
+  forget(tokens: Iterable<string>): void {
+    for (const token of tokens) this.finished.delete(token);
+  }
+
+  /** Tokens waited on now, and tokens kept as finished (for benchmarks and tests). */
+  get size(): { readonly waiting: number; readonly finished: number } {
+    return { waiting: this.waiting.size, finished: this.finished.size };
   }
 
   close(): void {
