@@ -21,6 +21,11 @@ import { closeServer, listen } from './listen';
 export const FAKE_LLM_MODEL = 'fake-llm-1';
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DELAY_MS = 30_000;
+/**
+ * Requests kept for assertions, newest last: the stack's fake serves every `llm` step of a `npm start` left
+ * running for days, and a record per call (its body included) would grow the process without bound.
+ */
+export const KEPT_REQUESTS = 1_000;
 
 export interface FakeLlmOptions {
   readonly host?: string;
@@ -38,7 +43,7 @@ export interface FakeLlmRequest {
 export interface FakeLlm {
   /** Base URL ending in /v1, for LLM_BASE_URL. */
   readonly url: string;
-  /** Every request received, oldest first (for assertions). */
+  /** The latest KEPT_REQUESTS requests received, oldest first (for assertions). */
   readonly requests: readonly FakeLlmRequest[];
   close(): Promise<void>;
 }
@@ -50,6 +55,10 @@ interface ChatBody {
 
 export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLlm> {
   const requests: FakeLlmRequest[] = [];
+  const keep = (request: FakeLlmRequest) => {
+    if (requests.length >= KEPT_REQUESTS) requests.splice(0, requests.length - KEPT_REQUESTS + 1);
+    requests.push(request);
+  };
   const failedOnce = new Set<string>();
   let completions = 0;
 
@@ -57,7 +66,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/\/+$/, '');
     const record = { method: req.method ?? 'GET', path, authorization: req.headers.authorization };
     if (path === '/v1/models') {
-      requests.push(record);
+      keep(record);
       if (req.method !== 'GET') return sendError(res, 405, 'Method not allowed', 'invalid_request_error');
       return sendJson(res, 200, {
         object: 'list',
@@ -65,7 +74,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       });
     }
     if (path !== '/v1/chat/completions') {
-      requests.push(record);
+      keep(record);
       return sendError(res, 404, `Unknown path ${path}`, 'invalid_request_error');
     }
     if (req.method !== 'POST') return sendError(res, 405, 'Method not allowed', 'invalid_request_error');
@@ -75,10 +84,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     try {
       body = JSON.parse(raw);
     } catch {
-      requests.push(record);
+      keep(record);
       return sendError(res, 400, 'Malformed JSON body', 'invalid_request_error');
     }
-    requests.push({ ...record, body });
+    keep({ ...record, body });
     if (!isChatBody(body)) {
       return sendError(
         res,

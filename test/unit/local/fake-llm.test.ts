@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, FAKE_LLM_MODEL, type FakeLlm, startFakeLlm } from '../../../local/fake-llm';
+import { answer, FAKE_LLM_MODEL, type FakeLlm, KEPT_REQUESTS, startFakeLlm } from '../../../local/fake-llm';
 
 let fake: FakeLlm;
 
@@ -116,6 +116,27 @@ describe('fake LLM server', () => {
       path: '/v1/models',
       authorization: 'Bearer k-1',
     });
+  });
+
+  // The stack's fake serves every llm step of an `npm start` left running: its record must not grow with them.
+  it('keeps only the latest KEPT_REQUESTS requests', async () => {
+    const own = await startFakeLlm();
+    try {
+      for (let n = 0; n < KEPT_REQUESTS + 5; n++) {
+        await fetch(`${own.url}/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `prompt ${n}` }] }),
+        });
+      }
+      expect(own.requests).toHaveLength(KEPT_REQUESTS);
+      const prompt = (request: (typeof own.requests)[number] | undefined) =>
+        (request?.body as { messages: { content: string }[] } | undefined)?.messages[0]?.content;
+      expect(prompt(own.requests[0])).toBe('prompt 5');
+      expect(prompt(own.requests.at(-1))).toBe(`prompt ${KEPT_REQUESTS + 4}`);
+    } finally {
+      await own.close();
+    }
   });
 
   it('summarises long prompts to their first 12 words', () => {
