@@ -57,6 +57,12 @@ export class LambdaRuntime {
   /** Per function, its loads that failed (a bad configuration): the next one loads a fresh module. */
   private readonly failedLoads = new Map<string, number>();
   /**
+   * Handlers still running after their invocation timed out, by function name. Lambda stops a sandbox at
+   * its timeout; a handler here cannot be stopped and runs on, so whoever would start the next run of the
+   * same work (a schedule) waits for it (`overrun`) instead of running it twice at once.
+   */
+  private readonly overrunning = new Map<string, Set<Promise<unknown>>>();
+  /**
    * Every invocation's function, memory and handler duration (the bench's cost table), when asked for: it
    * keeps one record per invocation for as long as the stack runs.
    */
@@ -130,11 +136,41 @@ export class LambdaRuntime {
       const invoke = await handler;
       const scope = { [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId };
       started = performance.now();
-      return await Promise.race([store.run(scope, () => invoke(event, context)), timeout]);
+      const invocation = store.run(scope, () => invoke(event, context));
+      try {
+        return await Promise.race([invocation, timeout]);
+      } catch (error) {
+        if (error instanceof LambdaTimeoutError) this.keepOverrun(name, invocation);
+        throw error;
+      }
     } finally {
       clearTimeout(timer);
       if (started !== undefined) this.meter?.record(fn.shape, event, performance.now() - started);
     }
+  }
+
+  /**
+   * Resolves once no invocation of the function (by its key in FUNCTIONS) that timed out is still running
+   * its handler: at once when none is.
+   */
+  async overrun(key: string): Promise<void> {
+    const fn = this.functions[key];
+    const running = fn && this.overrunning.get(localFunctionName(fn.shape));
+    if (running) await Promise.allSettled([...running]);
+  }
+
+  private keepOverrun(name: string, invocation: Promise<unknown>): void {
+    const running = this.overrunning.get(name) ?? new Set();
+    this.overrunning.set(name, running);
+    const ended = invocation.then(
+      () => undefined,
+      () => undefined,
+    );
+    running.add(ended);
+    void ended.then(() => {
+      running.delete(ended);
+      if (running.size === 0 && this.overrunning.get(name) === running) this.overrunning.delete(name);
+    });
   }
 
   private context(name: string, shape: FunctionShape, deadline: number): Context {

@@ -1,7 +1,9 @@
 // EventBridge schedules on the local stack: a timer per schedule shape (its localRateSeconds when set,
 // else its rate) that invokes its handler with a "Scheduled Event" shaped like EventBridge's. A run
-// still in progress is not started again, as a Lambda concurrency limit of one would have it; stopping
-// waits for the runs in progress, so none outlives the services it calls.
+// still in progress is not started again, as a Lambda concurrency limit of one would have it, nor one whose
+// invocation timed out while its handler runs on (`overrun`: Lambda would have stopped it; here a starved
+// stack would otherwise pile up a sweep per period); stopping waits for the runs in progress, so none
+// outlives the services it calls.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleShape } from '../functions/shared/resources';
 import type { LocalAwsSettings } from './settings';
@@ -13,6 +15,8 @@ export function startSchedules(
   schedules: readonly ScheduleShape[],
   invoke: ScheduledInvoker,
   onError: (error: unknown, schedule: ScheduleShape) => void,
+  /** Resolves once the schedule's handler no longer runs past a timed-out invocation (LambdaRuntime.overrun). */
+  overrun: (schedule: ScheduleShape) => Promise<void> = async () => undefined,
 ): { stop(): Promise<void> } {
   const inFlight = new Set<Promise<unknown>>();
   const timers = schedules.map((schedule) => {
@@ -34,11 +38,14 @@ export function startSchedules(
       };
       const run = invoke(schedule, event)
         .catch((error: unknown) => onError(error, schedule))
+        .finally(() => inFlight.delete(run));
+      inFlight.add(run);
+      // A stop waits for the invocation only: a handler running on past its timeout may never end.
+      void run
+        .then(() => overrun(schedule))
         .finally(() => {
           running = false;
-          inFlight.delete(run);
         });
-      inFlight.add(run);
     }, periodMs);
   });
   return {

@@ -23,6 +23,31 @@ describe('LambdaRuntime', () => {
     await expect(runtime.invoke('slow', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
   });
 
+  it('tells when the handler of a timed-out invocation, which runs on, has ended', async () => {
+    let finish: () => void = () => undefined;
+    let ended = false;
+    const overrunning = new LambdaRuntime(LOCAL_AWS, {
+      stuck: fn('stuck', 0.05, async () => {
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        ended = true;
+      }),
+    });
+    await overrunning.overrun('stuck'); // none yet: at once
+    await expect(overrunning.invoke('stuck', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+    let overrun = false;
+    const waited = overrunning.overrun('stuck').then(() => {
+      overrun = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(overrun).toBe(false);
+    finish();
+    await waited;
+    expect(ended).toBe(true);
+    await overrunning.overrun('stuck');
+  });
+
   it('holds every invocation until the handlers are configured: no handler loads before', async () => {
     let configure: () => void = () => undefined;
     const configured = new Promise<void>((resolve) => {

@@ -34,6 +34,37 @@ describe('local schedules', () => {
     schedules.stop();
   });
 
+  // Lambda stops a handler at its timeout; the local runtime cannot, and its handler runs on. A stack starved
+  // of CPU timed out its 5-second sweeper again and again, each time starting another sweep next to the
+  // ones still running, which starved it further.
+  it('starts no run while the handler of a timed-out one is still running', async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    let finishHandler: () => void = () => undefined;
+    let handlerDone: Promise<void> = Promise.resolve();
+    const schedules = startSchedules(
+      LOCAL_AWS,
+      [{ id: 'Sweep', handler: 'sweeper', rateMinutes: 1, localRateSeconds: 5 }],
+      async () => {
+        runs++;
+        handlerDone = new Promise<void>((resolve) => {
+          finishHandler = resolve;
+        });
+        throw Object.assign(new Error('Task timed out after 60 seconds'), { name: 'Sandbox.Timedout' });
+      },
+      () => undefined,
+      () => handlerDone,
+    );
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toBe(1);
+    finishHandler();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toBe(2);
+    await schedules.stop();
+  });
+
   it('runs a schedule with a local period on that period instead of its rate', async () => {
     vi.useFakeTimers();
     let runs = 0;
