@@ -15,6 +15,7 @@ import {
 } from '../http/errors';
 import { printable } from '../http/free-text';
 import type { WorkflowStore } from '../registry/workflow-store';
+import { FUNCTIONS } from '../resources';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
 import { SLUG } from '../workflows/slug';
@@ -88,6 +89,12 @@ export const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
 
 const CANCEL_CAUSE = 'Cancelled by request';
 
+/**
+ * How long an idempotency claim may belong to a request still at work: twice the API function's timeout,
+ * past which Lambda has stopped it.
+ */
+const CLAIM_RACE_MS = 2 * FUNCTIONS.api.timeoutSeconds * 1000;
+
 export async function startTask(
   orgId: string,
   request: StartTaskRequest,
@@ -155,9 +162,12 @@ export async function startTask(
         return { created: false, task: existing };
       }
       // The earlier request claimed the key and has not created the task: it stopped, or is still at work
-      // (a concurrent request). Do its work, building the same task: its id, its time.
+      // (a concurrent request). Do its work: its task id, and while it may still be writing (its claim is
+      // younger than a request lasts), its time, so both build the same task and list rows. A retry long
+      // after a request that stopped takes its own time: the claim's would count the wait in the task.
       taskId = holder.taskId;
-      now = holder.createdAt ?? now;
+      const claimedAt = holder.createdAt === undefined ? Number.NaN : Date.parse(holder.createdAt);
+      if (Date.parse(now) - claimedAt < CLAIM_RACE_MS) now = holder.createdAt as string;
     }
   }
   const task: Task = {
@@ -182,10 +192,9 @@ export async function startTask(
   if (!(await deps.tasks.create(task))) {
     // A request with the same idempotency key wrote it first: answer with its task, as a repeat.
     const stored = await deps.tasks.getAnyOrg(taskId);
-    if (stored) {
-      if (!isTerminal(stored.status)) await startExecution(stored, deps);
-      return { created: false, task: stored };
-    }
+    if (!stored) throw new ConflictError(`Task ${taskId} is being started by another request; try again`);
+    if (!isTerminal(stored.status)) await startExecution(stored, deps);
+    return { created: false, task: stored };
   }
   await deps.executions.start(workflow.stateMachineArn, taskId, executionInput(taskId));
   deps.onStarted?.(task);

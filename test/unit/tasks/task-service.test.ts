@@ -14,6 +14,7 @@ import type { WorkflowVersion } from '../../../functions/shared/registry/workflo
 import { InputValidator } from '../../../functions/shared/tasks/input-validator';
 import {
   cancelTask,
+  hashRequest,
   MAX_EXECUTION_INPUT_BYTES,
   reconcileTasks,
   type SettledTask,
@@ -221,6 +222,23 @@ describe('startTask, two requests with one idempotency key at once', () => {
     expect(tasks.tasks.size).toBe(1);
     expect(started).toEqual(['task-1']);
     expect(executions.byArn.size).toBe(1);
+  });
+});
+
+describe('startTask, a retry long after a request that claimed its key and stopped', () => {
+  it('finishes the claim with its task id and its own time, not the claim time', async () => {
+    await tasks.claimIdempotencyKey(ORG, 'k', {
+      taskId: 'task-claimed',
+      requestHash: hashRequest({ workflowId: 'wf', input: {} }),
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+    const { created, task } = await startTask(
+      ORG,
+      { workflowId: 'wf', input: {}, idempotencyKey: 'k' },
+      deps,
+    );
+    expect(created).toBe(true);
+    expect(task).toMatchObject({ taskId: 'task-claimed', createdAt: '2026-01-02T00:00:00.000Z' });
   });
 });
 
