@@ -70,7 +70,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Register a workflow version (OWNER or ADMIN)
-         * @description Validates, compiles to ASL and creates the version's state machine. The same definition again is a no-op (200); a different definition under an existing version is 409. A registration that finds the same version being registered by a concurrent request waits (up to about 10 s) for it and answers as a repeat would: 200 for the same definition, 409 for another; 409 (rule `registrationUnderWay`) to try again when the other request stored nothing meanwhile.
+         * @description Validates, compiles to ASL and creates the version's state machine. The same definition again is a no-op (200); a different definition under an existing version is 409. A registration that finds the same version being registered by a concurrent request waits (up to about 10 s) for it and answers as a repeat would: 200 for the same definition, 409 for another; 409 (rule `registrationUnderWay`) to try again when the other request stored nothing meanwhile. A registration that stopped halfway (its Lambda killed) holds the version for up to 58 s, twice the registry's timeout.
          */
         readonly post: operations["registerWorkflow"];
         readonly delete?: never;

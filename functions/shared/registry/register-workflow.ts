@@ -12,6 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describeAllowed, isLambdaAllowed, type LambdaAllowlist } from '../actions/lambda-allowlist';
 import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
+import { FUNCTIONS } from '../resources';
 import { isOpenTo, type WorkerTypes } from '../workers/worker-types';
 import { compileWorkflow } from '../workflows/compile-workflow';
 import type { Step, WorkflowDefinition } from '../workflows/definition';
@@ -113,7 +114,7 @@ export async function registerWorkflow(
   };
   // A concurrent registration of the same version may win the write; either way the version exists.
   const created = await deps.store.putVersion(workflow).catch(async (error: unknown) => {
-    await releaseHold(deps, name, owner, now);
+    await lapseHold(deps, name, owner, now);
     throw error;
   });
   if (!created) {
@@ -130,21 +131,24 @@ export async function registerWorkflow(
 }
 
 /**
- * How long a claim holds its name against the other registrations of the version: past the registry's 29 s
+ * How long a claim holds its name against the other registrations of the version: twice the registry's
  * timeout (Lambda stops a registration there), so a claim this old was left by a registration that stopped.
  */
-export const REGISTRATION_HOLD_MS = 60_000;
+export const REGISTRATION_HOLD_MS = 2 * FUNCTIONS.registry.timeoutSeconds * 1000;
 /** How long, and how often, a registration that found the version being registered waits for its outcome. */
 const CONCURRENT_WAIT = { attempts: 40, intervalMs: 250 } as const;
 
 const REGISTRATION_UNDER_WAY = Symbol('registration under way');
 
 /** A claim time long past: what a failed registration leaves on its claim, so a retry takes it over at once. */
-const RELEASED_AT = new Date(0).toISOString();
+const LAPSED_AT = new Date(0).toISOString();
 
-/** Gives up the hold a failed registration has on its claim (best effort: else it lapses after the hold). */
-async function releaseHold(deps: WorkflowRegistryDeps, name: string, owner: StateMachineOwner, at: string) {
-  await deps.ownership.takeOver(name, owner, at, RELEASED_AT).catch(() => false);
+/**
+ * Ends at once the hold a failed registration has on its claim, dating the claim LAPSED_AT (it keeps its
+ * owner; the next registration of the version takes it over). Best effort: else the hold lapses by itself.
+ */
+async function lapseHold(deps: WorkflowRegistryDeps, name: string, owner: StateMachineOwner, at: string) {
+  await deps.ownership.takeOver(name, owner, at, LAPSED_AT).catch(() => false);
 }
 
 /**
@@ -208,7 +212,7 @@ async function createOwnStateMachine(
     // Nothing was created: leave no claim behind for a definition that never ran.
     if (error instanceof StateMachineDefinitionRefused && claim.claimed)
       await deps.ownership.release(name, owner);
-    else await releaseHold(deps, name, owner, at);
+    else await lapseHold(deps, name, owner, at);
     throw error;
   });
   if (created !== undefined) return { stateMachineArn: created, updated: false };
@@ -221,7 +225,7 @@ async function createOwnStateMachine(
   // Our own claim, taken over from an earlier attempt that stopped before storing the version: bring the
   // machine up to date.
   const stateMachineArn = await deps.stateMachines.update(name, asl).catch(async (error: unknown) => {
-    await releaseHold(deps, name, owner, at);
+    await lapseHold(deps, name, owner, at);
     throw error;
   });
   return { stateMachineArn, updated: true };
