@@ -59,7 +59,7 @@ export class LambdaRuntime {
   /**
    * Handlers still running after their invocation timed out, by function name. Lambda stops a sandbox at
    * its timeout; a handler here cannot be stopped and runs on, so whoever would start the next run of the
-   * same work (a schedule) waits for it (`overrun`) instead of running it twice at once.
+   * same work (a schedule) waits for it (`whenOverrunEnds`) instead of running it twice at once.
    */
   private readonly overrunning = new Map<string, Set<Promise<unknown>>>();
   /**
@@ -153,7 +153,7 @@ export class LambdaRuntime {
    * Resolves once no invocation of the function (by its key in FUNCTIONS) that timed out is still running
    * its handler: at once when none is.
    */
-  async overrun(key: string): Promise<void> {
+  async whenOverrunEnds(key: string): Promise<void> {
     const fn = this.functions[key];
     const running = fn && this.overrunning.get(localFunctionName(fn.shape));
     if (running) await Promise.allSettled([...running]);

@@ -10,13 +10,34 @@ import type { LocalAwsSettings } from './settings';
 
 export type ScheduledInvoker = (schedule: ScheduleShape, event: unknown) => Promise<unknown>;
 
+/** How long a schedule waits at most for a handler that runs on past its timeout. */
+export const OVERRUN_WAIT_MS = 5 * 60_000;
+
+/** True when `ended` resolves within `ms`, false when the wait gives up first. */
+async function waitOrGiveUp(ended: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([ended.then(() => true as const), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function startSchedules(
   settings: LocalAwsSettings,
   schedules: readonly ScheduleShape[],
   invoke: ScheduledInvoker,
   onError: (error: unknown, schedule: ScheduleShape) => void,
-  /** Resolves once the schedule's handler no longer runs past a timed-out invocation (LambdaRuntime.overrun). */
-  overrun: (schedule: ScheduleShape) => Promise<void> = async () => undefined,
+  /**
+   * Resolves once the schedule's handler no longer runs past a timed-out invocation
+   * (LambdaRuntime.whenOverrunEnds).
+   */
+  whenOverrunEnds: (schedule: ScheduleShape) => Promise<void> = async () => undefined,
+  /** The longest a schedule waits for that before it runs again anyway (a handler may hang for good). */
+  overrunWaitMs = OVERRUN_WAIT_MS,
 ): { stop(): Promise<void> } {
   const inFlight = new Set<Promise<unknown>>();
   const timers = schedules.map((schedule) => {
@@ -40,9 +61,20 @@ export function startSchedules(
         .catch((error: unknown) => onError(error, schedule))
         .finally(() => inFlight.delete(run));
       inFlight.add(run);
-      // A stop waits for the invocation only: a handler running on past its timeout may never end.
+      // A stop waits for the invocation only: a handler running on past its timeout may never end, so
+      // neither does this wait, beyond overrunWaitMs (said once per time it gives up).
       void run
-        .then(() => overrun(schedule))
+        .then(() => waitOrGiveUp(whenOverrunEnds(schedule), overrunWaitMs))
+        .then((ended) => {
+          if (!ended) {
+            onError(
+              new Error(
+                `its handler still runs ${overrunWaitMs / 1000} s past its invocation's timeout: the schedule runs again next to it`,
+              ),
+              schedule,
+            );
+          }
+        })
         .finally(() => {
           running = false;
         });

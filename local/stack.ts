@@ -438,7 +438,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.schedules === false ? [] : withSweepRate(SCHEDULES, sweep.sweepSeconds),
       (schedule, event) => runtime.invoke(schedule.handler, event),
       (error, schedule) => log(`Schedule ${schedule.id} failed`, error),
-      (schedule) => runtime.overrun(schedule.handler),
+      (schedule) => runtime.whenOverrunEnds(schedule.handler),
     );
     stoppers.push(schedules.stop);
 

@@ -34,10 +34,10 @@ describe('LambdaRuntime', () => {
         ended = true;
       }),
     });
-    await overrunning.overrun('stuck'); // none yet: at once
+    await overrunning.whenOverrunEnds('stuck'); // none yet: at once
     await expect(overrunning.invoke('stuck', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
     let overrun = false;
-    const waited = overrunning.overrun('stuck').then(() => {
+    const waited = overrunning.whenOverrunEnds('stuck').then(() => {
       overrun = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -45,7 +45,7 @@ describe('LambdaRuntime', () => {
     finish();
     await waited;
     expect(ended).toBe(true);
-    await overrunning.overrun('stuck');
+    await overrunning.whenOverrunEnds('stuck');
   });
 
   it('holds every invocation until the handlers are configured: no handler loads before', async () => {

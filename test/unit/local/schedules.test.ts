@@ -65,6 +65,31 @@ describe('local schedules', () => {
     await schedules.stop();
   });
 
+  it('runs again, and says so, once a timed-out handler has run on past the longest wait', async () => {
+    vi.useFakeTimers();
+    let runs = 0;
+    const said: string[] = [];
+    const schedules = startSchedules(
+      LOCAL_AWS,
+      [{ id: 'Sweep', handler: 'sweeper', rateMinutes: 1, localRateSeconds: 5 }],
+      async () => {
+        runs++;
+        throw Object.assign(new Error('Task timed out after 60 seconds'), { name: 'Sandbox.Timedout' });
+      },
+      (error) => said.push((error as Error).message),
+      () => new Promise<void>(() => undefined), // a handler that never ends
+      30_000,
+    );
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(runs).toBe(1);
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(runs).toBe(2);
+    expect(said.filter((message) => message.includes('still runs 30 s past'))).toHaveLength(1);
+    await schedules.stop();
+  });
+
   it('runs a schedule with a local period on that period instead of its rate', async () => {
     vi.useFakeTimers();
     let runs = 0;
