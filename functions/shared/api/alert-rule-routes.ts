@@ -82,7 +82,9 @@ const levelName = (level: RuleLevel) => {
 
 /**
  * The configured levels below `target` whose thresholds this change would invert once merged (CRITICAL
- * below WARNING), as the level's own check says it; an inversion already there is not this change's.
+ * below WARNING), as the level's own check says it; an inversion already there is not this change's. The
+ * check reads, then the PUT writes: two changes at two levels at the same instant can still invert one
+ * (the error-rate rule then reads CRITICAL above criticalAbove, and never WARNING).
  */
 async function levelsBelowProblems(
   store: AlertRulesStore,
@@ -93,10 +95,13 @@ async function levelsBelowProblems(
   const before = new Map(
     book.levelsBelow(target).map(({ level, rules }) => [levelSk(level), inverted(rules)]),
   );
+  // The threshold the body sets, or the level as a whole (a level cleared gives up its thresholds).
   const field =
     rules.errorRate?.warningAbove !== undefined
       ? 'rules.errorRate.warningAbove'
-      : 'rules.errorRate.criticalAbove';
+      : rules.errorRate?.criticalAbove !== undefined
+        ? 'rules.errorRate.criticalAbove'
+        : 'rules';
   return book
     .with(target, rules)
     .levelsBelow(target)
