@@ -60,6 +60,10 @@ async function runTasks(
   return { ids, writes: stack.dynamodbWrites().slice(before) };
 }
 
+interface TaskAttempts {
+  attempts?: { startedAt: string; endedAt?: string }[];
+}
+
 const indexWrites = (write: MeteredWrite) => write.indexWrites.map((w) => `${w.change} ${w.index} ${w.wcu}`);
 
 describe('write budget', () => {
@@ -96,6 +100,20 @@ describe('write budget', () => {
     expect(
       writes.filter((write) => write.indexWrites.some(openStep)).map((write) => write.kind),
     ).not.toContain('TASK');
+    // Only a slow attempt enters the open-step index: at most one put in gsi1 per attempt that lasted
+    // about 250 ms (200 here, for the clocks' rounding), none for a fast one.
+    const attempts = (
+      await Promise.all(
+        ids.map(async (id) => (await api<TaskAttempts>('GET', `/tasks/${id}`)).body.attempts ?? []),
+      )
+    ).flat();
+    const slow = attempts.filter(
+      (attempt) => attempt.endedAt && Date.parse(attempt.endedAt) - Date.parse(attempt.startedAt) >= 200,
+    );
+    const openStepPuts = writes
+      .flatMap((write) => write.indexWrites)
+      .filter((entry) => entry.index === 'gsi1' && entry.change === 'put');
+    expect(openStepPuts.length).toBeLessThanOrEqual(slow.length);
     expect(writes.flatMap((write) => write.indexWrites).filter((w) => w.index === 'gsi13')).toEqual(
       ids.map(() => ({ index: 'gsi13', change: 'put', wcu: 1 })),
     );

@@ -102,11 +102,13 @@ it('forgets the task tokens of the executions the retention drops', async () => 
     );
     const run = async (name: string) => {
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name }));
-      await expect.poll(() => handedOut.length).toBe(name === 'first' ? 1 : 2);
+      await expect.poll(() => handedOut.length, { timeout: 10_000 }).toBe(name === 'first' ? 1 : 2);
       const token = handedOut.at(-1) as string;
       await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
       await expect
-        .poll(() => sfn.send(new DescribeExecutionCommand({ executionArn })).then((e) => e.status))
+        .poll(() => sfn.send(new DescribeExecutionCommand({ executionArn })).then((e) => e.status), {
+          timeout: 10_000,
+        })
         .toBe('SUCCEEDED');
       return token;
     };
