@@ -50,8 +50,8 @@ export const LEVELDB_ASIDE = 'leveldb.old';
 /**
  * Turns the LevelDB an earlier version kept here (before this store) into the snapshot: the same keys and
  * values (dynalite's), so tasks, keys and settings carry over. The snapshot is complete before the LevelDB
- * files move aside to LEVELDB_ASIDE: a stop halfway leaves either the LevelDB to convert again or the
- * snapshot to load.
+ * files move aside to LEVELDB_ASIDE (moveLevelDbAside): a stop halfway leaves either the LevelDB to
+ * convert again or the snapshot to load and the files to move.
  */
 async function convertLevelDb(folder: string): Promise<void> {
   const { ClassicLevel } = await import('classic-level');
@@ -60,9 +60,16 @@ async function convertLevelDb(folder: string): Promise<void> {
     valueEncoding: 'buffer',
   });
   const converting = join(folder, `${SNAPSHOT}.leveldb`);
-  const out = openSync(converting, 'w', 0o600);
   try {
     await leveldb.open({ createIfMissing: false });
+  } catch (error) {
+    throw new ConfigurationError(
+      `${folder} holds a local DynamoDB of an earlier version (LevelDB) that could not be read (${(error as Error).message}): start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
+    );
+  }
+  // A write that fails (a full disk) is thrown as it is: the LevelDB is still whole, to convert again.
+  const out = openSync(converting, 'w', 0o600);
+  try {
     let batch = '';
     for await (const [key, value] of leveldb.iterator()) {
       batch += `${JSON.stringify([key.toString(), value.toString()])}\n`;
@@ -72,20 +79,19 @@ async function convertLevelDb(folder: string): Promise<void> {
       }
     }
     writeSync(out, batch);
-  } catch (error) {
-    rmSync(converting, { force: true });
-    throw new ConfigurationError(
-      `${folder} holds a local DynamoDB of an earlier version (LevelDB) that could not be read (${(error as Error).message}): start with a fresh data folder (move STEPWISE_DATA_DIR, default .stepwise, aside)`,
-    );
   } finally {
     closeSync(out);
-    await leveldb.close().catch(() => undefined);
+    await leveldb.close();
   }
   renameSync(converting, join(folder, SNAPSHOT));
+}
+
+/** Moves what a converted LevelDB left in the folder to LEVELDB_ASIDE (the store's own files stay). */
+function moveLevelDbAside(folder: string): void {
   mkdirSync(join(folder, LEVELDB_ASIDE), { recursive: true });
   for (const name of readdirSync(folder)) {
-    if (name !== SNAPSHOT && name !== LEVELDB_ASIDE)
-      renameSync(join(folder, name), join(folder, LEVELDB_ASIDE, name));
+    const own = name.startsWith(SNAPSHOT) || [CHANGES, FOLDED_CHANGES, LEVELDB_ASIDE].includes(name);
+    if (!own) renameSync(join(folder, name), join(folder, LEVELDB_ASIDE, name));
   }
 }
 
@@ -106,8 +112,10 @@ export class PersistedMemoryLevel extends MemoryLevel<string, unknown> {
 
   /** The store of `folder`, its snapshot and logs loaded and folded. */
   static async open(folder: string, foldAfterBytes = FOLD_AFTER_BYTES): Promise<PersistedMemoryLevel> {
-    if (existsSync(join(folder, 'CURRENT')) && !existsSync(join(folder, SNAPSHOT))) {
-      await convertLevelDb(folder);
+    if (existsSync(join(folder, 'CURRENT'))) {
+      // A LevelDB beside no snapshot is converted; beside one, a conversion stopped while moving its files.
+      if (!existsSync(join(folder, SNAPSHOT))) await convertLevelDb(folder);
+      moveLevelDbAside(folder);
     }
     const db = new PersistedMemoryLevel(folder, foldAfterBytes);
     await db.open();

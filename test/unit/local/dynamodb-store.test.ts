@@ -178,6 +178,20 @@ describe('PersistedMemoryLevel', () => {
     await again.close();
   });
 
+  it('finishes moving aside the files of a conversion that stopped after writing its snapshot', async () => {
+    const leveldb = new ClassicLevel<string, string>(folder);
+    await leveldb.put('k1', JSON.stringify({ n: 1 }));
+    await leveldb.close();
+    writeFileSync(join(folder, 'snapshot.jsonl'), `${JSON.stringify(['k1', JSON.stringify({ n: 1 })])}\n`);
+    const db = await PersistedMemoryLevel.open(folder);
+    expect(await db.iterator().all()).toEqual([['k1', { n: 1 }]]);
+    await db.close();
+    expect(readdirSync(folder).filter((name) => name !== LEVELDB_ASIDE && !name.endsWith('.jsonl'))).toEqual(
+      [],
+    );
+    expect(readdirSync(join(folder, LEVELDB_ASIDE))).toContain('CURRENT');
+  });
+
   it('refuses, saying what to do, a LevelDB of an earlier version that cannot be read', async () => {
     writeFileSync(join(folder, 'CURRENT'), 'MANIFEST-000001\n');
     const opened = PersistedMemoryLevel.open(folder);
