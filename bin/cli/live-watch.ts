@@ -3,6 +3,7 @@
 // missed), and every task and step event is printed as it arrives until the task settles. Whatever keeps
 // the socket from being used (refused, unreachable, dropped) returns 'unavailable': the caller polls.
 import WebSocket from 'ws';
+import { TERMINAL_STATUSES } from '../../functions/shared/tasks/task';
 import type { Connection } from './api-client';
 
 /** What a live event carries that the watch prints (functions/shared/live/live-event.ts). */
@@ -17,7 +18,7 @@ export interface WatchedEvent {
   readonly at?: string;
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The WebSocket URL of a deployment: given, or the local stack's `/live` on the API's own port. */

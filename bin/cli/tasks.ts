@@ -1,5 +1,6 @@
 // `stepwise tasks start|get|watch`.
 import { readFile } from 'node:fs/promises';
+import { OPEN_STEP_STATUSES, TERMINAL_STATUSES } from '../../functions/shared/tasks/task';
 import { type Connection, call } from './api-client';
 import { readExampleInput } from './example-input';
 import { liveUrlOf, type WatchedEvent, watchLive } from './live-watch';
@@ -13,7 +14,7 @@ export interface TaskView {
   steps?: { stepId: string; mapIndex?: number; status: string; attempts: number; error?: string }[];
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 
 export async function parseInput(raw: string | undefined): Promise<unknown> {
   if (raw === undefined) return {};
@@ -84,7 +85,7 @@ function render(task: TaskView): string {
   return lines.join('\n');
 }
 
-const STEP_OPEN = new Set(['RUNNING', 'RETRYING']);
+const STEP_OPEN = new Set<string>(OPEN_STEP_STATUSES);
 
 /**
  * Whether the task as read already shows a live event: the task in the event's status; the event's step
