@@ -372,9 +372,10 @@ describe('live updates over WebSocket', () => {
     expect(other.messages.filter(isDead)).toEqual([]);
   });
 
-  it('deletes the connection and its subscriptions when the socket drops', async () => {
+  it('deletes the connection, its subscriptions and its references when the socket drops', async () => {
     const org = `live-drop-${RUN}`;
-    keyOf[org] = (await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' })).plaintext;
+    const created = await createApiKey(keys, { orgId: org, role: 'MEMBER', name: 'drop' });
+    keyOf[org] = created.plaintext;
     const live = await connect(org);
     await live.request({ action: 'subscribe', topic: 'tasks' });
     // The partition's one subscribers item holds the connection.
@@ -385,9 +386,14 @@ describe('live updates over WebSocket', () => {
     const connectionId = String(connections[0]);
     expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([connectionId]);
     expect(await partitionItems(`LIVE#CONN#${connectionId}`)).toHaveLength(2);
+    expect(await partitionItems(`LIVE#KEY#${org}#${created.key.keyId}`)).toHaveLength(1);
     live.socket.terminate();
     await eventually(async () => (await partitionItems(`LIVE#CONN#${connectionId}`)).length === 0);
     expect(await liveStore.subscribers(topicPartition('tasks', org))).toEqual([]);
+    // Nothing is left for TTL (which the local stack does not have): the key's reference to the
+    // connection, the partition's emptied subscribers item.
+    await eventually(async () => (await partitionItems(`LIVE#KEY#${org}#${created.key.keyId}`)).length === 0);
+    expect(await partitionItems(topicPartition('tasks', org))).toEqual([]);
   });
 
   it("ends a revoked API key's connections: they hear nothing more and subscribe to nothing", async () => {

@@ -216,7 +216,7 @@ export class DynamoLiveStore implements LiveStore, KeyConnections, ExpiringConne
   }
 
   async unsubscribe(connectionId: string, partition: string): Promise<void> {
-    await conditionalWrite(
+    const left = await conditionalWrite(
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -226,9 +226,23 @@ export class DynamoLiveStore implements LiveStore, KeyConnections, ExpiringConne
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#connections': 'connections' },
           ExpressionAttributeValues: { ':connection': new Set([connectionId]) },
+          ReturnValues: 'UPDATED_NEW',
         }),
       ),
     );
+    // The last one out removes the emptied item (unless a subscribe has added to it since).
+    if (left && left.Attributes?.connections === undefined) {
+      await conditionalWrite(
+        this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: partition, sk: SUBSCRIBERS_SK },
+            ConditionExpression: 'attribute_not_exists(#connections)',
+            ExpressionAttributeNames: { '#connections': 'connections' },
+          }),
+        ),
+      );
+    }
     await this.delete(connectionPartition(connectionId), `${SUBSCRIPTION_SK}${partition}`);
   }
 
@@ -266,11 +280,29 @@ export class DynamoLiveStore implements LiveStore, KeyConnections, ExpiringConne
     return found;
   }
 
-  /** The connection first, then its subscriptions: a subscribe running meanwhile sees it gone (subscribe). */
+  /**
+   * The connection first, then its subscriptions: a subscribe running meanwhile sees it gone (subscribe);
+   * then its key's reference to it, which TTL would only remove hours later (and the local stack, which has
+   * no TTL, never), once the rest is gone (a revocation cut short finds it again). Its credential's expiry
+   * entry stays: the expiry sweep closes the socket by it, then forgets it (live-expiry.ts).
+   */
   async removeConnection(connectionId: string): Promise<void> {
-    await this.delete(connectionPartition(connectionId), CONNECTION_SK);
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: connectionPartition(connectionId), sk: CONNECTION_SK },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
     for (const partition of await this.subscriptionsOf(connectionId)) {
       await this.unsubscribe(connectionId, partition);
+    }
+    const identity = Attributes?.identity as Identity | undefined;
+    if (identity?.method === 'api-key') {
+      await this.delete(
+        keyPartition(identity.orgId, identity.principal),
+        `${KEY_CONNECTION_SK}${connectionId}`,
+      );
     }
   }
 
