@@ -55,7 +55,7 @@ const lambdaHandler = async (event: WebSocketEvent): Promise<APIGatewayProxyStru
     const identity = identityOf(event);
     // Only an API wired without its authorizer gets here: refuse (fail closed).
     if (!identity) return { statusCode: 401 };
-    await connect(connectionId, identity, deps);
+    if ((await connect(connectionId, identity, deps)) === 'revoked') return { statusCode: 401 };
     return { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': LIVE_PROTOCOL } };
   }
   if (routeKey === '$disconnect') {

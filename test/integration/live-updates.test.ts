@@ -13,6 +13,7 @@ import {
 import { PutCommand, QueryCommand } from '../../functions/shared/clients/table-commands';
 import { taskPartition, topicPartition } from '../../functions/shared/live/live-event';
 import { closeExpiredConnections } from '../../functions/shared/live/live-expiry';
+import { connect as connectSession } from '../../functions/shared/live/live-session';
 import { DynamoLiveStore } from '../../functions/shared/live/live-store';
 import { toItem } from '../../functions/shared/workers/worker-item';
 import { LOCAL_AWS } from '../../local/settings';
@@ -434,6 +435,19 @@ describe('live updates over WebSocket', () => {
       message: 'this connection is not registered; reconnect',
     });
     expect(await refusedStatus(endpoints.live, liveProtocols(admin.plaintext))).toBe(403);
+    // The revocation left its mark where a $connect that stored its connection after the revocation's list
+    // of the key's connections (authorized just before it) looks, and removes itself: nothing stays.
+    const late = `late-${RUN}=`;
+    const identity = {
+      orgId: org,
+      role: 'ADMIN' as const,
+      principal: admin.key.keyId,
+      method: 'api-key' as const,
+    };
+    const deps = { store: liveStore, taskOrg: async () => undefined, now: () => new Date() };
+    expect(await connectSession(late, identity, deps)).toBe('revoked');
+    expect(await partitionItems(`LIVE#CONN#${late}`)).toEqual([]);
+    expect(await liveStore.connectionsOfKey(org, admin.key.keyId)).toEqual([]);
     await call('POST', `/tasks/${before}/cancel`, keyOf[org] ?? '');
   });
 

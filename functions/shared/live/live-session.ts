@@ -33,11 +33,15 @@ const TOPIC_ROLE: Record<OrgTopic, Role> = { tasks: 'MEMBER', workers: 'ADMIN', 
 /** What a connection removed meanwhile (disconnected, or its API key revoked) is told when it subscribes. */
 const NOT_REGISTERED = 'this connection is not registered; reconnect';
 
+/**
+ * Records the connection; 'revoked' when its API key's revocation began meanwhile (after the authorizer
+ * let it in, before this write was where the revocation looks): it is removed again, to be refused.
+ */
 export async function connect(
   connectionId: string,
   identity: Identity,
   deps: LiveSessionDeps,
-): Promise<void> {
+): Promise<'connected' | 'revoked'> {
   const now = deps.now();
   await deps.store.putConnection({
     connectionId,
@@ -45,6 +49,11 @@ export async function connect(
     connectedAt: now.toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS,
   });
+  if (identity.method === 'api-key' && (await deps.store.isKeyRevoked(identity.orgId, identity.principal))) {
+    await deps.store.removeConnection(connectionId);
+    return 'revoked';
+  }
+  return 'connected';
 }
 
 export const disconnect = (connectionId: string, deps: LiveSessionDeps): Promise<void> =>

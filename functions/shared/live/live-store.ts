@@ -5,6 +5,8 @@
 //   <partition>              / SUBSCRIBERS       the partition's subscribers: a string set of connection ids
 //   LIVE#KEY#<org>#<keyId>   / CONN#<connectionId>  per connection made with an API key: its revocation finds
 //                                                   the key's connections and removes them (live-revocation.ts)
+//   LIVE#KEY#<org>#<keyId>   / REVOKED          written by the revocation first: a $connect that stored its
+//                                                   connection after the revocation's list removes it
 //   LIVE#EXPIRING / <credential expiry, epoch s, 12 digits>#<connectionId>  per connection whose credential
 //                                                   (a JWT) expires before API Gateway would close it: the
 //                                                   sweeper closes the connection once it has (live-expiry.ts)
@@ -67,6 +69,9 @@ export type SubscribeResult = 'subscribed' | 'connection-full' | 'partition-full
 
 export interface LiveStore extends SubscriberStore {
   putConnection(connection: LiveConnection): Promise<void>;
+  /** Whether the API key's revocation has begun (markRevoked): a connection stored now must not stay. */
+  isKeyRevoked(orgId: string, keyId: string): Promise<boolean>;
+  removeConnection(connectionId: string): Promise<void>;
   getConnection(connectionId: string): Promise<LiveConnection | undefined>;
   subscribe(connection: LiveConnection, partition: string): Promise<SubscribeResult>;
   unsubscribe(connectionId: string, partition: string): Promise<void>;
@@ -90,6 +95,12 @@ export interface ExpiringConnections {
 
 /** What an API key's revocation needs: the connections made with the key, and their removal. */
 export interface KeyConnections {
+  /**
+   * Marks the key revoked where $connect looks after storing a connection (isKeyRevoked), before the
+   * key's connections are listed: a connection authorized just before the revocation and stored after
+   * that list is removed by its own $connect.
+   */
+  markRevoked(orgId: string, keyId: string): Promise<void>;
   connectionsOfKey(orgId: string, keyId: string): Promise<string[]>;
   removeConnection(connectionId: string): Promise<void>;
 }
@@ -102,6 +113,7 @@ const expirySortKey = (seconds: number, connectionId = '') =>
   `${String(seconds).padStart(12, '0')}#${connectionId}`;
 const CONNECTION_SK = 'CONN';
 const KEY_CONNECTION_SK = 'CONN#';
+const KEY_REVOKED_SK = 'REVOKED';
 const SUBSCRIPTION_SK = 'SUB#';
 /** The sort key of a partition's subscribers item. */
 export const SUBSCRIBERS_SK = 'SUBSCRIBERS';
@@ -323,6 +335,26 @@ export class DynamoLiveStore implements LiveStore, KeyConnections, ExpiringConne
 
   async forgetExpiry({ connectionId, credentialExpiresAt }: ExpiringConnection): Promise<void> {
     await this.delete(EXPIRING_PARTITION, expirySortKey(credentialExpiresAt, connectionId));
+  }
+
+  async markRevoked(orgId: string, keyId: string): Promise<void> {
+    // Kept as long as a connection lasts: one authorized before the revocation is stored well within it.
+    await this.put({
+      pk: keyPartition(orgId, keyId),
+      sk: KEY_REVOKED_SK,
+      expiresAt: Math.floor(Date.now() / 1000) + CONNECTION_TTL_SECONDS,
+    });
+  }
+
+  async isKeyRevoked(orgId: string, keyId: string): Promise<boolean> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keyPartition(orgId, keyId), sk: KEY_REVOKED_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
   }
 
   connectionsOfKey(orgId: string, keyId: string): Promise<string[]> {

@@ -18,8 +18,13 @@ class InMemoryLiveStore implements LiveStore {
   readonly subscriptions = new Map<string, Set<string>>();
   /** Connections a partition holds (DynamoLiveStore: MAX_SUBSCRIBERS_PER_PARTITION). */
   partitionLimit = Number.POSITIVE_INFINITY;
+  /** `<org>#<keyId>` of the keys whose revocation has begun. */
+  readonly revokedKeys = new Set<string>();
   async putConnection(connection: LiveConnection) {
     this.connections.set(connection.connectionId, connection);
+  }
+  async isKeyRevoked(orgId: string, keyId: string) {
+    return this.revokedKeys.has(`${orgId}#${keyId}`);
   }
   async getConnection(connectionId: string) {
     return this.connections.get(connectionId);
@@ -78,6 +83,16 @@ describe('live sessions', () => {
       connectedAt: '2026-01-01T00:00:00.000Z',
       expiresAt: Date.parse('2026-01-01T00:00:00Z') / 1000 + 2 * 3600 + 300,
     });
+  });
+
+  it('removes and refuses a connection whose API key was revoked between its authorization and its write', async () => {
+    const { store, deps } = session();
+    store.revokedKeys.add('org-a#k1');
+    expect(await connect('c1', member, deps)).toBe('revoked');
+    expect(store.connections.has('c1')).toBe(false);
+    // Another key of the org, and a JWT, connect.
+    expect(await connect('c2', { ...member, principal: 'k2' }, deps)).toBe('connected');
+    expect(await connect('c3', { ...member, principal: 'k1', method: 'jwt' }, deps)).toBe('connected');
   });
 
   it("subscribes an org user to its own org's task list, and refuses another org naming the field", async () => {
