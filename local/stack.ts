@@ -55,6 +55,7 @@ import { bindingPort, lockDataDir, markDataDirStopping, refuseTakenPorts } from 
 import { startStepFunctionsLocal } from './stepfunctions/server';
 import { startSubscriptions } from './subscriptions';
 import { localSweepSettings, withSweepRate } from './sweep-settings';
+import { reapExpiredItems, startTtlReaper } from './ttl-reaper';
 import { attachWebSocketGateway, type LocalWebSocketGateway, livePostTransport } from './websocket-gateway';
 import { localWorkerTypes } from './worker-types';
 
@@ -91,8 +92,9 @@ export interface LocalStackOptions {
   /** LLM_PRICES (JSON) of the step runner. @default process.env.LLM_PRICES, else LOCAL_LLM_PRICES */
   readonly llmPrices?: string;
   /**
-   * Whether the SCHEDULES (the reconciler every minute) run on their timers. The integration tests turn
-   * them off and invoke those handlers themselves, so a background run cannot race a test for its tasks.
+   * Whether the SCHEDULES (the reconciler every minute) run on their timers, and the deletion of expired
+   * items (ttl-reaper.ts) on its own. The integration tests turn them off and invoke those handlers
+   * themselves, so a background run cannot race a test for its tasks.
    * @default true
    */
   readonly schedules?: boolean;
@@ -441,6 +443,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       (schedule) => runtime.whenOverrunEnds(schedule.handler),
     );
     stoppers.push(schedules.stop);
+    if (options.schedules !== false) {
+      const tableClient = LeanDocumentClient.create({
+        region: settings.region,
+        credentials: settings.credentials,
+        endpoint: dynamodb.url,
+      });
+      const reaper = startTtlReaper(
+        () => reapExpiredItems(tableClient, dynamodb.tableName, Math.floor(Date.now() / 1000)),
+        (error) => log('Deleting expired items (TTL) failed', error),
+      );
+      stoppers.push(reaper.stop);
+    }
 
     const clientConfig = {
       region: settings.region,
