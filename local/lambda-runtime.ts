@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
 import { FUNCTIONS, type FunctionName, type FunctionShape } from '../functions/shared/resources';
+import { InFlight } from './in-flight';
 import { InvocationMeter } from './invocation-meter';
 import type { LocalAwsSettings } from './settings';
 
@@ -61,7 +62,7 @@ export class LambdaRuntime {
    * its timeout; a handler here cannot be stopped and runs on, so whoever would start the next run of the
    * same work (a schedule) waits for it (`whenOverrunEnds`) instead of running it twice at once.
    */
-  private readonly overrunning = new Map<string, Set<Promise<unknown>>>();
+  private readonly overrunning = new Map<string, InFlight>();
   /**
    * Every invocation's function, memory and handler duration (the bench's cost table), when asked for: it
    * keeps one record per invocation for as long as the stack runs.
@@ -155,22 +156,13 @@ export class LambdaRuntime {
    */
   async whenOverrunEnds(key: string): Promise<void> {
     const fn = this.functions[key];
-    const running = fn && this.overrunning.get(localFunctionName(fn.shape));
-    if (running) await Promise.allSettled([...running]);
+    await (fn && this.overrunning.get(localFunctionName(fn.shape)))?.drained();
   }
 
   private keepOverrun(name: string, invocation: Promise<unknown>): void {
-    const running = this.overrunning.get(name) ?? new Set();
+    const running = this.overrunning.get(name) ?? new InFlight();
     this.overrunning.set(name, running);
-    const ended = invocation.then(
-      () => undefined,
-      () => undefined,
-    );
-    running.add(ended);
-    void ended.then(() => {
-      running.delete(ended);
-      if (running.size === 0 && this.overrunning.get(name) === running) this.overrunning.delete(name);
-    });
+    void running.track(invocation);
   }
 
   private context(name: string, shape: FunctionShape, deadline: number): Context {

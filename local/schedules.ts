@@ -6,6 +6,7 @@
 // outlives the services it calls.
 import { randomUUID } from 'node:crypto';
 import type { ScheduleShape } from '../functions/shared/resources';
+import { InFlight } from './in-flight';
 import type { LocalAwsSettings } from './settings';
 
 export type ScheduledInvoker = (schedule: ScheduleShape, event: unknown) => Promise<unknown>;
@@ -39,7 +40,7 @@ export function startSchedules(
   /** The longest a schedule waits for that before it runs again anyway (a handler may hang for good). */
   overrunWaitMs = OVERRUN_WAIT_MS,
 ): { stop(): Promise<void> } {
-  const inFlight = new Set<Promise<unknown>>();
+  const inFlight = new InFlight();
   const timers = schedules.map((schedule) => {
     let running = false;
     const periodMs = (schedule.localRateSeconds ?? schedule.rateMinutes * 60) * 1000;
@@ -57,10 +58,7 @@ export function startSchedules(
         resources: [`arn:aws:events:${settings.region}:${settings.accountId}:rule/stepwise-${schedule.id}`],
         detail: {},
       };
-      const run = invoke(schedule, event)
-        .catch((error: unknown) => onError(error, schedule))
-        .finally(() => inFlight.delete(run));
-      inFlight.add(run);
+      const run = inFlight.track(invoke(schedule, event).catch((error: unknown) => onError(error, schedule)));
       // A stop waits for the invocation only: a handler running on past its timeout may never end, so
       // neither does this wait, beyond overrunWaitMs (said once per time it gives up).
       void run
@@ -83,7 +81,7 @@ export function startSchedules(
   return {
     stop: async () => {
       for (const timer of timers) clearInterval(timer);
-      await Promise.all(inFlight);
+      await inFlight.drained();
     },
   };
 }

@@ -2,6 +2,7 @@
 // history they need, records their outcome, stops them, and persists the records.
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import { InFlight } from '../in-flight';
 import { assertExecutionArn, assertValidName, executionArn, type Partition } from './arns';
 import type { DefinitionCache } from './definition';
 import { executionAlreadyExists, executionDoesNotExist, invalidExecutionInput } from './errors';
@@ -123,7 +124,7 @@ export class Executions {
   /** Aborted as a stop begins: Tasks reached from then on start nothing (task-runner.ts). */
   private readonly stopping = new AbortController();
   /** Task calls under way (a Lambda invocation, a message sent), which a stop lets end. */
-  private readonly calls = new Set<Promise<unknown>>();
+  private readonly calls = new InFlight();
 
   constructor(private readonly deps: ExecutionsDependencies) {}
 
@@ -239,15 +240,7 @@ export class Executions {
       tokens,
       signal: stopped.signal,
       stopping: this.stopping.signal,
-      track: (call) => {
-        const settled = call.then(
-          () => undefined,
-          () => undefined,
-        );
-        this.calls.add(settled);
-        void settled.then(() => this.calls.delete(settled));
-        return call;
-      },
+      track: (call) => this.calls.track(call),
       claimToken: () => {
         const token = pendingToken ?? tokens.mint();
         pendingToken = undefined;
@@ -320,10 +313,8 @@ export class Executions {
     if (this.calls.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        (async () => {
-          // A call that ends may let its execution reach the next one before it is held: wait until none is left.
-          while (this.calls.size > 0) await Promise.all([...this.calls]);
-        })(),
+        // A call that ends may let its execution reach the next one before it is held: wait until none is left.
+        this.calls.drained(),
         new Promise((resolve) => {
           timer = setTimeout(resolve, graceMs);
         }),
