@@ -228,6 +228,12 @@ export interface FunctionShape {
   readonly description: string;
 }
 
+/**
+ * How long a hold taken by an invocation of the function lasts (a claim, a lock): twice its timeout, past
+ * which Lambda has stopped it, so a hold this old was left by an invocation that stopped.
+ */
+export const outlivesInvocationMs = (fn: FunctionShape): number => 2 * fn.timeoutSeconds * 1000;
+
 /** Every Lambda the stack deploys, by the name routes, schedules and subscriptions refer to. */
 export const FUNCTIONS = {
   health: {

@@ -12,7 +12,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describeAllowed, isLambdaAllowed, type LambdaAllowlist } from '../actions/lambda-allowlist';
 import { ConflictError, type ErrorDetail, ValidationError } from '../http/errors';
-import { FUNCTIONS } from '../resources';
+import { FUNCTIONS, outlivesInvocationMs } from '../resources';
 import { isOpenTo, type WorkerTypes } from '../workers/worker-types';
 import { compileWorkflow } from '../workflows/compile-workflow';
 import type { Step, WorkflowDefinition } from '../workflows/definition';
@@ -130,11 +130,8 @@ export async function registerWorkflow(
   return { created, workflow };
 }
 
-/**
- * How long a claim holds its name against the other registrations of the version: twice the registry's
- * timeout (Lambda stops a registration there), so a claim this old was left by a registration that stopped.
- */
-export const REGISTRATION_HOLD_MS = 2 * FUNCTIONS.registry.timeoutSeconds * 1000;
+/** How long a claim holds its name against the other registrations of the version. */
+export const REGISTRATION_HOLD_MS = outlivesInvocationMs(FUNCTIONS.registry);
 /** How long, and how often, a registration that found the version being registered waits for its outcome. */
 const CONCURRENT_WAIT = { attempts: 40, intervalMs: 250 } as const;
 

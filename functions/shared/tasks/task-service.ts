@@ -15,7 +15,7 @@ import {
 } from '../http/errors';
 import { printable } from '../http/free-text';
 import type { WorkflowStore } from '../registry/workflow-store';
-import { FUNCTIONS } from '../resources';
+import { FUNCTIONS, outlivesInvocationMs } from '../resources';
 import { cleanCause } from '../steps/clean-error';
 import { computeTaskMetrics, type TaskMetrics } from '../telemetry/task-metrics';
 import { SLUG } from '../workflows/slug';
@@ -89,11 +89,8 @@ export const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
 
 const CANCEL_CAUSE = 'Cancelled by request';
 
-/**
- * How long an idempotency claim may belong to a request still at work: twice the API function's timeout,
- * past which Lambda has stopped it.
- */
-const CLAIM_RACE_MS = 2 * FUNCTIONS.api.timeoutSeconds * 1000;
+/** How long an idempotency claim may belong to a request still at work. */
+const CLAIM_RACE_MS = outlivesInvocationMs(FUNCTIONS.api);
 
 export async function startTask(
   orgId: string,
